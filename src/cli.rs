@@ -1,0 +1,118 @@
+//! Command-line arguments (clap derive). Help text is written as a manual: every verb says what it reads, what
+//! it writes, and its exit codes.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  success
+  1  `check` found findings at or above --fail-on (or drift)
+  2  usage error, unreadable or malformed input, invalid config or mappings
+
+INPUT is any mix of files and directories (walked recursively for *.yaml, *.yml, *.json; hidden
+directories and target/ are skipped); `-` reads standard input. With no INPUT the current directory is
+read. Kubernetes manifests (multi-document, `kind: List`, Helm-rendered, JSON) and AWS IAM exports
+(get-account-authorization-details, get-role, get-role-policy, get-policy + get-policy-version,
+list-attached-role-policies, eksctl ClusterConfig, bare policy documents) may be mixed freely.";
+
+/// eks2aks: plan and perform the move of Kubernetes workloads and their cloud identity from AWS EKS (IRSA) to
+/// Azure AKS (workload identity).
+#[derive(Debug, Parser)]
+#[command(name = "eks2aks", version, about, long_about = None, after_help = AFTER_HELP, propagate_version = true)]
+pub struct Cli {
+    /// Options for every verb.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// The verb.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options for every verb.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Config file (default: eks2aks.yaml in the current directory, if present).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Directory of templates that replace the bundled ones file by file (e.g. report/plan.md.j2).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+    /// Print nothing but the requested output and errors.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// Colour in diagnostics.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+/// When to colour diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// When standard error is a terminal and NO_COLOR is unset.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// The verbs.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Inventory, decisions and findings: identities, ServiceAccounts, federated credentials, workloads, AWS
+    /// resources and permissions.
+    #[command(after_help = "Examples:\n  eks2aks plan k8s/ iam/\n  eks2aks plan . --format markdown > plan.md\n  helm template app ./chart | eks2aks plan - iam.json --format json\n\nExit codes: 0 on success (findings do not fail `plan`; use `check`), 2 on malformed input.")]
+    Plan(PlanArgs),
+    /// The joined graph: workload → ServiceAccount → IAM role → trust/policies → AWS resources → Azure identity.
+    #[command(after_help = "Examples:\n  eks2aks graph . --format mermaid   # paste into a PR: GitHub renders it\n  eks2aks graph . --format dot | dot -Tsvg > graph.svg")]
+    Graph(GraphArgs),
+    /// Shell completions, e.g. `eks2aks completions bash > /etc/bash_completion.d/eks2aks`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+/// `plan` arguments.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Files or directories to read (`-` for standard input; default: the current directory).
+    #[arg(value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = PlanFormat::Table)]
+    pub format: PlanFormat,
+}
+
+/// Plan formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// Tables for a terminal.
+    Table,
+    /// Markdown for a pull-request comment.
+    Markdown,
+    /// plan.json (schema eks2aks/plan/v1).
+    Json,
+}
+
+/// `graph` arguments.
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// Files or directories to read (`-` for standard input; default: the current directory).
+    #[arg(value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = GraphFormat::Mermaid)]
+    pub format: GraphFormat,
+}
+
+/// Graph formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// Graphviz DOT.
+    Dot,
+    /// Mermaid flowchart.
+    Mermaid,
+}

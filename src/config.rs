@@ -1,0 +1,68 @@
+//! `eks2aks.yaml`: optional; found in the current directory or given with `--config`. Unknown keys are an error
+//! naming the key and line (exit 2).
+
+use anyhow::{Context, Result};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The config file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Azure settings.
+    #[serde(default)]
+    pub azure: AzureConfig,
+    /// Per AWS service (IAM prefix), which Azure target receives it (`sqs: service-bus`).
+    #[serde(default)]
+    pub targets: BTreeMap<String, String>,
+    /// ARN patterns of resources that stay on AWS (phased migration).
+    #[serde(default)]
+    pub stay_on_aws: Vec<String>,
+    /// How AKS workloads reach what stays on AWS: `aks-issuer` or `entra`.
+    #[serde(default)]
+    pub bridge: Option<String>,
+    /// Namespace assumed for objects without one (default `default`).
+    #[serde(default)]
+    pub default_namespace: Option<String>,
+}
+
+/// `azure:` settings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AzureConfig {
+    /// Default location of generated resources.
+    #[serde(default)]
+    pub location: Option<String>,
+    /// The AKS cluster's OIDC issuer URL; a deployment parameter when unset.
+    #[serde(default)]
+    pub aks_oidc_issuer: Option<String>,
+}
+
+/// Loads the config: the given file, or `eks2aks.yaml` in the current directory when present.
+pub fn load(explicit: Option<&Path>) -> Result<(Config, Option<PathBuf>)> {
+    let path = match explicit {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let p = PathBuf::from("eks2aks.yaml");
+            if !p.is_file() {
+                return Ok((Config::default(), None));
+            }
+            p
+        }
+    };
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading config {}", path.display()))?;
+    if text.trim().is_empty() {
+        return Ok((Config::default(), Some(path)));
+    }
+    let cfg: Config = serde_norway::from_str(&text).map_err(|e| {
+        let at = e.location().map(|l| format!(":{}:{}", l.line(), l.column())).unwrap_or_default();
+        anyhow::anyhow!("invalid config {}{at}: {e}", path.display())
+    })?;
+    if let Some(b) = &cfg.bridge
+        && !matches!(b.as_str(), "aks-issuer" | "entra")
+    {
+        anyhow::bail!("invalid config {}: `bridge` must be `aks-issuer` or `entra`, not {b:?}", path.display());
+    }
+    Ok((cfg, Some(path)))
+}

@@ -1,0 +1,65 @@
+//! Every input file is registered once; findings refer to it by [`FileId`].
+
+use std::path::PathBuf;
+
+/// Index of a registered file in [`Files`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FileId(pub u32);
+
+/// One registered input file.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// The path as the user gave it (relative stays relative), with `/` separators.
+    pub display: String,
+    /// The path to read it from (also used to find sibling files).
+    pub path: PathBuf,
+    /// Path relative to the INPUT argument it was found under (used for `k8s/<relative path>` output).
+    pub relative: String,
+    /// The text, when the file was valid UTF-8.
+    pub text: String,
+}
+
+/// Registry of all input files of a run.
+#[derive(Debug, Default)]
+pub struct Files {
+    files: Vec<SourceFile>,
+}
+
+impl Files {
+    /// Registers a file and returns its id.
+    pub fn add(&mut self, display: String, path: PathBuf, relative: String, text: String) -> FileId {
+        let id = FileId(u32::try_from(self.files.len()).expect("fewer than 4 billion files"));
+        self.files.push(SourceFile {
+            display,
+            path,
+            relative,
+            text,
+        });
+        id
+    }
+
+    /// The file behind an id.
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    /// The path as shown to the user.
+    pub fn display(&self, id: FileId) -> &str {
+        &self.files[id.0 as usize].display
+    }
+
+    /// All ids, in registration order.
+    pub fn ids(&self) -> impl Iterator<Item = FileId> + '_ {
+        (0..self.files.len()).map(|i| FileId(i as u32))
+    }
+
+    /// Number of registered files.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    /// True when no file is registered.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+}

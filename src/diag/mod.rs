@@ -1,0 +1,11 @@
+//! Diagnostics shared by every stage: the registry of input files ([`Files`]), positions ([`Pos`], [`Loc`]) and
+//! the one [`Finding`] type that every stage pushes into a [`Sink`]. This is the only module every stage may use;
+//! it knows nothing of Kubernetes, IAM or Azure.
+
+mod files;
+mod finding;
+mod render;
+
+pub use files::{FileId, Files};
+pub use finding::{Finding, Loc, Pos, Severity, Sink};
+pub use render::render_text;

@@ -1,0 +1,51 @@
+//! Text rendering of findings with source snippets (annotate-snippets, the renderer rustc and cargo use).
+
+use super::{Files, Finding, Severity};
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+
+/// Renders one finding as rustc-style text: `error[E2A001]: message`, `--> path:line:col` and the source line.
+pub fn render_text(files: &Files, f: &Finding, color: bool) -> String {
+    let level = match f.severity {
+        Severity::Error => Level::ERROR,
+        Severity::Warning => Level::WARNING,
+        Severity::Note => Level::NOTE,
+    };
+    let renderer = if color { Renderer::styled() } else { Renderer::plain() };
+    let title = level.primary_title(f.message.as_str()).id(f.code);
+    let mut out = match f.loc {
+        Some(loc) => {
+            let file = files.get(loc.file);
+            let line_no = loc.pos.line.max(1) as usize;
+            let line = file.text.lines().nth(line_no - 1).unwrap_or("");
+            // Show only the offending line; the column becomes a byte offset within it.
+            let start = line
+                .char_indices()
+                .nth((loc.pos.col.max(1) - 1) as usize)
+                .map_or(line.len(), |(i, _)| i);
+            let end = line[start..]
+                .find([' ', ',', '}', ']'])
+                .map_or(line.len(), |n| start + n.max(1))
+                .max((start + 1).min(line.len()));
+            // A long unbroken token (`[[[[…`) is marked by its first character only.
+            let end = if end - start > 60 { line[start..].chars().next().map_or(start, |c| start + c.len_utf8()) } else { end };
+            let snippet = Snippet::source(line)
+                .path(file.display.as_str())
+                .line_start(line_no)
+                .annotation(AnnotationKind::Primary.span(start..end));
+            let mut groups = vec![title.element(snippet)];
+            if let Some(help) = &f.help {
+                groups.push(Group::with_title(Level::HELP.secondary_title(help.as_str())));
+            }
+            renderer.render(&groups)
+        }
+        None => {
+            let mut groups = vec![Group::with_title(title)];
+            if let Some(help) = &f.help {
+                groups.push(Group::with_title(Level::HELP.secondary_title(help.as_str())));
+            }
+            renderer.render(&groups)
+        }
+    };
+    out.push('\n');
+    out
+}

@@ -1,0 +1,414 @@
+//! Joins the model into a graph and reports trust mismatches, missing roles, missing ServiceAccounts, workloads
+//! that reach AWS without a role of their own, and static keys. Lookups go through indexes built once (by ARN,
+//! by account and name, by namespace and name), so the join is linear in the size of the input.
+
+use super::trust::{self, TrustVerdict};
+use crate::diag::{Files, Loc, Sink};
+use crate::model::*;
+use crate::rules;
+use petgraph::stable_graph::{NodeIndex, StableDiGraph};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A node of the joined graph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NodeKind {
+    /// `model.workloads[i]`.
+    Workload(usize),
+    /// `model.service_accounts[i]`.
+    ServiceAccount(usize),
+    /// `model.roles[i]`.
+    Role(usize),
+    /// An OIDC provider (EKS cluster) a role trusts.
+    Provider(String),
+    /// A permission statement: (role, index into `Joined::permissions[role]`).
+    Statement(usize, usize),
+    /// An AWS resource, by ARN.
+    Resource(String),
+}
+
+/// An edge of the joined graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edge {
+    /// Workload runs as ServiceAccount.
+    RunsAs,
+    /// ServiceAccount assumes role.
+    Assumes,
+    /// Role trusts provider.
+    Trusts,
+    /// Role is granted statement.
+    Grants,
+    /// Statement names resource.
+    On,
+}
+
+/// A permission statement in force for a role, with where it comes from.
+#[derive(Debug, Clone)]
+pub struct Permission {
+    /// Policy name (inline name, or managed policy name).
+    pub policy: String,
+    /// Managed policy ARN, for attached policies.
+    pub policy_arn: Option<String>,
+    /// The statement.
+    pub statement: Statement,
+}
+
+/// The join's result: the graph plus the indexes later stages read.
+#[derive(Debug, Default)]
+pub struct Joined {
+    /// The graph.
+    pub graph: StableDiGraph<NodeKind, Edge>,
+    /// For each workload, its ServiceAccount (index).
+    pub workload_sa: Vec<usize>,
+    /// For each ServiceAccount, its role (index) and how the link is made.
+    pub sa_role: Vec<Option<usize>>,
+    /// For each ServiceAccount with a role, the trust verdict (None for Pod Identity).
+    pub sa_trust: Vec<Option<TrustVerdict>>,
+    /// For each role, the permission statements in force.
+    pub permissions: Vec<Vec<Permission>>,
+    /// For each role, the ServiceAccounts that assume it (admitted or not).
+    pub role_sas: Vec<Vec<usize>>,
+    /// Every AWS resource named by a statement, an env var, a ConfigMap or a KEDA trigger.
+    pub resources: BTreeSet<String>,
+    /// Resource nodes by ARN.
+    resource_nodes: BTreeMap<String, NodeIndex>,
+}
+
+fn common_prefix_len(a: &str, b: &str) -> usize {
+    a.split('/').zip(b.split('/')).take_while(|(x, y)| x == y).count()
+}
+
+/// Builds the join. Findings go to `sink`.
+pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
+    let mut j = Joined::default();
+
+    // ServiceAccounts that eksctl creates, when the manifests do not declare them.
+    let declared: BTreeSet<(String, String)> = model
+        .service_accounts
+        .iter()
+        .filter(|s| s.origin != SaOrigin::Implied)
+        .map(|s| (s.namespace.clone(), s.name.clone()))
+        .collect();
+    for a in &model.associations {
+        let key = (a.namespace.clone(), a.service_account.clone());
+        if a.kind == AssociationKind::EksctlIrsa && !declared.contains(&key) {
+            // An implied SA of the same name is replaced by the one eksctl creates.
+            model.service_accounts.retain(|s| !(s.origin == SaOrigin::Implied && s.namespace == key.0 && s.name == key.1));
+            model.service_accounts.push(ServiceAccount {
+                namespace: key.0,
+                name: key.1,
+                role_arn: None,
+                audience: None,
+                eks_annotations: BTreeMap::new(),
+                loc: a.loc,
+                origin: SaOrigin::Eksctl,
+            });
+        }
+    }
+
+    // Indexes.
+    let mut sa_index: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
+    for (i, s) in model.service_accounts.iter().enumerate() {
+        sa_index.entry((&s.namespace, &s.name)).or_default().push(i);
+    }
+    let mut role_by_arn: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut role_by_acct_name: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    let mut role_by_name: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, r) in model.roles.iter().enumerate() {
+        role_by_arn.entry(&r.arn).or_insert(i);
+        role_by_acct_name.entry((&r.account, &r.name)).or_insert(i);
+        role_by_name.entry(&r.name).or_default().push(i);
+    }
+    let policy_by_arn: BTreeMap<&str, &ManagedPolicy> = model.managed_policies.iter().map(|p| (p.arn.as_str(), p)).collect();
+
+    let find_role = |arn: &str| -> Option<usize> {
+        if let Some(&i) = role_by_arn.get(arn) {
+            return Some(i);
+        }
+        let parsed = Arn::parse(arn)?;
+        let (_, name) = parsed.role_path_and_name()?;
+        if let Some(&i) = role_by_acct_name.get(&(parsed.account.as_str(), name.as_str())) {
+            return Some(i);
+        }
+        match role_by_name.get(name.as_str()).map(Vec::as_slice) {
+            // A role eksctl will create has no account yet: join by name.
+            Some([i]) if model.roles[*i].account.is_empty() || parsed.account.is_empty() => Some(*i),
+            _ => None,
+        }
+    };
+
+    // Nodes, in model order (which is sorted file order): deterministic output.
+    let g = &mut j.graph;
+    let sa_nodes: Vec<NodeIndex> = (0..model.service_accounts.len()).map(|i| g.add_node(NodeKind::ServiceAccount(i))).collect();
+    let role_nodes: Vec<NodeIndex> = (0..model.roles.len()).map(|i| g.add_node(NodeKind::Role(i))).collect();
+    let wl_nodes: Vec<NodeIndex> = (0..model.workloads.len()).map(|i| g.add_node(NodeKind::Workload(i))).collect();
+
+    // Workload → ServiceAccount: same namespace and name; among several (one per cluster directory), the one
+    // whose file shares the longest directory prefix with the workload's.
+    for (wi, w) in model.workloads.iter().enumerate() {
+        let cands = sa_index.get(&(w.namespace.as_str(), w.service_account.as_str())).cloned().unwrap_or_default();
+        let wfile = files.display(w.template_loc.file);
+        let best = cands
+            .iter()
+            .copied()
+            .max_by_key(|&i| {
+                let s = &model.service_accounts[i];
+                (common_prefix_len(files.display(s.loc.file), wfile), s.origin != SaOrigin::Implied, std::cmp::Reverse(i))
+            })
+            .expect("every workload's ServiceAccount exists (declared or implied)");
+        j.workload_sa.push(best);
+        j.graph.add_edge(wl_nodes[wi], sa_nodes[best], Edge::RunsAs);
+    }
+
+    // ServiceAccount → role.
+    j.sa_role = vec![None; model.service_accounts.len()];
+    j.sa_trust = vec![None; model.service_accounts.len()];
+    j.role_sas = vec![Vec::new(); model.roles.len()];
+    let mut assoc_of: BTreeMap<(&str, &str), &Association> = BTreeMap::new();
+    for a in &model.associations {
+        assoc_of.entry((&a.namespace, &a.service_account)).or_insert(a);
+    }
+    for (si, sa) in model.service_accounts.iter().enumerate() {
+        let (arn, loc, pod_identity) = if let Some((arn, loc)) = &sa.role_arn {
+            (arn.clone(), *loc, false)
+        } else if let Some(a) = assoc_of.get(&(sa.namespace.as_str(), sa.name.as_str())) {
+            (a.role_arn.clone(), a.loc, a.kind == AssociationKind::PodIdentity)
+        } else {
+            continue;
+        };
+        let Some(ri) = find_role(&arn) else {
+            let name = Arn::parse(&arn).and_then(|a| a.role_path_and_name()).map(|(_, n)| n).unwrap_or_default();
+            sink.push(
+                rules::ROLE_MISSING,
+                format!("ServiceAccount {}/{} uses role `{arn}`, which is not in the IAM input", sa.namespace, sa.name),
+                Some(loc),
+            )
+            .with_help(format!("export it: aws iam get-role --role-name {name} (or aws iam get-account-authorization-details for all roles)"));
+            continue;
+        };
+        j.sa_role[si] = Some(ri);
+        j.role_sas[ri].push(si);
+        j.graph.add_edge(sa_nodes[si], role_nodes[ri], Edge::Assumes);
+        let role = &model.roles[ri];
+        let Some(trust_doc) = &role.trust else { continue };
+        if pod_identity {
+            if !trust::admits_pod_identity(trust_doc) {
+                sink.push(
+                    rules::TRUST_DOES_NOT_ADMIT_SA,
+                    format!("ServiceAccount {}/{} is associated with role `{}` through EKS Pod Identity, but the role's trust does not admit `pods.eks.amazonaws.com`", sa.namespace, sa.name, role.name),
+                    Some(loc),
+                );
+            }
+            continue;
+        }
+        let aud = sa.audience.as_deref().unwrap_or("sts.amazonaws.com");
+        let verdict = trust::admits(trust_doc, &sa.namespace, &sa.name, aud);
+        if !verdict.admitted() {
+            let tl = trust_doc.loc;
+            sink.push(
+                rules::TRUST_DOES_NOT_ADMIT_SA,
+                format!(
+                    "ServiceAccount {}/{} names role `{}`, but the role's trust does not admit system:serviceaccount:{}:{} (audience {aud})",
+                    sa.namespace, sa.name, role.name, sa.namespace, sa.name
+                ),
+                Some(loc),
+            )
+            .with_help(format!("the trust policy is at {}:{}", files.display(tl.file), tl.pos.line));
+        }
+        j.sa_trust[si] = Some(verdict);
+    }
+
+    // Trust-side findings, per role.
+    for (ri, role) in model.roles.iter().enumerate() {
+        let Some(trust_doc) = &role.trust else { continue };
+        let mut providers = BTreeSet::new();
+        for s in &trust_doc.statements {
+            for (t, v) in s.principal.iter().flat_map(|p| p.entries.iter()) {
+                if t == "Federated"
+                    && let Some(p) = trust::provider_of(v)
+                {
+                    providers.insert(p.to_string());
+                }
+            }
+        }
+        for p in providers {
+            let n = j.graph.add_node(NodeKind::Provider(p));
+            j.graph.add_edge(role_nodes[ri], n, Edge::Trusts);
+        }
+        // Who, among the input's ServiceAccounts, does the trust admit by pattern?
+        let admitted_by_pattern: Vec<String> = j.role_sas[ri]
+            .iter()
+            .filter(|&&si| j.sa_trust[si].as_ref().is_some_and(|v| v.admitted() && v.by_pattern))
+            .map(|&si| format!("{}/{}", model.service_accounts[si].namespace, model.service_accounts[si].name))
+            .collect();
+        let subjects = trust::named_subjects(trust_doc);
+        if let Some((pattern, loc)) = subjects.iter().find(|(v, _)| v.contains(['*', '?'])) {
+            let matched = if admitted_by_pattern.is_empty() { "none of the input's ServiceAccounts".to_string() } else { admitted_by_pattern.join(", ") };
+            sink.push(
+                rules::STRINGLIKE_TRUST,
+                format!("role `{}` trusts ServiceAccounts by pattern `{pattern}`; matched: {matched}", role.name),
+                Some(*loc),
+            );
+        }
+        let web_identity = trust_doc.statements.iter().any(|s| {
+            s.effect == Effect::Allow && s.principal.as_ref().is_some_and(|p| p.entries.iter().any(|(t, v)| t == "Federated" && trust::provider_of(v).is_some()))
+        });
+        if web_identity && trust::admits(trust_doc, "\u{0}", "\u{0}", "sts.amazonaws.com").without_sub {
+            sink.push(
+                rules::TRUST_WITHOUT_SUB,
+                format!("role `{}` trusts an EKS OIDC provider with no `:sub` condition: every ServiceAccount of the cluster may assume it", role.name),
+                Some(trust_doc.loc),
+            );
+        }
+        for (subject, loc) in subjects {
+            if subject.contains(['*', '?']) {
+                continue;
+            }
+            let Some(rest) = subject.strip_prefix("system:serviceaccount:") else { continue };
+            let Some((ns, name)) = rest.split_once(':') else { continue };
+            if !sa_index.contains_key(&(ns, name)) {
+                sink.push(
+                    rules::TRUST_NAMES_MISSING_SA,
+                    format!("role `{}` trusts ServiceAccount {ns}/{name}, which is not in the input manifests", role.name),
+                    Some(loc),
+                );
+            }
+        }
+    }
+
+    // Permissions in force per role: inline policies, then attached managed policies (default version).
+    j.permissions = vec![Vec::new(); model.roles.len()];
+    for (ri, role) in model.roles.iter().enumerate() {
+        let mut perms = Vec::new();
+        for p in &role.inline {
+            for s in &p.document.statements {
+                perms.push(Permission { policy: p.name.clone(), policy_arn: None, statement: s.clone() });
+            }
+        }
+        for a in &role.attached {
+            match policy_by_arn.get(a.arn.as_str()).and_then(|p| p.document.as_ref().map(|d| (p, d))) {
+                Some((p, d)) => {
+                    for s in &d.statements {
+                        perms.push(Permission { policy: p.name.clone(), policy_arn: Some(p.arn.clone()), statement: s.clone() });
+                    }
+                }
+                None => {
+                    let aws_managed = a.arn.contains(":iam::aws:policy/");
+                    let what = if aws_managed { "AWS-managed" } else { "customer-managed" };
+                    sink.push(
+                        rules::MANAGED_POLICY_NOT_EXPORTED,
+                        format!("role `{}` has the {what} policy `{}` attached, but its document is not in the input", role.name, a.arn),
+                        Some(a.loc),
+                    )
+                    .with_help(format!(
+                        "export it: aws iam get-policy-version --policy-arn {0} --version-id $(aws iam get-policy --policy-arn {0} --query Policy.DefaultVersionId --output text)",
+                        a.arn
+                    ));
+                }
+            }
+        }
+        for (name, loc) in &role.well_known {
+            sink.push(
+                rules::WELL_KNOWN_POLICY,
+                format!("role `{}` uses eksctl well-known policy `{name}`, whose document is not in the input", role.name),
+                Some(*loc),
+            );
+        }
+        for (k, p) in perms.iter().enumerate() {
+            let sn = j.graph.add_node(NodeKind::Statement(ri, k));
+            j.graph.add_edge(role_nodes[ri], sn, Edge::Grants);
+            for (r, _) in p.statement.resource.iter().filter(|r| !r.not).flat_map(|r| r.items.iter()) {
+                if Arn::parse(r).is_some() {
+                    j.resources.insert(r.clone());
+                    let rn = resource_node(&mut j, r);
+                    j.graph.add_edge(sn, rn, Edge::On);
+                }
+            }
+        }
+        j.permissions[ri] = perms;
+    }
+
+    for d in &model.loose_documents {
+        let what = if d.is_trust { "trust policy" } else { "policy" };
+        sink.push(rules::UNATTACHED_POLICY, format!("{what} document is not attached to any role in the input; analysed on its own"), Some(d.document.loc));
+    }
+
+    // Workloads that reach AWS without a role of their own; static keys anywhere.
+    let config_by_key: BTreeMap<(&str, &str, &str), &ConfigData> =
+        model.config_data.iter().map(|c| ((c.kind.as_str(), c.namespace.as_str(), c.name.as_str()), c)).collect();
+    let mut static_locs: BTreeSet<Loc> = BTreeSet::new();
+    for c in &model.config_data {
+        for r in c.aws_refs.iter().filter(|r| r.kind == AwsRefKind::StaticKey) {
+            static_locs.insert(r.loc);
+        }
+        for r in c.aws_refs.iter().filter_map(|r| r.arn.as_ref()) {
+            j.resources.insert(r.clone());
+        }
+    }
+    for (wi, w) in model.workloads.iter().enumerate() {
+        let mut refs: Vec<&AwsRef> = w.aws_refs.iter().collect();
+        for (k, n) in &w.config_refs {
+            if let Some(c) = config_by_key.get(&(k.as_str(), w.namespace.as_str(), n.as_str())) {
+                refs.extend(c.aws_refs.iter());
+            }
+        }
+        for r in &refs {
+            if r.kind == AwsRefKind::StaticKey {
+                static_locs.insert(r.loc);
+            }
+            if let Some(arn) = &r.arn {
+                j.resources.insert(arn.clone());
+                let rn = resource_node(&mut j, arn);
+                j.graph.add_edge(wl_nodes[wi], rn, Edge::On);
+            }
+        }
+        let si = j.workload_sa[wi];
+        let talks_to_aws = refs.iter().any(|r| r.kind != AwsRefKind::StaticKey);
+        let has_role = j.sa_role[si].is_some() || model.service_accounts[si].role_arn.is_some();
+        if talks_to_aws && !has_role {
+            let first = refs.iter().find(|r| r.kind != AwsRefKind::StaticKey).expect("checked");
+            let keys = refs.iter().any(|r| r.kind == AwsRefKind::StaticKey);
+            let source = if keys { "static keys" } else { "the node's instance role" };
+            sink.push(
+                rules::WORKLOAD_WITHOUT_ROLE,
+                format!(
+                    "{} {}/{} talks to AWS (`{}`) but its ServiceAccount `{}` has no IAM role: it relies on {source}",
+                    w.kind, w.namespace, w.name, first.key, w.service_account
+                ),
+                Some(first.loc),
+            );
+        }
+    }
+    for loc in static_locs {
+        sink.push(rules::STATIC_AWS_CREDENTIALS, "static AWS credential in a manifest (value not shown)", Some(loc));
+    }
+    for ta in &model.trigger_auths {
+        if let Some(arn) = &ta.role_arn
+            && find_role(arn).is_none()
+        {
+            sink.push(
+                rules::ROLE_MISSING,
+                format!("{} {} has KEDA assume role `{arn}`, which is not in the IAM input", ta.kind, ta.name),
+                Some(ta.loc),
+            );
+        }
+    }
+    for s in &model.scalers {
+        for t in &s.triggers {
+            if let Some(url) = t.metadata.get("queueURL")
+                && let Some(arn) = crate::ingest::scan::endpoint_arn(url)
+            {
+                j.resources.insert(arn);
+            }
+        }
+    }
+    j
+}
+
+fn resource_node(j: &mut Joined, arn: &str) -> NodeIndex {
+    if let Some(&n) = j.resource_nodes.get(arn) {
+        return n;
+    }
+    let n = j.graph.add_node(NodeKind::Resource(arn.to_string()));
+    j.resource_nodes.insert(arn.to_string(), n);
+    n
+}

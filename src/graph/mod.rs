@@ -1,0 +1,8 @@
+//! Stage 2: the join. Builds the petgraph graph that is the model's spine — workload → ServiceAccount → IAM role
+//! → trust statements and permission statements → AWS resources — and reports what does not join up.
+
+mod build;
+pub mod glob;
+pub mod trust;
+
+pub use build::{Edge, Joined, NodeKind, Permission, build};

@@ -1,0 +1,416 @@
+//! AWS IAM in the shapes users export it: `get-account-authorization-details`, `get-role`, `list-roles`,
+//! `get-role-policy`, `get-policy` + `get-policy-version`, `list-attached-role-policies`, eksctl `ClusterConfig`,
+//! and bare policy or trust documents.
+//!
+//! Exports that do not name what they belong to (`get-policy-version` has no policy ARN,
+//! `list-attached-role-policies` no role name) are paired with their siblings in the same directory in
+//! [`finish`]; what cannot be paired is reported, never dropped.
+
+use super::policy::read_document as read_policy;
+use super::yaml::Node;
+use crate::diag::{FileId, Files, Loc, Sink};
+use crate::model::*;
+use crate::rules;
+use std::path::PathBuf;
+
+/// Pieces that wait for a sibling file.
+#[derive(Debug, Default)]
+pub struct Pending {
+    role_policies: Vec<(String, InlinePolicy, Loc)>,
+    policy_versions: Vec<(PathBuf, String, bool, PolicyDocument, Loc)>,
+    attached_lists: Vec<(PathBuf, Vec<AttachedPolicy>, Loc)>,
+    get_roles: Vec<(PathBuf, usize)>,
+    get_policies: Vec<(PathBuf, usize)>,
+}
+
+thread_local! {
+    // Ingest is sequential after parsing; pending pieces live for one `read` call.
+    static PENDING: std::cell::RefCell<Pending> = std::cell::RefCell::new(Pending::default());
+}
+
+fn loc(file: FileId, n: &Node) -> Loc {
+    Loc { file, pos: n.pos }
+}
+
+fn s<'a>(n: &'a Node, k: &str) -> Option<&'a str> {
+    n.get(k).and_then(Node::as_str)
+}
+
+/// Reads a role object as `get-account-authorization-details`, `get-role` and `list-roles` print it.
+fn read_role(model: &mut Model, file: FileId, r: &Node, sink: &mut Sink) -> Option<usize> {
+    let Some(arn_text) = s(r, "Arn") else {
+        sink.push(rules::MALFORMED_INPUT, "IAM role has no `Arn`", Some(loc(file, r)));
+        return None;
+    };
+    let Some(arn) = Arn::parse(arn_text).filter(|a| a.role_path_and_name().is_some()) else {
+        sink.push(rules::MALFORMED_INPUT, format!("`Arn` is not an IAM role ARN: {arn_text:?}"), Some(loc(file, r.get("Arn").expect("checked"))));
+        return None;
+    };
+    let (path, name) = arn.role_path_and_name().expect("checked");
+    let trust = r.get("AssumeRolePolicyDocument").and_then(|d| read_policy(file, d, sink));
+    let mut inline = Vec::new();
+    for p in r.get("RolePolicyList").and_then(Node::as_seq).unwrap_or_default() {
+        if let (Some(n), Some(d)) = (s(p, "PolicyName"), p.get("PolicyDocument"))
+            && let Some(document) = read_policy(file, d, sink)
+        {
+            inline.push(InlinePolicy { name: n.to_string(), document });
+        }
+    }
+    let attached = read_attached(file, r.get("AttachedManagedPolicies"));
+    model.roles.push(Role {
+        arn: arn.to_string(),
+        account: arn.account.clone(),
+        name,
+        path,
+        trust,
+        inline,
+        attached,
+        loc: loc(file, r),
+        well_known: Vec::new(),
+    });
+    Some(model.roles.len() - 1)
+}
+
+fn read_attached(file: FileId, list: Option<&Node>) -> Vec<AttachedPolicy> {
+    list.and_then(Node::as_seq)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|a| {
+            Some(AttachedPolicy {
+                arn: s(a, "PolicyArn")?.to_string(),
+                name: s(a, "PolicyName").unwrap_or_default().to_string(),
+                loc: loc(file, a),
+            })
+        })
+        .collect()
+}
+
+/// Reads a managed policy as `get-account-authorization-details` prints it: only the default version counts.
+fn read_managed(model: &mut Model, file: FileId, p: &Node, sink: &mut Sink) {
+    let Some(arn) = s(p, "Arn") else {
+        sink.push(rules::MALFORMED_INPUT, "managed policy has no `Arn`", Some(loc(file, p)));
+        return;
+    };
+    let default_id = s(p, "DefaultVersionId");
+    let versions = p.get("PolicyVersionList").and_then(Node::as_seq).unwrap_or_default();
+    let default = versions.iter().find(|v| {
+        v.get("IsDefaultVersion").and_then(Node::as_str).is_some_and(|b| b.eq_ignore_ascii_case("true"))
+            || (default_id.is_some() && s(v, "VersionId") == default_id)
+    });
+    let document = default.and_then(|v| v.get("Document")).and_then(|d| read_policy(file, d, sink));
+    model.managed_policies.push(ManagedPolicy {
+        arn: arn.to_string(),
+        name: s(p, "PolicyName").unwrap_or_default().to_string(),
+        default_version: default_id.map(str::to_string),
+        document,
+        loc: loc(file, p),
+    });
+}
+
+/// Recognises and reads an IAM export or document. Returns false when the document is not IAM at all.
+pub fn read_document(model: &mut Model, file: FileId, root: &Node, dir: PathBuf, sink: &mut Sink) -> bool {
+    let is_authz = ["RoleDetailList", "Policies", "UserDetailList", "GroupDetailList"]
+        .iter()
+        .any(|k| root.get(k).is_some());
+    if is_authz {
+        for r in root.get("RoleDetailList").and_then(Node::as_seq).unwrap_or_default() {
+            read_role(model, file, r, sink);
+        }
+        for p in root.get("Policies").and_then(Node::as_seq).unwrap_or_default() {
+            read_managed(model, file, p, sink);
+        }
+        return true;
+    }
+    if let Some(r) = root.get("Role").filter(|r| r.get("RoleName").is_some()) {
+        if let Some(i) = read_role(model, file, r, sink) {
+            PENDING.with_borrow_mut(|p| p.get_roles.push((dir, i)));
+        }
+        return true;
+    }
+    if let Some(roles) = root.get("Roles").and_then(Node::as_seq) {
+        for r in roles {
+            read_role(model, file, r, sink);
+        }
+        return true;
+    }
+    if let (Some(role), Some(name), Some(doc)) = (s(root, "RoleName"), s(root, "PolicyName"), root.get("PolicyDocument")) {
+        if let Some(document) = read_policy(file, doc, sink) {
+            let l = loc(file, root);
+            PENDING.with_borrow_mut(|p| {
+                p.role_policies.push((role.to_string(), InlinePolicy { name: name.to_string(), document }, l))
+            });
+        }
+        return true;
+    }
+    if let Some(p) = root.get("Policy").filter(|p| p.get("Arn").is_some()) {
+        model.managed_policies.push(ManagedPolicy {
+            arn: s(p, "Arn").unwrap_or_default().to_string(),
+            name: s(p, "PolicyName").unwrap_or_default().to_string(),
+            default_version: s(p, "DefaultVersionId").map(str::to_string),
+            document: None,
+            loc: loc(file, p),
+        });
+        let i = model.managed_policies.len() - 1;
+        PENDING.with_borrow_mut(|pp| pp.get_policies.push((dir, i)));
+        return true;
+    }
+    if let Some(v) = root.get("PolicyVersion").filter(|v| v.get("Document").is_some()) {
+        if let Some(document) = read_policy(file, v.get("Document").expect("checked"), sink) {
+            let version = s(v, "VersionId").unwrap_or_default().to_string();
+            let is_default = s(v, "IsDefaultVersion").is_some_and(|b| b.eq_ignore_ascii_case("true"));
+            let l = loc(file, v);
+            PENDING.with_borrow_mut(|p| p.policy_versions.push((dir, version, is_default, document, l)));
+        }
+        return true;
+    }
+    if let Some(list) = root.get("AttachedPolicies") {
+        let attached = read_attached(file, Some(list));
+        let l = loc(file, root);
+        PENDING.with_borrow_mut(|p| p.attached_lists.push((dir, attached, l)));
+        return true;
+    }
+    if root.get("PolicyNames").is_some() {
+        // `list-role-policies`: names only; the documents come from `get-role-policy`.
+        return true;
+    }
+    if root.get("Statement").is_some() {
+        if let Some(document) = read_policy(file, root, sink) {
+            let is_trust = document.statements.iter().any(|s| s.principal.is_some());
+            model.loose_documents.push(LooseDocument { document, is_trust });
+        }
+        return true;
+    }
+    false
+}
+
+fn synthetic_trust_irsa(cluster: &str, ns: &str, sa: &str, l: Loc) -> PolicyDocument {
+    let provider = format!("eksctl-cluster/{cluster}");
+    let op = |base: &str| ConditionOp {
+        raw: base.to_string(),
+        base: base.to_string(),
+        if_exists: false,
+        set: None,
+    };
+    PolicyDocument {
+        statements: vec![Statement {
+            sid: None,
+            effect: Effect::Allow,
+            action: PatternList { not: false, items: vec![("sts:AssumeRoleWithWebIdentity".into(), l)] },
+            resource: None,
+            principal: Some(Principal {
+                not: false,
+                any: false,
+                entries: vec![("Federated".into(), format!("arn:aws:iam:::oidc-provider/{provider}"))],
+            }),
+            conditions: vec![
+                Condition { op: op("StringEquals"), key: format!("{provider}:sub"), values: vec![format!("system:serviceaccount:{ns}:{sa}")], loc: l },
+                Condition { op: op("StringEquals"), key: format!("{provider}:aud"), values: vec!["sts.amazonaws.com".into()], loc: l },
+            ],
+            loc: l,
+        }],
+        loc: l,
+    }
+}
+
+fn synthetic_trust_pod_identity(l: Loc) -> PolicyDocument {
+    PolicyDocument {
+        statements: vec![Statement {
+            sid: None,
+            effect: Effect::Allow,
+            action: PatternList { not: false, items: vec![("sts:AssumeRole".into(), l), ("sts:TagSession".into(), l)] },
+            resource: None,
+            principal: Some(Principal { not: false, any: false, entries: vec![("Service".into(), "pods.eks.amazonaws.com".into())] }),
+            conditions: Vec::new(),
+            loc: l,
+        }],
+        loc: l,
+    }
+}
+
+/// Reads eksctl's `ClusterConfig`: `iam.serviceAccounts` (IRSA roles eksctl creates, with the ServiceAccount) and
+/// `iam.podIdentityAssociations` (EKS Pod Identity).
+pub fn read_eksctl(model: &mut Model, file: FileId, root: &Node, sink: &mut Sink) {
+    let cluster = root.path(&["metadata", "name"]).and_then(Node::as_str).unwrap_or("cluster").to_string();
+    let iam = root.get("iam");
+    for sa in iam.and_then(|i| i.get("serviceAccounts")).and_then(Node::as_seq).unwrap_or_default() {
+        let l = loc(file, sa);
+        let Some(name) = sa.path(&["metadata", "name"]).and_then(Node::as_str) else {
+            sink.push(rules::MALFORMED_INPUT, "eksctl iam.serviceAccounts entry has no metadata.name", Some(l));
+            continue;
+        };
+        let ns = sa.path(&["metadata", "namespace"]).and_then(Node::as_str).unwrap_or("default");
+        let role_name = s(sa, "roleName").map_or_else(|| format!("eksctl-{cluster}-addon-iamserviceaccount-{ns}-{name}"), str::to_string);
+        let role_arn = format!("arn:aws:iam:::role/{role_name}");
+        let mut role = eksctl_role(file, sa, &role_name, &role_arn, synthetic_trust_irsa(&cluster, ns, name, l), "attachPolicy", "attachPolicyARNs", sink);
+        role.loc = l;
+        model.roles.push(role);
+        model.associations.push(Association {
+            namespace: ns.to_string(),
+            service_account: name.to_string(),
+            role_arn,
+            role_name,
+            kind: AssociationKind::EksctlIrsa,
+            loc: l,
+        });
+    }
+    for pia in iam.and_then(|i| i.get("podIdentityAssociations")).and_then(Node::as_seq).unwrap_or_default() {
+        let l = loc(file, pia);
+        let (Some(ns), Some(name)) = (s(pia, "namespace"), s(pia, "serviceAccountName")) else {
+            sink.push(rules::MALFORMED_INPUT, "eksctl podIdentityAssociations entry needs namespace and serviceAccountName", Some(l));
+            continue;
+        };
+        let (role_arn, role_name) = match s(pia, "roleARN") {
+            Some(a) => match Arn::parse(a).and_then(|x| x.role_path_and_name()) {
+                Some((_, n)) => (a.to_string(), n),
+                None => {
+                    sink.push(rules::MALFORMED_INPUT, format!("`roleARN` is not an IAM role ARN: {a:?}"), Some(l));
+                    continue;
+                }
+            },
+            None => {
+                let n = s(pia, "roleName").map_or_else(|| format!("eksctl-{cluster}-podidentityrole-{ns}-{name}"), str::to_string);
+                let arn = format!("arn:aws:iam:::role/{n}");
+                let role = eksctl_role(file, pia, &n, &arn, synthetic_trust_pod_identity(l), "permissionPolicy", "permissionPolicyARNs", sink);
+                model.roles.push(role);
+                (arn, n)
+            }
+        };
+        model.associations.push(Association {
+            namespace: ns.to_string(),
+            service_account: name.to_string(),
+            role_arn,
+            role_name,
+            kind: AssociationKind::PodIdentity,
+            loc: l,
+        });
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn eksctl_role(file: FileId, n: &Node, name: &str, arn: &str, trust: PolicyDocument, doc_key: &str, arns_key: &str, sink: &mut Sink) -> Role {
+    let l = loc(file, n);
+    let inline = n
+        .get(doc_key)
+        .and_then(|d| read_policy(file, d, sink))
+        .map(|document| InlinePolicy { name: format!("{name}-{doc_key}"), document })
+        .into_iter()
+        .collect();
+    let attached = n
+        .get(arns_key)
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|a| {
+            let arn = a.as_str()?;
+            Some(AttachedPolicy { arn: arn.to_string(), name: arn.rsplit('/').next().unwrap_or(arn).to_string(), loc: loc(file, a) })
+        })
+        .collect();
+    let well_known = n
+        .get("wellKnownPolicies")
+        .and_then(Node::as_map)
+        .unwrap_or_default()
+        .iter()
+        .filter(|e| e.value.as_str().is_some_and(|v| v == "true"))
+        .map(|e| (e.key.clone(), Loc { file, pos: e.key_pos }))
+        .collect();
+    Role {
+        arn: arn.to_string(),
+        account: String::new(),
+        name: name.to_string(),
+        path: "/".into(),
+        trust: Some(trust),
+        inline,
+        attached,
+        loc: l,
+        well_known,
+    }
+}
+
+/// Pairs exports that name no owner with their siblings, merges eksctl roles with exported ones of the same
+/// name, and reports what could not be paired.
+pub fn finish(model: &mut Model, files: &Files, sink: &mut Sink) {
+    let pending = PENDING.with_borrow_mut(std::mem::take);
+    for (role_name, policy, l) in pending.role_policies {
+        let matches: Vec<usize> = (0..model.roles.len()).filter(|&i| model.roles[i].name == role_name).collect();
+        if let [i] = matches[..] {
+            model.roles[i].inline.push(policy);
+        } else {
+            sink.push(
+                rules::UNJOINED_EXPORT,
+                format!("get-role-policy output for role `{role_name}`: the role is not in the input; the policy is analysed on its own"),
+                Some(l),
+            )
+            .with_help(format!("add the role: aws iam get-role --role-name {role_name} > {role_name}.role.json"));
+            model.loose_documents.push(LooseDocument { document: policy.document, is_trust: false });
+        }
+    }
+    for (dir, version, is_default, document, l) in pending.policy_versions {
+        let stem = files.get(l.file).path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let candidates: Vec<usize> = pending
+            .get_policies
+            .iter()
+            .filter(|(d, _)| *d == dir)
+            .map(|(_, i)| *i)
+            .collect();
+        let chosen = match candidates[..] {
+            [i] => Some(i),
+            _ => candidates
+                .iter()
+                .copied()
+                .find(|&i| !model.managed_policies[i].name.is_empty() && stem.contains(&model.managed_policies[i].name)),
+        };
+        match chosen {
+            Some(i) => {
+                let p = &mut model.managed_policies[i];
+                let default = p.default_version.as_deref().map_or(is_default, |d| d == version);
+                if default {
+                    p.document = Some(document);
+                } else {
+                    sink.push(
+                        rules::UNJOINED_EXPORT,
+                        format!("policy version {version} of `{}` is not the default version ({}); it is not in force and is ignored", p.name, p.default_version.as_deref().unwrap_or("unknown")),
+                        Some(l),
+                    );
+                }
+            }
+            None => {
+                sink.push(
+                    rules::UNJOINED_EXPORT,
+                    "get-policy-version output could not be paired with a get-policy output in the same directory; analysed on its own",
+                    Some(l),
+                )
+                .with_help("put `aws iam get-policy --policy-arn ARN` output next to it, or name the file after the policy");
+                model.loose_documents.push(LooseDocument { document, is_trust: false });
+            }
+        }
+    }
+    for (dir, attached, l) in pending.attached_lists {
+        let roles: Vec<usize> = pending.get_roles.iter().filter(|(d, _)| *d == dir).map(|(_, i)| *i).collect();
+        if let [i] = roles[..] {
+            model.roles[i].attached.extend(attached);
+        } else {
+            sink.push(
+                rules::UNJOINED_EXPORT,
+                format!(
+                    "list-attached-role-policies output could not be paired with exactly one get-role output in the same directory (found {})",
+                    roles.len()
+                ),
+                Some(l),
+            )
+            .with_help("keep one role's exports per directory, or use aws iam get-account-authorization-details");
+        }
+    }
+    // Exported roles win over the roles eksctl would create under the same name.
+    let exported: std::collections::BTreeMap<String, String> = model
+        .roles
+        .iter()
+        .filter(|r| !r.account.is_empty())
+        .map(|r| (r.name.clone(), r.arn.clone()))
+        .collect();
+    for a in &mut model.associations {
+        if let Some(arn) = exported.get(&a.role_name) {
+            a.role_arn = arn.clone();
+        }
+    }
+    model.roles.retain(|r| !(r.account.is_empty() && exported.contains_key(&r.name)));
+}

@@ -1,0 +1,358 @@
+//! Kubernetes objects → model: ServiceAccounts and their `eks.amazonaws.com/*` annotations, everything that runs
+//! pods, ConfigMaps/Secrets that point at AWS, and KEDA objects. Every object is also kept whole.
+
+use super::IngestOptions;
+use super::scan;
+use super::yaml::{Node, Value};
+use crate::diag::{FileId, Loc, Sink};
+use crate::model::*;
+use crate::rules;
+use base64::Engine;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Kinds whose pods are described by `spec.template` (the well-known ones; any object with a pod template at
+/// `spec.template` or `spec.jobTemplate.spec.template` is treated the same).
+const IRSA_PREFIX: &str = "eks.amazonaws.com/";
+
+/// Input text quoted in a message: at most 80 characters.
+pub fn truncate(s: &str) -> String {
+    if s.chars().count() <= 80 { s.to_string() } else { s.chars().take(79).collect::<String>() + "…" }
+}
+
+/// DNS-1123 subdomain: what Kubernetes requires of most object names.
+pub fn is_dns_subdomain(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 253
+        && s.split('.').all(|l| {
+            !l.is_empty()
+                && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        })
+}
+
+/// DNS-1123 label: what Kubernetes requires of namespace names.
+pub fn is_dns_label(s: &str) -> bool {
+    s.len() <= 63 && !s.contains('.') && is_dns_subdomain(s)
+}
+
+/// What every object name must at least be (Kubernetes' path-segment rule): usable in a URL path.
+fn is_path_segment(s: &str) -> bool {
+    !s.is_empty() && s != "." && s != ".." && !s.contains(['/', '%', '\\']) && !s.chars().any(char::is_control)
+}
+
+fn loc(file: FileId, n: &Node) -> Loc {
+    Loc { file, pos: n.pos }
+}
+
+/// Reads one document that has `apiVersion` and `kind`.
+pub fn read_object(model: &mut Model, file: FileId, node: Node, helm_source: Option<String>, opts: &IngestOptions, sink: &mut Sink) {
+    let kind = node.get("kind").and_then(Node::as_str).unwrap_or_default().to_string();
+    let api_version = node.get("apiVersion").and_then(Node::as_str).unwrap_or_default().to_string();
+    if kind == "List" || (kind.ends_with("List") && node.get("items").is_some()) {
+        match node.get("items").map(|n| &n.value) {
+            Some(Value::Seq(items)) => {
+                for item in items {
+                    if item.get("kind").and_then(Node::as_str).is_some() && item.get("apiVersion").and_then(Node::as_str).is_some() {
+                        read_object(model, file, item.clone(), helm_source.clone(), opts, sink);
+                    } else {
+                        sink.push(rules::MALFORMED_INPUT, format!("item of `{kind}` is not a Kubernetes object (needs apiVersion and kind)"), Some(loc(file, item)));
+                    }
+                }
+            }
+            Some(Value::Scalar { .. }) | None if node.get("items").is_none_or(Node::is_null) => {}
+            _ => {
+                sink.push(rules::MALFORMED_INPUT, format!("`items` of `{kind}` must be a list"), Some(loc(file, &node)));
+            }
+        }
+        return;
+    }
+    let meta = node.get("metadata");
+    let strict_name = matches!(
+        kind.as_str(),
+        "ServiceAccount" | "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" | "CronJob" | "Pod" | "ConfigMap" | "Secret" | "Namespace"
+    ) || api_version.starts_with("keda.sh/");
+    if meta.is_none() && !strict_name {
+        // apiVersion + kind but no metadata at all: a tool's config file (Kustomization, kubeadm, kind), not an
+        // API object. Skipped quietly like any other non-Kubernetes YAML.
+        return;
+    }
+    let name_node = meta.and_then(|m| m.get("name").or_else(|| m.get("generateName")));
+    let Some(name) = name_node.and_then(Node::as_str).map(str::to_string) else {
+        sink.push(rules::MALFORMED_INPUT, format!("`{kind}` object has no metadata.name"), Some(loc(file, meta.unwrap_or(&node))));
+        return;
+    };
+    let name_loc = loc(file, name_node.expect("checked"));
+    let name_ok = if kind == "Namespace" {
+        is_dns_label(&name)
+    } else if strict_name {
+        is_dns_subdomain(name.trim_end_matches('-'))
+    } else {
+        is_path_segment(&name)
+    };
+    if !name_ok {
+        sink.push(rules::MALFORMED_INPUT, format!("`{kind}` name {:?} is not a valid Kubernetes name", truncate(&name)), Some(name_loc));
+        return;
+    }
+    let ns_node = meta.and_then(|m| m.get("namespace"));
+    let namespace = ns_node.and_then(Node::as_str).map(str::to_string);
+    if let (Some(ns), Some(n)) = (&namespace, ns_node)
+        && !is_dns_label(ns)
+    {
+        sink.push(rules::MALFORMED_INPUT, format!("namespace {ns:?} is not a valid Kubernetes namespace name"), Some(loc(file, n)));
+        return;
+    }
+    let ns = namespace.clone().unwrap_or_else(|| opts.default_namespace.clone());
+    let index = model.objects.len();
+    let obj_loc = loc(file, &node);
+
+    match (api_version.as_str(), kind.as_str()) {
+        ("v1", "ServiceAccount") => read_service_account(model, file, &node, &ns, &name, obj_loc, sink),
+        ("v1", "ConfigMap") | ("v1", "Secret") => read_config(model, file, &node, index, &kind, &ns, &name),
+        (av, "ScaledObject" | "ScaledJob") if av.starts_with("keda.sh/") => read_scaler(model, file, &node, index, &kind, &ns, &name),
+        (av, "TriggerAuthentication" | "ClusterTriggerAuthentication") if av.starts_with("keda.sh/") => {
+            let pi = node.path(&["spec", "podIdentity"]);
+            let get = |k: &str| pi.and_then(|p| p.get(k)).and_then(Node::as_str).map(str::to_string);
+            model.trigger_auths.push(TriggerAuth {
+                object: index,
+                kind: kind.clone(),
+                namespace: if kind == "ClusterTriggerAuthentication" { String::new() } else { ns.clone() },
+                name: name.clone(),
+                provider: get("provider"),
+                role_arn: get("roleArn"),
+                identity_owner: get("identityOwner"),
+                loc: obj_loc,
+            });
+        }
+        _ => {}
+    }
+    // Anything that runs pods: the well-known kinds and any object with a pod template.
+    let pod_spec_path: Option<&[&str]> = if kind == "Pod" && api_version == "v1" {
+        Some(&["spec"])
+    } else if node.path(&["spec", "jobTemplate", "spec", "template", "spec"]).is_some() {
+        Some(&["spec", "jobTemplate", "spec", "template", "spec"])
+    } else if node.path(&["spec", "jobTargetRef", "template", "spec"]).is_some() {
+        // KEDA ScaledJob.
+        Some(&["spec", "jobTargetRef", "template", "spec"])
+    } else if node.path(&["spec", "template", "spec"]).and_then(|s| s.get("containers")).is_some() {
+        Some(&["spec", "template", "spec"])
+    } else {
+        None
+    };
+    if let Some(path) = pod_spec_path
+        && let Some(spec) = node.path(path)
+    {
+        read_workload(model, file, spec, index, &kind, &ns, &name);
+    }
+    model.objects.push(K8sObject {
+        loc: obj_loc,
+        api_version,
+        kind,
+        name,
+        namespace,
+        node,
+        helm_source,
+    });
+}
+
+fn read_service_account(model: &mut Model, file: FileId, node: &Node, ns: &str, name: &str, obj_loc: Loc, sink: &mut Sink) {
+    let mut sa = ServiceAccount {
+        namespace: ns.to_string(),
+        name: name.to_string(),
+        role_arn: None,
+        audience: None,
+        eks_annotations: BTreeMap::new(),
+        loc: obj_loc,
+        origin: SaOrigin::Declared,
+    };
+    if let Some(entries) = node.path(&["metadata", "annotations"]).and_then(Node::as_map) {
+        for e in entries.iter().filter(|e| e.key.starts_with(IRSA_PREFIX)) {
+            let Some(v) = e.value.as_str() else { continue };
+            sa.eks_annotations.insert(e.key.clone(), v.to_string());
+            match &e.key[IRSA_PREFIX.len()..] {
+                "role-arn" => {
+                    let l = loc(file, &e.value);
+                    if !Arn::is_valid_role_arn(v) {
+                        sink.push(rules::MALFORMED_INPUT, format!("ServiceAccount {ns}/{name}: `{IRSA_PREFIX}role-arn` is not an IAM role ARN (arn:aws:iam::<12 digits>:role/<name>): {:?}", truncate(v)), Some(l));
+                    } else {
+                        sa.role_arn = Some((v.to_string(), l));
+                    }
+                }
+                "audience" => sa.audience = Some(v.to_string()),
+                _ => {}
+            }
+        }
+    }
+    model.service_accounts.push(sa);
+}
+
+fn read_config(model: &mut Model, file: FileId, node: &Node, index: usize, kind: &str, ns: &str, name: &str) {
+    let mut refs = Vec::new();
+    for section in ["data", "stringData", "binaryData"] {
+        let Some(entries) = node.get(section).and_then(Node::as_map) else { continue };
+        for e in entries {
+            let Some(v) = e.value.as_str() else { continue };
+            let l = loc(file, &e.value);
+            if kind == "Secret" && section == "data" {
+                // Secret data is base64: look at what it decodes to (a static key is as bad encoded as not).
+                let decoded = base64::engine::general_purpose::STANDARD
+                    .decode(v.split_whitespace().collect::<String>())
+                    .ok()
+                    .and_then(|b| String::from_utf8(b).ok());
+                if let Some(d) = decoded {
+                    scan::scan(&e.key, &d, l, &mut refs);
+                } else if scan::is_static_key_name(&e.key) {
+                    scan::scan(&e.key, v, l, &mut refs);
+                }
+            } else if section != "binaryData" {
+                scan::scan(&e.key, v, l, &mut refs);
+            }
+        }
+    }
+    model.config_data.push(ConfigData {
+        object: index,
+        kind: kind.to_string(),
+        namespace: ns.to_string(),
+        name: name.to_string(),
+        aws_refs: refs,
+    });
+}
+
+fn read_workload(model: &mut Model, file: FileId, spec: &Node, index: usize, kind: &str, ns: &str, name: &str) {
+    let sa_node = spec.get("serviceAccountName").or_else(|| spec.get("serviceAccount"));
+    let service_account = sa_node.and_then(Node::as_str).unwrap_or("default").to_string();
+    let mut containers = Vec::new();
+    let mut aws_refs = Vec::new();
+    let mut config_refs = BTreeSet::new();
+    for list in ["initContainers", "containers", "ephemeralContainers"] {
+        for c in spec.get(list).and_then(Node::as_seq).unwrap_or_default() {
+            containers.push(Container {
+                name: c.get("name").and_then(Node::as_str).unwrap_or_default().to_string(),
+                image: c.get("image").and_then(|i| i.as_str().map(|s| (s.to_string(), loc(file, i)))),
+            });
+            for env in c.get("env").and_then(Node::as_seq).unwrap_or_default() {
+                let Some(var) = env.get("name").and_then(Node::as_str) else { continue };
+                if let Some(v) = env.get("value") {
+                    if let Some(text) = v.as_str() {
+                        scan::scan(var, text, loc(file, v), &mut aws_refs);
+                    }
+                } else if let Some(from) = env.get("valueFrom") {
+                    for (key, k) in [("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")] {
+                        if let Some(n) = from.path(&[key, "name"]).and_then(Node::as_str) {
+                            config_refs.insert((k.to_string(), n.to_string()));
+                        }
+                    }
+                }
+            }
+            for from in c.get("envFrom").and_then(Node::as_seq).unwrap_or_default() {
+                for (key, k) in [("configMapRef", "ConfigMap"), ("secretRef", "Secret")] {
+                    if let Some(n) = from.path(&[key, "name"]).and_then(Node::as_str) {
+                        config_refs.insert((k.to_string(), n.to_string()));
+                    }
+                }
+            }
+        }
+    }
+    for v in spec.get("volumes").and_then(Node::as_seq).unwrap_or_default() {
+        if let Some(n) = v.path(&["configMap", "name"]).and_then(Node::as_str) {
+            config_refs.insert(("ConfigMap".into(), n.into()));
+        }
+        if let Some(n) = v.path(&["secret", "secretName"]).and_then(Node::as_str) {
+            config_refs.insert(("Secret".into(), n.into()));
+        }
+    }
+    model.workloads.push(Workload {
+        object: index,
+        kind: kind.to_string(),
+        namespace: ns.to_string(),
+        name: name.to_string(),
+        service_account,
+        template_loc: loc(file, spec),
+        service_account_loc: sa_node.map(|n| loc(file, n)),
+        containers,
+        aws_refs,
+        config_refs: config_refs.into_iter().collect(),
+    });
+}
+
+fn read_scaler(model: &mut Model, file: FileId, node: &Node, index: usize, kind: &str, ns: &str, name: &str) {
+    let target = node.path(&["spec", "scaleTargetRef"]).map(|t| {
+        (
+            t.get("kind").and_then(Node::as_str).unwrap_or("Deployment").to_string(),
+            t.get("name").and_then(Node::as_str).unwrap_or_default().to_string(),
+        )
+    });
+    let mut triggers = Vec::new();
+    for t in node.path(&["spec", "triggers"]).and_then(Node::as_seq).unwrap_or_default() {
+        let metadata = t
+            .get("metadata")
+            .and_then(Node::as_map)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|e| e.value.as_str().map(|v| (e.key.clone(), v.to_string())))
+            .collect();
+        let auth_ref = t.get("authenticationRef").and_then(|a| {
+            let n = a.get("name").and_then(Node::as_str)?;
+            let k = a.get("kind").and_then(Node::as_str).unwrap_or("TriggerAuthentication");
+            Some((k.to_string(), n.to_string()))
+        });
+        triggers.push(Trigger {
+            trigger_type: t.get("type").and_then(Node::as_str).unwrap_or_default().to_string(),
+            metadata,
+            auth_ref,
+            loc: loc(file, t),
+        });
+    }
+    model.scalers.push(Scaler {
+        object: index,
+        kind: kind.to_string(),
+        namespace: ns.to_string(),
+        name: name.to_string(),
+        target,
+        triggers,
+    });
+}
+
+/// After every file is read: ServiceAccounts used by a workload but not declared are implied (the namespace's
+/// `default` account exists in every namespace).
+pub fn finish(model: &mut Model, _opts: &IngestOptions, _sink: &mut Sink) {
+    let declared: BTreeSet<(String, String)> = model
+        .service_accounts
+        .iter()
+        .map(|s| (s.namespace.clone(), s.name.clone()))
+        .collect();
+    let mut implied: BTreeMap<(String, String), Loc> = BTreeMap::new();
+    for w in &model.workloads {
+        let key = (w.namespace.clone(), w.service_account.clone());
+        if !declared.contains(&key) {
+            implied.entry(key).or_insert(w.service_account_loc.unwrap_or(w.template_loc));
+        }
+    }
+    for ((namespace, name), loc) in implied {
+        model.service_accounts.push(ServiceAccount {
+            namespace,
+            name,
+            role_arn: None,
+            audience: None,
+            eks_annotations: BTreeMap::new(),
+            loc,
+            origin: SaOrigin::Implied,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kubernetes_names() {
+        assert!(is_dns_subdomain("edw-processor"));
+        assert!(is_dns_subdomain("a.b-c"));
+        assert!(!is_dns_subdomain("../../etc/passwd"));
+        assert!(!is_dns_subdomain("Upper"));
+        assert!(!is_dns_label("a.b"));
+        assert!(is_path_segment("system:controller:x"));
+        assert!(!is_path_segment(".."));
+    }
+}

@@ -1,0 +1,234 @@
+//! Stage 1: read every input file into the [`Model`]. Malformed input becomes `E2A001` findings (with file,
+//! line and column), never an `Err` and never a panic; every file is read even after one fails.
+
+pub mod iam;
+pub mod k8s;
+pub mod policy;
+pub mod scan;
+pub mod walk;
+pub mod yaml;
+
+use crate::diag::{FileId, Files, Loc, Pos, Sink};
+use crate::model::Model;
+use crate::rules;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use yaml::Document;
+
+/// Options of the ingest stage.
+#[derive(Debug, Clone)]
+pub struct IngestOptions {
+    /// Namespace assumed for objects that have none (Helm output usually has none).
+    pub default_namespace: String,
+    /// Directory to skip while walking (the `--out` directory).
+    pub skip_dir: Option<PathBuf>,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            default_namespace: "default".into(),
+            skip_dir: None,
+        }
+    }
+}
+
+/// What one file parsed into.
+struct Parsed {
+    file: FileId,
+    docs: Vec<Document>,
+    error: Option<(Pos, String)>,
+}
+
+/// Reads INPUTs into the model. Returns the model; problems are in `sink`.
+pub fn read(inputs: &[PathBuf], opts: &IngestOptions, files: &mut Files, sink: &mut Sink) -> Model {
+    let (found, walk_errors) = walk::walk(inputs, opts.skip_dir.as_deref());
+    for e in walk_errors {
+        sink.push(rules::MALFORMED_INPUT, format!("cannot read `{}`: {}", e.display, e.message), None);
+    }
+    let mut texts = Vec::with_capacity(found.len());
+    for f in &found {
+        let bytes = match &f.path {
+            Some(p) => std::fs::read(p),
+            None => {
+                let mut buf = Vec::new();
+                std::io::stdin().read_to_end(&mut buf).map(|_| buf)
+            }
+        };
+        let (text, err) = match bytes {
+            Err(e) => (String::new(), Some((Pos::default(), format!("cannot read file: {e}")))),
+            Ok(b) => decode(b),
+        };
+        let id = files.add(
+            f.display.clone(),
+            f.path.clone().unwrap_or_else(|| PathBuf::from("-")),
+            f.relative.clone(),
+            text,
+        );
+        texts.push((id, err));
+    }
+    let parsed = parse_all(files, texts);
+    let mut model = Model::default();
+    for p in parsed {
+        if let Some((pos, msg)) = p.error {
+            let text = &files.get(p.file).text;
+            let loc = (pos.line > 0).then_some(Loc { file: p.file, pos });
+            if looks_like_unrendered_template(text) {
+                sink.push(
+                    rules::SKIPPED_TEMPLATE,
+                    format!("`{}` is not YAML ({msg}); it looks like an unrendered template and was skipped", files.display(p.file)),
+                    loc,
+                )
+                .with_help("render it first, e.g. `helm template RELEASE CHART | eks2aks plan -`");
+            } else {
+                sink.push(rules::MALFORMED_INPUT, msg, loc);
+            }
+            continue;
+        }
+        let helm_sources = helm_sources(&files.get(p.file).text);
+        let mut prev_line = 0;
+        for doc in p.docs {
+            let line = doc.root.pos.line;
+            // A `# Source:` comment sits between the previous document and this one.
+            let helm_source = helm_sources
+                .iter()
+                .rev()
+                .find(|(l, _)| *l > prev_line && *l <= line)
+                .map(|(_, s)| s.clone());
+            let dir = parent_dir(files, p.file);
+            classify(&mut model, p.file, doc, helm_source, dir, opts, sink);
+            prev_line = line;
+        }
+    }
+    k8s::finish(&mut model, opts, sink);
+    iam::finish(&mut model, files, sink);
+    model
+}
+
+/// Bytes → text: strips a UTF-8 BOM; decodes UTF-16 with a BOM (what Windows PowerShell 5.1 redirects write);
+/// invalid UTF-8 is an error at the first bad byte.
+fn decode(mut bytes: Vec<u8>) -> (String, Option<(Pos, String)>) {
+    let utf16 = |be: bool, b: &[u8]| -> Option<String> {
+        let units: Vec<u16> = b
+            .chunks(2)
+            .map(|c| if be { u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]) } else { u16::from_le_bytes([c[0], *c.get(1).unwrap_or(&0)]) })
+            .collect();
+        String::from_utf16(&units).ok()
+    };
+    for (bom, be) in [([0xFF, 0xFE], false), ([0xFE, 0xFF], true)] {
+        if bytes.starts_with(&bom) {
+            return match utf16(be, &bytes[2..]) {
+                Some(s) => (s.replace("\r\n", "\n"), None),
+                None => (String::new(), Some((Pos { line: 1, col: 1 }, "file starts with a UTF-16 byte-order mark but is not valid UTF-16; convert it to UTF-8 (e.g. `iconv -f UTF-16 -t UTF-8`)".into()))),
+            };
+        }
+    }
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        bytes.drain(..3);
+    }
+    match String::from_utf8(bytes) {
+        Ok(s) => (s, None),
+        Err(e) => {
+            let good = e.utf8_error().valid_up_to();
+            let bytes = e.into_bytes();
+            let prefix = String::from_utf8_lossy(&bytes[..good]);
+            let line = prefix.matches('\n').count() as u32 + 1;
+            let col = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
+            (
+                prefix.into_owned(),
+                Some((Pos { line, col }, format!("file is not valid UTF-8 (byte 0x{:02x} at offset {good})", bytes[good]))),
+            )
+        }
+    }
+}
+
+/// Parses every file, spreading the work over the available cores.
+fn parse_all(files: &Files, texts: Vec<(FileId, Option<(Pos, String)>)>) -> Vec<Parsed> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let parse_one = |(id, err): (FileId, Option<(Pos, String)>)| -> Parsed {
+        if let Some(e) = err {
+            return Parsed { file: id, docs: Vec::new(), error: Some(e) };
+        }
+        let f = files.get(id);
+        let is_json = f.display.to_ascii_lowercase().ends_with(".json");
+        if is_json && let Err(e) = check_json(&f.text) {
+            return Parsed { file: id, docs: Vec::new(), error: Some(e) };
+        }
+        match yaml::parse_stream(&f.text) {
+            Ok(docs) => Parsed { file: id, docs, error: None },
+            Err(e) => Parsed { file: id, docs: Vec::new(), error: Some((e.pos, e.message)) },
+        }
+    };
+    if threads <= 1 || texts.len() < 64 {
+        return texts.into_iter().map(parse_one).collect();
+    }
+    let chunk = texts.len().div_ceil(threads);
+    let mut chunks: Vec<Vec<_>> = Vec::new();
+    let mut it = texts.into_iter();
+    loop {
+        let c: Vec<_> = it.by_ref().take(chunk).collect();
+        if c.is_empty() {
+            break;
+        }
+        chunks.push(c);
+    }
+    std::thread::scope(|s| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|c| s.spawn(move || c.into_iter().map(parse_one).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("parser threads do not panic"))
+            .collect()
+    })
+}
+
+/// JSON files must be strict JSON (no trailing commas, no comments): checked with serde_json, whose recursion
+/// limit also stops deep nesting early. The spans then come from the YAML reader.
+fn check_json(text: &str) -> Result<(), (Pos, String)> {
+    if text.trim().is_empty() {
+        return Ok(());
+    }
+    serde_json::from_str::<serde::de::IgnoredAny>(text).map(|_| ()).map_err(|e| {
+        (
+            Pos { line: e.line() as u32, col: e.column().max(1) as u32 },
+            format!("invalid JSON: {e}"),
+        )
+    })
+}
+
+fn looks_like_unrendered_template(text: &str) -> bool {
+    text.contains("{{") && text.contains("}}")
+}
+
+/// `# Source: chart/templates/x.yaml` lines written by `helm template`, by line number.
+fn helm_sources(text: &str) -> Vec<(u32, String)> {
+    if !text.contains("# Source: ") {
+        return Vec::new();
+    }
+    text.lines()
+        .enumerate()
+        .filter_map(|(i, l)| l.strip_prefix("# Source: ").map(|s| (i as u32 + 1, s.trim().to_string())))
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn classify(model: &mut Model, file: FileId, doc: Document, helm_source: Option<String>, dir: PathBuf, opts: &IngestOptions, sink: &mut Sink) {
+    let root = &doc.root;
+    let api_version = root.get("apiVersion").and_then(|n| n.as_str());
+    let kind = root.get("kind").and_then(|n| n.as_str());
+    match (api_version, kind) {
+        (Some(av), Some("ClusterConfig")) if av.starts_with("eksctl.io/") => iam::read_eksctl(model, file, root, sink),
+        (Some(_), Some(_)) => k8s::read_object(model, file, doc.root, helm_source, opts, sink),
+        _ => {
+            // Not Kubernetes, not IAM (a values file, a CI workflow…): skipped quietly by design.
+            iam::read_document(model, file, root, dir, sink);
+        }
+    }
+}
+
+/// The path of a file's directory, for pairing sibling exports (`get-policy` + `get-policy-version`).
+pub fn parent_dir(files: &Files, id: FileId) -> PathBuf {
+    files.get(id).path.parent().map(Path::to_path_buf).unwrap_or_default()
+}

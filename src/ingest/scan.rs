@@ -1,0 +1,158 @@
+//! Spots AWS in env values and config data: ARNs, `*.amazonaws.com` endpoints (SQS queue URLs and S3 URLs are
+//! turned into resource ARNs), region variables, IRSA's SDK variables and static access keys.
+
+use crate::diag::Loc;
+use crate::model::{Arn, AwsRef, AwsRefKind};
+
+const STATIC_KEY_NAMES: &[&str] = &["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"];
+const REGION_NAMES: &[&str] = &["AWS_REGION", "AWS_DEFAULT_REGION"];
+const SDK_NAMES: &[&str] = &[
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_ROLE_SESSION_NAME",
+    "AWS_STS_REGIONAL_ENDPOINTS",
+    "AWS_PROFILE",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+];
+
+/// True when the key names a static AWS credential.
+pub fn is_static_key_name(key: &str) -> bool {
+    STATIC_KEY_NAMES.iter().any(|k| k.eq_ignore_ascii_case(key))
+}
+
+/// True when the text contains something shaped like an AWS access key id (`AKIA…`/`ASIA…`, 20 chars).
+pub fn contains_access_key_id(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.windows(20).enumerate().any(|(i, w)| {
+        (w.starts_with(b"AKIA") || w.starts_with(b"ASIA"))
+            && w[4..].iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
+            && b.get(i + 20).is_none_or(|c| !c.is_ascii_alphanumeric())
+    })
+}
+
+/// Scans one `key: value` pair.
+pub fn scan(key: &str, value: &str, loc: Loc, out: &mut Vec<AwsRef>) {
+    let mut push = |kind, text: &str, arn: Option<String>| {
+        out.push(AwsRef {
+            kind,
+            key: key.to_string(),
+            text: text.to_string(),
+            arn,
+            loc,
+        })
+    };
+    if is_static_key_name(key) && !value.trim().is_empty() {
+        push(AwsRefKind::StaticKey, "<redacted>", None);
+        return;
+    }
+    if contains_access_key_id(value) {
+        push(AwsRefKind::StaticKey, "<redacted>", None);
+        return;
+    }
+    if REGION_NAMES.iter().any(|k| k.eq_ignore_ascii_case(key)) {
+        push(AwsRefKind::Region, value, None);
+        return;
+    }
+    if SDK_NAMES.iter().any(|k| k.eq_ignore_ascii_case(key)) {
+        push(AwsRefKind::SdkVariable, value, None);
+        return;
+    }
+    if !(value.contains("arn:") || value.contains("amazonaws.com") || value.contains("s3://")) {
+        return;
+    }
+    for token in value.split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | ';' | '(' | ')' | '<' | '>')) {
+        if let Some(i) = token.find("arn:")
+            && let Some(arn) = Arn::parse(&token[i..])
+        {
+            push(AwsRefKind::Arn, token, Some(arn.to_string()));
+        } else if token.contains("amazonaws.com") || token.starts_with("s3://") {
+            push(AwsRefKind::Endpoint, token, endpoint_arn(token));
+        }
+    }
+}
+
+/// The resource an endpoint URL names, when it names one.
+pub fn endpoint_arn(url: &str) -> Option<String> {
+    if let Some(rest) = url.strip_prefix("s3://") {
+        let bucket = rest.split('/').next().filter(|b| !b.is_empty())?;
+        return Some(format!("arn:aws:s3:::{bucket}"));
+    }
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"))?;
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let partition = if host.ends_with(".amazonaws.com.cn") { "aws-cn" } else { "aws" };
+    let labels: Vec<&str> = host.split('.').collect();
+    // https://sqs.<region>.amazonaws.com/<account>/<queue>
+    if labels.first() == Some(&"sqs") && labels.len() >= 4 {
+        let region = labels[1];
+        let mut segs = path.split('/').filter(|s| !s.is_empty());
+        let account = segs.next()?;
+        let queue = segs.next()?;
+        if account.bytes().all(|b| b.is_ascii_digit()) {
+            return Some(format!("arn:{partition}:sqs:{region}:{account}:{queue}"));
+        }
+        return None;
+    }
+    // https://<bucket>.s3[.-<region>].amazonaws.com/... (virtual-hosted style)
+    if let Some(i) = labels.iter().position(|l| *l == "s3" || l.starts_with("s3-")) {
+        if i > 0 {
+            return Some(format!("arn:{partition}:s3:::{}", labels[..i].join(".")));
+        }
+        // https://s3.<region>.amazonaws.com/<bucket>/... (path style)
+        let bucket = path.split('/').next().filter(|b| !b.is_empty())?;
+        return Some(format!("arn:{partition}:s3:::{bucket}"));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::{FileId, Pos};
+
+    fn refs(key: &str, value: &str) -> Vec<AwsRef> {
+        let mut out = Vec::new();
+        scan(key, value, Loc { file: FileId(0), pos: Pos::default() }, &mut out);
+        out
+    }
+
+    #[test]
+    fn sqs_url_becomes_queue_arn() {
+        let r = refs("QUEUE", "https://sqs.us-east-1.amazonaws.com/111122223333/edw-orders");
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].kind, AwsRefKind::Endpoint);
+        assert_eq!(r[0].arn.as_deref(), Some("arn:aws:sqs:us-east-1:111122223333:edw-orders"));
+    }
+
+    #[test]
+    fn s3_urls_become_bucket_arns() {
+        assert_eq!(endpoint_arn("s3://my-bucket/prefix/"), Some("arn:aws:s3:::my-bucket".into()));
+        assert_eq!(endpoint_arn("https://my.bucket.s3.eu-west-1.amazonaws.com/x"), Some("arn:aws:s3:::my.bucket".into()));
+        assert_eq!(endpoint_arn("https://s3.eu-west-1.amazonaws.com/bkt/x"), Some("arn:aws:s3:::bkt".into()));
+        assert_eq!(endpoint_arn("https://dynamodb.us-east-1.amazonaws.com"), None);
+    }
+
+    #[test]
+    fn static_keys_by_name_or_shape_and_redacted() {
+        let r = refs("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+        assert_eq!(r[0].kind, AwsRefKind::StaticKey);
+        assert_eq!(r[0].text, "<redacted>");
+        assert_eq!(refs("SOMETHING", "key=AKIAIOSFODNN7EXAMPLE")[0].kind, AwsRefKind::StaticKey);
+        assert!(refs("SOMETHING", "XAKIAIOSFODNN7EXAMPLE").is_empty());
+        assert!(refs("AWS_ACCESS_KEY_ID", "").is_empty());
+    }
+
+    #[test]
+    fn arns_inside_text() {
+        let r = refs("X", "use arn:aws:dynamodb:us-east-1:111122223333:table/t, please");
+        assert_eq!(r[0].arn.as_deref(), Some("arn:aws:dynamodb:us-east-1:111122223333:table/t"));
+    }
+
+    #[test]
+    fn plain_values_are_ignored() {
+        assert!(refs("LOG_LEVEL", "info").is_empty());
+    }
+}

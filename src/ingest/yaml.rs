@@ -1,0 +1,463 @@
+//! A YAML/JSON reader that keeps the line and column of every node.
+//!
+//! Built on saphyr-parser's event stream rather than a serde deserializer, so that (a) every value carries its
+//! position and findings can point at the offending value, (b) unknown kinds and CRDs are kept whole, and (c) the
+//! limits that make hostile input harmless are ours: nesting depth ([`MAX_DEPTH`]) and the number of nodes an
+//! alias may expand to ([`MAX_NODES`], the "billion laughs" defence). Merge keys and tags are kept as written.
+
+use crate::diag::Pos;
+use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+use std::collections::{BTreeMap, HashSet};
+
+/// Deepest nesting accepted. Kubernetes objects nest about 15 levels; 256 is generous and keeps recursion over
+/// the tree (clone, drop, walk) far from the stack limit.
+pub const MAX_DEPTH: usize = 256;
+/// Most nodes one file may produce, counting alias expansion.
+pub const MAX_NODES: usize = 2_000_000;
+
+/// A value with its position.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    /// Where the value starts.
+    pub pos: Pos,
+    /// The value.
+    pub value: Value,
+}
+
+/// A YAML value. Scalars stay text: the consumer decides what a scalar means.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// A scalar. `plain` is false for quoted and block scalars (which are always strings).
+    Scalar { text: String, plain: bool },
+    /// A sequence.
+    Seq(Vec<Node>),
+    /// A mapping, in document order.
+    Map(Vec<Entry>),
+}
+
+/// One key/value pair of a mapping.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    /// The key's text.
+    pub key: String,
+    /// Where the key is.
+    pub key_pos: Pos,
+    /// The value.
+    pub value: Node,
+}
+
+/// One document of a stream.
+#[derive(Clone, Debug)]
+pub struct Document {
+    /// The root value.
+    pub root: Node,
+    /// Line of the document's first token (or of its `---`).
+    pub start_line: u32,
+}
+
+/// A syntax error, with the position the parser reported.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// Where.
+    pub pos: Pos,
+    /// What.
+    pub message: String,
+}
+
+impl Node {
+    /// The value under `key`, when this is a mapping that has it.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match &self.value {
+            Value::Map(entries) => entries.iter().find(|e| e.key == key).map(|e| &e.value),
+            _ => None,
+        }
+    }
+
+    /// The value under `key`, comparing keys case-insensitively (IAM policy keys).
+    pub fn get_ci(&self, key: &str) -> Option<&Node> {
+        match &self.value {
+            Value::Map(entries) => entries
+                .iter()
+                .find(|e| e.key.eq_ignore_ascii_case(key))
+                .map(|e| &e.value),
+            _ => None,
+        }
+    }
+
+    /// The value at a path of keys.
+    pub fn path(&self, keys: &[&str]) -> Option<&Node> {
+        keys.iter().try_fold(self, |n, k| n.get(k))
+    }
+
+    /// The text of a non-null scalar.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Scalar { text, plain } if !(*plain && is_null(text)) => Some(text),
+            _ => None,
+        }
+    }
+
+    /// The entries of a mapping.
+    pub fn as_map(&self) -> Option<&[Entry]> {
+        match &self.value {
+            Value::Map(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The items of a sequence.
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.value {
+            Value::Seq(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// True for a null scalar (`~`, `null`, empty).
+    pub fn is_null(&self) -> bool {
+        matches!(&self.value, Value::Scalar { text, plain: true } if is_null(text))
+    }
+
+    /// A short name of the value's type, for messages.
+    pub fn type_name(&self) -> &'static str {
+        match &self.value {
+            Value::Scalar { .. } if self.is_null() => "null",
+            Value::Scalar { .. } => "a scalar",
+            Value::Seq(_) => "a list",
+            Value::Map(_) => "a mapping",
+        }
+    }
+
+    /// A string, or each string of a list of strings (the IAM "string or array" shape). Non-strings are skipped
+    /// and reported through `bad`.
+    pub fn str_or_list(&self, bad: &mut dyn FnMut(&Node)) -> Vec<(String, Pos)> {
+        match &self.value {
+            Value::Seq(items) => items
+                .iter()
+                .filter_map(|n| match n.as_str() {
+                    Some(s) => Some((s.to_string(), n.pos)),
+                    None => {
+                        bad(n);
+                        None
+                    }
+                })
+                .collect(),
+            _ => match self.as_str() {
+                Some(s) => vec![(s.to_string(), self.pos)],
+                None => {
+                    bad(self);
+                    Vec::new()
+                }
+            },
+        }
+    }
+
+    fn count(&self) -> usize {
+        1 + match &self.value {
+            Value::Scalar { .. } => 0,
+            Value::Seq(items) => items.iter().map(Node::count).sum(),
+            Value::Map(entries) => entries.iter().map(|e| e.value.count()).sum(),
+        }
+    }
+
+    /// Converts to JSON (scalars resolved with the YAML core schema), for reports and tests.
+    pub fn to_json(&self) -> serde_json::Value {
+        match &self.value {
+            Value::Scalar { text, plain } => {
+                if !*plain {
+                    return serde_json::Value::String(text.clone());
+                }
+                if is_null(text) {
+                    serde_json::Value::Null
+                } else if let Some(b) = core_bool(text) {
+                    serde_json::Value::Bool(b)
+                } else if let Ok(i) = text.parse::<i64>() {
+                    serde_json::Value::from(i)
+                } else {
+                    serde_json::Value::String(text.clone())
+                }
+            }
+            Value::Seq(items) => serde_json::Value::Array(items.iter().map(Node::to_json).collect()),
+            Value::Map(entries) => serde_json::Value::Object(
+                entries
+                    .iter()
+                    .map(|e| (e.key.clone(), e.value.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+fn is_null(text: &str) -> bool {
+    matches!(text, "" | "~" | "null" | "Null" | "NULL")
+}
+
+fn core_bool(text: &str) -> Option<bool> {
+    match text {
+        "true" | "True" | "TRUE" => Some(true),
+        "false" | "False" | "FALSE" => Some(false),
+        _ => None,
+    }
+}
+
+fn pos_of(span: &Span) -> Pos {
+    Pos {
+        line: u32::try_from(span.start.line()).unwrap_or(u32::MAX),
+        col: u32::try_from(span.start.col() + 1).unwrap_or(u32::MAX),
+    }
+}
+
+enum Frame {
+    Seq {
+        pos: Pos,
+        anchor: usize,
+        items: Vec<Node>,
+    },
+    Map {
+        pos: Pos,
+        anchor: usize,
+        entries: Vec<Entry>,
+        key: Option<(String, Pos)>,
+        seen: Option<HashSet<String>>,
+    },
+}
+
+/// Parses a stream of YAML documents (JSON is accepted as YAML). Empty documents are dropped.
+pub fn parse_stream(text: &str) -> Result<Vec<Document>, SyntaxError> {
+    let mut parser = Parser::new_from_str(text);
+    let mut docs = Vec::new();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut anchors: BTreeMap<usize, Node> = BTreeMap::new();
+    let mut nodes = 0usize;
+    let mut doc_line = 1u32;
+    let mut root: Option<Node> = None;
+
+    while let Some(ev) = parser.next_event() {
+        let (event, span) = ev.map_err(|e| SyntaxError {
+            pos: Pos {
+                line: u32::try_from(e.marker().line()).unwrap_or(u32::MAX),
+                col: u32::try_from(e.marker().col() + 1).unwrap_or(u32::MAX),
+            },
+            message: e.info().to_string(),
+        })?;
+        let pos = pos_of(&span);
+        let done: Option<(Node, usize)> = match event {
+            Event::StreamStart | Event::Nothing => None,
+            Event::StreamEnd => break,
+            Event::DocumentStart(_) => {
+                doc_line = pos.line;
+                anchors.clear();
+                None
+            }
+            Event::DocumentEnd => {
+                if let Some(r) = root.take() {
+                    docs.push(Document {
+                        root: r,
+                        start_line: doc_line,
+                    });
+                }
+                None
+            }
+            Event::Scalar(value, style, anchor, _tag) => {
+                nodes += 1;
+                Some((
+                    Node {
+                        pos,
+                        value: Value::Scalar {
+                            text: value.into_owned(),
+                            plain: style == ScalarStyle::Plain,
+                        },
+                    },
+                    anchor,
+                ))
+            }
+            Event::Alias(id) => {
+                let Some(target) = anchors.get(&id) else {
+                    return Err(SyntaxError {
+                        pos,
+                        message: "alias refers to an unknown anchor".into(),
+                    });
+                };
+                nodes += target.count();
+                if nodes > MAX_NODES {
+                    return Err(SyntaxError {
+                        pos,
+                        message: format!(
+                            "aliases expand to more than {MAX_NODES} values (an alias bomb?); refusing to expand"
+                        ),
+                    });
+                }
+                let mut n = target.clone();
+                n.pos = pos;
+                Some((n, 0))
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                nodes += 1;
+                if stack.len() >= MAX_DEPTH {
+                    return Err(SyntaxError {
+                        pos,
+                        message: format!("nesting deeper than {MAX_DEPTH} levels"),
+                    });
+                }
+                if matches!(event, Event::SequenceStart(..)) {
+                    stack.push(Frame::Seq {
+                        pos,
+                        anchor,
+                        items: Vec::new(),
+                    });
+                } else {
+                    stack.push(Frame::Map {
+                        pos,
+                        anchor,
+                        entries: Vec::new(),
+                        key: None,
+                        seen: None,
+                    });
+                }
+                None
+            }
+            Event::SequenceEnd | Event::MappingEnd => match stack.pop() {
+                Some(Frame::Seq { pos, anchor, items }) => Some((
+                    Node {
+                        pos,
+                        value: Value::Seq(items),
+                    },
+                    anchor,
+                )),
+                Some(Frame::Map {
+                    pos,
+                    anchor,
+                    entries,
+                    ..
+                }) => Some((
+                    Node {
+                        pos,
+                        value: Value::Map(entries),
+                    },
+                    anchor,
+                )),
+                None => None,
+            },
+        };
+        if nodes > MAX_NODES {
+            return Err(SyntaxError {
+                pos,
+                message: format!("more than {MAX_NODES} values in one file"),
+            });
+        }
+        let Some((node, anchor)) = done else { continue };
+        if anchor != 0 {
+            anchors.insert(anchor, node.clone());
+        }
+        match stack.last_mut() {
+            None => root = Some(node),
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map {
+                entries, key, seen, ..
+            }) => match key.take() {
+                None => {
+                    let Value::Scalar { text, .. } = node.value else {
+                        return Err(SyntaxError {
+                            pos: node.pos,
+                            message: "a mapping key must be a scalar".into(),
+                        });
+                    };
+                    let dup = if entries.len() < 16 {
+                        entries.iter().any(|e| e.key == text)
+                    } else {
+                        let set = seen.get_or_insert_with(|| entries.iter().map(|e| e.key.clone()).collect());
+                        !set.insert(text.clone())
+                    };
+                    if dup {
+                        return Err(SyntaxError {
+                            pos: node.pos,
+                            message: format!("duplicate key `{text}` in a mapping"),
+                        });
+                    }
+                    *key = Some((text, node.pos));
+                }
+                Some((k, key_pos)) => {
+                    if let Some(set) = seen.as_mut() {
+                        set.insert(k.clone());
+                    }
+                    entries.push(Entry {
+                        key: k,
+                        key_pos,
+                        value: node,
+                    });
+                }
+            },
+        }
+    }
+    if let Some(r) = root.take() {
+        docs.push(Document {
+            root: r,
+            start_line: doc_line,
+        });
+    }
+    // A document that is only `~` or empty carries nothing.
+    docs.retain(|d| !d.root.is_null());
+    Ok(docs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_line_and_column_of_nested_values() {
+        let docs = parse_stream("---\na: 1\n---\nkind: X\nmetadata:\n  annotations:\n    k: \"v\"\n").unwrap();
+        assert_eq!(docs.len(), 2);
+        let v = docs[1].root.path(&["metadata", "annotations", "k"]).unwrap();
+        assert_eq!(v.pos, Pos { line: 7, col: 8 });
+        assert_eq!(v.as_str(), Some("v"));
+        assert_eq!(docs[1].start_line, 3);
+    }
+
+    #[test]
+    fn rejects_duplicate_keys_with_position() {
+        let err = parse_stream("a: 1\nb: 2\na: 3\n").unwrap_err();
+        assert_eq!(err.pos, Pos { line: 3, col: 1 });
+        assert!(err.message.contains("duplicate key `a`"));
+    }
+
+    #[test]
+    fn reports_syntax_error_position() {
+        let err = parse_stream("a: [1, 2\nb: 3\n").unwrap_err();
+        assert!(err.pos.line >= 1, "{err:?}");
+    }
+
+    #[test]
+    fn refuses_alias_bomb() {
+        let mut s = String::from("a: &a [x,x,x,x,x,x,x,x,x]\n");
+        for i in 1..10 {
+            let prev = (b'a' + i - 1) as char;
+            let cur = (b'a' + i) as char;
+            s.push_str(&format!(
+                "{cur}: &{cur} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"
+            ));
+        }
+        let err = parse_stream(&s).unwrap_err();
+        assert!(err.message.contains("alias bomb"), "{err:?}");
+    }
+
+    #[test]
+    fn refuses_deep_nesting_without_overflow() {
+        let s = "[".repeat(200_000) + &"]".repeat(200_000);
+        let err = parse_stream(&s).unwrap_err();
+        assert!(err.message.contains("nesting deeper"), "{err:?}");
+    }
+
+    #[test]
+    fn aliases_expand_small_trees() {
+        let docs = parse_stream("base: &b {x: 1}\nother: *b\n").unwrap();
+        assert_eq!(docs[0].root.path(&["other", "x"]).unwrap().as_str(), Some("1"));
+    }
+
+    #[test]
+    fn empty_and_null_documents_are_dropped() {
+        assert!(parse_stream("").unwrap().is_empty());
+        assert!(parse_stream("# only a comment\n").unwrap().is_empty());
+        assert_eq!(parse_stream("---\n---\na: 1\n---\n~\n").unwrap().len(), 1);
+    }
+}

@@ -1,0 +1,134 @@
+//! eks2aks: plans and performs the move of Kubernetes workloads and their cloud identity from AWS EKS (IRSA) to
+//! Azure AKS (workload identity).
+//!
+//! The pipeline runs in stages, each returning a new type: [`ingest`] (files → [`model::Model`]), [`graph`]
+//! (model → [`graph::Joined`]), [`plan`] (→ [`plan::Plan`]), and [`report`] (plan → text). Problems in the
+//! user's input are [`diag::Finding`]s, never errors; `anyhow` is only for the tool's own failures.
+
+pub mod cli;
+pub mod config;
+pub mod diag;
+pub mod graph;
+pub mod ingest;
+pub mod model;
+pub mod plan;
+pub mod report;
+pub mod rules;
+pub mod templates;
+
+use anyhow::Result;
+use cli::{Cli, ColorChoice, Command, GraphFormat, PlanFormat};
+use clap::CommandFactory;
+use diag::{Files, Sink};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+/// Process exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// 0.
+    Success = 0,
+    /// 1: `check` found findings at or above the threshold.
+    Failure = 1,
+    /// 2: usage error, malformed input, invalid config.
+    Error = 2,
+}
+
+/// Everything one run learns from its inputs.
+pub struct Analysis {
+    /// Input files.
+    pub files: Files,
+    /// The model.
+    pub model: model::Model,
+    /// The join.
+    pub joined: graph::Joined,
+    /// The plan.
+    pub plan: plan::Plan,
+    /// Raw findings (with locations).
+    pub findings: Vec<diag::Finding>,
+}
+
+/// Reads, joins and plans. `Err(findings)` when any input is malformed: nothing may be written then.
+pub fn analyse(inputs: &[PathBuf], cfg: &config::Config) -> std::result::Result<Analysis, (Files, Vec<diag::Finding>)> {
+    let mut files = Files::default();
+    let mut sink = Sink::default();
+    let inputs: Vec<PathBuf> = if inputs.is_empty() { vec![PathBuf::from(".")] } else { inputs.to_vec() };
+    let opts = ingest::IngestOptions {
+        default_namespace: cfg.default_namespace.clone().unwrap_or_else(|| "default".into()),
+        skip_dir: None,
+    };
+    let mut model = ingest::read(&inputs, &opts, &mut files, &mut sink);
+    if sink.has_input_errors() {
+        return Err((files, sink.into_findings()));
+    }
+    let joined = graph::build(&mut model, &files, &mut sink);
+    let findings = sink.into_findings();
+    let plan = plan::build(
+        &model,
+        &joined,
+        &files,
+        &findings,
+        &plan::PlanOptions { aks_oidc_issuer: cfg.azure.aks_oidc_issuer.clone() },
+    );
+    Ok(Analysis { files, model, joined, plan, findings })
+}
+
+fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    }
+}
+
+/// Prints input errors (and the notes that came with them) and returns exit status 2.
+fn report_input_errors(files: &Files, findings: &[diag::Finding], color: bool, err: &mut dyn Write) -> Result<ExitStatus> {
+    let mut sorted: Vec<&diag::Finding> = findings.iter().filter(|f| f.code == rules::MALFORMED_INPUT).collect();
+    sorted.sort_by_key(|f| (f.loc.map(|l| (files.display(l.file).to_string(), l.pos)), f.message.clone()));
+    for f in &sorted {
+        err.write_all(diag::render_text(files, f, color).as_bytes())?;
+    }
+    let n = sorted.len();
+    writeln!(err, "error: {n} input problem{} found; nothing was written", if n == 1 { "" } else { "s" })?;
+    Ok(ExitStatus::Error)
+}
+
+/// Runs one command.
+pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitStatus> {
+    let color = use_color(cli.global.color);
+    let tpl = templates::Templates { dir: cli.global.templates.clone() };
+    match cli.command {
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "eks2aks", out);
+            Ok(ExitStatus::Success)
+        }
+        Command::Plan(args) => {
+            let (cfg, _) = config::load(cli.global.config.as_deref())?;
+            let a = match analyse(&args.inputs, &cfg) {
+                Ok(a) => a,
+                Err((files, findings)) => return report_input_errors(&files, &findings, color, err),
+            };
+            let text = match args.format {
+                PlanFormat::Json => report::json::render(&a.plan),
+                PlanFormat::Table => report::table::render(&a.plan),
+                PlanFormat::Markdown => report::markdown::render(&a.plan, &tpl)?,
+            };
+            out.write_all(text.as_bytes())?;
+            Ok(ExitStatus::Success)
+        }
+        Command::Graph(args) => {
+            let (cfg, _) = config::load(cli.global.config.as_deref())?;
+            let a = match analyse(&args.inputs, &cfg) {
+                Ok(a) => a,
+                Err((files, findings)) => return report_input_errors(&files, &findings, color, err),
+            };
+            let view = report::GraphView::new(&a.model, &a.joined, &a.plan);
+            let text = match args.format {
+                GraphFormat::Dot => view.dot(),
+                GraphFormat::Mermaid => view.mermaid(),
+            };
+            out.write_all(text.as_bytes())?;
+            Ok(ExitStatus::Success)
+        }
+    }
+}

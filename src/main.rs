@@ -1,0 +1,20 @@
+//! The `eks2aks` binary: parse arguments, run, map the result to an exit code.
+
+use clap::Parser;
+use std::io::Write;
+
+fn main() {
+    let cli = eks2aks::cli::Cli::parse();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut err = std::io::stderr();
+    let status = match eks2aks::run(cli, &mut out, &mut err).and_then(|s| out.flush().map(|_| s).map_err(Into::into)) {
+        Ok(s) => s as i32,
+        Err(e) if e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)) => 0,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e:#}");
+            2
+        }
+    };
+    std::process::exit(status);
+}

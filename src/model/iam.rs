@@ -1,0 +1,188 @@
+//! AWS IAM side of the model: roles, policies and the full policy grammar.
+
+use crate::diag::Loc;
+
+/// An IAM role.
+#[derive(Debug, Clone)]
+pub struct Role {
+    /// Full ARN.
+    pub arn: String,
+    /// Account id (empty when unknown, e.g. a role eksctl will create).
+    pub account: String,
+    /// Role name.
+    pub name: String,
+    /// Path (`/` by default).
+    pub path: String,
+    /// The trust policy.
+    pub trust: Option<PolicyDocument>,
+    /// Inline policies.
+    pub inline: Vec<InlinePolicy>,
+    /// Attached managed policies (documents live in [`super::Model::managed_policies`]).
+    pub attached: Vec<AttachedPolicy>,
+    /// Where the role is defined.
+    pub loc: Loc,
+    /// eksctl `wellKnownPolicies` names (not translatable to documents).
+    pub well_known: Vec<(String, Loc)>,
+}
+
+/// An inline policy.
+#[derive(Debug, Clone)]
+pub struct InlinePolicy {
+    /// Policy name.
+    pub name: String,
+    /// The document.
+    pub document: PolicyDocument,
+}
+
+/// A reference to an attached managed policy.
+#[derive(Debug, Clone)]
+pub struct AttachedPolicy {
+    /// Policy ARN.
+    pub arn: String,
+    /// Policy name.
+    pub name: String,
+    /// Where the attachment is listed.
+    pub loc: Loc,
+}
+
+/// A managed policy with its default version's document.
+#[derive(Debug, Clone)]
+pub struct ManagedPolicy {
+    /// ARN.
+    pub arn: String,
+    /// Name.
+    pub name: String,
+    /// The default version id.
+    pub default_version: Option<String>,
+    /// The default version's document (None when only `get-policy` was given).
+    pub document: Option<PolicyDocument>,
+    /// Where.
+    pub loc: Loc,
+}
+
+/// A policy document.
+#[derive(Debug, Clone)]
+pub struct PolicyDocument {
+    /// Statements, in document order.
+    pub statements: Vec<Statement>,
+    /// Where the document is.
+    pub loc: Loc,
+}
+
+/// Allow or Deny.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Effect {
+    /// Allow.
+    Allow,
+    /// Deny.
+    Deny,
+}
+
+/// `Action`/`NotAction` or `Resource`/`NotResource`: a list of patterns, possibly inverted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatternList {
+    /// True for `NotAction`/`NotResource`.
+    pub not: bool,
+    /// The patterns, with locations.
+    pub items: Vec<(String, Loc)>,
+}
+
+/// `Principal` / `NotPrincipal`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// True for `NotPrincipal`.
+    pub not: bool,
+    /// `"*"` given as the whole principal.
+    pub any: bool,
+    /// (type, value) pairs: `AWS`, `Federated`, `Service`, `CanonicalUser`.
+    pub entries: Vec<(String, String)>,
+}
+
+/// A condition operator, split into its parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConditionOp {
+    /// As written (`ForAnyValue:StringLikeIfExists`).
+    pub raw: String,
+    /// Base operator (`StringLike`).
+    pub base: String,
+    /// `…IfExists`.
+    pub if_exists: bool,
+    /// `ForAnyValue:` / `ForAllValues:`.
+    pub set: Option<SetOp>,
+}
+
+/// Set operator prefixes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetOp {
+    /// `ForAnyValue:`.
+    AnyValue,
+    /// `ForAllValues:`.
+    AllValues,
+}
+
+/// One condition: operator, key, values (OR-ed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Condition {
+    /// Operator.
+    pub op: ConditionOp,
+    /// Condition key as written (keys are case-insensitive).
+    pub key: String,
+    /// Values.
+    pub values: Vec<String>,
+    /// Where the key is.
+    pub loc: Loc,
+}
+
+/// A statement.
+#[derive(Debug, Clone)]
+pub struct Statement {
+    /// `Sid`.
+    pub sid: Option<String>,
+    /// `Effect`.
+    pub effect: Effect,
+    /// `Action` / `NotAction`.
+    pub action: PatternList,
+    /// `Resource` / `NotResource` (absent in trust policies).
+    pub resource: Option<PatternList>,
+    /// `Principal` / `NotPrincipal` (trust and resource policies).
+    pub principal: Option<Principal>,
+    /// Conditions (AND-ed).
+    pub conditions: Vec<Condition>,
+    /// Where the statement is.
+    pub loc: Loc,
+}
+
+/// A ServiceAccount → role link that is not an annotation.
+#[derive(Debug, Clone)]
+pub struct Association {
+    /// Namespace.
+    pub namespace: String,
+    /// ServiceAccount name.
+    pub service_account: String,
+    /// Role ARN (or `arn:aws:iam::<unknown>:role/<name>` when only a name is known).
+    pub role_arn: String,
+    /// Role name, for joining when the account is unknown.
+    pub role_name: String,
+    /// How the link is made.
+    pub kind: AssociationKind,
+    /// Where.
+    pub loc: Loc,
+}
+
+/// Kinds of association.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssociationKind {
+    /// EKS Pod Identity (`iam.podIdentityAssociations`).
+    PodIdentity,
+    /// eksctl IRSA (`iam.serviceAccounts`): eksctl annotates the ServiceAccount itself.
+    EksctlIrsa,
+}
+
+/// A bare policy or trust document found on its own.
+#[derive(Debug, Clone)]
+pub struct LooseDocument {
+    /// The document.
+    pub document: PolicyDocument,
+    /// True when it reads as a trust policy (has a Principal).
+    pub is_trust: bool,
+}

@@ -1,0 +1,184 @@
+//! Kubernetes side of the model.
+
+use crate::diag::Loc;
+use crate::ingest::yaml::Node;
+use std::collections::BTreeMap;
+
+/// One Kubernetes object, kept whole (unknown kinds and CRDs included).
+#[derive(Debug, Clone)]
+pub struct K8sObject {
+    /// Where the object starts.
+    pub loc: Loc,
+    /// `apiVersion`.
+    pub api_version: String,
+    /// `kind`.
+    pub kind: String,
+    /// `metadata.name` (or `generateName`).
+    pub name: String,
+    /// `metadata.namespace`, when set.
+    pub namespace: Option<String>,
+    /// The whole object.
+    pub node: Node,
+    /// The Helm template it was rendered from (`# Source:` comment), if any.
+    pub helm_source: Option<String>,
+}
+
+/// A ServiceAccount, declared or implied.
+#[derive(Debug, Clone)]
+pub struct ServiceAccount {
+    /// Namespace (the configured default when the object has none).
+    pub namespace: String,
+    /// Name.
+    pub name: String,
+    /// `eks.amazonaws.com/role-arn`, with its location.
+    pub role_arn: Option<(String, Loc)>,
+    /// `eks.amazonaws.com/audience`, when set.
+    pub audience: Option<String>,
+    /// Every `eks.amazonaws.com/*` annotation.
+    pub eks_annotations: BTreeMap<String, String>,
+    /// Where it is declared; for an implied ServiceAccount, the first workload that uses it.
+    pub loc: Loc,
+    /// How it came to be.
+    pub origin: SaOrigin,
+}
+
+/// How a ServiceAccount entered the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaOrigin {
+    /// A `kind: ServiceAccount` object.
+    Declared,
+    /// Used by a workload but not declared (e.g. the namespace's `default`).
+    Implied,
+    /// Created by eksctl from `iam.serviceAccounts`.
+    Eksctl,
+}
+
+/// Something that runs pods.
+#[derive(Debug, Clone)]
+pub struct Workload {
+    /// Index into [`super::Model::objects`].
+    pub object: usize,
+    /// Kind.
+    pub kind: String,
+    /// Namespace.
+    pub namespace: String,
+    /// Name.
+    pub name: String,
+    /// The ServiceAccount its pods run as (`default` when unset).
+    pub service_account: String,
+    /// Where the pod template (or the Pod's spec) is.
+    pub template_loc: Loc,
+    /// Where `serviceAccountName` is, when set.
+    pub service_account_loc: Option<Loc>,
+    /// Containers, init containers included.
+    pub containers: Vec<Container>,
+    /// AWS references found in the pod's env.
+    pub aws_refs: Vec<AwsRef>,
+    /// ConfigMaps and Secrets the pods read (`envFrom`, `valueFrom`, volumes), as (kind, name).
+    pub config_refs: Vec<(String, String)>,
+}
+
+/// One container of a pod template.
+#[derive(Debug, Clone)]
+pub struct Container {
+    /// Name.
+    pub name: String,
+    /// Image, with its location.
+    pub image: Option<(String, Loc)>,
+}
+
+/// A reference to AWS found in env or config data.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct AwsRef {
+    /// What kind of reference.
+    pub kind: AwsRefKind,
+    /// The env var or data key that holds it.
+    pub key: String,
+    /// The text found.
+    pub text: String,
+    /// The resource ARN it names, when known (an ARN, or an SQS queue URL turned into one).
+    pub arn: Option<String>,
+    /// Where.
+    pub loc: Loc,
+}
+
+/// Kinds of AWS reference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum AwsRefKind {
+    /// An ARN.
+    Arn,
+    /// An `*.amazonaws.com` endpoint or URL (or `s3://`).
+    Endpoint,
+    /// `AWS_REGION` / `AWS_DEFAULT_REGION`.
+    Region,
+    /// A static access key id or secret key.
+    StaticKey,
+    /// An AWS SDK variable injected by IRSA (`AWS_ROLE_ARN`, `AWS_WEB_IDENTITY_TOKEN_FILE`, …).
+    SdkVariable,
+}
+
+/// A ConfigMap or Secret.
+#[derive(Debug, Clone)]
+pub struct ConfigData {
+    /// Index into [`super::Model::objects`].
+    pub object: usize,
+    /// `ConfigMap` or `Secret`.
+    pub kind: String,
+    /// Namespace.
+    pub namespace: String,
+    /// Name.
+    pub name: String,
+    /// AWS references in its data.
+    pub aws_refs: Vec<AwsRef>,
+}
+
+/// A KEDA ScaledObject or ScaledJob.
+#[derive(Debug, Clone)]
+pub struct Scaler {
+    /// Index into [`super::Model::objects`].
+    pub object: usize,
+    /// `ScaledObject` or `ScaledJob`.
+    pub kind: String,
+    /// Namespace.
+    pub namespace: String,
+    /// Name.
+    pub name: String,
+    /// `spec.scaleTargetRef` (kind, name) for a ScaledObject.
+    pub target: Option<(String, String)>,
+    /// Triggers.
+    pub triggers: Vec<Trigger>,
+}
+
+/// One KEDA trigger.
+#[derive(Debug, Clone)]
+pub struct Trigger {
+    /// `type` (`aws-sqs-queue`, …).
+    pub trigger_type: String,
+    /// `metadata`, values as text.
+    pub metadata: BTreeMap<String, String>,
+    /// `authenticationRef` (kind, name).
+    pub auth_ref: Option<(String, String)>,
+    /// Where.
+    pub loc: Loc,
+}
+
+/// A KEDA TriggerAuthentication or ClusterTriggerAuthentication.
+#[derive(Debug, Clone)]
+pub struct TriggerAuth {
+    /// Index into [`super::Model::objects`].
+    pub object: usize,
+    /// Kind.
+    pub kind: String,
+    /// Namespace (empty for the cluster-scoped kind).
+    pub namespace: String,
+    /// Name.
+    pub name: String,
+    /// `spec.podIdentity.provider`.
+    pub provider: Option<String>,
+    /// `spec.podIdentity.roleArn`, when set.
+    pub role_arn: Option<String>,
+    /// `spec.podIdentity.identityOwner`.
+    pub identity_owner: Option<String>,
+    /// Where.
+    pub loc: Loc,
+}

@@ -1,0 +1,35 @@
+//! The typed model every later stage reads: Kubernetes objects and AWS IAM, each value with its location.
+//! Built by `ingest`, joined by `graph`; nothing here parses text or decides anything.
+
+mod arn;
+mod iam;
+mod k8s;
+
+pub use arn::Arn;
+pub use iam::*;
+pub use k8s::*;
+
+/// Everything read from the inputs.
+#[derive(Debug, Default)]
+pub struct Model {
+    /// Every Kubernetes object, unknown kinds included.
+    pub objects: Vec<K8sObject>,
+    /// ServiceAccounts (declared, implied by a workload, or created by eksctl).
+    pub service_accounts: Vec<ServiceAccount>,
+    /// Everything that runs pods.
+    pub workloads: Vec<Workload>,
+    /// ConfigMaps and Secrets, with the entries that point at AWS.
+    pub config_data: Vec<ConfigData>,
+    /// KEDA ScaledObjects and ScaledJobs.
+    pub scalers: Vec<Scaler>,
+    /// KEDA TriggerAuthentications and ClusterTriggerAuthentications.
+    pub trigger_auths: Vec<TriggerAuth>,
+    /// IAM roles.
+    pub roles: Vec<Role>,
+    /// Customer-managed (and exported AWS-managed) policies, default version only.
+    pub managed_policies: Vec<ManagedPolicy>,
+    /// EKS Pod Identity associations and eksctl IRSA bindings: ServiceAccount → role links not made by an annotation.
+    pub associations: Vec<Association>,
+    /// Policy or trust documents not attached to any role in the input.
+    pub loose_documents: Vec<LooseDocument>,
+}

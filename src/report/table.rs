@@ -1,0 +1,102 @@
+//! `plan --format table`: terminal tables (comfy-table), one per section, then a summary line.
+
+use crate::plan::Plan;
+use comfy_table::{Table, presets};
+
+fn table(header: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_style(presets::UTF8_FULL_CONDENSED);
+    t.set_header(header.to_vec());
+    t
+}
+
+/// Renders the plan as terminal tables.
+pub fn render(plan: &Plan) -> String {
+    let mut out = String::new();
+    if !plan.identities.is_empty() {
+        let mut t = table(&["Azure identity", "AWS role", "ServiceAccounts", "Workloads"]);
+        for id in &plan.identities {
+            let sas: Vec<String> = id.service_accounts.iter().map(|s| format!("{}/{}", s.namespace, s.name)).collect();
+            let wls: Vec<String> = plan
+                .workloads
+                .iter()
+                .filter(|w| w.identity.as_deref() == Some(id.name.as_str()))
+                .map(|w| format!("{} {}/{}", w.kind, w.namespace, w.name))
+                .collect();
+            t.add_row(vec![id.name.clone(), id.aws_role_arn.clone(), sas.join("\n"), wls.join("\n")]);
+        }
+        out.push_str("Identities\n");
+        out.push_str(&t.to_string());
+        out.push('\n');
+
+        let mut t = table(&["Azure identity", "Effect", "AWS actions", "AWS resources", "Source"]);
+        for id in &plan.identities {
+            for p in &id.aws_permissions {
+                let not_a = if p.not_action { "NOT " } else { "" };
+                let not_r = if p.not_resource { "NOT " } else { "" };
+                let mut resources = p.resources.join("\n");
+                if !p.conditions.is_empty() {
+                    resources.push_str(&format!("\nif {}", p.conditions.join("\n   ")));
+                }
+                t.add_row(vec![
+                    id.name.clone(),
+                    p.effect.to_string(),
+                    format!("{not_a}{}", p.actions.join("\n")),
+                    format!("{not_r}{resources}"),
+                    format!("{} ({}:{})", p.policy, p.file, p.line),
+                ]);
+            }
+        }
+        out.push_str("\nAWS permissions\n");
+        out.push_str(&t.to_string());
+        out.push('\n');
+    }
+    if !plan.resources.is_empty() {
+        let mut t = table(&["AWS resource", "Service", "Azure service", "Azure name"]);
+        for r in &plan.resources {
+            t.add_row(vec![
+                r.aws_arn.clone(),
+                r.aws_service.clone(),
+                r.azure_service.clone().unwrap_or_else(|| "-".into()),
+                r.azure_name.clone().unwrap_or_else(|| "-".into()),
+            ]);
+        }
+        out.push_str("\nAWS resources\n");
+        out.push_str(&t.to_string());
+        out.push('\n');
+    }
+    if !plan.workloads.is_empty() {
+        let mut t = table(&["Workload", "ServiceAccount", "Azure identity", "File"]);
+        for w in &plan.workloads {
+            t.add_row(vec![
+                format!("{} {}/{}", w.kind, w.namespace, w.name),
+                w.service_account.clone(),
+                w.identity.clone().unwrap_or_else(|| "-".into()),
+                format!("{}:{}", w.file, w.line),
+            ]);
+        }
+        out.push_str("\nWorkloads\n");
+        out.push_str(&t.to_string());
+        out.push('\n');
+    }
+    if !plan.findings.is_empty() {
+        let mut t = table(&["Severity", "Rule", "Location", "Message"]);
+        for f in &plan.findings {
+            let location = match (&f.file, f.line) {
+                (Some(file), Some(line)) => format!("{file}:{line}"),
+                (Some(file), None) => file.clone(),
+                _ => "-".into(),
+            };
+            t.add_row(vec![f.severity.as_str().to_string(), format!("{} {}", f.code, f.rule), location, f.message.clone()]);
+        }
+        out.push_str("\nFindings\n");
+        out.push_str(&t.to_string());
+        out.push('\n');
+    }
+    let s = &plan.summary;
+    out.push_str(&format!(
+        "\n{} identities, {} service accounts, {} workloads, {} resources; {} errors, {} warnings, {} notes\n",
+        s.identities, s.service_accounts, s.workloads, s.resources, s.errors, s.warnings, s.notes
+    ));
+    out
+}

@@ -1,0 +1,130 @@
+//! The rule catalogue: every finding the tool can produce has a stable code (`E2A` + three digits, used in
+//! waivers and SARIF), a kebab-case name (for people), a default severity and user documentation (What it does /
+//! Why it matters / Fix). Codes are never reused or renumbered.
+
+use crate::diag::Severity;
+
+/// One rule.
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    /// Stable code.
+    pub code: &'static str,
+    /// Kebab-case name.
+    pub name: &'static str,
+    /// Default severity.
+    pub severity: Severity,
+    /// What it does.
+    pub what: &'static str,
+    /// Why it matters.
+    pub why: &'static str,
+    /// How to fix it.
+    pub fix: &'static str,
+}
+
+macro_rules! rules {
+    ($( $konst:ident = $code:literal $name:literal $sev:ident { what: $what:literal, why: $why:literal, fix: $fix:literal } )*) => {
+        $( #[doc = $what] pub const $konst: &str = $code; )*
+        /// Every rule, sorted by code.
+        pub const ALL: &[Rule] = &[ $( Rule { code: $code, name: $name, severity: Severity::$sev, what: $what, why: $why, fix: $fix } ),* ];
+    };
+}
+
+rules! {
+    MALFORMED_INPUT = "E2A001" "malformed-input" Error {
+        what: "An input file cannot be read: it does not exist, is not UTF-8, is not valid YAML/JSON, nests too deeply, expands aliases without bound, or holds a Kubernetes object or IAM document that breaks its grammar (an invalid object name, an `eks.amazonaws.com/role-arn` that is not a role ARN, an IAM statement with `Effect: Maybe`, …).",
+        why: "Nothing can be planned from input the tool cannot read faithfully, and guessing would hide a broken manifest. Every malformed file of a run is reported, then eks2aks exits 2 and writes nothing.",
+        fix: "Correct the file at the reported line and column (`kubectl apply --dry-run=client -f FILE` and `aws iam` validators help), or leave it out of the INPUT paths."
+    }
+    TRUST_DOES_NOT_ADMIT_SA = "E2A002" "trust-does-not-admit-sa" Error {
+        what: "A ServiceAccount names an IAM role (annotation or Pod Identity association) whose trust policy does not admit it: the `:sub`/`:aud` conditions or the principal do not match, or a Deny wins.",
+        why: "On EKS these pods cannot assume the role today, so the permissions the plan would carry to Azure are not the ones the workload really has.",
+        fix: "Fix the annotation or the role's trust policy so that `system:serviceaccount:<namespace>:<name>` with audience `sts.amazonaws.com` is admitted, then re-run."
+    }
+    TRUST_NAMES_MISSING_SA = "E2A003" "trust-names-missing-sa" Warning {
+        what: "A role's trust policy admits a ServiceAccount subject that is not in the input manifests.",
+        why: "Either a manifest is missing from the input (its workload would not be migrated) or the trust is stale and grants more than needed.",
+        fix: "Add the manifests that declare that ServiceAccount to the INPUT paths, or remove the subject from the trust policy."
+    }
+    ROLE_MISSING = "E2A004" "role-missing-from-iam" Warning {
+        what: "A ServiceAccount names an IAM role that is not in the IAM input.",
+        why: "Without the role's policies the tool cannot know what the workload may do, so no Azure role assignment can be derived for it.",
+        fix: "Export the role and add the file to the INPUT paths: `aws iam get-account-authorization-details > iam.json` (all roles) or `aws iam get-role --role-name NAME`."
+    }
+    WORKLOAD_WITHOUT_ROLE = "E2A005" "workload-uses-aws-without-role" Warning {
+        what: "A workload talks to AWS (its env or ConfigMaps name AWS endpoints, ARNs or regions) but its ServiceAccount has no IAM role of its own.",
+        why: "Such pods get AWS credentials from the node's instance role or from static keys. Neither carries over to AKS, and the node role usually grants far more than the workload needs.",
+        fix: "Give the workload its own ServiceAccount with an IRSA role (so eks2aks can derive a managed identity), or waive the finding if it really needs no AWS access."
+    }
+    STATIC_AWS_CREDENTIALS = "E2A006" "static-aws-credentials" Error {
+        what: "A manifest holds a static AWS access key (`AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`, or a value shaped like `AKIA…`) in env, a ConfigMap or a Secret.",
+        why: "Long-lived keys leak and cannot be scoped to one workload; workload identity exists to remove them. The value is never printed.",
+        fix: "Remove the key, rotate it in AWS, and give the workload an IRSA role (on AKS: a managed identity with a federated credential)."
+    }
+    STRINGLIKE_TRUST = "E2A007" "stringlike-trust" Warning {
+        what: "A role's trust matches ServiceAccounts with a `StringLike` pattern; the finding lists the ServiceAccounts of the input it matched.",
+        why: "Azure federated credentials take no wildcards: each matched ServiceAccount becomes its own credential, and a ServiceAccount added later will not be admitted on AKS until a credential is added for it.",
+        fix: "Review the listed ServiceAccounts; prefer `StringEquals` with explicit subjects."
+    }
+    TRUST_WITHOUT_SUB = "E2A008" "trust-without-sub" Error {
+        what: "A role's trust admits web identities from an EKS OIDC provider with no condition on `:sub`.",
+        why: "Every ServiceAccount in the cluster can assume the role, which is rarely intended and cannot be expressed with Azure federated credentials.",
+        fix: "Add a `StringEquals` condition on `<provider>:sub` naming `system:serviceaccount:<namespace>:<name>`."
+    }
+    MANAGED_POLICY_NOT_EXPORTED = "E2A009" "managed-policy-not-exported" Warning {
+        what: "A role has a managed policy attached whose document is not in the input (AWS-managed policies are not in most exports).",
+        why: "Its permissions cannot be analysed, so the plan may be missing access the workload needs.",
+        fix: "Export it: `aws iam get-policy-version --policy-arn ARN --version-id $(aws iam get-policy --policy-arn ARN --query Policy.DefaultVersionId --output text)`, or `aws iam get-account-authorization-details --filter AWSManagedPolicy LocalManagedPolicy Role`."
+    }
+    UNATTACHED_POLICY = "E2A010" "unattached-policy-document" Note {
+        what: "A policy or trust document in the input is not attached to any role of the input.",
+        why: "It is analysed (and its problems reported) but no identity is derived from it.",
+        fix: "Nothing, if this is intended; otherwise export it together with its role."
+    }
+    WELL_KNOWN_POLICY = "E2A011" "eksctl-well-known-policy" Warning {
+        what: "An eksctl ServiceAccount or Pod Identity association uses `wellKnownPolicies`, whose documents eksctl generates and which are not in the input.",
+        why: "Their permissions cannot be analysed or translated.",
+        fix: "Export the role eksctl created (`aws iam get-account-authorization-details`) and add it to the INPUT paths."
+    }
+    UNJOINED_EXPORT = "E2A012" "unjoined-iam-export" Warning {
+        what: "An IAM export that does not name its owner (`get-policy-version`, `list-attached-role-policies`, `get-role-policy` for a role not in the input) could not be joined, or names a policy version that is not the default one.",
+        why: "Its permissions are either analysed on their own or not in force, so they are not attributed to any identity.",
+        fix: "Keep one role's or policy's exports per directory, or use `aws iam get-account-authorization-details`, which names everything."
+    }
+    SKIPPED_TEMPLATE = "E2A013" "unrendered-template" Note {
+        what: "A file is not valid YAML and contains `{{ … }}`: an unrendered Helm or Go template. It was skipped.",
+        why: "Templates are not manifests; their rendered output is.",
+        fix: "Render first: `helm template RELEASE CHART | eks2aks plan -`, or point eks2aks at the rendered output."
+    }
+}
+
+/// The rule with this code.
+pub fn by_code(code: &str) -> Option<&'static Rule> {
+    ALL.iter().find(|r| r.code == code)
+}
+
+/// The default severity of a rule.
+pub fn default_severity(code: &str) -> Severity {
+    by_code(code).map_or(Severity::Error, |r| r.severity)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_sorted_and_well_formed() {
+        let codes: Vec<&str> = ALL.iter().map(|r| r.code).collect();
+        let mut sorted = codes.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(codes, sorted, "codes must be unique and listed in order");
+        for r in ALL {
+            assert!(r.code.len() == 6 && r.code.starts_with("E2A") && r.code[3..].bytes().all(|b| b.is_ascii_digit()));
+            assert!(r.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'), "{}", r.name);
+        }
+        let mut names: Vec<&str> = ALL.iter().map(|r| r.name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), ALL.len(), "names must be unique");
+    }
+}
