@@ -62,10 +62,14 @@ pub enum ColorChoice {
 pub enum Command {
     /// Inventory, decisions and findings: identities, ServiceAccounts, federated credentials, workloads, AWS
     /// resources and permissions.
-    #[command(after_help = "Examples:\n  eks2aks plan k8s/ iam/\n  eks2aks plan . --format markdown > plan.md\n  helm template app ./chart | eks2aks plan - iam.json --format json\n\nExit codes: 0 on success (findings do not fail `plan`; use `check`), 2 on malformed input.")]
+    #[command(
+        after_help = "Examples:\n  eks2aks plan k8s/ iam/\n  eks2aks plan . --format markdown > plan.md\n  helm template app ./chart | eks2aks plan - iam.json --format json\n\nExit codes: 0 on success (findings do not fail `plan`; use `check`), 2 on malformed input."
+    )]
     Plan(PlanArgs),
     /// The joined graph: workload → ServiceAccount → IAM role → trust/policies → AWS resources → Azure identity.
-    #[command(after_help = "Examples:\n  eks2aks graph . --format mermaid   # paste into a PR: GitHub renders it\n  eks2aks graph . --format dot | dot -Tsvg > graph.svg")]
+    #[command(
+        after_help = "Examples:\n  eks2aks graph . --format mermaid   # paste into a PR: GitHub renders it\n  eks2aks graph . --format dot | dot -Tsvg > graph.svg"
+    )]
     Graph(GraphArgs),
     /// Shell completions, e.g. `eks2aks completions bash > /etc/bash_completion.d/eks2aks`.
     Completions {

@@ -51,18 +51,25 @@ pub fn load(explicit: Option<&Path>) -> Result<(Config, Option<PathBuf>)> {
             p
         }
     };
-    let text = std::fs::read_to_string(&path).with_context(|| format!("reading config {}", path.display()))?;
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("reading config {}", path.display()))?;
     if text.trim().is_empty() {
         return Ok((Config::default(), Some(path)));
     }
     let cfg: Config = serde_norway::from_str(&text).map_err(|e| {
-        let at = e.location().map(|l| format!(":{}:{}", l.line(), l.column())).unwrap_or_default();
+        let at = e
+            .location()
+            .map(|l| format!(":{}:{}", l.line(), l.column()))
+            .unwrap_or_default();
         anyhow::anyhow!("invalid config {}{at}: {e}", path.display())
     })?;
     if let Some(b) = &cfg.bridge
         && !matches!(b.as_str(), "aks-issuer" | "entra")
     {
-        anyhow::bail!("invalid config {}: `bridge` must be `aks-issuer` or `entra`, not {b:?}", path.display());
+        anyhow::bail!(
+            "invalid config {}: `bridge` must be `aks-issuer` or `entra`, not {b:?}",
+            path.display()
+        );
     }
     Ok((cfg, Some(path)))
 }

@@ -17,8 +17,8 @@ pub mod rules;
 pub mod templates;
 
 use anyhow::Result;
-use cli::{Cli, ColorChoice, Command, GraphFormat, PlanFormat};
 use clap::CommandFactory;
+use cli::{Cli, ColorChoice, Command, GraphFormat, PlanFormat};
 use diag::{Files, Sink};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -49,12 +49,22 @@ pub struct Analysis {
 }
 
 /// Reads, joins and plans. `Err(findings)` when any input is malformed: nothing may be written then.
-pub fn analyse(inputs: &[PathBuf], cfg: &config::Config) -> std::result::Result<Analysis, (Files, Vec<diag::Finding>)> {
+pub fn analyse(
+    inputs: &[PathBuf],
+    cfg: &config::Config,
+) -> std::result::Result<Analysis, (Files, Vec<diag::Finding>)> {
     let mut files = Files::default();
     let mut sink = Sink::default();
-    let inputs: Vec<PathBuf> = if inputs.is_empty() { vec![PathBuf::from(".")] } else { inputs.to_vec() };
+    let inputs: Vec<PathBuf> = if inputs.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        inputs.to_vec()
+    };
     let opts = ingest::IngestOptions {
-        default_namespace: cfg.default_namespace.clone().unwrap_or_else(|| "default".into()),
+        default_namespace: cfg
+            .default_namespace
+            .clone()
+            .unwrap_or_else(|| "default".into()),
         skip_dir: None,
     };
     let mut model = ingest::read(&inputs, &opts, &mut files, &mut sink);
@@ -68,35 +78,64 @@ pub fn analyse(inputs: &[PathBuf], cfg: &config::Config) -> std::result::Result<
         &joined,
         &files,
         &findings,
-        &plan::PlanOptions { aks_oidc_issuer: cfg.azure.aks_oidc_issuer.clone() },
+        &plan::PlanOptions {
+            aks_oidc_issuer: cfg.azure.aks_oidc_issuer.clone(),
+        },
     );
-    Ok(Analysis { files, model, joined, plan, findings })
+    Ok(Analysis {
+        files,
+        model,
+        joined,
+        plan,
+        findings,
+    })
 }
 
 fn use_color(choice: ColorChoice) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        ColorChoice::Auto => {
+            std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
     }
 }
 
 /// Prints input errors (and the notes that came with them) and returns exit status 2.
-fn report_input_errors(files: &Files, findings: &[diag::Finding], color: bool, err: &mut dyn Write) -> Result<ExitStatus> {
-    let mut sorted: Vec<&diag::Finding> = findings.iter().filter(|f| f.code == rules::MALFORMED_INPUT).collect();
-    sorted.sort_by_key(|f| (f.loc.map(|l| (files.display(l.file).to_string(), l.pos)), f.message.clone()));
+fn report_input_errors(
+    files: &Files,
+    findings: &[diag::Finding],
+    color: bool,
+    err: &mut dyn Write,
+) -> Result<ExitStatus> {
+    let mut sorted: Vec<&diag::Finding> = findings
+        .iter()
+        .filter(|f| f.code == rules::MALFORMED_INPUT)
+        .collect();
+    sorted.sort_by_key(|f| {
+        (
+            f.loc.map(|l| (files.display(l.file).to_string(), l.pos)),
+            f.message.clone(),
+        )
+    });
     for f in &sorted {
         err.write_all(diag::render_text(files, f, color).as_bytes())?;
     }
     let n = sorted.len();
-    writeln!(err, "error: {n} input problem{} found; nothing was written", if n == 1 { "" } else { "s" })?;
+    writeln!(
+        err,
+        "error: {n} input problem{} found; nothing was written",
+        if n == 1 { "" } else { "s" }
+    )?;
     Ok(ExitStatus::Error)
 }
 
 /// Runs one command.
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitStatus> {
     let color = use_color(cli.global.color);
-    let tpl = templates::Templates { dir: cli.global.templates.clone() };
+    let tpl = templates::Templates {
+        dir: cli.global.templates.clone(),
+    };
     match cli.command {
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "eks2aks", out);
@@ -106,7 +145,9 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
             let (cfg, _) = config::load(cli.global.config.as_deref())?;
             let a = match analyse(&args.inputs, &cfg) {
                 Ok(a) => a,
-                Err((files, findings)) => return report_input_errors(&files, &findings, color, err),
+                Err((files, findings)) => {
+                    return report_input_errors(&files, &findings, color, err);
+                }
             };
             let text = match args.format {
                 PlanFormat::Json => report::json::render(&a.plan),
@@ -120,7 +161,9 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
             let (cfg, _) = config::load(cli.global.config.as_deref())?;
             let a = match analyse(&args.inputs, &cfg) {
                 Ok(a) => a,
-                Err((files, findings)) => return report_input_errors(&files, &findings, color, err),
+                Err((files, findings)) => {
+                    return report_input_errors(&files, &findings, color, err);
+                }
             };
             let view = report::GraphView::new(&a.model, &a.joined, &a.plan);
             let text = match args.format {

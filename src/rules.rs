@@ -119,8 +119,16 @@ mod tests {
         sorted.dedup();
         assert_eq!(codes, sorted, "codes must be unique and listed in order");
         for r in ALL {
-            assert!(r.code.len() == 6 && r.code.starts_with("E2A") && r.code[3..].bytes().all(|b| b.is_ascii_digit()));
-            assert!(r.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'), "{}", r.name);
+            assert!(
+                r.code.len() == 6
+                    && r.code.starts_with("E2A")
+                    && r.code[3..].bytes().all(|b| b.is_ascii_digit())
+            );
+            assert!(
+                r.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),
+                "{}",
+                r.name
+            );
         }
         let mut names: Vec<&str> = ALL.iter().map(|r| r.name).collect();
         names.sort();

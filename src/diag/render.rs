@@ -10,7 +10,11 @@ pub fn render_text(files: &Files, f: &Finding, color: bool) -> String {
         Severity::Warning => Level::WARNING,
         Severity::Note => Level::NOTE,
     };
-    let renderer = if color { Renderer::styled() } else { Renderer::plain() };
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
     let title = level.primary_title(f.message.as_str()).id(f.code);
     let mut out = match f.loc {
         Some(loc) => {
@@ -27,21 +31,32 @@ pub fn render_text(files: &Files, f: &Finding, color: bool) -> String {
                 .map_or(line.len(), |n| start + n.max(1))
                 .max((start + 1).min(line.len()));
             // A long unbroken token (`[[[[…`) is marked by its first character only.
-            let end = if end - start > 60 { line[start..].chars().next().map_or(start, |c| start + c.len_utf8()) } else { end };
+            let end = if end - start > 60 {
+                line[start..]
+                    .chars()
+                    .next()
+                    .map_or(start, |c| start + c.len_utf8())
+            } else {
+                end
+            };
             let snippet = Snippet::source(line)
                 .path(file.display.as_str())
                 .line_start(line_no)
                 .annotation(AnnotationKind::Primary.span(start..end));
             let mut groups = vec![title.element(snippet)];
             if let Some(help) = &f.help {
-                groups.push(Group::with_title(Level::HELP.secondary_title(help.as_str())));
+                groups.push(Group::with_title(
+                    Level::HELP.secondary_title(help.as_str()),
+                ));
             }
             renderer.render(&groups)
         }
         None => {
             let mut groups = vec![Group::with_title(title)];
             if let Some(help) = &f.help {
-                groups.push(Group::with_title(Level::HELP.secondary_title(help.as_str())));
+                groups.push(Group::with_title(
+                    Level::HELP.secondary_title(help.as_str()),
+                ));
             }
             renderer.render(&groups)
         }

@@ -74,7 +74,10 @@ pub struct Joined {
 }
 
 fn common_prefix_len(a: &str, b: &str) -> usize {
-    a.split('/').zip(b.split('/')).take_while(|(x, y)| x == y).count()
+    a.split('/')
+        .zip(b.split('/'))
+        .take_while(|(x, y)| x == y)
+        .count()
 }
 
 /// Builds the join. Findings go to `sink`.
@@ -92,7 +95,9 @@ pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
         let key = (a.namespace.clone(), a.service_account.clone());
         if a.kind == AssociationKind::EksctlIrsa && !declared.contains(&key) {
             // An implied SA of the same name is replaced by the one eksctl creates.
-            model.service_accounts.retain(|s| !(s.origin == SaOrigin::Implied && s.namespace == key.0 && s.name == key.1));
+            model.service_accounts.retain(|s| {
+                !(s.origin == SaOrigin::Implied && s.namespace == key.0 && s.name == key.1)
+            });
             model.service_accounts.push(ServiceAccount {
                 namespace: key.0,
                 name: key.1,
@@ -118,7 +123,11 @@ pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
         role_by_acct_name.entry((&r.account, &r.name)).or_insert(i);
         role_by_name.entry(&r.name).or_default().push(i);
     }
-    let policy_by_arn: BTreeMap<&str, &ManagedPolicy> = model.managed_policies.iter().map(|p| (p.arn.as_str(), p)).collect();
+    let policy_by_arn: BTreeMap<&str, &ManagedPolicy> = model
+        .managed_policies
+        .iter()
+        .map(|p| (p.arn.as_str(), p))
+        .collect();
 
     let find_role = |arn: &str| -> Option<usize> {
         if let Some(&i) = role_by_arn.get(arn) {
@@ -131,28 +140,43 @@ pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
         }
         match role_by_name.get(name.as_str()).map(Vec::as_slice) {
             // A role eksctl will create has no account yet: join by name.
-            Some([i]) if model.roles[*i].account.is_empty() || parsed.account.is_empty() => Some(*i),
+            Some([i]) if model.roles[*i].account.is_empty() || parsed.account.is_empty() => {
+                Some(*i)
+            }
             _ => None,
         }
     };
 
     // Nodes, in model order (which is sorted file order): deterministic output.
     let g = &mut j.graph;
-    let sa_nodes: Vec<NodeIndex> = (0..model.service_accounts.len()).map(|i| g.add_node(NodeKind::ServiceAccount(i))).collect();
-    let role_nodes: Vec<NodeIndex> = (0..model.roles.len()).map(|i| g.add_node(NodeKind::Role(i))).collect();
-    let wl_nodes: Vec<NodeIndex> = (0..model.workloads.len()).map(|i| g.add_node(NodeKind::Workload(i))).collect();
+    let sa_nodes: Vec<NodeIndex> = (0..model.service_accounts.len())
+        .map(|i| g.add_node(NodeKind::ServiceAccount(i)))
+        .collect();
+    let role_nodes: Vec<NodeIndex> = (0..model.roles.len())
+        .map(|i| g.add_node(NodeKind::Role(i)))
+        .collect();
+    let wl_nodes: Vec<NodeIndex> = (0..model.workloads.len())
+        .map(|i| g.add_node(NodeKind::Workload(i)))
+        .collect();
 
     // Workload → ServiceAccount: same namespace and name; among several (one per cluster directory), the one
     // whose file shares the longest directory prefix with the workload's.
     for (wi, w) in model.workloads.iter().enumerate() {
-        let cands = sa_index.get(&(w.namespace.as_str(), w.service_account.as_str())).cloned().unwrap_or_default();
+        let cands = sa_index
+            .get(&(w.namespace.as_str(), w.service_account.as_str()))
+            .cloned()
+            .unwrap_or_default();
         let wfile = files.display(w.template_loc.file);
         let best = cands
             .iter()
             .copied()
             .max_by_key(|&i| {
                 let s = &model.service_accounts[i];
-                (common_prefix_len(files.display(s.loc.file), wfile), s.origin != SaOrigin::Implied, std::cmp::Reverse(i))
+                (
+                    common_prefix_len(files.display(s.loc.file), wfile),
+                    s.origin != SaOrigin::Implied,
+                    std::cmp::Reverse(i),
+                )
             })
             .expect("every workload's ServiceAccount exists (declared or implied)");
         j.workload_sa.push(best);
@@ -165,18 +189,27 @@ pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
     j.role_sas = vec![Vec::new(); model.roles.len()];
     let mut assoc_of: BTreeMap<(&str, &str), &Association> = BTreeMap::new();
     for a in &model.associations {
-        assoc_of.entry((&a.namespace, &a.service_account)).or_insert(a);
+        assoc_of
+            .entry((&a.namespace, &a.service_account))
+            .or_insert(a);
     }
     for (si, sa) in model.service_accounts.iter().enumerate() {
         let (arn, loc, pod_identity) = if let Some((arn, loc)) = &sa.role_arn {
             (arn.clone(), *loc, false)
         } else if let Some(a) = assoc_of.get(&(sa.namespace.as_str(), sa.name.as_str())) {
-            (a.role_arn.clone(), a.loc, a.kind == AssociationKind::PodIdentity)
+            (
+                a.role_arn.clone(),
+                a.loc,
+                a.kind == AssociationKind::PodIdentity,
+            )
         } else {
             continue;
         };
         let Some(ri) = find_role(&arn) else {
-            let name = Arn::parse(&arn).and_then(|a| a.role_path_and_name()).map(|(_, n)| n).unwrap_or_default();
+            let name = Arn::parse(&arn)
+                .and_then(|a| a.role_path_and_name())
+                .map(|(_, n)| n)
+                .unwrap_or_default();
             sink.push(
                 rules::ROLE_MISSING,
                 format!("ServiceAccount {}/{} uses role `{arn}`, which is not in the IAM input", sa.namespace, sa.name),
@@ -187,9 +220,12 @@ pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
         };
         j.sa_role[si] = Some(ri);
         j.role_sas[ri].push(si);
-        j.graph.add_edge(sa_nodes[si], role_nodes[ri], Edge::Assumes);
+        j.graph
+            .add_edge(sa_nodes[si], role_nodes[ri], Edge::Assumes);
         let role = &model.roles[ri];
-        let Some(trust_doc) = &role.trust else { continue };
+        let Some(trust_doc) = &role.trust else {
+            continue;
+        };
         if pod_identity {
             if !trust::admits_pod_identity(trust_doc) {
                 sink.push(
@@ -219,7 +255,9 @@ pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
 
     // Trust-side findings, per role.
     for (ri, role) in model.roles.iter().enumerate() {
-        let Some(trust_doc) = &role.trust else { continue };
+        let Some(trust_doc) = &role.trust else {
+            continue;
+        };
         let mut providers = BTreeSet::new();
         for s in &trust_doc.statements {
             for (t, v) in s.principal.iter().flat_map(|p| p.entries.iter()) {
@@ -237,22 +275,45 @@ pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
         // Who, among the input's ServiceAccounts, does the trust admit by pattern?
         let admitted_by_pattern: Vec<String> = j.role_sas[ri]
             .iter()
-            .filter(|&&si| j.sa_trust[si].as_ref().is_some_and(|v| v.admitted() && v.by_pattern))
-            .map(|&si| format!("{}/{}", model.service_accounts[si].namespace, model.service_accounts[si].name))
+            .filter(|&&si| {
+                j.sa_trust[si]
+                    .as_ref()
+                    .is_some_and(|v| v.admitted() && v.by_pattern)
+            })
+            .map(|&si| {
+                format!(
+                    "{}/{}",
+                    model.service_accounts[si].namespace, model.service_accounts[si].name
+                )
+            })
             .collect();
         let subjects = trust::named_subjects(trust_doc);
         if let Some((pattern, loc)) = subjects.iter().find(|(v, _)| v.contains(['*', '?'])) {
-            let matched = if admitted_by_pattern.is_empty() { "none of the input's ServiceAccounts".to_string() } else { admitted_by_pattern.join(", ") };
+            let matched = if admitted_by_pattern.is_empty() {
+                "none of the input's ServiceAccounts".to_string()
+            } else {
+                admitted_by_pattern.join(", ")
+            };
             sink.push(
                 rules::STRINGLIKE_TRUST,
-                format!("role `{}` trusts ServiceAccounts by pattern `{pattern}`; matched: {matched}", role.name),
+                format!(
+                    "role `{}` trusts ServiceAccounts by pattern `{pattern}`; matched: {matched}",
+                    role.name
+                ),
                 Some(*loc),
             );
         }
         let web_identity = trust_doc.statements.iter().any(|s| {
-            s.effect == Effect::Allow && s.principal.as_ref().is_some_and(|p| p.entries.iter().any(|(t, v)| t == "Federated" && trust::provider_of(v).is_some()))
+            s.effect == Effect::Allow
+                && s.principal.as_ref().is_some_and(|p| {
+                    p.entries
+                        .iter()
+                        .any(|(t, v)| t == "Federated" && trust::provider_of(v).is_some())
+                })
         });
-        if web_identity && trust::admits(trust_doc, "\u{0}", "\u{0}", "sts.amazonaws.com").without_sub {
+        if web_identity
+            && trust::admits(trust_doc, "\u{0}", "\u{0}", "sts.amazonaws.com").without_sub
+        {
             sink.push(
                 rules::TRUST_WITHOUT_SUB,
                 format!("role `{}` trusts an EKS OIDC provider with no `:sub` condition: every ServiceAccount of the cluster may assume it", role.name),
@@ -263,8 +324,12 @@ pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
             if subject.contains(['*', '?']) {
                 continue;
             }
-            let Some(rest) = subject.strip_prefix("system:serviceaccount:") else { continue };
-            let Some((ns, name)) = rest.split_once(':') else { continue };
+            let Some(rest) = subject.strip_prefix("system:serviceaccount:") else {
+                continue;
+            };
+            let Some((ns, name)) = rest.split_once(':') else {
+                continue;
+            };
             if !sa_index.contains_key(&(ns, name)) {
                 sink.push(
                     rules::TRUST_NAMES_MISSING_SA,
@@ -281,19 +346,34 @@ pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
         let mut perms = Vec::new();
         for p in &role.inline {
             for s in &p.document.statements {
-                perms.push(Permission { policy: p.name.clone(), policy_arn: None, statement: s.clone() });
+                perms.push(Permission {
+                    policy: p.name.clone(),
+                    policy_arn: None,
+                    statement: s.clone(),
+                });
             }
         }
         for a in &role.attached {
-            match policy_by_arn.get(a.arn.as_str()).and_then(|p| p.document.as_ref().map(|d| (p, d))) {
+            match policy_by_arn
+                .get(a.arn.as_str())
+                .and_then(|p| p.document.as_ref().map(|d| (p, d)))
+            {
                 Some((p, d)) => {
                     for s in &d.statements {
-                        perms.push(Permission { policy: p.name.clone(), policy_arn: Some(p.arn.clone()), statement: s.clone() });
+                        perms.push(Permission {
+                            policy: p.name.clone(),
+                            policy_arn: Some(p.arn.clone()),
+                            statement: s.clone(),
+                        });
                     }
                 }
                 None => {
                     let aws_managed = a.arn.contains(":iam::aws:policy/");
-                    let what = if aws_managed { "AWS-managed" } else { "customer-managed" };
+                    let what = if aws_managed {
+                        "AWS-managed"
+                    } else {
+                        "customer-managed"
+                    };
                     sink.push(
                         rules::MANAGED_POLICY_NOT_EXPORTED,
                         format!("role `{}` has the {what} policy `{}` attached, but its document is not in the input", role.name, a.arn),
@@ -316,7 +396,13 @@ pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
         for (k, p) in perms.iter().enumerate() {
             let sn = j.graph.add_node(NodeKind::Statement(ri, k));
             j.graph.add_edge(role_nodes[ri], sn, Edge::Grants);
-            for (r, _) in p.statement.resource.iter().filter(|r| !r.not).flat_map(|r| r.items.iter()) {
+            for (r, _) in p
+                .statement
+                .resource
+                .iter()
+                .filter(|r| !r.not)
+                .flat_map(|r| r.items.iter())
+            {
                 if Arn::parse(r).is_some() {
                     j.resources.insert(r.clone());
                     let rn = resource_node(&mut j, r);
@@ -329,15 +415,28 @@ pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
 
     for d in &model.loose_documents {
         let what = if d.is_trust { "trust policy" } else { "policy" };
-        sink.push(rules::UNATTACHED_POLICY, format!("{what} document is not attached to any role in the input; analysed on its own"), Some(d.document.loc));
+        sink.push(
+            rules::UNATTACHED_POLICY,
+            format!(
+                "{what} document is not attached to any role in the input; analysed on its own"
+            ),
+            Some(d.document.loc),
+        );
     }
 
     // Workloads that reach AWS without a role of their own; static keys anywhere.
-    let config_by_key: BTreeMap<(&str, &str, &str), &ConfigData> =
-        model.config_data.iter().map(|c| ((c.kind.as_str(), c.namespace.as_str(), c.name.as_str()), c)).collect();
+    let config_by_key: BTreeMap<(&str, &str, &str), &ConfigData> = model
+        .config_data
+        .iter()
+        .map(|c| ((c.kind.as_str(), c.namespace.as_str(), c.name.as_str()), c))
+        .collect();
     let mut static_locs: BTreeSet<Loc> = BTreeSet::new();
     for c in &model.config_data {
-        for r in c.aws_refs.iter().filter(|r| r.kind == AwsRefKind::StaticKey) {
+        for r in c
+            .aws_refs
+            .iter()
+            .filter(|r| r.kind == AwsRefKind::StaticKey)
+        {
             static_locs.insert(r.loc);
         }
         for r in c.aws_refs.iter().filter_map(|r| r.arn.as_ref()) {
@@ -365,9 +464,16 @@ pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
         let talks_to_aws = refs.iter().any(|r| r.kind != AwsRefKind::StaticKey);
         let has_role = j.sa_role[si].is_some() || model.service_accounts[si].role_arn.is_some();
         if talks_to_aws && !has_role {
-            let first = refs.iter().find(|r| r.kind != AwsRefKind::StaticKey).expect("checked");
+            let first = refs
+                .iter()
+                .find(|r| r.kind != AwsRefKind::StaticKey)
+                .expect("checked");
             let keys = refs.iter().any(|r| r.kind == AwsRefKind::StaticKey);
-            let source = if keys { "static keys" } else { "the node's instance role" };
+            let source = if keys {
+                "static keys"
+            } else {
+                "the node's instance role"
+            };
             sink.push(
                 rules::WORKLOAD_WITHOUT_ROLE,
                 format!(
@@ -379,7 +485,11 @@ pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
         }
     }
     for loc in static_locs {
-        sink.push(rules::STATIC_AWS_CREDENTIALS, "static AWS credential in a manifest (value not shown)", Some(loc));
+        sink.push(
+            rules::STATIC_AWS_CREDENTIALS,
+            "static AWS credential in a manifest (value not shown)",
+            Some(loc),
+        );
     }
     for ta in &model.trigger_auths {
         if let Some(arn) = &ta.role_arn
@@ -387,7 +497,10 @@ pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
         {
             sink.push(
                 rules::ROLE_MISSING,
-                format!("{} {} has KEDA assume role `{arn}`, which is not in the IAM input", ta.kind, ta.name),
+                format!(
+                    "{} {} has KEDA assume role `{arn}`, which is not in the IAM input",
+                    ta.kind, ta.name
+                ),
                 Some(ta.loc),
             );
         }

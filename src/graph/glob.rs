@@ -6,7 +6,13 @@
 pub fn glob_match(pattern: &str, text: &str, ignore_case: bool) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
-    let eq = |a: char, b: char| if ignore_case { a.to_lowercase().eq(b.to_lowercase()) } else { a == b };
+    let eq = |a: char, b: char| {
+        if ignore_case {
+            a.to_lowercase().eq(b.to_lowercase())
+        } else {
+            a == b
+        }
+    };
     let (mut pi, mut ti) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
     while ti < t.len() {
@@ -42,8 +48,16 @@ mod tests {
 
     #[test]
     fn wildcards() {
-        assert!(glob_match("system:serviceaccount:team-a:*", "system:serviceaccount:team-a:api", false));
-        assert!(!glob_match("system:serviceaccount:team-a:*", "system:serviceaccount:team-b:api", false));
+        assert!(glob_match(
+            "system:serviceaccount:team-a:*",
+            "system:serviceaccount:team-a:api",
+            false
+        ));
+        assert!(!glob_match(
+            "system:serviceaccount:team-a:*",
+            "system:serviceaccount:team-b:api",
+            false
+        ));
         assert!(glob_match("a?c", "abc", false));
         assert!(!glob_match("a?c", "ac", false));
         assert!(glob_match("*", "", false));

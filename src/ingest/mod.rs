@@ -44,7 +44,11 @@ struct Parsed {
 pub fn read(inputs: &[PathBuf], opts: &IngestOptions, files: &mut Files, sink: &mut Sink) -> Model {
     let (found, walk_errors) = walk::walk(inputs, opts.skip_dir.as_deref());
     for e in walk_errors {
-        sink.push(rules::MALFORMED_INPUT, format!("cannot read `{}`: {}", e.display, e.message), None);
+        sink.push(
+            rules::MALFORMED_INPUT,
+            format!("cannot read `{}`: {}", e.display, e.message),
+            None,
+        );
     }
     let mut texts = Vec::with_capacity(found.len());
     for f in &found {
@@ -56,7 +60,10 @@ pub fn read(inputs: &[PathBuf], opts: &IngestOptions, files: &mut Files, sink: &
             }
         };
         let (text, err) = match bytes {
-            Err(e) => (String::new(), Some((Pos::default(), format!("cannot read file: {e}")))),
+            Err(e) => (
+                String::new(),
+                Some((Pos::default(), format!("cannot read file: {e}"))),
+            ),
             Ok(b) => decode(b),
         };
         let id = files.add(
@@ -111,7 +118,13 @@ fn decode(mut bytes: Vec<u8>) -> (String, Option<(Pos, String)>) {
     let utf16 = |be: bool, b: &[u8]| -> Option<String> {
         let units: Vec<u16> = b
             .chunks(2)
-            .map(|c| if be { u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]) } else { u16::from_le_bytes([c[0], *c.get(1).unwrap_or(&0)]) })
+            .map(|c| {
+                if be {
+                    u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)])
+                } else {
+                    u16::from_le_bytes([c[0], *c.get(1).unwrap_or(&0)])
+                }
+            })
             .collect();
         String::from_utf16(&units).ok()
     };
@@ -136,7 +149,13 @@ fn decode(mut bytes: Vec<u8>) -> (String, Option<(Pos, String)>) {
             let col = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
             (
                 prefix.into_owned(),
-                Some((Pos { line, col }, format!("file is not valid UTF-8 (byte 0x{:02x} at offset {good})", bytes[good]))),
+                Some((
+                    Pos { line, col },
+                    format!(
+                        "file is not valid UTF-8 (byte 0x{:02x} at offset {good})",
+                        bytes[good]
+                    ),
+                )),
             )
         }
     }
@@ -144,19 +163,37 @@ fn decode(mut bytes: Vec<u8>) -> (String, Option<(Pos, String)>) {
 
 /// Parses every file, spreading the work over the available cores.
 fn parse_all(files: &Files, texts: Vec<(FileId, Option<(Pos, String)>)>) -> Vec<Parsed> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
     let parse_one = |(id, err): (FileId, Option<(Pos, String)>)| -> Parsed {
         if let Some(e) = err {
-            return Parsed { file: id, docs: Vec::new(), error: Some(e) };
+            return Parsed {
+                file: id,
+                docs: Vec::new(),
+                error: Some(e),
+            };
         }
         let f = files.get(id);
         let is_json = f.display.to_ascii_lowercase().ends_with(".json");
         if is_json && let Err(e) = check_json(&f.text) {
-            return Parsed { file: id, docs: Vec::new(), error: Some(e) };
+            return Parsed {
+                file: id,
+                docs: Vec::new(),
+                error: Some(e),
+            };
         }
         match yaml::parse_stream(&f.text) {
-            Ok(docs) => Parsed { file: id, docs, error: None },
-            Err(e) => Parsed { file: id, docs: Vec::new(), error: Some((e.pos, e.message)) },
+            Ok(docs) => Parsed {
+                file: id,
+                docs,
+                error: None,
+            },
+            Err(e) => Parsed {
+                file: id,
+                docs: Vec::new(),
+                error: Some((e.pos, e.message)),
+            },
         }
     };
     if threads <= 1 || texts.len() < 64 {
@@ -190,12 +227,17 @@ fn check_json(text: &str) -> Result<(), (Pos, String)> {
     if text.trim().is_empty() {
         return Ok(());
     }
-    serde_json::from_str::<serde::de::IgnoredAny>(text).map(|_| ()).map_err(|e| {
-        (
-            Pos { line: e.line() as u32, col: e.column().max(1) as u32 },
-            format!("invalid JSON: {e}"),
-        )
-    })
+    serde_json::from_str::<serde::de::IgnoredAny>(text)
+        .map(|_| ())
+        .map_err(|e| {
+            (
+                Pos {
+                    line: e.line() as u32,
+                    col: e.column().max(1) as u32,
+                },
+                format!("invalid JSON: {e}"),
+            )
+        })
 }
 
 fn looks_like_unrendered_template(text: &str) -> bool {
@@ -209,17 +251,30 @@ fn helm_sources(text: &str) -> Vec<(u32, String)> {
     }
     text.lines()
         .enumerate()
-        .filter_map(|(i, l)| l.strip_prefix("# Source: ").map(|s| (i as u32 + 1, s.trim().to_string())))
+        .filter_map(|(i, l)| {
+            l.strip_prefix("# Source: ")
+                .map(|s| (i as u32 + 1, s.trim().to_string()))
+        })
         .collect()
 }
 
 #[allow(clippy::too_many_arguments)]
-fn classify(model: &mut Model, file: FileId, doc: Document, helm_source: Option<String>, dir: PathBuf, opts: &IngestOptions, sink: &mut Sink) {
+fn classify(
+    model: &mut Model,
+    file: FileId,
+    doc: Document,
+    helm_source: Option<String>,
+    dir: PathBuf,
+    opts: &IngestOptions,
+    sink: &mut Sink,
+) {
     let root = &doc.root;
     let api_version = root.get("apiVersion").and_then(|n| n.as_str());
     let kind = root.get("kind").and_then(|n| n.as_str());
     match (api_version, kind) {
-        (Some(av), Some("ClusterConfig")) if av.starts_with("eksctl.io/") => iam::read_eksctl(model, file, root, sink),
+        (Some(av), Some("ClusterConfig")) if av.starts_with("eksctl.io/") => {
+            iam::read_eksctl(model, file, root, sink)
+        }
         (Some(_), Some(_)) => k8s::read_object(model, file, doc.root, helm_source, opts, sink),
         _ => {
             // Not Kubernetes, not IAM (a values file, a CI workflow…): skipped quietly by design.
@@ -230,5 +285,10 @@ fn classify(model: &mut Model, file: FileId, doc: Document, helm_source: Option<
 
 /// The path of a file's directory, for pairing sibling exports (`get-policy` + `get-policy-version`).
 pub fn parent_dir(files: &Files, id: FileId) -> PathBuf {
-    files.get(id).path.parent().map(Path::to_path_buf).unwrap_or_default()
+    files
+        .get(id)
+        .path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }

@@ -39,7 +39,15 @@ const OPERATORS: &[&str] = &[
 ];
 
 const STATEMENT_KEYS: &[&str] = &[
-    "Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Principal", "NotPrincipal", "Condition",
+    "Sid",
+    "Effect",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Principal",
+    "NotPrincipal",
+    "Condition",
 ];
 
 /// Parses a condition operator into its parts; `None` for an unknown operator.
@@ -71,7 +79,9 @@ fn loc(file: FileId, n: &Node) -> Loc {
 fn embedded(file: FileId, node: &Node, sink: &mut Sink) -> Option<Node> {
     let raw = node.as_str()?;
     let text = if raw.trim_start().starts_with('%') || raw.contains("%22") || raw.contains("%7B") {
-        percent_encoding::percent_decode_str(&raw.replace('+', " ")).decode_utf8_lossy().into_owned()
+        percent_encoding::percent_decode_str(&raw.replace('+', " "))
+            .decode_utf8_lossy()
+            .into_owned()
     } else {
         raw.to_string()
     };
@@ -82,11 +92,19 @@ fn embedded(file: FileId, node: &Node, sink: &mut Sink) -> Option<Node> {
             Some(n)
         }
         Ok(_) => {
-            sink.push(rules::MALFORMED_INPUT, "policy document string does not hold one JSON document", Some(loc(file, node)));
+            sink.push(
+                rules::MALFORMED_INPUT,
+                "policy document string does not hold one JSON document",
+                Some(loc(file, node)),
+            );
             None
         }
         Err(e) => {
-            sink.push(rules::MALFORMED_INPUT, format!("policy document string is not valid JSON: {}", e.message), Some(loc(file, node)));
+            sink.push(
+                rules::MALFORMED_INPUT,
+                format!("policy document string is not valid JSON: {}", e.message),
+                Some(loc(file, node)),
+            );
             None
         }
     }
@@ -114,18 +132,36 @@ pub fn read_document(file: FileId, node: &Node, sink: &mut Sink) -> Option<Polic
         node
     };
     if node.as_map().is_none() {
-        sink.push(rules::MALFORMED_INPUT, format!("policy document must be an object, found {}", node.type_name()), Some(loc(file, node)));
+        sink.push(
+            rules::MALFORMED_INPUT,
+            format!(
+                "policy document must be an object, found {}",
+                node.type_name()
+            ),
+            Some(loc(file, node)),
+        );
         return None;
     }
     let Some(st) = node.get("Statement") else {
-        sink.push(rules::MALFORMED_INPUT, "policy document has no `Statement`", Some(loc(file, node)));
+        sink.push(
+            rules::MALFORMED_INPUT,
+            "policy document has no `Statement`",
+            Some(loc(file, node)),
+        );
         return None;
     };
     let items: Vec<&Node> = match &st.value {
         Value::Map(_) => vec![st],
         Value::Seq(items) => items.iter().collect(),
         _ => {
-            sink.push(rules::MALFORMED_INPUT, format!("`Statement` must be an object or a list of objects, found {}", st.type_name()), Some(loc(file, st)));
+            sink.push(
+                rules::MALFORMED_INPUT,
+                format!(
+                    "`Statement` must be an object or a list of objects, found {}",
+                    st.type_name()
+                ),
+                Some(loc(file, st)),
+            );
             return None;
         }
     };
@@ -145,13 +181,24 @@ pub fn read_document(file: FileId, node: &Node, sink: &mut Sink) -> Option<Polic
 
 fn read_statement(file: FileId, s: &Node, sink: &mut Sink) -> Option<Statement> {
     let Some(entries) = s.as_map() else {
-        sink.push(rules::MALFORMED_INPUT, format!("a statement must be an object, found {}", s.type_name()), Some(loc(file, s)));
+        sink.push(
+            rules::MALFORMED_INPUT,
+            format!("a statement must be an object, found {}", s.type_name()),
+            Some(loc(file, s)),
+        );
         return None;
     };
     let mut ok = true;
     for e in entries {
         if !STATEMENT_KEYS.contains(&e.key.as_str()) {
-            sink.push(rules::MALFORMED_INPUT, format!("unknown statement key `{}`", e.key), Some(Loc { file, pos: e.key_pos }));
+            sink.push(
+                rules::MALFORMED_INPUT,
+                format!("unknown statement key `{}`", e.key),
+                Some(Loc {
+                    file,
+                    pos: e.key_pos,
+                }),
+            );
             ok = false;
         }
     }
@@ -159,25 +206,48 @@ fn read_statement(file: FileId, s: &Node, sink: &mut Sink) -> Option<Statement> 
         Some((_, Some("Allow"))) => Effect::Allow,
         Some((_, Some("Deny"))) => Effect::Deny,
         Some((n, v)) => {
-            sink.push(rules::MALFORMED_INPUT, format!("`Effect` must be \"Allow\" or \"Deny\", found {}", v.map_or_else(|| n.type_name().to_string(), |v| format!("{v:?}"))), Some(loc(file, n)));
+            sink.push(
+                rules::MALFORMED_INPUT,
+                format!(
+                    "`Effect` must be \"Allow\" or \"Deny\", found {}",
+                    v.map_or_else(|| n.type_name().to_string(), |v| format!("{v:?}"))
+                ),
+                Some(loc(file, n)),
+            );
             return None;
         }
         None => {
-            sink.push(rules::MALFORMED_INPUT, "statement has no `Effect`", Some(loc(file, s)));
+            sink.push(
+                rules::MALFORMED_INPUT,
+                "statement has no `Effect`",
+                Some(loc(file, s)),
+            );
             return None;
         }
     };
     let action = match pattern_list(file, s, "Action", "NotAction", sink) {
         Some(Some(a)) => a,
         Some(None) => {
-            sink.push(rules::MALFORMED_INPUT, "statement has neither `Action` nor `NotAction`", Some(loc(file, s)));
+            sink.push(
+                rules::MALFORMED_INPUT,
+                "statement has neither `Action` nor `NotAction`",
+                Some(loc(file, s)),
+            );
             return None;
         }
         None => return None,
     };
     for (a, l) in &action.items {
-        if a != "*" && !a.split_once(':').is_some_and(|(p, n)| !p.is_empty() && !n.is_empty() && !p.contains(['*', '?'])) {
-            sink.push(rules::MALFORMED_INPUT, format!("action {a:?} is not `service:action` or `*`"), Some(*l));
+        if a != "*"
+            && !a
+                .split_once(':')
+                .is_some_and(|(p, n)| !p.is_empty() && !n.is_empty() && !p.contains(['*', '?']))
+        {
+            sink.push(
+                rules::MALFORMED_INPUT,
+                format!("action {a:?} is not `service:action` or `*`"),
+                Some(*l),
+            );
             ok = false;
         }
     }
@@ -186,17 +256,32 @@ fn read_statement(file: FileId, s: &Node, sink: &mut Sink) -> Option<Statement> 
     let mut conditions = Vec::new();
     if let Some(c) = s.get("Condition") {
         let Some(ops) = c.as_map() else {
-            sink.push(rules::MALFORMED_INPUT, format!("`Condition` must be an object, found {}", c.type_name()), Some(loc(file, c)));
+            sink.push(
+                rules::MALFORMED_INPUT,
+                format!("`Condition` must be an object, found {}", c.type_name()),
+                Some(loc(file, c)),
+            );
             return None;
         };
         for op in ops {
             let Some(parsed) = parse_operator(&op.key) else {
-                sink.push(rules::MALFORMED_INPUT, format!("unknown condition operator `{}`", op.key), Some(Loc { file, pos: op.key_pos }));
+                sink.push(
+                    rules::MALFORMED_INPUT,
+                    format!("unknown condition operator `{}`", op.key),
+                    Some(Loc {
+                        file,
+                        pos: op.key_pos,
+                    }),
+                );
                 ok = false;
                 continue;
             };
             let Some(keys) = op.value.as_map() else {
-                sink.push(rules::MALFORMED_INPUT, format!("condition `{}` must map keys to values", op.key), Some(loc(file, &op.value)));
+                sink.push(
+                    rules::MALFORMED_INPUT,
+                    format!("condition `{}` must map keys to values", op.key),
+                    Some(loc(file, &op.value)),
+                );
                 ok = false;
                 continue;
             };
@@ -204,14 +289,24 @@ fn read_statement(file: FileId, s: &Node, sink: &mut Sink) -> Option<Statement> 
                 let mut bad = false;
                 let values = k.value.str_or_list(&mut |_| bad = true);
                 if bad {
-                    sink.push(rules::MALFORMED_INPUT, format!("condition key `{}` must have a string or a list of strings", k.key), Some(loc(file, &k.value)));
+                    sink.push(
+                        rules::MALFORMED_INPUT,
+                        format!(
+                            "condition key `{}` must have a string or a list of strings",
+                            k.key
+                        ),
+                        Some(loc(file, &k.value)),
+                    );
                     ok = false;
                 }
                 conditions.push(Condition {
                     op: parsed.clone(),
                     key: k.key.clone(),
                     values: values.into_iter().map(|(v, _)| v).collect(),
-                    loc: Loc { file, pos: k.key_pos },
+                    loc: Loc {
+                        file,
+                        pos: k.key_pos,
+                    },
                 });
             }
         }
@@ -228,10 +323,20 @@ fn read_statement(file: FileId, s: &Node, sink: &mut Sink) -> Option<Statement> 
 }
 
 /// `Some(None)` when neither key is present; `None` when malformed (already reported).
-fn pattern_list(file: FileId, s: &Node, key: &str, not_key: &str, sink: &mut Sink) -> Option<Option<PatternList>> {
+fn pattern_list(
+    file: FileId,
+    s: &Node,
+    key: &str,
+    not_key: &str,
+    sink: &mut Sink,
+) -> Option<Option<PatternList>> {
     let (node, not) = match (s.get(key), s.get(not_key)) {
         (Some(_), Some(n)) => {
-            sink.push(rules::MALFORMED_INPUT, format!("statement has both `{key}` and `{not_key}`"), Some(loc(file, n)));
+            sink.push(
+                rules::MALFORMED_INPUT,
+                format!("statement has both `{key}` and `{not_key}`"),
+                Some(loc(file, n)),
+            );
             return None;
         }
         (Some(n), None) => (n, false),
@@ -242,12 +347,19 @@ fn pattern_list(file: FileId, s: &Node, key: &str, not_key: &str, sink: &mut Sin
     let items = node.str_or_list(&mut |n| bad = Some(n.pos));
     if let Some(pos) = bad {
         let k = if not { not_key } else { key };
-        sink.push(rules::MALFORMED_INPUT, format!("`{k}` must be a string or a list of strings"), Some(Loc { file, pos }));
+        sink.push(
+            rules::MALFORMED_INPUT,
+            format!("`{k}` must be a string or a list of strings"),
+            Some(Loc { file, pos }),
+        );
         return None;
     }
     Some(Some(PatternList {
         not,
-        items: items.into_iter().map(|(v, pos)| (v, Loc { file, pos })).collect(),
+        items: items
+            .into_iter()
+            .map(|(v, pos)| (v, Loc { file, pos }))
+            .collect(),
     }))
 }
 
@@ -257,21 +369,43 @@ fn read_principal(file: FileId, s: &Node, sink: &mut Sink) -> Option<Option<Prin
         (None, Some(n)) => (n, true),
         (None, None) => return Some(None),
         (Some(_), Some(n)) => {
-            sink.push(rules::MALFORMED_INPUT, "statement has both `Principal` and `NotPrincipal`", Some(loc(file, n)));
+            sink.push(
+                rules::MALFORMED_INPUT,
+                "statement has both `Principal` and `NotPrincipal`",
+                Some(loc(file, n)),
+            );
             return None;
         }
     };
     if node.as_str() == Some("*") {
-        return Some(Some(Principal { not, any: true, entries: Vec::new() }));
+        return Some(Some(Principal {
+            not,
+            any: true,
+            entries: Vec::new(),
+        }));
     }
     let Some(map) = node.as_map() else {
-        sink.push(rules::MALFORMED_INPUT, "`Principal` must be \"*\" or an object", Some(loc(file, node)));
+        sink.push(
+            rules::MALFORMED_INPUT,
+            "`Principal` must be \"*\" or an object",
+            Some(loc(file, node)),
+        );
         return None;
     };
     let mut entries = Vec::new();
     for e in map {
-        if !matches!(e.key.as_str(), "AWS" | "Federated" | "Service" | "CanonicalUser") {
-            sink.push(rules::MALFORMED_INPUT, format!("unknown principal type `{}`", e.key), Some(Loc { file, pos: e.key_pos }));
+        if !matches!(
+            e.key.as_str(),
+            "AWS" | "Federated" | "Service" | "CanonicalUser"
+        ) {
+            sink.push(
+                rules::MALFORMED_INPUT,
+                format!("unknown principal type `{}`", e.key),
+                Some(Loc {
+                    file,
+                    pos: e.key_pos,
+                }),
+            );
             return None;
         }
         let mut bad = false;
@@ -279,11 +413,22 @@ fn read_principal(file: FileId, s: &Node, sink: &mut Sink) -> Option<Option<Prin
             entries.push((e.key.clone(), v));
         }
         if bad {
-            sink.push(rules::MALFORMED_INPUT, format!("principal `{}` must be a string or a list of strings", e.key), Some(loc(file, &e.value)));
+            sink.push(
+                rules::MALFORMED_INPUT,
+                format!(
+                    "principal `{}` must be a string or a list of strings",
+                    e.key
+                ),
+                Some(loc(file, &e.value)),
+            );
             return None;
         }
     }
-    Some(Some(Principal { not, any: false, entries }))
+    Some(Some(Principal {
+        not,
+        any: false,
+        entries,
+    }))
 }
 
 #[cfg(test)]
@@ -310,7 +455,9 @@ mod tests {
 
     #[test]
     fn statement_object_or_array_and_string_or_list() {
-        let (d, s) = doc(r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":["a","b"]}}"#);
+        let (d, s) = doc(
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":["a","b"]}}"#,
+        );
         let d = d.unwrap();
         assert!(s.findings().is_empty());
         assert_eq!(d.statements.len(), 1);
@@ -328,15 +475,22 @@ mod tests {
 
     #[test]
     fn url_encoded_documents_are_read() {
-        let (d, s) = doc(r#""%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Principal%22%3A%7B%22Federated%22%3A%22x%22%7D%2C%22Action%22%3A%22sts%3AAssumeRoleWithWebIdentity%22%7D%5D%7D""#);
+        let (d, s) = doc(
+            r#""%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Principal%22%3A%7B%22Federated%22%3A%22x%22%7D%2C%22Action%22%3A%22sts%3AAssumeRoleWithWebIdentity%22%7D%5D%7D""#,
+        );
         assert!(s.findings().is_empty(), "{:?}", s.findings());
         let d = d.unwrap();
-        assert_eq!(d.statements[0].principal.as_ref().unwrap().entries[0], ("Federated".into(), "x".into()));
+        assert_eq!(
+            d.statements[0].principal.as_ref().unwrap().entries[0],
+            ("Federated".into(), "x".into())
+        );
     }
 
     #[test]
     fn principal_forms() {
-        let (d, _) = doc(r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"},{"Effect":"Deny","NotPrincipal":{"AWS":["a","b"]},"NotAction":"s3:*","NotResource":"x"}]}"#);
+        let (d, _) = doc(
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"},{"Effect":"Deny","NotPrincipal":{"AWS":["a","b"]},"NotAction":"s3:*","NotResource":"x"}]}"#,
+        );
         let d = d.unwrap();
         assert!(d.statements[0].principal.as_ref().unwrap().any);
         let p = d.statements[1].principal.as_ref().unwrap();

@@ -29,10 +29,19 @@ impl Arn {
         let region = parts.next()?;
         let account = parts.next()?;
         let resource = parts.next()?;
-        if !matches!(partition, "aws" | "aws-cn" | "aws-us-gov" | "aws-iso" | "aws-iso-b") || service.is_empty() {
+        if !matches!(
+            partition,
+            "aws" | "aws-cn" | "aws-us-gov" | "aws-iso" | "aws-iso-b"
+        ) || service.is_empty()
+        {
             return None;
         }
-        if !account.is_empty() && account != "aws" && !account.bytes().all(|b| b.is_ascii_digit() || b == b'*' || b == b'?') {
+        if !account.is_empty()
+            && account != "aws"
+            && !account
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b == b'*' || b == b'?')
+        {
             return None;
         }
         Some(Arn {
@@ -55,7 +64,11 @@ impl Arn {
             None => ("/".to_string(), rest),
         };
         let iam_char = |c: char| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c);
-        if name.is_empty() || name.len() > 64 || !name.chars().all(iam_char) || !path.chars().all(|c| c == '/' || iam_char(c)) {
+        if name.is_empty()
+            || name.len() > 64
+            || !name.chars().all(iam_char)
+            || !path.chars().all(|c| c == '/' || iam_char(c))
+        {
             return None;
         }
         Some((path, name.to_string()))
@@ -65,7 +78,9 @@ impl Arn {
     /// characters (`[A-Za-z0-9+=,.@_-]`, at most 64). Anything else is refused before it can reach an output.
     pub fn is_valid_role_arn(s: &str) -> bool {
         let Some(a) = Arn::parse(s) else { return false };
-        a.account.len() == 12 && a.account.bytes().all(|b| b.is_ascii_digit()) && a.role_path_and_name().is_some()
+        a.account.len() == 12
+            && a.account.bytes().all(|b| b.is_ascii_digit())
+            && a.role_path_and_name().is_some()
     }
 
     /// True when the ARN contains a wildcard.
@@ -101,12 +116,24 @@ mod tests {
     #[test]
     fn role_path_and_name() {
         let a = Arn::parse("arn:aws:iam::111122223333:role/service/app").unwrap();
-        assert_eq!(a.role_path_and_name(), Some(("/service/".into(), "app".into())));
+        assert_eq!(
+            a.role_path_and_name(),
+            Some(("/service/".into(), "app".into()))
+        );
         let b = Arn::parse("arn:aws:iam::111122223333:role/app").unwrap();
         assert_eq!(b.role_path_and_name(), Some(("/".into(), "app".into())));
-        assert_eq!(Arn::parse("arn:aws:iam::111122223333:role/").unwrap().role_path_and_name(), None);
-        assert!(Arn::is_valid_role_arn("arn:aws:iam::111122223333:role/a/b+c=d,e.f@g_h-i"));
-        assert!(!Arn::is_valid_role_arn("arn:aws:iam::111122223333:role/x'\n}\nresource evil"));
+        assert_eq!(
+            Arn::parse("arn:aws:iam::111122223333:role/")
+                .unwrap()
+                .role_path_and_name(),
+            None
+        );
+        assert!(Arn::is_valid_role_arn(
+            "arn:aws:iam::111122223333:role/a/b+c=d,e.f@g_h-i"
+        ));
+        assert!(!Arn::is_valid_role_arn(
+            "arn:aws:iam::111122223333:role/x'\n}\nresource evil"
+        ));
         assert!(!Arn::is_valid_role_arn("arn:aws:iam:::role/x"));
     }
 

@@ -213,19 +213,43 @@ pub fn azure_name(raw: &str, max: usize) -> String {
             out.push('-');
         }
     }
-    let trimmed: String = out.trim_matches(|c: char| !c.is_ascii_alphanumeric()).chars().take(max).collect();
-    let trimmed = trimmed.trim_end_matches(|c: char| !c.is_ascii_alphanumeric()).to_string();
-    if trimmed.len() < 3 { format!("id-{trimmed}x").chars().take(max).collect() } else { trimmed }
+    let trimmed: String = out
+        .trim_matches(|c: char| !c.is_ascii_alphanumeric())
+        .chars()
+        .take(max)
+        .collect();
+    let trimmed = trimmed
+        .trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
+        .to_string();
+    if trimmed.len() < 3 {
+        format!("id-{trimmed}x").chars().take(max).collect()
+    } else {
+        trimmed
+    }
 }
 
 /// Builds the plan from the model, the join and the findings.
-pub fn build(model: &Model, joined: &Joined, files: &Files, findings: &[Finding], opts: &PlanOptions) -> Plan {
-    let issuer = opts.aks_oidc_issuer.clone().unwrap_or_else(|| "param:aksOidcIssuerUrl".into());
+pub fn build(
+    model: &Model,
+    joined: &Joined,
+    files: &Files,
+    findings: &[Finding],
+    opts: &PlanOptions,
+) -> Plan {
+    let issuer = opts
+        .aks_oidc_issuer
+        .clone()
+        .unwrap_or_else(|| "param:aksOidcIssuerUrl".into());
     // Identity names: the role name, made Azure-safe; made unique with the account when two roles collide.
-    let used: Vec<usize> = (0..model.roles.len()).filter(|&ri| !joined.role_sas[ri].is_empty()).collect();
+    let used: Vec<usize> = (0..model.roles.len())
+        .filter(|&ri| !joined.role_sas[ri].is_empty())
+        .collect();
     let mut by_name: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for &ri in &used {
-        by_name.entry(azure_name(&model.roles[ri].name, 128)).or_default().push(ri);
+        by_name
+            .entry(azure_name(&model.roles[ri].name, 128))
+            .or_default()
+            .push(ri);
     }
     let mut role_identity: BTreeMap<usize, String> = BTreeMap::new();
     for (name, ris) in by_name {
@@ -246,7 +270,10 @@ pub fn build(model: &Model, joined: &Joined, files: &Files, findings: &[Finding]
             let admitted = joined.sa_trust[si].as_ref().is_none_or(|v| v.admitted());
             if admitted {
                 let s = &model.service_accounts[si];
-                sas.insert(SaRef { namespace: s.namespace.clone(), name: s.name.clone() });
+                sas.insert(SaRef {
+                    namespace: s.namespace.clone(),
+                    name: s.name.clone(),
+                });
             }
         }
         let federated_credentials = sas
@@ -270,9 +297,17 @@ pub fn build(model: &Model, joined: &Joined, files: &Files, findings: &[Finding]
                     },
                     actions: s.action.items.iter().map(|(a, _)| a.clone()).collect(),
                     not_action: s.action.not,
-                    resources: s.resource.iter().flat_map(|r| r.items.iter().map(|(a, _)| a.clone())).collect(),
+                    resources: s
+                        .resource
+                        .iter()
+                        .flat_map(|r| r.items.iter().map(|(a, _)| a.clone()))
+                        .collect(),
                     not_resource: s.resource.as_ref().is_some_and(|r| r.not),
-                    conditions: s.conditions.iter().map(|c| format!("{} {} {}", c.op.raw, c.key, c.values.join("|"))).collect(),
+                    conditions: s
+                        .conditions
+                        .iter()
+                        .map(|c| format!("{} {} {}", c.op.raw, c.key, c.values.join("|")))
+                        .collect(),
                     file: files.display(s.loc.file).to_string(),
                     line: s.loc.pos.line,
                 }
@@ -293,7 +328,11 @@ pub fn build(model: &Model, joined: &Joined, files: &Files, findings: &[Finding]
             aws_oidc_providers: providers.into_iter().collect(),
         });
     }
-    identities.sort_by(|a, b| a.name.cmp(&b.name).then(a.aws_role_arn.cmp(&b.aws_role_arn)));
+    identities.sort_by(|a, b| {
+        a.name
+            .cmp(&b.name)
+            .then(a.aws_role_arn.cmp(&b.aws_role_arn))
+    });
 
     let resources: Vec<Resource> = joined
         .resources
@@ -330,7 +369,9 @@ pub fn build(model: &Model, joined: &Joined, files: &Files, findings: &[Finding]
             }
         })
         .collect();
-    workloads.sort_by(|a, b| (&a.name, &a.namespace, &a.kind, &a.file).cmp(&(&b.name, &b.namespace, &b.kind, &b.file)));
+    workloads.sort_by(|a, b| {
+        (&a.name, &a.namespace, &a.kind, &a.file).cmp(&(&b.name, &b.namespace, &b.kind, &b.file))
+    });
 
     let mut entries: Vec<FindingEntry> = findings.iter().map(|f| finding_entry(files, f)).collect();
     entries.sort();
@@ -340,11 +381,27 @@ pub fn build(model: &Model, joined: &Joined, files: &Files, findings: &[Finding]
         service_accounts: model.service_accounts.len(),
         workloads: workloads.len(),
         resources: resources.len(),
-        errors: entries.iter().filter(|f| f.severity == Severity::Error).count(),
-        warnings: entries.iter().filter(|f| f.severity == Severity::Warning).count(),
-        notes: entries.iter().filter(|f| f.severity == Severity::Note).count(),
+        errors: entries
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .count(),
+        warnings: entries
+            .iter()
+            .filter(|f| f.severity == Severity::Warning)
+            .count(),
+        notes: entries
+            .iter()
+            .filter(|f| f.severity == Severity::Note)
+            .count(),
     };
-    Plan { schema: SCHEMA, identities, resources, workloads, findings: entries, summary }
+    Plan {
+        schema: SCHEMA,
+        identities,
+        resources,
+        workloads,
+        findings: entries,
+        summary,
+    }
 }
 
 /// A finding as written in reports.
@@ -354,7 +411,9 @@ pub fn finding_entry(files: &Files, f: &Finding) -> FindingEntry {
         line: f.loc.map(|l| l.pos.line).filter(|&l| l > 0),
         column: f.loc.map(|l| l.pos.col).filter(|&c| c > 0),
         code: f.code.to_string(),
-        rule: crate::rules::by_code(f.code).map_or("", |r| r.name).to_string(),
+        rule: crate::rules::by_code(f.code)
+            .map_or("", |r| r.name)
+            .to_string(),
         severity: f.severity,
         message: f.message.clone(),
         help: f.help.clone(),

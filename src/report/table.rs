@@ -16,20 +16,35 @@ pub fn render(plan: &Plan) -> String {
     if !plan.identities.is_empty() {
         let mut t = table(&["Azure identity", "AWS role", "ServiceAccounts", "Workloads"]);
         for id in &plan.identities {
-            let sas: Vec<String> = id.service_accounts.iter().map(|s| format!("{}/{}", s.namespace, s.name)).collect();
+            let sas: Vec<String> = id
+                .service_accounts
+                .iter()
+                .map(|s| format!("{}/{}", s.namespace, s.name))
+                .collect();
             let wls: Vec<String> = plan
                 .workloads
                 .iter()
                 .filter(|w| w.identity.as_deref() == Some(id.name.as_str()))
                 .map(|w| format!("{} {}/{}", w.kind, w.namespace, w.name))
                 .collect();
-            t.add_row(vec![id.name.clone(), id.aws_role_arn.clone(), sas.join("\n"), wls.join("\n")]);
+            t.add_row(vec![
+                id.name.clone(),
+                id.aws_role_arn.clone(),
+                sas.join("\n"),
+                wls.join("\n"),
+            ]);
         }
         out.push_str("Identities\n");
         out.push_str(&t.to_string());
         out.push('\n');
 
-        let mut t = table(&["Azure identity", "Effect", "AWS actions", "AWS resources", "Source"]);
+        let mut t = table(&[
+            "Azure identity",
+            "Effect",
+            "AWS actions",
+            "AWS resources",
+            "Source",
+        ]);
         for id in &plan.identities {
             for p in &id.aws_permissions {
                 let not_a = if p.not_action { "NOT " } else { "" };
@@ -87,7 +102,12 @@ pub fn render(plan: &Plan) -> String {
                 (Some(file), None) => file.clone(),
                 _ => "-".into(),
             };
-            t.add_row(vec![f.severity.as_str().to_string(), format!("{} {}", f.code, f.rule), location, f.message.clone()]);
+            t.add_row(vec![
+                f.severity.as_str().to_string(),
+                format!("{} {}", f.code, f.rule),
+                location,
+                f.message.clone(),
+            ]);
         }
         out.push_str("\nFindings\n");
         out.push_str(&t.to_string());

@@ -1,0 +1,129 @@
+//! Bad input: clear errors with file:line:col, every bad file reported, exit 2, no panic.
+
+use super::run;
+
+/// (file, expected exit code, a fragment of stderr that must appear).
+const BAD: &[(&str, i32, &str)] = &[
+    ("bad-indentation.yaml", 2, "bad-indentation.yaml:5:13"),
+    ("bicep-injection.yaml", 2, "bicep-injection.yaml:7:33"),
+    ("billion-laughs.yaml", 2, "alias bomb"),
+    (
+        "broken-flow-sequence.yaml",
+        2,
+        "broken-flow-sequence.yaml:17:11",
+    ),
+    ("deep-nesting.json", 2, "deep-nesting.json:1:"),
+    ("deep-nesting.yaml", 2, "deep-nesting.yaml:1:"),
+    (
+        "duplicate-key.yaml",
+        2,
+        "duplicate key `eks.amazonaws.com/role-arn`",
+    ),
+    ("effect-maybe.json", 2, "effect-maybe.json:6:23"),
+    ("malformed-role-arn.yaml", 2, "malformed-role-arn.yaml:7:33"),
+    ("missing-metadata-name.yaml", 2, "has no metadata.name"),
+    ("non-utf8.yaml", 2, "non-utf8.yaml:4:"),
+    ("sa-path-traversal.yaml", 2, "sa-path-traversal.yaml:4:9"),
+    ("statement-number.json", 2, "statement-number.json:3:18"),
+    ("tab-indentation.yaml", 2, "tab-indentation.yaml:4:"),
+    ("trailing-comma.json", 2, "trailing-comma.json:9:13"),
+    ("unterminated-quote.yaml", 2, "unterminated-quote.yaml:7:18"),
+    ("empty.yaml", 0, ""),
+    ("only-comments.yaml", 0, ""),
+    ("bom.yaml", 0, ""),
+    ("bom.json", 0, ""),
+    ("utf16le-bom.json", 0, ""),
+];
+
+#[test]
+fn every_bad_input_has_its_pinned_outcome() {
+    let mut listed: Vec<&str> = BAD.iter().map(|b| b.0).collect();
+    listed.sort();
+    let mut on_disk: Vec<String> = std::fs::read_dir("testdata/bad")
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "README.md")
+        .collect();
+    on_disk.sort();
+    assert_eq!(
+        listed, on_disk,
+        "every file in testdata/bad needs a pinned outcome"
+    );
+    for (file, want, fragment) in BAD {
+        let path = format!("testdata/bad/{file}");
+        let (code, out, err) = run(&["plan", "--format", "json", &path]);
+        assert_eq!(code, *want, "{file}: {err}");
+        assert!(err.contains(fragment), "{file}: {fragment:?} not in\n{err}");
+        assert!(!err.contains("panicked"), "{file} panicked");
+        if *want == 2 {
+            assert!(
+                out.is_empty(),
+                "{file}: output written despite malformed input"
+            );
+            assert!(err.contains("error[E2A001]"), "{file}");
+            assert!(err.ends_with("nothing was written\n"), "{file}");
+        }
+    }
+}
+
+#[test]
+fn all_bad_files_of_a_run_are_reported_not_only_the_first() {
+    let (code, _, err) = run(&["plan", "testdata/bad", "testdata/examples/edw-keda"]);
+    assert_eq!(code, 2);
+    let n = err.matches("error[E2A001]").count();
+    // README.md in testdata/bad is not walked (directories yield only *.yaml, *.yml, *.json).
+    assert_eq!(n, 16, "{err}");
+    assert!(err.contains("error: 16 input problems found; nothing was written"));
+}
+
+#[test]
+fn missing_path_is_a_clear_error() {
+    let (code, out, err) = run(&["plan", "does/not/exist.yaml"]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert!(
+        err.contains("cannot read `does/not/exist.yaml`: no such file or directory"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unknown_config_key_names_the_key_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("eks2aks.yaml");
+    std::fs::write(
+        &cfg,
+        "azure:\n  location: westeurope\ntargetz:\n  sqs: service-bus\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(&[
+        "plan",
+        "--config",
+        cfg.to_str().unwrap(),
+        "testdata/examples/edw-keda",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("targetz") && err.contains(":3:"), "{err}");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let (code, _, err) = run(&["plan", "--format", "yaml"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("invalid value 'yaml'"), "{err}");
+}
+
+#[test]
+fn unrendered_helm_template_is_a_note_not_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("deployment.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n{{- if .Values.x }}\nspec: {}\n{{- end }}\n",
+    )
+    .unwrap();
+    let (code, out, err) = run(&["plan", "--format", "json", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let p: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(p["findings"][0]["code"], "E2A013");
+}

@@ -1,0 +1,52 @@
+//! The one integration test binary (one link on two cores): CLI behaviour, exit codes, messages and golden
+//! outputs. Tests run from the crate root, so paths in outputs are relative (`testdata/...`).
+
+mod errors;
+mod golden;
+mod graph;
+mod plan;
+
+use assert_cmd::Command;
+use std::process::Output;
+
+/// The binary under test, with colour off and no config from the environment.
+pub fn eks2aks() -> Command {
+    let mut c = Command::new(assert_cmd::cargo::cargo_bin!("eks2aks"));
+    c.env("NO_COLOR", "1").env_remove("RUST_LOG");
+    c
+}
+
+/// Runs and returns (exit code, stdout, stderr).
+pub fn run(args: &[&str]) -> (i32, String, String) {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = eks2aks().args(args).output().expect("runs");
+    (
+        status.code().expect("exited"),
+        String::from_utf8(stdout).expect("utf-8 stdout"),
+        String::from_utf8(stderr).expect("utf-8 stderr"),
+    )
+}
+
+/// `plan --format json` parsed.
+pub fn plan_json(args: &[&str]) -> serde_json::Value {
+    let mut a = vec!["plan", "--format", "json"];
+    a.extend_from_slice(args);
+    let (code, out, err) = run(&a);
+    assert_eq!(code, 0, "plan failed: {err}");
+    serde_json::from_str(&out).expect("plan.json parses")
+}
+
+/// Sorted finding codes of a plan.
+pub fn codes(plan: &serde_json::Value) -> Vec<String> {
+    let mut c: Vec<String> = plan["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect();
+    c.sort();
+    c
+}
