@@ -35,6 +35,10 @@ pub struct GlobalArgs {
     /// Config file (default: eks2aks.yaml in the current directory, if present).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Directory of mapping tables that override the bundled ones entry by entry (services.yaml,
+    /// actions/<prefix>.yaml, azure-roles.yaml, azure-operations.yaml).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub mappings: Option<PathBuf>,
     /// Directory of templates that replace the bundled ones file by file (e.g. report/plan.md.j2).
     #[arg(long, global = true, value_name = "DIR")]
     pub templates: Option<PathBuf>,
@@ -71,12 +75,30 @@ pub enum Command {
         after_help = "Examples:\n  eks2aks graph . --format mermaid   # paste into a PR: GitHub renders it\n  eks2aks graph . --format dot | dot -Tsvg > graph.svg"
     )]
     Graph(GraphArgs),
+    /// Show or validate the mapping tables (the bundled ones, or a user's copy given with --mappings).
+    #[command(
+        after_help = "Examples:\n  eks2aks mappings list\n  eks2aks mappings check --mappings ./my-mappings\n\nA --mappings DIR overrides the bundled tables entry by entry: a service key of services.yaml, an\naction of actions/<prefix>.yaml (case-insensitive), a role of azure-roles.yaml by name.\nExit codes: 0 valid, 2 invalid (every problem is listed with file and line)."
+    )]
+    Mappings {
+        /// What to do.
+        #[command(subcommand)]
+        action: MappingsAction,
+    },
     /// Shell completions, e.g. `eks2aks completions bash > /etc/bash_completion.d/eks2aks`.
     Completions {
         /// The shell.
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+}
+
+/// `mappings` sub-verbs.
+#[derive(Debug, Subcommand)]
+pub enum MappingsAction {
+    /// List the tables, where each comes from, and what they hold.
+    List,
+    /// Validate the tables (unknown keys, roles, GUIDs, targets, data actions; actions claimed twice).
+    Check,
 }
 
 /// `plan` arguments.

@@ -25,6 +25,66 @@ pub struct Config {
     /// Namespace assumed for objects without one (default `default`).
     #[serde(default)]
     pub default_namespace: Option<String>,
+    /// Per resource (ARN pattern, `*` and `?`), which Azure target receives it; wins over `targets`.
+    #[serde(default)]
+    pub resource_targets: BTreeMap<String, String>,
+    /// Custom role definitions where no built-in role is tight enough.
+    #[serde(default)]
+    pub custom_roles: CustomRoles,
+}
+
+/// `custom_roles:` settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomRoles {
+    /// Propose custom roles at all (default true).
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Most data actions a built-in role set may grant beyond the need before a custom role is proposed (default 1).
+    #[serde(default = "one")]
+    pub max_excess: usize,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn one() -> usize {
+    1
+}
+
+impl Default for CustomRoles {
+    fn default() -> Self {
+        CustomRoles { enabled: true, max_excess: 1 }
+    }
+}
+
+/// Checks the config against the mapping tables: every target named must exist for its service.
+pub fn check_targets(cfg: &Config, tables: &crate::mapping::Tables) -> Result<()> {
+    for (svc, target) in &cfg.targets {
+        let Some(s) = tables.services.get(svc) else {
+            anyhow::bail!(
+                "invalid config: `targets.{svc}`: no such service in the mapping tables (known: {})",
+                tables.services.keys().cloned().collect::<Vec<_>>().join(", ")
+            );
+        };
+        if !s.targets.contains_key(target) {
+            anyhow::bail!(
+                "invalid config: `targets.{svc}: {target}`: not a target of {svc} (choose one of: {})",
+                s.targets.keys().cloned().collect::<Vec<_>>().join(", ")
+            );
+        }
+    }
+    for (pattern, target) in &cfg.resource_targets {
+        let svc = pattern.split(':').nth(2).unwrap_or_default();
+        let ok = tables.services.get(svc).is_some_and(|s| s.targets.contains_key(target));
+        if !ok {
+            anyhow::bail!(
+                "invalid config: `resource_targets`: `{pattern}: {target}` does not name a service ARN pattern and one of its targets"
+            );
+        }
+    }
+    Ok(())
 }
 
 /// `azure:` settings.
@@ -51,25 +111,18 @@ pub fn load(explicit: Option<&Path>) -> Result<(Config, Option<PathBuf>)> {
             p
         }
     };
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("reading config {}", path.display()))?;
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading config {}", path.display()))?;
     if text.trim().is_empty() {
         return Ok((Config::default(), Some(path)));
     }
     let cfg: Config = serde_norway::from_str(&text).map_err(|e| {
-        let at = e
-            .location()
-            .map(|l| format!(":{}:{}", l.line(), l.column()))
-            .unwrap_or_default();
+        let at = e.location().map(|l| format!(":{}:{}", l.line(), l.column())).unwrap_or_default();
         anyhow::anyhow!("invalid config {}{at}: {e}", path.display())
     })?;
     if let Some(b) = &cfg.bridge
         && !matches!(b.as_str(), "aks-issuer" | "entra")
     {
-        anyhow::bail!(
-            "invalid config {}: `bridge` must be `aks-issuer` or `entra`, not {b:?}",
-            path.display()
-        );
+        anyhow::bail!("invalid config {}: `bridge` must be `aks-issuer` or `entra`, not {b:?}", path.display());
     }
     Ok((cfg, Some(path)))
 }

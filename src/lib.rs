@@ -10,15 +10,17 @@ pub mod config;
 pub mod diag;
 pub mod graph;
 pub mod ingest;
+pub mod mapping;
 pub mod model;
 pub mod plan;
 pub mod report;
 pub mod rules;
 pub mod templates;
+pub mod yaml;
 
 use anyhow::Result;
 use clap::CommandFactory;
-use cli::{Cli, ColorChoice, Command, GraphFormat, PlanFormat};
+use cli::{Cli, ColorChoice, Command, GraphFormat, MappingsAction, PlanFormat};
 use diag::{Files, Sink};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -52,19 +54,13 @@ pub struct Analysis {
 pub fn analyse(
     inputs: &[PathBuf],
     cfg: &config::Config,
+    tables: &mapping::Tables,
 ) -> std::result::Result<Analysis, (Files, Vec<diag::Finding>)> {
     let mut files = Files::default();
     let mut sink = Sink::default();
-    let inputs: Vec<PathBuf> = if inputs.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        inputs.to_vec()
-    };
+    let inputs: Vec<PathBuf> = if inputs.is_empty() { vec![PathBuf::from(".")] } else { inputs.to_vec() };
     let opts = ingest::IngestOptions {
-        default_namespace: cfg
-            .default_namespace
-            .clone()
-            .unwrap_or_else(|| "default".into()),
+        default_namespace: cfg.default_namespace.clone().unwrap_or_else(|| "default".into()),
         skip_dir: None,
     };
     let mut model = ingest::read(&inputs, &opts, &mut files, &mut sink);
@@ -72,32 +68,47 @@ pub fn analyse(
         return Err((files, sink.into_findings()));
     }
     let joined = graph::build(&mut model, &files, &mut sink);
-    let findings = sink.into_findings();
-    let plan = plan::build(
-        &model,
-        &joined,
-        &files,
-        &findings,
-        &plan::PlanOptions {
-            aks_oidc_issuer: cfg.azure.aks_oidc_issuer.clone(),
+    let (plan, findings) = plan::build(&model, &joined, &files, tables, &plan_options(cfg), sink);
+    Ok(Analysis { files, model, joined, plan, findings })
+}
+
+/// Plan options from the config.
+pub fn plan_options(cfg: &config::Config) -> plan::PlanOptions {
+    plan::PlanOptions {
+        aks_oidc_issuer: cfg.azure.aks_oidc_issuer.clone(),
+        targets: mapping::need::TargetChoice {
+            by_service: cfg.targets.clone(),
+            by_resource: cfg.resource_targets.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            stay_on_aws: cfg.stay_on_aws.clone(),
         },
-    );
-    Ok(Analysis {
-        files,
-        model,
-        joined,
-        plan,
-        findings,
-    })
+        choose: mapping::choose::ChooseOptions {
+            custom_roles: cfg.custom_roles.enabled,
+            max_excess: cfg.custom_roles.max_excess,
+        },
+    }
+}
+
+/// Loads the mapping tables and the config, and checks them against each other.
+pub fn load_setup(global: &cli::GlobalArgs) -> Result<(config::Config, mapping::Tables)> {
+    let tables = mapping::load(global.mappings.as_deref()).map_err(|errs| {
+        let lines: Vec<String> = errs.iter().map(|e| format!("  {e}")).collect();
+        anyhow::anyhow!(
+            "invalid mapping tables ({} problem{}):\n{}",
+            errs.len(),
+            if errs.len() == 1 { "" } else { "s" },
+            lines.join("\n")
+        )
+    })?;
+    let (cfg, _) = config::load(global.config.as_deref())?;
+    config::check_targets(&cfg, &tables)?;
+    Ok((cfg, tables))
 }
 
 fn use_color(choice: ColorChoice) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-        }
+        ColorChoice::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     }
 }
 
@@ -108,42 +119,59 @@ fn report_input_errors(
     color: bool,
     err: &mut dyn Write,
 ) -> Result<ExitStatus> {
-    let mut sorted: Vec<&diag::Finding> = findings
-        .iter()
-        .filter(|f| f.code == rules::MALFORMED_INPUT)
-        .collect();
-    sorted.sort_by_key(|f| {
-        (
-            f.loc.map(|l| (files.display(l.file).to_string(), l.pos)),
-            f.message.clone(),
-        )
-    });
+    let mut sorted: Vec<&diag::Finding> = findings.iter().filter(|f| f.code == rules::MALFORMED_INPUT).collect();
+    sorted.sort_by_key(|f| (f.loc.map(|l| (files.display(l.file).to_string(), l.pos)), f.message.clone()));
     for f in &sorted {
         err.write_all(diag::render_text(files, f, color).as_bytes())?;
     }
     let n = sorted.len();
-    writeln!(
-        err,
-        "error: {n} input problem{} found; nothing was written",
-        if n == 1 { "" } else { "s" }
-    )?;
+    writeln!(err, "error: {n} input problem{} found; nothing was written", if n == 1 { "" } else { "s" })?;
     Ok(ExitStatus::Error)
 }
 
 /// Runs one command.
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitStatus> {
     let color = use_color(cli.global.color);
-    let tpl = templates::Templates {
-        dir: cli.global.templates.clone(),
-    };
+    let tpl = templates::Templates { dir: cli.global.templates.clone() };
     match cli.command {
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "eks2aks", out);
             Ok(ExitStatus::Success)
         }
+        Command::Mappings { action } => {
+            let tables = match mapping::load(cli.global.mappings.as_deref()) {
+                Ok(t) => t,
+                Err(errs) => {
+                    for e in &errs {
+                        writeln!(err, "error: {e}")?;
+                    }
+                    writeln!(
+                        err,
+                        "error: {} problem{} in the mapping tables",
+                        errs.len(),
+                        if errs.len() == 1 { "" } else { "s" }
+                    )?;
+                    return Ok(ExitStatus::Error);
+                }
+            };
+            match action {
+                MappingsAction::Check => {
+                    let actions: usize = tables.actions.values().map(|a| a.len()).sum();
+                    writeln!(
+                        out,
+                        "mapping tables are valid: {} services, {actions} actions, {} roles, {} service pairs",
+                        tables.services.len(),
+                        tables.roles.len(),
+                        tables.pairs.len()
+                    )?;
+                }
+                MappingsAction::List => out.write_all(report::mappings::render(&tables).as_bytes())?,
+            }
+            Ok(ExitStatus::Success)
+        }
         Command::Plan(args) => {
-            let (cfg, _) = config::load(cli.global.config.as_deref())?;
-            let a = match analyse(&args.inputs, &cfg) {
+            let (cfg, tables) = load_setup(&cli.global)?;
+            let a = match analyse(&args.inputs, &cfg, &tables) {
                 Ok(a) => a,
                 Err((files, findings)) => {
                     return report_input_errors(&files, &findings, color, err);
@@ -158,8 +186,8 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
             Ok(ExitStatus::Success)
         }
         Command::Graph(args) => {
-            let (cfg, _) = config::load(cli.global.config.as_deref())?;
-            let a = match analyse(&args.inputs, &cfg) {
+            let (cfg, tables) = load_setup(&cli.global)?;
+            let a = match analyse(&args.inputs, &cfg, &tables) {
                 Ok(a) => a,
                 Err((files, findings)) => {
                     return report_input_errors(&files, &findings, color, err);

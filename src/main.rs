@@ -8,14 +8,11 @@ fn main() {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut err = std::io::stderr();
-    let status = match eks2aks::run(cli, &mut out, &mut err)
-        .and_then(|s| out.flush().map(|_| s).map_err(Into::into))
-    {
+    let status = match eks2aks::run(cli, &mut out, &mut err).and_then(|s| out.flush().map(|_| s).map_err(Into::into)) {
         Ok(s) => s as i32,
         Err(e)
             if e.chain().any(|c| {
-                c.downcast_ref::<std::io::Error>()
-                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+                c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
             }) =>
         {
             0

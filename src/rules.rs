@@ -95,6 +95,61 @@ rules! {
         why: "Templates are not manifests; their rendered output is.",
         fix: "Render first: `helm template RELEASE CHART | eks2aks plan -`, or point eks2aks at the rendered output."
     }
+    UNMAPPED_SERVICE = "E2A014" "unmapped-service" Warning {
+        what: "A policy grants actions of an AWS service that has no identity mapping in `mappings/services.yaml`.",
+        why: "Those permissions are not carried over: the workload may lose access it needs on Azure, or the service has no Azure counterpart reachable with a role assignment.",
+        fix: "Add the service to a `--mappings` copy (services.yaml + actions/<prefix>.yaml), or waive the finding if the access is no longer needed."
+    }
+    UNMAPPED_ACTION = "E2A015" "unknown-action" Warning {
+        what: "A policy names an action (or an ARN) that the action catalogue does not know: a typo, a new AWS action, or a resource that fits no ARN grammar.",
+        why: "AWS ignores unknown actions; eks2aks cannot map what it cannot recognise, and says so instead of dropping it.",
+        fix: "Fix the policy, or add the action to `mappings/actions/<prefix>.yaml` in a `--mappings` copy."
+    }
+    ACTION_NOT_TRANSLATED = "E2A016" "action-not-translated" Note {
+        what: "Actions that the mapping tables mark as having no Azure role counterpart (control-plane, tagging, permissions management, …), grouped by reason.",
+        why: "Azure RBAC data roles do not cover them; most are done by the generated Bicep instead of by the workload.",
+        fix: "Nothing, if the reason fits; otherwise grant the Azure control-plane role by hand."
+    }
+    RESOURCE_STAR = "E2A017" "resource-star" Warning {
+        what: "A statement's `Resource` is `*` (or a wildcard) and matches no resource the workload names in env, ConfigMaps or KEDA triggers, so the assignment is widened to the parent (storage account, vault, namespace) or the resource group.",
+        why: "Broad scopes grant access to every resource in them; the AWS policy was already too broad.",
+        fix: "Name the resources in the policy, or in the workload's configuration, so eks2aks can scope the assignment to them."
+    }
+    NOT_ACTION_OR_RESOURCE = "E2A018" "not-action-or-resource" Warning {
+        what: "A statement uses `NotAction` or `NotResource`: it allows everything except what it lists.",
+        why: "Azure roles list what they allow; eks2aks over-approximates to the actions of the services and resources the workload names.",
+        fix: "Rewrite the statement with explicit `Action`/`Resource` lists."
+    }
+    DENY_NOT_EXPRESSIBLE = "E2A019" "deny-not-expressible" Warning {
+        what: "A `Deny` statement with conditions (or one a built-in role would re-grant) cannot be expressed in Azure RBAC.",
+        why: "Azure has no identity-level deny for data actions; an unconditional Deny is honoured by not granting, a conditional one cannot be.",
+        fix: "Review the assignment; use a custom role or an ABAC condition where one fits."
+    }
+    CONDITION_NOT_CARRIED = "E2A020" "condition-not-carried" Warning {
+        what: "A condition on an Allow statement has no Azure counterpart (only `s3:prefix` and object-key paths become blob-path ABAC conditions).",
+        why: "The Azure assignment is broader than the AWS statement was.",
+        fix: "Review the assignment; narrow it by hand with an ABAC condition where the service supports one."
+    }
+    EXCESS_PRIVILEGE = "E2A021" "excess-privilege" Note {
+        what: "The narrowest built-in role set grants data actions beyond the need (listed in `excess_data_actions`); with custom roles switched on and the excess above `custom_roles.max_excess`, a custom role is proposed instead.",
+        why: "Least privilege: every extra data action is access the workload did not have on AWS.",
+        fix: "Accept it, or switch `custom_roles.enabled` on (default) to get a role with exactly the needed actions."
+    }
+    RESOURCE_RENAMED = "E2A022" "resource-renamed" Note {
+        what: "An AWS resource name is not a valid Azure name for its target, so the Azure resource gets a derived name.",
+        why: "Code and configuration that use the old name must change with it.",
+        fix: "Update the workload's configuration to the Azure name shown."
+    }
+    FIFO_QUEUE = "E2A023" "fifo-queue-without-ordering" Warning {
+        what: "An SQS FIFO queue maps to Azure Queue Storage, which has no ordering or exactly-once delivery.",
+        why: "A consumer that relies on FIFO semantics will misbehave.",
+        fix: "Map it to Service Bus with sessions: `resource_targets: {\"arn:aws:sqs:*:*:NAME.fifo\": service-bus}` in eks2aks.yaml."
+    }
+    UNCOVERED_PERMISSION = "E2A024" "no-role-grants-permission" Error {
+        what: "No role in `mappings/azure-roles.yaml` grants an Azure action the mapping needs.",
+        why: "The assignment cannot be generated; the workload would lack access.",
+        fix: "Add a role that grants it to a `--mappings` copy, or switch custom roles on."
+    }
 }
 
 /// The rule with this code.
@@ -119,16 +174,8 @@ mod tests {
         sorted.dedup();
         assert_eq!(codes, sorted, "codes must be unique and listed in order");
         for r in ALL {
-            assert!(
-                r.code.len() == 6
-                    && r.code.starts_with("E2A")
-                    && r.code[3..].bytes().all(|b| b.is_ascii_digit())
-            );
-            assert!(
-                r.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),
-                "{}",
-                r.name
-            );
+            assert!(r.code.len() == 6 && r.code.starts_with("E2A") && r.code[3..].bytes().all(|b| b.is_ascii_digit()));
+            assert!(r.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'), "{}", r.name);
         }
         let mut names: Vec<&str> = ALL.iter().map(|r| r.name).collect();
         names.sort();

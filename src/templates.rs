@@ -7,10 +7,7 @@ use minijinja::{Environment, UndefinedBehavior};
 use std::path::PathBuf;
 
 /// Bundled templates, by name.
-pub const BUNDLED: &[(&str, &str)] = &[(
-    "report/plan.md.j2",
-    include_str!("../templates/report/plan.md.j2"),
-)];
+pub const BUNDLED: &[(&str, &str)] = &[("report/plan.md.j2", include_str!("../templates/report/plan.md.j2"))];
 
 /// Where templates come from.
 #[derive(Debug, Clone, Default)]
@@ -40,26 +37,13 @@ pub fn md_escape(s: &str) -> String {
 
 /// Wraps text in a Markdown code span that its own backticks cannot close.
 pub fn md_code(s: &str) -> String {
-    let clean: String = s
-        .chars()
-        .map(|c| {
-            if c == '\n' || c == '\r' || c == '|' {
-                ' '
-            } else {
-                c
-            }
-        })
-        .collect();
+    let clean: String = s.chars().map(|c| if c == '\n' || c == '\r' || c == '|' { ' ' } else { c }).collect();
     let mut ticks = 1;
     while clean.contains(&"`".repeat(ticks)) {
         ticks += 1;
     }
     let fence = "`".repeat(ticks);
-    let pad = if clean.starts_with('`') || clean.ends_with('`') {
-        " "
-    } else {
-        ""
-    };
+    let pad = if clean.starts_with('`') || clean.ends_with('`') { " " } else { "" };
     format!("{fence}{pad}{clean}{pad}{fence}")
 }
 
@@ -74,10 +58,7 @@ impl Templates {
                     .with_context(|| format!("reading template {}", p.display()));
             }
         }
-        Ok(BUNDLED
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, s)| s.to_string()))
+        Ok(BUNDLED.iter().find(|(n, _)| *n == name).map(|(_, s)| s.to_string()))
     }
 
     /// A fresh environment with every template loaded.
@@ -96,8 +77,7 @@ impl Templates {
         env.add_filter("code", |s: String| md_code(&s));
         for (name, _) in BUNDLED {
             let src = self.source(name)?.expect("bundled");
-            env.add_template_owned(name.to_string(), src)
-                .with_context(|| format!("template {name}"))?;
+            env.add_template_owned(name.to_string(), src).with_context(|| format!("template {name}"))?;
         }
         Ok(env)
     }

@@ -27,20 +27,9 @@ pub struct Files {
 
 impl Files {
     /// Registers a file and returns its id.
-    pub fn add(
-        &mut self,
-        display: String,
-        path: PathBuf,
-        relative: String,
-        text: String,
-    ) -> FileId {
+    pub fn add(&mut self, display: String, path: PathBuf, relative: String, text: String) -> FileId {
         let id = FileId(u32::try_from(self.files.len()).expect("fewer than 4 billion files"));
-        self.files.push(SourceFile {
-            display,
-            path,
-            relative,
-            text,
-        });
+        self.files.push(SourceFile { display, path, relative, text });
         id
     }
 

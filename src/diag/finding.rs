@@ -68,28 +68,15 @@ pub struct Sink {
 
 impl Sink {
     /// Adds a finding with the rule's default severity.
-    pub fn push(
-        &mut self,
-        code: &'static str,
-        message: impl Into<String>,
-        loc: Option<Loc>,
-    ) -> &mut Finding {
+    pub fn push(&mut self, code: &'static str, message: impl Into<String>, loc: Option<Loc>) -> &mut Finding {
         let severity = crate::rules::default_severity(code);
-        self.findings.push(Finding {
-            code,
-            severity,
-            message: message.into(),
-            loc,
-            help: None,
-        });
+        self.findings.push(Finding { code, severity, message: message.into(), loc, help: None });
         self.findings.last_mut().expect("just pushed")
     }
 
     /// True when any finding is a malformed-input error (the run must stop before writing anything).
     pub fn has_input_errors(&self) -> bool {
-        self.findings
-            .iter()
-            .any(|f| f.code == crate::rules::MALFORMED_INPUT)
+        self.findings.iter().any(|f| f.code == crate::rules::MALFORMED_INPUT)
     }
 
     /// All findings so far.

@@ -10,11 +10,7 @@ pub fn render_text(files: &Files, f: &Finding, color: bool) -> String {
         Severity::Warning => Level::WARNING,
         Severity::Note => Level::NOTE,
     };
-    let renderer = if color {
-        Renderer::styled()
-    } else {
-        Renderer::plain()
-    };
+    let renderer = if color { Renderer::styled() } else { Renderer::plain() };
     let title = level.primary_title(f.message.as_str()).id(f.code);
     let mut out = match f.loc {
         Some(loc) => {
@@ -22,20 +18,14 @@ pub fn render_text(files: &Files, f: &Finding, color: bool) -> String {
             let line_no = loc.pos.line.max(1) as usize;
             let line = file.text.lines().nth(line_no - 1).unwrap_or("");
             // Show only the offending line; the column becomes a byte offset within it.
-            let start = line
-                .char_indices()
-                .nth((loc.pos.col.max(1) - 1) as usize)
-                .map_or(line.len(), |(i, _)| i);
+            let start = line.char_indices().nth((loc.pos.col.max(1) - 1) as usize).map_or(line.len(), |(i, _)| i);
             let end = line[start..]
                 .find([' ', ',', '}', ']'])
                 .map_or(line.len(), |n| start + n.max(1))
                 .max((start + 1).min(line.len()));
             // A long unbroken token (`[[[[…`) is marked by its first character only.
             let end = if end - start > 60 {
-                line[start..]
-                    .chars()
-                    .next()
-                    .map_or(start, |c| start + c.len_utf8())
+                line[start..].chars().next().map_or(start, |c| start + c.len_utf8())
             } else {
                 end
             };
@@ -45,18 +35,14 @@ pub fn render_text(files: &Files, f: &Finding, color: bool) -> String {
                 .annotation(AnnotationKind::Primary.span(start..end));
             let mut groups = vec![title.element(snippet)];
             if let Some(help) = &f.help {
-                groups.push(Group::with_title(
-                    Level::HELP.secondary_title(help.as_str()),
-                ));
+                groups.push(Group::with_title(Level::HELP.secondary_title(help.as_str())));
             }
             renderer.render(&groups)
         }
         None => {
             let mut groups = vec![Group::with_title(title)];
             if let Some(help) = &f.help {
-                groups.push(Group::with_title(
-                    Level::HELP.secondary_title(help.as_str()),
-                ));
+                groups.push(Group::with_title(Level::HELP.secondary_title(help.as_str())));
             }
             renderer.render(&groups)
         }

@@ -67,17 +67,15 @@ pub struct Joined {
     pub permissions: Vec<Vec<Permission>>,
     /// For each role, the ServiceAccounts that assume it (admitted or not).
     pub role_sas: Vec<Vec<usize>>,
-    /// Every AWS resource named by a statement, an env var, a ConfigMap or a KEDA trigger.
-    pub resources: BTreeSet<String>,
+    /// Every AWS resource named by a statement, an env var, a ConfigMap or a KEDA trigger, with where it was first
+    /// seen.
+    pub resources: BTreeMap<String, Loc>,
     /// Resource nodes by ARN.
     resource_nodes: BTreeMap<String, NodeIndex>,
 }
 
 fn common_prefix_len(a: &str, b: &str) -> usize {
-    a.split('/')
-        .zip(b.split('/'))
-        .take_while(|(x, y)| x == y)
-        .count()
+    a.split('/').zip(b.split('/')).take_while(|(x, y)| x == y).count()
 }
 
 /// Builds the join. Findings go to `sink`.
@@ -95,9 +93,9 @@ pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
         let key = (a.namespace.clone(), a.service_account.clone());
         if a.kind == AssociationKind::EksctlIrsa && !declared.contains(&key) {
             // An implied SA of the same name is replaced by the one eksctl creates.
-            model.service_accounts.retain(|s| {
-                !(s.origin == SaOrigin::Implied && s.namespace == key.0 && s.name == key.1)
-            });
+            model
+                .service_accounts
+                .retain(|s| !(s.origin == SaOrigin::Implied && s.namespace == key.0 && s.name == key.1));
             model.service_accounts.push(ServiceAccount {
                 namespace: key.0,
                 name: key.1,
@@ -123,11 +121,8 @@ pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
         role_by_acct_name.entry((&r.account, &r.name)).or_insert(i);
         role_by_name.entry(&r.name).or_default().push(i);
     }
-    let policy_by_arn: BTreeMap<&str, &ManagedPolicy> = model
-        .managed_policies
-        .iter()
-        .map(|p| (p.arn.as_str(), p))
-        .collect();
+    let policy_by_arn: BTreeMap<&str, &ManagedPolicy> =
+        model.managed_policies.iter().map(|p| (p.arn.as_str(), p)).collect();
 
     let find_role = |arn: &str| -> Option<usize> {
         if let Some(&i) = role_by_arn.get(arn) {
@@ -140,32 +135,22 @@ pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
         }
         match role_by_name.get(name.as_str()).map(Vec::as_slice) {
             // A role eksctl will create has no account yet: join by name.
-            Some([i]) if model.roles[*i].account.is_empty() || parsed.account.is_empty() => {
-                Some(*i)
-            }
+            Some([i]) if model.roles[*i].account.is_empty() || parsed.account.is_empty() => Some(*i),
             _ => None,
         }
     };
 
     // Nodes, in model order (which is sorted file order): deterministic output.
     let g = &mut j.graph;
-    let sa_nodes: Vec<NodeIndex> = (0..model.service_accounts.len())
-        .map(|i| g.add_node(NodeKind::ServiceAccount(i)))
-        .collect();
-    let role_nodes: Vec<NodeIndex> = (0..model.roles.len())
-        .map(|i| g.add_node(NodeKind::Role(i)))
-        .collect();
-    let wl_nodes: Vec<NodeIndex> = (0..model.workloads.len())
-        .map(|i| g.add_node(NodeKind::Workload(i)))
-        .collect();
+    let sa_nodes: Vec<NodeIndex> =
+        (0..model.service_accounts.len()).map(|i| g.add_node(NodeKind::ServiceAccount(i))).collect();
+    let role_nodes: Vec<NodeIndex> = (0..model.roles.len()).map(|i| g.add_node(NodeKind::Role(i))).collect();
+    let wl_nodes: Vec<NodeIndex> = (0..model.workloads.len()).map(|i| g.add_node(NodeKind::Workload(i))).collect();
 
     // Workload → ServiceAccount: same namespace and name; among several (one per cluster directory), the one
     // whose file shares the longest directory prefix with the workload's.
     for (wi, w) in model.workloads.iter().enumerate() {
-        let cands = sa_index
-            .get(&(w.namespace.as_str(), w.service_account.as_str()))
-            .cloned()
-            .unwrap_or_default();
+        let cands = sa_index.get(&(w.namespace.as_str(), w.service_account.as_str())).cloned().unwrap_or_default();
         let wfile = files.display(w.template_loc.file);
         let best = cands
             .iter()
@@ -189,27 +174,18 @@ pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
     j.role_sas = vec![Vec::new(); model.roles.len()];
     let mut assoc_of: BTreeMap<(&str, &str), &Association> = BTreeMap::new();
     for a in &model.associations {
-        assoc_of
-            .entry((&a.namespace, &a.service_account))
-            .or_insert(a);
+        assoc_of.entry((&a.namespace, &a.service_account)).or_insert(a);
     }
     for (si, sa) in model.service_accounts.iter().enumerate() {
         let (arn, loc, pod_identity) = if let Some((arn, loc)) = &sa.role_arn {
             (arn.clone(), *loc, false)
         } else if let Some(a) = assoc_of.get(&(sa.namespace.as_str(), sa.name.as_str())) {
-            (
-                a.role_arn.clone(),
-                a.loc,
-                a.kind == AssociationKind::PodIdentity,
-            )
+            (a.role_arn.clone(), a.loc, a.kind == AssociationKind::PodIdentity)
         } else {
             continue;
         };
         let Some(ri) = find_role(&arn) else {
-            let name = Arn::parse(&arn)
-                .and_then(|a| a.role_path_and_name())
-                .map(|(_, n)| n)
-                .unwrap_or_default();
+            let name = Arn::parse(&arn).and_then(|a| a.role_path_and_name()).map(|(_, n)| n).unwrap_or_default();
             sink.push(
                 rules::ROLE_MISSING,
                 format!("ServiceAccount {}/{} uses role `{arn}`, which is not in the IAM input", sa.namespace, sa.name),
@@ -220,8 +196,7 @@ pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
         };
         j.sa_role[si] = Some(ri);
         j.role_sas[ri].push(si);
-        j.graph
-            .add_edge(sa_nodes[si], role_nodes[ri], Edge::Assumes);
+        j.graph.add_edge(sa_nodes[si], role_nodes[ri], Edge::Assumes);
         let role = &model.roles[ri];
         let Some(trust_doc) = &role.trust else {
             continue;
@@ -275,17 +250,8 @@ pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
         // Who, among the input's ServiceAccounts, does the trust admit by pattern?
         let admitted_by_pattern: Vec<String> = j.role_sas[ri]
             .iter()
-            .filter(|&&si| {
-                j.sa_trust[si]
-                    .as_ref()
-                    .is_some_and(|v| v.admitted() && v.by_pattern)
-            })
-            .map(|&si| {
-                format!(
-                    "{}/{}",
-                    model.service_accounts[si].namespace, model.service_accounts[si].name
-                )
-            })
+            .filter(|&&si| j.sa_trust[si].as_ref().is_some_and(|v| v.admitted() && v.by_pattern))
+            .map(|&si| format!("{}/{}", model.service_accounts[si].namespace, model.service_accounts[si].name))
             .collect();
         let subjects = trust::named_subjects(trust_doc);
         if let Some((pattern, loc)) = subjects.iter().find(|(v, _)| v.contains(['*', '?'])) {
@@ -296,24 +262,17 @@ pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
             };
             sink.push(
                 rules::STRINGLIKE_TRUST,
-                format!(
-                    "role `{}` trusts ServiceAccounts by pattern `{pattern}`; matched: {matched}",
-                    role.name
-                ),
+                format!("role `{}` trusts ServiceAccounts by pattern `{pattern}`; matched: {matched}", role.name),
                 Some(*loc),
             );
         }
         let web_identity = trust_doc.statements.iter().any(|s| {
             s.effect == Effect::Allow
-                && s.principal.as_ref().is_some_and(|p| {
-                    p.entries
-                        .iter()
-                        .any(|(t, v)| t == "Federated" && trust::provider_of(v).is_some())
-                })
+                && s.principal
+                    .as_ref()
+                    .is_some_and(|p| p.entries.iter().any(|(t, v)| t == "Federated" && trust::provider_of(v).is_some()))
         });
-        if web_identity
-            && trust::admits(trust_doc, "\u{0}", "\u{0}", "sts.amazonaws.com").without_sub
-        {
+        if web_identity && trust::admits(trust_doc, "\u{0}", "\u{0}", "sts.amazonaws.com").without_sub {
             sink.push(
                 rules::TRUST_WITHOUT_SUB,
                 format!("role `{}` trusts an EKS OIDC provider with no `:sub` condition: every ServiceAccount of the cluster may assume it", role.name),
@@ -333,7 +292,10 @@ pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
             if !sa_index.contains_key(&(ns, name)) {
                 sink.push(
                     rules::TRUST_NAMES_MISSING_SA,
-                    format!("role `{}` trusts ServiceAccount {ns}/{name}, which is not in the input manifests", role.name),
+                    format!(
+                        "role `{}` trusts ServiceAccount {ns}/{name}, which is not in the input manifests",
+                        role.name
+                    ),
                     Some(loc),
                 );
             }
@@ -346,18 +308,11 @@ pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
         let mut perms = Vec::new();
         for p in &role.inline {
             for s in &p.document.statements {
-                perms.push(Permission {
-                    policy: p.name.clone(),
-                    policy_arn: None,
-                    statement: s.clone(),
-                });
+                perms.push(Permission { policy: p.name.clone(), policy_arn: None, statement: s.clone() });
             }
         }
         for a in &role.attached {
-            match policy_by_arn
-                .get(a.arn.as_str())
-                .and_then(|p| p.document.as_ref().map(|d| (p, d)))
-            {
+            match policy_by_arn.get(a.arn.as_str()).and_then(|p| p.document.as_ref().map(|d| (p, d))) {
                 Some((p, d)) => {
                     for s in &d.statements {
                         perms.push(Permission {
@@ -369,11 +324,7 @@ pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
                 }
                 None => {
                     let aws_managed = a.arn.contains(":iam::aws:policy/");
-                    let what = if aws_managed {
-                        "AWS-managed"
-                    } else {
-                        "customer-managed"
-                    };
+                    let what = if aws_managed { "AWS-managed" } else { "customer-managed" };
                     sink.push(
                         rules::MANAGED_POLICY_NOT_EXPORTED,
                         format!("role `{}` has the {what} policy `{}` attached, but its document is not in the input", role.name, a.arn),
@@ -389,22 +340,19 @@ pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
         for (name, loc) in &role.well_known {
             sink.push(
                 rules::WELL_KNOWN_POLICY,
-                format!("role `{}` uses eksctl well-known policy `{name}`, whose document is not in the input", role.name),
+                format!(
+                    "role `{}` uses eksctl well-known policy `{name}`, whose document is not in the input",
+                    role.name
+                ),
                 Some(*loc),
             );
         }
         for (k, p) in perms.iter().enumerate() {
             let sn = j.graph.add_node(NodeKind::Statement(ri, k));
             j.graph.add_edge(role_nodes[ri], sn, Edge::Grants);
-            for (r, _) in p
-                .statement
-                .resource
-                .iter()
-                .filter(|r| !r.not)
-                .flat_map(|r| r.items.iter())
-            {
+            for (r, _) in p.statement.resource.iter().filter(|r| !r.not).flat_map(|r| r.items.iter()) {
                 if Arn::parse(r).is_some() {
-                    j.resources.insert(r.clone());
+                    j.resources.entry(r.clone()).or_insert(p.statement.loc);
                     let rn = resource_node(&mut j, r);
                     j.graph.add_edge(sn, rn, Edge::On);
                 }
@@ -417,30 +365,23 @@ pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
         let what = if d.is_trust { "trust policy" } else { "policy" };
         sink.push(
             rules::UNATTACHED_POLICY,
-            format!(
-                "{what} document is not attached to any role in the input; analysed on its own"
-            ),
+            format!("{what} document is not attached to any role in the input; analysed on its own"),
             Some(d.document.loc),
         );
     }
 
     // Workloads that reach AWS without a role of their own; static keys anywhere.
-    let config_by_key: BTreeMap<(&str, &str, &str), &ConfigData> = model
-        .config_data
-        .iter()
-        .map(|c| ((c.kind.as_str(), c.namespace.as_str(), c.name.as_str()), c))
-        .collect();
+    let config_by_key: BTreeMap<(&str, &str, &str), &ConfigData> =
+        model.config_data.iter().map(|c| ((c.kind.as_str(), c.namespace.as_str(), c.name.as_str()), c)).collect();
     let mut static_locs: BTreeSet<Loc> = BTreeSet::new();
     for c in &model.config_data {
-        for r in c
-            .aws_refs
-            .iter()
-            .filter(|r| r.kind == AwsRefKind::StaticKey)
-        {
+        for r in c.aws_refs.iter().filter(|r| r.kind == AwsRefKind::StaticKey) {
             static_locs.insert(r.loc);
         }
-        for r in c.aws_refs.iter().filter_map(|r| r.arn.as_ref()) {
-            j.resources.insert(r.clone());
+        for r in &c.aws_refs {
+            if let Some(arn) = &r.arn {
+                j.resources.entry(arn.clone()).or_insert(r.loc);
+            }
         }
     }
     for (wi, w) in model.workloads.iter().enumerate() {
@@ -455,7 +396,7 @@ pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
                 static_locs.insert(r.loc);
             }
             if let Some(arn) = &r.arn {
-                j.resources.insert(arn.clone());
+                j.resources.entry(arn.clone()).or_insert(r.loc);
                 let rn = resource_node(&mut j, arn);
                 j.graph.add_edge(wl_nodes[wi], rn, Edge::On);
             }
@@ -464,16 +405,9 @@ pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
         let talks_to_aws = refs.iter().any(|r| r.kind != AwsRefKind::StaticKey);
         let has_role = j.sa_role[si].is_some() || model.service_accounts[si].role_arn.is_some();
         if talks_to_aws && !has_role {
-            let first = refs
-                .iter()
-                .find(|r| r.kind != AwsRefKind::StaticKey)
-                .expect("checked");
+            let first = refs.iter().find(|r| r.kind != AwsRefKind::StaticKey).expect("checked");
             let keys = refs.iter().any(|r| r.kind == AwsRefKind::StaticKey);
-            let source = if keys {
-                "static keys"
-            } else {
-                "the node's instance role"
-            };
+            let source = if keys { "static keys" } else { "the node's instance role" };
             sink.push(
                 rules::WORKLOAD_WITHOUT_ROLE,
                 format!(
@@ -485,11 +419,7 @@ pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
         }
     }
     for loc in static_locs {
-        sink.push(
-            rules::STATIC_AWS_CREDENTIALS,
-            "static AWS credential in a manifest (value not shown)",
-            Some(loc),
-        );
+        sink.push(rules::STATIC_AWS_CREDENTIALS, "static AWS credential in a manifest (value not shown)", Some(loc));
     }
     for ta in &model.trigger_auths {
         if let Some(arn) = &ta.role_arn
@@ -497,10 +427,7 @@ pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
         {
             sink.push(
                 rules::ROLE_MISSING,
-                format!(
-                    "{} {} has KEDA assume role `{arn}`, which is not in the IAM input",
-                    ta.kind, ta.name
-                ),
+                format!("{} {} has KEDA assume role `{arn}`, which is not in the IAM input", ta.kind, ta.name),
                 Some(ta.loc),
             );
         }
@@ -510,7 +437,7 @@ pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
             if let Some(url) = t.metadata.get("queueURL")
                 && let Some(arn) = crate::ingest::scan::endpoint_arn(url)
             {
-                j.resources.insert(arn);
+                j.resources.entry(arn).or_insert(t.loc);
             }
         }
     }

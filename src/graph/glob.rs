@@ -4,33 +4,36 @@
 /// Matches `text` against `pattern`. Action names compare case-insensitively (`ignore_case`); resources and
 /// condition values do not.
 pub fn glob_match(pattern: &str, text: &str, ignore_case: bool) -> bool {
+    if pattern.is_ascii() && text.is_ascii() {
+        // Fast path (almost every IAM and Azure name): bytes, no allocation.
+        let eq = |a: u8, b: u8| if ignore_case { a.eq_ignore_ascii_case(&b) } else { a == b };
+        return matcher(pattern.as_bytes(), text.as_bytes(), b'*', b'?', eq);
+    }
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
-    let eq = |a: char, b: char| {
-        if ignore_case {
-            a.to_lowercase().eq(b.to_lowercase())
-        } else {
-            a == b
-        }
-    };
+    let eq = |a: char, b: char| if ignore_case { a.to_lowercase().eq(b.to_lowercase()) } else { a == b };
+    matcher(&p, &t, '*', '?', eq)
+}
+
+fn matcher<T: Copy + PartialEq>(p: &[T], t: &[T], star: T, one: T, eq: impl Fn(T, T) -> bool) -> bool {
     let (mut pi, mut ti) = (0usize, 0usize);
-    let mut star: Option<(usize, usize)> = None;
+    let mut back: Option<(usize, usize)> = None;
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || (p[pi] != '*' && eq(p[pi], t[ti]))) {
+        if pi < p.len() && (p[pi] == one || (p[pi] != star && eq(p[pi], t[ti]))) {
             pi += 1;
             ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, ti));
+        } else if pi < p.len() && p[pi] == star {
+            back = Some((pi, ti));
             pi += 1;
-        } else if let Some((sp, st)) = star {
+        } else if let Some((sp, st)) = back {
             pi = sp + 1;
             ti = st + 1;
-            star = Some((sp, st + 1));
+            back = Some((sp, st + 1));
         } else {
             return false;
         }
     }
-    while pi < p.len() && p[pi] == '*' {
+    while pi < p.len() && p[pi] == star {
         pi += 1;
     }
     pi == p.len()
@@ -48,16 +51,8 @@ mod tests {
 
     #[test]
     fn wildcards() {
-        assert!(glob_match(
-            "system:serviceaccount:team-a:*",
-            "system:serviceaccount:team-a:api",
-            false
-        ));
-        assert!(!glob_match(
-            "system:serviceaccount:team-a:*",
-            "system:serviceaccount:team-b:api",
-            false
-        ));
+        assert!(glob_match("system:serviceaccount:team-a:*", "system:serviceaccount:team-a:api", false));
+        assert!(!glob_match("system:serviceaccount:team-a:*", "system:serviceaccount:team-b:api", false));
         assert!(glob_match("a?c", "abc", false));
         assert!(!glob_match("a?c", "ac", false));
         assert!(glob_match("*", "", false));

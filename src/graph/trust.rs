@@ -41,22 +41,13 @@ enum Outcome {
 
 fn eval(c: &Condition, ctx: &[(String, String)]) -> Outcome {
     let base = c.op.base.as_str();
-    let value = ctx
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(&c.key))
-        .map(|(_, v)| v.as_str());
+    let value = ctx.iter().find(|(k, _)| k.eq_ignore_ascii_case(&c.key)).map(|(_, v)| v.as_str());
     if base == "Null" {
         let want_absent = c.values.iter().any(|v| v.eq_ignore_ascii_case("true"));
-        return if value.is_none() == want_absent {
-            Outcome::True
-        } else {
-            Outcome::False
-        };
+        return if value.is_none() == want_absent { Outcome::True } else { Outcome::False };
     }
     let Some(v) = value else {
-        if !ctx
-            .iter()
-            .any(|(k, _)| k.split_once(':').map(|x| x.0) == c.key.split_once(':').map(|x| x.0))
+        if !ctx.iter().any(|(k, _)| k.split_once(':').map(|x| x.0) == c.key.split_once(':').map(|x| x.0))
             && !c.key.ends_with(":sub")
             && !c.key.ends_with(":aud")
         {
@@ -87,22 +78,14 @@ fn eval(c: &Condition, ctx: &[(String, String)]) -> Outcome {
     match results {
         None => Outcome::Unknown,
         Some(r) => {
-            let ok = if negated {
-                r.iter().all(|b| *b)
-            } else {
-                r.iter().any(|b| *b)
-            };
+            let ok = if negated { r.iter().all(|b| *b) } else { r.iter().any(|b| *b) };
             if ok { Outcome::True } else { Outcome::False }
         }
     }
 }
 
 fn covers_web_identity(s: &Statement) -> bool {
-    let any = s
-        .action
-        .items
-        .iter()
-        .any(|(a, _)| action_matches(a, "sts:AssumeRoleWithWebIdentity"));
+    let any = s.action.items.iter().any(|(a, _)| action_matches(a, "sts:AssumeRoleWithWebIdentity"));
     any != s.action.not
 }
 
@@ -120,13 +103,7 @@ fn principal_providers(s: &Statement) -> Vec<String> {
     p.entries
         .iter()
         .filter(|(t, _)| t == "Federated" || (t == "AWS" && _is_star(&p.entries)))
-        .filter_map(|(_, v)| {
-            if v == "*" {
-                Some("*".to_string())
-            } else {
-                provider_of(v).map(str::to_string)
-            }
-        })
+        .filter_map(|(_, v)| if v == "*" { Some("*".to_string()) } else { provider_of(v).map(str::to_string) })
         .collect()
 }
 
@@ -159,10 +136,7 @@ pub fn admits(trust: &PolicyDocument, namespace: &str, name: &str, aud: &str) ->
                     })
                     .collect()
             } else {
-                vec![
-                    (format!("{provider}:sub"), sub.clone()),
-                    (format!("{provider}:aud"), aud.to_string()),
-                ]
+                vec![(format!("{provider}:sub"), sub.clone()), (format!("{provider}:aud"), aud.to_string())]
             };
             let mut unjudged = BTreeSet::new();
             let mut holds = true;
@@ -178,21 +152,15 @@ pub fn admits(trust: &PolicyDocument, namespace: &str, name: &str, aud: &str) ->
             if !holds {
                 continue;
             }
-            let sub_conds: Vec<&Condition> = s
-                .conditions
-                .iter()
-                .filter(|c| c.key.to_ascii_lowercase().ends_with(":sub"))
-                .collect();
-            let by_pattern = sub_conds.iter().any(|c| {
-                c.op.base == "StringLike" && c.values.iter().any(|v| v.contains(['*', '?']))
-            });
+            let sub_conds: Vec<&Condition> =
+                s.conditions.iter().filter(|c| c.key.to_ascii_lowercase().ends_with(":sub")).collect();
+            let by_pattern =
+                sub_conds.iter().any(|c| c.op.base == "StringLike" && c.values.iter().any(|v| v.contains(['*', '?'])));
             match s.effect {
                 Effect::Deny => {
                     denied.insert(provider);
                 }
-                Effect::Allow => {
-                    allowed.push((provider, by_pattern, sub_conds.is_empty(), unjudged))
-                }
+                Effect::Allow => allowed.push((provider, by_pattern, sub_conds.is_empty(), unjudged)),
             }
         }
     }
@@ -212,26 +180,11 @@ pub fn admits(trust: &PolicyDocument, namespace: &str, name: &str, aud: &str) ->
 pub fn admits_pod_identity(trust: &PolicyDocument) -> bool {
     let allows = |s: &Statement| {
         s.principal.as_ref().is_some_and(|p| {
-            !p.not
-                && (p.any
-                    || p.entries
-                        .iter()
-                        .any(|(t, v)| t == "Service" && v == "pods.eks.amazonaws.com"))
-        }) && (s
-            .action
-            .items
-            .iter()
-            .any(|(a, _)| action_matches(a, "sts:AssumeRole"))
-            != s.action.not)
+            !p.not && (p.any || p.entries.iter().any(|(t, v)| t == "Service" && v == "pods.eks.amazonaws.com"))
+        }) && (s.action.items.iter().any(|(a, _)| action_matches(a, "sts:AssumeRole")) != s.action.not)
     };
-    trust
-        .statements
-        .iter()
-        .any(|s| s.effect == Effect::Allow && allows(s))
-        && !trust
-            .statements
-            .iter()
-            .any(|s| s.effect == Effect::Deny && allows(s))
+    trust.statements.iter().any(|s| s.effect == Effect::Allow && allows(s))
+        && !trust.statements.iter().any(|s| s.effect == Effect::Deny && allows(s))
 }
 
 /// Every `sub` pattern the trust names (for "names a ServiceAccount that is not in the input").
@@ -250,7 +203,8 @@ pub fn named_subjects(trust: &PolicyDocument) -> Vec<(String, crate::diag::Loc)>
 mod tests {
     use super::*;
     use crate::diag::{FileId, Sink};
-    use crate::ingest::{policy, yaml};
+    use crate::ingest::policy;
+    use crate::yaml;
 
     const P: &str = "oidc.eks.us-east-1.amazonaws.com/id/ABC";
 
@@ -289,9 +243,7 @@ mod tests {
 
     #[test]
     fn string_like_matches_by_pattern() {
-        let t = trust(&format!(
-            r#"{{"StringLike":{{"{P}:sub":"system:serviceaccount:team-a:*"}}}}"#
-        ));
+        let t = trust(&format!(r#"{{"StringLike":{{"{P}:sub":"system:serviceaccount:team-a:*"}}}}"#));
         let v = admits(&t, "team-a", "api", "sts.amazonaws.com");
         assert!(v.admitted() && v.by_pattern);
         assert!(!admits(&t, "team-b", "api", "sts.amazonaws.com").admitted());
@@ -299,9 +251,7 @@ mod tests {
 
     #[test]
     fn string_equals_does_not_expand_wildcards() {
-        let t = trust(&format!(
-            r#"{{"StringEquals":{{"{P}:sub":"system:serviceaccount:team-a:*"}}}}"#
-        ));
+        let t = trust(&format!(r#"{{"StringEquals":{{"{P}:sub":"system:serviceaccount:team-a:*"}}}}"#));
         assert!(!admits(&t, "team-a", "api", "sts.amazonaws.com").admitted());
     }
 
@@ -317,18 +267,14 @@ mod tests {
 
     #[test]
     fn trust_without_sub_admits_everyone_and_says_so() {
-        let t = trust(&format!(
-            r#"{{"StringEquals":{{"{P}:aud":"sts.amazonaws.com"}}}}"#
-        ));
+        let t = trust(&format!(r#"{{"StringEquals":{{"{P}:aud":"sts.amazonaws.com"}}}}"#));
         let v = admits(&t, "any", "thing", "sts.amazonaws.com");
         assert!(v.admitted() && v.without_sub);
     }
 
     #[test]
     fn negated_and_if_exists_operators() {
-        let t = trust(&format!(
-            r#"{{"StringNotEquals":{{"{P}:sub":"system:serviceaccount:kube-system:default"}}}}"#
-        ));
+        let t = trust(&format!(r#"{{"StringNotEquals":{{"{P}:sub":"system:serviceaccount:kube-system:default"}}}}"#));
         assert!(admits(&t, "a", "b", "sts.amazonaws.com").admitted());
         assert!(!admits(&t, "kube-system", "default", "sts.amazonaws.com").admitted());
         let t = trust(&format!(

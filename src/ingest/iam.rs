@@ -7,10 +7,10 @@
 //! [`finish`]; what cannot be paired is reported, never dropped.
 
 use super::policy::read_document as read_policy;
-use super::yaml::Node;
 use crate::diag::{FileId, Files, Loc, Sink};
 use crate::model::*;
 use crate::rules;
+use crate::yaml::Node;
 use std::path::PathBuf;
 
 /// Pieces that wait for a sibling file.
@@ -39,11 +39,7 @@ fn s<'a>(n: &'a Node, k: &str) -> Option<&'a str> {
 /// Reads a role object as `get-account-authorization-details`, `get-role` and `list-roles` print it.
 fn read_role(model: &mut Model, file: FileId, r: &Node, sink: &mut Sink) -> Option<usize> {
     let Some(arn_text) = s(r, "Arn") else {
-        sink.push(
-            rules::MALFORMED_INPUT,
-            "IAM role has no `Arn`",
-            Some(loc(file, r)),
-        );
+        sink.push(rules::MALFORMED_INPUT, "IAM role has no `Arn`", Some(loc(file, r)));
         return None;
     };
     let Some(arn) = Arn::parse(arn_text).filter(|a| a.role_path_and_name().is_some()) else {
@@ -55,22 +51,13 @@ fn read_role(model: &mut Model, file: FileId, r: &Node, sink: &mut Sink) -> Opti
         return None;
     };
     let (path, name) = arn.role_path_and_name().expect("checked");
-    let trust = r
-        .get("AssumeRolePolicyDocument")
-        .and_then(|d| read_policy(file, d, sink));
+    let trust = r.get("AssumeRolePolicyDocument").and_then(|d| read_policy(file, d, sink));
     let mut inline = Vec::new();
-    for p in r
-        .get("RolePolicyList")
-        .and_then(Node::as_seq)
-        .unwrap_or_default()
-    {
+    for p in r.get("RolePolicyList").and_then(Node::as_seq).unwrap_or_default() {
         if let (Some(n), Some(d)) = (s(p, "PolicyName"), p.get("PolicyDocument"))
             && let Some(document) = read_policy(file, d, sink)
         {
-            inline.push(InlinePolicy {
-                name: n.to_string(),
-                document,
-            });
+            inline.push(InlinePolicy { name: n.to_string(), document });
         }
     }
     let attached = read_attached(file, r.get("AttachedManagedPolicies"));
@@ -105,27 +92,16 @@ fn read_attached(file: FileId, list: Option<&Node>) -> Vec<AttachedPolicy> {
 /// Reads a managed policy as `get-account-authorization-details` prints it: only the default version counts.
 fn read_managed(model: &mut Model, file: FileId, p: &Node, sink: &mut Sink) {
     let Some(arn) = s(p, "Arn") else {
-        sink.push(
-            rules::MALFORMED_INPUT,
-            "managed policy has no `Arn`",
-            Some(loc(file, p)),
-        );
+        sink.push(rules::MALFORMED_INPUT, "managed policy has no `Arn`", Some(loc(file, p)));
         return;
     };
     let default_id = s(p, "DefaultVersionId");
-    let versions = p
-        .get("PolicyVersionList")
-        .and_then(Node::as_seq)
-        .unwrap_or_default();
+    let versions = p.get("PolicyVersionList").and_then(Node::as_seq).unwrap_or_default();
     let default = versions.iter().find(|v| {
-        v.get("IsDefaultVersion")
-            .and_then(Node::as_str)
-            .is_some_and(|b| b.eq_ignore_ascii_case("true"))
+        v.get("IsDefaultVersion").and_then(Node::as_str).is_some_and(|b| b.eq_ignore_ascii_case("true"))
             || (default_id.is_some() && s(v, "VersionId") == default_id)
     });
-    let document = default
-        .and_then(|v| v.get("Document"))
-        .and_then(|d| read_policy(file, d, sink));
+    let document = default.and_then(|v| v.get("Document")).and_then(|d| read_policy(file, d, sink));
     model.managed_policies.push(ManagedPolicy {
         arn: arn.to_string(),
         name: s(p, "PolicyName").unwrap_or_default().to_string(),
@@ -136,34 +112,14 @@ fn read_managed(model: &mut Model, file: FileId, p: &Node, sink: &mut Sink) {
 }
 
 /// Recognises and reads an IAM export or document. Returns false when the document is not IAM at all.
-pub fn read_document(
-    model: &mut Model,
-    file: FileId,
-    root: &Node,
-    dir: PathBuf,
-    sink: &mut Sink,
-) -> bool {
-    let is_authz = [
-        "RoleDetailList",
-        "Policies",
-        "UserDetailList",
-        "GroupDetailList",
-    ]
-    .iter()
-    .any(|k| root.get(k).is_some());
+pub fn read_document(model: &mut Model, file: FileId, root: &Node, dir: PathBuf, sink: &mut Sink) -> bool {
+    let is_authz =
+        ["RoleDetailList", "Policies", "UserDetailList", "GroupDetailList"].iter().any(|k| root.get(k).is_some());
     if is_authz {
-        for r in root
-            .get("RoleDetailList")
-            .and_then(Node::as_seq)
-            .unwrap_or_default()
-        {
+        for r in root.get("RoleDetailList").and_then(Node::as_seq).unwrap_or_default() {
             read_role(model, file, r, sink);
         }
-        for p in root
-            .get("Policies")
-            .and_then(Node::as_seq)
-            .unwrap_or_default()
-        {
+        for p in root.get("Policies").and_then(Node::as_seq).unwrap_or_default() {
             read_managed(model, file, p, sink);
         }
         return true;
@@ -180,22 +136,13 @@ pub fn read_document(
         }
         return true;
     }
-    if let (Some(role), Some(name), Some(doc)) = (
-        s(root, "RoleName"),
-        s(root, "PolicyName"),
-        root.get("PolicyDocument"),
-    ) {
+    if let (Some(role), Some(name), Some(doc)) =
+        (s(root, "RoleName"), s(root, "PolicyName"), root.get("PolicyDocument"))
+    {
         if let Some(document) = read_policy(file, doc, sink) {
             let l = loc(file, root);
             PENDING.with_borrow_mut(|p| {
-                p.role_policies.push((
-                    role.to_string(),
-                    InlinePolicy {
-                        name: name.to_string(),
-                        document,
-                    },
-                    l,
-                ))
+                p.role_policies.push((role.to_string(), InlinePolicy { name: name.to_string(), document }, l))
             });
         }
         return true;
@@ -212,19 +159,12 @@ pub fn read_document(
         PENDING.with_borrow_mut(|pp| pp.get_policies.push((dir, i)));
         return true;
     }
-    if let Some(v) = root
-        .get("PolicyVersion")
-        .filter(|v| v.get("Document").is_some())
-    {
+    if let Some(v) = root.get("PolicyVersion").filter(|v| v.get("Document").is_some()) {
         if let Some(document) = read_policy(file, v.get("Document").expect("checked"), sink) {
             let version = s(v, "VersionId").unwrap_or_default().to_string();
-            let is_default =
-                s(v, "IsDefaultVersion").is_some_and(|b| b.eq_ignore_ascii_case("true"));
+            let is_default = s(v, "IsDefaultVersion").is_some_and(|b| b.eq_ignore_ascii_case("true"));
             let l = loc(file, v);
-            PENDING.with_borrow_mut(|p| {
-                p.policy_versions
-                    .push((dir, version, is_default, document, l))
-            });
+            PENDING.with_borrow_mut(|p| p.policy_versions.push((dir, version, is_default, document, l)));
         }
         return true;
     }
@@ -241,9 +181,7 @@ pub fn read_document(
     if root.get("Statement").is_some() {
         if let Some(document) = read_policy(file, root, sink) {
             let is_trust = document.statements.iter().any(|s| s.principal.is_some());
-            model
-                .loose_documents
-                .push(LooseDocument { document, is_trust });
+            model.loose_documents.push(LooseDocument { document, is_trust });
         }
         return true;
     }
@@ -252,28 +190,17 @@ pub fn read_document(
 
 fn synthetic_trust_irsa(cluster: &str, ns: &str, sa: &str, l: Loc) -> PolicyDocument {
     let provider = format!("eksctl-cluster/{cluster}");
-    let op = |base: &str| ConditionOp {
-        raw: base.to_string(),
-        base: base.to_string(),
-        if_exists: false,
-        set: None,
-    };
+    let op = |base: &str| ConditionOp { raw: base.to_string(), base: base.to_string(), if_exists: false, set: None };
     PolicyDocument {
         statements: vec![Statement {
             sid: None,
             effect: Effect::Allow,
-            action: PatternList {
-                not: false,
-                items: vec![("sts:AssumeRoleWithWebIdentity".into(), l)],
-            },
+            action: PatternList { not: false, items: vec![("sts:AssumeRoleWithWebIdentity".into(), l)] },
             resource: None,
             principal: Some(Principal {
                 not: false,
                 any: false,
-                entries: vec![(
-                    "Federated".into(),
-                    format!("arn:aws:iam:::oidc-provider/{provider}"),
-                )],
+                entries: vec![("Federated".into(), format!("arn:aws:iam:::oidc-provider/{provider}"))],
             }),
             conditions: vec![
                 Condition {
@@ -300,10 +227,7 @@ fn synthetic_trust_pod_identity(l: Loc) -> PolicyDocument {
         statements: vec![Statement {
             sid: None,
             effect: Effect::Allow,
-            action: PatternList {
-                not: false,
-                items: vec![("sts:AssumeRole".into(), l), ("sts:TagSession".into(), l)],
-            },
+            action: PatternList { not: false, items: vec![("sts:AssumeRole".into(), l), ("sts:TagSession".into(), l)] },
             resource: None,
             principal: Some(Principal {
                 not: false,
@@ -320,34 +244,17 @@ fn synthetic_trust_pod_identity(l: Loc) -> PolicyDocument {
 /// Reads eksctl's `ClusterConfig`: `iam.serviceAccounts` (IRSA roles eksctl creates, with the ServiceAccount) and
 /// `iam.podIdentityAssociations` (EKS Pod Identity).
 pub fn read_eksctl(model: &mut Model, file: FileId, root: &Node, sink: &mut Sink) {
-    let cluster = root
-        .path(&["metadata", "name"])
-        .and_then(Node::as_str)
-        .unwrap_or("cluster")
-        .to_string();
+    let cluster = root.path(&["metadata", "name"]).and_then(Node::as_str).unwrap_or("cluster").to_string();
     let iam = root.get("iam");
-    for sa in iam
-        .and_then(|i| i.get("serviceAccounts"))
-        .and_then(Node::as_seq)
-        .unwrap_or_default()
-    {
+    for sa in iam.and_then(|i| i.get("serviceAccounts")).and_then(Node::as_seq).unwrap_or_default() {
         let l = loc(file, sa);
         let Some(name) = sa.path(&["metadata", "name"]).and_then(Node::as_str) else {
-            sink.push(
-                rules::MALFORMED_INPUT,
-                "eksctl iam.serviceAccounts entry has no metadata.name",
-                Some(l),
-            );
+            sink.push(rules::MALFORMED_INPUT, "eksctl iam.serviceAccounts entry has no metadata.name", Some(l));
             continue;
         };
-        let ns = sa
-            .path(&["metadata", "namespace"])
-            .and_then(Node::as_str)
-            .unwrap_or("default");
-        let role_name = s(sa, "roleName").map_or_else(
-            || format!("eksctl-{cluster}-addon-iamserviceaccount-{ns}-{name}"),
-            str::to_string,
-        );
+        let ns = sa.path(&["metadata", "namespace"]).and_then(Node::as_str).unwrap_or("default");
+        let role_name = s(sa, "roleName")
+            .map_or_else(|| format!("eksctl-{cluster}-addon-iamserviceaccount-{ns}-{name}"), str::to_string);
         let role_arn = format!("arn:aws:iam:::role/{role_name}");
         let mut role = eksctl_role(
             file,
@@ -370,11 +277,7 @@ pub fn read_eksctl(model: &mut Model, file: FileId, root: &Node, sink: &mut Sink
             loc: l,
         });
     }
-    for pia in iam
-        .and_then(|i| i.get("podIdentityAssociations"))
-        .and_then(Node::as_seq)
-        .unwrap_or_default()
-    {
+    for pia in iam.and_then(|i| i.get("podIdentityAssociations")).and_then(Node::as_seq).unwrap_or_default() {
         let l = loc(file, pia);
         let (Some(ns), Some(name)) = (s(pia, "namespace"), s(pia, "serviceAccountName")) else {
             sink.push(
@@ -388,19 +291,13 @@ pub fn read_eksctl(model: &mut Model, file: FileId, root: &Node, sink: &mut Sink
             Some(a) => match Arn::parse(a).and_then(|x| x.role_path_and_name()) {
                 Some((_, n)) => (a.to_string(), n),
                 None => {
-                    sink.push(
-                        rules::MALFORMED_INPUT,
-                        format!("`roleARN` is not an IAM role ARN: {a:?}"),
-                        Some(l),
-                    );
+                    sink.push(rules::MALFORMED_INPUT, format!("`roleARN` is not an IAM role ARN: {a:?}"), Some(l));
                     continue;
                 }
             },
             None => {
-                let n = s(pia, "roleName").map_or_else(
-                    || format!("eksctl-{cluster}-podidentityrole-{ns}-{name}"),
-                    str::to_string,
-                );
+                let n = s(pia, "roleName")
+                    .map_or_else(|| format!("eksctl-{cluster}-podidentityrole-{ns}-{name}"), str::to_string);
                 let arn = format!("arn:aws:iam:::role/{n}");
                 let role = eksctl_role(
                     file,
@@ -442,10 +339,7 @@ fn eksctl_role(
     let inline = n
         .get(doc_key)
         .and_then(|d| read_policy(file, d, sink))
-        .map(|document| InlinePolicy {
-            name: format!("{name}-{doc_key}"),
-            document,
-        })
+        .map(|document| InlinePolicy { name: format!("{name}-{doc_key}"), document })
         .into_iter()
         .collect();
     let attached = n
@@ -468,15 +362,7 @@ fn eksctl_role(
         .unwrap_or_default()
         .iter()
         .filter(|e| e.value.as_str().is_some_and(|v| v == "true"))
-        .map(|e| {
-            (
-                e.key.clone(),
-                Loc {
-                    file,
-                    pos: e.key_pos,
-                },
-            )
-        })
+        .map(|e| (e.key.clone(), Loc { file, pos: e.key_pos }))
         .collect();
     Role {
         arn: arn.to_string(),
@@ -496,9 +382,7 @@ fn eksctl_role(
 pub fn finish(model: &mut Model, files: &Files, sink: &mut Sink) {
     let pending = PENDING.with_borrow_mut(std::mem::take);
     for (role_name, policy, l) in pending.role_policies {
-        let matches: Vec<usize> = (0..model.roles.len())
-            .filter(|&i| model.roles[i].name == role_name)
-            .collect();
+        let matches: Vec<usize> = (0..model.roles.len()).filter(|&i| model.roles[i].name == role_name).collect();
         if let [i] = matches[..] {
             model.roles[i].inline.push(policy);
         } else {
@@ -508,39 +392,22 @@ pub fn finish(model: &mut Model, files: &Files, sink: &mut Sink) {
                 Some(l),
             )
             .with_help(format!("add the role: aws iam get-role --role-name {role_name} > {role_name}.role.json"));
-            model.loose_documents.push(LooseDocument {
-                document: policy.document,
-                is_trust: false,
-            });
+            model.loose_documents.push(LooseDocument { document: policy.document, is_trust: false });
         }
     }
     for (dir, version, is_default, document, l) in pending.policy_versions {
-        let stem = files
-            .get(l.file)
-            .path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let candidates: Vec<usize> = pending
-            .get_policies
-            .iter()
-            .filter(|(d, _)| *d == dir)
-            .map(|(_, i)| *i)
-            .collect();
+        let stem = files.get(l.file).path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let candidates: Vec<usize> = pending.get_policies.iter().filter(|(d, _)| *d == dir).map(|(_, i)| *i).collect();
         let chosen = match candidates[..] {
             [i] => Some(i),
             _ => candidates.iter().copied().find(|&i| {
-                !model.managed_policies[i].name.is_empty()
-                    && stem.contains(&model.managed_policies[i].name)
+                !model.managed_policies[i].name.is_empty() && stem.contains(&model.managed_policies[i].name)
             }),
         };
         match chosen {
             Some(i) => {
                 let p = &mut model.managed_policies[i];
-                let default = p
-                    .default_version
-                    .as_deref()
-                    .map_or(is_default, |d| d == version);
+                let default = p.default_version.as_deref().map_or(is_default, |d| d == version);
                 if default {
                     p.document = Some(document);
                 } else {
@@ -558,20 +425,12 @@ pub fn finish(model: &mut Model, files: &Files, sink: &mut Sink) {
                     Some(l),
                 )
                 .with_help("put `aws iam get-policy --policy-arn ARN` output next to it, or name the file after the policy");
-                model.loose_documents.push(LooseDocument {
-                    document,
-                    is_trust: false,
-                });
+                model.loose_documents.push(LooseDocument { document, is_trust: false });
             }
         }
     }
     for (dir, attached, l) in pending.attached_lists {
-        let roles: Vec<usize> = pending
-            .get_roles
-            .iter()
-            .filter(|(d, _)| *d == dir)
-            .map(|(_, i)| *i)
-            .collect();
+        let roles: Vec<usize> = pending.get_roles.iter().filter(|(d, _)| *d == dir).map(|(_, i)| *i).collect();
         if let [i] = roles[..] {
             model.roles[i].attached.extend(attached);
         } else {
@@ -587,18 +446,12 @@ pub fn finish(model: &mut Model, files: &Files, sink: &mut Sink) {
         }
     }
     // Exported roles win over the roles eksctl would create under the same name.
-    let exported: std::collections::BTreeMap<String, String> = model
-        .roles
-        .iter()
-        .filter(|r| !r.account.is_empty())
-        .map(|r| (r.name.clone(), r.arn.clone()))
-        .collect();
+    let exported: std::collections::BTreeMap<String, String> =
+        model.roles.iter().filter(|r| !r.account.is_empty()).map(|r| (r.name.clone(), r.arn.clone())).collect();
     for a in &mut model.associations {
         if let Some(arn) = exported.get(&a.role_name) {
             a.role_arn = arn.clone();
         }
     }
-    model
-        .roles
-        .retain(|r| !(r.account.is_empty() && exported.contains_key(&r.name)));
+    model.roles.retain(|r| !(r.account.is_empty() && exported.contains_key(&r.name)));
 }

@@ -3,10 +3,10 @@
 
 use super::IngestOptions;
 use super::scan;
-use super::yaml::{Node, Value};
 use crate::diag::{FileId, Loc, Sink};
 use crate::model::*;
 use crate::rules;
+use crate::yaml::{Node, Value};
 use base64::Engine;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -16,11 +16,7 @@ const IRSA_PREFIX: &str = "eks.amazonaws.com/";
 
 /// Input text quoted in a message: at most 80 characters.
 pub fn truncate(s: &str) -> String {
-    if s.chars().count() <= 80 {
-        s.to_string()
-    } else {
-        s.chars().take(79).collect::<String>() + "…"
-    }
+    if s.chars().count() <= 80 { s.to_string() } else { s.chars().take(79).collect::<String>() + "…" }
 }
 
 /// DNS-1123 subdomain: what Kubernetes requires of most object names.
@@ -29,8 +25,7 @@ pub fn is_dns_subdomain(s: &str) -> bool {
         && s.len() <= 253
         && s.split('.').all(|l| {
             !l.is_empty()
-                && l.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
                 && !l.starts_with('-')
                 && !l.ends_with('-')
         })
@@ -43,11 +38,7 @@ pub fn is_dns_label(s: &str) -> bool {
 
 /// What every object name must at least be (Kubernetes' path-segment rule): usable in a URL path.
 fn is_path_segment(s: &str) -> bool {
-    !s.is_empty()
-        && s != "."
-        && s != ".."
-        && !s.contains(['/', '%', '\\'])
-        && !s.chars().any(char::is_control)
+    !s.is_empty() && s != "." && s != ".." && !s.contains(['/', '%', '\\']) && !s.chars().any(char::is_control)
 }
 
 fn loc(file: FileId, n: &Node) -> Loc {
@@ -63,16 +54,8 @@ pub fn read_object(
     opts: &IngestOptions,
     sink: &mut Sink,
 ) {
-    let kind = node
-        .get("kind")
-        .and_then(Node::as_str)
-        .unwrap_or_default()
-        .to_string();
-    let api_version = node
-        .get("apiVersion")
-        .and_then(Node::as_str)
-        .unwrap_or_default()
-        .to_string();
+    let kind = node.get("kind").and_then(Node::as_str).unwrap_or_default().to_string();
+    let api_version = node.get("apiVersion").and_then(Node::as_str).unwrap_or_default().to_string();
     if kind == "List" || (kind.ends_with("List") && node.get("items").is_some()) {
         match node.get("items").map(|n| &n.value) {
             Some(Value::Seq(items)) => {
@@ -82,7 +65,11 @@ pub fn read_object(
                     {
                         read_object(model, file, item.clone(), helm_source.clone(), opts, sink);
                     } else {
-                        sink.push(rules::MALFORMED_INPUT, format!("item of `{kind}` is not a Kubernetes object (needs apiVersion and kind)"), Some(loc(file, item)));
+                        sink.push(
+                            rules::MALFORMED_INPUT,
+                            format!("item of `{kind}` is not a Kubernetes object (needs apiVersion and kind)"),
+                            Some(loc(file, item)),
+                        );
                     }
                 }
             }
@@ -137,10 +124,7 @@ pub fn read_object(
     if !name_ok {
         sink.push(
             rules::MALFORMED_INPUT,
-            format!(
-                "`{kind}` name {:?} is not a valid Kubernetes name",
-                truncate(&name)
-            ),
+            format!("`{kind}` name {:?} is not a valid Kubernetes name", truncate(&name)),
             Some(name_loc),
         );
         return;
@@ -157,39 +141,23 @@ pub fn read_object(
         );
         return;
     }
-    let ns = namespace
-        .clone()
-        .unwrap_or_else(|| opts.default_namespace.clone());
+    let ns = namespace.clone().unwrap_or_else(|| opts.default_namespace.clone());
     let index = model.objects.len();
     let obj_loc = loc(file, &node);
 
     match (api_version.as_str(), kind.as_str()) {
-        ("v1", "ServiceAccount") => {
-            read_service_account(model, file, &node, &ns, &name, obj_loc, sink)
-        }
-        ("v1", "ConfigMap") | ("v1", "Secret") => {
-            read_config(model, file, &node, index, &kind, &ns, &name)
-        }
+        ("v1", "ServiceAccount") => read_service_account(model, file, &node, &ns, &name, obj_loc, sink),
+        ("v1", "ConfigMap") | ("v1", "Secret") => read_config(model, file, &node, index, &kind, &ns, &name),
         (av, "ScaledObject" | "ScaledJob") if av.starts_with("keda.sh/") => {
             read_scaler(model, file, &node, index, &kind, &ns, &name)
         }
-        (av, "TriggerAuthentication" | "ClusterTriggerAuthentication")
-            if av.starts_with("keda.sh/") =>
-        {
+        (av, "TriggerAuthentication" | "ClusterTriggerAuthentication") if av.starts_with("keda.sh/") => {
             let pi = node.path(&["spec", "podIdentity"]);
-            let get = |k: &str| {
-                pi.and_then(|p| p.get(k))
-                    .and_then(Node::as_str)
-                    .map(str::to_string)
-            };
+            let get = |k: &str| pi.and_then(|p| p.get(k)).and_then(Node::as_str).map(str::to_string);
             model.trigger_auths.push(TriggerAuth {
                 object: index,
                 kind: kind.clone(),
-                namespace: if kind == "ClusterTriggerAuthentication" {
-                    String::new()
-                } else {
-                    ns.clone()
-                },
+                namespace: if kind == "ClusterTriggerAuthentication" { String::new() } else { ns.clone() },
                 name: name.clone(),
                 provider: get("provider"),
                 role_arn: get("roleArn"),
@@ -202,22 +170,12 @@ pub fn read_object(
     // Anything that runs pods: the well-known kinds and any object with a pod template.
     let pod_spec_path: Option<&[&str]> = if kind == "Pod" && api_version == "v1" {
         Some(&["spec"])
-    } else if node
-        .path(&["spec", "jobTemplate", "spec", "template", "spec"])
-        .is_some()
-    {
+    } else if node.path(&["spec", "jobTemplate", "spec", "template", "spec"]).is_some() {
         Some(&["spec", "jobTemplate", "spec", "template", "spec"])
-    } else if node
-        .path(&["spec", "jobTargetRef", "template", "spec"])
-        .is_some()
-    {
+    } else if node.path(&["spec", "jobTargetRef", "template", "spec"]).is_some() {
         // KEDA ScaledJob.
         Some(&["spec", "jobTargetRef", "template", "spec"])
-    } else if node
-        .path(&["spec", "template", "spec"])
-        .and_then(|s| s.get("containers"))
-        .is_some()
-    {
+    } else if node.path(&["spec", "template", "spec"]).and_then(|s| s.get("containers")).is_some() {
         Some(&["spec", "template", "spec"])
     } else {
         None
@@ -227,15 +185,7 @@ pub fn read_object(
     {
         read_workload(model, file, spec, index, &kind, &ns, &name);
     }
-    model.objects.push(K8sObject {
-        loc: obj_loc,
-        api_version,
-        kind,
-        name,
-        namespace,
-        node,
-        helm_source,
-    });
+    model.objects.push(K8sObject { loc: obj_loc, api_version, kind, name, namespace, node, helm_source });
 }
 
 fn read_service_account(
@@ -256,10 +206,7 @@ fn read_service_account(
         loc: obj_loc,
         origin: SaOrigin::Declared,
     };
-    if let Some(entries) = node
-        .path(&["metadata", "annotations"])
-        .and_then(Node::as_map)
-    {
+    if let Some(entries) = node.path(&["metadata", "annotations"]).and_then(Node::as_map) {
         for e in entries.iter().filter(|e| e.key.starts_with(IRSA_PREFIX)) {
             let Some(v) = e.value.as_str() else { continue };
             sa.eks_annotations.insert(e.key.clone(), v.to_string());
@@ -280,15 +227,7 @@ fn read_service_account(
     model.service_accounts.push(sa);
 }
 
-fn read_config(
-    model: &mut Model,
-    file: FileId,
-    node: &Node,
-    index: usize,
-    kind: &str,
-    ns: &str,
-    name: &str,
-) {
+fn read_config(model: &mut Model, file: FileId, node: &Node, index: usize, kind: &str, ns: &str, name: &str) {
     let mut refs = Vec::new();
     for section in ["data", "stringData", "binaryData"] {
         let Some(entries) = node.get(section).and_then(Node::as_map) else {
@@ -322,36 +261,17 @@ fn read_config(
     });
 }
 
-fn read_workload(
-    model: &mut Model,
-    file: FileId,
-    spec: &Node,
-    index: usize,
-    kind: &str,
-    ns: &str,
-    name: &str,
-) {
-    let sa_node = spec
-        .get("serviceAccountName")
-        .or_else(|| spec.get("serviceAccount"));
-    let service_account = sa_node
-        .and_then(Node::as_str)
-        .unwrap_or("default")
-        .to_string();
+fn read_workload(model: &mut Model, file: FileId, spec: &Node, index: usize, kind: &str, ns: &str, name: &str) {
+    let sa_node = spec.get("serviceAccountName").or_else(|| spec.get("serviceAccount"));
+    let service_account = sa_node.and_then(Node::as_str).unwrap_or("default").to_string();
     let mut containers = Vec::new();
     let mut aws_refs = Vec::new();
     let mut config_refs = BTreeSet::new();
     for list in ["initContainers", "containers", "ephemeralContainers"] {
         for c in spec.get(list).and_then(Node::as_seq).unwrap_or_default() {
             containers.push(Container {
-                name: c
-                    .get("name")
-                    .and_then(Node::as_str)
-                    .unwrap_or_default()
-                    .to_string(),
-                image: c
-                    .get("image")
-                    .and_then(|i| i.as_str().map(|s| (s.to_string(), loc(file, i)))),
+                name: c.get("name").and_then(Node::as_str).unwrap_or_default().to_string(),
+                image: c.get("image").and_then(|i| i.as_str().map(|s| (s.to_string(), loc(file, i)))),
             });
             for env in c.get("env").and_then(Node::as_seq).unwrap_or_default() {
                 let Some(var) = env.get("name").and_then(Node::as_str) else {
@@ -378,11 +298,7 @@ fn read_workload(
             }
         }
     }
-    for v in spec
-        .get("volumes")
-        .and_then(Node::as_seq)
-        .unwrap_or_default()
-    {
+    for v in spec.get("volumes").and_then(Node::as_seq).unwrap_or_default() {
         if let Some(n) = v.path(&["configMap", "name"]).and_then(Node::as_str) {
             config_refs.insert(("ConfigMap".into(), n.into()));
         }
@@ -404,33 +320,15 @@ fn read_workload(
     });
 }
 
-fn read_scaler(
-    model: &mut Model,
-    file: FileId,
-    node: &Node,
-    index: usize,
-    kind: &str,
-    ns: &str,
-    name: &str,
-) {
+fn read_scaler(model: &mut Model, file: FileId, node: &Node, index: usize, kind: &str, ns: &str, name: &str) {
     let target = node.path(&["spec", "scaleTargetRef"]).map(|t| {
         (
-            t.get("kind")
-                .and_then(Node::as_str)
-                .unwrap_or("Deployment")
-                .to_string(),
-            t.get("name")
-                .and_then(Node::as_str)
-                .unwrap_or_default()
-                .to_string(),
+            t.get("kind").and_then(Node::as_str).unwrap_or("Deployment").to_string(),
+            t.get("name").and_then(Node::as_str).unwrap_or_default().to_string(),
         )
     });
     let mut triggers = Vec::new();
-    for t in node
-        .path(&["spec", "triggers"])
-        .and_then(Node::as_seq)
-        .unwrap_or_default()
-    {
+    for t in node.path(&["spec", "triggers"]).and_then(Node::as_seq).unwrap_or_default() {
         let metadata = t
             .get("metadata")
             .and_then(Node::as_map)
@@ -440,18 +338,11 @@ fn read_scaler(
             .collect();
         let auth_ref = t.get("authenticationRef").and_then(|a| {
             let n = a.get("name").and_then(Node::as_str)?;
-            let k = a
-                .get("kind")
-                .and_then(Node::as_str)
-                .unwrap_or("TriggerAuthentication");
+            let k = a.get("kind").and_then(Node::as_str).unwrap_or("TriggerAuthentication");
             Some((k.to_string(), n.to_string()))
         });
         triggers.push(Trigger {
-            trigger_type: t
-                .get("type")
-                .and_then(Node::as_str)
-                .unwrap_or_default()
-                .to_string(),
+            trigger_type: t.get("type").and_then(Node::as_str).unwrap_or_default().to_string(),
             metadata,
             auth_ref,
             loc: loc(file, t),
@@ -470,18 +361,13 @@ fn read_scaler(
 /// After every file is read: ServiceAccounts used by a workload but not declared are implied (the namespace's
 /// `default` account exists in every namespace).
 pub fn finish(model: &mut Model, _opts: &IngestOptions, _sink: &mut Sink) {
-    let declared: BTreeSet<(String, String)> = model
-        .service_accounts
-        .iter()
-        .map(|s| (s.namespace.clone(), s.name.clone()))
-        .collect();
+    let declared: BTreeSet<(String, String)> =
+        model.service_accounts.iter().map(|s| (s.namespace.clone(), s.name.clone())).collect();
     let mut implied: BTreeMap<(String, String), Loc> = BTreeMap::new();
     for w in &model.workloads {
         let key = (w.namespace.clone(), w.service_account.clone());
         if !declared.contains(&key) {
-            implied
-                .entry(key)
-                .or_insert(w.service_account_loc.unwrap_or(w.template_loc));
+            implied.entry(key).or_insert(w.service_account_loc.unwrap_or(w.template_loc));
         }
     }
     for ((namespace, name), loc) in implied {

@@ -6,14 +6,13 @@ pub mod k8s;
 pub mod policy;
 pub mod scan;
 pub mod walk;
-pub mod yaml;
 
 use crate::diag::{FileId, Files, Loc, Pos, Sink};
 use crate::model::Model;
 use crate::rules;
+use crate::yaml::{self, Document};
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use yaml::Document;
 
 /// Options of the ingest stage.
 #[derive(Debug, Clone)]
@@ -26,12 +25,12 @@ pub struct IngestOptions {
 
 impl Default for IngestOptions {
     fn default() -> Self {
-        IngestOptions {
-            default_namespace: "default".into(),
-            skip_dir: None,
-        }
+        IngestOptions { default_namespace: "default".into(), skip_dir: None }
     }
 }
+
+/// A registered file and the error met while loading it, if any.
+type Loaded = (FileId, Option<(Pos, String)>);
 
 /// What one file parsed into.
 struct Parsed {
@@ -44,11 +43,7 @@ struct Parsed {
 pub fn read(inputs: &[PathBuf], opts: &IngestOptions, files: &mut Files, sink: &mut Sink) -> Model {
     let (found, walk_errors) = walk::walk(inputs, opts.skip_dir.as_deref());
     for e in walk_errors {
-        sink.push(
-            rules::MALFORMED_INPUT,
-            format!("cannot read `{}`: {}", e.display, e.message),
-            None,
-        );
+        sink.push(rules::MALFORMED_INPUT, format!("cannot read `{}`: {}", e.display, e.message), None);
     }
     let mut texts = Vec::with_capacity(found.len());
     for f in &found {
@@ -60,10 +55,7 @@ pub fn read(inputs: &[PathBuf], opts: &IngestOptions, files: &mut Files, sink: &
             }
         };
         let (text, err) = match bytes {
-            Err(e) => (
-                String::new(),
-                Some((Pos::default(), format!("cannot read file: {e}"))),
-            ),
+            Err(e) => (String::new(), Some((Pos::default(), format!("cannot read file: {e}")))),
             Ok(b) => decode(b),
         };
         let id = files.add(
@@ -74,6 +66,21 @@ pub fn read(inputs: &[PathBuf], opts: &IngestOptions, files: &mut Files, sink: &
         );
         texts.push((id, err));
     }
+    from_texts(texts, opts, files, sink)
+}
+
+/// Reads in-memory text as one input file (`display` is its name in findings). For fuzzing and embedding.
+pub fn read_str(display: &str, text: &str, opts: &IngestOptions, files: &mut Files, sink: &mut Sink) -> Model {
+    let id = files.add(display.to_string(), PathBuf::from(display), display.to_string(), text.to_string());
+    from_texts(vec![(id, None)], opts, files, sink)
+}
+
+fn from_texts(
+    texts: Vec<(FileId, Option<(Pos, String)>)>,
+    opts: &IngestOptions,
+    files: &Files,
+    sink: &mut Sink,
+) -> Model {
     let parsed = parse_all(files, texts);
     let mut model = Model::default();
     for p in parsed {
@@ -83,7 +90,10 @@ pub fn read(inputs: &[PathBuf], opts: &IngestOptions, files: &mut Files, sink: &
             if looks_like_unrendered_template(text) {
                 sink.push(
                     rules::SKIPPED_TEMPLATE,
-                    format!("`{}` is not YAML ({msg}); it looks like an unrendered template and was skipped", files.display(p.file)),
+                    format!(
+                        "`{}` is not YAML ({msg}); it looks like an unrendered template and was skipped",
+                        files.display(p.file)
+                    ),
                     loc,
                 )
                 .with_help("render it first, e.g. `helm template RELEASE CHART | eks2aks plan -`");
@@ -97,11 +107,8 @@ pub fn read(inputs: &[PathBuf], opts: &IngestOptions, files: &mut Files, sink: &
         for doc in p.docs {
             let line = doc.root.pos.line;
             // A `# Source:` comment sits between the previous document and this one.
-            let helm_source = helm_sources
-                .iter()
-                .rev()
-                .find(|(l, _)| *l > prev_line && *l <= line)
-                .map(|(_, s)| s.clone());
+            let helm_source =
+                helm_sources.iter().rev().find(|(l, _)| *l > prev_line && *l <= line).map(|(_, s)| s.clone());
             let dir = parent_dir(files, p.file);
             classify(&mut model, p.file, doc, helm_source, dir, opts, sink);
             prev_line = line;
@@ -151,10 +158,7 @@ fn decode(mut bytes: Vec<u8>) -> (String, Option<(Pos, String)>) {
                 prefix.into_owned(),
                 Some((
                     Pos { line, col },
-                    format!(
-                        "file is not valid UTF-8 (byte 0x{:02x} at offset {good})",
-                        bytes[good]
-                    ),
+                    format!("file is not valid UTF-8 (byte 0x{:02x} at offset {good})", bytes[good]),
                 )),
             )
         }
@@ -163,62 +167,48 @@ fn decode(mut bytes: Vec<u8>) -> (String, Option<(Pos, String)>) {
 
 /// Parses every file, spreading the work over the available cores.
 fn parse_all(files: &Files, texts: Vec<(FileId, Option<(Pos, String)>)>) -> Vec<Parsed> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
     let parse_one = |(id, err): (FileId, Option<(Pos, String)>)| -> Parsed {
         if let Some(e) = err {
-            return Parsed {
-                file: id,
-                docs: Vec::new(),
-                error: Some(e),
-            };
+            return Parsed { file: id, docs: Vec::new(), error: Some(e) };
         }
         let f = files.get(id);
         let is_json = f.display.to_ascii_lowercase().ends_with(".json");
         if is_json && let Err(e) = check_json(&f.text) {
-            return Parsed {
-                file: id,
-                docs: Vec::new(),
-                error: Some(e),
-            };
+            return Parsed { file: id, docs: Vec::new(), error: Some(e) };
         }
         match yaml::parse_stream(&f.text) {
-            Ok(docs) => Parsed {
-                file: id,
-                docs,
-                error: None,
-            },
-            Err(e) => Parsed {
-                file: id,
-                docs: Vec::new(),
-                error: Some((e.pos, e.message)),
-            },
+            Ok(docs) => Parsed { file: id, docs, error: None },
+            Err(e) => Parsed { file: id, docs: Vec::new(), error: Some((e.pos, e.message)) },
         }
     };
     if threads <= 1 || texts.len() < 64 {
         return texts.into_iter().map(parse_one).collect();
     }
-    let chunk = texts.len().div_ceil(threads);
-    let mut chunks: Vec<Vec<_>> = Vec::new();
-    let mut it = texts.into_iter();
-    loop {
-        let c: Vec<_> = it.by_ref().take(chunk).collect();
-        if c.is_empty() {
-            break;
-        }
-        chunks.push(c);
-    }
-    std::thread::scope(|s| {
-        let handles: Vec<_> = chunks
-            .into_iter()
-            .map(|c| s.spawn(move || c.into_iter().map(parse_one).collect::<Vec<_>>()))
+    // Work is handed out one file at a time (an IAM export can be as large as a thousand manifests together), and
+    // the results are put back in input order, so the output does not depend on scheduling.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Option<Loaded>>> =
+        texts.into_iter().map(|t| std::sync::Mutex::new(Some(t))).collect();
+    let mut results: Vec<(usize, Parsed)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(slot) = slots.get(i) else { break };
+                        let item = slot.lock().expect("not poisoned").take().expect("each slot is taken once");
+                        done.push((i, parse_one(item)));
+                    }
+                    done
+                })
+            })
             .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("parser threads do not panic"))
-            .collect()
-    })
+        handles.into_iter().flat_map(|h| h.join().expect("parser threads do not panic")).collect()
+    });
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, p)| p).collect()
 }
 
 /// JSON files must be strict JSON (no trailing commas, no comments): checked with serde_json, whose recursion
@@ -229,15 +219,7 @@ fn check_json(text: &str) -> Result<(), (Pos, String)> {
     }
     serde_json::from_str::<serde::de::IgnoredAny>(text)
         .map(|_| ())
-        .map_err(|e| {
-            (
-                Pos {
-                    line: e.line() as u32,
-                    col: e.column().max(1) as u32,
-                },
-                format!("invalid JSON: {e}"),
-            )
-        })
+        .map_err(|e| (Pos { line: e.line() as u32, col: e.column().max(1) as u32 }, format!("invalid JSON: {e}")))
 }
 
 fn looks_like_unrendered_template(text: &str) -> bool {
@@ -251,10 +233,7 @@ fn helm_sources(text: &str) -> Vec<(u32, String)> {
     }
     text.lines()
         .enumerate()
-        .filter_map(|(i, l)| {
-            l.strip_prefix("# Source: ")
-                .map(|s| (i as u32 + 1, s.trim().to_string()))
-        })
+        .filter_map(|(i, l)| l.strip_prefix("# Source: ").map(|s| (i as u32 + 1, s.trim().to_string())))
         .collect()
 }
 
@@ -272,9 +251,7 @@ fn classify(
     let api_version = root.get("apiVersion").and_then(|n| n.as_str());
     let kind = root.get("kind").and_then(|n| n.as_str());
     match (api_version, kind) {
-        (Some(av), Some("ClusterConfig")) if av.starts_with("eksctl.io/") => {
-            iam::read_eksctl(model, file, root, sink)
-        }
+        (Some(av), Some("ClusterConfig")) if av.starts_with("eksctl.io/") => iam::read_eksctl(model, file, root, sink),
         (Some(_), Some(_)) => k8s::read_object(model, file, doc.root, helm_source, opts, sink),
         _ => {
             // Not Kubernetes, not IAM (a values file, a CI workflow…): skipped quietly by design.
@@ -285,10 +262,139 @@ fn classify(
 
 /// The path of a file's directory, for pairing sibling exports (`get-policy` + `get-policy-version`).
 pub fn parent_dir(files: &Files, id: FileId) -> PathBuf {
-    files
-        .get(id)
-        .path
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default()
+    files.get(id).path.parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Random JSON-ish trees with the keys the readers look for, so the property tests reach deep code paths.
+    fn tree() -> impl Strategy<Value = serde_json::Value> {
+        let keys = prop::sample::select(vec![
+            "apiVersion",
+            "kind",
+            "metadata",
+            "name",
+            "namespace",
+            "annotations",
+            "spec",
+            "template",
+            "containers",
+            "env",
+            "value",
+            "valueFrom",
+            "envFrom",
+            "items",
+            "Statement",
+            "Effect",
+            "Action",
+            "NotAction",
+            "Resource",
+            "Principal",
+            "Condition",
+            "StringLike",
+            "RoleDetailList",
+            "Arn",
+            "AssumeRolePolicyDocument",
+            "Policies",
+            "PolicyVersionList",
+            "Document",
+            "IsDefaultVersion",
+            "Role",
+            "RoleName",
+            "iam",
+            "serviceAccounts",
+            "triggers",
+            "metadata.name",
+            "eks.amazonaws.com/role-arn",
+            "serviceAccountName",
+            "jobTemplate",
+            "data",
+            "stringData",
+        ]);
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::Bool),
+            any::<i32>().prop_map(serde_json::Value::from),
+            prop::sample::select(vec![
+                "v1",
+                "apps/v1",
+                "Deployment",
+                "ServiceAccount",
+                "List",
+                "Allow",
+                "Deny",
+                "Maybe",
+                "*",
+                "s3:Get*",
+                "arn:aws:iam::111122223333:role/x",
+                "arn:aws:sqs:us-east-1:111122223333:q",
+                "keda.sh/v1alpha1",
+                "ClusterConfig",
+                "eksctl.io/v1alpha5",
+                "AKIAIOSFODNN7EXAMPLE",
+                "https://sqs.us-east-1.amazonaws.com/1/q",
+                "%7B%22Statement%22%3A5%7D",
+                "",
+                "edw",
+                "system:serviceaccount:a:*",
+            ])
+            .prop_map(|s| serde_json::Value::String(s.into())),
+            ".{0,12}".prop_map(serde_json::Value::String),
+        ];
+        leaf.prop_recursive(6, 64, 6, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(serde_json::Value::Array),
+                prop::collection::btree_map(keys.clone().prop_map(str::to_string), inner, 0..6)
+                    .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn read_text(text: &str, name: &str) -> (Model, Sink) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(name), text).unwrap();
+        let mut files = Files::default();
+        let mut sink = Sink::default();
+        let model = read(&[dir.path().to_path_buf()], &IngestOptions::default(), &mut files, &mut sink);
+        if !sink.has_input_errors() {
+            let mut m = model;
+            let _ = crate::graph::build(&mut m, &files, &mut sink);
+            return (m, sink);
+        }
+        (model, sink)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+        #[test]
+        fn yaml_reader_never_panics_on_arbitrary_text(s in "(?s).{0,200}") {
+            let _ = yaml::parse_stream(&s);
+        }
+
+        #[test]
+        fn readers_and_join_never_panic_on_random_trees(docs in prop::collection::vec(tree(), 1..4)) {
+            let json = serde_json::to_string(&docs[0]).unwrap();
+            let _ = read_text(&json, "doc.json");
+            let yaml: String = docs.iter().map(|d| format!("---\n{}\n", serde_json::to_string(d).unwrap())).collect();
+            let _ = read_text(&yaml, "docs.yaml");
+        }
+
+        #[test]
+        fn mangled_fixtures_never_panic_and_errors_have_positions(cut in 0usize..4000, junk in "[\\[\\]{}:,'\"\\- \n&*!|>]{1,4}") {
+            for f in ["testdata/examples/edw-keda/k8s/deployment.yaml", "testdata/examples/edw-keda/iam/account-authorization-details.json"] {
+                let text = std::fs::read_to_string(f).unwrap();
+                let at = text.char_indices().map(|(i, _)| i).nth(cut % text.chars().count()).unwrap_or(0);
+                let mangled = format!("{}{}{}", &text[..at], junk, &text[at..]);
+                let name = if f.ends_with(".json") { "x.json" } else { "x.yaml" };
+                let (_, sink) = read_text(&mangled, name);
+                for finding in sink.findings().iter().filter(|f| f.code == crate::rules::MALFORMED_INPUT) {
+                    prop_assert!(finding.loc.is_some_and(|l| l.pos.line >= 1), "{finding:?}");
+                }
+            }
+        }
+    }
 }

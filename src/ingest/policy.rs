@@ -3,10 +3,10 @@
 //! `ForAnyValue:`/`ForAllValues:`); string-or-array values. A document may also arrive as a JSON string, URL-encoded
 //! as IAM's raw API returns it.
 
-use super::yaml::{self, Node, Value};
 use crate::diag::{FileId, Loc, Sink};
 use crate::model::*;
 use crate::rules;
+use crate::yaml::{self, Node, Value};
 
 const OPERATORS: &[&str] = &[
     "StringEquals",
@@ -38,17 +38,8 @@ const OPERATORS: &[&str] = &[
     "Null",
 ];
 
-const STATEMENT_KEYS: &[&str] = &[
-    "Sid",
-    "Effect",
-    "Action",
-    "NotAction",
-    "Resource",
-    "NotResource",
-    "Principal",
-    "NotPrincipal",
-    "Condition",
-];
+const STATEMENT_KEYS: &[&str] =
+    &["Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Principal", "NotPrincipal", "Condition"];
 
 /// Parses a condition operator into its parts; `None` for an unknown operator.
 pub fn parse_operator(raw: &str) -> Option<ConditionOp> {
@@ -63,12 +54,7 @@ pub fn parse_operator(raw: &str) -> Option<ConditionOp> {
         Some(b) if b != "Null" => (b, true),
         _ => (rest, false),
     };
-    OPERATORS.contains(&base).then(|| ConditionOp {
-        raw: raw.to_string(),
-        base: base.to_string(),
-        if_exists,
-        set,
-    })
+    OPERATORS.contains(&base).then(|| ConditionOp { raw: raw.to_string(), base: base.to_string(), if_exists, set })
 }
 
 fn loc(file: FileId, n: &Node) -> Loc {
@@ -79,9 +65,7 @@ fn loc(file: FileId, n: &Node) -> Loc {
 fn embedded(file: FileId, node: &Node, sink: &mut Sink) -> Option<Node> {
     let raw = node.as_str()?;
     let text = if raw.trim_start().starts_with('%') || raw.contains("%22") || raw.contains("%7B") {
-        percent_encoding::percent_decode_str(&raw.replace('+', " "))
-            .decode_utf8_lossy()
-            .into_owned()
+        percent_encoding::percent_decode_str(&raw.replace('+', " ")).decode_utf8_lossy().into_owned()
     } else {
         raw.to_string()
     };
@@ -134,20 +118,13 @@ pub fn read_document(file: FileId, node: &Node, sink: &mut Sink) -> Option<Polic
     if node.as_map().is_none() {
         sink.push(
             rules::MALFORMED_INPUT,
-            format!(
-                "policy document must be an object, found {}",
-                node.type_name()
-            ),
+            format!("policy document must be an object, found {}", node.type_name()),
             Some(loc(file, node)),
         );
         return None;
     }
     let Some(st) = node.get("Statement") else {
-        sink.push(
-            rules::MALFORMED_INPUT,
-            "policy document has no `Statement`",
-            Some(loc(file, node)),
-        );
+        sink.push(rules::MALFORMED_INPUT, "policy document has no `Statement`", Some(loc(file, node)));
         return None;
     };
     let items: Vec<&Node> = match &st.value {
@@ -156,10 +133,7 @@ pub fn read_document(file: FileId, node: &Node, sink: &mut Sink) -> Option<Polic
         _ => {
             sink.push(
                 rules::MALFORMED_INPUT,
-                format!(
-                    "`Statement` must be an object or a list of objects, found {}",
-                    st.type_name()
-                ),
+                format!("`Statement` must be an object or a list of objects, found {}", st.type_name()),
                 Some(loc(file, st)),
             );
             return None;
@@ -173,10 +147,7 @@ pub fn read_document(file: FileId, node: &Node, sink: &mut Sink) -> Option<Polic
             None => ok = false,
         }
     }
-    ok.then_some(PolicyDocument {
-        statements,
-        loc: loc(file, node),
-    })
+    ok.then_some(PolicyDocument { statements, loc: loc(file, node) })
 }
 
 fn read_statement(file: FileId, s: &Node, sink: &mut Sink) -> Option<Statement> {
@@ -194,10 +165,7 @@ fn read_statement(file: FileId, s: &Node, sink: &mut Sink) -> Option<Statement> 
             sink.push(
                 rules::MALFORMED_INPUT,
                 format!("unknown statement key `{}`", e.key),
-                Some(Loc {
-                    file,
-                    pos: e.key_pos,
-                }),
+                Some(Loc { file, pos: e.key_pos }),
             );
             ok = false;
         }
@@ -217,37 +185,23 @@ fn read_statement(file: FileId, s: &Node, sink: &mut Sink) -> Option<Statement> 
             return None;
         }
         None => {
-            sink.push(
-                rules::MALFORMED_INPUT,
-                "statement has no `Effect`",
-                Some(loc(file, s)),
-            );
+            sink.push(rules::MALFORMED_INPUT, "statement has no `Effect`", Some(loc(file, s)));
             return None;
         }
     };
     let action = match pattern_list(file, s, "Action", "NotAction", sink) {
         Some(Some(a)) => a,
         Some(None) => {
-            sink.push(
-                rules::MALFORMED_INPUT,
-                "statement has neither `Action` nor `NotAction`",
-                Some(loc(file, s)),
-            );
+            sink.push(rules::MALFORMED_INPUT, "statement has neither `Action` nor `NotAction`", Some(loc(file, s)));
             return None;
         }
         None => return None,
     };
     for (a, l) in &action.items {
         if a != "*"
-            && !a
-                .split_once(':')
-                .is_some_and(|(p, n)| !p.is_empty() && !n.is_empty() && !p.contains(['*', '?']))
+            && !a.split_once(':').is_some_and(|(p, n)| !p.is_empty() && !n.is_empty() && !p.contains(['*', '?']))
         {
-            sink.push(
-                rules::MALFORMED_INPUT,
-                format!("action {a:?} is not `service:action` or `*`"),
-                Some(*l),
-            );
+            sink.push(rules::MALFORMED_INPUT, format!("action {a:?} is not `service:action` or `*`"), Some(*l));
             ok = false;
         }
     }
@@ -268,10 +222,7 @@ fn read_statement(file: FileId, s: &Node, sink: &mut Sink) -> Option<Statement> 
                 sink.push(
                     rules::MALFORMED_INPUT,
                     format!("unknown condition operator `{}`", op.key),
-                    Some(Loc {
-                        file,
-                        pos: op.key_pos,
-                    }),
+                    Some(Loc { file, pos: op.key_pos }),
                 );
                 ok = false;
                 continue;
@@ -291,10 +242,7 @@ fn read_statement(file: FileId, s: &Node, sink: &mut Sink) -> Option<Statement> 
                 if bad {
                     sink.push(
                         rules::MALFORMED_INPUT,
-                        format!(
-                            "condition key `{}` must have a string or a list of strings",
-                            k.key
-                        ),
+                        format!("condition key `{}` must have a string or a list of strings", k.key),
                         Some(loc(file, &k.value)),
                     );
                     ok = false;
@@ -303,10 +251,7 @@ fn read_statement(file: FileId, s: &Node, sink: &mut Sink) -> Option<Statement> 
                     op: parsed.clone(),
                     key: k.key.clone(),
                     values: values.into_iter().map(|(v, _)| v).collect(),
-                    loc: Loc {
-                        file,
-                        pos: k.key_pos,
-                    },
+                    loc: Loc { file, pos: k.key_pos },
                 });
             }
         }
@@ -323,13 +268,7 @@ fn read_statement(file: FileId, s: &Node, sink: &mut Sink) -> Option<Statement> 
 }
 
 /// `Some(None)` when neither key is present; `None` when malformed (already reported).
-fn pattern_list(
-    file: FileId,
-    s: &Node,
-    key: &str,
-    not_key: &str,
-    sink: &mut Sink,
-) -> Option<Option<PatternList>> {
+fn pattern_list(file: FileId, s: &Node, key: &str, not_key: &str, sink: &mut Sink) -> Option<Option<PatternList>> {
     let (node, not) = match (s.get(key), s.get(not_key)) {
         (Some(_), Some(n)) => {
             sink.push(
@@ -354,13 +293,7 @@ fn pattern_list(
         );
         return None;
     }
-    Some(Some(PatternList {
-        not,
-        items: items
-            .into_iter()
-            .map(|(v, pos)| (v, Loc { file, pos }))
-            .collect(),
-    }))
+    Some(Some(PatternList { not, items: items.into_iter().map(|(v, pos)| (v, Loc { file, pos })).collect() }))
 }
 
 fn read_principal(file: FileId, s: &Node, sink: &mut Sink) -> Option<Option<Principal>> {
@@ -369,42 +302,24 @@ fn read_principal(file: FileId, s: &Node, sink: &mut Sink) -> Option<Option<Prin
         (None, Some(n)) => (n, true),
         (None, None) => return Some(None),
         (Some(_), Some(n)) => {
-            sink.push(
-                rules::MALFORMED_INPUT,
-                "statement has both `Principal` and `NotPrincipal`",
-                Some(loc(file, n)),
-            );
+            sink.push(rules::MALFORMED_INPUT, "statement has both `Principal` and `NotPrincipal`", Some(loc(file, n)));
             return None;
         }
     };
     if node.as_str() == Some("*") {
-        return Some(Some(Principal {
-            not,
-            any: true,
-            entries: Vec::new(),
-        }));
+        return Some(Some(Principal { not, any: true, entries: Vec::new() }));
     }
     let Some(map) = node.as_map() else {
-        sink.push(
-            rules::MALFORMED_INPUT,
-            "`Principal` must be \"*\" or an object",
-            Some(loc(file, node)),
-        );
+        sink.push(rules::MALFORMED_INPUT, "`Principal` must be \"*\" or an object", Some(loc(file, node)));
         return None;
     };
     let mut entries = Vec::new();
     for e in map {
-        if !matches!(
-            e.key.as_str(),
-            "AWS" | "Federated" | "Service" | "CanonicalUser"
-        ) {
+        if !matches!(e.key.as_str(), "AWS" | "Federated" | "Service" | "CanonicalUser") {
             sink.push(
                 rules::MALFORMED_INPUT,
                 format!("unknown principal type `{}`", e.key),
-                Some(Loc {
-                    file,
-                    pos: e.key_pos,
-                }),
+                Some(Loc { file, pos: e.key_pos }),
             );
             return None;
         }
@@ -415,20 +330,13 @@ fn read_principal(file: FileId, s: &Node, sink: &mut Sink) -> Option<Option<Prin
         if bad {
             sink.push(
                 rules::MALFORMED_INPUT,
-                format!(
-                    "principal `{}` must be a string or a list of strings",
-                    e.key
-                ),
+                format!("principal `{}` must be a string or a list of strings", e.key),
                 Some(loc(file, &e.value)),
             );
             return None;
         }
     }
-    Some(Some(Principal {
-        not,
-        any: false,
-        entries,
-    }))
+    Some(Some(Principal { not, any: false, entries }))
 }
 
 #[cfg(test)]
@@ -480,10 +388,7 @@ mod tests {
         );
         assert!(s.findings().is_empty(), "{:?}", s.findings());
         let d = d.unwrap();
-        assert_eq!(
-            d.statements[0].principal.as_ref().unwrap().entries[0],
-            ("Federated".into(), "x".into())
-        );
+        assert_eq!(d.statements[0].principal.as_ref().unwrap().entries[0], ("Federated".into(), "x".into()));
     }
 
     #[test]

@@ -4,11 +4,7 @@
 use crate::diag::Loc;
 use crate::model::{Arn, AwsRef, AwsRefKind};
 
-const STATIC_KEY_NAMES: &[&str] = &[
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-];
+const STATIC_KEY_NAMES: &[&str] = &["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"];
 const REGION_NAMES: &[&str] = &["AWS_REGION", "AWS_DEFAULT_REGION"];
 const SDK_NAMES: &[&str] = &[
     "AWS_ROLE_ARN",
@@ -32,9 +28,7 @@ pub fn contains_access_key_id(text: &str) -> bool {
     let b = text.as_bytes();
     b.windows(20).enumerate().any(|(i, w)| {
         (w.starts_with(b"AKIA") || w.starts_with(b"ASIA"))
-            && w[4..]
-                .iter()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            && w[4..].iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
             && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
             && b.get(i + 20).is_none_or(|c| !c.is_ascii_alphanumeric())
     })
@@ -43,13 +37,7 @@ pub fn contains_access_key_id(text: &str) -> bool {
 /// Scans one `key: value` pair.
 pub fn scan(key: &str, value: &str, loc: Loc, out: &mut Vec<AwsRef>) {
     let mut push = |kind, text: &str, arn: Option<String>| {
-        out.push(AwsRef {
-            kind,
-            key: key.to_string(),
-            text: text.to_string(),
-            arn,
-            loc,
-        })
+        out.push(AwsRef { kind, key: key.to_string(), text: text.to_string(), arn, loc })
     };
     if is_static_key_name(key) && !value.trim().is_empty() {
         push(AwsRefKind::StaticKey, "<redacted>", None);
@@ -70,9 +58,8 @@ pub fn scan(key: &str, value: &str, loc: Loc, out: &mut Vec<AwsRef>) {
     if !(value.contains("arn:") || value.contains("amazonaws.com") || value.contains("s3://")) {
         return;
     }
-    for token in value.split(|c: char| {
-        c.is_whitespace() || matches!(c, '"' | '\'' | ',' | ';' | '(' | ')' | '<' | '>')
-    }) {
+    for token in value.split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | ';' | '(' | ')' | '<' | '>'))
+    {
         if let Some(i) = token.find("arn:")
             && let Some(arn) = Arn::parse(&token[i..])
         {
@@ -89,15 +76,9 @@ pub fn endpoint_arn(url: &str) -> Option<String> {
         let bucket = rest.split('/').next().filter(|b| !b.is_empty())?;
         return Some(format!("arn:aws:s3:::{bucket}"));
     }
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))?;
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"))?;
     let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
-    let partition = if host.ends_with(".amazonaws.com.cn") {
-        "aws-cn"
-    } else {
-        "aws"
-    };
+    let partition = if host.ends_with(".amazonaws.com.cn") { "aws-cn" } else { "aws" };
     let labels: Vec<&str> = host.split('.').collect();
     // https://sqs.<region>.amazonaws.com/<account>/<queue>
     if labels.first() == Some(&"sqs") && labels.len() >= 4 {
@@ -111,10 +92,7 @@ pub fn endpoint_arn(url: &str) -> Option<String> {
         return None;
     }
     // https://<bucket>.s3[.-<region>].amazonaws.com/... (virtual-hosted style)
-    if let Some(i) = labels
-        .iter()
-        .position(|l| *l == "s3" || l.starts_with("s3-"))
-    {
+    if let Some(i) = labels.iter().position(|l| *l == "s3" || l.starts_with("s3-")) {
         if i > 0 {
             return Some(format!("arn:{partition}:s3:::{}", labels[..i].join(".")));
         }
@@ -132,78 +110,43 @@ mod tests {
 
     fn refs(key: &str, value: &str) -> Vec<AwsRef> {
         let mut out = Vec::new();
-        scan(
-            key,
-            value,
-            Loc {
-                file: FileId(0),
-                pos: Pos::default(),
-            },
-            &mut out,
-        );
+        scan(key, value, Loc { file: FileId(0), pos: Pos::default() }, &mut out);
         out
     }
 
     #[test]
     fn sqs_url_becomes_queue_arn() {
-        let r = refs(
-            "QUEUE",
-            "https://sqs.us-east-1.amazonaws.com/111122223333/edw-orders",
-        );
+        let r = refs("QUEUE", "https://sqs.us-east-1.amazonaws.com/111122223333/edw-orders");
         assert_eq!(r.len(), 1);
         assert_eq!(r[0].kind, AwsRefKind::Endpoint);
-        assert_eq!(
-            r[0].arn.as_deref(),
-            Some("arn:aws:sqs:us-east-1:111122223333:edw-orders")
-        );
+        assert_eq!(r[0].arn.as_deref(), Some("arn:aws:sqs:us-east-1:111122223333:edw-orders"));
     }
 
     #[test]
     fn s3_urls_become_bucket_arns() {
-        assert_eq!(
-            endpoint_arn("s3://my-bucket/prefix/"),
-            Some("arn:aws:s3:::my-bucket".into())
-        );
+        assert_eq!(endpoint_arn("s3://my-bucket/prefix/"), Some("arn:aws:s3:::my-bucket".into()));
         assert_eq!(
             endpoint_arn("https://my.bucket.s3.eu-west-1.amazonaws.com/x"),
             Some("arn:aws:s3:::my.bucket".into())
         );
-        assert_eq!(
-            endpoint_arn("https://s3.eu-west-1.amazonaws.com/bkt/x"),
-            Some("arn:aws:s3:::bkt".into())
-        );
-        assert_eq!(
-            endpoint_arn("https://dynamodb.us-east-1.amazonaws.com"),
-            None
-        );
+        assert_eq!(endpoint_arn("https://s3.eu-west-1.amazonaws.com/bkt/x"), Some("arn:aws:s3:::bkt".into()));
+        assert_eq!(endpoint_arn("https://dynamodb.us-east-1.amazonaws.com"), None);
     }
 
     #[test]
     fn static_keys_by_name_or_shape_and_redacted() {
-        let r = refs(
-            "AWS_SECRET_ACCESS_KEY",
-            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-        );
+        let r = refs("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
         assert_eq!(r[0].kind, AwsRefKind::StaticKey);
         assert_eq!(r[0].text, "<redacted>");
-        assert_eq!(
-            refs("SOMETHING", "key=AKIAIOSFODNN7EXAMPLE")[0].kind,
-            AwsRefKind::StaticKey
-        );
+        assert_eq!(refs("SOMETHING", "key=AKIAIOSFODNN7EXAMPLE")[0].kind, AwsRefKind::StaticKey);
         assert!(refs("SOMETHING", "XAKIAIOSFODNN7EXAMPLE").is_empty());
         assert!(refs("AWS_ACCESS_KEY_ID", "").is_empty());
     }
 
     #[test]
     fn arns_inside_text() {
-        let r = refs(
-            "X",
-            "use arn:aws:dynamodb:us-east-1:111122223333:table/t, please",
-        );
-        assert_eq!(
-            r[0].arn.as_deref(),
-            Some("arn:aws:dynamodb:us-east-1:111122223333:table/t")
-        );
+        let r = refs("X", "use arn:aws:dynamodb:us-east-1:111122223333:table/t, please");
+        assert_eq!(r[0].arn.as_deref(), Some("arn:aws:dynamodb:us-east-1:111122223333:table/t"));
     }
 
     #[test]

@@ -43,11 +43,7 @@ pub fn walk(inputs: &[PathBuf], skip: Option<&Path>) -> (Vec<InputFile>, Vec<Wal
     let skip = skip.and_then(|p| p.canonicalize().ok());
     for input in inputs {
         if input.as_os_str() == "-" {
-            files.push(InputFile {
-                display: "<stdin>".into(),
-                relative: "stdin.yaml".into(),
-                path: None,
-            });
+            files.push(InputFile { display: "<stdin>".into(), relative: "stdin.yaml".into(), path: None });
             continue;
         }
         match std::fs::metadata(input) {
@@ -64,15 +60,9 @@ pub fn walk(inputs: &[PathBuf], skip: Option<&Path>) -> (Vec<InputFile>, Vec<Wal
                 files.extend(found);
             }
             Ok(_) => {
-                let relative = input
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| "input.yaml".into());
-                files.push(InputFile {
-                    display: display_of(input),
-                    relative,
-                    path: Some(input.clone()),
-                });
+                let relative =
+                    input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "input.yaml".into());
+                files.push(InputFile { display: display_of(input), relative, path: Some(input.clone()) });
             }
         }
     }
@@ -104,10 +94,7 @@ fn walk_dir(
     let entries = match std::fs::read_dir(dir) {
         Ok(rd) => rd,
         Err(e) => {
-            errors.push(WalkError {
-                display: display_of(dir),
-                message: e.to_string(),
-            });
+            errors.push(WalkError { display: display_of(dir), message: e.to_string() });
             return;
         }
     };
@@ -123,15 +110,8 @@ fn walk_dir(
             }
             walk_dir(root, &path, skip, out, errors, depth + 1);
         } else if (ft.is_file() || (ft.is_symlink() && path.is_file())) && wanted(&name) {
-            let relative = path
-                .strip_prefix(root)
-                .map(display_of)
-                .unwrap_or_else(|_| name.clone());
-            out.push(InputFile {
-                display: display_of(&path),
-                relative,
-                path: Some(path),
-            });
+            let relative = path.strip_prefix(root).map(display_of).unwrap_or_else(|_| name.clone());
+            out.push(InputFile { display: display_of(&path), relative, path: Some(path) });
         }
     }
 }

@@ -29,18 +29,12 @@ impl Arn {
         let region = parts.next()?;
         let account = parts.next()?;
         let resource = parts.next()?;
-        if !matches!(
-            partition,
-            "aws" | "aws-cn" | "aws-us-gov" | "aws-iso" | "aws-iso-b"
-        ) || service.is_empty()
-        {
+        if !matches!(partition, "aws" | "aws-cn" | "aws-us-gov" | "aws-iso" | "aws-iso-b") || service.is_empty() {
             return None;
         }
         if !account.is_empty()
             && account != "aws"
-            && !account
-                .bytes()
-                .all(|b| b.is_ascii_digit() || b == b'*' || b == b'?')
+            && !account.bytes().all(|b| b.is_ascii_digit() || b == b'*' || b == b'?')
         {
             return None;
         }
@@ -78,26 +72,18 @@ impl Arn {
     /// characters (`[A-Za-z0-9+=,.@_-]`, at most 64). Anything else is refused before it can reach an output.
     pub fn is_valid_role_arn(s: &str) -> bool {
         let Some(a) = Arn::parse(s) else { return false };
-        a.account.len() == 12
-            && a.account.bytes().all(|b| b.is_ascii_digit())
-            && a.role_path_and_name().is_some()
+        a.account.len() == 12 && a.account.bytes().all(|b| b.is_ascii_digit()) && a.role_path_and_name().is_some()
     }
 
     /// True when the ARN contains a wildcard.
     pub fn has_wildcard(&self) -> bool {
-        [&self.region, &self.account, &self.resource]
-            .iter()
-            .any(|p| p.contains(['*', '?']))
+        [&self.region, &self.account, &self.resource].iter().any(|p| p.contains(['*', '?']))
     }
 }
 
 impl std::fmt::Display for Arn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "arn:{}:{}:{}:{}:{}",
-            self.partition, self.service, self.region, self.account, self.resource
-        )
+        write!(f, "arn:{}:{}:{}:{}:{}", self.partition, self.service, self.region, self.account, self.resource)
     }
 }
 
@@ -116,24 +102,12 @@ mod tests {
     #[test]
     fn role_path_and_name() {
         let a = Arn::parse("arn:aws:iam::111122223333:role/service/app").unwrap();
-        assert_eq!(
-            a.role_path_and_name(),
-            Some(("/service/".into(), "app".into()))
-        );
+        assert_eq!(a.role_path_and_name(), Some(("/service/".into(), "app".into())));
         let b = Arn::parse("arn:aws:iam::111122223333:role/app").unwrap();
         assert_eq!(b.role_path_and_name(), Some(("/".into(), "app".into())));
-        assert_eq!(
-            Arn::parse("arn:aws:iam::111122223333:role/")
-                .unwrap()
-                .role_path_and_name(),
-            None
-        );
-        assert!(Arn::is_valid_role_arn(
-            "arn:aws:iam::111122223333:role/a/b+c=d,e.f@g_h-i"
-        ));
-        assert!(!Arn::is_valid_role_arn(
-            "arn:aws:iam::111122223333:role/x'\n}\nresource evil"
-        ));
+        assert_eq!(Arn::parse("arn:aws:iam::111122223333:role/").unwrap().role_path_and_name(), None);
+        assert!(Arn::is_valid_role_arn("arn:aws:iam::111122223333:role/a/b+c=d,e.f@g_h-i"));
+        assert!(!Arn::is_valid_role_arn("arn:aws:iam::111122223333:role/x'\n}\nresource evil"));
         assert!(!Arn::is_valid_role_arn("arn:aws:iam:::role/x"));
     }
 

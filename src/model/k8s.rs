@@ -1,7 +1,7 @@
 //! Kubernetes side of the model.
 
 use crate::diag::Loc;
-use crate::ingest::yaml::Node;
+use crate::yaml::Node;
 use std::collections::BTreeMap;
 
 /// One Kubernetes object, kept whole (unknown kinds and CRDs included).

@@ -2,9 +2,13 @@
 //! of `report/` (and later `render/`), which never see the graph or the raw input. Serialises as `plan.json`
 //! (schema `eks2aks/plan/v1`, see the CLI contract).
 
-use crate::diag::{Files, Finding, Severity};
+use crate::diag::{Files, Finding, Loc, Severity, Sink};
 use crate::graph::Joined;
-use crate::model::{Arn, Model};
+use crate::mapping::Tables;
+use crate::mapping::choose::{Choice, ChooseOptions, Chooser, Perm};
+use crate::mapping::need::{self, ScopeKey, TargetChoice};
+use crate::model::{Arn, AwsRefKind, Model};
+use crate::rules;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -22,6 +26,8 @@ pub struct Plan {
     pub resources: Vec<Resource>,
     /// Everything that runs pods.
     pub workloads: Vec<WorkloadEntry>,
+    /// Custom role definitions proposed where no built-in role is tight enough.
+    pub custom_roles: Vec<CustomRole>,
     /// Findings, sorted by file, line, code.
     pub findings: Vec<FindingEntry>,
     /// Counts for the summary line.
@@ -84,6 +90,10 @@ pub struct RoleAssignment {
     pub aws_actions: Vec<String>,
     /// Data actions the role grants beyond the need.
     pub excess_data_actions: Vec<String>,
+    /// `arm`, or `cosmos-sql` for Cosmos DB data-plane roles (sqlRoleAssignments).
+    pub kind: String,
+    /// ABAC condition (blob path), with `condition_version` 2.0; null when none.
+    pub condition: Option<String>,
 }
 
 /// The scope of an assignment.
@@ -93,8 +103,27 @@ pub struct Scope {
     pub kind: String,
     /// Azure name.
     pub azure_name: String,
-    /// The AWS resource it corresponds to.
+    /// The AWS resource it corresponds to (`*` when widened).
     pub aws_arn: String,
+    /// The Azure resource type of the scope's target service.
+    pub azure_type: String,
+    /// The mapping target (`storage-queue`, `service-bus`, …).
+    pub target: String,
+}
+
+/// A custom role definition.
+#[derive(Debug, Clone, Serialize)]
+pub struct CustomRole {
+    /// Role name.
+    pub name: String,
+    /// Deterministic GUID (name-based), the same in plan.json and Bicep.
+    pub role_definition_id: String,
+    /// Data actions, exactly the need.
+    pub data_actions: Vec<String>,
+    /// Control-plane actions, exactly the need.
+    pub actions: Vec<String>,
+    /// What the best built-in role set would have granted beyond the need.
+    pub avoided_excess_data_actions: Vec<String>,
 }
 
 /// One AWS permission statement.
@@ -200,6 +229,10 @@ pub struct Summary {
 pub struct PlanOptions {
     /// AKS OIDC issuer URL, when known.
     pub aks_oidc_issuer: Option<String>,
+    /// Target choice (config `targets`, `resource_targets`, `stay_on_aws`).
+    pub targets: TargetChoice,
+    /// Role choice options (config `custom_roles`).
+    pub choose: ChooseOptions,
 }
 
 /// Turns anything into an Azure resource name: ASCII letters, digits, `-` and `_`; starts and ends with a letter
@@ -213,43 +246,77 @@ pub fn azure_name(raw: &str, max: usize) -> String {
             out.push('-');
         }
     }
-    let trimmed: String = out
-        .trim_matches(|c: char| !c.is_ascii_alphanumeric())
-        .chars()
-        .take(max)
-        .collect();
-    let trimmed = trimmed
-        .trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
-        .to_string();
-    if trimmed.len() < 3 {
-        format!("id-{trimmed}x").chars().take(max).collect()
-    } else {
-        trimmed
-    }
+    let trimmed: String = out.trim_matches(|c: char| !c.is_ascii_alphanumeric()).chars().take(max).collect();
+    let trimmed = trimmed.trim_end_matches(|c: char| !c.is_ascii_alphanumeric()).to_string();
+    if trimmed.len() < 3 { format!("id-{trimmed}x").chars().take(max).collect() } else { trimmed }
 }
 
-/// Builds the plan from the model, the join and the findings.
+/// The ARNs each workload names: its env, the ConfigMaps/Secrets it reads, and the KEDA triggers that scale it.
+fn named_by_workload(model: &Model) -> Vec<BTreeSet<String>> {
+    let mut config: BTreeMap<(&str, &str, &str), Vec<&str>> = BTreeMap::new();
+    for c in &model.config_data {
+        config
+            .entry((&c.kind, &c.namespace, &c.name))
+            .or_default()
+            .extend(c.aws_refs.iter().filter_map(|r| r.arn.as_deref()));
+    }
+    let mut keda: BTreeMap<(&str, &str), Vec<String>> = BTreeMap::new();
+    for s in &model.scalers {
+        let target = match (&s.kind[..], &s.target) {
+            ("ScaledObject", Some((_, n))) => n.as_str(),
+            _ => s.name.as_str(),
+        };
+        for t in &s.triggers {
+            if let Some(arn) = t.metadata.get("queueURL").and_then(|u| crate::ingest::scan::endpoint_arn(u)) {
+                keda.entry((&s.namespace, target)).or_default().push(arn);
+            }
+        }
+    }
+    model
+        .workloads
+        .iter()
+        .map(|w| {
+            let mut set: BTreeSet<String> =
+                w.aws_refs.iter().filter(|r| r.kind != AwsRefKind::StaticKey).filter_map(|r| r.arn.clone()).collect();
+            for (k, n) in &w.config_refs {
+                set.extend(
+                    config
+                        .get(&(k.as_str(), w.namespace.as_str(), n.as_str()))
+                        .into_iter()
+                        .flatten()
+                        .map(|s| s.to_string()),
+                );
+            }
+            set.extend(keda.get(&(w.namespace.as_str(), w.name.as_str())).into_iter().flatten().cloned());
+            set
+        })
+        .collect()
+}
+
+/// Deterministic GUID of a custom role: a name-based (v5) UUID of its permissions, so plan.json, Bicep and every
+/// re-run agree.
+fn custom_role_id(target: &str, perms: &BTreeSet<Perm>) -> String {
+    const NS: uuid::Uuid = uuid::Uuid::from_u128(0x6e6b_7332_616b_7300_8000_0000_0000_0001);
+    let key: Vec<String> = perms.iter().map(|p| format!("{}:{}", if p.data { "d" } else { "c" }, p.name)).collect();
+    uuid::Uuid::new_v5(&NS, format!("{target}|{}", key.join("|")).as_bytes()).to_string()
+}
+
+/// Builds the plan from the model and the join, mapping each identity's permissions through the tables. Findings
+/// of the mapping go into `sink`; the plan's findings are everything in it.
 pub fn build(
     model: &Model,
     joined: &Joined,
     files: &Files,
-    findings: &[Finding],
+    tables: &Tables,
     opts: &PlanOptions,
-) -> Plan {
-    let issuer = opts
-        .aks_oidc_issuer
-        .clone()
-        .unwrap_or_else(|| "param:aksOidcIssuerUrl".into());
+    mut sink: Sink,
+) -> (Plan, Vec<Finding>) {
+    let issuer = opts.aks_oidc_issuer.clone().unwrap_or_else(|| "param:aksOidcIssuerUrl".into());
     // Identity names: the role name, made Azure-safe; made unique with the account when two roles collide.
-    let used: Vec<usize> = (0..model.roles.len())
-        .filter(|&ri| !joined.role_sas[ri].is_empty())
-        .collect();
+    let used: Vec<usize> = (0..model.roles.len()).filter(|&ri| !joined.role_sas[ri].is_empty()).collect();
     let mut by_name: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for &ri in &used {
-        by_name
-            .entry(azure_name(&model.roles[ri].name, 128))
-            .or_default()
-            .push(ri);
+        by_name.entry(azure_name(&model.roles[ri].name, 128)).or_default().push(ri);
     }
     let mut role_identity: BTreeMap<usize, String> = BTreeMap::new();
     for (name, ris) in by_name {
@@ -262,6 +329,13 @@ pub fn build(
             }
         }
     }
+    let named = named_by_workload(model);
+    let mut named_by_sa: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
+    for (wi, set) in named.iter().enumerate() {
+        named_by_sa.entry(joined.workload_sa[wi]).or_default().extend(set.iter().cloned());
+    }
+    let mut chooser = Chooser::new(tables, opts.choose);
+    let mut custom_roles: BTreeMap<String, CustomRole> = BTreeMap::new();
     let mut identities = Vec::new();
     for (&ri, name) in &role_identity {
         let role = &model.roles[ri];
@@ -270,10 +344,7 @@ pub fn build(
             let admitted = joined.sa_trust[si].as_ref().is_none_or(|v| v.admitted());
             if admitted {
                 let s = &model.service_accounts[si];
-                sas.insert(SaRef {
-                    namespace: s.namespace.clone(),
-                    name: s.name.clone(),
-                });
+                sas.insert(SaRef { namespace: s.namespace.clone(), name: s.name.clone() });
             }
         }
         let federated_credentials = sas
@@ -297,11 +368,7 @@ pub fn build(
                     },
                     actions: s.action.items.iter().map(|(a, _)| a.clone()).collect(),
                     not_action: s.action.not,
-                    resources: s
-                        .resource
-                        .iter()
-                        .flat_map(|r| r.items.iter().map(|(a, _)| a.clone()))
-                        .collect(),
+                    resources: s.resource.iter().flat_map(|r| r.items.iter().map(|(a, _)| a.clone())).collect(),
                     not_resource: s.resource.as_ref().is_some_and(|r| r.not),
                     conditions: s
                         .conditions
@@ -318,36 +385,166 @@ pub fn build(
             .filter_map(|&si| joined.sa_trust[si].as_ref())
             .flat_map(|v| v.providers.iter().cloned())
             .collect();
+        let role_named: BTreeSet<String> =
+            joined.role_sas[ri].iter().flat_map(|si| named_by_sa.get(si).into_iter().flatten().cloned()).collect();
+        let needs = need::needs(tables, &opts.targets, name, &joined.permissions[ri], &role_named, &mut sink);
+        let mut role_assignments = Vec::new();
+        for (scope, need) in needs {
+            let target = &tables.services[&scope.service].targets[&scope.target];
+            let perms: BTreeSet<Perm> = need.perms.keys().cloned().collect();
+            let all_aws: BTreeSet<String> = need.perms.values().flatten().cloned().collect();
+            let scope_out = |s: &ScopeKey| Scope {
+                kind: s.kind.clone(),
+                azure_name: s.azure_name.clone(),
+                aws_arn: s.aws_arn.clone(),
+                azure_type: target.azure_type.clone(),
+                target: s.target.clone(),
+            };
+            match chooser.choose(&target.roles, &perms) {
+                Choice::BuiltIn(set) => {
+                    for (idx, excess) in set {
+                        let r = &tables.roles[idx];
+                        let aws: BTreeSet<String> = need
+                            .perms
+                            .iter()
+                            .filter(|(p, _)| chooser.role_grants(idx, p))
+                            .flat_map(|(_, a)| a.iter().cloned())
+                            .collect();
+                        if excess.len() > opts.choose.max_excess {
+                            sink.push(
+                                rules::EXCESS_PRIVILEGE,
+                                format!("identity `{name}`: `{}` on {} `{}` grants {} data actions beyond the need ({}); custom roles are switched off", r.name, scope.kind, scope.azure_name, excess.len(), excess.join(", ")),
+                                Some(role.loc),
+                            );
+                        }
+                        role_assignments.push(RoleAssignment {
+                            role_name: r.name.clone(),
+                            role_definition_id: r.id.clone(),
+                            custom: false,
+                            scope: scope_out(&scope),
+                            aws_actions: aws.into_iter().collect(),
+                            excess_data_actions: excess,
+                            kind: r.kind.clone(),
+                            condition: scope.condition.clone(),
+                        });
+                    }
+                }
+                Choice::Custom { best_excess } => {
+                    let id = custom_role_id(&scope.target, &perms);
+                    let role_name = format!("eks2aks {} {}", scope.target, &id[..8]);
+                    custom_roles.entry(id.clone()).or_insert_with(|| CustomRole {
+                        name: role_name.clone(),
+                        role_definition_id: id.clone(),
+                        data_actions: perms.iter().filter(|p| p.data).map(|p| p.name.clone()).collect(),
+                        actions: perms.iter().filter(|p| !p.data).map(|p| p.name.clone()).collect(),
+                        avoided_excess_data_actions: best_excess,
+                    });
+                    role_assignments.push(RoleAssignment {
+                        role_name,
+                        role_definition_id: id,
+                        custom: true,
+                        scope: scope_out(&scope),
+                        aws_actions: all_aws.into_iter().collect(),
+                        excess_data_actions: Vec::new(),
+                        kind: "arm".into(),
+                        condition: scope.condition.clone(),
+                    });
+                }
+                Choice::Uncovered(missing) => {
+                    let list: Vec<String> = missing.iter().map(|p| p.name.clone()).collect();
+                    sink.push(
+                        rules::UNCOVERED_PERMISSION,
+                        format!(
+                            "identity `{name}`: no role grants {} (needed for {} on {} `{}`)",
+                            list.join(", "),
+                            all_aws.iter().cloned().collect::<Vec<_>>().join(", "),
+                            scope.kind,
+                            scope.azure_name
+                        ),
+                        Some(role.loc),
+                    );
+                }
+            }
+        }
+        role_assignments.sort_by(|a, b| {
+            (&a.scope.kind, &a.scope.azure_name, &a.scope.aws_arn, &a.role_name).cmp(&(
+                &b.scope.kind,
+                &b.scope.azure_name,
+                &b.scope.aws_arn,
+                &b.role_name,
+            ))
+        });
         identities.push(Identity {
             name: name.clone(),
             aws_role_arn: role.arn.clone(),
             service_accounts: sas.into_iter().collect(),
             federated_credentials,
-            role_assignments: Vec::new(),
+            role_assignments,
             aws_permissions,
             aws_oidc_providers: providers.into_iter().collect(),
         });
     }
-    identities.sort_by(|a, b| {
-        a.name
-            .cmp(&b.name)
-            .then(a.aws_role_arn.cmp(&b.aws_role_arn))
-    });
+    identities.sort_by(|a, b| a.name.cmp(&b.name).then(a.aws_role_arn.cmp(&b.aws_role_arn)));
 
-    let resources: Vec<Resource> = joined
-        .resources
-        .iter()
-        .filter_map(|a| {
-            let arn = Arn::parse(a)?;
-            (!arn.resource.is_empty() && arn.resource != "*").then(|| Resource {
-                aws_arn: a.clone(),
+    let mut resources: BTreeMap<String, Resource> = BTreeMap::new();
+    for (a, loc) in &joined.resources {
+        let Some(arn) = Arn::parse(a) else { continue };
+        if arn.resource.is_empty() || arn.resource == "*" {
+            continue;
+        }
+        let Some(service) = tables.services.get(&arn.service) else {
+            if !arn.has_wildcard() {
+                resources.entry(a.clone()).or_insert(Resource {
+                    aws_arn: a.clone(),
+                    aws_service: arn.service.clone(),
+                    azure_service: None,
+                    azure_type: None,
+                    azure_name: None,
+                });
+            }
+            continue;
+        };
+        let Some((_, rname, _)) = need::match_resource(service, &arn.resource) else { continue };
+        if rname.contains(['*', '?']) || arn.account.contains(['*', '?']) || arn.region.contains(['*', '?']) {
+            continue;
+        }
+        let base = if arn.service == "s3" {
+            format!("arn:{}:s3:::{rname}", arn.partition)
+        } else {
+            a[..a.find(&rname).map_or(a.len(), |i| i + rname.len())].to_string()
+        };
+        if resources.contains_key(&base) {
+            continue;
+        }
+        if opts.targets.stays(&base) {
+            resources.insert(
+                base.clone(),
+                Resource {
+                    aws_arn: base,
+                    aws_service: arn.service.clone(),
+                    azure_service: Some("stays on AWS".into()),
+                    azure_type: None,
+                    azure_name: None,
+                },
+            );
+            continue;
+        }
+        let tkey = opts.targets.target(service, &arn.service, &base).to_string();
+        let target = &service.targets[&tkey];
+        let azure = crate::mapping::naming::azure_name(&target.naming, &rname);
+        report_resource(&mut sink, *loc, &arn.service, &tkey, &rname, &azure);
+        resources.insert(
+            base.clone(),
+            Resource {
+                aws_arn: base,
                 aws_service: arn.service.clone(),
-                azure_service: None,
-                azure_type: None,
-                azure_name: None,
-            })
-        })
-        .collect();
+                azure_service: Some(target.azure_service.clone()),
+                azure_type: Some(target.azure_type.clone()),
+                azure_name: Some(azure),
+            },
+        );
+    }
+    let resources: Vec<Resource> = resources.into_values().collect();
 
     let mut workloads: Vec<WorkloadEntry> = model
         .workloads
@@ -369,10 +566,9 @@ pub fn build(
             }
         })
         .collect();
-    workloads.sort_by(|a, b| {
-        (&a.name, &a.namespace, &a.kind, &a.file).cmp(&(&b.name, &b.namespace, &b.kind, &b.file))
-    });
+    workloads.sort_by(|a, b| (&a.name, &a.namespace, &a.kind, &a.file).cmp(&(&b.name, &b.namespace, &b.kind, &b.file)));
 
+    let findings = sink.into_findings();
     let mut entries: Vec<FindingEntry> = findings.iter().map(|f| finding_entry(files, f)).collect();
     entries.sort();
     entries.dedup();
@@ -381,26 +577,36 @@ pub fn build(
         service_accounts: model.service_accounts.len(),
         workloads: workloads.len(),
         resources: resources.len(),
-        errors: entries
-            .iter()
-            .filter(|f| f.severity == Severity::Error)
-            .count(),
-        warnings: entries
-            .iter()
-            .filter(|f| f.severity == Severity::Warning)
-            .count(),
-        notes: entries
-            .iter()
-            .filter(|f| f.severity == Severity::Note)
-            .count(),
+        errors: entries.iter().filter(|f| f.severity == Severity::Error).count(),
+        warnings: entries.iter().filter(|f| f.severity == Severity::Warning).count(),
+        notes: entries.iter().filter(|f| f.severity == Severity::Note).count(),
     };
-    Plan {
+    let plan = Plan {
         schema: SCHEMA,
         identities,
         resources,
         workloads,
+        custom_roles: custom_roles.into_values().collect(),
         findings: entries,
         summary,
+    };
+    (plan, findings)
+}
+
+fn report_resource(sink: &mut Sink, loc: Loc, service: &str, target: &str, aws: &str, azure: &str) {
+    if service == "sqs" && aws.ends_with(".fifo") && target == "storage-queue" {
+        sink.push(
+            rules::FIFO_QUEUE,
+            format!("SQS FIFO queue `{aws}` maps to Azure Queue Storage, which keeps no order and has no exactly-once delivery"),
+            Some(loc),
+        );
+    }
+    if aws != azure {
+        sink.push(
+            rules::RESOURCE_RENAMED,
+            format!("{service} resource `{aws}` is named `{azure}` on Azure (Azure naming rules)"),
+            Some(loc),
+        );
     }
 }
 
@@ -411,9 +617,7 @@ pub fn finding_entry(files: &Files, f: &Finding) -> FindingEntry {
         line: f.loc.map(|l| l.pos.line).filter(|&l| l > 0),
         column: f.loc.map(|l| l.pos.col).filter(|&c| c > 0),
         code: f.code.to_string(),
-        rule: crate::rules::by_code(f.code)
-            .map_or("", |r| r.name)
-            .to_string(),
+        rule: crate::rules::by_code(f.code).map_or("", |r| r.name).to_string(),
         severity: f.severity,
         message: f.message.clone(),
         help: f.help.clone(),

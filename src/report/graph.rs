@@ -33,19 +33,9 @@ impl GraphView {
                 NodeKind::Provider(p) => ("provider", format!("OIDC {p}")),
                 NodeKind::Statement(r, k) => {
                     let s = &joined.permissions[*r][*k].statement;
-                    let eff = if s.effect == Effect::Allow {
-                        "Allow"
-                    } else {
-                        "Deny"
-                    };
+                    let eff = if s.effect == Effect::Allow { "Allow" } else { "Deny" };
                     let not = if s.action.not { "NOT " } else { "" };
-                    let mut acts: Vec<&str> = s
-                        .action
-                        .items
-                        .iter()
-                        .map(|(a, _)| a.as_str())
-                        .take(4)
-                        .collect();
+                    let mut acts: Vec<&str> = s.action.items.iter().map(|(a, _)| a.as_str()).take(4).collect();
                     if s.action.items.len() > 4 {
                         acts.push("…");
                     }
@@ -77,11 +67,7 @@ impl GraphView {
                 continue;
             };
             let k = nodes.len();
-            nodes.push((
-                format!("n{k}"),
-                "azure",
-                format!("Azure identity {}", id.name),
-            ));
+            nodes.push((format!("n{k}"), "azure", format!("Azure identity {}", id.name)));
             edges.push((index[&rn], k, "becomes"));
         }
         edges.sort();
@@ -91,14 +77,8 @@ impl GraphView {
 
     /// Graphviz DOT.
     pub fn dot(&self) -> String {
-        let esc = |s: &str| {
-            s.replace('\\', "\\\\")
-                .replace('"', "\\\"")
-                .replace(['\n', '\r'], " ")
-        };
-        let mut out = String::from(
-            "digraph eks2aks {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n",
-        );
+        let esc = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"").replace(['\n', '\r'], " ");
+        let mut out = String::from("digraph eks2aks {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n");
         for (id, class, label) in &self.nodes {
             let style = match *class {
                 "workload" => "style=filled, fillcolor=\"#e8f0fe\"",
@@ -140,23 +120,12 @@ impl GraphView {
         for (a, b, l) in &self.edges {
             out.push_str(&format!("  n{a} -->|{l}| n{b}\n"));
         }
-        for (class, style) in [
-            ("workload", "fill:#e8f0fe"),
-            ("sa", "fill:#fef7e0"),
-            ("role", "fill:#fce8e6"),
-            ("azure", "fill:#e6f4ea"),
-        ] {
-            let members: Vec<&str> = self
-                .nodes
-                .iter()
-                .filter(|n| n.1 == class)
-                .map(|n| n.0.as_str())
-                .collect();
+        for (class, style) in
+            [("workload", "fill:#e8f0fe"), ("sa", "fill:#fef7e0"), ("role", "fill:#fce8e6"), ("azure", "fill:#e6f4ea")]
+        {
+            let members: Vec<&str> = self.nodes.iter().filter(|n| n.1 == class).map(|n| n.0.as_str()).collect();
             if !members.is_empty() {
-                out.push_str(&format!(
-                    "  classDef {class} {style}\n  class {} {class}\n",
-                    members.join(",")
-                ));
+                out.push_str(&format!("  classDef {class} {style}\n  class {} {class}\n", members.join(",")));
             }
         }
         out

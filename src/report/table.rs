@@ -16,35 +16,20 @@ pub fn render(plan: &Plan) -> String {
     if !plan.identities.is_empty() {
         let mut t = table(&["Azure identity", "AWS role", "ServiceAccounts", "Workloads"]);
         for id in &plan.identities {
-            let sas: Vec<String> = id
-                .service_accounts
-                .iter()
-                .map(|s| format!("{}/{}", s.namespace, s.name))
-                .collect();
+            let sas: Vec<String> = id.service_accounts.iter().map(|s| format!("{}/{}", s.namespace, s.name)).collect();
             let wls: Vec<String> = plan
                 .workloads
                 .iter()
                 .filter(|w| w.identity.as_deref() == Some(id.name.as_str()))
                 .map(|w| format!("{} {}/{}", w.kind, w.namespace, w.name))
                 .collect();
-            t.add_row(vec![
-                id.name.clone(),
-                id.aws_role_arn.clone(),
-                sas.join("\n"),
-                wls.join("\n"),
-            ]);
+            t.add_row(vec![id.name.clone(), id.aws_role_arn.clone(), sas.join("\n"), wls.join("\n")]);
         }
         out.push_str("Identities\n");
         out.push_str(&t.to_string());
         out.push('\n');
 
-        let mut t = table(&[
-            "Azure identity",
-            "Effect",
-            "AWS actions",
-            "AWS resources",
-            "Source",
-        ]);
+        let mut t = table(&["Azure identity", "Effect", "AWS actions", "AWS resources", "Source"]);
         for id in &plan.identities {
             for p in &id.aws_permissions {
                 let not_a = if p.not_action { "NOT " } else { "" };
@@ -63,6 +48,28 @@ pub fn render(plan: &Plan) -> String {
             }
         }
         out.push_str("\nAWS permissions\n");
+        out.push_str(&t.to_string());
+        out.push('\n');
+
+        let mut t = table(&["Azure identity", "AWS actions", "Azure role", "Scope", "Beyond the need"]);
+        for id in &plan.identities {
+            for a in &id.role_assignments {
+                let custom = if a.custom { " (custom)" } else { "" };
+                let cond = if a.condition.is_some() { "\n+ blob path condition" } else { "" };
+                t.add_row(vec![
+                    id.name.clone(),
+                    a.aws_actions.join("\n"),
+                    format!("{}{custom}\n{}", a.role_name, a.role_definition_id),
+                    format!("{} {}{cond}", a.scope.kind, a.scope.azure_name),
+                    if a.excess_data_actions.is_empty() {
+                        "-".into()
+                    } else {
+                        a.excess_data_actions.iter().map(|d| short(d)).collect::<Vec<_>>().join("\n")
+                    },
+                ]);
+            }
+        }
+        out.push_str("\nRole assignments\n");
         out.push_str(&t.to_string());
         out.push('\n');
     }
@@ -94,6 +101,20 @@ pub fn render(plan: &Plan) -> String {
         out.push_str(&t.to_string());
         out.push('\n');
     }
+    if !plan.custom_roles.is_empty() {
+        let mut t = table(&["Custom role", "GUID", "Data actions", "Avoided excess"]);
+        for c in &plan.custom_roles {
+            t.add_row(vec![
+                c.name.clone(),
+                c.role_definition_id.clone(),
+                c.data_actions.iter().chain(&c.actions).map(|d| short(d)).collect::<Vec<_>>().join("\n"),
+                c.avoided_excess_data_actions.iter().map(|d| short(d)).collect::<Vec<_>>().join("\n"),
+            ]);
+        }
+        out.push_str("\nCustom roles\n");
+        out.push_str(&t.to_string());
+        out.push('\n');
+    }
     if !plan.findings.is_empty() {
         let mut t = table(&["Severity", "Rule", "Location", "Message"]);
         for f in &plan.findings {
@@ -119,4 +140,10 @@ pub fn render(plan: &Plan) -> String {
         s.identities, s.service_accounts, s.workloads, s.resources, s.errors, s.warnings, s.notes
     ));
     out
+}
+
+/// The last three path segments of an Azure action (`queues/messages/read`), for narrow columns.
+fn short(action: &str) -> String {
+    let parts: Vec<&str> = action.split('/').collect();
+    parts[parts.len().saturating_sub(3)..].join("/")
 }

@@ -7,18 +7,10 @@ const BAD: &[(&str, i32, &str)] = &[
     ("bad-indentation.yaml", 2, "bad-indentation.yaml:5:13"),
     ("bicep-injection.yaml", 2, "bicep-injection.yaml:7:33"),
     ("billion-laughs.yaml", 2, "alias bomb"),
-    (
-        "broken-flow-sequence.yaml",
-        2,
-        "broken-flow-sequence.yaml:17:11",
-    ),
+    ("broken-flow-sequence.yaml", 2, "broken-flow-sequence.yaml:17:11"),
     ("deep-nesting.json", 2, "deep-nesting.json:1:"),
     ("deep-nesting.yaml", 2, "deep-nesting.yaml:1:"),
-    (
-        "duplicate-key.yaml",
-        2,
-        "duplicate key `eks.amazonaws.com/role-arn`",
-    ),
+    ("duplicate-key.yaml", 2, "duplicate key `eks.amazonaws.com/role-arn`"),
     ("effect-maybe.json", 2, "effect-maybe.json:6:23"),
     ("malformed-role-arn.yaml", 2, "malformed-role-arn.yaml:7:33"),
     ("missing-metadata-name.yaml", 2, "has no metadata.name"),
@@ -46,10 +38,7 @@ fn every_bad_input_has_its_pinned_outcome() {
         .filter(|n| n != "README.md")
         .collect();
     on_disk.sort();
-    assert_eq!(
-        listed, on_disk,
-        "every file in testdata/bad needs a pinned outcome"
-    );
+    assert_eq!(listed, on_disk, "every file in testdata/bad needs a pinned outcome");
     for (file, want, fragment) in BAD {
         let path = format!("testdata/bad/{file}");
         let (code, out, err) = run(&["plan", "--format", "json", &path]);
@@ -57,10 +46,7 @@ fn every_bad_input_has_its_pinned_outcome() {
         assert!(err.contains(fragment), "{file}: {fragment:?} not in\n{err}");
         assert!(!err.contains("panicked"), "{file} panicked");
         if *want == 2 {
-            assert!(
-                out.is_empty(),
-                "{file}: output written despite malformed input"
-            );
+            assert!(out.is_empty(), "{file}: output written despite malformed input");
             assert!(err.contains("error[E2A001]"), "{file}");
             assert!(err.ends_with("nothing was written\n"), "{file}");
         }
@@ -82,27 +68,15 @@ fn missing_path_is_a_clear_error() {
     let (code, out, err) = run(&["plan", "does/not/exist.yaml"]);
     assert_eq!(code, 2);
     assert!(out.is_empty());
-    assert!(
-        err.contains("cannot read `does/not/exist.yaml`: no such file or directory"),
-        "{err}"
-    );
+    assert!(err.contains("cannot read `does/not/exist.yaml`: no such file or directory"), "{err}");
 }
 
 #[test]
 fn unknown_config_key_names_the_key_and_line() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("eks2aks.yaml");
-    std::fs::write(
-        &cfg,
-        "azure:\n  location: westeurope\ntargetz:\n  sqs: service-bus\n",
-    )
-    .unwrap();
-    let (code, _, err) = run(&[
-        "plan",
-        "--config",
-        cfg.to_str().unwrap(),
-        "testdata/examples/edw-keda",
-    ]);
+    std::fs::write(&cfg, "azure:\n  location: westeurope\ntargetz:\n  sqs: service-bus\n").unwrap();
+    let (code, _, err) = run(&["plan", "--config", cfg.to_str().unwrap(), "testdata/examples/edw-keda"]);
     assert_eq!(code, 2);
     assert!(err.contains("targetz") && err.contains(":3:"), "{err}");
 }

@@ -43,6 +43,7 @@ fn help_reads_like_a_manual() {
         vec!["--help"],
         vec!["plan", "--help"],
         vec!["graph", "--help"],
+        vec!["mappings", "--help"],
         vec!["completions", "--help"],
     ] {
         let (code, out, _) = run(&verb);

@@ -4,6 +4,7 @@
 mod errors;
 mod golden;
 mod graph;
+mod mapping;
 mod plan;
 
 use assert_cmd::Command;
@@ -18,11 +19,7 @@ pub fn eks2aks() -> Command {
 
 /// Runs and returns (exit code, stdout, stderr).
 pub fn run(args: &[&str]) -> (i32, String, String) {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = eks2aks().args(args).output().expect("runs");
+    let Output { status, stdout, stderr } = eks2aks().args(args).output().expect("runs");
     (
         status.code().expect("exited"),
         String::from_utf8(stdout).expect("utf-8 stdout"),
@@ -39,14 +36,23 @@ pub fn plan_json(args: &[&str]) -> serde_json::Value {
     serde_json::from_str(&out).expect("plan.json parses")
 }
 
-/// Sorted finding codes of a plan.
+/// Sorted codes of a plan's warnings and errors (notes, such as renamed resources, left out).
 pub fn codes(plan: &serde_json::Value) -> Vec<String> {
     let mut c: Vec<String> = plan["findings"]
         .as_array()
         .unwrap()
         .iter()
+        .filter(|f| f["severity"] != "note")
         .map(|f| f["code"].as_str().unwrap().to_string())
         .collect();
+    c.sort();
+    c
+}
+
+/// Sorted codes of every finding of a plan, notes included.
+pub fn all_codes(plan: &serde_json::Value) -> Vec<String> {
+    let mut c: Vec<String> =
+        plan["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap().to_string()).collect();
     c.sort();
     c
 }

@@ -1,6 +1,6 @@
 //! `plan`: what each fixture must join and report (the behaviour, independent of snapshots).
 
-use super::{codes, plan_json, run};
+use super::{all_codes, codes, plan_json, run};
 
 fn identity<'a>(plan: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
     plan["identities"]
@@ -12,12 +12,7 @@ fn identity<'a>(plan: &'a serde_json::Value, name: &str) -> &'a serde_json::Valu
 }
 
 fn subjects(id: &serde_json::Value) -> Vec<String> {
-    id["federated_credentials"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["subject"].as_str().unwrap().to_string())
-        .collect()
+    id["federated_credentials"].as_array().unwrap().iter().map(|f| f["subject"].as_str().unwrap().to_string()).collect()
 }
 
 #[test]
@@ -25,21 +20,13 @@ fn example_joins_workload_to_identity_with_one_credential() {
     let p = plan_json(&["testdata/examples/edw-keda"]);
     assert_eq!(p["schema"], "eks2aks/plan/v1");
     let id = identity(&p, "edw-processor");
-    assert_eq!(
-        id["aws_role_arn"],
-        "arn:aws:iam::111122223333:role/edw-processor"
-    );
+    assert_eq!(id["aws_role_arn"], "arn:aws:iam::111122223333:role/edw-processor");
     assert_eq!(subjects(id), ["system:serviceaccount:edw:edw-processor"]);
-    assert_eq!(
-        id["federated_credentials"][0]["audience"],
-        "api://AzureADTokenExchange"
-    );
-    assert_eq!(
-        id["federated_credentials"][0]["issuer"],
-        "param:aksOidcIssuerUrl"
-    );
+    assert_eq!(id["federated_credentials"][0]["audience"], "api://AzureADTokenExchange");
+    assert_eq!(id["federated_credentials"][0]["issuer"], "param:aksOidcIssuerUrl");
     assert_eq!(p["workloads"][0]["identity"], "edw-processor");
-    assert!(codes(&p).is_empty(), "{:#}", p["findings"]);
+    // The only note: the DynamoDB table's name is not a valid Azure table name.
+    assert_eq!(all_codes(&p), ["E2A022"], "{:#}", p["findings"]);
 }
 
 #[test]
@@ -47,21 +34,13 @@ fn only_the_default_policy_version_is_in_force() {
     let p = plan_json(&["testdata/examples/edw-keda"]);
     let perms = identity(&p, "edw-processor")["aws_permissions"].to_string();
     assert!(perms.contains("dynamodb:PutItem"));
-    assert!(
-        !perms.contains("dynamodb:*"),
-        "v1 (not default) leaked: {perms}"
-    );
+    assert!(!perms.contains("dynamodb:*"), "v1 (not default) leaked: {perms}");
 }
 
 #[test]
 fn resources_come_from_policies_env_and_keda() {
     let p = plan_json(&["testdata/examples/edw-keda"]);
-    let arns: Vec<&str> = p["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["aws_arn"].as_str().unwrap())
-        .collect();
+    let arns: Vec<&str> = p["resources"].as_array().unwrap().iter().map(|r| r["aws_arn"].as_str().unwrap()).collect();
     assert!(arns.contains(&"arn:aws:sqs:us-east-1:111122223333:edw-orders"));
     assert!(arns.contains(&"arn:aws:dynamodb:us-east-1:111122223333:table/edw-results"));
 }
@@ -70,34 +49,15 @@ fn resources_come_from_policies_env_and_keda() {
 fn stringlike_trust_gives_one_credential_per_matched_service_account() {
     let p = plan_json(&["testdata/fixtures/graph/trust-stringlike"]);
     let id = identity(&p, "team-a-shared");
-    assert_eq!(
-        subjects(id),
-        [
-            "system:serviceaccount:team-a:export",
-            "system:serviceaccount:team-a:ingest"
-        ]
-    );
+    assert_eq!(subjects(id), ["system:serviceaccount:team-a:export", "system:serviceaccount:team-a:ingest"]);
     assert_eq!(codes(&p), ["E2A002", "E2A007"]);
-    let f = p["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["code"] == "E2A007")
-        .unwrap();
+    let f = p["findings"].as_array().unwrap().iter().find(|f| f["code"] == "E2A007").unwrap();
     assert!(
         f["message"].as_str().unwrap().contains("team-a/export")
             && f["message"].as_str().unwrap().contains("team-a/ingest")
     );
-    let e = p["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["code"] == "E2A002")
-        .unwrap();
-    assert_eq!(
-        e["file"],
-        "testdata/fixtures/graph/trust-stringlike/k8s/team-b.yaml"
-    );
+    let e = p["findings"].as_array().unwrap().iter().find(|f| f["code"] == "E2A002").unwrap();
+    assert_eq!(e["file"], "testdata/fixtures/graph/trust-stringlike/k8s/team-b.yaml");
     assert_eq!(e["line"], 8);
 }
 
@@ -106,26 +66,15 @@ fn trust_mismatch_is_an_error_and_gets_no_credential() {
     let p = plan_json(&["testdata/fixtures/graph/trust-mismatch"]);
     assert_eq!(codes(&p), ["E2A002", "E2A003"]);
     assert!(subjects(identity(&p, "invoice-worker")).is_empty());
-    let e = p["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["code"] == "E2A002")
-        .unwrap();
-    assert_eq!(
-        (e["severity"].as_str(), e["line"].as_u64()),
-        (Some("error"), Some(7))
-    );
+    let e = p["findings"].as_array().unwrap().iter().find(|f| f["code"] == "E2A002").unwrap();
+    assert_eq!((e["severity"].as_str(), e["line"].as_u64()), (Some("error"), Some(7)));
 }
 
 #[test]
 fn wrong_audience_does_not_admit() {
     let p = plan_json(&["testdata/fixtures/graph/multiple-conditions"]);
     assert_eq!(codes(&p), ["E2A002"]);
-    assert_eq!(
-        subjects(identity(&p, "audit-writer")),
-        ["system:serviceaccount:audit:writer"]
-    );
+    assert_eq!(subjects(identity(&p, "audit-writer")), ["system:serviceaccount:audit:writer"]);
     assert!(subjects(identity(&p, "audit-reader")).is_empty());
 }
 
@@ -133,26 +82,17 @@ fn wrong_audience_does_not_admit() {
 fn trust_naming_absent_service_account_warns() {
     let p = plan_json(&["testdata/fixtures/graph/trust-missing-sa"]);
     assert_eq!(codes(&p), ["E2A003"]);
-    assert!(
-        p["findings"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("reports/exporter-canary")
-    );
+    let f = p["findings"].as_array().unwrap().iter().find(|f| f["code"] == "E2A003").unwrap();
+    assert!(f["message"].as_str().unwrap().contains("reports/exporter-canary"));
 }
 
 #[test]
 fn missing_role_warns_with_export_command() {
     let p = plan_json(&["testdata/fixtures/graph/role-missing"]);
     assert_eq!(codes(&p), ["E2A004"]);
-    let f = &p["findings"][0];
+    let f = p["findings"].as_array().unwrap().iter().find(|f| f["code"] == "E2A004").unwrap();
     assert_eq!(f["line"], 40);
-    assert!(
-        f["help"]
-            .as_str()
-            .unwrap()
-            .contains("aws iam get-role --role-name notifications-digest")
-    );
+    assert!(f["help"].as_str().unwrap().contains("aws iam get-role --role-name notifications-digest"));
 }
 
 #[test]
@@ -166,10 +106,7 @@ fn clusters_and_accounts_are_kept_apart() {
     let p = plan_json(&["testdata/fixtures/graph/multi-cluster"]);
     let ids = p["identities"].as_array().unwrap();
     assert_eq!(ids.len(), 2);
-    let providers: Vec<String> = ids
-        .iter()
-        .map(|i| i["aws_oidc_providers"].to_string())
-        .collect();
+    let providers: Vec<String> = ids.iter().map(|i| i["aws_oidc_providers"].to_string()).collect();
     assert_ne!(providers[0], providers[1]);
     for i in ids {
         assert_eq!(subjects(i), ["system:serviceaccount:payments:ledger"]);
@@ -189,55 +126,25 @@ fn pod_identity_association_joins_without_annotation() {
 fn workload_on_default_service_account_talking_to_aws_warns() {
     let p = plan_json(&["testdata/fixtures/k8s/default-sa"]);
     assert_eq!(codes(&p), ["E2A005"]);
-    assert!(
-        p["findings"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("node's instance role")
-    );
+    let f = p["findings"].as_array().unwrap().iter().find(|f| f["code"] == "E2A005").unwrap();
+    assert!(f["message"].as_str().unwrap().contains("node's instance role"));
 }
 
 #[test]
 fn static_keys_are_errors_and_never_printed() {
-    let (code, out, _) = run(&[
-        "plan",
-        "--format",
-        "json",
-        "testdata/fixtures/k8s/static-keys",
-    ]);
+    let (code, out, _) = run(&["plan", "--format", "json", "testdata/fixtures/k8s/static-keys"]);
     assert_eq!(code, 0);
-    assert!(
-        !out.contains("wJalrXUtnFEMI") && !out.contains("AKIAIOSFODNN7EXAMPLE"),
-        "secret leaked"
-    );
+    assert!(!out.contains("wJalrXUtnFEMI") && !out.contains("AKIAIOSFODNN7EXAMPLE"), "secret leaked");
     let p: serde_json::Value = serde_json::from_str(&out).unwrap();
     let lines: Vec<(String, u64)> = p["findings"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|f| f["code"] == "E2A006")
-        .map(|f| {
-            (
-                f["file"]
-                    .as_str()
-                    .unwrap()
-                    .rsplit('/')
-                    .next()
-                    .unwrap()
-                    .to_string(),
-                f["line"].as_u64().unwrap(),
-            )
-        })
+        .map(|f| (f["file"].as_str().unwrap().rsplit('/').next().unwrap().to_string(), f["line"].as_u64().unwrap()))
         .collect();
-    for want in [
-        ("secret.yaml", 8),
-        ("secret.yaml", 20),
-        ("deployment.yaml", 23),
-    ] {
-        assert!(
-            lines.contains(&(want.0.to_string(), want.1)),
-            "{want:?} not in {lines:?}"
-        );
+    for want in [("secret.yaml", 8), ("secret.yaml", 20), ("deployment.yaml", 23)] {
+        assert!(lines.contains(&(want.0.to_string(), want.1)), "{want:?} not in {lines:?}");
     }
 }
 
@@ -251,25 +158,9 @@ fn non_kubernetes_yaml_is_skipped_quietly() {
 #[test]
 fn every_pod_template_shape_is_a_workload() {
     let p = plan_json(&["testdata/fixtures/k8s/crds-and-unknown"]);
-    let mut kinds: Vec<&str> = p["workloads"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| w["kind"].as_str().unwrap())
-        .collect();
+    let mut kinds: Vec<&str> = p["workloads"].as_array().unwrap().iter().map(|w| w["kind"].as_str().unwrap()).collect();
     kinds.sort();
-    assert_eq!(
-        kinds,
-        [
-            "CronJob",
-            "DaemonSet",
-            "Job",
-            "Pod",
-            "ReplicaSet",
-            "Rollout",
-            "StatefulSet"
-        ]
-    );
+    assert_eq!(kinds, ["CronJob", "DaemonSet", "Job", "Pod", "ReplicaSet", "Rollout", "StatefulSet"]);
     assert!(codes(&p).is_empty());
 }
 
@@ -278,21 +169,11 @@ fn list_helm_json_and_multi_doc_inputs_join() {
     for (dir, identity_name) in [
         ("testdata/fixtures/k8s/list-kind", "inventory-stock-sync"),
         ("testdata/fixtures/k8s/helm-rendered", "orders-orders"),
-        (
-            "testdata/fixtures/k8s/json-manifest",
-            "media-thumbnail-worker",
-        ),
+        ("testdata/fixtures/k8s/json-manifest", "media-thumbnail-worker"),
         ("testdata/fixtures/k8s/multi-doc", "shop-api"),
     ] {
         let p = plan_json(&[dir]);
-        assert_eq!(
-            identity(&p, identity_name)["federated_credentials"]
-                .as_array()
-                .unwrap()
-                .len(),
-            1,
-            "{dir}"
-        );
+        assert_eq!(identity(&p, identity_name)["federated_credentials"].as_array().unwrap().len(), 1, "{dir}");
         assert!(codes(&p).is_empty(), "{dir}: {:#}", p["findings"]);
     }
 }
@@ -300,16 +181,8 @@ fn list_helm_json_and_multi_doc_inputs_join() {
 #[test]
 fn keda_scaled_job_is_a_workload_and_missing_keda_role_is_reported() {
     let p = plan_json(&["testdata/fixtures/k8s/keda-all"]);
-    let kinds: Vec<&str> = p["workloads"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| w["kind"].as_str().unwrap())
-        .collect();
-    assert!(
-        kinds.contains(&"ScaledJob") && kinds.contains(&"Deployment"),
-        "{kinds:?}"
-    );
+    let kinds: Vec<&str> = p["workloads"].as_array().unwrap().iter().map(|w| w["kind"].as_str().unwrap()).collect();
+    assert!(kinds.contains(&"ScaledJob") && kinds.contains(&"Deployment"), "{kinds:?}");
     assert!(codes(&p).contains(&"E2A004".to_string()));
 }
 
@@ -317,76 +190,43 @@ fn keda_scaled_job_is_a_workload_and_missing_keda_role_is_reported() {
 fn iam_export_shapes_join() {
     // get-role + get-role-policy joined by RoleName.
     let p = plan_json(&["testdata/fixtures/iam/get-role-policy"]);
-    assert!(
-        identity(&p, "search-sync")["aws_permissions"]
-            .to_string()
-            .contains("sqs:ReceiveMessage")
-    );
+    assert!(identity(&p, "search-sync")["aws_permissions"].to_string().contains("sqs:ReceiveMessage"));
     // get-role + list-attached + get-policy + get-policy-version joined by directory.
     let p = plan_json(&["testdata/fixtures/iam/get-policy-version"]);
-    assert!(
-        identity(&p, "pricing-engine")["aws_permissions"]
-            .to_string()
-            .contains("dynamodb:GetItem")
-    );
+    assert!(identity(&p, "pricing-engine")["aws_permissions"].to_string().contains("dynamodb:GetItem"));
     assert!(codes(&p).is_empty(), "{:#}", p["findings"]);
     // URL-encoded documents give the same permissions as decoded ones.
     let p = plan_json(&["testdata/fixtures/iam/url-encoded"]);
     let perms = identity(&p, "reports-reader")["aws_permissions"].to_string();
-    assert!(
-        perms.contains("s3:GetObject") && !perms.contains("dynamodb:*"),
-        "{perms}"
-    );
+    assert!(perms.contains("s3:GetObject") && !perms.contains("dynamodb:*"), "{perms}");
 }
 
 #[test]
 fn authorization_details_reports_unexported_aws_managed_policy() {
     let p = plan_json(&["testdata/fixtures/iam/authz-details-full"]);
-    let f: Vec<&serde_json::Value> = p["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["code"] == "E2A009")
-        .collect();
-    assert!(f.iter().any(|f| {
-        f["message"]
-            .as_str()
-            .unwrap()
-            .contains("AmazonS3ReadOnlyAccess")
-    }));
-    assert!(f.iter().all(|f| {
-        f["help"]
-            .as_str()
-            .unwrap()
-            .contains("aws iam get-policy-version")
-    }));
+    let f: Vec<&serde_json::Value> =
+        p["findings"].as_array().unwrap().iter().filter(|f| f["code"] == "E2A009").collect();
+    assert!(f.iter().any(|f| { f["message"].as_str().unwrap().contains("AmazonS3ReadOnlyAccess") }));
+    assert!(f.iter().all(|f| { f["help"].as_str().unwrap().contains("aws iam get-policy-version") }));
     let path_role = identity(&p, "payments-worker");
-    assert_eq!(
-        path_role["aws_role_arn"],
-        "arn:aws:iam::111122223333:role/service/payments-worker"
-    );
+    assert_eq!(path_role["aws_role_arn"], "arn:aws:iam::111122223333:role/service/payments-worker");
 }
 
 #[test]
 fn eksctl_cluster_config_links_service_accounts_and_reports_what_it_cannot_see() {
     let p = plan_json(&["testdata/fixtures/iam/eksctl"]);
     let c = codes(&p);
-    assert!(
-        c.contains(&"E2A009".to_string()) && c.contains(&"E2A011".to_string()),
-        "{c:?}"
-    );
+    assert!(c.contains(&"E2A009".to_string()) && c.contains(&"E2A011".to_string()), "{c:?}");
     let wl: Vec<&serde_json::Value> = p["workloads"].as_array().unwrap().iter().collect();
     assert!(wl.iter().all(|w| !w["identity"].is_null()), "{wl:#?}");
 }
 
 #[test]
 fn bare_documents_are_notes_not_errors() {
-    let p = plan_json(&[
-        "testdata/fixtures/iam/bare-documents",
-        "testdata/fixtures/iam/policy-grammar",
-    ]);
+    let p = plan_json(&["testdata/fixtures/iam/bare-documents", "testdata/fixtures/iam/policy-grammar"]);
     assert!(p["identities"].as_array().unwrap().is_empty());
-    assert!(codes(&p).iter().all(|c| c == "E2A010"));
+    let c = all_codes(&p);
+    assert!(!c.is_empty() && c.iter().all(|c| c == "E2A010"), "{c:?}");
 }
 
 #[test]
@@ -400,11 +240,7 @@ fn markdown_escapes_input_text() {
 #[test]
 fn reads_standard_input() {
     let sa = std::fs::read_to_string("testdata/examples/edw-keda/k8s/serviceaccount.yaml").unwrap();
-    let out = super::eks2aks()
-        .args(["plan", "--format", "json", "-"])
-        .write_stdin(sa)
-        .output()
-        .unwrap();
+    let out = super::eks2aks().args(["plan", "--format", "json", "-"]).write_stdin(sa).output().unwrap();
     assert!(out.status.success());
     let p: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(p["findings"][0]["code"], "E2A004");

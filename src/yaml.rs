@@ -76,10 +76,7 @@ impl Node {
     /// The value under `key`, comparing keys case-insensitively (IAM policy keys).
     pub fn get_ci(&self, key: &str) -> Option<&Node> {
         match &self.value {
-            Value::Map(entries) => entries
-                .iter()
-                .find(|e| e.key.eq_ignore_ascii_case(key))
-                .map(|e| &e.value),
+            Value::Map(entries) => entries.iter().find(|e| e.key.eq_ignore_ascii_case(key)).map(|e| &e.value),
             _ => None,
         }
     }
@@ -177,15 +174,10 @@ impl Node {
                     serde_json::Value::String(text.clone())
                 }
             }
-            Value::Seq(items) => {
-                serde_json::Value::Array(items.iter().map(Node::to_json).collect())
+            Value::Seq(items) => serde_json::Value::Array(items.iter().map(Node::to_json).collect()),
+            Value::Map(entries) => {
+                serde_json::Value::Object(entries.iter().map(|e| (e.key.clone(), e.value.to_json())).collect())
             }
-            Value::Map(entries) => serde_json::Value::Object(
-                entries
-                    .iter()
-                    .map(|e| (e.key.clone(), e.value.to_json()))
-                    .collect(),
-            ),
         }
     }
 }
@@ -210,18 +202,8 @@ fn pos_of(span: &Span) -> Pos {
 }
 
 enum Frame {
-    Seq {
-        pos: Pos,
-        anchor: usize,
-        items: Vec<Node>,
-    },
-    Map {
-        pos: Pos,
-        anchor: usize,
-        entries: Vec<Entry>,
-        key: Option<(String, Pos)>,
-        seen: Option<HashSet<String>>,
-    },
+    Seq { pos: Pos, anchor: usize, items: Vec<Node> },
+    Map { pos: Pos, anchor: usize, entries: Vec<Entry>, key: Option<(String, Pos)>, seen: Option<HashSet<String>> },
 }
 
 /// Parses a stream of YAML documents (JSON is accepted as YAML). Empty documents are dropped.
@@ -253,32 +235,20 @@ pub fn parse_stream(text: &str) -> Result<Vec<Document>, SyntaxError> {
             }
             Event::DocumentEnd => {
                 if let Some(r) = root.take() {
-                    docs.push(Document {
-                        root: r,
-                        start_line: doc_line,
-                    });
+                    docs.push(Document { root: r, start_line: doc_line });
                 }
                 None
             }
             Event::Scalar(value, style, anchor, _tag) => {
                 nodes += 1;
                 Some((
-                    Node {
-                        pos,
-                        value: Value::Scalar {
-                            text: value.into_owned(),
-                            plain: style == ScalarStyle::Plain,
-                        },
-                    },
+                    Node { pos, value: Value::Scalar { text: value.into_owned(), plain: style == ScalarStyle::Plain } },
                     anchor,
                 ))
             }
             Event::Alias(id) => {
                 let Some(target) = anchors.get(&id) else {
-                    return Err(SyntaxError {
-                        pos,
-                        message: "alias refers to an unknown anchor".into(),
-                    });
+                    return Err(SyntaxError { pos, message: "alias refers to an unknown anchor".into() });
                 };
                 nodes += target.count();
                 if nodes > MAX_NODES {
@@ -296,56 +266,25 @@ pub fn parse_stream(text: &str) -> Result<Vec<Document>, SyntaxError> {
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
                 nodes += 1;
                 if stack.len() >= MAX_DEPTH {
-                    return Err(SyntaxError {
-                        pos,
-                        message: format!("nesting deeper than {MAX_DEPTH} levels"),
-                    });
+                    return Err(SyntaxError { pos, message: format!("nesting deeper than {MAX_DEPTH} levels") });
                 }
                 if matches!(event, Event::SequenceStart(..)) {
-                    stack.push(Frame::Seq {
-                        pos,
-                        anchor,
-                        items: Vec::new(),
-                    });
+                    stack.push(Frame::Seq { pos, anchor, items: Vec::new() });
                 } else {
-                    stack.push(Frame::Map {
-                        pos,
-                        anchor,
-                        entries: Vec::new(),
-                        key: None,
-                        seen: None,
-                    });
+                    stack.push(Frame::Map { pos, anchor, entries: Vec::new(), key: None, seen: None });
                 }
                 None
             }
             Event::SequenceEnd | Event::MappingEnd => match stack.pop() {
-                Some(Frame::Seq { pos, anchor, items }) => Some((
-                    Node {
-                        pos,
-                        value: Value::Seq(items),
-                    },
-                    anchor,
-                )),
-                Some(Frame::Map {
-                    pos,
-                    anchor,
-                    entries,
-                    ..
-                }) => Some((
-                    Node {
-                        pos,
-                        value: Value::Map(entries),
-                    },
-                    anchor,
-                )),
+                Some(Frame::Seq { pos, anchor, items }) => Some((Node { pos, value: Value::Seq(items) }, anchor)),
+                Some(Frame::Map { pos, anchor, entries, .. }) => {
+                    Some((Node { pos, value: Value::Map(entries) }, anchor))
+                }
                 None => None,
             },
         };
         if nodes > MAX_NODES {
-            return Err(SyntaxError {
-                pos,
-                message: format!("more than {MAX_NODES} values in one file"),
-            });
+            return Err(SyntaxError { pos, message: format!("more than {MAX_NODES} values in one file") });
         }
         let Some((node, anchor)) = done else { continue };
         if anchor != 0 {
@@ -354,21 +293,15 @@ pub fn parse_stream(text: &str) -> Result<Vec<Document>, SyntaxError> {
         match stack.last_mut() {
             None => root = Some(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map {
-                entries, key, seen, ..
-            }) => match key.take() {
+            Some(Frame::Map { entries, key, seen, .. }) => match key.take() {
                 None => {
                     let Value::Scalar { text, .. } = node.value else {
-                        return Err(SyntaxError {
-                            pos: node.pos,
-                            message: "a mapping key must be a scalar".into(),
-                        });
+                        return Err(SyntaxError { pos: node.pos, message: "a mapping key must be a scalar".into() });
                     };
                     let dup = if entries.len() < 16 {
                         entries.iter().any(|e| e.key == text)
                     } else {
-                        let set = seen
-                            .get_or_insert_with(|| entries.iter().map(|e| e.key.clone()).collect());
+                        let set = seen.get_or_insert_with(|| entries.iter().map(|e| e.key.clone()).collect());
                         !set.insert(text.clone())
                     };
                     if dup {
@@ -383,20 +316,13 @@ pub fn parse_stream(text: &str) -> Result<Vec<Document>, SyntaxError> {
                     if let Some(set) = seen.as_mut() {
                         set.insert(k.clone());
                     }
-                    entries.push(Entry {
-                        key: k,
-                        key_pos,
-                        value: node,
-                    });
+                    entries.push(Entry { key: k, key_pos, value: node });
                 }
             },
         }
     }
     if let Some(r) = root.take() {
-        docs.push(Document {
-            root: r,
-            start_line: doc_line,
-        });
+        docs.push(Document { root: r, start_line: doc_line });
     }
     // A document that is only `~` or empty carries nothing.
     docs.retain(|d| !d.root.is_null());
@@ -409,14 +335,9 @@ mod tests {
 
     #[test]
     fn keeps_line_and_column_of_nested_values() {
-        let docs =
-            parse_stream("---\na: 1\n---\nkind: X\nmetadata:\n  annotations:\n    k: \"v\"\n")
-                .unwrap();
+        let docs = parse_stream("---\na: 1\n---\nkind: X\nmetadata:\n  annotations:\n    k: \"v\"\n").unwrap();
         assert_eq!(docs.len(), 2);
-        let v = docs[1]
-            .root
-            .path(&["metadata", "annotations", "k"])
-            .unwrap();
+        let v = docs[1].root.path(&["metadata", "annotations", "k"]).unwrap();
         assert_eq!(v.pos, Pos { line: 7, col: 8 });
         assert_eq!(v.as_str(), Some("v"));
         assert_eq!(docs[1].start_line, 3);
@@ -453,10 +374,7 @@ mod tests {
     fn refuses_deep_nesting_without_overflow() {
         let s = "[".repeat(200_000) + &"]".repeat(200_000);
         let err = parse_stream(&s).unwrap_err();
-        assert!(
-            err.message.contains("nesting deeper") || err.message.contains("recursion limit"),
-            "{err:?}"
-        );
+        assert!(err.message.contains("nesting deeper") || err.message.contains("recursion limit"), "{err:?}");
         // Block-style nesting goes through our own limit.
         let block: String = (0..300).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
         let err = parse_stream(&block).unwrap_err();
@@ -466,10 +384,7 @@ mod tests {
     #[test]
     fn aliases_expand_small_trees() {
         let docs = parse_stream("base: &b {x: 1}\nother: *b\n").unwrap();
-        assert_eq!(
-            docs[0].root.path(&["other", "x"]).unwrap().as_str(),
-            Some("1")
-        );
+        assert_eq!(docs[0].root.path(&["other", "x"]).unwrap().as_str(), Some("1"));
     }
 
     #[test]

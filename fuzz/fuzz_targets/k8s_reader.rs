@@ -1,0 +1,18 @@
+//! Any bytes as a YAML manifest stream: read, join, plan. Must never panic.
+#![no_main]
+use eks2aks::diag::{Files, Sink};
+use eks2aks::ingest::{IngestOptions, read_str};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let mut files = Files::default();
+    let mut sink = Sink::default();
+    let mut model = read_str("fuzz.yaml", text, &IngestOptions::default(), &mut files, &mut sink);
+    if !sink.has_input_errors() {
+        let joined = eks2aks::graph::build(&mut model, &files, &mut sink);
+        let tables = eks2aks::mapping::load(None).expect("bundled tables are valid");
+        let (plan, _) = eks2aks::plan::build(&model, &joined, &files, &tables, &Default::default(), sink);
+        let _ = eks2aks::report::json::render(&plan);
+    }
+});

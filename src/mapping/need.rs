@@ -1,0 +1,446 @@
+//! From one IAM role's permission statements to Azure needs per scope: expand action wildcards against the action
+//! catalogue, resolve each resource (a concrete ARN; or a wildcard / `*` narrowed to what the role's workloads
+//! actually name in env, ConfigMaps and KEDA triggers), subtract explicit Denies, pick the target per service and
+//! resource, and map each action to the Azure data and control-plane actions it needs there. Everything that does
+//! not carry over becomes a finding at the statement that caused it.
+
+use super::choose::Perm;
+use super::load::{Service, Tables};
+use super::naming;
+use crate::diag::{Loc, Sink};
+use crate::graph::Permission;
+use crate::graph::glob::{action_matches, glob_match};
+use crate::model::{Arn, Effect, Statement};
+use crate::rules;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Target choice from the config: per service (`targets`) and per resource ARN pattern (`resource_targets`).
+#[derive(Debug, Clone, Default)]
+pub struct TargetChoice {
+    /// IAM prefix → target key.
+    pub by_service: BTreeMap<String, String>,
+    /// ARN pattern → target key (first match in pattern order wins).
+    pub by_resource: Vec<(String, String)>,
+    /// ARN patterns of resources that stay on AWS (not mapped).
+    pub stay_on_aws: Vec<String>,
+}
+
+impl TargetChoice {
+    /// The target key for a resource of a service.
+    pub fn target<'a>(&'a self, service: &'a Service, prefix: &str, arn: &str) -> &'a str {
+        self.by_resource
+            .iter()
+            .find(|(p, t)| glob_match(p, arn, false) && service.targets.contains_key(t))
+            .map(|(_, t)| t.as_str())
+            .or_else(|| self.by_service.get(prefix).map(String::as_str).filter(|t| service.targets.contains_key(*t)))
+            .unwrap_or(&service.default_target)
+    }
+
+    /// True when the resource stays on AWS.
+    pub fn stays(&self, arn: &str) -> bool {
+        self.stay_on_aws.iter().any(|p| glob_match(p, arn, false))
+    }
+}
+
+/// Where an assignment goes.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ScopeKey {
+    /// IAM prefix.
+    pub service: String,
+    /// Target key.
+    pub target: String,
+    /// Scope kind (`queue`, `storage_account`, …).
+    pub kind: String,
+    /// Azure name of the scope (or `param:…` for a parent chosen at deployment).
+    pub azure_name: String,
+    /// The AWS resource it stands for (`*` when widened).
+    pub aws_arn: String,
+    /// ABAC condition (blob path), if any.
+    pub condition: Option<String>,
+}
+
+/// What an identity needs on one scope.
+#[derive(Debug, Clone, Default)]
+pub struct ScopeNeed {
+    /// Needed permissions → the AWS actions that need them.
+    pub perms: BTreeMap<Perm, BTreeSet<String>>,
+}
+
+/// The broad scope a target widens to when a policy names no concrete resource.
+fn broad_scope(azure_type: &str) -> (&'static str, &'static str) {
+    let t = azure_type.to_ascii_lowercase();
+    if t.starts_with("microsoft.storage/") {
+        ("storage_account", "param:storageAccountName")
+    } else if t.starts_with("microsoft.keyvault/") {
+        ("key_vault", "param:keyVaultName")
+    } else if t.starts_with("microsoft.servicebus/") {
+        ("service_bus_namespace", "param:serviceBusNamespaceName")
+    } else if t.starts_with("microsoft.eventhub/") {
+        ("event_hub_namespace", "param:eventHubsNamespaceName")
+    } else if t.starts_with("microsoft.documentdb/") {
+        ("cosmos_account", "param:cosmosAccountName")
+    } else if t.starts_with("microsoft.appconfiguration/") {
+        ("app_configuration", "param:appConfigurationName")
+    } else if t.starts_with("microsoft.containerregistry/") {
+        ("container_registry", "param:containerRegistryName")
+    } else {
+        ("resource_group", "resourceGroup")
+    }
+}
+
+/// Matches the resource part of an ARN against a service's grammar: (kind, name, path).
+pub fn match_resource(service: &Service, resource: &str) -> Option<(String, String, Option<String>)> {
+    for r in &service.arn_resources {
+        if let Some((name, path)) = match_pattern(&r.pattern, resource) {
+            return Some((r.kind.clone(), name.unwrap_or_default(), path));
+        }
+    }
+    None
+}
+
+/// Anchored match of `{name}` (no `/` or `:`) and `{path}` (anything, non-empty) placeholders.
+fn match_pattern(pattern: &str, text: &str) -> Option<(Option<String>, Option<String>)> {
+    // Split the pattern into literals and placeholders.
+    let mut parts: Vec<(bool, &str)> = Vec::new();
+    let mut rest = pattern;
+    while let Some(i) = rest.find('{') {
+        if i > 0 {
+            parts.push((false, &rest[..i]));
+        }
+        let j = rest[i..].find('}')? + i;
+        parts.push((true, &rest[i + 1..j]));
+        rest = &rest[j + 1..];
+    }
+    if !rest.is_empty() {
+        parts.push((false, rest));
+    }
+    fn go(parts: &[(bool, &str)], text: &str, name: &mut Option<String>, path: &mut Option<String>) -> bool {
+        let Some((&(is_var, lit), tail)) = parts.split_first() else { return text.is_empty() };
+        if !is_var {
+            return text.strip_prefix(lit).is_some_and(|t| go(tail, t, name, path));
+        }
+        // Try every split point (patterns are tiny; texts are ARNs).
+        for end in (1..=text.len()).rev() {
+            if !text.is_char_boundary(end) {
+                continue;
+            }
+            let (head, t) = text.split_at(end);
+            if lit == "name" && head.contains(['/', ':']) {
+                continue;
+            }
+            if go(tail, t, name, path) {
+                if lit == "name" {
+                    *name = Some(head.to_string());
+                } else {
+                    *path = Some(head.to_string());
+                }
+                return true;
+            }
+        }
+        false
+    }
+    let (mut name, mut path) = (None, None);
+    go(&parts, text, &mut name, &mut path).then_some((name, path))
+}
+
+/// A blob-path ABAC condition for the blob data actions of an assignment, or `None` when the path cannot be
+/// expressed safely (quotes or control characters).
+pub fn blob_path_condition(path: &str) -> Option<String> {
+    if path.is_empty() || path == "*" || path.chars().any(|c| c == '\'' || c == '\\' || c.is_control()) {
+        return None;
+    }
+    Some(format!(
+        "((!(ActionMatches{{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read'}}) AND !(ActionMatches{{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write'}}) AND !(ActionMatches{{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/add/action'}}) AND !(ActionMatches{{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/delete'}})) OR (@Resource[Microsoft.Storage/storageAccounts/blobServices/containers/blobs:path] StringLike '{path}'))"
+    ))
+}
+
+fn denied(denies: &[&Statement], action: &str, arn: &str) -> bool {
+    denies.iter().any(|d| {
+        d.conditions.is_empty()
+            && (d.action.items.iter().any(|(a, _)| action_matches(a, action)) != d.action.not)
+            && d.resource.as_ref().is_none_or(|r| r.items.iter().any(|(p, _)| glob_match(p, arn, false)) != r.not)
+    })
+}
+
+/// Computes the needs of one identity. `named` are the ARNs its workloads name (env, ConfigMaps, KEDA).
+pub fn needs(
+    tables: &Tables,
+    choice: &TargetChoice,
+    identity: &str,
+    perms: &[Permission],
+    named: &BTreeSet<String>,
+    sink: &mut Sink,
+) -> BTreeMap<ScopeKey, ScopeNeed> {
+    let mut out: BTreeMap<ScopeKey, ScopeNeed> = BTreeMap::new();
+    let denies: Vec<&Statement> = perms.iter().map(|p| &p.statement).filter(|s| s.effect == Effect::Deny).collect();
+    for d in &denies {
+        if !d.conditions.is_empty() {
+            sink.push(
+                rules::DENY_NOT_EXPRESSIBLE,
+                format!("identity `{identity}`: a conditional Deny cannot be expressed in Azure RBAC; it is not subtracted, so the Azure side may allow what AWS denied when `{}` holds", d.conditions[0].key),
+                Some(d.loc),
+            );
+        }
+    }
+    let mut not_translated: BTreeMap<(String, String), (BTreeSet<String>, Loc)> = BTreeMap::new();
+    let mut unmapped_services: BTreeMap<String, Loc> = BTreeMap::new();
+    for p in perms.iter().filter(|p| p.statement.effect == Effect::Allow) {
+        let s = &p.statement;
+        // Services this statement's resources belong to (None = any: `*`).
+        let resources: Vec<(String, Loc)> = match &s.resource {
+            Some(r) if !r.not => r.items.clone(),
+            Some(r) => {
+                sink.push(
+                    rules::NOT_ACTION_OR_RESOURCE,
+                    format!("identity `{identity}`: `NotResource` allows every resource but the ones listed; mapped to the resources the workload names, excluding those"),
+                    Some(s.loc),
+                );
+                named
+                    .iter()
+                    .filter(|a| !r.items.iter().any(|(p, _)| glob_match(p, a, false)))
+                    .map(|a| (a.clone(), s.loc))
+                    .collect()
+            }
+            None => vec![("*".to_string(), s.loc)],
+        };
+        // Expand actions.
+        let mut actions: Vec<(String, String)> = Vec::new(); // (prefix, AWS spelling)
+        let services_in_scope: BTreeSet<String> = resources
+            .iter()
+            .flat_map(|(r, _)| match Arn::parse(r) {
+                Some(a) if !a.service.contains(['*', '?']) => vec![a.service],
+                _ => named.iter().filter_map(|n| Arn::parse(n).map(|a| a.service)).collect(),
+            })
+            .collect();
+        if s.action.not {
+            sink.push(
+                rules::NOT_ACTION_OR_RESOURCE,
+                format!("identity `{identity}`: `NotAction` allows every action but the ones listed; over-approximated to the actions of {} on the named resources", if services_in_scope.is_empty() { "no service".to_string() } else { services_in_scope.iter().cloned().collect::<Vec<_>>().join(", ") }),
+                Some(s.loc),
+            );
+            for prefix in &services_in_scope {
+                for (name, _) in tables.actions.get(prefix).map(|m| m.values()).into_iter().flatten() {
+                    let full = format!("{prefix}:{name}");
+                    if !s.action.items.iter().any(|(pat, _)| action_matches(pat, &full)) {
+                        actions.push((prefix.clone(), name.clone()));
+                    }
+                }
+            }
+        } else {
+            for (pat, loc) in &s.action.items {
+                let (prefix, name_pat) = if pat == "*" {
+                    ("*".to_string(), "*")
+                } else {
+                    let (a, b) = pat.split_once(':').expect("validated");
+                    (a.to_ascii_lowercase(), b)
+                };
+                let prefixes: Vec<String> =
+                    if prefix == "*" { services_in_scope.iter().cloned().collect() } else { vec![prefix.clone()] };
+                if prefix == "*" && prefixes.is_empty() {
+                    sink.push(rules::RESOURCE_STAR, format!("identity `{identity}`: `Action: \"*\"` on resources the workload does not name: nothing can be scoped, nothing is granted"), Some(*loc));
+                }
+                for prefix in prefixes {
+                    let Some(catalogue) = tables.actions.get(&prefix) else {
+                        unmapped_services.entry(prefix).or_insert(*loc);
+                        continue;
+                    };
+                    let before = actions.len();
+                    for (name, _) in catalogue.values() {
+                        if glob_match(name_pat, name, true) {
+                            actions.push((prefix.clone(), name.clone()));
+                        }
+                    }
+                    if actions.len() == before {
+                        sink.push(
+                            rules::UNMAPPED_ACTION,
+                            format!("identity `{identity}`: `{pat}` names no known {prefix} action"),
+                            Some(*loc),
+                        );
+                    }
+                }
+            }
+        }
+        actions.sort();
+        actions.dedup();
+        let carried_conditions: Vec<&crate::model::Condition> =
+            s.conditions.iter().filter(|c| c.key.eq_ignore_ascii_case("s3:prefix")).collect();
+        for c in s.conditions.iter().filter(|c| !c.key.eq_ignore_ascii_case("s3:prefix")) {
+            sink.push(
+                rules::CONDITION_NOT_CARRIED,
+                format!(
+                    "identity `{identity}`: condition `{} {}` has no Azure counterpart and is not carried",
+                    c.op.raw, c.key
+                ),
+                Some(c.loc),
+            );
+        }
+        let mut widened_reported = false;
+        for (r, rloc) in &resources {
+            let parsed = Arn::parse(r);
+            // A wildcard only in the sub-resource (an S3 key `bucket/prefix/*`, a DynamoDB `table/t/index/*`) still
+            // names one resource: the scope is concrete and the rest becomes a condition.
+            let wildcard = r == "*"
+                || parsed.as_ref().is_none_or(|a| {
+                    let name_is_wild = tables
+                        .services
+                        .get(&a.service)
+                        .and_then(|svc| match_resource(svc, &a.resource))
+                        .is_none_or(|(_, name, _)| name.contains(['*', '?']));
+                    a.service.contains(['*', '?'])
+                        || a.region.contains(['*', '?'])
+                        || a.account.contains(['*', '?'])
+                        || name_is_wild
+                });
+            // Concrete ARNs this resource pattern stands for.
+            let concrete: Vec<String> = if wildcard {
+                named.iter().filter(|n| glob_match(r, n, false)).cloned().collect()
+            } else {
+                vec![r.clone()]
+            };
+            for (prefix, name) in &actions {
+                let Some(service) = tables.services.get(prefix) else { continue };
+                let full = format!("{prefix}:{name}");
+                let (_, action) = tables.action(prefix, name).expect("from the catalogue");
+                let mut targets_for: Vec<(String, Option<String>)> = concrete
+                    .iter()
+                    .filter(|a| Arn::parse(a).is_some_and(|x| x.service == *prefix))
+                    .map(|a| (a.clone(), None))
+                    .collect();
+                if targets_for.is_empty() && wildcard {
+                    // Nothing named: widen to the parent (storage account, vault, namespace…), reported once.
+                    targets_for.push(("*".into(), None));
+                }
+                for (arn, _) in targets_for {
+                    if arn != "*" && (choice.stays(&arn) || denied(&denies, &full, &arn)) {
+                        continue;
+                    }
+                    let tkey = choice.target(service, prefix, &arn).to_string();
+                    let target = &service.targets[&tkey];
+                    let mapping = match (&action.none, action.targets.as_ref().and_then(|t| t.get(&tkey))) {
+                        (Some(reason), _) => Err(reason.clone()),
+                        (None, Some(m)) if m.none.is_some() => Err(m.none.clone().unwrap_or_default()),
+                        (None, Some(m)) => Ok(m),
+                        (None, None) => Err(format!("no mapping for target `{tkey}`")),
+                    };
+                    let m = match mapping {
+                        Ok(m) => m,
+                        Err(reason) => {
+                            not_translated
+                                .entry((prefix.clone(), reason))
+                                .or_insert_with(|| (BTreeSet::new(), s.loc))
+                                .0
+                                .insert(name.clone());
+                            continue;
+                        }
+                    };
+                    let key = if arn == "*" {
+                        if !widened_reported {
+                            widened_reported = true;
+                            let (kind, _) = broad_scope(&target.azure_type);
+                            sink.push(
+                                rules::RESOURCE_STAR,
+                                format!("identity `{identity}`: `{r}` names no resource the workload uses; {prefix} access is widened to the {kind}"),
+                                Some(*rloc),
+                            );
+                        }
+                        let (kind, name) = broad_scope(&target.azure_type);
+                        ScopeKey {
+                            service: prefix.clone(),
+                            target: tkey.clone(),
+                            kind: kind.into(),
+                            azure_name: name.into(),
+                            aws_arn: "*".into(),
+                            condition: None,
+                        }
+                    } else {
+                        let a = Arn::parse(&arn).expect("concrete");
+                        let Some((_, rname, path)) = match_resource(service, &a.resource) else {
+                            sink.push(
+                                rules::UNMAPPED_ACTION,
+                                format!("identity `{identity}`: `{arn}` does not match any {prefix} resource grammar"),
+                                Some(*rloc),
+                            );
+                            continue;
+                        };
+                        let base = if prefix == "s3" {
+                            format!("arn:{}:s3:::{rname}", a.partition)
+                        } else {
+                            base_arn(&a, &rname)
+                        };
+                        let mut condition = None;
+                        if target.scope_kind == "container" {
+                            let prefix_value = carried_conditions.first().and_then(|c| c.values.first()).cloned();
+                            let wanted = path.as_deref().filter(|p| *p != "*").map(str::to_string).or(prefix_value);
+                            if let Some(p) = wanted {
+                                condition = blob_path_condition(&p);
+                                if condition.is_none() {
+                                    sink.push(rules::CONDITION_NOT_CARRIED, format!("identity `{identity}`: blob path `{}` cannot be expressed as an ABAC condition; access covers the whole container", crate::ingest::k8s::truncate(&p)), Some(*rloc));
+                                }
+                            }
+                        }
+                        ScopeKey {
+                            service: prefix.clone(),
+                            target: tkey.clone(),
+                            kind: target.scope_kind.clone(),
+                            azure_name: naming::azure_name(&target.naming, &rname),
+                            aws_arn: base,
+                            condition,
+                        }
+                    };
+                    let need = out.entry(key).or_default();
+                    for (d, data) in
+                        m.data_actions.iter().map(|d| (d, true)).chain(m.actions.iter().map(|d| (d, false)))
+                    {
+                        need.perms.entry(Perm { data, name: d.clone() }).or_default().insert(full.clone());
+                    }
+                }
+            }
+        }
+    }
+    for (prefix, loc) in unmapped_services {
+        sink.push(
+            rules::UNMAPPED_SERVICE,
+            format!("identity `{identity}`: service `{prefix}` has no identity mapping in mappings/services.yaml; its actions are not carried over"),
+            Some(loc),
+        );
+    }
+    for ((prefix, reason), (names, loc)) in not_translated {
+        let list: Vec<String> = names.iter().take(8).map(|n| format!("{prefix}:{n}")).collect();
+        let more = if names.len() > 8 { format!(" and {} more", names.len() - 8) } else { String::new() };
+        sink.push(
+            rules::ACTION_NOT_TRANSLATED,
+            format!("identity `{identity}`: {}{more} not translated: {reason}", list.join(", ")),
+            Some(loc),
+        );
+    }
+    out
+}
+
+fn base_arn(a: &Arn, name: &str) -> String {
+    let end = a.resource.find(name).map_or(a.resource.len(), |i| i + name.len());
+    format!("arn:{}:{}:{}:{}:{}", a.partition, a.service, a.region, a.account, &a.resource[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resource_grammar_placeholders() {
+        assert_eq!(
+            match_pattern("table/{name}/index/{path}", "table/t/index/i"),
+            Some((Some("t".into()), Some("i".into())))
+        );
+        assert_eq!(match_pattern("table/{name}", "table/t/index/i"), None);
+        assert_eq!(match_pattern("{name}/{path}", "bucket/a/b/c"), Some((Some("bucket".into()), Some("a/b/c".into()))));
+        assert_eq!(match_pattern("{name}", "bucket"), Some((Some("bucket".into()), None)));
+        assert_eq!(match_pattern("log-group:{path}", "log-group:/aws/x:*"), Some((None, Some("/aws/x:*".into()))));
+    }
+
+    #[test]
+    fn blob_conditions_refuse_quotes() {
+        assert!(blob_path_condition("releases/*").unwrap().contains("StringLike 'releases/*'"));
+        assert!(blob_path_condition("a'b").is_none());
+        assert!(blob_path_condition("*").is_none());
+    }
+}
