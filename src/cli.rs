@@ -70,6 +70,12 @@ pub enum Command {
         after_help = "Examples:\n  eks2aks plan k8s/ iam/\n  eks2aks plan . --format markdown > plan.md\n  helm template app ./chart | eks2aks plan - iam.json --format json\n\nExit codes: 0 on success (findings do not fail `plan`; use `check`), 2 on malformed input."
     )]
     Plan(PlanArgs),
+    /// Write everything a team commits to move to AKS: plan, Bicep, role assignments (JSON and az script) and
+    /// the input manifests rewritten for workload identity.
+    #[command(
+        after_help = "Layout of --out DIR:\n  plan.json, plan.md               the plan\n  bicep/main.bicep                 identities, federated credentials, role assignments, custom roles, resources\n  bicep/main.parameters.json       every value the deployment needs (REPLACE-ME where the config has none)\n  role-assignments.json, .sh       the same assignments as a list and as az commands\n  acr-import.sh                    az acr import lines for ECR images (when there are any)\n  k8s/<input path>                 every input manifest, rewritten for AKS\n\nNothing is written when an input is malformed. DIR is written atomically (built beside it, then moved in);\na non-empty DIR that eks2aks did not write is refused unless --force.\n\nClient IDs: deploy the Bicep, then\n  az deployment group show -g RG -n main --query properties.outputs > outputs.json\n  eks2aks translate ... --out DIR --client-ids outputs.json\nWithout --client-ids, ServiceAccounts get a REPLACE-WITH-CLIENT-ID-OF-<identity> placeholder."
+    )]
+    Translate(TranslateArgs),
     /// The joined graph: workload → ServiceAccount → IAM role → trust/policies → AWS resources → Azure identity.
     #[command(
         after_help = "Examples:\n  eks2aks graph . --format mermaid   # paste into a PR: GitHub renders it\n  eks2aks graph . --format dot | dot -Tsvg > graph.svg"
@@ -121,6 +127,23 @@ pub enum PlanFormat {
     Markdown,
     /// plan.json (schema eks2aks/plan/v1).
     Json,
+}
+
+/// `translate` arguments.
+#[derive(Debug, Args)]
+pub struct TranslateArgs {
+    /// Files or directories to read (`-` for standard input; default: the current directory).
+    #[arg(value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Output directory.
+    #[arg(long, short, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Write into a non-empty directory that eks2aks did not write.
+    #[arg(long)]
+    pub force: bool,
+    /// Client IDs of the deployed identities (JSON: name → client id, or the deployment's outputs).
+    #[arg(long, value_name = "FILE")]
+    pub client_ids: Option<PathBuf>,
 }
 
 /// `graph` arguments.

@@ -97,6 +97,41 @@ pub struct AzureConfig {
     /// The AKS cluster's OIDC issuer URL; a deployment parameter when unset.
     #[serde(default)]
     pub aks_oidc_issuer: Option<String>,
+    /// An existing AKS cluster (in the deployment's resource group) whose OIDC issuer the credentials use.
+    #[serde(default)]
+    pub aks_cluster: Option<String>,
+    /// Storage account that receives queues, tables and containers.
+    #[serde(default)]
+    pub storage_account: Option<String>,
+    /// Key Vault that receives secrets and keys.
+    #[serde(default)]
+    pub key_vault: Option<String>,
+    /// Service Bus namespace.
+    #[serde(default)]
+    pub service_bus_namespace: Option<String>,
+    /// Event Hubs namespace.
+    #[serde(default)]
+    pub event_hubs_namespace: Option<String>,
+    /// Cosmos DB account.
+    #[serde(default)]
+    pub cosmos_account: Option<String>,
+    /// Cosmos DB database.
+    #[serde(default)]
+    pub cosmos_database: Option<String>,
+    /// App Configuration store.
+    #[serde(default)]
+    pub app_configuration: Option<String>,
+    /// Container registry (ACR) that receives ECR images.
+    #[serde(default)]
+    pub container_registry: Option<String>,
+    /// Reference these parent resources as `existing` instead of creating them (storage_account, key_vault,
+    /// service_bus_namespace, event_hubs_namespace, cosmos_account, app_configuration, container_registry).
+    #[serde(default)]
+    pub existing: Vec<String>,
+    /// The KEDA operator's ServiceAccount (`namespace/name`) that gets a federated credential on identities used
+    /// by `azure-workload` trigger authentication (default: the AKS KEDA add-on's `kube-system/keda-operator`).
+    #[serde(default)]
+    pub keda_operator: Option<String>,
 }
 
 /// Loads the config: the given file, or `eks2aks.yaml` in the current directory when present.

@@ -13,6 +13,7 @@ pub mod ingest;
 pub mod mapping;
 pub mod model;
 pub mod plan;
+pub mod render;
 pub mod report;
 pub mod rules;
 pub mod templates;
@@ -56,12 +57,22 @@ pub fn analyse(
     cfg: &config::Config,
     tables: &mapping::Tables,
 ) -> std::result::Result<Analysis, (Files, Vec<diag::Finding>)> {
+    analyse_with(inputs, cfg, tables, None)
+}
+
+/// [`analyse`], skipping a directory (the `--out` of `translate`) while walking.
+pub fn analyse_with(
+    inputs: &[PathBuf],
+    cfg: &config::Config,
+    tables: &mapping::Tables,
+    skip: Option<&std::path::Path>,
+) -> std::result::Result<Analysis, (Files, Vec<diag::Finding>)> {
     let mut files = Files::default();
     let mut sink = Sink::default();
     let inputs: Vec<PathBuf> = if inputs.is_empty() { vec![PathBuf::from(".")] } else { inputs.to_vec() };
     let opts = ingest::IngestOptions {
         default_namespace: cfg.default_namespace.clone().unwrap_or_else(|| "default".into()),
-        skip_dir: None,
+        skip_dir: skip.map(std::path::Path::to_path_buf),
     };
     let mut model = ingest::read(&inputs, &opts, &mut files, &mut sink);
     if sink.has_input_errors() {
@@ -85,6 +96,8 @@ pub fn plan_options(cfg: &config::Config) -> plan::PlanOptions {
             custom_roles: cfg.custom_roles.enabled,
             max_excess: cfg.custom_roles.max_excess,
         },
+        keda_operator: cfg.azure.keda_operator.clone().unwrap_or_else(|| "kube-system/keda-operator".into()),
+        container_registry: cfg.azure.container_registry.clone(),
     }
 }
 
@@ -183,6 +196,34 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
                 PlanFormat::Markdown => report::markdown::render(&a.plan, &tpl)?,
             };
             out.write_all(text.as_bytes())?;
+            Ok(ExitStatus::Success)
+        }
+        Command::Translate(args) => {
+            let (cfg, tables) = load_setup(&cli.global)?;
+            let client_ids = match &args.client_ids {
+                Some(p) => render::read_client_ids(p)?,
+                None => Default::default(),
+            };
+            let a = match analyse_with(&args.inputs, &cfg, &tables, Some(&args.out)) {
+                Ok(a) => a,
+                Err((files, findings)) => return report_input_errors(&files, &findings, color, err),
+            };
+            let tree = render::translate(&a, &cfg, &tables, &tpl, &client_ids)?;
+            render::write::write_tree(&args.out, &tree, args.force)?;
+            if !cli.global.quiet {
+                let s = &a.plan.summary;
+                writeln!(
+                    err,
+                    "wrote {} files to {}: {} identities, {} role assignments; {} errors, {} warnings, {} notes (see plan.md)",
+                    tree.len() + 1,
+                    args.out.display(),
+                    s.identities,
+                    a.plan.identities.iter().map(|i| i.role_assignments.len()).sum::<usize>(),
+                    s.errors,
+                    s.warnings,
+                    s.notes
+                )?;
+            }
             Ok(ExitStatus::Success)
         }
         Command::Graph(args) => {

@@ -150,6 +150,31 @@ rules! {
         why: "The assignment cannot be generated; the workload would lack access.",
         fix: "Add a role that grants it to a `--mappings` copy, or switch custom roles on."
     }
+    FEDERATED_CREDENTIAL_LIMIT = "E2A025" "federated-credential-limit" Error {
+        what: "An identity needs more federated credentials than Azure allows on one user-assigned managed identity (20), counting one per ServiceAccount and the KEDA operator's.",
+        why: "Azure rejects the 21st credential: some ServiceAccounts would not be able to sign in.",
+        fix: "Split the IAM role: give groups of ServiceAccounts their own roles (and so their own identities)."
+    }
+    ECR_IMAGE = "E2A026" "ecr-image" Warning {
+        what: "A container image is pulled from Amazon ECR.",
+        why: "AKS nodes pull with the kubelet identity from ACR; ECR needs AWS credentials the cluster no longer has.",
+        fix: "Import the image into ACR (`az acr import`, listed in `acr-import.sh` by `translate`) and set `azure.container_registry` so manifests are rewritten to it."
+    }
+    AWS_ENDPOINT_LEFT = "E2A027" "aws-endpoint-left" Warning {
+        what: "An env var or ConfigMap value names an AWS endpoint or ARN that has no Azure counterpart in the plan, so `translate` leaves it as it is.",
+        why: "The workload on AKS will still call AWS, and without AWS credentials the call fails.",
+        fix: "Map the resource (add the statement to the role's policy, or a mapping), mark it `stay_on_aws` with a bridge, or change the value by hand."
+    }
+    AWS_SDK_VARIABLE = "E2A028" "aws-sdk-variable" Note {
+        what: "An AWS SDK variable (`AWS_ROLE_ARN`, `AWS_WEB_IDENTITY_TOKEN_FILE`, …) is set in a manifest; `translate` removes it.",
+        why: "On AKS the workload identity webhook injects `AZURE_*` variables instead; the AWS ones point at a token file that no longer exists.",
+        fix: "Nothing: the rewritten manifest drops it."
+    }
+    KEDA_TRIGGER = "E2A029" "keda-trigger-not-translated" Warning {
+        what: "A KEDA trigger or authentication cannot be carried to an Azure scaler as it is: DynamoDB (streams) triggers have no Azure Table Storage scaler, and triggers that used KEDA's own AWS role need the KEDA operator's Azure identity to be granted access instead.",
+        why: "The workload would not scale, or KEDA would lack access to read the queue length.",
+        fix: "Choose an Azure scaler by hand, or grant the KEDA operator's identity Storage Queue Data Reader on the queue."
+    }
 }
 
 /// The rule with this code.

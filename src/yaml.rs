@@ -20,6 +20,9 @@ pub const MAX_NODES: usize = 2_000_000;
 pub struct Node {
     /// Where the value starts.
     pub pos: Pos,
+    /// Where the value ends: just after a scalar's last character (closing quote included); for a collection,
+    /// the end of its last scalar (or its start when empty). Used to splice the original text.
+    pub end: Pos,
     /// The value.
     pub value: Value,
 }
@@ -194,6 +197,13 @@ fn core_bool(text: &str) -> Option<bool> {
     }
 }
 
+fn end_of(span: &Span) -> Pos {
+    Pos {
+        line: u32::try_from(span.end.line()).unwrap_or(u32::MAX),
+        col: u32::try_from(span.end.col() + 1).unwrap_or(u32::MAX),
+    }
+}
+
 fn pos_of(span: &Span) -> Pos {
     Pos {
         line: u32::try_from(span.start.line()).unwrap_or(u32::MAX),
@@ -242,7 +252,11 @@ pub fn parse_stream(text: &str) -> Result<Vec<Document>, SyntaxError> {
             Event::Scalar(value, style, anchor, _tag) => {
                 nodes += 1;
                 Some((
-                    Node { pos, value: Value::Scalar { text: value.into_owned(), plain: style == ScalarStyle::Plain } },
+                    Node {
+                        pos,
+                        end: end_of(&span),
+                        value: Value::Scalar { text: value.into_owned(), plain: style == ScalarStyle::Plain },
+                    },
                     anchor,
                 ))
             }
@@ -261,6 +275,7 @@ pub fn parse_stream(text: &str) -> Result<Vec<Document>, SyntaxError> {
                 }
                 let mut n = target.clone();
                 n.pos = pos;
+                n.end = end_of(&span);
                 Some((n, 0))
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
@@ -276,9 +291,13 @@ pub fn parse_stream(text: &str) -> Result<Vec<Document>, SyntaxError> {
                 None
             }
             Event::SequenceEnd | Event::MappingEnd => match stack.pop() {
-                Some(Frame::Seq { pos, anchor, items }) => Some((Node { pos, value: Value::Seq(items) }, anchor)),
+                Some(Frame::Seq { pos, anchor, items }) => {
+                    let end = items.iter().map(|n| n.end).max().unwrap_or(pos);
+                    Some((Node { pos, end, value: Value::Seq(items) }, anchor))
+                }
                 Some(Frame::Map { pos, anchor, entries, .. }) => {
-                    Some((Node { pos, value: Value::Map(entries) }, anchor))
+                    let end = entries.iter().map(|e| e.value.end).max().unwrap_or(pos);
+                    Some((Node { pos, end, value: Value::Map(entries) }, anchor))
                 }
                 None => None,
             },
@@ -339,6 +358,9 @@ mod tests {
         assert_eq!(docs.len(), 2);
         let v = docs[1].root.path(&["metadata", "annotations", "k"]).unwrap();
         assert_eq!(v.pos, Pos { line: 7, col: 8 });
+        assert_eq!(v.end, Pos { line: 7, col: 11 }, "end is after the closing quote");
+        let meta = docs[1].root.get("metadata").unwrap();
+        assert_eq!(meta.end, v.end, "a collection ends where its last scalar ends");
         assert_eq!(v.as_str(), Some("v"));
         assert_eq!(docs[1].start_line, 3);
     }

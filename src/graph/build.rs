@@ -378,7 +378,7 @@ pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
         for r in c.aws_refs.iter().filter(|r| r.kind == AwsRefKind::StaticKey) {
             static_locs.insert(r.loc);
         }
-        for r in &c.aws_refs {
+        for r in c.aws_refs.iter().filter(|r| r.kind != AwsRefKind::Name) {
             if let Some(arn) = &r.arn {
                 j.resources.entry(arn.clone()).or_insert(r.loc);
             }
@@ -395,6 +395,9 @@ pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
             if r.kind == AwsRefKind::StaticKey {
                 static_locs.insert(r.loc);
             }
+            if r.kind == AwsRefKind::Name {
+                continue;
+            }
             if let Some(arn) = &r.arn {
                 j.resources.entry(arn.clone()).or_insert(r.loc);
                 let rn = resource_node(&mut j, arn);
@@ -402,10 +405,11 @@ pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
             }
         }
         let si = j.workload_sa[wi];
-        let talks_to_aws = refs.iter().any(|r| r.kind != AwsRefKind::StaticKey);
+        let talks_to_aws = refs.iter().any(|r| !matches!(r.kind, AwsRefKind::StaticKey | AwsRefKind::Name));
         let has_role = j.sa_role[si].is_some() || model.service_accounts[si].role_arn.is_some();
         if talks_to_aws && !has_role {
-            let first = refs.iter().find(|r| r.kind != AwsRefKind::StaticKey).expect("checked");
+            let first =
+                refs.iter().find(|r| !matches!(r.kind, AwsRefKind::StaticKey | AwsRefKind::Name)).expect("checked");
             let keys = refs.iter().any(|r| r.kind == AwsRefKind::StaticKey);
             let source = if keys { "static keys" } else { "the node's instance role" };
             sink.push(

@@ -96,6 +96,7 @@ fn embedded(file: FileId, node: &Node, sink: &mut Sink) -> Option<Node> {
 
 fn reposition(n: &mut Node, pos: crate::diag::Pos) {
     n.pos = pos;
+    n.end = pos;
     match &mut n.value {
         Value::Scalar { .. } => {}
         Value::Seq(items) => items.iter_mut().for_each(|i| reposition(i, pos)),

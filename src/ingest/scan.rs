@@ -18,6 +18,27 @@ const SDK_NAMES: &[&str] = &[
     "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
 ];
 
+/// The AWS service a configuration key names a resource of (`ORDERS_TABLE` → dynamodb).
+fn name_hint(key: &str) -> Option<&'static str> {
+    let k = key.to_ascii_uppercase();
+    let words: Vec<&str> = k.split(|c: char| !c.is_ascii_alphanumeric()).collect();
+    let has = |w: &str| words.contains(&w);
+    if has("ARN") || has("URL") || has("REGION") {
+        return None;
+    }
+    if has("TABLE") || has("DYNAMODB") {
+        Some("dynamodb")
+    } else if has("QUEUE") || has("SQS") {
+        Some("sqs")
+    } else if has("BUCKET") || has("S3") {
+        Some("s3")
+    } else if has("TOPIC") || has("SNS") {
+        Some("sns")
+    } else {
+        None
+    }
+}
+
 /// True when the key names a static AWS credential.
 pub fn is_static_key_name(key: &str) -> bool {
     STATIC_KEY_NAMES.iter().any(|k| k.eq_ignore_ascii_case(key))
@@ -56,6 +77,13 @@ pub fn scan(key: &str, value: &str, loc: Loc, out: &mut Vec<AwsRef>) {
         return;
     }
     if !(value.contains("arn:") || value.contains("amazonaws.com") || value.contains("s3://")) {
+        if let Some(prefix) = name_hint(key)
+            && (1..=255).contains(&value.len())
+            && value.bytes().any(|b| b.is_ascii_alphabetic())
+            && value.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+        {
+            push(AwsRefKind::Name, value, Some(format!("name:{prefix}")));
+        }
         return;
     }
     for token in value.split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | ';' | '(' | ')' | '<' | '>'))
@@ -68,6 +96,19 @@ pub fn scan(key: &str, value: &str, loc: Loc, out: &mut Vec<AwsRef>) {
             push(AwsRefKind::Endpoint, token, endpoint_arn(token));
         }
     }
+}
+
+/// An ECR image reference: `(registry host, repository:tag)`.
+pub fn ecr_image(image: &str) -> Option<(&str, &str)> {
+    let (host, rest) = image.split_once('/')?;
+    let labels: Vec<&str> = host.split('.').collect();
+    let ok = labels.len() >= 6
+        && labels[0].len() == 12
+        && labels[0].bytes().all(|b| b.is_ascii_digit())
+        && labels[1] == "dkr"
+        && labels[2] == "ecr"
+        && (host.ends_with(".amazonaws.com") || host.ends_with(".amazonaws.com.cn"));
+    ok.then_some((host, rest))
 }
 
 /// The resource an endpoint URL names, when it names one.
@@ -152,5 +193,14 @@ mod tests {
     #[test]
     fn plain_values_are_ignored() {
         assert!(refs("LOG_LEVEL", "info").is_empty());
+        assert!(refs("QUEUE_SIZE", "10").is_empty());
+    }
+
+    #[test]
+    fn names_under_telling_keys_are_name_refs() {
+        let r = refs("DYNAMODB_TABLE_NAME", "edw-results");
+        assert_eq!((r[0].kind, r[0].arn.as_deref()), (AwsRefKind::Name, Some("name:dynamodb")));
+        assert_eq!(refs("ORDERS_QUEUE", "orders.fifo")[0].arn.as_deref(), Some("name:sqs"));
+        assert!(refs("QUEUE_URL", "edw-orders").is_empty());
     }
 }

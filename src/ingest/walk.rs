@@ -105,7 +105,12 @@ fn walk_dir(
         let path = entry.path();
         let Ok(ft) = entry.file_type() else { continue };
         if ft.is_dir() {
-            if name.starts_with('.') || name == "target" || name == "node_modules" {
+            // Hidden directories, build output, and eks2aks's own output (it holds a marker file) are not input.
+            if name.starts_with('.')
+                || name == "target"
+                || name == "node_modules"
+                || path.join(".eks2aks-output").is_file()
+            {
                 continue;
             }
             walk_dir(root, &path, skip, out, errors, depth + 1);

@@ -421,6 +421,49 @@ fn base_arn(a: &Arn, name: &str) -> String {
     format!("arn:{}:{}:{}:{}:{}", a.partition, a.service, a.region, a.account, &a.resource[..end])
 }
 
+/// The need of one AWS action on one concrete resource (used for what KEDA's scaler needs: `sqs:GetQueueAttributes`
+/// on the queue it watches). `None` when the service, action or resource does not map.
+pub fn action_need(
+    tables: &Tables,
+    choice: &TargetChoice,
+    prefix: &str,
+    action: &str,
+    arn: &str,
+) -> Option<(ScopeKey, Vec<Perm>)> {
+    let service = tables.services.get(prefix)?;
+    let (_, a) = tables.action(prefix, action)?;
+    let parsed = Arn::parse(arn)?;
+    let (_, rname, _) = match_resource(service, &parsed.resource)?;
+    let tkey = choice.target(service, prefix, arn).to_string();
+    let target = &service.targets[&tkey];
+    let m = a.targets.as_ref()?.get(&tkey).filter(|m| m.none.is_none())?;
+    let perms = m
+        .data_actions
+        .iter()
+        .map(|d| Perm { data: true, name: d.clone() })
+        .chain(m.actions.iter().map(|d| Perm { data: false, name: d.clone() }))
+        .collect();
+    let key = ScopeKey {
+        service: prefix.to_string(),
+        target: tkey.clone(),
+        kind: target.scope_kind.clone(),
+        azure_name: naming::azure_name(&target.naming, &rname),
+        aws_arn: base_arn(&parsed, &rname),
+        condition: None,
+    };
+    Some((key, perms))
+}
+
+/// The base resource an ARN belongs to (an S3 object → its bucket, a DynamoDB index → its table), with the
+/// resource's name. `None` for services without a grammar or ARNs it does not match.
+pub fn base_resource(tables: &Tables, arn: &str) -> Option<(String, String)> {
+    let a = Arn::parse(arn)?;
+    let service = tables.services.get(&a.service)?;
+    let (_, name, _) = match_resource(service, &a.resource)?;
+    let base = if a.service == "s3" { format!("arn:{}:s3:::{name}", a.partition) } else { base_arn(&a, &name) };
+    Some((base, name))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -115,6 +115,9 @@ pub enum AwsRefKind {
     StaticKey,
     /// An AWS SDK variable injected by IRSA (`AWS_ROLE_ARN`, `AWS_WEB_IDENTITY_TOKEN_FILE`, …).
     SdkVariable,
+    /// A bare resource name under a key that says what it is (`DYNAMODB_TABLE_NAME: orders`); the IAM prefix of
+    /// the service the key names is in `arn` as `name:<prefix>`.
+    Name,
 }
 
 /// A ConfigMap or Secret.

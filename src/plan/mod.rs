@@ -10,6 +10,8 @@ use crate::mapping::need::{self, ScopeKey, TargetChoice};
 use crate::model::{Arn, AwsRefKind, Model};
 use crate::rules;
 use serde::Serialize;
+
+pub mod keda;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The schema id written into `plan.json`.
@@ -233,7 +235,14 @@ pub struct PlanOptions {
     pub targets: TargetChoice,
     /// Role choice options (config `custom_roles`).
     pub choose: ChooseOptions,
+    /// The KEDA operator's ServiceAccount, `namespace/name`.
+    pub keda_operator: String,
+    /// The ACR that receives ECR images, when known.
+    pub container_registry: Option<String>,
 }
+
+/// Azure's limit of federated credentials on one user-assigned managed identity.
+pub const MAX_FEDERATED_CREDENTIALS: usize = 20;
 
 /// Turns anything into an Azure resource name: ASCII letters, digits, `-` and `_`; starts and ends with a letter
 /// or digit; at most `max` characters. Input text can never reach Bicep or a path unfiltered.
@@ -258,7 +267,7 @@ fn named_by_workload(model: &Model) -> Vec<BTreeSet<String>> {
         config
             .entry((&c.kind, &c.namespace, &c.name))
             .or_default()
-            .extend(c.aws_refs.iter().filter_map(|r| r.arn.as_deref()));
+            .extend(c.aws_refs.iter().filter(|r| r.kind != AwsRefKind::Name).filter_map(|r| r.arn.as_deref()));
     }
     let mut keda: BTreeMap<(&str, &str), Vec<String>> = BTreeMap::new();
     for s in &model.scalers {
@@ -276,8 +285,12 @@ fn named_by_workload(model: &Model) -> Vec<BTreeSet<String>> {
         .workloads
         .iter()
         .map(|w| {
-            let mut set: BTreeSet<String> =
-                w.aws_refs.iter().filter(|r| r.kind != AwsRefKind::StaticKey).filter_map(|r| r.arn.clone()).collect();
+            let mut set: BTreeSet<String> = w
+                .aws_refs
+                .iter()
+                .filter(|r| !matches!(r.kind, AwsRefKind::StaticKey | AwsRefKind::Name))
+                .filter_map(|r| r.arn.clone())
+                .collect();
             for (k, n) in &w.config_refs {
                 set.extend(
                     config
@@ -334,6 +347,7 @@ pub fn build(
     for (wi, set) in named.iter().enumerate() {
         named_by_sa.entry(joined.workload_sa[wi]).or_default().extend(set.iter().cloned());
     }
+    let keda = keda::analyse(model, joined, &mut sink);
     let mut chooser = Chooser::new(tables, opts.choose);
     let mut custom_roles: BTreeMap<String, CustomRole> = BTreeMap::new();
     let mut identities = Vec::new();
@@ -347,7 +361,7 @@ pub fn build(
                 sas.insert(SaRef { namespace: s.namespace.clone(), name: s.name.clone() });
             }
         }
-        let federated_credentials = sas
+        let mut federated_credentials: Vec<FederatedCredential> = sas
             .iter()
             .map(|s| FederatedCredential {
                 name: azure_name(&format!("{}-{}", s.namespace, s.name), 120),
@@ -387,7 +401,36 @@ pub fn build(
             .collect();
         let role_named: BTreeSet<String> =
             joined.role_sas[ri].iter().flat_map(|si| named_by_sa.get(si).into_iter().flatten().cloned()).collect();
-        let needs = need::needs(tables, &opts.targets, name, &joined.permissions[ri], &role_named, &mut sink);
+        let mut needs = need::needs(tables, &opts.targets, name, &joined.permissions[ri], &role_named, &mut sink);
+        // KEDA reads the queue length as this identity.
+        for arn in keda.queues.get(&ri).into_iter().flatten() {
+            if let Some((key, perms)) = need::action_need(tables, &opts.targets, "sqs", "GetQueueAttributes", arn) {
+                let n = needs.entry(key).or_default();
+                for p in perms {
+                    n.perms.entry(p).or_default().insert("keda:aws-sqs-queue".into());
+                }
+            }
+        }
+        if keda.queues.contains_key(&ri) {
+            let (ns, sa) = opts.keda_operator.split_once('/').unwrap_or(("kube-system", "keda-operator"));
+            federated_credentials.push(FederatedCredential {
+                name: azure_name(&format!("keda-operator-{ns}-{sa}"), 120),
+                issuer: issuer.clone(),
+                subject: format!("system:serviceaccount:{ns}:{sa}"),
+                audience: "api://AzureADTokenExchange".into(),
+            });
+        }
+        if federated_credentials.len() > MAX_FEDERATED_CREDENTIALS {
+            sink.push(
+                rules::FEDERATED_CREDENTIAL_LIMIT,
+                format!(
+                    "identity `{name}` needs {} federated credentials; Azure allows {MAX_FEDERATED_CREDENTIALS} per identity, so only the first {MAX_FEDERATED_CREDENTIALS} are generated",
+                    federated_credentials.len()
+                ),
+                Some(role.loc),
+            );
+            federated_credentials.truncate(MAX_FEDERATED_CREDENTIALS);
+        }
         let mut role_assignments = Vec::new();
         for (scope, need) in needs {
             let target = &tables.services[&scope.service].targets[&scope.target];
@@ -544,6 +587,7 @@ pub fn build(
             },
         );
     }
+    input_findings(model, tables, &resources, opts, &mut sink);
     let resources: Vec<Resource> = resources.into_values().collect();
 
     let mut workloads: Vec<WorkloadEntry> = model
@@ -591,6 +635,86 @@ pub fn build(
         summary,
     };
     (plan, findings)
+}
+
+/// ECR images, AWS endpoints that stay in env/ConfigMaps, and AWS SDK variables that `translate` removes.
+fn input_findings(
+    model: &Model,
+    tables: &Tables,
+    resources: &BTreeMap<String, Resource>,
+    opts: &PlanOptions,
+    sink: &mut Sink,
+) {
+    let mut images: BTreeMap<&str, Loc> = BTreeMap::new();
+    for w in &model.workloads {
+        for c in &w.containers {
+            if let Some((image, loc)) = &c.image
+                && crate::ingest::scan::ecr_image(image).is_some()
+            {
+                images.entry(image).or_insert(*loc);
+            }
+        }
+    }
+    for (image, loc) in images {
+        let (_, repo) = crate::ingest::scan::ecr_image(image).expect("checked");
+        let acr = opts.container_registry.as_deref().unwrap_or("<acr-name>");
+        sink.push(rules::ECR_IMAGE, format!("image `{image}` is pulled from Amazon ECR"), Some(loc))
+            .with_help(format!("az acr import --name {acr} --source {image} --image {repo}"));
+    }
+    let mut seen: BTreeSet<Loc> = BTreeSet::new();
+    let refs = model
+        .workloads
+        .iter()
+        .flat_map(|w| w.aws_refs.iter())
+        .chain(model.config_data.iter().flat_map(|c| c.aws_refs.iter()));
+    for r in refs {
+        if !seen.insert(r.loc) {
+            continue;
+        }
+        match r.kind {
+            AwsRefKind::SdkVariable => {
+                sink.push(
+                    rules::AWS_SDK_VARIABLE,
+                    format!("`{}` is an AWS SDK variable; the AKS manifest drops it", r.key),
+                    Some(r.loc),
+                );
+            }
+            AwsRefKind::Endpoint | AwsRefKind::Arn => {
+                let mapped = r
+                    .arn
+                    .as_deref()
+                    .and_then(|a| need::base_resource(tables, a))
+                    .and_then(|(base, _)| resources.get(&base))
+                    .is_some_and(|res| {
+                        res.azure_name.is_some() && azure_url_kind(res.azure_type.as_deref().unwrap_or("")).is_some()
+                    });
+                if !mapped {
+                    sink.push(
+                        rules::AWS_ENDPOINT_LEFT,
+                        format!(
+                            "`{}` = `{}` points at AWS and has no Azure counterpart in the plan; it is left as it is",
+                            r.key,
+                            crate::ingest::k8s::truncate(&r.text)
+                        ),
+                        Some(r.loc),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The Azure endpoint family of a resource type that `translate` can write into env values, if any.
+pub fn azure_url_kind(azure_type: &str) -> Option<&'static str> {
+    match azure_type {
+        "Microsoft.Storage/storageAccounts/queueServices/queues" => Some("queue"),
+        "Microsoft.Storage/storageAccounts/tableServices/tables" => Some("table"),
+        "Microsoft.Storage/storageAccounts/blobServices/containers" => Some("blob"),
+        "Microsoft.ServiceBus/namespaces/queues" | "Microsoft.ServiceBus/namespaces/topics" => Some("servicebus"),
+        "Microsoft.KeyVault/vaults/secrets" => Some("secret"),
+        _ => None,
+    }
 }
 
 fn report_resource(sink: &mut Sink, loc: Loc, service: &str, target: &str, aws: &str, azure: &str) {

@@ -6,6 +6,7 @@ mod golden;
 mod graph;
 mod mapping;
 mod plan;
+mod translate;
 
 use assert_cmd::Command;
 use std::process::Output;
@@ -43,6 +44,8 @@ pub fn codes(plan: &serde_json::Value) -> Vec<String> {
         .unwrap()
         .iter()
         .filter(|f| f["severity"] != "note")
+        // Most fixtures pull images from ECR; that finding has its own test (plan::ecr_images_are_reported).
+        .filter(|f| f["code"] != "E2A026")
         .map(|f| f["code"].as_str().unwrap().to_string())
         .collect();
     c.sort();

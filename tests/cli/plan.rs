@@ -21,12 +21,16 @@ fn example_joins_workload_to_identity_with_one_credential() {
     assert_eq!(p["schema"], "eks2aks/plan/v1");
     let id = identity(&p, "edw-processor");
     assert_eq!(id["aws_role_arn"], "arn:aws:iam::111122223333:role/edw-processor");
-    assert_eq!(subjects(id), ["system:serviceaccount:edw:edw-processor"]);
+    // The workload's own credential, and KEDA's operator (its trigger authenticates as the workload).
+    assert_eq!(
+        subjects(id),
+        ["system:serviceaccount:edw:edw-processor", "system:serviceaccount:kube-system:keda-operator"]
+    );
     assert_eq!(id["federated_credentials"][0]["audience"], "api://AzureADTokenExchange");
     assert_eq!(id["federated_credentials"][0]["issuer"], "param:aksOidcIssuerUrl");
     assert_eq!(p["workloads"][0]["identity"], "edw-processor");
-    // The only note: the DynamoDB table's name is not a valid Azure table name.
-    assert_eq!(all_codes(&p), ["E2A022"], "{:#}", p["findings"]);
+    // The DynamoDB table's name is not a valid Azure table name (note); the image comes from ECR (warning).
+    assert_eq!(all_codes(&p), ["E2A022", "E2A026"], "{:#}", p["findings"]);
 }
 
 #[test]
@@ -125,7 +129,8 @@ fn pod_identity_association_joins_without_annotation() {
 #[test]
 fn workload_on_default_service_account_talking_to_aws_warns() {
     let p = plan_json(&["testdata/fixtures/k8s/default-sa"]);
-    assert_eq!(codes(&p), ["E2A005"]);
+    // The queue, table and bucket it names get Azure names; the bare S3 endpoint has none and is left (said so).
+    assert_eq!(codes(&p), ["E2A005", "E2A027"]);
     let f = p["findings"].as_array().unwrap().iter().find(|f| f["code"] == "E2A005").unwrap();
     assert!(f["message"].as_str().unwrap().contains("node's instance role"));
 }
@@ -245,4 +250,14 @@ fn reads_standard_input() {
     let p: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(p["findings"][0]["code"], "E2A004");
     assert_eq!(p["findings"][0]["file"], "<stdin>");
+}
+
+#[test]
+fn ecr_images_are_reported_with_the_import_command() {
+    let p = plan_json(&["testdata/examples/edw-keda"]);
+    let f = p["findings"].as_array().unwrap().iter().find(|f| f["code"] == "E2A026").unwrap();
+    assert!(
+        f["message"].as_str().unwrap().contains("111122223333.dkr.ecr.us-east-1.amazonaws.com/edw/processor:1.4.2")
+    );
+    assert!(f["help"].as_str().unwrap().starts_with("az acr import --name <acr-name> --source 111122223333.dkr.ecr"));
 }

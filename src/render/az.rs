@@ -1,0 +1,259 @@
+//! `role-assignments.json` and `role-assignments.sh`: the same identities, credentials and assignments as the
+//! Bicep, for teams whose RBAC is run by a platform team with the `az` CLI.
+
+use crate::config::Config;
+use crate::plan::Plan;
+use crate::templates::sh_quote;
+use serde::Serialize;
+
+/// A piece of a resource id: literal text or a deployment parameter.
+#[derive(Debug, Clone)]
+enum Seg {
+    Lit(String),
+    Param(&'static str),
+}
+
+/// The path below the resource group of a scope (empty: the resource group itself).
+fn scope_path(kind: &str, name: &str) -> Vec<Seg> {
+    use Seg::{Lit, Param};
+    let l = |s: &str| Lit(s.to_string());
+    let sa = |rest: Vec<Seg>| {
+        let mut v = vec![l("/providers/Microsoft.Storage/storageAccounts/"), Param("storageAccountName")];
+        v.extend(rest);
+        v
+    };
+    match kind {
+        "queue" => sa(vec![l("/queueServices/default/queues/"), Lit(name.into())]),
+        "table" => sa(vec![l("/tableServices/default/tables/"), Lit(name.into())]),
+        "container" | "blob_path" => sa(vec![l("/blobServices/default/containers/"), Lit(name.into())]),
+        "storage_account" => sa(vec![]),
+        "key_vault" => vec![l("/providers/Microsoft.KeyVault/vaults/"), Param("keyVaultName")],
+        "secret" => {
+            vec![l("/providers/Microsoft.KeyVault/vaults/"), Param("keyVaultName"), l("/secrets/"), Lit(name.into())]
+        }
+        "key" => vec![l("/providers/Microsoft.KeyVault/vaults/"), Param("keyVaultName"), l("/keys/"), Lit(name.into())],
+        "service_bus_namespace" => {
+            vec![l("/providers/Microsoft.ServiceBus/namespaces/"), Param("serviceBusNamespaceName")]
+        }
+        "service_bus_queue" => vec![
+            l("/providers/Microsoft.ServiceBus/namespaces/"),
+            Param("serviceBusNamespaceName"),
+            l("/queues/"),
+            Lit(name.into()),
+        ],
+        "service_bus_topic" => vec![
+            l("/providers/Microsoft.ServiceBus/namespaces/"),
+            Param("serviceBusNamespaceName"),
+            l("/topics/"),
+            Lit(name.into()),
+        ],
+        "event_hub_namespace" => vec![l("/providers/Microsoft.EventHub/namespaces/"), Param("eventHubsNamespaceName")],
+        "event_hub" => vec![
+            l("/providers/Microsoft.EventHub/namespaces/"),
+            Param("eventHubsNamespaceName"),
+            l("/eventhubs/"),
+            Lit(name.into()),
+        ],
+        "cosmos_account" | "cosmos_container" => {
+            vec![l("/providers/Microsoft.DocumentDB/databaseAccounts/"), Param("cosmosAccountName")]
+        }
+        "app_configuration" => {
+            vec![l("/providers/Microsoft.AppConfiguration/configurationStores/"), Param("appConfigurationName")]
+        }
+        "container_registry" => {
+            vec![l("/providers/Microsoft.ContainerRegistry/registries/"), Param("containerRegistryName")]
+        }
+        _ => vec![],
+    }
+}
+
+/// The shell variable that holds a parameter.
+fn shell_var(param: &str) -> &'static str {
+    match param {
+        "storageAccountName" => "STORAGE_ACCOUNT",
+        "keyVaultName" => "KEY_VAULT",
+        "serviceBusNamespaceName" => "SERVICE_BUS_NAMESPACE",
+        "eventHubsNamespaceName" => "EVENT_HUBS_NAMESPACE",
+        "cosmosAccountName" => "COSMOS_ACCOUNT",
+        "appConfigurationName" => "APP_CONFIGURATION",
+        "containerRegistryName" => "CONTAINER_REGISTRY",
+        _ => "UNKNOWN",
+    }
+}
+
+/// One entry of `role-assignments.json`.
+#[derive(Debug, Serialize)]
+struct JsonEntry<'a> {
+    identity: &'a str,
+    aws_role_arn: &'a str,
+    role_name: &'a str,
+    role_definition_id: &'a str,
+    custom: bool,
+    kind: &'a str,
+    scope: JsonScope<'a>,
+    aws_actions: &'a [String],
+    excess_data_actions: &'a [String],
+    condition: Option<&'a str>,
+}
+
+#[derive(Debug, Serialize)]
+struct JsonScope<'a> {
+    kind: &'a str,
+    azure_name: &'a str,
+    aws_arn: &'a str,
+    resource_id: String,
+}
+
+/// `role-assignments.json`.
+pub fn json(plan: &Plan) -> String {
+    let mut entries = Vec::new();
+    for id in &plan.identities {
+        for a in &id.role_assignments {
+            let path: String = scope_path(&a.scope.kind, &a.scope.azure_name)
+                .iter()
+                .map(|s| match s {
+                    Seg::Lit(t) => t.clone(),
+                    Seg::Param(p) => format!("{{{p}}}"),
+                })
+                .collect();
+            entries.push(JsonEntry {
+                identity: &id.name,
+                aws_role_arn: &id.aws_role_arn,
+                role_name: &a.role_name,
+                role_definition_id: &a.role_definition_id,
+                custom: a.custom,
+                kind: &a.kind,
+                scope: JsonScope {
+                    kind: &a.scope.kind,
+                    azure_name: &a.scope.azure_name,
+                    aws_arn: &a.scope.aws_arn,
+                    resource_id: format!("/subscriptions/{{subscriptionId}}/resourceGroups/{{resourceGroup}}{path}"),
+                },
+                aws_actions: &a.aws_actions,
+                excess_data_actions: &a.excess_data_actions,
+                condition: a.condition.as_deref(),
+            });
+        }
+    }
+    let mut s = serde_json::to_string_pretty(&entries).expect("serialises");
+    s.push('\n');
+    s
+}
+
+/// A view for `az/role-assignments.sh.j2`: every word already shell-quoted.
+#[derive(Debug, Serialize)]
+pub struct ShView {
+    /// (VARIABLE, default value or empty, description) of the names the script needs.
+    pub vars: Vec<(String, String, String)>,
+    /// Custom role definitions as JSON documents.
+    pub custom_roles: Vec<String>,
+    /// Identities with credentials and assignments.
+    pub identities: Vec<ShIdentity>,
+}
+
+/// One identity in the script.
+#[derive(Debug, Serialize)]
+pub struct ShIdentity {
+    /// Name.
+    pub name: String,
+    /// (credential name, subject).
+    pub credentials: Vec<(String, String)>,
+    /// Assignments: (role id, scope shell word, condition, comment).
+    pub assignments: Vec<ShAssignment>,
+}
+
+/// One assignment in the script.
+#[derive(Debug, Serialize)]
+pub struct ShAssignment {
+    /// Role definition GUID.
+    pub role: String,
+    /// The scope as one shell word (variables and quoted literals).
+    pub scope: String,
+    /// ABAC condition.
+    pub condition: Option<String>,
+    /// `arm` or `cosmos-sql`.
+    pub kind: String,
+    /// Cosmos container (for cosmos-sql).
+    pub container: String,
+    /// What it replaces.
+    pub comment: String,
+}
+
+/// Builds the script's view.
+pub fn sh_view(plan: &Plan, cfg: &Config) -> ShView {
+    let mut needed: std::collections::BTreeSet<&'static str> = std::collections::BTreeSet::new();
+    let mut identities = Vec::new();
+    for id in &plan.identities {
+        let mut assignments = Vec::new();
+        for a in &id.role_assignments {
+            let segs = scope_path(&a.scope.kind, &a.scope.azure_name);
+            let mut word = String::from("\"$RG_ID\"");
+            for s in &segs {
+                match s {
+                    Seg::Lit(t) => word.push_str(&sh_quote(t)),
+                    Seg::Param(p) => {
+                        needed.insert(p);
+                        word.push_str(&format!("\"${}\"", shell_var(p)));
+                    }
+                }
+            }
+            if a.kind == "cosmos-sql" {
+                needed.insert("cosmosDatabaseName");
+            }
+            assignments.push(ShAssignment {
+                role: a.role_definition_id.clone(),
+                scope: word,
+                condition: a.condition.clone(),
+                kind: a.kind.clone(),
+                container: a.scope.azure_name.clone(),
+                comment: format!(
+                    "{} on {} {} ({})",
+                    a.role_name,
+                    a.scope.kind,
+                    a.scope.azure_name,
+                    a.aws_actions.join(", ")
+                ),
+            });
+        }
+        identities.push(ShIdentity {
+            name: id.name.clone(),
+            credentials: id.federated_credentials.iter().map(|f| (f.name.clone(), f.subject.clone())).collect(),
+            assignments,
+        });
+    }
+    let a = &cfg.azure;
+    let mut vars: Vec<(String, String, String)> = Vec::new();
+    for p in needed {
+        let (var, value) = match p {
+            "storageAccountName" => ("STORAGE_ACCOUNT", a.storage_account.clone()),
+            "keyVaultName" => ("KEY_VAULT", a.key_vault.clone()),
+            "serviceBusNamespaceName" => ("SERVICE_BUS_NAMESPACE", a.service_bus_namespace.clone()),
+            "eventHubsNamespaceName" => ("EVENT_HUBS_NAMESPACE", a.event_hubs_namespace.clone()),
+            "cosmosAccountName" => ("COSMOS_ACCOUNT", a.cosmos_account.clone()),
+            "cosmosDatabaseName" => ("COSMOS_DATABASE", a.cosmos_database.clone()),
+            "appConfigurationName" => ("APP_CONFIGURATION", a.app_configuration.clone()),
+            "containerRegistryName" => ("CONTAINER_REGISTRY", a.container_registry.clone()),
+            _ => continue,
+        };
+        vars.push((var.into(), value.unwrap_or_default(), p.into()));
+    }
+    let custom_roles = plan
+        .custom_roles
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "Name": c.name,
+                "Id": c.role_definition_id,
+                "IsCustom": true,
+                "Description": format!("Generated by eks2aks: {}", c.data_actions.join(", ")),
+                "Actions": c.actions,
+                "NotActions": [],
+                "DataActions": c.data_actions,
+                "NotDataActions": [],
+                "AssignableScopes": ["/subscriptions/SUBSCRIPTION_ID/resourceGroups/RESOURCE_GROUP"],
+            })
+            .to_string()
+        })
+        .collect();
+    ShView { vars, custom_roles, identities }
+}

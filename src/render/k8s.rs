@@ -1,0 +1,565 @@
+//! Workload-identity manifests: every input manifest rewritten for AKS by splicing the original text, so a PR diff
+//! shows only the migration (comments, key order and layout elsewhere are kept). ServiceAccounts trade
+//! `eks.amazonaws.com/*` for `azure.workload.identity/client-id`; pod templates that run as a mapped
+//! ServiceAccount get the `azure.workload.identity/use: "true"` label; AWS endpoints in env and ConfigMaps become
+//! their Azure counterparts; AWS SDK variables are dropped; KEDA `aws-sqs-queue` triggers become `azure-queue`
+//! (or `azure-servicebus`) with `azure-workload` pod identity; ECR images move to the configured ACR.
+//! A node that cannot be edited in place is re-emitted as a whole (only that node loses its comments).
+
+use super::yaml_out;
+use crate::Analysis;
+use crate::config::Config;
+use crate::diag::{FileId, Pos};
+use crate::ingest::scan;
+use crate::mapping::{Tables, need};
+use crate::model::AwsRefKind;
+use crate::plan::azure_url_kind;
+use crate::yaml::{Node, Value as Y};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Text edits on one file: (byte start, byte end, replacement).
+#[derive(Default)]
+struct Edits {
+    list: Vec<(usize, usize, String)>,
+}
+
+struct Src<'a> {
+    text: &'a str,
+    line_starts: Vec<usize>,
+}
+
+impl<'a> Src<'a> {
+    fn new(text: &'a str) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Src { text, line_starts }
+    }
+
+    fn line_start(&self, line: u32) -> usize {
+        self.line_starts.get(line.saturating_sub(1) as usize).copied().unwrap_or(self.text.len())
+    }
+
+    /// Byte offset of the start of the line after `line` (or the end of the text).
+    fn next_line(&self, line: u32) -> usize {
+        self.line_starts.get(line as usize).copied().unwrap_or(self.text.len())
+    }
+
+    fn byte(&self, p: Pos) -> usize {
+        let start = self.line_start(p.line);
+        let line = &self.text[start..self.next_line(p.line)];
+        start + line.char_indices().nth(p.col.saturating_sub(1) as usize).map_or(line.len(), |(i, _)| i)
+    }
+
+    /// The text of a line before a position.
+    fn before(&self, p: Pos) -> &str {
+        &self.text[self.line_start(p.line)..self.byte(p)]
+    }
+
+    fn first_char(&self, p: Pos) -> Option<char> {
+        self.text[self.byte(p)..].chars().next()
+    }
+}
+
+/// True when a collection is written in block style (not `{…}`/`[…]`).
+fn is_block(src: &Src, n: &Node) -> bool {
+    !matches!(src.first_char(n.pos), Some('{' | '['))
+}
+
+/// Replaces a node with a new value: block collections keep their column; flow and scalars become one-line JSON
+/// (valid YAML).
+fn replace_node(src: &Src, edits: &mut Edits, n: &Node, v: &Value) {
+    let start = src.byte(n.pos);
+    let block = matches!(n.value, Y::Map(_) | Y::Seq(_)) && is_block(src, n);
+    if block && (matches!(v, Value::Object(m) if !m.is_empty()) || matches!(v, Value::Array(a) if !a.is_empty())) {
+        let end = src.next_line(n.end.line).saturating_sub(1).max(start);
+        let end = if src.text[..end].ends_with('\r') { end - 1 } else { end };
+        edits.list.push((start, end, yaml_out::emit(v, (n.pos.col - 1) as usize)));
+    } else if matches!(n.value, Y::Map(_) | Y::Seq(_)) {
+        // Flow collection: up to its matching bracket (its last scalar ends before the brackets close).
+        let end = flow_end(src.text, start).unwrap_or_else(|| src.byte(n.end));
+        edits.list.push((start, end, serde_json::to_string(v).expect("serialises")));
+    } else if matches!(v, Value::Object(_) | Value::Array(_)) {
+        edits.list.push((start, src.byte(n.end), serde_json::to_string(v).expect("serialises")));
+    } else {
+        edits.list.push((start, src.byte(n.end), yaml_out::scalar(v)));
+    }
+}
+
+/// The byte after the bracket that closes the flow collection opening at `start` (quote-aware).
+fn flow_end(text: &str, start: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for (i, c) in text[start..].char_indices() {
+        match quote {
+            Some(q) => {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' && q == '"' {
+                    escaped = true;
+                } else if c == q {
+                    quote = None;
+                }
+            }
+            None => match c {
+                '"' | '\'' => quote = Some(c),
+                '{' | '[' => depth += 1,
+                '}' | ']' => {
+                    depth = depth.checked_sub(1)?;
+                    if depth == 0 {
+                        return Some(start + i + c.len_utf8());
+                    }
+                }
+                _ => {}
+            },
+        }
+    }
+    None
+}
+
+/// Adds `key: value` to a mapping (at its end, with its indentation), or re-emits it when it is flow style.
+fn insert_entry(src: &Src, edits: &mut Edits, map: &Node, key: &str, v: &Value) {
+    let Y::Map(entries) = &map.value else { return };
+    if entries.is_empty() || !is_block(src, map) {
+        let mut j = map.to_json();
+        if let Value::Object(m) = &mut j {
+            m.insert(key.to_string(), v.clone());
+        } else {
+            j = json!({ key: v });
+        }
+        replace_node(src, edits, map, &j);
+        return;
+    }
+    let indent = (map.pos.col - 1) as usize;
+    let at = src.next_line(map.end.line);
+    let mut line = " ".repeat(indent);
+    line.push_str(&yaml_out::emit(&json!({ key: v }), indent));
+    if at == src.text.len() && !src.text.ends_with('\n') {
+        edits.list.push((at, at, format!("\n{line}")));
+    } else {
+        edits.list.push((at, at, format!("{line}\n")));
+    }
+}
+
+/// Deletes a block mapping entry or sequence item (its whole lines); `None` when it is not alone on its lines.
+fn delete_lines(src: &Src, edits: &mut Edits, first: Pos, last_line: u32) -> Option<()> {
+    let prefix = src.before(first);
+    if !prefix.chars().all(|c| c == ' ' || c == '-') {
+        return None;
+    }
+    let after_end =
+        &src.text[src.byte(Pos { line: last_line, col: u32::MAX }).min(src.text.len())..src.next_line(last_line)];
+    let _ = after_end;
+    edits.list.push((src.line_start(first.line), src.next_line(last_line), String::new()));
+    Some(())
+}
+
+fn find_by_pos(n: &Node, p: Pos) -> Option<&Node> {
+    if n.pos == p && matches!(n.value, Y::Scalar { .. }) {
+        return Some(n);
+    }
+    if p < n.pos || p > n.end {
+        return None;
+    }
+    match &n.value {
+        Y::Map(entries) => entries.iter().find_map(|e| find_by_pos(&e.value, p)),
+        Y::Seq(items) => items.iter().find_map(|i| find_by_pos(i, p)),
+        Y::Scalar { .. } => None,
+    }
+}
+
+/// Names of the Azure parents, from the config (or marked placeholders).
+struct Names {
+    storage: String,
+    service_bus: String,
+    key_vault: String,
+    acr: Option<String>,
+}
+
+impl Names {
+    fn new(cfg: &Config) -> Self {
+        let a = &cfg.azure;
+        Names {
+            storage: a.storage_account.clone().unwrap_or_else(|| "REPLACE-ME-storage-account".into()),
+            service_bus: a.service_bus_namespace.clone().unwrap_or_else(|| "REPLACE-ME-service-bus-namespace".into()),
+            key_vault: a.key_vault.clone().unwrap_or_else(|| "REPLACE-ME-key-vault".into()),
+            acr: a.container_registry.clone(),
+        }
+    }
+}
+
+/// Client ids by identity name (from `--client-ids`), or marked placeholders.
+pub fn client_id(ids: &BTreeMap<String, String>, identity: &str) -> String {
+    ids.get(identity).cloned().unwrap_or_else(|| format!("REPLACE-WITH-CLIENT-ID-OF-{identity}"))
+}
+
+/// The Azure URL that replaces an AWS value, when the plan maps its resource.
+fn azure_value(a: &Analysis, tables: &Tables, names: &Names, arn: &str, text: &str) -> Option<String> {
+    let (base, _) = need::base_resource(tables, arn)?;
+    let r = a.plan.resources.iter().find(|r| r.aws_arn == base)?;
+    let name = r.azure_name.as_deref()?;
+    let url = match azure_url_kind(r.azure_type.as_deref()?)? {
+        "queue" => format!("https://{}.queue.core.windows.net/{name}", names.storage),
+        "table" => format!("https://{}.table.core.windows.net/{name}", names.storage),
+        "blob" => {
+            // Keep an S3 key prefix as the blob path.
+            let path = text.strip_prefix("s3://").and_then(|r| r.split_once('/')).map(|(_, p)| p).unwrap_or("");
+            let base = format!("https://{}.blob.core.windows.net/{name}", names.storage);
+            if path.is_empty() { base } else { format!("{base}/{path}") }
+        }
+        "servicebus" => format!("https://{}.servicebus.windows.net/{name}", names.service_bus),
+        "secret" => format!("https://{}.vault.azure.net/secrets/{name}", names.key_vault),
+        _ => return None,
+    };
+    Some(url)
+}
+
+const SDK_VARS: &[&str] = &[
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_ROLE_SESSION_NAME",
+    "AWS_STS_REGIONAL_ENDPOINTS",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+];
+
+/// Rewrites every input file that holds Kubernetes objects. Returns (output relative path, text).
+pub fn rewrite(
+    a: &Analysis,
+    cfg: &Config,
+    tables: &Tables,
+    client_ids: &BTreeMap<String, String>,
+) -> BTreeMap<FileId, String> {
+    let names = Names::new(cfg);
+    // ServiceAccount → identity, workload → identity, from the plan.
+    let mut sa_identity: BTreeMap<(String, String), String> = BTreeMap::new();
+    for id in &a.plan.identities {
+        for s in &id.service_accounts {
+            sa_identity.insert((s.namespace.clone(), s.name.clone()), id.name.clone());
+        }
+    }
+    let workload_identity: BTreeSet<(String, String, String)> = a
+        .plan
+        .workloads
+        .iter()
+        .filter(|w| w.identity.is_some())
+        .map(|w| (w.kind.clone(), w.namespace.clone(), w.name.clone()))
+        .collect();
+    // Value rewrites and env removals, by location.
+    let mut value_rewrites: BTreeMap<(FileId, Pos), String> = BTreeMap::new();
+    let refs = a
+        .model
+        .workloads
+        .iter()
+        .flat_map(|w| w.aws_refs.iter())
+        .chain(a.model.config_data.iter().flat_map(|c| c.aws_refs.iter()));
+    for r in refs {
+        if r.kind == AwsRefKind::Name
+            && let Some(prefix) = r.arn.as_deref().and_then(|a| a.strip_prefix("name:"))
+        {
+            // A bare name: the Azure name of the one mapped resource of that service with that AWS name.
+            let matches: Vec<&str> = a
+                .plan
+                .resources
+                .iter()
+                .filter(|res| res.aws_service == prefix)
+                .filter(|res| need::base_resource(tables, &res.aws_arn).is_some_and(|(_, n)| n == r.text))
+                .filter_map(|res| res.azure_name.as_deref())
+                .collect();
+            if let [azure] = matches[..]
+                && azure != r.text
+            {
+                value_rewrites.insert((r.loc.file, r.loc.pos), format!("{}\u{0}{azure}", r.text));
+            }
+            continue;
+        }
+        if matches!(r.kind, AwsRefKind::Endpoint | AwsRefKind::Arn)
+            && let Some(arn) = &r.arn
+            && let Some(url) = azure_value(a, tables, &names, arn, &r.text)
+        {
+            // Replace the token inside the value, keeping text around it.
+            value_rewrites.insert((r.loc.file, r.loc.pos), format!("{}\u{0}{url}", r.text));
+        }
+    }
+    // KEDA: which TriggerAuthentications carry which identity.
+    let mut auth_identity: BTreeMap<(String, String, String), Option<String>> = BTreeMap::new();
+    let mut trigger_rewrites: BTreeMap<(usize, usize), Value> = BTreeMap::new();
+    for (si, s) in a.model.scalers.iter().enumerate() {
+        let wi = crate::plan::keda::target_workload(&a.model, s);
+        let identity = wi.and_then(|wi| {
+            let w = &a.model.workloads[wi];
+            a.plan
+                .workloads
+                .iter()
+                .find(|p| p.kind == w.kind && p.namespace == w.namespace && p.name == w.name)
+                .and_then(|p| p.identity.clone())
+        });
+        for (ti, t) in s.triggers.iter().enumerate() {
+            if t.trigger_type != "aws-sqs-queue" {
+                continue;
+            }
+            let Some(arn) = t.metadata.get("queueURL").and_then(|u| scan::endpoint_arn(u)) else { continue };
+            let Some(r) = a.plan.resources.iter().find(|r| r.aws_arn == arn) else { continue };
+            let (Some(name), Some(ty)) = (&r.azure_name, &r.azure_type) else { continue };
+            let owner = crate::plan::keda::auth_owner(&a.model, s, t);
+            let length = t.metadata.get("queueLength").cloned().unwrap_or_else(|| "5".into());
+            let mut metadata = serde_json::Map::new();
+            let trigger_type = match azure_url_kind(ty) {
+                Some("queue") => {
+                    metadata.insert("queueName".into(), json!(name));
+                    metadata.insert("accountName".into(), json!(names.storage));
+                    metadata.insert("queueLength".into(), json!(length));
+                    "azure-queue"
+                }
+                Some("servicebus") => {
+                    metadata.insert("queueName".into(), json!(name));
+                    metadata.insert("namespace".into(), json!(names.service_bus));
+                    metadata.insert("messageCount".into(), json!(length));
+                    "azure-servicebus"
+                }
+                _ => continue,
+            };
+            if let Some(v) = t.metadata.get("activationQueueLength") {
+                let k = if trigger_type == "azure-queue" { "activationQueueLength" } else { "activationMessageCount" };
+                metadata.insert(k.into(), json!(v));
+            }
+            let mut new = serde_json::Map::new();
+            new.insert("type".into(), json!(trigger_type));
+            new.insert("metadata".into(), Value::Object(metadata));
+            if let Some((kind, an)) = &t.auth_ref {
+                let mut auth = serde_json::Map::new();
+                auth.insert("name".into(), json!(an));
+                if kind != "TriggerAuthentication" {
+                    auth.insert("kind".into(), json!(kind));
+                }
+                new.insert("authenticationRef".into(), Value::Object(auth));
+                let ns = if kind == "ClusterTriggerAuthentication" { String::new() } else { s.namespace.clone() };
+                let id = if owner == crate::plan::keda::AuthOwner::Workload { identity.clone() } else { None };
+                auth_identity.entry((kind.clone(), ns, an.clone())).or_insert(id);
+            }
+            trigger_rewrites.insert((si, ti), Value::Object(new));
+        }
+    }
+
+    let mut out: BTreeMap<FileId, String> = BTreeMap::new();
+    let mut by_file: BTreeMap<FileId, Vec<usize>> = BTreeMap::new();
+    for (i, o) in a.model.objects.iter().enumerate() {
+        by_file.entry(o.loc.file).or_default().push(i);
+    }
+    for (file, objects) in by_file {
+        let text = &a.files.get(file).text;
+        let src = Src::new(text);
+        let mut edits = Edits::default();
+        for &oi in &objects {
+            let o = &a.model.objects[oi];
+            let ns = o
+                .namespace
+                .clone()
+                .unwrap_or_else(|| cfg.default_namespace.clone().unwrap_or_else(|| "default".into()));
+            let node = &o.node;
+            // ServiceAccounts.
+            if o.kind == "ServiceAccount" && o.api_version == "v1" {
+                let identity = sa_identity.get(&(ns.clone(), o.name.clone()));
+                if let Some(ann) = node.path(&["metadata", "annotations"]) {
+                    let eks: Vec<&crate::yaml::Entry> = ann
+                        .as_map()
+                        .unwrap_or_default()
+                        .iter()
+                        .filter(|e| e.key.starts_with("eks.amazonaws.com/"))
+                        .collect();
+                    if !eks.is_empty() || identity.is_some() {
+                        let mut j = ann.to_json();
+                        if let Value::Object(m) = &mut j {
+                            m.retain(|k, _| !k.starts_with("eks.amazonaws.com/"));
+                            if let Some(id) = identity {
+                                m.insert("azure.workload.identity/client-id".into(), json!(client_id(client_ids, id)));
+                            }
+                        }
+                        let all_eks = ann.as_map().is_some_and(|e| e.len() == eks.len());
+                        let in_place = is_block(&src, ann) && !all_eks;
+                        let mut ok = in_place;
+                        if in_place {
+                            let entries = ann.as_map().unwrap_or_default();
+                            for (k, e) in entries.iter().enumerate() {
+                                if !e.key.starts_with("eks.amazonaws.com/") {
+                                    continue;
+                                }
+                                let last = entries.get(k + 1).map_or(e.value.end.line, |n| n.key_pos.line - 1);
+                                ok &= delete_lines(&src, &mut edits, e.key_pos, last).is_some();
+                            }
+                            if let Some(id) = identity {
+                                insert_entry(
+                                    &src,
+                                    &mut edits,
+                                    ann,
+                                    "azure.workload.identity/client-id",
+                                    &json!(client_id(client_ids, id)),
+                                );
+                            }
+                        }
+                        if !ok {
+                            edits.list.retain(|(s, _, _)| *s < src.byte(ann.pos) || *s > src.byte(ann.end));
+                            replace_node(&src, &mut edits, ann, &j);
+                        }
+                    }
+                } else if let (Some(id), Some(meta)) = (identity, node.get("metadata")) {
+                    insert_entry(
+                        &src,
+                        &mut edits,
+                        meta,
+                        "annotations",
+                        &json!({ "azure.workload.identity/client-id": client_id(client_ids, id) }),
+                    );
+                }
+            }
+            // Pod templates of mapped workloads.
+            if workload_identity.contains(&(o.kind.clone(), ns.clone(), o.name.clone())) {
+                let template = if o.kind == "Pod" {
+                    Some(node)
+                } else {
+                    node.path(&["spec", "jobTemplate", "spec", "template"])
+                        .or_else(|| node.path(&["spec", "jobTargetRef", "template"]))
+                        .or_else(|| node.path(&["spec", "template"]))
+                };
+                if let Some(t) = template {
+                    let label = json!("true");
+                    match (t.get("metadata"), t.path(&["metadata", "labels"])) {
+                        (_, Some(labels)) if labels.as_map().is_some() => {
+                            insert_entry(&src, &mut edits, labels, "azure.workload.identity/use", &label)
+                        }
+                        (Some(meta), _) if meta.as_map().is_some_and(|m| !m.is_empty()) => insert_entry(
+                            &src,
+                            &mut edits,
+                            meta,
+                            "labels",
+                            &json!({ "azure.workload.identity/use": "true" }),
+                        ),
+                        _ => insert_entry(
+                            &src,
+                            &mut edits,
+                            t,
+                            "metadata",
+                            &json!({ "labels": { "azure.workload.identity/use": "true" } }),
+                        ),
+                    }
+                }
+            }
+            // Env: AWS SDK variables dropped, AWS values rewritten; images moved to ACR.
+            rewrite_containers(&src, &mut edits, node, &names);
+            for ((f, p), v) in &value_rewrites {
+                if *f != file || *p < node.pos || *p > node.end {
+                    continue;
+                }
+                if let Some(n) = find_by_pos(node, *p)
+                    && let Some(old) = n.as_str()
+                {
+                    let (token, url) = v.split_once('\u{0}').expect("token and url");
+                    replace_node(&src, &mut edits, n, &json!(old.replacen(token, url, 1)));
+                }
+            }
+            if o.kind == "ConfigMap"
+                && let Some(data) = node.get("data").and_then(Node::as_map)
+            {
+                {
+                    for (k, e) in data.iter().enumerate() {
+                        if SDK_VARS.iter().any(|v| v.eq_ignore_ascii_case(&e.key)) {
+                            let last = data.get(k + 1).map_or(e.value.end.line, |n| n.key_pos.line - 1);
+                            let _ = delete_lines(&src, &mut edits, e.key_pos, last);
+                        }
+                    }
+                }
+            }
+            // KEDA.
+            if o.api_version.starts_with("keda.sh/") {
+                if let Some(si) = a.model.scalers.iter().position(|s| s.object == oi)
+                    && let Some(triggers) = node.path(&["spec", "triggers"]).and_then(Node::as_seq)
+                {
+                    for (ti, t) in triggers.iter().enumerate() {
+                        if let Some(v) = trigger_rewrites.get(&(si, ti)) {
+                            replace_node(&src, &mut edits, t, v);
+                        }
+                    }
+                }
+                if matches!(o.kind.as_str(), "TriggerAuthentication" | "ClusterTriggerAuthentication")
+                    && let Some(pi) = node.path(&["spec", "podIdentity"])
+                    && matches!(pi.get("provider").and_then(Node::as_str), Some("aws" | "aws-eks"))
+                {
+                    let tns = if o.kind == "ClusterTriggerAuthentication" { String::new() } else { ns.clone() };
+                    if let Some(identity) = auth_identity.get(&(o.kind.clone(), tns, o.name.clone())) {
+                        let mut v = serde_json::Map::new();
+                        v.insert("provider".into(), json!("azure-workload"));
+                        if let Some(id) = identity {
+                            v.insert("identityId".into(), json!(client_id(client_ids, id)));
+                        }
+                        replace_node(&src, &mut edits, pi, &Value::Object(v));
+                    }
+                }
+            }
+        }
+        out.insert(file, apply(text, edits));
+    }
+    out
+}
+
+fn rewrite_containers(src: &Src, edits: &mut Edits, node: &Node, names: &Names) {
+    let specs = [
+        node.path(&["spec"]),
+        node.path(&["spec", "template", "spec"]),
+        node.path(&["spec", "jobTemplate", "spec", "template", "spec"]),
+        node.path(&["spec", "jobTargetRef", "template", "spec"]),
+    ];
+    for spec in specs.into_iter().flatten() {
+        for list in ["initContainers", "containers", "ephemeralContainers"] {
+            for c in spec.get(list).and_then(Node::as_seq).unwrap_or_default() {
+                if let (Some(acr), Some(image)) = (&names.acr, c.get("image"))
+                    && let Some(text) = image.as_str()
+                    && let Some((_, repo)) = scan::ecr_image(text)
+                {
+                    replace_node(src, edits, image, &json!(format!("{acr}.azurecr.io/{repo}")));
+                }
+                let Some(env) = c.get("env") else { continue };
+                let Some(items) = env.as_seq() else { continue };
+                let drop: Vec<usize> = items
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, e)| e.get("name").and_then(Node::as_str).is_some_and(|n| SDK_VARS.contains(&n)))
+                    .map(|(i, _)| i)
+                    .collect();
+                if drop.is_empty() {
+                    continue;
+                }
+                let mut ok = is_block(src, env);
+                let mark = edits.list.len();
+                if ok {
+                    for &i in &drop {
+                        ok &= delete_lines(src, edits, items[i].pos, items[i].end.line).is_some();
+                    }
+                }
+                if !ok {
+                    edits.list.truncate(mark);
+                    let kept: Vec<Value> =
+                        items.iter().enumerate().filter(|(i, _)| !drop.contains(i)).map(|(_, e)| e.to_json()).collect();
+                    replace_node(src, edits, env, &Value::Array(kept));
+                }
+            }
+        }
+    }
+}
+
+/// Applies non-overlapping edits (later ones first, so offsets stay valid). Overlapping edits keep the first.
+fn apply(text: &str, mut edits: Edits) -> String {
+    edits.list.sort_by_key(|e| (e.0, e.1));
+    let mut kept: Vec<(usize, usize, String)> = Vec::new();
+    for e in edits.list {
+        if kept.last().is_some_and(|l| e.0 < l.1 || (e.0 == l.0 && e.1 == l.1 && e.0 != e.1)) {
+            continue;
+        }
+        kept.push(e);
+    }
+    let mut out = text.to_string();
+    for (s, e, r) in kept.into_iter().rev() {
+        out.replace_range(s..e, &r);
+    }
+    out
+}

@@ -1,0 +1,111 @@
+//! Stage 5 (translate): every artefact of `translate --out DIR`, laid out as the CLI contract says, rendered in
+//! memory first (so nothing is written when anything fails, and `check --against` can compare without writing).
+
+pub mod az;
+pub mod bicep;
+pub mod k8s;
+pub mod write;
+pub mod yaml_out;
+
+use crate::Analysis;
+use crate::config::Config;
+use crate::mapping::Tables;
+use crate::templates::Templates;
+use anyhow::{Context, Result};
+use minijinja::context;
+use minijinja::value::Serde;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Output files by relative path (always `/`-separated, never leaving the output directory).
+pub type Tree = BTreeMap<String, String>;
+
+/// Makes an input's relative path safe to use below `k8s/`: no `..`, no absolute or empty components.
+pub fn safe_relative(rel: &str) -> String {
+    let parts: Vec<&str> = rel.split(['/', '\\']).filter(|p| !p.is_empty() && *p != "." && *p != "..").collect();
+    if parts.is_empty() { "input.yaml".into() } else { parts.join("/") }
+}
+
+/// Reads a `--client-ids` file: a JSON object of identity name → client id, or the outputs of
+/// `az deployment group show --query properties.outputs` (`{"clientIds": {"type": "Object", "value": {…}}}`).
+pub fn read_client_ids(path: &std::path::Path) -> Result<BTreeMap<String, String>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading --client-ids {}", path.display()))?;
+    let v: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("--client-ids {} is not JSON", path.display()))?;
+    let map = v.pointer("/clientIds/value").or_else(|| v.get("clientIds")).unwrap_or(&v);
+    let obj = map
+        .as_object()
+        .with_context(|| format!("--client-ids {}: expected an object of identity name → client id", path.display()))?;
+    let mut out = BTreeMap::new();
+    for (k, v) in obj {
+        let id = v
+            .as_str()
+            .with_context(|| format!("--client-ids {}: the client id of `{k}` is not a string", path.display()))?;
+        if !crate::mapping::load::is_guid(id) {
+            anyhow::bail!("--client-ids {}: the client id of `{k}` is not a GUID: {id:?}", path.display());
+        }
+        out.insert(k.clone(), id.to_string());
+    }
+    Ok(out)
+}
+
+/// Renders every artefact.
+pub fn translate(
+    a: &Analysis,
+    cfg: &Config,
+    tables: &Tables,
+    tpl: &Templates,
+    client_ids: &BTreeMap<String, String>,
+) -> Result<Tree> {
+    let env = tpl.env()?;
+    let mut tree = Tree::new();
+    tree.insert("plan.json".into(), crate::report::json::render(&a.plan));
+    tree.insert("plan.md".into(), crate::report::markdown::render(&a.plan, tpl)?);
+    let view = bicep::view(&a.plan, cfg, a.files.len());
+    tree.insert("bicep/main.bicep".into(), env.get_template("bicep/main.bicep.j2")?.render(Serde(&view))?);
+    tree.insert("bicep/main.parameters.json".into(), bicep::parameters_json(&view, cfg));
+    tree.insert("role-assignments.json".into(), az::json(&a.plan));
+    tree.insert(
+        "role-assignments.sh".into(),
+        env.get_template("az/role-assignments.sh.j2")?.render(Serde(&az::sh_view(&a.plan, cfg)))?,
+    );
+    let images: BTreeSet<(String, String)> = a
+        .model
+        .workloads
+        .iter()
+        .flat_map(|w| w.containers.iter())
+        .filter_map(|c| c.image.as_ref())
+        .filter_map(|(i, _)| crate::ingest::scan::ecr_image(i).map(|(_, repo)| (i.clone(), repo.to_string())))
+        .collect();
+    if !images.is_empty() {
+        let images: Vec<_> = images.into_iter().map(|(source, target)| context! { source, target }).collect();
+        let acr = cfg.azure.container_registry.clone().unwrap_or_default();
+        tree.insert("acr-import.sh".into(), env.get_template("az/acr-import.sh.j2")?.render(context! { images, acr })?);
+    }
+    // Manifests: one per input file that holds Kubernetes objects, at its path relative to its INPUT.
+    let rewritten = k8s::rewrite(a, cfg, tables, client_ids);
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for (file, text) in rewritten {
+        let f = a.files.get(file);
+        let mut rel = format!("k8s/{}", safe_relative(&f.relative));
+        if seen.contains_key(&rel) {
+            // Two INPUTs hold the same relative path: fall back to the path as given.
+            rel = format!("k8s/{}", safe_relative(&f.display));
+        }
+        let n = seen.entry(rel.clone()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            rel = format!("{rel}.{n}");
+        }
+        tree.insert(rel, text);
+    }
+    // Every text file ends with exactly one newline (templates may drop it).
+    for text in tree.values_mut() {
+        while text.ends_with("\n\n") {
+            text.pop();
+        }
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+    }
+    Ok(tree)
+}

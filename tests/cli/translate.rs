@@ -1,0 +1,248 @@
+//! `translate`: the layout, golden artefacts, determinism, safety, and validation by third-party tools.
+
+use super::{eks2aks, run};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Every file below `dir` (relative path → content), the marker excluded.
+fn read_tree(dir: &Path) -> BTreeMap<String, String> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, String>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                let rel = p.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+                out.insert(rel, std::fs::read_to_string(&p).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+fn translate(args: &[&str]) -> (tempfile::TempDir, BTreeMap<String, String>) {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let mut a = vec!["translate", "--out", out.to_str().unwrap()];
+    a.extend_from_slice(args);
+    let (code, _, err) = run(&a);
+    assert_eq!(code, 0, "{err}");
+    let tree = read_tree(&out);
+    (tmp, tree)
+}
+
+#[test]
+fn writes_the_contract_layout_and_golden_artefacts() {
+    let (_tmp, tree) = translate(&["testdata/examples/edw-keda"]);
+    let files: Vec<&str> = tree.keys().map(String::as_str).collect();
+    insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!("translate__edw-keda__files", files.join("\n"));
+        for (rel, text) in &tree {
+            if rel == ".eks2aks-output" {
+                continue;
+            }
+            insta::assert_snapshot!(format!("translate__edw-keda__{}", rel.replace('/', "__")), text);
+        }
+    });
+    for required in [
+        "plan.json",
+        "plan.md",
+        "bicep/main.bicep",
+        "bicep/main.parameters.json",
+        "role-assignments.json",
+        "role-assignments.sh",
+    ] {
+        assert!(tree.contains_key(required), "{required} missing");
+    }
+}
+
+#[test]
+fn manifests_are_rewritten_for_workload_identity_and_nothing_else_changes() {
+    let (_tmp, tree) = translate(&["testdata/examples/edw-keda"]);
+    let sa = &tree["k8s/k8s/serviceaccount.yaml"];
+    assert!(!sa.contains("eks.amazonaws.com/"));
+    assert!(sa.contains("azure.workload.identity/client-id: REPLACE-WITH-CLIENT-ID-OF-edw-processor"));
+    assert!(sa.starts_with("# IRSA: pods running as this ServiceAccount"), "comments kept");
+    let dep = &tree["k8s/k8s/deployment.yaml"];
+    assert!(dep.contains("azure.workload.identity/use: \"true\""));
+    assert!(dep.contains("https://REPLACE-ME-storage-account.queue.core.windows.net/edw-orders"));
+    let keda = &tree["k8s/k8s/keda.yaml"];
+    assert!(
+        keda.contains("type: azure-queue")
+            && keda.contains("provider: azure-workload")
+            && !keda.contains("aws-sqs-queue")
+    );
+    // Files without changes are copied byte for byte.
+    let original = std::fs::read_to_string("testdata/examples/edw-keda/k8s/namespace.yaml").unwrap();
+    assert_eq!(tree["k8s/k8s/namespace.yaml"], original);
+    // IAM exports are not manifests: not copied.
+    assert!(!tree.keys().any(|k| k.contains("account-authorization-details")));
+}
+
+#[test]
+fn client_ids_from_the_deployment_outputs_fill_the_annotations() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ids = tmp.path().join("outputs.json");
+    std::fs::write(
+        &ids,
+        r#"{"clientIds": {"type": "Object", "value": {"edw-processor": "11111111-2222-3333-4444-555555555555"}}}"#,
+    )
+    .unwrap();
+    let (_t, tree) = translate(&["testdata/examples/edw-keda", "--client-ids", ids.to_str().unwrap()]);
+    // A GUID starting with a digit is quoted, so no YAML reader takes it for a number.
+    assert!(
+        tree["k8s/k8s/serviceaccount.yaml"]
+            .contains("azure.workload.identity/client-id: \"11111111-2222-3333-4444-555555555555\"")
+    );
+    assert!(tree["k8s/k8s/keda.yaml"].contains("identityId: \"11111111-2222-3333-4444-555555555555\""));
+}
+
+#[test]
+fn output_is_byte_identical_whatever_the_input_order() {
+    let dir = "testdata/fixtures/graph/multi-cluster";
+    let (_a, forward) = translate(&[&format!("{dir}/cluster-a"), &format!("{dir}/cluster-b")]);
+    let (_b, backward) = translate(&[&format!("{dir}/cluster-b"), &format!("{dir}/cluster-a")]);
+    assert_eq!(forward, backward);
+    let (_c, again) = translate(&[&format!("{dir}/cluster-a"), &format!("{dir}/cluster-b")]);
+    assert_eq!(forward, again);
+}
+
+#[test]
+fn nothing_is_written_when_an_input_is_malformed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let (code, _, err) = run(&[
+        "translate",
+        "--out",
+        out.to_str().unwrap(),
+        "testdata/examples/edw-keda",
+        "testdata/bad/effect-maybe.json",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(!out.exists(), "output written despite malformed input");
+    assert!(std::fs::read_dir(tmp.path()).unwrap().next().is_none(), "temporary files left behind");
+}
+
+#[test]
+fn a_foreign_non_empty_directory_is_refused_unless_forced() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("precious.txt"), "keep me").unwrap();
+    let out = tmp.path().to_str().unwrap();
+    let (code, _, err) = run(&["translate", "--out", out, "testdata/examples/edw-keda"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not written by eks2aks") && err.contains("--force"), "{err}");
+    let (code, _, err) = run(&["translate", "--out", out, "--force", "testdata/examples/edw-keda"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(std::fs::read_to_string(tmp.path().join("precious.txt")).unwrap(), "keep me");
+    assert!(tmp.path().join("bicep/main.bicep").is_file());
+}
+
+#[test]
+fn rerunning_into_its_own_output_replaces_it_and_does_not_read_it_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let work = tmp.path().join("repo");
+    std::fs::create_dir(&work).unwrap();
+    for f in ["k8s/serviceaccount.yaml", "k8s/deployment.yaml", "iam/account-authorization-details.json"] {
+        let to = work.join(f);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(Path::new("testdata/examples/edw-keda").join(f), to).unwrap();
+    }
+    let out = work.join("azure");
+    for _ in 0..2 {
+        let o = eks2aks().current_dir(&work).args(["translate", "--out", "azure", "."]).output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let tree = read_tree(&out);
+    assert!(!tree.keys().any(|k| k.starts_with("k8s/azure/")), "the output was read back as input: {:?}", tree.keys());
+    std::fs::write(out.join("k8s/stale.yaml"), "x").unwrap();
+    let o = eks2aks().current_dir(&work).args(["translate", "--out", "azure", "."]).output().unwrap();
+    assert!(o.status.success());
+    assert!(!out.join("k8s/stale.yaml").exists(), "a re-run replaces the whole output");
+}
+
+#[test]
+fn input_names_cannot_escape_into_bicep_or_paths() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    // eksctl role names are not validated by IAM's export: try to break out of a Bicep string and comment.
+    std::fs::write(
+        input.join("cluster.yaml"),
+        "apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata: {name: prod, region: us-east-1}\niam:\n  withOIDC: true\n  serviceAccounts:\n    - metadata: {name: app, namespace: web}\n      roleName: \"x'\\n}\\nresource evil 'Microsoft.Authorization/roleAssignments@2022-04-01' = {\"\n      attachPolicy:\n        Version: '2012-10-17'\n        Statement:\n          - {Effect: Allow, Action: 'sqs:SendMessage', Resource: 'arn:aws:sqs:us-east-1:111122223333:out'}\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let (code, _, err) = run(&["translate", "--out", out.to_str().unwrap(), input.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is not a valid IAM role name"), "{err}");
+    assert!(!out.exists());
+    // Kubernetes names are checked the same way before anything is rendered.
+    let (code, _, err) = run(&["translate", "--out", out.to_str().unwrap(), "testdata/bad/sa-path-traversal.yaml"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(!out.exists());
+}
+
+/// The third-party validators (pycep-parser, kubernetes-validate, KEDA's CRD schemas) on every translated
+/// fixture. `.ci/run` installs them; under CI=true a missing validator fails the test.
+#[test]
+fn outputs_pass_the_third_party_validators() {
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
+    let mut dirs = vec!["testdata/examples/edw-keda".to_string()];
+    for area in ["k8s", "graph", "iam", "mapping"] {
+        let mut d: Vec<String> = std::fs::read_dir(format!("testdata/fixtures/{area}"))
+            .unwrap()
+            .map(|e| e.unwrap().path().to_string_lossy().replace('\\', "/"))
+            .collect();
+        d.sort();
+        dirs.extend(d);
+    }
+    for dir in dirs {
+        let (tmp, _) = translate(&[&dir]);
+        let out = tmp.path().join("out");
+        let o = std::process::Command::new("python3")
+            .args(["tests/validate/outputs.py", out.to_str().unwrap(), shared.to_str().unwrap()])
+            .output()
+            .unwrap();
+        if o.status.code() == Some(3) {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "validators missing in CI: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            eprintln!("skipping validation (pip install pycep-parser kubernetes-validate jsonschema pyyaml)");
+            return;
+        }
+        assert!(
+            o.status.success(),
+            "{dir}:\n{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+}
+
+#[test]
+fn the_validator_itself_catches_broken_outputs() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(tmp.path().join("k8s")).unwrap();
+    std::fs::write(tmp.path().join("main.bicep"), "resource x 'a@b' = {\n  name: 'unterminated\n}\n").unwrap();
+    std::fs::write(
+        tmp.path().join("k8s/sa.yaml"),
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n  labels:\n    team: no\n",
+    )
+    .unwrap();
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
+    let o = std::process::Command::new("python3")
+        .args(["tests/validate/outputs.py", tmp.path().to_str().unwrap(), shared.to_str().unwrap()])
+        .output()
+        .unwrap();
+    if o.status.code() == Some(3) {
+        assert!(std::env::var_os("CI").is_none(), "validators missing in CI");
+        return;
+    }
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{text}");
+    assert!(text.contains("main.bicep") && text.contains("sa.yaml"), "{text}");
+}
