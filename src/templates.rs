@@ -187,7 +187,7 @@ mod tests {
             .unwrap()
             .render(minijinja::context! { v => "x'\n}\nresource evil" })
             .unwrap();
-        assert_eq!(out, "name: 'x\\'\\n}\\nresource evil'\nsym: x___resource_evil");
+        assert_eq!(out, "name: 'x\\'\\n}\\nresource evil'\nsym: x____resource_evil");
     }
 
     #[test]
