@@ -76,6 +76,11 @@ pub enum Command {
         after_help = "Layout of --out DIR:\n  plan.json, plan.md               the plan\n  bicep/main.bicep                 identities, federated credentials, role assignments, custom roles, resources\n  bicep/main.parameters.json       every value the deployment needs (REPLACE-ME where the config has none)\n  role-assignments.json, .sh       the same assignments as a list and as az commands\n  acr-import.sh                    az acr import lines for ECR images (when there are any)\n  k8s/<input path>                 every input manifest, rewritten for AKS\n\nNothing is written when an input is malformed. DIR is written atomically (built beside it, then moved in);\na non-empty DIR that eks2aks did not write is refused unless --force.\n\nClient IDs: deploy the Bicep, then\n  az deployment group show -g RG -n main --query properties.outputs > outputs.json\n  eks2aks translate ... --out DIR --client-ids outputs.json\nWithout --client-ids, ServiceAccounts get a REPLACE-WITH-CLIENT-ID-OF-<identity> placeholder."
     )]
     Translate(TranslateArgs),
+    /// The CI gate: findings, drift against a committed translate output, and the coverage ledger.
+    #[command(
+        after_help = "Examples:\n  eks2aks check .                                  # text, exit 1 on errors\n  eks2aks check . --format sarif > eks2aks.sarif   # GitHub code scanning\n  eks2aks check . --against azure/ --fail-on warning\n  eks2aks check --explain E2A005\n  eks2aks check --list-rules\n\nExit codes: 0 no finding at or above --fail-on (default error); 1 such findings, drift, or (--strict)\nan input item left untranslated and unwaived; 2 usage error or malformed input.\nWaive a rule for one Kubernetes object: metadata.annotations[\"eks2aks.dev/ignore\"]: \"E2A005: reason\".\nChange a rule's severity for the run: `rules: {E2A017: note}` in eks2aks.yaml (error|warning|note|off)."
+    )]
+    Check(CheckArgs),
     /// The joined graph: workload → ServiceAccount → IAM role → trust/policies → AWS resources → Azure identity.
     #[command(
         after_help = "Examples:\n  eks2aks graph . --format mermaid   # paste into a PR: GitHub renders it\n  eks2aks graph . --format dot | dot -Tsvg > graph.svg"
@@ -144,6 +149,58 @@ pub struct TranslateArgs {
     /// Client IDs of the deployed identities (JSON: name → client id, or the deployment's outputs).
     #[arg(long, value_name = "FILE")]
     pub client_ids: Option<PathBuf>,
+}
+
+/// `check` arguments.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Files or directories to read (`-` for standard input; default: the current directory).
+    #[arg(value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+    /// Lowest severity that fails the gate.
+    #[arg(long, value_enum, default_value_t = FailOnArg::Error)]
+    pub fail_on: FailOnArg,
+    /// A committed `translate` output to compare with a fresh one (drift is an error and exit 1).
+    #[arg(long, value_name = "DIR")]
+    pub against: Option<PathBuf>,
+    /// Also fail unless every item of the coverage ledger is translated, waived or staying on AWS.
+    #[arg(long)]
+    pub strict: bool,
+    /// Explain a rule (code or name) and exit.
+    #[arg(long, value_name = "CODE")]
+    pub explain: Option<String>,
+    /// List every rule and exit.
+    #[arg(long)]
+    pub list_rules: bool,
+}
+
+/// Check formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// Findings grouped by file, with source lines (colour on a terminal).
+    Text,
+    /// The report as JSON (findings, summary, coverage ledger).
+    Json,
+    /// SARIF 2.1.0 (GitHub code scanning).
+    Sarif,
+    /// JUnit XML (one test case per input object).
+    Junit,
+    /// Markdown for a pull-request comment.
+    Markdown,
+}
+
+/// `--fail-on` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOnArg {
+    /// Errors fail the gate.
+    Error,
+    /// Warnings and errors fail the gate.
+    Warning,
+    /// Report only.
+    Never,
 }
 
 /// `graph` arguments.

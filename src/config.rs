@@ -31,6 +31,32 @@ pub struct Config {
     /// Custom role definitions where no built-in role is tight enough.
     #[serde(default)]
     pub custom_roles: CustomRoles,
+    /// Per rule (code or name): `error`, `warning`, `note` or `off`.
+    #[serde(default)]
+    pub rules: BTreeMap<String, String>,
+}
+
+/// Checks the `rules:` overrides: known rules, known severities.
+pub fn rule_overrides(cfg: &Config) -> Result<BTreeMap<&'static str, Option<crate::diag::Severity>>> {
+    use crate::diag::Severity;
+    let mut out = BTreeMap::new();
+    for (k, v) in &cfg.rules {
+        let Some(rule) = crate::rules::by_code(k) else {
+            anyhow::bail!("invalid config: `rules.{k}`: no such rule (see `eks2aks check --list-rules`)");
+        };
+        let sev = match v.as_str() {
+            "error" => Some(Severity::Error),
+            "warning" => Some(Severity::Warning),
+            "note" => Some(Severity::Note),
+            "off" => None,
+            other => anyhow::bail!("invalid config: `rules.{k}: {other}`: use error, warning, note or off"),
+        };
+        if rule.code == crate::rules::MALFORMED_INPUT {
+            anyhow::bail!("invalid config: `rules.{k}`: malformed input cannot be waived or downgraded");
+        }
+        out.insert(rule.code, sev);
+    }
+    Ok(out)
 }
 
 /// `custom_roles:` settings.

@@ -5,6 +5,7 @@
 //! (model → [`graph::Joined`]), [`plan`] (→ [`plan::Plan`]), and [`report`] (plan → text). Problems in the
 //! user's input are [`diag::Finding`]s, never errors; `anyhow` is only for the tool's own failures.
 
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod diag;
@@ -21,7 +22,7 @@ pub mod yaml;
 
 use anyhow::Result;
 use clap::CommandFactory;
-use cli::{Cli, ColorChoice, Command, GraphFormat, MappingsAction, PlanFormat};
+use cli::{CheckFormat, Cli, ColorChoice, Command, FailOnArg, GraphFormat, MappingsAction, PlanFormat};
 use diag::{Files, Sink};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -98,6 +99,7 @@ pub fn plan_options(cfg: &config::Config) -> plan::PlanOptions {
         },
         keda_operator: cfg.azure.keda_operator.clone().unwrap_or_else(|| "kube-system/keda-operator".into()),
         container_registry: cfg.azure.container_registry.clone(),
+        rule_overrides: config::rule_overrides(cfg).unwrap_or_default(),
     }
 }
 
@@ -114,6 +116,7 @@ pub fn load_setup(global: &cli::GlobalArgs) -> Result<(config::Config, mapping::
     })?;
     let (cfg, _) = config::load(global.config.as_deref())?;
     config::check_targets(&cfg, &tables)?;
+    config::rule_overrides(&cfg)?;
     Ok((cfg, tables))
 }
 
@@ -225,6 +228,62 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
                 )?;
             }
             Ok(ExitStatus::Success)
+        }
+        Command::Check(args) => {
+            if args.list_rules {
+                let mut t = comfy_table::Table::new();
+                t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
+                t.set_header(vec!["Code", "Name", "Default", "What it does"]);
+                for r in rules::ALL {
+                    t.add_row(vec![r.code, r.name, r.severity.as_str(), r.what]);
+                }
+                writeln!(out, "{t}")?;
+                return Ok(ExitStatus::Success);
+            }
+            if let Some(code) = &args.explain {
+                let Some(rule) = rules::by_code(code) else {
+                    writeln!(err, "error: no rule `{code}` (see `eks2aks check --list-rules`)")?;
+                    return Ok(ExitStatus::Error);
+                };
+                out.write_all(rules::explain(rule).as_bytes())?;
+                return Ok(ExitStatus::Success);
+            }
+            let (cfg, tables) = load_setup(&cli.global)?;
+            let a = match analyse_with(&args.inputs, &cfg, &tables, args.against.as_deref()) {
+                Ok(a) => a,
+                Err((files, findings)) => return report_input_errors(&files, &findings, color, err),
+            };
+            let drift = match &args.against {
+                Some(dir) => {
+                    let tree = render::translate(&a, &cfg, &tables, &tpl, &Default::default())?;
+                    check::drift::compare(&tree, dir)?
+                }
+                None => Vec::new(),
+            };
+            let fail_on = match args.fail_on {
+                FailOnArg::Error => check::FailOn::Error,
+                FailOnArg::Warning => check::FailOn::Warning,
+                FailOnArg::Never => check::FailOn::Never,
+            };
+            let report = check::report(&a, drift.clone(), fail_on, args.strict, &cfg.stay_on_aws);
+            let text = match args.format {
+                CheckFormat::Text => check::text(&a, &report, &a.findings, &drift, color),
+                CheckFormat::Json => {
+                    let mut s = serde_json::to_string_pretty(&report)?;
+                    s.push('\n');
+                    s
+                }
+                CheckFormat::Sarif => check::sarif::render(&report),
+                CheckFormat::Junit => check::junit(&a, &report, fail_on),
+                CheckFormat::Markdown => {
+                    let env = tpl.env()?;
+                    let summary = check::summary_line(&report);
+                    env.get_template("report/check.md.j2")?
+                        .render(minijinja::context! { report => minijinja::value::Serde(&report), summary })?
+                }
+            };
+            out.write_all(text.as_bytes())?;
+            Ok(if report.summary.failed { ExitStatus::Failure } else { ExitStatus::Success })
         }
         Command::Graph(args) => {
             let (cfg, tables) = load_setup(&cli.global)?;

@@ -146,7 +146,7 @@ rules! {
         fix: "Map it to Service Bus with sessions: `resource_targets: {\"arn:aws:sqs:*:*:NAME.fifo\": service-bus}` in eks2aks.yaml."
     }
     UNCOVERED_PERMISSION = "E2A024" "no-role-grants-permission" Error {
-        what: "No role in `mappings/azure-roles.yaml` grants an Azure action the mapping needs.",
+        what: "No role in `mappings/azure-roles.yaml` grants an Azure action the mapping needs, and custom roles are switched off. A guard: `mappings check` already refuses tables where a target's candidate roles do not cover its actions, so valid tables never reach it.",
         why: "The assignment cannot be generated; the workload would lack access.",
         fix: "Add a role that grants it to a `--mappings` copy, or switch custom roles on."
     }
@@ -166,7 +166,7 @@ rules! {
         fix: "Map the resource (add the statement to the role's policy, or a mapping), mark it `stay_on_aws` with a bridge, or change the value by hand."
     }
     AWS_SDK_VARIABLE = "E2A028" "aws-sdk-variable" Note {
-        what: "An AWS SDK variable (`AWS_ROLE_ARN`, `AWS_WEB_IDENTITY_TOKEN_FILE`, …) is set in a manifest; `translate` removes it.",
+        what: "An AWS SDK variable (`AWS_REGION`, `AWS_ROLE_ARN`, `AWS_WEB_IDENTITY_TOKEN_FILE`, …) is set in a manifest's env or ConfigMap; `translate` removes it.",
         why: "On AKS the workload identity webhook injects `AZURE_*` variables instead; the AWS ones point at a token file that no longer exists.",
         fix: "Nothing: the rewritten manifest drops it."
     }
@@ -175,11 +175,41 @@ rules! {
         why: "The workload would not scale, or KEDA would lack access to read the queue length.",
         fix: "Choose an Azure scaler by hand, or grant the KEDA operator's identity Storage Queue Data Reader on the queue."
     }
+    ROLE_CHAIN = "E2A030" "role-chain" Warning {
+        what: "A policy allows `iam:PassRole` or `sts:AssumeRole*`: the workload hands a role to a service or hops into another role (possibly in another account).",
+        why: "Azure has no role chaining for workload identities: each hop must become its own identity and assignment, and PassRole is often a privilege-escalation path. Nothing is translated for it.",
+        fix: "Map what the chained role allows onto this identity (or a second identity) explicitly, and drop the hop."
+    }
+    DRIFT = "E2A031" "drift" Error {
+        what: "`check --against DIR`: the committed translate output in DIR differs from what the current input translates to.",
+        why: "A change to the EKS side was not carried to the Azure side (or the Azure side was edited by hand), so what is reviewed is not what would be deployed.",
+        fix: "Run `eks2aks translate INPUT... --out DIR` and commit the result."
+    }
+    INVALID_WAIVER = "E2A032" "invalid-waiver" Error {
+        what: "An `eks2aks.dev/ignore` annotation does not read `CODE: reason` (a known rule code or name, a colon, and a reason).",
+        why: "A waiver without a reason cannot be reviewed; it is not applied.",
+        fix: "Write `eks2aks.dev/ignore: \"E2A005: reads only public buckets\"` (several waivers separated by `;`)."
+    }
 }
 
-/// The rule with this code.
+/// The rule with this code (or kebab-case name).
 pub fn by_code(code: &str) -> Option<&'static Rule> {
-    ALL.iter().find(|r| r.code == code)
+    ALL.iter().find(|r| r.code.eq_ignore_ascii_case(code) || r.name == code)
+}
+
+/// `check --explain CODE`: the rule's documentation.
+pub fn explain(r: &Rule) -> String {
+    format!(
+        "{} {} (default: {})\n\nWhat it does\n  {}\n\nWhy it matters\n  {}\n\nFix\n  {}\n\nWaive it for one Kubernetes object with the annotation\n  eks2aks.dev/ignore: \"{}: <reason>\"\nor change its severity for the whole run in eks2aks.yaml:\n  rules:\n    {}: warning   # error | warning | note | off\n",
+        r.code,
+        r.name,
+        r.severity.as_str(),
+        r.what,
+        r.why,
+        r.fix,
+        r.code,
+        r.code
+    )
 }
 
 /// The default severity of a rule.

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 /// Bundled templates, by name.
 pub const BUNDLED: &[(&str, &str)] = &[
     ("report/plan.md.j2", include_str!("../templates/report/plan.md.j2")),
+    ("report/check.md.j2", include_str!("../templates/report/check.md.j2")),
     ("bicep/main.bicep.j2", include_str!("../templates/bicep/main.bicep.j2")),
     ("az/role-assignments.sh.j2", include_str!("../templates/az/role-assignments.sh.j2")),
     ("az/acr-import.sh.j2", include_str!("../templates/az/acr-import.sh.j2")),

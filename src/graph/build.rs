@@ -254,7 +254,8 @@ pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
             .map(|&si| format!("{}/{}", model.service_accounts[si].namespace, model.service_accounts[si].name))
             .collect();
         let subjects = trust::named_subjects(trust_doc);
-        if let Some((pattern, loc)) = subjects.iter().find(|(v, _)| v.contains(['*', '?'])) {
+        if let Some((pattern, loc)) = trust::like_subjects(trust_doc).into_iter().find(|(v, _)| !trust::is_universal(v))
+        {
             let matched = if admitted_by_pattern.is_empty() {
                 "none of the input's ServiceAccounts".to_string()
             } else {
@@ -263,7 +264,7 @@ pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
             sink.push(
                 rules::STRINGLIKE_TRUST,
                 format!("role `{}` trusts ServiceAccounts by pattern `{pattern}`; matched: {matched}", role.name),
-                Some(*loc),
+                Some(loc),
             );
         }
         let web_identity = trust_doc.statements.iter().any(|s| {

@@ -152,8 +152,13 @@ pub fn admits(trust: &PolicyDocument, namespace: &str, name: &str, aud: &str) ->
             if !holds {
                 continue;
             }
-            let sub_conds: Vec<&Condition> =
-                s.conditions.iter().filter(|c| c.key.to_ascii_lowercase().ends_with(":sub")).collect();
+            // A `:sub` pattern that matches every ServiceAccount of every namespace is no restriction at all.
+            let sub_conds: Vec<&Condition> = s
+                .conditions
+                .iter()
+                .filter(|c| c.key.to_ascii_lowercase().ends_with(":sub"))
+                .filter(|c| !(c.op.base == "StringLike" && c.values.iter().any(|v| is_universal(v))))
+                .collect();
             let by_pattern =
                 sub_conds.iter().any(|c| c.op.base == "StringLike" && c.values.iter().any(|v| v.contains(['*', '?'])));
             match s.effect {
@@ -185,6 +190,23 @@ pub fn admits_pod_identity(trust: &PolicyDocument) -> bool {
     };
     trust.statements.iter().any(|s| s.effect == Effect::Allow && allows(s))
         && !trust.statements.iter().any(|s| s.effect == Effect::Deny && allows(s))
+}
+
+/// True for a `:sub` pattern that admits any ServiceAccount in any namespace (`*`, `system:serviceaccount:*`).
+pub fn is_universal(pattern: &str) -> bool {
+    ["system:serviceaccount:a:b", "system:serviceaccount:zz-other-ns:yy"].iter().all(|s| glob_match(pattern, s, false))
+}
+
+/// The `StringLike` `:sub` patterns with wildcards a trust names (for the stringlike-trust finding).
+pub fn like_subjects(trust: &PolicyDocument) -> Vec<(String, crate::diag::Loc)> {
+    trust
+        .statements
+        .iter()
+        .filter(|s| s.effect == Effect::Allow && covers_web_identity(s))
+        .flat_map(|s| s.conditions.iter())
+        .filter(|c| c.key.to_ascii_lowercase().ends_with(":sub") && c.op.base == "StringLike")
+        .flat_map(|c| c.values.iter().filter(|v| v.contains(['*', '?'])).map(move |v| (v.clone(), c.loc)))
+        .collect()
 }
 
 /// Every `sub` pattern the trust names (for "names a ServiceAccount that is not in the input").
@@ -263,6 +285,16 @@ mod tests {
         assert!(admits(&t, "a", "x", "sts.amazonaws.com").admitted());
         assert!(admits(&t, "b", "y", "sts.amazonaws.com").admitted());
         assert!(!admits(&t, "b", "y", "other").admitted());
+    }
+
+    #[test]
+    fn a_universal_sub_pattern_is_no_sub_at_all() {
+        for p in ["*", "system:serviceaccount:*", "system:serviceaccount:*:*"] {
+            let t = trust(&format!(r#"{{"StringLike":{{"{P}:sub":"{p}"}}}}"#));
+            assert!(admits(&t, "x", "y", "sts.amazonaws.com").without_sub, "{p}");
+        }
+        let t = trust(&format!(r#"{{"StringLike":{{"{P}:sub":"system:serviceaccount:team-a:*"}}}}"#));
+        assert!(!admits(&t, "team-a", "y", "sts.amazonaws.com").without_sub);
     }
 
     #[test]

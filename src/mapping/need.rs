@@ -162,15 +162,19 @@ fn denied(denies: &[&Statement], action: &str, arn: &str) -> bool {
     })
 }
 
-/// Computes the needs of one identity. `named` are the ARNs its workloads name (env, ConfigMaps, KEDA).
+/// Permissions a Deny took away, per scope (kind, Azure name) → permission → denied AWS actions.
+pub type Denied = BTreeMap<(String, String), BTreeMap<Perm, BTreeSet<String>>>;
+
+/// Computes the needs of one identity, and what its Deny statements took away. `named` are the ARNs its workloads name (env, ConfigMaps, KEDA).
 pub fn needs(
     tables: &Tables,
     choice: &TargetChoice,
     identity: &str,
+    identity_account: &str,
     perms: &[Permission],
     named: &BTreeSet<String>,
     sink: &mut Sink,
-) -> BTreeMap<ScopeKey, ScopeNeed> {
+) -> (BTreeMap<ScopeKey, ScopeNeed>, Denied) {
     let mut out: BTreeMap<ScopeKey, ScopeNeed> = BTreeMap::new();
     let denies: Vec<&Statement> = perms.iter().map(|p| &p.statement).filter(|s| s.effect == Effect::Deny).collect();
     for d in &denies {
@@ -183,6 +187,7 @@ pub fn needs(
         }
     }
     let mut not_translated: BTreeMap<(String, String), (BTreeSet<String>, Loc)> = BTreeMap::new();
+    let mut denied_actions: BTreeSet<(String, String, String)> = BTreeSet::new();
     let mut unmapped_services: BTreeMap<String, Loc> = BTreeMap::new();
     for p in perms.iter().filter(|p| p.statement.effect == Effect::Allow) {
         let s = &p.statement;
@@ -241,7 +246,41 @@ pub fn needs(
                 }
                 for prefix in prefixes {
                     let Some(catalogue) = tables.actions.get(&prefix) else {
-                        unmapped_services.entry(prefix).or_insert(*loc);
+                        // Role chaining and PassRole have no workload-identity counterpart: their own rule.
+                        let chain = [
+                            "iam:PassRole",
+                            "sts:AssumeRole",
+                            "sts:AssumeRoleWithWebIdentity",
+                            "sts:AssumeRoleWithSAML",
+                        ]
+                        .iter()
+                        .find(|a| action_matches(pat, a));
+                        if let Some(hop) = chain {
+                            let targets: Vec<&str> = resources.iter().map(|(r, _)| r.as_str()).collect();
+                            let cross: Vec<&str> = targets
+                                .iter()
+                                .filter(|t| {
+                                    Arn::parse(t).is_some_and(|a| {
+                                        !a.account.is_empty()
+                                            && !identity_account.is_empty()
+                                            && a.account != identity_account
+                                    })
+                                })
+                                .copied()
+                                .collect();
+                            let what = if cross.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" (cross-account: {})", cross.join(", "))
+                            };
+                            sink.push(
+                                rules::ROLE_CHAIN,
+                                format!("identity `{identity}`: `{pat}` allows `{hop}` on {}{what}; role chaining has no Azure workload-identity counterpart and is not translated", targets.join(", ")),
+                                Some(*loc),
+                            );
+                        } else {
+                            unmapped_services.entry(prefix).or_insert(*loc);
+                        }
                         continue;
                     };
                     let before = actions.len();
@@ -311,7 +350,11 @@ pub fn needs(
                     targets_for.push(("*".into(), None));
                 }
                 for (arn, _) in targets_for {
-                    if arn != "*" && (choice.stays(&arn) || denied(&denies, &full, &arn)) {
+                    if arn != "*" && choice.stays(&arn) {
+                        continue;
+                    }
+                    if arn != "*" && denied(&denies, &full, &arn) {
+                        denied_actions.insert((prefix.clone(), name.clone(), arn.clone()));
                         continue;
                     }
                     let tkey = choice.target(service, prefix, &arn).to_string();
@@ -413,7 +456,17 @@ pub fn needs(
             Some(loc),
         );
     }
-    out
+    // What the Denies took away, per Azure scope: a role chosen for the scope must not hand it back.
+    let mut denied = Denied::new();
+    for (prefix, name, arn) in denied_actions {
+        if let Some((key, perms)) = action_need(tables, choice, &prefix, &name, &arn) {
+            let e = denied.entry((key.kind, key.azure_name)).or_default();
+            for p in perms {
+                e.entry(p).or_default().insert(format!("{prefix}:{name}"));
+            }
+        }
+    }
+    (out, denied)
 }
 
 fn base_arn(a: &Arn, name: &str) -> String {

@@ -12,6 +12,7 @@ use crate::rules;
 use serde::Serialize;
 
 pub mod keda;
+pub mod waivers;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The schema id written into `plan.json`.
@@ -205,6 +206,8 @@ pub struct FindingEntry {
     /// Help, when any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
+    /// The reason of the `eks2aks.dev/ignore` waiver that suppresses it, when waived (null otherwise).
+    pub suppressed: Option<String>,
 }
 
 /// Counts.
@@ -224,6 +227,8 @@ pub struct Summary {
     pub warnings: usize,
     /// Notes.
     pub notes: usize,
+    /// Findings waived by an annotation (not counted above).
+    pub waived: usize,
 }
 
 /// Plan options.
@@ -239,6 +244,8 @@ pub struct PlanOptions {
     pub keda_operator: String,
     /// The ACR that receives ECR images, when known.
     pub container_registry: Option<String>,
+    /// Severity overrides from the config (`None`: off).
+    pub rule_overrides: BTreeMap<&'static str, Option<Severity>>,
 }
 
 /// Azure's limit of federated credentials on one user-assigned managed identity.
@@ -401,7 +408,8 @@ pub fn build(
             .collect();
         let role_named: BTreeSet<String> =
             joined.role_sas[ri].iter().flat_map(|si| named_by_sa.get(si).into_iter().flatten().cloned()).collect();
-        let mut needs = need::needs(tables, &opts.targets, name, &joined.permissions[ri], &role_named, &mut sink);
+        let (mut needs, denied) =
+            need::needs(tables, &opts.targets, name, &role.account, &joined.permissions[ri], &role_named, &mut sink);
         // KEDA reads the queue length as this identity.
         for arn in keda.queues.get(&ri).into_iter().flatten() {
             if let Some((key, perms)) = need::action_need(tables, &opts.targets, "sqs", "GetQueueAttributes", arn) {
@@ -447,6 +455,28 @@ pub fn build(
                 Choice::BuiltIn(set) => {
                     for (idx, excess) in set {
                         let r = &tables.roles[idx];
+                        // A Deny is honoured by not granting; say so when the role still grants a denied action.
+                        if let Some(d) = denied.get(&(scope.kind.clone(), scope.azure_name.clone())) {
+                            let regranted: BTreeSet<&String> = d
+                                .iter()
+                                .filter(|(p, _)| chooser.role_grants(idx, p))
+                                .flat_map(|(_, a)| a.iter())
+                                .collect();
+                            if !regranted.is_empty() {
+                                let list: Vec<&str> = regranted.into_iter().map(String::as_str).collect();
+                                sink.push(
+                                    rules::DENY_NOT_EXPRESSIBLE,
+                                    format!(
+                                        "identity `{name}`: `{}` on {} `{}` also allows {}, which the policy denies; Azure RBAC cannot subtract it",
+                                        r.name,
+                                        scope.kind,
+                                        scope.azure_name,
+                                        list.join(", ")
+                                    ),
+                                    Some(role.loc),
+                                );
+                            }
+                        }
                         let aws: BTreeSet<String> = need
                             .perms
                             .iter()
@@ -612,18 +642,39 @@ pub fn build(
         .collect();
     workloads.sort_by(|a, b| (&a.name, &a.namespace, &a.kind, &a.file).cmp(&(&b.name, &b.namespace, &b.kind, &b.file)));
 
-    let findings = sink.into_findings();
-    let mut entries: Vec<FindingEntry> = findings.iter().map(|f| finding_entry(files, f)).collect();
+    let waivers = waivers::collect(model, &mut sink);
+    let mut findings = sink.into_findings();
+    // Severity overrides from the config (`off` drops the finding).
+    findings.retain_mut(|f| match opts.rule_overrides.get(f.code) {
+        Some(Some(sev)) => {
+            f.severity = *sev;
+            true
+        }
+        Some(None) => false,
+        None => true,
+    });
+    let mut entries: Vec<FindingEntry> = findings
+        .iter()
+        .map(|f| {
+            let mut e = finding_entry(files, f);
+            e.suppressed = waivers::waiver_for(&waivers, f).map(str::to_string);
+            e
+        })
+        .collect();
     entries.sort();
     entries.dedup();
+    let active = |s: Severity| entries.iter().filter(|f| f.severity == s && f.suppressed.is_none()).count();
+    let (errors, warnings, notes) = (active(Severity::Error), active(Severity::Warning), active(Severity::Note));
+    let waived = entries.iter().filter(|f| f.suppressed.is_some()).count();
     let summary = Summary {
         identities: identities.len(),
         service_accounts: model.service_accounts.len(),
         workloads: workloads.len(),
         resources: resources.len(),
-        errors: entries.iter().filter(|f| f.severity == Severity::Error).count(),
-        warnings: entries.iter().filter(|f| f.severity == Severity::Warning).count(),
-        notes: entries.iter().filter(|f| f.severity == Severity::Note).count(),
+        errors,
+        warnings,
+        notes,
+        waived,
     };
     let plan = Plan {
         schema: SCHEMA,
@@ -672,13 +723,14 @@ fn input_findings(
             continue;
         }
         match r.kind {
-            AwsRefKind::SdkVariable => {
+            AwsRefKind::SdkVariable | AwsRefKind::Region => {
                 sink.push(
                     rules::AWS_SDK_VARIABLE,
                     format!("`{}` is an AWS SDK variable; the AKS manifest drops it", r.key),
                     Some(r.loc),
                 );
             }
+            AwsRefKind::Endpoint | AwsRefKind::Arn if r.arn.as_deref().is_some_and(|a| opts.targets.stays(a)) => {}
             AwsRefKind::Endpoint | AwsRefKind::Arn => {
                 let mapped = r
                     .arn
@@ -745,6 +797,7 @@ pub fn finding_entry(files: &Files, f: &Finding) -> FindingEntry {
         severity: f.severity,
         message: f.message.clone(),
         help: f.help.clone(),
+        suppressed: None,
     }
 }
 

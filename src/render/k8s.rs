@@ -216,6 +216,8 @@ fn azure_value(a: &Analysis, tables: &Tables, names: &Names, arn: &str, text: &s
 }
 
 const SDK_VARS: &[&str] = &[
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
     "AWS_ROLE_ARN",
     "AWS_WEB_IDENTITY_TOKEN_FILE",
     "AWS_ROLE_SESSION_NAME",

@@ -232,3 +232,15 @@ fn unknown_target_in_config_is_a_usage_error() {
     assert_eq!(code, 2);
     assert!(err.contains("`targets.sqs: kafka`: not a target of sqs"), "{err}");
 }
+
+#[test]
+fn a_deny_that_the_chosen_role_regrants_is_reported() {
+    let p = plan_with_config("testdata/fixtures/mapping/deny-regranted");
+    assert_eq!(codes(&p), ["E2A019"]);
+    let f = p["findings"].as_array().unwrap().iter().find(|f| f["code"] == "E2A019").unwrap();
+    assert!(
+        f["message"].as_str().unwrap().contains("Storage Queue Data Message Processor")
+            && f["message"].as_str().unwrap().contains("sqs:DeleteMessage"),
+        "{f}"
+    );
+}

@@ -1,0 +1,96 @@
+//! `check --against DIR`: regenerate the translate output in memory and compare it with a committed one. Every
+//! file that differs, is missing or is extra is a drift finding, with a short unified diff.
+
+use crate::diag::Severity;
+use crate::plan::FindingEntry;
+use crate::render::Tree;
+use crate::render::write::MARKER;
+use similar::TextDiff;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+fn read_dir_tree(root: &Path) -> std::io::Result<BTreeMap<String, String>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, String>) -> std::io::Result<()> {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            let p = e.path();
+            if p.is_dir() {
+                walk(root, &p, out)?;
+            } else {
+                let rel = p.strip_prefix(root).expect("below root").to_string_lossy().replace('\\', "/");
+                if rel != MARKER {
+                    out.insert(rel, String::from_utf8_lossy(&std::fs::read(&p)?).into_owned());
+                }
+            }
+        }
+        Ok(())
+    }
+    let mut out = BTreeMap::new();
+    walk(root, root, &mut out)?;
+    Ok(out)
+}
+
+fn entry(dir: &str, rel: &str, line: Option<u32>, message: String, help: Option<String>) -> FindingEntry {
+    FindingEntry {
+        file: Some(format!("{}/{rel}", dir.trim_end_matches('/'))),
+        line,
+        column: line.map(|_| 1),
+        code: crate::rules::DRIFT.into(),
+        rule: "drift".into(),
+        severity: Severity::Error,
+        message,
+        help,
+        suppressed: None,
+    }
+}
+
+/// Compares a fresh translation with a committed directory.
+pub fn compare(fresh: &Tree, dir: &Path) -> anyhow::Result<Vec<FindingEntry>> {
+    let shown = dir.to_string_lossy().replace('\\', "/");
+    let committed = read_dir_tree(dir).map_err(|e| anyhow::anyhow!("reading --against {}: {e}", dir.display()))?;
+    let mut out = Vec::new();
+    for (rel, text) in fresh {
+        match committed.get(rel) {
+            None => out.push(entry(&shown, rel, None, format!("`{rel}` is missing from the committed output"), None)),
+            Some(old) if old != text => {
+                let diff = TextDiff::from_lines(old.as_str(), text.as_str());
+                let first = diff
+                    .ops()
+                    .iter()
+                    .find(|op| op.tag() != similar::DiffTag::Equal)
+                    .map(|op| op.old_range().start as u32 + 1);
+                let unified = diff
+                    .unified_diff()
+                    .context_radius(2)
+                    .header(&format!("{shown}/{rel} (committed)"), &format!("{rel} (translated now)"))
+                    .to_string();
+                let mut lines: Vec<&str> = unified.lines().collect();
+                let more = lines.len().saturating_sub(40);
+                lines.truncate(40);
+                let mut help = lines.join("\n");
+                if more > 0 {
+                    help.push_str(&format!("\n… {more} more diff lines"));
+                }
+                out.push(entry(
+                    &shown,
+                    rel,
+                    first,
+                    format!("`{rel}` differs from what the input translates to now"),
+                    Some(help),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    for rel in committed.keys().filter(|k| !fresh.contains_key(*k)) {
+        out.push(entry(
+            &shown,
+            rel,
+            None,
+            format!("`{rel}` is in the committed output but the input no longer produces it"),
+            None,
+        ));
+    }
+    Ok(out)
+}

@@ -1,0 +1,276 @@
+//! The coverage ledger: every input item that matters — each ServiceAccount, IAM role, permission statement,
+//! action pattern, KEDA trigger and AWS value in env/ConfigMaps — ends in exactly one state: translated, not
+//! translated (with the reason), waived, or staying on AWS. Nothing the tool read may vanish without a trace.
+
+use crate::Analysis;
+use crate::graph::glob::{action_matches, glob_match};
+use crate::model::{AwsRefKind, Effect};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The state of one item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    /// Carried to Azure.
+    Translated,
+    /// Not carried, with a reason.
+    NotTranslated,
+    /// Waived by an annotation.
+    Waived,
+    /// Stays on AWS (`stay_on_aws`).
+    StaysOnAws,
+}
+
+/// One item.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Item {
+    /// `service_account`, `role`, `statement`, `action`, `keda_trigger`, `aws_value`.
+    pub kind: &'static str,
+    /// What it is, for people.
+    pub id: String,
+    /// Its state.
+    pub state: State,
+    /// Why (for anything but translated; may be null).
+    pub reason: Option<String>,
+    /// Input file.
+    pub file: String,
+    /// Line.
+    pub line: u32,
+}
+
+/// Totals per state.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Totals {
+    /// Items in total.
+    pub items: usize,
+    /// Translated.
+    pub translated: usize,
+    /// Not translated.
+    pub not_translated: usize,
+    /// Waived.
+    pub waived: usize,
+    /// Staying on AWS.
+    pub stays_on_aws: usize,
+}
+
+/// The ledger.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Ledger {
+    /// Totals.
+    pub totals: Totals,
+    /// Every item, sorted by file, line.
+    pub items: Vec<Item>,
+}
+
+/// Builds the ledger.
+pub fn build(a: &Analysis, stay_on_aws: &[String]) -> Ledger {
+    let files = &a.files;
+    let plan = &a.plan;
+    let mut items = Vec::new();
+    // Waived locations (file, line) by code are applied below through the findings.
+    let waived_at: BTreeMap<(String, u32), String> =
+        plan.findings.iter().filter_map(|f| Some(((f.file.clone()?, f.line?), f.suppressed.clone()?))).collect();
+    let waived = |file: &str, line: u32| waived_at.get(&(file.to_string(), line)).cloned();
+    let mut push = |kind: &'static str, id: String, state: State, reason: Option<String>, file: &str, line: u32| {
+        let (state, reason) = match waived(file, line) {
+            Some(r) if state == State::NotTranslated => (State::Waived, Some(r)),
+            _ => (state, reason),
+        };
+        items.push(Item { kind, id, state, reason, file: file.to_string(), line });
+    };
+    // ServiceAccounts.
+    let sa_identity: BTreeMap<(&str, &str), &str> = plan
+        .identities
+        .iter()
+        .flat_map(|i| {
+            i.service_accounts.iter().map(move |s| ((s.namespace.as_str(), s.name.as_str()), i.name.as_str()))
+        })
+        .collect();
+    for (si, sa) in a.model.service_accounts.iter().enumerate() {
+        let file = files.display(sa.loc.file);
+        let id = format!("{}/{}", sa.namespace, sa.name);
+        if let Some(identity) = sa_identity.get(&(sa.namespace.as_str(), sa.name.as_str())) {
+            push(
+                "service_account",
+                id,
+                State::Translated,
+                Some(format!("federated credential on {identity}")),
+                file,
+                sa.loc.pos.line,
+            );
+        } else {
+            let reason = match (a.joined.sa_role[si], &sa.role_arn) {
+                (Some(_), _) => "its role's trust does not admit it",
+                (None, Some(_)) => "its role is not in the IAM input",
+                (None, None) => "no IAM role: nothing to carry over",
+            };
+            push("service_account", id, State::NotTranslated, Some(reason.into()), file, sa.loc.pos.line);
+        }
+    }
+    // Roles, statements and action patterns.
+    let identity_of: BTreeMap<&str, &crate::plan::Identity> =
+        plan.identities.iter().map(|i| (i.aws_role_arn.as_str(), i)).collect();
+    for (ri, role) in a.model.roles.iter().enumerate() {
+        let file = files.display(role.loc.file).to_string();
+        let identity = identity_of.get(role.arn.as_str());
+        match identity {
+            Some(i) => push(
+                "role",
+                role.arn.clone(),
+                State::Translated,
+                Some(format!("managed identity {}", i.name)),
+                &file,
+                role.loc.pos.line,
+            ),
+            None => {
+                push(
+                    "role",
+                    role.arn.clone(),
+                    State::NotTranslated,
+                    Some("no ServiceAccount of the input uses it".into()),
+                    &file,
+                    role.loc.pos.line,
+                );
+                continue;
+            }
+        }
+        let granted: BTreeSet<&str> = identity
+            .map(|i| i.role_assignments.iter().flat_map(|ra| ra.aws_actions.iter().map(String::as_str)).collect())
+            .unwrap_or_default();
+        for (k, p) in a.joined.permissions[ri].iter().enumerate() {
+            let s = &p.statement;
+            let sfile = files.display(s.loc.file).to_string();
+            let stays = s.resource.as_ref().is_some_and(|r| {
+                !r.not
+                    && !r.items.is_empty()
+                    && r.items.iter().all(|(res, _)| stay_on_aws.iter().any(|pat| glob_match(pat, res, false)))
+            });
+            let sid = format!("{} statement {} ({})", role.name, k + 1, p.policy);
+            if stays {
+                push(
+                    "statement",
+                    sid,
+                    State::StaysOnAws,
+                    Some("its resources stay on AWS".into()),
+                    &sfile,
+                    s.loc.pos.line,
+                );
+                continue;
+            }
+            let mut any = false;
+            for (pat, loc) in &s.action.items {
+                let hit = !s.action.not && granted.iter().any(|g| action_matches(pat, g));
+                any |= hit;
+                let (state, reason) = match (s.effect, hit, s.action.not) {
+                    (Effect::Deny, _, _) => (State::Translated, Some("Deny: honoured by not granting".to_string())),
+                    (_, true, _) => (State::Translated, None),
+                    (_, false, true) => {
+                        (State::NotTranslated, Some("NotAction: over-approximated, see findings".to_string()))
+                    }
+                    (_, false, false) => (
+                        State::NotTranslated,
+                        Some("no Azure role assignment came of it (see the findings at this line)".to_string()),
+                    ),
+                };
+                push("action", format!("{} {pat}", role.name), state, reason, files.display(loc.file), loc.pos.line);
+            }
+            let state = if s.effect == Effect::Deny || any || (s.action.not && !granted.is_empty()) {
+                State::Translated
+            } else {
+                State::NotTranslated
+            };
+            let reason = (state == State::NotTranslated).then(|| "none of its actions was carried over".to_string());
+            push("statement", sid, state, reason, &sfile, s.loc.pos.line);
+        }
+    }
+    // KEDA triggers.
+    for s in &a.model.scalers {
+        for t in &s.triggers {
+            let file = files.display(t.loc.file);
+            let id = format!("{} {}/{} {}", s.kind, s.namespace, s.name, t.trigger_type);
+            let mapped = t.trigger_type == "aws-sqs-queue"
+                && t.metadata.get("queueURL").and_then(|u| crate::ingest::scan::endpoint_arn(u)).is_some_and(|arn| {
+                    plan.resources.iter().any(|r| {
+                        r.aws_arn == arn
+                            && r.azure_name.is_some()
+                            && crate::plan::azure_url_kind(r.azure_type.as_deref().unwrap_or(""))
+                                .is_some_and(|k| k == "queue" || k == "servicebus")
+                    })
+                });
+            if !t.trigger_type.starts_with("aws-") {
+                push(
+                    "keda_trigger",
+                    id,
+                    State::Translated,
+                    Some("not an AWS scaler: kept as it is".into()),
+                    file,
+                    t.loc.pos.line,
+                );
+            } else if mapped {
+                push("keda_trigger", id, State::Translated, None, file, t.loc.pos.line);
+            } else {
+                push(
+                    "keda_trigger",
+                    id,
+                    State::NotTranslated,
+                    Some("no Azure scaler counterpart (see findings)".into()),
+                    file,
+                    t.loc.pos.line,
+                );
+            }
+        }
+    }
+    // AWS values in env and ConfigMaps.
+    let left: BTreeSet<(String, u32)> = plan
+        .findings
+        .iter()
+        .filter(|f| f.code == crate::rules::AWS_ENDPOINT_LEFT)
+        .filter_map(|f| Some((f.file.clone()?, f.line?)))
+        .collect();
+    let mut seen = BTreeSet::new();
+    let refs = a
+        .model
+        .workloads
+        .iter()
+        .flat_map(|w| w.aws_refs.iter())
+        .chain(a.model.config_data.iter().flat_map(|c| c.aws_refs.iter()));
+    for r in refs {
+        if !seen.insert(r.loc) {
+            continue;
+        }
+        let file = files.display(r.loc.file).to_string();
+        let line = r.loc.pos.line;
+        let id = format!("{} = {}", r.key, crate::ingest::k8s::truncate(&r.text));
+        let stays = r.arn.as_deref().is_some_and(|arn| stay_on_aws.iter().any(|p| glob_match(p, arn, false)));
+        let (state, reason) = match r.kind {
+            AwsRefKind::SdkVariable => {
+                (State::Translated, Some("removed: the workload identity webhook injects AZURE_* instead".to_string()))
+            }
+            AwsRefKind::StaticKey => (State::NotTranslated, Some("static credential: remove it (E2A006)".to_string())),
+            AwsRefKind::Region => {
+                (State::Translated, Some("removed: the AWS region means nothing on Azure".to_string()))
+            }
+            AwsRefKind::Name => {
+                (State::Translated, Some("resource name: rewritten to the Azure name where it differs".to_string()))
+            }
+            _ if stays => (State::StaysOnAws, None),
+            _ if left.contains(&(file.clone(), line)) => {
+                (State::NotTranslated, Some("no Azure counterpart in the plan (E2A027)".to_string()))
+            }
+            _ => (State::Translated, None),
+        };
+        push("aws_value", id, state, reason, &file, line);
+    }
+    items.sort();
+    let mut totals = Totals { items: items.len(), ..Totals::default() };
+    for i in &items {
+        match i.state {
+            State::Translated => totals.translated += 1,
+            State::NotTranslated => totals.not_translated += 1,
+            State::Waived => totals.waived += 1,
+            State::StaysOnAws => totals.stays_on_aws += 1,
+        }
+    }
+    Ledger { totals, items }
+}

@@ -1,0 +1,260 @@
+//! `check`: the CI gate. Findings (with configured severities and waivers), drift against a committed translate
+//! output, and the coverage ledger, in the formats CI systems read: text, JSON, SARIF 2.1.0, JUnit XML and
+//! Markdown. Exit 1 when a finding at or above `--fail-on` remains (or drift, or `--strict` and an item is left
+//! untranslated).
+
+pub mod drift;
+pub mod ledger;
+pub mod sarif;
+
+use crate::Analysis;
+use crate::diag::{Files, Finding, Severity};
+use crate::plan::FindingEntry;
+use serde::Serialize;
+
+/// `--fail-on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOn {
+    /// Errors fail.
+    Error,
+    /// Warnings and errors fail.
+    Warning,
+    /// Nothing fails (report only).
+    Never,
+}
+
+impl FailOn {
+    /// True when a finding of this severity fails the gate.
+    pub fn fails(self, s: Severity) -> bool {
+        match self {
+            FailOn::Error => s == Severity::Error,
+            FailOn::Warning => s >= Severity::Warning,
+            FailOn::Never => false,
+        }
+    }
+}
+
+/// Everything `check` reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Schema id.
+    pub schema: &'static str,
+    /// Findings (waived ones marked `suppressed`), drift included.
+    pub findings: Vec<FindingEntry>,
+    /// Counts.
+    pub summary: Summary,
+    /// The coverage ledger.
+    pub coverage: ledger::Ledger,
+}
+
+/// Counts of a report.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// Active errors.
+    pub errors: usize,
+    /// Active warnings.
+    pub warnings: usize,
+    /// Active notes.
+    pub notes: usize,
+    /// Waived findings.
+    pub waived: usize,
+    /// Files that drifted from `--against`.
+    pub drifted_files: usize,
+    /// True when the gate fails.
+    pub failed: bool,
+}
+
+/// Builds the report; `drift` are the drift findings of `--against`.
+pub fn report(a: &Analysis, drift: Vec<FindingEntry>, fail_on: FailOn, strict: bool, stay_on_aws: &[String]) -> Report {
+    let mut findings = a.plan.findings.clone();
+    findings.extend(drift.iter().cloned());
+    findings.sort();
+    let active = |s: Severity| findings.iter().filter(|f| f.severity == s && f.suppressed.is_none()).count();
+    let coverage = ledger::build(a, stay_on_aws);
+    let failed = findings.iter().any(|f| f.suppressed.is_none() && fail_on.fails(f.severity))
+        || !drift.is_empty()
+        || (strict && coverage.totals.not_translated > 0);
+    Report {
+        schema: "eks2aks/check/v1",
+        summary: Summary {
+            errors: active(Severity::Error),
+            warnings: active(Severity::Warning),
+            notes: active(Severity::Note),
+            waived: findings.iter().filter(|f| f.suppressed.is_some()).count(),
+            drifted_files: drift.len(),
+            failed,
+        },
+        findings,
+        coverage,
+    }
+}
+
+/// `--format text`: findings grouped by file, each as `path:line:col` with its source line (rustc style), then
+/// the totals.
+pub fn text(a: &Analysis, r: &Report, raw: &[Finding], drift: &[FindingEntry], color: bool) -> String {
+    let mut out = String::new();
+    let mut sorted: Vec<&Finding> = raw.iter().collect();
+    sorted.sort_by_key(|f| (f.loc.map(|l| (a.files.display(l.file).to_string(), l.pos)), f.code, f.message.clone()));
+    let mut current: Option<String> = None;
+    for f in sorted {
+        let entry = r
+            .findings
+            .iter()
+            .find(|e| e.code == f.code && e.message == f.message && e.line == f.loc.map(|l| l.pos.line));
+        if entry.is_none_or(|e| e.suppressed.is_some()) {
+            continue;
+        }
+        let file = f.loc.map_or_else(|| "(no file)".to_string(), |l| a.files.display(l.file).to_string());
+        if current.as_deref() != Some(file.as_str()) {
+            out.push_str(&format!("{}\n", if color { format!("\x1b[1m{file}\x1b[0m") } else { file.clone() }));
+            current = Some(file);
+        }
+        let mut f = f.clone();
+        f.severity = entry.map_or(f.severity, |e| e.severity);
+        out.push_str(&crate::diag::render_text(&a.files, &f, color));
+    }
+    for d in drift {
+        out.push_str(&format!("{}: drift: {}\n", d.file.as_deref().unwrap_or("-"), d.message));
+        if let Some(h) = &d.help {
+            out.push_str(h);
+            if !h.ends_with('\n') {
+                out.push('\n');
+            }
+        }
+    }
+    out.push_str(&summary_line(r));
+    out
+}
+
+/// The closing line of text and Markdown reports.
+pub fn summary_line(r: &Report) -> String {
+    let s = &r.summary;
+    let t = &r.coverage.totals;
+    format!(
+        "{}: {} errors, {} warnings, {} notes, {} waived{}; coverage: {} items, {} translated, {} not translated, {} waived, {} staying on AWS\n",
+        if s.failed { "check failed" } else { "check passed" },
+        s.errors,
+        s.warnings,
+        s.notes,
+        s.waived,
+        if s.drifted_files > 0 { format!(", {} files drifted", s.drifted_files) } else { String::new() },
+        t.items,
+        t.translated,
+        t.not_translated,
+        t.waived,
+        t.stays_on_aws
+    )
+}
+
+fn xml(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&apos;"),
+            c if c.is_control() && c != '\n' && c != '\t' => o.push(' '),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+/// `--format junit`: a test suite per input file, a test case per input object (Kubernetes object or IAM role),
+/// failed by its findings at or above `--fail-on`. Findings outside any object go to a `(file)` case.
+pub fn junit(a: &Analysis, r: &Report, fail_on: FailOn) -> String {
+    use std::collections::BTreeMap;
+    // (file, case name) → (start line, end line).
+    let mut cases: BTreeMap<String, Vec<(String, u32, u32)>> = BTreeMap::new();
+    let files: &Files = &a.files;
+    for o in &a.model.objects {
+        let ns = o.namespace.as_deref().map(|n| format!("{n}/")).unwrap_or_default();
+        cases.entry(files.display(o.loc.file).to_string()).or_default().push((
+            format!("{} {ns}{}", o.kind, o.name),
+            o.node.pos.line,
+            o.node.end.line,
+        ));
+    }
+    for role in &a.model.roles {
+        cases.entry(files.display(role.loc.file).to_string()).or_default().push((
+            format!("IAM role {}", role.name),
+            role.loc.pos.line,
+            role.loc.pos.line,
+        ));
+    }
+    for f in &r.findings {
+        if let Some(file) = &f.file {
+            cases.entry(file.clone()).or_default();
+        }
+    }
+    let mut suites = String::new();
+    let (mut total, mut failures) = (0, 0);
+    for (file, objs) in &cases {
+        let mut body = String::new();
+        let (mut t, mut fl) = (0, 0);
+        let failing: Vec<&FindingEntry> = r
+            .findings
+            .iter()
+            .filter(|f| f.file.as_deref() == Some(file.as_str()) && f.suppressed.is_none() && fail_on.fails(f.severity))
+            .collect();
+        let mut claimed = vec![false; failing.len()];
+        let mut objs = objs.clone();
+        objs.sort_by_key(|o| (o.1, o.0.clone()));
+        for (name, start, end) in &objs {
+            t += 1;
+            let mine: Vec<(usize, &&FindingEntry)> =
+                failing.iter().enumerate().filter(|(_, f)| f.line.is_some_and(|l| l >= *start && l <= *end)).collect();
+            body.push_str(&format!("    <testcase classname=\"{}\" name=\"{}\"", xml(file), xml(name)));
+            if mine.is_empty() {
+                body.push_str("/>\n");
+            } else {
+                fl += 1;
+                body.push_str(">\n");
+                for (i, f) in mine {
+                    claimed[i] = true;
+                    body.push_str(&format!(
+                        "      <failure type=\"{}\" message=\"{}\">{}:{}: {} {} {}</failure>\n",
+                        xml(&f.code),
+                        xml(&f.message),
+                        xml(file),
+                        f.line.unwrap_or(0),
+                        f.severity.as_str(),
+                        xml(&f.rule),
+                        xml(&f.message)
+                    ));
+                }
+                body.push_str("    </testcase>\n");
+            }
+        }
+        let rest: Vec<&&FindingEntry> = failing.iter().zip(&claimed).filter(|(_, c)| !**c).map(|(f, _)| f).collect();
+        if !rest.is_empty() || objs.is_empty() {
+            t += 1;
+            body.push_str(&format!("    <testcase classname=\"{}\" name=\"(file)\"", xml(file)));
+            if rest.is_empty() {
+                body.push_str("/>\n");
+            } else {
+                fl += 1;
+                body.push_str(">\n");
+                for f in rest {
+                    body.push_str(&format!(
+                        "      <failure type=\"{}\" message=\"{}\"/>\n",
+                        xml(&f.code),
+                        xml(&f.message)
+                    ));
+                }
+                body.push_str("    </testcase>\n");
+            }
+        }
+        total += t;
+        failures += fl;
+        suites.push_str(&format!(
+            "  <testsuite name=\"{}\" tests=\"{t}\" failures=\"{fl}\" errors=\"0\">\n{body}  </testsuite>\n",
+            xml(file)
+        ));
+    }
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"eks2aks check\" tests=\"{total}\" failures=\"{failures}\" errors=\"0\">\n{suites}</testsuites>\n"
+    )
+}
