@@ -34,6 +34,28 @@ pub struct Config {
     /// Per rule (code or name): `error`, `warning`, `note` or `off`.
     #[serde(default)]
     pub rules: BTreeMap<String, String>,
+    /// The Entra tenant registered in AWS IAM as an OpenID Connect provider (`bridge: entra`).
+    #[serde(default)]
+    pub entra: EntraBridge,
+    /// Reverse bridge: workloads still on EKS reach resources already moved to Azure with their own projected
+    /// token (a federated credential whose issuer is the EKS cluster's).
+    #[serde(default)]
+    pub bridge_from_eks: bool,
+}
+
+/// `entra:` settings of the Entra bridge.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntraBridge {
+    /// Entra tenant id.
+    #[serde(default)]
+    pub tenant_id: Option<String>,
+    /// Application ID URI of the app registration AWS trusts (the token audience).
+    #[serde(default)]
+    pub app_id_uri: Option<String>,
+    /// Principal (object) ids of the managed identities, by identity name, once deployed.
+    #[serde(default)]
+    pub principal_ids: BTreeMap<String, String>,
 }
 
 /// Checks the `rules:` overrides: known rules, known severities.
@@ -154,6 +176,9 @@ pub struct AzureConfig {
     /// service_bus_namespace, event_hubs_namespace, cosmos_account, app_configuration, container_registry).
     #[serde(default)]
     pub existing: Vec<String>,
+    /// Entra tenant id (for the `AZURE_TENANT_ID` of workloads still on EKS, `bridge_from_eks`).
+    #[serde(default)]
+    pub tenant_id: Option<String>,
     /// The KEDA operator's ServiceAccount (`namespace/name`) that gets a federated credential on identities used
     /// by `azure-workload` trigger authentication (default: the AKS KEDA add-on's `kube-system/keda-operator`).
     #[serde(default)]

@@ -100,6 +100,7 @@ pub fn plan_options(cfg: &config::Config) -> plan::PlanOptions {
         keda_operator: cfg.azure.keda_operator.clone().unwrap_or_else(|| "kube-system/keda-operator".into()),
         container_registry: cfg.azure.container_registry.clone(),
         rule_overrides: config::rule_overrides(cfg).unwrap_or_default(),
+        config: cfg.clone(),
     }
 }
 

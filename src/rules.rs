@@ -190,6 +190,21 @@ rules! {
         why: "A waiver without a reason cannot be reviewed; it is not applied.",
         fix: "Write `eks2aks.dev/ignore: \"E2A005: reads only public buckets\"` (several waivers separated by `;`)."
     }
+    BRIDGE_PRINCIPAL_UNKNOWN = "E2A033" "bridge-principal-unknown" Note {
+        what: "The Entra bridge's AWS role trusts one managed identity by its principal (object) ID, which is not known until the identity is deployed; the trust holds a marked placeholder.",
+        why: "A trust with the placeholder admits nobody: the workload cannot reach AWS until it is filled in.",
+        fix: "Deploy the Bicep, read `principalIds` from its outputs, put them under `entra.principal_ids` in eks2aks.yaml and translate again."
+    }
+    SHARED_STAYING_RESOURCE = "E2A034" "shared-staying-resource" Note {
+        what: "A resource that stays on AWS is reached by three or more identities, each through its own bridge role.",
+        why: "Every bridge role is a trust to maintain; one shared role with a trust that lists each ServiceAccount is easier to review and to remove later.",
+        fix: "Consider one shared bridge role for that resource."
+    }
+    BRIDGE_TRUST_TOO_BROAD = "E2A035" "bridge-trust-too-broad" Error {
+        what: "A bridge role would admit any ServiceAccount of the cluster or any identity of the tenant, because the IAM role it replaces trusted every ServiceAccount (no `:sub`) or the Entra bridge has no tenant or audience.",
+        why: "A cross-cloud trust that admits everybody turns one compromised pod into access to what stays on AWS. eks2aks generates no bridge for it.",
+        fix: "Pin the source trust to its ServiceAccounts (E2A008), and set `entra.tenant_id` and `entra.app_id_uri` for the Entra bridge."
+    }
 }
 
 /// The rule with this code (or kebab-case name).

@@ -14,6 +14,9 @@ pub const BUNDLED: &[(&str, &str)] = &[
     ("bicep/main.bicep.j2", include_str!("../templates/bicep/main.bicep.j2")),
     ("az/role-assignments.sh.j2", include_str!("../templates/az/role-assignments.sh.j2")),
     ("az/acr-import.sh.j2", include_str!("../templates/az/acr-import.sh.j2")),
+    ("aws/bridge.cfn.yaml.j2", include_str!("../templates/aws/bridge.cfn.yaml.j2")),
+    ("aws/iam-commands.sh.j2", include_str!("../templates/aws/iam-commands.sh.j2")),
+    ("aws/entra-app.sh.j2", include_str!("../templates/aws/entra-app.sh.j2")),
 ];
 
 /// A Bicep string literal: single-quoted, with `\`, `'`, `${`, and control characters escaped, so input text can

@@ -11,6 +11,7 @@ use crate::model::{Arn, AwsRefKind, Model};
 use crate::rules;
 use serde::Serialize;
 
+pub mod bridge;
 pub mod keda;
 pub mod waivers;
 use std::collections::{BTreeMap, BTreeSet};
@@ -54,6 +55,8 @@ pub struct Identity {
     pub aws_permissions: Vec<AwsPermission>,
     /// EKS OIDC providers (clusters) the role trusts.
     pub aws_oidc_providers: Vec<String>,
+    /// The AWS role that lets this identity reach what stays on AWS (phased migration), if any.
+    pub aws_bridge: Option<bridge::Bridge>,
 }
 
 /// A ServiceAccount reference.
@@ -246,6 +249,8 @@ pub struct PlanOptions {
     pub container_registry: Option<String>,
     /// Severity overrides from the config (`None`: off).
     pub rule_overrides: BTreeMap<&'static str, Option<Severity>>,
+    /// The whole config (bridges read `stay_on_aws`, `bridge`, `entra`, `bridge_from_eks`).
+    pub config: crate::config::Config,
 }
 
 /// Azure's limit of federated credentials on one user-assigned managed identity.
@@ -428,6 +433,39 @@ pub fn build(
                 audience: "api://AzureADTokenExchange".into(),
             });
         }
+        // Reverse bridge: the same ServiceAccounts, still on EKS, sign in with the EKS cluster's tokens.
+        if opts.config.bridge_from_eks {
+            for &si in &joined.role_sas[ri] {
+                let s = &model.service_accounts[si];
+                let Some(v) = joined.sa_trust[si].as_ref().filter(|v| v.admitted()) else { continue };
+                for p in &v.providers {
+                    if p == "*" || p.starts_with("eksctl-cluster/") {
+                        continue;
+                    }
+                    federated_credentials.push(FederatedCredential {
+                        name: azure_name(&format!("eks-{}-{}", s.namespace, s.name), 120),
+                        issuer: format!("https://{p}"),
+                        subject: format!("system:serviceaccount:{}:{}", s.namespace, s.name),
+                        audience: "api://AzureADTokenExchange".into(),
+                    });
+                }
+            }
+            federated_credentials.sort_by(|a, b| (&a.issuer, &a.subject).cmp(&(&b.issuer, &b.subject)));
+            federated_credentials.dedup_by(|a, b| a.issuer == b.issuer && a.subject == b.subject);
+        }
+        let sa_list: Vec<(String, String)> = sas.iter().map(|s| (s.namespace.clone(), s.name.clone())).collect();
+        let without_sub =
+            joined.role_sas[ri].iter().any(|&si| joined.sa_trust[si].as_ref().is_some_and(|v| v.without_sub));
+        let aws_bridge = bridge::plan(
+            &opts.config,
+            name,
+            &role.account,
+            &joined.permissions[ri],
+            &sa_list,
+            without_sub,
+            role.loc,
+            &mut sink,
+        );
         if federated_credentials.len() > MAX_FEDERATED_CREDENTIALS {
             sink.push(
                 rules::FEDERATED_CREDENTIAL_LIMIT,
@@ -555,9 +593,29 @@ pub fn build(
             role_assignments,
             aws_permissions,
             aws_oidc_providers: providers.into_iter().collect(),
+            aws_bridge,
         });
     }
     identities.sort_by(|a, b| a.name.cmp(&b.name).then(a.aws_role_arn.cmp(&b.aws_role_arn)));
+    // A staying resource reached through many bridge roles: suggest one shared role.
+    let mut reached: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for id in &identities {
+        for r in id.aws_bridge.iter().flat_map(|b| b.resources.iter()) {
+            reached.entry(r.as_str()).or_default().push(id.name.as_str());
+        }
+    }
+    for (resource, ids) in reached.into_iter().filter(|(_, ids)| ids.len() >= 3) {
+        let loc = model
+            .roles
+            .iter()
+            .find(|r| identities.iter().any(|i| i.name == ids[0] && i.aws_role_arn == r.arn))
+            .map(|r| r.loc);
+        sink.push(
+            rules::SHARED_STAYING_RESOURCE,
+            format!("`{resource}` stays on AWS and is reached by {} identities through their own bridge roles ({}); consider one shared role", ids.len(), ids.join(", ")),
+            loc,
+        );
+    }
 
     let mut resources: BTreeMap<String, Resource> = BTreeMap::new();
     for (a, loc) in &joined.resources {

@@ -156,8 +156,8 @@ pub struct ShView {
 pub struct ShIdentity {
     /// Name.
     pub name: String,
-    /// (credential name, subject).
-    pub credentials: Vec<(String, String)>,
+    /// (credential name, subject, literal issuer or empty for the AKS issuer).
+    pub credentials: Vec<(String, String, String)>,
     /// Assignments: (role id, scope shell word, condition, comment).
     pub assignments: Vec<ShAssignment>,
 }
@@ -217,7 +217,15 @@ pub fn sh_view(plan: &Plan, cfg: &Config) -> ShView {
         }
         identities.push(ShIdentity {
             name: id.name.clone(),
-            credentials: id.federated_credentials.iter().map(|f| (f.name.clone(), f.subject.clone())).collect(),
+            credentials: id
+                .federated_credentials
+                .iter()
+                .map(|f| {
+                    let aks = f.issuer.starts_with("param:")
+                        || cfg.azure.aks_oidc_issuer.as_deref() == Some(f.issuer.as_str());
+                    (f.name.clone(), f.subject.clone(), if aks { String::new() } else { f.issuer.clone() })
+                })
+                .collect(),
             assignments,
         });
     }

@@ -65,6 +65,8 @@ pub struct Credential {
     pub name: String,
     /// Subject.
     pub subject: String,
+    /// A literal issuer (the EKS cluster's, for the reverse bridge); `None`: the AKS issuer.
+    pub issuer: Option<String>,
     /// The credential this one waits for (serialised creation).
     pub after: Option<String>,
 }
@@ -357,10 +359,12 @@ pub fn view(plan: &Plan, cfg: &Config, inputs: usize) -> View {
         let mut credentials: Vec<Credential> = Vec::new();
         for (k, f) in id.federated_credentials.iter().enumerate() {
             let after = credentials.last().map(|c| c.symbol.clone());
+            let aks = f.issuer.starts_with("param:") || cfg.azure.aks_oidc_issuer.as_deref() == Some(f.issuer.as_str());
             credentials.push(Credential {
                 symbol: unique(format!("{symbol}_fic{k}")),
                 name: f.name.clone(),
                 subject: f.subject.clone(),
+                issuer: (!aks).then(|| f.issuer.clone()),
                 after,
             });
         }

@@ -142,6 +142,65 @@ fn insert_entry(src: &Src, edits: &mut Edits, map: &Node, key: &str, v: &Value) 
     }
 }
 
+/// Appends items to a sequence (block: after its last item, at its dash column; otherwise re-emitted).
+fn append_items(src: &Src, edits: &mut Edits, seq: &Node, new: &[Value]) {
+    let Y::Seq(items) = &seq.value else { return };
+    let dash = items.first().and_then(|i| src.before(i.pos).rfind('-'));
+    match dash {
+        Some(col) if is_block(src, seq) => {
+            let at = src.next_line(seq.end.line);
+            let mut text = String::new();
+            for v in new {
+                text.push_str(&" ".repeat(col));
+                text.push_str("- ");
+                text.push_str(&yaml_out::emit(v, col + 2));
+                text.push('\n');
+            }
+            if at == src.text.len() && !src.text.ends_with('\n') {
+                text.insert(0, '\n');
+                text.pop();
+            }
+            edits.list.push((at, at, text));
+        }
+        _ => {
+            let mut all: Vec<Value> = items.iter().map(Node::to_json).collect();
+            all.extend(new.iter().cloned());
+            replace_node(src, edits, seq, &Value::Array(all));
+        }
+    }
+}
+
+/// Adds volumes, mounts and env to a pod spec and each of its containers.
+fn add_to_pod(src: &Src, edits: &mut Edits, spec: &Node, volumes: &[Value], mounts: &[Value], env: &[Value]) {
+    // Containers first: when a container ends where the pod spec ends, its insertions land at the same offset as
+    // the spec's, and edits at one offset keep the order they were made in.
+    for c in spec.get("containers").and_then(Node::as_seq).unwrap_or_default() {
+        for (key, new) in [("volumeMounts", mounts), ("env", env)] {
+            if new.is_empty() {
+                continue;
+            }
+            match c.get(key) {
+                Some(v) if v.as_seq().is_some() => append_items(src, edits, v, new),
+                _ => insert_entry(src, edits, c, key, &Value::Array(new.to_vec())),
+            }
+        }
+    }
+    match spec.get("volumes") {
+        Some(v) if v.as_seq().is_some() => append_items(src, edits, v, volumes),
+        _ => insert_entry(src, edits, spec, "volumes", &Value::Array(volumes.to_vec())),
+    }
+}
+
+/// The pod spec of a workload object.
+fn pod_spec<'n>(node: &'n Node, kind: &str) -> Option<&'n Node> {
+    if kind == "Pod" {
+        return node.get("spec");
+    }
+    node.path(&["spec", "jobTemplate", "spec", "template", "spec"])
+        .or_else(|| node.path(&["spec", "jobTargetRef", "template", "spec"]))
+        .or_else(|| node.path(&["spec", "template", "spec"]))
+}
+
 /// Deletes a block mapping entry or sequence item (its whole lines); `None` when it is not alone on its lines.
 fn delete_lines(src: &Src, edits: &mut Edits, first: Pos, last_line: u32) -> Option<()> {
     let prefix = src.before(first);
@@ -448,7 +507,47 @@ pub fn rewrite(
                 }
             }
             // Env: AWS SDK variables dropped, AWS values rewritten; images moved to ACR.
-            rewrite_containers(&src, &mut edits, node, &names);
+            // Phased migration: workloads whose identity has an AWS bridge keep their region and get a projected
+            // token for AWS (aks-issuer) or the role to assume (entra).
+            let bridge = a
+                .plan
+                .workloads
+                .iter()
+                .find(|w| w.kind == o.kind && w.namespace == ns && w.name == o.name)
+                .and_then(|w| w.identity.as_ref())
+                .and_then(|id| a.plan.identities.iter().find(|i| &i.name == id))
+                .and_then(|i| i.aws_bridge.as_ref());
+            rewrite_containers(&src, &mut edits, node, &names, bridge.is_some());
+            if let (Some(b), Some(spec)) = (bridge, pod_spec(node, &o.kind)) {
+                let mut env = vec![json!({"name": "AWS_ROLE_ARN", "value": b.role_arn})];
+                let (volumes, mounts) = if b.kind == "entra" {
+                    env.push(json!({"name": "EKS2AKS_AWS_TOKEN_AUDIENCE", "value": b.audience}));
+                    (Vec::new(), Vec::new())
+                } else {
+                    env.push(
+                        json!({"name": "AWS_WEB_IDENTITY_TOKEN_FILE", "value": "/var/run/secrets/eks2aks/aws/token"}),
+                    );
+                    env.push(json!({"name": "AWS_STS_REGIONAL_ENDPOINTS", "value": "regional"}));
+                    (
+                        vec![
+                            json!({"name": "eks2aks-aws-token", "projected": {"sources": [{"serviceAccountToken": {"audience": "sts.amazonaws.com", "expirationSeconds": 86400, "path": "token"}}]}}),
+                        ],
+                        vec![
+                            json!({"name": "eks2aks-aws-token", "mountPath": "/var/run/secrets/eks2aks/aws", "readOnly": true}),
+                        ],
+                    )
+                };
+                if volumes.is_empty() {
+                    for c in spec.get("containers").and_then(Node::as_seq).unwrap_or_default() {
+                        match c.get("env") {
+                            Some(v) if v.as_seq().is_some() => append_items(&src, &mut edits, v, &env),
+                            _ => insert_entry(&src, &mut edits, c, "env", &Value::Array(env.clone())),
+                        }
+                    }
+                } else {
+                    add_to_pod(&src, &mut edits, spec, &volumes, &mounts, &env);
+                }
+            }
             for ((f, p), v) in &value_rewrites {
                 if *f != file || *p < node.pos || *p > node.end {
                     continue;
@@ -504,7 +603,7 @@ pub fn rewrite(
     out
 }
 
-fn rewrite_containers(src: &Src, edits: &mut Edits, node: &Node, names: &Names) {
+fn rewrite_containers(src: &Src, edits: &mut Edits, node: &Node, names: &Names, keep_region: bool) {
     let specs = [
         node.path(&["spec"]),
         node.path(&["spec", "template", "spec"]),
@@ -525,7 +624,11 @@ fn rewrite_containers(src: &Src, edits: &mut Edits, node: &Node, names: &Names) 
                 let drop: Vec<usize> = items
                     .iter()
                     .enumerate()
-                    .filter(|(_, e)| e.get("name").and_then(Node::as_str).is_some_and(|n| SDK_VARS.contains(&n)))
+                    .filter(|(_, e)| {
+                        e.get("name").and_then(Node::as_str).is_some_and(|n| {
+                            SDK_VARS.contains(&n) && !(keep_region && (n == "AWS_REGION" || n == "AWS_DEFAULT_REGION"))
+                        })
+                    })
                     .map(|(i, _)| i)
                     .collect();
                 if drop.is_empty() {
@@ -551,6 +654,7 @@ fn rewrite_containers(src: &Src, edits: &mut Edits, node: &Node, names: &Names) 
 
 /// Applies non-overlapping edits (later ones first, so offsets stay valid). Overlapping edits keep the first.
 fn apply(text: &str, mut edits: Edits) -> String {
+    // Stable: edits at one offset keep the order they were made in.
     edits.list.sort_by_key(|e| (e.0, e.1));
     let mut kept: Vec<(usize, usize, String)> = Vec::new();
     for e in edits.list {
@@ -562,6 +666,60 @@ fn apply(text: &str, mut edits: Edits) -> String {
     let mut out = text.to_string();
     for (s, e, r) in kept.into_iter().rev() {
         out.replace_range(s..e, &r);
+    }
+    out
+}
+
+/// The reverse bridge (`bridge_from_eks`): the manifests of workloads that stay on EKS for now, with a projected
+/// token for Azure (audience `api://AzureADTokenExchange`) and the `AZURE_*` variables the Azure SDKs read, so
+/// they reach resources already moved to Azure with no secret. Only files with such workloads are returned.
+pub fn eks_side(a: &Analysis, cfg: &Config, client_ids: &BTreeMap<String, String>) -> BTreeMap<FileId, String> {
+    let mut out = BTreeMap::new();
+    if !cfg.bridge_from_eks {
+        return out;
+    }
+    let tenant = cfg.azure.tenant_id.clone().unwrap_or_else(|| "REPLACE-ME-tenant-id".into());
+    let mut by_file: BTreeMap<FileId, Vec<usize>> = BTreeMap::new();
+    for (i, o) in a.model.objects.iter().enumerate() {
+        by_file.entry(o.loc.file).or_default().push(i);
+    }
+    for (file, objects) in by_file {
+        let text = &a.files.get(file).text;
+        let src = Src::new(text);
+        let mut edits = Edits::default();
+        for oi in objects {
+            let o = &a.model.objects[oi];
+            let ns = o
+                .namespace
+                .clone()
+                .unwrap_or_else(|| cfg.default_namespace.clone().unwrap_or_else(|| "default".into()));
+            let Some(identity) = a
+                .plan
+                .workloads
+                .iter()
+                .find(|w| w.kind == o.kind && w.namespace == ns && w.name == o.name)
+                .and_then(|w| w.identity.clone())
+            else {
+                continue;
+            };
+            let Some(spec) = pod_spec(&o.node, &o.kind) else { continue };
+            let volumes = vec![
+                json!({"name": "azure-identity-token", "projected": {"sources": [{"serviceAccountToken": {"audience": "api://AzureADTokenExchange", "expirationSeconds": 3600, "path": "azure-identity-token"}}]}}),
+            ];
+            let mounts = vec![
+                json!({"name": "azure-identity-token", "mountPath": "/var/run/secrets/azure/tokens", "readOnly": true}),
+            ];
+            let env = vec![
+                json!({"name": "AZURE_CLIENT_ID", "value": client_id(client_ids, &identity)}),
+                json!({"name": "AZURE_TENANT_ID", "value": tenant}),
+                json!({"name": "AZURE_FEDERATED_TOKEN_FILE", "value": "/var/run/secrets/azure/tokens/azure-identity-token"}),
+                json!({"name": "AZURE_AUTHORITY_HOST", "value": "https://login.microsoftonline.com/"}),
+            ];
+            add_to_pod(&src, &mut edits, spec, &volumes, &mounts, &env);
+        }
+        if !edits.list.is_empty() {
+            out.insert(file, apply(text, edits));
+        }
     }
     out
 }

@@ -81,6 +81,46 @@ pub fn translate(
         let acr = cfg.azure.container_registry.clone().unwrap_or_default();
         tree.insert("acr-import.sh".into(), env.get_template("az/acr-import.sh.j2")?.render(context! { images, acr })?);
     }
+    // Phased migration: the AWS side of the bridge.
+    let bridges: Vec<_> = a
+        .plan
+        .identities
+        .iter()
+        .filter_map(|i| i.aws_bridge.as_ref().map(|b| (i, b)))
+        .enumerate()
+        .map(|(k, (i, b))| {
+            context! {
+                logical_id => format!("BridgeRole{k}"),
+                identity => i.name.clone(),
+                role_name => b.role_name.clone(),
+                subjects => b.subjects.clone(),
+                trust => Serde(&b.trust),
+                policy => Serde(&b.policy),
+            }
+        })
+        .collect();
+    if let Some(first) = a.plan.identities.iter().find_map(|i| i.aws_bridge.as_ref()) {
+        let ctx = context! {
+            kind => first.kind.clone(),
+            provider_url => format!("https://{}", first.provider),
+            audience => first.audience.clone(),
+            bridges => bridges,
+        };
+        tree.insert("aws/bridge.cfn.yaml".into(), env.get_template("aws/bridge.cfn.yaml.j2")?.render(&ctx)?);
+        tree.insert("aws/iam-commands.sh".into(), env.get_template("aws/iam-commands.sh.j2")?.render(&ctx)?);
+        if first.kind == "entra" {
+            tree.insert("aws/entra-app.sh".into(), env.get_template("aws/entra-app.sh.j2")?.render(&ctx)?);
+        }
+        for b in a.plan.identities.iter().filter_map(|i| i.aws_bridge.as_ref()) {
+            let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).expect("serialises");
+            tree.insert(format!("aws/{}.trust.json", b.role_name), pretty(&b.trust));
+            tree.insert(format!("aws/{}.policy.json", b.role_name), pretty(&b.policy));
+        }
+    }
+    // Reverse bridge: manifests of workloads still on EKS, under eks/.
+    for (file, text) in k8s::eks_side(a, cfg, client_ids) {
+        tree.insert(format!("eks/{}", safe_relative(&a.files.get(file).relative)), text);
+    }
     // Manifests: one per input file that holds Kubernetes objects, at its path relative to its INPUT.
     let rewritten = k8s::rewrite(a, cfg, tables, client_ids);
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();

@@ -6,6 +6,7 @@ mod errors;
 mod golden;
 mod graph;
 mod mapping;
+mod phased;
 mod plan;
 mod translate;
 

@@ -262,3 +262,16 @@ fn ecr_images_are_reported_with_the_import_command() {
     );
     assert!(f["help"].as_str().unwrap().starts_with("az acr import --name <acr-name> --source 111122223333.dkr.ecr"));
 }
+
+/// The configuration example of the README is a valid config (unknown keys would be an error).
+#[test]
+fn readme_config_example_is_valid() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let section = readme.split("## Configuration").nth(1).expect("a Configuration section");
+    let block = section.split("```yaml\n").nth(1).and_then(|b| b.split("```").next()).expect("a yaml block");
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("eks2aks.yaml");
+    std::fs::write(&cfg, block).unwrap();
+    let (code, _, err) = run(&["plan", "--config", cfg.to_str().unwrap(), "testdata/examples/edw-keda"]);
+    assert_eq!(code, 0, "{err}\n{block}");
+}
