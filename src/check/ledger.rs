@@ -185,15 +185,16 @@ pub fn build(a: &Analysis, stay_on_aws: &[String]) -> Ledger {
         }
     }
     // KEDA triggers.
+    let resource_by_arn: BTreeMap<&str, &crate::plan::Resource> =
+        plan.resources.iter().map(|r| (r.aws_arn.as_str(), r)).collect();
     for s in &a.model.scalers {
         for t in &s.triggers {
             let file = files.display(t.loc.file);
             let id = format!("{} {}/{} {}", s.kind, s.namespace, s.name, t.trigger_type);
             let mapped = t.trigger_type == "aws-sqs-queue"
                 && t.metadata.get("queueURL").and_then(|u| crate::ingest::scan::endpoint_arn(u)).is_some_and(|arn| {
-                    plan.resources.iter().any(|r| {
-                        r.aws_arn == arn
-                            && r.azure_name.is_some()
+                    resource_by_arn.get(arn.as_str()).is_some_and(|r| {
+                        r.azure_name.is_some()
                             && crate::plan::azure_url_kind(r.azure_type.as_deref().unwrap_or(""))
                                 .is_some_and(|k| k == "queue" || k == "servicebus")
                     })

@@ -188,6 +188,7 @@ pub fn needs(
     }
     let mut not_translated: BTreeMap<(String, String), (BTreeSet<String>, Loc)> = BTreeMap::new();
     let mut denied_actions: BTreeSet<(String, String, String)> = BTreeSet::new();
+    let mut grammar_cache: BTreeMap<String, Option<(String, Option<String>)>> = BTreeMap::new();
     let mut unmapped_services: BTreeMap<String, Loc> = BTreeMap::new();
     for p in perms.iter().filter(|p| p.statement.effect == Effect::Allow) {
         let s = &p.statement;
@@ -397,7 +398,12 @@ pub fn needs(
                         }
                     } else {
                         let a = Arn::parse(&arn).expect("concrete");
-                        let Some((_, rname, path)) = match_resource(service, &a.resource) else {
+                        // The grammar match is the costly part: once per resource, not per action.
+                        let matched = grammar_cache
+                            .entry(arn.clone())
+                            .or_insert_with(|| match_resource(service, &a.resource).map(|(_, n, p)| (n, p)))
+                            .clone();
+                        let Some((rname, path)) = matched else {
                             sink.push(
                                 rules::UNMAPPED_ACTION,
                                 format!("identity `{identity}`: `{arn}` does not match any {prefix} resource grammar"),

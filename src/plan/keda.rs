@@ -25,19 +25,26 @@ pub enum AuthOwner {
     Operator,
 }
 
-/// The workload a scaler scales (index into `model.workloads`).
-pub fn target_workload(model: &Model, s: &Scaler) -> Option<usize> {
-    if s.kind == "ScaledJob" {
-        return model
-            .workloads
-            .iter()
-            .position(|w| w.kind == "ScaledJob" && w.namespace == s.namespace && w.name == s.name);
-    }
-    let (kind, name) = s.target.as_ref()?;
+/// Workloads by (kind, namespace, name), built once so resolving every scaler stays linear.
+pub type WorkloadIndex = BTreeMap<(String, String, String), usize>;
+
+/// Builds the [`WorkloadIndex`].
+pub fn workload_index(model: &Model) -> WorkloadIndex {
     model
         .workloads
         .iter()
-        .position(|w| w.namespace == s.namespace && &w.name == name && (w.kind == *kind || kind.is_empty()))
+        .enumerate()
+        .map(|(i, w)| ((w.kind.clone(), w.namespace.clone(), w.name.clone()), i))
+        .collect()
+}
+
+/// The workload a scaler scales (index into `model.workloads`).
+pub fn target_workload(index: &WorkloadIndex, s: &Scaler) -> Option<usize> {
+    if s.kind == "ScaledJob" {
+        return index.get(&("ScaledJob".into(), s.namespace.clone(), s.name.clone())).copied();
+    }
+    let (kind, name) = s.target.as_ref()?;
+    index.get(&(kind.clone(), s.namespace.clone(), name.clone())).copied()
 }
 
 /// Who a trigger authenticates as, from its TriggerAuthentication and its own metadata.
@@ -64,8 +71,9 @@ pub fn auth_owner(model: &Model, s: &Scaler, t: &Trigger) -> AuthOwner {
 /// Works out KEDA's needs and reports the triggers that do not carry over.
 pub fn analyse(model: &Model, joined: &Joined, sink: &mut Sink) -> KedaNeeds {
     let mut needs = KedaNeeds::default();
+    let index = workload_index(model);
     for s in &model.scalers {
-        let workload = target_workload(model, s);
+        let workload = target_workload(&index, s);
         let role = workload.and_then(|wi| {
             let si = joined.workload_sa[wi];
             joined.sa_role[si].filter(|_| joined.sa_trust[si].as_ref().is_none_or(|v| v.admitted()))

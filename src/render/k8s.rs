@@ -254,9 +254,15 @@ pub fn client_id(ids: &BTreeMap<String, String>, identity: &str) -> String {
 }
 
 /// The Azure URL that replaces an AWS value, when the plan maps its resource.
-fn azure_value(a: &Analysis, tables: &Tables, names: &Names, arn: &str, text: &str) -> Option<String> {
+fn azure_value(
+    resources: &BTreeMap<&str, &crate::plan::Resource>,
+    tables: &Tables,
+    names: &Names,
+    arn: &str,
+    text: &str,
+) -> Option<String> {
     let (base, _) = need::base_resource(tables, arn)?;
-    let r = a.plan.resources.iter().find(|r| r.aws_arn == base)?;
+    let r = resources.get(base.as_str())?;
     let name = r.azure_name.as_deref()?;
     let url = match azure_url_kind(r.azure_type.as_deref()?)? {
         "queue" => format!("https://{}.queue.core.windows.net/{name}", names.storage),
@@ -307,6 +313,23 @@ pub fn rewrite(
         .filter(|w| w.identity.is_some())
         .map(|w| (w.kind.clone(), w.namespace.clone(), w.name.clone()))
         .collect();
+    // Indexes (everything below is looked up per object or per value: no scans of the whole plan).
+    let resource_by_arn: BTreeMap<&str, &crate::plan::Resource> =
+        a.plan.resources.iter().map(|r| (r.aws_arn.as_str(), r)).collect();
+    let mut by_aws_name: BTreeMap<(&str, String), Vec<&str>> = BTreeMap::new();
+    for res in &a.plan.resources {
+        if let (Some((_, n)), Some(azure)) = (need::base_resource(tables, &res.aws_arn), res.azure_name.as_deref()) {
+            by_aws_name.entry((res.aws_service.as_str(), n)).or_default().push(azure);
+        }
+    }
+    let by_aws_name: BTreeMap<(&str, &str), Vec<&str>> =
+        by_aws_name.iter().map(|((s, n), v)| ((*s, n.as_str()), v.clone())).collect();
+    let workload_entry: BTreeMap<(&str, &str, &str), &crate::plan::WorkloadEntry> =
+        a.plan.workloads.iter().map(|w| ((w.kind.as_str(), w.namespace.as_str(), w.name.as_str()), w)).collect();
+    let identity_by_name: BTreeMap<&str, &crate::plan::Identity> =
+        a.plan.identities.iter().map(|i| (i.name.as_str(), i)).collect();
+    let scaler_of_object: BTreeMap<usize, usize> =
+        a.model.scalers.iter().enumerate().map(|(i, s)| (s.object, i)).collect();
     // Value rewrites and env removals, by location.
     let mut value_rewrites: BTreeMap<(FileId, Pos), String> = BTreeMap::new();
     let refs = a
@@ -320,16 +343,9 @@ pub fn rewrite(
             && let Some(prefix) = r.arn.as_deref().and_then(|a| a.strip_prefix("name:"))
         {
             // A bare name: the Azure name of the one mapped resource of that service with that AWS name.
-            let matches: Vec<&str> = a
-                .plan
-                .resources
-                .iter()
-                .filter(|res| res.aws_service == prefix)
-                .filter(|res| need::base_resource(tables, &res.aws_arn).is_some_and(|(_, n)| n == r.text))
-                .filter_map(|res| res.azure_name.as_deref())
-                .collect();
-            if let [azure] = matches[..]
-                && azure != r.text
+            let matches: &[&str] = by_aws_name.get(&(prefix, r.text.as_str())).map_or(&[], Vec::as_slice);
+            if let [azure] = matches
+                && *azure != r.text
             {
                 value_rewrites.insert((r.loc.file, r.loc.pos), format!("{}\u{0}{azure}", r.text));
             }
@@ -337,7 +353,7 @@ pub fn rewrite(
         }
         if matches!(r.kind, AwsRefKind::Endpoint | AwsRefKind::Arn)
             && let Some(arn) = &r.arn
-            && let Some(url) = azure_value(a, tables, &names, arn, &r.text)
+            && let Some(url) = azure_value(&resource_by_arn, tables, &names, arn, &r.text)
         {
             // Replace the token inside the value, keeping text around it.
             value_rewrites.insert((r.loc.file, r.loc.pos), format!("{}\u{0}{url}", r.text));
@@ -346,14 +362,13 @@ pub fn rewrite(
     // KEDA: which TriggerAuthentications carry which identity.
     let mut auth_identity: BTreeMap<(String, String, String), Option<String>> = BTreeMap::new();
     let mut trigger_rewrites: BTreeMap<(usize, usize), Value> = BTreeMap::new();
+    let windex = crate::plan::keda::workload_index(&a.model);
     for (si, s) in a.model.scalers.iter().enumerate() {
-        let wi = crate::plan::keda::target_workload(&a.model, s);
+        let wi = crate::plan::keda::target_workload(&windex, s);
         let identity = wi.and_then(|wi| {
             let w = &a.model.workloads[wi];
-            a.plan
-                .workloads
-                .iter()
-                .find(|p| p.kind == w.kind && p.namespace == w.namespace && p.name == w.name)
+            workload_entry
+                .get(&(w.kind.as_str(), w.namespace.as_str(), w.name.as_str()))
                 .and_then(|p| p.identity.clone())
         });
         for (ti, t) in s.triggers.iter().enumerate() {
@@ -361,7 +376,7 @@ pub fn rewrite(
                 continue;
             }
             let Some(arn) = t.metadata.get("queueURL").and_then(|u| scan::endpoint_arn(u)) else { continue };
-            let Some(r) = a.plan.resources.iter().find(|r| r.aws_arn == arn) else { continue };
+            let Some(r) = resource_by_arn.get(arn.as_str()) else { continue };
             let (Some(name), Some(ty)) = (&r.azure_name, &r.azure_type) else { continue };
             let owner = crate::plan::keda::auth_owner(&a.model, s, t);
             let length = t.metadata.get("queueLength").cloned().unwrap_or_else(|| "5".into());
@@ -509,13 +524,10 @@ pub fn rewrite(
             // Env: AWS SDK variables dropped, AWS values rewritten; images moved to ACR.
             // Phased migration: workloads whose identity has an AWS bridge keep their region and get a projected
             // token for AWS (aks-issuer) or the role to assume (entra).
-            let bridge = a
-                .plan
-                .workloads
-                .iter()
-                .find(|w| w.kind == o.kind && w.namespace == ns && w.name == o.name)
-                .and_then(|w| w.identity.as_ref())
-                .and_then(|id| a.plan.identities.iter().find(|i| &i.name == id))
+            let bridge = workload_entry
+                .get(&(o.kind.as_str(), ns.as_str(), o.name.as_str()))
+                .and_then(|w| w.identity.as_deref())
+                .and_then(|id| identity_by_name.get(id))
                 .and_then(|i| i.aws_bridge.as_ref());
             rewrite_containers(&src, &mut edits, node, &names, bridge.is_some());
             if let (Some(b), Some(spec)) = (bridge, pod_spec(node, &o.kind)) {
@@ -548,10 +560,7 @@ pub fn rewrite(
                     add_to_pod(&src, &mut edits, spec, &volumes, &mounts, &env);
                 }
             }
-            for ((f, p), v) in &value_rewrites {
-                if *f != file || *p < node.pos || *p > node.end {
-                    continue;
-                }
+            for ((_, p), v) in value_rewrites.range((file, node.pos)..=(file, node.end)) {
                 if let Some(n) = find_by_pos(node, *p)
                     && let Some(old) = n.as_str()
                 {
@@ -573,7 +582,7 @@ pub fn rewrite(
             }
             // KEDA.
             if o.api_version.starts_with("keda.sh/") {
-                if let Some(si) = a.model.scalers.iter().position(|s| s.object == oi)
+                if let Some(&si) = scaler_of_object.get(&oi)
                     && let Some(triggers) = node.path(&["spec", "triggers"]).and_then(Node::as_seq)
                 {
                     for (ti, t) in triggers.iter().enumerate() {
@@ -679,6 +688,8 @@ pub fn eks_side(a: &Analysis, cfg: &Config, client_ids: &BTreeMap<String, String
         return out;
     }
     let tenant = cfg.azure.tenant_id.clone().unwrap_or_else(|| "REPLACE-ME-tenant-id".into());
+    let workload_entry: BTreeMap<(&str, &str, &str), &crate::plan::WorkloadEntry> =
+        a.plan.workloads.iter().map(|w| ((w.kind.as_str(), w.namespace.as_str(), w.name.as_str()), w)).collect();
     let mut by_file: BTreeMap<FileId, Vec<usize>> = BTreeMap::new();
     for (i, o) in a.model.objects.iter().enumerate() {
         by_file.entry(o.loc.file).or_default().push(i);
@@ -693,12 +704,8 @@ pub fn eks_side(a: &Analysis, cfg: &Config, client_ids: &BTreeMap<String, String
                 .namespace
                 .clone()
                 .unwrap_or_else(|| cfg.default_namespace.clone().unwrap_or_else(|| "default".into()));
-            let Some(identity) = a
-                .plan
-                .workloads
-                .iter()
-                .find(|w| w.kind == o.kind && w.namespace == ns && w.name == o.name)
-                .and_then(|w| w.identity.clone())
+            let Some(identity) =
+                workload_entry.get(&(o.kind.as_str(), ns.as_str(), o.name.as_str())).and_then(|w| w.identity.clone())
             else {
                 continue;
             };

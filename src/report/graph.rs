@@ -59,11 +59,15 @@ impl GraphView {
                 (index[&e.source()], index[&e.target()], label)
             })
             .collect();
+        let role_by_arn: std::collections::BTreeMap<&str, usize> =
+            model.roles.iter().enumerate().map(|(i, r)| (r.arn.as_str(), i)).collect();
+        let role_node: std::collections::BTreeMap<usize, petgraph::stable_graph::NodeIndex> =
+            g.node_indices().filter_map(|n| if let NodeKind::Role(ri) = g[n] { Some((ri, n)) } else { None }).collect();
         for id in &plan.identities {
-            let Some(ri) = model.roles.iter().position(|r| r.arn == id.aws_role_arn) else {
+            let Some(&ri) = role_by_arn.get(id.aws_role_arn.as_str()) else {
                 continue;
             };
-            let Some(rn) = g.node_indices().find(|&n| g[n] == NodeKind::Role(ri)) else {
+            let Some(&rn) = role_node.get(&ri) else {
                 continue;
             };
             let k = nodes.len();
