@@ -173,8 +173,8 @@ pub fn junit(a: &Analysis, r: &Report, fail_on: FailOn) -> String {
         let ns = o.namespace.as_deref().map(|n| format!("{n}/")).unwrap_or_default();
         cases.entry(files.display(o.loc.file).to_string()).or_default().push((
             format!("{} {ns}{}", o.kind, o.name),
-            o.node.pos.line,
-            o.node.end.line,
+            o.loc.pos.line,
+            o.end.line,
         ));
     }
     for role in &a.model.roles {

@@ -185,7 +185,19 @@ pub fn read_object(
     {
         read_workload(model, file, spec, index, &kind, &ns, &name);
     }
-    model.objects.push(K8sObject { loc: obj_loc, api_version, kind, name, namespace, node, helm_source });
+    let waiver = node
+        .path(&["metadata", "annotations", crate::plan::waivers::ANNOTATION])
+        .map(|v| (v.as_str().map(str::to_string), v.pos));
+    model.objects.push(K8sObject {
+        loc: obj_loc,
+        api_version,
+        kind,
+        name,
+        namespace,
+        end: node.end,
+        waiver,
+        helm_source,
+    });
 }
 
 fn read_service_account(

@@ -81,8 +81,21 @@ fn from_texts(
     files: &Files,
     sink: &mut Sink,
 ) -> Model {
-    let parsed = parse_all(files, texts);
+    // Parse in batches, in parallel within a batch, and turn each batch into the model before the next: the
+    // trees of one batch are all that is ever held, whatever the size of the input.
+    const BATCH: usize = 512;
     let mut model = Model::default();
+    let mut texts = texts.into_iter().peekable();
+    while texts.peek().is_some() {
+        let batch: Vec<_> = texts.by_ref().take(BATCH).collect();
+        classify_batch(&mut model, parse_all(files, batch), opts, files, sink);
+    }
+    k8s::finish(&mut model, opts, sink);
+    iam::finish(&mut model, files, sink);
+    model
+}
+
+fn classify_batch(model: &mut Model, parsed: Vec<Parsed>, opts: &IngestOptions, files: &Files, sink: &mut Sink) {
     for p in parsed {
         if let Some((pos, msg)) = p.error {
             let text = &files.get(p.file).text;
@@ -110,13 +123,10 @@ fn from_texts(
             let helm_source =
                 helm_sources.iter().rev().find(|(l, _)| *l > prev_line && *l <= line).map(|(_, s)| s.clone());
             let dir = parent_dir(files, p.file);
-            classify(&mut model, p.file, doc, helm_source, dir, opts, sink);
+            classify(model, p.file, doc, helm_source, dir, opts, sink);
             prev_line = line;
         }
     }
-    k8s::finish(&mut model, opts, sink);
-    iam::finish(&mut model, files, sink);
-    model
 }
 
 /// Bytes → text: strips a UTF-8 BOM; decodes UTF-16 with a BOM (what Windows PowerShell 5.1 redirects write);

@@ -1,7 +1,6 @@
 //! Kubernetes side of the model.
 
-use crate::diag::Loc;
-use crate::yaml::Node;
+use crate::diag::{Loc, Pos};
 use std::collections::BTreeMap;
 
 /// One Kubernetes object, kept whole (unknown kinds and CRDs included).
@@ -17,8 +16,11 @@ pub struct K8sObject {
     pub name: String,
     /// `metadata.namespace`, when set.
     pub namespace: Option<String>,
-    /// The whole object.
-    pub node: Node,
+    /// Where the object ends (its last value). The object itself is not kept in memory: `translate` reads the file
+    /// again to rewrite it, so the model stays small however large the input.
+    pub end: Pos,
+    /// The `eks2aks.dev/ignore` annotation: its text (None when it is not a string) and position.
+    pub waiver: Option<(Option<String>, Pos)>,
     /// The Helm template it was rendered from (`# Source:` comment), if any.
     pub helm_source: Option<String>,
 }

@@ -5,7 +5,6 @@
 use crate::diag::{FileId, Finding, Loc, Pos, Sink};
 use crate::model::Model;
 use crate::rules;
-use crate::yaml::Node;
 
 /// The annotation key.
 pub const ANNOTATION: &str = "eks2aks.dev/ignore";
@@ -24,9 +23,9 @@ pub struct Waiver {
 pub fn collect(model: &Model, sink: &mut Sink) -> Vec<Waiver> {
     let mut out = Vec::new();
     for o in &model.objects {
-        let Some(v) = o.node.path(&["metadata", "annotations", ANNOTATION]) else { continue };
-        let loc = Loc { file: o.loc.file, pos: v.pos };
-        let Some(text) = v.as_str() else {
+        let Some((text, pos)) = &o.waiver else { continue };
+        let loc = Loc { file: o.loc.file, pos: *pos };
+        let Some(text) = text else {
             sink.push(rules::INVALID_WAIVER, format!("`{ANNOTATION}` must be a string"), Some(loc));
             continue;
         };
@@ -47,8 +46,8 @@ pub fn collect(model: &Model, sink: &mut Sink) -> Vec<Waiver> {
             match rules::by_code(code) {
                 Some(rule) if !reason.is_empty() && rule.code != rules::MALFORMED_INPUT => out.push(Waiver {
                     file: o.loc.file,
-                    start: o.node.pos,
-                    end: end_of(&o.node),
+                    start: o.loc.pos,
+                    end: o.end,
                     code: rule.code,
                     reason: reason.to_string(),
                 }),
@@ -70,10 +69,6 @@ pub fn collect(model: &Model, sink: &mut Sink) -> Vec<Waiver> {
         }
     }
     out
-}
-
-fn end_of(n: &Node) -> Pos {
-    n.end
 }
 
 /// The reason of the waiver that covers a finding, if any.

@@ -142,6 +142,29 @@ fn insert_entry(src: &Src, edits: &mut Edits, map: &Node, key: &str, v: &Value) 
     }
 }
 
+/// The objects of a file, parsed again (the model keeps no trees), by the position where each starts; `List`
+/// items are objects of their own, as ingest reads them.
+fn objects_by_pos(text: &str) -> BTreeMap<Pos, Node> {
+    fn add(n: Node, out: &mut BTreeMap<Pos, Node>) {
+        let is_list = n.get("kind").and_then(Node::as_str).is_some_and(|k| k == "List" || k.ends_with("List"))
+            && n.get("items").is_some();
+        if is_list {
+            if let Some(Y::Seq(items)) = n.get("items").map(|i| i.value.clone()) {
+                for i in items {
+                    add(i, out);
+                }
+            }
+        } else {
+            out.insert(n.pos, n);
+        }
+    }
+    let mut out = BTreeMap::new();
+    for d in crate::yaml::parse_stream(text).unwrap_or_default() {
+        add(d.root, &mut out);
+    }
+    out
+}
+
 /// Appends items to a sequence (block: after its last item, at its dash column; otherwise re-emitted).
 fn append_items(src: &Src, edits: &mut Edits, seq: &Node, new: &[Value]) {
     let Y::Seq(items) = &seq.value else { return };
@@ -427,13 +450,14 @@ pub fn rewrite(
         let text = &a.files.get(file).text;
         let src = Src::new(text);
         let mut edits = Edits::default();
+        let nodes = objects_by_pos(text);
         for &oi in &objects {
             let o = &a.model.objects[oi];
             let ns = o
                 .namespace
                 .clone()
                 .unwrap_or_else(|| cfg.default_namespace.clone().unwrap_or_else(|| "default".into()));
-            let node = &o.node;
+            let Some(node) = nodes.get(&o.loc.pos) else { continue };
             // ServiceAccounts.
             if o.kind == "ServiceAccount" && o.api_version == "v1" {
                 let identity = sa_identity.get(&(ns.clone(), o.name.clone()));
@@ -698,6 +722,7 @@ pub fn eks_side(a: &Analysis, cfg: &Config, client_ids: &BTreeMap<String, String
         let text = &a.files.get(file).text;
         let src = Src::new(text);
         let mut edits = Edits::default();
+        let nodes = objects_by_pos(text);
         for oi in objects {
             let o = &a.model.objects[oi];
             let ns = o
@@ -709,7 +734,7 @@ pub fn eks_side(a: &Analysis, cfg: &Config, client_ids: &BTreeMap<String, String
             else {
                 continue;
             };
-            let Some(spec) = pod_spec(&o.node, &o.kind) else { continue };
+            let Some(spec) = nodes.get(&o.loc.pos).and_then(|n| pod_spec(n, &o.kind)) else { continue };
             let volumes = vec![
                 json!({"name": "azure-identity-token", "projected": {"sources": [{"serviceAccountToken": {"audience": "api://AzureADTokenExchange", "expirationSeconds": 3600, "path": "azure-identity-token"}}]}}),
             ];
