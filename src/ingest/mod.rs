@@ -187,7 +187,8 @@ fn parse_all(files: &Files, texts: Vec<(FileId, Option<(Pos, String)>)>) -> Vec<
         if is_json && let Err(e) = check_json(&f.text) {
             return Parsed { file: id, docs: Vec::new(), error: Some(e) };
         }
-        match yaml::parse_stream(&f.text) {
+        let parsed = if is_json { yaml::parse_json(&f.text) } else { yaml::parse_stream(&f.text) };
+        match parsed {
             Ok(docs) => Parsed { file: id, docs, error: None },
             Err(e) => Parsed { file: id, docs: Vec::new(), error: Some((e.pos, e.message)) },
         }
