@@ -348,6 +348,84 @@ pub fn parse_stream(text: &str) -> Result<Vec<Document>, SyntaxError> {
     Ok(docs)
 }
 
+/// Reads a JSON document into the same positioned tree as [`parse_stream`] (one document; none for blank
+/// text). Much faster than the YAML reader on large IAM exports. The caller validates the text as strict JSON
+/// first (serde_json: trailing commas, comments and nesting depth are errors there); duplicate keys are errors
+/// here, as in YAML.
+pub fn parse_json(text: &str) -> Result<Vec<Document>, SyntaxError> {
+    use jsonc_parser::ast;
+    let options = jsonc_parser::ParseOptions {
+        allow_comments: false,
+        allow_loose_object_property_names: false,
+        allow_trailing_commas: false,
+        allow_missing_commas: false,
+        allow_single_quoted_strings: false,
+        allow_hexadecimal_numbers: false,
+        allow_unary_plus_numbers: false,
+        allow_bare_decimal_point_numbers: false,
+        allow_non_finite_numbers: false,
+        allow_extended_string_escapes: false,
+    };
+    let line_starts: Vec<usize> = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+    let pos = |byte: usize| -> Pos {
+        let line = line_starts.partition_point(|&s| s <= byte).max(1);
+        let start = line_starts[line - 1];
+        let col = text.get(start..byte).map_or(0, |t| t.chars().count());
+        Pos { line: u32::try_from(line).unwrap_or(u32::MAX), col: u32::try_from(col + 1).unwrap_or(u32::MAX) }
+    };
+    let parsed = jsonc_parser::parse_to_ast(text, &Default::default(), &options)
+        .map_err(|e| SyntaxError { pos: pos(e.range().start), message: e.kind().to_string() })?;
+    fn scalar(text: String, plain: bool, start: Pos, end: Pos) -> Node {
+        Node { pos: start, end, value: Value::Scalar { text, plain } }
+    }
+    fn convert(v: ast::Value, pos: &dyn Fn(usize) -> Pos) -> Result<Node, SyntaxError> {
+        Ok(match v {
+            ast::Value::StringLit(s) => scalar(s.value.into_owned(), false, pos(s.range.start), pos(s.range.end)),
+            ast::Value::NumberLit(n) => scalar(n.value.to_string(), true, pos(n.range.start), pos(n.range.end)),
+            ast::Value::BooleanLit(b) => scalar(b.value.to_string(), true, pos(b.range.start), pos(b.range.end)),
+            ast::Value::NullKeyword(n) => scalar("null".into(), true, pos(n.range.start), pos(n.range.end)),
+            ast::Value::Array(a) => {
+                let items = a.elements.into_iter().map(|e| convert(e, pos)).collect::<Result<Vec<_>, _>>()?;
+                Node {
+                    pos: pos(a.range.start),
+                    end: items.iter().map(|n| n.end).max().unwrap_or(pos(a.range.start)),
+                    value: Value::Seq(items),
+                }
+            }
+            ast::Value::Object(o) => {
+                let start = pos(o.range.start);
+                let mut seen: HashSet<String> = HashSet::with_capacity(o.properties.len());
+                let mut entries = Vec::with_capacity(o.properties.len());
+                for p in o.properties {
+                    let (key, key_range) = match p.name {
+                        ast::ObjectPropName::String(s) => (s.value.into_owned(), s.range),
+                        ast::ObjectPropName::Word(w) => (w.value.to_string(), w.range),
+                    };
+                    if !seen.insert(key.clone()) {
+                        return Err(SyntaxError {
+                            pos: pos(key_range.start),
+                            message: format!("duplicate key `{key}` in a mapping"),
+                        });
+                    }
+                    entries.push(Entry { key, key_pos: pos(key_range.start), value: convert(p.value, pos)? });
+                }
+                Node {
+                    pos: start,
+                    end: entries.iter().map(|e| e.value.end).max().unwrap_or(start),
+                    value: Value::Map(entries),
+                }
+            }
+        })
+    }
+    match parsed.value {
+        None => Ok(Vec::new()),
+        Some(v) => {
+            let root = convert(v, &pos)?;
+            Ok(if root.is_null() { Vec::new() } else { vec![Document { start_line: root.pos.line, root }] })
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -428,83 +506,5 @@ mod tests {
         assert!(parse_stream("").unwrap().is_empty());
         assert!(parse_stream("# only a comment\n").unwrap().is_empty());
         assert_eq!(parse_stream("---\n---\na: 1\n---\n~\n").unwrap().len(), 1);
-    }
-}
-
-/// Reads a JSON document into the same positioned tree as [`parse_stream`] (one document; none for blank
-/// text). Much faster than the YAML reader on large IAM exports. The caller validates the text as strict JSON
-/// first (serde_json: trailing commas, comments and nesting depth are errors there); duplicate keys are errors
-/// here, as in YAML.
-pub fn parse_json(text: &str) -> Result<Vec<Document>, SyntaxError> {
-    use jsonc_parser::ast;
-    let options = jsonc_parser::ParseOptions {
-        allow_comments: false,
-        allow_loose_object_property_names: false,
-        allow_trailing_commas: false,
-        allow_missing_commas: false,
-        allow_single_quoted_strings: false,
-        allow_hexadecimal_numbers: false,
-        allow_unary_plus_numbers: false,
-        allow_bare_decimal_point_numbers: false,
-        allow_non_finite_numbers: false,
-        allow_extended_string_escapes: false,
-    };
-    let line_starts: Vec<usize> = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
-    let pos = |byte: usize| -> Pos {
-        let line = line_starts.partition_point(|&s| s <= byte).max(1);
-        let start = line_starts[line - 1];
-        let col = text.get(start..byte).map_or(0, |t| t.chars().count());
-        Pos { line: u32::try_from(line).unwrap_or(u32::MAX), col: u32::try_from(col + 1).unwrap_or(u32::MAX) }
-    };
-    let parsed = jsonc_parser::parse_to_ast(text, &Default::default(), &options)
-        .map_err(|e| SyntaxError { pos: pos(e.range().start), message: e.kind().to_string() })?;
-    fn scalar(text: String, plain: bool, start: Pos, end: Pos) -> Node {
-        Node { pos: start, end, value: Value::Scalar { text, plain } }
-    }
-    fn convert(v: ast::Value, pos: &dyn Fn(usize) -> Pos) -> Result<Node, SyntaxError> {
-        Ok(match v {
-            ast::Value::StringLit(s) => scalar(s.value.into_owned(), false, pos(s.range.start), pos(s.range.end)),
-            ast::Value::NumberLit(n) => scalar(n.value.to_string(), true, pos(n.range.start), pos(n.range.end)),
-            ast::Value::BooleanLit(b) => scalar(b.value.to_string(), true, pos(b.range.start), pos(b.range.end)),
-            ast::Value::NullKeyword(n) => scalar("null".into(), true, pos(n.range.start), pos(n.range.end)),
-            ast::Value::Array(a) => {
-                let items = a.elements.into_iter().map(|e| convert(e, pos)).collect::<Result<Vec<_>, _>>()?;
-                Node {
-                    pos: pos(a.range.start),
-                    end: items.iter().map(|n| n.end).max().unwrap_or(pos(a.range.start)),
-                    value: Value::Seq(items),
-                }
-            }
-            ast::Value::Object(o) => {
-                let start = pos(o.range.start);
-                let mut seen: HashSet<String> = HashSet::with_capacity(o.properties.len());
-                let mut entries = Vec::with_capacity(o.properties.len());
-                for p in o.properties {
-                    let (key, key_range) = match p.name {
-                        ast::ObjectPropName::String(s) => (s.value.into_owned(), s.range),
-                        ast::ObjectPropName::Word(w) => (w.value.to_string(), w.range),
-                    };
-                    if !seen.insert(key.clone()) {
-                        return Err(SyntaxError {
-                            pos: pos(key_range.start),
-                            message: format!("duplicate key `{key}` in a mapping"),
-                        });
-                    }
-                    entries.push(Entry { key, key_pos: pos(key_range.start), value: convert(p.value, pos)? });
-                }
-                Node {
-                    pos: start,
-                    end: entries.iter().map(|e| e.value.end).max().unwrap_or(start),
-                    value: Value::Map(entries),
-                }
-            }
-        })
-    }
-    match parsed.value {
-        None => Ok(Vec::new()),
-        Some(v) => {
-            let root = convert(v, &pos)?;
-            Ok(if root.is_null() { Vec::new() } else { vec![Document { start_line: root.pos.line, root }] })
-        }
     }
 }
