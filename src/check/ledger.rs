@@ -230,12 +230,7 @@ pub fn build(a: &Analysis, stay_on_aws: &[String]) -> Ledger {
         .filter_map(|f| Some((f.file.clone()?, f.line?)))
         .collect();
     let mut seen = BTreeSet::new();
-    let refs = a
-        .model
-        .workloads
-        .iter()
-        .flat_map(|w| w.aws_refs.iter())
-        .chain(a.model.config_data.iter().flat_map(|c| c.aws_refs.iter()));
+    let refs = a.model.aws_refs();
     for r in refs {
         if !seen.insert(r.loc) {
             continue;

@@ -33,3 +33,22 @@ pub struct Model {
     /// Policy or trust documents not attached to any role in the input.
     pub loose_documents: Vec<LooseDocument>,
 }
+
+impl Model {
+    /// Every AWS reference found in workload env and in ConfigMaps/Secrets.
+    pub fn aws_refs(&self) -> impl Iterator<Item = &AwsRef> {
+        self.workloads
+            .iter()
+            .flat_map(|w| w.aws_refs.iter())
+            .chain(self.config_data.iter().flat_map(|c| c.aws_refs.iter()))
+    }
+
+    /// Object indexes grouped by file, in file order.
+    pub fn objects_by_file(&self) -> std::collections::BTreeMap<crate::diag::FileId, Vec<usize>> {
+        let mut by_file: std::collections::BTreeMap<crate::diag::FileId, Vec<usize>> = Default::default();
+        for (i, o) in self.objects.iter().enumerate() {
+            by_file.entry(o.loc.file).or_default().push(i);
+        }
+        by_file
+    }
+}

@@ -771,11 +771,7 @@ fn input_findings(
             .with_help(format!("az acr import --name {acr} --source {image} --image {repo}"));
     }
     let mut seen: BTreeSet<Loc> = BTreeSet::new();
-    let refs = model
-        .workloads
-        .iter()
-        .flat_map(|w| w.aws_refs.iter())
-        .chain(model.config_data.iter().flat_map(|c| c.aws_refs.iter()));
+    let refs = model.aws_refs();
     for r in refs {
         if !seen.insert(r.loc) {
             continue;

@@ -355,12 +355,7 @@ pub fn rewrite(
         a.model.scalers.iter().enumerate().map(|(i, s)| (s.object, i)).collect();
     // Value rewrites and env removals, by location.
     let mut value_rewrites: BTreeMap<(FileId, Pos), String> = BTreeMap::new();
-    let refs = a
-        .model
-        .workloads
-        .iter()
-        .flat_map(|w| w.aws_refs.iter())
-        .chain(a.model.config_data.iter().flat_map(|c| c.aws_refs.iter()));
+    let refs = a.model.aws_refs();
     for r in refs {
         if r.kind == AwsRefKind::Name
             && let Some(prefix) = r.arn.as_deref().and_then(|a| a.strip_prefix("name:"))
@@ -442,11 +437,7 @@ pub fn rewrite(
     }
 
     let mut out: BTreeMap<FileId, String> = BTreeMap::new();
-    let mut by_file: BTreeMap<FileId, Vec<usize>> = BTreeMap::new();
-    for (i, o) in a.model.objects.iter().enumerate() {
-        by_file.entry(o.loc.file).or_default().push(i);
-    }
-    for (file, objects) in by_file {
+    for (file, objects) in a.model.objects_by_file() {
         let text = &a.files.get(file).text;
         let src = Src::new(text);
         let mut edits = Edits::default();
@@ -714,11 +705,7 @@ pub fn eks_side(a: &Analysis, cfg: &Config, client_ids: &BTreeMap<String, String
     let tenant = cfg.azure.tenant_id.clone().unwrap_or_else(|| "REPLACE-ME-tenant-id".into());
     let workload_entry: BTreeMap<(&str, &str, &str), &crate::plan::WorkloadEntry> =
         a.plan.workloads.iter().map(|w| ((w.kind.as_str(), w.namespace.as_str(), w.name.as_str()), w)).collect();
-    let mut by_file: BTreeMap<FileId, Vec<usize>> = BTreeMap::new();
-    for (i, o) in a.model.objects.iter().enumerate() {
-        by_file.entry(o.loc.file).or_default().push(i);
-    }
-    for (file, objects) in by_file {
+    for (file, objects) in a.model.objects_by_file() {
         let text = &a.files.get(file).text;
         let src = Src::new(text);
         let mut edits = Edits::default();
