@@ -205,6 +205,11 @@ rules! {
         why: "A cross-cloud trust that admits everybody turns one compromised pod into access to what stays on AWS. eks2aks generates no bridge for it.",
         fix: "Pin the source trust to its ServiceAccounts (E2A008), and set `entra.tenant_id` and `entra.app_id_uri` for the Entra bridge."
     }
+    RESOURCE_NOT_GRANTED = "E2A036" "resource-not-granted" Warning {
+        what: "A workload names an AWS resource (in env, a ConfigMap or a KEDA trigger) that has an Azure counterpart, but its identity gets no role assignment on it: its IAM policies do not grant access to it.",
+        why: "`translate` rewrites the value to the Azure resource, and the workload will be denied when it uses it — on AWS it was denied too, or it reached the resource through another path (a resource policy, the node role).",
+        fix: "Grant the access in the IAM policy (and translate again), or remove the reference."
+    }
 }
 
 /// The rule with this code (or kebab-case name).

@@ -676,6 +676,7 @@ pub fn build(
         );
     }
     input_findings(model, tables, &resources, opts, &mut sink);
+    not_granted(model, joined, tables, &resources, &identities, &role_identity, &mut sink);
     let resources: Vec<Resource> = resources.into_values().collect();
 
     let mut workloads: Vec<WorkloadEntry> = model
@@ -744,6 +745,65 @@ pub fn build(
         summary,
     };
     (plan, findings)
+}
+
+/// Resources a workload names, that map to Azure, but that its identity gets no assignment on.
+fn not_granted(
+    model: &Model,
+    joined: &Joined,
+    tables: &Tables,
+    resources: &BTreeMap<String, Resource>,
+    identities: &[Identity],
+    role_identity: &BTreeMap<usize, String>,
+    sink: &mut Sink,
+) {
+    let by_name: BTreeMap<&str, &Identity> = identities.iter().map(|i| (i.name.as_str(), i)).collect();
+    let config: BTreeMap<(&str, &str, &str), &crate::model::ConfigData> =
+        model.config_data.iter().map(|c| ((c.kind.as_str(), c.namespace.as_str(), c.name.as_str()), c)).collect();
+    let mut reported: BTreeSet<(Loc, String)> = BTreeSet::new();
+    for (wi, w) in model.workloads.iter().enumerate() {
+        let si = joined.workload_sa[wi];
+        let Some(identity) = joined.sa_role[si]
+            .filter(|_| joined.sa_trust[si].as_ref().is_none_or(|v| v.admitted()))
+            .and_then(|ri| role_identity.get(&ri))
+            .and_then(|n| by_name.get(n.as_str()))
+        else {
+            continue;
+        };
+        let scopes: BTreeSet<&str> = identity.role_assignments.iter().map(|a| a.scope.aws_arn.as_str()).collect();
+        let widened: BTreeSet<&str> = identity
+            .role_assignments
+            .iter()
+            .filter(|a| a.scope.aws_arn == "*")
+            .map(|a| a.scope.target.as_str())
+            .collect();
+        let mut refs: Vec<&crate::model::AwsRef> = w.aws_refs.iter().collect();
+        for (k, n) in &w.config_refs {
+            if let Some(c) = config.get(&(k.as_str(), w.namespace.as_str(), n.as_str())) {
+                refs.extend(c.aws_refs.iter());
+            }
+        }
+        for r in refs.into_iter().filter(|r| matches!(r.kind, AwsRefKind::Endpoint | AwsRefKind::Arn)) {
+            let Some((base, _)) = r.arn.as_deref().and_then(|a| need::base_resource(tables, a)) else { continue };
+            let Some(res) = resources.get(&base).filter(|res| res.azure_name.is_some()) else { continue };
+            let target_widened = tables.services.get(&res.aws_service).is_some_and(|svc| {
+                svc.targets
+                    .iter()
+                    .any(|(k, t)| widened.contains(k.as_str()) && Some(&t.azure_type) == res.azure_type.as_ref())
+            });
+            if scopes.contains(base.as_str()) || target_widened || !reported.insert((r.loc, base.clone())) {
+                continue;
+            }
+            sink.push(
+                rules::RESOURCE_NOT_GRANTED,
+                format!(
+                    "{} {}/{} names `{base}` (`{}`), but identity `{}` gets no role assignment on it: its IAM policies do not grant it",
+                    w.kind, w.namespace, w.name, r.key, identity.name
+                ),
+                Some(r.loc),
+            );
+        }
+    }
 }
 
 /// ECR images, AWS endpoints that stay in env/ConfigMaps, and AWS SDK variables that `translate` removes.
