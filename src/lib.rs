@@ -252,7 +252,25 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
             let (cfg, tables) = load_setup(&cli.global)?;
             let a = match analyse_with(&args.inputs, &cfg, &tables, args.against.as_deref()) {
                 Ok(a) => a,
-                Err((files, findings)) => return report_input_errors(&files, &findings, color, err),
+                Err((files, findings)) => {
+                    // CI still gets its report (a SARIF upload of nothing would hide the problem); exit 2 all the same.
+                    if matches!(args.format, CheckFormat::Json | CheckFormat::Sarif | CheckFormat::Markdown) {
+                        let report = check::malformed_report(&files, &findings);
+                        let text = match args.format {
+                            CheckFormat::Sarif => check::sarif::render(&report),
+                            CheckFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
+                            _ => {
+                                let env = tpl.env()?;
+                                let summary = check::summary_line(&report);
+                                env.get_template("report/check.md.j2")?.render(
+                                    minijinja::context! { report => minijinja::value::Serde(&report), summary },
+                                )?
+                            }
+                        };
+                        out.write_all(text.as_bytes())?;
+                    }
+                    return report_input_errors(&files, &findings, color, err);
+                }
             };
             let drift = match &args.against {
                 Some(dir) => {

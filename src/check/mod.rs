@@ -89,6 +89,20 @@ pub fn report(a: &Analysis, drift: Vec<FindingEntry>, fail_on: FailOn, strict: b
     }
 }
 
+/// The report of a run that stopped at malformed input: only those findings, failed, no ledger.
+pub fn malformed_report(files: &Files, findings: &[Finding]) -> Report {
+    let mut entries: Vec<FindingEntry> = findings.iter().map(|f| crate::plan::finding_entry(files, f)).collect();
+    entries.sort();
+    entries.dedup();
+    let errors = entries.iter().filter(|f| f.severity == Severity::Error).count();
+    Report {
+        schema: "eks2aks/check/v1",
+        summary: Summary { errors, failed: true, ..Summary::default() },
+        findings: entries,
+        coverage: ledger::Ledger::default(),
+    }
+}
+
 /// `--format text`: findings grouped by file, each as `path:line:col` with its source line (rustc style), then
 /// the totals.
 pub fn text(a: &Analysis, r: &Report, raw: &[Finding], drift: &[FindingEntry], color: bool) -> String {

@@ -293,3 +293,17 @@ fn every_rule_fires_on_its_fixture_and_not_on_its_near_miss() {
         }
     }
 }
+
+#[test]
+fn malformed_input_still_yields_a_sarif_report_and_exit_2() {
+    let (code, sarif, err) = run(&["check", "--format", "sarif", "testdata/bad/effect-maybe.json"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("error[E2A001]"));
+    let v: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    let r = &v["runs"][0]["results"][0];
+    assert_eq!(r["ruleId"], "E2A001");
+    assert_eq!(r["locations"][0]["physicalLocation"]["region"]["startLine"], 6);
+    if let Some(ok) = python_validates_sarif(&sarif) {
+        assert!(ok);
+    }
+}
