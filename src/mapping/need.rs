@@ -92,7 +92,27 @@ fn broad_scope(azure_type: &str) -> (&'static str, &'static str) {
 pub fn match_resource(service: &Service, resource: &str) -> Option<(String, String, Option<String>)> {
     for r in &service.arn_resources {
         if let Some((name, path)) = match_pattern(&r.pattern, resource) {
-            return Some((r.kind.clone(), name.unwrap_or_default(), path));
+            // A grammar with only `{path}` (`secret:{path}`, `parameter/{path}`, `log-group:{path}`): the path is
+            // the resource's name.
+            let (name, path) = match name {
+                Some(n) => (n, path),
+                None => (path.unwrap_or_default(), None),
+            };
+            // Secrets Manager appends `-` and six random characters to a secret's name in its ARN.
+            let name = match name.rsplit_once('-') {
+                Some((base, suffix))
+                    if r.pattern.starts_with("secret:")
+                        && suffix.len() == 6
+                        && suffix.bytes().all(|b| b.is_ascii_alphanumeric()) =>
+                {
+                    base.to_string()
+                }
+                _ => name,
+            };
+            if name.is_empty() {
+                return None;
+            }
+            return Some((r.kind.clone(), name, path));
         }
     }
     None
@@ -537,6 +557,19 @@ mod tests {
         assert_eq!(match_pattern("{name}/{path}", "bucket/a/b/c"), Some((Some("bucket".into()), Some("a/b/c".into()))));
         assert_eq!(match_pattern("{name}", "bucket"), Some((Some("bucket".into()), None)));
         assert_eq!(match_pattern("log-group:{path}", "log-group:/aws/x:*"), Some((None, Some("/aws/x:*".into()))));
+    }
+
+    #[test]
+    fn path_only_grammars_name_the_resource_and_drop_the_secret_suffix() {
+        let t = super::super::load(None).unwrap();
+        let (_, name, _) = match_resource(&t.services["secretsmanager"], "secret:prod/db-creds-AbCdEf").unwrap();
+        assert_eq!(name, "prod/db-creds");
+        let (_, name, _) = match_resource(&t.services["ssm"], "parameter/app/config").unwrap();
+        assert_eq!(name, "app/config");
+        assert_eq!(
+            base_resource(&t, "arn:aws:secretsmanager:eu-west-1:444455556666:secret:dbcreds-AbCdEf"),
+            Some(("arn:aws:secretsmanager:eu-west-1:444455556666:secret:dbcreds".into(), "dbcreds".into()))
+        );
     }
 
     #[test]

@@ -849,8 +849,8 @@ fn input_findings(
                 let mapped = r
                     .arn
                     .as_deref()
-                    .and_then(|a| need::base_resource(tables, a))
-                    .and_then(|(base, _)| resources.get(&base))
+                    .and_then(|a| rewritable(tables, a))
+                    .and_then(|base| resources.get(&base))
                     .is_some_and(|res| {
                         res.azure_name.is_some() && azure_url_kind(res.azure_type.as_deref().unwrap_or("")).is_some()
                     });
@@ -869,6 +869,13 @@ fn input_findings(
             _ => {}
         }
     }
+}
+
+/// The base resource an env/ConfigMap ARN or URL can be rewritten to: the ARN must name the resource itself (an S3
+/// object key is fine, it becomes the blob path; a DynamoDB stream or index is not the table).
+pub fn rewritable(tables: &Tables, arn: &str) -> Option<String> {
+    let (base, _) = need::base_resource(tables, arn)?;
+    (base == arn || arn.starts_with("arn:aws:s3:::") || arn.starts_with("arn:aws-cn:s3:::")).then_some(base)
 }
 
 /// The Azure endpoint family of a resource type that `translate` can write into env values, if any.

@@ -149,6 +149,8 @@ pub struct ShView {
     pub custom_roles: Vec<String>,
     /// Identities with credentials and assignments.
     pub identities: Vec<ShIdentity>,
+    /// The AKS OIDC issuer from the config, when set.
+    pub aks_issuer: Option<String>,
 }
 
 /// One identity in the script.
@@ -263,5 +265,5 @@ pub fn sh_view(plan: &Plan, cfg: &Config) -> ShView {
             .to_string()
         })
         .collect();
-    ShView { vars, custom_roles, identities }
+    ShView { vars, custom_roles, identities, aks_issuer: cfg.azure.aks_oidc_issuer.clone() }
 }

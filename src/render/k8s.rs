@@ -27,13 +27,15 @@ struct Edits {
 struct Src<'a> {
     text: &'a str,
     line_starts: Vec<usize>,
+    /// A `.json` file: every scalar written into it is a JSON string.
+    json: bool,
 }
 
 impl<'a> Src<'a> {
-    fn new(text: &'a str) -> Self {
+    fn new(text: &'a str, json: bool) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        Src { text, line_starts }
+        Src { text, line_starts, json }
     }
 
     fn line_start(&self, line: u32) -> usize {
@@ -79,7 +81,7 @@ fn replace_node(src: &Src, edits: &mut Edits, n: &Node, v: &Value) {
         // Flow collection: up to its matching bracket (its last scalar ends before the brackets close).
         let end = flow_end(src.text, start).unwrap_or_else(|| src.byte(n.end));
         edits.list.push((start, end, serde_json::to_string(v).expect("serialises")));
-    } else if matches!(v, Value::Object(_) | Value::Array(_)) {
+    } else if src.json || matches!(v, Value::Object(_) | Value::Array(_)) {
         edits.list.push((start, src.byte(n.end), serde_json::to_string(v).expect("serialises")));
     } else {
         edits.list.push((start, src.byte(n.end), yaml_out::scalar(v)));
@@ -284,15 +286,27 @@ fn azure_value(
     arn: &str,
     text: &str,
 ) -> Option<String> {
-    let (base, _) = need::base_resource(tables, arn)?;
+    let base = crate::plan::rewritable(tables, arn)?;
     let r = resources.get(base.as_str())?;
     let name = r.azure_name.as_deref()?;
     let url = match azure_url_kind(r.azure_type.as_deref()?)? {
         "queue" => format!("https://{}.queue.core.windows.net/{name}", names.storage),
         "table" => format!("https://{}.table.core.windows.net/{name}", names.storage),
         "blob" => {
-            // Keep an S3 key prefix as the blob path.
-            let path = text.strip_prefix("s3://").and_then(|r| r.split_once('/')).map(|(_, p)| p).unwrap_or("");
+            // Keep the S3 key (prefix) as the blob path: `s3://bucket/key`, `https://bucket.s3…/key` (virtual
+            // hosted) or `https://s3…/bucket/key` (path style).
+            let path = match text.strip_prefix("s3://") {
+                Some(rest) => rest.split_once('/').map_or("", |(_, p)| p),
+                None => {
+                    let rest = text.split_once("://").map_or(text, |(_, r)| r);
+                    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+                    if host.starts_with("s3.") || host.starts_with("s3-") {
+                        path.split_once('/').map_or("", |(_, p)| p)
+                    } else {
+                        path
+                    }
+                }
+            };
             let base = format!("https://{}.blob.core.windows.net/{name}", names.storage);
             if path.is_empty() { base } else { format!("{base}/{path}") }
         }
@@ -439,7 +453,7 @@ pub fn rewrite(
     let mut out: BTreeMap<FileId, String> = BTreeMap::new();
     for (file, objects) in a.model.objects_by_file() {
         let text = &a.files.get(file).text;
-        let src = Src::new(text);
+        let src = Src::new(text, a.files.display(file).to_ascii_lowercase().ends_with(".json"));
         let mut edits = Edits::default();
         let nodes = objects_by_pos(text);
         for &oi in &objects {
@@ -707,7 +721,7 @@ pub fn eks_side(a: &Analysis, cfg: &Config, client_ids: &BTreeMap<String, String
         a.plan.workloads.iter().map(|w| ((w.kind.as_str(), w.namespace.as_str(), w.name.as_str()), w)).collect();
     for (file, objects) in a.model.objects_by_file() {
         let text = &a.files.get(file).text;
-        let src = Src::new(text);
+        let src = Src::new(text, a.files.display(file).to_ascii_lowercase().ends_with(".json"));
         let mut edits = Edits::default();
         let nodes = objects_by_pos(text);
         for oi in objects {

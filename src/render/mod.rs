@@ -134,7 +134,11 @@ pub fn translate(
         let n = seen.entry(rel.clone()).or_insert(0);
         *n += 1;
         if *n > 1 {
-            rel = format!("{rel}.{n}");
+            // Keep the extension last (`sa.2.yaml`): kubectl apply -f DIR reads only *.yaml, *.yml, *.json.
+            rel = match rel.rsplit_once('.') {
+                Some((stem, ext)) if !ext.contains('/') => format!("{stem}.{n}.{ext}"),
+                _ => format!("{rel}.{n}"),
+            };
         }
         tree.insert(rel, text);
     }

@@ -246,3 +246,76 @@ fn the_validator_itself_catches_broken_outputs() {
     assert_eq!(o.status.code(), Some(1), "{text}");
     assert!(text.contains("main.bicep") && text.contains("sa.yaml"), "{text}");
 }
+
+/// Regressions from the newcomer review: JSON manifests stay JSON, S3 URLs keep their key, stream ARNs are not
+/// rewritten as tables, Secrets Manager secrets keep their names, and same-named inputs keep their extension.
+#[test]
+fn review_regressions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    std::fs::create_dir_all(input.join("a")).unwrap();
+    std::fs::create_dir_all(input.join("b")).unwrap();
+    for f in ["k8s/serviceaccount.yaml", "k8s/deployment.yaml"] {
+        std::fs::copy(
+            Path::new("testdata/examples/edw-keda").join(f),
+            input.join("a").join(Path::new(f).file_name().unwrap()),
+        )
+        .unwrap();
+    }
+    let mut iam: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string("testdata/examples/edw-keda/iam/account-authorization-details.json").unwrap(),
+    )
+    .unwrap();
+    iam["RoleDetailList"][0]["RolePolicyList"].as_array_mut().unwrap().push(serde_json::json!({
+        "PolicyName": "more",
+        "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "arn:aws:s3:::receipts/*"},
+            {"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": ["arn:aws:secretsmanager:us-east-1:111122223333:secret:dbcreds-AbCdEf", "arn:aws:secretsmanager:us-east-1:111122223333:secret:other/api-key-XyZ123"]}
+        ]}
+    }));
+    std::fs::write(input.join("b/iam.json"), iam.to_string()).unwrap();
+    std::fs::write(
+        input.join("b/config.json"),
+        r#"{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "edw-processor-config", "namespace": "edw"}, "data": {"S3": "https://receipts.s3.us-east-1.amazonaws.com/2024/x.pdf", "STREAM_ARN": "arn:aws:dynamodb:us-east-1:111122223333:table/edw-results/stream/2024-01-01T00:00:00.000", "DYNAMODB_TABLE_NAME": "edw-results"}}"#,
+    )
+    .unwrap();
+    // A second serviceaccount.yaml under another directory of a second INPUT.
+    std::fs::create_dir_all(tmp.path().join("other")).unwrap();
+    std::fs::copy("testdata/examples/edw-keda/k8s/serviceaccount.yaml", tmp.path().join("other/serviceaccount.yaml"))
+        .unwrap();
+    let out = tmp.path().join("out");
+    let (code, _, err) = run(&[
+        "translate",
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+        input.join("a/serviceaccount.yaml").to_str().unwrap(),
+        tmp.path().join("other/serviceaccount.yaml").to_str().unwrap(),
+        input.join("a/deployment.yaml").to_str().unwrap(),
+        input.join("b").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let tree = read_tree(&out);
+    let cm = tree.iter().find(|(k, _)| k.ends_with("config.json")).map(|(_, v)| v).unwrap();
+    let v: serde_json::Value = serde_json::from_str(cm).expect("a rewritten JSON manifest is JSON");
+    assert_eq!(v["data"]["DYNAMODB_TABLE_NAME"], "edwresults");
+    assert_eq!(v["data"]["S3"], "https://REPLACE-ME-storage-account.blob.core.windows.net/receipts/2024/x.pdf");
+    assert!(v["data"]["STREAM_ARN"].as_str().unwrap().starts_with("arn:aws:dynamodb:"), "a stream is not a table");
+    assert!(tree.keys().all(|k| !k.ends_with(".2")), "{:?}", tree.keys());
+    let plan: serde_json::Value = serde_json::from_str(&tree["plan.json"]).unwrap();
+    let names: Vec<&str> = plan["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["aws_service"] == "secretsmanager")
+        .map(|r| r["azure_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["dbcreds", "other-api-key"]);
+    assert!(
+        plan["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "E2A027" && f["message"].as_str().unwrap().contains("STREAM_ARN"))
+    );
+}

@@ -54,12 +54,18 @@ def strict(schema):
 
 def main(out: pathlib.Path, shared: pathlib.Path) -> int:
     problems, skipped, checked = [], set(), 0
+    import re
+    two_props = re.compile(r"^\s+[A-Za-z_][A-Za-z0-9_]*: \S.*\s{2,}[A-Za-z_][A-Za-z0-9_]*: ")
     for f in sorted(out.rglob("*.bicep")):
         try:
             BicepParser().parse(file_path=f)
             checked += 1
         except Exception as e:  # noqa: BLE001
             problems.append(f"{f}: pycep-parser: {e}")
+        # pycep-parser accepts two properties on one line; Bicep does not (one property per line).
+        for n, line in enumerate(f.read_text().splitlines(), 1):
+            if two_props.match(line) and not line.lstrip().startswith("//"):
+                problems.append(f"{f}:{n}: two properties on one line: {line.strip()}")
     for f in sorted(out.rglob("*.json")):
         try:
             json.loads(f.read_text())
