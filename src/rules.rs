@@ -210,6 +210,11 @@ rules! {
         why: "`translate` rewrites the value to the Azure resource, and the workload will be denied when it uses it — on AWS it was denied too, or it reached the resource through another path (a resource policy, the node role).",
         fix: "Grant the access in the IAM policy (and translate again), or remove the reference."
     }
+    PERMISSIONS_BOUNDARY = "E2A037" "permissions-boundary-not-applied" Warning {
+        what: "An IAM role has a permissions boundary; eksctl and the IAM exports name it, but eks2aks does not intersect the role's policies with it.",
+        why: "Actions the boundary blocks are not in force on AWS, yet they are mapped to Azure role assignments: the Azure identity may get more than the workload had.",
+        fix: "Review the role's assignments against the boundary policy, and remove from the role's policies what the boundary blocks (then translate again)."
+    }
 }
 
 /// The rule with this code (or kebab-case name).

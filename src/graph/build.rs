@@ -338,6 +338,15 @@ pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
                 }
             }
         }
+        if let Some((arn, loc)) = &role.boundary
+            && !j.role_sas[ri].is_empty()
+        {
+            sink.push(
+                rules::PERMISSIONS_BOUNDARY,
+                format!("role `{}` has the permissions boundary `{arn}`, which eks2aks does not apply: the Azure assignments may grant more than the boundary allowed", role.name),
+                Some(*loc),
+            );
+        }
         for (name, loc) in &role.well_known {
             sink.push(
                 rules::WELL_KNOWN_POLICY,

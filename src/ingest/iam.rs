@@ -71,6 +71,9 @@ fn read_role(model: &mut Model, file: FileId, r: &Node, sink: &mut Sink) -> Opti
         attached,
         loc: loc(file, r),
         well_known: Vec::new(),
+        boundary: r
+            .path(&["PermissionsBoundary", "PermissionsBoundaryArn"])
+            .and_then(|b| b.as_str().map(|a| (a.to_string(), loc(file, b)))),
     });
     Some(model.roles.len() - 1)
 }
@@ -397,6 +400,7 @@ fn eksctl_role(
         attached,
         loc: l,
         well_known,
+        boundary: n.get("permissionsBoundary").and_then(|b| b.as_str().map(|a| (a.to_string(), loc(file, b)))),
     }
 }
 

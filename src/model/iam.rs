@@ -23,6 +23,8 @@ pub struct Role {
     pub loc: Loc,
     /// eksctl `wellKnownPolicies` names (not translatable to documents).
     pub well_known: Vec<(String, Loc)>,
+    /// The permissions boundary (policy ARN), when the role has one.
+    pub boundary: Option<(String, Loc)>,
 }
 
 /// An inline policy.
