@@ -169,8 +169,18 @@ pub fn blob_path_condition(path: &str) -> Option<String> {
     if path.is_empty() || path == "*" || path.chars().any(|c| c == '\'' || c == '\\' || c.is_control()) {
         return None;
     }
+    const B: &str = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs";
+    // Blob reads, writes and deletes are limited to the path. Listing (the Blob.List suboperation of blobs/read)
+    // has no blob path: it is limited by the request's prefix instead, or it would always be denied.
+    let objects = format!(
+        "((!(ActionMatches{{'{B}/read'}} AND NOT SubOperationMatches{{'Blob.List'}}) AND !(ActionMatches{{'{B}/write'}}) AND !(ActionMatches{{'{B}/add/action'}}) AND !(ActionMatches{{'{B}/delete'}})) OR (@Resource[{B}:path] StringLike '{path}'))"
+    );
+    let prefix = path.split(['*', '?']).next().unwrap_or("");
+    if prefix.is_empty() {
+        return Some(objects);
+    }
     Some(format!(
-        "((!(ActionMatches{{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read'}}) AND !(ActionMatches{{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write'}}) AND !(ActionMatches{{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/add/action'}}) AND !(ActionMatches{{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/delete'}})) OR (@Resource[Microsoft.Storage/storageAccounts/blobServices/containers/blobs:path] StringLike '{path}'))"
+        "{objects} AND ((!(ActionMatches{{'{B}/read'}} AND SubOperationMatches{{'Blob.List'}})) OR (@Request[{B}:prefix] StringStartsWith '{prefix}'))"
     ))
 }
 
@@ -574,7 +584,10 @@ mod tests {
 
     #[test]
     fn blob_conditions_refuse_quotes() {
-        assert!(blob_path_condition("releases/*").unwrap().contains("StringLike 'releases/*'"));
+        let c = blob_path_condition("releases/*").unwrap();
+        assert!(c.contains("StringLike 'releases/*'") && c.contains("NOT SubOperationMatches{'Blob.List'}"), "{c}");
+        assert!(c.contains("@Request[Microsoft.Storage/storageAccounts/blobServices/containers/blobs:prefix] StringStartsWith 'releases/'"), "{c}");
+        assert!(!blob_path_condition("*.pdf").unwrap().contains("StringStartsWith"));
         assert!(blob_path_condition("a'b").is_none());
         assert!(blob_path_condition("*").is_none());
     }
