@@ -106,11 +106,11 @@ pub fn read_object(
     }
     let name_node = meta.and_then(|m| m.get("name").or_else(|| m.get("generateName")));
     let Some(name) = name_node.and_then(Node::as_str).map(str::to_string) else {
-        sink.push(
-            rules::MALFORMED_INPUT,
-            format!("`{kind}` object has no metadata.name"),
-            Some(loc(file, meta.unwrap_or(&node))),
-        );
+        let (message, at) = match name_node {
+            Some(n) => (format!("`{kind}` metadata.name must be a string, found {}", n.type_name()), n),
+            None => (format!("`{kind}` object has no metadata.name"), meta.unwrap_or(&node)),
+        };
+        sink.push(rules::MALFORMED_INPUT, message, Some(loc(file, at)));
         return;
     };
     let name_loc = loc(file, name_node.expect("checked"));

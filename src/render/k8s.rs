@@ -475,10 +475,20 @@ pub fn rewrite(
                         .collect();
                     if !eks.is_empty() || identity.is_some() {
                         let mut j = ann.to_json();
+                        // IRSA's token lifetime carries over to workload identity's (seconds; Azure takes 3600–86400).
+                        let expiration = ann
+                            .get("eks.amazonaws.com/token-expiration")
+                            .and_then(Node::as_str)
+                            .and_then(|v| v.parse::<u64>().ok())
+                            .filter(|_| identity.is_some())
+                            .map(|v| v.clamp(3600, 86400).to_string());
                         if let Value::Object(m) = &mut j {
                             m.retain(|k, _| !k.starts_with("eks.amazonaws.com/"));
                             if let Some(id) = identity {
                                 m.insert("azure.workload.identity/client-id".into(), json!(client_id(client_ids, id)));
+                            }
+                            if let Some(e) = &expiration {
+                                m.insert("azure.workload.identity/service-account-token-expiration".into(), json!(e));
                             }
                         }
                         let all_eks = ann.as_map().is_some_and(|e| e.len() == eks.len());
@@ -500,6 +510,15 @@ pub fn rewrite(
                                     ann,
                                     "azure.workload.identity/client-id",
                                     &json!(client_id(client_ids, id)),
+                                );
+                            }
+                            if let Some(e) = &expiration {
+                                insert_entry(
+                                    &src,
+                                    &mut edits,
+                                    ann,
+                                    "azure.workload.identity/service-account-token-expiration",
+                                    &json!(e),
                                 );
                             }
                         }

@@ -101,3 +101,13 @@ fn unrendered_helm_template_is_a_note_not_an_error() {
     let p: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(p["findings"][0]["code"], "E2A013");
 }
+
+#[test]
+fn a_name_of_the_wrong_type_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("cm.yaml");
+    std::fs::write(&f, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [x]\n").unwrap();
+    let (code, _, err) = run(&["plan", f.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("metadata.name must be a string, found a list") && err.contains("cm.yaml:4:9"), "{err}");
+}

@@ -319,3 +319,21 @@ fn review_regressions() {
             .any(|f| f["code"] == "E2A027" && f["message"].as_str().unwrap().contains("STREAM_ARN"))
     );
 }
+
+#[test]
+fn irsa_token_expiration_carries_over_to_workload_identity() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    let sa = std::fs::read_to_string("testdata/examples/edw-keda/k8s/serviceaccount.yaml").unwrap().replace(
+        "eks.amazonaws.com/sts-regional-endpoints: \"true\"",
+        "eks.amazonaws.com/token-expiration: \"172800\"",
+    );
+    std::fs::write(input.join("sa.yaml"), sa).unwrap();
+    std::fs::copy("testdata/examples/edw-keda/iam/account-authorization-details.json", input.join("iam.json")).unwrap();
+    let (_t, tree) = translate(&[input.to_str().unwrap()]);
+    let out = &tree["k8s/sa.yaml"];
+    // Clamped to Azure's 86400-second maximum.
+    assert!(out.contains("azure.workload.identity/service-account-token-expiration: \"86400\""), "{out}");
+    assert!(!out.contains("eks.amazonaws.com/"));
+}
