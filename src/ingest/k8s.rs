@@ -183,6 +183,36 @@ pub fn read_object(
     if let Some(path) = pod_spec_path
         && let Some(spec) = node.path(path)
     {
+        // The fields eks2aks reads must have their Kubernetes types; anything else is malformed, not guessed.
+        let sa_node = spec.get("serviceAccountName").or_else(|| spec.get("serviceAccount"));
+        // A plain `5` or `true` is a number or a boolean to Kubernetes' YAML reader, not a string.
+        let not_string = |n: &&Node| {
+            !n.is_null()
+                && match &n.value {
+                    crate::yaml::Value::Scalar { text, plain } => {
+                        *plain
+                            && (text.parse::<f64>().is_ok()
+                                || matches!(
+                                    text.to_ascii_lowercase().as_str(),
+                                    "true" | "false" | "yes" | "no" | "on" | "off"
+                                ))
+                    }
+                    _ => true,
+                }
+        };
+        let bad = sa_node.filter(not_string).map(|n| (n, "serviceAccountName", "a string")).or_else(|| {
+            ["containers", "initContainers"]
+                .iter()
+                .find_map(|k| spec.get(k).filter(|n| n.as_seq().is_none() && !n.is_null()).map(|n| (n, *k, "a list")))
+        });
+        if let Some((n, field, want)) = bad {
+            sink.push(
+                rules::MALFORMED_INPUT,
+                format!("`{kind}` {name}: `{field}` must be {want}, found {}", n.type_name()),
+                Some(loc(file, n)),
+            );
+            return;
+        }
         read_workload(model, file, spec, index, &kind, &ns, &name);
     }
     let waiver = node

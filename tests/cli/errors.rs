@@ -111,3 +111,18 @@ fn a_name_of_the_wrong_type_says_so() {
     assert_eq!(code, 2);
     assert!(err.contains("metadata.name must be a string, found a list") && err.contains("cm.yaml:4:9"), "{err}");
 }
+
+#[test]
+fn workload_fields_of_the_wrong_type_are_malformed_not_guessed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("d.yaml");
+    std::fs::write(
+        &f,
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\nspec:\n  template:\n    spec:\n      serviceAccountName: 5\n      containers: []\n---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: y\nspec:\n  template:\n    spec:\n      containers: notalist\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(&["plan", f.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("`serviceAccountName` must be a string") && err.contains("d.yaml:8:27"), "{err}");
+    assert!(err.contains("`containers` must be a list") && err.contains("d.yaml:18:19"), "{err}");
+}
