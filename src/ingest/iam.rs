@@ -244,9 +244,19 @@ fn synthetic_trust_pod_identity(l: Loc) -> PolicyDocument {
     }
 }
 
-/// IAM's role name characters (eksctl truncates generated names to IAM's length limit itself).
-fn is_role_name(n: &str) -> bool {
-    !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
+/// IAM's role name characters (eksctl truncates generated names to IAM's length limit itself); an invalid name is
+/// malformed input, reported at `l`.
+fn valid_role_name(n: &str, l: Loc, sink: &mut Sink) -> bool {
+    let ok = !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
+    if !ok {
+        let shown = crate::ingest::k8s::truncate(n);
+        sink.push(
+            rules::MALFORMED_INPUT,
+            format!("`roleName` {shown:?} is not a valid IAM role name ([A-Za-z0-9+=,.@_-])"),
+            Some(l),
+        );
+    }
+    ok
 }
 
 /// Reads eksctl's `ClusterConfig`: `iam.serviceAccounts` (IRSA roles eksctl creates, with the ServiceAccount) and
@@ -263,13 +273,7 @@ pub fn read_eksctl(model: &mut Model, file: FileId, root: &Node, sink: &mut Sink
         let ns = sa.path(&["metadata", "namespace"]).and_then(Node::as_str).unwrap_or("default");
         let role_name = s(sa, "roleName")
             .map_or_else(|| format!("eksctl-{cluster}-addon-iamserviceaccount-{ns}-{name}"), str::to_string);
-        if !is_role_name(&role_name) {
-            let shown = crate::ingest::k8s::truncate(&role_name);
-            sink.push(
-                rules::MALFORMED_INPUT,
-                format!("`roleName` {shown:?} is not a valid IAM role name ([A-Za-z0-9+=,.@_-])"),
-                Some(l),
-            );
+        if !valid_role_name(&role_name, l, sink) {
             continue;
         }
         let role_arn = format!("arn:aws:iam:::role/{role_name}");
@@ -315,13 +319,7 @@ pub fn read_eksctl(model: &mut Model, file: FileId, root: &Node, sink: &mut Sink
             None => {
                 let n = s(pia, "roleName")
                     .map_or_else(|| format!("eksctl-{cluster}-podidentityrole-{ns}-{name}"), str::to_string);
-                if !is_role_name(&n) {
-                    let shown = crate::ingest::k8s::truncate(&n);
-                    sink.push(
-                        rules::MALFORMED_INPUT,
-                        format!("`roleName` {shown:?} is not a valid IAM role name ([A-Za-z0-9+=,.@_-])"),
-                        Some(l),
-                    );
+                if !valid_role_name(&n, l, sink) {
                     continue;
                 }
                 let arn = format!("arn:aws:iam:::role/{n}");
