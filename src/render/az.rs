@@ -75,6 +75,7 @@ fn shell_var(param: &str) -> &'static str {
         "serviceBusNamespaceName" => "SERVICE_BUS_NAMESPACE",
         "eventHubsNamespaceName" => "EVENT_HUBS_NAMESPACE",
         "cosmosAccountName" => "COSMOS_ACCOUNT",
+        "cosmosDatabaseName" => "COSMOS_DATABASE",
         "appConfigurationName" => "APP_CONFIGURATION",
         "containerRegistryName" => "CONTAINER_REGISTRY",
         _ => "UNKNOWN",
@@ -231,20 +232,13 @@ pub fn sh_view(plan: &Plan, cfg: &Config) -> ShView {
             assignments,
         });
     }
-    let a = &cfg.azure;
     let mut vars: Vec<(String, String, String)> = Vec::new();
     for p in needed {
-        let (var, value) = match p {
-            "storageAccountName" => ("STORAGE_ACCOUNT", a.storage_account.clone()),
-            "keyVaultName" => ("KEY_VAULT", a.key_vault.clone()),
-            "serviceBusNamespaceName" => ("SERVICE_BUS_NAMESPACE", a.service_bus_namespace.clone()),
-            "eventHubsNamespaceName" => ("EVENT_HUBS_NAMESPACE", a.event_hubs_namespace.clone()),
-            "cosmosAccountName" => ("COSMOS_ACCOUNT", a.cosmos_account.clone()),
-            "cosmosDatabaseName" => ("COSMOS_DATABASE", a.cosmos_database.clone()),
-            "appConfigurationName" => ("APP_CONFIGURATION", a.app_configuration.clone()),
-            "containerRegistryName" => ("CONTAINER_REGISTRY", a.container_registry.clone()),
-            _ => continue,
-        };
+        let var = shell_var(p);
+        if var == "UNKNOWN" {
+            continue;
+        }
+        let value = super::bicep::configured(cfg, p);
         vars.push((var.into(), value.unwrap_or_default(), p.into()));
     }
     let custom_roles = plan

@@ -237,7 +237,8 @@ fn leaf_kind(scope_kind: &str) -> Option<&'static str> {
     })
 }
 
-fn configured(cfg: &Config, param: &str) -> Option<String> {
+/// The config's value for a deployment parameter, when it has one.
+pub(crate) fn configured(cfg: &Config, param: &str) -> Option<String> {
     let a = &cfg.azure;
     match param {
         "storageAccountName" => a.storage_account.clone(),
