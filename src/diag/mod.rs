@@ -5,6 +5,7 @@
 mod files;
 mod finding;
 mod render;
+pub mod timings;
 
 pub use files::{FileId, Files};
 pub use finding::{Finding, Loc, Pos, Severity, Sink};

@@ -1,0 +1,172 @@
+//! Throughput benchmark over a generated corpus (see `examples/gen_corpus.rs`).
+//!
+//! `cargo bench --bench throughput -- [--apps 1000,10000] [--runs 3]`
+//!
+//! For each N it generates the corpus, then times, each in its own process and best of `--runs`:
+//! - `floor`: walk + read + parse every file with serde_norway (the maintained serde_yaml) / serde_json into a
+//!   value tree, single-threaded — the cost of merely reading the input;
+//! - `plan`, `check` and `translate`: the real `eks2aks` binary (`plan --format json`, `check --format sarif`,
+//!   `translate --out`), with output to /dev/null or a temporary directory. Each run sets `EKS2AKS_TIMINGS`, so
+//!   the binary reports its stage times and its own peak resident memory.
+//!
+//! It prints objects/s, MB/s, each stage's share, the ratio to the floor, peak memory against the input's size,
+//! the 1k→10k scaling, and the targets as met / not met. Numbers are measured here, never asserted.
+
+#[path = "../examples/gen_corpus.rs"]
+#[allow(dead_code)]
+mod gen_corpus;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+const EKS2AKS: &str = env!("CARGO_BIN_EXE_eks2aks");
+
+fn input_files(dir: &Path) -> Vec<PathBuf> {
+    let (files, _) = eks2aks::ingest::walk::walk(&[dir.to_path_buf()], None);
+    files.into_iter().filter_map(|f| f.path).collect()
+}
+
+/// The floor, in this process: prints `{"objects":N,"peak_kb":K}`.
+fn floor(dir: &Path) {
+    let mut objects = 0usize;
+    for p in input_files(dir) {
+        let text = std::fs::read_to_string(&p).unwrap();
+        if p.extension().is_some_and(|e| e == "json") {
+            let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+            objects += v.get("RoleDetailList").and_then(|r| r.as_array()).map_or(1, Vec::len);
+            objects += v.get("Policies").and_then(|r| r.as_array()).map_or(0, Vec::len);
+        } else {
+            for doc in serde_norway::Deserializer::from_str(&text) {
+                let _v: serde_norway::Value = serde::Deserialize::deserialize(doc).unwrap();
+                objects += 1;
+            }
+        }
+    }
+    println!("{{\"objects\":{objects},\"peak_kb\":{}}}", eks2aks::diag::timings::peak_rss_kb());
+}
+
+/// One timed run of a phase: wall seconds, peak KiB, stages (name, seconds), objects (floor only).
+struct Run {
+    secs: f64,
+    peak_kb: f64,
+    stages: Vec<(String, f64)>,
+    objects: u64,
+}
+
+fn run_phase(name: &str, dir: &Path) -> Run {
+    let out_dir = tempfile::tempdir().unwrap();
+    let mut cmd = match name {
+        "floor" => {
+            let mut c = Command::new(std::env::current_exe().unwrap());
+            c.args(["--phase", "floor"]).arg(dir);
+            c
+        }
+        "plan" => {
+            let mut c = Command::new(EKS2AKS);
+            c.args(["plan", "--format", "json"]).arg(dir);
+            c
+        }
+        "check" => {
+            let mut c = Command::new(EKS2AKS);
+            c.args(["check", "--format", "sarif", "--fail-on", "never"]).arg(dir);
+            c
+        }
+        "translate" => {
+            let mut c = Command::new(EKS2AKS);
+            c.args(["--quiet", "translate"]).arg(dir).arg("--out").arg(out_dir.path().join("out"));
+            c
+        }
+        other => panic!("unknown phase {other}"),
+    };
+    cmd.env("EKS2AKS_TIMINGS", "1").stdout(if name == "floor" { Stdio::piped() } else { Stdio::null() });
+    cmd.stderr(Stdio::piped());
+    let t = Instant::now();
+    let out = cmd.output().unwrap();
+    let secs = t.elapsed().as_secs_f64();
+    assert!(out.status.success(), "{name} failed: {}", String::from_utf8_lossy(&out.stderr));
+    let line = if name == "floor" { out.stdout } else { out.stderr };
+    let text = String::from_utf8_lossy(&line);
+    let last = text.lines().rev().find(|l| l.starts_with('{')).expect("a timings line");
+    let v: serde_json::Value = serde_json::from_str(last).unwrap();
+    let stages = v["stages"]
+        .as_array()
+        .map(|a| a.iter().map(|s| (s[0].as_str().unwrap().to_string(), s[1].as_f64().unwrap())).collect())
+        .unwrap_or_else(|| vec![("parse".to_string(), secs)]);
+    Run { secs, peak_kb: v["peak_kb"].as_f64().unwrap(), stages, objects: v["objects"].as_u64().unwrap_or(0) }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--phase") {
+        return floor(Path::new(&args[i + 2]));
+    }
+    let sizes: Vec<usize> = args
+        .iter()
+        .position(|a| a == "--apps")
+        .map(|i| args[i + 1].split(',').map(|s| s.parse().expect("--apps N[,N…]")).collect())
+        .unwrap_or_else(|| vec![1000, 10000]);
+    let runs: usize = args.iter().position(|a| a == "--runs").map_or(3, |i| args[i + 1].parse().expect("--runs N"));
+    println!(
+        "eks2aks benchmark — {} cores, best of {runs}",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    let mut previous: Option<(usize, Vec<f64>)> = None;
+    for n in sizes {
+        let dir = tempfile::tempdir().unwrap();
+        let bytes = gen_corpus::generate(n, dir.path()).unwrap();
+        let mb = bytes as f64 / 1e6;
+        println!("\nN = {n} applications, {} files, {mb:.1} MB", input_files(dir.path()).len());
+        let mut floor = 0.0;
+        let mut objects = 0;
+        let mut times = Vec::new();
+        for name in ["floor", "plan", "check", "translate"] {
+            // Best of `runs` (the first also warms the page cache); peak memory of the same run.
+            let best = (0..runs).map(|_| run_phase(name, dir.path())).min_by(|a, b| a.secs.total_cmp(&b.secs)).unwrap();
+            if name == "floor" {
+                floor = best.secs;
+                objects = best.objects;
+            }
+            times.push(best.secs);
+            let peak_mb = best.peak_kb / 1024.0;
+            let shares: Vec<String> = best
+                .stages
+                .iter()
+                .filter(|(_, s)| 100.0 * s / best.secs >= 0.5)
+                .map(|(n, s)| format!("{n} {:.0}%", 100.0 * s / best.secs))
+                .collect();
+            println!(
+                "  {name:<9} {:>7.3} s  {:>8.0} objects/s  {:>5.1} MB/s  {:>5.2}× floor  peak {:>6.1} MB ({:.1}× input)  [{}]",
+                best.secs,
+                objects as f64 / best.secs,
+                mb / best.secs,
+                best.secs / floor,
+                peak_mb,
+                peak_mb / mb,
+                shares.join(", ")
+            );
+            let target = match name {
+                "plan" | "check" => Some(1.5),
+                "translate" => Some(2.5),
+                _ => None,
+            };
+            if let Some(t) = target {
+                let verdict = |ok: bool| if ok { "met" } else { "NOT met" };
+                println!(
+                    "            target ≤ {t}× floor: {}; memory ≤ 3× input: {}",
+                    verdict(best.secs / floor <= t),
+                    verdict(peak_mb / mb <= 3.0)
+                );
+            }
+        }
+        if let Some((pn, pt)) = &previous {
+            let ratios: Vec<String> = ["plan", "check", "translate"]
+                .iter()
+                .enumerate()
+                .map(|(i, name)| format!("{name} {:.2}×", times[i + 1] / pt[i + 1]))
+                .collect();
+            println!("  scaling: {}× the apps took {} the time (target ≤ 11×)", n / pn, ratios.join(", "));
+        }
+        previous = Some((n, times));
+    }
+}

@@ -1,0 +1,49 @@
+//! Stage timings for the benchmark and for users who want to know where the time goes: with the environment
+//! variable `EKS2AKS_TIMINGS` set, the binary prints one JSON line to stderr at exit with the seconds each stage
+//! took and the process's peak resident memory. Off by default; never part of any output file.
+
+use std::sync::Mutex;
+use std::time::Instant;
+
+static STAGES: Mutex<Vec<(&'static str, f64)>> = Mutex::new(Vec::new());
+static LAST: Mutex<Option<Instant>> = Mutex::new(None);
+
+/// True when `EKS2AKS_TIMINGS` is set.
+pub fn enabled() -> bool {
+    std::env::var_os("EKS2AKS_TIMINGS").is_some()
+}
+
+/// Starts (or restarts) the clock.
+pub fn start() {
+    *LAST.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+}
+
+/// Records the time since the previous mark (or [`start`]) under `stage`. Repeated names add up.
+pub fn mark(stage: &'static str) {
+    let now = Instant::now();
+    let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(prev) = last.replace(now) else { return };
+    let secs = now.duration_since(prev).as_secs_f64();
+    let mut stages = STAGES.lock().unwrap_or_else(|e| e.into_inner());
+    match stages.iter_mut().find(|(n, _)| *n == stage) {
+        Some((_, s)) => *s += secs,
+        None => stages.push((stage, secs)),
+    }
+}
+
+/// Peak resident set size of this process in KiB (Linux `VmHWM`; 0 elsewhere).
+pub fn peak_rss_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// The JSON line: `{"stages":[["read+parse",1.2],…],"peak_kb":123}`.
+pub fn json_line() -> String {
+    let stages = STAGES.lock().unwrap_or_else(|e| e.into_inner());
+    let list: Vec<serde_json::Value> = stages.iter().map(|(n, s)| serde_json::json!([n, s])).collect();
+    serde_json::json!({ "stages": list, "peak_kb": peak_rss_kb() }).to_string()
+}
