@@ -13,6 +13,7 @@ pub mod graph;
 pub mod ingest;
 pub mod mapping;
 pub mod model;
+pub mod par;
 pub mod plan;
 pub mod render;
 pub mod report;

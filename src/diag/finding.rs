@@ -84,6 +84,11 @@ impl Sink {
         &self.findings
     }
 
+    /// Appends another sink's findings (in their order) after these.
+    pub fn append(&mut self, other: Sink) {
+        self.findings.extend(other.findings);
+    }
+
     /// Takes the findings out.
     pub fn into_findings(self) -> Vec<Finding> {
         self.findings

@@ -360,241 +360,273 @@ pub fn build(
         named_by_sa.entry(joined.workload_sa[wi]).or_default().extend(set.iter().cloned());
     }
     let keda = keda::analyse(model, joined, &mut sink);
-    let mut chooser = Chooser::new(tables, opts.choose);
     let mut custom_roles: BTreeMap<String, CustomRole> = BTreeMap::new();
-    let mut identities = Vec::new();
-    for (&ri, name) in &role_identity {
-        let role = &model.roles[ri];
-        let mut sas: BTreeSet<SaRef> = BTreeSet::new();
-        for &si in &joined.role_sas[ri] {
-            let admitted = joined.sa_trust[si].as_ref().is_none_or(|v| v.admitted());
-            if admitted {
-                let s = &model.service_accounts[si];
-                sas.insert(SaRef { namespace: s.namespace.clone(), name: s.name.clone() });
-            }
-        }
-        let mut federated_credentials: Vec<FederatedCredential> = sas
-            .iter()
-            .map(|s| FederatedCredential {
-                name: azure_name(&format!("{}-{}", s.namespace, s.name), 120),
-                issuer: issuer.clone(),
-                subject: format!("system:serviceaccount:{}:{}", s.namespace, s.name),
-                audience: "api://AzureADTokenExchange".into(),
-            })
-            .collect();
-        let aws_permissions = joined.permissions[ri]
-            .iter()
-            .map(|p| {
-                let s = &p.statement;
-                AwsPermission {
-                    policy: p.policy.clone(),
-                    effect: match s.effect {
-                        crate::model::Effect::Allow => "Allow",
-                        crate::model::Effect::Deny => "Deny",
-                    },
-                    actions: s.action.items.iter().map(|(a, _)| a.clone()).collect(),
-                    not_action: s.action.not,
-                    resources: s.resource.iter().flat_map(|r| r.items.iter().map(|(a, _)| a.clone())).collect(),
-                    not_resource: s.resource.as_ref().is_some_and(|r| r.not),
-                    conditions: s
-                        .conditions
-                        .iter()
-                        .map(|c| format!("{} {} {}", c.op.raw, c.key, c.values.join("|")))
-                        .collect(),
-                    file: files.display(s.loc.file).to_string(),
-                    line: s.loc.pos.line,
-                }
-            })
-            .collect();
-        let providers: BTreeSet<String> = joined.role_sas[ri]
-            .iter()
-            .filter_map(|&si| joined.sa_trust[si].as_ref())
-            .flat_map(|v| v.providers.iter().cloned())
-            .collect();
-        let role_named: BTreeSet<String> =
-            joined.role_sas[ri].iter().flat_map(|si| named_by_sa.get(si).into_iter().flatten().cloned()).collect();
-        let (mut needs, denied) =
-            need::needs(tables, &opts.targets, name, &role.account, &joined.permissions[ri], &role_named, &mut sink);
-        // KEDA reads the queue length as this identity.
-        for arn in keda.queues.get(&ri).into_iter().flatten() {
-            if let Some((key, perms)) = need::action_need(tables, &opts.targets, "sqs", "GetQueueAttributes", arn) {
-                let n = needs.entry(key).or_default();
-                for p in perms {
-                    n.perms.entry(p).or_default().insert("keda:aws-sqs-queue".into());
-                }
-            }
-        }
-        if keda.queues.contains_key(&ri) {
-            let (ns, sa) = opts.keda_operator.split_once('/').unwrap_or(("kube-system", "keda-operator"));
-            federated_credentials.push(FederatedCredential {
-                name: azure_name(&format!("keda-operator-{ns}-{sa}"), 120),
-                issuer: issuer.clone(),
-                subject: format!("system:serviceaccount:{ns}:{sa}"),
-                audience: "api://AzureADTokenExchange".into(),
-            });
-        }
-        // Reverse bridge: the same ServiceAccounts, still on EKS, sign in with the EKS cluster's tokens.
-        if opts.config.bridge_from_eks {
-            for &si in &joined.role_sas[ri] {
-                let s = &model.service_accounts[si];
-                let Some(v) = joined.sa_trust[si].as_ref().filter(|v| v.admitted()) else { continue };
-                for p in &v.providers {
-                    if p == "*" || p.starts_with("eksctl-cluster/") {
-                        continue;
+    // Identities are independent: planned in parallel chunks, each thread with its own role-choice cache and
+    // finding sink; chunks come back in order, so findings and custom roles are as a sequential run makes them.
+    let work: Vec<(usize, &String)> = role_identity.iter().map(|(&ri, n)| (ri, n)).collect();
+    let chunks = crate::par::map_chunks(
+        &work,
+        64,
+        || Chooser::new(tables, opts.choose),
+        |chooser, chunk| {
+            let mut sink = Sink::default();
+            let mut custom_roles: BTreeMap<String, CustomRole> = BTreeMap::new();
+            let mut identities = Vec::with_capacity(chunk.len());
+            for &(ri, name) in chunk {
+                let role = &model.roles[ri];
+                let mut sas: BTreeSet<SaRef> = BTreeSet::new();
+                for &si in &joined.role_sas[ri] {
+                    let admitted = joined.sa_trust[si].as_ref().is_none_or(|v| v.admitted());
+                    if admitted {
+                        let s = &model.service_accounts[si];
+                        sas.insert(SaRef { namespace: s.namespace.clone(), name: s.name.clone() });
                     }
-                    federated_credentials.push(FederatedCredential {
-                        name: azure_name(&format!("eks-{}-{}", s.namespace, s.name), 120),
-                        issuer: format!("https://{p}"),
+                }
+                let mut federated_credentials: Vec<FederatedCredential> = sas
+                    .iter()
+                    .map(|s| FederatedCredential {
+                        name: azure_name(&format!("{}-{}", s.namespace, s.name), 120),
+                        issuer: issuer.clone(),
                         subject: format!("system:serviceaccount:{}:{}", s.namespace, s.name),
+                        audience: "api://AzureADTokenExchange".into(),
+                    })
+                    .collect();
+                let aws_permissions = joined.permissions[ri]
+                    .iter()
+                    .map(|p| {
+                        let s = &p.statement;
+                        AwsPermission {
+                            policy: p.policy.clone(),
+                            effect: match s.effect {
+                                crate::model::Effect::Allow => "Allow",
+                                crate::model::Effect::Deny => "Deny",
+                            },
+                            actions: s.action.items.iter().map(|(a, _)| a.clone()).collect(),
+                            not_action: s.action.not,
+                            resources: s.resource.iter().flat_map(|r| r.items.iter().map(|(a, _)| a.clone())).collect(),
+                            not_resource: s.resource.as_ref().is_some_and(|r| r.not),
+                            conditions: s
+                                .conditions
+                                .iter()
+                                .map(|c| format!("{} {} {}", c.op.raw, c.key, c.values.join("|")))
+                                .collect(),
+                            file: files.display(s.loc.file).to_string(),
+                            line: s.loc.pos.line,
+                        }
+                    })
+                    .collect();
+                let providers: BTreeSet<String> = joined.role_sas[ri]
+                    .iter()
+                    .filter_map(|&si| joined.sa_trust[si].as_ref())
+                    .flat_map(|v| v.providers.iter().cloned())
+                    .collect();
+                let role_named: BTreeSet<String> = joined.role_sas[ri]
+                    .iter()
+                    .flat_map(|si| named_by_sa.get(si).into_iter().flatten().cloned())
+                    .collect();
+                let (mut needs, denied) = need::needs(
+                    tables,
+                    &opts.targets,
+                    name,
+                    &role.account,
+                    &joined.permissions[ri],
+                    &role_named,
+                    &mut sink,
+                );
+                // KEDA reads the queue length as this identity.
+                for arn in keda.queues.get(&ri).into_iter().flatten() {
+                    if let Some((key, perms)) =
+                        need::action_need(tables, &opts.targets, "sqs", "GetQueueAttributes", arn)
+                    {
+                        let n = needs.entry(key).or_default();
+                        for p in perms {
+                            n.perms.entry(p).or_default().insert("keda:aws-sqs-queue".into());
+                        }
+                    }
+                }
+                if keda.queues.contains_key(&ri) {
+                    let (ns, sa) = opts.keda_operator.split_once('/').unwrap_or(("kube-system", "keda-operator"));
+                    federated_credentials.push(FederatedCredential {
+                        name: azure_name(&format!("keda-operator-{ns}-{sa}"), 120),
+                        issuer: issuer.clone(),
+                        subject: format!("system:serviceaccount:{ns}:{sa}"),
                         audience: "api://AzureADTokenExchange".into(),
                     });
                 }
-            }
-            federated_credentials.sort_by(|a, b| (&a.issuer, &a.subject).cmp(&(&b.issuer, &b.subject)));
-            federated_credentials.dedup_by(|a, b| a.issuer == b.issuer && a.subject == b.subject);
-        }
-        let sa_list: Vec<(String, String)> = sas.iter().map(|s| (s.namespace.clone(), s.name.clone())).collect();
-        let without_sub =
-            joined.role_sas[ri].iter().any(|&si| joined.sa_trust[si].as_ref().is_some_and(|v| v.without_sub));
-        let aws_bridge = bridge::plan(
-            &opts.config,
-            name,
-            &role.account,
-            &joined.permissions[ri],
-            &sa_list,
-            without_sub,
-            role.loc,
-            &mut sink,
-        );
-        if federated_credentials.len() > MAX_FEDERATED_CREDENTIALS {
-            sink.push(
-                rules::FEDERATED_CREDENTIAL_LIMIT,
-                format!(
-                    "identity `{name}` needs {} federated credentials; Azure allows {MAX_FEDERATED_CREDENTIALS} per identity, so only the first {MAX_FEDERATED_CREDENTIALS} are generated",
-                    federated_credentials.len()
-                ),
-                Some(role.loc),
-            );
-            federated_credentials.truncate(MAX_FEDERATED_CREDENTIALS);
-        }
-        let mut role_assignments = Vec::new();
-        for (scope, need) in needs {
-            let target = &tables.services[&scope.service].targets[&scope.target];
-            let perms: BTreeSet<Perm> = need.perms.keys().cloned().collect();
-            let all_aws: BTreeSet<String> = need.perms.values().flatten().cloned().collect();
-            let scope_out = |s: &ScopeKey| Scope {
-                kind: s.kind.clone(),
-                azure_name: s.azure_name.clone(),
-                aws_arn: s.aws_arn.clone(),
-                azure_type: target.azure_type.clone(),
-                target: s.target.clone(),
-            };
-            match chooser.choose(&target.roles, &perms) {
-                Choice::BuiltIn(set) => {
-                    for (idx, excess) in set {
-                        let r = &tables.roles[idx];
-                        // A Deny is honoured by not granting; say so when the role still grants a denied action.
-                        if let Some(d) = denied.get(&(scope.kind.clone(), scope.azure_name.clone())) {
-                            let regranted: BTreeSet<&String> = d
-                                .iter()
-                                .filter(|(p, _)| chooser.role_grants(idx, p))
-                                .flat_map(|(_, a)| a.iter())
-                                .collect();
-                            if !regranted.is_empty() {
-                                let list: Vec<&str> = regranted.into_iter().map(String::as_str).collect();
-                                sink.push(
-                                    rules::DENY_NOT_EXPRESSIBLE,
-                                    format!(
-                                        "identity `{name}`: `{}` on {} `{}` also allows {}, which the policy denies; Azure RBAC cannot subtract it",
-                                        r.name,
-                                        scope.kind,
-                                        scope.azure_name,
-                                        list.join(", ")
-                                    ),
+                // Reverse bridge: the same ServiceAccounts, still on EKS, sign in with the EKS cluster's tokens.
+                if opts.config.bridge_from_eks {
+                    for &si in &joined.role_sas[ri] {
+                        let s = &model.service_accounts[si];
+                        let Some(v) = joined.sa_trust[si].as_ref().filter(|v| v.admitted()) else { continue };
+                        for p in &v.providers {
+                            if p == "*" || p.starts_with("eksctl-cluster/") {
+                                continue;
+                            }
+                            federated_credentials.push(FederatedCredential {
+                                name: azure_name(&format!("eks-{}-{}", s.namespace, s.name), 120),
+                                issuer: format!("https://{p}"),
+                                subject: format!("system:serviceaccount:{}:{}", s.namespace, s.name),
+                                audience: "api://AzureADTokenExchange".into(),
+                            });
+                        }
+                    }
+                    federated_credentials.sort_by(|a, b| (&a.issuer, &a.subject).cmp(&(&b.issuer, &b.subject)));
+                    federated_credentials.dedup_by(|a, b| a.issuer == b.issuer && a.subject == b.subject);
+                }
+                let sa_list: Vec<(String, String)> =
+                    sas.iter().map(|s| (s.namespace.clone(), s.name.clone())).collect();
+                let without_sub =
+                    joined.role_sas[ri].iter().any(|&si| joined.sa_trust[si].as_ref().is_some_and(|v| v.without_sub));
+                let aws_bridge = bridge::plan(
+                    &opts.config,
+                    name,
+                    &role.account,
+                    &joined.permissions[ri],
+                    &sa_list,
+                    without_sub,
+                    role.loc,
+                    &mut sink,
+                );
+                if federated_credentials.len() > MAX_FEDERATED_CREDENTIALS {
+                    sink.push(
+                    rules::FEDERATED_CREDENTIAL_LIMIT,
+                    format!(
+                        "identity `{name}` needs {} federated credentials; Azure allows {MAX_FEDERATED_CREDENTIALS} per identity, so only the first {MAX_FEDERATED_CREDENTIALS} are generated",
+                        federated_credentials.len()
+                    ),
+                    Some(role.loc),
+                );
+                    federated_credentials.truncate(MAX_FEDERATED_CREDENTIALS);
+                }
+                let mut role_assignments = Vec::new();
+                for (scope, need) in needs {
+                    let target = &tables.services[&scope.service].targets[&scope.target];
+                    let perms: BTreeSet<Perm> = need.perms.keys().cloned().collect();
+                    let all_aws: BTreeSet<String> = need.perms.values().flatten().cloned().collect();
+                    let scope_out = |s: &ScopeKey| Scope {
+                        kind: s.kind.clone(),
+                        azure_name: s.azure_name.clone(),
+                        aws_arn: s.aws_arn.clone(),
+                        azure_type: target.azure_type.clone(),
+                        target: s.target.clone(),
+                    };
+                    match chooser.choose(&target.roles, &perms) {
+                        Choice::BuiltIn(set) => {
+                            for (idx, excess) in set {
+                                let r = &tables.roles[idx];
+                                // A Deny is honoured by not granting; say so when the role still grants a denied action.
+                                if let Some(d) = denied.get(&(scope.kind.clone(), scope.azure_name.clone())) {
+                                    let regranted: BTreeSet<&String> = d
+                                        .iter()
+                                        .filter(|(p, _)| chooser.role_grants(idx, p))
+                                        .flat_map(|(_, a)| a.iter())
+                                        .collect();
+                                    if !regranted.is_empty() {
+                                        let list: Vec<&str> = regranted.into_iter().map(String::as_str).collect();
+                                        sink.push(
+                                        rules::DENY_NOT_EXPRESSIBLE,
+                                        format!(
+                                            "identity `{name}`: `{}` on {} `{}` also allows {}, which the policy denies; Azure RBAC cannot subtract it",
+                                            r.name,
+                                            scope.kind,
+                                            scope.azure_name,
+                                            list.join(", ")
+                                        ),
+                                        Some(role.loc),
+                                    );
+                                    }
+                                }
+                                let aws: BTreeSet<String> = need
+                                    .perms
+                                    .iter()
+                                    .filter(|(p, _)| chooser.role_grants(idx, p))
+                                    .flat_map(|(_, a)| a.iter().cloned())
+                                    .collect();
+                                if excess.len() > opts.choose.max_excess {
+                                    sink.push(
+                                    rules::EXCESS_PRIVILEGE,
+                                    format!("identity `{name}`: `{}` on {} `{}` grants {} data actions beyond the need ({}); custom roles are switched off", r.name, scope.kind, scope.azure_name, excess.len(), excess.join(", ")),
                                     Some(role.loc),
                                 );
+                                }
+                                role_assignments.push(RoleAssignment {
+                                    role_name: r.name.clone(),
+                                    role_definition_id: r.id.clone(),
+                                    custom: false,
+                                    scope: scope_out(&scope),
+                                    aws_actions: aws.into_iter().collect(),
+                                    excess_data_actions: excess,
+                                    kind: r.kind.clone(),
+                                    condition: scope.condition.clone(),
+                                });
                             }
                         }
-                        let aws: BTreeSet<String> = need
-                            .perms
-                            .iter()
-                            .filter(|(p, _)| chooser.role_grants(idx, p))
-                            .flat_map(|(_, a)| a.iter().cloned())
-                            .collect();
-                        if excess.len() > opts.choose.max_excess {
+                        Choice::Custom { best_excess } => {
+                            let id = custom_role_id(&scope.target, &perms);
+                            let role_name = format!("eks2aks {} {}", scope.target, &id[..8]);
+                            custom_roles.entry(id.clone()).or_insert_with(|| CustomRole {
+                                name: role_name.clone(),
+                                role_definition_id: id.clone(),
+                                data_actions: perms.iter().filter(|p| p.data).map(|p| p.name.clone()).collect(),
+                                actions: perms.iter().filter(|p| !p.data).map(|p| p.name.clone()).collect(),
+                                avoided_excess_data_actions: best_excess,
+                            });
+                            role_assignments.push(RoleAssignment {
+                                role_name,
+                                role_definition_id: id,
+                                custom: true,
+                                scope: scope_out(&scope),
+                                aws_actions: all_aws.into_iter().collect(),
+                                excess_data_actions: Vec::new(),
+                                kind: "arm".into(),
+                                condition: scope.condition.clone(),
+                            });
+                        }
+                        Choice::Uncovered(missing) => {
+                            let list: Vec<String> = missing.iter().map(|p| p.name.clone()).collect();
                             sink.push(
-                                rules::EXCESS_PRIVILEGE,
-                                format!("identity `{name}`: `{}` on {} `{}` grants {} data actions beyond the need ({}); custom roles are switched off", r.name, scope.kind, scope.azure_name, excess.len(), excess.join(", ")),
+                                rules::UNCOVERED_PERMISSION,
+                                format!(
+                                    "identity `{name}`: no role grants {} (needed for {} on {} `{}`)",
+                                    list.join(", "),
+                                    all_aws.iter().cloned().collect::<Vec<_>>().join(", "),
+                                    scope.kind,
+                                    scope.azure_name
+                                ),
                                 Some(role.loc),
                             );
                         }
-                        role_assignments.push(RoleAssignment {
-                            role_name: r.name.clone(),
-                            role_definition_id: r.id.clone(),
-                            custom: false,
-                            scope: scope_out(&scope),
-                            aws_actions: aws.into_iter().collect(),
-                            excess_data_actions: excess,
-                            kind: r.kind.clone(),
-                            condition: scope.condition.clone(),
-                        });
                     }
                 }
-                Choice::Custom { best_excess } => {
-                    let id = custom_role_id(&scope.target, &perms);
-                    let role_name = format!("eks2aks {} {}", scope.target, &id[..8]);
-                    custom_roles.entry(id.clone()).or_insert_with(|| CustomRole {
-                        name: role_name.clone(),
-                        role_definition_id: id.clone(),
-                        data_actions: perms.iter().filter(|p| p.data).map(|p| p.name.clone()).collect(),
-                        actions: perms.iter().filter(|p| !p.data).map(|p| p.name.clone()).collect(),
-                        avoided_excess_data_actions: best_excess,
-                    });
-                    role_assignments.push(RoleAssignment {
-                        role_name,
-                        role_definition_id: id,
-                        custom: true,
-                        scope: scope_out(&scope),
-                        aws_actions: all_aws.into_iter().collect(),
-                        excess_data_actions: Vec::new(),
-                        kind: "arm".into(),
-                        condition: scope.condition.clone(),
-                    });
-                }
-                Choice::Uncovered(missing) => {
-                    let list: Vec<String> = missing.iter().map(|p| p.name.clone()).collect();
-                    sink.push(
-                        rules::UNCOVERED_PERMISSION,
-                        format!(
-                            "identity `{name}`: no role grants {} (needed for {} on {} `{}`)",
-                            list.join(", "),
-                            all_aws.iter().cloned().collect::<Vec<_>>().join(", "),
-                            scope.kind,
-                            scope.azure_name
-                        ),
-                        Some(role.loc),
-                    );
-                }
+                role_assignments.sort_by(|a, b| {
+                    (&a.scope.kind, &a.scope.azure_name, &a.scope.aws_arn, &a.role_name).cmp(&(
+                        &b.scope.kind,
+                        &b.scope.azure_name,
+                        &b.scope.aws_arn,
+                        &b.role_name,
+                    ))
+                });
+                identities.push(Identity {
+                    name: name.clone(),
+                    aws_role_arn: role.arn.clone(),
+                    service_accounts: sas.into_iter().collect(),
+                    federated_credentials,
+                    role_assignments,
+                    aws_permissions,
+                    aws_oidc_providers: providers.into_iter().collect(),
+                    aws_bridge,
+                });
             }
+            (identities, custom_roles, sink)
+        },
+    );
+    let mut identities = Vec::with_capacity(work.len());
+    for (ids, custom, s) in chunks {
+        identities.extend(ids);
+        for (id, role) in custom {
+            custom_roles.entry(id).or_insert(role);
         }
-        role_assignments.sort_by(|a, b| {
-            (&a.scope.kind, &a.scope.azure_name, &a.scope.aws_arn, &a.role_name).cmp(&(
-                &b.scope.kind,
-                &b.scope.azure_name,
-                &b.scope.aws_arn,
-                &b.role_name,
-            ))
-        });
-        identities.push(Identity {
-            name: name.clone(),
-            aws_role_arn: role.arn.clone(),
-            service_accounts: sas.into_iter().collect(),
-            federated_credentials,
-            role_assignments,
-            aws_permissions,
-            aws_oidc_providers: providers.into_iter().collect(),
-            aws_bridge,
-        });
+        sink.append(s);
     }
     identities.sort_by(|a, b| a.name.cmp(&b.name).then(a.aws_role_arn.cmp(&b.aws_role_arn)));
     // A staying resource reached through many bridge roles: suggest one shared role.
