@@ -23,9 +23,15 @@ pub struct Pending {
     get_policies: Vec<(PathBuf, usize)>,
 }
 
-thread_local! {
-    // Ingest is sequential after parsing; pending pieces live for one `read` call.
-    static PENDING: std::cell::RefCell<Pending> = std::cell::RefCell::new(Pending::default());
+impl Pending {
+    /// Appends the pieces of the next file, whose role and policy indices start at the given offsets.
+    pub fn append(&mut self, other: Pending, roles_offset: usize, policies_offset: usize) {
+        self.role_policies.extend(other.role_policies);
+        self.policy_versions.extend(other.policy_versions);
+        self.attached_lists.extend(other.attached_lists);
+        self.get_roles.extend(other.get_roles.into_iter().map(|(d, i)| (d, i + roles_offset)));
+        self.get_policies.extend(other.get_policies.into_iter().map(|(d, i)| (d, i + policies_offset)));
+    }
 }
 
 fn loc(file: FileId, n: &Node) -> Loc {
@@ -115,7 +121,14 @@ fn read_managed(model: &mut Model, file: FileId, p: &Node, sink: &mut Sink) {
 }
 
 /// Recognises and reads an IAM export or document. Returns false when the document is not IAM at all.
-pub fn read_document(model: &mut Model, file: FileId, root: &Node, dir: PathBuf, sink: &mut Sink) -> bool {
+pub fn read_document(
+    model: &mut Model,
+    pending: &mut Pending,
+    file: FileId,
+    root: &Node,
+    dir: PathBuf,
+    sink: &mut Sink,
+) -> bool {
     let is_authz =
         ["RoleDetailList", "Policies", "UserDetailList", "GroupDetailList"].iter().any(|k| root.get(k).is_some());
     if is_authz {
@@ -129,7 +142,7 @@ pub fn read_document(model: &mut Model, file: FileId, root: &Node, dir: PathBuf,
     }
     if let Some(r) = root.get("Role").filter(|r| r.get("RoleName").is_some()) {
         if let Some(i) = read_role(model, file, r, sink) {
-            PENDING.with_borrow_mut(|p| p.get_roles.push((dir, i)));
+            pending.get_roles.push((dir, i));
         }
         return true;
     }
@@ -144,9 +157,7 @@ pub fn read_document(model: &mut Model, file: FileId, root: &Node, dir: PathBuf,
     {
         if let Some(document) = read_policy(file, doc, sink) {
             let l = loc(file, root);
-            PENDING.with_borrow_mut(|p| {
-                p.role_policies.push((role.to_string(), InlinePolicy { name: name.to_string(), document }, l))
-            });
+            pending.role_policies.push((role.to_string(), InlinePolicy { name: name.to_string(), document }, l));
         }
         return true;
     }
@@ -159,7 +170,7 @@ pub fn read_document(model: &mut Model, file: FileId, root: &Node, dir: PathBuf,
             loc: loc(file, p),
         });
         let i = model.managed_policies.len() - 1;
-        PENDING.with_borrow_mut(|pp| pp.get_policies.push((dir, i)));
+        pending.get_policies.push((dir, i));
         return true;
     }
     if let Some(v) = root.get("PolicyVersion").filter(|v| v.get("Document").is_some()) {
@@ -167,14 +178,14 @@ pub fn read_document(model: &mut Model, file: FileId, root: &Node, dir: PathBuf,
             let version = s(v, "VersionId").unwrap_or_default().to_string();
             let is_default = s(v, "IsDefaultVersion").is_some_and(|b| b.eq_ignore_ascii_case("true"));
             let l = loc(file, v);
-            PENDING.with_borrow_mut(|p| p.policy_versions.push((dir, version, is_default, document, l)));
+            pending.policy_versions.push((dir, version, is_default, document, l));
         }
         return true;
     }
     if let Some(list) = root.get("AttachedPolicies") {
         let attached = read_attached(file, Some(list));
         let l = loc(file, root);
-        PENDING.with_borrow_mut(|p| p.attached_lists.push((dir, attached, l)));
+        pending.attached_lists.push((dir, attached, l));
         return true;
     }
     if root.get("PolicyNames").is_some() {
@@ -404,8 +415,7 @@ fn eksctl_role(
 
 /// Pairs exports that name no owner with their siblings, merges eksctl roles with exported ones of the same
 /// name, and reports what could not be paired.
-pub fn finish(model: &mut Model, files: &Files, sink: &mut Sink) {
-    let pending = PENDING.with_borrow_mut(std::mem::take);
+pub fn finish(model: &mut Model, pending: Pending, files: &Files, sink: &mut Sink) {
     for (role_name, policy, l) in pending.role_policies {
         let matches: Vec<usize> = (0..model.roles.len()).filter(|&i| model.roles[i].name == role_name).collect();
         if let [i] = matches[..] {

@@ -29,14 +29,24 @@ impl Default for IngestOptions {
     }
 }
 
-/// A registered file and the error met while loading it, if any.
-type Loaded = (FileId, Option<(Pos, String)>);
+/// One input: a file on disk, stdin (`path: None`), or text handed in by the caller.
+struct Source {
+    display: String,
+    path: Option<PathBuf>,
+    relative: String,
+    text: Option<String>,
+    /// Bytes on disk (0 when unknown): the largest files are read first so that one big export does not finish
+    /// last on a single core.
+    size: u64,
+}
 
-/// What one file parsed into.
-struct Parsed {
-    file: FileId,
-    docs: Vec<Document>,
-    error: Option<(Pos, String)>,
+/// What one file turned into, on a worker thread: its text, its share of the model (indices local to it), the
+/// pieces waiting for sibling files, and its findings.
+struct Fragment {
+    text: String,
+    model: Model,
+    pending: iam::Pending,
+    sink: Sink,
 }
 
 /// Reads INPUTs into the model. Returns the model; problems are in `sink`.
@@ -45,87 +55,164 @@ pub fn read(inputs: &[PathBuf], opts: &IngestOptions, files: &mut Files, sink: &
     for e in walk_errors {
         sink.push(rules::MALFORMED_INPUT, format!("cannot read `{}`: {}", e.display, e.message), None);
     }
-    let mut texts = Vec::with_capacity(found.len());
-    for f in &found {
-        let bytes = match &f.path {
-            Some(p) => std::fs::read(p),
-            None => {
-                let mut buf = Vec::new();
-                std::io::stdin().read_to_end(&mut buf).map(|_| buf)
-            }
-        };
-        let (text, err) = match bytes {
-            Err(e) => (String::new(), Some((Pos::default(), format!("cannot read file: {e}")))),
-            Ok(b) => decode(b),
-        };
-        let id = files.add(
-            f.display.clone(),
-            f.path.clone().unwrap_or_else(|| PathBuf::from("-")),
-            f.relative.clone(),
-            text,
-        );
-        texts.push((id, err));
-    }
-    from_texts(texts, opts, files, sink)
+    let sources = found
+        .into_iter()
+        .map(|f| Source {
+            size: f.path.as_deref().and_then(|p| std::fs::metadata(p).ok()).map_or(0, |m| m.len()),
+            display: f.display,
+            path: f.path,
+            relative: f.relative,
+            text: None,
+        })
+        .collect();
+    read_sources(sources, opts, files, sink)
 }
 
 /// Reads in-memory text as one input file (`display` is its name in findings). For fuzzing and embedding.
 pub fn read_str(display: &str, text: &str, opts: &IngestOptions, files: &mut Files, sink: &mut Sink) -> Model {
-    let id = files.add(display.to_string(), PathBuf::from(display), display.to_string(), text.to_string());
-    from_texts(vec![(id, None)], opts, files, sink)
+    let source = Source {
+        display: display.to_string(),
+        path: Some(PathBuf::from(display)),
+        relative: display.to_string(),
+        text: Some(text.to_string()),
+        size: text.len() as u64,
+    };
+    read_sources(vec![source], opts, files, sink)
 }
 
-fn from_texts(
-    texts: Vec<(FileId, Option<(Pos, String)>)>,
-    opts: &IngestOptions,
-    files: &Files,
-    sink: &mut Sink,
-) -> Model {
-    // Parse in batches, in parallel within a batch, and turn each batch into the model before the next: the
-    // trees of one batch are all that is ever held, whatever the size of the input.
-    const BATCH: usize = 512;
+/// The reading pipeline: worker threads (one per core) each take the next file — largest first — and load,
+/// decode, parse and classify it into a [`Fragment`]; this thread merges the fragments in input order. The
+/// span-keeping trees live only inside a worker, for one file at a time; what crosses threads is what the model
+/// keeps anyway. Merging in input order makes the model independent of scheduling.
+fn read_sources(sources: Vec<Source>, opts: &IngestOptions, files: &mut Files, sink: &mut Sink) -> Model {
+    let base = files.len();
+    let process = |i: usize| -> Fragment {
+        let src = &sources[i];
+        let id = FileId(u32::try_from(base + i).expect("fewer than 4 billion files"));
+        let (text, err) = load(src);
+        let mut frag = Fragment {
+            text: String::new(),
+            model: Model::default(),
+            pending: Default::default(),
+            sink: Sink::default(),
+        };
+        read_file(&mut frag, id, src, &text, err, opts);
+        frag.text = text;
+        frag
+    };
     let mut model = Model::default();
-    let mut texts = texts.into_iter().peekable();
-    while texts.peek().is_some() {
-        let batch: Vec<_> = texts.by_ref().take(BATCH).collect();
-        classify_batch(&mut model, parse_all(files, batch), opts, files, sink);
+    let mut pending = iam::Pending::default();
+    let mut merge = |i: usize, frag: Fragment| {
+        let src = &sources[i];
+        let path = src.path.clone().unwrap_or_else(|| PathBuf::from("-"));
+        let id = files.add(src.display.clone(), path, src.relative.clone(), frag.text);
+        debug_assert_eq!(id.0 as usize, base + i);
+        pending.append(frag.pending, model.roles.len(), model.managed_policies.len());
+        model.append(frag.model);
+        sink.append(frag.sink);
+    };
+    let threads = crate::par::threads().min(sources.len());
+    if threads <= 1 {
+        for i in 0..sources.len() {
+            merge(i, process(i));
+        }
+    } else {
+        let mut order: Vec<usize> = (0..sources.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(sources[i].size));
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            let (tx, rx) = std::sync::mpsc::channel::<(usize, Fragment)>();
+            for _ in 0..threads {
+                let tx = tx.clone();
+                let (order, next, process) = (&order, &next, &process);
+                s.spawn(move || {
+                    while let Some(&i) = order.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
+                        if tx.send((i, process(i))).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            drop(tx);
+            let mut waiting: std::collections::BTreeMap<usize, Fragment> = Default::default();
+            let mut expected = 0;
+            for (i, frag) in rx {
+                waiting.insert(i, frag);
+                while let Some(frag) = waiting.remove(&expected) {
+                    merge(expected, frag);
+                    expected += 1;
+                }
+            }
+        });
     }
     k8s::finish(&mut model, opts, sink);
-    iam::finish(&mut model, files, sink);
+    iam::finish(&mut model, pending, files, sink);
     model
 }
 
-fn classify_batch(model: &mut Model, parsed: Vec<Parsed>, opts: &IngestOptions, files: &Files, sink: &mut Sink) {
-    for p in parsed {
-        if let Some((pos, msg)) = p.error {
-            let text = &files.get(p.file).text;
-            let loc = (pos.line > 0).then_some(Loc { file: p.file, pos });
+/// A source's text, or the reason it has none.
+fn load(src: &Source) -> (String, Option<(Pos, String)>) {
+    if let Some(t) = &src.text {
+        return (t.clone(), None);
+    }
+    let bytes = match &src.path {
+        Some(p) => std::fs::read(p),
+        None => {
+            let mut buf = Vec::new();
+            std::io::stdin().read_to_end(&mut buf).map(|_| buf)
+        }
+    };
+    match bytes {
+        Err(e) => (String::new(), Some((Pos::default(), format!("cannot read file: {e}")))),
+        Ok(b) => decode(b),
+    }
+}
+
+/// Parses one file and reads its documents into the fragment.
+fn read_file(
+    frag: &mut Fragment,
+    id: FileId,
+    src: &Source,
+    text: &str,
+    err: Option<(Pos, String)>,
+    opts: &IngestOptions,
+) {
+    let is_json = src.display.to_ascii_lowercase().ends_with(".json");
+    let parsed = match err {
+        Some(e) => Err(e),
+        None if is_json => check_json(text).and_then(|()| yaml::parse_json(text).map_err(|e| (e.pos, e.message))),
+        None => yaml::parse_stream(text).map_err(|e| (e.pos, e.message)),
+    };
+    let docs = match parsed {
+        Ok(docs) => docs,
+        Err((pos, msg)) => {
+            let loc = (pos.line > 0).then_some(Loc { file: id, pos });
             if looks_like_unrendered_template(text) {
-                sink.push(
-                    rules::SKIPPED_TEMPLATE,
-                    format!(
-                        "`{}` is not YAML ({msg}); it looks like an unrendered template and was skipped",
-                        files.display(p.file)
-                    ),
-                    loc,
-                )
-                .with_help("render it first, e.g. `helm template RELEASE CHART | eks2aks plan -`");
+                frag.sink
+                    .push(
+                        rules::SKIPPED_TEMPLATE,
+                        format!(
+                            "`{}` is not YAML ({msg}); it looks like an unrendered template and was skipped",
+                            src.display
+                        ),
+                        loc,
+                    )
+                    .with_help("render it first, e.g. `helm template RELEASE CHART | eks2aks plan -`");
             } else {
-                sink.push(rules::MALFORMED_INPUT, msg, loc);
+                frag.sink.push(rules::MALFORMED_INPUT, msg, loc);
             }
-            continue;
+            return;
         }
-        let helm_sources = helm_sources(&files.get(p.file).text);
-        let mut prev_line = 0;
-        for doc in p.docs {
-            let line = doc.root.pos.line;
-            // A `# Source:` comment sits between the previous document and this one.
-            let helm_source =
-                helm_sources.iter().rev().find(|(l, _)| *l > prev_line && *l <= line).map(|(_, s)| s.clone());
-            let dir = parent_dir(files, p.file);
-            classify(model, p.file, doc, helm_source, dir, opts, sink);
-            prev_line = line;
-        }
+    };
+    let helm_sources = helm_sources(text);
+    let dir = src.path.as_deref().unwrap_or(Path::new("-")).parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut prev_line = 0;
+    for doc in docs {
+        let line = doc.root.pos.line;
+        // A `# Source:` comment sits between the previous document and this one.
+        let helm_source = helm_sources.iter().rev().find(|(l, _)| *l > prev_line && *l <= line).map(|(_, s)| s.clone());
+        classify(frag, id, doc, helm_source, dir.clone(), opts);
+        prev_line = line;
     }
 }
 
@@ -175,53 +262,6 @@ fn decode(mut bytes: Vec<u8>) -> (String, Option<(Pos, String)>) {
     }
 }
 
-/// Parses every file, spreading the work over the available cores.
-fn parse_all(files: &Files, texts: Vec<(FileId, Option<(Pos, String)>)>) -> Vec<Parsed> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    let parse_one = |(id, err): (FileId, Option<(Pos, String)>)| -> Parsed {
-        if let Some(e) = err {
-            return Parsed { file: id, docs: Vec::new(), error: Some(e) };
-        }
-        let f = files.get(id);
-        let is_json = f.display.to_ascii_lowercase().ends_with(".json");
-        if is_json && let Err(e) = check_json(&f.text) {
-            return Parsed { file: id, docs: Vec::new(), error: Some(e) };
-        }
-        let parsed = if is_json { yaml::parse_json(&f.text) } else { yaml::parse_stream(&f.text) };
-        match parsed {
-            Ok(docs) => Parsed { file: id, docs, error: None },
-            Err(e) => Parsed { file: id, docs: Vec::new(), error: Some((e.pos, e.message)) },
-        }
-    };
-    if threads <= 1 || texts.len() < 64 {
-        return texts.into_iter().map(parse_one).collect();
-    }
-    // Work is handed out one file at a time (an IAM export can be as large as a thousand manifests together), and
-    // the results are put back in input order, so the output does not depend on scheduling.
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let slots: Vec<std::sync::Mutex<Option<Loaded>>> =
-        texts.into_iter().map(|t| std::sync::Mutex::new(Some(t))).collect();
-    let mut results: Vec<(usize, Parsed)> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(slot) = slots.get(i) else { break };
-                        let item = slot.lock().expect("not poisoned").take().expect("each slot is taken once");
-                        done.push((i, parse_one(item)));
-                    }
-                    done
-                })
-            })
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().expect("parser threads do not panic")).collect()
-    });
-    results.sort_by_key(|(i, _)| *i);
-    results.into_iter().map(|(_, p)| p).collect()
-}
-
 /// JSON files must be strict JSON (no trailing commas, no comments): checked with serde_json, whose recursion
 /// limit also stops deep nesting early. The spans then come from the YAML reader.
 fn check_json(text: &str) -> Result<(), (Pos, String)> {
@@ -248,16 +288,15 @@ fn helm_sources(text: &str) -> Vec<(u32, String)> {
         .collect()
 }
 
-#[allow(clippy::too_many_arguments)]
 fn classify(
-    model: &mut Model,
+    frag: &mut Fragment,
     file: FileId,
     doc: Document,
     helm_source: Option<String>,
     dir: PathBuf,
     opts: &IngestOptions,
-    sink: &mut Sink,
 ) {
+    let (model, sink) = (&mut frag.model, &mut frag.sink);
     let root = &doc.root;
     let api_version = root.get("apiVersion").and_then(|n| n.as_str());
     let kind = root.get("kind").and_then(|n| n.as_str());
@@ -266,7 +305,7 @@ fn classify(
         (Some(_), Some(_)) => k8s::read_object(model, file, doc.root, helm_source, opts, sink),
         _ => {
             // Not Kubernetes, not IAM (a values file, a CI workflow…): skipped quietly by design.
-            iam::read_document(model, file, root, dir, sink);
+            iam::read_document(model, &mut frag.pending, file, root, dir, sink);
         }
     }
 }

@@ -43,6 +43,38 @@ impl Model {
             .chain(self.config_data.iter().flat_map(|c| c.aws_refs.iter()))
     }
 
+    /// Appends another model (one file's worth, read on another thread), shifting its object indices. The
+    /// destructuring is exhaustive so that a new field cannot be forgotten here.
+    pub fn append(&mut self, other: Model) {
+        let Model {
+            mut objects,
+            mut service_accounts,
+            mut workloads,
+            mut config_data,
+            mut scalers,
+            mut trigger_auths,
+            mut roles,
+            mut managed_policies,
+            mut associations,
+            mut loose_documents,
+        } = other;
+        let offset = self.objects.len();
+        workloads.iter_mut().for_each(|w| w.object += offset);
+        config_data.iter_mut().for_each(|c| c.object += offset);
+        scalers.iter_mut().for_each(|s| s.object += offset);
+        trigger_auths.iter_mut().for_each(|t| t.object += offset);
+        self.objects.append(&mut objects);
+        self.service_accounts.append(&mut service_accounts);
+        self.workloads.append(&mut workloads);
+        self.config_data.append(&mut config_data);
+        self.scalers.append(&mut scalers);
+        self.trigger_auths.append(&mut trigger_auths);
+        self.roles.append(&mut roles);
+        self.managed_policies.append(&mut managed_policies);
+        self.associations.append(&mut associations);
+        self.loose_documents.append(&mut loose_documents);
+    }
+
     /// Object indexes grouped by file, in file order.
     pub fn objects_by_file(&self) -> std::collections::BTreeMap<crate::diag::FileId, Vec<usize>> {
         let mut by_file: std::collections::BTreeMap<crate::diag::FileId, Vec<usize>> = Default::default();
