@@ -1,8 +1,14 @@
 //! Work spread over the available cores. Results always come back in input order, so no output depends on
 //! thread scheduling (determinism is a contract: same input → byte-identical output).
 
-/// Threads to use: the available cores, at most 8.
+/// Threads to use: `EKS2AKS_THREADS` when set to a positive number (a shared CI runner may want 1), otherwise the
+/// available cores, at most 8.
 pub fn threads() -> usize {
+    if let Some(n) =
+        std::env::var("EKS2AKS_THREADS").ok().and_then(|v| v.trim().parse::<usize>().ok()).filter(|&n| n > 0)
+    {
+        return n.min(64);
+    }
     std::thread::available_parallelism().map_or(1, |n| n.get()).min(8)
 }
 

@@ -337,3 +337,32 @@ fn irsa_token_expiration_carries_over_to_workload_identity() {
     assert!(out.contains("azure.workload.identity/service-account-token-expiration: \"86400\""), "{out}");
     assert!(!out.contains("eks.amazonaws.com/"));
 }
+
+#[path = "../../examples/gen_corpus.rs"]
+#[allow(dead_code)]
+mod gen_corpus;
+
+/// Reading, planning and rendering run on several threads; the output must not depend on how many, nor on which
+/// finishes first. A generated corpus (60 apps, one large IAM export read first) is translated with 1, 2 and 5
+/// threads.
+#[test]
+fn output_does_not_depend_on_the_number_of_threads() {
+    let corpus = tempfile::tempdir().unwrap();
+    gen_corpus::generate(60, corpus.path()).unwrap();
+    let mut outputs = Vec::new();
+    for threads in ["1", "2", "5"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        let o = eks2aks()
+            .env("EKS2AKS_THREADS", threads)
+            .args(["--quiet", "translate", "--out", out.to_str().unwrap(), corpus.path().to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+        let tree = read_tree(&out);
+        assert!(tree.len() > 200, "{} files", tree.len());
+        outputs.push(tree);
+    }
+    assert_eq!(outputs[0], outputs[1]);
+    assert_eq!(outputs[0], outputs[2]);
+}
