@@ -318,11 +318,16 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
             let text = match args.format {
                 CheckFormat::Text => check::text(&a, &report, &a.findings, &drift, color),
                 CheckFormat::Json => {
-                    let mut s = serde_json::to_string_pretty(&report)?;
-                    s.push('\n');
-                    s
+                    let mut w = std::io::BufWriter::with_capacity(1 << 16, &mut *out);
+                    serde_json::to_writer_pretty(&mut w, &report)?;
+                    w.write_all(b"\n")?;
+                    w.flush()?;
+                    String::new()
                 }
-                CheckFormat::Sarif => check::sarif::render(&report),
+                CheckFormat::Sarif => {
+                    check::sarif::write(&report, out)?;
+                    String::new()
+                }
                 CheckFormat::Junit => check::junit(&a, &report, fail_on),
                 CheckFormat::Markdown => {
                     let env = tpl.env()?;

@@ -4,8 +4,12 @@
 
 use super::Report;
 use crate::diag::Severity;
+use crate::plan::FindingEntry;
 use crate::rules;
+use serde::Serialize;
 use serde_json::{Value, json};
+use std::borrow::Cow;
+use std::io::Write;
 
 fn level(s: Severity) -> &'static str {
     match s {
@@ -22,6 +26,13 @@ fn fingerprint(code: &str, file: &str, message: &str) -> String {
 
 /// The SARIF log.
 pub fn render(r: &Report) -> String {
+    let mut out = Vec::new();
+    write(r, &mut out).expect("writing to memory cannot fail");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// [`render`], streamed to `out`.
+pub fn write(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     let rule_list: Vec<Value> = rules::ALL
         .iter()
         .map(|rule| {
@@ -38,40 +49,6 @@ pub fn render(r: &Report) -> String {
             })
         })
         .collect();
-    let results: Vec<Value> = r
-        .findings
-        .iter()
-        .map(|f| {
-            let index = rules::ALL.iter().position(|x| x.code == f.code).unwrap_or(0);
-            let mut res = json!({
-                "ruleId": f.code,
-                "ruleIndex": index,
-                "level": level(f.severity),
-                "message": { "text": match &f.help { Some(h) => format!("{}\n{h}", f.message), None => f.message.clone() } },
-            });
-            if let Some(file) = &f.file {
-                let mut region = serde_json::Map::new();
-                if let Some(l) = f.line {
-                    region.insert("startLine".into(), json!(l));
-                }
-                if let Some(c) = f.column {
-                    region.insert("startColumn".into(), json!(c));
-                }
-                let mut physical = json!({ "artifactLocation": { "uri": file, "uriBaseId": "%SRCROOT%" } });
-                if !region.is_empty() {
-                    physical["region"] = Value::Object(region);
-                }
-                res["locations"] = json!([{ "physicalLocation": physical }]);
-                res["partialFingerprints"] = json!({ "eks2aks/v1": fingerprint(&f.code, file, &f.message) });
-            } else {
-                res["partialFingerprints"] = json!({ "eks2aks/v1": fingerprint(&f.code, "", &f.message) });
-            }
-            if let Some(reason) = &f.suppressed {
-                res["suppressions"] = json!([{ "kind": "inSource", "justification": reason }]);
-            }
-            res
-        })
-        .collect();
     let log = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -83,10 +60,104 @@ pub fn render(r: &Report) -> String {
                 "rules": rule_list,
             }},
             "originalUriBaseIds": { "%SRCROOT%": { "description": { "text": "The directory eks2aks check ran in." } } },
-            "results": results,
+            "results": Results(&r.findings),
         }],
     });
-    let mut s = serde_json::to_string_pretty(&log).expect("serialises");
-    s.push('\n');
-    s
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, out);
+    serde_json::to_writer_pretty(&mut w, &log)?;
+    w.write_all(b"\n")?;
+    w.flush()
+}
+
+/// The results, serialised one by one as they are written (50,000 findings are not first built as a tree).
+struct Results<'a>(&'a [FindingEntry]);
+
+impl Serialize for Results<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(result))
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: &'a str,
+    rule_index: usize,
+    level: &'static str,
+    message: Text<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    locations: Option<[Location<'a>; 1]>,
+    partial_fingerprints: Fingerprints,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressions: Option<[Suppression<'a>; 1]>,
+}
+
+#[derive(Serialize)]
+struct Text<'a> {
+    text: Cow<'a, str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location<'a> {
+    physical_location: Physical<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Physical<'a> {
+    artifact_location: Artifact<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<Region>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Artifact<'a> {
+    uri: &'a str,
+    uri_base_id: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_line: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_column: Option<u32>,
+}
+
+#[derive(Serialize)]
+struct Fingerprints {
+    #[serde(rename = "eks2aks/v1")]
+    v1: String,
+}
+
+#[derive(Serialize)]
+struct Suppression<'a> {
+    kind: &'static str,
+    justification: &'a str,
+}
+
+fn result(f: &FindingEntry) -> SarifResult<'_> {
+    let message = match &f.help {
+        Some(h) => Cow::Owned(format!("{}\n{h}", f.message)),
+        None => Cow::Borrowed(f.message.as_str()),
+    };
+    let locations = f.file.as_deref().map(|file| {
+        let region =
+            (f.line.is_some() || f.column.is_some()).then_some(Region { start_line: f.line, start_column: f.column });
+        [Location {
+            physical_location: Physical { artifact_location: Artifact { uri: file, uri_base_id: "%SRCROOT%" }, region },
+        }]
+    });
+    SarifResult {
+        rule_id: &f.code,
+        rule_index: rules::ALL.iter().position(|x| x.code == f.code).unwrap_or(0),
+        level: level(f.severity),
+        message: Text { text: message },
+        locations,
+        partial_fingerprints: Fingerprints { v1: fingerprint(&f.code, f.file.as_deref().unwrap_or(""), &f.message) },
+        suppressions: f.suppressed.as_deref().map(|r| [Suppression { kind: "inSource", justification: r }]),
+    }
 }

@@ -16,7 +16,7 @@ pub fn render_text(files: &Files, f: &Finding, color: bool) -> String {
         Some(loc) => {
             let file = files.get(loc.file);
             let line_no = loc.pos.line.max(1) as usize;
-            let line = file.text.lines().nth(line_no - 1).unwrap_or("");
+            let line = file.line(line_no);
             // Show only the offending line; the column becomes a byte offset within it.
             let start = line.char_indices().nth((loc.pos.col.max(1) - 1) as usize).map_or(line.len(), |(i, _)| i);
             let end = line[start..]
