@@ -239,16 +239,20 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
                 Ok(a) => a,
                 Err((files, findings)) => return report_input_errors(&files, &findings, color, err),
             };
-            let tree = render::translate(&a, &cfg, &tables, &tpl, &client_ids)?;
-            diag::timings::mark("render");
-            render::write::write_tree(&args.out, &tree, args.force)?;
-            diag::timings::mark("write");
+            // Rendered and written together: each file goes to disk as soon as it is rendered (into a temporary
+            // directory that replaces --out at the end), so the output is never held in memory whole.
+            let mut files_written = 0;
+            render::write::write_with(&args.out, args.force, |w| {
+                files_written = render::translate_to(&a, &cfg, &tables, &tpl, &client_ids, w)?;
+                Ok(())
+            })?;
+            diag::timings::mark("render+write");
             if !cli.global.quiet {
                 let s = &a.plan.summary;
                 writeln!(
                     err,
                     "wrote {} files to {}: {} identities, {} role assignments; {} errors, {} warnings, {} notes (see plan.md)",
-                    tree.len() + 1,
+                    files_written + 1,
                     args.out.display(),
                     s.identities,
                     a.plan.identities.iter().map(|i| i.role_assignments.len()).sum::<usize>(),
@@ -257,7 +261,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
                     s.notes
                 )?;
             }
-            release((a, tree));
+            release(a);
             Ok(ExitStatus::Success)
         }
         Command::Check(args) => {

@@ -334,7 +334,8 @@ pub fn rewrite(
     cfg: &Config,
     tables: &Tables,
     client_ids: &BTreeMap<String, String>,
-) -> BTreeMap<FileId, String> {
+    emit: &(dyn Fn(FileId, String) -> anyhow::Result<()> + Sync),
+) -> anyhow::Result<()> {
     let names = Names::new(cfg);
     // ServiceAccount → identity, workload → identity, from the plan.
     let mut sa_identity: BTreeMap<(String, String), String> = BTreeMap::new();
@@ -450,214 +451,230 @@ pub fn rewrite(
         }
     }
 
-    let mut out: BTreeMap<FileId, String> = BTreeMap::new();
-    for (file, objects) in a.model.objects_by_file() {
-        let text = &a.files.get(file).text;
-        let src = Src::new(text, a.files.display(file).to_ascii_lowercase().ends_with(".json"));
-        let mut edits = Edits::default();
-        let nodes = objects_by_pos(text);
-        for &oi in &objects {
-            let o = &a.model.objects[oi];
-            let ns = o
-                .namespace
-                .clone()
-                .unwrap_or_else(|| cfg.default_namespace.clone().unwrap_or_else(|| "default".into()));
-            let Some(node) = nodes.get(&o.loc.pos) else { continue };
-            // ServiceAccounts.
-            if o.kind == "ServiceAccount" && o.api_version == "v1" {
-                let identity = sa_identity.get(&(ns.clone(), o.name.clone()));
-                if let Some(ann) = node.path(&["metadata", "annotations"]) {
-                    let eks: Vec<&crate::yaml::Entry> = ann
-                        .as_map()
-                        .unwrap_or_default()
-                        .iter()
-                        .filter(|e| e.key.starts_with("eks.amazonaws.com/"))
-                        .collect();
-                    if !eks.is_empty() || identity.is_some() {
-                        let mut j = ann.to_json();
-                        // IRSA's token lifetime carries over to workload identity's (seconds; Azure takes 3600–86400).
-                        let expiration = ann
-                            .get("eks.amazonaws.com/token-expiration")
-                            .and_then(Node::as_str)
-                            .and_then(|v| v.parse::<u64>().ok())
-                            .filter(|_| identity.is_some())
-                            .map(|v| v.clamp(3600, 86400).to_string());
-                        if let Value::Object(m) = &mut j {
-                            m.retain(|k, _| !k.starts_with("eks.amazonaws.com/"));
-                            if let Some(id) = identity {
-                                m.insert("azure.workload.identity/client-id".into(), json!(client_id(client_ids, id)));
-                            }
-                            if let Some(e) = &expiration {
-                                m.insert("azure.workload.identity/service-account-token-expiration".into(), json!(e));
-                            }
-                        }
-                        let all_eks = ann.as_map().is_some_and(|e| e.len() == eks.len());
-                        let in_place = is_block(&src, ann) && !all_eks;
-                        let mut ok = in_place;
-                        if in_place {
-                            let entries = ann.as_map().unwrap_or_default();
-                            for (k, e) in entries.iter().enumerate() {
-                                if !e.key.starts_with("eks.amazonaws.com/") {
-                                    continue;
+    // Files are rewritten independently, in parallel chunks; each is handed to `emit` when done.
+    let by_file: Vec<(FileId, Vec<usize>)> = a.model.objects_by_file().into_iter().collect();
+    let done = crate::par::map_chunks(
+        &by_file,
+        32,
+        || (),
+        |_, chunk| -> anyhow::Result<()> {
+            for (file, objects) in chunk {
+                let (file, objects) = (*file, objects);
+                let text = &a.files.get(file).text;
+                let src = Src::new(text, a.files.display(file).to_ascii_lowercase().ends_with(".json"));
+                let mut edits = Edits::default();
+                let nodes = objects_by_pos(text);
+                for &oi in objects {
+                    let o = &a.model.objects[oi];
+                    let ns = o
+                        .namespace
+                        .clone()
+                        .unwrap_or_else(|| cfg.default_namespace.clone().unwrap_or_else(|| "default".into()));
+                    let Some(node) = nodes.get(&o.loc.pos) else { continue };
+                    // ServiceAccounts.
+                    if o.kind == "ServiceAccount" && o.api_version == "v1" {
+                        let identity = sa_identity.get(&(ns.clone(), o.name.clone()));
+                        if let Some(ann) = node.path(&["metadata", "annotations"]) {
+                            let eks: Vec<&crate::yaml::Entry> = ann
+                                .as_map()
+                                .unwrap_or_default()
+                                .iter()
+                                .filter(|e| e.key.starts_with("eks.amazonaws.com/"))
+                                .collect();
+                            if !eks.is_empty() || identity.is_some() {
+                                let mut j = ann.to_json();
+                                // IRSA's token lifetime carries over to workload identity's (seconds; Azure takes 3600–86400).
+                                let expiration = ann
+                                    .get("eks.amazonaws.com/token-expiration")
+                                    .and_then(Node::as_str)
+                                    .and_then(|v| v.parse::<u64>().ok())
+                                    .filter(|_| identity.is_some())
+                                    .map(|v| v.clamp(3600, 86400).to_string());
+                                if let Value::Object(m) = &mut j {
+                                    m.retain(|k, _| !k.starts_with("eks.amazonaws.com/"));
+                                    if let Some(id) = identity {
+                                        m.insert(
+                                            "azure.workload.identity/client-id".into(),
+                                            json!(client_id(client_ids, id)),
+                                        );
+                                    }
+                                    if let Some(e) = &expiration {
+                                        m.insert(
+                                            "azure.workload.identity/service-account-token-expiration".into(),
+                                            json!(e),
+                                        );
+                                    }
                                 }
-                                let last = entries.get(k + 1).map_or(e.value.end.line, |n| n.key_pos.line - 1);
-                                ok &= delete_lines(&src, &mut edits, e.key_pos, last).is_some();
+                                let all_eks = ann.as_map().is_some_and(|e| e.len() == eks.len());
+                                let in_place = is_block(&src, ann) && !all_eks;
+                                let mut ok = in_place;
+                                if in_place {
+                                    let entries = ann.as_map().unwrap_or_default();
+                                    for (k, e) in entries.iter().enumerate() {
+                                        if !e.key.starts_with("eks.amazonaws.com/") {
+                                            continue;
+                                        }
+                                        let last = entries.get(k + 1).map_or(e.value.end.line, |n| n.key_pos.line - 1);
+                                        ok &= delete_lines(&src, &mut edits, e.key_pos, last).is_some();
+                                    }
+                                    if let Some(id) = identity {
+                                        insert_entry(
+                                            &src,
+                                            &mut edits,
+                                            ann,
+                                            "azure.workload.identity/client-id",
+                                            &json!(client_id(client_ids, id)),
+                                        );
+                                    }
+                                    if let Some(e) = &expiration {
+                                        insert_entry(
+                                            &src,
+                                            &mut edits,
+                                            ann,
+                                            "azure.workload.identity/service-account-token-expiration",
+                                            &json!(e),
+                                        );
+                                    }
+                                }
+                                if !ok {
+                                    edits.list.retain(|(s, _, _)| *s < src.byte(ann.pos) || *s > src.byte(ann.end));
+                                    replace_node(&src, &mut edits, ann, &j);
+                                }
                             }
-                            if let Some(id) = identity {
-                                insert_entry(
-                                    &src,
-                                    &mut edits,
-                                    ann,
-                                    "azure.workload.identity/client-id",
-                                    &json!(client_id(client_ids, id)),
-                                );
-                            }
-                            if let Some(e) = &expiration {
-                                insert_entry(
-                                    &src,
-                                    &mut edits,
-                                    ann,
-                                    "azure.workload.identity/service-account-token-expiration",
-                                    &json!(e),
-                                );
-                            }
-                        }
-                        if !ok {
-                            edits.list.retain(|(s, _, _)| *s < src.byte(ann.pos) || *s > src.byte(ann.end));
-                            replace_node(&src, &mut edits, ann, &j);
+                        } else if let (Some(id), Some(meta)) = (identity, node.get("metadata")) {
+                            insert_entry(
+                                &src,
+                                &mut edits,
+                                meta,
+                                "annotations",
+                                &json!({ "azure.workload.identity/client-id": client_id(client_ids, id) }),
+                            );
                         }
                     }
-                } else if let (Some(id), Some(meta)) = (identity, node.get("metadata")) {
-                    insert_entry(
-                        &src,
-                        &mut edits,
-                        meta,
-                        "annotations",
-                        &json!({ "azure.workload.identity/client-id": client_id(client_ids, id) }),
-                    );
-                }
-            }
-            // Pod templates of mapped workloads.
-            if workload_identity.contains(&(o.kind.clone(), ns.clone(), o.name.clone())) {
-                let template = if o.kind == "Pod" {
-                    Some(node)
-                } else {
-                    node.path(&["spec", "jobTemplate", "spec", "template"])
-                        .or_else(|| node.path(&["spec", "jobTargetRef", "template"]))
-                        .or_else(|| node.path(&["spec", "template"]))
-                };
-                if let Some(t) = template {
-                    let label = json!("true");
-                    match (t.get("metadata"), t.path(&["metadata", "labels"])) {
-                        (_, Some(labels)) if labels.as_map().is_some() => {
-                            insert_entry(&src, &mut edits, labels, "azure.workload.identity/use", &label)
+                    // Pod templates of mapped workloads.
+                    if workload_identity.contains(&(o.kind.clone(), ns.clone(), o.name.clone())) {
+                        let template = if o.kind == "Pod" {
+                            Some(node)
+                        } else {
+                            node.path(&["spec", "jobTemplate", "spec", "template"])
+                                .or_else(|| node.path(&["spec", "jobTargetRef", "template"]))
+                                .or_else(|| node.path(&["spec", "template"]))
+                        };
+                        if let Some(t) = template {
+                            let label = json!("true");
+                            match (t.get("metadata"), t.path(&["metadata", "labels"])) {
+                                (_, Some(labels)) if labels.as_map().is_some() => {
+                                    insert_entry(&src, &mut edits, labels, "azure.workload.identity/use", &label)
+                                }
+                                (Some(meta), _) if meta.as_map().is_some_and(|m| !m.is_empty()) => insert_entry(
+                                    &src,
+                                    &mut edits,
+                                    meta,
+                                    "labels",
+                                    &json!({ "azure.workload.identity/use": "true" }),
+                                ),
+                                _ => insert_entry(
+                                    &src,
+                                    &mut edits,
+                                    t,
+                                    "metadata",
+                                    &json!({ "labels": { "azure.workload.identity/use": "true" } }),
+                                ),
+                            }
                         }
-                        (Some(meta), _) if meta.as_map().is_some_and(|m| !m.is_empty()) => insert_entry(
-                            &src,
-                            &mut edits,
-                            meta,
-                            "labels",
-                            &json!({ "azure.workload.identity/use": "true" }),
-                        ),
-                        _ => insert_entry(
-                            &src,
-                            &mut edits,
-                            t,
-                            "metadata",
-                            &json!({ "labels": { "azure.workload.identity/use": "true" } }),
-                        ),
                     }
-                }
-            }
-            // Env: AWS SDK variables dropped, AWS values rewritten; images moved to ACR.
-            // Phased migration: workloads whose identity has an AWS bridge keep their region and get a projected
-            // token for AWS (aks-issuer) or the role to assume (entra).
-            let bridge = workload_entry
-                .get(&(o.kind.as_str(), ns.as_str(), o.name.as_str()))
-                .and_then(|w| w.identity.as_deref())
-                .and_then(|id| identity_by_name.get(id))
-                .and_then(|i| i.aws_bridge.as_ref());
-            rewrite_containers(&src, &mut edits, node, &names, bridge.is_some());
-            if let (Some(b), Some(spec)) = (bridge, pod_spec(node, &o.kind)) {
-                let mut env = vec![json!({"name": "AWS_ROLE_ARN", "value": b.role_arn})];
-                let (volumes, mounts) = if b.kind == "entra" {
-                    env.push(json!({"name": "EKS2AKS_AWS_TOKEN_AUDIENCE", "value": b.audience}));
-                    (Vec::new(), Vec::new())
-                } else {
-                    env.push(
+                    // Env: AWS SDK variables dropped, AWS values rewritten; images moved to ACR.
+                    // Phased migration: workloads whose identity has an AWS bridge keep their region and get a projected
+                    // token for AWS (aks-issuer) or the role to assume (entra).
+                    let bridge = workload_entry
+                        .get(&(o.kind.as_str(), ns.as_str(), o.name.as_str()))
+                        .and_then(|w| w.identity.as_deref())
+                        .and_then(|id| identity_by_name.get(id))
+                        .and_then(|i| i.aws_bridge.as_ref());
+                    rewrite_containers(&src, &mut edits, node, &names, bridge.is_some());
+                    if let (Some(b), Some(spec)) = (bridge, pod_spec(node, &o.kind)) {
+                        let mut env = vec![json!({"name": "AWS_ROLE_ARN", "value": b.role_arn})];
+                        let (volumes, mounts) = if b.kind == "entra" {
+                            env.push(json!({"name": "EKS2AKS_AWS_TOKEN_AUDIENCE", "value": b.audience}));
+                            (Vec::new(), Vec::new())
+                        } else {
+                            env.push(
                         json!({"name": "AWS_WEB_IDENTITY_TOKEN_FILE", "value": "/var/run/secrets/eks2aks/aws/token"}),
                     );
-                    env.push(json!({"name": "AWS_STS_REGIONAL_ENDPOINTS", "value": "regional"}));
-                    (
-                        vec![
-                            json!({"name": "eks2aks-aws-token", "projected": {"sources": [{"serviceAccountToken": {"audience": "sts.amazonaws.com", "expirationSeconds": 86400, "path": "token"}}]}}),
-                        ],
-                        vec![
-                            json!({"name": "eks2aks-aws-token", "mountPath": "/var/run/secrets/eks2aks/aws", "readOnly": true}),
-                        ],
-                    )
-                };
-                if volumes.is_empty() {
-                    for c in spec.get("containers").and_then(Node::as_seq).unwrap_or_default() {
-                        match c.get("env") {
-                            Some(v) if v.as_seq().is_some() => append_items(&src, &mut edits, v, &env),
-                            _ => insert_entry(&src, &mut edits, c, "env", &Value::Array(env.clone())),
+                            env.push(json!({"name": "AWS_STS_REGIONAL_ENDPOINTS", "value": "regional"}));
+                            (
+                                vec![
+                                    json!({"name": "eks2aks-aws-token", "projected": {"sources": [{"serviceAccountToken": {"audience": "sts.amazonaws.com", "expirationSeconds": 86400, "path": "token"}}]}}),
+                                ],
+                                vec![
+                                    json!({"name": "eks2aks-aws-token", "mountPath": "/var/run/secrets/eks2aks/aws", "readOnly": true}),
+                                ],
+                            )
+                        };
+                        if volumes.is_empty() {
+                            for c in spec.get("containers").and_then(Node::as_seq).unwrap_or_default() {
+                                match c.get("env") {
+                                    Some(v) if v.as_seq().is_some() => append_items(&src, &mut edits, v, &env),
+                                    _ => insert_entry(&src, &mut edits, c, "env", &Value::Array(env.clone())),
+                                }
+                            }
+                        } else {
+                            add_to_pod(&src, &mut edits, spec, &volumes, &mounts, &env);
                         }
                     }
-                } else {
-                    add_to_pod(&src, &mut edits, spec, &volumes, &mounts, &env);
-                }
-            }
-            for ((_, p), v) in value_rewrites.range((file, node.pos)..=(file, node.end)) {
-                if let Some(n) = find_by_pos(node, *p)
-                    && let Some(old) = n.as_str()
-                {
-                    let (token, url) = v.split_once('\u{0}').expect("token and url");
-                    replace_node(&src, &mut edits, n, &json!(old.replacen(token, url, 1)));
-                }
-            }
-            if o.kind == "ConfigMap"
-                && let Some(data) = node.get("data").and_then(Node::as_map)
-            {
-                {
-                    for (k, e) in data.iter().enumerate() {
-                        if SDK_VARS.iter().any(|v| v.eq_ignore_ascii_case(&e.key)) {
-                            let last = data.get(k + 1).map_or(e.value.end.line, |n| n.key_pos.line - 1);
-                            let _ = delete_lines(&src, &mut edits, e.key_pos, last);
+                    for ((_, p), v) in value_rewrites.range((file, node.pos)..=(file, node.end)) {
+                        if let Some(n) = find_by_pos(node, *p)
+                            && let Some(old) = n.as_str()
+                        {
+                            let (token, url) = v.split_once('\u{0}').expect("token and url");
+                            replace_node(&src, &mut edits, n, &json!(old.replacen(token, url, 1)));
+                        }
+                    }
+                    if o.kind == "ConfigMap"
+                        && let Some(data) = node.get("data").and_then(Node::as_map)
+                    {
+                        {
+                            for (k, e) in data.iter().enumerate() {
+                                if SDK_VARS.iter().any(|v| v.eq_ignore_ascii_case(&e.key)) {
+                                    let last = data.get(k + 1).map_or(e.value.end.line, |n| n.key_pos.line - 1);
+                                    let _ = delete_lines(&src, &mut edits, e.key_pos, last);
+                                }
+                            }
+                        }
+                    }
+                    // KEDA.
+                    if o.api_version.starts_with("keda.sh/") {
+                        if let Some(&si) = scaler_of_object.get(&oi)
+                            && let Some(triggers) = node.path(&["spec", "triggers"]).and_then(Node::as_seq)
+                        {
+                            for (ti, t) in triggers.iter().enumerate() {
+                                if let Some(v) = trigger_rewrites.get(&(si, ti)) {
+                                    replace_node(&src, &mut edits, t, v);
+                                }
+                            }
+                        }
+                        if matches!(o.kind.as_str(), "TriggerAuthentication" | "ClusterTriggerAuthentication")
+                            && let Some(pi) = node.path(&["spec", "podIdentity"])
+                            && matches!(pi.get("provider").and_then(Node::as_str), Some("aws" | "aws-eks"))
+                        {
+                            let tns = if o.kind == "ClusterTriggerAuthentication" { String::new() } else { ns.clone() };
+                            if let Some(identity) = auth_identity.get(&(o.kind.clone(), tns, o.name.clone())) {
+                                let mut v = serde_json::Map::new();
+                                v.insert("provider".into(), json!("azure-workload"));
+                                if let Some(id) = identity {
+                                    v.insert("identityId".into(), json!(client_id(client_ids, id)));
+                                }
+                                replace_node(&src, &mut edits, pi, &Value::Object(v));
+                            }
                         }
                     }
                 }
+                emit(file, apply(text, edits))?;
             }
-            // KEDA.
-            if o.api_version.starts_with("keda.sh/") {
-                if let Some(&si) = scaler_of_object.get(&oi)
-                    && let Some(triggers) = node.path(&["spec", "triggers"]).and_then(Node::as_seq)
-                {
-                    for (ti, t) in triggers.iter().enumerate() {
-                        if let Some(v) = trigger_rewrites.get(&(si, ti)) {
-                            replace_node(&src, &mut edits, t, v);
-                        }
-                    }
-                }
-                if matches!(o.kind.as_str(), "TriggerAuthentication" | "ClusterTriggerAuthentication")
-                    && let Some(pi) = node.path(&["spec", "podIdentity"])
-                    && matches!(pi.get("provider").and_then(Node::as_str), Some("aws" | "aws-eks"))
-                {
-                    let tns = if o.kind == "ClusterTriggerAuthentication" { String::new() } else { ns.clone() };
-                    if let Some(identity) = auth_identity.get(&(o.kind.clone(), tns, o.name.clone())) {
-                        let mut v = serde_json::Map::new();
-                        v.insert("provider".into(), json!("azure-workload"));
-                        if let Some(id) = identity {
-                            v.insert("identityId".into(), json!(client_id(client_ids, id)));
-                        }
-                        replace_node(&src, &mut edits, pi, &Value::Object(v));
-                    }
-                }
-            }
-        }
-        out.insert(file, apply(text, edits));
-    }
-    out
+            Ok(())
+        },
+    );
+    done.into_iter().collect()
 }
 
 fn rewrite_containers(src: &Src, edits: &mut Edits, node: &Node, names: &Names, keep_region: bool) {

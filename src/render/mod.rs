@@ -48,7 +48,45 @@ pub fn read_client_ids(path: &std::path::Path) -> Result<BTreeMap<String, String
     Ok(out)
 }
 
-/// Renders every artefact.
+/// Where rendered files go: a map in memory ([`translate`], for `check --against`) or files in a directory
+/// ([`write::DirWriter`], for `translate --out`). Called from several threads at once.
+pub trait Emit: Sync {
+    /// Takes one file (path relative to the output root, `/`-separated).
+    fn emit(&self, rel: String, text: String) -> Result<()>;
+}
+
+impl Emit for std::sync::Mutex<Tree> {
+    fn emit(&self, rel: String, text: String) -> Result<()> {
+        self.lock().unwrap_or_else(|e| e.into_inner()).insert(rel, text);
+        Ok(())
+    }
+}
+
+/// Every text file ends with exactly one newline (templates may drop it or add more).
+fn one_final_newline(mut text: String) -> String {
+    while text.ends_with("\n\n") {
+        text.pop();
+    }
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text
+}
+
+/// The independent pieces of the output, rendered in parallel.
+#[derive(Clone, Copy)]
+enum Task {
+    PlanJson,
+    PlanMd,
+    Bicep,
+    RoleAssignments,
+    AcrImport,
+    AwsBridge,
+    EksSide,
+    Manifests,
+}
+
+/// Renders every artefact into a map.
 pub fn translate(
     a: &Analysis,
     cfg: &Config,
@@ -56,32 +94,113 @@ pub fn translate(
     tpl: &Templates,
     client_ids: &BTreeMap<String, String>,
 ) -> Result<Tree> {
+    let tree = std::sync::Mutex::new(Tree::new());
+    translate_to(a, cfg, tables, tpl, client_ids, &tree)?;
+    Ok(tree.into_inner().unwrap_or_else(|e| e.into_inner()))
+}
+
+/// Renders every artefact and hands each to `out` as soon as it is done. The artefacts are independent, so they
+/// are rendered as parallel tasks (the manifests themselves in parallel chunks); what each contains does not
+/// depend on the order they finish in. Returns the number of files.
+pub fn translate_to(
+    a: &Analysis,
+    cfg: &Config,
+    tables: &Tables,
+    tpl: &Templates,
+    client_ids: &BTreeMap<String, String>,
+    out: &dyn Emit,
+) -> Result<usize> {
     let env = tpl.env()?;
-    let mut tree = Tree::new();
-    tree.insert("plan.json".into(), crate::report::json::render(&a.plan));
-    tree.insert("plan.md".into(), crate::report::markdown::render(&a.plan, tpl)?);
-    let view = bicep::view(&a.plan, cfg, a.files.len());
-    tree.insert("bicep/main.bicep".into(), env.get_template("bicep/main.bicep.j2")?.render(Serde(&view))?);
-    tree.insert("bicep/main.parameters.json".into(), bicep::parameters_json(&view, cfg));
-    tree.insert("role-assignments.json".into(), az::json(&a.plan));
-    tree.insert(
-        "role-assignments.sh".into(),
-        env.get_template("az/role-assignments.sh.j2")?.render(Serde(&az::sh_view(&a.plan, cfg)))?,
-    );
-    let images: BTreeSet<(String, String)> = a
-        .model
-        .workloads
-        .iter()
-        .flat_map(|w| w.containers.iter())
-        .filter_map(|c| c.image.as_ref())
-        .filter_map(|(i, _)| crate::ingest::scan::ecr_image(i).map(|(_, repo)| (i.clone(), repo.to_string())))
-        .collect();
-    if !images.is_empty() {
-        let images: Vec<_> = images.into_iter().map(|(source, target)| context! { source, target }).collect();
-        let acr = cfg.azure.container_registry.clone().unwrap_or_default();
-        tree.insert("acr-import.sh".into(), env.get_template("az/acr-import.sh.j2")?.render(context! { images, acr })?);
+    let count = std::sync::atomic::AtomicUsize::new(0);
+    let emit = |rel: String, text: String| -> Result<()> {
+        count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        out.emit(rel, one_final_newline(text))
+    };
+    // Output paths of the manifests: decided up front and in input order, so that name collisions are resolved
+    // the same way whatever finishes first.
+    let mut manifest_path: BTreeMap<crate::diag::FileId, String> = BTreeMap::new();
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for file in a.model.objects_by_file().into_keys() {
+        let f = a.files.get(file);
+        let mut rel = format!("k8s/{}", safe_relative(&f.relative));
+        if seen.contains_key(&rel) {
+            // Two INPUTs hold the same relative path: fall back to the path as given.
+            rel = format!("k8s/{}", safe_relative(&f.display));
+        }
+        let n = seen.entry(rel.clone()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            // Keep the extension last (`sa.2.yaml`): kubectl apply -f DIR reads only *.yaml, *.yml, *.json.
+            rel = match rel.rsplit_once('.') {
+                Some((stem, ext)) if !ext.contains('/') => format!("{stem}.{n}.{ext}"),
+                _ => format!("{rel}.{n}"),
+            };
+        }
+        manifest_path.insert(file, rel);
     }
-    // Phased migration: the AWS side of the bridge.
+    let task = |t: Task| -> Result<()> {
+        match t {
+            Task::PlanJson => emit("plan.json".into(), crate::report::json::render(&a.plan)),
+            Task::PlanMd => emit("plan.md".into(), crate::report::markdown::render(&a.plan, tpl)?),
+            Task::Bicep => {
+                let view = bicep::view(&a.plan, cfg, a.files.len());
+                emit("bicep/main.parameters.json".into(), bicep::parameters_json(&view, cfg))?;
+                emit("bicep/main.bicep".into(), env.get_template("bicep/main.bicep.j2")?.render(Serde(&view))?)
+            }
+            Task::RoleAssignments => {
+                emit("role-assignments.json".into(), az::json(&a.plan))?;
+                let sh = env.get_template("az/role-assignments.sh.j2")?.render(Serde(&az::sh_view(&a.plan, cfg)))?;
+                emit("role-assignments.sh".into(), sh)
+            }
+            Task::AcrImport => {
+                let images: BTreeSet<(String, String)> = a
+                    .model
+                    .workloads
+                    .iter()
+                    .flat_map(|w| w.containers.iter())
+                    .filter_map(|c| c.image.as_ref())
+                    .filter_map(|(i, _)| {
+                        crate::ingest::scan::ecr_image(i).map(|(_, repo)| (i.clone(), repo.to_string()))
+                    })
+                    .collect();
+                if images.is_empty() {
+                    return Ok(());
+                }
+                let images: Vec<_> = images.into_iter().map(|(source, target)| context! { source, target }).collect();
+                let acr = cfg.azure.container_registry.clone().unwrap_or_default();
+                emit("acr-import.sh".into(), env.get_template("az/acr-import.sh.j2")?.render(context! { images, acr })?)
+            }
+            Task::AwsBridge => aws_bridge(a, &env, &emit),
+            Task::EksSide => {
+                // Reverse bridge: manifests of workloads still on EKS, under eks/.
+                for (file, text) in k8s::eks_side(a, cfg, client_ids) {
+                    emit(format!("eks/{}", safe_relative(&a.files.get(file).relative)), text)?;
+                }
+                Ok(())
+            }
+            Task::Manifests => k8s::rewrite(a, cfg, tables, client_ids, &|file, text| {
+                emit(manifest_path.get(&file).cloned().expect("every file with objects has a path"), text)
+            }),
+        }
+    };
+    // The manifests go first: they spread over every thread themselves.
+    let tasks = [
+        Task::Manifests,
+        Task::PlanMd,
+        Task::PlanJson,
+        Task::Bicep,
+        Task::RoleAssignments,
+        Task::AcrImport,
+        Task::AwsBridge,
+        Task::EksSide,
+    ];
+    let results = crate::par::map_chunks(&tasks, 1, || (), |_, t| task(t[0]));
+    results.into_iter().collect::<Result<()>>()?;
+    Ok(count.into_inner())
+}
+
+/// Phased migration: the AWS side of the bridge.
+fn aws_bridge(a: &Analysis, env: &minijinja::Environment, emit: &dyn Fn(String, String) -> Result<()>) -> Result<()> {
     let bridges: Vec<_> = a
         .plan
         .identities
@@ -99,57 +218,22 @@ pub fn translate(
             }
         })
         .collect();
-    if let Some(first) = a.plan.identities.iter().find_map(|i| i.aws_bridge.as_ref()) {
-        let ctx = context! {
-            kind => first.kind.clone(),
-            provider_url => format!("https://{}", first.provider),
-            audience => first.audience.clone(),
-            bridges => bridges,
-        };
-        tree.insert("aws/bridge.cfn.yaml".into(), env.get_template("aws/bridge.cfn.yaml.j2")?.render(&ctx)?);
-        tree.insert("aws/iam-commands.sh".into(), env.get_template("aws/iam-commands.sh.j2")?.render(&ctx)?);
-        if first.kind == "entra" {
-            tree.insert("aws/entra-app.sh".into(), env.get_template("aws/entra-app.sh.j2")?.render(&ctx)?);
-        }
-        for b in a.plan.identities.iter().filter_map(|i| i.aws_bridge.as_ref()) {
-            let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).expect("serialises");
-            tree.insert(format!("aws/{}.trust.json", b.role_name), pretty(&b.trust));
-            tree.insert(format!("aws/{}.policy.json", b.role_name), pretty(&b.policy));
-        }
+    let Some(first) = a.plan.identities.iter().find_map(|i| i.aws_bridge.as_ref()) else { return Ok(()) };
+    let ctx = context! {
+        kind => first.kind.clone(),
+        provider_url => format!("https://{}", first.provider),
+        audience => first.audience.clone(),
+        bridges => bridges,
+    };
+    emit("aws/bridge.cfn.yaml".into(), env.get_template("aws/bridge.cfn.yaml.j2")?.render(&ctx)?)?;
+    emit("aws/iam-commands.sh".into(), env.get_template("aws/iam-commands.sh.j2")?.render(&ctx)?)?;
+    if first.kind == "entra" {
+        emit("aws/entra-app.sh".into(), env.get_template("aws/entra-app.sh.j2")?.render(&ctx)?)?;
     }
-    // Reverse bridge: manifests of workloads still on EKS, under eks/.
-    for (file, text) in k8s::eks_side(a, cfg, client_ids) {
-        tree.insert(format!("eks/{}", safe_relative(&a.files.get(file).relative)), text);
+    for b in a.plan.identities.iter().filter_map(|i| i.aws_bridge.as_ref()) {
+        let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).expect("serialises");
+        emit(format!("aws/{}.trust.json", b.role_name), pretty(&b.trust))?;
+        emit(format!("aws/{}.policy.json", b.role_name), pretty(&b.policy))?;
     }
-    // Manifests: one per input file that holds Kubernetes objects, at its path relative to its INPUT.
-    let rewritten = k8s::rewrite(a, cfg, tables, client_ids);
-    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-    for (file, text) in rewritten {
-        let f = a.files.get(file);
-        let mut rel = format!("k8s/{}", safe_relative(&f.relative));
-        if seen.contains_key(&rel) {
-            // Two INPUTs hold the same relative path: fall back to the path as given.
-            rel = format!("k8s/{}", safe_relative(&f.display));
-        }
-        let n = seen.entry(rel.clone()).or_insert(0);
-        *n += 1;
-        if *n > 1 {
-            // Keep the extension last (`sa.2.yaml`): kubectl apply -f DIR reads only *.yaml, *.yml, *.json.
-            rel = match rel.rsplit_once('.') {
-                Some((stem, ext)) if !ext.contains('/') => format!("{stem}.{n}.{ext}"),
-                _ => format!("{rel}.{n}"),
-            };
-        }
-        tree.insert(rel, text);
-    }
-    // Every text file ends with exactly one newline (templates may drop it).
-    for text in tree.values_mut() {
-        while text.ends_with("\n\n") {
-            text.pop();
-        }
-        if !text.ends_with('\n') {
-            text.push('\n');
-        }
-    }
-    Ok(tree)
+    Ok(())
 }

@@ -12,15 +12,47 @@ fn is_empty_dir(p: &Path) -> bool {
     std::fs::read_dir(p).map(|mut d| d.next().is_none()).unwrap_or(false)
 }
 
-fn write_files(root: &Path, tree: &Tree) -> Result<()> {
-    for (rel, text) in tree {
-        let path = root.join(rel);
+/// Writes files under a root as they are handed over (from several threads), and remembers what it wrote for
+/// the marker file.
+pub struct DirWriter {
+    root: PathBuf,
+    /// Directories known to exist (one `create_dir_all` per directory, not per file).
+    dirs: std::sync::Mutex<std::collections::HashSet<PathBuf>>,
+    written: std::sync::Mutex<Vec<String>>,
+}
+
+impl DirWriter {
+    fn new(root: &Path) -> Self {
+        DirWriter { root: root.to_path_buf(), dirs: Default::default(), written: Default::default() }
+    }
+
+    /// Writes the marker: what was written, sorted.
+    fn finish(self) -> Result<()> {
+        let mut list = self.written.into_inner().unwrap_or_else(|e| e.into_inner());
+        list.sort();
+        let mut text = String::from("# Written by eks2aks translate; this directory is replaced on every run.\n");
+        for rel in &list {
+            text.push_str(rel);
+            text.push('\n');
+        }
+        std::fs::write(self.root.join(MARKER), text)?;
+        Ok(())
+    }
+}
+
+impl super::Emit for DirWriter {
+    fn emit(&self, rel: String, text: String) -> Result<()> {
+        let path = self.root.join(&rel);
         // Relative paths are built by eks2aks from sanitised components; check once more anyway.
-        if !path.starts_with(root) || rel.split('/').any(|c| c == ".." || c.is_empty()) {
+        if !path.starts_with(&self.root) || rel.split('/').any(|c| c == ".." || c.is_empty()) {
             bail!("refusing to write outside the output directory: {rel}");
         }
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            let known = self.dirs.lock().unwrap_or_else(|e| e.into_inner()).contains(dir);
+            if !known {
+                std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+                self.dirs.lock().unwrap_or_else(|e| e.into_inner()).insert(dir.to_path_buf());
+            }
         }
         std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
         #[cfg(unix)]
@@ -28,17 +60,25 @@ fn write_files(root: &Path, tree: &Tree) -> Result<()> {
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
         }
+        self.written.lock().unwrap_or_else(|e| e.into_inner()).push(rel);
+        Ok(())
     }
-    let list: Vec<&str> = tree.keys().map(String::as_str).collect();
-    std::fs::write(
-        root.join(MARKER),
-        format!("# Written by eks2aks translate; this directory is replaced on every run.\n{}\n", list.join("\n")),
-    )?;
-    Ok(())
 }
 
-/// Writes the tree into `out`.
+/// Writes the tree into `out` (see [`write_with`]).
 pub fn write_tree(out: &Path, tree: &Tree, force: bool) -> Result<()> {
+    write_with(out, force, |w| {
+        for (rel, text) in tree {
+            super::Emit::emit(w, rel.clone(), text.clone())?;
+        }
+        Ok(())
+    })
+}
+
+/// Fills `out` through `fill`, which hands files to the [`DirWriter`] as it renders them. Into a temporary
+/// directory beside `out` that replaces it at the end, so a failure leaves the old output untouched and no
+/// partial output; `--force` on a directory eks2aks did not write writes into it directly and keeps other files.
+pub fn write_with(out: &Path, force: bool, fill: impl FnOnce(&DirWriter) -> Result<()>) -> Result<()> {
     let exists = out.exists();
     if exists && !out.is_dir() {
         bail!("--out {} exists and is not a directory", out.display());
@@ -52,7 +92,9 @@ pub fn write_tree(out: &Path, tree: &Tree, force: bool) -> Result<()> {
             );
         }
         // --force on a directory we did not write: write our files over it, leave everything else in place.
-        return write_files(out, tree);
+        let w = DirWriter::new(out);
+        fill(&w)?;
+        return w.finish();
     }
     let parent =
         out.parent().filter(|p| !p.as_os_str().is_empty()).map_or_else(|| PathBuf::from("."), Path::to_path_buf);
@@ -61,7 +103,8 @@ pub fn write_tree(out: &Path, tree: &Tree, force: bool) -> Result<()> {
     let tmp = parent.join(format!(".{name}.eks2aks-tmp-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-    if let Err(e) = write_files(&tmp, tree) {
+    let w = DirWriter::new(&tmp);
+    if let Err(e) = fill(&w).and_then(|()| w.finish()) {
         let _ = std::fs::remove_dir_all(&tmp);
         return Err(e);
     }

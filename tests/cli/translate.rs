@@ -366,3 +366,44 @@ fn output_does_not_depend_on_the_number_of_threads() {
     assert_eq!(outputs[0], outputs[1]);
     assert_eq!(outputs[0], outputs[2]);
 }
+
+/// Files are written as they are rendered, into a temporary directory: when a later artefact fails (here a user's
+/// broken `--templates` copy of the Bicep template), the previous output stays as it was and nothing is left behind.
+#[test]
+fn a_failure_while_rendering_keeps_the_previous_output_whole() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let (code, _, err) = run(&["translate", "--out", out.to_str().unwrap(), "testdata/examples/edw-keda"]);
+    assert_eq!(code, 0, "{err}");
+    let before = read_tree(&out);
+    let templates = tmp.path().join("templates");
+    for entry in walk_files(Path::new("templates")) {
+        let rel = entry.strip_prefix("templates").unwrap();
+        std::fs::create_dir_all(templates.join(rel).parent().unwrap()).unwrap();
+        std::fs::copy(&entry, templates.join(rel)).unwrap();
+    }
+    std::fs::write(templates.join("bicep/main.bicep.j2"), "{{ 1 | no_such_filter }}").unwrap();
+    let (code, _, err) = run(&[
+        "--templates",
+        templates.to_str().unwrap(),
+        "translate",
+        "--out",
+        out.to_str().unwrap(),
+        "testdata/examples/edw-keda",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("main.bicep.j2"), "{err}");
+    assert_eq!(read_tree(&out), before, "the previous output changed");
+    let names: Vec<String> =
+        std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert!(names.iter().all(|n| n == "out" || n == "templates"), "left behind: {names:?}");
+}
+
+fn walk_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() { out.extend(walk_files(&p)) } else { out.push(p) }
+    }
+    out
+}
