@@ -318,7 +318,19 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
                 FailOnArg::Warning => check::FailOn::Warning,
                 FailOnArg::Never => check::FailOn::Never,
             };
-            let report = check::report(&a, drift.clone(), fail_on, args.strict, &cfg.stay_on_aws);
+            // The coverage ledger is built on another thread meanwhile; SARIF needs only the findings and is
+            // written in the meantime.
+            let findings = check::findings(&a, &drift);
+            let (coverage, sarif_written) = std::thread::scope(|s| {
+                let ledger = s.spawn(|| check::ledger::build(&a, &cfg.stay_on_aws));
+                let written = match args.format {
+                    CheckFormat::Sarif => check::sarif::write(&findings, out).map(|()| true),
+                    _ => Ok(false),
+                };
+                (ledger.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), written)
+            });
+            let sarif_written = sarif_written?;
+            let report = check::assemble(findings, coverage, drift.len(), fail_on, args.strict);
             let text = match args.format {
                 CheckFormat::Text => check::text(&a, &report, &a.findings, &drift, color),
                 CheckFormat::Json => {
@@ -329,7 +341,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
                     String::new()
                 }
                 CheckFormat::Sarif => {
-                    check::sarif::write(&report, out)?;
+                    debug_assert!(sarif_written);
                     String::new()
                 }
                 CheckFormat::Junit => check::junit(&a, &report, fail_on),

@@ -69,9 +69,9 @@ pub fn build(a: &Analysis, stay_on_aws: &[String]) -> Ledger {
     let plan = &a.plan;
     let mut items = Vec::new();
     // Waived locations (file, line) by code are applied below through the findings.
-    let waived_at: BTreeMap<(String, u32), String> =
-        plan.findings.iter().filter_map(|f| Some(((f.file.clone()?, f.line?), f.suppressed.clone()?))).collect();
-    let waived = |file: &str, line: u32| waived_at.get(&(file.to_string(), line)).cloned();
+    let waived_at: BTreeMap<(&str, u32), &str> =
+        plan.findings.iter().filter_map(|f| Some(((f.file.as_deref()?, f.line?), f.suppressed.as_deref()?))).collect();
+    let waived = |file: &str, line: u32| waived_at.get(&(file, line)).map(|r| r.to_string());
     let mut push = |kind: &'static str, id: String, state: State, reason: Option<String>, file: &str, line: u32| {
         let (state, reason) = match waived(file, line) {
             Some(r) if state == State::NotTranslated => (State::Waived, Some(r)),

@@ -66,13 +66,31 @@ pub struct Summary {
 
 /// Builds the report; `drift` are the drift findings of `--against`.
 pub fn report(a: &Analysis, drift: Vec<FindingEntry>, fail_on: FailOn, strict: bool, stay_on_aws: &[String]) -> Report {
+    assemble(findings(a, &drift), ledger::build(a, stay_on_aws), drift.len(), fail_on, strict)
+}
+
+/// The report's findings: the plan's and the drift findings, sorted.
+pub fn findings(a: &Analysis, drift: &[FindingEntry]) -> Vec<FindingEntry> {
     let mut findings = a.plan.findings.clone();
     findings.extend(drift.iter().cloned());
-    findings.sort();
+    // The plan's findings are sorted already; only drift can unsort them.
+    if !findings.is_sorted() {
+        findings.sort();
+    }
+    findings
+}
+
+/// The report from its findings ([`findings`]) and the coverage ledger, which the CLI builds in parallel.
+pub fn assemble(
+    findings: Vec<FindingEntry>,
+    coverage: ledger::Ledger,
+    drifted_files: usize,
+    fail_on: FailOn,
+    strict: bool,
+) -> Report {
     let active = |s: Severity| findings.iter().filter(|f| f.severity == s && f.suppressed.is_none()).count();
-    let coverage = ledger::build(a, stay_on_aws);
     let failed = findings.iter().any(|f| f.suppressed.is_none() && fail_on.fails(f.severity))
-        || !drift.is_empty()
+        || drifted_files > 0
         || (strict && coverage.totals.not_translated > 0);
     Report {
         schema: "eks2aks/check/v1",
@@ -81,7 +99,7 @@ pub fn report(a: &Analysis, drift: Vec<FindingEntry>, fail_on: FailOn, strict: b
             warnings: active(Severity::Warning),
             notes: active(Severity::Note),
             waived: findings.iter().filter(|f| f.suppressed.is_some()).count(),
-            drifted_files: drift.len(),
+            drifted_files,
             failed,
         },
         findings,

@@ -27,12 +27,13 @@ fn fingerprint(code: &str, file: &str, message: &str) -> String {
 /// The SARIF log.
 pub fn render(r: &Report) -> String {
     let mut out = Vec::new();
-    write(r, &mut out).expect("writing to memory cannot fail");
+    write(&r.findings, &mut out).expect("writing to memory cannot fail");
     String::from_utf8(out).expect("serde_json writes UTF-8")
 }
 
-/// [`render`], streamed to `out`.
-pub fn write(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+/// [`render`], streamed to `out`. SARIF carries only the findings (not the ledger), so it can be written before
+/// the rest of the report is done.
+pub fn write(findings: &[FindingEntry], out: &mut dyn Write) -> std::io::Result<()> {
     let rule_list: Vec<Value> = rules::ALL
         .iter()
         .map(|rule| {
@@ -60,7 +61,7 @@ pub fn write(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
                 "rules": rule_list,
             }},
             "originalUriBaseIds": { "%SRCROOT%": { "description": { "text": "The directory eks2aks check ran in." } } },
-            "results": Results(&r.findings),
+            "results": Results(findings),
         }],
     });
     let mut w = std::io::BufWriter::with_capacity(1 << 16, out);
