@@ -1,6 +1,6 @@
 //! Throughput benchmark over a generated corpus (see `examples/gen_corpus.rs`).
 //!
-//! `cargo bench --bench throughput -- [--apps 1000,10000] [--runs 3]`
+//! `cargo bench --bench throughput -- [--apps 1000,10000] [--runs 3] [--out-dir DIR]`
 //!
 //! For each N it generates the corpus, then times, each in its own process and best of `--runs`:
 //! - `floor`: walk + read + parse every file with serde_norway (the maintained serde_yaml) / serde_json into a
@@ -8,6 +8,10 @@
 //! - `plan`, `check` and `translate`: the real `eks2aks` binary (`plan --format json`, `check --format sarif`,
 //!   `translate --out`), with output to /dev/null or a temporary directory. Each run sets `EKS2AKS_TIMINGS`, so
 //!   the binary reports its stage times and its own peak resident memory.
+//!
+//! `translate` writes into a fresh directory under `--out-dir` (default: the system temporary directory). On a
+//! machine whose disk makes creating files slow or erratic, `--out-dir /dev/shm` (a tmpfs) measures eks2aks
+//! rather than the disk — the floor reads its input from the page cache, i.e. from memory, too.
 //!
 //! It prints objects/s, MB/s, each stage's share, the ratio to the floor, peak memory against the input's size,
 //! the 1k→10k scaling, and the targets as met / not met. Numbers are measured here, never asserted.
@@ -54,8 +58,11 @@ struct Run {
     objects: u64,
 }
 
-fn run_phase(name: &str, dir: &Path) -> Run {
-    let out_dir = tempfile::tempdir().unwrap();
+fn run_phase(name: &str, dir: &Path, out_base: Option<&Path>) -> Run {
+    let out_dir = match out_base {
+        Some(b) => tempfile::tempdir_in(b).unwrap(),
+        None => tempfile::tempdir().unwrap(),
+    };
     let mut cmd = match name {
         "floor" => {
             let mut c = Command::new(std::env::current_exe().unwrap());
@@ -107,6 +114,7 @@ fn main() {
         .map(|i| args[i + 1].split(',').map(|s| s.parse().expect("--apps N[,N…]")).collect())
         .unwrap_or_else(|| vec![1000, 10000]);
     let runs: usize = args.iter().position(|a| a == "--runs").map_or(3, |i| args[i + 1].parse().expect("--runs N"));
+    let out_base: Option<PathBuf> = args.iter().position(|a| a == "--out-dir").map(|i| PathBuf::from(&args[i + 1]));
     println!(
         "eks2aks benchmark — {} cores, best of {runs}",
         std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -122,7 +130,10 @@ fn main() {
         let mut times = Vec::new();
         for name in ["floor", "plan", "check", "translate"] {
             // Best of `runs` (the first also warms the page cache); peak memory of the same run.
-            let best = (0..runs).map(|_| run_phase(name, dir.path())).min_by(|a, b| a.secs.total_cmp(&b.secs)).unwrap();
+            let best = (0..runs)
+                .map(|_| run_phase(name, dir.path(), out_base.as_deref()))
+                .min_by(|a, b| a.secs.total_cmp(&b.secs))
+                .unwrap();
             if name == "floor" {
                 floor = best.secs;
                 objects = best.objects;

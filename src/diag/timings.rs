@@ -5,7 +5,7 @@
 use std::sync::Mutex;
 use std::time::Instant;
 
-static STAGES: Mutex<Vec<(&'static str, f64)>> = Mutex::new(Vec::new());
+static STAGES: Mutex<Vec<(&'static str, f64, u64)>> = Mutex::new(Vec::new());
 static LAST: Mutex<Option<Instant>> = Mutex::new(None);
 
 /// True when `EKS2AKS_TIMINGS` is set.
@@ -24,26 +24,33 @@ pub fn mark(stage: &'static str) {
     let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
     let Some(prev) = last.replace(now) else { return };
     let secs = now.duration_since(prev).as_secs_f64();
+    let rss = if enabled() { status_kb("VmRSS:") } else { 0 };
     let mut stages = STAGES.lock().unwrap_or_else(|e| e.into_inner());
-    match stages.iter_mut().find(|(n, _)| *n == stage) {
-        Some((_, s)) => *s += secs,
-        None => stages.push((stage, secs)),
+    match stages.iter_mut().find(|(n, _, _)| *n == stage) {
+        Some((_, s, r)) => {
+            *s += secs;
+            *r = rss;
+        }
+        None => stages.push((stage, secs, rss)),
     }
 }
 
 /// Peak resident set size of this process in KiB (Linux `VmHWM`; 0 elsewhere).
 pub fn peak_rss_kb() -> u64 {
+    status_kb("VmHWM:")
+}
+
+fn status_kb(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
+        .and_then(|s| s.lines().find(|l| l.starts_with(field)).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
         .unwrap_or(0)
 }
 
-/// The JSON line: `{"stages":[["read+parse",1.2],…],"peak_kb":123}`.
+/// The JSON line: `{"stages":[["read+parse",1.2,40960],…],"peak_kb":123}` (stage, seconds, resident KiB at
+/// its end).
 pub fn json_line() -> String {
     let stages = STAGES.lock().unwrap_or_else(|e| e.into_inner());
-    let list: Vec<serde_json::Value> = stages.iter().map(|(n, s)| serde_json::json!([n, s])).collect();
+    let list: Vec<serde_json::Value> = stages.iter().map(|(n, s, r)| serde_json::json!([n, s, r])).collect();
     serde_json::json!({ "stages": list, "peak_kb": peak_rss_kb() }).to_string()
 }

@@ -53,12 +53,60 @@ pub fn read_client_ids(path: &std::path::Path) -> Result<BTreeMap<String, String
 pub trait Emit: Sync {
     /// Takes one file (path relative to the output root, `/`-separated).
     fn emit(&self, rel: String, text: String) -> Result<()>;
+
+    /// Takes one file that `write` produces, streamed where the sink allows (a large plan.json is then never
+    /// held in memory whole). The text gets exactly one final newline, as with [`Emit::emit`].
+    fn emit_with(&self, rel: String, write: &mut dyn FnMut(&mut dyn std::io::Write) -> Result<()>) -> Result<()> {
+        let mut buf = Vec::new();
+        write(&mut buf)?;
+        let text = String::from_utf8(buf).context("rendered text is not UTF-8")?;
+        self.emit(rel, one_final_newline(text))
+    }
 }
 
 impl Emit for std::sync::Mutex<Tree> {
     fn emit(&self, rel: String, text: String) -> Result<()> {
         self.lock().unwrap_or_else(|e| e.into_inner()).insert(rel, text);
         Ok(())
+    }
+}
+
+/// A writer that ends its text with exactly one newline, whatever was written: trailing newlines are held back
+/// until more text follows, and [`OneFinalNewline::finish`] writes one. Same result as [`one_final_newline`].
+pub struct OneFinalNewline<W: std::io::Write> {
+    inner: W,
+    held: usize,
+}
+
+impl<W: std::io::Write> OneFinalNewline<W> {
+    /// Wraps `inner`.
+    pub fn new(inner: W) -> Self {
+        OneFinalNewline { inner, held: 0 }
+    }
+
+    /// Writes the final newline and returns the inner writer.
+    pub fn finish(mut self) -> std::io::Result<W> {
+        self.inner.write_all(b"\n")?;
+        Ok(self.inner)
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for OneFinalNewline<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let content = buf.iter().rposition(|&b| b != b'\n').map_or(0, |i| i + 1);
+        if content > 0 {
+            for _ in 0..self.held {
+                self.inner.write_all(b"\n")?;
+            }
+            self.held = 0;
+            self.inner.write_all(&buf[..content])?;
+        }
+        self.held += buf.len() - content;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
     }
 }
 
@@ -116,6 +164,10 @@ pub fn translate_to(
         count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         out.emit(rel, one_final_newline(text))
     };
+    let stream = |rel: &str, write: &mut dyn FnMut(&mut dyn std::io::Write) -> Result<()>| -> Result<()> {
+        count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        out.emit_with(rel.to_string(), write)
+    };
     // Output paths of the manifests: decided up front and in input order, so that name collisions are resolved
     // the same way whatever finishes first.
     let mut manifest_path: BTreeMap<crate::diag::FileId, String> = BTreeMap::new();
@@ -140,17 +192,31 @@ pub fn translate_to(
     }
     let task = |t: Task| -> Result<()> {
         match t {
-            Task::PlanJson => emit("plan.json".into(), crate::report::json::render(&a.plan)),
-            Task::PlanMd => emit("plan.md".into(), crate::report::markdown::render(&a.plan, tpl)?),
+            Task::PlanJson => stream("plan.json", &mut |w| Ok(crate::report::json::write(&a.plan, w)?)),
+            Task::PlanMd => {
+                let t = env.get_template("report/plan.md.j2")?;
+                stream("plan.md", &mut |w| {
+                    t.render_captured_to(context! { plan => Serde(&a.plan) }, w)?;
+                    Ok(())
+                })
+            }
             Task::Bicep => {
                 let view = bicep::view(&a.plan, cfg, a.files.len());
                 emit("bicep/main.parameters.json".into(), bicep::parameters_json(&view, cfg))?;
-                emit("bicep/main.bicep".into(), env.get_template("bicep/main.bicep.j2")?.render(Serde(&view))?)
+                let t = env.get_template("bicep/main.bicep.j2")?;
+                stream("bicep/main.bicep", &mut |w| {
+                    t.render_captured_to(Serde(&view), w)?;
+                    Ok(())
+                })
             }
             Task::RoleAssignments => {
                 emit("role-assignments.json".into(), az::json(&a.plan))?;
-                let sh = env.get_template("az/role-assignments.sh.j2")?.render(Serde(&az::sh_view(&a.plan, cfg)))?;
-                emit("role-assignments.sh".into(), sh)
+                let view = az::sh_view(&a.plan, cfg);
+                let t = env.get_template("az/role-assignments.sh.j2")?;
+                stream("role-assignments.sh", &mut |w| {
+                    t.render_captured_to(Serde(&view), w)?;
+                    Ok(())
+                })
             }
             Task::AcrImport => {
                 let images: BTreeSet<(String, String)> = a
@@ -236,4 +302,27 @@ fn aws_bridge(a: &Analysis, env: &minijinja::Environment, emit: &dyn Fn(String, 
         emit(format!("aws/{}.policy.json", b.role_name), pretty(&b.policy))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Streaming a text in any chunks through `OneFinalNewline` gives what `one_final_newline` gives.
+        #[test]
+        fn streamed_final_newline_matches_the_in_memory_one(text in "[a\\n\\r ]{0,40}", cuts in prop::collection::vec(0usize..40, 0..6)) {
+            let mut w = OneFinalNewline::new(Vec::new());
+            let mut at = 0;
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(text.len())).collect();
+            cuts.sort();
+            for c in cuts.into_iter().chain([text.len()]) {
+                std::io::Write::write_all(&mut w, &text.as_bytes()[at..c]).unwrap();
+                at = c;
+            }
+            let streamed = String::from_utf8(w.finish().unwrap()).unwrap();
+            prop_assert_eq!(streamed, one_final_newline(text.clone()));
+        }
+    }
 }

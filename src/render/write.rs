@@ -26,6 +26,34 @@ impl DirWriter {
         DirWriter { root: root.to_path_buf(), dirs: Default::default(), written: Default::default() }
     }
 
+    /// The path of `rel`, checked to stay inside the root, with its directory created.
+    fn place(&self, rel: &str) -> Result<PathBuf> {
+        let path = self.root.join(rel);
+        // Relative paths are built by eks2aks from sanitised components; check once more anyway.
+        if !path.starts_with(&self.root) || rel.split('/').any(|c| c == ".." || c.is_empty()) {
+            bail!("refusing to write outside the output directory: {rel}");
+        }
+        if let Some(dir) = path.parent() {
+            let known = self.dirs.lock().unwrap_or_else(|e| e.into_inner()).contains(dir);
+            if !known {
+                std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+                self.dirs.lock().unwrap_or_else(|e| e.into_inner()).insert(dir.to_path_buf());
+            }
+        }
+        Ok(path)
+    }
+
+    /// Marks `rel` as written (and executable for scripts).
+    fn done(&self, rel: String, path: &Path) -> Result<()> {
+        #[cfg(unix)]
+        if rel.ends_with(".sh") {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))?;
+        }
+        self.written.lock().unwrap_or_else(|e| e.into_inner()).push(rel);
+        Ok(())
+    }
+
     /// Writes the marker: what was written, sorted.
     fn finish(self) -> Result<()> {
         let mut list = self.written.into_inner().unwrap_or_else(|e| e.into_inner());
@@ -42,26 +70,20 @@ impl DirWriter {
 
 impl super::Emit for DirWriter {
     fn emit(&self, rel: String, text: String) -> Result<()> {
-        let path = self.root.join(&rel);
-        // Relative paths are built by eks2aks from sanitised components; check once more anyway.
-        if !path.starts_with(&self.root) || rel.split('/').any(|c| c == ".." || c.is_empty()) {
-            bail!("refusing to write outside the output directory: {rel}");
-        }
-        if let Some(dir) = path.parent() {
-            let known = self.dirs.lock().unwrap_or_else(|e| e.into_inner()).contains(dir);
-            if !known {
-                std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-                self.dirs.lock().unwrap_or_else(|e| e.into_inner()).insert(dir.to_path_buf());
-            }
-        }
+        let path = self.place(&rel)?;
         std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
-        #[cfg(unix)]
-        if rel.ends_with(".sh") {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
-        }
-        self.written.lock().unwrap_or_else(|e| e.into_inner()).push(rel);
-        Ok(())
+        self.done(rel, &path)
+    }
+
+    fn emit_with(&self, rel: String, write: &mut dyn FnMut(&mut dyn std::io::Write) -> Result<()>) -> Result<()> {
+        let path = self.place(&rel)?;
+        let file = std::fs::File::create(&path).with_context(|| format!("writing {}", path.display()))?;
+        let mut w = super::OneFinalNewline::new(std::io::BufWriter::with_capacity(1 << 16, file));
+        write(&mut w).with_context(|| format!("writing {}", path.display()))?;
+        w.finish()
+            .and_then(|mut b| std::io::Write::flush(&mut b))
+            .with_context(|| format!("writing {}", path.display()))?;
+        self.done(rel, &path)
     }
 }
 
