@@ -1,8 +1,9 @@
 //! Throughput benchmark over a generated corpus (see `examples/gen_corpus.rs`).
 //!
-//! `cargo bench --bench throughput -- [--apps 1000,10000] [--runs 3] [--out-dir DIR]`
+//! `cargo bench --bench throughput -- [--apps 1000,10000] [--runs 5] [--out-dir DIR]`
 //!
-//! For each N it generates the corpus, then times, each in its own process and best of `--runs`:
+//! For each N it generates the corpus, then times, each in its own process, in `--runs` rounds of all phases
+//! (best run of each phase counts):
 //! - `floor`: walk + read + parse every file with serde_norway (the maintained serde_yaml) / serde_json into a
 //!   value tree, single-threaded — the cost of merely reading the input;
 //! - `plan`, `check` and `translate`: the real `eks2aks` binary (`plan --format json`, `check --format sarif`,
@@ -113,7 +114,7 @@ fn main() {
         .position(|a| a == "--apps")
         .map(|i| args[i + 1].split(',').map(|s| s.parse().expect("--apps N[,N…]")).collect())
         .unwrap_or_else(|| vec![1000, 10000]);
-    let runs: usize = args.iter().position(|a| a == "--runs").map_or(3, |i| args[i + 1].parse().expect("--runs N"));
+    let runs: usize = args.iter().position(|a| a == "--runs").map_or(5, |i| args[i + 1].parse().expect("--runs N"));
     let out_base: Option<PathBuf> = args.iter().position(|a| a == "--out-dir").map(|i| PathBuf::from(&args[i + 1]));
     println!(
         "eks2aks benchmark — {} cores, best of {runs}",
@@ -128,12 +129,20 @@ fn main() {
         let mut floor = 0.0;
         let mut objects = 0;
         let mut times = Vec::new();
-        for name in ["floor", "plan", "check", "translate"] {
-            // Best of `runs` (the first also warms the page cache); peak memory of the same run.
-            let best = (0..runs)
-                .map(|_| run_phase(name, dir.path(), out_base.as_deref()))
-                .min_by(|a, b| a.secs.total_cmp(&b.secs))
-                .unwrap();
+        const PHASES: [&str; 4] = ["floor", "plan", "check", "translate"];
+        // Rounds of every phase in turn (so a slow spell of a shared machine hits all phases alike), then the best
+        // run of each phase; a warm-up run first fills the page cache.
+        let _ = run_phase("floor", dir.path(), out_base.as_deref());
+        let mut all: Vec<Vec<Run>> = PHASES.iter().map(|_| Vec::new()).collect();
+        for _ in 0..runs {
+            for (k, name) in PHASES.iter().enumerate() {
+                all[k].push(run_phase(name, dir.path(), out_base.as_deref()));
+            }
+        }
+        for (name, list) in PHASES.iter().zip(all) {
+            let name = *name;
+            // Peak memory is that of the same (best) run.
+            let best = list.into_iter().min_by(|a, b| a.secs.total_cmp(&b.secs)).unwrap();
             if name == "floor" {
                 floor = best.secs;
                 objects = best.objects;
