@@ -334,10 +334,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
             let text = match args.format {
                 CheckFormat::Text => check::text(&a, &report, &a.findings, &drift, color),
                 CheckFormat::Json => {
-                    let mut w = std::io::BufWriter::with_capacity(1 << 16, &mut *out);
-                    serde_json::to_writer_pretty(&mut w, &report)?;
-                    w.write_all(b"\n")?;
-                    w.flush()?;
+                    report::json::write_pretty(&report, out)?;
                     String::new()
                 }
                 CheckFormat::Sarif => {

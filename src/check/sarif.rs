@@ -64,10 +64,7 @@ pub fn write(findings: &[FindingEntry], out: &mut dyn Write) -> std::io::Result<
             "results": Results(findings),
         }],
     });
-    let mut w = std::io::BufWriter::with_capacity(1 << 16, out);
-    serde_json::to_writer_pretty(&mut w, &log)?;
-    w.write_all(b"\n")?;
-    w.flush()
+    crate::report::json::write_pretty(&log, out)
 }
 
 /// The results, serialised one by one as they are written (50,000 findings are not first built as a tree).

@@ -1,7 +1,6 @@
 //! Writing `--out`: everything goes to a temporary directory beside it and is moved into place, so a failed run
 //! leaves the old output untouched; a non-empty directory that eks2aks did not write is refused unless `--force`.
 
-use super::Tree;
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 
@@ -85,16 +84,6 @@ impl super::Emit for DirWriter {
             .with_context(|| format!("writing {}", path.display()))?;
         self.done(rel, &path)
     }
-}
-
-/// Writes the tree into `out` (see [`write_with`]).
-pub fn write_tree(out: &Path, tree: &Tree, force: bool) -> Result<()> {
-    write_with(out, force, |w| {
-        for (rel, text) in tree {
-            super::Emit::emit(w, rel.clone(), text.clone())?;
-        }
-        Ok(())
-    })
 }
 
 /// Fills `out` through `fill`, which hands files to the [`DirWriter`] as it renders them. Into a temporary

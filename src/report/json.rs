@@ -12,8 +12,13 @@ pub fn render(plan: &Plan) -> String {
 
 /// [`render`], streamed to `out` (a large plan is not held twice in memory).
 pub fn write(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
+    write_pretty(plan, out)
+}
+
+/// Pretty JSON with a final newline, streamed to `out`: the one way every JSON output is written.
+pub fn write_pretty<T: serde::Serialize + ?Sized>(value: &T, out: &mut dyn Write) -> std::io::Result<()> {
     let mut w = std::io::BufWriter::with_capacity(1 << 16, out);
-    serde_json::to_writer_pretty(&mut w, plan)?;
+    serde_json::to_writer_pretty(&mut w, value)?;
     w.write_all(b"\n")?;
     w.flush()
 }
