@@ -417,6 +417,66 @@ mod tests {
         (model, sink)
     }
 
+    /// Exports that wait for a sibling (`list-attached-role-policies` for its `get-role`, `get-policy-version` for
+    /// its `get-policy`) are read on worker threads, each file into its own fragment: their indices must be shifted
+    /// when fragments are merged. Two of each, so the second pair only pairs right when the shift is right.
+    #[test]
+    fn sibling_exports_pair_across_fragments() {
+        let dir = tempfile::tempdir().unwrap();
+        let role = |name: &str| {
+            format!(
+                r#"{{"Role": {{"RoleName": "{name}", "Arn": "arn:aws:iam::111122223333:role/{name}", "Path": "/",
+                "AssumeRolePolicyDocument": {{"Version": "2012-10-17", "Statement": []}}}}}}"#
+            )
+        };
+        let attached = |p: &str| {
+            format!(
+                r#"{{"AttachedPolicies": [{{"PolicyName": "{p}", "PolicyArn": "arn:aws:iam::111122223333:policy/{p}"}}]}}"#
+            )
+        };
+        let policy = |p: &str| {
+            format!(
+                r#"{{"Policy": {{"PolicyName": "{p}", "Arn": "arn:aws:iam::111122223333:policy/{p}", "DefaultVersionId": "v1"}}}}"#
+            )
+        };
+        let version = |action: &str| {
+            format!(
+                r#"{{"PolicyVersion": {{"VersionId": "v1", "IsDefaultVersion": true, "Document": {{"Version": "2012-10-17",
+                "Statement": [{{"Effect": "Allow", "Action": "{action}", "Resource": "*"}}]}}}}}}"#
+            )
+        };
+        let files = [
+            ("a/get-role.json", role("role-a")),
+            ("a/attached.json", attached("pa")),
+            ("b/get-role.json", role("role-b")),
+            ("b/attached.json", attached("pb")),
+            ("c/get-policy.json", policy("pa")),
+            ("c/get-policy-version.json", version("s3:GetObject")),
+            ("d/get-policy.json", policy("pb")),
+            ("d/get-policy-version.json", version("sqs:SendMessage")),
+        ];
+        for (rel, text) in &files {
+            let p = dir.path().join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        let mut files = Files::default();
+        let mut sink = Sink::default();
+        let model = read(&[dir.path().to_path_buf()], &IngestOptions::default(), &mut files, &mut sink);
+        assert!(!sink.has_input_errors(), "{:?}", sink.findings());
+        let attached_of = |name: &str| -> Vec<String> {
+            model.roles.iter().find(|r| r.name == name).unwrap().attached.iter().map(|a| a.name.clone()).collect()
+        };
+        assert_eq!(attached_of("role-a"), ["pa"]);
+        assert_eq!(attached_of("role-b"), ["pb"]);
+        let action_of = |name: &str| -> String {
+            let p = model.managed_policies.iter().find(|p| p.name == name).unwrap();
+            p.document.as_ref().expect("paired with its version").statements[0].action.items[0].0.clone()
+        };
+        assert_eq!(action_of("pa"), "s3:GetObject");
+        assert_eq!(action_of("pb"), "sqs:SendMessage");
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
 
