@@ -367,10 +367,17 @@ pub fn parse_json(text: &str) -> Result<Vec<Document>, SyntaxError> {
         allow_extended_string_escapes: false,
     };
     let line_starts: Vec<usize> = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+    // Columns count characters from the line start. Nodes are visited in text order, so the count continues from
+    // the previous position on the same line instead of starting over: a minified export is one line of many
+    // megabytes (what `json.dump` writes), and counting from its start for every value would be quadratic.
+    let cursor = std::cell::Cell::new((0usize, 0usize, 0usize)); // (line start, byte, chars since line start)
     let pos = |byte: usize| -> Pos {
         let line = line_starts.partition_point(|&s| s <= byte).max(1);
         let start = line_starts[line - 1];
-        let col = text.get(start..byte).map_or(0, |t| t.chars().count());
+        let (c_start, c_byte, c_chars) = cursor.get();
+        let (from, chars) = if c_start == start && c_byte <= byte { (c_byte, c_chars) } else { (start, 0) };
+        let col = chars + text.get(from..byte).map_or(0, |t| t.chars().count());
+        cursor.set((start, byte, col));
         Pos { line: u32::try_from(line).unwrap_or(u32::MAX), col: u32::try_from(col + 1).unwrap_or(u32::MAX) }
     };
     let parsed = jsonc_parser::parse_to_ast(text, &Default::default(), &options)
@@ -385,12 +392,10 @@ pub fn parse_json(text: &str) -> Result<Vec<Document>, SyntaxError> {
             ast::Value::BooleanLit(b) => scalar(b.value.to_string(), true, pos(b.range.start), pos(b.range.end)),
             ast::Value::NullKeyword(n) => scalar("null".into(), true, pos(n.range.start), pos(n.range.end)),
             ast::Value::Array(a) => {
+                // Positions are taken in text order (see `cursor`): the array's start before its items.
+                let start = pos(a.range.start);
                 let items = a.elements.into_iter().map(|e| convert(e, pos)).collect::<Result<Vec<_>, _>>()?;
-                Node {
-                    pos: pos(a.range.start),
-                    end: items.iter().map(|n| n.end).max().unwrap_or(pos(a.range.start)),
-                    value: Value::Seq(items),
-                }
+                Node { pos: start, end: items.iter().map(|n| n.end).max().unwrap_or(start), value: Value::Seq(items) }
             }
             ast::Value::Object(o) => {
                 let start = pos(o.range.start);
@@ -429,6 +434,22 @@ pub fn parse_json(text: &str) -> Result<Vec<Document>, SyntaxError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A minified export is one long line: columns still count characters (not bytes) from the line start, for
+    /// values met in any order of nesting.
+    #[test]
+    fn json_columns_on_one_long_line_count_characters() {
+        let text = r#"{"a":"é","b":[1,{"c":"ü","e":[]}],"d":"x","f":{"g":"ß"}}"#;
+        let docs = parse_json(text).unwrap();
+        let root = &docs[0].root;
+        let col = |needle: &str| text[..text.find(needle).unwrap()].chars().count() as u32 + 1;
+        assert_eq!(root.get("d").unwrap().pos, Pos { line: 1, col: col(r#""x""#) });
+        assert_eq!(root.get("b").unwrap().pos.col, col("[1"));
+        assert_eq!(root.path(&["b"]).unwrap().as_seq().unwrap()[1].get("c").unwrap().pos.col, col(r#""ü""#));
+        assert_eq!(root.path(&["b"]).unwrap().as_seq().unwrap()[1].get("e").unwrap().pos.col, col("[]"));
+        assert_eq!(root.path(&["f", "g"]).unwrap().pos.col, col(r#""ß""#));
+        assert_eq!(root.path(&["f", "g"]).unwrap().end.col, col(r#""ß""#) + 3);
+    }
 
     #[test]
     fn keeps_line_and_column_of_nested_values() {

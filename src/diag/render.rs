@@ -1,7 +1,10 @@
 //! Text rendering of findings with source snippets (annotate-snippets, the renderer rustc and cargo use).
 
 use super::{Files, Finding, Severity};
-use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
+
+/// Source lines longer than this (bytes) are not quoted under a finding.
+const LONG_LINE: usize = 1000;
 
 /// Renders one finding as rustc-style text: `error[E2A001]: message`, `--> path:line:col` and the source line.
 pub fn render_text(files: &Files, f: &Finding, color: bool) -> String {
@@ -17,6 +20,18 @@ pub fn render_text(files: &Files, f: &Finding, color: bool) -> String {
             let file = files.get(loc.file);
             let line_no = loc.pos.line.max(1) as usize;
             let line = file.line(line_no);
+            if line.len() > LONG_LINE {
+                // A minified export is one line of megabytes: point at it without printing it (and without
+                // walking it once per finding).
+                let origin = Origin::path(file.display.as_str()).line(line_no).char_column(loc.pos.col.max(1) as usize);
+                let mut groups = vec![title.element(origin)];
+                if let Some(help) = &f.help {
+                    groups.push(Group::with_title(Level::HELP.secondary_title(help.as_str())));
+                }
+                let mut out = renderer.render(&groups);
+                out.push('\n');
+                return out;
+            }
             // Show only the offending line; the column becomes a byte offset within it.
             let start = line.char_indices().nth((loc.pos.col.max(1) - 1) as usize).map_or(line.len(), |(i, _)| i);
             let end = line[start..]

@@ -27,6 +27,9 @@ struct Edits {
 struct Src<'a> {
     text: &'a str,
     line_starts: Vec<usize>,
+    /// Per line: only ASCII, so a column is a byte offset (a minified JSON manifest is one long line; walking
+    /// its characters for every edit would be quadratic).
+    ascii: Vec<bool>,
     /// A `.json` file: every scalar written into it is a JSON string.
     json: bool,
 }
@@ -35,7 +38,10 @@ impl<'a> Src<'a> {
     fn new(text: &'a str, json: bool) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        Src { text, line_starts, json }
+        let ascii = (0..line_starts.len())
+            .map(|i| text[line_starts[i]..line_starts.get(i + 1).copied().unwrap_or(text.len())].is_ascii())
+            .collect();
+        Src { text, line_starts, ascii, json }
     }
 
     fn line_start(&self, line: u32) -> usize {
@@ -50,7 +56,11 @@ impl<'a> Src<'a> {
     fn byte(&self, p: Pos) -> usize {
         let start = self.line_start(p.line);
         let line = &self.text[start..self.next_line(p.line)];
-        start + line.char_indices().nth(p.col.saturating_sub(1) as usize).map_or(line.len(), |(i, _)| i)
+        let col = p.col.saturating_sub(1) as usize;
+        if self.ascii.get(p.line.saturating_sub(1) as usize).copied().unwrap_or(false) {
+            return start + col.min(line.len());
+        }
+        start + line.char_indices().nth(col).map_or(line.len(), |(i, _)| i)
     }
 
     /// The text of a line before a position.

@@ -307,3 +307,43 @@ fn malformed_input_still_yields_a_sarif_report_and_exit_2() {
         assert!(ok);
     }
 }
+
+/// `json.dump` and `jq -c` write an IAM export as one line of megabytes. Findings in it point at line 1 and the
+/// right column, and the text report does not quote the line under each finding.
+#[test]
+fn findings_in_a_minified_export_point_at_their_column_without_quoting_the_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir("testdata/fixtures/iam/authz-details-full", tmp.path());
+    let export = tmp.path().join("iam/account-authorization-details.json");
+    let pretty: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&export).unwrap()).unwrap();
+    // Padding makes the one line long enough to be left unquoted.
+    let mut minified = serde_json::to_string(&pretty).unwrap();
+    minified.insert_str(1, &format!("\"Padding\":\"{}\",", "x".repeat(2000)));
+    std::fs::write(&export, &minified).unwrap();
+    let dir = tmp.path().to_str().unwrap();
+    let (_, pretty_json, _) =
+        run(&["check", "--format", "json", "--fail-on", "never", "testdata/fixtures/iam/authz-details-full"]);
+    let (_, min_json, _) = run(&["check", "--format", "json", "--fail-on", "never", dir]);
+    let codes = |s: &str| -> Vec<String> {
+        let v: serde_json::Value = serde_json::from_str(s).unwrap();
+        v["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(codes(&pretty_json), codes(&min_json), "same findings, whatever the layout");
+    let v: serde_json::Value = serde_json::from_str(&min_json).unwrap();
+    let in_export: Vec<&serde_json::Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["file"].as_str().is_some_and(|p| p.ends_with("account-authorization-details.json")))
+        .collect();
+    assert!(!in_export.is_empty(), "{min_json}");
+    for f in &in_export {
+        assert_eq!(f["line"], 1, "{f}");
+        // The column points at the JSON value the finding is about: an object or a string.
+        let col = f["column"].as_u64().unwrap() as usize;
+        assert!(matches!(minified.as_bytes()[col - 1], b'{' | b'"' | b'['), "{f}");
+    }
+    let (_, text, _) = run(&["check", "--fail-on", "never", dir]);
+    assert!(text.contains("account-authorization-details.json:1:"), "{text}");
+    assert!(text.lines().all(|l| l.len() < 1000), "a long line was quoted");
+}
