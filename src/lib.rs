@@ -168,6 +168,24 @@ fn release<T>(v: T) {
     }
 }
 
+/// The output directory is skipped when inputs are walked; when it is an input, or holds one, that input would be
+/// skipped whole and the run would translate nothing without a word. Refused instead (exit 2).
+fn refuse_dir_over_inputs(dir: &std::path::Path, inputs: &[PathBuf], flag: &str) -> Result<()> {
+    let Ok(dir_abs) = dir.canonicalize() else { return Ok(()) };
+    let default = [PathBuf::from(".")];
+    let inputs = if inputs.is_empty() { &default[..] } else { inputs };
+    for input in inputs.iter().filter(|i| i.as_os_str() != "-") {
+        if input.canonicalize().is_ok_and(|i| i.starts_with(&dir_abs)) {
+            anyhow::bail!(
+                "{flag} {} is the input {} or holds it; the input would be skipped as output. Choose a {flag} directory outside the inputs",
+                dir.display(),
+                input.display()
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Runs one command.
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitStatus> {
     let color = use_color(cli.global.color);
@@ -235,6 +253,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
                 Some(p) => render::read_client_ids(p)?,
                 None => Default::default(),
             };
+            refuse_dir_over_inputs(&args.out, &args.inputs, "--out")?;
             let a = match analyse_with(&args.inputs, &cfg, &tables, Some(&args.out)) {
                 Ok(a) => a,
                 Err((files, findings)) => return report_input_errors(&files, &findings, color, err),
@@ -284,6 +303,9 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
                 return Ok(ExitStatus::Success);
             }
             let (cfg, tables) = load_setup(&cli.global)?;
+            if let Some(dir) = &args.against {
+                refuse_dir_over_inputs(dir, &args.inputs, "--against")?;
+            }
             let a = match analyse_with(&args.inputs, &cfg, &tables, args.against.as_deref()) {
                 Ok(a) => a,
                 Err((files, findings)) => {

@@ -15,14 +15,17 @@ fn is_empty_dir(p: &Path) -> bool {
 /// the marker file.
 pub struct DirWriter {
     root: PathBuf,
+    /// Writing into a directory eks2aks did not create (`--force`): it may hold symlinks, which are not followed
+    /// out of it.
+    foreign: bool,
     /// Directories known to exist (one `create_dir_all` per directory, not per file).
     dirs: std::sync::Mutex<std::collections::HashSet<PathBuf>>,
     written: std::sync::Mutex<Vec<String>>,
 }
 
 impl DirWriter {
-    fn new(root: &Path) -> Self {
-        DirWriter { root: root.to_path_buf(), dirs: Default::default(), written: Default::default() }
+    fn new(root: &Path, foreign: bool) -> Self {
+        DirWriter { root: root.to_path_buf(), foreign, dirs: Default::default(), written: Default::default() }
     }
 
     /// The path of `rel`, checked to stay inside the root, with its directory created.
@@ -35,9 +38,29 @@ impl DirWriter {
         if let Some(dir) = path.parent() {
             let known = self.dirs.lock().unwrap_or_else(|e| e.into_inner()).contains(dir);
             if !known {
+                if self.foreign {
+                    // A symlinked directory inside a foreign --out must not carry our files (or directories)
+                    // elsewhere: the deepest part that exists must resolve inside the root.
+                    let root =
+                        self.root.canonicalize().with_context(|| format!("resolving {}", self.root.display()))?;
+                    let mut probe = dir;
+                    while std::fs::symlink_metadata(probe).is_err() {
+                        probe = probe.parent().unwrap_or(&self.root);
+                    }
+                    let real = probe.canonicalize().with_context(|| format!("resolving {}", probe.display()))?;
+                    if !real.starts_with(&root) {
+                        bail!(
+                            "refusing to write {rel}: {} leads outside the output directory (a symlink)",
+                            probe.display()
+                        );
+                    }
+                }
                 std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
                 self.dirs.lock().unwrap_or_else(|e| e.into_inner()).insert(dir.to_path_buf());
             }
+        }
+        if self.foreign && std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+            bail!("refusing to write {rel}: it is a symlink in the output directory");
         }
         Ok(path)
     }
@@ -102,11 +125,20 @@ pub fn write_with(out: &Path, force: bool, fill: impl FnOnce(&DirWriter) -> Resu
                 out.display()
             );
         }
-        // --force on a directory we did not write: write our files over it, leave everything else in place.
-        let w = DirWriter::new(out);
-        fill(&w)?;
-        return w.finish();
+        // --force on a directory we did not write: write our files over it, leave everything else in place, and
+        // do not mark it as ours — a marked directory is replaced (and its other files deleted) by the next run,
+        // and skipped when inputs are walked.
+        let w = DirWriter::new(out, true);
+        return fill(&w);
     }
+    // Work on the absolute path: `--out .` has no name to put a sibling beside, and the current directory cannot
+    // be renamed by that name.
+    let out = if exists {
+        out.canonicalize().with_context(|| format!("resolving {}", out.display()))?
+    } else {
+        out.to_path_buf()
+    };
+    let out = out.as_path();
     let parent =
         out.parent().filter(|p| !p.as_os_str().is_empty()).map_or_else(|| PathBuf::from("."), Path::to_path_buf);
     std::fs::create_dir_all(&parent).with_context(|| format!("creating {}", parent.display()))?;
@@ -114,18 +146,27 @@ pub fn write_with(out: &Path, force: bool, fill: impl FnOnce(&DirWriter) -> Resu
     let tmp = parent.join(format!(".{name}.eks2aks-tmp-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-    let w = DirWriter::new(&tmp);
+    let w = DirWriter::new(&tmp, false);
     if let Err(e) = fill(&w).and_then(|()| w.finish()) {
         let _ = std::fs::remove_dir_all(&tmp);
         return Err(e);
     }
     if exists {
         let old = parent.join(format!(".{name}.eks2aks-old-{}", std::process::id()));
-        std::fs::rename(out, &old).with_context(|| format!("moving the previous {} aside", out.display()))?;
-        std::fs::rename(&tmp, out).with_context(|| format!("moving the new output to {}", out.display()))?;
+        if let Err(e) = std::fs::rename(out, &old) {
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(e).with_context(|| format!("moving the previous {} aside", out.display()));
+        }
+        if let Err(e) = std::fs::rename(&tmp, out) {
+            // Put the previous output back: a failed run leaves it as it was.
+            let _ = std::fs::rename(&old, out);
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(e).with_context(|| format!("moving the new output to {}", out.display()));
+        }
         std::fs::remove_dir_all(&old).with_context(|| format!("removing {}", old.display()))?;
-    } else {
-        std::fs::rename(&tmp, out).with_context(|| format!("moving the new output to {}", out.display()))?;
+    } else if let Err(e) = std::fs::rename(&tmp, out) {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e).with_context(|| format!("moving the new output to {}", out.display()));
     }
     Ok(())
 }

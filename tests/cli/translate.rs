@@ -137,6 +137,83 @@ fn a_foreign_non_empty_directory_is_refused_unless_forced() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(std::fs::read_to_string(tmp.path().join("precious.txt")).unwrap(), "keep me");
     assert!(tmp.path().join("bicep/main.bicep").is_file());
+    // A forced directory is not marked as eks2aks's: the next run without --force is refused again instead of
+    // replacing the directory (and deleting the user's file with it).
+    assert!(!tmp.path().join(".eks2aks-output").exists());
+    let (code, _, err) = run(&["translate", "--out", out, "testdata/examples/edw-keda"]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(std::fs::read_to_string(tmp.path().join("precious.txt")).unwrap(), "keep me");
+}
+
+/// `--out` that is an input (or holds one) would skip that input as output and translate nothing: refused.
+#[test]
+fn an_output_directory_over_the_inputs_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_tree(Path::new("testdata/examples/edw-keda"), &tmp.path().join("proj"));
+    let proj = tmp.path().join("proj");
+    for (out, input) in [(proj.clone(), proj.clone()), (tmp.path().to_path_buf(), proj.clone())] {
+        let (code, _, err) = run(&["translate", "--force", "--out", out.to_str().unwrap(), input.to_str().unwrap()]);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("would be skipped as output"), "{err}");
+    }
+    assert!(!proj.join("plan.json").exists(), "nothing written");
+}
+
+/// `--out .` (the current directory, empty) works and leaves no temporary directory behind.
+#[test]
+fn the_current_directory_can_be_the_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let example = std::fs::canonicalize("testdata/examples/edw-keda").unwrap();
+    let o = eks2aks()
+        .current_dir(tmp.path())
+        .args(["--quiet", "translate", "--out", ".", example.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(tmp.path().join("bicep/main.bicep").is_file());
+    let again = eks2aks()
+        .current_dir(tmp.path())
+        .args(["--quiet", "translate", "--out", ".", example.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(0), "{}", String::from_utf8_lossy(&again.stderr));
+    let parent_entries: Vec<String> = std::fs::read_dir(tmp.path().parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("eks2aks-tmp") || n.contains("eks2aks-old"))
+        .collect();
+    assert!(parent_entries.is_empty(), "left behind: {parent_entries:?}");
+    let inside: Vec<String> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("eks2aks-tmp"))
+        .collect();
+    assert!(inside.is_empty(), "left behind: {inside:?}");
+}
+
+/// With --force into a directory eks2aks did not create, a symlink inside it does not carry files elsewhere.
+#[cfg(unix)]
+#[test]
+fn forced_output_does_not_follow_symlinks_out_of_the_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let elsewhere = tmp.path().join("elsewhere");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::write(out.join("mine.txt"), "x").unwrap();
+    std::os::unix::fs::symlink(&elsewhere, out.join("k8s")).unwrap();
+    let (code, _, err) = run(&["translate", "--force", "--out", out.to_str().unwrap(), "testdata/examples/edw-keda"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("symlink"), "{err}");
+    assert!(std::fs::read_dir(&elsewhere).unwrap().next().is_none(), "wrote through the symlink");
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for p in walk_files(from) {
+        let dest = to.join(p.strip_prefix(from).unwrap());
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::copy(&p, dest).unwrap();
+    }
 }
 
 #[test]
