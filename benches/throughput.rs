@@ -148,7 +148,8 @@ fn main() {
                 objects = best.objects;
             }
             times.push(best.secs);
-            let peak_mb = best.peak_kb / 1024.0;
+            // KiB → MB (10^6 bytes), the unit of the input size.
+            let peak_mb = best.peak_kb * 1024.0 / 1e6;
             let shares: Vec<String> = best
                 .stages
                 .iter()
@@ -185,7 +186,12 @@ fn main() {
                 .enumerate()
                 .map(|(i, name)| format!("{name} {:.2}×", times[i + 1] / pt[i + 1]))
                 .collect();
-            println!("  scaling: {}× the apps took {} the time (target ≤ 11×)", n / pn, ratios.join(", "));
+            let factor = n as f64 / *pn as f64;
+            println!(
+                "  scaling: {factor:.1}× the apps took {} the time (target ≤ {:.1}×)",
+                ratios.join(", "),
+                1.1 * factor
+            );
         }
         previous = Some((n, times));
     }

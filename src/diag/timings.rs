@@ -8,9 +8,10 @@ use std::time::Instant;
 static STAGES: Mutex<Vec<(&'static str, f64, u64)>> = Mutex::new(Vec::new());
 static LAST: Mutex<Option<Instant>> = Mutex::new(None);
 
-/// True when `EKS2AKS_TIMINGS` is set.
+/// True when `EKS2AKS_TIMINGS` is set to something other than empty, `0`, `false` or `no`.
 pub fn enabled() -> bool {
-    std::env::var_os("EKS2AKS_TIMINGS").is_some()
+    std::env::var("EKS2AKS_TIMINGS")
+        .is_ok_and(|v| !matches!(v.trim().to_ascii_lowercase().as_str(), "" | "0" | "false" | "no"))
 }
 
 /// Starts (or restarts) the clock.

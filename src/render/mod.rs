@@ -170,26 +170,7 @@ pub fn translate_to(
     };
     // Output paths of the manifests: decided up front and in input order, so that name collisions are resolved
     // the same way whatever finishes first.
-    let mut manifest_path: BTreeMap<crate::diag::FileId, String> = BTreeMap::new();
-    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-    for file in a.model.objects_by_file().into_keys() {
-        let f = a.files.get(file);
-        let mut rel = format!("k8s/{}", safe_relative(&f.relative));
-        if seen.contains_key(&rel) {
-            // Two INPUTs hold the same relative path: fall back to the path as given.
-            rel = format!("k8s/{}", safe_relative(&f.display));
-        }
-        let n = seen.entry(rel.clone()).or_insert(0);
-        *n += 1;
-        if *n > 1 {
-            // Keep the extension last (`sa.2.yaml`): kubectl apply -f DIR reads only *.yaml, *.yml, *.json.
-            rel = match rel.rsplit_once('.') {
-                Some((stem, ext)) if !ext.contains('/') => format!("{stem}.{n}.{ext}"),
-                _ => format!("{rel}.{n}"),
-            };
-        }
-        manifest_path.insert(file, rel);
-    }
+    let manifest_path = unique_paths(a, "k8s", a.model.objects_by_file().into_keys());
     let task = |t: Task| -> Result<()> {
         match t {
             Task::PlanJson => stream("plan.json", &mut |w| Ok(crate::report::json::write(&a.plan, w)?)),
@@ -239,8 +220,10 @@ pub fn translate_to(
             Task::AwsBridge => aws_bridge(a, &env, &emit),
             Task::EksSide => {
                 // Reverse bridge: manifests of workloads still on EKS, under eks/.
-                for (file, text) in k8s::eks_side(a, cfg, client_ids) {
-                    emit(format!("eks/{}", safe_relative(&a.files.get(file).relative)), text)?;
+                let side = k8s::eks_side(a, cfg, client_ids);
+                let mut paths = unique_paths(a, "eks", side.keys().copied());
+                for (file, text) in side {
+                    emit(paths.remove(&file).expect("a path per file"), text)?;
                 }
                 Ok(())
             }
@@ -263,6 +246,39 @@ pub fn translate_to(
     let results = crate::par::map_chunks(&tasks, 1, || (), |_, t| task(t[0]));
     results.into_iter().collect::<Result<()>>()?;
     Ok(count.into_inner())
+}
+
+/// Output paths under `prefix` for input files, in input order: the path relative to its INPUT; when another
+/// input already took it, the path as given; when that is taken too, a number before the extension (`sa.2.yaml`:
+/// `kubectl apply -f DIR` reads only `*.yaml`, `*.yml`, `*.json`). Every path is distinct.
+fn unique_paths(
+    a: &Analysis,
+    prefix: &str,
+    files: impl Iterator<Item = crate::diag::FileId>,
+) -> BTreeMap<crate::diag::FileId, String> {
+    let mut used: BTreeSet<String> = BTreeSet::new();
+    let mut out = BTreeMap::new();
+    for file in files {
+        let f = a.files.get(file);
+        let mut rel = format!("{prefix}/{}", safe_relative(&f.relative));
+        if used.contains(&rel) {
+            rel = format!("{prefix}/{}", safe_relative(&f.display));
+        }
+        if used.contains(&rel) {
+            let (stem, ext) = match rel.rsplit_once('.') {
+                Some((stem, ext)) if !ext.contains('/') => (stem.to_string(), format!(".{ext}")),
+                _ => (rel.clone(), String::new()),
+            };
+            let mut n = 2;
+            while used.contains(&format!("{stem}.{n}{ext}")) {
+                n += 1;
+            }
+            rel = format!("{stem}.{n}{ext}");
+        }
+        used.insert(rel.clone());
+        out.insert(file, rel);
+    }
+    out
 }
 
 /// Phased migration: the AWS side of the bridge.

@@ -275,3 +275,20 @@ fn readme_config_example_is_valid() {
     let (code, _, err) = run(&["plan", "--config", cfg.to_str().unwrap(), "testdata/examples/edw-keda"]);
     assert_eq!(code, 0, "{err}\n{block}");
 }
+
+/// `EKS2AKS_TIMINGS` adds one JSON line on stderr (stages with seconds and resident memory, and the peak) and
+/// changes nothing else; `0` or empty leaves it off.
+#[test]
+fn timings_go_to_stderr_only_when_asked() {
+    let args = ["plan", "--format", "json", "testdata/examples/edw-keda"];
+    let plain = super::eks2aks().args(args).output().unwrap();
+    let timed = super::eks2aks().env("EKS2AKS_TIMINGS", "1").args(args).output().unwrap();
+    let off = super::eks2aks().env("EKS2AKS_TIMINGS", "0").args(args).output().unwrap();
+    assert_eq!(plain.stdout, timed.stdout);
+    assert!(plain.stderr.is_empty() && off.stderr.is_empty());
+    let line = String::from_utf8(timed.stderr).unwrap();
+    let v: serde_json::Value = serde_json::from_str(line.trim()).unwrap();
+    let stages: Vec<&str> = v["stages"].as_array().unwrap().iter().map(|s| s[0].as_str().unwrap()).collect();
+    assert_eq!(stages, ["read+parse", "join", "map+plan", "render", "exit"]);
+    assert!(v["peak_kb"].as_u64().unwrap() > 0);
+}

@@ -484,3 +484,35 @@ fn walk_files(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// Inputs whose paths collide in the output still get one file each (a numbered name when both the
+/// input-relative path and the path as given are taken), and the marker lists each once.
+#[test]
+fn colliding_output_paths_each_get_their_own_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cm = |name: &str| {
+        format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: x\ndata:\n  k: v\n")
+    };
+    for (rel, name) in [("a/x.yaml", "ax"), ("a/b/x.yaml", "abx"), ("a/b/x.2.yaml", "abx2"), ("b/x.yaml", "bx")] {
+        let p = tmp.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, cm(name)).unwrap();
+    }
+    let o =
+        eks2aks().current_dir(tmp.path()).args(["--quiet", "translate", "--out", "out", "a", "b"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let tree = read_tree(&tmp.path().join("out"));
+    let manifests: Vec<(&String, &String)> = tree.iter().filter(|(k, _)| k.starts_with("k8s/")).collect();
+    assert_eq!(manifests.len(), 4, "{:?}", manifests.iter().map(|(k, _)| k).collect::<Vec<_>>());
+    for name in ["ax", "abx", "abx2", "bx"] {
+        assert_eq!(
+            manifests.iter().filter(|(_, t)| t.contains(&format!("name: {name}\n"))).count(),
+            1,
+            "{name} in {manifests:?}"
+        );
+    }
+    let marker = std::fs::read_to_string(tmp.path().join("out/.eks2aks-output")).unwrap();
+    let listed: Vec<&str> = marker.lines().filter(|l| l.starts_with("k8s/")).collect();
+    let unique: std::collections::BTreeSet<&str> = listed.iter().copied().collect();
+    assert_eq!(listed.len(), unique.len(), "{marker}");
+}
