@@ -1,7 +1,7 @@
 //! `check`: exit codes, formats (SARIF against the official schema), waivers, severity overrides, drift, the
 //! coverage ledger, rule documentation, the CI recipes of the README, and one fixture per rule.
 
-use super::{eks2aks, run};
+use super::{copy_dir, eks2aks, run};
 use std::path::Path;
 
 fn python_validates_sarif(sarif: &str) -> Option<bool> {
@@ -78,19 +78,6 @@ fn sarif_validates_against_the_official_schema_and_keeps_fingerprints_across_lin
     let (fp_orig, line_orig) = fp(&String::from_utf8(o.stdout).unwrap(), "E2A002");
     assert_eq!(fp_moved, fp_orig);
     assert_eq!((line_orig, line_moved), (serde_json::json!(8), serde_json::json!(10)));
-}
-
-fn copy_dir(from: impl AsRef<Path>, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        let t = to.join(p.file_name().unwrap());
-        if p.is_dir() {
-            copy_dir(&p, &t);
-        } else {
-            std::fs::copy(&p, &t).unwrap();
-        }
-    }
 }
 
 #[test]

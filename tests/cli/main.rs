@@ -61,3 +61,17 @@ pub fn all_codes(plan: &serde_json::Value) -> Vec<String> {
     c.sort();
     c
 }
+
+/// Copies a directory tree (fixtures into a temporary directory).
+pub fn copy_dir(from: impl AsRef<std::path::Path>, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let t = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_dir(&p, &t);
+        } else {
+            std::fs::copy(&p, &t).unwrap();
+        }
+    }
+}

@@ -149,7 +149,7 @@ fn a_foreign_non_empty_directory_is_refused_unless_forced() {
 #[test]
 fn an_output_directory_over_the_inputs_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
-    copy_tree(Path::new("testdata/examples/edw-keda"), &tmp.path().join("proj"));
+    super::copy_dir("testdata/examples/edw-keda", &tmp.path().join("proj"));
     let proj = tmp.path().join("proj");
     for (out, input) in [(proj.clone(), proj.clone()), (tmp.path().to_path_buf(), proj.clone())] {
         let (code, _, err) = run(&["translate", "--force", "--out", out.to_str().unwrap(), input.to_str().unwrap()]);
@@ -206,14 +206,6 @@ fn forced_output_does_not_follow_symlinks_out_of_the_directory() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("symlink"), "{err}");
     assert!(std::fs::read_dir(&elsewhere).unwrap().next().is_none(), "wrote through the symlink");
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for p in walk_files(from) {
-        let dest = to.join(p.strip_prefix(from).unwrap());
-        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
-        std::fs::copy(&p, dest).unwrap();
-    }
 }
 
 #[test]
@@ -454,11 +446,7 @@ fn a_failure_while_rendering_keeps_the_previous_output_whole() {
     assert_eq!(code, 0, "{err}");
     let before = read_tree(&out);
     let templates = tmp.path().join("templates");
-    for entry in walk_files(Path::new("templates")) {
-        let rel = entry.strip_prefix("templates").unwrap();
-        std::fs::create_dir_all(templates.join(rel).parent().unwrap()).unwrap();
-        std::fs::copy(&entry, templates.join(rel)).unwrap();
-    }
+    super::copy_dir("templates", &templates);
     std::fs::write(templates.join("bicep/main.bicep.j2"), "{{ 1 | no_such_filter }}").unwrap();
     let (code, _, err) = run(&[
         "--templates",
@@ -474,15 +462,6 @@ fn a_failure_while_rendering_keeps_the_previous_output_whole() {
     let names: Vec<String> =
         std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     assert!(names.iter().all(|n| n == "out" || n == "templates"), "left behind: {names:?}");
-}
-
-fn walk_files(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() { out.extend(walk_files(&p)) } else { out.push(p) }
-    }
-    out
 }
 
 /// Inputs whose paths collide in the output still get one file each (a numbered name when both the
