@@ -84,7 +84,7 @@ struct SarifResult<'a> {
     level: &'static str,
     message: Text<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    locations: Option<[Location<'a>; 1]>,
+    locations: Option<[Location; 1]>,
     partial_fingerprints: Fingerprints,
     #[serde(skip_serializing_if = "Option::is_none")]
     suppressions: Option<[Suppression<'a>; 1]>,
@@ -97,23 +97,24 @@ struct Text<'a> {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Location<'a> {
-    physical_location: Physical<'a>,
+struct Location {
+    physical_location: Physical,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Physical<'a> {
-    artifact_location: Artifact<'a>,
+struct Physical {
+    artifact_location: Artifact,
     #[serde(skip_serializing_if = "Option::is_none")]
     region: Option<Region>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Artifact<'a> {
-    uri: &'a str,
-    uri_base_id: &'static str,
+struct Artifact {
+    uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -137,6 +138,21 @@ struct Suppression<'a> {
     justification: &'a str,
 }
 
+/// Characters kept as they are in a SARIF URI path: RFC 3986 unreserved ones and `/`.
+const URI_PATH: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'/').remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// A file's SARIF location: relative paths (the usual case) against `%SRCROOT%`, absolute ones as `file://` URIs;
+/// both percent-encoded, so a space or `#` in a path still makes a valid URI.
+fn artifact(file: &str) -> Artifact {
+    let encoded = percent_encoding::utf8_percent_encode(file, URI_PATH).to_string();
+    if file.starts_with('/') {
+        Artifact { uri: format!("file://{encoded}"), uri_base_id: None }
+    } else {
+        Artifact { uri: encoded, uri_base_id: Some("%SRCROOT%") }
+    }
+}
+
 fn result(f: &FindingEntry) -> SarifResult<'_> {
     let message = match &f.help {
         Some(h) => Cow::Owned(format!("{}\n{h}", f.message)),
@@ -145,9 +161,7 @@ fn result(f: &FindingEntry) -> SarifResult<'_> {
     let locations = f.file.as_deref().map(|file| {
         let region =
             (f.line.is_some() || f.column.is_some()).then_some(Region { start_line: f.line, start_column: f.column });
-        [Location {
-            physical_location: Physical { artifact_location: Artifact { uri: file, uri_base_id: "%SRCROOT%" }, region },
-        }]
+        [Location { physical_location: Physical { artifact_location: artifact(file), region } }]
     });
     SarifResult {
         rule_id: &f.code,

@@ -334,3 +334,35 @@ fn findings_in_a_minified_export_point_at_their_column_without_quoting_the_line(
     assert!(text.contains("account-authorization-details.json:1:"), "{text}");
     assert!(text.lines().all(|l| l.len() < 1000), "a long line was quoted");
 }
+
+/// SARIF locations are valid URIs whatever the path: relative ones against `%SRCROOT%`, absolute inputs as
+/// `file://` URIs without a base, and spaces percent-encoded.
+#[test]
+fn sarif_uris_are_valid_for_absolute_paths_and_odd_names() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("my repo");
+    copy_dir("testdata/examples/edw-keda", &repo);
+    let (_, sarif, err) = run(&["check", "--format", "sarif", "--fail-on", "never", repo.to_str().unwrap()]);
+    let v: serde_json::Value = serde_json::from_str(&sarif).unwrap_or_else(|e| panic!("{e}: {err}"));
+    let locations: Vec<&serde_json::Value> = v["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r.get("locations"))
+        .map(|l| &l[0]["physicalLocation"]["artifactLocation"])
+        .collect();
+    assert!(!locations.is_empty());
+    for l in &locations {
+        let uri = l["uri"].as_str().unwrap();
+        assert!(uri.starts_with("file:///") && uri.contains("/my%20repo/") && !uri.contains(' '), "{l}");
+        assert!(l.get("uriBaseId").is_none(), "{l}");
+    }
+    if let Some(valid) = python_validates_sarif(&sarif) {
+        assert!(valid, "SARIF with file:// URIs does not validate");
+    }
+    let (_, relative, _) = run(&["check", "--format", "sarif", "--fail-on", "never", "testdata/examples/edw-keda"]);
+    let v: serde_json::Value = serde_json::from_str(&relative).unwrap();
+    let first = &v["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!(first["uriBaseId"], "%SRCROOT%", "{first}");
+    assert!(first["uri"].as_str().unwrap().starts_with("testdata/"), "{first}");
+}
