@@ -256,6 +256,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
                 Some(p) => render::read_client_ids(p)?,
                 None => Default::default(),
             };
+            render::write::check_out(&args.out)?;
             refuse_dir_over_inputs(&args.out, &args.inputs, "--out")?;
             let a = match analyse_with(&args.inputs, &cfg, &tables, Some(&args.out)) {
                 Ok(a) => a,

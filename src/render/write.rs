@@ -109,14 +109,20 @@ impl super::Emit for DirWriter {
     }
 }
 
+/// `--out` must be a directory or not exist yet. Checked before the analysis too, so a wrong `--out` fails at once.
+pub fn check_out(out: &Path) -> Result<()> {
+    if out.exists() && !out.is_dir() {
+        bail!("--out {} exists and is not a directory", out.display());
+    }
+    Ok(())
+}
+
 /// Fills `out` through `fill`, which hands files to the [`DirWriter`] as it renders them. Into a temporary
 /// directory beside `out` that replaces it at the end, so a failure leaves the old output untouched and no
 /// partial output; `--force` on a directory eks2aks did not write writes into it directly and keeps other files.
 pub fn write_with(out: &Path, force: bool, fill: impl FnOnce(&DirWriter) -> Result<()>) -> Result<()> {
+    check_out(out)?;
     let exists = out.exists();
-    if exists && !out.is_dir() {
-        bail!("--out {} exists and is not a directory", out.display());
-    }
     let ours = out.join(MARKER).is_file();
     if exists && !ours && !is_empty_dir(out) {
         if !force {

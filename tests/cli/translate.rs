@@ -495,3 +495,22 @@ fn colliding_output_paths_each_get_their_own_file() {
     let unique: std::collections::BTreeSet<&str> = listed.iter().copied().collect();
     assert_eq!(listed.len(), unique.len(), "{marker}");
 }
+
+/// An `--out` that is a file fails at once (before the inputs are read), and the file is left as it was.
+#[test]
+fn an_output_path_that_is_a_file_is_refused_before_reading() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("out.txt");
+    std::fs::write(&file, "mine").unwrap();
+    let (code, _, err) = run(&[
+        "translate",
+        "--out",
+        file.to_str().unwrap(),
+        "testdata/examples/edw-keda",
+        "testdata/bad/effect-maybe.json",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("exists and is not a directory"), "{err}");
+    assert!(!err.contains("input problem"), "inputs were read first: {err}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+}
