@@ -62,12 +62,16 @@ impl Files {
 }
 
 impl SourceFile {
+    /// Byte offsets where lines start (the first is 0), built once per file.
+    pub fn line_starts(&self) -> &[usize] {
+        self.line_starts
+            .get_or_init(|| std::iter::once(0).chain(self.text.match_indices('\n').map(|(i, _)| i + 1)).collect())
+    }
+
     /// The text of line `n` (1-based, without its line break); empty past the end. Like `text.lines().nth(n - 1)`
     /// but through an index, not a scan.
     pub fn line(&self, n: usize) -> &str {
-        let starts = self
-            .line_starts
-            .get_or_init(|| std::iter::once(0).chain(self.text.match_indices('\n').map(|(i, _)| i + 1)).collect());
+        let starts = self.line_starts();
         let Some(&start) = n.checked_sub(1).and_then(|i| starts.get(i)) else { return "" };
         let end = starts.get(n).map_or(self.text.len(), |&e| e - 1);
         if start >= self.text.len() {

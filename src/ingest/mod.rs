@@ -310,11 +310,6 @@ fn classify(
     }
 }
 
-/// The path of a file's directory, for pairing sibling exports (`get-policy` + `get-policy-version`).
-pub fn parent_dir(files: &Files, id: FileId) -> PathBuf {
-    files.get(id).path.parent().map(Path::to_path_buf).unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,7 +26,8 @@ struct Edits {
 
 struct Src<'a> {
     text: &'a str,
-    line_starts: Vec<usize>,
+    /// The file's line index (shared with diagnostics).
+    line_starts: &'a [usize],
     /// Per line: only ASCII, so a column is a byte offset (a minified JSON manifest is one long line; walking
     /// its characters for every edit would be quadratic).
     ascii: Vec<bool>,
@@ -35,13 +36,12 @@ struct Src<'a> {
 }
 
 impl<'a> Src<'a> {
-    fn new(text: &'a str, json: bool) -> Self {
-        let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+    fn new(file: &'a crate::diag::SourceFile) -> Self {
+        let (text, line_starts) = (file.text.as_str(), file.line_starts());
         let ascii = (0..line_starts.len())
             .map(|i| text[line_starts[i]..line_starts.get(i + 1).copied().unwrap_or(text.len())].is_ascii())
             .collect();
-        Src { text, line_starts, ascii, json }
+        Src { text, line_starts, ascii, json: file.display.to_ascii_lowercase().ends_with(".json") }
     }
 
     fn line_start(&self, line: u32) -> usize {
@@ -471,7 +471,7 @@ pub fn rewrite(
             for (file, objects) in chunk {
                 let (file, objects) = (*file, objects);
                 let text = &a.files.get(file).text;
-                let src = Src::new(text, a.files.display(file).to_ascii_lowercase().ends_with(".json"));
+                let src = Src::new(a.files.get(file));
                 let mut edits = Edits::default();
                 let nodes = objects_by_pos(text);
                 for &oi in objects {
@@ -767,7 +767,7 @@ pub fn eks_side(a: &Analysis, cfg: &Config, client_ids: &BTreeMap<String, String
         a.plan.workloads.iter().map(|w| ((w.kind.as_str(), w.namespace.as_str(), w.name.as_str()), w)).collect();
     for (file, objects) in a.model.objects_by_file() {
         let text = &a.files.get(file).text;
-        let src = Src::new(text, a.files.display(file).to_ascii_lowercase().ends_with(".json"));
+        let src = Src::new(a.files.get(file));
         let mut edits = Edits::default();
         let nodes = objects_by_pos(text);
         for oi in objects {
