@@ -47,8 +47,8 @@ pub struct Analysis {
     pub model: model::Model,
     /// The join.
     pub joined: graph::Joined,
-    /// The plan.
-    pub plan: plan::Plan,
+    /// The plan (shared, so templates can read it lazily: [`report::lazy`]).
+    pub plan: std::sync::Arc<plan::Plan>,
     /// Raw findings (with locations).
     pub findings: Vec<diag::Finding>,
 }
@@ -85,7 +85,7 @@ pub fn analyse_with(
     diag::timings::mark("join");
     let (plan, findings) = plan::build(&model, &joined, &files, tables, &plan_options(cfg), sink);
     diag::timings::mark("map+plan");
-    Ok(Analysis { files, model, joined, plan, findings })
+    Ok(Analysis { files, model, joined, plan: std::sync::Arc::new(plan), findings })
 }
 
 /// Plan options from the config.
@@ -243,7 +243,10 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
                     String::new()
                 }
                 PlanFormat::Table => report::table::render(&a.plan),
-                PlanFormat::Markdown => report::markdown::render(&a.plan, &tpl)?,
+                PlanFormat::Markdown => {
+                    report::markdown::write(&a.plan, &tpl, out)?;
+                    String::new()
+                }
             };
             out.write_all(text.as_bytes())?;
             diag::timings::mark("render");
@@ -310,7 +313,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
             if let Some(dir) = &args.against {
                 refuse_dir_over_inputs(dir, &args.inputs, "--against")?;
             }
-            let a = match analyse_with(&args.inputs, &cfg, &tables, args.against.as_deref()) {
+            let mut a = match analyse_with(&args.inputs, &cfg, &tables, args.against.as_deref()) {
                 Ok(a) => a,
                 Err((files, findings)) => {
                     // CI still gets its report (a SARIF upload of nothing would hide the problem); exit 2 all the same.
@@ -346,9 +349,9 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
             };
             // The coverage ledger is built on another thread meanwhile; SARIF needs only the findings and is
             // written in the meantime.
-            let findings = check::findings(&a, &drift);
+            let findings = check::findings(std::sync::Arc::make_mut(&mut a.plan).findings.split_off(0), &drift);
             let (coverage, sarif_written) = std::thread::scope(|s| {
-                let ledger = s.spawn(|| check::ledger::build(&a, &cfg.stay_on_aws));
+                let ledger = s.spawn(|| check::ledger::build(&a, &findings, &cfg.stay_on_aws));
                 let written = match args.format {
                     CheckFormat::Sarif => check::sarif::write(&findings, out).map(|()| true),
                     _ => Ok(false),

@@ -63,14 +63,14 @@ pub struct Ledger {
     pub items: Vec<Item>,
 }
 
-/// Builds the ledger.
-pub fn build(a: &Analysis, stay_on_aws: &[String]) -> Ledger {
+/// Builds the ledger; `findings` are the report's (the plan's, waivers applied, and any drift findings).
+pub fn build(a: &Analysis, findings: &[crate::plan::FindingEntry], stay_on_aws: &[String]) -> Ledger {
     let files = &a.files;
     let plan = &a.plan;
     let mut items = Vec::new();
     // Waived locations (file, line) by code are applied below through the findings.
     let waived_at: BTreeMap<(&str, u32), &str> =
-        plan.findings.iter().filter_map(|f| Some(((f.file.as_deref()?, f.line?), f.suppressed.as_deref()?))).collect();
+        findings.iter().filter_map(|f| Some(((f.file.as_deref()?, f.line?), f.suppressed.as_deref()?))).collect();
     let waived = |file: &str, line: u32| waived_at.get(&(file, line)).map(|r| r.to_string());
     let mut push = |kind: &'static str, id: String, state: State, reason: Option<String>, file: &str, line: u32| {
         let (state, reason) = match waived(file, line) {
@@ -223,8 +223,7 @@ pub fn build(a: &Analysis, stay_on_aws: &[String]) -> Ledger {
         }
     }
     // AWS values in env and ConfigMaps.
-    let left: BTreeSet<(String, u32)> = plan
-        .findings
+    let left: BTreeSet<(String, u32)> = findings
         .iter()
         .filter(|f| f.code == crate::rules::AWS_ENDPOINT_LEFT)
         .filter_map(|f| Some((f.file.clone()?, f.line?)))

@@ -66,12 +66,14 @@ pub struct Summary {
 
 /// Builds the report; `drift` are the drift findings of `--against`.
 pub fn report(a: &Analysis, drift: Vec<FindingEntry>, fail_on: FailOn, strict: bool, stay_on_aws: &[String]) -> Report {
-    assemble(findings(a, &drift), ledger::build(a, stay_on_aws), drift.len(), fail_on, strict)
+    let findings = findings(a.plan.findings.clone(), &drift);
+    let coverage = ledger::build(a, &findings, stay_on_aws);
+    assemble(findings, coverage, drift.len(), fail_on, strict)
 }
 
-/// The report's findings: the plan's and the drift findings, sorted.
-pub fn findings(a: &Analysis, drift: &[FindingEntry]) -> Vec<FindingEntry> {
-    let mut findings = a.plan.findings.clone();
+/// The report's findings: the plan's (taken, not copied: on a large run they are tens of megabytes) and the drift
+/// findings, sorted.
+pub fn findings(mut findings: Vec<FindingEntry>, drift: &[FindingEntry]) -> Vec<FindingEntry> {
     findings.extend(drift.iter().cloned());
     // The plan's findings are sorted already; only drift can unsort them.
     if !findings.is_sorted() {
@@ -224,23 +226,32 @@ pub fn junit(a: &Analysis, r: &Report, fail_on: FailOn) -> String {
             cases.entry(file.clone()).or_default();
         }
     }
+    // Failing findings by file, each file's in line order (the report's order), so an object finds its own by
+    // binary search: scanning every finding for every file and object took seconds on a large run.
+    let mut failing_in: BTreeMap<&str, Vec<&FindingEntry>> = BTreeMap::new();
+    for f in &r.findings {
+        if let Some(file) = f.file.as_deref()
+            && f.suppressed.is_none()
+            && fail_on.fails(f.severity)
+        {
+            failing_in.entry(file).or_default().push(f);
+        }
+    }
     let mut suites = String::new();
     let (mut total, mut failures) = (0, 0);
     for (file, objs) in &cases {
         let mut body = String::new();
         let (mut t, mut fl) = (0, 0);
-        let failing: Vec<&FindingEntry> = r
-            .findings
-            .iter()
-            .filter(|f| f.file.as_deref() == Some(file.as_str()) && f.suppressed.is_none() && fail_on.fails(f.severity))
-            .collect();
+        let mut failing: Vec<&FindingEntry> = failing_in.remove(file.as_str()).unwrap_or_default();
+        failing.sort_by_key(|f| f.line);
         let mut claimed = vec![false; failing.len()];
         let mut objs = objs.clone();
         objs.sort_by_key(|o| (o.1, o.0.clone()));
         for (name, start, end) in &objs {
             t += 1;
-            let mine: Vec<(usize, &&FindingEntry)> =
-                failing.iter().enumerate().filter(|(_, f)| f.line.is_some_and(|l| l >= *start && l <= *end)).collect();
+            let from = failing.partition_point(|f| f.line.is_none_or(|l| l < *start));
+            let to = failing.partition_point(|f| f.line.is_none_or(|l| l <= *end));
+            let mine: Vec<(usize, &&FindingEntry)> = failing.iter().enumerate().take(to.max(from)).skip(from).collect();
             body.push_str(&format!("    <testcase classname=\"{}\" name=\"{}\"", xml(file), xml(name)));
             if mine.is_empty() {
                 body.push_str("/>\n");

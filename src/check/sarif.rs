@@ -50,21 +50,41 @@ pub fn write(findings: &[FindingEntry], out: &mut dyn Write) -> std::io::Result<
             })
         })
         .collect();
-    let log = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
+    // The skeleton is typed, not `json!`: `json!` would turn the results into a `Value` tree first (that tree was
+    // most of `check`'s memory on 50,000 findings); this way each result is serialised as it is written.
+    let log = Log {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        version: "2.1.0",
+        runs: [Run {
+            tool: json!({ "driver": {
                 "name": "eks2aks",
                 "version": env!("CARGO_PKG_VERSION"),
                 "informationUri": "https://github.com/eks2aks/eks2aks",
                 "rules": rule_list,
-            }},
-            "originalUriBaseIds": { "%SRCROOT%": { "description": { "text": "The directory eks2aks check ran in." } } },
-            "results": Results(findings),
+            }}),
+            original_uri_base_ids: json!({
+                "%SRCROOT%": { "description": { "text": "The directory eks2aks check ran in." } }
+            }),
+            results: Results(findings),
         }],
-    });
+    };
     crate::report::json::write_pretty(&log, out)
+}
+
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<'a>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    tool: Value,
+    original_uri_base_ids: Value,
+    results: Results<'a>,
 }
 
 /// The results, serialised one by one as they are written (50,000 findings are not first built as a tree).

@@ -105,40 +105,45 @@ struct JsonScope<'a> {
     resource_id: String,
 }
 
-/// `role-assignments.json`.
-pub fn json(plan: &Plan) -> String {
-    let mut entries = Vec::new();
-    for id in &plan.identities {
-        for a in &id.role_assignments {
-            let path: String = scope_path(&a.scope.kind, &a.scope.azure_name)
-                .iter()
-                .map(|s| match s {
-                    Seg::Lit(t) => t.clone(),
-                    Seg::Param(p) => format!("{{{p}}}"),
-                })
-                .collect();
-            entries.push(JsonEntry {
-                identity: &id.name,
-                aws_role_arn: &id.aws_role_arn,
-                role_name: &a.role_name,
-                role_definition_id: &a.role_definition_id,
-                custom: a.custom,
-                kind: &a.kind,
-                scope: JsonScope {
-                    kind: &a.scope.kind,
-                    azure_name: &a.scope.azure_name,
-                    aws_arn: &a.scope.aws_arn,
-                    resource_id: format!("/subscriptions/{{subscriptionId}}/resourceGroups/{{resourceGroup}}{path}"),
-                },
-                aws_actions: &a.aws_actions,
-                excess_data_actions: &a.excess_data_actions,
-                condition: a.condition.as_deref(),
-            });
-        }
+/// `role-assignments.json`, streamed to `out`: each entry is built as it is written (the list runs to tens of
+/// megabytes).
+pub fn write_json(plan: &Plan, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    crate::report::json::write_pretty(&Entries(plan), out)
+}
+
+struct Entries<'a>(&'a Plan);
+
+impl serde::Serialize for Entries<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.identities.iter().flat_map(|id| id.role_assignments.iter().map(move |a| entry(id, a))))
     }
-    let mut s = serde_json::to_string_pretty(&entries).expect("serialises");
-    s.push('\n');
-    s
+}
+
+fn entry<'a>(id: &'a crate::plan::Identity, a: &'a crate::plan::RoleAssignment) -> JsonEntry<'a> {
+    let path: String = scope_path(&a.scope.kind, &a.scope.azure_name)
+        .iter()
+        .map(|s| match s {
+            Seg::Lit(t) => t.clone(),
+            Seg::Param(p) => format!("{{{p}}}"),
+        })
+        .collect();
+    JsonEntry {
+        identity: &id.name,
+        aws_role_arn: &id.aws_role_arn,
+        role_name: &a.role_name,
+        role_definition_id: &a.role_definition_id,
+        custom: a.custom,
+        kind: &a.kind,
+        scope: JsonScope {
+            kind: &a.scope.kind,
+            azure_name: &a.scope.azure_name,
+            aws_arn: &a.scope.aws_arn,
+            resource_id: format!("/subscriptions/{{subscriptionId}}/resourceGroups/{{resourceGroup}}{path}"),
+        },
+        aws_actions: &a.aws_actions,
+        excess_data_actions: &a.excess_data_actions,
+        condition: a.condition.as_deref(),
+    }
 }
 
 /// A view for `az/role-assignments.sh.j2`: every word already shell-quoted.

@@ -177,7 +177,7 @@ pub fn translate_to(
             Task::PlanMd => {
                 let t = env.get_template("report/plan.md.j2")?;
                 stream("plan.md", &mut |w| {
-                    t.render_captured_to(context! { plan => Serde(&a.plan) }, w)?;
+                    t.render_captured_to(context! { plan => crate::report::lazy::plan(&a.plan) }, w)?;
                     Ok(())
                 })
             }
@@ -185,17 +185,18 @@ pub fn translate_to(
                 let view = bicep::view(&a.plan, cfg, a.files.len());
                 emit("bicep/main.parameters.json".into(), bicep::parameters_json(&view, cfg))?;
                 let t = env.get_template("bicep/main.bicep.j2")?;
+                let view = crate::report::lazy::bicep_view(view);
                 stream("bicep/main.bicep", &mut |w| {
-                    t.render_captured_to(Serde(&view), w)?;
+                    t.render_captured_to(&view, w)?;
                     Ok(())
                 })
             }
             Task::RoleAssignments => {
-                emit("role-assignments.json".into(), az::json(&a.plan))?;
-                let view = az::sh_view(&a.plan, cfg);
+                stream("role-assignments.json", &mut |w| Ok(az::write_json(&a.plan, w)?))?;
+                let view = crate::report::lazy::sh_view(az::sh_view(&a.plan, cfg));
                 let t = env.get_template("az/role-assignments.sh.j2")?;
                 stream("role-assignments.sh", &mut |w| {
-                    t.render_captured_to(Serde(&view), w)?;
+                    t.render_captured_to(&view, w)?;
                     Ok(())
                 })
             }

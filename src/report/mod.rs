@@ -3,6 +3,7 @@
 
 pub mod graph;
 pub mod json;
+pub mod lazy;
 pub mod mappings;
 pub mod markdown;
 pub mod table;
