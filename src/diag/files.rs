@@ -15,10 +15,35 @@ pub struct SourceFile {
     pub path: PathBuf,
     /// Path relative to the INPUT argument it was found under (used for `k8s/<relative path>` output).
     pub relative: String,
-    /// The text, when the file was valid UTF-8.
-    pub text: String,
+    /// The text (empty when the file was not valid UTF-8): kept from reading for input that was not a file on
+    /// disk (stdin, in-memory input), otherwise read again when first needed. Keeping every file's text for the
+    /// whole run was 1× the input's size in memory for nothing: only findings and `translate` look at it again.
+    text: std::sync::OnceLock<String>,
+    /// For a file whose text was not kept: the length and hash of the text that was read, so that a file changed
+    /// since is noticed rather than quoted or rewritten wrongly.
+    digest: Option<Digest>,
     /// Byte offsets of line starts, built on first use (findings in a large export look up many lines).
     line_starts: std::sync::OnceLock<Vec<usize>>,
+}
+
+/// Length and hash of a text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Digest(usize, u64);
+
+impl Digest {
+    /// The digest of `text`.
+    pub fn of(text: &str) -> Self {
+        use std::hash::{Hash, Hasher};
+        // DefaultHasher::new() has fixed keys: the same text gives the same hash in every run.
+        let mut h = std::hash::DefaultHasher::new();
+        text.hash(&mut h);
+        Digest(text.len(), h.finish())
+    }
+}
+
+/// Byte offsets where the lines of `text` start (the first is 0).
+pub fn line_starts(text: &str) -> Vec<usize> {
+    std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect()
 }
 
 /// Registry of all input files of a run.
@@ -28,10 +53,33 @@ pub struct Files {
 }
 
 impl Files {
-    /// Registers a file and returns its id.
+    /// Registers a file whose text is kept in memory and returns its id.
     pub fn add(&mut self, display: String, path: PathBuf, relative: String, text: String) -> FileId {
+        self.push(SourceFile {
+            display,
+            path,
+            relative,
+            text: std::sync::OnceLock::from(text),
+            digest: None,
+            line_starts: Default::default(),
+        })
+    }
+
+    /// Registers a file on disk whose text (of this digest) is read again from `path` when needed.
+    pub fn add_on_disk(&mut self, display: String, path: PathBuf, relative: String, digest: Digest) -> FileId {
+        self.push(SourceFile {
+            display,
+            path,
+            relative,
+            text: Default::default(),
+            digest: Some(digest),
+            line_starts: Default::default(),
+        })
+    }
+
+    fn push(&mut self, file: SourceFile) -> FileId {
         let id = FileId(u32::try_from(self.files.len()).expect("fewer than 4 billion files"));
-        self.files.push(SourceFile { display, path, relative, text, line_starts: Default::default() });
+        self.files.push(file);
         id
     }
 
@@ -62,10 +110,36 @@ impl Files {
 }
 
 impl SourceFile {
+    /// The text, read again (and kept from then on) if it was not kept; empty when the file cannot be read again
+    /// or has changed since it was read (a finding then shows no source line). See [`SourceFile::read_text`].
+    pub fn text(&self) -> &str {
+        self.text.get_or_init(|| self.reload().unwrap_or_default())
+    }
+
+    /// The text for one use, without keeping it: `translate` rewrites each file once, so the texts need not all
+    /// be in memory at the same time. An error when the file has changed since it was read.
+    pub fn read_text(&self) -> anyhow::Result<std::borrow::Cow<'_, str>> {
+        match self.text.get() {
+            Some(t) => Ok(std::borrow::Cow::Borrowed(t)),
+            None => self.reload().map(std::borrow::Cow::Owned),
+        }
+    }
+
+    fn reload(&self) -> anyhow::Result<String> {
+        let bytes =
+            std::fs::read(&self.path).map_err(|e| anyhow::anyhow!("cannot read {} again: {e}", self.display))?;
+        let text = crate::ingest::decode(bytes).0;
+        anyhow::ensure!(
+            self.digest == Some(Digest::of(&text)),
+            "{} changed while eks2aks was running; run it again",
+            self.display
+        );
+        Ok(text)
+    }
+
     /// Byte offsets where lines start (the first is 0), built once per file.
     pub fn line_starts(&self) -> &[usize] {
-        self.line_starts
-            .get_or_init(|| std::iter::once(0).chain(self.text.match_indices('\n').map(|(i, _)| i + 1)).collect())
+        self.line_starts.get_or_init(|| line_starts(self.text()))
     }
 
     /// The text of line `n` (1-based, without its line break); empty past the end. Like `text.lines().nth(n - 1)`
@@ -73,11 +147,12 @@ impl SourceFile {
     pub fn line(&self, n: usize) -> &str {
         let starts = self.line_starts();
         let Some(&start) = n.checked_sub(1).and_then(|i| starts.get(i)) else { return "" };
-        let end = starts.get(n).map_or(self.text.len(), |&e| e - 1);
-        if start >= self.text.len() {
+        let text = self.text();
+        let end = starts.get(n).map_or(text.len(), |&e| e - 1);
+        if start >= text.len() {
             return "";
         }
-        self.text[start..end].strip_suffix('\r').unwrap_or(&self.text[start..end])
+        text[start..end].strip_suffix('\r').unwrap_or(&text[start..end])
     }
 }
 
@@ -95,5 +170,34 @@ mod tests {
             }
             assert_eq!(files.get(id).line(0), "");
         }
+    }
+
+    #[test]
+    fn a_file_on_disk_is_read_again_and_a_changed_one_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sa.yaml");
+        let text = "kind: ServiceAccount\nmetadata:\n  name: a\n";
+        std::fs::write(&path, text).unwrap();
+        let mut files = Files::default();
+        let id = files.add_on_disk("sa.yaml".into(), path.clone(), "sa.yaml".into(), Digest::of(text));
+        assert_eq!(files.get(id).read_text().unwrap(), text);
+        // Not kept by read_text: a change before the next use is noticed.
+        std::fs::write(&path, "kind: ServiceAccount\nmetadata:\n  name: b\n").unwrap();
+        let err = files.get(id).read_text().unwrap_err().to_string();
+        assert!(err.contains("sa.yaml changed while eks2aks was running"), "{err}");
+        // Diagnostics quote nothing rather than the wrong line.
+        assert_eq!(files.get(id).line(3), "");
+        // A deleted file is an error too, naming the file.
+        let id2 =
+            files.add_on_disk("gone.yaml".into(), dir.path().join("gone.yaml"), "gone.yaml".into(), Digest::of(""));
+        assert!(files.get(id2).read_text().unwrap_err().to_string().contains("cannot read gone.yaml again"));
+    }
+
+    #[test]
+    fn a_kept_text_is_not_read_again() {
+        let mut files = Files::default();
+        let id = files.add("-".into(), PathBuf::from("/nonexistent/-"), "-".into(), "a\nb\n".into());
+        assert_eq!(files.get(id).read_text().unwrap(), "a\nb\n");
+        assert_eq!(files.get(id).line(2), "b");
     }
 }

@@ -7,6 +7,7 @@ pub mod policy;
 pub mod scan;
 pub mod walk;
 
+use crate::diag::Digest;
 use crate::diag::{FileId, Files, Loc, Pos, Sink};
 use crate::model::Model;
 use crate::rules;
@@ -43,7 +44,8 @@ struct Source {
 /// What one file turned into, on a worker thread: its text, its share of the model (indices local to it), the
 /// pieces waiting for sibling files, and its findings.
 struct Fragment {
-    text: String,
+    /// The text, for input that is not a file on disk (stdin, in-memory); otherwise only its digest is kept.
+    text: Result<String, Digest>,
     model: Model,
     pending: iam::Pending,
     sink: Sink,
@@ -91,13 +93,16 @@ fn read_sources(sources: Vec<Source>, opts: &IngestOptions, files: &mut Files, s
         let id = FileId(u32::try_from(base + i).expect("fewer than 4 billion files"));
         let (text, err) = load(src);
         let mut frag = Fragment {
-            text: String::new(),
+            text: Ok(String::new()),
             model: Model::default(),
             pending: Default::default(),
             sink: Sink::default(),
         };
         read_file(&mut frag, id, src, &text, err, opts);
-        frag.text = text;
+        // Only a regular file can be read again; a pipe (`<(helm template …)`), stdin or in-memory text is kept.
+        let rereadable =
+            src.text.is_none() && src.path.as_deref().is_some_and(|p| p.metadata().is_ok_and(|m| m.is_file()));
+        frag.text = if rereadable { Err(Digest::of(&text)) } else { Ok(text) };
         frag
     };
     let mut model = Model::default();
@@ -105,7 +110,10 @@ fn read_sources(sources: Vec<Source>, opts: &IngestOptions, files: &mut Files, s
     let mut merge = |i: usize, frag: Fragment| {
         let src = &sources[i];
         let path = src.path.clone().unwrap_or_else(|| PathBuf::from("-"));
-        let id = files.add(src.display.clone(), path, src.relative.clone(), frag.text);
+        let id = match frag.text {
+            Ok(text) => files.add(src.display.clone(), path, src.relative.clone(), text),
+            Err(digest) => files.add_on_disk(src.display.clone(), path, src.relative.clone(), digest),
+        };
         debug_assert_eq!(id.0 as usize, base + i);
         pending.append(frag.pending, model.roles.len(), model.managed_policies.len());
         model.append(frag.model);
@@ -218,7 +226,7 @@ fn read_file(
 
 /// Bytes → text: strips a UTF-8 BOM; decodes UTF-16 with a BOM (what Windows PowerShell 5.1 redirects write);
 /// invalid UTF-8 is an error at the first bad byte.
-fn decode(mut bytes: Vec<u8>) -> (String, Option<(Pos, String)>) {
+pub(crate) fn decode(mut bytes: Vec<u8>) -> (String, Option<(Pos, String)>) {
     let utf16 = |be: bool, b: &[u8]| -> Option<String> {
         let units: Vec<u16> = b
             .chunks(2)

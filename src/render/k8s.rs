@@ -26,8 +26,8 @@ struct Edits {
 
 struct Src<'a> {
     text: &'a str,
-    /// The file's line index (shared with diagnostics).
-    line_starts: &'a [usize],
+    /// The text's line index.
+    line_starts: Vec<usize>,
     /// Per line: only ASCII, so a column is a byte offset (a minified JSON manifest is one long line; walking
     /// its characters for every edit would be quadratic).
     ascii: Vec<bool>,
@@ -36,8 +36,8 @@ struct Src<'a> {
 }
 
 impl<'a> Src<'a> {
-    fn new(file: &'a crate::diag::SourceFile) -> Self {
-        let (text, line_starts) = (file.text.as_str(), file.line_starts());
+    fn new(file: &crate::diag::SourceFile, text: &'a str) -> Self {
+        let line_starts = crate::diag::line_starts(text);
         let ascii = (0..line_starts.len())
             .map(|i| text[line_starts[i]..line_starts.get(i + 1).copied().unwrap_or(text.len())].is_ascii())
             .collect();
@@ -470,8 +470,9 @@ pub fn rewrite(
         |_, chunk| -> anyhow::Result<()> {
             for (file, objects) in chunk {
                 let (file, objects) = (*file, objects);
-                let text = &a.files.get(file).text;
-                let src = Src::new(a.files.get(file));
+                let text = a.files.get(file).read_text()?;
+                let text = text.as_ref();
+                let src = Src::new(a.files.get(file), text);
                 let mut edits = Edits::default();
                 let nodes = objects_by_pos(text);
                 for &oi in objects {
@@ -757,17 +758,22 @@ fn apply(text: &str, mut edits: Edits) -> String {
 /// The reverse bridge (`bridge_from_eks`): the manifests of workloads that stay on EKS for now, with a projected
 /// token for Azure (audience `api://AzureADTokenExchange`) and the `AZURE_*` variables the Azure SDKs read, so
 /// they reach resources already moved to Azure with no secret. Only files with such workloads are returned.
-pub fn eks_side(a: &Analysis, cfg: &Config, client_ids: &BTreeMap<String, String>) -> BTreeMap<FileId, String> {
+pub fn eks_side(
+    a: &Analysis,
+    cfg: &Config,
+    client_ids: &BTreeMap<String, String>,
+) -> anyhow::Result<BTreeMap<FileId, String>> {
     let mut out = BTreeMap::new();
     if !cfg.bridge_from_eks {
-        return out;
+        return Ok(out);
     }
     let tenant = cfg.azure.tenant_id.clone().unwrap_or_else(|| "REPLACE-ME-tenant-id".into());
     let workload_entry: BTreeMap<(&str, &str, &str), &crate::plan::WorkloadEntry> =
         a.plan.workloads.iter().map(|w| ((w.kind.as_str(), w.namespace.as_str(), w.name.as_str()), w)).collect();
     for (file, objects) in a.model.objects_by_file() {
-        let text = &a.files.get(file).text;
-        let src = Src::new(a.files.get(file));
+        let text = a.files.get(file).read_text()?;
+        let text = text.as_ref();
+        let src = Src::new(a.files.get(file), text);
         let mut edits = Edits::default();
         let nodes = objects_by_pos(text);
         for oi in objects {
@@ -800,5 +806,5 @@ pub fn eks_side(a: &Analysis, cfg: &Config, client_ids: &BTreeMap<String, String
             out.insert(file, apply(text, edits));
         }
     }
-    out
+    Ok(out)
 }

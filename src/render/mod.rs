@@ -221,7 +221,7 @@ pub fn translate_to(
             Task::AwsBridge => aws_bridge(a, &env, &emit),
             Task::EksSide => {
                 // Reverse bridge: manifests of workloads still on EKS, under eks/.
-                let side = k8s::eks_side(a, cfg, client_ids);
+                let side = k8s::eks_side(a, cfg, client_ids)?;
                 let mut paths = unique_paths(a, "eks", side.keys().copied());
                 for (file, text) in side {
                     emit(paths.remove(&file).expect("a path per file"), text)?;

@@ -514,3 +514,27 @@ fn an_output_path_that_is_a_file_is_refused_before_reading() {
     assert!(!err.contains("input problem"), "inputs were read first: {err}");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
 }
+
+/// Texts of files on disk are read again when `translate` rewrites them; a pipe cannot be, so its text is kept:
+/// `eks2aks translate <(helm template …)` rewrites the manifest it read, like a file.
+#[cfg(unix)]
+#[test]
+fn a_pipe_input_is_rewritten_like_a_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fifo = tmp.path().join("rendered.yaml");
+    let status = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(status.success());
+    let docs: String = ["serviceaccount.yaml", "deployment.yaml"]
+        .iter()
+        .map(|f| format!("---\n{}", std::fs::read_to_string(format!("testdata/examples/edw-keda/k8s/{f}")).unwrap()))
+        .collect();
+    let writer = {
+        let (fifo, docs) = (fifo.clone(), docs.clone());
+        std::thread::spawn(move || std::fs::write(fifo, docs).unwrap())
+    };
+    let (_out, tree) = translate(&[fifo.to_str().unwrap(), "testdata/examples/edw-keda/iam"]);
+    writer.join().unwrap();
+    let manifest = tree.get("k8s/rendered.yaml").expect("the pipe's manifest is written");
+    assert!(manifest.contains("azure.workload.identity/client-id"), "{manifest}");
+    assert!(manifest.contains("azure.workload.identity/use: \"true\""), "{manifest}");
+}
