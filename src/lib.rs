@@ -350,8 +350,16 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
             // The coverage ledger is built on another thread meanwhile; SARIF needs only the findings and is
             // written in the meantime.
             let findings = check::findings(std::sync::Arc::make_mut(&mut a.plan).findings.split_off(0), &drift);
+            // SARIF, text and JUnit print only the ledger's totals.
+            let items = matches!(args.format, CheckFormat::Json | CheckFormat::Markdown);
             let (coverage, sarif_written) = std::thread::scope(|s| {
-                let ledger = s.spawn(|| check::ledger::build(&a, &findings, &cfg.stay_on_aws));
+                let ledger = s.spawn(|| {
+                    if items {
+                        check::ledger::build(&a, &findings, &cfg.stay_on_aws)
+                    } else {
+                        check::ledger::totals(&a, &findings, &cfg.stay_on_aws)
+                    }
+                });
                 let written = match args.format {
                     CheckFormat::Sarif => check::sarif::write(&findings, out).map(|()| true),
                     _ => Ok(false),

@@ -40,7 +40,7 @@ pub struct Item {
 }
 
 /// Totals per state.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Totals {
     /// Items in total.
     pub items: usize,
@@ -65,9 +65,20 @@ pub struct Ledger {
 
 /// Builds the ledger; `findings` are the report's (the plan's, waivers applied, and any drift findings).
 pub fn build(a: &Analysis, findings: &[crate::plan::FindingEntry], stay_on_aws: &[String]) -> Ledger {
+    build_with(a, findings, stay_on_aws, true)
+}
+
+/// The ledger's totals alone (`items` left empty), for the formats that print only those: SARIF, text and JUnit.
+/// The items of a large run are hundreds of thousands of strings, a sixth of `check`'s memory.
+pub fn totals(a: &Analysis, findings: &[crate::plan::FindingEntry], stay_on_aws: &[String]) -> Ledger {
+    build_with(a, findings, stay_on_aws, false)
+}
+
+fn build_with(a: &Analysis, findings: &[crate::plan::FindingEntry], stay_on_aws: &[String], keep: bool) -> Ledger {
     let files = &a.files;
     let plan = &a.plan;
     let mut items = Vec::new();
+    let mut totals = Totals::default();
     // Waived locations (file, line) by code are applied below through the findings.
     let waived_at: BTreeMap<(&str, u32), &str> =
         findings.iter().filter_map(|f| Some(((f.file.as_deref()?, f.line?), f.suppressed.as_deref()?))).collect();
@@ -77,7 +88,16 @@ pub fn build(a: &Analysis, findings: &[crate::plan::FindingEntry], stay_on_aws: 
             Some(r) if state == State::NotTranslated => (State::Waived, Some(r)),
             _ => (state, reason),
         };
-        items.push(Item { kind, id, state, reason, file: file.to_string(), line });
+        totals.items += 1;
+        match state {
+            State::Translated => totals.translated += 1,
+            State::NotTranslated => totals.not_translated += 1,
+            State::Waived => totals.waived += 1,
+            State::StaysOnAws => totals.stays_on_aws += 1,
+        }
+        if keep {
+            items.push(Item { kind, id, state, reason, file: file.to_string(), line });
+        }
     };
     // ServiceAccounts.
     let sa_identity: BTreeMap<(&str, &str), &str> = plan
@@ -257,15 +277,24 @@ pub fn build(a: &Analysis, findings: &[crate::plan::FindingEntry], stay_on_aws: 
         };
         push("aws_value", id, state, reason, &file, line);
     }
-    items.sort();
-    let mut totals = Totals { items: items.len(), ..Totals::default() };
-    for i in &items {
-        match i.state {
-            State::Translated => totals.translated += 1,
-            State::NotTranslated => totals.not_translated += 1,
-            State::Waived => totals.waived += 1,
-            State::StaysOnAws => totals.stays_on_aws += 1,
+    items.sort_unstable();
+    Ledger { totals, items }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn totals_alone_are_the_full_ledgers_totals() {
+        let tables = crate::mapping::load(None).unwrap();
+        for example in ["testdata/examples/edw-keda", "testdata/examples/phased"] {
+            let a = crate::analyse(&[example.into()], &crate::config::Config::default(), &tables).unwrap();
+            let stay = vec!["arn:aws:sqs:*".to_string()];
+            let full = super::build(&a, &a.plan.findings, &stay);
+            let totals = super::totals(&a, &a.plan.findings, &stay);
+            assert!(full.totals.items > 5 && full.totals.items == full.items.len(), "{example}: {:?}", full.totals);
+            assert!(full.totals.stays_on_aws + full.totals.not_translated > 0, "{example}: {:?}", full.totals);
+            assert_eq!(totals.totals, full.totals, "{example}");
+            assert!(totals.items.is_empty());
         }
     }
-    Ledger { totals, items }
 }
