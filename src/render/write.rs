@@ -15,6 +15,8 @@ fn is_empty_dir(p: &Path) -> bool {
 /// the marker file.
 pub struct DirWriter {
     root: PathBuf,
+    /// `--out` as the user gave it: messages name the files there, not in the temporary directory.
+    shown: PathBuf,
     /// Writing into a directory eks2aks did not create (`--force`): it may hold symlinks, which are not followed
     /// out of it.
     foreign: bool,
@@ -24,8 +26,14 @@ pub struct DirWriter {
 }
 
 impl DirWriter {
-    fn new(root: &Path, foreign: bool) -> Self {
-        DirWriter { root: root.to_path_buf(), foreign, dirs: Default::default(), written: Default::default() }
+    fn new(root: &Path, shown: &Path, foreign: bool) -> Self {
+        DirWriter {
+            root: root.to_path_buf(),
+            shown: shown.to_path_buf(),
+            foreign,
+            dirs: Default::default(),
+            written: Default::default(),
+        }
     }
 
     /// The path of `rel`, checked to stay inside the root, with its directory created.
@@ -101,7 +109,8 @@ impl super::Emit for DirWriter {
         let path = self.place(&rel)?;
         let file = std::fs::File::create(&path).with_context(|| format!("writing {}", path.display()))?;
         let mut w = super::OneFinalNewline::new(std::io::BufWriter::with_capacity(1 << 16, file));
-        write(&mut w).with_context(|| format!("writing {}", path.display()))?;
+        // A failure here is mostly a template's (a user's `--templates` copy): name the file as it will be in --out.
+        write(&mut w).with_context(|| format!("rendering {}", self.shown.join(&rel).display()))?;
         w.finish()
             .and_then(|mut b| std::io::Write::flush(&mut b))
             .with_context(|| format!("writing {}", path.display()))?;
@@ -134,7 +143,7 @@ pub fn write_with(out: &Path, force: bool, fill: impl FnOnce(&DirWriter) -> Resu
         // --force on a directory we did not write: write our files over it, leave everything else in place, and
         // do not mark it as ours — a marked directory is replaced (and its other files deleted) by the next run,
         // and skipped when inputs are walked.
-        let w = DirWriter::new(out, true);
+        let w = DirWriter::new(out, out, true);
         return fill(&w);
     }
     // Work on the absolute path: `--out .` has no name to put a sibling beside, and the current directory cannot
@@ -152,7 +161,7 @@ pub fn write_with(out: &Path, force: bool, fill: impl FnOnce(&DirWriter) -> Resu
     let tmp = parent.join(format!(".{name}.eks2aks-tmp-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-    let w = DirWriter::new(&tmp, false);
+    let w = DirWriter::new(&tmp, out, false);
     if let Err(e) = fill(&w).and_then(|()| w.finish()) {
         let _ = std::fs::remove_dir_all(&tmp);
         return Err(e);

@@ -458,6 +458,9 @@ fn a_failure_while_rendering_keeps_the_previous_output_whole() {
     ]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("main.bicep.j2"), "{err}");
+    // The message names the file as it would be in --out, not the temporary directory it was being written to.
+    let shown = format!("rendering {}", out.join("bicep/main.bicep").display());
+    assert!(err.contains(&shown) && !err.contains("eks2aks-tmp"), "{err}");
     assert_eq!(read_tree(&out), before, "the previous output changed");
     let names: Vec<String> =
         std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
