@@ -133,7 +133,7 @@ pub fn text(a: &Analysis, r: &Report, raw: &[Finding], drift: &[FindingEntry], c
     // per finding made 50,000 findings take half a minute.
     let mut entries: std::collections::HashMap<(&str, &str, Option<u32>), &FindingEntry> = Default::default();
     for e in &r.findings {
-        entries.entry((e.code.as_str(), e.message.as_str(), e.line)).or_insert(e);
+        entries.entry((e.code, e.message.as_str(), e.line)).or_insert(e);
     }
     let mut current: Option<String> = None;
     for f in sorted {
@@ -262,12 +262,12 @@ pub fn junit(a: &Analysis, r: &Report, fail_on: FailOn) -> String {
                     claimed[i] = true;
                     body.push_str(&format!(
                         "      <failure type=\"{}\" message=\"{}\">{}:{}: {} {} {}</failure>\n",
-                        xml(&f.code),
+                        xml(f.code),
                         xml(&f.message),
                         xml(file),
                         f.line.unwrap_or(0),
                         f.severity.as_str(),
-                        xml(&f.rule),
+                        xml(f.rule),
                         xml(&f.message)
                     ));
                 }
@@ -286,7 +286,7 @@ pub fn junit(a: &Analysis, r: &Report, fail_on: FailOn) -> String {
                 for f in rest {
                     body.push_str(&format!(
                         "      <failure type=\"{}\" message=\"{}\"/>\n",
-                        xml(&f.code),
+                        xml(f.code),
                         xml(&f.message)
                     ));
                 }

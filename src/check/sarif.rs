@@ -184,12 +184,12 @@ fn result(f: &FindingEntry) -> SarifResult<'_> {
         [Location { physical_location: Physical { artifact_location: artifact(file), region } }]
     });
     SarifResult {
-        rule_id: &f.code,
+        rule_id: f.code,
         rule_index: rules::ALL.iter().position(|x| x.code == f.code).unwrap_or(0),
         level: level(f.severity),
         message: Text { text: message },
         locations,
-        partial_fingerprints: Fingerprints { v1: fingerprint(&f.code, f.file.as_deref().unwrap_or(""), &f.message) },
+        partial_fingerprints: Fingerprints { v1: fingerprint(f.code, f.file.as_deref().unwrap_or(""), &f.message) },
         suppressions: f.suppressed.as_deref().map(|r| [Suppression { kind: "inSource", justification: r }]),
     }
 }

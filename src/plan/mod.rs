@@ -199,9 +199,9 @@ pub struct FindingEntry {
     /// 1-based column.
     pub column: Option<u32>,
     /// Rule code.
-    pub code: String,
+    pub code: &'static str,
     /// Rule name.
-    pub rule: String,
+    pub rule: &'static str,
     /// error, warning or note.
     pub severity: Severity,
     /// Message.
@@ -947,8 +947,8 @@ pub fn finding_entry(files: &Files, f: &Finding) -> FindingEntry {
         file: f.loc.map(|l| files.display(l.file).to_string()),
         line: f.loc.map(|l| l.pos.line).filter(|&l| l > 0),
         column: f.loc.map(|l| l.pos.col).filter(|&c| c > 0),
-        code: f.code.to_string(),
-        rule: crate::rules::by_code(f.code).map_or("", |r| r.name).to_string(),
+        code: f.code,
+        rule: crate::rules::by_code(f.code).map_or("", |r| r.name),
         severity: f.severity,
         message: f.message.clone(),
         help: f.help.clone(),
