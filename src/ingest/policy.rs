@@ -140,7 +140,9 @@ pub fn read_document(file: FileId, node: &Node, sink: &mut Sink) -> Option<Polic
             return None;
         }
     };
-    let mut statements = Vec::new();
+    // Exact capacities: a large export holds 100,000 statements, most documents one to three, and a pushed-to
+    // `Vec` reserves four.
+    let mut statements = Vec::with_capacity(items.len());
     let mut ok = true;
     for s in items {
         match read_statement(file, s, sink) {
@@ -257,6 +259,7 @@ fn read_statement(file: FileId, s: &Node, sink: &mut Sink) -> Option<Statement> 
             }
         }
     }
+    conditions.shrink_to_fit();
     ok.then(|| Statement {
         sid: s.get("Sid").and_then(Node::as_str).map(str::to_string),
         effect,
