@@ -164,23 +164,8 @@ mod tests {
     }
 
     #[test]
-    fn fields_are_the_plans_keys() {
-        let plan = Plan {
-            schema: crate::plan::SCHEMA,
-            identities: vec![],
-            resources: vec![],
-            workloads: vec![],
-            custom_roles: vec![],
-            findings: vec![],
-            summary: Default::default(),
-        };
-        let json = serde_json::to_value(&plan).unwrap();
-        let mut keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
-        let mut fields = PlanValue::FIELDS.to_vec();
-        keys.sort();
-        fields.sort();
-        assert_eq!(keys, fields);
-        let v = super::plan(&Arc::new(plan));
+    fn every_field_of_the_plan_can_be_read() {
+        let v = super::plan(&Arc::new(empty_plan()));
         for f in PlanValue::FIELDS {
             assert!(v.get_attr(f).is_ok_and(|x| !x.is_undefined()), "{f}");
         }
@@ -192,15 +177,7 @@ mod tests {
         let tpl = "{{ plan.schema }}|{{ plan.identities|length }}|{% if plan.findings %}F{% endif %}|\
                    {% for f in plan.findings %}{{ f.code }}:{{ f.line }}:{{ f.help }};{% endfor %}|{{ plan.summary }}|\
                    {{ plan.findings|selectattr('code', '>=', 'E2A014')|map(attribute='code')|join(',') }}";
-        let mut plan = Plan {
-            schema: crate::plan::SCHEMA,
-            identities: vec![],
-            resources: vec![],
-            workloads: vec![],
-            custom_roles: vec![],
-            findings: vec![],
-            summary: Default::default(),
-        };
+        let mut plan = empty_plan();
         for (code, line) in [("E2A002", Some(3)), ("E2A016", None)] {
             plan.findings.push(crate::plan::FindingEntry {
                 file: Some("a.yaml".into()),
