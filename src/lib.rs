@@ -243,10 +243,9 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
                     String::new()
                 }
                 PlanFormat::Table => report::table::render(&a.plan),
-                PlanFormat::Markdown => {
-                    report::markdown::write(&a.plan, &tpl, out)?;
-                    String::new()
-                }
+                // Rendered whole before any of it is written: a user's template that fails half-way must not leave
+                // half a plan on stdout (`> plan.md`).
+                PlanFormat::Markdown => report::markdown::render(&a.plan, &tpl)?,
             };
             out.write_all(text.as_bytes())?;
             diag::timings::mark("render");

@@ -107,7 +107,10 @@ fn read_sources(sources: Vec<Source>, opts: &IngestOptions, files: &mut Files, s
         };
         read_file(&mut frag, id, src, &text, err, opts);
         // Only a regular file can be read again; a pipe (`<(helm template …)`), stdin or in-memory text is kept.
-        let rereadable = src.regular && src.text.is_none() && src.path.is_some();
+        // `/dev/stdin` or `/dev/fd/N` redirected from a file looks regular, but reading it again may continue where
+        // the first read stopped (macOS duplicates the descriptor), so device paths keep their text too.
+        let device = src.path.as_deref().is_some_and(|p| p.starts_with("/dev") || p.starts_with("/proc"));
+        let rereadable = src.regular && !device && src.text.is_none() && src.path.is_some();
         frag.text = if rereadable { Err(Digest::of(&text)) } else { Ok(text) };
         frag
     };

@@ -6,17 +6,10 @@ use anyhow::Result;
 use minijinja::context;
 use std::sync::Arc;
 
-/// Renders the plan as Markdown.
+/// Renders the plan as Markdown. The template reads the plan lazily ([`super::lazy`]); the text is returned whole
+/// so that a user's template failing half-way leaves nothing half-written on stdout.
 pub fn render(plan: &Arc<Plan>, templates: &Templates) -> Result<String> {
-    let mut out = Vec::new();
-    write(plan, templates, &mut out)?;
-    Ok(String::from_utf8(out)?)
-}
-
-/// [`render`], streamed to `out` (the Markdown of a large plan runs to tens of megabytes).
-pub fn write(plan: &Arc<Plan>, templates: &Templates, out: &mut dyn std::io::Write) -> Result<()> {
     let env = templates.env()?;
     let t = env.get_template("report/plan.md.j2")?;
-    t.render_captured_to(context! { plan => super::lazy::plan(plan) }, out)?;
-    Ok(())
+    Ok(t.render(context! { plan => super::lazy::plan(plan) })?)
 }

@@ -292,3 +292,32 @@ fn timings_go_to_stderr_only_when_asked() {
     assert_eq!(stages, ["read+parse", "join", "map+plan", "render", "exit"]);
     assert!(v["peak_kb"].as_u64().unwrap() > 0);
 }
+
+/// The Markdown plan reads the plan lazily but is written only when whole: a user's template that fails after
+/// printing a lot must not leave half a plan on stdout (`> plan.md` in CI).
+#[test]
+fn a_markdown_template_failing_half_way_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let templates = tmp.path().join("templates");
+    super::copy_dir("templates", &templates);
+    std::fs::write(
+        templates.join("report/plan.md.j2"),
+        "{% for i in range(100000) %}{{ plan.identities[0].name }} line {{ i }}\n{% endfor %}{{ 1 // 0 }}",
+    )
+    .unwrap();
+    let o = super::eks2aks()
+        .args([
+            "--templates",
+            templates.to_str().unwrap(),
+            "plan",
+            "--format",
+            "markdown",
+            "testdata/examples/edw-keda",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("plan.md.j2"), "{err}");
+    assert!(o.stdout.is_empty(), "{} bytes of partial output", o.stdout.len());
+}
