@@ -368,7 +368,10 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
             let sarif_written = sarif_written?;
             let report = check::assemble(findings, coverage, drift.len(), fail_on, args.strict);
             let text = match args.format {
-                CheckFormat::Text => check::text(&a, &report, &a.findings, &drift, color),
+                CheckFormat::Text => {
+                    check::text(&a, &report, &a.findings, &drift, color, out)?;
+                    String::new()
+                }
                 CheckFormat::Json => {
                     report::json::write_pretty(&report, out)?;
                     String::new()

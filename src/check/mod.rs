@@ -11,6 +11,7 @@ use crate::Analysis;
 use crate::diag::{Files, Finding, Severity};
 use crate::plan::FindingEntry;
 use serde::Serialize;
+use std::io::Write;
 
 /// `--fail-on`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,8 +126,16 @@ pub fn malformed_report(files: &Files, findings: &[Finding]) -> Report {
 
 /// `--format text`: findings grouped by file, each as `path:line:col` with its source line (rustc style), then
 /// the totals.
-pub fn text(a: &Analysis, r: &Report, raw: &[Finding], drift: &[FindingEntry], color: bool) -> String {
-    let mut out = String::new();
+/// Streamed to `out` (50,000 findings with their source lines are tens of megabytes of text).
+pub fn text(
+    a: &Analysis,
+    r: &Report,
+    raw: &[Finding],
+    drift: &[FindingEntry],
+    color: bool,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
     let mut sorted: Vec<&Finding> = raw.iter().collect();
     sorted.sort_by_key(|f| (f.loc.map(|l| (a.files.display(l.file).to_string(), l.pos)), f.code, f.message.clone()));
     // The report's entry of each raw finding (for its waiver and final severity), by an index: a linear search
@@ -143,24 +152,24 @@ pub fn text(a: &Analysis, r: &Report, raw: &[Finding], drift: &[FindingEntry], c
         }
         let file = f.loc.map_or_else(|| "(no file)".to_string(), |l| a.files.display(l.file).to_string());
         if current.as_deref() != Some(file.as_str()) {
-            out.push_str(&format!("{}\n", if color { format!("\x1b[1m{file}\x1b[0m") } else { file.clone() }));
+            writeln!(out, "{}", if color { format!("\x1b[1m{file}\x1b[0m") } else { file.clone() })?;
             current = Some(file);
         }
         let mut f = f.clone();
         f.severity = entry.map_or(f.severity, |e| e.severity);
-        out.push_str(&crate::diag::render_text(&a.files, &f, color));
+        out.write_all(crate::diag::render_text(&a.files, &f, color).as_bytes())?;
     }
     for d in drift {
-        out.push_str(&format!("{}: drift: {}\n", d.file.as_deref().unwrap_or("-"), d.message));
+        writeln!(out, "{}: drift: {}", d.file.as_deref().unwrap_or("-"), d.message)?;
         if let Some(h) = &d.help {
-            out.push_str(h);
+            out.write_all(h.as_bytes())?;
             if !h.ends_with('\n') {
-                out.push('\n');
+                writeln!(out)?;
             }
         }
     }
-    out.push_str(&summary_line(r));
-    out
+    out.write_all(summary_line(r).as_bytes())?;
+    out.flush()
 }
 
 /// The closing line of text and Markdown reports.
