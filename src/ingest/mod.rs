@@ -39,8 +39,9 @@ struct Source {
     /// Bytes on disk (0 when unknown): the largest files are read first so that one big export does not finish
     /// last on a single core.
     size: u64,
-    /// A regular file, which can be read again later (a pipe cannot); see [`Files::add_on_disk`].
-    regular: bool,
+    /// A file that can be read again later, so its text need not be kept (see [`Files::add_on_disk`]): a regular
+    /// file, not a pipe (`<(helm template …)`), stdin or in-memory text.
+    rereadable: bool,
 }
 
 /// What one file turned into, on a worker thread: its text, its share of the model (indices local to it), the
@@ -65,7 +66,10 @@ pub fn read(inputs: &[PathBuf], opts: &IngestOptions, files: &mut Files, sink: &
             let meta = f.path.as_deref().and_then(|p| std::fs::metadata(p).ok());
             Source {
                 size: meta.as_ref().map_or(0, |m| m.len()),
-                regular: meta.is_some_and(|m| m.is_file()),
+                // `/dev/stdin` or `/dev/fd/N` redirected from a file looks regular, but reading it again may go on
+                // where the first read stopped (macOS duplicates the descriptor): device paths keep their text too.
+                rereadable: meta.is_some_and(|m| m.is_file())
+                    && f.path.as_deref().is_some_and(|p| !p.starts_with("/dev") && !p.starts_with("/proc")),
                 display: f.display,
                 path: f.path,
                 relative: f.relative,
@@ -84,7 +88,7 @@ pub fn read_str(display: &str, text: &str, opts: &IngestOptions, files: &mut Fil
         relative: display.to_string(),
         text: Some(text.to_string()),
         size: text.len() as u64,
-        regular: false,
+        rereadable: false,
     };
     read_sources(vec![source], opts, files, sink)
 }
@@ -106,12 +110,7 @@ fn read_sources(sources: Vec<Source>, opts: &IngestOptions, files: &mut Files, s
             sink: Sink::default(),
         };
         read_file(&mut frag, id, src, &text, err, opts);
-        // Only a regular file can be read again; a pipe (`<(helm template …)`), stdin or in-memory text is kept.
-        // `/dev/stdin` or `/dev/fd/N` redirected from a file looks regular, but reading it again may continue where
-        // the first read stopped (macOS duplicates the descriptor), so device paths keep their text too.
-        let device = src.path.as_deref().is_some_and(|p| p.starts_with("/dev") || p.starts_with("/proc"));
-        let rereadable = src.regular && !device && src.text.is_none() && src.path.is_some();
-        frag.text = if rereadable { Err(Digest::of(&text)) } else { Ok(text) };
+        frag.text = if src.rereadable { Err(Digest::of(&text)) } else { Ok(text) };
         frag
     };
     let mut model = Model::default();
