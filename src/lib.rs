@@ -59,15 +59,17 @@ pub fn analyse(
     cfg: &config::Config,
     tables: &mapping::Tables,
 ) -> std::result::Result<Analysis, (Files, Vec<diag::Finding>)> {
-    analyse_with(inputs, cfg, tables, None)
+    analyse_with(inputs, cfg, tables, None, false)
 }
 
-/// [`analyse`], skipping a directory (the `--out` of `translate`) while walking.
+/// [`analyse`], skipping a directory (the `--out` of `translate`) while walking; `graph`: build the join's graph
+/// ([`graph::Joined::graph`]), which only `eks2aks graph` draws.
 pub fn analyse_with(
     inputs: &[PathBuf],
     cfg: &config::Config,
     tables: &mapping::Tables,
     skip: Option<&std::path::Path>,
+    graph: bool,
 ) -> std::result::Result<Analysis, (Files, Vec<diag::Finding>)> {
     let mut files = Files::default();
     let mut sink = Sink::default();
@@ -81,7 +83,7 @@ pub fn analyse_with(
     if sink.has_input_errors() {
         return Err((files, sink.into_findings()));
     }
-    let joined = graph::build(&mut model, &files, &mut sink);
+    let joined = graph::build_with(&mut model, &files, &mut sink, graph);
     diag::timings::mark("join");
     let (plan, findings) = plan::build(&model, &joined, &files, tables, &plan_options(cfg), sink);
     diag::timings::mark("map+plan");
@@ -260,7 +262,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
             };
             render::write::check_out(&args.out)?;
             refuse_dir_over_inputs(&args.out, &args.inputs, "--out")?;
-            let a = match analyse_with(&args.inputs, &cfg, &tables, Some(&args.out)) {
+            let a = match analyse_with(&args.inputs, &cfg, &tables, Some(&args.out), false) {
                 Ok(a) => a,
                 Err((files, findings)) => return report_input_errors(&files, &findings, color, err),
             };
@@ -312,7 +314,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
             if let Some(dir) = &args.against {
                 refuse_dir_over_inputs(dir, &args.inputs, "--against")?;
             }
-            let mut a = match analyse_with(&args.inputs, &cfg, &tables, args.against.as_deref()) {
+            let mut a = match analyse_with(&args.inputs, &cfg, &tables, args.against.as_deref(), false) {
                 Ok(a) => a,
                 Err((files, findings)) => {
                     // CI still gets its report (a SARIF upload of nothing would hide the problem); exit 2 all the same.
@@ -396,7 +398,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
         }
         Command::Graph(args) => {
             let (cfg, tables) = load_setup(&cli.global)?;
-            let a = match analyse(&args.inputs, &cfg, &tables) {
+            let a = match analyse_with(&args.inputs, &cfg, &tables, None, true) {
                 Ok(a) => a,
                 Err((files, findings)) => {
                     return report_input_errors(&files, &findings, color, err);

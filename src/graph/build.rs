@@ -48,8 +48,8 @@ pub struct Permission {
     pub policy: String,
     /// Managed policy ARN, for attached policies.
     pub policy_arn: Option<String>,
-    /// The statement.
-    pub statement: Statement,
+    /// The statement (shared with the model).
+    pub statement: std::sync::Arc<Statement>,
 }
 
 /// The join's result: the graph plus the indexes later stages read.
@@ -72,15 +72,35 @@ pub struct Joined {
     pub resources: BTreeMap<String, Loc>,
     /// Resource nodes by ARN.
     resource_nodes: BTreeMap<String, NodeIndex>,
+    /// Whether `graph` is built: only `eks2aks graph` draws it; plan, check and translate read the indexes.
+    /// Skipping it saves a node per statement and resource and an edge per link (about 30 MB at 10,000 apps).
+    keep_graph: bool,
+}
+
+impl Joined {
+    fn add_node(&mut self, kind: NodeKind) -> NodeIndex {
+        if self.keep_graph { self.graph.add_node(kind) } else { NodeIndex::end() }
+    }
+
+    fn add_edge(&mut self, from: NodeIndex, to: NodeIndex, edge: Edge) {
+        if self.keep_graph {
+            self.graph.add_edge(from, to, edge);
+        }
+    }
 }
 
 fn common_prefix_len(a: &str, b: &str) -> usize {
     a.split('/').zip(b.split('/')).take_while(|(x, y)| x == y).count()
 }
 
-/// Builds the join. Findings go to `sink`.
+/// Builds the join with its graph. Findings go to `sink`.
 pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
-    let mut j = Joined::default();
+    build_with(model, files, sink, true)
+}
+
+/// Builds the join; `keep_graph: false` leaves [`Joined::graph`] empty (the indexes and findings are the same).
+pub fn build_with(model: &mut Model, files: &Files, sink: &mut Sink, keep_graph: bool) -> Joined {
+    let mut j = Joined { keep_graph, ..Joined::default() };
 
     // ServiceAccounts that eksctl creates, when the manifests do not declare them.
     let declared: BTreeSet<(String, String)> = model
@@ -141,11 +161,10 @@ pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
     };
 
     // Nodes, in model order (which is sorted file order): deterministic output.
-    let g = &mut j.graph;
     let sa_nodes: Vec<NodeIndex> =
-        (0..model.service_accounts.len()).map(|i| g.add_node(NodeKind::ServiceAccount(i))).collect();
-    let role_nodes: Vec<NodeIndex> = (0..model.roles.len()).map(|i| g.add_node(NodeKind::Role(i))).collect();
-    let wl_nodes: Vec<NodeIndex> = (0..model.workloads.len()).map(|i| g.add_node(NodeKind::Workload(i))).collect();
+        (0..model.service_accounts.len()).map(|i| j.add_node(NodeKind::ServiceAccount(i))).collect();
+    let role_nodes: Vec<NodeIndex> = (0..model.roles.len()).map(|i| j.add_node(NodeKind::Role(i))).collect();
+    let wl_nodes: Vec<NodeIndex> = (0..model.workloads.len()).map(|i| j.add_node(NodeKind::Workload(i))).collect();
 
     // Workload → ServiceAccount: same namespace and name; among several (one per cluster directory), the one
     // whose file shares the longest directory prefix with the workload's.
@@ -165,7 +184,7 @@ pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
             })
             .expect("every workload's ServiceAccount exists (declared or implied)");
         j.workload_sa.push(best);
-        j.graph.add_edge(wl_nodes[wi], sa_nodes[best], Edge::RunsAs);
+        j.add_edge(wl_nodes[wi], sa_nodes[best], Edge::RunsAs);
     }
 
     // ServiceAccount → role.
@@ -196,7 +215,7 @@ pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
         };
         j.sa_role[si] = Some(ri);
         j.role_sas[ri].push(si);
-        j.graph.add_edge(sa_nodes[si], role_nodes[ri], Edge::Assumes);
+        j.add_edge(sa_nodes[si], role_nodes[ri], Edge::Assumes);
         let role = &model.roles[ri];
         let Some(trust_doc) = &role.trust else {
             continue;
@@ -244,8 +263,8 @@ pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
             }
         }
         for p in providers {
-            let n = j.graph.add_node(NodeKind::Provider(p));
-            j.graph.add_edge(role_nodes[ri], n, Edge::Trusts);
+            let n = j.add_node(NodeKind::Provider(p));
+            j.add_edge(role_nodes[ri], n, Edge::Trusts);
         }
         // Who, among the input's ServiceAccounts, does the trust admit by pattern?
         let admitted_by_pattern: Vec<String> = j.role_sas[ri]
@@ -358,13 +377,13 @@ pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
             );
         }
         for (k, p) in perms.iter().enumerate() {
-            let sn = j.graph.add_node(NodeKind::Statement(ri, k));
-            j.graph.add_edge(role_nodes[ri], sn, Edge::Grants);
+            let sn = j.add_node(NodeKind::Statement(ri, k));
+            j.add_edge(role_nodes[ri], sn, Edge::Grants);
             for (r, _) in p.statement.resource.iter().filter(|r| !r.not).flat_map(|r| r.items.iter()) {
                 if Arn::parse(r).is_some() {
                     j.resources.entry(r.clone()).or_insert(p.statement.loc);
                     let rn = resource_node(&mut j, r);
-                    j.graph.add_edge(sn, rn, Edge::On);
+                    j.add_edge(sn, rn, Edge::On);
                 }
             }
         }
@@ -411,7 +430,7 @@ pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
             if let Some(arn) = &r.arn {
                 j.resources.entry(arn.clone()).or_insert(r.loc);
                 let rn = resource_node(&mut j, arn);
-                j.graph.add_edge(wl_nodes[wi], rn, Edge::On);
+                j.add_edge(wl_nodes[wi], rn, Edge::On);
             }
         }
         let si = j.workload_sa[wi];
@@ -459,10 +478,44 @@ pub fn build(model: &mut Model, files: &Files, sink: &mut Sink) -> Joined {
 }
 
 fn resource_node(j: &mut Joined, arn: &str) -> NodeIndex {
+    if !j.keep_graph {
+        return NodeIndex::end();
+    }
     if let Some(&n) = j.resource_nodes.get(arn) {
         return n;
     }
     let n = j.graph.add_node(NodeKind::Resource(arn.to_string()));
     j.resource_nodes.insert(arn.to_string(), n);
     n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    /// Skipping the graph changes nothing that plan, check and translate read: the indexes and the findings are
+    /// the same with and without it, and only the graph itself is empty.
+    #[test]
+    fn the_join_without_its_graph_has_the_same_indexes_and_findings() {
+        let inputs: Vec<PathBuf> =
+            ["testdata/examples/edw-keda", "testdata/examples/phased", "testdata/fixtures"].map(PathBuf::from).into();
+        let join = |keep_graph: bool| {
+            let (mut files, mut sink) = (Files::default(), Sink::default());
+            let opts = crate::ingest::IngestOptions { default_namespace: "default".into(), skip_dir: None };
+            let mut model = crate::ingest::read(&inputs, &opts, &mut files, &mut sink);
+            let j = build_with(&mut model, &files, &mut sink, keep_graph);
+            let indexes = format!(
+                "{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
+                j.workload_sa, j.sa_role, j.sa_trust, j.permissions, j.role_sas, j.resources
+            );
+            (indexes, sink.into_findings(), j.graph.node_count(), j.graph.edge_count())
+        };
+        let (with_indexes, with_findings, nodes, edges) = join(true);
+        let (without_indexes, without_findings, no_nodes, no_edges) = join(false);
+        assert!(with_indexes.len() > 1000 && nodes > 100 && edges > 100, "the inputs join into something");
+        assert_eq!(with_indexes, without_indexes);
+        assert_eq!(with_findings, without_findings);
+        assert_eq!((no_nodes, no_edges), (0, 0));
+    }
 }

@@ -5,4 +5,4 @@ mod build;
 pub mod glob;
 pub mod trust;
 
-pub use build::{Edge, Joined, NodeKind, Permission, build};
+pub use build::{Edge, Joined, NodeKind, Permission, build, build_with};

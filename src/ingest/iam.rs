@@ -206,7 +206,7 @@ fn synthetic_trust_irsa(cluster: &str, ns: &str, sa: &str, l: Loc) -> PolicyDocu
     let provider = format!("eksctl-cluster/{cluster}");
     let op = |base: &str| ConditionOp { raw: base.to_string(), base: base.to_string(), if_exists: false, set: None };
     PolicyDocument {
-        statements: vec![Statement {
+        statements: vec![std::sync::Arc::new(Statement {
             sid: None,
             effect: Effect::Allow,
             action: PatternList { not: false, items: vec![("sts:AssumeRoleWithWebIdentity".into(), l)] },
@@ -231,14 +231,14 @@ fn synthetic_trust_irsa(cluster: &str, ns: &str, sa: &str, l: Loc) -> PolicyDocu
                 },
             ],
             loc: l,
-        }],
+        })],
         loc: l,
     }
 }
 
 fn synthetic_trust_pod_identity(l: Loc) -> PolicyDocument {
     PolicyDocument {
-        statements: vec![Statement {
+        statements: vec![std::sync::Arc::new(Statement {
             sid: None,
             effect: Effect::Allow,
             action: PatternList { not: false, items: vec![("sts:AssumeRole".into(), l), ("sts:TagSession".into(), l)] },
@@ -250,7 +250,7 @@ fn synthetic_trust_pod_identity(l: Loc) -> PolicyDocument {
             }),
             conditions: Vec::new(),
             loc: l,
-        }],
+        })],
         loc: l,
     }
 }

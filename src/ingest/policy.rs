@@ -146,7 +146,7 @@ pub fn read_document(file: FileId, node: &Node, sink: &mut Sink) -> Option<Polic
     let mut ok = true;
     for s in items {
         match read_statement(file, s, sink) {
-            Some(st) => statements.push(st),
+            Some(st) => statements.push(std::sync::Arc::new(st)),
             None => ok = false,
         }
     }

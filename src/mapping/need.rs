@@ -206,7 +206,7 @@ pub fn needs(
     sink: &mut Sink,
 ) -> (BTreeMap<ScopeKey, ScopeNeed>, Denied) {
     let mut out: BTreeMap<ScopeKey, ScopeNeed> = BTreeMap::new();
-    let denies: Vec<&Statement> = perms.iter().map(|p| &p.statement).filter(|s| s.effect == Effect::Deny).collect();
+    let denies: Vec<&Statement> = perms.iter().map(|p| &*p.statement).filter(|s| s.effect == Effect::Deny).collect();
     for d in &denies {
         if !d.conditions.is_empty() {
             sink.push(

@@ -65,8 +65,9 @@ pub struct ManagedPolicy {
 /// A policy document.
 #[derive(Debug, Clone)]
 pub struct PolicyDocument {
-    /// Statements, in document order.
-    pub statements: Vec<Statement>,
+    /// Statements, in document order. Shared: the join lists each role's statements in force without copying
+    /// them (an export of 10,000 roles holds 100,000 statements).
+    pub statements: Vec<std::sync::Arc<Statement>>,
     /// Where the document is.
     pub loc: Loc,
 }
