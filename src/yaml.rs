@@ -348,11 +348,64 @@ pub fn parse_stream(text: &str) -> Result<Vec<Document>, SyntaxError> {
     Ok(docs)
 }
 
+/// Line and column of byte offsets in a JSON text, for [`parse_json_value`].
+///
+/// Columns count characters from the line start. Offsets are asked for in text order, so the count continues from
+/// the previous position on the same line instead of starting over: a minified export is one line of many
+/// megabytes (what `json.dump` writes), and counting from its start for every value would be quadratic. A reader
+/// that parses parts of a text out of order saves the count with [`JsonPositions::mark`] and goes back to it with
+/// [`JsonPositions::restore`].
+pub struct JsonPositions<'a> {
+    text: &'a str,
+    line_starts: Vec<usize>,
+    /// (line start, byte, characters from the line start to that byte).
+    cursor: std::cell::Cell<(usize, usize, usize)>,
+}
+
+impl<'a> JsonPositions<'a> {
+    /// Positions in `text`.
+    pub fn new(text: &'a str) -> Self {
+        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        Self { text, line_starts, cursor: std::cell::Cell::new((0, 0, 0)) }
+    }
+
+    /// The position of `byte`.
+    pub fn pos(&self, byte: usize) -> Pos {
+        let line = self.line_starts.partition_point(|&s| s <= byte).max(1);
+        let start = self.line_starts[line - 1];
+        let (c_start, c_byte, c_chars) = self.cursor.get();
+        let (from, chars) = if c_start == start && c_byte <= byte { (c_byte, c_chars) } else { (start, 0) };
+        let col = chars + self.text.get(from..byte).map_or(0, |t| t.chars().count());
+        self.cursor.set((start, byte, col));
+        Pos { line: u32::try_from(line).unwrap_or(u32::MAX), col: u32::try_from(col + 1).unwrap_or(u32::MAX) }
+    }
+
+    /// The count as it stands (after [`Self::pos`] of some offset).
+    pub fn mark(&self) -> (usize, usize, usize) {
+        self.cursor.get()
+    }
+
+    /// Goes back to a [`Self::mark`].
+    pub fn restore(&self, mark: (usize, usize, usize)) {
+        self.cursor.set(mark);
+    }
+}
+
 /// Reads a JSON document into the same positioned tree as [`parse_stream`] (one document; none for blank
 /// text). Much faster than the YAML reader on large IAM exports. The caller validates the text as strict JSON
-/// first (serde_json: trailing commas, comments and nesting depth are errors there); duplicate keys are errors
-/// here, as in YAML.
+/// first (serde_json: trailing commas and comments are errors there; jsonc-parser limits the nesting depth);
+/// duplicate keys are errors here, as in YAML.
 pub fn parse_json(text: &str) -> Result<Vec<Document>, SyntaxError> {
+    let positions = JsonPositions::new(text);
+    match parse_json_value(text, 0, &positions)? {
+        None => Ok(Vec::new()),
+        Some(root) => Ok(if root.is_null() { Vec::new() } else { vec![Document { start_line: root.pos.line, root }] }),
+    }
+}
+
+/// Reads `text`, which starts at byte `offset` of the text `positions` was made for (all of it, or one value of
+/// it such as one role of a large export), with positions in that whole text. `None` for blank text.
+pub fn parse_json_value(text: &str, offset: usize, positions: &JsonPositions) -> Result<Option<Node>, SyntaxError> {
     use jsonc_parser::ast;
     let options = jsonc_parser::ParseOptions {
         allow_comments: false,
@@ -366,20 +419,7 @@ pub fn parse_json(text: &str) -> Result<Vec<Document>, SyntaxError> {
         allow_non_finite_numbers: false,
         allow_extended_string_escapes: false,
     };
-    let line_starts: Vec<usize> = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
-    // Columns count characters from the line start. Nodes are visited in text order, so the count continues from
-    // the previous position on the same line instead of starting over: a minified export is one line of many
-    // megabytes (what `json.dump` writes), and counting from its start for every value would be quadratic.
-    let cursor = std::cell::Cell::new((0usize, 0usize, 0usize)); // (line start, byte, chars since line start)
-    let pos = |byte: usize| -> Pos {
-        let line = line_starts.partition_point(|&s| s <= byte).max(1);
-        let start = line_starts[line - 1];
-        let (c_start, c_byte, c_chars) = cursor.get();
-        let (from, chars) = if c_start == start && c_byte <= byte { (c_byte, c_chars) } else { (start, 0) };
-        let col = chars + text.get(from..byte).map_or(0, |t| t.chars().count());
-        cursor.set((start, byte, col));
-        Pos { line: u32::try_from(line).unwrap_or(u32::MAX), col: u32::try_from(col + 1).unwrap_or(u32::MAX) }
-    };
+    let pos = |byte: usize| positions.pos(offset + byte);
     let parsed = jsonc_parser::parse_to_ast(text, &Default::default(), &options)
         .map_err(|e| SyntaxError { pos: pos(e.range().start), message: e.kind().to_string() })?;
     fn scalar(text: String, plain: bool, start: Pos, end: Pos) -> Node {
@@ -422,13 +462,7 @@ pub fn parse_json(text: &str) -> Result<Vec<Document>, SyntaxError> {
             }
         })
     }
-    match parsed.value {
-        None => Ok(Vec::new()),
-        Some(v) => {
-            let root = convert(v, &pos)?;
-            Ok(if root.is_null() { Vec::new() } else { vec![Document { start_line: root.pos.line, root }] })
-        }
-    }
+    parsed.value.map(|v| convert(v, &pos)).transpose()
 }
 
 #[cfg(test)]

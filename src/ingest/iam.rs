@@ -120,6 +120,147 @@ fn read_managed(model: &mut Model, file: FileId, p: &Node, sink: &mut Sink) {
     });
 }
 
+/// The root keys of `get-account-authorization-details` output.
+const EXPORT_KEYS: [&str; 4] = ["RoleDetailList", "Policies", "UserDetailList", "GroupDetailList"];
+
+/// Why [`read_export`] left a JSON file to the whole-file reader: not an export, or something that reader must
+/// judge (a syntax error, a duplicate key, deep nesting).
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct NotRead {
+    /// The text is strict JSON (serde_json read it), so that check need not run again.
+    pub strict_json: bool,
+}
+
+/// A JSON root object as serde_json sees it without building a tree: its keys in order, with each value as its
+/// slice of the text, and an export's two lists as their items' slices.
+struct RootProbe<'a>(Vec<(String, ProbeValue<'a>)>);
+
+enum ProbeValue<'a> {
+    List(Vec<&'a serde_json::value::RawValue>),
+    Other(&'a serde_json::value::RawValue),
+}
+
+impl<'de> serde::Deserialize<'de> for RootProbe<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Root;
+        impl<'de> serde::de::Visitor<'de> for Root {
+            type Value = RootProbe<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    let value = if key == "RoleDetailList" || key == "Policies" {
+                        ProbeValue::List(map.next_value()?)
+                    } else {
+                        ProbeValue::Other(map.next_value()?)
+                    };
+                    entries.push((key, value));
+                }
+                Ok(RootProbe(entries))
+            }
+        }
+        d.deserialize_map(Root)
+    }
+}
+
+/// How deeply a JSON text nests (brackets outside strings).
+fn nesting(text: &str) -> usize {
+    let (mut depth, mut max, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for b in text.bytes() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
+/// Reads a JSON `get-account-authorization-details` export one role and one policy at a time. Reading the whole
+/// export into a positioned tree first held several times its size in memory (150 MB for a 23 MB export of
+/// 10,000 roles); here only one item's tree exists at a time. The result — model, findings and their positions —
+/// is exactly what [`read_document`] gives for the whole tree: anything that reader would judge differently from
+/// item to item (a syntax error, a duplicate key, nesting near the parser's limit, Kubernetes keys) is left to
+/// it ([`Export::NotRead`]), and nothing read so far is kept.
+pub(crate) fn read_export(file: FileId, text: &str) -> Result<(Model, Sink), NotRead> {
+    let Ok(RootProbe(entries)) = serde_json::from_str::<RootProbe>(text) else {
+        return Err(NotRead { strict_json: false });
+    };
+    let not_read = Err(NotRead { strict_json: true });
+    let mut keys: Vec<&str> = entries.iter().map(|(k, _)| k.as_str()).collect();
+    if !keys.iter().any(|k| EXPORT_KEYS.contains(k)) || keys.iter().any(|k| *k == "apiVersion" || *k == "kind") {
+        return not_read;
+    }
+    keys.sort_unstable();
+    if keys.windows(2).any(|w| w[0] == w[1]) {
+        return not_read;
+    }
+    // Far below jsonc-parser's limit: the whole-file reader counts the root and the list too.
+    let too_deep = |raw: &&serde_json::value::RawValue| nesting(raw.get()) > 64;
+    if entries.iter().any(|(_, v)| match v {
+        ProbeValue::List(items) => items.iter().any(too_deep),
+        ProbeValue::Other(raw) => too_deep(raw),
+    }) {
+        return not_read;
+    }
+    let positions = crate::yaml::JsonPositions::new(text);
+    let offset = |raw: &serde_json::value::RawValue| raw.get().as_ptr() as usize - text.as_ptr() as usize;
+    // None on a syntax error (a value's text is never blank).
+    let parse = |raw: &serde_json::value::RawValue| {
+        crate::yaml::parse_json_value(raw.get(), offset(raw), &positions).ok().flatten()
+    };
+    // Everything that is not read item by item is still parsed (and dropped), so that a duplicate key anywhere
+    // goes to the whole-file reader as before. Positions are asked for in text order; each list's first position
+    // is marked on the way, to go back to when its items are read.
+    let mut marks: Vec<Option<(usize, usize, usize)>> = Vec::with_capacity(entries.len());
+    for (_, v) in &entries {
+        match v {
+            ProbeValue::Other(raw) => {
+                if parse(raw).is_none() {
+                    return not_read;
+                }
+                marks.push(None);
+            }
+            ProbeValue::List(items) => marks.push(items.first().map(|first| {
+                positions.pos(offset(first));
+                positions.mark()
+            })),
+        }
+    }
+    let mut model = Model::default();
+    let mut sink = Sink::default();
+    for wanted in ["RoleDetailList", "Policies"] {
+        for ((key, v), mark) in entries.iter().zip(&marks) {
+            let (true, ProbeValue::List(items), Some(mark)) = (key == wanted, v, mark) else { continue };
+            positions.restore(*mark);
+            for raw in items {
+                let Some(node) = parse(raw) else { return not_read };
+                if wanted == "RoleDetailList" {
+                    read_role(&mut model, file, &node, &mut sink);
+                } else {
+                    read_managed(&mut model, file, &node, &mut sink);
+                }
+            }
+        }
+    }
+    Ok((model, sink))
+}
+
 /// Recognises and reads an IAM export or document. Returns false when the document is not IAM at all.
 pub fn read_document(
     model: &mut Model,
@@ -129,8 +270,7 @@ pub fn read_document(
     dir: PathBuf,
     sink: &mut Sink,
 ) -> bool {
-    let is_authz =
-        ["RoleDetailList", "Policies", "UserDetailList", "GroupDetailList"].iter().any(|k| root.get(k).is_some());
+    let is_authz = EXPORT_KEYS.iter().any(|k| root.get(k).is_some());
     if is_authz {
         for r in root.get("RoleDetailList").and_then(Node::as_seq).unwrap_or_default() {
             read_role(model, file, r, sink);
