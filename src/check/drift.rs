@@ -33,14 +33,14 @@ fn read_dir_tree(root: &Path) -> std::io::Result<BTreeMap<String, String>> {
 
 fn entry(dir: &str, rel: &str, line: Option<u32>, message: String, help: Option<String>) -> FindingEntry {
     FindingEntry {
-        file: Some(format!("{}/{rel}", dir.trim_end_matches('/'))),
+        file: Some(format!("{}/{rel}", dir.trim_end_matches('/')).into()),
         line,
         column: line.map(|_| 1),
         code: crate::rules::DRIFT,
         rule: "drift",
         severity: Severity::Error,
-        message,
-        help,
+        message: message.into(),
+        help: help.map(Into::into),
         suppressed: None,
     }
 }

@@ -243,10 +243,10 @@ fn build_with(a: &Analysis, findings: &[crate::plan::FindingEntry], stay_on_aws:
         }
     }
     // AWS values in env and ConfigMaps.
-    let left: BTreeSet<(String, u32)> = findings
+    let left: BTreeSet<(&str, u32)> = findings
         .iter()
         .filter(|f| f.code == crate::rules::AWS_ENDPOINT_LEFT)
-        .filter_map(|f| Some((f.file.clone()?, f.line?)))
+        .filter_map(|f| Some((f.file.as_deref()?, f.line?)))
         .collect();
     let mut seen = BTreeSet::new();
     let refs = a.model.aws_refs();
@@ -270,7 +270,7 @@ fn build_with(a: &Analysis, findings: &[crate::plan::FindingEntry], stay_on_aws:
                 (State::Translated, Some("resource name: rewritten to the Azure name where it differs".to_string()))
             }
             _ if stays => (State::StaysOnAws, None),
-            _ if left.contains(&(file.clone(), line)) => {
+            _ if left.contains(&(file.as_str(), line)) => {
                 (State::NotTranslated, Some("no Azure counterpart in the plan (E2A027)".to_string()))
             }
             _ => (State::Translated, None),

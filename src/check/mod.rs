@@ -142,11 +142,11 @@ pub fn text(
     // per finding made 50,000 findings take half a minute.
     let mut entries: std::collections::HashMap<(&str, &str, Option<u32>), &FindingEntry> = Default::default();
     for e in &r.findings {
-        entries.entry((e.code, e.message.as_str(), e.line)).or_insert(e);
+        entries.entry((e.code, &*e.message, e.line)).or_insert(e);
     }
     let mut current: Option<String> = None;
     for f in sorted {
-        let entry = entries.get(&(f.code, f.message.as_str(), f.loc.map(|l| l.pos.line))).copied();
+        let entry = entries.get(&(f.code, &*f.message, f.loc.map(|l| l.pos.line))).copied();
         if entry.is_none_or(|e| e.suppressed.is_some()) {
             continue;
         }
@@ -232,7 +232,7 @@ pub fn junit(a: &Analysis, r: &Report, fail_on: FailOn) -> String {
     }
     for f in &r.findings {
         if let Some(file) = &f.file {
-            cases.entry(file.clone()).or_default();
+            cases.entry(file.to_string()).or_default();
         }
     }
     // Failing findings by file, each file's in line order (the report's order), so an object finds its own by

@@ -176,7 +176,7 @@ fn artifact(file: &str) -> Artifact {
 fn result(f: &FindingEntry) -> SarifResult<'_> {
     let message = match &f.help {
         Some(h) => Cow::Owned(format!("{}\n{h}", f.message)),
-        None => Cow::Borrowed(f.message.as_str()),
+        None => Cow::Borrowed(&*f.message),
     };
     let locations = f.file.as_deref().map(|file| {
         let region =

@@ -9,8 +9,9 @@ pub struct FileId(pub u32);
 /// One registered input file.
 #[derive(Debug)]
 pub struct SourceFile {
-    /// The path as the user gave it (relative stays relative), with `/` separators.
-    pub display: String,
+    /// The path as the user gave it (relative stays relative), with `/` separators. Shared with the plan entries
+    /// that name the file (every finding and permission statement of a large export).
+    pub display: std::sync::Arc<str>,
     /// The path to read it from (also used to find sibling files).
     pub path: PathBuf,
     /// Path relative to the INPUT argument it was found under (used for `k8s/<relative path>` output).
@@ -56,7 +57,7 @@ impl Files {
     /// Registers a file whose text is kept in memory and returns its id.
     pub fn add(&mut self, display: String, path: PathBuf, relative: String, text: String) -> FileId {
         self.push(SourceFile {
-            display,
+            display: display.into(),
             path,
             relative,
             text: std::sync::OnceLock::from(text),
@@ -68,7 +69,7 @@ impl Files {
     /// Registers a file on disk whose text (of this digest) is read again from `path` when needed.
     pub fn add_on_disk(&mut self, display: String, path: PathBuf, relative: String, digest: Digest) -> FileId {
         self.push(SourceFile {
-            display,
+            display: display.into(),
             path,
             relative,
             text: Default::default(),
@@ -91,6 +92,11 @@ impl Files {
     /// The path as shown to the user.
     pub fn display(&self, id: FileId) -> &str {
         &self.files[id.0 as usize].display
+    }
+
+    /// The path as shown to the user, shared.
+    pub fn display_shared(&self, id: FileId) -> std::sync::Arc<str> {
+        self.files[id.0 as usize].display.clone()
     }
 
     /// All ids, in registration order.

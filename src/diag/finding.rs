@@ -53,11 +53,11 @@ pub struct Finding {
     /// Severity after configuration.
     pub severity: Severity,
     /// One sentence for people.
-    pub message: String,
+    pub message: std::sync::Arc<str>,
     /// Where the finding comes from, when it comes from one place.
     pub loc: Option<Loc>,
     /// Extra lines shown under the message (for example the export command to run).
-    pub help: Option<String>,
+    pub help: Option<std::sync::Arc<str>>,
 }
 
 /// Collects findings from every stage.
@@ -70,7 +70,7 @@ impl Sink {
     /// Adds a finding with the rule's default severity.
     pub fn push(&mut self, code: &'static str, message: impl Into<String>, loc: Option<Loc>) -> &mut Finding {
         let severity = crate::rules::default_severity(code);
-        self.findings.push(Finding { code, severity, message: message.into(), loc, help: None });
+        self.findings.push(Finding { code, severity, message: message.into().into(), loc, help: None });
         self.findings.last_mut().expect("just pushed")
     }
 
@@ -98,7 +98,7 @@ impl Sink {
 impl Finding {
     /// Adds a help text.
     pub fn with_help(&mut self, help: impl Into<String>) -> &mut Self {
-        self.help = Some(help.into());
+        self.help = Some(help.into().into());
         self
     }
 }

@@ -14,7 +14,7 @@ pub fn render_text(files: &Files, f: &Finding, color: bool) -> String {
         Severity::Note => Level::NOTE,
     };
     let renderer = if color { Renderer::styled() } else { Renderer::plain() };
-    let title = level.primary_title(f.message.as_str()).id(f.code);
+    let title = level.primary_title(&*f.message).id(f.code);
     let mut out = match f.loc {
         Some(loc) => {
             let file = files.get(loc.file);
@@ -23,10 +23,10 @@ pub fn render_text(files: &Files, f: &Finding, color: bool) -> String {
             if line.len() > LONG_LINE {
                 // A minified export is one line of megabytes: point at it without printing it (and without
                 // walking it once per finding).
-                let origin = Origin::path(file.display.as_str()).line(line_no).char_column(loc.pos.col.max(1) as usize);
+                let origin = Origin::path(&*file.display).line(line_no).char_column(loc.pos.col.max(1) as usize);
                 let mut groups = vec![title.element(origin)];
                 if let Some(help) = &f.help {
-                    groups.push(Group::with_title(Level::HELP.secondary_title(help.as_str())));
+                    groups.push(Group::with_title(Level::HELP.secondary_title(&**help)));
                 }
                 let mut out = renderer.render(&groups);
                 out.push('\n');
@@ -45,19 +45,19 @@ pub fn render_text(files: &Files, f: &Finding, color: bool) -> String {
                 end
             };
             let snippet = Snippet::source(line)
-                .path(file.display.as_str())
+                .path(&*file.display)
                 .line_start(line_no)
                 .annotation(AnnotationKind::Primary.span(start..end));
             let mut groups = vec![title.element(snippet)];
             if let Some(help) = &f.help {
-                groups.push(Group::with_title(Level::HELP.secondary_title(help.as_str())));
+                groups.push(Group::with_title(Level::HELP.secondary_title(&**help)));
             }
             renderer.render(&groups)
         }
         None => {
             let mut groups = vec![Group::with_title(title)];
             if let Some(help) = &f.help {
-                groups.push(Group::with_title(Level::HELP.secondary_title(help.as_str())));
+                groups.push(Group::with_title(Level::HELP.secondary_title(&**help)));
             }
             renderer.render(&groups)
         }

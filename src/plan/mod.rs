@@ -132,27 +132,82 @@ pub struct CustomRole {
     pub avoided_excess_data_actions: Vec<String>,
 }
 
-/// One AWS permission statement.
-#[derive(Debug, Clone, Serialize)]
+/// One AWS permission statement. It shares the statement with the model and the file name with the file list;
+/// its fields (actions, resources, conditions as text) are produced when it is serialised.
+#[derive(Debug, Clone)]
 pub struct AwsPermission {
     /// Policy it comes from.
     pub policy: String,
-    /// `Allow` or `Deny`.
-    pub effect: &'static str,
-    /// Actions (or, with `not_action`, the actions excluded).
-    pub actions: Vec<String>,
-    /// True for `NotAction`.
-    pub not_action: bool,
-    /// Resources (or, with `not_resource`, the resources excluded).
-    pub resources: Vec<String>,
-    /// True for `NotResource`.
-    pub not_resource: bool,
-    /// Conditions as `Operator key values`.
-    pub conditions: Vec<String>,
+    /// The statement.
+    pub statement: std::sync::Arc<crate::model::Statement>,
     /// Input file.
-    pub file: String,
+    pub file: std::sync::Arc<str>,
+}
+
+impl AwsPermission {
+    /// `Allow` or `Deny`.
+    pub fn effect(&self) -> &'static str {
+        match self.statement.effect {
+            crate::model::Effect::Allow => "Allow",
+            crate::model::Effect::Deny => "Deny",
+        }
+    }
+
+    /// Actions (or, with [`Self::not_action`], the actions excluded).
+    pub fn actions(&self) -> impl Iterator<Item = &str> {
+        self.statement.action.items.iter().map(|(a, _)| a.as_str())
+    }
+
+    /// True for `NotAction`.
+    pub fn not_action(&self) -> bool {
+        self.statement.action.not
+    }
+
+    /// Resources (or, with [`Self::not_resource`], the resources excluded).
+    pub fn resources(&self) -> impl Iterator<Item = &str> {
+        self.statement.resource.iter().flat_map(|r| r.items.iter().map(|(a, _)| a.as_str()))
+    }
+
+    /// True for `NotResource`.
+    pub fn not_resource(&self) -> bool {
+        self.statement.resource.as_ref().is_some_and(|r| r.not)
+    }
+
+    /// Conditions as `Operator key values`.
+    pub fn conditions(&self) -> impl Iterator<Item = String> {
+        self.statement.conditions.iter().map(|c| format!("{} {} {}", c.op.raw, c.key, c.values.join("|")))
+    }
+
     /// Line of the statement.
-    pub line: u32,
+    pub fn line(&self) -> u32 {
+        self.statement.loc.pos.line
+    }
+}
+
+/// Serialises what an iterator yields as a sequence, without collecting it first.
+struct SeqOf<F>(F);
+
+impl<F: Fn() -> I, I: Iterator<Item = T>, T: Serialize> Serialize for SeqOf<F> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq((self.0)())
+    }
+}
+
+impl Serialize for AwsPermission {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("AwsPermission", 9)?;
+        st.serialize_field("policy", &self.policy)?;
+        st.serialize_field("effect", self.effect())?;
+        st.serialize_field("actions", &SeqOf(|| self.actions()))?;
+        st.serialize_field("not_action", &self.not_action())?;
+        st.serialize_field("resources", &SeqOf(|| self.resources()))?;
+        st.serialize_field("not_resource", &self.not_resource())?;
+        st.serialize_field("conditions", &SeqOf(|| self.conditions()))?;
+        st.serialize_field("file", &*self.file)?;
+        st.serialize_field("line", &self.line())?;
+        st.end()
+    }
 }
 
 /// An AWS resource.
@@ -192,8 +247,8 @@ pub struct WorkloadEntry {
 /// A finding as written in `plan.json`.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct FindingEntry {
-    /// Input path.
-    pub file: Option<String>,
+    /// Input path (shared with the file list).
+    pub file: Option<std::sync::Arc<str>>,
     /// 1-based line.
     pub line: Option<u32>,
     /// 1-based column.
@@ -204,11 +259,11 @@ pub struct FindingEntry {
     pub rule: &'static str,
     /// error, warning or note.
     pub severity: Severity,
-    /// Message.
-    pub message: String,
+    /// Message (shared with the finding).
+    pub message: std::sync::Arc<str>,
     /// Help, when any.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub help: Option<String>,
+    pub help: Option<std::sync::Arc<str>>,
     /// The reason of the `eks2aks.dev/ignore` waiver that suppresses it, when waived (null otherwise).
     pub suppressed: Option<String>,
 }
@@ -393,26 +448,10 @@ pub fn build(
                     .collect();
                 let aws_permissions = joined.permissions[ri]
                     .iter()
-                    .map(|p| {
-                        let s = &p.statement;
-                        AwsPermission {
-                            policy: p.policy.clone(),
-                            effect: match s.effect {
-                                crate::model::Effect::Allow => "Allow",
-                                crate::model::Effect::Deny => "Deny",
-                            },
-                            actions: s.action.items.iter().map(|(a, _)| a.clone()).collect(),
-                            not_action: s.action.not,
-                            resources: s.resource.iter().flat_map(|r| r.items.iter().map(|(a, _)| a.clone())).collect(),
-                            not_resource: s.resource.as_ref().is_some_and(|r| r.not),
-                            conditions: s
-                                .conditions
-                                .iter()
-                                .map(|c| format!("{} {} {}", c.op.raw, c.key, c.values.join("|")))
-                                .collect(),
-                            file: files.display(s.loc.file).to_string(),
-                            line: s.loc.pos.line,
-                        }
+                    .map(|p| AwsPermission {
+                        policy: p.policy.clone(),
+                        statement: p.statement.clone(),
+                        file: files.display_shared(p.statement.loc.file),
                     })
                     .collect();
                 let providers: BTreeSet<String> = joined.role_sas[ri]
@@ -944,7 +983,7 @@ fn report_resource(sink: &mut Sink, loc: Loc, service: &str, target: &str, aws: 
 /// A finding as written in reports.
 pub fn finding_entry(files: &Files, f: &Finding) -> FindingEntry {
     FindingEntry {
-        file: f.loc.map(|l| files.display(l.file).to_string()),
+        file: f.loc.map(|l| files.display_shared(l.file)),
         line: f.loc.map(|l| l.pos.line).filter(|&l| l > 0),
         column: f.loc.map(|l| l.pos.col).filter(|&c| c > 0),
         code: f.code,

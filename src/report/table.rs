@@ -32,18 +32,19 @@ pub fn render(plan: &Plan) -> String {
         let mut t = table(&["Azure identity", "Effect", "AWS actions", "AWS resources", "Source"]);
         for id in &plan.identities {
             for p in &id.aws_permissions {
-                let not_a = if p.not_action { "NOT " } else { "" };
-                let not_r = if p.not_resource { "NOT " } else { "" };
-                let mut resources = p.resources.join("\n");
-                if !p.conditions.is_empty() {
-                    resources.push_str(&format!("\nif {}", p.conditions.join("\n   ")));
+                let not_a = if p.not_action() { "NOT " } else { "" };
+                let not_r = if p.not_resource() { "NOT " } else { "" };
+                let mut resources = p.resources().collect::<Vec<_>>().join("\n");
+                let conditions: Vec<String> = p.conditions().collect();
+                if !conditions.is_empty() {
+                    resources.push_str(&format!("\nif {}", conditions.join("\n   ")));
                 }
                 t.add_row(vec![
                     id.name.clone(),
-                    p.effect.to_string(),
-                    format!("{not_a}{}", p.actions.join("\n")),
+                    p.effect().to_string(),
+                    format!("{not_a}{}", p.actions().collect::<Vec<_>>().join("\n")),
                     format!("{not_r}{resources}"),
-                    format!("{} ({}:{})", p.policy, p.file, p.line),
+                    format!("{} ({}:{})", p.policy, p.file, p.line()),
                 ]);
             }
         }
@@ -120,14 +121,14 @@ pub fn render(plan: &Plan) -> String {
         for f in &plan.findings {
             let location = match (&f.file, f.line) {
                 (Some(file), Some(line)) => format!("{file}:{line}"),
-                (Some(file), None) => file.clone(),
+                (Some(file), None) => file.to_string(),
                 _ => "-".into(),
             };
             t.add_row(vec![
                 f.severity.as_str().to_string(),
                 format!("{} {}", f.code, f.rule),
                 location,
-                f.message.clone(),
+                f.message.to_string(),
             ]);
         }
         out.push_str("\nFindings\n");
