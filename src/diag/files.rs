@@ -78,6 +78,11 @@ impl Files {
         })
     }
 
+    /// Makes room for `n` more files (the reader knows how many it will add).
+    pub fn reserve(&mut self, n: usize) {
+        self.files.reserve_exact(n);
+    }
+
     fn push(&mut self, file: SourceFile) -> FileId {
         let id = FileId(u32::try_from(self.files.len()).expect("fewer than 4 billion files"));
         self.files.push(file);

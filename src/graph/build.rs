@@ -121,7 +121,6 @@ pub fn build_with(model: &mut Model, files: &Files, sink: &mut Sink, keep_graph:
                 name: key.1,
                 role_arn: None,
                 audience: None,
-                eks_annotations: BTreeMap::new(),
                 loc: a.loc,
                 origin: SaOrigin::Eksctl,
             });

@@ -244,14 +244,12 @@ fn read_service_account(
         name: name.to_string(),
         role_arn: None,
         audience: None,
-        eks_annotations: BTreeMap::new(),
         loc: obj_loc,
         origin: SaOrigin::Declared,
     };
     if let Some(entries) = node.path(&["metadata", "annotations"]).and_then(Node::as_map) {
         for e in entries.iter().filter(|e| e.key.starts_with(IRSA_PREFIX)) {
             let Some(v) = e.value.as_str() else { continue };
-            sa.eks_annotations.insert(e.key.clone(), v.to_string());
             match &e.key[IRSA_PREFIX.len()..] {
                 "role-arn" => {
                     let l = loc(file, &e.value);
@@ -418,7 +416,6 @@ pub fn finish(model: &mut Model, _opts: &IngestOptions, _sink: &mut Sink) {
             name,
             role_arn: None,
             audience: None,
-            eks_annotations: BTreeMap::new(),
             loc,
             origin: SaOrigin::Implied,
         });

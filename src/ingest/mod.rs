@@ -99,6 +99,7 @@ pub fn read_str(display: &str, text: &str, opts: &IngestOptions, files: &mut Fil
 /// keeps anyway. Merging in input order makes the model independent of scheduling.
 fn read_sources(sources: Vec<Source>, opts: &IngestOptions, files: &mut Files, sink: &mut Sink) -> Model {
     let base = files.len();
+    files.reserve(sources.len());
     let process = |i: usize| -> Fragment {
         let src = &sources[i];
         let id = FileId(u32::try_from(base + i).expect("fewer than 4 billion files"));
@@ -186,6 +187,7 @@ fn read_sources(sources: Vec<Source>, opts: &IngestOptions, files: &mut Files, s
     }
     k8s::finish(&mut model, opts, sink);
     iam::finish(&mut model, pending, files, sink);
+    model.shrink_to_fit();
     model
 }
 

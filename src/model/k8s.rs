@@ -36,8 +36,6 @@ pub struct ServiceAccount {
     pub role_arn: Option<(String, Loc)>,
     /// `eks.amazonaws.com/audience`, when set.
     pub audience: Option<String>,
-    /// Every `eks.amazonaws.com/*` annotation.
-    pub eks_annotations: BTreeMap<String, String>,
     /// Where it is declared; for an implied ServiceAccount, the first workload that uses it.
     pub loc: Loc,
     /// How it came to be.

@@ -75,6 +75,33 @@ impl Model {
         self.loose_documents.append(&mut loose_documents);
     }
 
+    /// Gives back the room the lists grew into while fragments were appended (up to half of each, and the model
+    /// is the largest thing alive for the rest of the run). Exhaustive, like [`Self::append`].
+    pub fn shrink_to_fit(&mut self) {
+        let Model {
+            objects,
+            service_accounts,
+            workloads,
+            config_data,
+            scalers,
+            trigger_auths,
+            roles,
+            managed_policies,
+            associations,
+            loose_documents,
+        } = self;
+        objects.shrink_to_fit();
+        service_accounts.shrink_to_fit();
+        workloads.shrink_to_fit();
+        config_data.shrink_to_fit();
+        scalers.shrink_to_fit();
+        trigger_auths.shrink_to_fit();
+        roles.shrink_to_fit();
+        managed_policies.shrink_to_fit();
+        associations.shrink_to_fit();
+        loose_documents.shrink_to_fit();
+    }
+
     /// Object indexes grouped by file, in file order.
     pub fn objects_by_file(&self) -> std::collections::BTreeMap<crate::diag::FileId, Vec<usize>> {
         let mut by_file: std::collections::BTreeMap<crate::diag::FileId, Vec<usize>> = Default::default();
