@@ -8,6 +8,7 @@ use crate::plan::Plan;
 use crate::templates::{bicep_ident, bicep_string};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// A deployment parameter.
 #[derive(Debug, Clone, Serialize)]
@@ -104,24 +105,92 @@ pub struct CustomRole {
 }
 
 /// An ARM role assignment.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Clone)]
 pub struct Assignment {
     /// Bicep symbol.
     pub symbol: String,
-    /// Comment line.
-    pub comment: String,
     /// Scope symbol (none: the resource group).
-    pub scope: Option<String>,
-    /// Expression of the scope's id.
-    pub scope_id: String,
+    pub scope: Option<Arc<str>>,
     /// Identity symbol.
-    pub identity: String,
+    pub identity: Arc<str>,
+    /// The custom role's symbol, when the role is one of the template's custom roles.
+    pub custom_role: Option<Arc<str>>,
+    /// The plan's assignment: (identity, assignment) indexes into `plan`. The texts the template reads (comment,
+    /// expressions) are made from it when the template reaches this assignment, not kept for all of them at once
+    /// (on 30,000 assignments they were 20 MB).
+    at: (usize, usize),
+    plan: Arc<Plan>,
+}
+
+impl Assignment {
+    fn of_plan(&self) -> (&crate::plan::Identity, &crate::plan::RoleAssignment) {
+        let id = &self.plan.identities[self.at.0];
+        (id, &id.role_assignments[self.at.1])
+    }
+
+    /// Comment line.
+    pub fn comment(&self) -> String {
+        let (id, a) = self.of_plan();
+        format!(
+            "{} for {} on {} {} ({})",
+            a.role_name,
+            id.name,
+            a.scope.kind,
+            a.scope.azure_name,
+            a.aws_actions.join(", ")
+        )
+    }
+
+    /// Expression of the scope's id.
+    pub fn scope_id(&self) -> String {
+        self.scope.as_ref().map_or_else(|| "resourceGroup().id".to_string(), |s| format!("{s}.id"))
+    }
+
     /// Expression that identifies the role in the assignment's GUID.
-    pub role_key: String,
+    pub fn role_key(&self) -> String {
+        match &self.custom_role {
+            Some(sym) => format!("{sym}.id"),
+            None => bicep_string(&self.of_plan().1.role_definition_id),
+        }
+    }
+
     /// Expression of the role definition id.
-    pub role_definition: String,
+    pub fn role_definition(&self) -> String {
+        match &self.custom_role {
+            Some(sym) => format!("{sym}.id"),
+            None => format!(
+                "subscriptionResourceId('Microsoft.Authorization/roleDefinitions', {})",
+                bicep_string(&self.of_plan().1.role_definition_id)
+            ),
+        }
+    }
+
     /// ABAC condition.
-    pub condition: Option<String>,
+    pub fn condition(&self) -> Option<&str> {
+        self.of_plan().1.condition.as_deref()
+    }
+}
+
+impl std::fmt::Debug for Assignment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Assignment").field("symbol", &self.symbol).field("at", &self.at).finish_non_exhaustive()
+    }
+}
+
+impl Serialize for Assignment {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Assignment", 8)?;
+        st.serialize_field("symbol", &self.symbol)?;
+        st.serialize_field("comment", &self.comment())?;
+        st.serialize_field("scope", &self.scope)?;
+        st.serialize_field("scope_id", &self.scope_id())?;
+        st.serialize_field("identity", &self.identity)?;
+        st.serialize_field("role_key", &self.role_key())?;
+        st.serialize_field("role_definition", &self.role_definition())?;
+        st.serialize_field("condition", &self.condition())?;
+        st.end()
+    }
 }
 
 /// A Cosmos DB data-plane role assignment.
@@ -256,7 +325,7 @@ pub(crate) fn configured(cfg: &Config, param: &str) -> Option<String> {
 }
 
 /// Builds the view.
-pub fn view(plan: &Plan, cfg: &Config, inputs: usize) -> View {
+pub fn view(plan: &Arc<Plan>, cfg: &Config, inputs: usize) -> View {
     let mut params: BTreeMap<&str, &str> = BTreeMap::new();
     let mut parents: BTreeMap<&str, Parent> = BTreeMap::new();
     let mut leaves: BTreeMap<(String, String), Leaf> = BTreeMap::new();
@@ -274,7 +343,7 @@ pub fn view(plan: &Plan, cfg: &Config, inputs: usize) -> View {
         unique(reserved.to_string());
     }
     // Parents and leaves, from every assignment's scope.
-    let mut leaf_symbol: BTreeMap<(String, String), String> = BTreeMap::new();
+    let mut leaf_symbol: BTreeMap<(String, String), Arc<str>> = BTreeMap::new();
     for id in &plan.identities {
         for a in &id.role_assignments {
             let Some(p) = parent_of(&a.scope.kind) else { continue };
@@ -292,7 +361,7 @@ pub fn view(plan: &Plan, cfg: &Config, inputs: usize) -> View {
                 let key = (kind.to_string(), a.scope.azure_name.clone());
                 if !leaf_symbol.contains_key(&key) {
                     let sym = unique(bicep_ident(&format!("{kind}_{}", a.scope.azure_name)));
-                    leaf_symbol.insert(key.clone(), sym.clone());
+                    leaf_symbol.insert(key.clone(), sym.as_str().into());
                     leaves.insert(
                         key,
                         Leaf {
@@ -326,13 +395,13 @@ pub fn view(plan: &Plan, cfg: &Config, inputs: usize) -> View {
         }
     };
     // Custom roles.
-    let mut custom_symbol: BTreeMap<String, String> = BTreeMap::new();
+    let mut custom_symbol: BTreeMap<String, Arc<str>> = BTreeMap::new();
     let custom_roles = plan
         .custom_roles
         .iter()
         .map(|c| {
             let symbol = unique(bicep_ident(&format!("role_{}", &c.role_definition_id[..8])));
-            custom_symbol.insert(c.role_definition_id.clone(), symbol.clone());
+            custom_symbol.insert(c.role_definition_id.clone(), symbol.as_str().into());
             CustomRole {
                 symbol,
                 id: c.role_definition_id.clone(),
@@ -353,11 +422,11 @@ pub fn view(plan: &Plan, cfg: &Config, inputs: usize) -> View {
         .collect();
     // Identities and their serialised credentials.
     let mut identities = Vec::new();
-    let mut id_symbol: BTreeMap<&str, String> = BTreeMap::new();
+    let mut id_symbol: BTreeMap<&str, Arc<str>> = BTreeMap::new();
     for id in &plan.identities {
         let symbol = unique(bicep_ident(&format!("id_{}", id.name)));
-        id_symbol.insert(&id.name, symbol.clone());
-        let mut credentials: Vec<Credential> = Vec::new();
+        id_symbol.insert(&id.name, symbol.as_str().into());
+        let mut credentials: Vec<Credential> = Vec::with_capacity(id.federated_credentials.len());
         for (k, f) in id.federated_credentials.iter().enumerate() {
             let after = credentials.last().map(|c| c.symbol.clone());
             let aks = f.issuer.starts_with("param:") || cfg.azure.aks_oidc_issuer.as_deref() == Some(f.issuer.as_str());
@@ -374,54 +443,42 @@ pub fn view(plan: &Plan, cfg: &Config, inputs: usize) -> View {
     // Assignments.
     let mut assignments = Vec::new();
     let mut cosmos_assignments = Vec::new();
-    for id in &plan.identities {
-        let ident = id_symbol[id.name.as_str()].clone();
+    let mut parent_symbol: BTreeMap<&str, Arc<str>> = BTreeMap::new();
+    for (i, id) in plan.identities.iter().enumerate() {
+        let ident = &id_symbol[id.name.as_str()];
         for (k, a) in id.role_assignments.iter().enumerate() {
-            let comment = format!(
-                "{} for {} on {} {} ({})",
-                a.role_name,
-                id.name,
-                a.scope.kind,
-                a.scope.azure_name,
-                a.aws_actions.join(", ")
-            );
             if a.kind == "cosmos-sql" {
                 let safe = |s: &str| s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
                 if safe(&a.role_definition_id) && safe(&a.scope.azure_name) {
                     cosmos_assignments.push(CosmosAssignment {
                         symbol: unique(format!("{ident}_cosmos{k}")),
-                        comment,
-                        identity: ident.clone(),
+                        comment: format!(
+                            "{} for {} on {} {} ({})",
+                            a.role_name,
+                            id.name,
+                            a.scope.kind,
+                            a.scope.azure_name,
+                            a.aws_actions.join(", ")
+                        ),
+                        identity: ident.to_string(),
                         role_id: a.role_definition_id.clone(),
                         container: a.scope.azure_name.clone(),
                     });
                 }
                 continue;
             }
-            let scope: Option<String> = match leaf_kind(&a.scope.kind) {
+            let scope: Option<Arc<str>> = match leaf_kind(&a.scope.kind) {
                 Some(kind) => leaf_symbol.get(&(kind.to_string(), a.scope.azure_name.clone())).cloned(),
-                None => parent_of(&a.scope.kind).map(|p| p.symbol.to_string()),
-            };
-            let scope_id = scope.as_ref().map_or_else(|| "resourceGroup().id".to_string(), |s| format!("{s}.id"));
-            let (role_key, role_definition) = match custom_symbol.get(&a.role_definition_id) {
-                Some(sym) => (format!("{sym}.id"), format!("{sym}.id")),
-                None => (
-                    bicep_string(&a.role_definition_id),
-                    format!(
-                        "subscriptionResourceId('Microsoft.Authorization/roleDefinitions', {})",
-                        bicep_string(&a.role_definition_id)
-                    ),
-                ),
+                None => parent_of(&a.scope.kind)
+                    .map(|p| parent_symbol.entry(p.symbol).or_insert_with(|| p.symbol.into()).clone()),
             };
             assignments.push(Assignment {
                 symbol: unique(format!("{ident}_ra{k}")),
-                comment,
                 scope,
-                scope_id,
                 identity: ident.clone(),
-                role_key,
-                role_definition,
-                condition: a.condition.clone(),
+                custom_role: custom_symbol.get(&a.role_definition_id).cloned(),
+                at: (i, k),
+                plan: plan.clone(),
             });
         }
     }
@@ -465,4 +522,60 @@ pub fn parameters_json(view: &View, cfg: &Config) -> String {
     let mut s = serde_json::to_string_pretty(&doc).expect("serialises");
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view_of(input: &str) -> (Arc<Plan>, View) {
+        let tables = crate::mapping::load(None).unwrap();
+        let cfg = Config::default();
+        let a = crate::analyse(&[input.into()], &cfg, &tables).unwrap();
+        let view = view(&a.plan, &cfg, 1);
+        (a.plan, view)
+    }
+
+    /// An assignment's texts are made when it is serialised: the same keys, in the same order, and the same
+    /// expressions as when they were stored fields (built-in role at a leaf scope with a condition; custom role).
+    #[test]
+    fn assignments_serialise_their_expressions() {
+        let (plan, view) = view_of("testdata/fixtures/mapping/s3-prefix-condition");
+        let a = &view.assignments[0];
+        let ra = &plan.identities[a.at.0].role_assignments[a.at.1];
+        let json = serde_json::to_value(a).unwrap();
+        let keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            ["symbol", "comment", "scope", "scope_id", "identity", "role_key", "role_definition", "condition"]
+        );
+        let scope = a.scope.as_deref().expect("a container scope");
+        assert_eq!(json["scope_id"], format!("{scope}.id"));
+        assert_eq!(json["role_key"], format!("'{}'", ra.role_definition_id));
+        assert_eq!(
+            json["role_definition"],
+            format!("subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '{}')", ra.role_definition_id)
+        );
+        assert!(json["condition"].as_str().is_some_and(|c| c.contains("reports/")), "{json}");
+        assert_eq!(
+            json["comment"],
+            format!(
+                "{} for {} on {} {} ({})",
+                ra.role_name,
+                plan.identities[a.at.0].name,
+                ra.scope.kind,
+                ra.scope.azure_name,
+                ra.aws_actions.join(", ")
+            )
+        );
+
+        let (_, view) = view_of("testdata/fixtures/mapping/custom-roles-off");
+        let custom = view.assignments.iter().find(|a| a.custom_role.is_some()).expect("a custom role is assigned");
+        let json = serde_json::to_value(custom).unwrap();
+        let sym = custom.custom_role.as_deref().unwrap();
+        assert!(view.custom_roles.iter().any(|c| c.symbol == sym));
+        assert_eq!(json["role_key"], format!("{sym}.id"));
+        assert_eq!(json["role_definition"], format!("{sym}.id"));
+        assert_eq!(json["condition"], serde_json::Value::Null);
+    }
 }
