@@ -131,14 +131,7 @@ impl Assignment {
     /// Comment line.
     pub fn comment(&self) -> String {
         let (id, a) = self.of_plan();
-        format!(
-            "{} for {} on {} {} ({})",
-            a.role_name,
-            id.name,
-            a.scope.kind,
-            a.scope.azure_name,
-            a.aws_actions.join(", ")
-        )
+        comment(id, a)
     }
 
     /// Expression of the scope's id.
@@ -169,6 +162,11 @@ impl Assignment {
     pub fn condition(&self) -> Option<&str> {
         self.of_plan().1.condition.as_deref()
     }
+}
+
+/// The comment line above an assignment: which role, for whom, where, replacing which AWS actions.
+fn comment(id: &crate::plan::Identity, a: &crate::plan::RoleAssignment) -> String {
+    format!("{} for {} on {} {} ({})", a.role_name, id.name, a.scope.kind, a.scope.azure_name, a.aws_actions.join(", "))
 }
 
 impl std::fmt::Debug for Assignment {
@@ -452,14 +450,7 @@ pub fn view(plan: &Arc<Plan>, cfg: &Config, inputs: usize) -> View {
                 if safe(&a.role_definition_id) && safe(&a.scope.azure_name) {
                     cosmos_assignments.push(CosmosAssignment {
                         symbol: unique(format!("{ident}_cosmos{k}")),
-                        comment: format!(
-                            "{} for {} on {} {} ({})",
-                            a.role_name,
-                            id.name,
-                            a.scope.kind,
-                            a.scope.azure_name,
-                            a.aws_actions.join(", ")
-                        ),
+                        comment: comment(id, a),
                         identity: ident.to_string(),
                         role_id: a.role_definition_id.clone(),
                         container: a.scope.azure_name.clone(),
