@@ -196,7 +196,7 @@ fn nesting(text: &str) -> usize {
 /// 10,000 roles); here only one item's tree exists at a time. The result — model, findings and their positions —
 /// is exactly what [`read_document`] gives for the whole tree: anything that reader would judge differently from
 /// item to item (a syntax error, a duplicate key, nesting near the parser's limit, Kubernetes keys) is left to
-/// it ([`Export::NotRead`]), and nothing read so far is kept.
+/// it ([`NotRead`]), and nothing read so far is kept.
 pub(crate) fn read_export(file: FileId, text: &str) -> Result<(Model, Sink), NotRead> {
     let Ok(RootProbe(entries)) = serde_json::from_str::<RootProbe>(text) else {
         return Err(NotRead { strict_json: false });

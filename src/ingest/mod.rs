@@ -93,8 +93,8 @@ pub fn read_str(display: &str, text: &str, opts: &IngestOptions, files: &mut Fil
     read_sources(vec![source], opts, files, sink)
 }
 
-/// The reading pipeline: worker threads (one per core) each take the next file — largest first — and load,
-/// decode, parse and classify it into a [`Fragment`]; this thread merges the fragments in input order. The
+/// The reading pipeline: worker threads (one per core) each take the next file — files of a megabyte or more
+/// first, then in input order — and load, decode, parse and classify it into a [`Fragment`]; this thread merges the fragments in input order. The
 /// span-keeping trees live only inside a worker, for one file at a time; what crosses threads is what the model
 /// keeps anyway. Merging in input order makes the model independent of scheduling.
 fn read_sources(sources: Vec<Source>, opts: &IngestOptions, files: &mut Files, sink: &mut Sink) -> Model {
@@ -315,8 +315,9 @@ pub(crate) fn decode(mut bytes: Vec<u8>) -> (String, Option<(Pos, String)>) {
     }
 }
 
-/// JSON files must be strict JSON (no trailing commas, no comments): checked with serde_json, whose recursion
-/// limit also stops deep nesting early. The spans then come from the YAML reader.
+/// JSON files must be strict JSON (no trailing commas, no comments): checked with serde_json. Deep nesting is
+/// stopped by jsonc-parser's depth limit afterwards (serde_json skips values without one). The spans then come
+/// from the positioned reader.
 fn check_json(text: &str) -> Result<(), (Pos, String)> {
     if text.trim().is_empty() {
         return Ok(());
