@@ -184,26 +184,17 @@ impl AwsPermission {
     }
 }
 
-/// Serialises what an iterator yields as a sequence, without collecting it first.
-struct SeqOf<F>(F);
-
-impl<F: Fn() -> I, I: Iterator<Item = T>, T: Serialize> Serialize for SeqOf<F> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq((self.0)())
-    }
-}
-
 impl Serialize for AwsPermission {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         let mut st = s.serialize_struct("AwsPermission", 9)?;
         st.serialize_field("policy", &self.policy)?;
         st.serialize_field("effect", self.effect())?;
-        st.serialize_field("actions", &SeqOf(|| self.actions()))?;
+        st.serialize_field("actions", &crate::report::json::SeqOf(|| self.actions()))?;
         st.serialize_field("not_action", &self.not_action())?;
-        st.serialize_field("resources", &SeqOf(|| self.resources()))?;
+        st.serialize_field("resources", &crate::report::json::SeqOf(|| self.resources()))?;
         st.serialize_field("not_resource", &self.not_resource())?;
-        st.serialize_field("conditions", &SeqOf(|| self.conditions()))?;
+        st.serialize_field("conditions", &crate::report::json::SeqOf(|| self.conditions()))?;
         st.serialize_field("file", &*self.file)?;
         st.serialize_field("line", &self.line())?;
         st.end()

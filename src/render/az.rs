@@ -108,15 +108,8 @@ struct JsonScope<'a> {
 /// `role-assignments.json`, streamed to `out`: each entry is built as it is written (the list runs to tens of
 /// megabytes).
 pub fn write_json(plan: &Plan, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    crate::report::json::write_pretty(&Entries(plan), out)
-}
-
-struct Entries<'a>(&'a Plan);
-
-impl serde::Serialize for Entries<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.identities.iter().flat_map(|id| id.role_assignments.iter().map(move |a| entry(id, a))))
-    }
+    let entries = || plan.identities.iter().flat_map(|id| id.role_assignments.iter().map(move |a| entry(id, a)));
+    crate::report::json::write_pretty(&crate::report::json::SeqOf(entries), out)
 }
 
 fn entry<'a>(id: &'a crate::plan::Identity, a: &'a crate::plan::RoleAssignment) -> JsonEntry<'a> {
