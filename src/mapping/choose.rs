@@ -96,12 +96,12 @@ impl<'t> Chooser<'t> {
                     allow_data,
                     deny_data,
                     effective_data,
-                    cosmos: r.kind == "cosmos-sql",
+                    cosmos: &*r.kind == "cosmos-sql",
                     never: tables.never_choose.contains(&r.id.to_ascii_lowercase()),
                 }
             })
             .collect();
-        let by_name = tables.roles.iter().enumerate().map(|(i, r)| (r.name.clone(), i)).collect();
+        let by_name = tables.roles.iter().enumerate().map(|(i, r)| (r.name.to_string(), i)).collect();
         Chooser { tables, roles, opts, by_name, cache: BTreeMap::new() }
     }
 
@@ -181,7 +181,7 @@ impl<'t> Chooser<'t> {
                 excess_of(&set).len(),
                 set.len(),
                 control_excess,
-                set.iter().map(|&i| self.tables.roles[i].name.clone()).collect(),
+                set.iter().map(|&i| self.tables.roles[i].name.to_string()).collect(),
             );
             if best.as_ref().is_none_or(|(b, _)| score < *b) {
                 best = Some((score, set));
@@ -264,7 +264,7 @@ mod tests {
     }
 
     fn all(t: &Tables) -> Vec<String> {
-        t.roles.iter().map(|r| r.name.clone()).collect()
+        t.roles.iter().map(|r| r.name.to_string()).collect()
     }
 
     fn target_roles(t: &Tables, svc: &str, target: &str) -> Vec<String> {
@@ -273,7 +273,7 @@ mod tests {
 
     fn names(t: &Tables, c: &Choice) -> Vec<String> {
         match c {
-            Choice::BuiltIn(v) => v.iter().map(|(i, _)| t.roles[*i].name.clone()).collect(),
+            Choice::BuiltIn(v) => v.iter().map(|(i, _)| t.roles[*i].name.to_string()).collect(),
             other => panic!("not built-in: {other:?}"),
         }
     }
@@ -317,7 +317,7 @@ mod tests {
             data(&[&format!("{T}read"), &format!("{T}write"), &format!("{T}add/action"), &format!("{T}update/action")]);
         match c.choose(&target_roles(&t, "dynamodb", "storage-table"), &need) {
             Choice::BuiltIn(v) => {
-                assert_eq!(t.roles[v[0].0].name, "Storage Table Data Contributor");
+                assert_eq!(&*t.roles[v[0].0].name, "Storage Table Data Contributor");
                 assert_eq!(v[0].1, [format!("{T}delete")]);
             }
             other => panic!("{other:?}"),
@@ -342,7 +342,7 @@ mod tests {
         let mut c = Chooser::new(&t, ChooseOptions { custom_roles: false, max_excess: 2 });
         assert!(matches!(c.choose(&all(&t), &data(&["Microsoft.Nope/x/action"])), Choice::Uncovered(_)));
         // With custom roles on, an uncovered need becomes a custom role with exactly that permission.
-        let arm: Vec<String> = t.roles.iter().filter(|r| r.kind == "arm").map(|r| r.name.clone()).collect();
+        let arm: Vec<String> = t.roles.iter().filter(|r| &*r.kind == "arm").map(|r| r.name.to_string()).collect();
         let mut c = Chooser::new(&t, ChooseOptions::default());
         assert!(matches!(c.choose(&arm, &data(&["Microsoft.Nope/x/action"])), Choice::Custom { .. }));
     }
@@ -357,14 +357,14 @@ mod tests {
             let mut c = Chooser::new(&t, ChooseOptions { custom_roles: false, max_excess: 0 });
             let storage: Vec<&String> = t.data_actions.iter().filter(|d| d.starts_with("Microsoft.Storage/") || d.starts_with("Microsoft.KeyVault/") || d.starts_with("Microsoft.ServiceBus/")).collect();
             let need: BTreeSet<Perm> = idx.iter().map(|i| Perm { data: true, name: storage[i % storage.len()].clone() }).collect();
-            let arm: Vec<String> = t.roles.iter().filter(|r| r.kind == "arm").map(|r| r.name.clone()).collect();
+            let arm: Vec<String> = t.roles.iter().filter(|r| &*r.kind == "arm").map(|r| r.name.to_string()).collect();
             match c.choose(&arm, &need) {
                 Choice::BuiltIn(set) => {
                     for p in &need {
                         prop_assert!(set.iter().any(|(i, _)| c.role_grants(*i, p)), "{p:?} not covered");
                     }
                     for (i, _) in &set {
-                        prop_assert!(!["Owner", "Contributor", "User Access Administrator"].contains(&t.roles[*i].name.as_str()));
+                        prop_assert!(!["Owner", "Contributor", "User Access Administrator"].contains(&&*t.roles[*i].name));
                     }
                 }
                 // Only when no role of the table grants the permission at all.

@@ -2,6 +2,7 @@
 //! reported with file and line, all of them, before anything runs.
 
 use crate::graph::glob::glob_match;
+use std::sync::Arc;
 
 fn glob_ci(pattern: &str, text: &str) -> bool {
     glob_match(pattern, text, true)
@@ -88,12 +89,12 @@ pub struct ArnResource {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Target {
-    /// Azure service name.
-    pub azure_service: String,
-    /// Azure resource type.
-    pub azure_type: String,
-    /// Scope kind of role assignments.
-    pub scope_kind: String,
+    /// Azure service name (shared by every resource of the plan that maps here).
+    pub azure_service: Arc<str>,
+    /// Azure resource type (shared, like the name).
+    pub azure_type: Arc<str>,
+    /// Scope kind of role assignments (shared, like the name).
+    pub scope_kind: Arc<str>,
     /// Naming rule.
     pub naming: String,
     /// Notes for the report.
@@ -179,12 +180,12 @@ pub struct RoleRef {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Role {
-    /// Name.
-    pub name: String,
-    /// Role definition GUID.
-    pub id: String,
-    /// `arm` or `cosmos-sql`.
-    pub kind: String,
+    /// Name (shared by every assignment of the role in a plan).
+    pub name: Arc<str>,
+    /// Role definition GUID (shared, like the name).
+    pub id: Arc<str>,
+    /// `arm` or `cosmos-sql` (shared, like the name).
+    pub kind: Arc<str>,
     /// Control-plane actions.
     #[serde(default)]
     pub actions: Vec<String>,
@@ -371,7 +372,7 @@ pub fn load(user: Option<&Path>) -> Result<Tables, Vec<MappingError>> {
                     });
                 }
                 for (tk, tg) in &s.targets {
-                    if !SCOPE_KINDS.contains(&tg.scope_kind.as_str()) {
+                    if !SCOPE_KINDS.contains(&&*tg.scope_kind) {
                         errors.push(MappingError {
                             file: file.clone(),
                             line: line_of(text, &format!("scope_kind: {}", tg.scope_kind)),
@@ -402,14 +403,14 @@ pub fn load(user: Option<&Path>) -> Result<Tables, Vec<MappingError>> {
                         message: format!("role `{}`: id `{}` is not a GUID", r.name, r.id),
                     });
                 }
-                if !matches!(r.kind.as_str(), "arm" | "cosmos-sql") {
+                if !matches!(&*r.kind, "arm" | "cosmos-sql") {
                     errors.push(MappingError {
                         file: file.clone(),
                         line,
                         message: format!("role `{}`: kind must be arm or cosmos-sql", r.name),
                     });
                 }
-                if let Some(bundled_id) = known_roles.get(&r.name)
+                if let Some(bundled_id) = known_roles.get(&*r.name)
                     && !bundled_id.eq_ignore_ascii_case(&r.id)
                 {
                     errors.push(MappingError {
@@ -421,7 +422,7 @@ pub fn load(user: Option<&Path>) -> Result<Tables, Vec<MappingError>> {
                         ),
                     });
                 }
-                known_roles.insert(r.name.clone(), r.id.clone());
+                known_roles.insert(r.name.to_string(), r.id.to_string());
                 t.roles.retain(|q| q.name != r.name);
                 if let Some(other) = t.roles.iter().find(|q| q.id.eq_ignore_ascii_case(&r.id)) {
                     errors.push(MappingError {
@@ -579,7 +580,7 @@ fn validate(t: &Tables, sources: &[(String, String, String)], errors: &mut Vec<M
         }
     }
     let (sfile, stext) = file_of("services.yaml");
-    let role_names: BTreeSet<&str> = t.roles.iter().map(|r| r.name.as_str()).collect();
+    let role_names: BTreeSet<&str> = t.roles.iter().map(|r| &*r.name).collect();
     for (prefix, service) in &t.services {
         for (tk, target) in &service.targets {
             for r in &target.roles {
@@ -594,7 +595,7 @@ fn validate(t: &Tables, sources: &[(String, String, String)], errors: &mut Vec<M
                 }
             }
             // Every permission an action needs on this target must be grantable by one of its candidate roles.
-            let cands: Vec<&Role> = t.roles.iter().filter(|r| target.roles.contains(&r.name)).collect();
+            let cands: Vec<&Role> = t.roles.iter().filter(|r| target.roles.iter().any(|n| **n == *r.name)).collect();
             if target.roles.is_empty() {
                 continue;
             }
@@ -717,9 +718,9 @@ mod consistency {
             export.iter().map(|r| (r["roleName"].as_str().unwrap(), r)).collect();
         let t = load(None).unwrap();
         let mut checked = 0;
-        for r in t.roles.iter().filter(|r| r.kind == "arm") {
-            let e = by_name.get(r.name.as_str()).unwrap_or_else(|| panic!("`{}` is not a built-in role", r.name));
-            assert_eq!(e["name"].as_str().unwrap(), r.id, "GUID of {}", r.name);
+        for r in t.roles.iter().filter(|r| &*r.kind == "arm") {
+            let e = by_name.get(&*r.name).unwrap_or_else(|| panic!("`{}` is not a built-in role", r.name));
+            assert_eq!(e["name"].as_str().unwrap(), &*r.id, "GUID of {}", r.name);
             let list = |k: &str| -> BTreeSet<String> {
                 e["permissions"]
                     .as_array()

@@ -50,7 +50,7 @@ pub struct ScopeKey {
     /// Target key.
     pub target: String,
     /// Scope kind (`queue`, `storage_account`, …).
-    pub kind: String,
+    pub kind: std::sync::Arc<str>,
     /// Azure name of the scope (or `param:…` for a parent chosen at deployment).
     pub azure_name: String,
     /// The AWS resource it stands for (`*` when widened).
@@ -193,7 +193,7 @@ fn denied(denies: &[&Statement], action: &str, arn: &str) -> bool {
 }
 
 /// Permissions a Deny took away, per scope (kind, Azure name) → permission → denied AWS actions.
-pub type Denied = BTreeMap<(String, String), BTreeMap<Perm, BTreeSet<String>>>;
+pub type Denied = BTreeMap<(std::sync::Arc<str>, String), BTreeMap<Perm, BTreeSet<String>>>;
 
 /// Computes the needs of one identity, and what its Deny statements took away. `named` are the ARNs its workloads name (env, ConfigMaps, KEDA).
 pub fn needs(
@@ -447,7 +447,7 @@ pub fn needs(
                             base_arn(&a, &rname)
                         };
                         let mut condition = None;
-                        if target.scope_kind == "container" {
+                        if &*target.scope_kind == "container" {
                             let prefix_value = carried_conditions.first().and_then(|c| c.values.first()).cloned();
                             let wanted = path.as_deref().filter(|p| *p != "*").map(str::to_string).or(prefix_value);
                             if let Some(p) = wanted {

@@ -15,6 +15,7 @@ pub mod bridge;
 pub mod keda;
 pub mod waivers;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// The schema id written into `plan.json`.
 pub const SCHEMA: &str = "eks2aks/plan/v1";
@@ -73,21 +74,22 @@ pub struct SaRef {
 pub struct FederatedCredential {
     /// Credential name.
     pub name: String,
-    /// Issuer: the AKS OIDC issuer URL, or `param:aksOidcIssuerUrl` when it is a deployment parameter.
-    pub issuer: String,
+    /// Issuer: the AKS OIDC issuer URL, or `param:aksOidcIssuerUrl` when it is a deployment parameter (shared by
+    /// the credentials that use it).
+    pub issuer: Arc<str>,
     /// `system:serviceaccount:<ns>:<sa>`.
     pub subject: String,
-    /// Always `api://AzureADTokenExchange`.
-    pub audience: String,
+    /// Always `api://AzureADTokenExchange` (shared).
+    pub audience: Arc<str>,
 }
 
 /// A role assignment (see the mapping stage).
 #[derive(Debug, Clone, Serialize)]
 pub struct RoleAssignment {
-    /// Role name.
-    pub role_name: String,
-    /// Role definition GUID.
-    pub role_definition_id: String,
+    /// Role name (a built-in role's is shared with the mapping tables).
+    pub role_name: Arc<str>,
+    /// Role definition GUID (shared, like the name).
+    pub role_definition_id: Arc<str>,
     /// True for a custom role.
     pub custom: bool,
     /// Where it is assigned.
@@ -97,7 +99,7 @@ pub struct RoleAssignment {
     /// Data actions the role grants beyond the need.
     pub excess_data_actions: Vec<String>,
     /// `arm`, or `cosmos-sql` for Cosmos DB data-plane roles (sqlRoleAssignments).
-    pub kind: String,
+    pub kind: Arc<str>,
     /// ABAC condition (blob path), with `condition_version` 2.0; null when none.
     pub condition: Option<String>,
 }
@@ -105,14 +107,14 @@ pub struct RoleAssignment {
 /// The scope of an assignment.
 #[derive(Debug, Clone, Serialize)]
 pub struct Scope {
-    /// queue, table, container, storage_account, key_vault, …
-    pub kind: String,
+    /// queue, table, container, storage_account, key_vault, … (shared with the mapping tables)
+    pub kind: Arc<str>,
     /// Azure name.
     pub azure_name: String,
     /// The AWS resource it corresponds to (`*` when widened).
     pub aws_arn: String,
-    /// The Azure resource type of the scope's target service.
-    pub azure_type: String,
+    /// The Azure resource type of the scope's target service (shared with the mapping tables).
+    pub azure_type: Arc<str>,
     /// The mapping target (`storage-queue`, `service-bus`, …).
     pub target: String,
 }
@@ -208,10 +210,10 @@ pub struct Resource {
     pub aws_arn: String,
     /// IAM service prefix.
     pub aws_service: String,
-    /// Azure service that receives it (mapping stage).
-    pub azure_service: Option<String>,
-    /// Azure resource type (mapping stage).
-    pub azure_type: Option<String>,
+    /// Azure service that receives it (mapping stage; shared with the mapping tables).
+    pub azure_service: Option<Arc<str>>,
+    /// Azure resource type (mapping stage; shared with the mapping tables).
+    pub azure_type: Option<Arc<str>>,
     /// Azure resource name (mapping stage).
     pub azure_name: Option<String>,
 }
@@ -382,7 +384,8 @@ pub fn build(
     opts: &PlanOptions,
     mut sink: Sink,
 ) -> (Plan, Vec<Finding>) {
-    let issuer = opts.aks_oidc_issuer.clone().unwrap_or_else(|| "param:aksOidcIssuerUrl".into());
+    let issuer: Arc<str> = opts.aks_oidc_issuer.as_deref().unwrap_or("param:aksOidcIssuerUrl").into();
+    let audience: Arc<str> = "api://AzureADTokenExchange".into();
     // Identity names: the role name, made Azure-safe; made unique with the account when two roles collide.
     let used: Vec<usize> = (0..model.roles.len()).filter(|&ri| !joined.role_sas[ri].is_empty()).collect();
     let mut by_name: BTreeMap<String, Vec<usize>> = BTreeMap::new();
@@ -434,7 +437,7 @@ pub fn build(
                         name: azure_name(&format!("{}-{}", s.namespace, s.name), 120),
                         issuer: issuer.clone(),
                         subject: format!("system:serviceaccount:{}:{}", s.namespace, s.name),
-                        audience: "api://AzureADTokenExchange".into(),
+                        audience: audience.clone(),
                     })
                     .collect();
                 let aws_permissions = joined.permissions[ri]
@@ -480,7 +483,7 @@ pub fn build(
                         name: azure_name(&format!("keda-operator-{ns}-{sa}"), 120),
                         issuer: issuer.clone(),
                         subject: format!("system:serviceaccount:{ns}:{sa}"),
-                        audience: "api://AzureADTokenExchange".into(),
+                        audience: audience.clone(),
                     });
                 }
                 // Reverse bridge: the same ServiceAccounts, still on EKS, sign in with the EKS cluster's tokens.
@@ -494,9 +497,9 @@ pub fn build(
                             }
                             federated_credentials.push(FederatedCredential {
                                 name: azure_name(&format!("eks-{}-{}", s.namespace, s.name), 120),
-                                issuer: format!("https://{p}"),
+                                issuer: format!("https://{p}").into(),
                                 subject: format!("system:serviceaccount:{}:{}", s.namespace, s.name),
-                                audience: "api://AzureADTokenExchange".into(),
+                                audience: audience.clone(),
                             });
                         }
                     }
@@ -602,8 +605,8 @@ pub fn build(
                                 avoided_excess_data_actions: best_excess,
                             });
                             role_assignments.push(RoleAssignment {
-                                role_name,
-                                role_definition_id: id,
+                                role_name: role_name.into(),
+                                role_definition_id: id.into(),
                                 custom: true,
                                 scope: scope_out(&scope),
                                 aws_actions: all_aws.into_iter().collect(),
@@ -682,6 +685,7 @@ pub fn build(
     }
 
     let mut resources: BTreeMap<String, Resource> = BTreeMap::new();
+    let stays: Arc<str> = "stays on AWS".into();
     for (a, loc) in &joined.resources {
         let Some(arn) = Arn::parse(a) else { continue };
         if arn.resource.is_empty() || arn.resource == "*" {
@@ -717,7 +721,7 @@ pub fn build(
                 Resource {
                     aws_arn: base,
                     aws_service: arn.service.clone(),
-                    azure_service: Some("stays on AWS".into()),
+                    azure_service: Some(stays.clone()),
                     azure_type: None,
                     azure_name: None,
                 },

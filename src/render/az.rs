@@ -198,14 +198,14 @@ pub fn sh_view(plan: &Plan, cfg: &Config) -> ShView {
                     }
                 }
             }
-            if a.kind == "cosmos-sql" {
+            if &*a.kind == "cosmos-sql" {
                 needed.insert("cosmosDatabaseName");
             }
             assignments.push(ShAssignment {
-                role: a.role_definition_id.clone(),
+                role: a.role_definition_id.to_string(),
                 scope: word,
                 condition: a.condition.clone(),
-                kind: a.kind.clone(),
+                kind: a.kind.to_string(),
                 container: a.scope.azure_name.clone(),
                 comment: format!(
                     "{} on {} {} ({})",
@@ -222,9 +222,9 @@ pub fn sh_view(plan: &Plan, cfg: &Config) -> ShView {
                 .federated_credentials
                 .iter()
                 .map(|f| {
-                    let aks = f.issuer.starts_with("param:")
-                        || cfg.azure.aks_oidc_issuer.as_deref() == Some(f.issuer.as_str());
-                    (f.name.clone(), f.subject.clone(), if aks { String::new() } else { f.issuer.clone() })
+                    let aks =
+                        f.issuer.starts_with("param:") || cfg.azure.aks_oidc_issuer.as_deref() == Some(&*f.issuer);
+                    (f.name.clone(), f.subject.clone(), if aks { String::new() } else { f.issuer.to_string() })
                 })
                 .collect(),
             assignments,

@@ -427,12 +427,12 @@ pub fn view(plan: &Arc<Plan>, cfg: &Config, inputs: usize) -> View {
         let mut credentials: Vec<Credential> = Vec::with_capacity(id.federated_credentials.len());
         for (k, f) in id.federated_credentials.iter().enumerate() {
             let after = credentials.last().map(|c| c.symbol.clone());
-            let aks = f.issuer.starts_with("param:") || cfg.azure.aks_oidc_issuer.as_deref() == Some(f.issuer.as_str());
+            let aks = f.issuer.starts_with("param:") || cfg.azure.aks_oidc_issuer.as_deref() == Some(&*f.issuer);
             credentials.push(Credential {
                 symbol: unique(format!("{symbol}_fic{k}")),
                 name: f.name.clone(),
                 subject: f.subject.clone(),
-                issuer: (!aks).then(|| f.issuer.clone()),
+                issuer: (!aks).then(|| f.issuer.to_string()),
                 after,
             });
         }
@@ -445,14 +445,14 @@ pub fn view(plan: &Arc<Plan>, cfg: &Config, inputs: usize) -> View {
     for (i, id) in plan.identities.iter().enumerate() {
         let ident = &id_symbol[id.name.as_str()];
         for (k, a) in id.role_assignments.iter().enumerate() {
-            if a.kind == "cosmos-sql" {
+            if &*a.kind == "cosmos-sql" {
                 let safe = |s: &str| s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
                 if safe(&a.role_definition_id) && safe(&a.scope.azure_name) {
                     cosmos_assignments.push(CosmosAssignment {
                         symbol: unique(format!("{ident}_cosmos{k}")),
                         comment: comment(id, a),
                         identity: ident.to_string(),
-                        role_id: a.role_definition_id.clone(),
+                        role_id: a.role_definition_id.to_string(),
                         container: a.scope.azure_name.clone(),
                     });
                 }
@@ -467,7 +467,7 @@ pub fn view(plan: &Arc<Plan>, cfg: &Config, inputs: usize) -> View {
                 symbol: unique(format!("{ident}_ra{k}")),
                 scope,
                 identity: ident.clone(),
-                custom_role: custom_symbol.get(&a.role_definition_id).cloned(),
+                custom_role: custom_symbol.get(&*a.role_definition_id).cloned(),
                 at: (i, k),
                 plan: plan.clone(),
             });

@@ -80,7 +80,7 @@ pub fn render(plan: &Plan) -> String {
             t.add_row(vec![
                 r.aws_arn.clone(),
                 r.aws_service.clone(),
-                r.azure_service.clone().unwrap_or_else(|| "-".into()),
+                r.azure_service.as_deref().unwrap_or("-").to_string(),
                 r.azure_name.clone().unwrap_or_else(|| "-".into()),
             ]);
         }
