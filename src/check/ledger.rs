@@ -156,7 +156,7 @@ fn build_with(a: &Analysis, findings: &[crate::plan::FindingEntry], stay_on_aws:
             }
         }
         let granted: BTreeSet<&str> = identity
-            .map(|i| i.role_assignments.iter().flat_map(|ra| ra.aws_actions.iter().map(String::as_str)).collect())
+            .map(|i| i.role_assignments.iter().flat_map(|ra| ra.aws_actions.iter().map(|a| &**a)).collect())
             .unwrap_or_default();
         for (k, p) in a.joined.permissions[ri].iter().enumerate() {
             let s = &p.statement;

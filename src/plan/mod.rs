@@ -94,8 +94,9 @@ pub struct RoleAssignment {
     pub custom: bool,
     /// Where it is assigned.
     pub scope: Scope,
-    /// AWS actions it replaces.
-    pub aws_actions: Vec<String>,
+    /// AWS actions it replaces (shared by every assignment a thread plans: 150,000 of them name a few hundred
+    /// actions on a 10,000-role run).
+    pub aws_actions: Vec<Arc<str>>,
     /// Data actions the role grants beyond the need.
     pub excess_data_actions: Vec<String>,
     /// `arm`, or `cosmos-sql` for Cosmos DB data-plane roles (sqlRoleAssignments).
@@ -416,8 +417,16 @@ pub fn build(
     let chunks = crate::par::map_chunks(
         &work,
         64,
-        || Chooser::new(tables, opts.choose),
-        |chooser, chunk| {
+        || (Chooser::new(tables, opts.choose), BTreeSet::<Arc<str>>::new()),
+        |(chooser, actions), chunk| {
+            let mut intern = |a: String| -> Arc<str> {
+                if let Some(shared) = actions.get(a.as_str()) {
+                    return shared.clone();
+                }
+                let shared: Arc<str> = a.into();
+                actions.insert(shared.clone());
+                shared
+            };
             let mut sink = Sink::default();
             let mut custom_roles: BTreeMap<String, CustomRole> = BTreeMap::new();
             let mut identities = Vec::with_capacity(chunk.len());
@@ -587,7 +596,7 @@ pub fn build(
                                     role_definition_id: r.id.clone(),
                                     custom: false,
                                     scope: scope_out(&scope),
-                                    aws_actions: aws.into_iter().collect(),
+                                    aws_actions: aws.into_iter().map(&mut intern).collect(),
                                     excess_data_actions: excess,
                                     kind: r.kind.clone(),
                                     condition: scope.condition.clone(),
@@ -609,7 +618,7 @@ pub fn build(
                                 role_definition_id: id.into(),
                                 custom: true,
                                 scope: scope_out(&scope),
-                                aws_actions: all_aws.into_iter().collect(),
+                                aws_actions: all_aws.into_iter().map(&mut intern).collect(),
                                 excess_data_actions: Vec::new(),
                                 kind: "arm".into(),
                                 condition: scope.condition.clone(),

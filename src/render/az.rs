@@ -92,7 +92,7 @@ struct JsonEntry<'a> {
     custom: bool,
     kind: &'a str,
     scope: JsonScope<'a>,
-    aws_actions: &'a [String],
+    aws_actions: &'a [std::sync::Arc<str>],
     excess_data_actions: &'a [String],
     condition: Option<&'a str>,
 }
