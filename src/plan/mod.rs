@@ -409,6 +409,8 @@ pub fn build(
     for (wi, set) in named.iter().enumerate() {
         named_by_sa.entry(joined.workload_sa[wi]).or_default().extend(set.iter().cloned());
     }
+    // Dropped as soon as they are used up: the end of this function is the run's peak of memory.
+    drop(named);
     let keda = keda::analyse(model, joined, &mut sink);
     let mut custom_roles: BTreeMap<String, CustomRole> = BTreeMap::new();
     // Identities are independent: planned in parallel chunks, each thread with its own role-choice cache and
@@ -672,6 +674,7 @@ pub fn build(
         }
         sink.append(s);
     }
+    drop((named_by_sa, keda));
     identities.sort_by(|a, b| a.name.cmp(&b.name).then(a.aws_role_arn.cmp(&b.aws_role_arn)));
     // A staying resource reached through many bridge roles: suggest one shared role.
     let mut reached: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
