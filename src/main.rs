@@ -8,21 +8,22 @@ use std::io::Write;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// mimalloc v3's option numbers (`mi_option_e` in its `mimalloc.h`; the `libmimalloc-sys` constants are v2's).
-/// The test below checks them against the options' documented defaults.
+/// mimalloc's option numbers (`mi_option_e` in its `mimalloc.h`, the same in v2 and v3; `libmimalloc-sys` exports
+/// no constant for either). The test below checks them against the options' documented defaults.
 const MI_OPTION_ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 /// Peak memory is a target of its own (issue 7: at most 3× the input): freed pages go back to the OS at once
 /// rather than a second later (the read phase frees a span-keeping tree per file on every thread), and arena
 /// memory is committed when it is used rather than up front. Costs a few percent of run time; measured in the
-/// README ("Design choices").
+/// README ("Design choices"). Set as defaults: `MIMALLOC_PURGE_DELAY` / `MIMALLOC_ARENA_EAGER_COMMIT` still win.
 extern "C" fn tune_allocator() {
-    // SAFETY: `mi_option_set` writes one entry of mimalloc's static option table; it allocates nothing and is
-    // valid before mimalloc's own initialisation (which keeps options that are set already).
+    // SAFETY: `mi_option_set_default` writes one entry of mimalloc's static option table unless the option is set
+    // already; it allocates nothing and is valid before mimalloc's own initialisation, which reads the environment
+    // into options not yet set and keeps these defaults otherwise.
     unsafe {
-        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0);
-        libmimalloc_sys::mi_option_set(MI_OPTION_ARENA_EAGER_COMMIT, 0);
+        libmimalloc_sys::mi_option_set_default(MI_OPTION_PURGE_DELAY, 0);
+        libmimalloc_sys::mi_option_set_default(MI_OPTION_ARENA_EAGER_COMMIT, 0);
     }
 }
 

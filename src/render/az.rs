@@ -163,30 +163,58 @@ pub struct ShIdentity {
     pub assignments: Vec<ShAssignment>,
 }
 
-/// One assignment in the script.
-#[derive(Debug, Serialize)]
+/// One assignment in the script. The template reads `role`, `scope`, `condition`, `kind`, `container` and
+/// `comment`; all but the scope word are taken from the plan's assignment when the template reaches this one (on
+/// 30,000 assignments, copies of the conditions and comments were 20 MB at translate's peak).
 pub struct ShAssignment {
-    /// Role definition GUID.
-    pub role: String,
     /// The scope as one shell word (variables and quoted literals).
     pub scope: String,
-    /// ABAC condition.
-    pub condition: Option<String>,
-    /// `arm` or `cosmos-sql`.
-    pub kind: String,
-    /// Cosmos container (for cosmos-sql).
-    pub container: String,
+    /// The plan's assignment: (identity, assignment) indexes into `plan`.
+    at: (usize, usize),
+    plan: std::sync::Arc<Plan>,
+}
+
+impl ShAssignment {
+    fn of_plan(&self) -> (&crate::plan::Identity, &crate::plan::RoleAssignment) {
+        let id = &self.plan.identities[self.at.0];
+        (id, &id.role_assignments[self.at.1])
+    }
+
     /// What it replaces.
-    pub comment: String,
+    pub fn comment(&self) -> String {
+        let a = self.of_plan().1;
+        format!("{} on {} {} ({})", a.role_name, a.scope.kind, a.scope.azure_name, a.aws_actions.join(", "))
+    }
+}
+
+impl std::fmt::Debug for ShAssignment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ShAssignment").field("scope", &self.scope).field("at", &self.at).finish_non_exhaustive()
+    }
+}
+
+impl Serialize for ShAssignment {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let a = self.of_plan().1;
+        let mut st = s.serialize_struct("ShAssignment", 6)?;
+        st.serialize_field("role", &*a.role_definition_id)?;
+        st.serialize_field("scope", &self.scope)?;
+        st.serialize_field("condition", &a.condition)?;
+        st.serialize_field("kind", &*a.kind)?;
+        st.serialize_field("container", &a.scope.azure_name)?;
+        st.serialize_field("comment", &self.comment())?;
+        st.end()
+    }
 }
 
 /// Builds the script's view.
-pub fn sh_view(plan: &Plan, cfg: &Config) -> ShView {
+pub fn sh_view(plan: &std::sync::Arc<Plan>, cfg: &Config) -> ShView {
     let mut needed: std::collections::BTreeSet<&'static str> = std::collections::BTreeSet::new();
     let mut identities = Vec::new();
-    for id in &plan.identities {
-        let mut assignments = Vec::new();
-        for a in &id.role_assignments {
+    for (i, id) in plan.identities.iter().enumerate() {
+        let mut assignments = Vec::with_capacity(id.role_assignments.len());
+        for (k, a) in id.role_assignments.iter().enumerate() {
             let segs = scope_path(&a.scope.kind, &a.scope.azure_name);
             let mut word = String::from("\"$RG_ID\"");
             for s in &segs {
@@ -201,20 +229,7 @@ pub fn sh_view(plan: &Plan, cfg: &Config) -> ShView {
             if &*a.kind == "cosmos-sql" {
                 needed.insert("cosmosDatabaseName");
             }
-            assignments.push(ShAssignment {
-                role: a.role_definition_id.to_string(),
-                scope: word,
-                condition: a.condition.clone(),
-                kind: a.kind.to_string(),
-                container: a.scope.azure_name.clone(),
-                comment: format!(
-                    "{} on {} {} ({})",
-                    a.role_name,
-                    a.scope.kind,
-                    a.scope.azure_name,
-                    a.aws_actions.join(", ")
-                ),
-            });
+            assignments.push(ShAssignment { scope: word, at: (i, k), plan: plan.clone() });
         }
         identities.push(ShIdentity {
             name: id.name.clone(),

@@ -26,7 +26,7 @@ pub struct Param {
 #[derive(Debug, Clone, Serialize)]
 pub struct Parent {
     /// Template switch.
-    pub kind: String,
+    pub kind: &'static str,
     /// Bicep symbol.
     pub symbol: String,
     /// The parameter holding its name.
@@ -39,7 +39,7 @@ pub struct Parent {
 #[derive(Debug, Clone, Serialize)]
 pub struct Leaf {
     /// Template switch.
-    pub kind: String,
+    pub kind: &'static str,
     /// Bicep symbol.
     pub symbol: String,
     /// Azure name.
@@ -326,7 +326,9 @@ pub(crate) fn configured(cfg: &Config, param: &str) -> Option<String> {
 pub fn view(plan: &Arc<Plan>, cfg: &Config, inputs: usize) -> View {
     let mut params: BTreeMap<&str, &str> = BTreeMap::new();
     let mut parents: BTreeMap<&str, Parent> = BTreeMap::new();
-    let mut leaves: BTreeMap<(String, String), Leaf> = BTreeMap::new();
+    // Sorted by (kind, name) once complete; `leaf_symbol` keeps them unique. Keys borrow from the plan: at 10,000
+    // identities a second owned copy of every scope name was 10 MB at translate's peak.
+    let mut leaves: Vec<Leaf> = Vec::new();
     let mut used_symbols: BTreeSet<String> = BTreeSet::new();
     let mut unique = |base: String| -> String {
         let mut s = base.clone();
@@ -341,7 +343,7 @@ pub fn view(plan: &Arc<Plan>, cfg: &Config, inputs: usize) -> View {
         unique(reserved.to_string());
     }
     // Parents and leaves, from every assignment's scope.
-    let mut leaf_symbol: BTreeMap<(String, String), Arc<str>> = BTreeMap::new();
+    let mut leaf_symbol: BTreeMap<(&'static str, &str), Arc<str>> = BTreeMap::new();
     for id in &plan.identities {
         for a in &id.role_assignments {
             let Some(p) = parent_of(&a.scope.kind) else { continue };
@@ -350,32 +352,29 @@ pub fn view(plan: &Arc<Plan>, cfg: &Config, inputs: usize) -> View {
                 params.insert("cosmosDatabaseName", "Cosmos DB database of the migrated tables.");
             }
             parents.entry(p.kind).or_insert_with(|| Parent {
-                kind: p.kind.into(),
+                kind: p.kind,
                 symbol: p.symbol.into(),
                 name_param: p.param.into(),
                 existing: cfg.azure.existing.iter().any(|e| e == p.kind),
             });
             if let Some(kind) = leaf_kind(&a.scope.kind) {
-                let key = (kind.to_string(), a.scope.azure_name.clone());
-                if !leaf_symbol.contains_key(&key) {
+                let key = (kind, a.scope.azure_name.as_str());
+                if let std::collections::btree_map::Entry::Vacant(e) = leaf_symbol.entry(key) {
                     let sym = unique(bicep_ident(&format!("{kind}_{}", a.scope.azure_name)));
-                    leaf_symbol.insert(key.clone(), sym.as_str().into());
-                    leaves.insert(
-                        key,
-                        Leaf {
-                            kind: kind.into(),
-                            symbol: sym,
-                            name: a.scope.azure_name.clone(),
-                            sessions: a.scope.aws_arn.ends_with(".fifo"),
-                        },
-                    );
+                    e.insert(sym.as_str().into());
+                    leaves.push(Leaf {
+                        kind,
+                        symbol: sym,
+                        name: a.scope.azure_name.clone(),
+                        sessions: a.scope.aws_arn.ends_with(".fifo"),
+                    });
                 }
             }
         }
     }
     let mut services = Vec::new();
     for (kind, sym) in [("queue", "queueServices"), ("table", "tableServices"), ("container", "blobServices")] {
-        if leaves.keys().any(|(k, _)| k == kind) {
+        if leaf_symbol.keys().any(|(k, _)| *k == kind) {
             services.push(Service { symbol: sym.into(), kind: sym.into() });
         }
     }
@@ -459,7 +458,7 @@ pub fn view(plan: &Arc<Plan>, cfg: &Config, inputs: usize) -> View {
                 continue;
             }
             let scope: Option<Arc<str>> = match leaf_kind(&a.scope.kind) {
-                Some(kind) => leaf_symbol.get(&(kind.to_string(), a.scope.azure_name.clone())).cloned(),
+                Some(kind) => leaf_symbol.get(&(kind, a.scope.azure_name.as_str())).cloned(),
                 None => parent_of(&a.scope.kind)
                     .map(|p| parent_symbol.entry(p.symbol).or_insert_with(|| p.symbol.into()).clone()),
             };
@@ -473,6 +472,9 @@ pub fn view(plan: &Arc<Plan>, cfg: &Config, inputs: usize) -> View {
             });
         }
     }
+    drop(leaf_symbol);
+    // The order a map keyed by (kind, name) gave them.
+    leaves.sort_unstable_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
     View {
         inputs,
         params: params
@@ -487,7 +489,7 @@ pub fn view(plan: &Arc<Plan>, cfg: &Config, inputs: usize) -> View {
         issuer,
         parents: parents.into_values().collect(),
         services,
-        leaves: leaves.into_values().collect(),
+        leaves,
         custom_roles,
         identities,
         assignments,

@@ -370,8 +370,6 @@ pub fn rewrite(
             by_aws_name.entry((res.aws_service.as_str(), n)).or_default().push(azure);
         }
     }
-    let by_aws_name: BTreeMap<(&str, &str), Vec<&str>> =
-        by_aws_name.iter().map(|((s, n), v)| ((*s, n.as_str()), v.clone())).collect();
     let workload_entry: BTreeMap<(&str, &str, &str), &crate::plan::WorkloadEntry> =
         a.plan.workloads.iter().map(|w| ((w.kind.as_str(), w.namespace.as_str(), w.name.as_str()), w)).collect();
     let identity_by_name: BTreeMap<&str, &crate::plan::Identity> =
@@ -386,7 +384,7 @@ pub fn rewrite(
             && let Some(prefix) = r.arn.as_deref().and_then(|a| a.strip_prefix("name:"))
         {
             // A bare name: the Azure name of the one mapped resource of that service with that AWS name.
-            let matches: &[&str] = by_aws_name.get(&(prefix, r.text.as_str())).map_or(&[], Vec::as_slice);
+            let matches: &[&str] = by_aws_name.get(&(prefix, r.text.clone())).map_or(&[], Vec::as_slice);
             if let [azure] = matches
                 && *azure != r.text
             {

@@ -160,7 +160,7 @@ mod tests {
         let cfg = crate::config::Config::default();
         assert_eq!(keys(&plan), sorted(PlanValue::FIELDS));
         assert_eq!(keys(&crate::render::bicep::view(&Arc::new(plan.clone()), &cfg, 0)), sorted(BicepValue::FIELDS));
-        assert_eq!(keys(&crate::render::az::sh_view(&plan, &cfg)), sorted(ShValue::FIELDS));
+        assert_eq!(keys(&crate::render::az::sh_view(&Arc::new(plan.clone()), &cfg)), sorted(ShValue::FIELDS));
     }
 
     #[test]
