@@ -102,7 +102,7 @@ pub struct RoleAssignment {
     /// `arm`, or `cosmos-sql` for Cosmos DB data-plane roles (sqlRoleAssignments).
     pub kind: Arc<str>,
     /// ABAC condition (blob path), with `condition_version` 2.0; null when none.
-    pub condition: Option<String>,
+    pub condition: Option<need::BlobPathCondition>,
 }
 
 /// The scope of an assignment.

@@ -94,7 +94,7 @@ struct JsonEntry<'a> {
     scope: JsonScope<'a>,
     aws_actions: &'a [std::sync::Arc<str>],
     excess_data_actions: &'a [String],
-    condition: Option<&'a str>,
+    condition: Option<&'a crate::mapping::need::BlobPathCondition>,
 }
 
 #[derive(Debug, Serialize)]
@@ -135,7 +135,7 @@ fn entry<'a>(id: &'a crate::plan::Identity, a: &'a crate::plan::RoleAssignment) 
         },
         aws_actions: &a.aws_actions,
         excess_data_actions: &a.excess_data_actions,
-        condition: a.condition.as_deref(),
+        condition: a.condition.as_ref(),
     }
 }
 

@@ -159,8 +159,8 @@ impl Assignment {
     }
 
     /// ABAC condition.
-    pub fn condition(&self) -> Option<&str> {
-        self.of_plan().1.condition.as_deref()
+    pub fn condition(&self) -> Option<String> {
+        self.of_plan().1.condition.as_ref().map(|c| c.text())
     }
 }
 
