@@ -627,6 +627,29 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// A kept path stands for its condition: same text when serialised, same equality and order as the texts.
+        #[test]
+        fn a_blob_path_condition_is_its_text(a in "[ -~]{0,12}", b in "[ -~]{0,12}") {
+            let (ca, cb) = (BlobPathCondition::new(&a), BlobPathCondition::new(&b));
+            proptest::prop_assert_eq!(ca.is_some(), blob_path_condition(&a).is_some());
+            if let (Some(ca), Some(cb)) = (ca, cb) {
+                let (ta, tb) = (blob_path_condition(&a).unwrap(), blob_path_condition(&b).unwrap());
+                proptest::prop_assert_eq!(serde_json::to_string(&ca).unwrap(), serde_json::to_string(&ta).unwrap());
+                proptest::prop_assert_eq!(ca.cmp(&cb), ta.cmp(&tb));
+                proptest::prop_assert_eq!(ca == cb, ta == tb);
+            }
+        }
+    }
+
+    #[test]
+    fn blob_path_conditions_order_as_their_texts_not_their_paths() {
+        // "a" < "a!" as paths, but the text goes on with `'` after "a", which sorts after `!`.
+        let (a, b) = (BlobPathCondition::new("a").unwrap(), BlobPathCondition::new("a!").unwrap());
+        assert!(blob_path_condition("a").unwrap() > blob_path_condition("a!").unwrap());
+        assert!(a > b);
+    }
+
     #[test]
     fn blob_conditions_refuse_quotes() {
         let c = blob_path_condition("releases/*").unwrap();
