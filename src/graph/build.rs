@@ -44,10 +44,9 @@ pub enum Edge {
 /// A permission statement in force for a role, with where it comes from.
 #[derive(Debug, Clone)]
 pub struct Permission {
-    /// Policy name (inline name, or managed policy name).
-    pub policy: String,
-    /// Managed policy ARN, for attached policies.
-    pub policy_arn: Option<String>,
+    /// Policy name (inline name, or managed policy name): one copy per policy, shared by its statements and by
+    /// every role a managed policy is attached to.
+    pub policy: std::sync::Arc<str>,
     /// The statement (shared with the model).
     pub statement: std::sync::Arc<Statement>,
 }
@@ -323,22 +322,21 @@ pub fn build_with(model: &mut Model, files: &Files, sink: &mut Sink, keep_graph:
 
     // Permissions in force per role: inline policies, then attached managed policies (default version).
     j.permissions = vec![Vec::new(); model.roles.len()];
+    let mut managed_name: BTreeMap<&str, std::sync::Arc<str>> = BTreeMap::new();
     for (ri, role) in model.roles.iter().enumerate() {
         let mut perms = Vec::new();
         for p in &role.inline {
+            let name: std::sync::Arc<str> = p.name.as_str().into();
             for s in &p.document.statements {
-                perms.push(Permission { policy: p.name.clone(), policy_arn: None, statement: s.clone() });
+                perms.push(Permission { policy: name.clone(), statement: s.clone() });
             }
         }
         for a in &role.attached {
             match policy_by_arn.get(a.arn.as_str()).and_then(|p| p.document.as_ref().map(|d| (p, d))) {
                 Some((p, d)) => {
+                    let name = managed_name.entry(p.arn.as_str()).or_insert_with(|| p.name.as_str().into());
                     for s in &d.statements {
-                        perms.push(Permission {
-                            policy: p.name.clone(),
-                            policy_arn: Some(p.arn.clone()),
-                            statement: s.clone(),
-                        });
+                        perms.push(Permission { policy: name.clone(), statement: s.clone() });
                     }
                 }
                 None => {

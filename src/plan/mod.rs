@@ -140,7 +140,7 @@ pub struct CustomRole {
 #[derive(Debug, Clone)]
 pub struct AwsPermission {
     /// Policy it comes from.
-    pub policy: String,
+    pub policy: Arc<str>,
     /// The statement.
     pub statement: std::sync::Arc<crate::model::Statement>,
     /// Input file.
