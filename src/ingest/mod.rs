@@ -111,6 +111,7 @@ fn read_sources(sources: Vec<Source>, opts: &IngestOptions, files: &mut Files, s
             sink: Sink::default(),
         };
         read_file(&mut frag, id, src, &text, err, opts);
+        frag.model.shrink_nested();
         frag.text = if src.rereadable { Err(Digest::of(&text)) } else { Ok(text) };
         frag
     };
