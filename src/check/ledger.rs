@@ -206,7 +206,7 @@ fn build_with(a: &Analysis, findings: &[crate::plan::FindingEntry], stay_on_aws:
     }
     // KEDA triggers.
     let resource_by_arn: BTreeMap<&str, &crate::plan::Resource> =
-        plan.resources.iter().map(|r| (r.aws_arn.as_str(), r)).collect();
+        plan.resources.iter().map(|r| (&*r.aws_arn, r)).collect();
     for s in &a.model.scalers {
         for t in &s.triggers {
             let file = files.display(t.loc.file);

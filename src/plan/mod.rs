@@ -207,10 +207,10 @@ impl Serialize for AwsPermission {
 /// An AWS resource.
 #[derive(Debug, Clone, Serialize)]
 pub struct Resource {
-    /// ARN.
-    pub aws_arn: String,
-    /// IAM service prefix.
-    pub aws_service: String,
+    /// ARN (the same allocation as the planner's index key).
+    pub aws_arn: Arc<str>,
+    /// IAM service prefix (shared by the resources of a service).
+    pub aws_service: Arc<str>,
     /// Azure service that receives it (mapping stage; shared with the mapping tables).
     pub azure_service: Option<Arc<str>>,
     /// Azure resource type (mapping stage; shared with the mapping tables).
@@ -696,22 +696,35 @@ pub fn build(
         );
     }
 
-    let mut resources: BTreeMap<String, Resource> = BTreeMap::new();
+    let mut resources: BTreeMap<Arc<str>, Resource> = BTreeMap::new();
     let stays: Arc<str> = "stays on AWS".into();
+    let mut service_names: BTreeSet<Arc<str>> = BTreeSet::new();
+    let mut service_name = |s: &str| -> Arc<str> {
+        if let Some(shared) = service_names.get(s) {
+            return shared.clone();
+        }
+        let shared: Arc<str> = s.into();
+        service_names.insert(shared.clone());
+        shared
+    };
     for (a, loc) in &joined.resources {
         let Some(arn) = Arn::parse(a) else { continue };
         if arn.resource.is_empty() || arn.resource == "*" {
             continue;
         }
         let Some(service) = tables.services.get(&arn.service) else {
-            if !arn.has_wildcard() {
-                resources.entry(a.clone()).or_insert(Resource {
-                    aws_arn: a.clone(),
-                    aws_service: arn.service.clone(),
-                    azure_service: None,
-                    azure_type: None,
-                    azure_name: None,
-                });
+            if !arn.has_wildcard() && !resources.contains_key(a.as_str()) {
+                let key: Arc<str> = a.as_str().into();
+                resources.insert(
+                    key.clone(),
+                    Resource {
+                        aws_arn: key,
+                        aws_service: service_name(&arn.service),
+                        azure_service: None,
+                        azure_type: None,
+                        azure_name: None,
+                    },
+                );
             }
             continue;
         };
@@ -724,15 +737,16 @@ pub fn build(
         } else {
             a[..a.find(&rname).map_or(a.len(), |i| i + rname.len())].to_string()
         };
-        if resources.contains_key(&base) {
+        if resources.contains_key(base.as_str()) {
             continue;
         }
         if opts.targets.stays(&base) {
+            let key: Arc<str> = base.into();
             resources.insert(
-                base.clone(),
+                key.clone(),
                 Resource {
-                    aws_arn: base,
-                    aws_service: arn.service.clone(),
+                    aws_arn: key,
+                    aws_service: service_name(&arn.service),
                     azure_service: Some(stays.clone()),
                     azure_type: None,
                     azure_name: None,
@@ -744,11 +758,12 @@ pub fn build(
         let target = &service.targets[&tkey];
         let azure = crate::mapping::naming::azure_name(&target.naming, &rname);
         report_resource(&mut sink, *loc, &arn.service, &tkey, &rname, &azure);
+        let key: Arc<str> = base.into();
         resources.insert(
-            base.clone(),
+            key.clone(),
             Resource {
-                aws_arn: base,
-                aws_service: arn.service.clone(),
+                aws_arn: key,
+                aws_service: service_name(&arn.service),
                 azure_service: Some(target.azure_service.clone()),
                 azure_type: Some(target.azure_type.clone()),
                 azure_name: Some(azure),
@@ -834,7 +849,7 @@ fn not_granted(
     model: &Model,
     joined: &Joined,
     tables: &Tables,
-    resources: &BTreeMap<String, Resource>,
+    resources: &BTreeMap<Arc<str>, Resource>,
     identities: &[Identity],
     role_identity: &BTreeMap<usize, String>,
     sink: &mut Sink,
@@ -867,8 +882,8 @@ fn not_granted(
         }
         for r in refs.into_iter().filter(|r| matches!(r.kind, AwsRefKind::Endpoint | AwsRefKind::Arn)) {
             let Some((base, _)) = r.arn.as_deref().and_then(|a| need::base_resource(tables, a)) else { continue };
-            let Some(res) = resources.get(&base).filter(|res| res.azure_name.is_some()) else { continue };
-            let target_widened = tables.services.get(&res.aws_service).is_some_and(|svc| {
+            let Some(res) = resources.get(base.as_str()).filter(|res| res.azure_name.is_some()) else { continue };
+            let target_widened = tables.services.get(&*res.aws_service).is_some_and(|svc| {
                 svc.targets
                     .iter()
                     .any(|(k, t)| widened.contains(k.as_str()) && Some(&t.azure_type) == res.azure_type.as_ref())
@@ -892,7 +907,7 @@ fn not_granted(
 fn input_findings(
     model: &Model,
     tables: &Tables,
-    resources: &BTreeMap<String, Resource>,
+    resources: &BTreeMap<Arc<str>, Resource>,
     opts: &PlanOptions,
     sink: &mut Sink,
 ) {
@@ -932,7 +947,7 @@ fn input_findings(
                     .arn
                     .as_deref()
                     .and_then(|a| rewritable(tables, a))
-                    .and_then(|base| resources.get(&base))
+                    .and_then(|base| resources.get(base.as_str()))
                     .is_some_and(|res| {
                         res.azure_name.is_some() && azure_url_kind(res.azure_type.as_deref().unwrap_or("")).is_some()
                     });

@@ -363,11 +363,11 @@ pub fn rewrite(
         .collect();
     // Indexes (everything below is looked up per object or per value: no scans of the whole plan).
     let resource_by_arn: BTreeMap<&str, &crate::plan::Resource> =
-        a.plan.resources.iter().map(|r| (r.aws_arn.as_str(), r)).collect();
+        a.plan.resources.iter().map(|r| (&*r.aws_arn, r)).collect();
     let mut by_aws_name: BTreeMap<(&str, String), Vec<&str>> = BTreeMap::new();
     for res in &a.plan.resources {
         if let (Some((_, n)), Some(azure)) = (need::base_resource(tables, &res.aws_arn), res.azure_name.as_deref()) {
-            by_aws_name.entry((res.aws_service.as_str(), n)).or_default().push(azure);
+            by_aws_name.entry((&*res.aws_service, n)).or_default().push(azure);
         }
     }
     let workload_entry: BTreeMap<(&str, &str, &str), &crate::plan::WorkloadEntry> =

@@ -78,8 +78,8 @@ pub fn render(plan: &Plan) -> String {
         let mut t = table(&["AWS resource", "Service", "Azure service", "Azure name"]);
         for r in &plan.resources {
             t.add_row(vec![
-                r.aws_arn.clone(),
-                r.aws_service.clone(),
+                r.aws_arn.to_string(),
+                r.aws_service.to_string(),
                 r.azure_service.as_deref().unwrap_or("-").to_string(),
                 r.azure_name.clone().unwrap_or_else(|| "-".into()),
             ]);
