@@ -377,7 +377,8 @@ pub fn rewrite(
     let scaler_of_object: BTreeMap<usize, usize> =
         a.model.scalers.iter().enumerate().map(|(i, s)| (s.object, i)).collect();
     // Value rewrites and env removals, by location.
-    let mut value_rewrites: BTreeMap<(FileId, Pos), String> = BTreeMap::new();
+    // (token, replacement) by location; the token borrows the model's text.
+    let mut value_rewrites: BTreeMap<(FileId, Pos), (&str, String)> = BTreeMap::new();
     let refs = a.model.aws_refs();
     for r in refs {
         if r.kind == AwsRefKind::Name
@@ -388,7 +389,7 @@ pub fn rewrite(
             if let [azure] = matches
                 && *azure != r.text
             {
-                value_rewrites.insert((r.loc.file, r.loc.pos), format!("{}\u{0}{azure}", r.text));
+                value_rewrites.insert((r.loc.file, r.loc.pos), (r.text.as_str(), azure.to_string()));
             }
             continue;
         }
@@ -397,7 +398,7 @@ pub fn rewrite(
             && let Some(url) = azure_value(&resource_by_arn, tables, &names, arn, &r.text)
         {
             // Replace the token inside the value, keeping text around it.
-            value_rewrites.insert((r.loc.file, r.loc.pos), format!("{}\u{0}{url}", r.text));
+            value_rewrites.insert((r.loc.file, r.loc.pos), (r.text.as_str(), url));
         }
     }
     // KEDA: which TriggerAuthentications carry which identity.
@@ -631,11 +632,10 @@ pub fn rewrite(
                             add_to_pod(&src, &mut edits, spec, &volumes, &mounts, &env);
                         }
                     }
-                    for ((_, p), v) in value_rewrites.range((file, node.pos)..=(file, node.end)) {
+                    for ((_, p), (token, url)) in value_rewrites.range((file, node.pos)..=(file, node.end)) {
                         if let Some(n) = find_by_pos(node, *p)
                             && let Some(old) = n.as_str()
                         {
-                            let (token, url) = v.split_once('\u{0}').expect("token and url");
                             replace_node(&src, &mut edits, n, &json!(old.replacen(token, url, 1)));
                         }
                     }
