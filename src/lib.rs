@@ -83,9 +83,9 @@ pub fn analyse_with(
     if sink.has_input_errors() {
         return Err((files, sink.into_findings()));
     }
-    let joined = graph::build_with(&mut model, &files, &mut sink, graph);
+    let mut joined = graph::build_with(&mut model, &files, &mut sink, graph);
     diag::timings::mark("join");
-    let (plan, findings) = plan::build(&model, &joined, &files, tables, &plan_options(cfg), sink);
+    let (plan, findings) = plan::build(&model, &mut joined, &files, tables, &plan_options(cfg), sink);
     diag::timings::mark("map+plan");
     Ok(Analysis { files, model, joined, plan: std::sync::Arc::new(plan), findings })
 }

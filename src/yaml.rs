@@ -131,11 +131,16 @@ impl Node {
     /// A string, or each string of a list of strings (the IAM "string or array" shape). Non-strings are skipped
     /// and reported through `bad`.
     pub fn str_or_list(&self, bad: &mut dyn FnMut(&Node)) -> Vec<(String, Pos)> {
+        self.strs(bad).into_iter().map(|(s, p)| (s.to_string(), p)).collect()
+    }
+
+    /// [`Node::str_or_list`], borrowing the strings.
+    pub fn strs(&self, bad: &mut dyn FnMut(&Node)) -> Vec<(&str, Pos)> {
         match &self.value {
             Value::Seq(items) => items
                 .iter()
                 .filter_map(|n| match n.as_str() {
-                    Some(s) => Some((s.to_string(), n.pos)),
+                    Some(s) => Some((s, n.pos)),
                     None => {
                         bad(n);
                         None
@@ -143,7 +148,7 @@ impl Node {
                 })
                 .collect(),
             _ => match self.as_str() {
-                Some(s) => vec![(s.to_string(), self.pos)],
+                Some(s) => vec![(s, self.pos)],
                 None => {
                     bad(self);
                     Vec::new()

@@ -10,10 +10,10 @@ fuzz_target!(|data: &[u8]| {
     let mut sink = Sink::default();
     let mut model = read_str("fuzz.yaml", text, &IngestOptions::default(), &mut files, &mut sink);
     if !sink.has_input_errors() {
-        let joined = eks2aks::graph::build(&mut model, &files, &mut sink);
+        let mut joined = eks2aks::graph::build(&mut model, &files, &mut sink);
         static TABLES: std::sync::OnceLock<eks2aks::mapping::Tables> = std::sync::OnceLock::new();
         let tables = TABLES.get_or_init(|| eks2aks::mapping::load(None).expect("bundled tables are valid"));
-        let (plan, _) = eks2aks::plan::build(&model, &joined, &files, tables, &Default::default(), sink);
+        let (plan, _) = eks2aks::plan::build(&model, &mut joined, &files, tables, &Default::default(), sink);
         let _ = eks2aks::report::json::render(&plan);
     }
 });

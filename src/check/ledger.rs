@@ -131,7 +131,7 @@ fn build_with(a: &Analysis, findings: &[crate::plan::FindingEntry], stay_on_aws:
     // Roles, statements and action patterns.
     let identity_of: BTreeMap<&str, &crate::plan::Identity> =
         plan.identities.iter().map(|i| (i.aws_role_arn.as_str(), i)).collect();
-    for (ri, role) in a.model.roles.iter().enumerate() {
+    for role in &a.model.roles {
         let file = files.display(role.loc.file).to_string();
         let identity = identity_of.get(role.arn.as_str());
         match identity {
@@ -158,7 +158,9 @@ fn build_with(a: &Analysis, findings: &[crate::plan::FindingEntry], stay_on_aws:
         let granted: BTreeSet<&str> = identity
             .map(|i| i.role_assignments.iter().flat_map(|ra| ra.aws_actions.iter().map(|a| &**a)).collect())
             .unwrap_or_default();
-        for (k, p) in a.joined.permissions[ri].iter().enumerate() {
+        // The identity's statements in force are the join's for its role (the join frees its own copy once
+        // planned).
+        for (k, p) in identity.iter().flat_map(|i| i.aws_permissions.iter()).enumerate() {
             let s = &p.statement;
             let sfile = files.display(s.loc.file).to_string();
             let stays = s.resource.as_ref().is_some_and(|r| {
@@ -193,7 +195,7 @@ fn build_with(a: &Analysis, findings: &[crate::plan::FindingEntry], stay_on_aws:
                         Some("no Azure role assignment came of it (see the findings at this line)".to_string()),
                     ),
                 };
-                push("action", format!("{} {pat}", role.name), state, reason, files.display(loc.file), loc.pos.line);
+                push("action", format!("{} {pat}", role.name), state, reason, files.display(s.loc.file), loc.line);
             }
             let state = if s.effect == Effect::Deny || any || (s.action.not && !granted.is_empty()) {
                 State::Translated

@@ -40,7 +40,7 @@ enum Outcome {
 }
 
 fn eval(c: &Condition, ctx: &[(String, String)]) -> Outcome {
-    let base = c.op.base.as_str();
+    let base = &*c.op.base;
     let value = ctx.iter().find(|(k, _)| k.eq_ignore_ascii_case(&c.key)).map(|(_, v)| v.as_str());
     if base == "Null" {
         let want_absent = c.values.iter().any(|v| v.eq_ignore_ascii_case("true"));
@@ -102,13 +102,13 @@ fn principal_providers(s: &Statement) -> Vec<String> {
     }
     p.entries
         .iter()
-        .filter(|(t, _)| t == "Federated" || (t == "AWS" && _is_star(&p.entries)))
-        .filter_map(|(_, v)| if v == "*" { Some("*".to_string()) } else { provider_of(v).map(str::to_string) })
+        .filter(|(t, _)| &**t == "Federated" || (&**t == "AWS" && _is_star(&p.entries)))
+        .filter_map(|(_, v)| if &**v == "*" { Some("*".to_string()) } else { provider_of(v).map(str::to_string) })
         .collect()
 }
 
-fn _is_star(entries: &[(String, String)]) -> bool {
-    entries.iter().any(|(_, v)| v == "*")
+fn _is_star(entries: &[(std::sync::Arc<str>, std::sync::Arc<str>)]) -> bool {
+    entries.iter().any(|(_, v)| &**v == "*")
 }
 
 /// Matches a trust policy against `system:serviceaccount:<ns>:<name>` with audience `aud`.
@@ -145,7 +145,7 @@ pub fn admits(trust: &PolicyDocument, namespace: &str, name: &str, aud: &str) ->
                     Outcome::True => {}
                     Outcome::False => holds = false,
                     Outcome::Unknown => {
-                        unjudged.insert(c.key.clone());
+                        unjudged.insert(c.key.to_string());
                     }
                 }
             }
@@ -157,10 +157,11 @@ pub fn admits(trust: &PolicyDocument, namespace: &str, name: &str, aud: &str) ->
                 .conditions
                 .iter()
                 .filter(|c| c.key.to_ascii_lowercase().ends_with(":sub"))
-                .filter(|c| !(c.op.base == "StringLike" && c.values.iter().any(|v| is_universal(v))))
+                .filter(|c| !(&*c.op.base == "StringLike" && c.values.iter().any(|v| is_universal(v))))
                 .collect();
-            let by_pattern =
-                sub_conds.iter().any(|c| c.op.base == "StringLike" && c.values.iter().any(|v| v.contains(['*', '?'])));
+            let by_pattern = sub_conds
+                .iter()
+                .any(|c| &*c.op.base == "StringLike" && c.values.iter().any(|v| v.contains(['*', '?'])));
             match s.effect {
                 Effect::Deny => {
                     denied.insert(provider);
@@ -185,7 +186,7 @@ pub fn admits(trust: &PolicyDocument, namespace: &str, name: &str, aud: &str) ->
 pub fn admits_pod_identity(trust: &PolicyDocument) -> bool {
     let allows = |s: &Statement| {
         s.principal.as_ref().is_some_and(|p| {
-            !p.not && (p.any || p.entries.iter().any(|(t, v)| t == "Service" && v == "pods.eks.amazonaws.com"))
+            !p.not && (p.any || p.entries.iter().any(|(t, v)| &**t == "Service" && &**v == "pods.eks.amazonaws.com"))
         }) && (s.action.items.iter().any(|(a, _)| action_matches(a, "sts:AssumeRole")) != s.action.not)
     };
     trust.statements.iter().any(|s| s.effect == Effect::Allow && allows(s))
@@ -204,8 +205,8 @@ pub fn like_subjects(trust: &PolicyDocument) -> Vec<(String, crate::diag::Loc)> 
         .iter()
         .filter(|s| s.effect == Effect::Allow && covers_web_identity(s))
         .flat_map(|s| s.conditions.iter())
-        .filter(|c| c.key.to_ascii_lowercase().ends_with(":sub") && c.op.base == "StringLike")
-        .flat_map(|c| c.values.iter().filter(|v| v.contains(['*', '?'])).map(move |v| (v.clone(), c.loc)))
+        .filter(|c| c.key.to_ascii_lowercase().ends_with(":sub") && &*c.op.base == "StringLike")
+        .flat_map(|c| c.values.iter().filter(|v| v.contains(['*', '?'])).map(move |v| (v.to_string(), c.loc)))
         .collect()
 }
 
@@ -217,7 +218,7 @@ pub fn named_subjects(trust: &PolicyDocument) -> Vec<(String, crate::diag::Loc)>
         .filter(|s| s.effect == Effect::Allow && covers_web_identity(s))
         .flat_map(|s| s.conditions.iter())
         .filter(|c| c.key.to_ascii_lowercase().ends_with(":sub") && !c.op.base.contains("Not"))
-        .flat_map(|c| c.values.iter().map(move |v| (v.clone(), c.loc)))
+        .flat_map(|c| c.values.iter().map(move |v| (v.to_string(), c.loc)))
         .collect()
 }
 

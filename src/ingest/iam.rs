@@ -344,28 +344,28 @@ pub fn read_document(
 
 fn synthetic_trust_irsa(cluster: &str, ns: &str, sa: &str, l: Loc) -> PolicyDocument {
     let provider = format!("eksctl-cluster/{cluster}");
-    let op = |base: &str| ConditionOp { raw: base.to_string(), base: base.to_string(), if_exists: false, set: None };
+    let op = |base: &str| ConditionOp { raw: base.into(), base: base.into(), if_exists: false, set: None };
     PolicyDocument {
         statements: vec![std::sync::Arc::new(Statement {
             sid: None,
             effect: Effect::Allow,
-            action: PatternList { not: false, items: vec![("sts:AssumeRoleWithWebIdentity".into(), l)] },
+            action: PatternList { not: false, items: vec![("sts:AssumeRoleWithWebIdentity".into(), l.pos)] },
             resource: None,
             principal: Some(Principal {
                 not: false,
                 any: false,
-                entries: vec![("Federated".into(), format!("arn:aws:iam:::oidc-provider/{provider}"))],
+                entries: vec![("Federated".into(), format!("arn:aws:iam:::oidc-provider/{provider}").into())],
             }),
             conditions: vec![
                 Condition {
                     op: op("StringEquals"),
-                    key: format!("{provider}:sub"),
-                    values: vec![format!("system:serviceaccount:{ns}:{sa}")],
+                    key: format!("{provider}:sub").into(),
+                    values: vec![format!("system:serviceaccount:{ns}:{sa}").into()],
                     loc: l,
                 },
                 Condition {
                     op: op("StringEquals"),
-                    key: format!("{provider}:aud"),
+                    key: format!("{provider}:aud").into(),
                     values: vec!["sts.amazonaws.com".into()],
                     loc: l,
                 },
@@ -381,7 +381,10 @@ fn synthetic_trust_pod_identity(l: Loc) -> PolicyDocument {
         statements: vec![std::sync::Arc::new(Statement {
             sid: None,
             effect: Effect::Allow,
-            action: PatternList { not: false, items: vec![("sts:AssumeRole".into(), l), ("sts:TagSession".into(), l)] },
+            action: PatternList {
+                not: false,
+                items: vec![("sts:AssumeRole".into(), l.pos), ("sts:TagSession".into(), l.pos)],
+            },
             resource: None,
             principal: Some(Principal {
                 not: false,
@@ -571,7 +574,7 @@ pub fn finish(model: &mut Model, pending: Pending, files: &Files, sink: &mut Sin
         }
     }
     for (dir, version, is_default, document, l) in pending.policy_versions {
-        let stem = files.get(l.file).path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let stem = files.get(l.file).path().file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         let candidates: Vec<usize> = pending.get_policies.iter().filter(|(d, _)| *d == dir).map(|(_, i)| *i).collect();
         let chosen = match candidates[..] {
             [i] => Some(i),

@@ -2,6 +2,7 @@
 //! line and column), never an `Err` and never a panic; every file is read even after one fails.
 
 pub mod iam;
+pub mod intern;
 pub mod k8s;
 pub mod policy;
 pub mod scan;
@@ -111,6 +112,7 @@ fn read_sources(sources: Vec<Source>, opts: &IngestOptions, files: &mut Files, s
             sink: Sink::default(),
         };
         read_file(&mut frag, id, src, &text, err, opts);
+        intern::forget();
         frag.model.shrink_nested();
         frag.text = if src.rereadable { Err(Digest::of(&text)) } else { Ok(text) };
         frag
@@ -521,7 +523,7 @@ mod tests {
         assert_eq!(attached_of("role-b"), ["pb"]);
         let action_of = |name: &str| -> String {
             let p = model.managed_policies.iter().find(|p| p.name == name).unwrap();
-            p.document.as_ref().expect("paired with its version").statements[0].action.items[0].0.clone()
+            p.document.as_ref().expect("paired with its version").statements[0].action.items[0].0.to_string()
         };
         assert_eq!(action_of("pa"), "s3:GetObject");
         assert_eq!(action_of("pb"), "sqs:SendMessage");

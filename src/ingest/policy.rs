@@ -3,6 +3,7 @@
 //! `ForAnyValue:`/`ForAllValues:`); string-or-array values. A document may also arrive as a JSON string, URL-encoded
 //! as IAM's raw API returns it.
 
+use super::intern::intern;
 use crate::diag::{FileId, Loc, Sink};
 use crate::model::*;
 use crate::rules;
@@ -54,7 +55,7 @@ pub fn parse_operator(raw: &str) -> Option<ConditionOp> {
         Some(b) if b != "Null" => (b, true),
         _ => (rest, false),
     };
-    OPERATORS.contains(&base).then(|| ConditionOp { raw: raw.to_string(), base: base.to_string(), if_exists, set })
+    OPERATORS.contains(&base).then(|| ConditionOp { raw: intern(raw), base: intern(base), if_exists, set })
 }
 
 fn loc(file: FileId, n: &Node) -> Loc {
@@ -200,11 +201,11 @@ fn read_statement(file: FileId, s: &Node, sink: &mut Sink) -> Option<Statement> 
         }
         None => return None,
     };
-    for (a, l) in &action.items {
+    for (a, l) in action.located(file) {
         if a != "*"
             && !a.split_once(':').is_some_and(|(p, n)| !p.is_empty() && !n.is_empty() && !p.contains(['*', '?']))
         {
-            sink.push(rules::MALFORMED_INPUT, format!("action {a:?} is not `service:action` or `*`"), Some(*l));
+            sink.push(rules::MALFORMED_INPUT, format!("action {a:?} is not `service:action` or `*`"), Some(l));
             ok = false;
         }
     }
@@ -241,7 +242,7 @@ fn read_statement(file: FileId, s: &Node, sink: &mut Sink) -> Option<Statement> 
             };
             for k in keys {
                 let mut bad = false;
-                let values = k.value.str_or_list(&mut |_| bad = true);
+                let values = k.value.strs(&mut |_| bad = true);
                 if bad {
                     sink.push(
                         rules::MALFORMED_INPUT,
@@ -252,8 +253,8 @@ fn read_statement(file: FileId, s: &Node, sink: &mut Sink) -> Option<Statement> 
                 }
                 conditions.push(Condition {
                     op: parsed.clone(),
-                    key: k.key.clone(),
-                    values: values.into_iter().map(|(v, _)| v).collect(),
+                    key: intern(&k.key),
+                    values: values.into_iter().map(|(v, _)| intern(v)).collect(),
                     loc: Loc { file, pos: k.key_pos },
                 });
             }
@@ -287,7 +288,7 @@ fn pattern_list(file: FileId, s: &Node, key: &str, not_key: &str, sink: &mut Sin
         (None, None) => return Some(None),
     };
     let mut bad = None;
-    let items = node.str_or_list(&mut |n| bad = Some(n.pos));
+    let items = node.strs(&mut |n| bad = Some(n.pos));
     if let Some(pos) = bad {
         let k = if not { not_key } else { key };
         sink.push(
@@ -297,7 +298,7 @@ fn pattern_list(file: FileId, s: &Node, key: &str, not_key: &str, sink: &mut Sin
         );
         return None;
     }
-    Some(Some(PatternList { not, items: items.into_iter().map(|(v, pos)| (v, Loc { file, pos })).collect() }))
+    Some(Some(PatternList { not, items: items.into_iter().map(|(v, pos)| (intern(v), pos)).collect() }))
 }
 
 fn read_principal(file: FileId, s: &Node, sink: &mut Sink) -> Option<Option<Principal>> {
@@ -328,8 +329,8 @@ fn read_principal(file: FileId, s: &Node, sink: &mut Sink) -> Option<Option<Prin
             return None;
         }
         let mut bad = false;
-        for (v, _) in e.value.str_or_list(&mut |_| bad = true) {
-            entries.push((e.key.clone(), v));
+        for (v, _) in e.value.strs(&mut |_| bad = true) {
+            entries.push((intern(&e.key), intern(v)));
         }
         if bad {
             sink.push(
@@ -357,10 +358,10 @@ mod tests {
     #[test]
     fn operators_split_into_parts() {
         let op = parse_operator("ForAnyValue:StringLikeIfExists").unwrap();
-        assert_eq!(op.base, "StringLike");
+        assert_eq!(&*op.base, "StringLike");
         assert!(op.if_exists);
         assert_eq!(op.set, Some(SetOp::AnyValue));
-        assert_eq!(parse_operator("Null").unwrap().base, "Null");
+        assert_eq!(&*parse_operator("Null").unwrap().base, "Null");
         assert!(parse_operator("StringEqualz").is_none());
         assert!(parse_operator("NullIfExists").is_none());
     }

@@ -268,8 +268,8 @@ pub fn needs(
     for p in perms.iter().filter(|p| p.statement.effect == Effect::Allow) {
         let s = &p.statement;
         // Services this statement's resources belong to (None = any: `*`).
-        let resources: Vec<(String, Loc)> = match &s.resource {
-            Some(r) if !r.not => r.items.clone(),
+        let resources: Vec<(&str, Loc)> = match &s.resource {
+            Some(r) if !r.not => r.located(s.loc.file).collect(),
             Some(r) => {
                 sink.push(
                     rules::NOT_ACTION_OR_RESOURCE,
@@ -279,10 +279,10 @@ pub fn needs(
                 named
                     .iter()
                     .filter(|a| !r.items.iter().any(|(p, _)| glob_match(p, a, false)))
-                    .map(|a| (a.clone(), s.loc))
+                    .map(|a| (a.as_str(), s.loc))
                     .collect()
             }
-            None => vec![("*".to_string(), s.loc)],
+            None => vec![("*", s.loc)],
         };
         // Expand actions.
         let mut actions: Vec<(String, String)> = Vec::new(); // (prefix, AWS spelling)
@@ -308,7 +308,7 @@ pub fn needs(
                 }
             }
         } else {
-            for (pat, loc) in &s.action.items {
+            for (pat, loc) in s.action.located(s.loc.file) {
                 let (prefix, name_pat) = if pat == "*" {
                     ("*".to_string(), "*")
                 } else {
@@ -318,7 +318,7 @@ pub fn needs(
                 let prefixes: Vec<String> =
                     if prefix == "*" { services_in_scope.iter().cloned().collect() } else { vec![prefix.clone()] };
                 if prefix == "*" && prefixes.is_empty() {
-                    sink.push(rules::RESOURCE_STAR, format!("identity `{identity}`: `Action: \"*\"` on resources the workload does not name: nothing can be scoped, nothing is granted"), Some(*loc));
+                    sink.push(rules::RESOURCE_STAR, format!("identity `{identity}`: `Action: \"*\"` on resources the workload does not name: nothing can be scoped, nothing is granted"), Some(loc));
                 }
                 for prefix in prefixes {
                     let Some(catalogue) = tables.actions.get(&prefix) else {
@@ -332,7 +332,7 @@ pub fn needs(
                         .iter()
                         .find(|a| action_matches(pat, a));
                         if let Some(hop) = chain {
-                            let targets: Vec<&str> = resources.iter().map(|(r, _)| r.as_str()).collect();
+                            let targets: Vec<&str> = resources.iter().map(|(r, _)| *r).collect();
                             let cross: Vec<&str> = targets
                                 .iter()
                                 .filter(|t| {
@@ -352,10 +352,10 @@ pub fn needs(
                             sink.push(
                                 rules::ROLE_CHAIN,
                                 format!("identity `{identity}`: `{pat}` allows `{hop}` on {}{what}; role chaining has no Azure workload-identity counterpart and is not translated", targets.join(", ")),
-                                Some(*loc),
+                                Some(loc),
                             );
                         } else {
-                            unmapped_services.entry(prefix).or_insert(*loc);
+                            unmapped_services.entry(prefix).or_insert(loc);
                         }
                         continue;
                     };
@@ -369,7 +369,7 @@ pub fn needs(
                         sink.push(
                             rules::UNMAPPED_ACTION,
                             format!("identity `{identity}`: `{pat}` names no known {prefix} action"),
-                            Some(*loc),
+                            Some(loc),
                         );
                     }
                 }
@@ -390,7 +390,7 @@ pub fn needs(
             );
         }
         let mut widened_reported = false;
-        for (r, rloc) in &resources {
+        for &(r, rloc) in &resources {
             let parsed = Arn::parse(r);
             // A wildcard only in the sub-resource (an S3 key `bucket/prefix/*`, a DynamoDB `table/t/index/*`) still
             // names one resource: the scope is concrete and the rest becomes a condition.
@@ -410,7 +410,7 @@ pub fn needs(
             let concrete: Vec<String> = if wildcard {
                 named.iter().filter(|n| glob_match(r, n, false)).cloned().collect()
             } else {
-                vec![r.clone()]
+                vec![r.to_string()]
             };
             for (prefix, name) in &actions {
                 let Some(service) = tables.services.get(prefix) else { continue };
@@ -459,7 +459,7 @@ pub fn needs(
                             sink.push(
                                 rules::RESOURCE_STAR,
                                 format!("identity `{identity}`: `{r}` names no resource the workload uses; {prefix} access is widened to the {kind}"),
-                                Some(*rloc),
+                                Some(rloc),
                             );
                         }
                         let (kind, name) = broad_scope(&target.azure_type);
@@ -482,7 +482,7 @@ pub fn needs(
                             sink.push(
                                 rules::UNMAPPED_ACTION,
                                 format!("identity `{identity}`: `{arn}` does not match any {prefix} resource grammar"),
-                                Some(*rloc),
+                                Some(rloc),
                             );
                             continue;
                         };
@@ -493,12 +493,13 @@ pub fn needs(
                         };
                         let mut condition = None;
                         if &*target.scope_kind == "container" {
-                            let prefix_value = carried_conditions.first().and_then(|c| c.values.first()).cloned();
+                            let prefix_value =
+                                carried_conditions.first().and_then(|c| c.values.first()).map(|v| v.to_string());
                             let wanted = path.as_deref().filter(|p| *p != "*").map(str::to_string).or(prefix_value);
                             if let Some(p) = wanted {
                                 condition = BlobPathCondition::new(&p);
                                 if condition.is_none() {
-                                    sink.push(rules::CONDITION_NOT_CARRIED, format!("identity `{identity}`: blob path `{}` cannot be expressed as an ABAC condition; access covers the whole container", crate::ingest::k8s::truncate(&p)), Some(*rloc));
+                                    sink.push(rules::CONDITION_NOT_CARRIED, format!("identity `{identity}`: blob path `{}` cannot be expressed as an ABAC condition; access covers the whole container", crate::ingest::k8s::truncate(&p)), Some(rloc));
                                 }
                             }
                         }

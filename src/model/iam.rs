@@ -1,6 +1,7 @@
 //! AWS IAM side of the model: roles, policies and the full policy grammar.
 
-use crate::diag::Loc;
+use crate::diag::{FileId, Loc, Pos};
+use std::sync::Arc;
 
 /// An IAM role.
 #[derive(Debug, Clone)]
@@ -86,8 +87,16 @@ pub enum Effect {
 pub struct PatternList {
     /// True for `NotAction`/`NotResource`.
     pub not: bool,
-    /// The patterns, with locations.
-    pub items: Vec<(String, Loc)>,
+    /// The patterns, with their positions in the statement's file. Shared text: a large export repeats the same
+    /// few actions 100,000 times.
+    pub items: Vec<(Arc<str>, Pos)>,
+}
+
+impl PatternList {
+    /// The patterns with their locations in `file` (the statement's).
+    pub fn located(&self, file: FileId) -> impl Iterator<Item = (&str, Loc)> {
+        self.items.iter().map(move |(p, pos)| (&**p, Loc { file, pos: *pos }))
+    }
 }
 
 /// `Principal` / `NotPrincipal`.
@@ -98,16 +107,16 @@ pub struct Principal {
     /// `"*"` given as the whole principal.
     pub any: bool,
     /// (type, value) pairs: `AWS`, `Federated`, `Service`, `CanonicalUser`.
-    pub entries: Vec<(String, String)>,
+    pub entries: Vec<(Arc<str>, Arc<str>)>,
 }
 
 /// A condition operator, split into its parts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConditionOp {
     /// As written (`ForAnyValue:StringLikeIfExists`).
-    pub raw: String,
+    pub raw: Arc<str>,
     /// Base operator (`StringLike`).
-    pub base: String,
+    pub base: Arc<str>,
     /// `…IfExists`.
     pub if_exists: bool,
     /// `ForAnyValue:` / `ForAllValues:`.
@@ -129,9 +138,9 @@ pub struct Condition {
     /// Operator.
     pub op: ConditionOp,
     /// Condition key as written (keys are case-insensitive).
-    pub key: String,
+    pub key: Arc<str>,
     /// Values.
-    pub values: Vec<String>,
+    pub values: Vec<Arc<str>>,
     /// Where the key is.
     pub loc: Loc,
 }

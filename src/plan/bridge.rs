@@ -59,7 +59,7 @@ fn narrowed(s: &Statement, stay: &[String]) -> Option<Value> {
     let effect = if s.effect == Effect::Allow { "Allow" } else { "Deny" };
     let resources: Vec<&str> = match &s.resource {
         Some(r) if !r.not => {
-            r.items.iter().map(|(x, _)| x.as_str()).filter(|x| stay.iter().any(|p| glob_match(p, x, false))).collect()
+            r.items.iter().map(|(x, _)| &**x).filter(|x| stay.iter().any(|p| glob_match(p, x, false))).collect()
         }
         _ => return None,
     };
@@ -72,13 +72,13 @@ fn narrowed(s: &Statement, stay: &[String]) -> Option<Value> {
         st.insert("Sid".into(), json!(sid));
     }
     st.insert("Effect".into(), json!(effect));
-    st.insert(key.into(), json!(s.action.items.iter().map(|(a, _)| a.as_str()).collect::<Vec<_>>()));
+    st.insert(key.into(), json!(s.action.items.iter().map(|(a, _)| &**a).collect::<Vec<_>>()));
     st.insert("Resource".into(), json!(resources));
     if !s.conditions.is_empty() {
         let mut cond = serde_json::Map::new();
         for c in &s.conditions {
-            let op = cond.entry(c.op.raw.clone()).or_insert_with(|| json!({}));
-            op[c.key.as_str()] = json!(c.values);
+            let op = cond.entry(c.op.raw.to_string()).or_insert_with(|| json!({}));
+            op[&*c.key] = json!(c.values);
         }
         st.insert("Condition".into(), Value::Object(cond));
     }

@@ -56,8 +56,9 @@ pub struct Identity {
     pub aws_permissions: Vec<AwsPermission>,
     /// EKS OIDC providers (clusters) the role trusts.
     pub aws_oidc_providers: Vec<String>,
-    /// The AWS role that lets this identity reach what stays on AWS (phased migration), if any.
-    pub aws_bridge: Option<bridge::Bridge>,
+    /// The AWS role that lets this identity reach what stays on AWS (phased migration), if any. Boxed: most
+    /// identities have none, and inline it tripled the size of every identity.
+    pub aws_bridge: Option<Box<bridge::Bridge>>,
 }
 
 /// A ServiceAccount reference.
@@ -158,7 +159,7 @@ impl AwsPermission {
 
     /// Actions (or, with [`Self::not_action`], the actions excluded).
     pub fn actions(&self) -> impl Iterator<Item = &str> {
-        self.statement.action.items.iter().map(|(a, _)| a.as_str())
+        self.statement.action.items.iter().map(|(a, _)| &**a)
     }
 
     /// True for `NotAction`.
@@ -168,7 +169,7 @@ impl AwsPermission {
 
     /// Resources (or, with [`Self::not_resource`], the resources excluded).
     pub fn resources(&self) -> impl Iterator<Item = &str> {
-        self.statement.resource.iter().flat_map(|r| r.items.iter().map(|(a, _)| a.as_str()))
+        self.statement.resource.iter().flat_map(|r| r.items.iter().map(|(a, _)| &**a))
     }
 
     /// True for `NotResource`.
@@ -379,7 +380,7 @@ fn custom_role_id(target: &str, perms: &BTreeSet<Perm>) -> String {
 /// of the mapping go into `sink`; the plan's findings are everything in it.
 pub fn build(
     model: &Model,
-    joined: &Joined,
+    joined: &mut Joined,
     files: &Files,
     tables: &Tables,
     opts: &PlanOptions,
@@ -530,7 +531,8 @@ pub fn build(
                     without_sub,
                     role.loc,
                     &mut sink,
-                );
+                )
+                .map(Box::new);
                 if federated_credentials.len() > MAX_FEDERATED_CREDENTIALS {
                     sink.push(
                     rules::FEDERATED_CREDENTIAL_LIMIT,
@@ -713,8 +715,8 @@ pub fn build(
             continue;
         }
         let Some(service) = tables.services.get(&arn.service) else {
-            if !arn.has_wildcard() && !resources.contains_key(a.as_str()) {
-                let key: Arc<str> = a.as_str().into();
+            if !arn.has_wildcard() && !resources.contains_key(&**a) {
+                let key: Arc<str> = a.clone();
                 resources.insert(
                     key.clone(),
                     Resource {
@@ -770,6 +772,8 @@ pub fn build(
             },
         );
     }
+    joined.release_plan_inputs();
+    let joined = &*joined;
     input_findings(model, tables, &resources, opts, &mut sink);
     not_granted(model, joined, tables, &resources, &identities, &role_identity, &mut sink);
     let resources: Vec<Resource> = resources.into_values().collect();

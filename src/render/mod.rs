@@ -261,7 +261,7 @@ fn unique_paths(
     let mut out = BTreeMap::new();
     for file in files {
         let f = a.files.get(file);
-        let mut rel = format!("{prefix}/{}", safe_relative(&f.relative));
+        let mut rel = format!("{prefix}/{}", safe_relative(f.relative()));
         if used.contains(&rel) {
             rel = format!("{prefix}/{}", safe_relative(&f.display));
         }

@@ -35,7 +35,7 @@ impl GraphView {
                     let s = &joined.permissions[*r][*k].statement;
                     let eff = if s.effect == Effect::Allow { "Allow" } else { "Deny" };
                     let not = if s.action.not { "NOT " } else { "" };
-                    let mut acts: Vec<&str> = s.action.items.iter().map(|(a, _)| a.as_str()).take(4).collect();
+                    let mut acts: Vec<&str> = s.action.items.iter().map(|(a, _)| &**a).take(4).collect();
                     if s.action.items.len() > 4 {
                         acts.push("…");
                     }

@@ -97,17 +97,17 @@ fn entra_bridge_trusts_one_principal_with_a_pinned_audience() {
     let trust = read_policy(&tree["aws/eks2aks-bridge-edw-processor.trust.json"]);
     let st = &trust.statements[0];
     assert_eq!(
-        st.principal.as_ref().unwrap().entries[0].1,
+        &*st.principal.as_ref().unwrap().entries[0].1,
         "arn:aws:iam::111122223333:oidc-provider/sts.windows.net/72f988bf-86f1-41af-91ab-2d7cd011db47/"
     );
     let conds: BTreeMap<String, Vec<String>> =
-        st.conditions.iter().map(|c| (c.key.clone(), c.values.clone())).collect();
+        st.conditions.iter().map(|c| (c.key.to_string(), c.values.iter().map(|v| v.to_string()).collect())).collect();
     assert_eq!(
         conds["sts.windows.net/72f988bf-86f1-41af-91ab-2d7cd011db47/:sub"],
         ["3f2a9c1e-0d4b-4e6f-9a7c-1b2d3e4f5a6b"]
     );
     assert_eq!(conds["sts.windows.net/72f988bf-86f1-41af-91ab-2d7cd011db47/:aud"], ["api://eks2aks-aws-bridge"]);
-    assert!(st.conditions.iter().all(|c| c.op.base == "StringEquals"));
+    assert!(st.conditions.iter().all(|c| &*c.op.base == "StringEquals"));
     // No ServiceAccount is admitted: this trust is for the managed identity's principal only.
     assert!(!eks2aks::graph::trust::admits(&trust, "edw", "edw-processor", "api://eks2aks-aws-bridge").admitted());
     insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
