@@ -350,7 +350,8 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
             };
             // The coverage ledger is built on another thread meanwhile; SARIF needs only the findings and is
             // written in the meantime.
-            let findings = check::findings(std::sync::Arc::make_mut(&mut a.plan).findings.split_off(0), &drift);
+            // Taken, not split off: `split_off(0)` copies every entry and leaves the plan holding the old list's room.
+            let findings = check::findings(std::mem::take(&mut std::sync::Arc::make_mut(&mut a.plan).findings), &drift);
             // SARIF, text and JUnit print only the ledger's totals.
             let items = matches!(args.format, CheckFormat::Json | CheckFormat::Markdown);
             let (coverage, sarif_written) = std::thread::scope(|s| {

@@ -351,11 +351,11 @@ fn synthetic_trust_irsa(cluster: &str, ns: &str, sa: &str, l: Loc) -> PolicyDocu
             effect: Effect::Allow,
             action: PatternList { not: false, items: vec![("sts:AssumeRoleWithWebIdentity".into(), l.pos)] },
             resource: None,
-            principal: Some(Principal {
+            principal: Some(Box::new(Principal {
                 not: false,
                 any: false,
                 entries: vec![("Federated".into(), format!("arn:aws:iam:::oidc-provider/{provider}").into())],
-            }),
+            })),
             conditions: vec![
                 Condition {
                     op: op("StringEquals"),
@@ -386,11 +386,11 @@ fn synthetic_trust_pod_identity(l: Loc) -> PolicyDocument {
                 items: vec![("sts:AssumeRole".into(), l.pos), ("sts:TagSession".into(), l.pos)],
             },
             resource: None,
-            principal: Some(Principal {
+            principal: Some(Box::new(Principal {
                 not: false,
                 any: false,
                 entries: vec![("Service".into(), "pods.eks.amazonaws.com".into())],
-            }),
+            })),
             conditions: Vec::new(),
             loc: l,
         })],

@@ -220,10 +220,10 @@ pub fn read_object(
         .map(|v| (v.as_str().map(str::to_string), v.pos));
     model.objects.push(K8sObject {
         loc: obj_loc,
-        api_version,
-        kind,
+        api_version: super::intern::intern(&api_version),
+        kind: super::intern::intern(&kind),
         name,
-        namespace,
+        namespace: namespace.as_deref().map(super::intern::intern),
         end: node.end,
         waiver,
         helm_source,

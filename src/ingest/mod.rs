@@ -112,7 +112,6 @@ fn read_sources(sources: Vec<Source>, opts: &IngestOptions, files: &mut Files, s
             sink: Sink::default(),
         };
         read_file(&mut frag, id, src, &text, err, opts);
-        intern::forget();
         frag.model.shrink_nested();
         frag.text = if src.rereadable { Err(Digest::of(&text)) } else { Ok(text) };
         frag
@@ -188,6 +187,8 @@ fn read_sources(sources: Vec<Source>, opts: &IngestOptions, files: &mut Files, s
             }
         });
     }
+    // The worker threads' tables went with them; this thread's (one thread, or one file) goes now.
+    intern::forget();
     k8s::finish(&mut model, opts, sink);
     iam::finish(&mut model, pending, files, sink);
     model.shrink_to_fit();

@@ -266,7 +266,7 @@ fn read_statement(file: FileId, s: &Node, sink: &mut Sink) -> Option<Statement> 
         effect,
         action,
         resource,
-        principal,
+        principal: principal.map(Box::new),
         conditions,
         loc: loc(file, s),
     })

@@ -58,7 +58,7 @@ pub fn contains_access_key_id(text: &str) -> bool {
 /// Scans one `key: value` pair.
 pub fn scan(key: &str, value: &str, loc: Loc, out: &mut Vec<AwsRef>) {
     let mut push = |kind, text: &str, arn: Option<String>| {
-        out.push(AwsRef { kind, key: key.to_string(), text: text.to_string(), arn, loc })
+        out.push(AwsRef { kind, key: super::intern::intern(key), text: super::intern::intern(text), arn, loc })
     };
     if is_static_key_name(key) && !value.trim().is_empty() {
         push(AwsRefKind::StaticKey, "<redacted>", None);
@@ -178,7 +178,7 @@ mod tests {
     fn static_keys_by_name_or_shape_and_redacted() {
         let r = refs("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
         assert_eq!(r[0].kind, AwsRefKind::StaticKey);
-        assert_eq!(r[0].text, "<redacted>");
+        assert_eq!(&*r[0].text, "<redacted>");
         assert_eq!(refs("SOMETHING", "key=AKIAIOSFODNN7EXAMPLE")[0].kind, AwsRefKind::StaticKey);
         assert!(refs("SOMETHING", "XAKIAIOSFODNN7EXAMPLE").is_empty());
         assert!(refs("AWS_ACCESS_KEY_ID", "").is_empty());

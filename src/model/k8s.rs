@@ -8,14 +8,14 @@ use std::collections::BTreeMap;
 pub struct K8sObject {
     /// Where the object starts.
     pub loc: Loc,
-    /// `apiVersion`.
-    pub api_version: String,
-    /// `kind`.
-    pub kind: String,
+    /// `apiVersion` (shared: a repository has a handful, repeated on every object).
+    pub api_version: std::sync::Arc<str>,
+    /// `kind` (shared, like `api_version`).
+    pub kind: std::sync::Arc<str>,
     /// `metadata.name` (or `generateName`).
     pub name: String,
-    /// `metadata.namespace`, when set.
-    pub namespace: Option<String>,
+    /// `metadata.namespace`, when set (shared, like `api_version`).
+    pub namespace: Option<std::sync::Arc<str>>,
     /// Where the object ends (its last value). The object itself is not kept in memory: `translate` reads the file
     /// again to rewrite it, so the model stays small however large the input.
     pub end: Pos,
@@ -92,10 +92,10 @@ pub struct Container {
 pub struct AwsRef {
     /// What kind of reference.
     pub kind: AwsRefKind,
-    /// The env var or data key that holds it.
-    pub key: String,
-    /// The text found.
-    pub text: String,
+    /// The env var or data key that holds it (shared: every app has its `AWS_REGION`).
+    pub key: std::sync::Arc<str>,
+    /// The text found (shared, like the key: regions and common endpoints repeat).
+    pub text: std::sync::Arc<str>,
     /// The resource ARN it names, when known (an ARN, or an SQS queue URL turned into one).
     pub arn: Option<String>,
     /// Where.

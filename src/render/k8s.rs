@@ -385,11 +385,11 @@ pub fn rewrite(
             && let Some(prefix) = r.arn.as_deref().and_then(|a| a.strip_prefix("name:"))
         {
             // A bare name: the Azure name of the one mapped resource of that service with that AWS name.
-            let matches: &[&str] = by_aws_name.get(&(prefix, r.text.clone())).map_or(&[], Vec::as_slice);
+            let matches: &[&str] = by_aws_name.get(&(prefix, r.text.to_string())).map_or(&[], Vec::as_slice);
             if let [azure] = matches
-                && *azure != r.text
+                && **azure != *r.text
             {
-                value_rewrites.insert((r.loc.file, r.loc.pos), (r.text.as_str(), azure.to_string()));
+                value_rewrites.insert((r.loc.file, r.loc.pos), (&*r.text, azure.to_string()));
             }
             continue;
         }
@@ -398,7 +398,7 @@ pub fn rewrite(
             && let Some(url) = azure_value(&resource_by_arn, tables, &names, arn, &r.text)
         {
             // Replace the token inside the value, keeping text around it.
-            value_rewrites.insert((r.loc.file, r.loc.pos), (r.text.as_str(), url));
+            value_rewrites.insert((r.loc.file, r.loc.pos), (&*r.text, url));
         }
     }
     // KEDA: which TriggerAuthentications carry which identity.
@@ -478,11 +478,12 @@ pub fn rewrite(
                     let o = &a.model.objects[oi];
                     let ns = o
                         .namespace
-                        .clone()
+                        .as_deref()
+                        .map(str::to_string)
                         .unwrap_or_else(|| cfg.default_namespace.clone().unwrap_or_else(|| "default".into()));
                     let Some(node) = nodes.get(&o.loc.pos) else { continue };
                     // ServiceAccounts.
-                    if o.kind == "ServiceAccount" && o.api_version == "v1" {
+                    if &*o.kind == "ServiceAccount" && &*o.api_version == "v1" {
                         let identity = sa_identity.get(&(ns.clone(), o.name.clone()));
                         if let Some(ann) = node.path(&["metadata", "annotations"]) {
                             let eks: Vec<&crate::yaml::Entry> = ann
@@ -562,8 +563,8 @@ pub fn rewrite(
                         }
                     }
                     // Pod templates of mapped workloads.
-                    if workload_identity.contains(&(o.kind.clone(), ns.clone(), o.name.clone())) {
-                        let template = if o.kind == "Pod" {
+                    if workload_identity.contains(&(o.kind.to_string(), ns.clone(), o.name.clone())) {
+                        let template = if &*o.kind == "Pod" {
                             Some(node)
                         } else {
                             node.path(&["spec", "jobTemplate", "spec", "template"])
@@ -597,7 +598,7 @@ pub fn rewrite(
                     // Phased migration: workloads whose identity has an AWS bridge keep their region and get a projected
                     // token for AWS (aks-issuer) or the role to assume (entra).
                     let bridge = workload_entry
-                        .get(&(o.kind.as_str(), ns.as_str(), o.name.as_str()))
+                        .get(&(&*o.kind, ns.as_str(), o.name.as_str()))
                         .and_then(|w| w.identity.as_deref())
                         .and_then(|id| identity_by_name.get(id))
                         .and_then(|i| i.aws_bridge.as_ref());
@@ -639,7 +640,7 @@ pub fn rewrite(
                             replace_node(&src, &mut edits, n, &json!(old.replacen(token, url, 1)));
                         }
                     }
-                    if o.kind == "ConfigMap"
+                    if &*o.kind == "ConfigMap"
                         && let Some(data) = node.get("data").and_then(Node::as_map)
                     {
                         {
@@ -662,12 +663,13 @@ pub fn rewrite(
                                 }
                             }
                         }
-                        if matches!(o.kind.as_str(), "TriggerAuthentication" | "ClusterTriggerAuthentication")
+                        if matches!(&*o.kind, "TriggerAuthentication" | "ClusterTriggerAuthentication")
                             && let Some(pi) = node.path(&["spec", "podIdentity"])
                             && matches!(pi.get("provider").and_then(Node::as_str), Some("aws" | "aws-eks"))
                         {
-                            let tns = if o.kind == "ClusterTriggerAuthentication" { String::new() } else { ns.clone() };
-                            if let Some(identity) = auth_identity.get(&(o.kind.clone(), tns, o.name.clone())) {
+                            let tns =
+                                if &*o.kind == "ClusterTriggerAuthentication" { String::new() } else { ns.clone() };
+                            if let Some(identity) = auth_identity.get(&(o.kind.to_string(), tns, o.name.clone())) {
                                 let mut v = serde_json::Map::new();
                                 v.insert("provider".into(), json!("azure-workload"));
                                 if let Some(id) = identity {
@@ -778,10 +780,11 @@ pub fn eks_side(
             let o = &a.model.objects[oi];
             let ns = o
                 .namespace
-                .clone()
+                .as_deref()
+                .map(str::to_string)
                 .unwrap_or_else(|| cfg.default_namespace.clone().unwrap_or_else(|| "default".into()));
             let Some(identity) =
-                workload_entry.get(&(o.kind.as_str(), ns.as_str(), o.name.as_str())).and_then(|w| w.identity.clone())
+                workload_entry.get(&(&*o.kind, ns.as_str(), o.name.as_str())).and_then(|w| w.identity.clone())
             else {
                 continue;
             };
