@@ -111,14 +111,14 @@ pub struct RoleAssignment {
 pub struct Scope {
     /// queue, table, container, storage_account, key_vault, … (shared with the mapping tables)
     pub kind: Arc<str>,
-    /// Azure name.
-    pub azure_name: String,
-    /// The AWS resource it corresponds to (`*` when widened).
-    pub aws_arn: String,
+    /// Azure name (shared by the assignments on one scope).
+    pub azure_name: Arc<str>,
+    /// The AWS resource it corresponds to (`*` when widened; shared like the name).
+    pub aws_arn: Arc<str>,
     /// The Azure resource type of the scope's target service (shared with the mapping tables).
     pub azure_type: Arc<str>,
-    /// The mapping target (`storage-queue`, `service-bus`, …).
-    pub target: String,
+    /// The mapping target (`storage-queue`, `service-bus`, …; shared by every assignment to it).
+    pub target: Arc<str>,
 }
 
 /// A custom role definition.
@@ -421,15 +421,7 @@ pub fn build(
         &work,
         64,
         || (Chooser::new(tables, opts.choose), BTreeSet::<Arc<str>>::new()),
-        |(chooser, actions), chunk| {
-            let mut intern = |a: String| -> Arc<str> {
-                if let Some(shared) = actions.get(a.as_str()) {
-                    return shared.clone();
-                }
-                let shared: Arc<str> = a.into();
-                actions.insert(shared.clone());
-                shared
-            };
+        |(chooser, strings), chunk| {
             let mut sink = Sink::default();
             let mut custom_roles: BTreeMap<String, CustomRole> = BTreeMap::new();
             let mut identities = Vec::with_capacity(chunk.len());
@@ -549,12 +541,12 @@ pub fn build(
                     let target = &tables.services[&scope.service].targets[&scope.target];
                     let perms: BTreeSet<Perm> = need.perms.keys().cloned().collect();
                     let all_aws: BTreeSet<String> = need.perms.values().flatten().cloned().collect();
-                    let scope_out = |s: &ScopeKey| Scope {
+                    let scope_out = |s: &ScopeKey, strings: &mut BTreeSet<Arc<str>>| Scope {
                         kind: s.kind.clone(),
-                        azure_name: s.azure_name.clone(),
-                        aws_arn: s.aws_arn.clone(),
+                        azure_name: shared(strings, &s.azure_name),
+                        aws_arn: shared(strings, &s.aws_arn),
                         azure_type: target.azure_type.clone(),
-                        target: s.target.clone(),
+                        target: shared(strings, &s.target),
                     };
                     match chooser.choose(&target.roles, &perms) {
                         Choice::BuiltIn(set) => {
@@ -599,8 +591,8 @@ pub fn build(
                                     role_name: r.name.clone(),
                                     role_definition_id: r.id.clone(),
                                     custom: false,
-                                    scope: scope_out(&scope),
-                                    aws_actions: aws.into_iter().map(&mut intern).collect(),
+                                    scope: scope_out(&scope, strings),
+                                    aws_actions: aws.iter().map(|a| shared(strings, a)).collect(),
                                     excess_data_actions: excess,
                                     kind: r.kind.clone(),
                                     condition: scope.condition.clone(),
@@ -621,8 +613,8 @@ pub fn build(
                                 role_name: role_name.into(),
                                 role_definition_id: id.into(),
                                 custom: true,
-                                scope: scope_out(&scope),
-                                aws_actions: all_aws.into_iter().map(&mut intern).collect(),
+                                scope: scope_out(&scope, strings),
+                                aws_actions: all_aws.iter().map(|a| shared(strings, a)).collect(),
                                 excess_data_actions: Vec::new(),
                                 kind: "arm".into(),
                                 condition: scope.condition.clone(),
@@ -871,12 +863,12 @@ fn not_granted(
         else {
             continue;
         };
-        let scopes: BTreeSet<&str> = identity.role_assignments.iter().map(|a| a.scope.aws_arn.as_str()).collect();
+        let scopes: BTreeSet<&str> = identity.role_assignments.iter().map(|a| &*a.scope.aws_arn).collect();
         let widened: BTreeSet<&str> = identity
             .role_assignments
             .iter()
-            .filter(|a| a.scope.aws_arn == "*")
-            .map(|a| a.scope.target.as_str())
+            .filter(|a| &*a.scope.aws_arn == "*")
+            .map(|a| &*a.scope.target)
             .collect();
         let mut refs: Vec<&crate::model::AwsRef> = w.aws_refs.iter().collect();
         for (k, n) in &w.config_refs {
@@ -1009,6 +1001,17 @@ fn report_resource(sink: &mut Sink, loc: Loc, service: &str, target: &str, aws: 
 }
 
 /// A finding as written in reports.
+/// The copy of `s` in `strings`, added if missing: a planning thread keeps one copy of each action name, scope name,
+/// ARN and target it writes into the plan (30,000 role assignments repeat a few dozen actions and targets).
+fn shared(strings: &mut BTreeSet<Arc<str>>, s: &str) -> Arc<str> {
+    if let Some(found) = strings.get(s) {
+        return found.clone();
+    }
+    let new: Arc<str> = s.into();
+    strings.insert(new.clone());
+    new
+}
+
 pub fn finding_entry(files: &Files, f: &Finding) -> FindingEntry {
     FindingEntry {
         file: f.loc.map(|l| files.display_shared(l.file)),

@@ -358,14 +358,14 @@ pub fn view(plan: &Arc<Plan>, cfg: &Config, inputs: usize) -> View {
                 existing: cfg.azure.existing.iter().any(|e| e == p.kind),
             });
             if let Some(kind) = leaf_kind(&a.scope.kind) {
-                let key = (kind, a.scope.azure_name.as_str());
+                let key = (kind, &*a.scope.azure_name);
                 if let std::collections::btree_map::Entry::Vacant(e) = leaf_symbol.entry(key) {
                     let sym = unique(bicep_ident(&format!("{kind}_{}", a.scope.azure_name)));
                     e.insert(sym.as_str().into());
                     leaves.push(Leaf {
                         kind,
                         symbol: sym,
-                        name: a.scope.azure_name.clone(),
+                        name: a.scope.azure_name.to_string(),
                         sessions: a.scope.aws_arn.ends_with(".fifo"),
                     });
                 }
@@ -452,13 +452,13 @@ pub fn view(plan: &Arc<Plan>, cfg: &Config, inputs: usize) -> View {
                         comment: comment(id, a),
                         identity: ident.to_string(),
                         role_id: a.role_definition_id.to_string(),
-                        container: a.scope.azure_name.clone(),
+                        container: a.scope.azure_name.to_string(),
                     });
                 }
                 continue;
             }
             let scope: Option<Arc<str>> = match leaf_kind(&a.scope.kind) {
-                Some(kind) => leaf_symbol.get(&(kind, a.scope.azure_name.as_str())).cloned(),
+                Some(kind) => leaf_symbol.get(&(kind, &*a.scope.azure_name)).cloned(),
                 None => parent_of(&a.scope.kind)
                     .map(|p| parent_symbol.entry(p.symbol).or_insert_with(|| p.symbol.into()).clone()),
             };
