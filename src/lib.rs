@@ -47,10 +47,8 @@ pub struct Analysis {
     pub model: model::Model,
     /// The join.
     pub joined: graph::Joined,
-    /// The plan (shared, so templates can read it lazily: [`report::lazy`]).
+    /// The plan (shared, so templates can read it lazily: [`report::lazy`]), with every finding.
     pub plan: std::sync::Arc<plan::Plan>,
-    /// Raw findings (with locations).
-    pub findings: Vec<diag::Finding>,
 }
 
 /// Reads, joins and plans. `Err(findings)` when any input is malformed: nothing may be written then.
@@ -85,9 +83,9 @@ pub fn analyse_with(
     }
     let mut joined = graph::build_with(&mut model, &files, &mut sink, graph);
     diag::timings::mark("join");
-    let (plan, findings) = plan::build(&model, &mut joined, &files, tables, &plan_options(cfg), sink);
+    let plan = plan::build(&model, &mut joined, &files, tables, &plan_options(cfg), sink);
     diag::timings::mark("map+plan");
-    Ok(Analysis { files, model, joined, plan: std::sync::Arc::new(plan), findings })
+    Ok(Analysis { files, model, joined, plan: std::sync::Arc::new(plan) })
 }
 
 /// Plan options from the config.
@@ -339,7 +337,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
             let drift = match &args.against {
                 Some(dir) => {
                     let tree = render::translate(&a, &cfg, &tables, &tpl, &Default::default())?;
-                    check::drift::compare(&tree, dir)?
+                    check::drift::compare(&tree, dir, &mut a.files)?
                 }
                 None => Vec::new(),
             };
@@ -372,7 +370,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
             let report = check::assemble(findings, coverage, drift.len(), fail_on, args.strict);
             let text = match args.format {
                 CheckFormat::Text => {
-                    check::text(&a, &report, &a.findings, &drift, color, out)?;
+                    check::text(&a, &report, &drift, color, out)?;
                     String::new()
                 }
                 CheckFormat::Json => {

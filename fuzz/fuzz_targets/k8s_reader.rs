@@ -13,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
         let mut joined = eks2aks::graph::build(&mut model, &files, &mut sink);
         static TABLES: std::sync::OnceLock<eks2aks::mapping::Tables> = std::sync::OnceLock::new();
         let tables = TABLES.get_or_init(|| eks2aks::mapping::load(None).expect("bundled tables are valid"));
-        let (plan, _) = eks2aks::plan::build(&model, &mut joined, &files, tables, &Default::default(), sink);
+        let plan = eks2aks::plan::build(&model, &mut joined, &files, tables, &Default::default(), sink);
         let _ = eks2aks::report::json::render(&plan);
     }
 });

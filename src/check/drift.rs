@@ -1,7 +1,7 @@
 //! `check --against DIR`: regenerate the translate output in memory and compare it with a committed one. Every
 //! file that differs, is missing or is extra is a drift finding, with a short unified diff.
 
-use crate::diag::Severity;
+use crate::diag::{Digest, Files, Loc, Pos, Severity};
 use crate::plan::FindingEntry;
 use crate::render::Tree;
 use crate::render::write::MARKER;
@@ -31,22 +31,25 @@ fn read_dir_tree(root: &Path) -> std::io::Result<BTreeMap<String, String>> {
     Ok(out)
 }
 
-fn entry(dir: &str, rel: &str, line: Option<u32>, message: String, help: Option<String>) -> FindingEntry {
+fn entry(dir: &str, rel: &str, loc: Option<Loc>, message: String, help: Option<String>) -> FindingEntry {
     FindingEntry {
-        file: Some(format!("{}/{rel}", dir.trim_end_matches('/')).into()),
-        line,
-        column: line.map(|_| 1),
         code: crate::rules::DRIFT,
-        rule: "drift",
         severity: Severity::Error,
         message: message.into(),
+        loc,
         help: help.map(Into::into),
+        file: Some(shown_path(dir, rel).into()),
         suppressed: None,
     }
 }
 
-/// Compares a fresh translation with a committed directory.
-pub fn compare(fresh: &Tree, dir: &Path) -> anyhow::Result<Vec<FindingEntry>> {
+fn shown_path(dir: &str, rel: &str) -> String {
+    format!("{}/{rel}", dir.trim_end_matches('/'))
+}
+
+/// Compares a fresh translation with a committed directory. A committed file that differs is registered in
+/// `files`, so that its finding points at the first line that differs like any other finding.
+pub fn compare(fresh: &Tree, dir: &Path, files: &mut Files) -> anyhow::Result<Vec<FindingEntry>> {
     let shown = dir.to_string_lossy().replace('\\', "/");
     let committed = read_dir_tree(dir).map_err(|e| anyhow::anyhow!("reading --against {}: {e}", dir.display()))?;
     let mut out = Vec::new();
@@ -60,6 +63,10 @@ pub fn compare(fresh: &Tree, dir: &Path) -> anyhow::Result<Vec<FindingEntry>> {
                     .iter()
                     .find(|op| op.tag() != similar::DiffTag::Equal)
                     .map(|op| op.old_range().start as u32 + 1);
+                let loc = first.map(|line| Loc {
+                    file: files.add_on_disk(shown_path(&shown, rel), dir.join(rel), rel.clone(), Digest::of(old)),
+                    pos: Pos { line, col: 1 },
+                });
                 let unified = diff
                     .unified_diff()
                     .context_radius(2)
@@ -75,7 +82,7 @@ pub fn compare(fresh: &Tree, dir: &Path) -> anyhow::Result<Vec<FindingEntry>> {
                 out.push(entry(
                     &shown,
                     rel,
-                    first,
+                    loc,
                     format!("`{rel}` differs from what the input translates to now"),
                     Some(help),
                 ));

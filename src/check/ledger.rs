@@ -81,7 +81,7 @@ fn build_with(a: &Analysis, findings: &[crate::plan::FindingEntry], stay_on_aws:
     let mut totals = Totals::default();
     // Waived locations (file, line) by code are applied below through the findings.
     let waived_at: BTreeMap<(&str, u32), &str> =
-        findings.iter().filter_map(|f| Some(((f.file.as_deref()?, f.line?), f.suppressed.as_deref()?))).collect();
+        findings.iter().filter_map(|f| Some(((f.file.as_deref()?, f.line()?), f.suppressed.as_deref()?))).collect();
     let waived = |file: &str, line: u32| waived_at.get(&(file, line)).map(|r| r.to_string());
     let mut push = |kind: &'static str, id: String, state: State, reason: Option<String>, file: &str, line: u32| {
         let (state, reason) = match waived(file, line) {
@@ -248,7 +248,7 @@ fn build_with(a: &Analysis, findings: &[crate::plan::FindingEntry], stay_on_aws:
     let left: BTreeSet<(&str, u32)> = findings
         .iter()
         .filter(|f| f.code == crate::rules::AWS_ENDPOINT_LEFT)
-        .filter_map(|f| Some((f.file.as_deref()?, f.line?)))
+        .filter_map(|f| Some((f.file.as_deref()?, f.line()?)))
         .collect();
     let mut seen = BTreeSet::new();
     let refs = a.model.aws_refs();

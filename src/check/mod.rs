@@ -112,7 +112,7 @@ pub fn assemble(
 
 /// The report of a run that stopped at malformed input: only those findings, failed, no ledger.
 pub fn malformed_report(files: &Files, findings: &[Finding]) -> Report {
-    let mut entries: Vec<FindingEntry> = findings.iter().map(|f| crate::plan::finding_entry(files, f)).collect();
+    let mut entries: Vec<FindingEntry> = findings.iter().map(|f| f.clone().located(files)).collect();
     entries.sort();
     entries.dedup();
     let errors = entries.iter().filter(|f| f.severity == Severity::Error).count();
@@ -130,34 +130,20 @@ pub fn malformed_report(files: &Files, findings: &[Finding]) -> Report {
 pub fn text(
     a: &Analysis,
     r: &Report,
-    raw: &[Finding],
     drift: &[FindingEntry],
     color: bool,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
     let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
-    let mut sorted: Vec<&Finding> = raw.iter().collect();
-    sorted.sort_by_key(|f| (f.loc.map(|l| (a.files.display(l.file).to_string(), l.pos)), f.code, f.message.clone()));
-    // The report's entry of each raw finding (for its waiver and final severity), by an index: a linear search
-    // per finding made 50,000 findings take half a minute.
-    let mut entries: std::collections::HashMap<(&str, &str, Option<u32>), &FindingEntry> = Default::default();
-    for e in &r.findings {
-        entries.entry((e.code, &*e.message, e.line)).or_insert(e);
-    }
-    let mut current: Option<String> = None;
-    for f in sorted {
-        let entry = entries.get(&(f.code, &*f.message, f.loc.map(|l| l.pos.line))).copied();
-        if entry.is_none_or(|e| e.suppressed.is_some()) {
-            continue;
-        }
-        let file = f.loc.map_or_else(|| "(no file)".to_string(), |l| a.files.display(l.file).to_string());
-        if current.as_deref() != Some(file.as_str()) {
-            writeln!(out, "{}", if color { format!("\x1b[1m{file}\x1b[0m") } else { file.clone() })?;
+    let mut current: Option<&str> = None;
+    // The report's findings are sorted by file and position already; drift is listed after them, as found.
+    for f in r.findings.iter().filter(|f| f.code != crate::rules::DRIFT && f.suppressed.is_none()) {
+        let file = f.file.as_deref().unwrap_or("(no file)");
+        if current != Some(file) {
+            writeln!(out, "{}", if color { format!("\x1b[1m{file}\x1b[0m") } else { file.to_string() })?;
             current = Some(file);
         }
-        let mut f = f.clone();
-        f.severity = entry.map_or(f.severity, |e| e.severity);
-        out.write_all(crate::diag::render_text(&a.files, &f, color).as_bytes())?;
+        out.write_all(crate::diag::render_text(&a.files, f, color).as_bytes())?;
     }
     for d in drift {
         writeln!(out, "{}: drift: {}", d.file.as_deref().unwrap_or("-"), d.message)?;
@@ -252,14 +238,14 @@ pub fn junit(a: &Analysis, r: &Report, fail_on: FailOn) -> String {
         let mut body = String::new();
         let (mut t, mut fl) = (0, 0);
         let mut failing: Vec<&FindingEntry> = failing_in.remove(file.as_str()).unwrap_or_default();
-        failing.sort_by_key(|f| f.line);
+        failing.sort_by_key(|f| f.line());
         let mut claimed = vec![false; failing.len()];
         let mut objs = objs.clone();
         objs.sort_by_key(|o| (o.1, o.0.clone()));
         for (name, start, end) in &objs {
             t += 1;
-            let from = failing.partition_point(|f| f.line.is_none_or(|l| l < *start));
-            let to = failing.partition_point(|f| f.line.is_none_or(|l| l <= *end));
+            let from = failing.partition_point(|f| f.line().is_none_or(|l| l < *start));
+            let to = failing.partition_point(|f| f.line().is_none_or(|l| l <= *end));
             let mine: Vec<(usize, &&FindingEntry)> = failing.iter().enumerate().take(to.max(from)).skip(from).collect();
             body.push_str(&format!("    <testcase classname=\"{}\" name=\"{}\"", xml(file), xml(name)));
             if mine.is_empty() {
@@ -274,9 +260,9 @@ pub fn junit(a: &Analysis, r: &Report, fail_on: FailOn) -> String {
                         xml(f.code),
                         xml(&f.message),
                         xml(file),
-                        f.line.unwrap_or(0),
+                        f.line().unwrap_or(0),
                         f.severity.as_str(),
-                        xml(f.rule),
+                        xml(f.rule()),
                         xml(&f.message)
                     ));
                 }

@@ -179,8 +179,8 @@ fn result(f: &FindingEntry) -> SarifResult<'_> {
         None => Cow::Borrowed(&*f.message),
     };
     let locations = f.file.as_deref().map(|file| {
-        let region =
-            (f.line.is_some() || f.column.is_some()).then_some(Region { start_line: f.line, start_column: f.column });
+        let region = (f.line().is_some() || f.column().is_some())
+            .then_some(Region { start_line: f.line(), start_column: f.column() });
         [Location { physical_location: Physical { artifact_location: artifact(file), region } }]
     });
     SarifResult {

@@ -45,8 +45,11 @@ pub struct Loc {
     pub pos: Pos,
 }
 
-/// One finding: a rule code, its severity, a message, and where it comes from.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One finding: a rule code, its severity, a message, and where it comes from. It is also the entry of `plan.json`'s
+/// and the check report's `findings` (see its `Serialize`): the plan keeps the very list the stages pushed, with
+/// [`Finding::file`] and [`Finding::suppressed`] filled in, instead of a second list beside it (50,000 findings on
+/// a large monorepo).
+#[derive(Clone, Debug)]
 pub struct Finding {
     /// Stable rule code (`E2A001`), see `rules.rs`.
     pub code: &'static str,
@@ -58,6 +61,99 @@ pub struct Finding {
     pub loc: Option<Loc>,
     /// Extra lines shown under the message (for example the export command to run).
     pub help: Option<std::sync::Arc<str>>,
+    /// The path of the file it is about, as shown to the user: [`Finding::located`] fills it in from `loc`; a
+    /// finding about a file that is not an input (a drifted output file) names it here alone.
+    pub file: Option<std::sync::Arc<str>>,
+    /// The reason of the `eks2aks.dev/ignore` waiver that suppresses it, when waived.
+    pub suppressed: Option<std::sync::Arc<str>>,
+}
+
+impl Finding {
+    /// 1-based line, when known.
+    pub fn line(&self) -> Option<u32> {
+        self.loc.map(|l| l.pos.line).filter(|&l| l > 0)
+    }
+
+    /// 1-based column, when known.
+    pub fn column(&self) -> Option<u32> {
+        self.loc.map(|l| l.pos.col).filter(|&c| c > 0)
+    }
+
+    /// The rule's name.
+    pub fn rule(&self) -> &'static str {
+        crate::rules::by_code(self.code).map_or("", |r| r.name)
+    }
+
+    /// With [`Finding::file`] filled in from its location.
+    pub fn located(mut self, files: &super::Files) -> Finding {
+        if let Some(l) = self.loc {
+            self.file = Some(files.display_shared(l.file));
+        }
+        self
+    }
+
+    /// What findings are compared and ordered by: what the reports write, in the order they write it (the file's
+    /// id is not written: the same path given twice is one file to the reader).
+    #[allow(clippy::type_complexity)]
+    fn key(
+        &self,
+    ) -> (Option<&str>, Option<u32>, Option<u32>, &'static str, &'static str, Severity, &str, Option<&str>, Option<&str>)
+    {
+        (
+            self.file.as_deref(),
+            self.line(),
+            self.column(),
+            self.code,
+            self.rule(),
+            self.severity,
+            &self.message,
+            self.help.as_deref(),
+            self.suppressed.as_deref(),
+        )
+    }
+}
+
+impl PartialEq for Finding {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for Finding {}
+
+impl PartialOrd for Finding {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Finding {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key().cmp(&other.key())
+    }
+}
+
+/// As written in `plan.json` and the check report: `file`, `line`, `column`, `code`, `rule`, `severity`,
+/// `message`, `help` (only when there is one) and `suppressed` (null when not waived).
+impl Serialize for Finding {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Finding", 9)?;
+        st.serialize_field("file", &self.file)?;
+        st.serialize_field("line", &self.line())?;
+        st.serialize_field("column", &self.column())?;
+        st.serialize_field("code", self.code)?;
+        st.serialize_field("rule", self.rule())?;
+        st.serialize_field("severity", &self.severity)?;
+        st.serialize_field("message", &*self.message)?;
+        if let Some(help) = &self.help {
+            st.serialize_field("help", &**help)?;
+        } else {
+            st.skip_field("help")?;
+        }
+        st.serialize_field("suppressed", &self.suppressed)?;
+        st.end()
+    }
 }
 
 /// Collects findings from every stage.
@@ -70,7 +166,15 @@ impl Sink {
     /// Adds a finding with the rule's default severity.
     pub fn push(&mut self, code: &'static str, message: impl Into<String>, loc: Option<Loc>) -> &mut Finding {
         let severity = crate::rules::default_severity(code);
-        self.findings.push(Finding { code, severity, message: message.into().into(), loc, help: None });
+        self.findings.push(Finding {
+            code,
+            severity,
+            message: message.into().into(),
+            loc,
+            help: None,
+            file: None,
+            suppressed: None,
+        });
         self.findings.last_mut().expect("just pushed")
     }
 

@@ -239,29 +239,8 @@ pub struct WorkloadEntry {
     pub line: u32,
 }
 
-/// A finding as written in `plan.json`.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
-pub struct FindingEntry {
-    /// Input path (shared with the file list).
-    pub file: Option<std::sync::Arc<str>>,
-    /// 1-based line.
-    pub line: Option<u32>,
-    /// 1-based column.
-    pub column: Option<u32>,
-    /// Rule code.
-    pub code: &'static str,
-    /// Rule name.
-    pub rule: &'static str,
-    /// error, warning or note.
-    pub severity: Severity,
-    /// Message (shared with the finding).
-    pub message: std::sync::Arc<str>,
-    /// Help, when any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub help: Option<std::sync::Arc<str>>,
-    /// The reason of the `eks2aks.dev/ignore` waiver that suppresses it, when waived (null otherwise).
-    pub suppressed: Option<String>,
-}
+/// A finding as written in `plan.json` (the plan keeps the findings themselves, see [`Finding`]).
+pub type FindingEntry = Finding;
 
 /// Counts.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -385,7 +364,7 @@ pub fn build(
     tables: &Tables,
     opts: &PlanOptions,
     mut sink: Sink,
-) -> (Plan, Vec<Finding>) {
+) -> Plan {
     let issuer: Arc<str> = opts.aks_oidc_issuer.as_deref().unwrap_or("param:aksOidcIssuerUrl").into();
     let audience: Arc<str> = "api://AzureADTokenExchange".into();
     // Identity names: the role name, made Azure-safe; made unique with the account when two roles collide.
@@ -794,27 +773,25 @@ pub fn build(
 
     let waivers = waivers::collect(model, &mut sink);
     let mut findings = sink.into_findings();
-    // Severity overrides from the config (`off` drops the finding).
-    findings.retain_mut(|f| match opts.rule_overrides.get(f.code) {
-        Some(Some(sev)) => {
-            f.severity = *sev;
-            true
+    // Severity overrides from the config (`off` drops the finding); each kept finding gets its file's path and
+    // its waiver, in place: the findings are the plan's.
+    findings.retain_mut(|f| {
+        match opts.rule_overrides.get(f.code) {
+            Some(Some(sev)) => f.severity = *sev,
+            Some(None) => return false,
+            None => {}
         }
-        Some(None) => false,
-        None => true,
+        if let Some(l) = f.loc {
+            f.file = Some(files.display_shared(l.file));
+        }
+        f.suppressed = waivers::waiver_for(&waivers, f).map(Into::into);
+        true
     });
-    let mut entries: Vec<FindingEntry> = findings
-        .iter()
-        .map(|f| {
-            let mut e = finding_entry(files, f);
-            e.suppressed = waivers::waiver_for(&waivers, f).map(str::to_string);
-            e
-        })
-        .collect();
-    // Unstable: the order is total (equal entries are identical), and a stable sort's buffer of half the
-    // entries was allocated just when memory use peaks.
-    entries.sort_unstable();
-    entries.dedup();
+    // Unstable: the order is total (equal findings are written identically), and a stable sort's buffer of half
+    // the findings was allocated just when memory use peaks.
+    findings.sort_unstable();
+    findings.dedup();
+    let entries = findings;
     let active = |s: Severity| entries.iter().filter(|f| f.severity == s && f.suppressed.is_none()).count();
     let (errors, warnings, notes) = (active(Severity::Error), active(Severity::Warning), active(Severity::Note));
     let waived = entries.iter().filter(|f| f.suppressed.is_some()).count();
@@ -828,7 +805,7 @@ pub fn build(
         notes,
         waived,
     };
-    let plan = Plan {
+    Plan {
         schema: SCHEMA,
         identities,
         resources,
@@ -836,8 +813,7 @@ pub fn build(
         custom_roles: custom_roles.into_values().collect(),
         findings: entries,
         summary,
-    };
-    (plan, findings)
+    }
 }
 
 /// Resources a workload names, that map to Azure, but that its identity gets no assignment on.
@@ -864,12 +840,8 @@ fn not_granted(
             continue;
         };
         let scopes: BTreeSet<&str> = identity.role_assignments.iter().map(|a| &*a.scope.aws_arn).collect();
-        let widened: BTreeSet<&str> = identity
-            .role_assignments
-            .iter()
-            .filter(|a| &*a.scope.aws_arn == "*")
-            .map(|a| &*a.scope.target)
-            .collect();
+        let widened: BTreeSet<&str> =
+            identity.role_assignments.iter().filter(|a| &*a.scope.aws_arn == "*").map(|a| &*a.scope.target).collect();
         let mut refs: Vec<&crate::model::AwsRef> = w.aws_refs.iter().collect();
         for (k, n) in &w.config_refs {
             if let Some(c) = config.get(&(k.as_str(), w.namespace.as_str(), n.as_str())) {
@@ -1010,20 +982,6 @@ fn shared(strings: &mut BTreeSet<Arc<str>>, s: &str) -> Arc<str> {
     let new: Arc<str> = s.into();
     strings.insert(new.clone());
     new
-}
-
-pub fn finding_entry(files: &Files, f: &Finding) -> FindingEntry {
-    FindingEntry {
-        file: f.loc.map(|l| files.display_shared(l.file)),
-        line: f.loc.map(|l| l.pos.line).filter(|&l| l > 0),
-        column: f.loc.map(|l| l.pos.col).filter(|&c| c > 0),
-        code: f.code,
-        rule: crate::rules::by_code(f.code).map_or("", |r| r.name),
-        severity: f.severity,
-        message: f.message.clone(),
-        help: f.help.clone(),
-        suppressed: None,
-    }
 }
 
 #[cfg(test)]

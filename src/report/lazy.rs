@@ -180,14 +180,15 @@ mod tests {
         let mut plan = empty_plan();
         for (code, line) in [("E2A002", Some(3)), ("E2A016", None)] {
             plan.findings.push(crate::plan::FindingEntry {
-                file: Some("a.yaml".into()),
-                line,
-                column: None,
                 code,
-                rule: "r",
                 severity: crate::diag::Severity::Warning,
                 message: "m".into(),
+                loc: line.map(|line| crate::diag::Loc {
+                    file: crate::diag::FileId(0),
+                    pos: crate::diag::Pos { line, col: 0 },
+                }),
                 help: None,
+                file: Some("a.yaml".into()),
                 suppressed: None,
             });
         }

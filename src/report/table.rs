@@ -119,14 +119,14 @@ pub fn render(plan: &Plan) -> String {
     if !plan.findings.is_empty() {
         let mut t = table(&["Severity", "Rule", "Location", "Message"]);
         for f in &plan.findings {
-            let location = match (&f.file, f.line) {
+            let location = match (&f.file, f.line()) {
                 (Some(file), Some(line)) => format!("{file}:{line}"),
                 (Some(file), None) => file.to_string(),
                 _ => "-".into(),
             };
             t.add_row(vec![
                 f.severity.as_str().to_string(),
-                format!("{} {}", f.code, f.rule),
+                format!("{} {}", f.code, f.rule()),
                 location,
                 f.message.to_string(),
             ]);
