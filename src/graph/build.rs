@@ -178,7 +178,7 @@ pub fn build_with(model: &mut Model, files: &Files, sink: &mut Sink, keep_graph:
     // Workload → ServiceAccount: same namespace and name; among several (one per cluster directory), the one
     // whose file shares the longest directory prefix with the workload's.
     for (wi, w) in model.workloads.iter().enumerate() {
-        let cands = sa_index.get(&(w.namespace.as_str(), w.service_account.as_str())).cloned().unwrap_or_default();
+        let cands = sa_index.get(&(&*w.namespace, &*w.service_account)).cloned().unwrap_or_default();
         let wfile = files.display(w.template_loc.file);
         let best = cands
             .iter()
@@ -424,7 +424,7 @@ pub fn build_with(model: &mut Model, files: &Files, sink: &mut Sink, keep_graph:
     for (wi, w) in model.workloads.iter().enumerate() {
         let mut refs: Vec<&AwsRef> = w.aws_refs.iter().collect();
         for (k, n) in &w.config_refs {
-            if let Some(c) = config_by_key.get(&(k.as_str(), w.namespace.as_str(), n.as_str())) {
+            if let Some(c) = config_by_key.get(&(k.as_str(), &*w.namespace, n.as_str())) {
                 refs.extend(c.aws_refs.iter());
             }
         }

@@ -217,7 +217,7 @@ pub fn read_object(
     }
     let waiver = node
         .path(&["metadata", "annotations", crate::plan::waivers::ANNOTATION])
-        .map(|v| (v.as_str().map(str::to_string), v.pos));
+        .map(|v| Box::new((v.as_str().map(str::to_string), v.pos)));
     model.objects.push(K8sObject {
         loc: obj_loc,
         api_version: super::intern::intern(&api_version),
@@ -226,7 +226,7 @@ pub fn read_object(
         namespace: namespace.as_deref().map(super::intern::intern),
         end: node.end,
         waiver,
-        helm_source,
+        helm_source: helm_source.as_deref().map(super::intern::intern),
     });
 }
 
@@ -348,10 +348,10 @@ fn read_workload(model: &mut Model, file: FileId, spec: &Node, index: usize, kin
     }
     model.workloads.push(Workload {
         object: index,
-        kind: kind.to_string(),
-        namespace: ns.to_string(),
+        kind: super::intern::intern(kind),
+        namespace: super::intern::intern(ns),
         name: name.to_string(),
-        service_account,
+        service_account: super::intern::intern(&service_account),
         template_loc: loc(file, spec),
         service_account_loc: sa_node.map(|n| loc(file, n)),
         containers,
@@ -405,7 +405,7 @@ pub fn finish(model: &mut Model, _opts: &IngestOptions, _sink: &mut Sink) {
         model.service_accounts.iter().map(|s| (s.namespace.clone(), s.name.clone())).collect();
     let mut implied: BTreeMap<(String, String), Loc> = BTreeMap::new();
     for w in &model.workloads {
-        let key = (w.namespace.clone(), w.service_account.clone());
+        let key = (w.namespace.to_string(), w.service_account.to_string());
         if !declared.contains(&key) {
             implied.entry(key).or_insert(w.service_account_loc.unwrap_or(w.template_loc));
         }

@@ -19,10 +19,11 @@ pub struct K8sObject {
     /// Where the object ends (its last value). The object itself is not kept in memory: `translate` reads the file
     /// again to rewrite it, so the model stays small however large the input.
     pub end: Pos,
-    /// The `eks2aks.dev/ignore` annotation: its text (None when it is not a string) and position.
-    pub waiver: Option<(Option<String>, Pos)>,
-    /// The Helm template it was rendered from (`# Source:` comment), if any.
-    pub helm_source: Option<String>,
+    /// The `eks2aks.dev/ignore` annotation: its text (None when it is not a string) and position. Boxed: few
+    /// objects have one.
+    pub waiver: Option<Box<(Option<String>, Pos)>>,
+    /// The Helm template it was rendered from (`# Source:` comment), if any (shared by the objects of a template).
+    pub helm_source: Option<std::sync::Arc<str>>,
 }
 
 /// A ServiceAccount, declared or implied.
@@ -59,13 +60,13 @@ pub struct Workload {
     /// Index into [`super::Model::objects`].
     pub object: usize,
     /// Kind.
-    pub kind: String,
+    pub kind: std::sync::Arc<str>,
     /// Namespace.
-    pub namespace: String,
+    pub namespace: std::sync::Arc<str>,
     /// Name.
     pub name: String,
     /// The ServiceAccount its pods run as (`default` when unset).
-    pub service_account: String,
+    pub service_account: std::sync::Arc<str>,
     /// Where the pod template (or the Pod's spec) is.
     pub template_loc: Loc,
     /// Where `serviceAccountName` is, when set.

@@ -34,7 +34,7 @@ pub fn workload_index(model: &Model) -> WorkloadIndex {
         .workloads
         .iter()
         .enumerate()
-        .map(|(i, w)| ((w.kind.clone(), w.namespace.clone(), w.name.clone()), i))
+        .map(|(i, w)| ((w.kind.to_string(), w.namespace.to_string(), w.name.clone()), i))
         .collect()
 }
 

@@ -224,17 +224,17 @@ pub struct Resource {
 #[derive(Debug, Clone, Serialize)]
 pub struct WorkloadEntry {
     /// Kind.
-    pub kind: String,
+    pub kind: Arc<str>,
     /// Namespace.
-    pub namespace: String,
+    pub namespace: Arc<str>,
     /// Name.
     pub name: String,
     /// ServiceAccount.
-    pub service_account: String,
+    pub service_account: Arc<str>,
     /// Managed identity name, when the ServiceAccount maps to one.
     pub identity: Option<String>,
     /// Input file.
-    pub file: String,
+    pub file: Arc<str>,
     /// Line.
     pub line: u32,
 }
@@ -334,14 +334,10 @@ fn named_by_workload(model: &Model) -> Vec<BTreeSet<String>> {
                 .collect();
             for (k, n) in &w.config_refs {
                 set.extend(
-                    config
-                        .get(&(k.as_str(), w.namespace.as_str(), n.as_str()))
-                        .into_iter()
-                        .flatten()
-                        .map(|s| s.to_string()),
+                    config.get(&(k.as_str(), &*w.namespace, n.as_str())).into_iter().flatten().map(|s| s.to_string()),
                 );
             }
-            set.extend(keda.get(&(w.namespace.as_str(), w.name.as_str())).into_iter().flatten().cloned());
+            set.extend(keda.get(&(&*w.namespace, w.name.as_str())).into_iter().flatten().cloned());
             set
         })
         .collect()
@@ -670,6 +666,10 @@ pub fn build(
     }
 
     let mut resources: BTreeMap<Arc<str>, Resource> = BTreeMap::new();
+    // A resource shares its ARN with the role assignments scoped to it (30,000 ARNs at 10,000 apps).
+    let scope_arns: BTreeSet<Arc<str>> =
+        identities.iter().flat_map(|i| i.role_assignments.iter().map(|a| a.scope.aws_arn.clone())).collect();
+    let arn_of = |base: String| -> Arc<str> { scope_arns.get(base.as_str()).cloned().unwrap_or_else(|| base.into()) };
     let stays: Arc<str> = "stays on AWS".into();
     let mut service_names: BTreeSet<Arc<str>> = BTreeSet::new();
     let mut service_name = |s: &str| -> Arc<str> {
@@ -714,7 +714,7 @@ pub fn build(
             continue;
         }
         if opts.targets.stays(&base) {
-            let key: Arc<str> = base.into();
+            let key = arn_of(base);
             resources.insert(
                 key.clone(),
                 Resource {
@@ -731,7 +731,7 @@ pub fn build(
         let target = &service.targets[&tkey];
         let azure = crate::mapping::naming::azure_name(&target.naming, &rname);
         report_resource(&mut sink, *loc, &arn.service, &tkey, &rname, &azure);
-        let key: Arc<str> = base.into();
+        let key = arn_of(base);
         resources.insert(
             key.clone(),
             Resource {
@@ -743,6 +743,7 @@ pub fn build(
             },
         );
     }
+    drop(scope_arns);
     joined.release_plan_inputs();
     let joined = &*joined;
     input_findings(model, tables, &resources, opts, &mut sink);
@@ -764,7 +765,7 @@ pub fn build(
                 name: w.name.clone(),
                 service_account: w.service_account.clone(),
                 identity,
-                file: files.display(w.template_loc.file).to_string(),
+                file: files.display_shared(w.template_loc.file),
                 line: model.objects[w.object].loc.pos.line,
             }
         })
@@ -844,7 +845,7 @@ fn not_granted(
             identity.role_assignments.iter().filter(|a| &*a.scope.aws_arn == "*").map(|a| &*a.scope.target).collect();
         let mut refs: Vec<&crate::model::AwsRef> = w.aws_refs.iter().collect();
         for (k, n) in &w.config_refs {
-            if let Some(c) = config.get(&(k.as_str(), w.namespace.as_str(), n.as_str())) {
+            if let Some(c) = config.get(&(k.as_str(), &*w.namespace, n.as_str())) {
                 refs.extend(c.aws_refs.iter());
             }
         }

@@ -23,7 +23,7 @@ pub struct Waiver {
 pub fn collect(model: &Model, sink: &mut Sink) -> Vec<Waiver> {
     let mut out = Vec::new();
     for o in &model.objects {
-        let Some((text, pos)) = &o.waiver else { continue };
+        let Some((text, pos)) = o.waiver.as_deref() else { continue };
         let loc = Loc { file: o.loc.file, pos: *pos };
         let Some(text) = text else {
             sink.push(rules::INVALID_WAIVER, format!("`{ANNOTATION}` must be a string"), Some(loc));

@@ -359,7 +359,7 @@ pub fn rewrite(
         .workloads
         .iter()
         .filter(|w| w.identity.is_some())
-        .map(|w| (w.kind.clone(), w.namespace.clone(), w.name.clone()))
+        .map(|w| (w.kind.to_string(), w.namespace.to_string(), w.name.clone()))
         .collect();
     // Indexes (everything below is looked up per object or per value: no scans of the whole plan).
     let resource_by_arn: BTreeMap<&str, &crate::plan::Resource> =
@@ -371,7 +371,7 @@ pub fn rewrite(
         }
     }
     let workload_entry: BTreeMap<(&str, &str, &str), &crate::plan::WorkloadEntry> =
-        a.plan.workloads.iter().map(|w| ((w.kind.as_str(), w.namespace.as_str(), w.name.as_str()), w)).collect();
+        a.plan.workloads.iter().map(|w| ((&*w.kind, &*w.namespace, w.name.as_str()), w)).collect();
     let identity_by_name: BTreeMap<&str, &crate::plan::Identity> =
         a.plan.identities.iter().map(|i| (i.name.as_str(), i)).collect();
     let scaler_of_object: BTreeMap<usize, usize> =
@@ -409,9 +409,7 @@ pub fn rewrite(
         let wi = crate::plan::keda::target_workload(&windex, s);
         let identity = wi.and_then(|wi| {
             let w = &a.model.workloads[wi];
-            workload_entry
-                .get(&(w.kind.as_str(), w.namespace.as_str(), w.name.as_str()))
-                .and_then(|p| p.identity.clone())
+            workload_entry.get(&(&*w.kind, &*w.namespace, w.name.as_str())).and_then(|p| p.identity.clone())
         });
         for (ti, t) in s.triggers.iter().enumerate() {
             if t.trigger_type != "aws-sqs-queue" {
@@ -769,7 +767,7 @@ pub fn eks_side(
     }
     let tenant = cfg.azure.tenant_id.clone().unwrap_or_else(|| "REPLACE-ME-tenant-id".into());
     let workload_entry: BTreeMap<(&str, &str, &str), &crate::plan::WorkloadEntry> =
-        a.plan.workloads.iter().map(|w| ((w.kind.as_str(), w.namespace.as_str(), w.name.as_str()), w)).collect();
+        a.plan.workloads.iter().map(|w| ((&*w.kind, &*w.namespace, w.name.as_str()), w)).collect();
     for (file, objects) in a.model.objects_by_file() {
         let text = a.files.get(file).read_text()?;
         let text = text.as_ref();

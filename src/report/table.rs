@@ -93,7 +93,7 @@ pub fn render(plan: &Plan) -> String {
         for w in &plan.workloads {
             t.add_row(vec![
                 format!("{} {}/{}", w.kind, w.namespace, w.name),
-                w.service_account.clone(),
+                w.service_account.to_string(),
                 w.identity.clone().unwrap_or_else(|| "-".into()),
                 format!("{}:{}", w.file, w.line),
             ]);
