@@ -51,6 +51,23 @@ pub struct Analysis {
     pub plan: std::sync::Arc<plan::Plan>,
 }
 
+impl Analysis {
+    /// Frees what only `plan.json` and `plan.md` read, once they are written: the plan's findings, each identity's
+    /// AWS permission statements and the model's IAM side (roles, managed policies, loose documents). The plan's
+    /// summary keeps the counts. `translate` calls it between its rounds ([`render::translate_to`]).
+    pub fn release_reports(&mut self) {
+        if let Some(plan) = std::sync::Arc::get_mut(&mut self.plan) {
+            plan.findings = Vec::new();
+            for id in &mut plan.identities {
+                id.aws_permissions = Vec::new();
+            }
+        }
+        self.model.roles = Vec::new();
+        self.model.managed_policies = Vec::new();
+        self.model.loose_documents = Vec::new();
+    }
+}
+
 /// Reads, joins and plans. `Err(findings)` when any input is malformed: nothing may be written then.
 pub fn analyse(
     inputs: &[PathBuf],
@@ -260,7 +277,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
             };
             render::write::check_out(&args.out)?;
             refuse_dir_over_inputs(&args.out, &args.inputs, "--out")?;
-            let a = match analyse_with(&args.inputs, &cfg, &tables, Some(&args.out), false) {
+            let mut a = match analyse_with(&args.inputs, &cfg, &tables, Some(&args.out), false) {
                 Ok(a) => a,
                 Err((files, findings)) => return report_input_errors(&files, &findings, color, err),
             };
@@ -268,7 +285,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
             // directory that replaces --out at the end), so the output is never held in memory whole.
             let mut files_written = 0;
             render::write::write_with(&args.out, args.force, |w| {
-                files_written = render::translate_to(&a, &cfg, &tables, &tpl, &client_ids, w)?;
+                files_written = render::translate_to(&mut a, true, &cfg, &tables, &tpl, &client_ids, w)?;
                 Ok(())
             })?;
             diag::timings::mark("render+write");
@@ -336,7 +353,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
             };
             let drift = match &args.against {
                 Some(dir) => {
-                    let tree = render::translate(&a, &cfg, &tables, &tpl, &Default::default())?;
+                    let tree = render::translate(&mut a, &cfg, &tables, &tpl, &Default::default())?;
                     check::drift::compare(&tree, dir, &mut a.files)?
                 }
                 None => Vec::new(),

@@ -92,19 +92,18 @@ impl Finding {
         self
     }
 
-    /// What findings are compared and ordered by: what the reports write, in the order they write it (the file's
-    /// id is not written: the same path given twice is one file to the reader).
+    /// What findings are compared and ordered by: what the reports write, in the order they write it. The rule's
+    /// name is left out (the code decides it, and looking it up in every comparison made sorting 50,000 findings
+    /// take a fifth of a second), and so is the file's id (the same path given twice is one file to the reader).
     #[allow(clippy::type_complexity)]
     fn key(
         &self,
-    ) -> (Option<&str>, Option<u32>, Option<u32>, &'static str, &'static str, Severity, &str, Option<&str>, Option<&str>)
-    {
+    ) -> (Option<&str>, Option<u32>, Option<u32>, &'static str, Severity, &str, Option<&str>, Option<&str>) {
         (
             self.file.as_deref(),
             self.line(),
             self.column(),
             self.code,
-            self.rule(),
             self.severity,
             &self.message,
             self.help.as_deref(),

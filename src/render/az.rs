@@ -152,23 +152,56 @@ pub struct ShView {
     pub aks_issuer: Option<String>,
 }
 
-/// One identity in the script.
-#[derive(Debug, Serialize)]
+/// One identity in the script: its name, credentials and assignments are read from the plan when the template
+/// reaches it (10,000 identities' copies were 10 MB at translate's peak).
 pub struct ShIdentity {
-    /// Name.
-    pub name: String,
+    /// The plan's identity: an index into `plan`.
+    at: usize,
+    plan: std::sync::Arc<Plan>,
+    /// The AKS OIDC issuer from the config, when set: credentials with this issuer use `$AKS_OIDC_ISSUER`.
+    aks_issuer: Option<std::sync::Arc<str>>,
+}
+
+impl ShIdentity {
+    fn of_plan(&self) -> &crate::plan::Identity {
+        &self.plan.identities[self.at]
+    }
+
     /// (credential name, subject, literal issuer or empty for the AKS issuer).
-    pub credentials: Vec<(String, String, String)>,
-    /// Assignments: (role id, scope shell word, condition, comment).
-    pub assignments: Vec<ShAssignment>,
+    pub fn credentials(&self) -> impl Iterator<Item = (&str, &str, &str)> {
+        self.of_plan().federated_credentials.iter().map(|f| {
+            let aks = f.issuer.starts_with("param:") || self.aks_issuer.as_deref() == Some(&*f.issuer);
+            (f.name.as_str(), f.subject.as_str(), if aks { "" } else { &*f.issuer })
+        })
+    }
+
+    /// Assignments, each read from the plan in turn.
+    pub fn assignments(&self) -> impl Iterator<Item = ShAssignment> + '_ {
+        (0..self.of_plan().role_assignments.len()).map(|k| ShAssignment { at: (self.at, k), plan: self.plan.clone() })
+    }
+}
+
+impl std::fmt::Debug for ShIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ShIdentity").field("at", &self.at).finish_non_exhaustive()
+    }
+}
+
+impl Serialize for ShIdentity {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("ShIdentity", 3)?;
+        st.serialize_field("name", &self.of_plan().name)?;
+        st.serialize_field("credentials", &crate::report::json::SeqOf(|| self.credentials()))?;
+        st.serialize_field("assignments", &crate::report::json::SeqOf(|| self.assignments()))?;
+        st.end()
+    }
 }
 
 /// One assignment in the script. The template reads `role`, `scope`, `condition`, `kind`, `container` and
-/// `comment`; all but the scope word are taken from the plan's assignment when the template reaches this one (on
-/// 30,000 assignments, copies of the conditions and comments were 20 MB at translate's peak).
+/// `comment`, all taken from the plan's assignment when the template reaches this one (on 30,000 assignments,
+/// copies of the conditions and comments were 20 MB at translate's peak).
 pub struct ShAssignment {
-    /// The scope as one shell word (variables and quoted literals).
-    pub scope: String,
     /// The plan's assignment: (identity, assignment) indexes into `plan`.
     at: (usize, usize),
     plan: std::sync::Arc<Plan>,
@@ -185,11 +218,24 @@ impl ShAssignment {
         let a = self.of_plan().1;
         format!("{} on {} {} ({})", a.role_name, a.scope.kind, a.scope.azure_name, a.aws_actions.join(", "))
     }
+
+    /// The scope as one shell word (variables and quoted literals).
+    pub fn scope(&self) -> String {
+        let a = self.of_plan().1;
+        let mut word = String::from("\"$RG_ID\"");
+        for s in &scope_path(&a.scope.kind, &a.scope.azure_name) {
+            match s {
+                Seg::Lit(t) => word.push_str(&sh_quote(t)),
+                Seg::Param(p) => word.push_str(&format!("\"${}\"", shell_var(p))),
+            }
+        }
+        word
+    }
 }
 
 impl std::fmt::Debug for ShAssignment {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ShAssignment").field("scope", &self.scope).field("at", &self.at).finish_non_exhaustive()
+        f.debug_struct("ShAssignment").field("at", &self.at).finish_non_exhaustive()
     }
 }
 
@@ -199,7 +245,7 @@ impl Serialize for ShAssignment {
         let a = self.of_plan().1;
         let mut st = s.serialize_struct("ShAssignment", 6)?;
         st.serialize_field("role", &*a.role_definition_id)?;
-        st.serialize_field("scope", &self.scope)?;
+        st.serialize_field("scope", &self.scope())?;
         st.serialize_field("condition", &a.condition)?;
         st.serialize_field("kind", &*a.kind)?;
         st.serialize_field("container", &a.scope.azure_name)?;
@@ -211,40 +257,20 @@ impl Serialize for ShAssignment {
 /// Builds the script's view.
 pub fn sh_view(plan: &std::sync::Arc<Plan>, cfg: &Config) -> ShView {
     let mut needed: std::collections::BTreeSet<&'static str> = std::collections::BTreeSet::new();
-    let mut identities = Vec::new();
-    for (i, id) in plan.identities.iter().enumerate() {
-        let mut assignments = Vec::with_capacity(id.role_assignments.len());
-        for (k, a) in id.role_assignments.iter().enumerate() {
-            let segs = scope_path(&a.scope.kind, &a.scope.azure_name);
-            let mut word = String::from("\"$RG_ID\"");
-            for s in &segs {
-                match s {
-                    Seg::Lit(t) => word.push_str(&sh_quote(t)),
-                    Seg::Param(p) => {
-                        needed.insert(p);
-                        word.push_str(&format!("\"${}\"", shell_var(p)));
-                    }
-                }
+    for a in plan.identities.iter().flat_map(|id| id.role_assignments.iter()) {
+        for s in &scope_path(&a.scope.kind, &a.scope.azure_name) {
+            if let Seg::Param(p) = s {
+                needed.insert(p);
             }
-            if &*a.kind == "cosmos-sql" {
-                needed.insert("cosmosDatabaseName");
-            }
-            assignments.push(ShAssignment { scope: word, at: (i, k), plan: plan.clone() });
         }
-        identities.push(ShIdentity {
-            name: id.name.clone(),
-            credentials: id
-                .federated_credentials
-                .iter()
-                .map(|f| {
-                    let aks =
-                        f.issuer.starts_with("param:") || cfg.azure.aks_oidc_issuer.as_deref() == Some(&*f.issuer);
-                    (f.name.clone(), f.subject.clone(), if aks { String::new() } else { f.issuer.to_string() })
-                })
-                .collect(),
-            assignments,
-        });
+        if &*a.kind == "cosmos-sql" {
+            needed.insert("cosmosDatabaseName");
+        }
     }
+    let aks_issuer: Option<std::sync::Arc<str>> = cfg.azure.aks_oidc_issuer.as_deref().map(Into::into);
+    let identities = (0..plan.identities.len())
+        .map(|at| ShIdentity { at, plan: plan.clone(), aks_issuer: aks_issuer.clone() })
+        .collect();
     let mut vars: Vec<(String, String, String)> = Vec::new();
     for p in needed {
         let var = shell_var(p);

@@ -136,22 +136,29 @@ enum Task {
 
 /// Renders every artefact into a map.
 pub fn translate(
-    a: &Analysis,
+    a: &mut Analysis,
     cfg: &Config,
     tables: &Tables,
     tpl: &Templates,
     client_ids: &BTreeMap<String, String>,
 ) -> Result<Tree> {
     let tree = std::sync::Mutex::new(Tree::new());
-    translate_to(a, cfg, tables, tpl, client_ids, &tree)?;
+    translate_to(a, false, cfg, tables, tpl, client_ids, &tree)?;
     Ok(tree.into_inner().unwrap_or_else(|e| e.into_inner()))
 }
 
 /// Renders every artefact and hands each to `out` as soon as it is done. The artefacts are independent, so they
 /// are rendered as parallel tasks (the manifests themselves in parallel chunks); what each contains does not
 /// depend on the order they finish in. Returns the number of files.
+///
+/// They are rendered in two rounds: first the reports and the small artefacts, then the manifests and the
+/// Bicep. With `spend`, what only the reports read — the findings, each identity's AWS statements and the
+/// model's IAM side — is freed between the rounds ([`Analysis::release_reports`]): the second round is where
+/// memory peaks (the manifest rewrite's indexes and the Bicep view, together), and at 10,000 apps those were a
+/// quarter of it.
 pub fn translate_to(
-    a: &Analysis,
+    a: &mut Analysis,
+    spend: bool,
     cfg: &Config,
     tables: &Tables,
     tpl: &Templates,
@@ -171,7 +178,7 @@ pub fn translate_to(
     // Output paths of the manifests: decided up front and in input order, so that name collisions are resolved
     // the same way whatever finishes first.
     let manifest_path = unique_paths(a, "k8s", a.model.objects_by_file().into_keys());
-    let task = |t: Task| -> Result<()> {
+    let task = |a: &Analysis, t: Task| -> Result<()> {
         match t {
             Task::PlanJson => stream("plan.json", &mut |w| Ok(crate::report::json::write(&a.plan, w)?)),
             Task::PlanMd => {
@@ -201,67 +208,66 @@ pub fn translate_to(
                 })
             }
             Task::AcrImport => {
-                let images: BTreeSet<(String, String)> = a
+                // Sorted and unique; each line becomes a template value only when the template reaches it.
+                let images: BTreeSet<(&str, &str)> = a
                     .model
                     .workloads
                     .iter()
                     .flat_map(|w| w.containers.iter())
                     .filter_map(|c| c.image.as_ref())
-                    .filter_map(|(i, _)| {
-                        crate::ingest::scan::ecr_image(i).map(|(_, repo)| (i.clone(), repo.to_string()))
-                    })
+                    .filter_map(|(i, _)| crate::ingest::scan::ecr_image(i).map(|(_, repo)| (i.as_str(), repo)))
                     .collect();
                 if images.is_empty() {
                     return Ok(());
                 }
-                let images: Vec<_> = images.into_iter().map(|(source, target)| context! { source, target }).collect();
+                let images: Vec<(String, String)> =
+                    images.into_iter().map(|(source, target)| (source.to_string(), target.to_string())).collect();
+                let images = crate::report::lazy::list(images, |(source, target)| context! { source, target });
                 let acr = cfg.azure.container_registry.clone().unwrap_or_default();
-                emit("acr-import.sh".into(), env.get_template("az/acr-import.sh.j2")?.render(context! { images, acr })?)
+                let ctx = context! { images, acr };
+                let t = env.get_template("az/acr-import.sh.j2")?;
+                stream("acr-import.sh", &mut |w| {
+                    t.render_captured_to(&ctx, w)?;
+                    Ok(())
+                })
             }
             Task::AwsBridge => aws_bridge(a, &env, &emit),
             Task::EksSide => {
                 // Reverse bridge: manifests of workloads still on EKS, under eks/.
                 let side = k8s::eks_side(a, cfg, client_ids)?;
-                let mut paths = unique_paths(a, "eks", side.keys().copied());
+                let paths = unique_paths(a, "eks", side.keys().copied());
                 for (file, text) in side {
-                    emit(paths.remove(&file).expect("a path per file"), text)?;
+                    emit(paths.get(a, file), text)?;
                 }
                 Ok(())
             }
-            Task::Manifests => k8s::rewrite(a, cfg, tables, client_ids, &|file, text| {
-                emit(manifest_path.get(&file).cloned().expect("every file with objects has a path"), text)
-            }),
+            Task::Manifests => {
+                k8s::rewrite(a, cfg, tables, client_ids, &|file, text| emit(manifest_path.get(a, file), text))
+            }
         }
     };
-    // The manifests go first: they spread over every thread themselves.
-    let tasks = [
-        Task::Manifests,
-        Task::PlanMd,
-        Task::PlanJson,
-        Task::Bicep,
-        Task::RoleAssignments,
-        Task::AcrImport,
-        Task::AwsBridge,
-        Task::EksSide,
-    ];
-    let results = crate::par::map_chunks(&tasks, 1, || (), |_, t| task(t[0]));
-    results.into_iter().collect::<Result<()>>()?;
+    let run = |a: &Analysis, tasks: &[Task]| -> Result<()> {
+        crate::par::map_chunks(tasks, 1, || (), |_, t| task(a, t[0])).into_iter().collect()
+    };
+    // Longest first in each round; the manifests spread over every thread themselves.
+    run(a, &[Task::PlanMd, Task::PlanJson, Task::RoleAssignments, Task::AcrImport, Task::AwsBridge, Task::EksSide])?;
+    if spend {
+        a.release_reports();
+    }
+    run(a, &[Task::Manifests, Task::Bicep])?;
     Ok(count.into_inner())
 }
 
 /// Output paths under `prefix` for input files, in input order: the path relative to its INPUT; when another
 /// input already took it, the path as given; when that is taken too, a number before the extension (`sa.2.yaml`:
 /// `kubectl apply -f DIR` reads only `*.yaml`, `*.yml`, `*.json`). Every path is distinct.
-fn unique_paths(
-    a: &Analysis,
-    prefix: &str,
-    files: impl Iterator<Item = crate::diag::FileId>,
-) -> BTreeMap<crate::diag::FileId, String> {
+fn unique_paths(a: &Analysis, prefix: &'static str, files: impl Iterator<Item = crate::diag::FileId>) -> OutputPaths {
     let mut used: BTreeSet<String> = BTreeSet::new();
-    let mut out = BTreeMap::new();
+    let mut renamed = BTreeMap::new();
     for file in files {
         let f = a.files.get(file);
-        let mut rel = format!("{prefix}/{}", safe_relative(f.relative()));
+        let mut rel = OutputPaths::usual(prefix, f);
+        let usual = rel.clone();
         if used.contains(&rel) {
             rel = format!("{prefix}/{}", safe_relative(&f.display));
         }
@@ -277,9 +283,28 @@ fn unique_paths(
             rel = format!("{stem}.{n}{ext}");
         }
         used.insert(rel.clone());
-        out.insert(file, rel);
+        if rel != usual {
+            renamed.insert(file, rel);
+        }
     }
-    out
+    OutputPaths { prefix, renamed }
+}
+
+/// The output path of each input file ([`unique_paths`]). Only the paths that are not the usual one are kept: a
+/// copy of all 43,000 was 7 MB for the whole of `translate`.
+struct OutputPaths {
+    prefix: &'static str,
+    renamed: BTreeMap<crate::diag::FileId, String>,
+}
+
+impl OutputPaths {
+    fn usual(prefix: &str, f: &crate::diag::SourceFile) -> String {
+        format!("{prefix}/{}", safe_relative(f.relative()))
+    }
+
+    fn get(&self, a: &Analysis, file: crate::diag::FileId) -> String {
+        self.renamed.get(&file).cloned().unwrap_or_else(|| Self::usual(self.prefix, a.files.get(file)))
+    }
 }
 
 /// Phased migration: the AWS side of the bridge.
@@ -323,6 +348,33 @@ fn aws_bridge(a: &Analysis, env: &minijinja::Environment, emit: &dyn Fn(String, 
 
 #[cfg(test)]
 mod tests {
+    /// Spending the analysis between the rounds changes no output: every example translates to the same files,
+    /// and what was released is gone (the plan's findings, the identities' AWS statements, the IAM roles).
+    #[test]
+    fn a_spent_translation_is_the_same_translation() {
+        let tables = crate::mapping::load(None).unwrap();
+        let tpl = Templates::default();
+        let phased = |c: &str| Some(std::path::Path::new("testdata/examples/phased").join(c));
+        for (example, cfg_path) in [
+            ("testdata/examples/edw-keda", None),
+            ("testdata/examples/phased", phased("eks2aks.yaml")),
+            ("testdata/examples/phased", phased("eks2aks.entra.yaml")),
+            ("testdata/examples/phased", phased("eks2aks.reverse.yaml")),
+        ] {
+            let cfg = crate::config::load(cfg_path.as_deref()).unwrap().0;
+            let mut kept = crate::analyse(&[example.into()], &cfg, &tables).unwrap();
+            let mut spent = crate::analyse(&[example.into()], &cfg, &tables).unwrap();
+            assert!(!spent.plan.findings.is_empty() && !spent.model.roles.is_empty(), "{example}");
+            let expected = translate(&mut kept, &cfg, &tables, &tpl, &Default::default()).unwrap();
+            let tree = std::sync::Mutex::new(Tree::new());
+            translate_to(&mut spent, true, &cfg, &tables, &tpl, &Default::default(), &tree).unwrap();
+            assert_eq!(tree.into_inner().unwrap(), expected, "{example}");
+            assert!(spent.plan.findings.is_empty() && spent.model.roles.is_empty(), "{example}");
+            assert!(spent.plan.identities.iter().all(|i| i.aws_permissions.is_empty()), "{example}");
+            assert!(!kept.plan.findings.is_empty(), "{example}: only a spending translation releases");
+        }
+    }
+
     use super::*;
     use proptest::prelude::*;
 

@@ -96,6 +96,36 @@ record!(ShValue, crate::render::az::ShView, {
     aks_issuer: value,
 });
 
+/// A list whose items become template values only when read (and are dropped after).
+pub fn list<T: Send + Sync + 'static>(items: Vec<T>, value: fn(&T) -> Value) -> Value {
+    Value::from_object(List { items, value })
+}
+
+struct List<T> {
+    items: Vec<T>,
+    value: fn(&T) -> Value,
+}
+
+impl<T> std::fmt::Debug for List<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<{} items>", self.items.len())
+    }
+}
+
+impl<T: Send + Sync + 'static> Object for List<T> {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Seq
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        self.items.get(key.as_usize()?).map(self.value)
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Seq(self.items.len())
+    }
+}
+
 fn seq<R: Send + Sync + 'static, T: Serialize + Send + Sync + 'static>(root: &Arc<R>, items: fn(&R) -> &[T]) -> Value {
     Value::from_object(Seq { root: root.clone(), items })
 }
