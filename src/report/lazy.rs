@@ -63,15 +63,17 @@ macro_rules! record {
     };
     (@value $r:ident $field:ident) => { Value::from(Serde(&$r.$field)) };
     (@seq $r:ident $field:ident) => { seq($r, |x| &x.$field) };
+    (@identities $r:ident $field:ident) => { Value::from_object(Identities($r.clone())) };
+    (@findings $r:ident $field:ident) => { Value::from_object(Findings($r.clone())) };
 }
 
 record!(PlanValue, Plan, {
     schema: value,
-    identities: seq,
+    identities: identities,
     resources: seq,
     workloads: seq,
     custom_roles: seq,
-    findings: seq,
+    findings: findings,
     summary: value,
 });
 
@@ -95,6 +97,156 @@ record!(ShValue, crate::render::az::ShView, {
     identities: seq,
     aks_issuer: value,
 });
+
+/// The plan's identities: each one a map whose fields become template values only when read. `plan.md` walks the
+/// identities three times, each time for a few fields; converting every identity whole (its statements and
+/// assignments) each time was most of the time `plan.md` took.
+struct Identities(Arc<Plan>);
+
+impl std::fmt::Debug for Identities {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<{} identities>", self.0.identities.len())
+    }
+}
+
+impl Object for Identities {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Seq
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let i = key.as_usize().filter(|&i| i < self.0.identities.len())?;
+        Some(Value::from_object(IdentityValue(self.0.clone(), i)))
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Seq(self.0.identities.len())
+    }
+}
+
+/// The plan's findings, each one a map whose fields become template values only when read (`plan.md` reads
+/// 50,000 findings three times, once for their code alone).
+struct Findings(Arc<Plan>);
+
+impl std::fmt::Debug for Findings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<{} findings>", self.0.findings.len())
+    }
+}
+
+impl Object for Findings {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Seq
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let i = key.as_usize().filter(|&i| i < self.0.findings.len())?;
+        Some(Value::from_object(FindingValue(self.0.clone(), i)))
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Seq(self.0.findings.len())
+    }
+}
+
+/// One finding of the plan as a template map (see [`Findings`]); like its serialisation, it has a `help` key only
+/// when it has a help text.
+struct FindingValue(Arc<Plan>, usize);
+
+impl FindingValue {
+    const FIELDS: &'static [&'static str] =
+        &["file", "line", "column", "code", "rule", "severity", "message", "help", "suppressed"];
+    const FIELDS_WITHOUT_HELP: &'static [&'static str] =
+        &["file", "line", "column", "code", "rule", "severity", "message", "suppressed"];
+
+    fn finding(&self) -> &crate::diag::Finding {
+        &self.0.findings[self.1]
+    }
+}
+
+impl std::fmt::Debug for FindingValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<finding {}>", self.finding().code)
+    }
+}
+
+impl Object for FindingValue {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let f = self.finding();
+        Some(match key.as_str()? {
+            "file" => Value::from(f.file.as_deref()),
+            "line" => Value::from(f.line()),
+            "column" => Value::from(f.column()),
+            "code" => Value::from(f.code),
+            "rule" => Value::from(f.rule()),
+            "severity" => Value::from(f.severity.as_str()),
+            "message" => Value::from(&*f.message),
+            "help" => Value::from(f.help.as_deref()?),
+            "suppressed" => Value::from(f.suppressed.as_deref()),
+            _ => return None,
+        })
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Str(if self.finding().help.is_some() { Self::FIELDS } else { Self::FIELDS_WITHOUT_HELP })
+    }
+}
+
+/// One identity of the plan as a template map (see [`Identities`]).
+struct IdentityValue(Arc<Plan>, usize);
+
+impl IdentityValue {
+    /// The keys of [`crate::plan::Identity`]'s serialisation, in its order (a test holds them to it).
+    const FIELDS: &'static [&'static str] = &[
+        "name",
+        "aws_role_arn",
+        "service_accounts",
+        "federated_credentials",
+        "role_assignments",
+        "aws_permissions",
+        "aws_oidc_providers",
+        "aws_bridge",
+    ];
+
+    fn identity(&self) -> &crate::plan::Identity {
+        &self.0.identities[self.1]
+    }
+}
+
+impl std::fmt::Debug for IdentityValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<identity {}>", self.identity().name)
+    }
+}
+
+impl Object for IdentityValue {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let id = self.identity();
+        Some(match key.as_str()? {
+            "name" => Value::from(id.name.as_str()),
+            "aws_role_arn" => Value::from(id.aws_role_arn.as_str()),
+            "service_accounts" => Value::from(Serde(&id.service_accounts)),
+            "federated_credentials" => Value::from(Serde(&id.federated_credentials)),
+            "role_assignments" => seq(self, |x| &x.identity().role_assignments),
+            "aws_permissions" => seq(self, |x| &x.identity().aws_permissions),
+            "aws_oidc_providers" => Value::from(Serde(&id.aws_oidc_providers)),
+            "aws_bridge" => Value::from(Serde(&id.aws_bridge)),
+            _ => return None,
+        })
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Str(Self::FIELDS)
+    }
+}
 
 /// A list whose items become template values only when read (and are dropped after).
 pub fn list<T: Send + Sync + 'static>(items: Vec<T>, value: fn(&T) -> Value) -> Value {
@@ -191,6 +343,49 @@ mod tests {
         assert_eq!(keys(&plan), sorted(PlanValue::FIELDS));
         assert_eq!(keys(&crate::render::bicep::view(&Arc::new(plan.clone()), &cfg, 0)), sorted(BicepValue::FIELDS));
         assert_eq!(keys(&crate::render::az::sh_view(&Arc::new(plan.clone()), &cfg)), sorted(ShValue::FIELDS));
+    }
+
+    #[test]
+    fn an_identity_lists_exactly_its_serialised_keys_and_reads_as_serialised() {
+        let tables = crate::mapping::load(None).unwrap();
+        let cfg = crate::config::Config::default();
+        let a = crate::analyse(&["testdata/examples/phased".into()], &cfg, &tables).unwrap();
+        assert!(!a.plan.identities.is_empty());
+        let ids = super::plan(&a.plan).get_attr("identities").unwrap();
+        for (i, id) in a.plan.identities.iter().enumerate() {
+            let lazy = ids.get_item(&Value::from(i)).unwrap();
+            assert_eq!(keys(id), sorted(IdentityValue::FIELDS));
+            // Field by field, the same template values as converting the identity whole.
+            let eager = Value::from(Serde(id));
+            for f in IdentityValue::FIELDS {
+                assert_eq!(
+                    lazy.get_attr(f).unwrap().to_string(),
+                    eager.get_attr(f).unwrap().to_string(),
+                    "{} {f}",
+                    id.name
+                );
+            }
+        }
+        assert!(ids.get_item(&Value::from(a.plan.identities.len())).unwrap().is_undefined());
+    }
+
+    #[test]
+    fn a_finding_lists_exactly_its_serialised_keys_and_reads_as_serialised() {
+        let tables = crate::mapping::load(None).unwrap();
+        let cfg = crate::config::Config::default();
+        let a = crate::analyse(&["testdata/examples/edw-keda".into()], &cfg, &tables).unwrap();
+        assert!(a.plan.findings.iter().any(|f| f.help.is_some()) && a.plan.findings.iter().any(|f| f.help.is_none()));
+        let lazy = super::plan(&a.plan).get_attr("findings").unwrap();
+        for (i, f) in a.plan.findings.iter().enumerate() {
+            let lazy = lazy.get_item(&Value::from(i)).unwrap();
+            let eager = Value::from(Serde(f));
+            let lazy_keys: Vec<String> = lazy.try_iter().unwrap().map(|k| k.to_string()).collect();
+            let eager_keys: Vec<String> = eager.try_iter().unwrap().map(|k| k.to_string()).collect();
+            assert_eq!(lazy_keys, eager_keys, "{}", f.message);
+            for k in FindingValue::FIELDS {
+                assert_eq!(lazy.get_attr(k).unwrap(), eager.get_attr(k).unwrap(), "{} {k}", f.message);
+            }
+        }
     }
 
     #[test]
