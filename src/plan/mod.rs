@@ -665,7 +665,10 @@ pub fn build(
         );
     }
 
-    let mut resources: BTreeMap<Arc<str>, Resource> = BTreeMap::new();
+    // Sorted by ARN once complete (a map of 30,000 resources was twice the memory, at the run's peak); `seen`
+    // keeps the first mention of each.
+    let mut resources: Vec<Resource> = Vec::new();
+    let mut seen: BTreeSet<Arc<str>> = BTreeSet::new();
     // A resource shares its ARN with the role assignments scoped to it (30,000 ARNs at 10,000 apps).
     let scope_arns: BTreeSet<Arc<str>> =
         identities.iter().flat_map(|i| i.role_assignments.iter().map(|a| a.scope.aws_arn.clone())).collect();
@@ -686,18 +689,14 @@ pub fn build(
             continue;
         }
         let Some(service) = tables.services.get(&arn.service) else {
-            if !arn.has_wildcard() && !resources.contains_key(&**a) {
-                let key: Arc<str> = a.clone();
-                resources.insert(
-                    key.clone(),
-                    Resource {
-                        aws_arn: key,
-                        aws_service: service_name(&arn.service),
-                        azure_service: None,
-                        azure_type: None,
-                        azure_name: None,
-                    },
-                );
+            if !arn.has_wildcard() && seen.insert(a.clone()) {
+                resources.push(Resource {
+                    aws_arn: a.clone(),
+                    aws_service: service_name(&arn.service),
+                    azure_service: None,
+                    azure_type: None,
+                    azure_name: None,
+                });
             }
             continue;
         };
@@ -710,21 +709,19 @@ pub fn build(
         } else {
             a[..a.find(&rname).map_or(a.len(), |i| i + rname.len())].to_string()
         };
-        if resources.contains_key(base.as_str()) {
+        if seen.contains(base.as_str()) {
             continue;
         }
         if opts.targets.stays(&base) {
             let key = arn_of(base);
-            resources.insert(
-                key.clone(),
-                Resource {
-                    aws_arn: key,
-                    aws_service: service_name(&arn.service),
-                    azure_service: Some(stays.clone()),
-                    azure_type: None,
-                    azure_name: None,
-                },
-            );
+            seen.insert(key.clone());
+            resources.push(Resource {
+                aws_arn: key,
+                aws_service: service_name(&arn.service),
+                azure_service: Some(stays.clone()),
+                azure_type: None,
+                azure_name: None,
+            });
             continue;
         }
         let tkey = opts.targets.target(service, &arn.service, &base).to_string();
@@ -732,23 +729,21 @@ pub fn build(
         let azure = crate::mapping::naming::azure_name(&target.naming, &rname);
         report_resource(&mut sink, *loc, &arn.service, &tkey, &rname, &azure);
         let key = arn_of(base);
-        resources.insert(
-            key.clone(),
-            Resource {
-                aws_arn: key,
-                aws_service: service_name(&arn.service),
-                azure_service: Some(target.azure_service.clone()),
-                azure_type: Some(target.azure_type.clone()),
-                azure_name: Some(azure),
-            },
-        );
+        seen.insert(key.clone());
+        resources.push(Resource {
+            aws_arn: key,
+            aws_service: service_name(&arn.service),
+            azure_service: Some(target.azure_service.clone()),
+            azure_type: Some(target.azure_type.clone()),
+            azure_name: Some(azure),
+        });
     }
-    drop(scope_arns);
+    drop((scope_arns, seen));
+    resources.sort_unstable_by(|a, b| a.aws_arn.cmp(&b.aws_arn));
     joined.release_plan_inputs();
     let joined = &*joined;
     input_findings(model, tables, &resources, opts, &mut sink);
     not_granted(model, joined, tables, &resources, &identities, &role_identity, &mut sink);
-    let resources: Vec<Resource> = resources.into_values().collect();
 
     let mut workloads: Vec<WorkloadEntry> = model
         .workloads
@@ -817,12 +812,17 @@ pub fn build(
     }
 }
 
+/// The resource of this ARN in the plan's list (sorted by ARN).
+fn resource<'a>(resources: &'a [Resource], arn: &str) -> Option<&'a Resource> {
+    resources.binary_search_by(|r| (*r.aws_arn).cmp(arn)).ok().map(|i| &resources[i])
+}
+
 /// Resources a workload names, that map to Azure, but that its identity gets no assignment on.
 fn not_granted(
     model: &Model,
     joined: &Joined,
     tables: &Tables,
-    resources: &BTreeMap<Arc<str>, Resource>,
+    resources: &[Resource],
     identities: &[Identity],
     role_identity: &BTreeMap<usize, String>,
     sink: &mut Sink,
@@ -851,7 +851,7 @@ fn not_granted(
         }
         for r in refs.into_iter().filter(|r| matches!(r.kind, AwsRefKind::Endpoint | AwsRefKind::Arn)) {
             let Some((base, _)) = r.arn.as_deref().and_then(|a| need::base_resource(tables, a)) else { continue };
-            let Some(res) = resources.get(base.as_str()).filter(|res| res.azure_name.is_some()) else { continue };
+            let Some(res) = resource(resources, &base).filter(|res| res.azure_name.is_some()) else { continue };
             let target_widened = tables.services.get(&*res.aws_service).is_some_and(|svc| {
                 svc.targets
                     .iter()
@@ -873,13 +873,7 @@ fn not_granted(
 }
 
 /// ECR images, AWS endpoints that stay in env/ConfigMaps, and AWS SDK variables that `translate` removes.
-fn input_findings(
-    model: &Model,
-    tables: &Tables,
-    resources: &BTreeMap<Arc<str>, Resource>,
-    opts: &PlanOptions,
-    sink: &mut Sink,
-) {
+fn input_findings(model: &Model, tables: &Tables, resources: &[Resource], opts: &PlanOptions, sink: &mut Sink) {
     let mut images: BTreeMap<&str, Loc> = BTreeMap::new();
     for w in &model.workloads {
         for c in &w.containers {
@@ -916,7 +910,7 @@ fn input_findings(
                     .arn
                     .as_deref()
                     .and_then(|a| rewritable(tables, a))
-                    .and_then(|base| resources.get(base.as_str()))
+                    .and_then(|base| resource(resources, &base))
                     .is_some_and(|res| {
                         res.azure_name.is_some() && azure_url_kind(res.azure_type.as_deref().unwrap_or("")).is_some()
                     });
