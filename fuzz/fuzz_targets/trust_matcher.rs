@@ -17,7 +17,7 @@ fuzz_target!(|input: (&str, &str, &str, &str)| {
     let mut sink = Sink::default();
     let Some(trust) = policy::read_document(FileId(0), &root, &mut sink) else { return };
     let v = admits(&trust, ns, name, aud);
-    let only_equals = trust.statements.iter().all(|s| s.conditions.iter().all(|c| c.op.base == "StringEquals" && c.op.set.is_none() && !c.op.if_exists));
+    let only_equals = trust.statements.iter().all(|s| s.conditions.iter().all(|c| &*c.op.base == "StringEquals" && c.op.set.is_none() && !c.op.if_exists));
     let has_sub = trust.statements.iter().all(|s| s.conditions.iter().any(|c| c.key.ends_with(":sub")));
     if v.admitted() && only_equals && has_sub && trust.statements.iter().all(|s| s.principal.as_ref().is_some_and(|p| !p.any && !p.not)) {
         let subject = format!("system:serviceaccount:{ns}:{name}");
@@ -26,7 +26,7 @@ fuzz_target!(|input: (&str, &str, &str, &str)| {
             .iter()
             .flat_map(|s| s.conditions.iter())
             .filter(|c| c.key.to_ascii_lowercase().ends_with(":sub"))
-            .any(|c| c.values.contains(&subject));
+            .any(|c| c.values.iter().any(|v| **v == *subject));
         assert!(named, "admitted a subject the trust does not name: {subject}");
     }
 });
