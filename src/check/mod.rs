@@ -112,7 +112,14 @@ pub fn assemble(
 
 /// The report of a run that stopped at malformed input: only those findings, failed, no ledger.
 pub fn malformed_report(files: &Files, findings: &[Finding]) -> Report {
-    let mut entries: Vec<FindingEntry> = findings.iter().map(|f| f.clone().located(files)).collect();
+    let mut entries: Vec<FindingEntry> = findings
+        .iter()
+        .map(|f| {
+            let mut f = f.clone();
+            f.locate(files);
+            f
+        })
+        .collect();
     entries.sort();
     entries.dedup();
     let errors = entries.iter().filter(|f| f.severity == Severity::Error).count();

@@ -61,7 +61,7 @@ pub struct Finding {
     pub loc: Option<Loc>,
     /// Extra lines shown under the message (for example the export command to run).
     pub help: Option<std::sync::Arc<str>>,
-    /// The path of the file it is about, as shown to the user: [`Finding::located`] fills it in from `loc`; a
+    /// The path of the file it is about, as shown to the user: [`Finding::locate`] fills it in from `loc`; a
     /// finding about a file that is not an input (a drifted output file) names it here alone.
     pub file: Option<std::sync::Arc<str>>,
     /// The reason of the `eks2aks.dev/ignore` waiver that suppresses it, when waived.
@@ -84,12 +84,11 @@ impl Finding {
         crate::rules::by_code(self.code).map_or("", |r| r.name)
     }
 
-    /// With [`Finding::file`] filled in from its location.
-    pub fn located(mut self, files: &super::Files) -> Finding {
+    /// Fills in [`Finding::file`] from its location.
+    pub fn locate(&mut self, files: &super::Files) {
         if let Some(l) = self.loc {
             self.file = Some(files.display_shared(l.file));
         }
-        self
     }
 
     /// What findings are compared and ordered by: what the reports write, in the order they write it. The rule's

@@ -777,9 +777,7 @@ pub fn build(
             Some(None) => return false,
             None => {}
         }
-        if let Some(l) = f.loc {
-            f.file = Some(files.display_shared(l.file));
-        }
+        f.locate(files);
         f.suppressed = waivers::waiver_for(&waivers, f).map(Into::into);
         true
     });

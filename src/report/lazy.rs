@@ -63,8 +63,20 @@ macro_rules! record {
     };
     (@value $r:ident $field:ident) => { Value::from(Serde(&$r.$field)) };
     (@seq $r:ident $field:ident) => { seq($r, |x| &x.$field) };
-    (@identities $r:ident $field:ident) => { Value::from_object(Identities($r.clone())) };
-    (@findings $r:ident $field:ident) => { Value::from_object(Findings($r.clone())) };
+    (@identities $r:ident $field:ident) => {
+        Value::from_object(PlanList {
+            plan: $r.clone(),
+            len: |p| p.identities.len(),
+            item: |p, i| Value::from_object(IdentityValue(p, i)),
+        })
+    };
+    (@findings $r:ident $field:ident) => {
+        Value::from_object(PlanList {
+            plan: $r.clone(),
+            len: |p| p.findings.len(),
+            item: |p, i| Value::from_object(FindingValue(p, i)),
+        })
+    };
 }
 
 record!(PlanValue, Plan, {
@@ -98,58 +110,38 @@ record!(ShValue, crate::render::az::ShView, {
     aks_issuer: value,
 });
 
-/// The plan's identities: each one a map whose fields become template values only when read. `plan.md` walks the
-/// identities three times, each time for a few fields; converting every identity whole (its statements and
-/// assignments) each time was most of the time `plan.md` took.
-struct Identities(Arc<Plan>);
+/// One of the plan's lists whose items are maps read field by field: its identities ([`IdentityValue`]) and its
+/// findings ([`FindingValue`]). `plan.md` walks the 10,000 identities three times, each time for a few fields, and
+/// the 50,000 findings three times, once for their code alone; converting each item whole each time was most of
+/// the time `plan.md` took.
+struct PlanList {
+    plan: Arc<Plan>,
+    len: fn(&Plan) -> usize,
+    item: fn(Arc<Plan>, usize) -> Value,
+}
 
-impl std::fmt::Debug for Identities {
+impl std::fmt::Debug for PlanList {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "<{} identities>", self.0.identities.len())
+        write!(f, "<{} items>", (self.len)(&self.plan))
     }
 }
 
-impl Object for Identities {
+impl Object for PlanList {
     fn repr(self: &Arc<Self>) -> ObjectRepr {
         ObjectRepr::Seq
     }
 
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        let i = key.as_usize().filter(|&i| i < self.0.identities.len())?;
-        Some(Value::from_object(IdentityValue(self.0.clone(), i)))
+        let i = key.as_usize().filter(|&i| i < (self.len)(&self.plan))?;
+        Some((self.item)(self.plan.clone(), i))
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
-        Enumerator::Seq(self.0.identities.len())
+        Enumerator::Seq((self.len)(&self.plan))
     }
 }
 
-/// The plan's findings, each one a map whose fields become template values only when read (`plan.md` reads
-/// 50,000 findings three times, once for their code alone).
-struct Findings(Arc<Plan>);
-
-impl std::fmt::Debug for Findings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "<{} findings>", self.0.findings.len())
-    }
-}
-
-impl Object for Findings {
-    fn repr(self: &Arc<Self>) -> ObjectRepr {
-        ObjectRepr::Seq
-    }
-
-    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        let i = key.as_usize().filter(|&i| i < self.0.findings.len())?;
-        Some(Value::from_object(FindingValue(self.0.clone(), i)))
-    }
-
-    fn enumerate(self: &Arc<Self>) -> Enumerator {
-        Enumerator::Seq(self.0.findings.len())
-    }
-}
-
-/// One finding of the plan as a template map (see [`Findings`]); like its serialisation, it has a `help` key only
+/// One finding of the plan as a template map (see [`PlanList`]); like its serialisation, it has a `help` key only
 /// when it has a help text.
 struct FindingValue(Arc<Plan>, usize);
 
@@ -196,7 +188,7 @@ impl Object for FindingValue {
     }
 }
 
-/// One identity of the plan as a template map (see [`Identities`]).
+/// One identity of the plan as a template map (see [`PlanList`]).
 struct IdentityValue(Arc<Plan>, usize);
 
 impl IdentityValue {
