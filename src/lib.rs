@@ -384,7 +384,8 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
                 (ledger.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), written)
             });
             let sarif_written = sarif_written?;
-            let report = check::assemble(findings, coverage, drift.len(), fail_on, args.strict);
+            // Shared, so `check.md.j2` can read it lazily.
+            let report = std::sync::Arc::new(check::assemble(findings, coverage, drift.len(), fail_on, args.strict));
             let text = match args.format {
                 CheckFormat::Text => {
                     check::text(&a, &report, &drift, color, out)?;
@@ -403,7 +404,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
                     let env = tpl.env()?;
                     let summary = check::summary_line(&report);
                     env.get_template("report/check.md.j2")?
-                        .render(minijinja::context! { report => minijinja::value::Serde(&report), summary })?
+                        .render(minijinja::context! { report => report::lazy::report(&report), summary })?
                 }
             };
             out.write_all(text.as_bytes())?;

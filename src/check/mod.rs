@@ -143,6 +143,9 @@ pub fn text(
 ) -> std::io::Result<()> {
     let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
     let mut current: Option<&str> = None;
+    // The source text of the findings' file, read once for all of them and dropped with the next file: texts read
+    // through `SourceFile::line` are kept for the rest of the run.
+    let mut source: Option<(crate::diag::FileId, std::borrow::Cow<str>, Vec<usize>)> = None;
     // The report's findings are sorted by file and position already; drift is listed after them, as found.
     for f in r.findings.iter().filter(|f| f.code != crate::rules::DRIFT && f.suppressed.is_none()) {
         let file = f.file.as_deref().unwrap_or("(no file)");
@@ -150,7 +153,20 @@ pub fn text(
             writeln!(out, "{}", if color { format!("\x1b[1m{file}\x1b[0m") } else { file.to_string() })?;
             current = Some(file);
         }
-        out.write_all(crate::diag::render_text(&a.files, f, color).as_bytes())?;
+        let line = match f.loc {
+            Some(l) => {
+                if source.as_ref().is_none_or(|(id, _, _)| *id != l.file) {
+                    // A file that cannot be read again, or changed since, quotes nothing (as `SourceFile::line`).
+                    let text = a.files.get(l.file).read_text().unwrap_or_default();
+                    let starts = crate::diag::line_starts(&text);
+                    source = Some((l.file, text, starts));
+                }
+                let (_, text, starts) = source.as_ref().expect("just set");
+                crate::diag::line_of(text, starts, l.pos.line.max(1) as usize)
+            }
+            None => "",
+        };
+        out.write_all(crate::diag::render_text_with(&a.files, f, color, line).as_bytes())?;
     }
     for d in drift {
         writeln!(out, "{}: drift: {}", d.file.as_deref().unwrap_or("-"), d.message)?;

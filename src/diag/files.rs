@@ -190,15 +190,18 @@ impl SourceFile {
     /// The text of line `n` (1-based, without its line break); empty past the end. Like `text.lines().nth(n - 1)`
     /// but through an index, not a scan.
     pub fn line(&self, n: usize) -> &str {
-        let starts = self.line_starts();
-        let Some(&start) = n.checked_sub(1).and_then(|i| starts.get(i)) else { return "" };
-        let text = self.text();
-        let end = starts.get(n).map_or(text.len(), |&e| e - 1);
-        if start >= text.len() {
-            return "";
-        }
-        text[start..end].strip_suffix('\r').unwrap_or(&text[start..end])
+        line_of(self.text(), self.line_starts(), n)
     }
+}
+
+/// Line `n` (1-based, without its line break) of `text` whose line starts are `starts`; empty past the end.
+pub fn line_of<'t>(text: &'t str, starts: &[usize], n: usize) -> &'t str {
+    let Some(&start) = n.checked_sub(1).and_then(|i| starts.get(i)) else { return "" };
+    let end = starts.get(n).map_or(text.len(), |&e| e - 1);
+    if start >= text.len() {
+        return "";
+    }
+    text[start..end].strip_suffix('\r').unwrap_or(&text[start..end])
 }
 
 #[cfg(test)]

@@ -7,6 +7,6 @@ mod finding;
 mod render;
 pub mod timings;
 
-pub use files::{Digest, FileId, Files, SourceFile, line_starts};
+pub use files::{Digest, FileId, Files, SourceFile, line_of, line_starts};
 pub use finding::{Finding, Loc, Pos, Severity, Sink};
-pub use render::render_text;
+pub use render::{render_text, render_text_with};
