@@ -675,14 +675,6 @@ pub fn build(
     let arn_of = |base: String| -> Arc<str> { scope_arns.get(base.as_str()).cloned().unwrap_or_else(|| base.into()) };
     let stays: Arc<str> = "stays on AWS".into();
     let mut service_names: BTreeSet<Arc<str>> = BTreeSet::new();
-    let mut service_name = |s: &str| -> Arc<str> {
-        if let Some(shared) = service_names.get(s) {
-            return shared.clone();
-        }
-        let shared: Arc<str> = s.into();
-        service_names.insert(shared.clone());
-        shared
-    };
     for (a, loc) in &joined.resources {
         let Some(arn) = Arn::parse(a) else { continue };
         if arn.resource.is_empty() || arn.resource == "*" {
@@ -692,7 +684,7 @@ pub fn build(
             if !arn.has_wildcard() && seen.insert(a.clone()) {
                 resources.push(Resource {
                     aws_arn: a.clone(),
-                    aws_service: service_name(&arn.service),
+                    aws_service: shared(&mut service_names, &arn.service),
                     azure_service: None,
                     azure_type: None,
                     azure_name: None,
@@ -717,7 +709,7 @@ pub fn build(
             seen.insert(key.clone());
             resources.push(Resource {
                 aws_arn: key,
-                aws_service: service_name(&arn.service),
+                aws_service: shared(&mut service_names, &arn.service),
                 azure_service: Some(stays.clone()),
                 azure_type: None,
                 azure_name: None,
@@ -732,7 +724,7 @@ pub fn build(
         seen.insert(key.clone());
         resources.push(Resource {
             aws_arn: key,
-            aws_service: service_name(&arn.service),
+            aws_service: shared(&mut service_names, &arn.service),
             azure_service: Some(target.azure_service.clone()),
             azure_type: Some(target.azure_type.clone()),
             azure_name: Some(azure),
@@ -965,9 +957,9 @@ fn report_resource(sink: &mut Sink, loc: Loc, service: &str, target: &str, aws: 
     }
 }
 
-/// A finding as written in reports.
 /// The copy of `s` in `strings`, added if missing: a planning thread keeps one copy of each action name, scope name,
-/// ARN and target it writes into the plan (30,000 role assignments repeat a few dozen actions and targets).
+/// ARN and target it writes into the plan (30,000 role assignments repeat a few dozen actions and targets), and the
+/// resources one copy of each service prefix.
 fn shared(strings: &mut BTreeSet<Arc<str>>, s: &str) -> Arc<str> {
     if let Some(found) = strings.get(s) {
         return found.clone();
