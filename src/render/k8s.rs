@@ -6,6 +6,7 @@
 //! (or `azure-servicebus`) with `azure-workload` pod identity; ECR images move to the configured ACR.
 //! A node that cannot be edited in place is re-emitted as a whole (only that node loses its comments).
 
+use super::verify::{self, Op};
 use super::yaml_out;
 use crate::Analysis;
 use crate::config::Config;
@@ -18,10 +19,28 @@ use crate::yaml::{Node, Value as Y};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Text edits on one file: (byte start, byte end, replacement).
+/// Text edits on one file: (byte start, byte end, replacement), and what each means for the node it changes
+/// (checked against the re-read output by [`verify`] before anything is written).
 #[derive(Default)]
 struct Edits {
     list: Vec<(usize, usize, String)>,
+    intent: Vec<(verify::NodeKey, Op)>,
+}
+
+impl Edits {
+    fn mean(&mut self, n: &Node, op: Op) {
+        self.intent.push((verify::key(n), op));
+    }
+
+    /// A point to go back to when an in-place edit turns out impossible.
+    fn mark(&self) -> (usize, usize) {
+        (self.list.len(), self.intent.len())
+    }
+
+    fn reset(&mut self, (list, intent): (usize, usize)) {
+        self.list.truncate(list);
+        self.intent.truncate(intent);
+    }
 }
 
 struct Src<'a> {
@@ -73,20 +92,60 @@ impl<'a> Src<'a> {
     }
 }
 
-/// True when a collection is written in block style (not `{…}`/`[…]`).
+/// True when a collection is written in block style (not `{…}`/`[…]`, not an alias `*name`).
 fn is_block(src: &Src, n: &Node) -> bool {
-    !matches!(src.first_char(n.pos), Some('{' | '['))
+    !matches!(src.first_char(n.pos), Some('{' | '[' | '*'))
+}
+
+/// Where a block collection's own text starts: its first key, or its first item's dash. A collection with an
+/// anchor (`labels: &l`) starts at the anchor, which must stay where it is.
+fn block_start(src: &Src, n: &Node) -> Pos {
+    match &n.value {
+        Y::Map(e) if !e.is_empty() => e[0].key_pos,
+        Y::Seq(items) if !items.is_empty() => {
+            let first = items[0].pos;
+            let line = src.before(first);
+            match line.rfind('-') {
+                Some(i) => Pos { line: first.line, col: line[..i].chars().count() as u32 + 1 },
+                None => n.pos,
+            }
+        }
+        _ => n.pos,
+    }
+}
+
+/// True when the node is an alias (`*name`): its text is the alias alone, and editing the anchored text would
+/// change every other use of the anchor too, so an edit replaces the alias by the value it stands for.
+fn is_alias(src: &Src, n: &Node) -> bool {
+    src.first_char(n.pos) == Some('*')
 }
 
 /// Replaces a node with a new value: block collections keep their column; flow and scalars become one-line JSON
 /// (valid YAML).
 fn replace_node(src: &Src, edits: &mut Edits, n: &Node, v: &Value) {
-    let start = src.byte(n.pos);
+    edits.mean(n, Op::Replace(v.clone()));
+    replace_text(src, edits, n, v);
+}
+
+/// The text edit of [`replace_node`], without its meaning (for callers that record a finer one).
+fn replace_text(src: &Src, edits: &mut Edits, n: &Node, v: &Value) {
     let block = matches!(n.value, Y::Map(_) | Y::Seq(_)) && is_block(src, n);
-    if block && (matches!(v, Value::Object(m) if !m.is_empty()) || matches!(v, Value::Array(a) if !a.is_empty())) {
+    let first = if block { block_start(src, n) } else { n.pos };
+    let start = src.byte(first);
+    if block {
+        // A block collection runs to the end of the line its last value ends on. (Issue 17: an empty
+        // replacement once took the flow branch below and overwrote the text up to the next `{…}` — the
+        // following objects.)
         let end = src.next_line(n.end.line).saturating_sub(1).max(start);
         let end = if src.text[..end].ends_with('\r') { end - 1 } else { end };
-        edits.list.push((start, end, yaml_out::emit(v, (n.pos.col - 1) as usize)));
+        let text = match v {
+            Value::Object(m) if m.is_empty() => "{}".to_string(),
+            Value::Array(a) if a.is_empty() => "[]".to_string(),
+            _ => yaml_out::emit(v, (first.col - 1) as usize),
+        };
+        edits.list.push((start, end, text));
+    } else if is_alias(src, n) {
+        edits.list.push((start, src.byte(n.end), serde_json::to_string(v).expect("serialises")));
     } else if matches!(n.value, Y::Map(_) | Y::Seq(_)) {
         // Flow collection: up to its matching bracket (its last scalar ends before the brackets close).
         let end = flow_end(src.text, start).unwrap_or_else(|| src.byte(n.end));
@@ -132,7 +191,8 @@ fn flow_end(text: &str, start: usize) -> Option<usize> {
 
 /// Adds `key: value` to a mapping (at its end, with its indentation), or re-emits it when it is flow style.
 fn insert_entry(src: &Src, edits: &mut Edits, map: &Node, key: &str, v: &Value) {
-    let Y::Map(entries) = &map.value else { return };
+    edits.mean(map, Op::Insert(key.to_string(), v.clone()));
+    let entries = map.as_map().unwrap_or_default();
     if entries.is_empty() || !is_block(src, map) {
         let mut j = map.to_json();
         if let Value::Object(m) = &mut j {
@@ -140,10 +200,10 @@ fn insert_entry(src: &Src, edits: &mut Edits, map: &Node, key: &str, v: &Value) 
         } else {
             j = json!({ key: v });
         }
-        replace_node(src, edits, map, &j);
+        replace_text(src, edits, map, &j);
         return;
     }
-    let indent = (map.pos.col - 1) as usize;
+    let indent = (block_start(src, map).col - 1) as usize;
     let at = src.next_line(map.end.line);
     let mut line = " ".repeat(indent);
     line.push_str(&yaml_out::emit(&json!({ key: v }), indent));
@@ -179,6 +239,7 @@ fn objects_by_pos(text: &str) -> BTreeMap<Pos, Node> {
 
 /// Appends items to a sequence (block: after its last item, at its dash column; otherwise re-emitted).
 fn append_items(src: &Src, edits: &mut Edits, seq: &Node, new: &[Value]) {
+    edits.mean(seq, Op::Append(new.to_vec()));
     let Y::Seq(items) = &seq.value else { return };
     let dash = items.first().and_then(|i| src.before(i.pos).rfind('-'));
     match dash {
@@ -200,7 +261,7 @@ fn append_items(src: &Src, edits: &mut Edits, seq: &Node, new: &[Value]) {
         _ => {
             let mut all: Vec<Value> = items.iter().map(Node::to_json).collect();
             all.extend(new.iter().cloned());
-            replace_node(src, edits, seq, &Value::Array(all));
+            replace_text(src, edits, seq, &Value::Array(all));
         }
     }
 }
@@ -242,10 +303,25 @@ fn delete_lines(src: &Src, edits: &mut Edits, first: Pos, last_line: u32) -> Opt
     if !prefix.chars().all(|c| c == ' ' || c == '-') {
         return None;
     }
-    let after_end =
-        &src.text[src.byte(Pos { line: last_line, col: u32::MAX }).min(src.text.len())..src.next_line(last_line)];
-    let _ = after_end;
     edits.list.push((src.line_start(first.line), src.next_line(last_line), String::new()));
+    Some(())
+}
+
+/// Deletes entry `k` of a block mapping (its whole lines); `None` (and nothing recorded) when it cannot.
+fn remove_entry(src: &Src, edits: &mut Edits, map: &Node, k: usize) -> Option<()> {
+    let entries = map.as_map()?;
+    let e = entries.get(k)?;
+    let last = entries.get(k + 1).map_or(e.value.end.line, |n| n.key_pos.line - 1);
+    delete_lines(src, edits, e.key_pos, last)?;
+    edits.mean(map, Op::Remove(e.key.clone()));
+    Some(())
+}
+
+/// Deletes item `i` of a block sequence (its whole lines); `None` (and nothing recorded) when it cannot.
+fn remove_item(src: &Src, edits: &mut Edits, seq: &Node, i: usize) -> Option<()> {
+    let item = seq.as_seq()?.get(i)?;
+    delete_lines(src, edits, item.pos, item.end.line)?;
+    edits.mean(seq, Op::RemoveItem(i));
     Some(())
 }
 
@@ -517,14 +593,13 @@ pub fn rewrite(
                                 let all_eks = ann.as_map().is_some_and(|e| e.len() == eks.len());
                                 let in_place = is_block(&src, ann) && !all_eks;
                                 let mut ok = in_place;
+                                let mark = edits.mark();
                                 if in_place {
                                     let entries = ann.as_map().unwrap_or_default();
                                     for (k, e) in entries.iter().enumerate() {
-                                        if !e.key.starts_with("eks.amazonaws.com/") {
-                                            continue;
+                                        if e.key.starts_with("eks.amazonaws.com/") {
+                                            ok &= remove_entry(&src, &mut edits, ann, k).is_some();
                                         }
-                                        let last = entries.get(k + 1).map_or(e.value.end.line, |n| n.key_pos.line - 1);
-                                        ok &= delete_lines(&src, &mut edits, e.key_pos, last).is_some();
                                     }
                                     if let Some(id) = identity {
                                         insert_entry(
@@ -546,8 +621,22 @@ pub fn rewrite(
                                     }
                                 }
                                 if !ok {
-                                    edits.list.retain(|(s, _, _)| *s < src.byte(ann.pos) || *s > src.byte(ann.end));
-                                    replace_node(&src, &mut edits, ann, &j);
+                                    edits.reset(mark);
+                                    // Nothing left: the `annotations` key goes (when it is alone on its lines).
+                                    let emptied = j.as_object().is_some_and(serde_json::Map::is_empty);
+                                    let meta = node.get("metadata");
+                                    let at = meta
+                                        .and_then(Node::as_map)
+                                        .and_then(|m| m.iter().position(|e| e.key == "annotations"));
+                                    let removed = match (emptied, meta, at) {
+                                        (true, Some(meta), Some(k)) if is_block(&src, meta) && is_block(&src, ann) => {
+                                            remove_entry(&src, &mut edits, meta, k).is_some()
+                                        }
+                                        _ => false,
+                                    };
+                                    if !removed {
+                                        replace_node(&src, &mut edits, ann, &j);
+                                    }
                                 }
                             }
                         } else if let (Some(id), Some(meta)) = (identity, node.get("metadata")) {
@@ -642,10 +731,11 @@ pub fn rewrite(
                         && let Some(data) = node.get("data").and_then(Node::as_map)
                     {
                         {
+                            let map = node.get("data").expect("checked above");
                             for (k, e) in data.iter().enumerate() {
                                 if SDK_VARS.iter().any(|v| v.eq_ignore_ascii_case(&e.key)) {
-                                    let last = data.get(k + 1).map_or(e.value.end.line, |n| n.key_pos.line - 1);
-                                    let _ = delete_lines(&src, &mut edits, e.key_pos, last);
+                                    // A key that is not alone on its lines stays (its finding says so).
+                                    let _ = remove_entry(&src, &mut edits, map, k);
                                 }
                             }
                         }
@@ -678,7 +768,9 @@ pub fn rewrite(
                         }
                     }
                 }
-                emit(file, apply(text, edits))?;
+                let out = apply(text, edits.list);
+                verified(&a.files.get(file).display, text, &out, &edits.intent)?;
+                emit(file, out)?;
             }
             Ok(())
         },
@@ -718,14 +810,14 @@ fn rewrite_containers(src: &Src, edits: &mut Edits, node: &Node, names: &Names, 
                     continue;
                 }
                 let mut ok = is_block(src, env);
-                let mark = edits.list.len();
+                let mark = edits.mark();
                 if ok {
                     for &i in &drop {
-                        ok &= delete_lines(src, edits, items[i].pos, items[i].end.line).is_some();
+                        ok &= remove_item(src, edits, env, i).is_some();
                     }
                 }
                 if !ok {
-                    edits.list.truncate(mark);
+                    edits.reset(mark);
                     let kept: Vec<Value> =
                         items.iter().enumerate().filter(|(i, _)| !drop.contains(i)).map(|(_, e)| e.to_json()).collect();
                     replace_node(src, edits, env, &Value::Array(kept));
@@ -735,12 +827,23 @@ fn rewrite_containers(src: &Src, edits: &mut Edits, node: &Node, names: &Names, 
     }
 }
 
-/// Applies non-overlapping edits (later ones first, so offsets stay valid). Overlapping edits keep the first.
-fn apply(text: &str, mut edits: Edits) -> String {
+/// The self-check of every rewritten file (see [`verify`]): an output that differs from its input by more than
+/// the planned edits is an internal error, and the run writes nothing.
+fn verified(display: &str, input: &str, output: &str, intent: &[(verify::NodeKey, Op)]) -> anyhow::Result<()> {
+    verify::check(display, input, output, intent).map_err(|m| {
+        anyhow::anyhow!(
+            "internal error: the manifest rewrite failed its own check, so nothing was written: {m}. This is a bug in eks2aks; please report it with the input object"
+        )
+    })
+}
+
+/// Applies non-overlapping edits (later ones first, so offsets stay valid). Overlapping edits keep the first (the
+/// verifier then reports the one that was dropped).
+fn apply(text: &str, mut list: Vec<(usize, usize, String)>) -> String {
     // Stable: edits at one offset keep the order they were made in.
-    edits.list.sort_by_key(|e| (e.0, e.1));
+    list.sort_by_key(|e| (e.0, e.1));
     let mut kept: Vec<(usize, usize, String)> = Vec::new();
-    for e in edits.list {
+    for e in list {
         if kept.last().is_some_and(|l| e.0 < l.1 || (e.0 == l.0 && e.1 == l.1 && e.0 != e.1)) {
             continue;
         }
@@ -802,7 +905,9 @@ pub fn eks_side(
             add_to_pod(&src, &mut edits, spec, &volumes, &mounts, &env);
         }
         if !edits.list.is_empty() {
-            out.insert(file, apply(text, edits));
+            let new = apply(text, edits.list);
+            verified(&a.files.get(file).display, text, &new, &edits.intent)?;
+            out.insert(file, new);
         }
     }
     Ok(out)

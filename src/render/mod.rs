@@ -4,6 +4,7 @@
 pub mod az;
 pub mod bicep;
 pub mod k8s;
+pub mod verify;
 pub mod write;
 pub mod yaml_out;
 

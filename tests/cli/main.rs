@@ -8,6 +8,7 @@ mod graph;
 mod mapping;
 mod phased;
 mod plan;
+mod rewrite_props;
 mod translate;
 
 use assert_cmd::Command;
