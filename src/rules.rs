@@ -215,6 +215,16 @@ rules! {
         why: "Actions the boundary blocks are not in force on AWS, yet they are mapped to Azure role assignments: the Azure identity may get more than the workload had.",
         fix: "Review the role's assignments against the boundary policy, and remove from the role's policies what the boundary blocks (then translate again)."
     }
+    NAME_COLLISION = "E2A038" "name-collision" Warning {
+        what: "Two or more distinct AWS things (IAM roles, resources in different accounts or regions, names that differ only in characters Azure does not allow such as `orders.fifo` and `orders`, ServiceAccounts whose credential names coincide) map to one Azure name. eks2aks never merges them: each gets its own name, with a short stable tag of its AWS ARN (the one whose name is unchanged keeps it).",
+        why: "Merged, one Azure identity would carry both roles' rights, or two queues would become one. The new names must be used by the workloads and any script that refers to the resources.",
+        fix: "Nothing to do if the tagged names suit you (update the workloads that use them); otherwise rename one of the AWS sources so their Azure names differ."
+    }
+    AMBIGUOUS_SERVICE_ACCOUNT = "E2A039" "ambiguous-service-account" Error {
+        what: "Two ServiceAccounts with the same namespace and name (from two clusters) are bound to different IAM roles, and so to different Azure identities, in one run. Each rewritten ServiceAccount gets its own identity's client id.",
+        why: "A run targets one AKS cluster, whose OIDC issuer signs one subject `system:serviceaccount:NS:NAME` for both: both identities would trust it, and a pod of either workload could sign in as the other's identity.",
+        fix: "Translate each cluster on its own (one run per cluster directory, each with its AKS cluster's issuer), or give the ServiceAccounts distinct names."
+    }
 }
 
 /// The rule with this code (or kebab-case name).

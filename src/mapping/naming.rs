@@ -1,6 +1,9 @@
 //! Azure naming rules: from an AWS resource name to a valid Azure name for the target. Every rule only ever emits
 //! characters its Azure resource type accepts, so input text cannot reach Bicep or a path unfiltered; a name that
-//! had to change is reported by the caller.
+//! had to change is reported by the caller. [`unique_names`] is the one entry point that makes the names of a
+//! whole plan unique.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The rule names `services.yaml` may use.
 pub const RULES: &[&str] = &[
@@ -95,6 +98,121 @@ pub fn azure_name(rule: &str, aws: &str) -> String {
     }
 }
 
+/// The longest name a rule allows (the suffix of a disambiguated name must fit inside it).
+fn max_len(rule: &str) -> usize {
+    match rule {
+        "queue" | "container" | "table" => 63,
+        "storage_account" | "key_vault" => 24,
+        "secret" | "key" => 127,
+        "service_bus_entity" | "event_hub" | "acr_repository" => 256,
+        IDENTITY => 128,
+        CREDENTIAL => 120,
+        _ => 128,
+    }
+}
+
+/// The rule for managed-identity names (from IAM role names).
+pub const IDENTITY: &str = "identity";
+/// The rule for federated-credential names (from `namespace-name`).
+pub const CREDENTIAL: &str = "credential";
+
+fn apply_rule(rule: &str, aws: &str) -> String {
+    match rule {
+        IDENTITY => crate::plan::azure_name(aws, 128),
+        CREDENTIAL => crate::plan::azure_name(aws, 120),
+        _ => azure_name(rule, aws),
+    }
+}
+
+/// A short, stable tag of an AWS source (its ARN, or issuer and subject): the first `len` hex digits of a
+/// name-based (v5) UUID, so the same source gets the same suffix on every run and machine.
+fn tag(source: &str, len: usize) -> String {
+    const NS: uuid::Uuid = uuid::Uuid::from_u128(0x6e6b_7332_616b_7300_8000_0000_0000_0002);
+    uuid::Uuid::new_v5(&NS, source.as_bytes()).simple().to_string()[..len].to_string()
+}
+
+/// `base` with the source's tag, within the rule's length and characters.
+fn tagged(rule: &str, base: &str, source: &str, len: usize) -> String {
+    let t = tag(source, len);
+    let keep = max_len(rule).saturating_sub(len + 1);
+    let head: String = base.chars().take(keep).collect();
+    let head = head.trim_end_matches(|c: char| !c.is_ascii_alphanumeric());
+    apply_rule(rule, &format!("{head}-{t}"))
+}
+
+/// One name to derive: `domain` is what Azure names must be unique in (an Azure resource type under its one
+/// parent, or an identity for its credentials); `source` identifies the AWS thing (its ARN).
+#[derive(Debug, Clone)]
+pub struct NameRequest {
+    /// Uniqueness domain.
+    pub domain: String,
+    /// Naming rule ([`RULES`], [`IDENTITY`] or [`CREDENTIAL`]).
+    pub rule: String,
+    /// The AWS name the Azure name is made from.
+    pub aws_name: String,
+    /// What identifies the AWS source (ARN; issuer and subject for credentials).
+    pub source: String,
+}
+
+/// Two or more AWS sources whose names map to one Azure name, and the names they get instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Collision {
+    /// The uniqueness domain.
+    pub domain: String,
+    /// The name they all mapped to.
+    pub name: String,
+    /// Each source and the name it now gets, sorted by source.
+    pub renamed: Vec<(String, String)>,
+}
+
+/// The one naming function for every Azure name derived from an AWS name ("never cross"): the same source always
+/// gets the same name, and two sources never share one. Names that collide in a domain — across accounts and
+/// regions too — are told apart by a tag of each source's ARN; the source whose AWS name is the Azure name
+/// unchanged keeps it when it is the only one. The result does not depend on the order of the requests.
+/// Returns the name of each (domain, source) and the collisions, for findings that name both sources.
+pub fn unique_names(
+    requests: impl IntoIterator<Item = NameRequest>,
+) -> (BTreeMap<(String, String), String>, Vec<Collision>) {
+    // One request per (domain, source); the first AWS name given for a source wins (they are the same name).
+    let mut by_source: BTreeMap<(String, String), (String, String)> = BTreeMap::new();
+    for r in requests {
+        by_source.entry((r.domain, r.source)).or_insert((r.rule, r.aws_name));
+    }
+    let mut names: BTreeMap<(String, String), String> = BTreeMap::new();
+    let mut groups: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    for ((domain, source), (rule, aws)) in &by_source {
+        let n = apply_rule(rule, aws);
+        groups.entry((domain.clone(), n.clone())).or_default().push(source.clone());
+        names.insert((domain.clone(), source.clone()), n);
+    }
+    let mut taken: BTreeSet<(String, String)> = groups.keys().cloned().collect();
+    let mut collisions = Vec::new();
+    for ((domain, name), sources) in groups.iter().filter(|(_, s)| s.len() > 1) {
+        let unchanged: Vec<&String> =
+            sources.iter().filter(|s| by_source[&(domain.clone(), (*s).clone())].1 == *name).collect();
+        let keeper = if let [one] = unchanged[..] { Some(one.clone()) } else { None };
+        let mut renamed = Vec::new();
+        for s in sources {
+            if keeper.as_ref() == Some(s) {
+                renamed.push((s.clone(), name.clone()));
+                continue;
+            }
+            let rule = &by_source[&(domain.clone(), s.clone())].0;
+            let mut len = 8;
+            let mut n = tagged(rule, name, s, len);
+            while taken.contains(&(domain.clone(), n.clone())) && len < 32 {
+                len += 4;
+                n = tagged(rule, name, s, len);
+            }
+            taken.insert((domain.clone(), n.clone()));
+            names.insert((domain.clone(), s.clone()), n.clone());
+            renamed.push((s.clone(), n));
+        }
+        collisions.push(Collision { domain: domain.clone(), name: name.clone(), renamed });
+    }
+    (names, collisions)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,7 +262,72 @@ mod tests {
         }
     }
 
+    fn req(domain: &str, rule: &str, aws: &str, source: &str) -> NameRequest {
+        NameRequest { domain: domain.into(), rule: rule.into(), aws_name: aws.into(), source: source.into() }
+    }
+
+    /// Issue 17: `orders.fifo` and `orders`, `ledger_prod` and `ledger-prod`, one queue name in two accounts, and
+    /// two IAM roles `svc.reader` / `svc-reader` each keep a name of their own; the unchanged one keeps its name.
+    #[test]
+    fn colliding_sources_get_names_of_their_own() {
+        let q = "Microsoft.Storage/storageAccounts/queueServices/queues";
+        let (names, collisions) = unique_names([
+            req(q, "queue", "orders.fifo", "arn:aws:sqs:us-east-1:111:orders.fifo"),
+            req(q, "queue", "orders", "arn:aws:sqs:us-east-1:111:orders"),
+            req(q, "queue", "ledger_prod", "arn:aws:sqs:us-east-1:111:ledger_prod"),
+            req(q, "queue", "ledger-prod", "arn:aws:sqs:us-east-1:222:ledger-prod"),
+            req(q, "queue", "ledger-prod", "arn:aws:sqs:eu-west-1:222:ledger-prod"),
+            req("identity", IDENTITY, "svc.reader", "arn:aws:iam::111:role/svc.reader"),
+            req("identity", IDENTITY, "svc-reader", "arn:aws:iam::111:role/svc-reader"),
+        ]);
+        let get = |d: &str, s: &str| names[&(d.to_string(), s.to_string())].clone();
+        assert_eq!(get(q, "arn:aws:sqs:us-east-1:111:orders"), "orders");
+        let fifo = get(q, "arn:aws:sqs:us-east-1:111:orders.fifo");
+        assert!(fifo.starts_with("orders-") && fifo.len() == "orders-".len() + 8, "{fifo}");
+        let ledgers: BTreeSet<String> = [
+            "arn:aws:sqs:us-east-1:111:ledger_prod",
+            "arn:aws:sqs:us-east-1:222:ledger-prod",
+            "arn:aws:sqs:eu-west-1:222:ledger-prod",
+        ]
+        .iter()
+        .map(|s| get(q, s))
+        .collect();
+        assert_eq!(ledgers.len(), 3, "{ledgers:?}");
+        assert!(ledgers.iter().all(|n| n.starts_with("ledger-prod-") && valid("queue", n)), "{ledgers:?}");
+        assert_eq!(get("identity", "arn:aws:iam::111:role/svc-reader"), "svc-reader");
+        assert_ne!(get("identity", "arn:aws:iam::111:role/svc.reader"), "svc-reader");
+        assert_eq!(collisions.len(), 3);
+        assert!(collisions.iter().all(|c| c.renamed.len() >= 2));
+    }
+
     proptest! {
+        /// Whatever the requests and their order: one name per (domain, source), distinct within each domain,
+        /// valid for the rule, and the same whatever the order.
+        #[test]
+        fn names_are_unique_valid_and_order_independent(
+            reqs in prop::collection::vec(("[ab]", prop::sample::select(RULES), "[a-c._-]{0,5}", "[a-d]{1,3}"), 0..24),
+            seed in any::<u64>(),
+        ) {
+            let list: Vec<NameRequest> = reqs.iter().map(|(d, r, a, s)| req(d, r, a, &format!("{r}:{s}"))).collect();
+            let (names, _) = unique_names(list.clone());
+            let mut shuffled = list.clone();
+            let n = shuffled.len().max(1);
+            shuffled.rotate_left((seed as usize) % n);
+            shuffled.reverse();
+            // A source's AWS name is fixed by the first request for it; keep that the same in both orders.
+            let mut first: BTreeMap<(String, String), NameRequest> = BTreeMap::new();
+            for r in &list { first.entry((r.domain.clone(), r.source.clone())).or_insert(r.clone()); }
+            let canonical: Vec<NameRequest> = shuffled.iter().map(|r| first[&(r.domain.clone(), r.source.clone())].clone()).collect();
+            let (again, _) = unique_names(canonical);
+            prop_assert_eq!(&names, &again);
+            let mut seen = BTreeSet::new();
+            for ((d, s), n) in &names {
+                let rule = &first[&(d.clone(), s.clone())].rule;
+                prop_assert!(valid(rule, n), "{rule}: {n:?}");
+                prop_assert!(seen.insert((d.clone(), n.clone())), "{n} given twice in {d}");
+            }
+        }
+
         #[test]
         fn every_rule_yields_a_valid_azure_name(input in ".{0,80}", rule in prop::sample::select(RULES)) {
             let out = azure_name(rule, &input);

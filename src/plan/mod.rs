@@ -6,6 +6,7 @@ use crate::diag::{Files, Finding, Loc, Severity, Sink};
 use crate::graph::Joined;
 use crate::mapping::Tables;
 use crate::mapping::choose::{Choice, ChooseOptions, Chooser, Perm};
+use crate::mapping::naming;
 use crate::mapping::need::{self, ScopeKey, TargetChoice};
 use crate::model::{Arn, AwsRefKind, Model};
 use crate::rules;
@@ -59,6 +60,10 @@ pub struct Identity {
     /// The AWS role that lets this identity reach what stays on AWS (phased migration), if any. Boxed: most
     /// identities have none, and inline it tripled the size of every identity.
     pub aws_bridge: Option<Box<bridge::Bridge>>,
+    /// Where each of those ServiceAccounts is declared: the manifest rewrite gives the client id to these
+    /// objects, not to every ServiceAccount of that namespace and name (two clusters may each have one).
+    #[serde(skip)]
+    pub service_account_locs: Vec<Loc>,
 }
 
 /// A ServiceAccount reference.
@@ -363,22 +368,21 @@ pub fn build(
 ) -> Plan {
     let issuer: Arc<str> = opts.aks_oidc_issuer.as_deref().unwrap_or("param:aksOidcIssuerUrl").into();
     let audience: Arc<str> = "api://AzureADTokenExchange".into();
-    // Identity names: the role name, made Azure-safe; made unique with the account when two roles collide.
+    // Identities: the role name, made Azure-safe, through the one naming function (two roles never share one).
     let used: Vec<usize> = (0..model.roles.len()).filter(|&ri| !joined.role_sas[ri].is_empty()).collect();
-    let mut by_name: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for &ri in &used {
-        by_name.entry(azure_name(&model.roles[ri].name, 128)).or_default().push(ri);
-    }
-    let mut role_identity: BTreeMap<usize, String> = BTreeMap::new();
-    for (name, ris) in by_name {
-        if let [ri] = ris[..] {
-            role_identity.insert(ri, name);
-        } else {
-            for ri in ris {
-                let r = &model.roles[ri];
-                role_identity.insert(ri, azure_name(&format!("{}-{}", r.name, r.account), 128));
-            }
-        }
+    let (names, collisions) = naming::unique_names(used.iter().map(|&ri| naming::NameRequest {
+        domain: "identity".into(),
+        rule: naming::IDENTITY.into(),
+        aws_name: model.roles[ri].name.clone(),
+        source: model.roles[ri].arn.to_string(),
+    }));
+    let role_identity: BTreeMap<usize, String> = used
+        .iter()
+        .map(|&ri| (ri, names[&("identity".to_string(), model.roles[ri].arn.to_string())].clone()))
+        .collect();
+    for c in collisions {
+        let loc = used.iter().find(|&&ri| *model.roles[ri].arn == *c.renamed[0].0).map(|&ri| model.roles[ri].loc);
+        report_collision(&mut sink, "managed identity", &c, loc);
     }
     let named = named_by_workload(model);
     let mut named_by_sa: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
@@ -403,11 +407,13 @@ pub fn build(
             for &(ri, name) in chunk {
                 let role = &model.roles[ri];
                 let mut sas: BTreeSet<SaRef> = BTreeSet::new();
+                let mut service_account_locs = Vec::new();
                 for &si in &joined.role_sas[ri] {
                     let admitted = joined.sa_trust[si].as_ref().is_none_or(|v| v.admitted());
                     if admitted {
                         let s = &model.service_accounts[si];
                         sas.insert(SaRef { namespace: s.namespace.clone(), name: s.name.clone() });
+                        service_account_locs.push(s.loc);
                     }
                 }
                 let mut federated_credentials: Vec<FederatedCredential> = sas
@@ -500,6 +506,7 @@ pub fn build(
                     &mut sink,
                 )
                 .map(Box::new);
+                unique_credential_names(name, &mut federated_credentials, &mut sink, role.loc);
                 if federated_credentials.len() > MAX_FEDERATED_CREDENTIALS {
                     sink.push(
                     rules::FEDERATED_CREDENTIAL_LIMIT,
@@ -630,6 +637,7 @@ pub fn build(
                     aws_permissions,
                     aws_oidc_providers: providers.into_iter().collect(),
                     aws_bridge,
+                    service_account_locs,
                 });
             }
             (identities, custom_roles, sink)
@@ -645,6 +653,7 @@ pub fn build(
     }
     drop((named_by_sa, keda));
     identities.sort_by(|a, b| a.name.cmp(&b.name).then(a.aws_role_arn.cmp(&b.aws_role_arn)));
+    ambiguous_service_accounts(model, &identities, files, &mut sink);
     // A staying resource reached through many bridge roles: suggest one shared role.
     let mut reached: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for id in &identities {
@@ -674,6 +683,9 @@ pub fn build(
         identities.iter().flat_map(|i| i.role_assignments.iter().map(|a| a.scope.aws_arn.clone())).collect();
     let arn_of = |base: String| -> Arc<str> { scope_arns.get(base.as_str()).cloned().unwrap_or_else(|| base.into()) };
     let stays: Arc<str> = "stays on AWS".into();
+    // (location, service, target, AWS name, base ARN, naming rule) of each mapped resource: reported once its
+    // final (collision-free) name is known.
+    let mut renamed: Vec<(Loc, String, String, String, String, String)> = Vec::new();
     let mut service_names: BTreeSet<Arc<str>> = BTreeSet::new();
     for (a, loc) in &joined.resources {
         let Some(arn) = Arn::parse(a) else { continue };
@@ -719,7 +731,14 @@ pub fn build(
         let tkey = opts.targets.target(service, &arn.service, &base).to_string();
         let target = &service.targets[&tkey];
         let azure = crate::mapping::naming::azure_name(&target.naming, &rname);
-        report_resource(&mut sink, *loc, &arn.service, &tkey, &rname, &azure);
+        renamed.push((
+            *loc,
+            arn.service.clone(),
+            tkey.clone(),
+            rname.to_string(),
+            base.clone(),
+            target.naming.to_string(),
+        ));
         let key = arn_of(base);
         seen.insert(key.clone());
         resources.push(Resource {
@@ -732,6 +751,8 @@ pub fn build(
     }
     drop((scope_arns, seen));
     resources.sort_unstable_by(|a, b| a.aws_arn.cmp(&b.aws_arn));
+    unique_resource_names(&mut resources, &mut identities, &renamed, &mut sink);
+    drop(renamed);
     joined.release_plan_inputs();
     let joined = &*joined;
     input_findings(model, tables, &resources, opts, &mut sink);
@@ -937,6 +958,129 @@ pub fn azure_url_kind(azure_type: &str) -> Option<&'static str> {
         "Microsoft.ServiceBus/namespaces/queues" | "Microsoft.ServiceBus/namespaces/topics" => Some("servicebus"),
         "Microsoft.KeyVault/vaults/secrets" => Some("secret"),
         _ => None,
+    }
+}
+
+/// Two ServiceAccounts of one namespace and name bound to different identities (two clusters in one run): each
+/// rewritten ServiceAccount gets its own client id, but on the one AKS issuer of a run both identities would
+/// federate the same subject, so either pod could sign in as either — never allowed to pass silently.
+fn ambiguous_service_accounts(model: &Model, identities: &[Identity], files: &Files, sink: &mut Sink) {
+    let by_loc: BTreeMap<Loc, usize> = model.service_accounts.iter().enumerate().map(|(i, s)| (s.loc, i)).collect();
+    let mut by_sa: BTreeMap<(&str, &str), BTreeMap<&str, Vec<Loc>>> = BTreeMap::new();
+    for id in identities {
+        for loc in &id.service_account_locs {
+            let Some(&si) = by_loc.get(loc) else { continue };
+            let s = &model.service_accounts[si];
+            by_sa.entry((&s.namespace, &s.name)).or_default().entry(&id.name).or_default().push(*loc);
+        }
+    }
+    for ((ns, name), ids) in by_sa.into_iter().filter(|(_, ids)| ids.len() > 1) {
+        // The INPUT each came from: its shown path without the part relative to the INPUT.
+        let roots: BTreeSet<&str> = ids
+            .values()
+            .flatten()
+            .map(|l| {
+                let f = files.get(l.file);
+                f.display.strip_suffix(f.relative()).unwrap_or(&f.display)
+            })
+            .collect();
+        let list: Vec<String> = ids.keys().map(|i| format!("`{i}`")).collect();
+        let how = if roots.len() > 1 {
+            "they come from different INPUTs (clusters), but one run targets one AKS cluster (one OIDC issuer), where both identities would federate the same subject and either pod could sign in as either; translate each cluster on its own"
+        } else {
+            "eks2aks cannot tell the clusters apart (they are under one INPUT); translate each cluster's directory in a run of its own (one AKS cluster, one OIDC issuer per run)"
+        };
+        for loc in ids.values().flatten() {
+            sink.push(
+                rules::AMBIGUOUS_SERVICE_ACCOUNT,
+                format!("ServiceAccount {ns}/{name} is bound to {} identities ({}): {how}", ids.len(), list.join(", ")),
+                Some(*loc),
+            );
+        }
+    }
+}
+
+/// A name collision resolved by [`naming::unique_names`], as one warning naming every AWS source.
+fn report_collision(sink: &mut Sink, what: &str, c: &naming::Collision, loc: Option<Loc>) {
+    let list: Vec<String> = c.renamed.iter().map(|(src, n)| format!("`{src}` → `{n}`")).collect();
+    sink.push(
+        rules::NAME_COLLISION,
+        format!(
+            "{} AWS sources map to one Azure {what} name `{}`; each keeps its own: {}",
+            c.renamed.len(),
+            c.name,
+            list.join(", ")
+        ),
+        loc,
+    );
+}
+
+/// Federated-credential names are unique per identity: `a-b/c` and `a/b-c` both read `a-b-c`.
+fn unique_credential_names(identity: &str, fics: &mut [FederatedCredential], sink: &mut Sink, loc: Loc) {
+    let source = |f: &FederatedCredential| format!("{} {}", f.issuer, f.subject);
+    let (names, collisions) = naming::unique_names(fics.iter().map(|f| naming::NameRequest {
+        domain: identity.to_string(),
+        rule: naming::CREDENTIAL.into(),
+        aws_name: f.name.clone(),
+        source: source(f),
+    }));
+    if collisions.is_empty() {
+        return;
+    }
+    for f in fics.iter_mut() {
+        f.name = names[&(identity.to_string(), source(f))].clone();
+    }
+    for c in collisions {
+        report_collision(sink, &format!("federated credential (identity `{identity}`)"), &c, Some(loc));
+    }
+}
+
+/// Resource names are unique per Azure resource type (each type lives under one storage account, vault or
+/// namespace): the plan's resources and every role assignment's scope get the name [`naming::unique_names`]
+/// gives their ARN, across accounts and regions.
+fn unique_resource_names(
+    resources: &mut [Resource],
+    identities: &mut [Identity],
+    mapped: &[(Loc, String, String, String, String, String)],
+    sink: &mut Sink,
+) {
+    let type_of: BTreeMap<Arc<str>, Arc<str>> =
+        resources.iter().filter_map(|r| Some((r.aws_arn.clone(), r.azure_type.clone()?))).collect();
+    let requests = mapped.iter().filter_map(|(_, _, _, rname, base, rule)| {
+        Some(naming::NameRequest {
+            domain: type_of.get(base.as_str())?.to_string(),
+            rule: rule.clone(),
+            aws_name: rname.clone(),
+            source: base.clone(),
+        })
+    });
+    let (names, collisions) = naming::unique_names(requests);
+    let name_of = |ty: &str, arn: &str| names.get(&(ty.to_string(), arn.to_string()));
+    if !collisions.is_empty() {
+        for r in resources.iter_mut() {
+            if let (Some(ty), Some(n)) = (r.azure_type.as_deref(), r.azure_name.as_mut())
+                && let Some(new) = name_of(ty, &r.aws_arn)
+            {
+                *n = new.clone();
+            }
+        }
+        for a in identities.iter_mut().flat_map(|i| i.role_assignments.iter_mut()) {
+            if let Some(new) = name_of(&a.scope.azure_type, &a.scope.aws_arn)
+                && **new != *a.scope.azure_name
+            {
+                a.scope.azure_name = new.as_str().into();
+            }
+        }
+        for c in &collisions {
+            let loc = mapped.iter().find(|m| m.4 == c.renamed[0].0).map(|m| m.0);
+            report_collision(sink, "resource", c, loc);
+        }
+    }
+    for (loc, service, target, rname, base, _) in mapped {
+        let ty = type_of.get(base.as_str()).map_or("", |t| &**t);
+        if let Some(n) = name_of(ty, base) {
+            report_resource(sink, *loc, service, target, rname, n);
+        }
     }
 }
 

@@ -423,11 +423,12 @@ pub fn rewrite(
     emit: &(dyn Fn(FileId, String) -> anyhow::Result<()> + Sync),
 ) -> anyhow::Result<()> {
     let names = Names::new(cfg);
-    // ServiceAccount → identity, workload → identity, from the plan.
-    let mut sa_identity: BTreeMap<(String, String), String> = BTreeMap::new();
+    // ServiceAccount → identity by the object's place (two clusters may each have `app/worker`, bound to
+    // different roles: issue 17), workload → identity, from the plan.
+    let mut sa_identity: BTreeMap<(FileId, Pos), &str> = BTreeMap::new();
     for id in &a.plan.identities {
-        for s in &id.service_accounts {
-            sa_identity.insert((s.namespace.clone(), s.name.clone()), id.name.clone());
+        for l in &id.service_account_locs {
+            sa_identity.insert((l.file, l.pos), &id.name);
         }
     }
     let workload_identity: BTreeSet<(String, String, String)> = a
@@ -558,7 +559,7 @@ pub fn rewrite(
                     let Some(node) = nodes.get(&o.loc.pos) else { continue };
                     // ServiceAccounts.
                     if &*o.kind == "ServiceAccount" && &*o.api_version == "v1" {
-                        let identity = sa_identity.get(&(ns.clone(), o.name.clone()));
+                        let identity = sa_identity.get(&(o.loc.file, o.loc.pos)).copied();
                         if let Some(ann) = node.path(&["metadata", "annotations"]) {
                             let eks: Vec<&crate::yaml::Entry> = ann
                                 .as_map()

@@ -116,7 +116,26 @@ fn clusters_and_accounts_are_kept_apart() {
     for i in ids {
         assert_eq!(subjects(i), ["system:serviceaccount:payments:ledger"]);
     }
-    assert!(codes(&p).is_empty());
+    // Two roles named `ledger` (two accounts) keep two identities, with a warning naming both (issue 17); and the
+    // one ServiceAccount name bound to both in one run is an error: on one AKS issuer either pod could sign in
+    // as either identity.
+    let names: Vec<&str> = ids.iter().map(|i| i["name"].as_str().unwrap()).collect();
+    assert_ne!(names[0], names[1]);
+    assert!(names.iter().all(|n| n.starts_with("ledger-")), "{names:?}");
+    assert_eq!(codes(&p), ["E2A038", "E2A039", "E2A039"]);
+}
+
+/// Issue 17: same-named ServiceAccounts of two clusters, each rewritten with its own identity's client id.
+#[test]
+fn each_clusters_service_account_gets_its_own_client_id() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("out");
+    let (code, _, err) = run(&["translate", "testdata/rules/E2A039/fires", "--out", dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    for (cluster, id) in [("cluster-a", "worker-a"), ("cluster-b", "worker-b")] {
+        let text = std::fs::read_to_string(dir.join("k8s").join(cluster).join("k8s.yaml")).unwrap();
+        assert!(text.contains(&format!("client-id: REPLACE-WITH-CLIENT-ID-OF-{id}\n")), "{cluster}: {text}");
+    }
 }
 
 #[test]
