@@ -14,6 +14,7 @@ use serde::Serialize;
 
 pub mod bridge;
 pub mod keda;
+pub mod verify;
 pub mod waivers;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;

@@ -166,6 +166,11 @@ pub fn translate_to(
     client_ids: &BTreeMap<String, String>,
     out: &dyn Emit,
 ) -> Result<usize> {
+    // Never cross: every identity, credential, assignment and resource is planned once (checked before anything
+    // is rendered; the manifests check themselves as they are rewritten, see `verify`).
+    crate::plan::verify::unique(&a.plan).map_err(|m| {
+        anyhow::anyhow!("internal error: the plan failed its own check, so nothing was written: {m}. This is a bug in eks2aks; please report it with the input")
+    })?;
     let env = tpl.env()?;
     let count = std::sync::atomic::AtomicUsize::new(0);
     let emit = |rel: String, text: String| -> Result<()> {

@@ -6,6 +6,7 @@ mod errors;
 mod golden;
 mod graph;
 mod mapping;
+mod outputs_once;
 mod phased;
 mod plan;
 mod rewrite_props;
