@@ -5,6 +5,7 @@ mod check;
 mod errors;
 mod golden;
 mod graph;
+mod hostile;
 mod mapping;
 mod outputs_once;
 mod phased;

@@ -1,0 +1,103 @@
+//! The hostile-input suite (issue 17): one input tree per class of silent failure found on main, each with its
+//! pinned outcome. testdata/hostile/README.md says what each case is; cases that need a symlink, a FIFO or a
+//! planted marker are made at run time by tests/cli/safety.rs.
+
+use super::{eks2aks, plan_json};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+fn translate(case: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = eks2aks().args(["translate", case, "--out"]).arg(&out).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{case}: {}", String::from_utf8_lossy(&o.stderr));
+    (tmp, out)
+}
+
+fn codes(p: &Value, code: &str) -> usize {
+    p["findings"].as_array().unwrap().iter().filter(|f| f["code"] == code).count()
+}
+
+fn objects(text: &str) -> Vec<(String, String)> {
+    eks2aks::yaml::parse_stream(text)
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let s = |p: &[&str]| d.root.path(p).and_then(|n| n.as_str()).unwrap_or("").to_string();
+            (s(&["kind"]), s(&["metadata", "name"]))
+        })
+        .collect()
+}
+
+/// Class 1: the rewrite of a ServiceAccount that loses its only EKS annotation keeps every object after it.
+#[test]
+fn rewrite_keeps_objects() {
+    let case = "testdata/hostile/rewrite-keeps-objects";
+    let (_tmp, out) = translate(case);
+    let input = std::fs::read_to_string(Path::new(case).join("k8s.yaml")).unwrap();
+    let output = std::fs::read_to_string(out.join("k8s/k8s.yaml")).unwrap();
+    assert_eq!(objects(&output), objects(&input));
+    assert!(output.contains("data: {mode: fast}") && !output.contains("eks.amazonaws.com"), "{output}");
+}
+
+/// Class 3: IAM roles `svc.reader` and `svc-reader` stay two identities; queues `orders.fifo` and `orders` two
+/// queues; each collision is a warning that names both sources.
+#[test]
+fn roles_that_merge() {
+    let p = plan_json(&["testdata/hostile/roles-that-merge"]);
+    let names: BTreeSet<&str> =
+        p["identities"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap()).collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    let queues: BTreeSet<&str> =
+        p["resources"].as_array().unwrap().iter().filter_map(|r| r["azure_name"].as_str()).collect();
+    assert_eq!(queues.len(), 2, "{queues:?}");
+    assert_eq!(codes(&p, "E2A038"), 2);
+    let msg = p["findings"].as_array().unwrap().iter().find(|f| f["code"] == "E2A038").unwrap()["message"].to_string();
+    assert!(msg.contains("svc.reader") && msg.contains("svc-reader") || msg.contains("orders.fifo"), "{msg}");
+}
+
+/// Class 3: ServiceAccounts `a-b/c` and `a/b-c` of one role both read `a-b-c` as a credential name.
+#[test]
+fn credential_names_that_merge() {
+    let p = plan_json(&["testdata/hostile/credential-names-that-merge"]);
+    let fics = p["identities"][0]["federated_credentials"].as_array().unwrap();
+    let names: BTreeSet<&str> = fics.iter().map(|f| f["name"].as_str().unwrap()).collect();
+    let subjects: BTreeSet<&str> = fics.iter().map(|f| f["subject"].as_str().unwrap()).collect();
+    assert_eq!((names.len(), subjects.len()), (2, 2), "{fics:?}");
+    assert_eq!(codes(&p, "E2A038"), 1);
+}
+
+/// Class 3: one queue name across characters Azure drops, two accounts and two regions: four Azure names.
+#[test]
+fn resources_that_merge() {
+    let p = plan_json(&["testdata/hostile/resources-that-merge"]);
+    let names: BTreeSet<&str> =
+        p["resources"].as_array().unwrap().iter().filter_map(|r| r["azure_name"].as_str()).collect();
+    assert_eq!(names.len(), 4, "{names:?}");
+    // Each identity's assignment is scoped to its own queue.
+    let scopes: BTreeSet<&str> = p["identities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|i| i["role_assignments"].as_array().unwrap().iter())
+        .map(|a| a["scope"]["azure_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(scopes, names);
+}
+
+/// Class 4: `app/worker` in two clusters, bound to two roles: an error, and each rewritten ServiceAccount gets its
+/// own identity's client id.
+#[test]
+fn one_service_account_two_clusters() {
+    let case = "testdata/hostile/one-service-account-two-clusters";
+    let p = plan_json(&[case]);
+    assert_eq!(codes(&p, "E2A039"), 2);
+    let (_tmp, out) = translate(case);
+    for (cluster, id) in [("cluster-a", "worker-a"), ("cluster-b", "worker-b")] {
+        let text = std::fs::read_to_string(out.join("k8s").join(cluster).join("k8s.yaml")).unwrap();
+        assert!(text.contains(&format!("REPLACE-WITH-CLIENT-ID-OF-{id}\n")), "{cluster}: {text}");
+    }
+    let o = eks2aks().args(["check", case]).output().unwrap();
+    assert_eq!(o.status.code(), Some(1), "the gate fails");
+}
