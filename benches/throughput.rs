@@ -56,6 +56,8 @@ struct Run {
     secs: f64,
     peak_kb: f64,
     stages: Vec<(String, f64)>,
+    /// CPU seconds of work spread over threads inside a stage (the self-checks).
+    cpu: Vec<(String, f64)>,
     objects: u64,
 }
 
@@ -101,7 +103,11 @@ fn run_phase(name: &str, dir: &Path, out_base: Option<&Path>) -> Run {
         .as_array()
         .map(|a| a.iter().map(|s| (s[0].as_str().unwrap().to_string(), s[1].as_f64().unwrap())).collect())
         .unwrap_or_else(|| vec![("parse".to_string(), secs)]);
-    Run { secs, peak_kb: v["peak_kb"].as_f64().unwrap(), stages, objects: v["objects"].as_u64().unwrap_or(0) }
+    let cpu = v["cpu"]
+        .as_array()
+        .map(|a| a.iter().map(|s| (s[0].as_str().unwrap().to_string(), s[1].as_f64().unwrap())).collect())
+        .unwrap_or_default();
+    Run { secs, peak_kb: v["peak_kb"].as_f64().unwrap(), stages, cpu, objects: v["objects"].as_u64().unwrap_or(0) }
 }
 
 fn main() {
@@ -166,6 +172,14 @@ fn main() {
                 peak_mb / mb,
                 shares.join(", ")
             );
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+            for (what, cpu) in &best.cpu {
+                // Spread over the threads: its share of the wall time is about its CPU time over the cores.
+                println!(
+                    "            {what}: {cpu:.3} s CPU (≈ {:.1}% of {name}'s time on {cores} cores)",
+                    100.0 * cpu / cores / best.secs
+                );
+            }
             let target = match name {
                 "plan" | "check" => Some(1.5),
                 "translate" => Some(2.5),

@@ -6,12 +6,28 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 static STAGES: Mutex<Vec<(&'static str, f64, u64)>> = Mutex::new(Vec::new());
+/// CPU seconds of work done inside a stage on several threads (the self-checks), by name.
+static CPU: Mutex<Vec<(&'static str, f64)>> = Mutex::new(Vec::new());
+static ENABLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
 static LAST: Mutex<Option<Instant>> = Mutex::new(None);
 
 /// True when `EKS2AKS_TIMINGS` is set to something other than empty, `0`, `false` or `no`.
 pub fn enabled() -> bool {
     std::env::var("EKS2AKS_TIMINGS")
         .is_ok_and(|v| !matches!(v.trim().to_ascii_lowercase().as_str(), "" | "0" | "false" | "no"))
+}
+
+/// Adds the time since `since` to the CPU seconds of `what` (summed over threads), when timings are on.
+pub fn add_cpu(what: &'static str, since: Instant) {
+    if !*ENABLED.get_or_init(enabled) {
+        return;
+    }
+    let secs = since.elapsed().as_secs_f64();
+    let mut cpu = CPU.lock().unwrap_or_else(|e| e.into_inner());
+    match cpu.iter_mut().find(|(n, _)| *n == what) {
+        Some((_, s)) => *s += secs,
+        None => cpu.push((what, secs)),
+    }
 }
 
 /// Starts (or restarts) the clock.
@@ -48,10 +64,12 @@ fn status_kb(field: &str) -> u64 {
         .unwrap_or(0)
 }
 
-/// The JSON line: `{"stages":[["read+parse",1.2,40960],…],"peak_kb":123}` (stage, seconds, resident KiB at
-/// its end).
+/// The JSON line: `{"stages":[["read+parse",1.2,40960],…],"cpu":[["verify manifests",0.3]],"peak_kb":123}`
+/// (stage, seconds, resident KiB at its end; CPU seconds of work spread over threads).
 pub fn json_line() -> String {
     let stages = STAGES.lock().unwrap_or_else(|e| e.into_inner());
     let list: Vec<serde_json::Value> = stages.iter().map(|(n, s, r)| serde_json::json!([n, s, r])).collect();
-    serde_json::json!({ "stages": list, "peak_kb": peak_rss_kb() }).to_string()
+    let cpu = CPU.lock().unwrap_or_else(|e| e.into_inner());
+    let cpu: Vec<serde_json::Value> = cpu.iter().map(|(n, s)| serde_json::json!([n, s])).collect();
+    serde_json::json!({ "stages": list, "cpu": cpu, "peak_kb": peak_rss_kb() }).to_string()
 }

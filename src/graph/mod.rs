@@ -2,6 +2,7 @@
 //! → trust statements and permission statements → AWS resources — and reports what does not join up.
 
 mod build;
+pub mod eval;
 pub mod glob;
 pub mod trust;
 

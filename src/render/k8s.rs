@@ -831,7 +831,10 @@ fn rewrite_containers(src: &Src, edits: &mut Edits, node: &Node, names: &Names, 
 /// The self-check of every rewritten file (see [`verify`]): an output that differs from its input by more than
 /// the planned edits is an internal error, and the run writes nothing.
 fn verified(display: &str, input: &str, output: &str, intent: &[(verify::NodeKey, Op)]) -> anyhow::Result<()> {
-    verify::check(display, input, output, intent).map_err(|m| {
+    let t = std::time::Instant::now();
+    let checked = verify::check(display, input, output, intent);
+    crate::diag::timings::add_cpu("verify manifests", t);
+    checked.map_err(|m| {
         anyhow::anyhow!(
             "internal error: the manifest rewrite failed its own check, so nothing was written: {m}. This is a bug in eks2aks; please report it with the input object"
         )
