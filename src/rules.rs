@@ -225,6 +225,16 @@ rules! {
         why: "A run targets one AKS cluster, whose OIDC issuer signs one subject `system:serviceaccount:NS:NAME` for both: both identities would trust it, and a pod of either workload could sign in as the other's identity.",
         fix: "Translate each cluster on its own (one run per cluster directory, each with its AKS cluster's issuer), or give the ServiceAccounts distinct names."
     }
+    GRANT_WIDER_THAN_AWS = "E2A045" "grant-wider-than-aws" Error {
+        what: "The soundness check found an Azure data action that a planned role assignment allows on a resource (or blob path, or list prefix) where the IAM role allowed none of the AWS actions that map to it — evaluated with AWS's policy logic: explicit Denies, NotResource, conditions, bucket versus object resources. Documented widenings (`excess_data_actions`, and `Resource: \"*\"` widened to the parent, E2A017) are not counted.",
+        why: "Applied, the migration itself would give the workload access it did not have on AWS: a privilege escalation.",
+        fix: "Narrow the IAM policy so it says what the workload needs (and translate again), switch custom roles on, or replace the assignment by hand; the message names each data action, resource and AWS action."
+    }
+    GRANT_NOT_PROVABLE = "E2A046" "grant-not-provable" Warning {
+        what: "Whether the IAM role allowed what an Azure assignment allows depends on a condition eks2aks cannot decide from the input (a source IP, the time, a tag, a policy variable). It is reported, never assumed true.",
+        why: "The Azure assignment does not carry the condition: on Azure the access may be broader than on AWS.",
+        fix: "Review the condition (E2A020 names it); if it restricted access, restrict the Azure side too (network rules, a narrower scope) or waive with a reason."
+    }
 }
 
 /// The rule with this code (or kebab-case name).

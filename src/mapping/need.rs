@@ -71,6 +71,11 @@ impl BlobPathCondition {
         blob_path_condition(path).map(|_| Self(path.into()))
     }
 
+    /// The blob path (pattern) the condition limits access to.
+    pub fn path(&self) -> &str {
+        &self.0
+    }
+
     /// The condition's text.
     pub fn text(&self) -> String {
         blob_path_condition(&self.0).expect("checked when made")

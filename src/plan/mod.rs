@@ -14,6 +14,7 @@ use serde::Serialize;
 
 pub mod bridge;
 pub mod keda;
+pub mod soundness;
 pub mod verify;
 pub mod waivers;
 use std::collections::{BTreeMap, BTreeSet};
@@ -372,15 +373,14 @@ pub fn build(
     // Identities: the role name, made Azure-safe, through the one naming function (two roles never share one).
     let used: Vec<usize> = (0..model.roles.len()).filter(|&ri| !joined.role_sas[ri].is_empty()).collect();
     let (names, collisions) = naming::unique_names(used.iter().map(|&ri| naming::NameRequest {
-        domain: "identity".into(),
-        rule: naming::IDENTITY.into(),
-        aws_name: model.roles[ri].name.clone(),
-        source: model.roles[ri].arn.to_string(),
+        domain: "identity",
+        rule: naming::IDENTITY,
+        aws_name: &model.roles[ri].name,
+        source: &model.roles[ri].arn,
     }));
-    let role_identity: BTreeMap<usize, String> = used
-        .iter()
-        .map(|&ri| (ri, names[&("identity".to_string(), model.roles[ri].arn.to_string())].clone()))
-        .collect();
+    let role_identity: BTreeMap<usize, String> =
+        used.iter().map(|&ri| (ri, names.get("identity", &model.roles[ri].arn).expect("named").to_string())).collect();
+    drop(names);
     for c in collisions {
         let loc = used.iter().find(|&&ri| *model.roles[ri].arn == *c.renamed[0].0).map(|&ri| model.roles[ri].loc);
         report_collision(&mut sink, "managed identity", &c, loc);
@@ -684,9 +684,9 @@ pub fn build(
         identities.iter().flat_map(|i| i.role_assignments.iter().map(|a| a.scope.aws_arn.clone())).collect();
     let arn_of = |base: String| -> Arc<str> { scope_arns.get(base.as_str()).cloned().unwrap_or_else(|| base.into()) };
     let stays: Arc<str> = "stays on AWS".into();
-    // (location, service, target, AWS name, base ARN, naming rule) of each mapped resource: reported once its
-    // final (collision-free) name is known.
-    let mut renamed: Vec<(Loc, String, String, String, String, String)> = Vec::new();
+    // (location, base ARN, AWS name, target, naming rule) of each mapped resource: reported once its final
+    // (collision-free) name is known.
+    let mut renamed: Vec<Mapped> = Vec::new();
     let mut service_names: BTreeSet<Arc<str>> = BTreeSet::new();
     for (a, loc) in &joined.resources {
         let Some(arn) = Arn::parse(a) else { continue };
@@ -732,15 +732,9 @@ pub fn build(
         let tkey = opts.targets.target(service, &arn.service, &base).to_string();
         let target = &service.targets[&tkey];
         let azure = crate::mapping::naming::azure_name(&target.naming, &rname);
-        renamed.push((
-            *loc,
-            arn.service.clone(),
-            tkey.clone(),
-            rname.to_string(),
-            base.clone(),
-            target.naming.to_string(),
-        ));
         let key = arn_of(base);
+        let target_key = &**service.targets.get_key_value(&tkey).expect("chosen").0;
+        renamed.push((*loc, key.clone(), rname.to_string(), target_key, &*target.naming));
         seen.insert(key.clone());
         resources.push(Resource {
             aws_arn: key,
@@ -754,6 +748,12 @@ pub fn build(
     resources.sort_unstable_by(|a, b| a.aws_arn.cmp(&b.aws_arn));
     unique_resource_names(&mut resources, &mut identities, &renamed, &mut sink);
     drop(renamed);
+    // Whatever Azure allows, AWS allowed (issue 18): checked on the final names and assignments.
+    let role_locs: BTreeMap<&str, Loc> = model.roles.iter().map(|r| (r.arn.as_str(), r.loc)).collect();
+    let t = std::time::Instant::now();
+    soundness::check(&identities, &custom_roles, tables, &role_locs, &mut sink);
+    crate::diag::timings::add_cpu("soundness check", t);
+    drop(role_locs);
     joined.release_plan_inputs();
     let joined = &*joined;
     input_findings(model, tables, &resources, opts, &mut sink);
@@ -1018,69 +1018,68 @@ fn report_collision(sink: &mut Sink, what: &str, c: &naming::Collision, loc: Opt
 
 /// Federated-credential names are unique per identity: `a-b/c` and `a/b-c` both read `a-b-c`.
 fn unique_credential_names(identity: &str, fics: &mut [FederatedCredential], sink: &mut Sink, loc: Loc) {
-    let source = |f: &FederatedCredential| format!("{} {}", f.issuer, f.subject);
-    let (names, collisions) = naming::unique_names(fics.iter().map(|f| naming::NameRequest {
-        domain: identity.to_string(),
-        rule: naming::CREDENTIAL.into(),
-        aws_name: f.name.clone(),
-        source: source(f),
+    let sources: Vec<String> = fics.iter().map(|f| format!("{} {}", f.issuer, f.subject)).collect();
+    let raw: Vec<String> = fics.iter().map(|f| f.name.clone()).collect();
+    let (names, collisions) = naming::unique_names(sources.iter().zip(&raw).map(|(s, n)| naming::NameRequest {
+        domain: identity,
+        rule: naming::CREDENTIAL,
+        aws_name: n,
+        source: s,
     }));
     if collisions.is_empty() {
         return;
     }
-    for f in fics.iter_mut() {
-        f.name = names[&(identity.to_string(), source(f))].clone();
+    for (f, s) in fics.iter_mut().zip(&sources) {
+        f.name = names.get(identity, s).expect("named").to_string();
     }
     for c in collisions {
         report_collision(sink, &format!("federated credential (identity `{identity}`)"), &c, Some(loc));
     }
 }
 
+/// A mapped resource, for [`unique_resource_names`]: location, base ARN (shared with the resource), AWS name, target
+/// and naming rule (borrowed from the tables).
+type Mapped<'t> = (Loc, Arc<str>, String, &'t str, &'t str);
+
 /// Resource names are unique per Azure resource type (each type lives under one storage account, vault or
 /// namespace): the plan's resources and every role assignment's scope get the name [`naming::unique_names`]
 /// gives their ARN, across accounts and regions.
-fn unique_resource_names(
-    resources: &mut [Resource],
-    identities: &mut [Identity],
-    mapped: &[(Loc, String, String, String, String, String)],
-    sink: &mut Sink,
-) {
-    let type_of: BTreeMap<Arc<str>, Arc<str>> =
-        resources.iter().filter_map(|r| Some((r.aws_arn.clone(), r.azure_type.clone()?))).collect();
-    let requests = mapped.iter().filter_map(|(_, _, _, rname, base, rule)| {
-        Some(naming::NameRequest {
-            domain: type_of.get(base.as_str())?.to_string(),
-            rule: rule.clone(),
-            aws_name: rname.clone(),
-            source: base.clone(),
+fn unique_resource_names(resources: &mut [Resource], identities: &mut [Identity], mapped: &[Mapped], sink: &mut Sink) {
+    // Resources are sorted by ARN: the type of a mapped resource by binary search.
+    let types: Vec<Option<Arc<str>>> = mapped
+        .iter()
+        .map(|m| {
+            let i = resources.binary_search_by(|r| (*r.aws_arn).cmp(&*m.1)).ok()?;
+            resources[i].azure_type.clone()
         })
-    });
-    let (names, collisions) = naming::unique_names(requests);
-    let name_of = |ty: &str, arn: &str| names.get(&(ty.to_string(), arn.to_string()));
+        .collect();
+    let (names, collisions) = naming::unique_names(mapped.iter().zip(&types).filter_map(|(m, ty)| {
+        Some(naming::NameRequest { domain: ty.as_deref()?, rule: m.4, aws_name: &m.2, source: &m.1 })
+    }));
     if !collisions.is_empty() {
         for r in resources.iter_mut() {
             if let (Some(ty), Some(n)) = (r.azure_type.as_deref(), r.azure_name.as_mut())
-                && let Some(new) = name_of(ty, &r.aws_arn)
+                && let Some(new) = names.get(ty, &r.aws_arn)
             {
-                *n = new.clone();
+                *n = new.to_string();
             }
         }
         for a in identities.iter_mut().flat_map(|i| i.role_assignments.iter_mut()) {
-            if let Some(new) = name_of(&a.scope.azure_type, &a.scope.aws_arn)
-                && **new != *a.scope.azure_name
+            if let Some(new) = names.get(&a.scope.azure_type, &a.scope.aws_arn)
+                && *new != *a.scope.azure_name
             {
-                a.scope.azure_name = new.as_str().into();
+                a.scope.azure_name = new.into();
             }
         }
         for c in &collisions {
-            let loc = mapped.iter().find(|m| m.4 == c.renamed[0].0).map(|m| m.0);
+            let loc = mapped.iter().find(|m| *m.1 == *c.renamed[0].0).map(|m| m.0);
             report_collision(sink, "resource", c, loc);
         }
     }
-    for (loc, service, target, rname, base, _) in mapped {
-        let ty = type_of.get(base.as_str()).map_or("", |t| &**t);
-        if let Some(n) = name_of(ty, base) {
-            report_resource(sink, *loc, service, target, rname, n);
+    for (m, ty) in mapped.iter().zip(&types) {
+        let service = m.1.split(':').nth(2).unwrap_or_default();
+        if let Some(n) = ty.as_deref().and_then(|ty| names.get(ty, &m.1)) {
+            report_resource(sink, m.0, service, m.3, &m.2, n);
         }
     }
 }

@@ -214,25 +214,28 @@ fn insert_entry(src: &Src, edits: &mut Edits, map: &Node, key: &str, v: &Value) 
     }
 }
 
-/// The objects of a file, parsed again (the model keeps no trees), by the position where each starts; `List`
-/// items are objects of their own, as ingest reads them.
-fn objects_by_pos(text: &str) -> BTreeMap<Pos, Node> {
-    fn add(n: Node, out: &mut BTreeMap<Pos, Node>) {
+/// The objects of a file's documents by the position where each starts; `List` items are objects of their own,
+/// as ingest reads them. The documents are parsed again (the model keeps no trees) and kept: the rewrite's self-check
+/// compares the output with them.
+fn objects_by_pos(docs: &[crate::yaml::Document]) -> BTreeMap<Pos, &Node> {
+    fn add<'n>(n: &'n Node, out: &mut BTreeMap<Pos, &'n Node>) {
         let is_list = n.get("kind").and_then(Node::as_str).is_some_and(|k| k == "List" || k.ends_with("List"))
             && n.get("items").is_some();
-        if is_list {
-            if let Some(Y::Seq(items)) = n.get("items").map(|i| i.value.clone()) {
+        match n.get("items").and_then(Node::as_seq) {
+            Some(items) if is_list => {
                 for i in items {
                     add(i, out);
                 }
             }
-        } else {
-            out.insert(n.pos, n);
+            _ if is_list => {}
+            _ => {
+                out.insert(n.pos, n);
+            }
         }
     }
     let mut out = BTreeMap::new();
-    for d in crate::yaml::parse_stream(text).unwrap_or_default() {
-        add(d.root, &mut out);
+    for d in docs {
+        add(&d.root, &mut out);
     }
     out
 }
@@ -548,7 +551,8 @@ pub fn rewrite(
                 let text = text.as_ref();
                 let src = Src::new(a.files.get(file), text);
                 let mut edits = Edits::default();
-                let nodes = objects_by_pos(text);
+                let docs = crate::yaml::parse_stream(text).unwrap_or_default();
+                let nodes = objects_by_pos(&docs);
                 for &oi in objects {
                     let o = &a.model.objects[oi];
                     let ns = o
@@ -556,7 +560,7 @@ pub fn rewrite(
                         .as_deref()
                         .map(str::to_string)
                         .unwrap_or_else(|| cfg.default_namespace.clone().unwrap_or_else(|| "default".into()));
-                    let Some(node) = nodes.get(&o.loc.pos) else { continue };
+                    let Some(&node) = nodes.get(&o.loc.pos) else { continue };
                     // ServiceAccounts.
                     if &*o.kind == "ServiceAccount" && &*o.api_version == "v1" {
                         let identity = sa_identity.get(&(o.loc.file, o.loc.pos)).copied();
@@ -770,7 +774,8 @@ pub fn rewrite(
                     }
                 }
                 let out = apply(text, edits.list);
-                verified(&a.files.get(file).display, text, &out, &edits.intent)?;
+                drop(nodes);
+                verified(&a.files.get(file).display, text, &docs, &out, &edits.intent)?;
                 emit(file, out)?;
             }
             Ok(())
@@ -830,9 +835,15 @@ fn rewrite_containers(src: &Src, edits: &mut Edits, node: &Node, names: &Names, 
 
 /// The self-check of every rewritten file (see [`verify`]): an output that differs from its input by more than
 /// the planned edits is an internal error, and the run writes nothing.
-fn verified(display: &str, input: &str, output: &str, intent: &[(verify::NodeKey, Op)]) -> anyhow::Result<()> {
+fn verified(
+    display: &str,
+    input: &str,
+    docs: &[crate::yaml::Document],
+    output: &str,
+    intent: &[(verify::NodeKey, Op)],
+) -> anyhow::Result<()> {
     let t = std::time::Instant::now();
-    let checked = verify::check(display, input, output, intent);
+    let checked = verify::check_parsed(display, input, docs, output, intent);
     crate::diag::timings::add_cpu("verify manifests", t);
     checked.map_err(|m| {
         anyhow::anyhow!(
@@ -880,7 +891,8 @@ pub fn eks_side(
         let text = text.as_ref();
         let src = Src::new(a.files.get(file), text);
         let mut edits = Edits::default();
-        let nodes = objects_by_pos(text);
+        let docs = crate::yaml::parse_stream(text).unwrap_or_default();
+        let nodes = objects_by_pos(&docs);
         for oi in objects {
             let o = &a.model.objects[oi];
             let ns = o
@@ -910,7 +922,7 @@ pub fn eks_side(
         }
         if !edits.list.is_empty() {
             let new = apply(text, edits.list);
-            verified(&a.files.get(file).display, text, &new, &edits.intent)?;
+            verified(&a.files.get(file).display, text, &docs, &new, &edits.intent)?;
             out.insert(file, new);
         }
     }

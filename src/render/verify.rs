@@ -248,9 +248,23 @@ pub fn check(display: &str, input: &str, output: &str, list: &[(NodeKey, Op)]) -
     if list.is_empty() && input == output {
         return Ok(());
     }
-    let intent = Intent::new(list);
     let before = crate::yaml::parse_stream(input)
         .map_err(|e| format!("{display}: the input no longer parses ({} at line {})", e.message, e.pos.line))?;
+    check_parsed(display, input, &before, output, list)
+}
+
+/// [`check`] with the input's documents already parsed (the rewrite has them).
+pub fn check_parsed(
+    display: &str,
+    input: &str,
+    before: &[Document],
+    output: &str,
+    list: &[(NodeKey, Op)],
+) -> Result<(), String> {
+    if list.is_empty() && input == output {
+        return Ok(());
+    }
+    let intent = Intent::new(list);
     let after = match crate::yaml::parse_stream(output) {
         Ok(d) => d,
         Err(e) => {
@@ -260,7 +274,7 @@ pub fn check(display: &str, input: &str, output: &str, list: &[(NodeKey, Op)]) -
             ));
         }
     };
-    let (a, b) = (objects(&before), objects(&after));
+    let (a, b) = (objects(before), objects(&after));
     for (i, x) in a.iter().enumerate() {
         let want_id = identity(&x.to_json());
         let Some(y) = b.get(i) else {

@@ -89,7 +89,8 @@ fn resource_star_with_nothing_named_is_widened_with_a_warning() {
             "param:storageAccountName"
         )]
     );
-    assert_eq!(codes(&p), ["E2A017"]);
+    // E2A045 (issue 18): Storage Blob Data Reader also lists, which `s3:GetObject` on `*` does not allow.
+    assert_eq!(codes(&p), ["E2A017", "E2A045"]);
 }
 
 #[test]
@@ -163,7 +164,9 @@ fn s3_prefix_becomes_a_blob_path_condition_and_other_conditions_warn() {
     let all: Vec<&serde_json::Value> = p["identities"][0]["role_assignments"].as_array().unwrap().iter().collect();
     let analytics = all.iter().find(|a| a["scope"]["azure_name"] == "analytics").unwrap();
     assert!(analytics["condition"].as_str().unwrap().contains("StringLike 'reports/*'"));
-    assert_eq!(codes(&p), ["E2A020"]);
+    // The soundness check (issue 18): `s3:prefix` on GetObject grants no reads on AWS (the key is sent with
+    // listings only), listing `public-assets` was never allowed, and its reads hang on `aws:SourceIp`.
+    assert_eq!(codes(&p), ["E2A020", "E2A045", "E2A045", "E2A046"]);
 }
 
 #[test]

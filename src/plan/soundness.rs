@@ -1,0 +1,340 @@
+//! The soundness check of every plan (issue 18, "grant exactly what AWS grants"): whatever an identity's Azure
+//! role assignments allow, its AWS role allowed. For each assignment, every Azure data action the role grants on
+//! the target (built-in roles expanded from the bundled definitions, custom roles as defined, blob-path ABAC
+//! conditions applied) is tried on sample resources inside the scope — the AWS resource itself and, for a
+//! container, object paths and list prefixes taken from every statement of the role (Allow, Deny, NotResource,
+//! `s3:prefix` conditions) plus a path no statement names — and the AWS side is asked, with the IAM evaluator
+//! ([`crate::graph::eval`]), whether any AWS action that maps to that data action on that kind of resource is
+//! allowed there.
+//!
+//! - Azure allows and AWS does not: an error finding (E2A045) naming the data action, the sample and the AWS
+//!   actions; the plan grants more than the role did.
+//! - AWS cannot be decided (a condition on a key the plan cannot know, a policy variable): a warning (E2A046);
+//!   never assumed to hold.
+//!
+//! Documented widenings are not violations: `excess_data_actions` (a built-in role's actions beyond the need, in
+//! plan.json) and a scope widened to the parent because `Resource: "*"` names nothing the workload uses (E2A017)
+//! — for the latter, the samples are the AWS resources the role's statements name and one no statement names,
+//! so a Deny on a named resource is still caught.
+
+use super::{CustomRole, Identity, RoleAssignment};
+use crate::diag::{Loc, Sink};
+use crate::graph::eval::{Context, Decision, Request, evaluate};
+use crate::graph::glob::glob_match;
+use crate::mapping::Tables;
+use crate::mapping::need::match_resource;
+use crate::model::{Arn, Statement};
+use crate::rules;
+use std::collections::{BTreeMap, BTreeSet};
+
+const BLOB: &str = "microsoft.storage/storageaccounts/blobservices/containers/blobs";
+/// A path no statement names: what a grant allows beyond what the policies spell out.
+const PROBE: &str = "eks2aks-probe";
+
+/// Per (service prefix, target): Azure data action (lower case) → the AWS actions mapped to it, with the kinds of
+/// AWS resource each applies to.
+type Reverse = BTreeMap<(String, String), BTreeMap<String, Vec<(String, Vec<String>)>>>;
+
+fn reverse(tables: &Tables) -> Reverse {
+    let mut out: Reverse = BTreeMap::new();
+    for (prefix, actions) in &tables.actions {
+        for (spelling, action) in actions.values() {
+            for (tkey, m) in action.targets.iter().flatten() {
+                if m.none.is_some() {
+                    continue;
+                }
+                for d in &m.data_actions {
+                    out.entry((prefix.clone(), tkey.clone()))
+                        .or_default()
+                        .entry(d.to_ascii_lowercase())
+                        .or_default()
+                        .push((format!("{prefix}:{spelling}"), action.resource_kinds.clone()));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// One resource to try: its ARN, its kind, and (for a bucket) the list prefix of the request (None: no prefix).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Sample {
+    arn: String,
+    kind: String,
+    prefix: Option<String>,
+    /// An object's key (for blob-path conditions).
+    path: Option<String>,
+}
+
+/// A pattern made concrete: every wildcard becomes one character.
+fn instance(p: &str) -> String {
+    p.replace(['*', '?'], "x")
+}
+
+/// Object keys and list prefixes the role's statements name for bucket `b` (and the probe).
+fn bucket_paths(b: &str, statements: &[&Statement]) -> (BTreeSet<String>, BTreeSet<String>) {
+    let mut paths: BTreeSet<String> = [format!("{PROBE}/x")].into();
+    let mut prefixes: BTreeSet<String> = [format!("{PROBE}/")].into();
+    let bucket_arn = format!("arn:aws:s3:::{b}/");
+    for s in statements {
+        for (r, _) in s.resource.iter().flat_map(|r| r.items.iter()) {
+            if let Some(key) = r.strip_prefix(&bucket_arn) {
+                paths.insert(instance(key));
+                prefixes.insert(key.split(['*', '?']).next().unwrap_or("").to_string());
+            } else if r.contains(['*', '?']) && glob_match(r, &format!("{bucket_arn}{PROBE}"), false) {
+                // A pattern over buckets (`arn:aws:s3:::logs-*/*`): its key part, when it has one.
+                if let Some((_, key)) = r.split_once('/') {
+                    paths.insert(instance(key));
+                }
+            }
+        }
+        for c in s.conditions.iter().filter(|c| c.key.eq_ignore_ascii_case("s3:prefix")) {
+            for v in &c.values {
+                prefixes.insert(v.split(['*', '?']).next().unwrap_or("").to_string());
+                paths.insert(format!("{}x", instance(v)));
+            }
+        }
+    }
+    prefixes.extend(paths.iter().cloned());
+    (paths, prefixes)
+}
+
+/// The samples of one assignment.
+fn samples(
+    tables: &Tables,
+    a: &RoleAssignment,
+    services: &[String],
+    account: &str,
+    statements: &[&Statement],
+) -> Vec<Sample> {
+    let mut arns: BTreeSet<String> = BTreeSet::new();
+    if &*a.scope.aws_arn == "*" {
+        // Widened: the resources the statements name, and one they do not.
+        for prefix in services {
+            for s in statements {
+                for (r, _) in s.resource.iter().flat_map(|r| r.items.iter()) {
+                    if let Some(x) = Arn::parse(r).filter(|x| x.service == *prefix) {
+                        let base = if x.service == "s3" {
+                            format!("arn:aws:s3:::{}", instance(x.resource.split('/').next().unwrap_or("")))
+                        } else {
+                            instance(r)
+                        };
+                        arns.insert(base);
+                    }
+                }
+            }
+            arns.insert(probe_arn(tables, prefix, account));
+        }
+    } else {
+        arns.insert(a.scope.aws_arn.to_string());
+    }
+    let mut out = Vec::new();
+    for arn in arns {
+        let Some(parsed) = Arn::parse(&arn) else { continue };
+        let Some(service) = tables.services.get(&parsed.service) else { continue };
+        let kind = match_resource(service, &parsed.resource).map(|(k, _, _)| k).unwrap_or_default();
+        if parsed.service == "s3" {
+            let bucket = parsed.resource.split('/').next().unwrap_or("").to_string();
+            let (paths, prefixes) = bucket_paths(&bucket, statements);
+            out.push(Sample { arn: arn.clone(), kind: "bucket".into(), prefix: None, path: None });
+            for p in prefixes {
+                out.push(Sample { arn: arn.clone(), kind: "bucket".into(), prefix: Some(p), path: None });
+            }
+            for p in paths {
+                out.push(Sample {
+                    arn: format!("arn:aws:s3:::{bucket}/{p}"),
+                    kind: "object".into(),
+                    prefix: None,
+                    path: Some(p),
+                });
+            }
+        } else {
+            out.push(Sample { arn, kind, prefix: None, path: None });
+        }
+    }
+    out
+}
+
+/// An ARN of the service that no statement names (from its first resource grammar).
+fn probe_arn(tables: &Tables, prefix: &str, account: &str) -> String {
+    let pattern = tables.services.get(prefix).and_then(|s| s.arn_resources.first()).map_or("{name}", |r| &r.pattern);
+    let resource = pattern.replace("{name}", PROBE).replace("{path}", PROBE);
+    if prefix == "s3" {
+        format!("arn:aws:s3:::{resource}")
+    } else {
+        format!("arn:aws:{prefix}:us-east-1:{account}:{resource}")
+    }
+}
+
+/// Whether the assignment's condition lets data action `d` through for this sample.
+fn azure_allows(a: &RoleAssignment, d: &str, s: &Sample) -> bool {
+    let Some(c) = &a.condition else { return true };
+    if !d.starts_with(BLOB) {
+        return true;
+    }
+    let path = c.path();
+    let op = &d[BLOB.len()..];
+    match (op, s.kind.as_str()) {
+        // Listing: limited by the request's prefix to the path's literal start.
+        ("/read", "bucket") => {
+            let literal = path.split(['*', '?']).next().unwrap_or("");
+            literal.is_empty() || s.prefix.as_deref().is_some_and(|p| p.starts_with(literal))
+        }
+        ("/read" | "/write" | "/add/action" | "/delete", _) => {
+            s.path.as_deref().is_some_and(|p| glob_match(path, p, false))
+        }
+        _ => true,
+    }
+}
+
+/// Whether a built-in role grants a data action (its `dataActions` minus its `notDataActions`, wildcards and case
+/// as Azure reads them).
+fn role_grants_data(r: &crate::mapping::load::Role, d: &str) -> bool {
+    r.data_actions.iter().any(|p| glob_match(p, d, true)) && !r.not_data_actions.iter().any(|p| glob_match(p, d, true))
+}
+
+/// Checks every identity of the plan; findings go to `sink`.
+pub fn check(
+    identities: &[Identity],
+    custom_roles: &BTreeMap<String, CustomRole>,
+    tables: &Tables,
+    locs: &BTreeMap<&str, Loc>,
+    sink: &mut Sink,
+) {
+    let rev = reverse(tables);
+    let role_index: BTreeMap<&str, usize> = tables.roles.iter().enumerate().map(|(i, r)| (&*r.id, i)).collect();
+    let custom: BTreeMap<&str, &Vec<String>> =
+        custom_roles.values().map(|c| (c.role_definition_id.as_str(), &c.data_actions)).collect();
+    for id in identities {
+        let loc = locs.get(id.aws_role_arn.as_str()).copied();
+        check_identity(id, tables, &rev, &role_index, &custom, loc, sink);
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn check_identity(
+    id: &Identity,
+    tables: &Tables,
+    rev: &Reverse,
+    role_index: &BTreeMap<&str, usize>,
+    custom: &BTreeMap<&str, &Vec<String>>,
+    loc: Option<Loc>,
+    sink: &mut Sink,
+) {
+    let statements: Vec<&Statement> = id.aws_permissions.iter().map(|p| &*p.statement).collect();
+    let account = Arn::parse(&id.aws_role_arn).map(|a| a.account).unwrap_or_default();
+    for a in &id.role_assignments {
+        // The AWS services behind the scope: the scope's own, or every service mapped to its target.
+        let services: Vec<String> = match Arn::parse(&a.scope.aws_arn) {
+            Some(x) => vec![x.service],
+            None => tables
+                .services
+                .iter()
+                .filter(|(_, s)| s.targets.get(&*a.scope.target).is_some_and(|t| t.azure_type == a.scope.azure_type))
+                .map(|(p, _)| p.clone())
+                .collect(),
+        };
+        let excess: BTreeSet<String> = a.excess_data_actions.iter().map(|d| d.to_ascii_lowercase()).collect();
+        let granted = |d: &str| -> bool {
+            match custom.get(&*a.role_definition_id) {
+                Some(list) => list.iter().any(|x| x.eq_ignore_ascii_case(d)),
+                None => role_index.get(&*a.role_definition_id).is_some_and(|&i| role_grants_data(&tables.roles[i], d)),
+            }
+        };
+        let all = samples(tables, a, &services, &account, &statements);
+        let mut wider: BTreeSet<(String, String, Vec<String>)> = BTreeSet::new();
+        let mut unknown: BTreeSet<String> = BTreeSet::new();
+        for prefix in &services {
+            let Some(map) = rev.get(&(prefix.clone(), a.scope.target.to_string())) else { continue };
+            for (d, aws) in map {
+                if excess.contains(d) || !granted(d) {
+                    continue;
+                }
+                for s in all.iter().filter(|s| Arn::parse(&s.arn).is_some_and(|x| x.service == *prefix)) {
+                    let candidates: Vec<&String> = aws
+                        .iter()
+                        .filter(|(_, kinds)| kinds.is_empty() || kinds.iter().any(|k| k.eq_ignore_ascii_case(&s.kind)))
+                        .map(|(n, _)| n)
+                        .collect();
+                    if candidates.is_empty() || !azure_allows(a, d, s) {
+                        continue;
+                    }
+                    // `s3:prefix` is sent with bucket listings only: for any other request it is absent.
+                    let ctx = match &s.prefix {
+                        Some(p) if s.kind == "bucket" => Context::open().with("s3:prefix", &[p]),
+                        _ => Context::open().without("s3:prefix"),
+                    };
+                    let mut decided = Decision::NotApplicable;
+                    for c in &candidates {
+                        let r = evaluate(
+                            statements.iter().copied(),
+                            None,
+                            &Request { action: c, resource: &s.arn, context: &ctx },
+                        );
+                        match r {
+                            Decision::Allow => {
+                                decided = Decision::Allow;
+                                break;
+                            }
+                            Decision::Unknown => decided = Decision::Unknown,
+                            _ => {}
+                        }
+                    }
+                    let shown = match &s.prefix {
+                        Some(p) => format!("{} (list prefix `{p}`)", s.arn),
+                        None if s.kind == "bucket" => format!("{} (listing)", s.arn),
+                        None => s.arn.clone(),
+                    };
+                    match decided {
+                        Decision::Allow => {}
+                        Decision::Unknown => {
+                            unknown.insert(shown);
+                        }
+                        _ => {
+                            wider.insert((d.clone(), shown, candidates.iter().map(|c| c.to_string()).collect()));
+                        }
+                    }
+                }
+            }
+        }
+        let scope = format!("{} `{}`", a.scope.kind, a.scope.azure_name);
+        if !wider.is_empty() {
+            let n = wider.len();
+            let list: Vec<String> = wider
+                .iter()
+                .take(4)
+                .map(|(d, s, aws)| {
+                    let short = d.rsplit_once("/blobservices/").map_or(d.as_str(), |(_, r)| r);
+                    let aws: Vec<&str> = aws.iter().take(3).map(String::as_str).collect();
+                    format!("`{short}` on {s} (AWS allows none of {})", aws.join(", "))
+                })
+                .collect();
+            let more = if n > 4 { format!(" and {} more", n - 4) } else { String::new() };
+            sink.push(
+                rules::GRANT_WIDER_THAN_AWS,
+                format!(
+                    "identity `{}`: `{}` on {scope} allows more than IAM role `{}`: {}{more}",
+                    id.name,
+                    a.role_name,
+                    id.aws_role_arn,
+                    list.join("; ")
+                ),
+                loc,
+            );
+        }
+        if !unknown.is_empty() {
+            let list: Vec<&str> = unknown.iter().take(3).map(String::as_str).collect();
+            sink.push(
+                rules::GRANT_NOT_PROVABLE,
+                format!(
+                    "identity `{}`: `{}` on {scope}: whether IAM role `{}` allowed it on {} depends on a condition eks2aks cannot decide (a key it cannot know, or a policy variable)",
+                    id.name,
+                    a.role_name,
+                    id.aws_role_arn,
+                    list.join(", ")
+                ),
+                loc,
+            );
+        }
+    }
+}
