@@ -59,7 +59,8 @@ fn main() {
             0
         }
         Err(e) => {
-            let _ = writeln!(err, "error: {e:#}");
+            // Paths and values from input appear in the chain: escaped, keeping the message's own line breaks.
+            let _ = writeln!(err, "error: {}", eks2aks::text::escape_lines(&format!("{e:#}")));
             2
         }
     };

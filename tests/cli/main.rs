@@ -5,6 +5,7 @@ mod check;
 mod errors;
 mod golden;
 mod graph;
+mod hygiene;
 mod mapping;
 mod phased;
 mod plan;
