@@ -143,12 +143,13 @@ pub fn plan_options(cfg: &config::Config) -> plan::PlanOptions {
 pub fn load_setup(global: &cli::GlobalArgs) -> Result<(config::Config, mapping::Tables)> {
     let tables = mapping::load(global.mappings.as_deref()).map_err(|errs| {
         let lines: Vec<String> = errs.iter().map(|e| format!("  {}", text::escape(&e.to_string()))).collect();
-        anyhow::anyhow!(
+        // One problem per line, each escaped (`text::Preformatted`: the binary keeps these line breaks).
+        anyhow::Error::new(text::Preformatted(format!(
             "invalid mapping tables ({} problem{}):\n{}",
             errs.len(),
             if errs.len() == 1 { "" } else { "s" },
             lines.join("\n")
-        )
+        )))
     })?;
     let (cfg, _) = config::load(global.config.as_deref())?;
     config::check_targets(&cfg, &tables)?;

@@ -59,8 +59,8 @@ fn main() {
             0
         }
         Err(e) => {
-            // Paths and values from input appear in the chain: escaped, keeping the message's own line breaks.
-            let _ = writeln!(err, "error: {}", eks2aks::text::escape_lines(&format!("{e:#}")));
+            // Paths and values from input appear in the chain: each part is escaped onto one line.
+            let _ = writeln!(err, "error: {}", eks2aks::text::error_chain(e.chain()));
             2
         }
     };

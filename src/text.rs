@@ -109,6 +109,36 @@ pub fn escape_lines(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// An error message the tool laid out itself, over several lines, with every value from input in it escaped
+/// already (a list of mapping problems). The binary prints it as it is, where it escapes every other error's text
+/// onto one line.
+#[derive(Debug)]
+pub struct Preformatted(pub String);
+
+impl std::fmt::Display for Preformatted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Preformatted {}
+
+/// An error chain as one message (`outer: cause: cause`, anyhow's `{:#}`), each part escaped onto one line by
+/// [`escape`] except [`Preformatted`] ones, whose lines pass through [`escape_lines`].
+pub fn error_chain<'a>(chain: impl Iterator<Item = &'a (dyn std::error::Error + 'static)>) -> String {
+    let mut out = String::new();
+    for (i, e) in chain.enumerate() {
+        if i > 0 {
+            out.push_str(": ");
+        }
+        match e.downcast_ref::<Preformatted>() {
+            Some(p) => out.push_str(&escape_lines(&p.0)),
+            None => out.push_str(&escape(&e.to_string())),
+        }
+    }
+    out
+}
+
 /// A quoted source line for a caret diagnostic, with the byte range it underlines: escaped as by [`escape`] except
 /// for tabs (the diagnostic renderer expands them), and the range moved to the same text in the escaped line.
 pub fn escape_source_line(line: &str, span: std::ops::Range<usize>) -> (Cow<'_, str>, std::ops::Range<usize>) {
@@ -170,6 +200,14 @@ mod tests {
         assert_eq!(&l[r], "\"a\\u{1b}[31m\"");
         let (l, r) = escape_source_line("\tplain", 1..6);
         assert_eq!((&*l, r), ("\tplain", 1..6));
+    }
+
+    #[test]
+    fn error_chains_are_one_line_unless_preformatted() {
+        let io = std::io::Error::other("reading x\n::error file=y::z\x1b[2J");
+        let pre = Preformatted("invalid:\n  a\n  b".into());
+        let chain: [&(dyn std::error::Error + 'static); 2] = [&pre, &io];
+        assert_eq!(error_chain(chain.into_iter()), "invalid:\n  a\n  b: reading x\\n::error file=y::z\\u{1b}[2J");
     }
 
     proptest! {

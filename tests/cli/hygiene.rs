@@ -210,4 +210,6 @@ fn file_names_cannot_start_a_ci_command() {
     let (code, _, err) = run(&["plan", "--config", bad.to_str().unwrap(), HOSTILE]);
     assert_eq!(code, 2, "{err}");
     assert_inert("config error", &err);
+    assert_eq!(err.lines().count(), 1, "the path's newline is escaped: {err}");
+    assert!(err.contains(r"::error file=c::forged\n\u{1b}[2J.yaml"), "{err}");
 }
