@@ -75,3 +75,26 @@ pub fn render_text_with(files: &Files, f: &Finding, color: bool, line: &str) -> 
     out.push('\n');
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::{Loc, Pos, Sink};
+
+    /// Message, help, path and quoted line all come from input; none reaches the terminal raw.
+    #[test]
+    fn findings_print_control_characters_from_input_as_visible_escapes() {
+        let mut files = Files::default();
+        let text = "kind: x\nimage: \"a\x1b[2J\u{9b}31m\u{202e}b\"\n".to_string();
+        let file = files.add("dir/::x\x1b[31m.yaml".into(), "x.yaml".into(), "x.yaml".into(), text);
+        let mut sink = Sink::default();
+        sink.push("E2A026", "image `a\x1b[2J\n::error file=x::y`", Some(Loc { file, pos: Pos { line: 2, col: 8 } }))
+            .with_help("az acr import --source a\x1b[2J\n::error file=x::y");
+        let out = render_text(&files, &sink.findings()[0], false);
+        assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out}");
+        assert!(!out.contains('\u{202e}') && !out.lines().any(|l| l.trim_start().starts_with("::")), "{out}");
+        assert!(out.contains(r"image `a\u{1b}[2J\n::error file=x::y`"), "{out}");
+        assert!(out.contains(r"dir/::x\u{1b}[31m.yaml:2:8"), "{out}");
+        assert!(out.contains(r#"image: "a\u{1b}[2J\u{9b}31m\u{202e}b""#), "{out}");
+    }
+}
