@@ -19,6 +19,7 @@ pub mod render;
 pub mod report;
 pub mod rules;
 pub mod templates;
+pub mod text;
 pub mod yaml;
 
 use anyhow::Result;
@@ -141,13 +142,14 @@ pub fn plan_options(cfg: &config::Config) -> plan::PlanOptions {
 /// Loads the mapping tables and the config, and checks them against each other.
 pub fn load_setup(global: &cli::GlobalArgs) -> Result<(config::Config, mapping::Tables)> {
     let tables = mapping::load(global.mappings.as_deref()).map_err(|errs| {
-        let lines: Vec<String> = errs.iter().map(|e| format!("  {e}")).collect();
-        anyhow::anyhow!(
+        let lines: Vec<String> = errs.iter().map(|e| format!("  {}", text::escape(&e.to_string()))).collect();
+        // One problem per line, each escaped (`text::Preformatted`: the binary keeps these line breaks).
+        anyhow::Error::new(text::Preformatted(format!(
             "invalid mapping tables ({} problem{}):\n{}",
             errs.len(),
             if errs.len() == 1 { "" } else { "s" },
             lines.join("\n")
-        )
+        )))
     })?;
     let (cfg, _) = config::load(global.config.as_deref())?;
     config::check_targets(&cfg, &tables)?;
@@ -233,7 +235,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
                 Ok(t) => t,
                 Err(errs) => {
                     for e in &errs {
-                        writeln!(err, "error: {e}")?;
+                        writeln!(err, "error: {}", text::escape(&e.to_string()))?;
                     }
                     writeln!(
                         err,
@@ -332,7 +334,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
             }
             if let Some(code) = &args.explain {
                 let Some(rule) = rules::by_code(code) else {
-                    writeln!(err, "error: no rule `{code}` (see `eks2aks check --list-rules`)")?;
+                    writeln!(err, "error: no rule `{}` (see `eks2aks check --list-rules`)", text::escape(code))?;
                     return Ok(ExitStatus::Error);
                 };
                 out.write_all(rules::explain(rule).as_bytes())?;

@@ -59,7 +59,8 @@ fn main() {
             0
         }
         Err(e) => {
-            let _ = writeln!(err, "error: {e:#}");
+            // Paths and values from input appear in the chain: each part is escaped onto one line.
+            let _ = writeln!(err, "error: {}", eks2aks::text::error_chain(e.chain()));
             2
         }
     };

@@ -1,6 +1,7 @@
 //! The template environment: bundled templates compiled into the binary, replaced file by file by a user's
 //! `--templates DIR`. Undefined values are errors (a typo in a template fails loudly). Filters escape values for
-//! the format they land in.
+//! the format they land in, and in Bicep and Markdown templates every interpolated value is escaped unless it is
+//! marked safe.
 
 use anyhow::{Context, Result};
 use minijinja::value::Value;
@@ -61,18 +62,25 @@ pub struct Templates {
     pub dir: Option<PathBuf>,
 }
 
-/// Escapes text for a Markdown table cell: pipes, newlines, HTML and emphasis characters.
+/// Escapes text for Markdown (a GFM table cell or inline text), so that it renders as the literal text: `|` cannot
+/// end a cell, `<`/`>` cannot open HTML, and `*`, `_`, `~`, `` ` ``, `[`, `]`, `&` and `\` cannot start emphasis,
+/// strikethrough, code, a link or an entity (backslash escapes, and entities for `<`/`>`). Control, bidi and
+/// line-separator characters become visible escapes ([`crate::text::escape`]), so a value stays on its row and
+/// cannot begin a line. Other characters (`-`, `.`, `/`, `:`) are left alone: they change nothing inside a line.
 pub fn md_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
             '|' => out.push_str("\\|"),
-            '\n' | '\r' => out.push(' '),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '*' | '_' | '`' | '[' | ']' | '\\' => {
+            '*' | '_' | '`' | '[' | ']' | '\\' | '~' | '&' => {
                 out.push('\\');
                 out.push(c);
+            }
+            c if crate::text::is_escaped(c) => {
+                // `\n`, `\u{1b}`: a backslash before a letter is a literal backslash in Markdown.
+                out.push_str(&crate::text::escape(c.encode_utf8(&mut [0; 4])));
             }
             _ => out.push(c),
         }
@@ -80,9 +88,22 @@ pub fn md_escape(s: &str) -> String {
     out
 }
 
-/// Wraps text in a Markdown code span that its own backticks cannot close.
+/// Wraps text in a Markdown code span that its own backticks cannot close. Inside a code span backslash escapes do
+/// not apply, except that a GFM table reads `\|` as a pipe in the cell; control characters become visible
+/// escapes ([`crate::text::escape`]).
 pub fn md_code(s: &str) -> String {
-    let clean: String = s.chars().map(|c| if c == '\n' || c == '\r' || c == '|' { ' ' } else { c }).collect();
+    let escaped = crate::text::escape(s);
+    // A GFM table reads `\\` followed by any character as a pair: a backslash before a pipe is doubled so that the
+    // pipe's own backslash still escapes it.
+    let mut clean = String::with_capacity(escaped.len());
+    let mut chars = escaped.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '|' => clean.push_str("\\|"),
+            '\\' if chars.peek() == Some(&'|') => clean.push_str("\\\\"),
+            c => clean.push(c),
+        }
+    }
     let mut ticks = 1;
     while clean.contains(&"`".repeat(ticks)) {
         ticks += 1;
@@ -118,8 +139,9 @@ impl Templates {
                 .build()
                 .expect("default delimiters are valid"),
         );
-        env.add_filter("md", |s: String| md_escape(&s));
-        env.add_filter("code", |s: String| md_code(&s));
+        // `{{ x|md }}`: Markdown text; `{{ x|code }}`: a code span. Both are safe to print as they are.
+        env.add_filter("md", |s: String| Value::from_safe_string(md_escape(&s)));
+        env.add_filter("code", |s: String| Value::from_safe_string(md_code(&s)));
         // `{{ x|sh }}`: a shell word; `{{ x|ident }}`: a Bicep identifier (both safe to print as they are).
         env.add_filter("sh", |s: String| Value::from_safe_string(sh_quote(&s)));
         env.add_filter("ident", |s: String| Value::from_safe_string(bicep_ident(&s)));
@@ -128,22 +150,31 @@ impl Templates {
             Value::from_safe_string(s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect())
         });
         env.add_filter("bicep", |v: Value| -> Result<Value, Error> { Ok(Value::from_safe_string(bicep_literal(&v)?)) });
-        // Bicep templates escape every interpolated value as a Bicep literal; only values marked safe (identifiers,
-        // expressions built by eks2aks) pass through as they are.
+        // Bicep templates escape every interpolated value as a Bicep literal, and Markdown templates escape every
+        // value as Markdown text (`md`); only values marked safe (identifiers, expressions built by eks2aks, the
+        // output of the `md`, `code` and `sh` filters, or `|safe` where a template opts out) pass through as they
+        // are.
         env.set_auto_escape_callback(|name| {
             if name.ends_with(".bicep.j2") || name.ends_with(".bicepparam.j2") {
                 AutoEscape::Custom("bicep".into())
+            } else if name.ends_with(".md.j2") {
+                AutoEscape::Custom("md".into())
             } else {
                 AutoEscape::None
             }
         });
         env.set_formatter(|out, state, value| {
-            if matches!(state.auto_escape(), AutoEscape::Custom(n) if n == "bicep") && !value.is_safe() {
-                return out
-                    .write_str(&bicep_literal(value)?)
-                    .map_err(|_| Error::new(ErrorKind::WriteFailure, "write failed"));
+            let write = |out: &mut minijinja::Output, s: &str| {
+                out.write_str(s).map_err(|_| Error::new(ErrorKind::WriteFailure, "write failed"))
+            };
+            match state.auto_escape() {
+                AutoEscape::Custom(n) if n == "bicep" && !value.is_safe() => write(out, &bicep_literal(value)?),
+                AutoEscape::Custom(n) if n == "md" && !value.is_safe() => match value.as_str() {
+                    Some(s) => write(out, &md_escape(s)),
+                    None => write(out, &md_escape(&value.to_string())),
+                },
+                _ => minijinja::escape_formatter(out, state, value),
             }
-            minijinja::escape_formatter(out, state, value)
         });
         for (name, _) in BUNDLED {
             let src = self.source(name)?.expect("bundled");
@@ -196,9 +227,26 @@ mod tests {
 
     #[test]
     fn markdown_escaping_cannot_break_a_table() {
-        assert_eq!(md_escape("a|b\nc"), "a\\|b c");
+        assert_eq!(md_escape("a|b\nc"), "a\\|b\\nc");
         assert_eq!(md_escape("<script>"), "&lt;script&gt;");
+        assert_eq!(
+            md_escape("[x](https://evil) *a* _b_ ~~c~~ &lt;"),
+            "\\[x\\](https://evil) \\*a\\* \\_b\\_ \\~\\~c\\~\\~ \\&lt;"
+        );
+        assert_eq!(md_escape("red\x1b[31m\u{202e}"), "red\\u{1b}\\[31m\\u{202e}");
+        assert_eq!(md_escape("queue-1.fifo/x:y"), "queue-1.fifo/x:y");
         assert_eq!(md_code("a`b"), "``a`b``");
-        assert_eq!(md_code("x|y"), "`x y`");
+        assert_eq!(md_code("x|y"), "`x\\|y`");
+        assert_eq!(md_code("x\\|y"), "`x\\\\\\|y`");
+        assert_eq!(md_code("a\n::error\x1b[2J"), "`a\\n::error\\u{1b}[2J`");
+    }
+
+    #[test]
+    fn markdown_templates_escape_every_value_unless_marked_safe() {
+        let mut env = Templates::default().env().unwrap();
+        env.add_template("t.md.j2", "| {{ v }} | {{ v|md }} | {{ v|code }} | {{ n }} | {{ v|safe }} |").unwrap();
+        let out =
+            env.get_template("t.md.j2").unwrap().render(minijinja::context! { v => "a|<b>\n::x", n => 3 }).unwrap();
+        assert_eq!(out, "| a\\|&lt;b&gt;\\n::x | a\\|&lt;b&gt;\\n::x | `a\\|<b>\\n::x` | 3 | a|<b>\n::x |");
     }
 }

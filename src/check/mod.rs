@@ -150,7 +150,9 @@ pub fn text(
     for f in r.findings.iter().filter(|f| f.code != crate::rules::DRIFT && f.suppressed.is_none()) {
         let file = f.file.as_deref().unwrap_or("(no file)");
         if current != Some(file) {
-            writeln!(out, "{}", if color { format!("\x1b[1m{file}\x1b[0m") } else { file.to_string() })?;
+            // The file's name begins the line: escaped so that it cannot be read as a CI command either.
+            let shown = crate::text::escape_line_start(file);
+            writeln!(out, "{}", if color { format!("\x1b[1m{shown}\x1b[0m") } else { shown.into_owned() })?;
             current = Some(file);
         }
         let line = match f.loc {
@@ -169,8 +171,11 @@ pub fn text(
         out.write_all(crate::diag::render_text_with(&a.files, f, color, line).as_bytes())?;
     }
     for d in drift {
-        writeln!(out, "{}: drift: {}", d.file.as_deref().unwrap_or("-"), d.message)?;
+        let file = crate::text::escape_line_start(d.file.as_deref().unwrap_or("-"));
+        writeln!(out, "{file}: drift: {}", crate::text::escape(&d.message))?;
         if let Some(h) = &d.help {
+            // A unified diff: its lines stay lines; what they quote is escaped.
+            let h = crate::text::escape_lines(h);
             out.write_all(h.as_bytes())?;
             if !h.ends_with('\n') {
                 writeln!(out)?;
@@ -201,16 +206,17 @@ pub fn summary_line(r: &Report) -> String {
     )
 }
 
+/// Text for an XML attribute or element: markup escaped, and control characters as visible escapes
+/// ([`crate::text::escape`]; XML 1.0 cannot hold most of them, and JUnit viewers print the rest).
 fn xml(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
+    for c in crate::text::escape(s).chars() {
         match c {
             '&' => o.push_str("&amp;"),
             '<' => o.push_str("&lt;"),
             '>' => o.push_str("&gt;"),
             '"' => o.push_str("&quot;"),
             '\'' => o.push_str("&apos;"),
-            c if c.is_control() && c != '\n' && c != '\t' => o.push(' '),
             c => o.push(c),
         }
     }

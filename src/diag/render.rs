@@ -1,4 +1,6 @@
-//! Text rendering of findings with source snippets (annotate-snippets, the renderer rustc and cargo use).
+//! Text rendering of findings with source snippets (annotate-snippets, the renderer rustc and cargo use). The
+//! message, help, path and quoted line come from input: each is escaped ([`crate::text`]) before it is laid out,
+//! so the terminal sees no control character from input and no input text begins a line.
 
 use super::{Files, Finding, Severity};
 use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
@@ -21,17 +23,20 @@ pub fn render_text_with(files: &Files, f: &Finding, color: bool, line: &str) -> 
         Severity::Note => Level::NOTE,
     };
     let renderer = if color { Renderer::styled() } else { Renderer::plain() };
-    let title = level.primary_title(&*f.message).id(f.code);
+    let message = crate::text::escape(&f.message);
+    let help = f.help.as_deref().map(crate::text::escape);
+    let title = level.primary_title(&*message).id(f.code);
     let mut out = match f.loc {
         Some(loc) => {
             let file = files.get(loc.file);
+            let path = crate::text::escape(&file.display);
             let line_no = loc.pos.line.max(1) as usize;
             if line.len() > LONG_LINE {
                 // A minified export is one line of megabytes: point at it without printing it (and without
                 // walking it once per finding).
-                let origin = Origin::path(&*file.display).line(line_no).char_column(loc.pos.col.max(1) as usize);
+                let origin = Origin::path(&*path).line(line_no).char_column(loc.pos.col.max(1) as usize);
                 let mut groups = vec![title.element(origin)];
-                if let Some(help) = &f.help {
+                if let Some(help) = &help {
                     groups.push(Group::with_title(Level::HELP.secondary_title(&**help)));
                 }
                 let mut out = renderer.render(&groups);
@@ -50,19 +55,18 @@ pub fn render_text_with(files: &Files, f: &Finding, color: bool, line: &str) -> 
             } else {
                 end
             };
-            let snippet = Snippet::source(line)
-                .path(&*file.display)
-                .line_start(line_no)
-                .annotation(AnnotationKind::Primary.span(start..end));
+            let (line, span) = crate::text::escape_source_line(line, start..end);
+            let snippet =
+                Snippet::source(&*line).path(&*path).line_start(line_no).annotation(AnnotationKind::Primary.span(span));
             let mut groups = vec![title.element(snippet)];
-            if let Some(help) = &f.help {
+            if let Some(help) = &help {
                 groups.push(Group::with_title(Level::HELP.secondary_title(&**help)));
             }
             renderer.render(&groups)
         }
         None => {
             let mut groups = vec![Group::with_title(title)];
-            if let Some(help) = &f.help {
+            if let Some(help) = &help {
                 groups.push(Group::with_title(Level::HELP.secondary_title(&**help)));
             }
             renderer.render(&groups)
@@ -70,4 +74,27 @@ pub fn render_text_with(files: &Files, f: &Finding, color: bool, line: &str) -> 
     };
     out.push('\n');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::{Loc, Pos, Sink};
+
+    /// Message, help, path and quoted line all come from input; none reaches the terminal raw.
+    #[test]
+    fn findings_print_control_characters_from_input_as_visible_escapes() {
+        let mut files = Files::default();
+        let text = "kind: x\nimage: \"a\x1b[2J\u{9b}31m\u{202e}b\"\n".to_string();
+        let file = files.add("dir/::x\x1b[31m.yaml".into(), "x.yaml".into(), "x.yaml".into(), text);
+        let mut sink = Sink::default();
+        sink.push("E2A026", "image `a\x1b[2J\n::error file=x::y`", Some(Loc { file, pos: Pos { line: 2, col: 8 } }))
+            .with_help("az acr import --source a\x1b[2J\n::error file=x::y");
+        let out = render_text(&files, &sink.findings()[0], false);
+        assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out}");
+        assert!(!out.contains('\u{202e}') && !out.lines().any(|l| l.trim_start().starts_with("::")), "{out}");
+        assert!(out.contains(r"image `a\u{1b}[2J\n::error file=x::y`"), "{out}");
+        assert!(out.contains(r"dir/::x\u{1b}[31m.yaml:2:8"), "{out}");
+        assert!(out.contains(r#"image: "a\u{1b}[2J\u{9b}31m\u{202e}b""#), "{out}");
+    }
 }

@@ -189,15 +189,14 @@ fn match_pattern(pattern: &str, text: &str) -> Option<(Option<String>, Option<St
         if !is_var {
             return text.strip_prefix(lit).is_some_and(|t| go(tail, t, name, path));
         }
-        // Try every split point (patterns are tiny; texts are ARNs).
-        for end in (1..=text.len()).rev() {
+        // Try every split point (patterns are tiny; texts are ARNs, which input may make megabytes long). A `{name}`
+        // ends at the first `/` or `:`: splits beyond it are not tried, so matching stays linear in the text.
+        let limit = if lit == "name" { text.find(['/', ':']).unwrap_or(text.len()) } else { text.len() };
+        for end in (1..=limit).rev() {
             if !text.is_char_boundary(end) {
                 continue;
             }
             let (head, t) = text.split_at(end);
-            if lit == "name" && head.contains(['/', ':']) {
-                continue;
-            }
             if go(tail, t, name, path) {
                 if lit == "name" {
                     *name = Some(head.to_string());
@@ -618,6 +617,15 @@ mod tests {
         assert_eq!(match_pattern("{name}/{path}", "bucket/a/b/c"), Some((Some("bucket".into()), Some("a/b/c".into()))));
         assert_eq!(match_pattern("{name}", "bucket"), Some((Some("bucket".into()), None)));
         assert_eq!(match_pattern("log-group:{path}", "log-group:/aws/x:*"), Some((None, Some("/aws/x:*".into()))));
+    }
+
+    /// Regression (hostile input): a `{name}` tried every split point and scanned each head for `/` and `:`, so a
+    /// 1.2 MB DynamoDB ARN in an env value cost ~10^12 steps. Now splits stop at the first separator (linear).
+    #[test]
+    fn megabyte_resource_names_match_in_linear_time() {
+        let text = format!("table/{}", "a".repeat(1_200_000));
+        assert_eq!(match_pattern("table/{name}/index/{path}", &text), None);
+        assert_eq!(match_pattern("table/{name}", &text).and_then(|(n, _)| n).map(|n| n.len()), Some(1_200_000));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `graph --format dot|mermaid`: the joined graph, workload → ServiceAccount → IAM role → trust providers and
 //! permission statements → AWS resources, and each role's Azure managed identity. Node ids are generated
-//! (`n0`, `n1`, …); labels are escaped for the target language, so input text cannot add graph syntax.
+//! (`n0`, `n1`, …); labels are escaped for the target language, so input text cannot add graph syntax, and their
+//! control characters are made visible text ([`crate::text::escape`]).
 
 use crate::graph::{Edge, Joined, NodeKind};
 use crate::model::{Effect, Model};
@@ -81,7 +82,8 @@ impl GraphView {
 
     /// Graphviz DOT.
     pub fn dot(&self) -> String {
-        let esc = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"").replace(['\n', '\r'], " ");
+        // Control characters become visible escapes first ([`crate::text::escape`]), then DOT's own quoting applies.
+        let esc = |s: &str| crate::text::escape(s).replace('\\', "\\\\").replace('"', "\\\"");
         let mut out = String::from("digraph eks2aks {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n");
         for (id, class, label) in &self.nodes {
             let style = match *class {
@@ -105,11 +107,11 @@ impl GraphView {
     /// Mermaid flowchart (what GitHub renders in a PR).
     pub fn mermaid(&self) -> String {
         let esc = |s: &str| {
-            s.replace('&', "#amp;")
+            crate::text::escape(s)
+                .replace('&', "#amp;")
                 .replace('"', "#quot;")
                 .replace('<', "#lt;")
                 .replace('>', "#gt;")
-                .replace(['\n', '\r'], " ")
         };
         let mut out = String::from("flowchart LR\n");
         for (id, class, label) in &self.nodes {

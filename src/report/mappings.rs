@@ -1,7 +1,12 @@
-//! `mappings list`: the tables, where each comes from, and per service its targets and candidate roles.
+//! `mappings list`: the tables, where each comes from, and per service its targets and candidate roles. A user's
+//! `--mappings DIR` is input too: every value is escaped ([`crate::text::escape`]) before it goes into a cell.
 
 use crate::mapping::Tables;
 use comfy_table::{Table, presets};
+
+fn e(s: &str) -> String {
+    crate::text::escape(s).into_owned()
+}
 
 /// Renders the tables as terminal tables.
 pub fn render(t: &Tables) -> String {
@@ -10,7 +15,7 @@ pub fn render(t: &Tables) -> String {
     origins.load_style(presets::UTF8_FULL_CONDENSED);
     origins.set_header(vec!["Table", "From"]);
     for o in &t.origins {
-        origins.add_row(vec![o.table.clone(), o.from.clone()]);
+        origins.add_row(vec![e(&o.table), e(&o.from)]);
     }
     out.push_str(&origins.to_string());
     out.push_str("\n\n");
@@ -25,12 +30,12 @@ pub fn render(t: &Tables) -> String {
     ]);
     for (prefix, s) in &t.services {
         let mut targets: Vec<String> =
-            vec![format!("{} → {}", s.default_target, s.targets[&s.default_target].azure_service)];
+            vec![e(&format!("{} → {}", s.default_target, s.targets[&s.default_target].azure_service))];
         targets.extend(
             s.targets
                 .iter()
                 .filter(|(k, _)| **k != s.default_target)
-                .map(|(k, v)| format!("{k} → {}", v.azure_service)),
+                .map(|(k, v)| e(&format!("{k} → {}", v.azure_service))),
         );
         let actions = t.actions.get(prefix);
         let all = actions.map_or(0, |a| a.len());
@@ -39,12 +44,12 @@ pub fn render(t: &Tables) -> String {
             .targets
             .iter()
             .map(|(k, v)| {
-                format!("{k}: {}", if v.roles.is_empty() { "custom only".into() } else { v.roles.join(", ") })
+                e(&format!("{k}: {}", if v.roles.is_empty() { "custom only".into() } else { v.roles.join(", ") }))
             })
             .collect();
         services.add_row(vec![
-            prefix.clone(),
-            s.name.clone(),
+            e(prefix),
+            e(&s.name),
             targets.join("\n"),
             format!("{mapped} / {all}"),
             roles.join("\n"),

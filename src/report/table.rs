@@ -1,7 +1,19 @@
-//! `plan --format table`: terminal tables (comfy-table), one per section, then a summary line.
+//! `plan --format table`: terminal tables (comfy-table), one per section, then a summary line. Every value from
+//! the plan is escaped ([`crate::text::escape`]) before it goes into a cell: comfy-table passes escape sequences
+//! through and breaks cells at newlines, so a value could otherwise drive the terminal or begin a line.
 
 use crate::plan::Plan;
 use comfy_table::{Table, presets};
+
+/// One value, escaped for a cell.
+fn e(s: &str) -> String {
+    crate::text::escape(s).into_owned()
+}
+
+/// Values escaped one by one, then one per line of the cell.
+fn lines<'a>(values: impl IntoIterator<Item = &'a str>) -> String {
+    values.into_iter().map(e).collect::<Vec<_>>().join("\n")
+}
 
 fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
@@ -16,14 +28,15 @@ pub fn render(plan: &Plan) -> String {
     if !plan.identities.is_empty() {
         let mut t = table(&["Azure identity", "AWS role", "ServiceAccounts", "Workloads"]);
         for id in &plan.identities {
-            let sas: Vec<String> = id.service_accounts.iter().map(|s| format!("{}/{}", s.namespace, s.name)).collect();
+            let sas: Vec<String> =
+                id.service_accounts.iter().map(|s| e(&format!("{}/{}", s.namespace, s.name))).collect();
             let wls: Vec<String> = plan
                 .workloads
                 .iter()
                 .filter(|w| w.identity.as_deref() == Some(id.name.as_str()))
-                .map(|w| format!("{} {}/{}", w.kind, w.namespace, w.name))
+                .map(|w| e(&format!("{} {}/{}", w.kind, w.namespace, w.name)))
                 .collect();
-            t.add_row(vec![id.name.clone(), id.aws_role_arn.clone(), sas.join("\n"), wls.join("\n")]);
+            t.add_row(vec![e(&id.name), e(&id.aws_role_arn), sas.join("\n"), wls.join("\n")]);
         }
         out.push_str("Identities\n");
         out.push_str(&t.to_string());
@@ -34,17 +47,17 @@ pub fn render(plan: &Plan) -> String {
             for p in &id.aws_permissions {
                 let not_a = if p.not_action() { "NOT " } else { "" };
                 let not_r = if p.not_resource() { "NOT " } else { "" };
-                let mut resources = p.resources().collect::<Vec<_>>().join("\n");
-                let conditions: Vec<String> = p.conditions().collect();
+                let mut resources = lines(p.resources());
+                let conditions: Vec<String> = p.conditions().map(|c| e(&c)).collect();
                 if !conditions.is_empty() {
                     resources.push_str(&format!("\nif {}", conditions.join("\n   ")));
                 }
                 t.add_row(vec![
-                    id.name.clone(),
-                    p.effect().to_string(),
-                    format!("{not_a}{}", p.actions().collect::<Vec<_>>().join("\n")),
+                    e(&id.name),
+                    e(p.effect()),
+                    format!("{not_a}{}", lines(p.actions())),
                     format!("{not_r}{resources}"),
-                    format!("{} ({}:{})", p.policy, p.file, p.line()),
+                    e(&format!("{} ({}:{})", p.policy, p.file, p.line())),
                 ]);
             }
         }
@@ -58,14 +71,14 @@ pub fn render(plan: &Plan) -> String {
                 let custom = if a.custom { " (custom)" } else { "" };
                 let cond = if a.condition.is_some() { "\n+ blob path condition" } else { "" };
                 t.add_row(vec![
-                    id.name.clone(),
-                    a.aws_actions.join("\n"),
-                    format!("{}{custom}\n{}", a.role_name, a.role_definition_id),
-                    format!("{} {}{cond}", a.scope.kind, a.scope.azure_name),
+                    e(&id.name),
+                    lines(a.aws_actions.iter().map(|x| &**x)),
+                    format!("{}{custom}\n{}", e(&a.role_name), e(&a.role_definition_id)),
+                    format!("{} {}{cond}", e(&a.scope.kind), e(&a.scope.azure_name)),
                     if a.excess_data_actions.is_empty() {
                         "-".into()
                     } else {
-                        a.excess_data_actions.iter().map(|d| short(d)).collect::<Vec<_>>().join("\n")
+                        a.excess_data_actions.iter().map(|d| e(&short(d))).collect::<Vec<_>>().join("\n")
                     },
                 ]);
             }
@@ -78,10 +91,10 @@ pub fn render(plan: &Plan) -> String {
         let mut t = table(&["AWS resource", "Service", "Azure service", "Azure name"]);
         for r in &plan.resources {
             t.add_row(vec![
-                r.aws_arn.to_string(),
-                r.aws_service.to_string(),
-                r.azure_service.as_deref().unwrap_or("-").to_string(),
-                r.azure_name.clone().unwrap_or_else(|| "-".into()),
+                e(&r.aws_arn),
+                e(&r.aws_service),
+                e(r.azure_service.as_deref().unwrap_or("-")),
+                e(r.azure_name.as_deref().unwrap_or("-")),
             ]);
         }
         out.push_str("\nAWS resources\n");
@@ -92,10 +105,10 @@ pub fn render(plan: &Plan) -> String {
         let mut t = table(&["Workload", "ServiceAccount", "Azure identity", "File"]);
         for w in &plan.workloads {
             t.add_row(vec![
-                format!("{} {}/{}", w.kind, w.namespace, w.name),
-                w.service_account.to_string(),
-                w.identity.clone().unwrap_or_else(|| "-".into()),
-                format!("{}:{}", w.file, w.line),
+                e(&format!("{} {}/{}", w.kind, w.namespace, w.name)),
+                e(&w.service_account),
+                e(w.identity.as_deref().unwrap_or("-")),
+                e(&format!("{}:{}", w.file, w.line)),
             ]);
         }
         out.push_str("\nWorkloads\n");
@@ -106,10 +119,10 @@ pub fn render(plan: &Plan) -> String {
         let mut t = table(&["Custom role", "GUID", "Data actions", "Avoided excess"]);
         for c in &plan.custom_roles {
             t.add_row(vec![
-                c.name.clone(),
-                c.role_definition_id.clone(),
-                c.data_actions.iter().chain(&c.actions).map(|d| short(d)).collect::<Vec<_>>().join("\n"),
-                c.avoided_excess_data_actions.iter().map(|d| short(d)).collect::<Vec<_>>().join("\n"),
+                e(&c.name),
+                e(&c.role_definition_id),
+                c.data_actions.iter().chain(&c.actions).map(|d| e(&short(d))).collect::<Vec<_>>().join("\n"),
+                c.avoided_excess_data_actions.iter().map(|d| e(&short(d))).collect::<Vec<_>>().join("\n"),
             ]);
         }
         out.push_str("\nCustom roles\n");
@@ -127,8 +140,8 @@ pub fn render(plan: &Plan) -> String {
             t.add_row(vec![
                 f.severity.as_str().to_string(),
                 format!("{} {}", f.code, f.rule()),
-                location,
-                f.message.to_string(),
+                e(&location),
+                e(&f.message),
             ]);
         }
         out.push_str("\nFindings\n");

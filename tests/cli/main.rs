@@ -6,6 +6,7 @@ mod errors;
 mod golden;
 mod graph;
 mod hostile;
+mod hygiene;
 mod mapping;
 mod outputs_once;
 mod phased;
