@@ -215,6 +215,27 @@ rules! {
         why: "Actions the boundary blocks are not in force on AWS, yet they are mapped to Azure role assignments: the Azure identity may get more than the workload had.",
         fix: "Review the role's assignments against the boundary policy, and remove from the role's policies what the boundary blocks (then translate again)."
     }
+    // Filesystem policy (README "Safety"): E2A040–E2A044.
+    SYMLINK_OUTSIDE_INPUT = "E2A040" "symlink-outside-input" Warning {
+        what: "A symbolic link found while walking an input directory (or a `check --against` directory) leads to a file outside that directory, or nowhere; it is not read, and neither its target nor its content is shown.",
+        why: "A link planted in a repository could make eks2aks read, quote in findings or copy into `--out/k8s` a file that is not part of the input (`~/.aws/credentials`, `/proc/self/environ`, another team's Secret).",
+        fix: "Replace the link by the file itself, or name the target explicitly on the command line if it really is input (a file named there is read wherever it is)."
+    }
+    SPECIAL_FILE = "E2A041" "special-file-not-read" Warning {
+        what: "A FIFO, socket or device named like an input (`*.yaml`, `*.yml`, `*.json`) was found while walking a directory (or a `check --against` directory), directly or behind a symlink; it is never opened.",
+        why: "Reading a FIFO waits for a writer forever, and a device such as `/dev/zero` never ends: one such file would hang the CI job or exhaust its memory.",
+        fix: "Remove it from the tree, or pass the data explicitly: `eks2aks plan <(helm template …)` or `-` for standard input (a FIFO named on the command line is read)."
+    }
+    DIRECTORY_SKIPPED = "E2A042" "directories-not-read" Note {
+        what: "Lists the directories the walk did not enter: hidden ones (`.git`, `.github`), `target/`, `node_modules/`, symbolic links to directories, the `--out`/`--against` directory, and eks2aks output directories (with the number of unchanged files eks2aks wrote there, which are left out).",
+        why: "Whatever is in a skipped directory is not checked; a reviewer should see what was left out rather than assume everything was read.",
+        fix: "Nothing, if the list is as expected. To check files in a hidden directory, name that directory (or the files) on the command line."
+    }
+    OUTPUT_FILE_CHANGED = "E2A043" "output-file-changed" Note {
+        what: "An eks2aks output marker (`.eks2aks-output`) records files whose content no longer has the hash eks2aks wrote (or records no hash: a marker of an older eks2aks, or one that someone else wrote). Those files are read as input.",
+        why: "Only files eks2aks wrote and nobody changed since are left out of the input, so a planted or stale marker cannot hide a manifest (a Secret with static keys) from `check`.",
+        fix: "Run `eks2aks translate … --out DIR` again to rewrite the output and its marker, or move the edited files out of the output directory."
+    }
 }
 
 /// The rule with this code (or kebab-case name).
