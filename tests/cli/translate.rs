@@ -137,9 +137,10 @@ fn a_foreign_non_empty_directory_is_refused_unless_forced() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(std::fs::read_to_string(tmp.path().join("precious.txt")).unwrap(), "keep me");
     assert!(tmp.path().join("bicep/main.bicep").is_file());
-    // A forced directory is not marked as eks2aks's: the next run without --force is refused again instead of
-    // replacing the directory (and deleting the user's file with it).
-    assert!(!tmp.path().join(".eks2aks-output").exists());
+    // The marker of a forced directory records eks2aks's files only: the next run without --force is refused
+    // again instead of replacing the directory (and deleting the user's file with it).
+    let marker = std::fs::read_to_string(tmp.path().join(".eks2aks-output")).unwrap();
+    assert!(marker.contains("  bicep/main.bicep\n") && !marker.contains("precious.txt"), "{marker}");
     let (code, _, err) = run(&["translate", "--out", out, "testdata/examples/edw-keda"]);
     assert_eq!(code, 2, "{err}");
     assert_eq!(std::fs::read_to_string(tmp.path().join("precious.txt")).unwrap(), "keep me");
