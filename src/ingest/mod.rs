@@ -207,7 +207,7 @@ fn load(src: &Source) -> (String, Option<(Pos, String)>) {
         None => crate::diag::files::read_limited(std::io::stdin().lock(), 0, limit),
     };
     match bytes {
-        Err(e) => (String::new(), Some((Pos::default(), format!("cannot read file: {e}")))),
+        Err(e) => (String::new(), Some((Pos::default(), format!("cannot read `{}`: {e}", src.display)))),
         Ok(b) => decode(b),
     }
 }

@@ -40,6 +40,9 @@ impl DirWriter {
     /// The path of `rel`, checked to stay inside the root, with its directory created. The root is a directory
     /// eks2aks has just created, so nothing in it is a symlink.
     fn place(&self, rel: &str) -> Result<PathBuf> {
+        if interrupted() {
+            bail!("interrupted");
+        }
         let path = self.root.join(rel);
         // Relative paths are built by eks2aks from sanitised components; check once more anyway.
         if !path.starts_with(&self.root)
@@ -198,6 +201,14 @@ fn inventory(dir: &Path) -> Result<Inventory> {
 /// holds the lock, so the handler never removes a directory half-way through it.
 static CLEANUP: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
 
+/// Set by the signal handler: writers stop creating files and directories (which could bring back a temporary
+/// directory being removed), and a run that fails because of it waits for the handler's exit.
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn interrupted() -> bool {
+    INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst)
+}
+
 /// Removes every registered temporary directory (what the signal handler does before exiting).
 pub fn remove_temporary_dirs() {
     let dirs = CLEANUP.lock().unwrap_or_else(|e| e.into_inner());
@@ -210,10 +221,16 @@ pub fn remove_temporary_dirs() {
 /// directory and exits with status 130. Only the binary calls it: a library does not take over signals.
 pub fn install_signal_cleanup() {
     let _ = ctrlc::set_handler(|| {
+        INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
         // Taken and held until exit: a swap in progress finishes first, and none starts after.
         let dirs = CLEANUP.lock().unwrap_or_else(|e| e.into_inner());
         for d in dirs.iter() {
-            let _ = std::fs::remove_dir_all(d);
+            // Again if a writer that was already past its check added a file meanwhile.
+            for _ in 0..5 {
+                if std::fs::remove_dir_all(d).is_ok() || !d.exists() {
+                    break;
+                }
+            }
         }
         std::process::exit(130);
     });
@@ -411,6 +428,12 @@ pub fn write_with(out: &Path, force: bool, fill: impl FnOnce(&DirWriter) -> Resu
         w.finish()
     });
     if let Err(e) = built {
+        if interrupted() {
+            // The signal handler removes the directory and exits with 130; this error is only its consequence.
+            loop {
+                std::thread::park();
+            }
+        }
         let _ = std::fs::remove_dir_all(&tmp);
         return Err(e);
     }

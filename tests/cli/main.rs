@@ -8,6 +8,7 @@ mod graph;
 mod mapping;
 mod phased;
 mod plan;
+mod safety;
 mod translate;
 
 use assert_cmd::Command;
