@@ -11,8 +11,8 @@ Exit codes:
   2  usage error, unreadable or malformed input, invalid config or mappings
 
 INPUT is any mix of files and directories (walked recursively for *.yaml, *.yml, *.json; hidden
-directories, target/, node_modules/ and --out are skipped and listed in a note; symlinks are followed
-only to files inside the directory; FIFOs and devices are never read from a directory); `-` reads
+directories, target/ and node_modules/ are skipped and listed in a note, --out is skipped; symlinks are
+followed only to files inside the directory; FIFOs and devices are never read from a directory); `-` reads
 standard input. With no INPUT the current directory is read. Kubernetes manifests (multi-document, `kind: List`, Helm-rendered, JSON) and AWS IAM exports
 (get-account-authorization-details, get-role, get-role-policy, get-policy + get-policy-version,
 list-attached-role-policies, eksctl ClusterConfig, bare policy documents) may be mixed freely.";

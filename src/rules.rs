@@ -227,7 +227,7 @@ rules! {
         fix: "Remove it from the tree, or pass the data explicitly: `eks2aks plan <(helm template …)` or `-` for standard input (a FIFO named on the command line is read)."
     }
     DIRECTORY_SKIPPED = "E2A042" "directories-not-read" Note {
-        what: "Lists the directories the walk did not enter: hidden ones (`.git`, `.github`), `target/`, `node_modules/`, symbolic links to directories, the `--out`/`--against` directory, and eks2aks output directories (with the number of unchanged files eks2aks wrote there, which are left out).",
+        what: "Lists the directories the walk did not enter: hidden ones (`.git`, `.github`), `target/`, `node_modules/`, symbolic links to directories, and eks2aks output directories (with the number of unchanged files eks2aks wrote there, which are left out).",
         why: "Whatever is in a skipped directory is not checked; a reviewer should see what was left out rather than assume everything was read.",
         fix: "Nothing, if the list is as expected. To check files in a hidden directory, name that directory (or the files) on the command line."
     }

@@ -356,7 +356,7 @@ pub fn read_limited(r: impl std::io::Read, size_hint: u64, limit: u64) -> Result
 /// `64 MiB`, `512 KiB`, `100 bytes`.
 pub fn human_size(n: u64) -> String {
     for (unit, shift) in [("GiB", 30), ("MiB", 20), ("KiB", 10)] {
-        if n >= 1 << shift && n % (1 << shift) == 0 {
+        if n >= 1 << shift && n.is_multiple_of(1 << shift) {
             return format!("{} {unit}", n >> shift);
         }
     }

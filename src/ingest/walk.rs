@@ -3,7 +3,8 @@
 //!
 //! Directories are walked in sorted order and only `*.yaml`, `*.yml` and `*.json` are taken from them; a file
 //! named on the command line is always taken. Hidden directories, `target/`, `node_modules/` and the `--out`
-//! directory are skipped, and every skipped directory is reported (`E2A042`). Symbolic links to directories are not
+//! directory are skipped, and every skipped directory but `--out` (named on the same command line) is reported
+//! (`E2A042`). Symbolic links to directories are not
 //! followed (no loops); a symbolic link to a file is followed only when its real target stays under the input
 //! directory (`E2A040` otherwise), and FIFOs, sockets and devices are never read (`E2A041`). A directory holding an
 //! eks2aks output marker is walked like any other: only the files the marker records, with the hash they had when
@@ -239,13 +240,14 @@ impl Walker<'_> {
                     Some("build output")
                 } else if name == "node_modules" {
                     Some("dependencies")
-                } else if self.skip.is_some() && path.canonicalize().ok().as_deref() == self.skip {
-                    Some("the output directory")
                 } else {
                     None
                 };
                 match reason {
                     Some(r) => self.skip_dir(&path, r.into()),
+                    // The `--out`/`--against` directory is named on the same command line, and is not listed: the
+                    // plan would otherwise differ between `translate` and `check --against` (drift by itself).
+                    None if self.skip.is_some() && path.canonicalize().ok().as_deref() == self.skip => {}
                     None => self.dir(input, &path, depth + 1),
                 }
             } else if ft.is_symlink() {
@@ -449,7 +451,6 @@ mod tests {
                 ("/.git".to_string(), "hidden"),
                 ("/a/.cache".to_string(), "hidden"),
                 ("/b/node_modules".to_string(), "dependencies"),
-                ("/out".to_string(), "the output directory"),
                 ("/target".to_string(), "build output"),
             ]
         );

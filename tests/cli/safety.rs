@@ -143,7 +143,7 @@ fn eks2aks_env(dir: &Path, args: &[&str]) -> (i32, String, String) {
 /// `/dev/zero` it read until memory ran out, and a FIFO hung it. Now each is a warning naming the file only.
 #[test]
 fn check_against_reads_no_symlink_out_of_it_and_no_special_file() {
-    let (tmp, proj) = project();
+    let (tmp, _proj) = project();
     let (code, _, err) = run_in(tmp.path(), &["translate", "--out", "azure", "proj"]);
     assert_eq!(code, 0, "{err}");
     let azure = tmp.path().join("azure");

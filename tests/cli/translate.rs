@@ -226,10 +226,14 @@ fn rerunning_into_its_own_output_replaces_it_and_does_not_read_it_back() {
     }
     let tree = read_tree(&out);
     assert!(!tree.keys().any(|k| k.starts_with("k8s/azure/")), "the output was read back as input: {:?}", tree.keys());
+    // A file eks2aks did not write is not deleted by a re-run (README "Safety"): refused without --force, kept with.
     std::fs::write(out.join("k8s/stale.yaml"), "x").unwrap();
     let o = eks2aks().current_dir(&work).args(["translate", "--out", "azure", "."]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("(k8s/stale.yaml)"));
+    let o = eks2aks().current_dir(&work).args(["translate", "--force", "--out", "azure", "."]).output().unwrap();
     assert!(o.status.success());
-    assert!(!out.join("k8s/stale.yaml").exists(), "a re-run replaces the whole output");
+    assert_eq!(std::fs::read_to_string(out.join("k8s/stale.yaml")).unwrap(), "x");
 }
 
 #[test]
