@@ -145,10 +145,9 @@ pub fn check_out(out: &Path, force: bool) -> Result<()> {
 /// What an existing `--out` holds, judged by its marker.
 #[derive(Debug, Default)]
 struct Inventory {
-    /// Files (and symlinks, FIFOs, …) that are not eks2aks's unchanged output, relative, `/`-separated.
+    /// Files (and symlinks, FIFOs, empty directories, …) that are not eks2aks's unchanged output, relative,
+    /// `/`-separated.
     foreign: BTreeSet<String>,
-    /// Directories, relative.
-    dirs: BTreeSet<String>,
 }
 
 /// Lists `dir` without following symlinks: the files the marker records with their current hash are eks2aks's,
@@ -174,8 +173,12 @@ fn inventory(dir: &Path) -> Result<Inventory> {
             let rel = p.strip_prefix(root).expect("below root").to_string_lossy().replace('\\', "/");
             let ft = e.file_type().with_context(|| format!("reading {}", p.display()))?;
             if ft.is_dir() {
-                inv.dirs.insert(rel);
-                walk(root, &p, rec, inv)?;
+                // An empty directory is somebody's too (eks2aks writes none).
+                if std::fs::read_dir(&p).is_ok_and(|mut d| d.next().is_none()) {
+                    inv.foreign.insert(rel);
+                } else {
+                    walk(root, &p, rec, inv)?;
+                }
             } else if rel == MARKER {
                 continue;
             } else {
@@ -326,31 +329,28 @@ fn exchange(a: &Path, b: &Path) -> std::io::Result<bool> {
 }
 
 /// Carries what `--force` keeps from the old output into the new one: hard links (a copy where a link is not
-/// allowed) for files, the same target for symlinks. Refuses where a kept file and one of eks2aks's collide
-/// (a kept symlink where eks2aks writes a directory, a kept file where eks2aks writes a directory or inside one).
+/// allowed) for files, the same target for symlinks, empty directories. eks2aks's new file replaces a kept one at
+/// the same path; a kept entry where eks2aks writes a directory, or inside a file eks2aks writes, refuses the run.
 fn carry_over(old: &Path, new: &Path, inv: &Inventory, ours: &BTreeMap<String, String>) -> Result<()> {
     // Directories eks2aks wrote into.
     let our_dirs: BTreeSet<&str> = ours.keys().flat_map(|r| r.match_indices('/').map(move |(i, _)| &r[..i])).collect();
-    for dir in &inv.dirs {
-        if ours.contains_key(dir.as_str()) {
-            bail!("cannot keep {}/: eks2aks writes a file there; move it away or choose another --out", dir);
-        }
-        let from = old.join(dir);
-        let to = new.join(dir);
-        std::fs::create_dir_all(&to).with_context(|| format!("creating {}", to.display()))?;
-        if let Ok(m) = std::fs::metadata(&from) {
-            let _ = std::fs::set_permissions(&to, m.permissions());
-        }
-    }
     for rel in &inv.foreign {
         if ours.contains_key(rel.as_str()) {
-            // --force: eks2aks's new file replaces it.
             continue;
         }
         let from = old.join(rel);
         let to = new.join(rel);
         let meta = std::fs::symlink_metadata(&from).with_context(|| format!("reading {}", from.display()))?;
+        if let Some(file) = rel.match_indices('/').map(|(i, _)| &rel[..i]).find(|a| ours.contains_key(*a)) {
+            bail!(
+                "refusing to write into {}: {rel} would have to be kept inside {file}, a file eks2aks writes",
+                old.display()
+            );
+        }
         if our_dirs.contains(rel.as_str()) {
+            if meta.is_dir() {
+                continue;
+            }
             let kind = if meta.file_type().is_symlink() { "a symlink" } else { "a file" };
             bail!(
                 "refusing to write into {}: {rel} is {kind} in the output directory, where eks2aks writes a directory",
@@ -360,7 +360,10 @@ fn carry_over(old: &Path, new: &Path, inv: &Inventory, ours: &BTreeMap<String, S
         if let Some(parent) = to.parent() {
             std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
         }
-        if meta.file_type().is_symlink() {
+        if meta.is_dir() {
+            std::fs::create_dir_all(&to).with_context(|| format!("keeping {}", from.display()))?;
+            let _ = std::fs::set_permissions(&to, meta.permissions());
+        } else if meta.file_type().is_symlink() {
             let target = std::fs::read_link(&from).with_context(|| format!("reading {}", from.display()))?;
             #[cfg(unix)]
             std::os::unix::fs::symlink(&target, &to).with_context(|| format!("keeping {}", from.display()))?;
@@ -417,15 +420,17 @@ pub fn write_with(out: &Path, force: bool, fill: impl FnOnce(&DirWriter) -> Resu
     let _registered = Registered::new(vec![tmp.clone(), old.clone()]);
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-    if exists && let Ok(m) = std::fs::metadata(&real) {
-        let _ = std::fs::set_permissions(&tmp, m.permissions());
-    }
     let w = DirWriter::new(&tmp, out);
     let built = fill(&w).and_then(|()| {
         if exists && !inv.foreign.is_empty() {
             carry_over(&real, &tmp, &inv, &w.written())?;
         }
-        w.finish()
+        w.finish()?;
+        // The new directory gets the old one's permissions (set last: a read-only one could not be filled).
+        if exists && let Ok(m) = std::fs::metadata(&real) {
+            let _ = std::fs::set_permissions(&tmp, m.permissions());
+        }
+        Ok(())
     });
     if let Err(e) = built {
         if interrupted() {
@@ -513,8 +518,10 @@ mod tests {
         std::fs::write(out.join("README"), "mine").unwrap();
         let err = write(&out, false, &[("c.txt", "c")]).unwrap_err().to_string();
         assert!(err.contains("2 files it did not write or that changed since (README, a.txt)"), "{err}");
+        std::fs::create_dir_all(out.join("empty")).unwrap();
         write(&out, true, &[("c.txt", "c")]).unwrap();
         assert_eq!(tree(&out), [MARKER, "README", "a.txt", "c.txt"]);
+        assert!(out.join("empty").is_dir(), "an empty directory of the user's is kept");
         assert_eq!(std::fs::read_to_string(out.join("a.txt")).unwrap(), "edited");
         // The kept files are not recorded as eks2aks's.
         let marker = std::fs::read_to_string(out.join(MARKER)).unwrap();
