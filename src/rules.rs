@@ -31,7 +31,7 @@ macro_rules! rules {
 
 rules! {
     MALFORMED_INPUT = "E2A001" "malformed-input" Error {
-        what: "An input file cannot be read: it does not exist, is not UTF-8, is not valid YAML/JSON, nests too deeply, expands aliases without bound, or holds a Kubernetes object or IAM document that breaks its grammar (an invalid object name, an `eks.amazonaws.com/role-arn` that is not a role ARN, an IAM statement with `Effect: Maybe`, …).",
+        what: "An input file cannot be read: it does not exist, is larger than `--max-file-size`, is a device, socket or `/proc` file named on the command line, is not UTF-8, is not valid YAML/JSON, nests too deeply, expands aliases without bound, or holds a Kubernetes object or IAM document that breaks its grammar (an invalid object name, an `eks.amazonaws.com/role-arn` that is not a role ARN, an IAM statement with `Effect: Maybe`, …).",
         why: "Nothing can be planned from input the tool cannot read faithfully, and guessing would hide a broken manifest. Every malformed file of a run is reported, then eks2aks exits 2 and writes nothing.",
         fix: "Correct the file at the reported line and column (`kubectl apply --dry-run=client -f FILE` and `aws iam` validators help), or leave it out of the INPUT paths."
     }

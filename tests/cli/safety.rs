@@ -350,7 +350,9 @@ fn interrupt_translate(cwd: &Path, args: &[&str], signal: i32) -> Option<(std::p
         if tmp.join("plan.json").exists() {
             // SAFETY: sends a signal to our own child.
             unsafe { libc::kill(child.id() as libc::pid_t, signal) };
-            return Some((child.wait().unwrap(), tmp));
+            let status = child.wait().unwrap();
+            // Finished before the signal landed: try again with more to write.
+            return (!status.success()).then_some((status, tmp));
         }
         if child.try_wait().unwrap().is_some() || started.elapsed() > Duration::from_secs(60) {
             let _ = child.kill();
@@ -361,10 +363,29 @@ fn interrupt_translate(cwd: &Path, args: &[&str], signal: i32) -> Option<(std::p
     }
 }
 
+/// Checks that `out` is one whole output: exactly the files its marker records (besides `keep`, files `--force`
+/// kept), each with the recorded hash. A signal that lands during the swap (which it waits for) leaves the new
+/// output; at any other moment, the old one.
+fn assert_whole(out: &Path, keep: &[&str]) -> Vec<String> {
+    let marker = std::fs::read_to_string(out.join(".eks2aks-output")).unwrap();
+    let mut recorded = Vec::new();
+    for line in marker.lines().filter(|l| !l.starts_with('#')) {
+        let (hash, rel) = line.split_once("  ").unwrap();
+        let bytes = std::fs::read(out.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
+        assert_eq!(eks2aks::ingest::walk::sha256_hex(&bytes), hash, "{rel} is not what was written");
+        recorded.push(rel.to_string());
+    }
+    let mut present: Vec<String> = listing(out).into_iter().filter(|f| f != ".eks2aks-output").collect();
+    present.retain(|f| !keep.contains(&f.as_str()));
+    recorded.sort();
+    assert_eq!(present, recorded, "a mix of files");
+    recorded
+}
+
 /// Issue 3: after SIGINT a `.<out>.eks2aks-tmp-<pid>` directory stayed. Now the handler removes it (exit 130) and
-/// the previous output is untouched.
+/// `--out` is one whole output, the previous one unless the signal came during the swap.
 #[test]
-fn sigint_removes_the_temporary_directory_and_keeps_the_old_output() {
+fn sigint_removes_the_temporary_directory_and_leaves_one_whole_output() {
     let tmp = tempfile::tempdir().unwrap();
     let (code, _, err) = run_in(tmp.path(), &["translate", "--out", "out", &cwd_path("testdata/examples/edw-keda")]);
     assert_eq!(code, 0, "{err}");
@@ -377,7 +398,13 @@ fn sigint_removes_the_temporary_directory_and_keeps_the_old_output() {
         {
             assert_eq!(status.code(), Some(130), "{status:?}");
             assert!(!dir.exists(), "temporary directory left behind");
-            assert_eq!(listing(&tmp.path().join("out")), before, "the previous output changed");
+            let now = assert_whole(&tmp.path().join("out"), &[]);
+            assert!(listing(&tmp.path().join("out")) == before || now.len() > n, "{now:?}");
+            let left: Vec<String> = listing(tmp.path())
+                .into_iter()
+                .filter(|f| f.contains("eks2aks-tmp") || f.contains("eks2aks-old"))
+                .collect();
+            assert!(left.is_empty(), "{left:?}");
             return;
         }
         n *= 2;
@@ -402,14 +429,21 @@ fn a_killed_forced_run_leaves_the_old_files_whole_and_the_next_run_cleans_up() {
         let args = ["translate", "--force", "--out", "out", &big];
         if let Some((status, dir)) = interrupt_translate(tmp.path(), &args, libc::SIGKILL) {
             assert_eq!(status.code(), None, "killed");
-            assert_eq!(listing(&out), ["bicep/main.bicep", "notes.txt"]);
-            assert_eq!(std::fs::read_to_string(out.join("bicep/main.bicep")).unwrap(), "// OLD, hand-written\n");
+            assert_eq!(std::fs::read_to_string(out.join("notes.txt")).unwrap(), "mine");
+            if out.join(".eks2aks-output").exists() {
+                // Killed after the swap: the new output, whole.
+                assert_whole(&out, &["notes.txt"]);
+            } else {
+                assert_eq!(listing(&out), ["bicep/main.bicep", "notes.txt"]);
+                assert_eq!(std::fs::read_to_string(out.join("bicep/main.bicep")).unwrap(), "// OLD, hand-written\n");
+            }
             assert!(dir.exists(), "SIGKILL cannot be handled: the directory stays until the next run");
             let (code, _, err) = run_in(tmp.path(), &["translate", "--force", "--out", "out", &big]);
             assert_eq!(code, 0, "{err}");
             assert!(!dir.exists(), "the dead run's temporary directory was not removed");
             assert_eq!(std::fs::read_to_string(out.join("notes.txt")).unwrap(), "mine");
             assert!(std::fs::read_to_string(out.join("bicep/main.bicep")).unwrap().contains("param"));
+            assert_whole(&out, &["notes.txt"]);
             return;
         }
         n *= 2;
