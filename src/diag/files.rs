@@ -304,6 +304,13 @@ fn on_kernel_fs(meta: &std::fs::Metadata) -> bool {
 /// opened file (a file swapped in between); the read itself stops after `limit + 1` bytes, so a file that grows or
 /// lies about its size is bounded too.
 pub fn read_capped(path: &std::path::Path, named: bool, limit: u64) -> Result<Vec<u8>, ReadError> {
+    let (file, size) = open_capped(path, named, limit)?;
+    read_limited(file, size, limit)
+}
+
+/// Opens a file under the policy of [`read_capped`]; returns it with its size (0 for a FIFO). The caller reads at
+/// most `limit + 1` bytes of it (see [`read_limited`]).
+pub fn open_capped(path: &std::path::Path, named: bool, limit: u64) -> Result<(std::fs::File, u64), ReadError> {
     let meta = std::fs::metadata(path)?;
     #[cfg(unix)]
     let stream = named && std::os::unix::fs::FileTypeExt::is_fifo(&meta.file_type());
@@ -339,7 +346,7 @@ pub fn read_capped(path: &std::path::Path, named: bool, limit: u64) -> Result<Ve
             return Err(ReadError::Special(kind));
         }
     }
-    read_limited(file, if stream { 0 } else { meta.len() }, limit)
+    Ok((file, if stream { 0 } else { meta.len() }))
 }
 
 /// Reads at most `limit` bytes of `r`; more is [`ReadError::TooLarge`].

@@ -82,6 +82,27 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     d.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Lowercase hex sha256 of a regular file's content, streamed (no copy of the file in memory), under the
+/// filesystem policy and the size limit; `None` when it cannot be read under them.
+pub fn sha256_of_file(path: &Path) -> Option<String> {
+    use std::io::Read;
+    let limit = crate::diag::files::max_file_size();
+    let (file, _) = crate::diag::files::open_capped(path, false, limit).ok()?;
+    let mut hasher = sha2::Sha256::new();
+    let mut r = file.take(limit.saturating_add(1));
+    let mut buf = [0u8; 1 << 16];
+    let mut total = 0u64;
+    loop {
+        let n = r.read(&mut buf).ok()?;
+        if n == 0 {
+            break;
+        }
+        total += n as u64;
+        hasher.update(&buf[..n]);
+    }
+    (total <= limit).then(|| hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
 /// The marker's lines: `(path, sha256 hex)`, sorted by path. Comments (`#`) and lines without a hash (markers of
 /// eks2aks before 0.2, which recorded paths only) give `None`, and a path that is absolute or climbs out of the
 /// directory is dropped.
@@ -349,10 +370,7 @@ impl Walker<'_> {
             if !meta.is_file() {
                 continue;
             }
-            let same = hash.as_deref().is_some_and(|h| {
-                crate::diag::files::read_capped(&path, false, crate::diag::files::max_file_size())
-                    .is_ok_and(|b| sha256_hex(&b) == h)
-            });
+            let same = hash.as_deref().is_some_and(|h| sha256_of_file(&path).as_deref() == Some(h));
             if same {
                 self.excluded.insert(path);
                 excluded += 1;

@@ -184,10 +184,7 @@ fn inventory(dir: &Path) -> Result<Inventory> {
             } else {
                 let ours = ft.is_file()
                     && rec.get(&rel).is_some_and(|h| {
-                        h.as_deref().is_some_and(|h| {
-                            crate::diag::files::read_capped(&p, false, crate::diag::files::max_file_size())
-                                .is_ok_and(|b| sha256_hex(&b) == h)
-                        })
+                        h.as_deref().is_some_and(|h| crate::ingest::walk::sha256_of_file(&p).as_deref() == Some(h))
                     });
                 if !ours {
                     inv.foreign.insert(rel);
@@ -335,6 +332,9 @@ fn carry_over(old: &Path, new: &Path, inv: &Inventory, ours: &BTreeMap<String, S
     // Directories eks2aks wrote into.
     let our_dirs: BTreeSet<&str> = ours.keys().flat_map(|r| r.match_indices('/').map(move |(i, _)| &r[..i])).collect();
     for rel in &inv.foreign {
+        if interrupted() {
+            bail!("interrupted");
+        }
         if ours.contains_key(rel.as_str()) {
             continue;
         }
