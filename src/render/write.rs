@@ -162,7 +162,15 @@ fn inventory(dir: &Path) -> Result<Inventory> {
         _ => BTreeMap::new(),
     };
     let mut inv = Inventory::default();
-    fn walk(root: &Path, dir: &Path, rec: &BTreeMap<String, Option<String>>, inv: &mut Inventory) -> Result<()> {
+    // Recorded files to hash: (relative path, recorded hash), hashed in parallel below.
+    let mut candidates: Vec<(String, String)> = Vec::new();
+    fn walk(
+        root: &Path,
+        dir: &Path,
+        rec: &BTreeMap<String, Option<String>>,
+        inv: &mut Inventory,
+        candidates: &mut Vec<(String, String)>,
+    ) -> Result<()> {
         let mut entries: Vec<_> = std::fs::read_dir(dir)
             .with_context(|| format!("reading {}", dir.display()))?
             .collect::<Result<_, _>>()
@@ -177,23 +185,38 @@ fn inventory(dir: &Path) -> Result<Inventory> {
                 if std::fs::read_dir(&p).is_ok_and(|mut d| d.next().is_none()) {
                     inv.foreign.insert(rel);
                 } else {
-                    walk(root, &p, rec, inv)?;
+                    walk(root, &p, rec, inv, candidates)?;
                 }
             } else if rel == MARKER {
                 continue;
             } else {
-                let ours = ft.is_file()
-                    && rec.get(&rel).is_some_and(|h| {
-                        h.as_deref().is_some_and(|h| crate::ingest::walk::sha256_of_file(&p).as_deref() == Some(h))
-                    });
-                if !ours {
-                    inv.foreign.insert(rel);
+                match rec.get(&rel) {
+                    Some(Some(hash)) if ft.is_file() => candidates.push((rel, hash.clone())),
+                    _ => {
+                        inv.foreign.insert(rel);
+                    }
                 }
             }
         }
         Ok(())
     }
-    walk(dir, dir, &recorded, &mut inv)?;
+    walk(dir, dir, &recorded, &mut inv, &mut candidates)?;
+    // Hashing a large output is most of the work of a re-run: on every core.
+    let changed = crate::par::map_chunks(
+        &candidates,
+        256,
+        || (),
+        |(), chunk| {
+            chunk
+                .iter()
+                .filter(|(rel, hash)| {
+                    crate::ingest::walk::sha256_of_file(&dir.join(rel)).as_deref() != Some(hash.as_str())
+                })
+                .map(|(rel, _)| rel.clone())
+                .collect::<Vec<String>>()
+        },
+    );
+    inv.foreign.extend(changed.into_iter().flatten());
     Ok(inv)
 }
 
