@@ -28,8 +28,7 @@ use std::time::Instant;
 const EKS2AKS: &str = env!("CARGO_BIN_EXE_eks2aks");
 
 fn input_files(dir: &Path) -> Vec<PathBuf> {
-    let (files, _) = eks2aks::ingest::walk::walk(&[dir.to_path_buf()], None);
-    files.into_iter().filter_map(|f| f.path).collect()
+    eks2aks::ingest::walk::walk(&[dir.to_path_buf()], None).files.into_iter().filter_map(|f| f.path).collect()
 }
 
 /// The floor, in this process: prints `{"objects":N,"peak_kb":K}`.

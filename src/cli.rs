@@ -11,8 +11,9 @@ Exit codes:
   2  usage error, unreadable or malformed input, invalid config or mappings
 
 INPUT is any mix of files and directories (walked recursively for *.yaml, *.yml, *.json; hidden
-directories and target/ are skipped); `-` reads standard input. With no INPUT the current directory is
-read. Kubernetes manifests (multi-document, `kind: List`, Helm-rendered, JSON) and AWS IAM exports
+directories, target/ and node_modules/ are skipped and listed in a note, --out is skipped; symlinks are
+followed only to files inside the directory; FIFOs and devices are never read from a directory); `-` reads
+standard input. With no INPUT the current directory is read. Kubernetes manifests (multi-document, `kind: List`, Helm-rendered, JSON) and AWS IAM exports
 (get-account-authorization-details, get-role, get-role-policy, get-policy + get-policy-version,
 list-attached-role-policies, eksctl ClusterConfig, bare policy documents) may be mixed freely.";
 
@@ -48,6 +49,10 @@ pub struct GlobalArgs {
     /// Colour in diagnostics.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Largest file read (inputs, --against, the config): e.g. 512KiB, 1GiB [default: 64MiB, or `max_file_size`
+    /// in eks2aks.yaml].
+    #[arg(long, global = true, value_name = "SIZE", value_parser = crate::diag::files::parse_size)]
+    pub max_file_size: Option<u64>,
 }
 
 /// When to colour diagnostics.

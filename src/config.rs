@@ -41,6 +41,32 @@ pub struct Config {
     /// token (a federated credential whose issuer is the EKS cluster's).
     #[serde(default)]
     pub bridge_from_eks: bool,
+    /// Largest file eks2aks reads (`64MiB`, `512KiB`, or bytes); `--max-file-size` wins.
+    #[serde(default)]
+    pub max_file_size: Option<SizeValue>,
+}
+
+/// A size in the config: bytes, or text with a unit (`64MiB`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum SizeValue {
+    /// Bytes.
+    Bytes(u64),
+    /// `64MiB`, `512KiB`, `1GiB`.
+    Text(String),
+}
+
+impl SizeValue {
+    /// In bytes.
+    pub fn bytes(&self) -> Result<u64> {
+        match self {
+            SizeValue::Bytes(0) => anyhow::bail!("invalid config: `max_file_size` must be more than 0"),
+            SizeValue::Bytes(n) => Ok(*n),
+            SizeValue::Text(t) => {
+                crate::diag::files::parse_size(t).map_err(|e| anyhow::anyhow!("invalid config: `max_file_size`: {e}"))
+            }
+        }
+    }
 }
 
 /// `entra:` settings of the Entra bridge.
@@ -197,7 +223,11 @@ pub fn load(explicit: Option<&Path>) -> Result<(Config, Option<PathBuf>)> {
             p
         }
     };
-    let text = std::fs::read_to_string(&path).with_context(|| format!("reading config {}", path.display()))?;
+    // Under the filesystem policy like every input: a config named with --config may be a FIFO, the implicit one
+    // may not; neither is read past the size limit.
+    let bytes = crate::diag::files::read_capped(&path, explicit.is_some(), crate::diag::files::max_file_size())
+        .with_context(|| format!("reading config {}", path.display()))?;
+    let text = String::from_utf8(bytes).with_context(|| format!("reading config {}: not UTF-8", path.display()))?;
     if text.trim().is_empty() {
         return Ok((Config::default(), Some(path)));
     }

@@ -151,7 +151,15 @@ pub fn load_setup(global: &cli::GlobalArgs) -> Result<(config::Config, mapping::
             lines.join("\n")
         )))
     })?;
+    // The size limit of every read (README "Safety"): the flag, else the config's key (the config itself is read
+    // under the flag's limit or the default).
+    if let Some(n) = global.max_file_size {
+        diag::files::set_max_file_size(n);
+    }
     let (cfg, _) = config::load(global.config.as_deref())?;
+    if let (None, Some(size)) = (global.max_file_size, &cfg.max_file_size) {
+        diag::files::set_max_file_size(size.bytes()?);
+    }
     config::check_targets(&cfg, &tables)?;
     config::rule_overrides(&cfg)?;
     Ok((cfg, tables))
@@ -290,7 +298,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
                 Some(p) => render::read_client_ids(p)?,
                 None => Default::default(),
             };
-            render::write::check_out(&args.out)?;
+            render::write::check_out(&args.out, args.force)?;
             refuse_dir_over_inputs(&args.out, &args.inputs, "--out")?;
             let mut a = match analyse_with(&args.inputs, &cfg, &tables, Some(&args.out), false) {
                 Ok(a) => a,
@@ -373,6 +381,8 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
                 }
                 None => Vec::new(),
             };
+            // Files of --against that the filesystem policy did not read are findings of their own, not drift.
+            let (drift, unread): (Vec<_>, Vec<_>) = drift.into_iter().partition(|f| f.code == rules::DRIFT);
             let fail_on = match args.fail_on {
                 FailOnArg::Error => check::FailOn::Error,
                 FailOnArg::Warning => check::FailOn::Warning,
@@ -381,7 +391,10 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
             // The coverage ledger is built on another thread meanwhile; SARIF needs only the findings and is
             // written in the meantime.
             // Taken, not split off: `split_off(0)` copies every entry and leaves the plan holding the old list's room.
-            let findings = check::findings(std::mem::take(&mut std::sync::Arc::make_mut(&mut a.plan).findings), &drift);
+            let findings = check::findings(
+                std::mem::take(&mut std::sync::Arc::make_mut(&mut a.plan).findings),
+                &[&drift[..], &unread[..]].concat(),
+            );
             // SARIF, text and JUnit print only the ledger's totals.
             let items = matches!(args.format, CheckFormat::Json | CheckFormat::Markdown);
             let (coverage, sarif_written) = std::thread::scope(|s| {

@@ -45,6 +45,8 @@ fn main() {
     tune_allocator();
     eks2aks::diag::timings::start();
     eks2aks::process_exits_after_run();
+    // SIGINT/SIGTERM/SIGHUP remove translate's temporary directory before the process exits (status 130).
+    eks2aks::render::write::install_signal_cleanup();
     let cli = eks2aks::cli::Cli::parse();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());

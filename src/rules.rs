@@ -31,7 +31,7 @@ macro_rules! rules {
 
 rules! {
     MALFORMED_INPUT = "E2A001" "malformed-input" Error {
-        what: "An input file cannot be read: it does not exist, is not UTF-8, is not valid YAML/JSON, nests too deeply, expands aliases without bound, or holds a Kubernetes object or IAM document that breaks its grammar (an invalid object name, an `eks.amazonaws.com/role-arn` that is not a role ARN, an IAM statement with `Effect: Maybe`, …).",
+        what: "An input file cannot be read: it does not exist, is larger than `--max-file-size`, is a device, socket or `/proc` file named on the command line, is not UTF-8, is not valid YAML/JSON, nests too deeply, expands aliases without bound, or holds a Kubernetes object or IAM document that breaks its grammar (an invalid object name, an `eks.amazonaws.com/role-arn` that is not a role ARN, an IAM statement with `Effect: Maybe`, …).",
         why: "Nothing can be planned from input the tool cannot read faithfully, and guessing would hide a broken manifest. Every malformed file of a run is reported, then eks2aks exits 2 and writes nothing.",
         fix: "Correct the file at the reported line and column (`kubectl apply --dry-run=client -f FILE` and `aws iam` validators help), or leave it out of the INPUT paths."
     }
@@ -224,6 +224,27 @@ rules! {
         what: "Two ServiceAccounts with the same namespace and name (from two clusters) are bound to different IAM roles, and so to different Azure identities, in one run. Each rewritten ServiceAccount gets its own identity's client id.",
         why: "A run targets one AKS cluster, whose OIDC issuer signs one subject `system:serviceaccount:NS:NAME` for both: both identities would trust it, and a pod of either workload could sign in as the other's identity.",
         fix: "Translate each cluster on its own (one run per cluster directory, each with its AKS cluster's issuer), or give the ServiceAccounts distinct names."
+    }
+    // Filesystem policy (README "Safety"): E2A040–E2A044.
+    SYMLINK_OUTSIDE_INPUT = "E2A040" "symlink-outside-input" Warning {
+        what: "A symbolic link found while walking an input directory (or a `check --against` directory) leads to a file outside that directory, or nowhere; it is not read, and neither its target nor its content is shown.",
+        why: "A link planted in a repository could make eks2aks read, quote in findings or copy into `--out/k8s` a file that is not part of the input (`~/.aws/credentials`, `/proc/self/environ`, another team's Secret).",
+        fix: "Replace the link by the file itself, or name the target explicitly on the command line if it really is input (a file named there is read wherever it is)."
+    }
+    SPECIAL_FILE = "E2A041" "special-file-not-read" Warning {
+        what: "A FIFO, socket or device named like an input (`*.yaml`, `*.yml`, `*.json`) was found while walking a directory (or a `check --against` directory), directly or behind a symlink; it is never opened.",
+        why: "Reading a FIFO waits for a writer forever, and a device such as `/dev/zero` never ends: one such file would hang the CI job or exhaust its memory.",
+        fix: "Remove it from the tree, or pass the data explicitly: `eks2aks plan <(helm template …)` or `-` for standard input (a FIFO named on the command line is read)."
+    }
+    DIRECTORY_SKIPPED = "E2A042" "directories-not-read" Note {
+        what: "Lists the directories the walk did not enter: hidden ones (`.git`, `.github`), `target/`, `node_modules/`, symbolic links to directories, and eks2aks output directories (with the number of unchanged files eks2aks wrote there, which are left out).",
+        why: "Whatever is in a skipped directory is not checked; a reviewer should see what was left out rather than assume everything was read.",
+        fix: "Nothing, if the list is as expected. To check files in a hidden directory, name that directory (or the files) on the command line."
+    }
+    OUTPUT_FILE_CHANGED = "E2A043" "output-file-changed" Note {
+        what: "An eks2aks output marker (`.eks2aks-output`) records files whose content no longer has the hash eks2aks wrote (or records no hash: a marker of an older eks2aks, or one that someone else wrote). Those files are read as input.",
+        why: "Only files eks2aks wrote and nobody changed since are left out of the input, so a planted or stale marker cannot hide a manifest (a Secret with static keys) from `check`.",
+        fix: "Run `eks2aks translate … --out DIR` again to rewrite the output and its marker, or move the edited files out of the output directory."
     }
     GRANT_WIDER_THAN_AWS = "E2A045" "grant-wider-than-aws" Error {
         what: "The soundness check found an Azure data action that a planned role assignment allows on a resource (or blob path, or list prefix) where the IAM role allowed none of the AWS actions that map to it — evaluated with AWS's policy logic: explicit Denies, NotResource, conditions, bucket versus object resources. Documented widenings (`excess_data_actions`, and `Resource: \"*\"` widened to the parent, E2A017) are not counted.",

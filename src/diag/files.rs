@@ -1,4 +1,6 @@
-//! Every input file is registered once; findings refer to it by [`FileId`].
+//! Every input file is registered once; findings refer to it by [`FileId`]. Every file eks2aks reads (inputs,
+//! `check --against`, the config) goes through [`read_capped`]: regular files only (a FIFO only when the user
+//! named it), nothing of the kernel's `/proc` or `/sys`, and never more than the size limit.
 
 use std::path::PathBuf;
 
@@ -171,8 +173,8 @@ impl SourceFile {
     }
 
     fn reload(&self) -> anyhow::Result<String> {
-        let bytes =
-            std::fs::read(self.path()).map_err(|e| anyhow::anyhow!("cannot read {} again: {e}", self.display))?;
+        let bytes = read_capped(self.path(), false, max_file_size())
+            .map_err(|e| anyhow::anyhow!("cannot read {} again: {e}", self.display))?;
         let text = crate::ingest::decode(bytes).0;
         anyhow::ensure!(
             self.digest == Some(Digest::of(&text)),
@@ -192,6 +194,200 @@ impl SourceFile {
     pub fn line(&self, n: usize) -> &str {
         line_of(self.text(), self.line_starts(), n)
     }
+}
+
+/// The per-file read limit when none is configured: 64 MiB, ten times the largest IAM export we have seen.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 << 20;
+
+static MAX_FILE_SIZE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(DEFAULT_MAX_FILE_SIZE);
+
+/// Sets the per-file read limit of this process (`--max-file-size`, or `max_file_size` in eks2aks.yaml).
+pub fn set_max_file_size(bytes: u64) {
+    MAX_FILE_SIZE.store(bytes, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The per-file read limit in force.
+pub fn max_file_size() -> u64 {
+    MAX_FILE_SIZE.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Why a file was not read.
+#[derive(Debug)]
+pub enum ReadError {
+    /// Longer than the limit (by its size, or by what it kept producing).
+    TooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// Not a regular file: "a FIFO", "a socket", "a character device", …
+    Special(&'static str),
+    /// A file of `/proc` or `/sys`: looks regular, but its size means nothing and its text is the process's.
+    Kernel,
+    /// The operating system's error.
+    Io(std::io::Error),
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::TooLarge { limit } => write!(
+                f,
+                "larger than the {} limit per file (raise it with --max-file-size or `max_file_size` in eks2aks.yaml)",
+                human_size(*limit)
+            ),
+            ReadError::Special(kind) => write!(f, "not a regular file ({kind}); not read"),
+            ReadError::Kernel => write!(f, "a file of the kernel (/proc or /sys), not an input; not read"),
+            ReadError::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for ReadError {}
+
+impl From<std::io::Error> for ReadError {
+    fn from(e: std::io::Error) -> Self {
+        ReadError::Io(e)
+    }
+}
+
+/// What a file that is not a regular file is, in words; `None` for a regular file.
+pub fn special_kind(ft: &std::fs::FileType) -> Option<&'static str> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            return Some("a FIFO");
+        }
+        if ft.is_socket() {
+            return Some("a socket");
+        }
+        if ft.is_char_device() {
+            return Some("a character device");
+        }
+        if ft.is_block_device() {
+            return Some("a block device");
+        }
+    }
+    if ft.is_file() {
+        None
+    } else if ft.is_dir() {
+        Some("a directory")
+    } else if ft.is_symlink() {
+        Some("a symlink")
+    } else {
+        Some("a special file")
+    }
+}
+
+/// True for a file on the kernel's `/proc` or `/sys` (same device as those mount points): such files report
+/// size 0 or 4096 whatever they hold, and hold the process's environment, memory maps and so on.
+fn on_kernel_fs(meta: &std::fs::Metadata) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::MetadataExt;
+        static DEVS: std::sync::OnceLock<Vec<u64>> = std::sync::OnceLock::new();
+        let devs = DEVS.get_or_init(|| {
+            ["/proc", "/sys"].iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.dev()).collect()
+        });
+        devs.contains(&meta.dev())
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = meta;
+        false
+    }
+}
+
+/// Reads a file under the filesystem policy (README "Safety"): it must be a regular file — or a FIFO, when `named`
+/// (a path the user gave on the command line: `<(helm template …)` is one) — not on `/proc` or `/sys`, and at most
+/// `limit` bytes. The type is checked before opening (a FIFO or a tape drive is never opened) and again on the
+/// opened file (a file swapped in between); the read itself stops after `limit + 1` bytes, so a file that grows or
+/// lies about its size is bounded too.
+pub fn read_capped(path: &std::path::Path, named: bool, limit: u64) -> Result<Vec<u8>, ReadError> {
+    let (file, size) = open_capped(path, named, limit)?;
+    read_limited(file, size, limit)
+}
+
+/// Opens a file under the policy of [`read_capped`]; returns it with its size (0 for a FIFO). The caller reads at
+/// most `limit + 1` bytes of it (see [`read_limited`]).
+pub fn open_capped(path: &std::path::Path, named: bool, limit: u64) -> Result<(std::fs::File, u64), ReadError> {
+    let meta = std::fs::metadata(path)?;
+    #[cfg(unix)]
+    let stream = named && std::os::unix::fs::FileTypeExt::is_fifo(&meta.file_type());
+    #[cfg(not(unix))]
+    let stream = {
+        let _ = named;
+        false
+    };
+    if !stream {
+        if let Some(kind) = special_kind(&meta.file_type()) {
+            return Err(ReadError::Special(kind));
+        }
+        if on_kernel_fs(&meta) {
+            return Err(ReadError::Kernel);
+        }
+        if meta.len() > limit {
+            return Err(ReadError::TooLarge { limit });
+        }
+    }
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Non-blocking: a regular file swapped for a FIFO after the check above does not hang the open (reads of
+        // a regular file ignore the flag). A FIFO the user named is opened as usual: it waits for its writer.
+        opts.custom_flags(libc::O_NOCTTY | if stream { 0 } else { libc::O_NONBLOCK });
+    }
+    let file = opts.open(path)?;
+    if !stream {
+        let now = file.metadata()?;
+        if let Some(kind) = special_kind(&now.file_type()) {
+            return Err(ReadError::Special(kind));
+        }
+    }
+    Ok((file, if stream { 0 } else { meta.len() }))
+}
+
+/// Reads at most `limit` bytes of `r`; more is [`ReadError::TooLarge`].
+pub fn read_limited(r: impl std::io::Read, size_hint: u64, limit: u64) -> Result<Vec<u8>, ReadError> {
+    use std::io::Read;
+    let mut buf = Vec::with_capacity(usize::try_from(size_hint.min(limit)).unwrap_or(0).saturating_add(1));
+    r.take(limit.saturating_add(1)).read_to_end(&mut buf)?;
+    if buf.len() as u64 > limit {
+        return Err(ReadError::TooLarge { limit });
+    }
+    Ok(buf)
+}
+
+/// `64 MiB`, `512 KiB`, `100 bytes`.
+pub fn human_size(n: u64) -> String {
+    for (unit, shift) in [("GiB", 30), ("MiB", 20), ("KiB", 10)] {
+        if n >= 1 << shift && n.is_multiple_of(1 << shift) {
+            return format!("{} {unit}", n >> shift);
+        }
+    }
+    format!("{n} bytes")
+}
+
+/// Parses a size: `1048576`, `512KiB`, `64MiB`, `1GiB` (also `K`/`KB`/`M`/`MB`/`G`/`GB`, all powers of 1024).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let n: u64 = digits.parse().map_err(|_| format!("`{s}` is not a size (e.g. 64MiB, 512KiB, 1048576)"))?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        _ => return Err(format!("`{s}`: unknown unit (use KiB, MiB or GiB)")),
+    };
+    let bytes = n.checked_mul(1 << shift).ok_or_else(|| format!("`{s}` is too large"))?;
+    if bytes == 0 {
+        return Err("the size limit must be more than 0".into());
+    }
+    Ok(bytes)
 }
 
 /// Line `n` (1-based, without its line break) of `text` whose line starts are `starts`; empty past the end.
@@ -259,6 +455,47 @@ mod tests {
             let f = files.get(id);
             assert_eq!((&*f.display, f.path(), f.relative()), (display, std::path::Path::new(path), relative));
         }
+    }
+
+    #[test]
+    fn sizes_parse_and_print() {
+        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
+        assert_eq!(parse_size("512 KiB"), Ok(512 << 10));
+        assert_eq!(parse_size("1g"), Ok(1 << 30));
+        assert_eq!(parse_size("100"), Ok(100));
+        assert!(parse_size("0").is_err() && parse_size("12 parsecs").is_err() && parse_size("MiB").is_err());
+        assert_eq!(human_size(DEFAULT_MAX_FILE_SIZE), "64 MiB");
+        assert_eq!(human_size(1000), "1000 bytes");
+    }
+
+    #[test]
+    fn reads_are_capped_by_size_and_by_what_is_produced() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.yaml");
+        std::fs::write(&p, "x".repeat(100)).unwrap();
+        assert_eq!(read_capped(&p, false, 100).unwrap().len(), 100);
+        let err = read_capped(&p, false, 99).unwrap_err();
+        assert!(matches!(err, ReadError::TooLarge { limit: 99 }), "{err}");
+        assert!(err.to_string().contains("larger than the 99 bytes limit"), "{err}");
+        // A stream that never ends (`/dev/zero` behind a name) stops at the limit.
+        let err = read_limited(std::io::repeat(0), 0, 1 << 20).unwrap_err();
+        assert!(matches!(err, ReadError::TooLarge { .. }));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn special_and_kernel_files_are_not_read() {
+        let err = read_capped(std::path::Path::new("/dev/zero"), true, 1 << 20).unwrap_err();
+        assert_eq!(err.to_string(), "not a regular file (a character device); not read");
+        let err = read_capped(std::path::Path::new("/proc/self/environ"), true, 1 << 20).unwrap_err();
+        assert!(matches!(err, ReadError::Kernel), "{err}");
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("p.yaml");
+        assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+        // Not named by the user: refused before it is opened (opening it would wait for a writer forever).
+        let err = read_capped(&fifo, false, 1 << 20).unwrap_err();
+        assert_eq!(err.to_string(), "not a regular file (a FIFO); not read");
+        assert!(matches!(read_capped(dir.path(), true, 10), Err(ReadError::Special("a directory"))));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! the one [`Finding`] type that every stage pushes into a [`Sink`]. This is the only module every stage may use;
 //! it knows nothing of Kubernetes, IAM or Azure.
 
-mod files;
+pub mod files;
 mod finding;
 mod render;
 pub mod timings;

@@ -13,7 +13,6 @@ use crate::diag::{FileId, Files, Loc, Pos, Sink};
 use crate::model::Model;
 use crate::rules;
 use crate::yaml::{self, Document};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Options of the ingest stage.
@@ -43,6 +42,8 @@ struct Source {
     /// A file that can be read again later, so its text need not be kept (see [`Files::add_on_disk`]): a regular
     /// file, not a pipe (`<(helm template …)`), stdin or in-memory text.
     rereadable: bool,
+    /// Named on the command line: may be a FIFO (see [`crate::diag::files::read_capped`]).
+    named: bool,
 }
 
 /// What one file turned into, on a worker thread: its text, its share of the model (indices local to it), the
@@ -57,10 +58,7 @@ struct Fragment {
 
 /// Reads INPUTs into the model. Returns the model; problems are in `sink`.
 pub fn read(inputs: &[PathBuf], opts: &IngestOptions, files: &mut Files, sink: &mut Sink) -> Model {
-    let (found, walk_errors) = walk::walk(inputs, opts.skip_dir.as_deref());
-    for e in walk_errors {
-        sink.push(rules::MALFORMED_INPUT, format!("cannot read `{}`: {}", e.display, e.message), None);
-    }
+    let found = walk::walk_reporting(inputs, opts.skip_dir.as_deref(), sink);
     let sources = found
         .into_iter()
         .map(|f| {
@@ -75,6 +73,7 @@ pub fn read(inputs: &[PathBuf], opts: &IngestOptions, files: &mut Files, sink: &
                 path: f.path,
                 relative: f.relative,
                 text: None,
+                named: f.named,
             }
         })
         .collect();
@@ -90,6 +89,7 @@ pub fn read_str(display: &str, text: &str, opts: &IngestOptions, files: &mut Fil
         text: Some(text.to_string()),
         size: text.len() as u64,
         rereadable: false,
+        named: true,
     };
     read_sources(vec![source], opts, files, sink)
 }
@@ -200,15 +200,14 @@ fn load(src: &Source) -> (String, Option<(Pos, String)>) {
     if let Some(t) = &src.text {
         return (t.clone(), None);
     }
+    // Under the filesystem policy: regular files (or a named FIFO), never more than the size limit.
+    let limit = crate::diag::files::max_file_size();
     let bytes = match &src.path {
-        Some(p) => std::fs::read(p),
-        None => {
-            let mut buf = Vec::new();
-            std::io::stdin().read_to_end(&mut buf).map(|_| buf)
-        }
+        Some(p) => crate::diag::files::read_capped(p, src.named, limit),
+        None => crate::diag::files::read_limited(std::io::stdin().lock(), 0, limit),
     };
     match bytes {
-        Err(e) => (String::new(), Some((Pos::default(), format!("cannot read file: {e}")))),
+        Err(e) => (String::new(), Some((Pos::default(), format!("cannot read `{}`: {e}", src.display)))),
         Ok(b) => decode(b),
     }
 }

@@ -29,7 +29,10 @@ pub fn safe_relative(rel: &str) -> String {
 /// Reads a `--client-ids` file: a JSON object of identity name → client id, or the outputs of
 /// `az deployment group show --query properties.outputs` (`{"clientIds": {"type": "Object", "value": {…}}}`).
 pub fn read_client_ids(path: &std::path::Path) -> Result<BTreeMap<String, String>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading --client-ids {}", path.display()))?;
+    let bytes = crate::diag::files::read_capped(path, true, crate::diag::files::max_file_size())
+        .with_context(|| format!("reading --client-ids {}", path.display()))?;
+    let text =
+        String::from_utf8(bytes).with_context(|| format!("reading --client-ids {}: not UTF-8", path.display()))?;
     let v: serde_json::Value =
         serde_json::from_str(&text).with_context(|| format!("--client-ids {} is not JSON", path.display()))?;
     let map = v.pointer("/clientIds/value").or_else(|| v.get("clientIds")).unwrap_or(&v);

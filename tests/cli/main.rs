@@ -12,6 +12,7 @@ mod outputs_once;
 mod phased;
 mod plan;
 mod rewrite_props;
+mod safety;
 mod translate;
 
 use assert_cmd::Command;

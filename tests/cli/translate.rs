@@ -137,9 +137,10 @@ fn a_foreign_non_empty_directory_is_refused_unless_forced() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(std::fs::read_to_string(tmp.path().join("precious.txt")).unwrap(), "keep me");
     assert!(tmp.path().join("bicep/main.bicep").is_file());
-    // A forced directory is not marked as eks2aks's: the next run without --force is refused again instead of
-    // replacing the directory (and deleting the user's file with it).
-    assert!(!tmp.path().join(".eks2aks-output").exists());
+    // The marker of a forced directory records eks2aks's files only: the next run without --force is refused
+    // again instead of replacing the directory (and deleting the user's file with it).
+    let marker = std::fs::read_to_string(tmp.path().join(".eks2aks-output")).unwrap();
+    assert!(marker.contains("  bicep/main.bicep\n") && !marker.contains("precious.txt"), "{marker}");
     let (code, _, err) = run(&["translate", "--out", out, "testdata/examples/edw-keda"]);
     assert_eq!(code, 2, "{err}");
     assert_eq!(std::fs::read_to_string(tmp.path().join("precious.txt")).unwrap(), "keep me");
@@ -162,7 +163,10 @@ fn an_output_directory_over_the_inputs_is_refused() {
 /// `--out .` (the current directory, empty) works and leaves no temporary directory behind.
 #[test]
 fn the_current_directory_can_be_the_output() {
-    let tmp = tempfile::tempdir().unwrap();
+    // In a parent of its own: the check below lists the parent, which must not be the shared /tmp (other runs
+    // and tests leave their own `eks2aks-tmp` names there).
+    let parent = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir_in(parent.path()).unwrap();
     let example = std::fs::canonicalize("testdata/examples/edw-keda").unwrap();
     let o = eks2aks()
         .current_dir(tmp.path())
@@ -225,10 +229,14 @@ fn rerunning_into_its_own_output_replaces_it_and_does_not_read_it_back() {
     }
     let tree = read_tree(&out);
     assert!(!tree.keys().any(|k| k.starts_with("k8s/azure/")), "the output was read back as input: {:?}", tree.keys());
+    // A file eks2aks did not write is not deleted by a re-run (README "Safety"): refused without --force, kept with.
     std::fs::write(out.join("k8s/stale.yaml"), "x").unwrap();
     let o = eks2aks().current_dir(&work).args(["translate", "--out", "azure", "."]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("(k8s/stale.yaml)"));
+    let o = eks2aks().current_dir(&work).args(["translate", "--force", "--out", "azure", "."]).output().unwrap();
     assert!(o.status.success());
-    assert!(!out.join("k8s/stale.yaml").exists(), "a re-run replaces the whole output");
+    assert_eq!(std::fs::read_to_string(out.join("k8s/stale.yaml")).unwrap(), "x");
 }
 
 #[test]
