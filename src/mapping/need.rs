@@ -140,6 +140,20 @@ fn broad_scope(azure_type: &str) -> (&'static str, &'static str) {
 
 /// Matches the resource part of an ARN against a service's grammar: (kind, name, path).
 pub fn match_resource(service: &Service, resource: &str) -> Option<(String, String, Option<String>)> {
+    match_resource_at(service, resource).map(|(k, n, p, _)| (k, n, p))
+}
+
+/// The base resource of an ARN's resource part: the grammar's text up to the end of the resource's name
+/// (`table/orders` of `table/orders/index/by-date`; a Secrets Manager ARN without its random suffix), and the
+/// name. Cut where the grammar puts the name — never by searching for the name in the text, which finds `a` in
+/// `table/a` at the `a` of `table` (issue 18).
+pub fn base_of(service: &Service, resource: &str) -> Option<(String, String)> {
+    let (_, name, _, end) = match_resource_at(service, resource)?;
+    Some((resource[..end].to_string(), name))
+}
+
+/// [`match_resource`], with the byte offset where the base resource ends.
+fn match_resource_at(service: &Service, resource: &str) -> Option<(String, String, Option<String>, usize)> {
     for r in &service.arn_resources {
         if let Some((name, path)) = match_pattern(&r.pattern, resource) {
             // A grammar with only `{path}` (`secret:{path}`, `parameter/{path}`, `log-group:{path}`): the path is
@@ -162,7 +176,13 @@ pub fn match_resource(service: &Service, resource: &str) -> Option<(String, Stri
             if name.is_empty() {
                 return None;
             }
-            return Some((r.kind.clone(), name, path));
+            // Every grammar starts with a literal and then the name (or a path that is the name).
+            let literal = &r.pattern[..r.pattern.find('{').unwrap_or(r.pattern.len())];
+            let end = (literal.len() + name.len()).min(resource.len());
+            if !resource.is_char_boundary(end) || resource[literal.len()..end] != name {
+                return None;
+            }
+            return Some((r.kind.clone(), name, path, end));
         }
     }
     None
@@ -482,6 +502,16 @@ pub fn needs(
                             .entry(arn.clone())
                             .or_insert_with(|| match_resource(service, &a.resource).map(|(_, n, p)| (n, p)))
                             .clone();
+                        // An S3 access point is a named entry to a bucket that the ARN does not name: no container
+                        // can be derived from it (issue 18: it became a container called `accesspoint`).
+                        if prefix == "s3" && a.resource.starts_with("accesspoint/") {
+                            sink.push(
+                                rules::UNMAPPED_ACTION,
+                                format!("identity `{identity}`: `{arn}` is an S3 access point, which names no bucket; what the policy allows through it is not translated (grant the bucket itself, or map the access point's bucket by hand)"),
+                                Some(rloc),
+                            );
+                            continue;
+                        }
                         let Some((rname, path)) = matched else {
                             sink.push(
                                 rules::UNMAPPED_ACTION,
@@ -490,11 +520,7 @@ pub fn needs(
                             );
                             continue;
                         };
-                        let base = if prefix == "s3" {
-                            format!("arn:{}:s3:::{rname}", a.partition)
-                        } else {
-                            base_arn(&a, &rname)
-                        };
+                        let base = base_arn(service, &a).unwrap_or_else(|| arn.clone());
                         let mut condition = None;
                         if &*target.scope_kind == "container" {
                             let prefix_value =
@@ -555,9 +581,10 @@ pub fn needs(
     (out, denied)
 }
 
-fn base_arn(a: &Arn, name: &str) -> String {
-    let end = a.resource.find(name).map_or(a.resource.len(), |i| i + name.len());
-    format!("arn:{}:{}:{}:{}:{}", a.partition, a.service, a.region, a.account, &a.resource[..end])
+/// The ARN of the base resource (an S3 object → its bucket, a DynamoDB index → its table), per [`base_of`].
+pub fn base_arn(service: &Service, a: &Arn) -> Option<String> {
+    let (base, _) = base_of(service, &a.resource)?;
+    Some(format!("arn:{}:{}:{}:{}:{}", a.partition, a.service, a.region, a.account, base))
 }
 
 /// The need of one AWS action on one concrete resource (used for what KEDA's scaler needs: `sqs:GetQueueAttributes`
@@ -587,7 +614,7 @@ pub fn action_need(
         target: tkey.clone(),
         kind: target.scope_kind.clone(),
         azure_name: naming::azure_name(&target.naming, &rname),
-        aws_arn: base_arn(&parsed, &rname),
+        aws_arn: base_arn(service, &parsed)?,
         condition: None,
     };
     Some((key, perms))
@@ -598,14 +625,34 @@ pub fn action_need(
 pub fn base_resource(tables: &Tables, arn: &str) -> Option<(String, String)> {
     let a = Arn::parse(arn)?;
     let service = tables.services.get(&a.service)?;
-    let (_, name, _) = match_resource(service, &a.resource)?;
-    let base = if a.service == "s3" { format!("arn:{}:s3:::{name}", a.partition) } else { base_arn(&a, &name) };
-    Some((base, name))
+    let (_, name) = base_of(service, &a.resource)?;
+    Some((base_arn(service, &a)?, name))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 18: the base resource is cut where the grammar puts the name, not where the name first occurs in
+    /// the text (`a` occurs in `table`, `east` in `us-east-1`).
+    #[test]
+    fn base_resources_are_cut_by_the_grammar() {
+        let tables = crate::mapping::load(None).unwrap();
+        let base = |arn: &str| base_resource(&tables, arn).map(|(b, n)| (b, n));
+        assert_eq!(
+            base("arn:aws:dynamodb:us-east-1:111122223333:table/a/index/ta"),
+            Some(("arn:aws:dynamodb:us-east-1:111122223333:table/a".into(), "a".into()))
+        );
+        assert_eq!(
+            base("arn:aws:dynamodb:us-east-1:111122223333:table/east"),
+            Some(("arn:aws:dynamodb:us-east-1:111122223333:table/east".into(), "east".into()))
+        );
+        assert_eq!(base("arn:aws:s3:::data/a/data"), Some(("arn:aws:s3:::data".into(), "data".into())));
+        assert_eq!(
+            base("arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf"),
+            Some(("arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db".into(), "prod/db".into()))
+        );
+    }
 
     #[test]
     fn resource_grammar_placeholders() {

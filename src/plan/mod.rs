@@ -705,15 +705,16 @@ pub fn build(
             }
             continue;
         };
-        let Some((_, rname, _)) = need::match_resource(service, &arn.resource) else { continue };
+        let Some((kind, rname, _)) = need::match_resource(service, &arn.resource) else { continue };
+        // An S3 access point names no bucket: no Azure resource is derived from it (the policy's grants through
+        // it are reported as not translated).
+        if kind.starts_with("accesspoint") {
+            continue;
+        }
         if rname.contains(['*', '?']) || arn.account.contains(['*', '?']) || arn.region.contains(['*', '?']) {
             continue;
         }
-        let base = if arn.service == "s3" {
-            format!("arn:{}:s3:::{rname}", arn.partition)
-        } else {
-            a[..a.find(&rname).map_or(a.len(), |i| i + rname.len())].to_string()
-        };
+        let Some(base) = need::base_arn(service, &arn) else { continue };
         if seen.contains(base.as_str()) {
             continue;
         }

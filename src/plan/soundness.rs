@@ -157,7 +157,12 @@ fn samples(
 
 /// An ARN of the service that no statement names (from its first resource grammar).
 fn probe_arn(tables: &Tables, prefix: &str, account: &str) -> String {
-    let pattern = tables.services.get(prefix).and_then(|s| s.arn_resources.first()).map_or("{name}", |r| &r.pattern);
+    // The service's first grammar of its own resources (an S3 access point is an entry to a bucket, not one).
+    let pattern = tables
+        .services
+        .get(prefix)
+        .and_then(|s| s.arn_resources.iter().find(|r| !r.kind.starts_with("accesspoint")))
+        .map_or("{name}", |r| &r.pattern);
     let resource = pattern.replace("{name}", PROBE).replace("{path}", PROBE);
     if prefix == "s3" {
         format!("arn:aws:s3:::{resource}")

@@ -1,6 +1,6 @@
 //! The mapping stage end to end: least-privilege roles, scopes, config targets, and what does not map.
 
-use super::{codes, run};
+use super::{codes, plan_json, run};
 
 fn plan_with_config(dir: &str) -> serde_json::Value {
     let cfg = format!("{dir}/eks2aks.yaml");
@@ -245,5 +245,28 @@ fn a_deny_that_the_chosen_role_regrants_is_reported() {
         f["message"].as_str().unwrap().contains("Storage Queue Data Message Processor")
             && f["message"].as_str().unwrap().contains("sqs:DeleteMessage"),
         "{f}"
+    );
+}
+
+/// Issue 18: base resources are cut by the grammar (a table `east` in us-east-1 kept whole; before, the ARN was
+/// cut at the `east` of `us-east-1`), and an S3 access point becomes no container called `accesspoint`.
+#[test]
+fn base_resources_follow_the_grammar_and_access_points_are_not_containers() {
+    let p = plan_json(&["testdata/fixtures/mapping/base-resource-by-grammar"]);
+    let arns: Vec<&str> = p["resources"].as_array().unwrap().iter().map(|r| r["aws_arn"].as_str().unwrap()).collect();
+    assert_eq!(arns, ["arn:aws:dynamodb:us-east-1:111122223333:table/east"]);
+    let scopes: Vec<&str> = p["identities"][0]["role_assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["scope"]["azure_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(scopes, ["east"]);
+    assert!(
+        p["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "E2A015" && f["message"].as_str().unwrap().contains("S3 access point"))
     );
 }
