@@ -638,7 +638,7 @@ mod tests {
     #[test]
     fn base_resources_are_cut_by_the_grammar() {
         let tables = crate::mapping::load(None).unwrap();
-        let base = |arn: &str| base_resource(&tables, arn).map(|(b, n)| (b, n));
+        let base = |arn: &str| base_resource(&tables, arn);
         assert_eq!(
             base("arn:aws:dynamodb:us-east-1:111122223333:table/a/index/ta"),
             Some(("arn:aws:dynamodb:us-east-1:111122223333:table/a".into(), "a".into()))
