@@ -52,6 +52,10 @@ struct Src<'a> {
     ascii: Vec<bool>,
     /// A `.json` file: every scalar written into it is a JSON string.
     json: bool,
+    /// The value rewrites of this file by the scalar's position: (token, replacement) — what a node re-emitted
+    /// whole must carry, or an endpoint inside it would be lost (issue 17: a flow-style env list re-emitted to
+    /// drop `AWS_ROLE_ARN` kept the old SQS URL).
+    rewrites: BTreeMap<Pos, (&'a str, &'a str)>,
 }
 
 impl<'a> Src<'a> {
@@ -60,7 +64,25 @@ impl<'a> Src<'a> {
         let ascii = (0..line_starts.len())
             .map(|i| text[line_starts[i]..line_starts.get(i + 1).copied().unwrap_or(text.len())].is_ascii())
             .collect();
-        Src { text, line_starts, ascii, json: file.display.to_ascii_lowercase().ends_with(".json") }
+        Src {
+            text,
+            line_starts,
+            ascii,
+            json: file.display.to_ascii_lowercase().ends_with(".json"),
+            rewrites: BTreeMap::new(),
+        }
+    }
+
+    /// A node's value as the output must have it: the input's, with the file's value rewrites applied.
+    fn json(&self, n: &Node) -> Value {
+        match &n.value {
+            Y::Scalar { .. } => match (self.rewrites.get(&n.pos), n.as_str()) {
+                (Some((token, new)), Some(old)) => json!(old.replacen(token, new, 1)),
+                _ => n.to_json(),
+            },
+            Y::Seq(items) => Value::Array(items.iter().map(|i| self.json(i)).collect()),
+            Y::Map(entries) => Value::Object(entries.iter().map(|e| (e.key.clone(), self.json(&e.value))).collect()),
+        }
     }
 
     fn line_start(&self, line: u32) -> usize {
@@ -114,6 +136,18 @@ fn block_start(src: &Src, n: &Node) -> Pos {
     }
 }
 
+/// The last line that holds a node's text. A block scalar (`|`, `>`) ends at the start of the line after its
+/// content: edits placed "after its line" would land past that line — in the next document when a `---`
+/// follows (issue 17, found by review).
+fn last_line(src: &Src, n: &Node) -> u32 {
+    let b = src.byte(n.end);
+    if n.end.line > n.pos.line && b > 0 && src.text.as_bytes().get(b - 1) == Some(&b'\n') {
+        n.end.line - 1
+    } else {
+        n.end.line
+    }
+}
+
 /// True when the node is an alias (`*name`): its text is the alias alone, and editing the anchored text would
 /// change every other use of the anchor too, so an edit replaces the alias by the value it stands for.
 fn is_alias(src: &Src, n: &Node) -> bool {
@@ -136,7 +170,7 @@ fn replace_text(src: &Src, edits: &mut Edits, n: &Node, v: &Value) {
         // A block collection runs to the end of the line its last value ends on. (Issue 17: an empty
         // replacement once took the flow branch below and overwrote the text up to the next `{…}` — the
         // following objects.)
-        let end = src.next_line(n.end.line).saturating_sub(1).max(start);
+        let end = src.next_line(last_line(src, n)).saturating_sub(1).max(start);
         let end = if src.text[..end].ends_with('\r') { end - 1 } else { end };
         let text = match v {
             Value::Object(m) if m.is_empty() => "{}".to_string(),
@@ -193,8 +227,20 @@ fn flow_end(text: &str, start: usize) -> Option<usize> {
 fn insert_entry(src: &Src, edits: &mut Edits, map: &Node, key: &str, v: &Value) {
     edits.mean(map, Op::Insert(key.to_string(), v.clone()));
     let entries = map.as_map().unwrap_or_default();
+    if matches!(map.value, Y::Map(_)) && src.first_char(map.pos) == Some('{') {
+        // A flow mapping gains the entry right after its `{`: an insertion, so edits inside it stay.
+        let at = src.byte(map.pos) + 1;
+        let sep = if entries.is_empty() { "" } else { ", " };
+        let text = format!(
+            "{}: {}{sep}",
+            serde_json::to_string(key).expect("serialises"),
+            serde_json::to_string(v).expect("serialises")
+        );
+        edits.list.push((at, at, text));
+        return;
+    }
     if entries.is_empty() || !is_block(src, map) {
-        let mut j = map.to_json();
+        let mut j = src.json(map);
         if let Value::Object(m) = &mut j {
             m.insert(key.to_string(), v.clone());
         } else {
@@ -204,7 +250,7 @@ fn insert_entry(src: &Src, edits: &mut Edits, map: &Node, key: &str, v: &Value) 
         return;
     }
     let indent = (block_start(src, map).col - 1) as usize;
-    let at = src.next_line(map.end.line);
+    let at = src.next_line(last_line(src, map));
     let mut line = " ".repeat(indent);
     line.push_str(&yaml_out::emit(&json!({ key: v }), indent));
     if at == src.text.len() && !src.text.ends_with('\n') {
@@ -247,7 +293,7 @@ fn append_items(src: &Src, edits: &mut Edits, seq: &Node, new: &[Value]) {
     let dash = items.first().and_then(|i| src.before(i.pos).rfind('-'));
     match dash {
         Some(col) if is_block(src, seq) => {
-            let at = src.next_line(seq.end.line);
+            let at = src.next_line(last_line(src, seq));
             let mut text = String::new();
             for v in new {
                 text.push_str(&" ".repeat(col));
@@ -261,8 +307,20 @@ fn append_items(src: &Src, edits: &mut Edits, seq: &Node, new: &[Value]) {
             }
             edits.list.push((at, at, text));
         }
+        _ if src.first_char(seq.pos) == Some('[') && flow_end(src.text, src.byte(seq.pos)).is_some() => {
+            // A flow sequence gains the items before its `]`: an insertion, so edits inside it stay.
+            let close = flow_end(src.text, src.byte(seq.pos)).expect("checked") - 1;
+            let mut text = String::new();
+            for (i, v) in new.iter().enumerate() {
+                if !items.is_empty() || i > 0 {
+                    text.push_str(", ");
+                }
+                text.push_str(&serde_json::to_string(v).expect("serialises"));
+            }
+            edits.list.push((close, close, text));
+        }
         _ => {
-            let mut all: Vec<Value> = items.iter().map(Node::to_json).collect();
+            let mut all: Vec<Value> = items.iter().map(|i| src.json(i)).collect();
             all.extend(new.iter().cloned());
             replace_text(src, edits, seq, &Value::Array(all));
         }
@@ -314,7 +372,7 @@ fn delete_lines(src: &Src, edits: &mut Edits, first: Pos, last_line: u32) -> Opt
 fn remove_entry(src: &Src, edits: &mut Edits, map: &Node, k: usize) -> Option<()> {
     let entries = map.as_map()?;
     let e = entries.get(k)?;
-    let last = entries.get(k + 1).map_or(e.value.end.line, |n| n.key_pos.line - 1);
+    let last = entries.get(k + 1).map_or_else(|| last_line(src, &e.value), |n| n.key_pos.line - 1);
     delete_lines(src, edits, e.key_pos, last)?;
     edits.mean(map, Op::Remove(e.key.clone()));
     Some(())
@@ -323,7 +381,7 @@ fn remove_entry(src: &Src, edits: &mut Edits, map: &Node, k: usize) -> Option<()
 /// Deletes item `i` of a block sequence (its whole lines); `None` (and nothing recorded) when it cannot.
 fn remove_item(src: &Src, edits: &mut Edits, seq: &Node, i: usize) -> Option<()> {
     let item = seq.as_seq()?.get(i)?;
-    delete_lines(src, edits, item.pos, item.end.line)?;
+    delete_lines(src, edits, item.pos, last_line(src, item))?;
     edits.mean(seq, Op::RemoveItem(i));
     Some(())
 }
@@ -481,6 +539,17 @@ pub fn rewrite(
             value_rewrites.insert((r.loc.file, r.loc.pos), (&*r.text, url));
         }
     }
+    // ECR images move to the configured ACR: a value rewrite like the endpoints, so a container re-emitted whole
+    // carries it too.
+    if let Some(acr) = &names.acr {
+        for c in a.model.workloads.iter().flat_map(|w| w.containers.iter()) {
+            if let Some((image, loc)) = &c.image
+                && let Some((_, repo)) = scan::ecr_image(image)
+            {
+                value_rewrites.insert((loc.file, loc.pos), (image.as_str(), format!("{acr}.azurecr.io/{repo}")));
+            }
+        }
+    }
     // KEDA: which TriggerAuthentications carry which identity.
     let mut auth_identity: BTreeMap<(String, String, String), Option<String>> = BTreeMap::new();
     let mut trigger_rewrites: BTreeMap<(usize, usize), Value> = BTreeMap::new();
@@ -549,7 +618,10 @@ pub fn rewrite(
                 let (file, objects) = (*file, objects);
                 let text = a.files.get(file).read_text()?;
                 let text = text.as_ref();
-                let src = Src::new(a.files.get(file), text);
+                let mut src = Src::new(a.files.get(file), text);
+                let lo = (file, Pos { line: 0, col: 0 });
+                let hi = (file, Pos { line: u32::MAX, col: u32::MAX });
+                src.rewrites = value_rewrites.range(lo..=hi).map(|((_, p), (t, r))| (*p, (*t, r.as_str()))).collect();
                 let mut edits = Edits::default();
                 let docs = crate::yaml::parse_stream(text).unwrap_or_default();
                 let nodes = objects_by_pos(&docs);
@@ -572,7 +644,7 @@ pub fn rewrite(
                                 .filter(|e| e.key.starts_with("eks.amazonaws.com/"))
                                 .collect();
                             if !eks.is_empty() || identity.is_some() {
-                                let mut j = ann.to_json();
+                                let mut j = src.json(ann);
                                 // IRSA's token lifetime carries over to workload identity's (seconds; Azure takes 3600–86400).
                                 let expiration = ann
                                     .get("eks.amazonaws.com/token-expiration")
@@ -694,7 +766,7 @@ pub fn rewrite(
                         .and_then(|w| w.identity.as_deref())
                         .and_then(|id| identity_by_name.get(id))
                         .and_then(|i| i.aws_bridge.as_ref());
-                    rewrite_containers(&src, &mut edits, node, &names, bridge.is_some());
+                    rewrite_containers(&src, &mut edits, node, bridge.is_some());
                     if let (Some(b), Some(spec)) = (bridge, pod_spec(node, &o.kind)) {
                         let mut env = vec![json!({"name": "AWS_ROLE_ARN", "value": b.role_arn})];
                         let (volumes, mounts) = if b.kind == "entra" {
@@ -784,7 +856,7 @@ pub fn rewrite(
     done.into_iter().collect()
 }
 
-fn rewrite_containers(src: &Src, edits: &mut Edits, node: &Node, names: &Names, keep_region: bool) {
+fn rewrite_containers(src: &Src, edits: &mut Edits, node: &Node, keep_region: bool) {
     let specs = [
         node.path(&["spec"]),
         node.path(&["spec", "template", "spec"]),
@@ -794,12 +866,6 @@ fn rewrite_containers(src: &Src, edits: &mut Edits, node: &Node, names: &Names, 
     for spec in specs.into_iter().flatten() {
         for list in ["initContainers", "containers", "ephemeralContainers"] {
             for c in spec.get(list).and_then(Node::as_seq).unwrap_or_default() {
-                if let (Some(acr), Some(image)) = (&names.acr, c.get("image"))
-                    && let Some(text) = image.as_str()
-                    && let Some((_, repo)) = scan::ecr_image(text)
-                {
-                    replace_node(src, edits, image, &json!(format!("{acr}.azurecr.io/{repo}")));
-                }
                 let Some(env) = c.get("env") else { continue };
                 let Some(items) = env.as_seq() else { continue };
                 let drop: Vec<usize> = items
@@ -823,10 +889,15 @@ fn rewrite_containers(src: &Src, edits: &mut Edits, node: &Node, names: &Names, 
                     }
                 }
                 if !ok {
+                    // Re-emitted whole; what it means is still "these items go" (so the check sees every other
+                    // edit inside the list too).
                     edits.reset(mark);
+                    for &i in &drop {
+                        edits.mean(env, Op::RemoveItem(i));
+                    }
                     let kept: Vec<Value> =
-                        items.iter().enumerate().filter(|(i, _)| !drop.contains(i)).map(|(_, e)| e.to_json()).collect();
-                    replace_node(src, edits, env, &Value::Array(kept));
+                        items.iter().enumerate().filter(|(i, _)| !drop.contains(i)).map(|(_, e)| src.json(e)).collect();
+                    replace_text(src, edits, env, &Value::Array(kept));
                 }
             }
         }
@@ -864,10 +935,22 @@ fn apply(text: &str, mut list: Vec<(usize, usize, String)>) -> String {
         }
         kept.push(e);
     }
-    let mut out = text.to_string();
-    for (s, e, r) in kept.into_iter().rev() {
-        out.replace_range(s..e, &r);
+    // A file with CRLF line ends gets CRLF in the lines the rewrite adds (no line is left with a lone LF).
+    let crlf = text.contains("\r\n");
+    // Built front to back in one pass: replacing ranges from the back moved the tail once per edit (quadratic on a
+    // large `List` with many edits).
+    let mut out = String::with_capacity(text.len() + kept.iter().map(|e| e.2.len()).sum::<usize>());
+    let mut at = 0;
+    for (s, e, r) in kept {
+        out.push_str(&text[at..s]);
+        if crlf && r.contains('\n') {
+            out.push_str(&r.replace("\r\n", "\n").replace('\n', "\r\n"));
+        } else {
+            out.push_str(&r);
+        }
+        at = e;
     }
+    out.push_str(&text[at..]);
     out
 }
 

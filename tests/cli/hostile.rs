@@ -101,3 +101,39 @@ fn one_service_account_two_clusters() {
     let o = eks2aks().args(["check", case]).output().unwrap();
     assert_eq!(o.status.code(), Some(1), "the gate fails");
 }
+
+/// Class 1 (found by review): a flow-style env list re-emitted to drop an AWS SDK variable, and a JSON manifest
+/// whose pod template gains its label, keep the endpoint rewrites inside them (they were silently left on AWS).
+#[test]
+fn flow_env_rewrites() {
+    let case = "testdata/hostile/flow-env-rewrites";
+    let (_tmp, out) = translate(case);
+    let yaml = std::fs::read_to_string(out.join("k8s/k8s.yaml")).unwrap();
+    let json = std::fs::read_to_string(out.join("k8s/job.json")).unwrap();
+    for text in [&yaml, &json] {
+        assert!(!text.contains("amazonaws.com") && !text.contains("s3://") && !text.contains("AWS_ROLE_ARN"), "{text}");
+        assert!(text.contains("blob.core.windows.net/mybucket/data"), "{text}");
+    }
+    assert!(yaml.contains("queue.core.windows.net/orders"), "{yaml}");
+    let job: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(job["spec"]["template"]["metadata"]["labels"]["azure.workload.identity/use"], "true");
+}
+
+/// Class 1 (found by review): an entry added after a block scalar lands in its mapping, not in the next
+/// document; a CRLF file gets CRLF in the lines the rewrite adds.
+#[test]
+fn block_scalar_and_crlf() {
+    let case = "testdata/hostile/block-scalar-and-crlf";
+    let (_tmp, out) = translate(case);
+    let input = std::fs::read_to_string(Path::new(case).join("helm.yaml")).unwrap();
+    let output = std::fs::read_to_string(out.join("k8s/helm.yaml")).unwrap();
+    assert_eq!(objects(&output), objects(&input));
+    let docs = eks2aks::yaml::parse_stream(&output).unwrap();
+    let ann = docs[0].root.path(&["metadata", "annotations"]).unwrap();
+    assert_eq!(ann.get("note").and_then(|n| n.as_str()), Some("keep me\n"));
+    assert!(ann.get("azure.workload.identity/client-id").is_some(), "{output}");
+    let other = docs[2].root.path(&["metadata", "annotations"]).unwrap();
+    assert_eq!(other.get("description").and_then(|n| n.as_str()), Some("folded text\n"));
+    let crlf = std::fs::read_to_string(out.join("k8s/crlf.yaml")).unwrap();
+    assert!(crlf.contains("client-id") && !crlf.replace("\r\n", "").contains('\n'), "{crlf:?}");
+}
