@@ -191,6 +191,11 @@ impl Sink {
         self.findings.extend(other.findings);
     }
 
+    /// Keeps only the findings `keep` accepts.
+    pub fn retain(&mut self, keep: impl FnMut(&Finding) -> bool) {
+        self.findings.retain(keep);
+    }
+
     /// Takes the findings out.
     pub fn into_findings(self) -> Vec<Finding> {
         self.findings

@@ -31,7 +31,9 @@ pub fn render_text_with(files: &Files, f: &Finding, color: bool, line: &str) -> 
             let file = files.get(loc.file);
             let path = crate::text::escape(&file.display);
             let line_no = loc.pos.line.max(1) as usize;
-            if line.len() > LONG_LINE {
+            // A static credential's line holds the secret (and often its pair): point at it, never print it — a
+            // CI log is no place for a key (issue 17, "never leak").
+            if line.len() > LONG_LINE || f.code == crate::rules::STATIC_AWS_CREDENTIALS {
                 // A minified export is one line of megabytes: point at it without printing it (and without
                 // walking it once per finding).
                 let origin = Origin::path(&*path).line(line_no).char_column(loc.pos.col.max(1) as usize);

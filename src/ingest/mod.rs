@@ -58,26 +58,44 @@ struct Fragment {
 
 /// Reads INPUTs into the model. Returns the model; problems are in `sink`.
 pub fn read(inputs: &[PathBuf], opts: &IngestOptions, files: &mut Files, sink: &mut Sink) -> Model {
-    let found = walk::walk_reporting(inputs, opts.skip_dir.as_deref(), sink);
-    let sources = found
-        .into_iter()
-        .map(|f| {
-            let meta = f.path.as_deref().and_then(|p| std::fs::metadata(p).ok());
-            Source {
-                size: meta.as_ref().map_or(0, |m| m.len()),
-                // `/dev/stdin` or `/dev/fd/N` redirected from a file looks regular, but reading it again may go on
-                // where the first read stopped (macOS duplicates the descriptor): device paths keep their text too.
-                rereadable: meta.is_some_and(|m| m.is_file())
-                    && f.path.as_deref().is_some_and(|p| !p.starts_with("/dev") && !p.starts_with("/proc")),
-                display: f.display,
-                path: f.path,
-                relative: f.relative,
-                text: None,
-                named: f.named,
-            }
-        })
-        .collect();
-    read_sources(sources, opts, files, sink)
+    let (found, outputs) = walk::walk_reporting(inputs, opts.skip_dir.as_deref(), sink);
+    let source = |f: walk::InputFile| {
+        let meta = f.path.as_deref().and_then(|p| std::fs::metadata(p).ok());
+        Source {
+            size: meta.as_ref().map_or(0, |m| m.len()),
+            // `/dev/stdin` or `/dev/fd/N` redirected from a file looks regular, but reading it again may go on
+            // where the first read stopped (macOS duplicates the descriptor): device paths keep their text too.
+            rereadable: meta.is_some_and(|m| m.is_file())
+                && f.path.as_deref().is_some_and(|p| !p.starts_with("/dev") && !p.starts_with("/proc")),
+            display: f.display,
+            path: f.path,
+            relative: f.relative,
+            text: None,
+            named: f.named,
+        }
+    };
+    let model = read_sources(found.into_iter().map(source).collect(), opts, files, sink);
+    if !outputs.is_empty() {
+        // eks2aks's own output, left out of the model (its objects are copies): only static credentials in it
+        // are reported, because a planted marker must not hide a key.
+        let copies = read_sources(outputs.into_iter().map(source).collect(), opts, files, &mut Sink::default());
+        let keys: std::collections::BTreeSet<Loc> = copies
+            .config_data
+            .iter()
+            .flat_map(|c| c.aws_refs.iter())
+            .chain(copies.workloads.iter().flat_map(|w| w.aws_refs.iter()))
+            .filter(|r| r.kind == crate::model::AwsRefKind::StaticKey)
+            .map(|r| r.loc)
+            .collect();
+        for loc in keys {
+            sink.push(
+                rules::STATIC_AWS_CREDENTIALS,
+                "static AWS credential in a manifest (value not shown), in a file an eks2aks output marker records: the marker does not hide credentials",
+                Some(loc),
+            );
+        }
+    }
+    model
 }
 
 /// Reads in-memory text as one input file (`display` is its name in findings). For fuzzing and embedding.

@@ -64,6 +64,10 @@ pub struct Walk {
     pub skipped_files: Vec<Skipped>,
     /// Directories not walked, in walk order (`E2A042`).
     pub skipped_dirs: Vec<Skipped>,
+    /// Files an output marker records, unchanged: left out of the input, but still searched for static
+    /// credentials — a marker is a file anyone can write, hashes included, so it must not hide a key (issue 17,
+    /// found by review).
+    pub outputs: Vec<InputFile>,
 }
 
 fn wanted(name: &str) -> bool {
@@ -194,7 +198,8 @@ pub fn walk(inputs: &[PathBuf], skip: Option<&Path>) -> Walk {
 
 /// [`walk`], with what it skipped reported into `sink`: input errors as `E2A001`, skipped files as warnings and
 /// skipped directories as one note.
-pub fn walk_reporting(inputs: &[PathBuf], skip: Option<&Path>, sink: &mut Sink) -> Vec<InputFile> {
+/// Returns the files to read and the output files the markers leave out ([`Walk::outputs`]).
+pub fn walk_reporting(inputs: &[PathBuf], skip: Option<&Path>, sink: &mut Sink) -> (Vec<InputFile>, Vec<InputFile>) {
     let w = walk(inputs, skip);
     for e in w.errors {
         sink.push(rules::MALFORMED_INPUT, format!("cannot read `{}`: {}", e.display, e.message), None);
@@ -206,7 +211,7 @@ pub fn walk_reporting(inputs: &[PathBuf], skip: Option<&Path>, sink: &mut Sink) 
     if let Some(note) = skipped_dirs_note(&w.skipped_dirs) {
         sink.push(rules::DIRECTORY_SKIPPED, note, None);
     }
-    w.files
+    (w.files, w.outputs)
 }
 
 /// One sentence listing the skipped directories (in walk order, so deterministic), or `None` when there are none.
@@ -278,6 +283,14 @@ impl Walker<'_> {
                     self.skip_file(rules::SPECIAL_FILE, &path, format!("is {kind}; it is never read"));
                 } else if !self.excluded.contains(&path) {
                     self.take(input, path, &name);
+                } else {
+                    let relative = path.strip_prefix(input).map(display_of).unwrap_or_else(|_| name.clone());
+                    self.w.outputs.push(InputFile {
+                        display: display_of(&path),
+                        relative,
+                        path: Some(path),
+                        named: false,
+                    });
                 }
             }
         }

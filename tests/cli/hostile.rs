@@ -137,3 +137,49 @@ fn block_scalar_and_crlf() {
     let crlf = std::fs::read_to_string(out.join("k8s/crlf.yaml")).unwrap();
     assert!(crlf.contains("client-id") && !crlf.replace("\r\n", "").contains('\n'), "{crlf:?}");
 }
+
+const KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";
+const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+
+fn secret_manifest() -> String {
+    format!(
+        "apiVersion: v1\nkind: Secret\nmetadata: {{name: leak, namespace: ns1}}\nstringData: {{AWS_ACCESS_KEY_ID: {KEY_ID}, AWS_SECRET_ACCESS_KEY: {SECRET}}}\n"
+    )
+}
+
+/// Class 5 (found by review): a marker with the right hashes is as easy to plant as an empty one; the files it
+/// records are left out of the model, but static credentials in them are still reported and fail the gate.
+#[test]
+fn a_marker_with_true_hashes_hides_no_credential() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("repo/deploy");
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = secret_manifest();
+    std::fs::write(dir.join("creds.yaml"), &text).unwrap();
+    use sha2::Digest;
+    let hash: String = sha2::Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    std::fs::write(dir.join(".eks2aks-output"), format!("{hash}  creds.yaml\n")).unwrap();
+    let o = eks2aks().arg("check").arg(tmp.path().join("repo")).output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert_eq!(out.matches("error[E2A006]").count(), 2, "{out}");
+}
+
+/// Never leak: the line of a static credential is pointed at, never printed, in any format.
+#[test]
+fn static_credentials_are_never_printed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("secret.yaml");
+    std::fs::write(&file, secret_manifest()).unwrap();
+    for format in ["text", "json", "sarif", "junit", "markdown"] {
+        let o = eks2aks().args(["check", "--format", format]).arg(&file).output().unwrap();
+        let all = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+        assert_eq!(o.status.code(), Some(1), "{format}: {all}");
+        assert!(all.contains("E2A006") && !all.contains(KEY_ID) && !all.contains(SECRET), "{format}: {all}");
+    }
+    for format in ["table", "markdown", "json"] {
+        let o = eks2aks().args(["plan", "--format", format]).arg(&file).output().unwrap();
+        let all = String::from_utf8_lossy(&o.stdout);
+        assert!(!all.contains(KEY_ID) && !all.contains(SECRET), "plan {format}: {all}");
+    }
+}
