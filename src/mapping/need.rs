@@ -71,15 +71,49 @@ impl BlobPathCondition {
         blob_path_condition(path).map(|_| Self(path.into()))
     }
 
-    /// The blob path (pattern) the condition limits access to.
-    pub fn path(&self) -> &str {
-        &self.0
+    /// The blob paths (patterns) the condition limits access to: access is allowed under any of them.
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.0.split('\n')
+    }
+
+    /// One condition allowing what either allows: one role assignment per role and scope (Azure refuses a second
+    /// one, and Bicep would declare two resources with one `guid()` name; issue 18).
+    pub fn union(&self, other: &Self) -> Self {
+        let mut all: Vec<&str> = self.paths().chain(other.paths()).collect();
+        all.sort_unstable();
+        all.dedup();
+        Self(all.join("\n").into())
     }
 
     /// The condition's text.
     pub fn text(&self) -> String {
-        blob_path_condition(&self.0).expect("checked when made")
+        let paths: Vec<&str> = self.paths().collect();
+        match paths[..] {
+            [one] => blob_path_condition(one).expect("checked when made"),
+            _ => blob_paths_condition(&paths),
+        }
     }
+}
+
+/// [`blob_path_condition`] for several paths (each checked when its condition was made): object access under any
+/// of them, listing under any of their literal prefixes (or unrestricted when one has none).
+fn blob_paths_condition(paths: &[&str]) -> String {
+    const B: &str = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs";
+    let any_path: Vec<String> = paths.iter().map(|p| format!("@Resource[{B}:path] StringLike '{p}'")).collect();
+    let objects = format!(
+        "((!(ActionMatches{{'{B}/read'}} AND NOT SubOperationMatches{{'Blob.List'}}) AND !(ActionMatches{{'{B}/write'}}) AND !(ActionMatches{{'{B}/add/action'}}) AND !(ActionMatches{{'{B}/delete'}})) OR ({}))",
+        any_path.join(" OR ")
+    );
+    let prefixes: Vec<&str> = paths.iter().map(|p| p.split(['*', '?']).next().unwrap_or("")).collect();
+    if prefixes.iter().any(|p| p.is_empty()) {
+        return objects;
+    }
+    let any_prefix: Vec<String> =
+        prefixes.iter().map(|p| format!("@Request[{B}:prefix] StringStartsWith '{p}'")).collect();
+    format!(
+        "{objects} AND ((!(ActionMatches{{'{B}/read'}} AND SubOperationMatches{{'Blob.List'}})) OR ({}))",
+        any_prefix.join(" OR ")
+    )
 }
 
 impl PartialEq for BlobPathCondition {

@@ -627,6 +627,7 @@ pub fn build(
                         &b.role_name,
                     ))
                 });
+                let mut role_assignments = merge_assignments(role_assignments);
                 // Pushed one by one: give back the room the list grew into (a quarter of it on average).
                 role_assignments.shrink_to_fit();
                 identities.push(Identity {
@@ -1000,6 +1001,37 @@ fn ambiguous_service_accounts(model: &Model, identities: &[Identity], files: &Fi
             );
         }
     }
+}
+
+/// One assignment per (role, scope): Azure refuses a second assignment of a role to one principal on one scope,
+/// and Bicep names each `guid(scope, identity, role)`, so two of them (two statements' paths on one container)
+/// were two resources with one name (issue 18). Their AWS actions are joined; an assignment without a condition
+/// takes the place of conditioned ones (it allows all they allow), and conditions are joined path by path.
+/// `list` is sorted by scope and role, so equal ones are neighbours.
+fn merge_assignments(list: Vec<RoleAssignment>) -> Vec<RoleAssignment> {
+    let mut out: Vec<RoleAssignment> = Vec::with_capacity(list.len());
+    for a in list {
+        if let Some(last) = out.last_mut()
+            && last.role_definition_id == a.role_definition_id
+            && last.scope.kind == a.scope.kind
+            && last.scope.azure_name == a.scope.azure_name
+            && last.scope.aws_arn == a.scope.aws_arn
+        {
+            last.condition = match (last.condition.take(), &a.condition) {
+                (Some(x), Some(y)) => Some(x.union(y)),
+                _ => None,
+            };
+            last.aws_actions.extend(a.aws_actions);
+            last.aws_actions.sort_unstable();
+            last.aws_actions.dedup();
+            last.excess_data_actions.extend(a.excess_data_actions);
+            last.excess_data_actions.sort_unstable();
+            last.excess_data_actions.dedup();
+            continue;
+        }
+        out.push(a);
+    }
+    out
 }
 
 /// A name collision resolved by [`naming::unique_names`], as one warning naming every AWS source.

@@ -126,7 +126,27 @@ fn samples(
             arns.insert(probe_arn(tables, prefix, account));
         }
     } else {
-        arns.insert(a.scope.aws_arn.to_string());
+        // The ARNs the statements name for this resource (a Secrets Manager secret's carries its random suffix,
+        // which the scope's base ARN drops); the base itself when none does.
+        for st in statements {
+            for (r, _) in st.resource.iter().flat_map(|r| r.items.iter()) {
+                let Some(x) = Arn::parse(r) else { continue };
+                if x.service == "s3" {
+                    continue;
+                }
+                let same = tables
+                    .services
+                    .get(&x.service)
+                    .and_then(|svc| crate::mapping::need::base_arn(svc, &x))
+                    .is_some_and(|b| instance(&b) == *a.scope.aws_arn);
+                if same {
+                    arns.insert(instance(r));
+                }
+            }
+        }
+        if arns.is_empty() {
+            arns.insert(a.scope.aws_arn.to_string());
+        }
     }
     let mut out = Vec::new();
     for arn in arns {
@@ -177,16 +197,16 @@ fn azure_allows(a: &RoleAssignment, d: &str, s: &Sample) -> bool {
     if !d.starts_with(BLOB) {
         return true;
     }
-    let path = c.path();
+    let paths: Vec<&str> = c.paths().collect();
     let op = &d[BLOB.len()..];
     match (op, s.kind.as_str()) {
-        // Listing: limited by the request's prefix to the path's literal start.
-        ("/read", "bucket") => {
+        // Listing: limited by the request's prefix to one of the paths' literal starts.
+        ("/read", "bucket") => paths.iter().any(|path| {
             let literal = path.split(['*', '?']).next().unwrap_or("");
             literal.is_empty() || s.prefix.as_deref().is_some_and(|p| p.starts_with(literal))
-        }
+        }),
         ("/read" | "/write" | "/add/action" | "/delete", _) => {
-            s.path.as_deref().is_some_and(|p| glob_match(path, p, false))
+            s.path.as_deref().is_some_and(|p| paths.iter().any(|path| glob_match(path, p, false)))
         }
         _ => true,
     }
@@ -305,6 +325,14 @@ fn check_identity(
         let scope = format!("{} `{}`", a.scope.kind, a.scope.azure_name);
         if !wider.is_empty() {
             let n = wider.len();
+            // What the policies name first; the probe (a key no statement names) is shown for what it is.
+            let mut wider: Vec<(String, String, Vec<String>)> = wider
+                .into_iter()
+                .map(|(d, s, aws)| {
+                    (d, s.replace(&format!("{PROBE}/x"), "<any other key>").replace(PROBE, "<any other>"), aws)
+                })
+                .collect();
+            wider.sort_by_key(|(_, s, _)| s.contains("<any other"));
             let list: Vec<String> = wider
                 .iter()
                 .take(4)
@@ -328,6 +356,11 @@ fn check_identity(
             );
         }
         if !unknown.is_empty() {
+            let mut unknown: Vec<String> = unknown
+                .into_iter()
+                .map(|s| s.replace(&format!("{PROBE}/x"), "<any other key>").replace(PROBE, "<any other>"))
+                .collect();
+            unknown.sort_by_key(|s| s.contains("<any other"));
             let list: Vec<&str> = unknown.iter().take(3).map(String::as_str).collect();
             sink.push(
                 rules::GRANT_NOT_PROVABLE,

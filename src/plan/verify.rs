@@ -24,8 +24,8 @@ pub fn unique(plan: &Plan) -> Result<(), String> {
         }
         let mut assignments = BTreeSet::new();
         for a in &id.role_assignments {
-            let key =
-                (&*a.role_definition_id, &*a.scope.azure_type, &*a.scope.kind, &*a.scope.azure_name, &a.condition);
+            // Azure allows one assignment of a role to a principal on a scope, whatever its condition.
+            let key = (&*a.role_definition_id, &*a.scope.azure_type, &*a.scope.kind, &*a.scope.azure_name);
             if !assignments.insert(key) {
                 return Err(format!(
                     "identity `{}`: role `{}` on {} `{}` is assigned twice",

@@ -270,3 +270,17 @@ fn base_resources_follow_the_grammar_and_access_points_are_not_containers() {
             .any(|f| f["code"] == "E2A015" && f["message"].as_str().unwrap().contains("S3 access point"))
     );
 }
+
+/// Issue 18 (found by review): two statements on one container gave two assignments of one role to one identity
+/// on one scope — one `guid()` name twice in main.bicep, which ARM rejects. Now one each, conditions joined.
+#[test]
+fn one_assignment_per_role_and_scope() {
+    let p = plan_json(&["testdata/fixtures/mapping/one-assignment-per-role-and-scope"]);
+    let all = p["identities"][0]["role_assignments"].as_array().unwrap();
+    let on = |c: &str| all.iter().filter(|a| a["scope"]["azure_name"] == c).collect::<Vec<_>>();
+    let (data, logs) = (on("data"), on("logs"));
+    assert_eq!((data.len(), logs.len()), (1, 1), "{all:#?}");
+    let cond = data[0]["condition"].as_str().unwrap();
+    assert!(cond.contains("StringLike 'a/*'") && cond.contains("StringLike 'b/*'"), "{cond}");
+    assert!(logs[0]["condition"].is_null(), "the unconditional listing's assignment takes the place of the other");
+}
