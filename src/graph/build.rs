@@ -304,7 +304,7 @@ pub fn build_with(model: &mut Model, files: &Files, sink: &mut Sink, keep_graph:
         if web_identity && trust::admits(trust_doc, "\u{0}", "\u{0}", "sts.amazonaws.com").without_sub {
             sink.push(
                 rules::TRUST_WITHOUT_SUB,
-                format!("role `{}` trusts an EKS OIDC provider with no `:sub` condition: every ServiceAccount of the cluster may assume it", role.name),
+                format!("role `{}` trusts an EKS OIDC provider with no `:sub` condition, or one that matches every ServiceAccount: every ServiceAccount of the cluster may assume it", role.name),
                 Some(trust_doc.loc),
             );
         }
