@@ -70,6 +70,21 @@ pub fn line_starts(text: &str) -> Vec<usize> {
     std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect()
 }
 
+/// Byte offsets of line starts as YAML counts lines: after `\n`, `\r\n` and a lone `\r` (YAML 1.2 §5.4). The
+/// manifest rewrite maps the YAML parser's positions to bytes with it: counting only `\n`, a lone `\r` in a
+/// comment shifted every later edit by a line (found by the `rewriter` fuzz target; the rewrite's check refused
+/// the result).
+pub fn yaml_line_starts(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut out = vec![0];
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
+            out.push(i + 1);
+        }
+    }
+    out
+}
+
 /// Registry of all input files of a run.
 #[derive(Debug, Default)]
 pub struct Files {

@@ -60,7 +60,7 @@ struct Src<'a> {
 
 impl<'a> Src<'a> {
     fn new(file: &crate::diag::SourceFile, text: &'a str) -> Self {
-        let line_starts = crate::diag::line_starts(text);
+        let line_starts = crate::diag::files::yaml_line_starts(text);
         let ascii = (0..line_starts.len())
             .map(|i| text[line_starts[i]..line_starts.get(i + 1).copied().unwrap_or(text.len())].is_ascii())
             .collect();

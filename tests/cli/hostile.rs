@@ -183,3 +183,18 @@ fn static_credentials_are_never_printed() {
         assert!(!all.contains(KEY_ID) && !all.contains(SECRET), "plan {format}: {all}");
     }
 }
+
+/// Class 1 (found by the `rewriter` fuzz target): a lone CR is a line break to YAML; the rewrite must count lines
+/// the same way, or every edit after it lands a line off (the check refused the broken result).
+#[test]
+fn a_lone_carriage_return_does_not_shift_the_edits() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = "# first\r# second comment line\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: app\n  namespace: ns1\n  annotations:\n    eks.amazonaws.com/sts-regional-endpoints: \"true\"\n    keep: me\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: ns1}\ndata: {AWS_REGION: us-east-1, mode: fast}\n";
+    std::fs::write(tmp.path().join("m.yaml"), text).unwrap();
+    let out = tmp.path().join("out");
+    let o = eks2aks().arg("translate").arg(tmp.path().join("m.yaml")).arg("--out").arg(&out).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let output = std::fs::read_to_string(out.join("k8s/m.yaml")).unwrap();
+    assert_eq!(objects(&output), objects(text));
+    assert!(output.contains("keep: me") && !output.contains("eks.amazonaws.com"), "{output:?}");
+}
