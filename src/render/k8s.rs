@@ -809,10 +809,19 @@ pub fn rewrite(
                     {
                         {
                             let map = node.get("data").expect("checked above");
-                            for (k, e) in data.iter().enumerate() {
-                                if SDK_VARS.iter().any(|v| v.eq_ignore_ascii_case(&e.key)) {
-                                    // A key that is not alone on its lines stays (its finding says so).
-                                    let _ = remove_entry(&src, &mut edits, map, k);
+                            let sdk = |e: &crate::yaml::Entry| SDK_VARS.iter().any(|v| v.eq_ignore_ascii_case(&e.key));
+                            if data.iter().all(sdk) {
+                                // Every key goes: `data: {}`, not a `data:` left holding null.
+                                for e in data {
+                                    edits.mean(map, Op::Remove(e.key.clone()));
+                                }
+                                replace_text(&src, &mut edits, map, &json!({}));
+                            } else {
+                                for (k, e) in data.iter().enumerate() {
+                                    if sdk(e) {
+                                        // A key that is not alone on its lines stays (its finding says so).
+                                        let _ = remove_entry(&src, &mut edits, map, k);
+                                    }
                                 }
                             }
                         }
@@ -881,7 +890,8 @@ fn rewrite_containers(src: &Src, edits: &mut Edits, node: &Node, keep_region: bo
                 if drop.is_empty() {
                     continue;
                 }
-                let mut ok = is_block(src, env);
+                // Every item goes: `env: []` (deleting their lines would leave `env:` holding null).
+                let mut ok = is_block(src, env) && drop.len() < items.len();
                 let mark = edits.mark();
                 if ok {
                     for &i in &drop {

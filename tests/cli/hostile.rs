@@ -198,3 +198,19 @@ fn a_lone_carriage_return_does_not_shift_the_edits() {
     assert_eq!(objects(&output), objects(text));
     assert!(output.contains("keep: me") && !output.contains("eks.amazonaws.com"), "{output:?}");
 }
+
+/// Class 1 (found by the `rewriter` fuzz target): when every env item or ConfigMap key the rewrite drops is all
+/// there is, the list or map stays a list or map (`[]`, `{}`), not a key holding null.
+#[test]
+fn dropping_every_item_leaves_an_empty_list_not_null() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  AWS_REGION: us-east-1\n  AWS_DEFAULT_REGION: x\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: x\n      env:\n        - name: AWS_REGION\n          value: y\n";
+    std::fs::write(tmp.path().join("m.yaml"), text).unwrap();
+    let out = tmp.path().join("out");
+    let o = eks2aks().arg("translate").arg(tmp.path().join("m.yaml")).arg("--out").arg(&out).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let docs = eks2aks::yaml::parse_stream(&std::fs::read_to_string(out.join("k8s/m.yaml")).unwrap()).unwrap();
+    assert_eq!(docs[0].root.get("data").unwrap().to_json(), serde_json::json!({}));
+    let env = docs[1].root.path(&["spec", "containers"]).unwrap().as_seq().unwrap()[0].get("env").unwrap();
+    assert_eq!(env.to_json(), serde_json::json!([]));
+}
