@@ -15,6 +15,17 @@ fn translate(case: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     (tmp, out)
 }
 
+/// Translates one manifest `text` (as `m.yaml`); returns the temporary directory and the rewritten text.
+fn translate_text(text: &str) -> (tempfile::TempDir, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("m.yaml"), text).unwrap();
+    let out = tmp.path().join("out");
+    let o = eks2aks().arg("translate").arg(tmp.path().join("m.yaml")).arg("--out").arg(&out).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let output = std::fs::read_to_string(out.join("k8s/m.yaml")).unwrap();
+    (tmp, output)
+}
+
 fn codes(p: &Value, code: &str) -> usize {
     p["findings"].as_array().unwrap().iter().filter(|f| f["code"] == code).count()
 }
@@ -188,13 +199,8 @@ fn static_credentials_are_never_printed() {
 /// the same way, or every edit after it lands a line off (the check refused the broken result).
 #[test]
 fn a_lone_carriage_return_does_not_shift_the_edits() {
-    let tmp = tempfile::tempdir().unwrap();
     let text = "# first\r# second comment line\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: app\n  namespace: ns1\n  annotations:\n    eks.amazonaws.com/sts-regional-endpoints: \"true\"\n    keep: me\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: ns1}\ndata: {AWS_REGION: us-east-1, mode: fast}\n";
-    std::fs::write(tmp.path().join("m.yaml"), text).unwrap();
-    let out = tmp.path().join("out");
-    let o = eks2aks().arg("translate").arg(tmp.path().join("m.yaml")).arg("--out").arg(&out).output().unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
-    let output = std::fs::read_to_string(out.join("k8s/m.yaml")).unwrap();
+    let (_tmp, output) = translate_text(text);
     assert_eq!(objects(&output), objects(text));
     assert!(output.contains("keep: me") && !output.contains("eks.amazonaws.com"), "{output:?}");
 }
@@ -203,13 +209,9 @@ fn a_lone_carriage_return_does_not_shift_the_edits() {
 /// there is, the list or map stays a list or map (`[]`, `{}`), not a key holding null.
 #[test]
 fn dropping_every_item_leaves_an_empty_list_not_null() {
-    let tmp = tempfile::tempdir().unwrap();
     let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  AWS_REGION: us-east-1\n  AWS_DEFAULT_REGION: x\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: x\n      env:\n        - name: AWS_REGION\n          value: y\n";
-    std::fs::write(tmp.path().join("m.yaml"), text).unwrap();
-    let out = tmp.path().join("out");
-    let o = eks2aks().arg("translate").arg(tmp.path().join("m.yaml")).arg("--out").arg(&out).output().unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
-    let docs = eks2aks::yaml::parse_stream(&std::fs::read_to_string(out.join("k8s/m.yaml")).unwrap()).unwrap();
+    let (_tmp, output) = translate_text(text);
+    let docs = eks2aks::yaml::parse_stream(&output).unwrap();
     assert_eq!(docs[0].root.get("data").unwrap().to_json(), serde_json::json!({}));
     let env = docs[1].root.path(&["spec", "containers"]).unwrap().as_seq().unwrap()[0].get("env").unwrap();
     assert_eq!(env.to_json(), serde_json::json!([]));
