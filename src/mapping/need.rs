@@ -450,6 +450,29 @@ pub fn needs(
         let mut widened_reported = false;
         for &(r, rloc) in &resources {
             let parsed = Arn::parse(r);
+            // A Resource that is not an ARN and has no wildcard, or an ARN of a mapped service that does not fit its
+            // resource grammar, matches no request: AWS grants nothing for it, and neither does the plan (it was
+            // widened to the parent resource; issue 18).
+            let service_of = parsed.as_ref().and_then(|a| tables.services.get(&a.service).map(|svc| (a, svc)));
+            let malformed = match (&parsed, service_of) {
+                (None, _) => r != "*" && !r.contains(['*', '?']),
+                (Some(_), Some((a, svc))) => {
+                    !a.resource.contains(['*', '?']) && match_resource(svc, &a.resource).is_none()
+                }
+                (Some(_), None) => false,
+            };
+            if malformed {
+                let what = match service_of {
+                    Some((a, _)) => format!("does not fit the {} resource grammar", a.service),
+                    None => "is not an ARN".to_string(),
+                };
+                sink.push(
+                    rules::MALFORMED_RESOURCE,
+                    format!("identity `{identity}`: Resource `{}` {what}: it matches no request, so AWS grants nothing for it and nothing is granted on Azure", crate::ingest::k8s::truncate(r)),
+                    Some(rloc),
+                );
+                continue;
+            }
             // A wildcard only in the sub-resource (an S3 key `bucket/prefix/*`, a DynamoDB `table/t/index/*`) still
             // names one resource: the scope is concrete and the rest becomes a condition.
             let wildcard = r == "*"
