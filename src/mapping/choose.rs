@@ -58,6 +58,13 @@ struct RoleInfo {
     never: bool,
 }
 
+/// Whether a built-in role grants a data action: its `dataActions` minus its `notDataActions`, wildcards and case
+/// as Azure reads them. The [`Chooser`] answers the same from patterns it lowers once; this reads the table as it
+/// is (the soundness check asks once per assignment).
+pub fn role_grants_data(r: &Role, d: &str) -> bool {
+    r.data_actions.iter().any(|p| glob_match(p, d, true)) && !r.not_data_actions.iter().any(|p| glob_match(p, d, true))
+}
+
 /// The chooser: per-role facts computed once, and a cache of answers (many identities share a need).
 pub struct Chooser<'t> {
     tables: &'t Tables,

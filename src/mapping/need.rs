@@ -172,6 +172,13 @@ fn broad_scope(azure_type: &str) -> (&'static str, &'static str) {
     }
 }
 
+/// True for a resource kind that is an entry point to another resource, not one itself (an S3 access point): it
+/// names no bucket, so no Azure resource or scope is derived from it (issue 18: it became a container called
+/// `accesspoint`).
+pub fn names_no_resource(kind: &str) -> bool {
+    kind.starts_with("accesspoint")
+}
+
 /// Matches the resource part of an ARN against a service's grammar: (kind, name, path).
 pub fn match_resource(service: &Service, resource: &str) -> Option<(String, String, Option<String>)> {
     match_resource_at(service, resource).map(|(k, n, p, _)| (k, n, p))
@@ -321,7 +328,7 @@ pub fn needs(
     }
     let mut not_translated: BTreeMap<(String, String), (BTreeSet<String>, Loc)> = BTreeMap::new();
     let mut denied_actions: BTreeSet<(String, String, String)> = BTreeSet::new();
-    let mut grammar_cache: BTreeMap<String, Option<(String, Option<String>)>> = BTreeMap::new();
+    let mut grammar_cache: BTreeMap<String, Option<(String, String, Option<String>)>> = BTreeMap::new();
     let mut unmapped_services: BTreeMap<String, Loc> = BTreeMap::new();
     for p in perms.iter().filter(|p| p.statement.effect == Effect::Allow) {
         let s = &p.statement;
@@ -557,11 +564,9 @@ pub fn needs(
                         // The grammar match is the costly part: once per resource, not per action.
                         let matched = grammar_cache
                             .entry(arn.clone())
-                            .or_insert_with(|| match_resource(service, &a.resource).map(|(_, n, p)| (n, p)))
+                            .or_insert_with(|| match_resource(service, &a.resource))
                             .clone();
-                        // An S3 access point is a named entry to a bucket that the ARN does not name: no container
-                        // can be derived from it (issue 18: it became a container called `accesspoint`).
-                        if prefix == "s3" && a.resource.starts_with("accesspoint/") {
+                        if matched.as_ref().is_some_and(|(kind, _, _)| names_no_resource(kind)) {
                             sink.push(
                                 rules::UNMAPPED_ACTION,
                                 format!("identity `{identity}`: `{arn}` is an S3 access point, which names no bucket; what the policy allows through it is not translated (grant the bucket itself, or map the access point's bucket by hand)"),
@@ -569,7 +574,7 @@ pub fn needs(
                             );
                             continue;
                         }
-                        let Some((rname, path)) = matched else {
+                        let Some((_, rname, path)) = matched else {
                             sink.push(
                                 rules::UNMAPPED_ACTION,
                                 format!("identity `{identity}`: `{arn}` does not match any {prefix} resource grammar"),

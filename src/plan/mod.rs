@@ -709,7 +709,7 @@ pub fn build(
         let Some((kind, rname, _)) = need::match_resource(service, &arn.resource) else { continue };
         // An S3 access point names no bucket: no Azure resource is derived from it (the policy's grants through
         // it are reported as not translated).
-        if kind.starts_with("accesspoint") {
+        if need::names_no_resource(&kind) {
             continue;
         }
         if rname.contains(['*', '?']) || arn.account.contains(['*', '?']) || arn.region.contains(['*', '?']) {

@@ -181,7 +181,7 @@ fn probe_arn(tables: &Tables, prefix: &str, account: &str) -> String {
     let pattern = tables
         .services
         .get(prefix)
-        .and_then(|s| s.arn_resources.iter().find(|r| !r.kind.starts_with("accesspoint")))
+        .and_then(|s| s.arn_resources.iter().find(|r| !crate::mapping::need::names_no_resource(&r.kind)))
         .map_or("{name}", |r| &r.pattern);
     let resource = pattern.replace("{name}", PROBE).replace("{path}", PROBE);
     if prefix == "s3" {
@@ -212,10 +212,9 @@ fn azure_allows(a: &RoleAssignment, d: &str, s: &Sample) -> bool {
     }
 }
 
-/// Whether a built-in role grants a data action (its `dataActions` minus its `notDataActions`, wildcards and case
-/// as Azure reads them).
-fn role_grants_data(r: &crate::mapping::load::Role, d: &str) -> bool {
-    r.data_actions.iter().any(|p| glob_match(p, d, true)) && !r.not_data_actions.iter().any(|p| glob_match(p, d, true))
+/// A sample as a message shows it: the probe is what it stands for, a key (or resource) no statement names.
+fn shown(s: &str) -> String {
+    s.replace(&format!("{PROBE}/x"), "<any other key>").replace(PROBE, "<any other>")
 }
 
 /// Checks every identity of the plan; findings go to `sink`.
@@ -277,7 +276,9 @@ fn check_identity(
         let granted = |d: &str| -> bool {
             match custom.get(&*a.role_definition_id) {
                 Some(list) => list.iter().any(|x| x.eq_ignore_ascii_case(d)),
-                None => role_index.get(&*a.role_definition_id).is_some_and(|&i| role_grants_data(&tables.roles[i], d)),
+                None => role_index
+                    .get(&*a.role_definition_id)
+                    .is_some_and(|&i| crate::mapping::choose::role_grants_data(&tables.roles[i], d)),
             }
         };
         let all = samples(tables, a, &services, &account, &statements);
@@ -340,12 +341,8 @@ fn check_identity(
         if !wider.is_empty() {
             let n = wider.len();
             // What the policies name first; the probe (a key no statement names) is shown for what it is.
-            let mut wider: Vec<(String, String, Vec<String>)> = wider
-                .into_iter()
-                .map(|(d, s, aws)| {
-                    (d, s.replace(&format!("{PROBE}/x"), "<any other key>").replace(PROBE, "<any other>"), aws)
-                })
-                .collect();
+            let mut wider: Vec<(String, String, Vec<String>)> =
+                wider.into_iter().map(|(d, s, aws)| (d, shown(&s), aws)).collect();
             wider.sort_by_key(|(_, s, _)| s.contains("<any other"));
             let list: Vec<String> = wider
                 .iter()
@@ -370,10 +367,7 @@ fn check_identity(
             );
         }
         if !unknown.is_empty() {
-            let mut unknown: Vec<String> = unknown
-                .into_iter()
-                .map(|s| s.replace(&format!("{PROBE}/x"), "<any other key>").replace(PROBE, "<any other>"))
-                .collect();
+            let mut unknown: Vec<String> = unknown.into_iter().map(|s| shown(&s)).collect();
             unknown.sort_by_key(|s| s.contains("<any other"));
             let list: Vec<&str> = unknown.iter().take(3).map(String::as_str).collect();
             sink.push(
