@@ -117,18 +117,18 @@ rules! {
     }
     NOT_ACTION_OR_RESOURCE = "E2A018" "not-action-or-resource" Warning {
         what: "A statement uses `NotAction` or `NotResource`: it allows everything except what it lists.",
-        why: "Azure roles list what they allow; eks2aks over-approximates to the actions of the services and resources the workload names.",
+        why: "Azure roles list what they allow. eks2aks maps the statement to the resources the workload names (and, for `NotAction`, the catalogued actions of their services) and cuts out what it excludes exactly as a Deny would: blob paths excluded by the ABAC condition, anything Azure cannot split not granted at all (never wider).",
         fix: "Rewrite the statement with explicit `Action`/`Resource` lists."
     }
     DENY_NOT_EXPRESSIBLE = "E2A019" "deny-not-expressible" Warning {
-        what: "A `Deny` statement with conditions (or one a built-in role would re-grant) cannot be expressed in Azure RBAC.",
-        why: "Azure has no identity-level deny for data actions; an unconditional Deny is honoured by not granting, a conditional one cannot be.",
-        fix: "Review the assignment; use a custom role or an ABAC condition where one fits."
+        what: "A `Deny` cannot be subtracted exactly: it has a condition Azure RBAC cannot evaluate (taken as always true), covers only part of a scope Azure cannot split (a queue, a table, an account-wide grant), or takes away an Azure permission that allowed actions also need (`sqs:DeleteMessage` denied: `process/action` receives and deletes). Denies are subtracted as sets of requests; blob paths are cut out of the ABAC condition exactly.",
+        why: "Azure has no identity-level deny for data actions. Rather than grant what AWS denied, eks2aks does not grant the permissions the Deny touches on that scope: the Azure side is narrower than AWS there, and the workload may miss access it had.",
+        fix: "Review the scope named in the message; if the lost access is needed, grant it by hand with a narrower scope or condition, or restructure the IAM policy so the Deny names whole resources."
     }
     CONDITION_NOT_CARRIED = "E2A020" "condition-not-carried" Warning {
-        what: "A condition on an Allow statement has no Azure counterpart (only `s3:prefix` and object-key paths become blob-path ABAC conditions).",
-        why: "The Azure assignment is broader than the AWS statement was.",
-        fix: "Review the assignment; narrow it by hand with an ABAC condition where the service supports one."
+        what: "A condition on an Allow statement cannot be carried exactly, so the statement is not translated (nothing it allows is granted). Carried exactly: `StringEquals`/`StringLike` on `s3:prefix` (several values OR-ed; `StringEquals` keeps a literal `*`), which limits bucket listings; every other key, negated operators, `…IfExists`, `Null`, `ForAnyValue:`/`ForAllValues:` and policy variables are refused. Also reported: actions under an `s3:prefix` condition that AWS never sends the key with (they were allowed nothing), and a Resource holding a policy variable.",
+        why: "Dropping a condition would make the Azure assignment broader than the AWS statement was; refusing keeps it no broader, but the workload may miss access it had under the condition.",
+        fix: "Review the statement; grant the access by hand with an ABAC condition or network rule that carries the restriction, or waive with a reason."
     }
     EXCESS_PRIVILEGE = "E2A021" "excess-privilege" Note {
         what: "The narrowest built-in role set grants data actions beyond the need (listed in `excess_data_actions`); with custom roles switched on and the excess above `custom_roles.max_excess`, a custom role is proposed instead.",
@@ -260,6 +260,11 @@ rules! {
         what: "A policy statement's `Resource` is not an ARN (and has no wildcard), or is an ARN of a mapped service that does not fit the service's resource grammar (`arn:aws:sqs:us-east-1:111122223333:` with no queue name). It matches no request, so AWS grants nothing for it; eks2aks grants nothing for it either.",
         why: "The statement is dead on AWS, which is usually a typo in the policy: the workload may be missing access it was meant to have. Widening it to the parent resource (as eks2aks once did) would grant what AWS never did.",
         fix: "Correct the ARN in the IAM policy (and translate again), or remove the statement."
+    }
+    ACTION_RESOURCE_MISMATCH = "E2A055" "action-resource-mismatch" Warning {
+        what: "A policy statement names an action together with a resource of a kind the action does not apply to (`s3:GetObject` on a bucket ARN, `s3:ListBucket` on an object ARN), per the resource kinds in the action tables. AWS grants nothing for that pair; neither does eks2aks.",
+        why: "Such a statement is dead on AWS, usually a mistake in the policy; translating it by the resource's container (as eks2aks once did) would grant every object of a bucket where AWS granted nothing.",
+        fix: "Name the right resource kind in the IAM policy (`arn:aws:s3:::bucket/*` for object actions, `arn:aws:s3:::bucket` for listing) and translate again, or remove the action."
     }
 }
 

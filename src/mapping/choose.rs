@@ -126,6 +126,27 @@ impl<'t> Chooser<'t> {
         self.grants(role, p)
     }
 
+    /// [`Chooser::choose`] among the candidates that grant none of `forbidden`: the permissions a Deny took away
+    /// on the scope, which a built-in role must not hand back as excess (issue 18: Deny `sqs:DeleteMessage` while
+    /// Storage Queue Data Message Processor, which deletes messages, was granted). A custom role carries exactly
+    /// the need, so it is what remains when every candidate hands one back.
+    pub fn choose_avoiding(
+        &mut self,
+        candidates: &[String],
+        need: &BTreeSet<Perm>,
+        forbidden: &BTreeSet<Perm>,
+    ) -> Choice {
+        if forbidden.is_empty() {
+            return self.choose(candidates, need);
+        }
+        let kept: Vec<String> = candidates
+            .iter()
+            .filter(|n| self.by_name.get(*n).is_none_or(|&i| !forbidden.iter().any(|p| self.grants(i, p))))
+            .cloned()
+            .collect();
+        self.choose(&kept, need)
+    }
+
     /// Chooses roles for a need among a target's candidate roles (by name; roles the table does not have are
     /// ignored, `mappings check` reports them).
     pub fn choose(&mut self, candidates: &[String], need: &BTreeSet<Perm>) -> Choice {

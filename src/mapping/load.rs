@@ -103,6 +103,21 @@ pub struct Target {
     /// The built-in roles a workload on this target may be given (empty: custom roles only).
     #[serde(default)]
     pub roles: Vec<String>,
+    /// The condition key AWS sends with a listing, carried as the listing's prefix test of the blob condition
+    /// (issue 18). Absent: no condition key is carried to this target.
+    #[serde(default)]
+    pub list_prefix: Option<ListPrefix>,
+}
+
+/// A listing-prefix condition key of a target ([`Target::list_prefix`]).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListPrefix {
+    /// The condition key (`s3:prefix`).
+    pub key: String,
+    /// The actions whose requests carry it (AWS spelling, without the prefix). For any other action the key is
+    /// absent, so a positive operator on it fails and the statement allows that action nothing.
+    pub actions: Vec<String>,
 }
 
 /// `actions/<prefix>.yaml`.
@@ -273,7 +288,13 @@ pub struct Tables {
     pub data_actions: Vec<String>,
     /// Table origins.
     pub origins: Vec<Origin>,
+    /// The reverse of the action tables, made on first use ([`Tables::reverse`]).
+    pub reverse: std::sync::OnceLock<Reverse>,
 }
+
+/// Per (service prefix, target key): Azure permission → the AWS actions mapped to it, each with the kinds of
+/// resource it applies to (empty: any).
+pub type Reverse = BTreeMap<(String, String), BTreeMap<super::choose::Perm, Vec<(String, Vec<String>)>>>;
 
 fn line_of(text: &str, needle: &str) -> Option<usize> {
     text.lines().position(|l| l.trim_start().trim_start_matches("- ").starts_with(needle)).map(|i| i + 1)
@@ -634,6 +655,33 @@ fn validate(t: &Tables, sources: &[(String, String, String)], errors: &mut Vec<M
 }
 
 impl Tables {
+    /// Which AWS actions each Azure permission stands for, per service and target: what a grant of the permission
+    /// lets an identity do in AWS terms (used to subtract Denies and by the soundness check).
+    pub fn reverse(&self) -> &Reverse {
+        self.reverse.get_or_init(|| {
+            let mut out: Reverse = BTreeMap::new();
+            for (prefix, actions) in &self.actions {
+                for (spelling, action) in actions.values() {
+                    for (tkey, m) in action.targets.iter().flatten() {
+                        if m.none.is_some() {
+                            continue;
+                        }
+                        let perms =
+                            m.data_actions.iter().map(|d| (true, d)).chain(m.actions.iter().map(|d| (false, d)));
+                        for (data, d) in perms {
+                            out.entry((prefix.clone(), tkey.clone()))
+                                .or_default()
+                                .entry(super::choose::Perm { data, name: d.clone() })
+                                .or_default()
+                                .push((format!("{prefix}:{spelling}"), action.resource_kinds.clone()));
+                        }
+                    }
+                }
+            }
+            out
+        })
+    }
+
     /// The action of a service, by name (case-insensitive).
     pub fn action(&self, prefix: &str, name: &str) -> Option<&(String, Action)> {
         self.actions.get(prefix)?.get(&name.to_ascii_lowercase())

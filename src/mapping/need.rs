@@ -59,89 +59,7 @@ pub struct ScopeKey {
     pub condition: Option<BlobPathCondition>,
 }
 
-/// A blob-path ABAC condition ([`blob_path_condition`]). The path is kept and the condition's text (about 800
-/// characters) is made when it is read or written: 10,000 of them were 8 MB at the planner's peak. It serialises,
-/// compares and orders as that text.
-#[derive(Debug, Clone)]
-pub struct BlobPathCondition(Box<str>);
-
-impl BlobPathCondition {
-    /// The condition for `path`, or `None` when the path cannot be expressed.
-    pub fn new(path: &str) -> Option<Self> {
-        blob_path_condition(path).map(|_| Self(path.into()))
-    }
-
-    /// The blob paths (patterns) the condition limits access to: access is allowed under any of them.
-    pub fn paths(&self) -> impl Iterator<Item = &str> {
-        self.0.split('\n')
-    }
-
-    /// One condition allowing what either allows: one role assignment per role and scope (Azure refuses a second
-    /// one, and Bicep would declare two resources with one `guid()` name; issue 18).
-    pub fn union(&self, other: &Self) -> Self {
-        let mut all: Vec<&str> = self.paths().chain(other.paths()).collect();
-        all.sort_unstable();
-        all.dedup();
-        Self(all.join("\n").into())
-    }
-
-    /// The condition's text.
-    pub fn text(&self) -> String {
-        let paths: Vec<&str> = self.paths().collect();
-        match paths[..] {
-            [one] => blob_path_condition(one).expect("checked when made"),
-            _ => blob_paths_condition(&paths),
-        }
-    }
-}
-
-/// [`blob_path_condition`] for several paths (each checked when its condition was made): object access under any
-/// of them, listing under any of their literal prefixes (or unrestricted when one has none).
-fn blob_paths_condition(paths: &[&str]) -> String {
-    const B: &str = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs";
-    let any_path: Vec<String> = paths.iter().map(|p| format!("@Resource[{B}:path] StringLike '{p}'")).collect();
-    let objects = format!(
-        "((!(ActionMatches{{'{B}/read'}} AND NOT SubOperationMatches{{'Blob.List'}}) AND !(ActionMatches{{'{B}/write'}}) AND !(ActionMatches{{'{B}/add/action'}}) AND !(ActionMatches{{'{B}/delete'}})) OR ({}))",
-        any_path.join(" OR ")
-    );
-    let prefixes: Vec<&str> = paths.iter().map(|p| p.split(['*', '?']).next().unwrap_or("")).collect();
-    if prefixes.iter().any(|p| p.is_empty()) {
-        return objects;
-    }
-    let any_prefix: Vec<String> =
-        prefixes.iter().map(|p| format!("@Request[{B}:prefix] StringStartsWith '{p}'")).collect();
-    format!(
-        "{objects} AND ((!(ActionMatches{{'{B}/read'}} AND SubOperationMatches{{'Blob.List'}})) OR ({}))",
-        any_prefix.join(" OR ")
-    )
-}
-
-impl PartialEq for BlobPathCondition {
-    fn eq(&self, other: &Self) -> bool {
-        // The text is a function of the path, and different paths give different texts.
-        self.0 == other.0
-    }
-}
-
-impl Eq for BlobPathCondition {}
-
-impl PartialOrd for BlobPathCondition {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for BlobPathCondition {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        if self.0 == other.0 { std::cmp::Ordering::Equal } else { self.text().cmp(&other.text()) }
-    }
-}
-
-impl serde::Serialize for BlobPathCondition {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.text())
-    }
-}
+pub use super::azure::{BlobPathCondition, Clause, Listing, PrefixTest};
 
 /// What an identity needs on one scope.
 #[derive(Debug, Clone, Default)]
@@ -273,39 +191,277 @@ fn match_pattern(pattern: &str, text: &str) -> Option<(Option<String>, Option<St
     go(&parts, text, &mut name, &mut path).then_some((name, path))
 }
 
-/// A blob-path ABAC condition for the blob data actions of an assignment, or `None` when the path cannot be
-/// expressed safely (quotes or control characters).
-pub fn blob_path_condition(path: &str) -> Option<String> {
-    if path.is_empty() || path == "*" || path.chars().any(|c| c == '\'' || c == '\\' || c.is_control()) {
-        return None;
-    }
-    const B: &str = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs";
-    // Blob reads, writes and deletes are limited to the path. Listing (the Blob.List suboperation of blobs/read)
-    // has no blob path: it is limited by the request's prefix instead, or it would always be denied.
-    let objects = format!(
-        "((!(ActionMatches{{'{B}/read'}} AND NOT SubOperationMatches{{'Blob.List'}}) AND !(ActionMatches{{'{B}/write'}}) AND !(ActionMatches{{'{B}/add/action'}}) AND !(ActionMatches{{'{B}/delete'}})) OR (@Resource[{B}:path] StringLike '{path}'))"
-    );
-    let prefix = path.split(['*', '?']).next().unwrap_or("");
-    if prefix.is_empty() {
-        return Some(objects);
-    }
-    Some(format!(
-        "{objects} AND ((!(ActionMatches{{'{B}/read'}} AND SubOperationMatches{{'Blob.List'}})) OR (@Request[{B}:prefix] StringStartsWith '{prefix}'))"
-    ))
-}
-
-fn denied(denies: &[&Statement], action: &str, arn: &str) -> bool {
-    denies.iter().any(|d| {
-        d.conditions.is_empty()
-            && (d.action.items.iter().any(|(a, _)| action_matches(a, action)) != d.action.not)
-            && d.resource.as_ref().is_none_or(|r| r.items.iter().any(|(p, _)| glob_match(p, arn, false)) != r.not)
-    })
-}
-
-/// Permissions a Deny took away, per scope (kind, Azure name) → permission → denied AWS actions.
+/// Permissions a Deny took away (or that a role must not hand back), per scope (kind, Azure name) → permission →
+/// denied AWS actions.
 pub type Denied = BTreeMap<(std::sync::Arc<str>, String), BTreeMap<Perm, BTreeSet<String>>>;
 
-/// Computes the needs of one identity, and what its Deny statements took away. `named` are the ARNs its workloads name (env, ConfigMaps, KEDA).
+/// What an identity needs, per scope.
+pub type Needs = BTreeMap<ScopeKey, ScopeNeed>;
+
+/// A sub-path no statement names (the probe of [`object_exclusions`] and [`overlaps`]).
+const PROBE: &str = "eks2aks-probe";
+
+/// True when the Azure target's scope is a blob container (the blob condition applies).
+fn is_blob(tables: &Tables, key: &ScopeKey) -> bool {
+    tables
+        .services
+        .get(&key.service)
+        .and_then(|s| s.targets.get(&key.target))
+        .is_some_and(|t| &*t.scope_kind == "container")
+}
+
+/// The object keys of bucket `bucket_arn` (`arn:aws:s3:::b`) that resource patterns can match, as blob path
+/// patterns: `data/secret/*` → `secret/*`; a pattern whose wildcard reaches into the bucket's name (or `*`) →
+/// every object (`*`, an over-approximation: narrower on Azure, never wider). Empty: no object matches.
+fn object_exclusions<'a>(patterns: impl Iterator<Item = &'a str>, bucket_arn: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let prefix = format!("{bucket_arn}/");
+    for p in patterns {
+        if let Some(k) = p.strip_prefix(&prefix) {
+            out.push(k.to_string());
+        } else if p.contains(['*', '?']) {
+            let literal = &p[..p.find(['*', '?']).unwrap_or(p.len())];
+            if prefix.starts_with(literal) || glob_match(p, &format!("{prefix}{PROBE}"), false) {
+                out.push("*".to_string());
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Whether a resource pattern can match the resource of a scope or one of its sub-resources (`*` for a widened
+/// scope of `service`: any of its resources).
+fn overlaps(pattern: &str, aws_arn: &str, service: &str) -> bool {
+    if pattern == "*" {
+        return true;
+    }
+    if aws_arn == "*" {
+        // A widened scope stands for every resource of the service.
+        return Arn::parse(pattern).is_none_or(|a| a.service == service || a.service.contains(['*', '?']));
+    }
+    glob_match(pattern, aws_arn, false)
+        || [format!("{aws_arn}/{PROBE}"), format!("{aws_arn}:{PROBE}")].iter().any(|s| glob_match(pattern, s, false))
+        || {
+            // A pattern naming a sub-resource (`table/t/index/*` of `table/t`).
+            let literal = &pattern[..pattern.find(['*', '?']).unwrap_or(pattern.len())];
+            literal.len() > aws_arn.len()
+                && literal.starts_with(aws_arn)
+                && literal[aws_arn.len()..].starts_with(['/', ':'])
+        }
+}
+
+/// Whether a statement's action element matches an action (respecting `NotAction`).
+fn action_hit(s: &Statement, action: &str) -> bool {
+    s.action.items.iter().any(|(a, _)| action_matches(a, action)) != s.action.not
+}
+
+/// An AWS action with the kinds of resource it applies to (an entry of [`Tables::reverse`]).
+type AwsAction = (String, Vec<String>);
+
+/// What one Deny (or a `NotResource`'s exclusions) does to one grant: for a blob container, listing removed and
+/// object paths excluded; otherwise the permission is removed.
+#[derive(Debug, Default)]
+struct Cut {
+    /// The permission is removed from the scope.
+    remove: bool,
+    /// Listing is removed (blob containers).
+    no_listing: bool,
+    /// Object paths excluded (blob containers).
+    exclude: Vec<String>,
+    /// The cut is wider than the Deny (a condition taken as always true, a partial resource): narrower than AWS.
+    inexact: bool,
+}
+
+/// The cut a Deny statement makes in permission `perm` on `key`, or `None` when it does not touch it. `hits` are
+/// the AWS actions mapped to `perm` that the Deny names, with their resource kinds.
+fn cut(tables: &Tables, key: &ScopeKey, d: &Statement, hits: &[&AwsAction]) -> Option<Cut> {
+    let kinds_include = |k: &str| hits.iter().any(|(_, kinds)| kinds.is_empty() || kinds.iter().any(|x| x == k));
+    let patterns: Vec<&str> = match &d.resource {
+        Some(r) => r.items.iter().map(|(p, _)| &**p).collect(),
+        None => vec!["*"],
+    };
+    let not_resource = d.resource.as_ref().is_some_and(|r| r.not);
+    let conditional = !d.conditions.is_empty();
+    let mut c = Cut { inexact: conditional, ..Cut::default() };
+    if is_blob(tables, key) && &*key.aws_arn != "*" {
+        let bucket = key.aws_arn.as_str();
+        if not_resource {
+            // Denies everything but the listed resources: taken as touching the whole container unless the
+            // exclusions cover it entirely (then nothing is touched).
+            let spared = patterns.iter().any(|p| glob_match(p, bucket, false))
+                && patterns.iter().any(|p| glob_match(p, &format!("{bucket}/{PROBE}"), false));
+            if spared && patterns.iter().any(|p| *p == "*" || p.ends_with(":::*")) {
+                return None;
+            }
+            c.inexact = true;
+            c.no_listing = kinds_include("bucket");
+            if kinds_include("object") {
+                c.exclude = vec!["*".into()];
+            }
+        } else {
+            c.no_listing = kinds_include("bucket") && patterns.iter().any(|p| glob_match(p, bucket, false));
+            if kinds_include("object") {
+                c.exclude = object_exclusions(patterns.iter().copied(), bucket);
+            }
+            if conditional && !c.exclude.is_empty() {
+                c.exclude = vec!["*".into()];
+            }
+        }
+        if !c.no_listing && c.exclude.is_empty() {
+            return None;
+        }
+        return Some(c);
+    }
+    let touched = if not_resource {
+        // `NotResource`: everything but the listed resources, so it touches the scope unless a listed pattern
+        // covers it and all its sub-resources.
+        !patterns.iter().any(|p| {
+            *p == "*"
+                || (&*key.aws_arn != "*"
+                    && glob_match(p, &key.aws_arn, false)
+                    && glob_match(p, &format!("{}/{PROBE}", key.aws_arn), false))
+        })
+    } else {
+        patterns.iter().any(|p| overlaps(p, &key.aws_arn, &key.service))
+    };
+    if !touched {
+        return None;
+    }
+    let exact = !conditional
+        && !not_resource
+        && patterns.iter().any(|p| *p == "*" || (&*key.aws_arn != "*" && glob_match(p, &key.aws_arn, false)));
+    c.remove = true;
+    c.inexact = !exact;
+    Some(c)
+}
+
+/// Subtracts one Deny from the needs: listing and object paths cut out of blob conditions, other permissions
+/// removed (issue 18: a Deny is a set of requests, not a string). Records in `denied` every permission the Deny
+/// touches on each scope — including ones not needed, so the role chooser does not hand them back as excess — and
+/// returns the scopes where the cut is wider than the Deny.
+fn subtract(tables: &Tables, needs: &mut Needs, d: &Statement, denied: &mut Denied) -> BTreeSet<String> {
+    let mut inexact = BTreeSet::new();
+    let keys: Vec<ScopeKey> = needs.keys().cloned().collect();
+    for key in keys {
+        let Some(rev) = tables.reverse().get(&(key.service.clone(), key.target.clone())) else { continue };
+        let touched: Vec<(&Perm, Vec<&AwsAction>)> = rev
+            .iter()
+            .map(|(p, aws)| (p, aws.iter().filter(|(a, _)| action_hit(d, a)).collect::<Vec<_>>()))
+            .filter(|(_, hits)| !hits.is_empty())
+            .collect();
+        if touched.is_empty() {
+            continue;
+        }
+        let need = needs.remove(&key).expect("listed");
+        let mut kept = ScopeNeed::default();
+        let mut moved: Vec<(ScopeKey, Perm, BTreeSet<String>)> = Vec::new();
+        for (p, hits) in &touched {
+            if cut(tables, &key, d, hits).is_some() {
+                let e = denied.entry((key.kind.clone(), key.azure_name.clone())).or_default();
+                e.entry((*p).clone()).or_default().extend(hits.iter().map(|(a, _)| a.clone()));
+            }
+        }
+        for (perm, aws) in need.perms {
+            let hits = touched.iter().find(|(p, _)| **p == perm).map(|(_, h)| h.as_slice()).unwrap_or_default();
+            let Some(c) = (!hits.is_empty()).then(|| cut(tables, &key, d, hits)).flatten() else {
+                kept.perms.insert(perm, aws);
+                continue;
+            };
+            if c.inexact {
+                let why = if d.conditions.is_empty() {
+                    "the Deny names only part of it".to_string()
+                } else {
+                    format!(
+                        "the Deny's condition on `{}` cannot be evaluated by Azure RBAC and is taken as always true",
+                        d.conditions[0].key
+                    )
+                };
+                inexact.insert(format!("{} `{}`: {why}", key.kind, key.azure_name));
+            }
+            // Allowed actions that need the permission but are not denied lose it too (Azure grants them only
+            // together): say which.
+            let collateral: Vec<&String> = aws.iter().filter(|a| !action_hit(d, a)).collect();
+            if !collateral.is_empty() {
+                let list: Vec<&str> = collateral.iter().take(4).map(|a| a.as_str()).collect();
+                inexact.insert(format!(
+                    "{} `{}`: `{}` also serves {}, which lose it",
+                    key.kind,
+                    key.azure_name,
+                    perm.name
+                        .rsplit_once("/queueServices/")
+                        .or(perm.name.rsplit_once("/blobServices/"))
+                        .map_or(perm.name.as_str(), |(_, r)| r),
+                    list.join(", ")
+                ));
+            }
+            if c.remove {
+                continue;
+            }
+            // A blob container: the same permission under a narrower condition.
+            let (mut objects, mut listing) = match &key.condition {
+                Some(cond) => cond.parts(),
+                None => (vec![Clause::all()], Listing::Any),
+            };
+            if c.no_listing {
+                listing = Listing::None;
+            }
+            for clause in &mut objects {
+                clause.exclude.extend(c.exclude.iter().cloned());
+            }
+            objects.retain(|cl| !cl.exclude.iter().any(|x| x == "*" || *x == cl.include));
+            match BlobPathCondition::new(objects, listing) {
+                Ok(Some(cond)) if cond.allows_nothing() => {}
+                Ok(cond) => moved.push((ScopeKey { condition: cond, ..key.clone() }, perm, aws)),
+                // An excluded path the condition cannot carry: the permission is not granted.
+                Err(bad) => {
+                    inexact.insert(format!(
+                        "{} `{}`: the path `{}` cannot be written into a condition",
+                        key.kind,
+                        key.azure_name,
+                        crate::ingest::k8s::truncate(&bad)
+                    ));
+                }
+            }
+        }
+        if !kept.perms.is_empty() {
+            needs.entry(key).or_default().perms.extend(kept.perms);
+        }
+        for (k, perm, aws) in moved {
+            needs.entry(k).or_default().perms.entry(perm).or_default().extend(aws);
+        }
+    }
+    inexact
+}
+
+/// The listing-prefix tests a statement's conditions carry, or the condition that cannot be carried (issue 18:
+/// every condition exact or refused). `Ok(None)`: no condition.
+fn carried_conditions<'s>(tables: &Tables, s: &'s Statement) -> Result<Option<Listing>, &'s crate::model::Condition> {
+    let mut listing = None;
+    for c in &s.conditions {
+        let carried_key = tables
+            .services
+            .values()
+            .flat_map(|svc| svc.targets.values())
+            .any(|t| t.list_prefix.as_ref().is_some_and(|lp| lp.key.eq_ignore_ascii_case(&c.key)));
+        let like = &*c.op.base == "StringLike";
+        let plain = (like || &*c.op.base == "StringEquals")
+            && c.op.set.is_none()
+            && !c.op.if_exists
+            && !c.values.is_empty()
+            && c.values.iter().all(|v| !v.contains("${"));
+        // Two conditions on the key would both have to hold: not one OR list; refused.
+        if !carried_key || !plain || listing.is_some() {
+            return Err(c);
+        }
+        listing = Some(Listing::Prefixes(c.values.iter().map(|v| PrefixTest::from_aws(v, like)).collect()));
+    }
+    Ok(listing)
+}
+
+/// Computes the needs of one identity, and what its Deny statements took away. `named` are the ARNs its workloads
+/// name (env, ConfigMaps, KEDA).
 pub fn needs(
     tables: &Tables,
     choice: &TargetChoice,
@@ -314,38 +470,40 @@ pub fn needs(
     perms: &[Permission],
     named: &BTreeSet<String>,
     sink: &mut Sink,
-) -> (BTreeMap<ScopeKey, ScopeNeed>, Denied) {
-    let mut out: BTreeMap<ScopeKey, ScopeNeed> = BTreeMap::new();
-    let denies: Vec<&Statement> = perms.iter().map(|p| &*p.statement).filter(|s| s.effect == Effect::Deny).collect();
-    for d in &denies {
-        if !d.conditions.is_empty() {
-            sink.push(
-                rules::DENY_NOT_EXPRESSIBLE,
-                format!("identity `{identity}`: a conditional Deny cannot be expressed in Azure RBAC; it is not subtracted, so the Azure side may allow what AWS denied when `{}` holds", d.conditions[0].key),
-                Some(d.loc),
-            );
-        }
-    }
+) -> (Needs, Denied) {
+    let mut out: Needs = BTreeMap::new();
     let mut not_translated: BTreeMap<(String, String), (BTreeSet<String>, Loc)> = BTreeMap::new();
-    let mut denied_actions: BTreeSet<(String, String, String)> = BTreeSet::new();
     let mut grammar_cache: BTreeMap<String, Option<(String, String, Option<String>)>> = BTreeMap::new();
     let mut unmapped_services: BTreeMap<String, Loc> = BTreeMap::new();
     for p in perms.iter().filter(|p| p.statement.effect == Effect::Allow) {
         let s = &p.statement;
+        // Conditions: carried exactly (an `s3:prefix` test on listings) or the statement is not translated.
+        let list_prefix = match carried_conditions(tables, s) {
+            Ok(l) => l,
+            Err(c) => {
+                sink.push(
+                    rules::CONDITION_NOT_CARRIED,
+                    format!(
+                        "identity `{identity}`: condition `{} {}` cannot be carried to Azure exactly; the statement is not translated (nothing it allows is granted)",
+                        c.op.raw, c.key
+                    ),
+                    Some(c.loc),
+                );
+                continue;
+            }
+        };
+        let mut stmt_out: Needs = BTreeMap::new();
         // Services this statement's resources belong to (None = any: `*`).
         let resources: Vec<(&str, Loc)> = match &s.resource {
             Some(r) if !r.not => r.located(s.loc.file).collect(),
-            Some(r) => {
+            Some(_) => {
                 sink.push(
                     rules::NOT_ACTION_OR_RESOURCE,
                     format!("identity `{identity}`: `NotResource` allows every resource but the ones listed; mapped to the resources the workload names, excluding those"),
                     Some(s.loc),
                 );
-                named
-                    .iter()
-                    .filter(|a| !r.items.iter().any(|(p, _)| glob_match(p, a, false)))
-                    .map(|a| (a.as_str(), s.loc))
-                    .collect()
+                // As `Resource: "*"`; the listed resources are cut out below, exactly as a Deny would.
+                vec![("*", s.loc)]
             }
             None => vec![("*", s.loc)],
         };
@@ -442,20 +600,31 @@ pub fn needs(
         }
         actions.sort();
         actions.dedup();
-        let carried_conditions: Vec<&crate::model::Condition> =
-            s.conditions.iter().filter(|c| c.key.eq_ignore_ascii_case("s3:prefix")).collect();
-        for c in s.conditions.iter().filter(|c| !c.key.eq_ignore_ascii_case("s3:prefix")) {
-            sink.push(
-                rules::CONDITION_NOT_CARRIED,
-                format!(
-                    "identity `{identity}`: condition `{} {}` has no Azure counterpart and is not carried",
-                    c.op.raw, c.key
-                ),
-                Some(c.loc),
-            );
-        }
-        let mut widened_reported = false;
+        // A `NotResource` statement: every resource the workload names, then the listed ones cut out exactly as a
+        // Deny of the same actions would (blob paths excluded by the condition; anything else not granted).
+        let exclusion: Option<Statement> = s.resource.as_ref().filter(|r| r.not).map(|r| {
+            let mut x = (**s).clone();
+            x.effect = Effect::Deny;
+            x.conditions.clear();
+            x.resource = Some(crate::model::PatternList { not: false, ..r.clone() });
+            x
+        });
+        let mut mismatched: BTreeSet<(String, String)> = BTreeSet::new();
+        let mut never_sent: BTreeSet<String> = BTreeSet::new();
+        // Actions that applied to at least one resource of the statement (`[bucket, bucket/*]` for
+        // `[ListBucket, GetObject]` is the usual idiom, not a mismatch).
+        let mut applied: BTreeSet<String> = BTreeSet::new();
         for &(r, rloc) in &resources {
+            // A policy variable (`${aws:PrincipalTag/team}`) is a different resource for each caller: no Azure
+            // scope or path stands for it.
+            if r.contains("${") {
+                sink.push(
+                    rules::CONDITION_NOT_CARRIED,
+                    format!("identity `{identity}`: Resource `{}` holds a policy variable, which names a different resource per caller; it is not translated (nothing is granted for it)", crate::ingest::k8s::truncate(r)),
+                    Some(rloc),
+                );
+                continue;
+            }
             let parsed = Arn::parse(r);
             // A Resource that is not an ARN and has no wildcard, or an ARN of a mapped service that does not fit its
             // resource grammar, matches no request: AWS grants nothing for it, and neither does the plan (it was
@@ -494,31 +663,48 @@ pub fn needs(
                         || a.account.contains(['*', '?'])
                         || name_is_wild
                 });
-            // Concrete ARNs this resource pattern stands for.
+            // Concrete ARNs this resource pattern stands for: the named resources it matches and, where the
+            // service has sub-resources (S3 objects), the part of them it matches (`logs-*/app/*` over a named
+            // bucket `logs-prod`: `logs-prod/app/*`).
             let concrete: Vec<String> = if wildcard {
-                named.iter().filter(|n| glob_match(r, n, false)).cloned().collect()
+                let mut c: Vec<String> = Vec::new();
+                for n in named {
+                    if glob_match(r, n, false) {
+                        c.push(n.clone());
+                    }
+                    let Some(svc) = Arn::parse(n).and_then(|a| tables.services.get(&a.service)) else { continue };
+                    let sub = match r.split_once('/') {
+                        Some((bp, kp)) if glob_match(bp, n, false) => Some(format!("{n}/{kp}")),
+                        None if glob_match(r, &format!("{n}/{PROBE}"), false) => Some(format!("{n}/*")),
+                        _ => None,
+                    };
+                    if let Some(sub) = sub.filter(|x| {
+                        Arn::parse(x)
+                            .is_some_and(|a| match_resource(svc, &a.resource).is_some_and(|(_, _, p)| p.is_some()))
+                    }) {
+                        c.push(sub);
+                    }
+                }
+                c.sort();
+                c.dedup();
+                c
             } else {
                 vec![r.to_string()]
             };
+            let mut widened_reported: BTreeSet<String> = BTreeSet::new();
             for (prefix, name) in &actions {
                 let Some(service) = tables.services.get(prefix) else { continue };
                 let full = format!("{prefix}:{name}");
                 let (_, action) = tables.action(prefix, name).expect("from the catalogue");
-                let mut targets_for: Vec<(String, Option<String>)> = concrete
-                    .iter()
-                    .filter(|a| Arn::parse(a).is_some_and(|x| x.service == *prefix))
-                    .map(|a| (a.clone(), None))
-                    .collect();
+                let mut targets_for: Vec<String> =
+                    concrete.iter().filter(|a| Arn::parse(a).is_some_and(|x| x.service == *prefix)).cloned().collect();
                 if targets_for.is_empty() && wildcard {
-                    // Nothing named: widen to the parent (storage account, vault, namespace…), reported once.
-                    targets_for.push(("*".into(), None));
+                    // Nothing named: widen to the parent (storage account, vault, namespace…), reported once per
+                    // service.
+                    targets_for.push("*".into());
                 }
-                for (arn, _) in targets_for {
+                for arn in targets_for {
                     if arn != "*" && choice.stays(&arn) {
-                        continue;
-                    }
-                    if arn != "*" && denied(&denies, &full, &arn) {
-                        denied_actions.insert((prefix.clone(), name.clone(), arn.clone()));
                         continue;
                     }
                     let tkey = choice.target(service, prefix, &arn).to_string();
@@ -540,24 +726,52 @@ pub fn needs(
                             continue;
                         }
                     };
+                    // A listing-prefix condition: carried for the actions whose requests hold the key; for any
+                    // other action the key is absent and the statement allows nothing.
+                    let listing = match &list_prefix {
+                        None => Listing::Any,
+                        Some(l) => {
+                            let carries = target
+                                .list_prefix
+                                .as_ref()
+                                .is_some_and(|lp| lp.actions.iter().any(|a| a.eq_ignore_ascii_case(name)));
+                            if !carries {
+                                never_sent.insert(full.clone());
+                                continue;
+                            }
+                            l.clone()
+                        }
+                    };
                     let key = if arn == "*" {
-                        if !widened_reported {
-                            widened_reported = true;
-                            let (kind, _) = broad_scope(&target.azure_type);
+                        let (kind, bname) = broad_scope(&target.azure_type);
+                        if widened_reported.insert(prefix.clone()) {
                             sink.push(
                                 rules::RESOURCE_STAR,
                                 format!("identity `{identity}`: `{r}` names no resource the workload uses; {prefix} access is widened to the {kind}"),
                                 Some(rloc),
                             );
                         }
-                        let (kind, name) = broad_scope(&target.azure_type);
+                        let condition = if &*target.scope_kind == "container" {
+                            // Under a listing-prefix condition only listings are allowed (the key is sent with nothing
+                            // else): no object.
+                            // and the action's own kind of resource: objects, or the listing of buckets.
+                            let kinds = |k: &str| {
+                                action.resource_kinds.is_empty() || action.resource_kinds.iter().any(|x| x == k)
+                            };
+                            let objects =
+                                if list_prefix.is_none() && kinds("object") { vec![Clause::all()] } else { Vec::new() };
+                            let listing = if kinds("bucket") { listing } else { Listing::None };
+                            BlobPathCondition::new(objects, listing).ok().flatten()
+                        } else {
+                            None
+                        };
                         ScopeKey {
                             service: prefix.clone(),
                             target: tkey.clone(),
                             kind: kind.into(),
-                            azure_name: name.into(),
+                            azure_name: bname.into(),
                             aws_arn: "*".into(),
-                            condition: None,
+                            condition,
                         }
                     } else {
                         let a = Arn::parse(&arn).expect("concrete");
@@ -574,7 +788,7 @@ pub fn needs(
                             );
                             continue;
                         }
-                        let Some((_, rname, path)) = matched else {
+                        let Some((rkind, rname, path)) = matched else {
                             sink.push(
                                 rules::UNMAPPED_ACTION,
                                 format!("identity `{identity}`: `{arn}` does not match any {prefix} resource grammar"),
@@ -582,16 +796,37 @@ pub fn needs(
                             );
                             continue;
                         };
+                        // An action applies to its own kinds of resource (bucket or object, table or index…): on
+                        // another kind AWS grants nothing (issue 18: GetObject on a bucket ARN).
+                        if !action.resource_kinds.is_empty() && !action.resource_kinds.contains(&rkind) {
+                            // Reported where the statement names the action itself (`s3:*` on a bucket covers object
+                            // actions that simply do not apply).
+                            let named_action = !s.action.not
+                                && s.action
+                                    .items
+                                    .iter()
+                                    .any(|(p, _)| !p.contains(['*', '?']) && action_matches(p, &full));
+                            if !wildcard && named_action {
+                                mismatched.insert((full.clone(), rkind.clone()));
+                            }
+                            continue;
+                        }
+                        applied.insert(full.clone());
                         let base = base_arn(service, &a).unwrap_or_else(|| arn.clone());
                         let mut condition = None;
                         if &*target.scope_kind == "container" {
-                            let prefix_value =
-                                carried_conditions.first().and_then(|c| c.values.first()).map(|v| v.to_string());
-                            let wanted = path.as_deref().filter(|p| *p != "*").map(str::to_string).or(prefix_value);
-                            if let Some(p) = wanted {
-                                condition = BlobPathCondition::new(&p);
-                                if condition.is_none() {
-                                    sink.push(rules::CONDITION_NOT_CARRIED, format!("identity `{identity}`: blob path `{}` cannot be expressed as an ABAC condition; access covers the whole container", crate::ingest::k8s::truncate(&p)), Some(rloc));
+                            // Objects under the path, or (a bucket) the listing the statement allows.
+                            let parts = match path.as_deref() {
+                                Some(p) => {
+                                    (vec![if p == "*" { Clause::all() } else { Clause::path(p) }], Listing::None)
+                                }
+                                None => (Vec::new(), listing),
+                            };
+                            match BlobPathCondition::new(parts.0, parts.1) {
+                                Ok(c) => condition = c,
+                                Err(bad) => {
+                                    sink.push(rules::CONDITION_NOT_CARRIED, format!("identity `{identity}`: blob path `{}` cannot be written into an ABAC condition (quote, backslash or control character); {full} on it is not granted", crate::ingest::k8s::truncate(&bad)), Some(rloc));
+                                    continue;
                                 }
                             }
                         }
@@ -604,13 +839,49 @@ pub fn needs(
                             condition,
                         }
                     };
-                    let need = out.entry(key).or_default();
+                    let need = stmt_out.entry(key).or_default();
                     for (d, data) in
                         m.data_actions.iter().map(|d| (d, true)).chain(m.actions.iter().map(|d| (d, false)))
                     {
                         need.perms.entry(Perm { data, name: d.clone() }).or_default().insert(full.clone());
                     }
                 }
+            }
+        }
+        mismatched.retain(|(a, _)| !applied.contains(a));
+        if !mismatched.is_empty() {
+            let list: Vec<String> = mismatched.iter().take(8).map(|(a, k)| format!("{a} (on a {k})")).collect();
+            let more = if mismatched.len() > 8 { format!(" and {} more", mismatched.len() - 8) } else { String::new() };
+            sink.push(
+                rules::ACTION_RESOURCE_MISMATCH,
+                format!("identity `{identity}`: {}{more}: the action does not apply to that kind of resource, so AWS grants nothing for it and nothing is granted on Azure", list.join(", ")),
+                Some(s.loc),
+            );
+        }
+        if !never_sent.is_empty() {
+            let keys: Vec<&str> = s.conditions.iter().map(|c| &*c.key).collect();
+            let list: Vec<&str> = never_sent.iter().take(8).map(String::as_str).collect();
+            sink.push(
+                rules::CONDITION_NOT_CARRIED,
+                format!("identity `{identity}`: `{}` is sent with listings only, so this statement allowed {}{} nothing on AWS; nothing is granted for them", keys.join("`, `"), list.join(", "), if never_sent.len() > 8 { format!(" and {} more", never_sent.len() - 8) } else { String::new() }),
+                Some(s.loc),
+            );
+        }
+        if let Some(x) = &exclusion {
+            let mut scratch = Denied::new();
+            let inexact = subtract(tables, &mut stmt_out, x, &mut scratch);
+            if !inexact.is_empty() {
+                sink.push(
+                    rules::NOT_ACTION_OR_RESOURCE,
+                    format!("identity `{identity}`: what `NotResource` excludes cannot be cut out exactly on Azure ({}); the permissions it touches are not granted there (narrower than AWS)", inexact.into_iter().collect::<Vec<_>>().join("; ").replace("the Deny names", "it names")),
+                    Some(s.loc),
+                );
+            }
+        }
+        for (k, n) in stmt_out {
+            let e = out.entry(k).or_default();
+            for (p, a) in n.perms {
+                e.perms.entry(p).or_default().extend(a);
             }
         }
     }
@@ -630,14 +901,17 @@ pub fn needs(
             Some(loc),
         );
     }
-    // What the Denies took away, per Azure scope: a role chosen for the scope must not hand it back.
+    // Denies are sets of requests: subtracted from what the Allows granted (issue 18).
     let mut denied = Denied::new();
-    for (prefix, name, arn) in denied_actions {
-        if let Some((key, perms)) = action_need(tables, choice, &prefix, &name, &arn) {
-            let e = denied.entry((key.kind, key.azure_name)).or_default();
-            for p in perms {
-                e.entry(p).or_default().insert(format!("{prefix}:{name}"));
-            }
+    for p in perms.iter().filter(|p| p.statement.effect == Effect::Deny) {
+        let d = &p.statement;
+        let inexact = subtract(tables, &mut out, d, &mut denied);
+        if !inexact.is_empty() {
+            sink.push(
+                rules::DENY_NOT_EXPRESSIBLE,
+                format!("identity `{identity}`: a Deny cannot be subtracted exactly on Azure ({}); the permissions it touches are not granted there at all (narrower than AWS)", inexact.into_iter().collect::<Vec<_>>().join("; ")),
+                Some(d.loc),
+            );
         }
     }
     (out, denied)
@@ -748,38 +1022,5 @@ mod tests {
             base_resource(&t, "arn:aws:secretsmanager:eu-west-1:444455556666:secret:dbcreds-AbCdEf"),
             Some(("arn:aws:secretsmanager:eu-west-1:444455556666:secret:dbcreds".into(), "dbcreds".into()))
         );
-    }
-
-    proptest::proptest! {
-        /// A kept path stands for its condition: same text when serialised, same equality and order as the texts.
-        #[test]
-        fn a_blob_path_condition_is_its_text(a in "[ -~]{0,12}", b in "[ -~]{0,12}") {
-            let (ca, cb) = (BlobPathCondition::new(&a), BlobPathCondition::new(&b));
-            proptest::prop_assert_eq!(ca.is_some(), blob_path_condition(&a).is_some());
-            if let (Some(ca), Some(cb)) = (ca, cb) {
-                let (ta, tb) = (blob_path_condition(&a).unwrap(), blob_path_condition(&b).unwrap());
-                proptest::prop_assert_eq!(serde_json::to_string(&ca).unwrap(), serde_json::to_string(&ta).unwrap());
-                proptest::prop_assert_eq!(ca.cmp(&cb), ta.cmp(&tb));
-                proptest::prop_assert_eq!(ca == cb, ta == tb);
-            }
-        }
-    }
-
-    #[test]
-    fn blob_path_conditions_order_as_their_texts_not_their_paths() {
-        // "a" < "a!" as paths, but the text goes on with `'` after "a", which sorts after `!`.
-        let (a, b) = (BlobPathCondition::new("a").unwrap(), BlobPathCondition::new("a!").unwrap());
-        assert!(blob_path_condition("a").unwrap() > blob_path_condition("a!").unwrap());
-        assert!(a > b);
-    }
-
-    #[test]
-    fn blob_conditions_refuse_quotes() {
-        let c = blob_path_condition("releases/*").unwrap();
-        assert!(c.contains("StringLike 'releases/*'") && c.contains("NOT SubOperationMatches{'Blob.List'}"), "{c}");
-        assert!(c.contains("@Request[Microsoft.Storage/storageAccounts/blobServices/containers/blobs:prefix] StringStartsWith 'releases/'"), "{c}");
-        assert!(!blob_path_condition("*.pdf").unwrap().contains("StringStartsWith"));
-        assert!(blob_path_condition("a'b").is_none());
-        assert!(blob_path_condition("*").is_none());
     }
 }

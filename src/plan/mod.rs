@@ -531,32 +531,15 @@ pub fn build(
                         azure_type: target.azure_type.clone(),
                         target: shared(strings, &s.target),
                     };
-                    match chooser.choose(&target.roles, &perms) {
+                    // What a Deny took away on this scope and the need does not hold: no role may hand it back.
+                    let forbidden: BTreeSet<Perm> = denied
+                        .get(&(scope.kind.clone(), scope.azure_name.clone()))
+                        .map(|d| d.keys().filter(|p| !perms.contains(*p)).cloned().collect())
+                        .unwrap_or_default();
+                    match chooser.choose_avoiding(&target.roles, &perms, &forbidden) {
                         Choice::BuiltIn(set) => {
                             for (idx, excess) in set {
                                 let r = &tables.roles[idx];
-                                // A Deny is honoured by not granting; say so when the role still grants a denied action.
-                                if let Some(d) = denied.get(&(scope.kind.clone(), scope.azure_name.clone())) {
-                                    let regranted: BTreeSet<&String> = d
-                                        .iter()
-                                        .filter(|(p, _)| chooser.role_grants(idx, p))
-                                        .flat_map(|(_, a)| a.iter())
-                                        .collect();
-                                    if !regranted.is_empty() {
-                                        let list: Vec<&str> = regranted.into_iter().map(String::as_str).collect();
-                                        sink.push(
-                                        rules::DENY_NOT_EXPRESSIBLE,
-                                        format!(
-                                            "identity `{name}`: `{}` on {} `{}` also allows {}, which the policy denies; Azure RBAC cannot subtract it",
-                                            r.name,
-                                            scope.kind,
-                                            scope.azure_name,
-                                            list.join(", ")
-                                        ),
-                                        Some(role.loc),
-                                    );
-                                    }
-                                }
                                 let aws: BTreeSet<String> = need
                                     .perms
                                     .iter()
@@ -578,7 +561,7 @@ pub fn build(
                                     aws_actions: aws.iter().map(|a| shared(strings, a)).collect(),
                                     excess_data_actions: excess,
                                     kind: r.kind.clone(),
-                                    condition: scope.condition.clone(),
+                                    condition: condition_for_role(&scope.condition, |p| chooser.role_grants(idx, p)),
                                 });
                             }
                         }
@@ -600,7 +583,7 @@ pub fn build(
                                 aws_actions: all_aws.iter().map(|a| shared(strings, a)).collect(),
                                 excess_data_actions: Vec::new(),
                                 kind: "arm".into(),
-                                condition: scope.condition.clone(),
+                                condition: condition_for_role(&scope.condition, |p| perms.contains(p)),
                             });
                         }
                         Choice::Uncovered(missing) => {
@@ -1007,6 +990,19 @@ fn ambiguous_service_accounts(model: &Model, identities: &[Identity], files: &Fi
 /// and Bicep names each `guid(scope, identity, role)`, so two of them (two statements' paths on one container)
 /// were two resources with one name (issue 18). Their AWS actions are joined; an assignment without a condition
 /// takes the place of conditioned ones (it allows all they allow), and conditions are joined path by path.
+/// The blob condition of an assignment of a role: its listing part dropped when the role cannot list (a listing
+/// limit on a write-only role is noise in the output).
+fn condition_for_role(
+    c: &Option<need::BlobPathCondition>,
+    grants: impl Fn(&Perm) -> bool,
+) -> Option<need::BlobPathCondition> {
+    let read = Perm { data: true, name: "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read".into() };
+    match c {
+        Some(c) if !grants(&read) => c.for_role_without_listing(),
+        other => other.clone(),
+    }
+}
+
 /// `list` is sorted by scope and role, so equal ones are neighbours.
 fn merge_assignments(list: Vec<RoleAssignment>) -> Vec<RoleAssignment> {
     let mut out: Vec<RoleAssignment> = Vec::with_capacity(list.len());
@@ -1018,7 +1014,7 @@ fn merge_assignments(list: Vec<RoleAssignment>) -> Vec<RoleAssignment> {
             && last.scope.aws_arn == a.scope.aws_arn
         {
             last.condition = match (last.condition.take(), &a.condition) {
-                (Some(x), Some(y)) => Some(x.union(y)),
+                (Some(x), Some(y)) => x.union(y),
                 _ => None,
             };
             last.aws_actions.extend(a.aws_actions);

@@ -22,6 +22,7 @@ use crate::diag::{Loc, Sink};
 use crate::graph::eval::{Context, Decision, Request, evaluate};
 use crate::graph::glob::glob_match;
 use crate::mapping::Tables;
+use crate::mapping::azure::BlobOp;
 use crate::mapping::need::match_resource;
 use crate::model::{Arn, Statement};
 use crate::rules;
@@ -32,25 +33,18 @@ const BLOB: &str = "microsoft.storage/storageaccounts/blobservices/containers/bl
 const PROBE: &str = "eks2aks-probe";
 
 /// Per (service prefix, target): Azure data action (lower case) → the AWS actions mapped to it, with the kinds of
-/// AWS resource each applies to.
+/// AWS resource each applies to (the data part of [`Tables::reverse`]).
 type Reverse = BTreeMap<(String, String), BTreeMap<String, Vec<(String, Vec<String>)>>>;
 
 fn reverse(tables: &Tables) -> Reverse {
     let mut out: Reverse = BTreeMap::new();
-    for (prefix, actions) in &tables.actions {
-        for (spelling, action) in actions.values() {
-            for (tkey, m) in action.targets.iter().flatten() {
-                if m.none.is_some() {
-                    continue;
-                }
-                for d in &m.data_actions {
-                    out.entry((prefix.clone(), tkey.clone()))
-                        .or_default()
-                        .entry(d.to_ascii_lowercase())
-                        .or_default()
-                        .push((format!("{prefix}:{spelling}"), action.resource_kinds.clone()));
-                }
-            }
+    for (key, perms) in tables.reverse() {
+        for (p, aws) in perms.iter().filter(|(p, _)| p.data) {
+            out.entry(key.clone())
+                .or_default()
+                .entry(p.name.to_ascii_lowercase())
+                .or_default()
+                .extend(aws.iter().cloned());
         }
     }
     out
@@ -191,25 +185,20 @@ fn probe_arn(tables: &Tables, prefix: &str, account: &str) -> String {
     }
 }
 
-/// Whether the assignment's condition lets data action `d` through for this sample.
+/// Whether the assignment's condition lets data action `d` through for this sample: the Azure side model
+/// ([`crate::mapping::azure`]) evaluates the same condition the plan writes.
 fn azure_allows(a: &RoleAssignment, d: &str, s: &Sample) -> bool {
     let Some(c) = &a.condition else { return true };
     if !d.starts_with(BLOB) {
         return true;
     }
-    let paths: Vec<&str> = c.paths().collect();
-    let op = &d[BLOB.len()..];
-    match (op, s.kind.as_str()) {
-        // Listing: limited by the request's prefix to one of the paths' literal starts.
-        ("/read", "bucket") => paths.iter().any(|path| {
-            let literal = path.split(['*', '?']).next().unwrap_or("");
-            literal.is_empty() || s.prefix.as_deref().is_some_and(|p| p.starts_with(literal))
-        }),
-        ("/read" | "/write" | "/add/action" | "/delete", _) => {
-            s.path.as_deref().is_some_and(|p| paths.iter().any(|path| glob_match(path, p, false)))
-        }
-        _ => true,
+    if &d[BLOB.len()..] == "/read" && s.kind == "bucket" {
+        return c.allows(BlobOp::List(s.prefix.as_deref()));
     }
+    if crate::mapping::azure::is_object_action(d) {
+        return s.path.as_deref().is_some_and(|p| c.allows(BlobOp::Object(p)));
+    }
+    true
 }
 
 /// A sample as a message shows it: the probe is what it stands for, a key (or resource) no statement names.
@@ -287,9 +276,12 @@ fn check_identity(
         for prefix in &services {
             let Some(map) = rev.get(&(prefix.clone(), a.scope.target.to_string())) else { continue };
             for (d, aws) in map {
-                if excess.contains(d) || !granted(d) {
+                if !granted(d) {
                     continue;
                 }
+                // A built-in role's actions beyond the need are a documented widening (`excess_data_actions`),
+                // except where the policy explicitly denies them.
+                let is_excess = excess.contains(d);
                 for s in all.iter().filter(|s| Arn::parse(&s.arn).is_some_and(|x| x.service == *prefix)) {
                     let candidates: Vec<&String> = aws
                         .iter()
@@ -305,6 +297,7 @@ fn check_identity(
                         _ => Context::open().without("s3:prefix"),
                     };
                     let mut decided = Decision::NotApplicable;
+                    let mut explicit_deny = false;
                     for c in &candidates {
                         let r = evaluate(
                             statements.iter().copied(),
@@ -317,8 +310,12 @@ fn check_identity(
                                 break;
                             }
                             Decision::Unknown => decided = Decision::Unknown,
+                            Decision::Deny => explicit_deny = true,
                             _ => {}
                         }
+                    }
+                    if is_excess && (decided == Decision::Allow || !explicit_deny) {
+                        continue;
                     }
                     let shown = match &s.prefix {
                         Some(p) => format!("{} (list prefix `{p}`)", s.arn),
@@ -382,5 +379,55 @@ fn check_identity(
                 loc,
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan_of(dir: &str) -> std::sync::Arc<super::super::Plan> {
+        let tables = crate::mapping::load(None).unwrap();
+        crate::analyse(&[dir.into()], &crate::config::Config::default(), &tables).unwrap().plan
+    }
+
+    fn check_codes(identities: &[Identity], plan: &super::super::Plan) -> Vec<(String, String)> {
+        let tables = crate::mapping::load(None).unwrap();
+        let custom: BTreeMap<String, CustomRole> =
+            plan.custom_roles.iter().map(|c| (c.role_definition_id.clone(), c.clone())).collect();
+        let mut sink = Sink::default();
+        check(identities, &custom, &tables, &BTreeMap::new(), &mut sink);
+        sink.findings().iter().map(|f| (f.code.to_string(), f.message.to_string())).collect()
+    }
+
+    /// E2A045 is a guard: no bundled translation reaches it any more (issue 18), so it is shown on a plan made
+    /// wider by hand. Listing-only (`s3:ListBucket`) becomes Storage Blob Data Reader whose condition allows no
+    /// object; without the condition, every object would be readable.
+    #[test]
+    fn a_listing_grant_without_its_condition_is_wider_than_aws() {
+        let plan = plan_of("testdata/soundness/listing-only");
+        assert!(check_codes(&plan.identities, &plan).is_empty(), "the translation itself is exact");
+        let mut ids = plan.identities.clone();
+        let a = &mut ids[0].role_assignments[0];
+        assert!(a.condition.is_some(), "listing only is a condition");
+        a.condition = None;
+        let found = check_codes(&ids, &plan);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "E2A045");
+        assert!(found[0].1.contains("<any other key>") && found[0].1.contains("s3:GetObject"), "{}", found[0].1);
+    }
+
+    /// E2A046 is a guard too: a statement under a condition eks2aks cannot decide is not translated. Given the
+    /// grant anyway, the check says whether AWS allowed it depends on that condition (never assumed true).
+    #[test]
+    fn a_grant_behind_an_undecidable_condition_is_not_provable() {
+        let granted = plan_of("testdata/rules/E2A055/near-miss");
+        let conditional = plan_of("testdata/soundness/conditional-reads");
+        assert!(conditional.identities[0].role_assignments.is_empty(), "refused, not granted without the condition");
+        let mut ids = granted.identities.clone();
+        ids[0].aws_permissions = conditional.identities[0].aws_permissions.clone();
+        let found = check_codes(&ids, &granted);
+        assert!(found.iter().any(|(c, m)| c == "E2A046" && m.contains("media")), "{found:?}");
+        assert!(found.iter().all(|(c, _)| c != "E2A045"), "{found:?}");
     }
 }

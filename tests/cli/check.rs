@@ -251,12 +251,14 @@ fn every_rule_fires_on_its_fixture_and_not_on_its_near_miss() {
         .collect();
     codes.sort();
     // Every rule has its pair, except E2A024 (a guard valid tables never reach; unit-tested in mapping::choose),
+    // E2A045 and E2A046 (the soundness check's guards, which the translation no longer reaches; unit-tested on
+    // plans made wider by hand in plan::soundness),
     // E2A031 (drift needs --against; see drift_against_a_committed_output_is_caught_with_a_diff) and E2A041 (a FIFO
     // cannot be committed; see safety::kernel_files_devices_and_fifos_in_a_directory_are_not_read).
     let expected: Vec<String> = eks2aks::rules::ALL
         .iter()
         .map(|r| r.code.to_string())
-        .filter(|c| c != "E2A024" && c != "E2A031" && c != "E2A041")
+        .filter(|c| !["E2A024", "E2A031", "E2A041", "E2A045", "E2A046"].contains(&c.as_str()))
         .collect();
     assert_eq!(codes, expected, "testdata/rules must hold a fires/near-miss pair per rule");
     for code in codes {

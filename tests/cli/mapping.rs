@@ -89,8 +89,8 @@ fn resource_star_with_nothing_named_is_widened_with_a_warning() {
             "param:storageAccountName"
         )]
     );
-    // E2A045 (issue 18): Storage Blob Data Reader also lists, which `s3:GetObject` on `*` does not allow.
-    assert_eq!(codes(&p), ["E2A017", "E2A045"]);
+    // Issue 18: the condition allows no listing (`s3:GetObject` on `*` does not list): no E2A045.
+    assert_eq!(codes(&p), ["E2A017"]);
 }
 
 #[test]
@@ -163,10 +163,16 @@ fn s3_prefix_becomes_a_blob_path_condition_and_other_conditions_warn() {
     let p = plan_with_config("testdata/fixtures/mapping/s3-prefix-condition");
     let all: Vec<&serde_json::Value> = p["identities"][0]["role_assignments"].as_array().unwrap().iter().collect();
     let analytics = all.iter().find(|a| a["scope"]["azure_name"] == "analytics").unwrap();
-    assert!(analytics["condition"].as_str().unwrap().contains("StringLike 'reports/*'"));
-    // The soundness check (issue 18): `s3:prefix` on GetObject grants no reads on AWS (the key is sent with
-    // listings only), listing `public-assets` was never allowed, and its reads hang on `aws:SourceIp`.
-    assert_eq!(codes(&p), ["E2A020", "E2A045", "E2A045", "E2A046"]);
+    // Issue 18: `s3:prefix` is sent with listings only, so it limits the listing (`reports/*` → prefixes
+    // starting `reports/`) and the statement's GetObject grants nothing (AWS never sends the key with it); the
+    // `aws:SourceIp` statement is not translated at all rather than granted without its condition.
+    let cond = analytics["condition"].as_str().unwrap();
+    assert!(cond.contains("StringStartsWith 'reports/'") && cond.contains("StringEquals 'eks2aks:none'"), "{cond}");
+    assert_eq!(analytics["aws_actions"], serde_json::json!(["s3:ListBucket"]));
+    assert!(all.iter().all(|a| a["scope"]["azure_name"] != "public-assets"), "{all:#?}");
+    assert_eq!(codes(&p), ["E2A020", "E2A020"]);
+    let text = p["findings"].to_string();
+    assert!(text.contains("sent with listings only") && text.contains("IpAddress aws:SourceIp"), "{text}");
 }
 
 #[test]
@@ -238,14 +244,20 @@ fn unknown_target_in_config_is_a_usage_error() {
 
 #[test]
 fn a_deny_that_the_chosen_role_regrants_is_reported() {
+    // Issue 18: Message Processor's process/action would delete the messages the policy denies deleting, so it
+    // is not chosen; the warning says what receiving loses with it.
     let p = plan_with_config("testdata/fixtures/mapping/deny-regranted");
     assert_eq!(codes(&p), ["E2A019"]);
+    let roles: Vec<&str> = p["identities"][0]["role_assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["role_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles, ["Storage Queue Data Reader"]);
     let f = p["findings"].as_array().unwrap().iter().find(|f| f["code"] == "E2A019").unwrap();
-    assert!(
-        f["message"].as_str().unwrap().contains("Storage Queue Data Message Processor")
-            && f["message"].as_str().unwrap().contains("sqs:DeleteMessage"),
-        "{f}"
-    );
+    let m = f["message"].as_str().unwrap();
+    assert!(m.contains("process/action") && m.contains("sqs:ReceiveMessage"), "{f}");
 }
 
 /// Issue 18: base resources are cut by the grammar (a table `east` in us-east-1 kept whole; before, the ARN was
@@ -282,5 +294,10 @@ fn one_assignment_per_role_and_scope() {
     assert_eq!((data.len(), logs.len()), (1, 1), "{all:#?}");
     let cond = data[0]["condition"].as_str().unwrap();
     assert!(cond.contains("StringLike 'a/*'") && cond.contains("StringLike 'b/*'"), "{cond}");
-    assert!(logs[0]["condition"].is_null(), "the unconditional listing's assignment takes the place of the other");
+    // Issue 18: listing and reading are separate limits: reads stay under `public/*`, listing is not limited.
+    let logs_cond = logs[0]["condition"].as_str().unwrap();
+    assert!(
+        logs_cond.contains("StringLike 'public/*'") && !logs_cond.contains("SubOperationMatches{'Blob.List'}))"),
+        "{logs_cond}"
+    );
 }
