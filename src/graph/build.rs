@@ -301,12 +301,71 @@ pub fn build_with(model: &mut Model, files: &Files, sink: &mut Sink, keep_graph:
                     p.entries.iter().any(|(t, v)| &**t == "Federated" && trust::provider_of(v).is_some())
                 })
         });
-        if web_identity && trust::admits(trust_doc, "\u{0}", "\u{0}", "sts.amazonaws.com").without_sub {
+        let negated = trust::negated_subjects(trust_doc);
+        for (op, excluded, loc) in &negated {
+            let list: Vec<String> = excluded.iter().map(|s| format!("`{s}`")).collect();
+            sink.push(
+                rules::TRUST_NEGATED_SUBJECT,
+                format!("role `{}` restricts `:sub` only with `{op}` {}: its trust admits every other ServiceAccount of the cluster; Azure federated credentials name one subject each, so credentials are planned only for the ServiceAccounts that name the role", role.name, list.join(", ")),
+                Some(*loc),
+            );
+        }
+        if web_identity
+            && negated.is_empty()
+            && trust::admits(trust_doc, "\u{0}", "\u{0}", "sts.amazonaws.com").without_sub
+        {
             sink.push(
                 rules::TRUST_WITHOUT_SUB,
                 format!("role `{}` trusts an EKS OIDC provider with no `:sub` condition, or one that matches every ServiceAccount: every ServiceAccount of the cluster may assume it", role.name),
                 Some(trust_doc.loc),
             );
+        }
+        // Conditions the admission of the role's ServiceAccounts depends on and that cannot be judged offline.
+        let mut unjudged: BTreeMap<&trust::Unjudged, Vec<String>> = BTreeMap::new();
+        let mut used: BTreeSet<String> = BTreeSet::new();
+        let mut pod_identity = false;
+        for &si in &j.role_sas[ri] {
+            let Some(v) = &j.sa_trust[si] else {
+                pod_identity = true;
+                continue;
+            };
+            if !v.admitted() {
+                continue;
+            }
+            used.extend(v.providers.iter().cloned());
+            let s = &model.service_accounts[si];
+            for u in &v.unjudged {
+                unjudged.entry(u).or_default().push(format!("{}/{}", s.namespace, s.name));
+            }
+        }
+        for (u, sas) in unjudged {
+            let date = if u.op.contains("Date") {
+                " (a date is never compared with the clock: eks2aks does not read it, so that its output does not depend on the day it runs)"
+            } else {
+                ""
+            };
+            sink.push(
+                rules::TRUST_CONDITION_UNJUDGED,
+                format!(
+                    "role `{}` admits ServiceAccount {} only under the condition `{} {}` ({}:{}), which eks2aks cannot judge from the token{date}: the federated credential is created, but the AWS trust had an extra restriction that Azure does not enforce, or may never have been usable",
+                    role.name,
+                    sas.join(", "),
+                    u.op,
+                    u.key,
+                    files.display(u.loc.file),
+                    u.loc.pos.line
+                ),
+                Some(u.loc),
+            );
+        }
+        if !used.is_empty() || pod_identity {
+            for (principal, loc) in trust::extra_principals(trust_doc, &used, pod_identity) {
+                sink.push(
+                    rules::TRUST_EXTRA_PRINCIPAL,
+                    format!("role `{}`'s trust also admits {principal}, which is not carried to Azure: only the ServiceAccounts' federated credentials are, so whoever else could assume the role on AWS loses that access", role.name),
+                    Some(loc),
+                );
+            }
         }
         for (subject, loc) in subjects {
             if subject.contains(['*', '?']) {
