@@ -85,7 +85,10 @@ fn token_context(s: &Statement, provider: &str, sub: &str, aud: &str) -> Context
 }
 
 fn is_negated_op(c: &Condition) -> bool {
-    matches!(&*c.op.base, "StringNotEquals" | "StringNotEqualsIgnoreCase" | "StringNotLike" | "ArnNotEquals" | "ArnNotLike")
+    matches!(
+        &*c.op.base,
+        "StringNotEquals" | "StringNotEqualsIgnoreCase" | "StringNotLike" | "ArnNotEquals" | "ArnNotLike"
+    )
 }
 
 fn covers_web_identity(s: &Statement) -> bool {
@@ -207,7 +210,9 @@ pub fn extra_principals(trust: &PolicyDocument, used: &BTreeSet<String>, pod_ide
         }
         for (t, v) in &p.entries {
             let kept = match &**t {
-                "Federated" => provider_of(v).is_some_and(|pr| used.contains(pr)) || (&**v == "*" && used.contains("*")),
+                "Federated" => {
+                    provider_of(v).is_some_and(|pr| used.contains(pr)) || (&**v == "*" && used.contains("*"))
+                }
                 "Service" => pod_identity && &**v == "pods.eks.amazonaws.com",
                 _ => false,
             };
@@ -414,7 +419,8 @@ mod tests {
         let v = admits(&t, "a", "b", "sts.amazonaws.com");
         assert!(v.admitted());
         assert_eq!(v.unjudged.len(), 1);
-        let t = trust(r#"{"StringEquals":{"oidc.eks.eu-west-1.amazonaws.com/id/OTHER:sub":"system:serviceaccount:a:b"}}"#);
+        let t =
+            trust(r#"{"StringEquals":{"oidc.eks.eu-west-1.amazonaws.com/id/OTHER:sub":"system:serviceaccount:a:b"}}"#);
         assert!(!admits(&t, "a", "b", "sts.amazonaws.com").admitted());
     }
 
