@@ -122,3 +122,91 @@ fn role_sources_that_conflict_are_reported_and_merged_deterministically() {
     assert_eq!(plans[0], plans[1]);
     assert_eq!(plans[0].1.len(), 1, "one version of the inline policy, not both: {:?}", plans[0].1);
 }
+
+/// Issue 18: a container's `AWS_ROLE_ARN` naming another role was dropped with only a note; that role's
+/// permissions were never translated, and the env values were rewritten to resources the identity could not
+/// reach. The role is planned, the workload runs as its identity, and the container selects it.
+#[test]
+fn an_explicit_role_env_is_planned_and_selected_by_the_container() {
+    let dir = "testdata/rules/E2A052/fires";
+    let p = plan_json(&[dir]);
+    let f = findings(&p, "E2A052");
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0]["severity"], "warning");
+    let m = f[0]["message"].as_str().unwrap();
+    assert!(m.contains("Deployment demo/app") && m.contains("role/reports") && m.contains("role/app"), "{m}");
+    assert_eq!(
+        assignments(&p),
+        [
+            ("app".into(), "Storage Queue Data Message Processor".into(), "orders".into()),
+            ("reports".into(), "Storage Queue Data Message Processor".into(), "reports".into())
+        ]
+    );
+    let reports = p["identities"].as_array().unwrap().iter().find(|i| i["name"] == "reports").unwrap();
+    assert_eq!(reports["federated_credentials"][0]["subject"], "system:serviceaccount:demo:app");
+    assert_eq!(p["workloads"][0]["identity"], "reports");
+    assert!(findings(&p, "E2A036").is_empty(), "the workload's identity reaches what it names");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = eks2aks().args(["translate", dir, "--out"]).arg(&out).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let k8s = std::fs::read_to_string(out.join("k8s/k8s.yaml")).unwrap();
+    assert!(k8s.contains("- name: AZURE_CLIENT_ID\n              value: REPLACE-WITH-CLIENT-ID-OF-reports"), "{k8s}");
+    assert!(k8s.contains("azure.workload.identity/client-id: REPLACE-WITH-CLIENT-ID-OF-app"), "{k8s}");
+    assert!(!k8s.contains("AWS_ROLE_ARN"), "{k8s}");
+}
+
+/// An env role whose trust does not admit the ServiceAccount: reported as such, and no credential is planned.
+#[test]
+fn an_explicit_role_env_whose_trust_refuses_the_service_account_gets_no_credential() {
+    let tmp = tempfile::tempdir().unwrap();
+    let iam = export(vec![
+        role("app", trust("demo:app"), json!([queue_policy("q", "sqs:ReceiveMessage", "orders")])),
+        role("reports", trust("demo:someone-else"), json!([queue_policy("r", "sqs:ReceiveMessage", "reports")])),
+    ]);
+    let k8s = std::fs::read_to_string("testdata/rules/E2A052/fires/k8s.yaml").unwrap();
+    write(tmp.path(), &[("iam.json", iam), ("k8s.yaml", k8s)]);
+    let p = plan_json(&[tmp.path().to_str().unwrap()]);
+    assert_eq!(findings(&p, "E2A052").len(), 1);
+    let refused = findings(&p, "E2A002");
+    assert_eq!(refused.len(), 1, "{:#?}", p["findings"]);
+    assert!(refused[0]["message"].as_str().unwrap().contains("AWS_ROLE_ARN"));
+    let reports = p["identities"].as_array().unwrap().iter().find(|i| i["name"] == "reports").unwrap();
+    assert_eq!(reports["federated_credentials"].as_array().unwrap().len(), 0);
+    assert_eq!(p["workloads"][0]["identity"], "app", "the refused role is not the workload's");
+}
+
+/// Issue 18: unjudged trust conditions and negated subjects, from their rule fixtures: the credential is planned
+/// for the ServiceAccount that names the role (and only it), and the finding names the condition.
+#[test]
+fn trust_conditions_eks2aks_cannot_judge_are_reported_not_assumed() {
+    let p = plan_json(&["testdata/rules/E2A048/fires"]);
+    let f = findings(&p, "E2A048");
+    let named: Vec<&str> = f.iter().map(|f| f["message"].as_str().unwrap()).collect();
+    assert_eq!(f.len(), 2, "{named:#?}");
+    assert!(named.iter().any(|m| m.contains("`IpAddress aws:SourceIp`") && m.contains("iam.json:")));
+    assert!(
+        named
+            .iter()
+            .any(|m| m.contains("`DateLessThan aws:CurrentTime`") && m.contains("never compared with the clock"))
+    );
+    assert_eq!(p["identities"][0]["federated_credentials"].as_array().unwrap().len(), 1);
+
+    let p = plan_json(&["testdata/rules/E2A049/fires"]);
+    let f = findings(&p, "E2A049");
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0]["severity"], "error");
+    assert!(findings(&p, "E2A008").is_empty(), "one finding for one problem");
+    let subjects: Vec<&str> = p["identities"][0]["federated_credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["subject"].as_str().unwrap())
+        .collect();
+    assert_eq!(subjects, ["system:serviceaccount:demo:app"]);
+
+    let p = plan_json(&["testdata/rules/E2A050/fires"]);
+    let f: Vec<&str> = findings(&p, "E2A050").iter().map(|f| f["message"].as_str().unwrap()).collect();
+    assert_eq!(f.len(), 2);
+    assert!(f[0].contains("role/ci-deployer") && f[1].contains("ec2.amazonaws.com"), "{f:#?}");
+}
