@@ -261,6 +261,31 @@ rules! {
         why: "The statement is dead on AWS, which is usually a typo in the policy: the workload may be missing access it was meant to have. Widening it to the parent resource (as eks2aks once did) would grant what AWS never did.",
         fix: "Correct the ARN in the IAM policy (and translate again), or remove the statement."
     }
+    TRUST_CONDITION_UNJUDGED = "E2A048" "trust-condition-unjudged" Warning {
+        what: "A role's trust admits a ServiceAccount only under a condition eks2aks cannot judge from the token: a network condition (`IpAddress aws:SourceIp`, `aws:SourceVpc`), a date (`DateLessThan aws:CurrentTime`), a tag, or any key the EKS token does not carry (it carries `<provider>:sub` and `<provider>:aud`). Dates are never judged, even against a fixed date in the past: eks2aks does not read the clock, so its output does not depend on the day it runs. A Deny with such a condition is reported the same way.",
+        why: "The federated credential is created anyway, and Azure does not enforce the condition: the AWS trust had an extra restriction (from a network, until a date) that is lost, or it may never have been usable at all (a date long past, a claim the token never carries).",
+        fix: "Check whether the condition still matters. If it restricted access, restrict the Azure side too (network rules on the resources, a Conditional Access policy for workload identities), or delete the credential; if it made the trust unusable, remove the role from the ServiceAccount. Then waive the finding with the reason."
+    }
+    TRUST_NEGATED_SUBJECT = "E2A049" "trust-negated-subject" Error {
+        what: "A role's trust restricts `<provider>:sub` only with a negated operator (`StringNotEquals`, `StringNotLike`, and their `ForAnyValue:`/`IfExists` forms): it admits every ServiceAccount of the cluster except the ones it lists.",
+        why: "Any other pod of the cluster, in any namespace, may assume the role. An Azure federated credential names one subject, so \"everyone but X\" cannot be carried over: eks2aks plans credentials only for the ServiceAccounts that name the role, as for a trust without `:sub` (E2A008), and generates no bridge role for it.",
+        fix: "Replace the negation by a `StringEquals` condition on `<provider>:sub` naming `system:serviceaccount:<namespace>:<name>` of each ServiceAccount that needs the role."
+    }
+    TRUST_EXTRA_PRINCIPAL = "E2A050" "trust-extra-principal" Warning {
+        what: "A role's trust also admits principals other than the cluster OIDC provider its ServiceAccounts use: another account's role or root (`AWS`), a service (`Service`, such as `ec2.amazonaws.com`), the OIDC provider of another cluster, a SAML provider, or anyone (`*`, `NotPrincipal`). Each is named.",
+        why: "Only the ServiceAccounts' federated credentials are carried to Azure. Whoever else could assume the role on AWS (a CI role, another account, an EC2 instance, pods of another cluster) loses that access on Azure, silently unless reported; and a reviewer should know the role was shared.",
+        fix: "Decide for each principal whether it still needs the access on Azure; if so, grant it to that principal's own Azure identity by hand. Then waive the finding with the reason, or remove the principal from the trust."
+    }
+    ROLE_SOURCES_CONFLICT = "E2A051" "role-sources-conflict" Warning {
+        what: "One IAM role (by ARN) is in several input files (a `get-role` output and an account export, two exports) and they disagree: an inline policy of the same name with a different document, a different trust document, or a different permissions boundary. The finding names both files and what differs.",
+        why: "eks2aks merges the sources of one role: the union of the inline policies (by name), attached policies and trust statements, identical items once. Where they conflict it keeps the union of trust statements and, for an inline policy or a boundary, one version chosen by content (the one whose normalised text sorts first), whatever the order of the files. One of the files is stale, and the plan may grant what the role no longer has, or miss what it has.",
+        fix: "Export the role again so that every file agrees (or keep only the newest export in the INPUT paths), then translate again."
+    }
+    EXPLICIT_ROLE_ENV = "E2A052" "explicit-role-env" Warning {
+        what: "A container sets `AWS_ROLE_ARN` to a role other than the one its ServiceAccount names (`eks.amazonaws.com/role-arn`, or an association). The AWS SDK assumes the role in `AWS_ROLE_ARN` with the ServiceAccount's token, so the workload ran as that role. eks2aks plans that role too: it gets its own managed identity, with a federated credential for the ServiceAccount (when the role's trust admits it) and its permissions translated; the container gets `AZURE_CLIENT_ID` set to that identity's client id instead of `AWS_ROLE_ARN`.",
+        why: "Dropping the variable would give the workload the ServiceAccount role's permissions on Azure, not the ones it had: its resources would be rewritten to Azure names that its identity cannot reach.",
+        fix: "Prefer one role per ServiceAccount: annotate a ServiceAccount of its own with the role the workload uses, and remove `AWS_ROLE_ARN` from the manifest. Otherwise review the two identities and waive the finding."
+    }
     ACTION_RESOURCE_MISMATCH = "E2A055" "action-resource-mismatch" Warning {
         what: "A policy statement names an action together with a resource of a kind the action does not apply to (`s3:GetObject` on a bucket ARN, `s3:ListBucket` on an object ARN), per the resource kinds in the action tables. AWS grants nothing for that pair; neither does eks2aks.",
         why: "Such a statement is dead on AWS, usually a mistake in the policy; translating it by the resource's container (as eks2aks once did) would grant every object of a bucket where AWS granted nothing.",

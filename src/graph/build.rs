@@ -51,6 +51,32 @@ pub struct Permission {
     pub statement: std::sync::Arc<Statement>,
 }
 
+/// A role a workload's container names in `AWS_ROLE_ARN`, other than its ServiceAccount's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvRole {
+    /// The workload (index into `model.workloads`).
+    pub workload: usize,
+    /// Its ServiceAccount (index into `model.service_accounts`).
+    pub service_account: usize,
+    /// The role (index into `model.roles`).
+    pub role: usize,
+    /// The role's trust matched against the ServiceAccount (the SDK presents the ServiceAccount's token); None
+    /// when the role was exported without its trust.
+    pub verdict: Option<TrustVerdict>,
+}
+
+impl Joined {
+    /// The role a workload runs as on AWS and its trust verdict: the role its containers name in `AWS_ROLE_ARN`
+    /// when that differs from the ServiceAccount's (the SDK uses the variable), else the ServiceAccount's.
+    pub fn workload_role(&self, wi: usize) -> Option<(usize, Option<&TrustVerdict>)> {
+        if let Some(e) = self.env_roles.iter().find(|e| e.workload == wi) {
+            return Some((e.role, e.verdict.as_ref()));
+        }
+        let si = self.workload_sa[wi];
+        self.sa_role[si].map(|ri| (ri, self.sa_trust[si].as_ref()))
+    }
+}
+
 /// The join's result: the graph plus the indexes later stages read.
 #[derive(Debug, Default)]
 pub struct Joined {
@@ -66,6 +92,10 @@ pub struct Joined {
     pub permissions: Vec<Vec<Permission>>,
     /// For each role, the ServiceAccounts that assume it (admitted or not).
     pub role_sas: Vec<Vec<usize>>,
+    /// Roles that workloads select with an explicit `AWS_ROLE_ARN` naming another role than their ServiceAccount's
+    /// (E2A052), by workload then role. The AWS SDK assumes that role with the ServiceAccount's token, so the plan
+    /// gives it an identity too, federated with the ServiceAccount when the role's trust admits it.
+    pub env_roles: Vec<EnvRole>,
     /// Every AWS resource named by a statement, an env var, a ConfigMap or a KEDA trigger, with where it was first
     /// seen.
     pub resources: BTreeMap<std::sync::Arc<str>, Loc>,
@@ -204,6 +234,7 @@ pub fn build_with(model: &mut Model, files: &Files, sink: &mut Sink, keep_graph:
     for a in &model.associations {
         assoc_of.entry((&a.namespace, &a.service_account)).or_insert(a);
     }
+    let mut sa_arn: Vec<Option<String>> = vec![None; model.service_accounts.len()];
     for (si, sa) in model.service_accounts.iter().enumerate() {
         let (arn, loc, pod_identity) = if let Some((arn, loc)) = &sa.role_arn {
             (arn.clone(), *loc, false)
@@ -212,6 +243,7 @@ pub fn build_with(model: &mut Model, files: &Files, sink: &mut Sink, keep_graph:
         } else {
             continue;
         };
+        sa_arn[si] = Some(arn.clone());
         let Some(ri) = find_role(&arn) else {
             let name = Arn::parse(&arn).and_then(|a| a.role_path_and_name()).map(|(_, n)| n).unwrap_or_default();
             sink.push(
@@ -301,12 +333,71 @@ pub fn build_with(model: &mut Model, files: &Files, sink: &mut Sink, keep_graph:
                     p.entries.iter().any(|(t, v)| &**t == "Federated" && trust::provider_of(v).is_some())
                 })
         });
-        if web_identity && trust::admits(trust_doc, "\u{0}", "\u{0}", "sts.amazonaws.com").without_sub {
+        let negated = trust::negated_subjects(trust_doc);
+        for (op, excluded, loc) in &negated {
+            let list: Vec<String> = excluded.iter().map(|s| format!("`{s}`")).collect();
+            sink.push(
+                rules::TRUST_NEGATED_SUBJECT,
+                format!("role `{}` restricts `:sub` only with `{op}` {}: its trust admits every other ServiceAccount of the cluster; Azure federated credentials name one subject each, so credentials are planned only for the ServiceAccounts that name the role", role.name, list.join(", ")),
+                Some(*loc),
+            );
+        }
+        if web_identity
+            && negated.is_empty()
+            && trust::admits(trust_doc, "\u{0}", "\u{0}", "sts.amazonaws.com").without_sub
+        {
             sink.push(
                 rules::TRUST_WITHOUT_SUB,
                 format!("role `{}` trusts an EKS OIDC provider with no `:sub` condition, or one that matches every ServiceAccount: every ServiceAccount of the cluster may assume it", role.name),
                 Some(trust_doc.loc),
             );
+        }
+        // Conditions the admission of the role's ServiceAccounts depends on and that cannot be judged offline.
+        let mut unjudged: BTreeMap<&trust::Unjudged, Vec<String>> = BTreeMap::new();
+        let mut used: BTreeSet<String> = BTreeSet::new();
+        let mut pod_identity = false;
+        for &si in &j.role_sas[ri] {
+            let Some(v) = &j.sa_trust[si] else {
+                pod_identity = true;
+                continue;
+            };
+            if !v.admitted() {
+                continue;
+            }
+            used.extend(v.providers.iter().cloned());
+            let s = &model.service_accounts[si];
+            for u in &v.unjudged {
+                unjudged.entry(u).or_default().push(format!("{}/{}", s.namespace, s.name));
+            }
+        }
+        for (u, sas) in unjudged {
+            let date = if u.op.contains("Date") {
+                " (a date is never compared with the clock: eks2aks does not read it, so that its output does not depend on the day it runs)"
+            } else {
+                ""
+            };
+            sink.push(
+                rules::TRUST_CONDITION_UNJUDGED,
+                format!(
+                    "role `{}` admits ServiceAccount {} only under the condition `{} {}` ({}:{}), which eks2aks cannot judge from the token{date}: the federated credential is created, but the AWS trust had an extra restriction that Azure does not enforce, or may never have been usable",
+                    role.name,
+                    sas.join(", "),
+                    u.op,
+                    u.key,
+                    files.display(u.loc.file),
+                    u.loc.pos.line
+                ),
+                Some(u.loc),
+            );
+        }
+        if !used.is_empty() || pod_identity {
+            for (principal, loc) in trust::extra_principals(trust_doc, &used, pod_identity) {
+                sink.push(
+                    rules::TRUST_EXTRA_PRINCIPAL,
+                    format!("role `{}`'s trust also admits {principal}, which is not carried to Azure: only the ServiceAccounts' federated credentials are, so whoever else could assume the role on AWS loses that access", role.name),
+                    Some(loc),
+                );
+            }
         }
         for (subject, loc) in subjects {
             if subject.contains(['*', '?']) {
@@ -442,8 +533,11 @@ pub fn build_with(model: &mut Model, files: &Files, sink: &mut Sink, keep_graph:
             }
         }
         let si = j.workload_sa[wi];
+        let env_role = env_roles(model, files, &find_role, &j, &sa_arn, wi, &refs, sink);
+        let has_env_role = !env_role.is_empty();
+        j.env_roles.extend(env_role);
         let talks_to_aws = refs.iter().any(|r| !matches!(r.kind, AwsRefKind::StaticKey | AwsRefKind::Name));
-        let has_role = j.sa_role[si].is_some() || model.service_accounts[si].role_arn.is_some();
+        let has_role = j.sa_role[si].is_some() || model.service_accounts[si].role_arn.is_some() || has_env_role;
         if talks_to_aws && !has_role {
             let first =
                 refs.iter().find(|r| !matches!(r.kind, AwsRefKind::StaticKey | AwsRefKind::Name)).expect("checked");
@@ -483,6 +577,91 @@ pub fn build_with(model: &mut Model, files: &Files, sink: &mut Sink, keep_graph:
         }
     }
     j
+}
+
+/// The roles a workload's containers name in `AWS_ROLE_ARN` (pod env, or a ConfigMap it reads) other than its
+/// ServiceAccount's: each is reported (E2A052) and, when it is in the IAM input, joined with the ServiceAccount
+/// (its trust must admit the ServiceAccount's token, as the SDK presents it). Several containers naming several
+/// roles: each is reported, and the first (in the manifest) is the one the workload's pods run as.
+#[allow(clippy::too_many_arguments)]
+fn env_roles(
+    model: &Model,
+    files: &Files,
+    find_role: &dyn Fn(&str) -> Option<usize>,
+    j: &Joined,
+    sa_arn: &[Option<String>],
+    wi: usize,
+    refs: &[&AwsRef],
+    sink: &mut Sink,
+) -> Vec<EnvRole> {
+    let w = &model.workloads[wi];
+    let si = j.workload_sa[wi];
+    let sa = &model.service_accounts[si];
+    let mut out: Vec<EnvRole> = Vec::new();
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    for r in refs {
+        if r.kind != AwsRefKind::SdkVariable || !r.key.eq_ignore_ascii_case("AWS_ROLE_ARN") {
+            continue;
+        }
+        let arn = r.text.trim();
+        if Arn::parse(arn).and_then(|a| a.role_path_and_name()).is_none() || !seen.insert(arn) {
+            continue;
+        }
+        let env_ri = find_role(arn);
+        let same = match (env_ri, j.sa_role[si], sa_arn[si].as_deref()) {
+            (Some(e), Some(s), _) => e == s,
+            (_, _, Some(s)) => s == arn,
+            _ => false,
+        };
+        if same {
+            continue;
+        }
+        let sa_side = match &sa_arn[si] {
+            Some(a) => format!("its ServiceAccount {}/{} names `{a}`", sa.namespace, sa.name),
+            None => format!("its ServiceAccount {}/{} names no role", sa.namespace, sa.name),
+        };
+        sink.push(
+            rules::EXPLICIT_ROLE_ENV,
+            format!(
+                "{} {}/{} sets `AWS_ROLE_ARN` to `{arn}`, but {sa_side}: the AWS SDK assumes the role in the variable, so the workload ran as it; that role is planned with its own identity, and the container gets `AZURE_CLIENT_ID` of that identity",
+                w.kind, w.namespace, w.name
+            ),
+            Some(r.loc),
+        );
+        let Some(ri) = env_ri else {
+            let name = Arn::parse(arn).and_then(|a| a.role_path_and_name()).map(|(_, n)| n).unwrap_or_default();
+            sink.push(
+                rules::ROLE_MISSING,
+                format!("{} {}/{} uses role `{arn}` (`AWS_ROLE_ARN`), which is not in the IAM input", w.kind, w.namespace, w.name),
+                Some(r.loc),
+            )
+            .with_help(format!("export it: aws iam get-role --role-name {name} (or aws iam get-account-authorization-details for all roles)"));
+            continue;
+        };
+        let role = &model.roles[ri];
+        let aud = sa.audience.as_deref().unwrap_or("sts.amazonaws.com");
+        // A role exported without its trust: nothing to match, as for an annotated one.
+        let verdict = role.trust.as_ref().map(|t| trust::admits(t, &sa.namespace, &sa.name, aud));
+        if verdict.as_ref().is_some_and(|v| !v.admitted()) {
+            let help = role
+                .trust
+                .as_ref()
+                .map(|t| format!("the trust policy is at {}:{}", files.display(t.loc.file), t.loc.pos.line));
+            let f = sink.push(
+                rules::TRUST_DOES_NOT_ADMIT_SA,
+                format!(
+                    "{} {}/{} sets `AWS_ROLE_ARN` to role `{}`, but the role's trust does not admit its ServiceAccount system:serviceaccount:{}:{} (audience {aud})",
+                    w.kind, w.namespace, w.name, role.name, sa.namespace, sa.name
+                ),
+                Some(r.loc),
+            );
+            if let Some(h) = help {
+                f.with_help(h);
+            }
+        }
+        out.push(EnvRole { workload: wi, service_account: si, role: ri, verdict });
+    }
+    out
 }
 
 fn resource_node(j: &mut Joined, arn: &str) -> NodeIndex {

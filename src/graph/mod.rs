@@ -6,4 +6,4 @@ pub mod eval;
 pub mod glob;
 pub mod trust;
 
-pub use build::{Edge, Joined, NodeKind, Permission, build, build_with};
+pub use build::{Edge, EnvRole, Joined, NodeKind, Permission, build, build_with};

@@ -1,12 +1,31 @@
 //! Trust matching, the way STS decides `AssumeRoleWithWebIdentity` for an IRSA token: a statement admits a
 //! ServiceAccount when its action covers the call, its principal names the cluster's OIDC provider, and every
-//! condition holds for the token's `sub` and `aud`. An explicit Deny wins. Conditions on keys the token does not
-//! carry follow IAM's rules (absent keys fail positive operators, pass negated ones and `…IfExists`), and
-//! conditions that cannot be judged offline (`aws:SourceIp`, dates) are reported as such.
+//! condition holds for the token's `sub` and `aud`. An explicit Deny wins.
+//!
+//! Conditions are evaluated by the crate's one IAM evaluator ([`super::eval`]): the token carries exactly
+//! `<provider>:sub` and `<provider>:aud`; the same keys of another provider are absent (a token from one cluster
+//! never carries another's claims), and every other key (`aws:SourceIp`, `aws:CurrentTime`, `aws:PrincipalTag/…`,
+//! `<provider>:amr`, …) is unknown. An unknown condition is never assumed true or false: the ServiceAccount is
+//! admitted (its credential is planned) and the condition is listed in [`TrustVerdict::unjudged`], for the
+//! `trust-condition-unjudged` finding. Dates are unknown too, even against a fixed date in the past: eks2aks never
+//! reads the clock, so a run's output does not depend on the day it runs.
 
+use super::eval::{self, Context, Tri};
 use super::glob::{action_matches, glob_match};
-use crate::model::{Condition, Effect, PolicyDocument, SetOp, Statement};
+use crate::diag::Loc;
+use crate::model::{Condition, Effect, PolicyDocument, Statement};
 use std::collections::BTreeSet;
+
+/// A trust condition eks2aks cannot judge from the token (operator as written, key, where).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Unjudged {
+    /// Where the condition is (its key).
+    pub loc: Loc,
+    /// The operator as written (`DateLessThan`, `ForAnyValue:StringLike`, …).
+    pub op: String,
+    /// The condition key.
+    pub key: String,
+}
 
 /// The result of matching a trust policy against one ServiceAccount.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -15,10 +34,13 @@ pub struct TrustVerdict {
     pub providers: BTreeSet<String>,
     /// True when an admitting statement matched `sub` with `StringLike` and a wildcard.
     pub by_pattern: bool,
-    /// True when an admitting statement has no `:sub` condition (it admits every ServiceAccount).
+    /// True when an admitting statement has no positive `:sub` condition (it admits every ServiceAccount, or
+    /// every one but those a negated operator lists).
     pub without_sub: bool,
-    /// Condition keys that could not be judged offline (treated as satisfied).
-    pub unjudged: BTreeSet<String>,
+    /// True when an admitting statement restricts `:sub` only with a negated operator (`StringNotEquals`, …).
+    pub negated_sub: bool,
+    /// Conditions of the admitting statements (and of Denies that may apply) that could not be judged offline.
+    pub unjudged: BTreeSet<Unjudged>,
 }
 
 impl TrustVerdict {
@@ -33,60 +55,52 @@ pub fn provider_of(federated: &str) -> Option<&str> {
     federated.split_once(":oidc-provider/").map(|(_, p)| p)
 }
 
-enum Outcome {
-    True,
-    False,
-    Unknown,
+/// True for a condition key on a token claim that says who the caller is (`<provider>:sub`).
+fn is_sub_key(key: &str) -> bool {
+    key.to_ascii_lowercase().ends_with(":sub")
 }
 
-fn eval(c: &Condition, ctx: &[(String, String)]) -> Outcome {
-    let base = &*c.op.base;
-    let value = ctx.iter().find(|(k, _)| k.eq_ignore_ascii_case(&c.key)).map(|(_, v)| v.as_str());
-    if base == "Null" {
-        let want_absent = c.values.iter().any(|v| v.eq_ignore_ascii_case("true"));
-        return if value.is_none() == want_absent { Outcome::True } else { Outcome::False };
-    }
-    let Some(v) = value else {
-        if !ctx.iter().any(|(k, _)| k.split_once(':').map(|x| x.0) == c.key.split_once(':').map(|x| x.0))
-            && !c.key.ends_with(":sub")
-            && !c.key.ends_with(":aud")
-        {
-            // A key from another namespace (`aws:SourceIp`, …): cannot be judged from the token alone.
-            return Outcome::Unknown;
-        }
-        let negated = base.contains("Not");
-        return if c.op.if_exists || negated || c.op.set == Some(SetOp::AllValues) {
-            Outcome::True
-        } else {
-            Outcome::False
-        };
-    };
-    let one = |p: &str| -> Option<bool> {
-        Some(match base {
-            "StringEquals" | "ArnEquals" => p == v,
-            "StringNotEquals" | "ArnNotEquals" => p != v,
-            "StringEqualsIgnoreCase" => p.eq_ignore_ascii_case(v),
-            "StringNotEqualsIgnoreCase" => !p.eq_ignore_ascii_case(v),
-            "StringLike" | "ArnLike" => glob_match(p, v, false),
-            "StringNotLike" | "ArnNotLike" => !glob_match(p, v, false),
-            _ => return None,
-        })
-    };
-    // Negated operators must hold for every value (none of them matches); positive ones for any value.
-    let negated = base.contains("Not");
-    let results: Option<Vec<bool>> = c.values.iter().map(|p| one(p)).collect();
-    match results {
-        None => Outcome::Unknown,
-        Some(r) => {
-            let ok = if negated { r.iter().all(|b| *b) } else { r.iter().any(|b| *b) };
-            if ok { Outcome::True } else { Outcome::False }
+fn token_claim(key: &str) -> Option<(&str, &str)> {
+    let (p, k) = key.rsplit_once(':')?;
+    (k.eq_ignore_ascii_case("sub") || k.eq_ignore_ascii_case("aud")).then_some((p, k))
+}
+
+/// The context of one web-identity request through `provider` (`*`: any provider) for `sub` and `aud`.
+fn token_context(s: &Statement, provider: &str, sub: &str, aud: &str) -> Context {
+    let mut ctx = Context::open();
+    for c in &s.conditions {
+        if let Some((p, k)) = token_claim(&c.key) {
+            let value = if k.eq_ignore_ascii_case("sub") { sub } else { aud };
+            ctx = if provider == "*" || p.eq_ignore_ascii_case(provider) {
+                ctx.with(&c.key, &[value])
+            } else {
+                ctx.without(&c.key)
+            };
         }
     }
+    if provider != "*" {
+        ctx = ctx.with(&format!("{provider}:sub"), &[sub]).with(&format!("{provider}:aud"), &[aud]);
+    }
+    ctx
+}
+
+fn is_negated_op(c: &Condition) -> bool {
+    matches!(
+        &*c.op.base,
+        "StringNotEquals" | "StringNotEqualsIgnoreCase" | "StringNotLike" | "ArnNotEquals" | "ArnNotLike"
+    )
 }
 
 fn covers_web_identity(s: &Statement) -> bool {
     let any = s.action.items.iter().any(|(a, _)| action_matches(a, "sts:AssumeRoleWithWebIdentity"));
     any != s.action.not
+}
+
+/// True when a statement covers one of the calls that assume a role.
+fn covers_assume(s: &Statement) -> bool {
+    ["sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML"]
+        .iter()
+        .any(|call| s.action.items.iter().any(|(a, _)| action_matches(a, call)) != s.action.not)
 }
 
 /// Providers a statement's principal names (`*` stands for any).
@@ -100,15 +114,21 @@ fn principal_providers(s: &Statement) -> Vec<String> {
     if p.any {
         return vec!["*".into()];
     }
+    let star = p.entries.iter().any(|(_, v)| &**v == "*");
     p.entries
         .iter()
-        .filter(|(t, _)| &**t == "Federated" || (&**t == "AWS" && _is_star(&p.entries)))
+        .filter(|(t, _)| &**t == "Federated" || (&**t == "AWS" && star))
         .filter_map(|(_, v)| if &**v == "*" { Some("*".to_string()) } else { provider_of(v).map(str::to_string) })
         .collect()
 }
 
-fn _is_star(entries: &[(std::sync::Arc<str>, std::sync::Arc<str>)]) -> bool {
-    entries.iter().any(|(_, v)| &**v == "*")
+/// The `:sub` conditions of a statement that restrict who is admitted: positive operators, except a `StringLike`
+/// pattern that matches every ServiceAccount of every namespace (no restriction at all).
+fn positive_sub_conditions(s: &Statement) -> impl Iterator<Item = &Condition> {
+    s.conditions
+        .iter()
+        .filter(|c| is_sub_key(&c.key) && !is_negated_op(c))
+        .filter(|c| !(&*c.op.base == "StringLike" && c.values.iter().any(|v| is_universal(v))))
 }
 
 /// Matches a trust policy against `system:serviceaccount:<ns>:<name>` with audience `aud`.
@@ -116,70 +136,107 @@ pub fn admits(trust: &PolicyDocument, namespace: &str, name: &str, aud: &str) ->
     let sub = format!("system:serviceaccount:{namespace}:{name}");
     let mut verdict = TrustVerdict::default();
     let mut denied: BTreeSet<String> = BTreeSet::new();
-    let mut allowed: Vec<(String, bool, bool, BTreeSet<String>)> = Vec::new();
+    // Denies that may apply, by provider: their unknown conditions restrict the admission.
+    let mut maybe_denied: Vec<(String, Vec<Unjudged>)> = Vec::new();
+    let mut allowed: Vec<(String, bool, bool, bool, Vec<Unjudged>)> = Vec::new();
     for s in &trust.statements {
         if !covers_web_identity(s) {
             continue;
         }
         for provider in principal_providers(s) {
-            let ctx: Vec<(String, String)> = if provider == "*" {
-                // Any provider: evaluate against whatever provider the condition keys name.
-                s.conditions
-                    .iter()
-                    .filter_map(|c| {
-                        let (p, k) = c.key.rsplit_once(':')?;
-                        Some(match k {
-                            "sub" => (format!("{p}:sub"), sub.clone()),
-                            "aud" => (format!("{p}:aud"), aud.to_string()),
-                            _ => return None,
-                        })
-                    })
-                    .collect()
-            } else {
-                vec![(format!("{provider}:sub"), sub.clone()), (format!("{provider}:aud"), aud.to_string())]
-            };
-            let mut unjudged = BTreeSet::new();
-            let mut holds = true;
+            let ctx = token_context(s, &provider, &sub, aud);
+            let mut holds = Tri::True;
+            let mut unjudged = Vec::new();
             for c in &s.conditions {
-                match eval(c, &ctx) {
-                    Outcome::True => {}
-                    Outcome::False => holds = false,
-                    Outcome::Unknown => {
-                        unjudged.insert(c.key.to_string());
-                    }
+                let t = eval::condition(c, &ctx);
+                if t == Tri::Unknown {
+                    unjudged.push(Unjudged { loc: c.loc, op: c.op.raw.to_string(), key: c.key.to_string() });
                 }
+                holds = holds.and(t);
             }
-            if !holds {
+            if holds == Tri::False {
                 continue;
             }
-            // A `:sub` pattern that matches every ServiceAccount of every namespace is no restriction at all.
-            let sub_conds: Vec<&Condition> = s
-                .conditions
-                .iter()
-                .filter(|c| c.key.to_ascii_lowercase().ends_with(":sub"))
-                .filter(|c| !(&*c.op.base == "StringLike" && c.values.iter().any(|v| is_universal(v))))
-                .collect();
-            let by_pattern = sub_conds
-                .iter()
-                .any(|c| &*c.op.base == "StringLike" && c.values.iter().any(|v| v.contains(['*', '?'])));
             match s.effect {
-                Effect::Deny => {
+                Effect::Deny if holds == Tri::True => {
                     denied.insert(provider);
                 }
-                Effect::Allow => allowed.push((provider, by_pattern, sub_conds.is_empty(), unjudged)),
+                Effect::Deny => maybe_denied.push((provider, unjudged)),
+                Effect::Allow => {
+                    let positive: Vec<&Condition> = positive_sub_conditions(s).collect();
+                    let by_pattern = positive
+                        .iter()
+                        .any(|c| &*c.op.base == "StringLike" && c.values.iter().any(|v| v.contains(['*', '?'])));
+                    let without_sub = positive.is_empty();
+                    let negated = without_sub && s.conditions.iter().any(|c| is_sub_key(&c.key) && is_negated_op(c));
+                    allowed.push((provider, by_pattern, without_sub, negated, unjudged));
+                }
             }
         }
     }
-    for (provider, by_pattern, without_sub, unjudged) in allowed {
+    for (provider, by_pattern, without_sub, negated_sub, unjudged) in allowed {
         if denied.contains(&provider) || denied.contains("*") {
             continue;
         }
         verdict.by_pattern |= by_pattern;
         verdict.without_sub |= without_sub;
+        verdict.negated_sub |= negated_sub;
         verdict.unjudged.extend(unjudged);
+        for (p, u) in &maybe_denied {
+            if *p == provider || p == "*" {
+                verdict.unjudged.extend(u.iter().cloned());
+            }
+        }
         verdict.providers.insert(provider);
     }
     verdict
+}
+
+/// The principals of a trust's Allow statements (for the assume-role calls) that are not one of `used`, the
+/// OIDC providers (host/path) through which the input's ServiceAccounts are admitted: another account's role or
+/// root, a service, a second cluster's OIDC provider, a SAML provider, anyone (`*`). With the statement's location.
+/// Pod Identity's `pods.eks.amazonaws.com` counts as used when `pod_identity` is true.
+pub fn extra_principals(trust: &PolicyDocument, used: &BTreeSet<String>, pod_identity: bool) -> Vec<(String, Loc)> {
+    let mut out = Vec::new();
+    for s in trust.statements.iter().filter(|s| s.effect == Effect::Allow && covers_assume(s)) {
+        let Some(p) = &s.principal else { continue };
+        if p.not {
+            out.push(("NotPrincipal (everyone but those listed)".to_string(), s.loc));
+            continue;
+        }
+        if p.any {
+            out.push(("`*` (anyone)".to_string(), s.loc));
+            continue;
+        }
+        for (t, v) in &p.entries {
+            let kept = match &**t {
+                "Federated" => {
+                    provider_of(v).is_some_and(|pr| used.contains(pr)) || (&**v == "*" && used.contains("*"))
+                }
+                "Service" => pod_identity && &**v == "pods.eks.amazonaws.com",
+                _ => false,
+            };
+            if !kept {
+                out.push((format!("{t} `{v}`"), s.loc));
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The negated `:sub` conditions of the trust's Allow statements that have no positive one: (operator, the
+/// subjects it excludes, where). Each admits every other ServiceAccount of the cluster.
+pub fn negated_subjects(trust: &PolicyDocument) -> Vec<(String, Vec<String>, Loc)> {
+    trust
+        .statements
+        .iter()
+        .filter(|s| s.effect == Effect::Allow && covers_web_identity(s) && positive_sub_conditions(s).next().is_none())
+        .flat_map(|s| s.conditions.iter())
+        .filter(|c| is_sub_key(&c.key) && is_negated_op(c))
+        .map(|c| (c.op.raw.to_string(), c.values.iter().map(|v| v.to_string()).collect(), c.loc))
+        .collect()
 }
 
 /// True when the trust lets EKS Pod Identity (`pods.eks.amazonaws.com`) assume the role.
@@ -334,6 +391,96 @@ mod tests {
         ));
         let v = admits(&t, "a", "b", "sts.amazonaws.com");
         assert!(v.admitted());
-        assert!(v.unjudged.contains("aws:SourceIp"));
+        let keys: Vec<(&str, &str)> = v.unjudged.iter().map(|u| (u.op.as_str(), u.key.as_str())).collect();
+        assert_eq!(keys, [("IpAddress", "aws:SourceIp")]);
+        // The other ServiceAccounts are still refused on the conditions that can be judged.
+        assert!(!admits(&t, "a", "c", "sts.amazonaws.com").admitted());
+    }
+
+    /// Issue 18: a date in the past is not judged against the clock (determinism); it is reported, not ignored.
+    #[test]
+    fn a_date_condition_is_unjudged_even_in_the_past() {
+        let t = trust(&format!(
+            r#"{{"StringEquals":{{"{P}:sub":"system:serviceaccount:a:b"}},"DateLessThan":{{"aws:CurrentTime":"2001-01-01T00:00:00Z"}}}}"#
+        ));
+        let v = admits(&t, "a", "b", "sts.amazonaws.com");
+        assert!(v.admitted());
+        assert_eq!(v.unjudged.iter().map(|u| u.key.as_str()).collect::<Vec<_>>(), ["aws:CurrentTime"]);
+        assert_eq!(v.unjudged.first().unwrap().op, "DateLessThan");
+    }
+
+    /// A claim the token does not carry in its own namespace (`amr`) is unknown, not assumed present or absent;
+    /// another provider's `sub` is absent (a token names one cluster).
+    #[test]
+    fn claims_the_token_does_not_carry() {
+        let t = trust(&format!(
+            r#"{{"StringEquals":{{"{P}:sub":"system:serviceaccount:a:b","{P}:amr":"authenticated"}}}}"#
+        ));
+        let v = admits(&t, "a", "b", "sts.amazonaws.com");
+        assert!(v.admitted());
+        assert_eq!(v.unjudged.len(), 1);
+        let t =
+            trust(r#"{"StringEquals":{"oidc.eks.eu-west-1.amazonaws.com/id/OTHER:sub":"system:serviceaccount:a:b"}}"#);
+        assert!(!admits(&t, "a", "b", "sts.amazonaws.com").admitted());
+    }
+
+    #[test]
+    fn a_deny_that_may_apply_is_unjudged_and_one_that_applies_wins() {
+        let deny = |cond: &str| {
+            let src = format!(
+                r#"{{"Statement":[{{"Effect":"Allow","Principal":{{"Federated":"arn:aws:iam::1:oidc-provider/{P}"}},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{{"StringEquals":{{"{P}:sub":"system:serviceaccount:a:b"}}}}}},{{"Effect":"Deny","Principal":"*","Action":"sts:*","Condition":{cond}}}]}}"#
+            );
+            let root = yaml::parse_stream(&src).unwrap().remove(0).root;
+            policy::read_document(FileId(0), &root, &mut Sink::default()).unwrap()
+        };
+        let v = admits(&deny(r#"{"NotIpAddress":{"aws:SourceIp":"10.0.0.0/8"}}"#), "a", "b", "sts.amazonaws.com");
+        assert!(v.admitted());
+        assert_eq!(v.unjudged.iter().map(|u| u.op.as_str()).collect::<Vec<_>>(), ["NotIpAddress"]);
+        let t = deny(&format!(r#"{{"StringEquals":{{"{P}:aud":"sts.amazonaws.com"}}}}"#));
+        assert!(!admits(&t, "a", "b", "sts.amazonaws.com").admitted());
+    }
+
+    /// Issue 18: `StringNotEquals` on `:sub` admits every other ServiceAccount; it is no subject at all.
+    #[test]
+    fn a_negated_subject_admits_everyone_else_and_says_so() {
+        for op in ["StringNotEquals", "StringNotLike", "ForAnyValue:StringNotEquals", "StringNotEqualsIfExists"] {
+            let t = trust(&format!(r#"{{"{op}":{{"{P}:sub":"system:serviceaccount:kube-system:default"}}}}"#));
+            let v = admits(&t, "team", "api", "sts.amazonaws.com");
+            assert!(v.admitted() && v.without_sub && v.negated_sub, "{op}");
+            let n = negated_subjects(&t);
+            assert_eq!(n.len(), 1, "{op}");
+            assert_eq!(n[0].0, op);
+            assert_eq!(n[0].1, ["system:serviceaccount:kube-system:default"]);
+        }
+        // With a positive subject beside it, the negation only narrows.
+        let t = trust(&format!(
+            r#"{{"StringLike":{{"{P}:sub":"system:serviceaccount:team:*"}},"StringNotEquals":{{"{P}:sub":"system:serviceaccount:team:admin"}}}}"#
+        ));
+        let v = admits(&t, "team", "api", "sts.amazonaws.com");
+        assert!(v.admitted() && !v.without_sub && !v.negated_sub);
+        assert!(!admits(&t, "team", "admin", "sts.amazonaws.com").admitted());
+        assert!(negated_subjects(&t).is_empty());
+    }
+
+    /// Issue 18: a trust that also admits another principal names it.
+    #[test]
+    fn extra_principals_are_listed() {
+        let src = format!(
+            r#"{{"Statement":[{{"Effect":"Allow","Principal":{{"Federated":["arn:aws:iam::1:oidc-provider/{P}","arn:aws:iam::1:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/OTHER"]}},"Action":"sts:AssumeRoleWithWebIdentity"}},{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::444455556666:root","Service":"ec2.amazonaws.com"}},"Action":"sts:AssumeRole"}},{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::444455556666:root"}},"Action":"sts:TagSession"}}]}}"#
+        );
+        let root = yaml::parse_stream(&src).unwrap().remove(0).root;
+        let t = policy::read_document(FileId(0), &root, &mut Sink::default()).unwrap();
+        let used: BTreeSet<String> = [P.to_string()].into();
+        let extra: Vec<String> = extra_principals(&t, &used, false).into_iter().map(|(p, _)| p).collect();
+        assert_eq!(
+            extra,
+            [
+                "AWS `arn:aws:iam::444455556666:root`",
+                "Federated `arn:aws:iam::1:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/OTHER`",
+                "Service `ec2.amazonaws.com`"
+            ]
+        );
+        let only = trust(&format!(r#"{{"StringEquals":{{"{P}:sub":"system:serviceaccount:a:b"}}}}"#));
+        assert!(extra_principals(&only, &used, false).is_empty());
     }
 }

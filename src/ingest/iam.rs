@@ -561,8 +561,11 @@ fn eksctl_role(
 pub fn finish(model: &mut Model, pending: Pending, files: &Files, sink: &mut Sink) {
     for (role_name, policy, l) in pending.role_policies {
         let matches: Vec<usize> = (0..model.roles.len()).filter(|&i| model.roles[i].name == role_name).collect();
-        if let [i] = matches[..] {
-            model.roles[i].inline.push(policy);
+        // One role in several sources (merged below) is still one role.
+        let one_role =
+            matches.first().is_some_and(|&f| matches.iter().all(|&i| model.roles[i].arn == model.roles[f].arn));
+        if one_role {
+            model.roles[matches[0]].inline.push(policy);
         } else {
             sink.push(
                 rules::UNJOINED_EXPORT,
@@ -632,4 +635,168 @@ pub fn finish(model: &mut Model, pending: Pending, files: &Files, sink: &mut Sin
         }
     }
     model.roles.retain(|r| !(r.account.is_empty() && exported.contains_key(&r.name)));
+    merge_sources(model, files, sink);
+}
+
+/// A statement as text without its locations: two sources hold "the same" statement when these are equal.
+fn statement_text(s: &Statement) -> String {
+    let list = |l: &PatternList| {
+        let items: Vec<&str> = l.items.iter().map(|(p, _)| &**p).collect();
+        format!("{}{:?}", if l.not { "not" } else { "" }, items)
+    };
+    let principal = s.principal.as_ref().map(|p| format!("{}{}{:?}", p.not, p.any, p.entries));
+    let conditions: Vec<String> =
+        s.conditions.iter().map(|c| format!("{} {} {:?}", c.op.raw, c.key, c.values)).collect();
+    format!(
+        "{:?}|{:?}|{}|{}|{:?}|{:?}",
+        s.sid,
+        s.effect,
+        list(&s.action),
+        s.resource.as_ref().map(list).unwrap_or_default(),
+        principal,
+        conditions
+    )
+}
+
+/// A document as text without its locations.
+fn document_text(d: &PolicyDocument) -> String {
+    d.statements.iter().map(|s| statement_text(s)).collect::<Vec<_>>().join("\n")
+}
+
+/// One role (by ARN) found in several sources — a `get-role` output and an account export, two exports — is
+/// merged into one: the union of its inline policies (by name), attached policies and trust statements, identical
+/// items once. A source that leaves something out (`get-role` has no inline policies, `list-roles` no boundary)
+/// does not conflict; two that say different things do (E2A051). Then the trust keeps the union of both
+/// statements, and an inline policy or a boundary the version whose text (without locations) sorts first: the
+/// result depends on the contents only, never on the order of the files.
+fn merge_sources(model: &mut Model, files: &Files, sink: &mut Sink) {
+    let mut by_arn: std::collections::BTreeMap<&str, Vec<usize>> = std::collections::BTreeMap::new();
+    for (i, r) in model.roles.iter().enumerate() {
+        if !r.account.is_empty() {
+            by_arn.entry(&r.arn).or_default().push(i);
+        }
+    }
+    let groups: Vec<Vec<usize>> = by_arn.into_values().filter(|g| g.len() > 1).collect();
+    if groups.is_empty() {
+        return;
+    }
+    let at = |l: Loc| format!("{}:{}", files.display(l.file), l.pos.line);
+    let mut gone = vec![false; model.roles.len()];
+    for group in groups {
+        let sources: Vec<Role> = group.iter().map(|&i| model.roles[i].clone()).collect();
+        let first = &sources[0];
+        let mut conflicts: Vec<String> = Vec::new();
+        // Inline policies by name.
+        let mut inline: std::collections::BTreeMap<String, Vec<(String, InlinePolicy)>> = Default::default();
+        for p in sources.iter().flat_map(|r| r.inline.iter()) {
+            let versions = inline.entry(p.name.clone()).or_default();
+            let text = document_text(&p.document);
+            if !versions.iter().any(|(t, _)| *t == text) {
+                versions.push((text, p.clone()));
+            }
+        }
+        let mut merged_inline = Vec::new();
+        for (name, mut versions) in inline {
+            versions.sort_by(|a, b| a.0.cmp(&b.0));
+            if versions.len() > 1 {
+                let mut where_: Vec<String> = versions.iter().map(|(_, p)| at(p.document.loc)).collect();
+                where_.sort();
+                conflicts.push(format!(
+                    "inline policy `{name}` has different documents ({}); the plan uses the one at {}",
+                    where_.join(" and "),
+                    at(versions[0].1.document.loc)
+                ));
+            }
+            merged_inline.push(versions.swap_remove(0).1);
+        }
+        // Attached managed policies by ARN.
+        let mut attached: Vec<AttachedPolicy> = Vec::new();
+        for a in sources.iter().flat_map(|r| r.attached.iter()) {
+            if !attached.iter().any(|x| x.arn == a.arn) {
+                attached.push(a.clone());
+            }
+        }
+        attached.sort_by(|a, b| a.arn.cmp(&b.arn));
+        // Trust: the union of the statements.
+        let trusts: Vec<&PolicyDocument> = sources.iter().filter_map(|r| r.trust.as_ref()).collect();
+        let mut texts: Vec<String> = trusts.iter().map(|d| document_text(d)).collect();
+        texts.sort();
+        texts.dedup();
+        let trust = if texts.len() > 1 {
+            let mut where_: Vec<String> = trusts.iter().map(|d| at(d.loc)).collect();
+            where_.sort();
+            where_.dedup();
+            conflicts.push(format!(
+                "the trust documents differ ({}); the plan uses the union of their statements",
+                where_.join(" and ")
+            ));
+            let mut statements: Vec<(String, std::sync::Arc<Statement>)> = Vec::new();
+            for s in trusts.iter().flat_map(|d| d.statements.iter()) {
+                let text = statement_text(s);
+                if !statements.iter().any(|(t, _)| *t == text) {
+                    statements.push((text, s.clone()));
+                }
+            }
+            statements.sort_by(|a, b| a.0.cmp(&b.0));
+            let loc = trusts.iter().map(|d| d.loc).min().expect("two or more");
+            Some(PolicyDocument { statements: statements.into_iter().map(|(_, s)| s).collect(), loc })
+        } else {
+            trusts.first().map(|d| (*d).clone())
+        };
+        // Permissions boundary.
+        let mut boundaries: Vec<(String, Loc)> = sources.iter().filter_map(|r| r.boundary.clone()).collect();
+        boundaries.sort_by(|a, b| a.0.cmp(&b.0));
+        boundaries.dedup_by(|a, b| a.0 == b.0);
+        if boundaries.len() > 1 {
+            let list: Vec<String> = boundaries.iter().map(|(a, l)| format!("`{a}` at {}", at(*l))).collect();
+            conflicts.push(format!(
+                "the permissions boundaries differ ({}); the plan keeps `{}`",
+                list.join(" and "),
+                boundaries[0].0
+            ));
+        }
+        let mut well_known: Vec<(String, Loc)> = Vec::new();
+        for w in sources.iter().flat_map(|r| r.well_known.iter()) {
+            if !well_known.iter().any(|x| x.0 == w.0) {
+                well_known.push(w.clone());
+            }
+        }
+        if !conflicts.is_empty() {
+            let mut where_: Vec<String> = sources.iter().map(|r| at(r.loc)).collect();
+            where_.sort();
+            sink.push(
+                rules::ROLE_SOURCES_CONFLICT,
+                format!(
+                    "role `{}` is in {} sources that disagree ({}): {}",
+                    first.name,
+                    sources.len(),
+                    where_.join(", "),
+                    conflicts.join("; ")
+                ),
+                Some(first.loc),
+            )
+            .with_help("export the role again so that every file agrees, or keep only the newest export in the input");
+        }
+        let merged = Role {
+            arn: first.arn.clone(),
+            account: first.account.clone(),
+            name: first.name.clone(),
+            path: first.path.clone(),
+            trust,
+            inline: merged_inline,
+            attached,
+            loc: first.loc,
+            well_known,
+            boundary: boundaries.into_iter().next(),
+        };
+        model.roles[group[0]] = merged;
+        for &i in &group[1..] {
+            gone[i] = true;
+        }
+    }
+    let mut i = 0;
+    model.roles.retain(|_| {
+        i += 1;
+        !gone[i - 1]
+    });
 }

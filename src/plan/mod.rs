@@ -238,12 +238,26 @@ pub struct WorkloadEntry {
     pub name: String,
     /// ServiceAccount.
     pub service_account: Arc<str>,
-    /// Managed identity name, when the ServiceAccount maps to one.
+    /// Managed identity name: the one its containers select with `AWS_ROLE_ARN` (see `env_roles`), else its
+    /// ServiceAccount's, when it maps to one.
     pub identity: Option<String>,
+    /// Roles its containers name in `AWS_ROLE_ARN` other than the ServiceAccount's (E2A052), with their
+    /// identities; a container that sets one gets that identity's `AZURE_CLIENT_ID`. Left out when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub env_roles: Vec<EnvRoleRef>,
     /// Input file.
     pub file: Arc<str>,
     /// Line.
     pub line: u32,
+}
+
+/// A role a workload's containers name in `AWS_ROLE_ARN`, and the identity planned for it.
+#[derive(Debug, Clone, Serialize)]
+pub struct EnvRoleRef {
+    /// The role ARN, as in the identity's `aws_role_arn`.
+    pub aws_role_arn: String,
+    /// The managed identity.
+    pub identity: String,
 }
 
 /// A finding as written in `plan.json` (the plan keeps the findings themselves, see [`Finding`]).
@@ -371,7 +385,10 @@ pub fn build(
     let issuer: Arc<str> = opts.aks_oidc_issuer.as_deref().unwrap_or("param:aksOidcIssuerUrl").into();
     let audience: Arc<str> = "api://AzureADTokenExchange".into();
     // Identities: the role name, made Azure-safe, through the one naming function (two roles never share one).
-    let used: Vec<usize> = (0..model.roles.len()).filter(|&ri| !joined.role_sas[ri].is_empty()).collect();
+    // A role a container names in `AWS_ROLE_ARN` (E2A052) is used too: the workload ran as it.
+    let env_used: BTreeSet<usize> = joined.env_roles.iter().map(|e| e.role).collect();
+    let used: Vec<usize> =
+        (0..model.roles.len()).filter(|&ri| !joined.role_sas[ri].is_empty() || env_used.contains(&ri)).collect();
     let (names, collisions) = naming::unique_names(used.iter().map(|&ri| naming::NameRequest {
         domain: "identity",
         rule: naming::IDENTITY,
@@ -389,6 +406,11 @@ pub fn build(
     let mut named_by_sa: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
     for (wi, set) in named.iter().enumerate() {
         named_by_sa.entry(joined.workload_sa[wi]).or_default().extend(set.iter().cloned());
+    }
+    // What the workloads that run as a role through `AWS_ROLE_ARN` name, by role.
+    let mut named_by_env_role: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
+    for e in &joined.env_roles {
+        named_by_env_role.entry(e.role).or_default().extend(named[e.workload].iter().cloned());
     }
     // Dropped as soon as they are used up: the end of this function is the run's peak of memory.
     drop(named);
@@ -417,6 +439,15 @@ pub fn build(
                         service_account_locs.push(s.loc);
                     }
                 }
+                // ServiceAccounts whose workloads run as this role through `AWS_ROLE_ARN`: a federated credential
+                // each (their pods present that ServiceAccount's token), but the ServiceAccount object keeps the
+                // client id of its own role's identity (so no `service_account_locs`).
+                for e in joined.env_roles.iter().filter(|e| e.role == ri) {
+                    if e.verdict.as_ref().is_none_or(|v| v.admitted()) {
+                        let s = &model.service_accounts[e.service_account];
+                        sas.insert(SaRef { namespace: s.namespace.clone(), name: s.name.clone() });
+                    }
+                }
                 let mut federated_credentials: Vec<FederatedCredential> = sas
                     .iter()
                     .map(|s| FederatedCredential {
@@ -437,11 +468,13 @@ pub fn build(
                 let providers: BTreeSet<String> = joined.role_sas[ri]
                     .iter()
                     .filter_map(|&si| joined.sa_trust[si].as_ref())
+                    .chain(joined.env_roles.iter().filter(|e| e.role == ri).filter_map(|e| e.verdict.as_ref()))
                     .flat_map(|v| v.providers.iter().cloned())
                     .collect();
                 let role_named: BTreeSet<String> = joined.role_sas[ri]
                     .iter()
                     .flat_map(|si| named_by_sa.get(si).into_iter().flatten().cloned())
+                    .chain(named_by_env_role.get(&ri).into_iter().flatten().cloned())
                     .collect();
                 let (mut needs, denied) = need::needs(
                     tables,
@@ -636,7 +669,7 @@ pub fn build(
         }
         sink.append(s);
     }
-    drop((named_by_sa, keda));
+    drop((named_by_sa, named_by_env_role, keda));
     identities.sort_by(|a, b| a.name.cmp(&b.name).then(a.aws_role_arn.cmp(&b.aws_role_arn)));
     ambiguous_service_accounts(model, &identities, files, &mut sink);
     // A staying resource reached through many bridge roles: suggest one shared role.
@@ -750,15 +783,30 @@ pub fn build(
         .enumerate()
         .map(|(wi, w)| {
             let si = joined.workload_sa[wi];
-            let identity = joined.sa_role[si]
+            let sa_identity = joined.sa_role[si]
                 .filter(|_| joined.sa_trust[si].as_ref().is_none_or(|v| v.admitted()))
                 .and_then(|ri| role_identity.get(&ri).cloned());
+            // A container's `AWS_ROLE_ARN` naming another role (E2A052): the SDK assumed that role, so the workload
+            // runs as its identity (the containers that set it get its `AZURE_CLIENT_ID`).
+            let env_roles: Vec<EnvRoleRef> = joined
+                .env_roles
+                .iter()
+                .filter(|e| e.workload == wi && e.verdict.as_ref().is_none_or(|v| v.admitted()))
+                .filter_map(|e| {
+                    Some(EnvRoleRef {
+                        aws_role_arn: model.roles[e.role].arn.clone(),
+                        identity: role_identity.get(&e.role)?.clone(),
+                    })
+                })
+                .collect();
+            let identity = env_roles.first().map(|e| e.identity.clone()).or(sa_identity);
             WorkloadEntry {
                 kind: w.kind.clone(),
                 namespace: w.namespace.clone(),
                 name: w.name.clone(),
                 service_account: w.service_account.clone(),
                 identity,
+                env_roles,
                 file: files.display_shared(w.template_loc.file),
                 line: model.objects[w.object].loc.pos.line,
             }
@@ -829,10 +877,10 @@ fn not_granted(
         model.config_data.iter().map(|c| ((c.kind.as_str(), c.namespace.as_str(), c.name.as_str()), c)).collect();
     let mut reported: BTreeSet<(Loc, String)> = BTreeSet::new();
     for (wi, w) in model.workloads.iter().enumerate() {
-        let si = joined.workload_sa[wi];
-        let Some(identity) = joined.sa_role[si]
-            .filter(|_| joined.sa_trust[si].as_ref().is_none_or(|v| v.admitted()))
-            .and_then(|ri| role_identity.get(&ri))
+        let Some(identity) = joined
+            .workload_role(wi)
+            .filter(|(_, v)| v.is_none_or(|v| v.admitted()))
+            .and_then(|(ri, _)| role_identity.get(&ri))
             .and_then(|n| by_name.get(n.as_str()))
         else {
             continue;

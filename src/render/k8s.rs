@@ -766,7 +766,13 @@ pub fn rewrite(
                         .and_then(|w| w.identity.as_deref())
                         .and_then(|id| identity_by_name.get(id))
                         .and_then(|i| i.aws_bridge.as_ref());
-                    rewrite_containers(&src, &mut edits, node, bridge.is_some());
+                    let chosen: BTreeMap<&str, String> = workload_entry
+                        .get(&(&*o.kind, ns.as_str(), o.name.as_str()))
+                        .into_iter()
+                        .flat_map(|w| w.env_roles.iter())
+                        .map(|r| (r.aws_role_arn.as_str(), client_id(client_ids, &r.identity)))
+                        .collect();
+                    rewrite_containers(&src, &mut edits, node, bridge.is_some(), &chosen);
                     if let (Some(b), Some(spec)) = (bridge, pod_spec(node, &o.kind)) {
                         let mut env = vec![json!({"name": "AWS_ROLE_ARN", "value": b.role_arn})];
                         let (volumes, mounts) = if b.kind == "entra" {
@@ -865,7 +871,11 @@ pub fn rewrite(
     done.into_iter().collect()
 }
 
-fn rewrite_containers(src: &Src, edits: &mut Edits, node: &Node, keep_region: bool) {
+/// Drops the AWS SDK variables from every container's env. A container whose `AWS_ROLE_ARN` names another role
+/// than its ServiceAccount's (E2A052: the SDK assumed that role) gets, in the variable's place, `AZURE_CLIENT_ID`
+/// of the identity planned for that role (`chosen` maps role ARN to client id): the workload identity webhook
+/// injects the ServiceAccount's client id only into containers that do not set one.
+fn rewrite_containers(src: &Src, edits: &mut Edits, node: &Node, keep_region: bool, chosen: &BTreeMap<&str, String>) {
     let specs = [
         node.path(&["spec"]),
         node.path(&["spec", "template", "spec"]),
@@ -877,6 +887,12 @@ fn rewrite_containers(src: &Src, edits: &mut Edits, node: &Node, keep_region: bo
             for c in spec.get(list).and_then(Node::as_seq).unwrap_or_default() {
                 let Some(env) = c.get("env") else { continue };
                 let Some(items) = env.as_seq() else { continue };
+                // The item that selects a role, replaced by the client id of that role's identity.
+                let replaced: Option<(usize, Value)> = items.iter().enumerate().find_map(|(i, e)| {
+                    (e.get("name").and_then(Node::as_str)? == "AWS_ROLE_ARN").then_some(())?;
+                    let id = chosen.get(e.get("value").and_then(Node::as_str)?.trim())?;
+                    Some((i, json!({"name": "AZURE_CLIENT_ID", "value": id})))
+                });
                 let drop: Vec<usize> = items
                     .iter()
                     .enumerate()
@@ -886,8 +902,9 @@ fn rewrite_containers(src: &Src, edits: &mut Edits, node: &Node, keep_region: bo
                         })
                     })
                     .map(|(i, _)| i)
+                    .filter(|i| replaced.as_ref().is_none_or(|(r, _)| r != i))
                     .collect();
-                if drop.is_empty() {
+                if drop.is_empty() && replaced.is_none() {
                     continue;
                 }
                 // Every item goes: `env: []` (deleting their lines would leave `env:` holding null).
@@ -897,6 +914,9 @@ fn rewrite_containers(src: &Src, edits: &mut Edits, node: &Node, keep_region: bo
                     for &i in &drop {
                         ok &= remove_item(src, edits, env, i).is_some();
                     }
+                    if let Some((i, v)) = &replaced {
+                        replace_node(src, edits, &items[*i], v);
+                    }
                 }
                 if !ok {
                     // Re-emitted whole; what it means is still "these items go" (so the check sees every other
@@ -905,8 +925,18 @@ fn rewrite_containers(src: &Src, edits: &mut Edits, node: &Node, keep_region: bo
                     for &i in &drop {
                         edits.mean(env, Op::RemoveItem(i));
                     }
-                    let kept: Vec<Value> =
-                        items.iter().enumerate().filter(|(i, _)| !drop.contains(i)).map(|(_, e)| src.json(e)).collect();
+                    if let Some((i, v)) = &replaced {
+                        edits.mean(&items[*i], Op::Replace(v.clone()));
+                    }
+                    let kept: Vec<Value> = items
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| !drop.contains(i))
+                        .map(|(i, e)| match &replaced {
+                            Some((r, v)) if *r == i => v.clone(),
+                            _ => src.json(e),
+                        })
+                        .collect();
                     replace_text(src, edits, env, &Value::Array(kept));
                 }
             }

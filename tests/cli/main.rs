@@ -14,6 +14,7 @@ mod plan;
 mod rewrite_props;
 mod safety;
 mod translate;
+mod trust;
 
 use assert_cmd::Command;
 use std::process::Output;

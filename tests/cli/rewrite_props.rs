@@ -186,7 +186,8 @@ fn identities(text: &str) -> Vec<(String, String, String, String)> {
 }
 
 /// Drops what the migration may change, so the rest can be compared: `eks.amazonaws.com/*` and
-/// `azure.workload.identity/*` annotations and labels, env entries and ConfigMap data keys of the AWS SDK,
+/// `azure.workload.identity/*` annotations and labels, env entries and ConfigMap data keys of the AWS SDK (and the
+/// `AZURE_CLIENT_ID` that replaces an `AWS_ROLE_ARN` naming another role),
 /// the values that name AWS resources, and annotations that became empty.
 fn normalise(v: &mut Value) {
     match v {
@@ -207,7 +208,11 @@ fn normalise(v: &mut Value) {
             }
         }
         Value::Array(a) => {
-            a.retain(|x| !x.get("name").and_then(Value::as_str).is_some_and(|n| n.starts_with("AWS_")));
+            // `AZURE_CLIENT_ID` takes the place of an `AWS_ROLE_ARN` that names another role than the
+            // ServiceAccount's (issue 18, E2A052).
+            a.retain(|x| {
+                !x.get("name").and_then(Value::as_str).is_some_and(|n| n.starts_with("AWS_") || n == "AZURE_CLIENT_ID")
+            });
             for x in a.iter_mut() {
                 normalise(x);
             }
