@@ -261,6 +261,11 @@ rules! {
         why: "The statement is dead on AWS, which is usually a typo in the policy: the workload may be missing access it was meant to have. Widening it to the parent resource (as eks2aks once did) would grant what AWS never did.",
         fix: "Correct the ARN in the IAM policy (and translate again), or remove the statement."
     }
+    BRIDGE_ADMIN_EQUIVALENT = "E2A053" "bridge-admin-equivalent" Error {
+        what: "A generated AWS bridge role (phased migration, `stay_on_aws`) has an Allow statement that is administrator-equivalent: its Resource matches every ARN (`*`, `arn:*`, any pattern matching ARNs of two services) and its Action is `NotAction`, `*`, service-wide (`s3:*`), or includes an IAM privilege-escalation action (`iam:PassRole`, `iam:PutRolePolicy`, `iam:AttachRolePolicy`, `iam:CreatePolicyVersion`, `iam:UpdateAssumeRolePolicy`, `iam:CreateAccessKey`, login profiles, user policies) or `sts:AssumeRole`. Conditions are not weighed. The bridge is written as the finding describes it.",
+        why: "The bridge role is new: an AKS workload gets a path into AWS it did not have, with every permission of an administrator (or the means to grant itself any). `stay_on_aws: [\"*\"]` with `Action: \"*\"` produced `Allow * on *`.",
+        fix: "Narrow the IAM policy (or `stay_on_aws`) to the resources and actions that stay on AWS and translate again; if the grant is really intended, waive the rule with a reason (`rules: {E2A053: off}` in eks2aks.yaml)."
+    }
 }
 
 /// The rule with this code (or kebab-case name).
