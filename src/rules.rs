@@ -266,6 +266,11 @@ rules! {
         why: "The bridge role is new: an AKS workload gets a path into AWS it did not have, with every permission of an administrator (or the means to grant itself any). `stay_on_aws: [\"*\"]` with `Action: \"*\"` produced `Allow * on *`.",
         fix: "Narrow the IAM policy (or `stay_on_aws`) to the resources and actions that stay on AWS and translate again; if the grant is really intended, waive the rule with a reason (`rules: {E2A053: off}` in eks2aks.yaml)."
     }
+    KEDA_AUTH_SHARED = "E2A054" "keda-auth-shared" Error {
+        what: "One KEDA `TriggerAuthentication` or `ClusterTriggerAuthentication` is used by triggers that authenticate as different identities (`identityOwner: workload` or `aws-eks` on workloads with different roles, or roles named by the triggers), and eks2aks cannot split it: the authentication is not in the input, or it is not a top-level document of a YAML file (a JSON file, an item of a `List`), so no derived authentication can be added beside it. It is rewritten for the first identity only. (When it can, eks2aks splits it: the first identity keeps it, each other gets a derived authentication, listed in `plan.json` under `keda_authentications`, and the triggers point at their own.)",
+        why: "`azure-workload` takes one `identityId`: the other scalers would read their queues as another workload's identity — which may lack access (no scaling) or have access it should not use.",
+        fix: "Give each workload its own TriggerAuthentication (or move the shared one into a YAML file of its own) and translate again."
+    }
 }
 
 /// The rule with this code (or kebab-case name).
