@@ -373,6 +373,22 @@ mod tests {
         assert!(e.contains("sts-regional-endpoints"), "{e}");
     }
 
+    /// Issue 18: the KEDA authentications the plan adds are the only extra documents allowed, at the end, as planned.
+    #[test]
+    fn added_documents_must_be_exactly_the_planned_ones() {
+        let docs = crate::yaml::parse_stream(INPUT).unwrap();
+        let auth = serde_json::json!({"kind": "TriggerAuthentication", "metadata": {"name": "a-b"}});
+        let with = format!("{INPUT}---\nkind: TriggerAuthentication\nmetadata:\n  name: a-b\n");
+        check_parsed("in.yaml", INPUT, &docs, &with, &[], std::slice::from_ref(&auth)).unwrap();
+        let e = check_parsed("in.yaml", INPUT, &docs, &with, &[], &[]).unwrap_err();
+        assert!(e.contains("first extra") && e.contains("a-b"), "{e}");
+        let e = check_parsed("in.yaml", INPUT, &docs, INPUT, &[], std::slice::from_ref(&auth)).unwrap_err();
+        assert!(e.contains("missing") && e.contains("a-b"), "{e}");
+        let other = with.replace("name: a-b", "name: a-c");
+        let e = check_parsed("in.yaml", INPUT, &docs, &other, &[], &[auth]).unwrap_err();
+        assert!(e.contains("metadata.name"), "{e}");
+    }
+
     #[test]
     fn removals_name_the_inputs_indexes_and_apply_before_appends() {
         let text = "env:\n  - a\n  - b\n  - c\n";
