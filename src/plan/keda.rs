@@ -290,11 +290,18 @@ pub struct AddedAuth {
     pub file_id: FileId,
 }
 
+/// A trigger by (scaler, trigger) index.
+pub type TriggerId = (usize, usize);
+/// An authentication by (kind, namespace or "" for the cluster-scoped kind, name).
+pub type AuthKey = (String, String, String);
+/// The authentication a trigger references: (kind, name).
+pub type AuthRef = Option<(String, String)>;
+
 /// How the rewrite carries KEDA over: decided once the plan's resources are named.
 #[derive(Debug, Clone, Default)]
 pub struct Bindings {
     /// Per rewritten trigger (scaler, trigger index): its queue and the authentication (kind, name) it references.
-    pub triggers: BTreeMap<(usize, usize), (String, Option<(String, String)>)>,
+    pub triggers: BTreeMap<TriggerId, (String, AuthRef)>,
     /// Input authentications that are rewritten, by (kind, namespace or "", name), with the identity they carry.
     pub auths: BTreeMap<(String, String, String), Option<String>>,
     /// Env values left as they are.
@@ -358,7 +365,7 @@ pub fn bind(
     for a in &model.trigger_auths {
         requests.push((format!("{}/{}", a.kind, a.namespace), a.name.clone(), format!("input:{}", a.name)));
     }
-    let mut splits: Vec<((String, String, String), Option<String>, Vec<(usize, usize)>)> = Vec::new();
+    let mut splits: Vec<(AuthKey, Option<String>, Vec<TriggerId>)> = Vec::new();
     for key in &group_order {
         let g = &groups[key];
         out.auths.insert(key.clone(), g[0].0.clone());
@@ -397,7 +404,7 @@ pub fn bind(
             }
         }
     }
-    let mut fresh_ok: Vec<((String, String), Vec<(usize, usize)>)> = Vec::new();
+    let mut fresh_ok: Vec<((String, String), Vec<TriggerId>)> = Vec::new();
     for ((ns, identity), ts) in fresh {
         if can_append(files, model.objects[model.scalers[ts[0].0].object].loc) {
             requests.push((
