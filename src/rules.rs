@@ -286,6 +286,16 @@ rules! {
         why: "Dropping the variable would give the workload the ServiceAccount role's permissions on Azure, not the ones it had: its resources would be rewritten to Azure names that its identity cannot reach.",
         fix: "Prefer one role per ServiceAccount: annotate a ServiceAccount of its own with the role the workload uses, and remove `AWS_ROLE_ARN` from the manifest. Otherwise review the two identities and waive the finding."
     }
+    BRIDGE_ADMIN_EQUIVALENT = "E2A053" "bridge-admin-equivalent" Error {
+        what: "A generated AWS bridge role (phased migration, `stay_on_aws`) has an Allow statement that is administrator-equivalent: its Resource matches every ARN (`*`, `arn:*`, any pattern matching ARNs of two services) and its Action is `NotAction`, `*`, service-wide (`s3:*`), or includes an IAM privilege-escalation action (`iam:PassRole`, `iam:PutRolePolicy`, `iam:AttachRolePolicy`, `iam:CreatePolicyVersion`, `iam:UpdateAssumeRolePolicy`, `iam:CreateAccessKey`, login profiles, user policies) or `sts:AssumeRole`. Conditions are not weighed. The bridge is written as the finding describes it.",
+        why: "The bridge role is new: an AKS workload gets a path into AWS it did not have, with every permission of an administrator (or the means to grant itself any). `stay_on_aws: [\"*\"]` with `Action: \"*\"` produced `Allow * on *`.",
+        fix: "Narrow the IAM policy (or `stay_on_aws`) to the resources and actions that stay on AWS and translate again; if the grant is really intended, waive the rule with a reason (`rules: {E2A053: off}` in eks2aks.yaml)."
+    }
+    KEDA_AUTH_SHARED = "E2A054" "keda-auth-shared" Error {
+        what: "One KEDA `TriggerAuthentication` or `ClusterTriggerAuthentication` is used by triggers that authenticate as different identities (`identityOwner: workload` or `aws-eks` on workloads with different roles, or roles named by the triggers), and eks2aks cannot split it: the authentication is not in the input, or it is not a top-level document of a YAML file (a JSON file, an item of a `List`), so no derived authentication can be added beside it. It is rewritten for the first identity only. (When it can, eks2aks splits it: the first identity keeps it, each other gets a derived authentication, listed in `plan.json` under `keda_authentications`, and the triggers point at their own.)",
+        why: "`azure-workload` takes one `identityId`: the other scalers would read their queues as another workload's identity — which may lack access (no scaling) or have access it should not use.",
+        fix: "Give each workload its own TriggerAuthentication (or move the shared one into a YAML file of its own) and translate again."
+    }
     ACTION_RESOURCE_MISMATCH = "E2A055" "action-resource-mismatch" Warning {
         what: "A policy statement names an action together with a resource of a kind the action does not apply to (`s3:GetObject` on a bucket ARN, `s3:ListBucket` on an object ARN), per the resource kinds in the action tables. AWS grants nothing for that pair; neither does eks2aks.",
         why: "Such a statement is dead on AWS, usually a mistake in the policy; translating it by the resource's container (as eks2aks once did) would grant every object of a bucket where AWS granted nothing.",

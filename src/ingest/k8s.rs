@@ -162,6 +162,13 @@ pub fn read_object(
                 provider: get("provider"),
                 role_arn: get("roleArn"),
                 identity_owner: get("identityOwner"),
+                aws_params: ["secretTargetRef", "env"]
+                    .iter()
+                    .flat_map(|k| node.path(&["spec", k]).and_then(Node::as_seq).unwrap_or_default())
+                    .filter_map(|i| i.get("parameter").and_then(Node::as_str))
+                    .filter(|p| crate::plan::keda::AWS_PARAMS.contains(p))
+                    .map(str::to_string)
+                    .collect(),
                 loc: obj_loc,
             });
         }

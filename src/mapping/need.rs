@@ -541,7 +541,7 @@ pub fn needs(
                 let prefixes: Vec<String> =
                     if prefix == "*" { services_in_scope.iter().cloned().collect() } else { vec![prefix.clone()] };
                 if prefix == "*" && prefixes.is_empty() {
-                    sink.push(rules::RESOURCE_STAR, format!("identity `{identity}`: `Action: \"*\"` on resources the workload does not name: nothing can be scoped, nothing is granted"), Some(loc));
+                    sink.push(rules::RESOURCE_STAR, format!("identity `{identity}`: `Action: \"*\"` on resources the workload does not name: nothing can be scoped, nothing is granted on Azure"), Some(loc));
                 }
                 for prefix in prefixes {
                     let Some(catalogue) = tables.actions.get(&prefix) else {

@@ -183,6 +183,9 @@ pub struct TriggerAuth {
     pub role_arn: Option<String>,
     /// `spec.podIdentity.identityOwner`.
     pub identity_owner: Option<String>,
+    /// The AWS parameters (`awsAccessKeyID`, `awsSecretAccessKey`, `awsSessionToken`, `awsRoleArn`) its
+    /// `secretTargetRef` and `env` items supply.
+    pub aws_params: Vec<String>,
     /// Where.
     pub loc: Loc,
 }

@@ -55,25 +55,70 @@ pub fn provider(cfg: &Config) -> (String, String) {
     }
 }
 
+/// The part of a statement's resource `x` that lies inside staying pattern `p`: `x` itself when `p` covers it
+/// (`legacy-archive*` covers `legacy-archive/*`), `p` when `x` is a wildcard that covers `p` (`*` covers
+/// `legacy-archive*`: the bridge gets the staying pattern, not `*`), nothing otherwise. A `?` in `x` is not taken
+/// as covering a `*` of `p` (`a?c` does not cover `a*c`).
+fn inside<'a>(x: &'a str, p: &'a str) -> Option<&'a str> {
+    if glob_match(p, x, false) {
+        Some(x)
+    } else if x.contains('*') && !x.contains('?') && glob_match(x, p, false) {
+        Some(p)
+    } else {
+        None
+    }
+}
+
+/// True when staying pattern `p` can name a resource of one of the statement's services (`s3:GetObject` on `*`
+/// gets no bridge on a staying queue).
+fn same_service(s: &Statement, p: &str) -> bool {
+    let Some(service) = p.strip_prefix("arn:").and_then(|r| r.split(':').nth(1)) else { return true };
+    if service.contains(['*', '?']) || s.action.not {
+        return true;
+    }
+    s.action.items.iter().any(|(a, _)| {
+        let prefix = a.split_once(':').map_or(&**a, |(svc, _)| svc);
+        glob_match(prefix, service, true)
+    })
+}
+
 fn narrowed(s: &Statement, stay: &[String]) -> Option<Value> {
     let effect = if s.effect == Effect::Allow { "Allow" } else { "Deny" };
-    let resources: Vec<&str> = match &s.resource {
-        Some(r) if !r.not => {
-            r.items.iter().map(|(x, _)| &**x).filter(|x| stay.iter().any(|p| glob_match(p, x, false))).collect()
-        }
-        _ => return None,
-    };
-    if resources.is_empty() {
-        return None;
-    }
-    let key = if s.action.not { "NotAction" } else { "Action" };
     let mut st = serde_json::Map::new();
     if let Some(sid) = &s.sid {
         st.insert("Sid".into(), json!(sid));
     }
     st.insert("Effect".into(), json!(effect));
+    let key = if s.action.not { "NotAction" } else { "Action" };
     st.insert(key.into(), json!(s.action.items.iter().map(|(a, _)| &**a).collect::<Vec<_>>()));
-    st.insert("Resource".into(), json!(resources));
+    if s.effect == Effect::Deny {
+        // A Deny is kept whole (issue 18): it can only take away, and the bridge role must not be able to do what
+        // the original role could not (narrowing it would also have to reason about NotResource and wildcards).
+        match &s.resource {
+            Some(r) => {
+                let key = if r.not { "NotResource" } else { "Resource" };
+                st.insert(key.into(), json!(r.items.iter().map(|(x, _)| &**x).collect::<Vec<_>>()));
+            }
+            None => {
+                st.insert("Resource".into(), json!(["*"]));
+            }
+        }
+    } else {
+        let mut resources: Vec<&str> = match &s.resource {
+            Some(r) if !r.not => r
+                .items
+                .iter()
+                .flat_map(|(x, _)| stay.iter().filter(|p| same_service(s, p)).filter_map(move |p| inside(x, p)))
+                .collect(),
+            _ => return None,
+        };
+        resources.sort_unstable();
+        resources.dedup();
+        if resources.is_empty() {
+            return None;
+        }
+        st.insert("Resource".into(), json!(resources));
+    }
     if !s.conditions.is_empty() {
         let mut cond = serde_json::Map::new();
         for c in &s.conditions {
@@ -83,6 +128,62 @@ fn narrowed(s: &Statement, stay: &[String]) -> Option<Value> {
         st.insert("Condition".into(), Value::Object(cond));
     }
     Some(Value::Object(st))
+}
+
+/// Actions that let whoever holds them on every role or user give themselves any permission (the published IAM
+/// privilege-escalation paths), and `sts:AssumeRole`, which reaches every role that trusts the account.
+const ESCALATION: &[&str] = &[
+    "iam:AttachRolePolicy",
+    "iam:AttachUserPolicy",
+    "iam:CreateAccessKey",
+    "iam:CreateLoginProfile",
+    "iam:CreatePolicyVersion",
+    "iam:PassRole",
+    "iam:PutRolePolicy",
+    "iam:PutUserPolicy",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:UpdateLoginProfile",
+    "sts:AssumeRole",
+];
+
+/// Why an Allow statement of a bridge policy is administrator-equivalent, or `None`. The definition (README,
+/// E2A053): its Resource matches every ARN (`*`, or a pattern that matches ARNs of two services, such as `arn:*`)
+/// and its Action is `NotAction`, matches every action (`*`), is service-wide (`<service>:*`), or matches one of
+/// [`ESCALATION`]. Conditions are not weighed: a condition may narrow such a statement, which is for a person to
+/// judge (waive the finding with a reason).
+pub fn admin_equivalent(statement: &Value) -> Option<String> {
+    if statement["Effect"] != "Allow" {
+        return None;
+    }
+    let list = |k: &str| -> Vec<&str> {
+        match &statement[k] {
+            Value::String(s) => vec![s.as_str()],
+            Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        }
+    };
+    let every = |r: &&str| {
+        *r == "*"
+            || (glob_match(r, "arn:aws:iam::000000000000:role/eks2aks-probe", false)
+                && glob_match(r, "arn:aws:s3:::eks2aks-probe", false))
+    };
+    let resource = list("Resource").into_iter().find(every)?;
+    if !list("NotAction").is_empty() {
+        return Some(format!("`NotAction` on `{resource}`"));
+    }
+    let actions = list("Action");
+    let why = actions.iter().find_map(|a| {
+        if glob_match(a, "eks2aks:probe", true) {
+            Some(format!("`{a}` (every action)"))
+        } else if a.ends_with(":*") {
+            Some(format!("`{a}` (every action of the service)"))
+        } else {
+            ESCALATION.iter().find(|e| glob_match(a, e, true)).map(|e| {
+                if a.eq_ignore_ascii_case(e) { format!("`{a}`") } else { format!("`{a}` (which includes `{e}`)") }
+            })
+        }
+    })?;
+    Some(format!("{why} on `{resource}`"))
 }
 
 /// Plans the bridge of one identity, or `None` when none of its statements names a staying resource.
@@ -151,8 +252,19 @@ pub fn plan(
             }},
         }],
     });
+    for (i, st) in statements.iter().enumerate() {
+        if let Some(why) = admin_equivalent(st) {
+            sink.push(
+                rules::BRIDGE_ADMIN_EQUIVALENT,
+                format!("identity `{identity}`: the bridge role `{role_name}` is administrator-equivalent on AWS: its policy's statement {} allows {why} (the original role's statement, narrowed to `stay_on_aws`); it is written as it is, review it before deploying", i + 1),
+                Some(loc),
+            );
+        }
+    }
+    // The staying resources are what the Allows name (a Deny kept whole may name `*`).
     let mut resources: Vec<String> = statements
         .iter()
+        .filter(|s| s["Effect"] == "Allow")
         .flat_map(|s| s["Resource"].as_array().cloned().unwrap_or_default())
         .filter_map(|r| r.as_str().map(str::to_string))
         .collect();
@@ -169,4 +281,85 @@ pub fn plan(
         policy: json!({ "Version": "2012-10-17", "Statement": statements }),
         resources,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::{FileId, Pos};
+    use crate::ingest::policy;
+
+    fn perms(json: &str) -> Vec<Permission> {
+        let root = crate::yaml::parse_stream(json).unwrap().remove(0).root;
+        let mut sink = Sink::default();
+        let d = policy::read_document(FileId(0), &root, &mut sink).unwrap();
+        d.statements.iter().map(|s| Permission { policy: "p".into(), statement: s.clone() }).collect()
+    }
+
+    fn bridge(stay: &[&str], policy: &str) -> (Option<Bridge>, Vec<crate::diag::Finding>) {
+        let cfg = Config { stay_on_aws: stay.iter().map(|s| s.to_string()).collect(), ..Config::default() };
+        let mut sink = Sink::default();
+        let loc = Loc { file: FileId(0), pos: Pos { line: 1, col: 1 } };
+        let sas = vec![("app".to_string(), "worker".to_string())];
+        let b = plan(&cfg, "worker", "111122223333", &perms(policy), &sas, false, loc, &mut sink);
+        (b, sink.findings().to_vec())
+    }
+
+    /// Issue 18: the bridge kept the Allow on the staying bucket and dropped the Deny, so the bridge role could
+    /// delete what the original role could not.
+    #[test]
+    fn a_bridge_keeps_the_roles_denies() {
+        let (b, _) = bridge(
+            &["arn:aws:s3:::legacy*"],
+            r#"{"Statement": [
+                {"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::legacy/*"},
+                {"Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "*"},
+                {"Effect": "Deny", "Action": "s3:PutObject", "NotResource": "arn:aws:s3:::legacy/in/*"}]}"#,
+        );
+        let st = b.unwrap().policy["Statement"].as_array().unwrap().clone();
+        assert_eq!(st.len(), 3, "{st:?}");
+        assert_eq!(st[1], json!({"Effect": "Deny", "Action": ["s3:DeleteObject"], "Resource": ["*"]}));
+        assert_eq!(
+            st[2],
+            json!({"Effect": "Deny", "Action": ["s3:PutObject"], "NotResource": ["arn:aws:s3:::legacy/in/*"]})
+        );
+    }
+
+    /// Issue 18: a staying bucket behind `Resource: "*"` got no bridge (and no finding).
+    #[test]
+    fn a_wildcard_resource_is_narrowed_to_the_staying_pattern() {
+        let (b, f) = bridge(
+            &["arn:aws:s3:::legacy*", "arn:aws:sqs:us-east-1:111122223333:stay"],
+            r#"{"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}"#,
+        );
+        let b = b.expect("a bridge");
+        assert_eq!(b.policy["Statement"][0]["Resource"], json!(["arn:aws:s3:::legacy*"]));
+        assert_eq!(b.resources, vec!["arn:aws:s3:::legacy*".to_string()]);
+        assert!(f.iter().all(|f| f.code != rules::BRIDGE_ADMIN_EQUIVALENT), "{f:?}");
+    }
+
+    /// Issue 18: `stay_on_aws: ["*"]` with `Action: "*"` wrote `Allow * on *` with no error.
+    #[test]
+    fn an_administrator_equivalent_bridge_is_an_error_that_says_what_is_written() {
+        let (b, f) = bridge(&["*"], r#"{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}"#);
+        let b = b.expect("written as the finding says");
+        assert_eq!(b.policy["Statement"][0]["Action"], json!(["*"]));
+        assert_eq!(b.policy["Statement"][0]["Resource"], json!(["*"]));
+        let e: Vec<_> = f.iter().filter(|f| f.code == rules::BRIDGE_ADMIN_EQUIVALENT).collect();
+        assert_eq!(e.len(), 1, "{f:?}");
+        assert!(e[0].message.contains("allows `*` (every action) on `*`"), "{}", e[0].message);
+    }
+
+    #[test]
+    fn administrator_equivalence_is_precise() {
+        let st = |a: Value, r: &str| json!({"Effect": "Allow", "Action": a, "Resource": [r]});
+        assert!(admin_equivalent(&st(json!(["s3:*"]), "*")).is_some());
+        assert!(admin_equivalent(&st(json!(["iam:Pass*"]), "*")).unwrap().contains("iam:PassRole"));
+        assert!(admin_equivalent(&st(json!(["sts:AssumeRole"]), "arn:aws:*")).is_some());
+        assert!(admin_equivalent(&json!({"Effect": "Allow", "NotAction": ["s3:*"], "Resource": "*"})).is_some());
+        // Near misses: one bucket, read-only actions on `*`, a Deny.
+        assert!(admin_equivalent(&st(json!(["s3:*"]), "arn:aws:s3:::legacy*")).is_none());
+        assert!(admin_equivalent(&st(json!(["s3:GetObject", "iam:GetRole"]), "*")).is_none());
+        assert!(admin_equivalent(&json!({"Effect": "Deny", "Action": ["*"], "Resource": ["*"]})).is_none());
+    }
 }

@@ -40,6 +40,13 @@ pub struct Plan {
     pub findings: Vec<FindingEntry>,
     /// Counts for the summary line.
     pub summary: Summary,
+    /// KEDA authentications the manifest rewrite adds (a shared one split per identity, one for a trigger that
+    /// named its role): every object of the output is in the plan. Left out of `plan.json` when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub keda_authentications: Vec<keda::AddedAuth>,
+    /// How the rewrite carries each KEDA trigger and authentication over (not serialised).
+    #[serde(skip)]
+    pub keda: Box<keda::Bindings>,
 }
 
 /// An Azure user-assigned managed identity, from one IAM role.
@@ -414,7 +421,7 @@ pub fn build(
     }
     // Dropped as soon as they are used up: the end of this function is the run's peak of memory.
     drop(named);
-    let keda = keda::analyse(model, joined, &mut sink);
+    let mut keda = keda::analyse(model, joined, &role_identity, &mut sink);
     let mut custom_roles: BTreeMap<String, CustomRole> = BTreeMap::new();
     // Identities are independent: planned in parallel chunks, each thread with its own role-choice cache and
     // finding sink; chunks come back in order, so findings and custom roles are as a sequential run makes them.
@@ -669,7 +676,8 @@ pub fn build(
         }
         sink.append(s);
     }
-    drop((named_by_sa, named_by_env_role, keda));
+    drop((named_by_sa, named_by_env_role));
+    keda.queues.clear();
     identities.sort_by(|a, b| a.name.cmp(&b.name).then(a.aws_role_arn.cmp(&b.aws_role_arn)));
     ambiguous_service_accounts(model, &identities, files, &mut sink);
     // A staying resource reached through many bridge roles: suggest one shared role.
@@ -813,6 +821,20 @@ pub fn build(
         })
         .collect();
     workloads.sort_by(|a, b| (&a.name, &a.namespace, &a.kind, &a.file).cmp(&(&b.name, &b.namespace, &b.kind, &b.file)));
+    // KEDA: which authentication each translated trigger references (split per identity), on the final names.
+    let keda = keda::bind(
+        model,
+        files,
+        keda,
+        &role_identity,
+        |arn| {
+            resource(&resources, arn)
+                .and_then(|r| r.azure_type.as_deref().zip(r.azure_name.as_ref()))
+                .and_then(|(ty, _)| azure_url_kind(ty))
+                .is_some_and(|k| k == "queue" || k == "servicebus")
+        },
+        &mut sink,
+    );
 
     let waivers = waivers::collect(model, &mut sink);
     let mut findings = sink.into_findings();
@@ -854,6 +876,8 @@ pub fn build(
         custom_roles: custom_roles.into_values().collect(),
         findings: entries,
         summary,
+        keda_authentications: keda.added.clone(),
+        keda: Box::new(keda),
     }
 }
 

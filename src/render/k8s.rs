@@ -550,62 +550,74 @@ pub fn rewrite(
             }
         }
     }
-    // KEDA: which TriggerAuthentications carry which identity.
-    let mut auth_identity: BTreeMap<(String, String, String), Option<String>> = BTreeMap::new();
+    // KEDA: the plan says which triggers carry over, which authentication each references and which identity each
+    // authentication carries (a shared one split per identity).
+    let keda = &*a.plan.keda;
+    let auth_identity = &keda.auths;
     let mut trigger_rewrites: BTreeMap<(usize, usize), Value> = BTreeMap::new();
-    let windex = crate::plan::keda::workload_index(&a.model);
-    for (si, s) in a.model.scalers.iter().enumerate() {
-        let wi = crate::plan::keda::target_workload(&windex, s);
-        let identity = wi.and_then(|wi| {
-            let w = &a.model.workloads[wi];
-            workload_entry.get(&(&*w.kind, &*w.namespace, w.name.as_str())).and_then(|p| p.identity.clone())
-        });
-        for (ti, t) in s.triggers.iter().enumerate() {
-            if t.trigger_type != "aws-sqs-queue" {
-                continue;
+    for (&(si, ti), (arn, auth_ref)) in &keda.triggers {
+        let t = &a.model.scalers[si].triggers[ti];
+        let Some(r) = resource_by_arn.get(arn.as_str()) else { continue };
+        let (Some(name), Some(ty)) = (&r.azure_name, &r.azure_type) else { continue };
+        let length = t.metadata.get("queueLength").cloned().unwrap_or_else(|| "5".into());
+        let mut metadata = serde_json::Map::new();
+        let trigger_type = match azure_url_kind(ty) {
+            Some("queue") => {
+                metadata.insert("queueName".into(), json!(name));
+                metadata.insert("accountName".into(), json!(names.storage));
+                metadata.insert("queueLength".into(), json!(length));
+                "azure-queue"
             }
-            let Some(arn) = t.metadata.get("queueURL").and_then(|u| scan::endpoint_arn(u)) else { continue };
-            let Some(r) = resource_by_arn.get(arn.as_str()) else { continue };
-            let (Some(name), Some(ty)) = (&r.azure_name, &r.azure_type) else { continue };
-            let owner = crate::plan::keda::auth_owner(&a.model, s, t);
-            let length = t.metadata.get("queueLength").cloned().unwrap_or_else(|| "5".into());
-            let mut metadata = serde_json::Map::new();
-            let trigger_type = match azure_url_kind(ty) {
-                Some("queue") => {
-                    metadata.insert("queueName".into(), json!(name));
-                    metadata.insert("accountName".into(), json!(names.storage));
-                    metadata.insert("queueLength".into(), json!(length));
-                    "azure-queue"
-                }
-                Some("servicebus") => {
-                    metadata.insert("queueName".into(), json!(name));
-                    metadata.insert("namespace".into(), json!(names.service_bus));
-                    metadata.insert("messageCount".into(), json!(length));
-                    "azure-servicebus"
-                }
-                _ => continue,
-            };
-            if let Some(v) = t.metadata.get("activationQueueLength") {
-                let k = if trigger_type == "azure-queue" { "activationQueueLength" } else { "activationMessageCount" };
-                metadata.insert(k.into(), json!(v));
+            Some("servicebus") => {
+                metadata.insert("queueName".into(), json!(name));
+                metadata.insert("namespace".into(), json!(names.service_bus));
+                metadata.insert("messageCount".into(), json!(length));
+                "azure-servicebus"
             }
-            let mut new = serde_json::Map::new();
-            new.insert("type".into(), json!(trigger_type));
-            new.insert("metadata".into(), Value::Object(metadata));
-            if let Some((kind, an)) = &t.auth_ref {
-                let mut auth = serde_json::Map::new();
-                auth.insert("name".into(), json!(an));
-                if kind != "TriggerAuthentication" {
-                    auth.insert("kind".into(), json!(kind));
-                }
-                new.insert("authenticationRef".into(), Value::Object(auth));
-                let ns = if kind == "ClusterTriggerAuthentication" { String::new() } else { s.namespace.clone() };
-                let id = if owner == crate::plan::keda::AuthOwner::Workload { identity.clone() } else { None };
-                auth_identity.entry((kind.clone(), ns, an.clone())).or_insert(id);
-            }
-            trigger_rewrites.insert((si, ti), Value::Object(new));
+            _ => continue,
+        };
+        if let Some(v) = t.metadata.get("activationQueueLength") {
+            let k = if trigger_type == "azure-queue" { "activationQueueLength" } else { "activationMessageCount" };
+            metadata.insert(k.into(), json!(v));
         }
+        let mut new = serde_json::Map::new();
+        new.insert("type".into(), json!(trigger_type));
+        new.insert("metadata".into(), Value::Object(metadata));
+        if let Some((kind, an)) = auth_ref {
+            let mut auth = serde_json::Map::new();
+            auth.insert("name".into(), json!(an));
+            if kind != "TriggerAuthentication" {
+                auth.insert("kind".into(), json!(kind));
+            }
+            new.insert("authenticationRef".into(), Value::Object(auth));
+        }
+        trigger_rewrites.insert((si, ti), Value::Object(new));
     }
+    // The authentications the rewrite adds, by the file they are appended to.
+    let mut added_by_file: BTreeMap<FileId, Vec<Value>> = BTreeMap::new();
+    for x in &a.plan.keda_authentications {
+        let mut meta = serde_json::Map::new();
+        meta.insert("name".into(), json!(x.name));
+        if let Some(ns) = &x.namespace {
+            meta.insert("namespace".into(), json!(ns));
+        }
+        if let Some(from) = &x.derived_from {
+            meta.insert("annotations".into(), json!({ "eks2aks.dev/derived-from": from }));
+        }
+        let mut pi = serde_json::Map::new();
+        pi.insert("provider".into(), json!("azure-workload"));
+        if let Some(id) = &x.identity {
+            pi.insert("identityId".into(), json!(client_id(client_ids, id)));
+        }
+        added_by_file.entry(x.file_id).or_default().push(json!({
+            "apiVersion": x.api_version,
+            "kind": x.kind,
+            "metadata": meta,
+            "spec": { "podIdentity": pi },
+        }));
+    }
+    // Env values the plan holds back: the KEDA trigger that reads them stays on AWS (never one without the other).
+    value_rewrites.retain(|(f, p), _| !keda.held.contains(&crate::diag::Loc { file: *f, pos: *p }));
 
     // Files are rewritten independently, in parallel chunks; each is handed to `emit` when done.
     let by_file: Vec<(FileId, Vec<usize>)> = a.model.objects_by_file().into_iter().collect();
@@ -843,32 +855,105 @@ pub fn rewrite(
                                 }
                             }
                         }
-                        if matches!(&*o.kind, "TriggerAuthentication" | "ClusterTriggerAuthentication")
-                            && let Some(pi) = node.path(&["spec", "podIdentity"])
-                            && matches!(pi.get("provider").and_then(Node::as_str), Some("aws" | "aws-eks"))
-                        {
+                        if matches!(&*o.kind, "TriggerAuthentication" | "ClusterTriggerAuthentication") {
                             let tns =
                                 if &*o.kind == "ClusterTriggerAuthentication" { String::new() } else { ns.clone() };
                             if let Some(identity) = auth_identity.get(&(o.kind.to_string(), tns, o.name.clone())) {
-                                let mut v = serde_json::Map::new();
-                                v.insert("provider".into(), json!("azure-workload"));
-                                if let Some(id) = identity {
-                                    v.insert("identityId".into(), json!(client_id(client_ids, id)));
-                                }
-                                replace_node(&src, &mut edits, pi, &Value::Object(v));
+                                rewrite_auth(
+                                    &src,
+                                    &mut edits,
+                                    node,
+                                    identity.as_deref().map(|id| client_id(client_ids, id)),
+                                );
                             }
                         }
                     }
                 }
-                let out = apply(text, edits.list);
+                let mut out = apply(text, edits.list);
                 drop(nodes);
-                verified(&a.files.get(file).display, text, &docs, &out, &edits.intent)?;
+                let added = added_by_file.get(&file).map_or(&[][..], Vec::as_slice);
+                append_documents(&mut out, added);
+                verified(&a.files.get(file).display, text, &docs, &out, &edits.intent, added)?;
                 emit(file, out)?;
             }
             Ok(())
         },
     );
     done.into_iter().collect()
+}
+
+/// Rewrites a KEDA authentication for Azure: an AWS `podIdentity` becomes `azure-workload` (with `identityId` when
+/// it carries a workload's identity), one is added when a trigger named its role but its authentication had no
+/// pod identity, and the AWS parameters (`awsAccessKeyID`, …) go from `secretTargetRef` and `env`: an Azure scaler
+/// must not carry AWS keys (issue 18).
+fn rewrite_auth(src: &Src, edits: &mut Edits, node: &Node, identity_id: Option<String>) {
+    let mut v = serde_json::Map::new();
+    v.insert("provider".into(), json!("azure-workload"));
+    if let Some(id) = identity_id {
+        v.insert("identityId".into(), json!(id));
+    }
+    let spec = node.get("spec");
+    match spec.and_then(|s| s.get("podIdentity")) {
+        Some(pi) if matches!(pi.get("provider").and_then(Node::as_str), Some("aws" | "aws-eks")) => {
+            replace_node(src, edits, pi, &Value::Object(v));
+        }
+        None if v.contains_key("identityId") => {
+            if let Some(spec) = spec.filter(|s| s.as_map().is_some()) {
+                insert_entry(src, edits, spec, "podIdentity", &Value::Object(v));
+            }
+        }
+        _ => {}
+    }
+    for list in ["secretTargetRef", "env"] {
+        let Some(seq) = spec.and_then(|s| s.get(list)) else { continue };
+        let Some(items) = seq.as_seq() else { continue };
+        let drop: Vec<usize> = items
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| {
+                i.get("parameter").and_then(Node::as_str).is_some_and(|p| crate::plan::keda::AWS_PARAMS.contains(&p))
+            })
+            .map(|(i, _)| i)
+            .collect();
+        if drop.is_empty() {
+            continue;
+        }
+        let mark = edits.mark();
+        let mut ok = is_block(src, seq) && drop.len() < items.len();
+        if ok {
+            for &i in &drop {
+                ok &= remove_item(src, edits, seq, i).is_some();
+            }
+        }
+        if !ok {
+            edits.reset(mark);
+            for &i in &drop {
+                edits.mean(seq, Op::RemoveItem(i));
+            }
+            let kept: Vec<Value> =
+                items.iter().enumerate().filter(|(i, _)| !drop.contains(i)).map(|(_, e)| src.json(e)).collect();
+            replace_text(src, edits, seq, &Value::Array(kept));
+        }
+    }
+}
+
+/// Appends documents (the KEDA authentications the plan adds) at the end of a rewritten file.
+fn append_documents(out: &mut String, docs: &[Value]) {
+    if docs.is_empty() {
+        return;
+    }
+    let nl = if out.contains("\r\n") { "\r\n" } else { "\n" };
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push_str(nl);
+    }
+    for d in docs {
+        out.push_str("---");
+        out.push_str(nl);
+        out.push_str(&yaml_out::emit(d, 0).replace('\n', nl));
+        if !out.ends_with('\n') {
+            out.push_str(nl);
+        }
+    }
 }
 
 /// Drops the AWS SDK variables from every container's env. A container whose `AWS_ROLE_ARN` names another role
@@ -952,9 +1037,10 @@ fn verified(
     docs: &[crate::yaml::Document],
     output: &str,
     intent: &[(verify::NodeKey, Op)],
+    added: &[Value],
 ) -> anyhow::Result<()> {
     let t = std::time::Instant::now();
-    let checked = verify::check_parsed(display, input, docs, output, intent);
+    let checked = verify::check_parsed(display, input, docs, output, intent, added);
     crate::diag::timings::add_cpu("verify manifests", t);
     checked.map_err(|m| {
         anyhow::anyhow!(
@@ -1045,7 +1131,7 @@ pub fn eks_side(
         }
         if !edits.list.is_empty() {
             let new = apply(text, edits.list);
-            verified(&a.files.get(file).display, text, &docs, &new, &edits.intent)?;
+            verified(&a.files.get(file).display, text, &docs, &new, &edits.intent, &[])?;
             out.insert(file, new);
         }
     }

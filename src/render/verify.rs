@@ -250,18 +250,20 @@ pub fn check(display: &str, input: &str, output: &str, list: &[(NodeKey, Op)]) -
     }
     let before = crate::yaml::parse_stream(input)
         .map_err(|e| format!("{display}: the input no longer parses ({} at line {})", e.message, e.pos.line))?;
-    check_parsed(display, input, &before, output, list)
+    check_parsed(display, input, &before, output, list, &[])
 }
 
-/// [`check`] with the input's documents already parsed (the rewrite has them).
+/// [`check`] with the input's documents already parsed (the rewrite has them), and the documents the plan adds
+/// at the end of the file (`added`: the output must end with exactly these, in this order).
 pub fn check_parsed(
     display: &str,
     input: &str,
     before: &[Document],
     output: &str,
     list: &[(NodeKey, Op)],
+    added: &[Value],
 ) -> Result<(), String> {
-    if list.is_empty() && input == output {
+    if list.is_empty() && added.is_empty() && input == output {
         return Ok(());
     }
     let intent = Intent::new(list);
@@ -292,12 +294,31 @@ pub fn check_parsed(
             ));
         }
     }
-    if b.len() > a.len() {
+    for (j, want) in added.iter().enumerate() {
+        match b.get(a.len() + j) {
+            Some(y) if y.to_json() == *want => {}
+            Some(y) => {
+                let mut path = String::new();
+                let d = first_difference(want, &y.to_json(), &mut path);
+                return Err(format!(
+                    "{display}: the added {} differs from the plan at `{}`: expected {}, found {}",
+                    identity(want),
+                    d.path,
+                    d.expected,
+                    d.found
+                ));
+            }
+            None => return Err(format!("{display}: the added {} is missing from the rewritten file", identity(want))),
+        }
+    }
+    if b.len() > a.len() + added.len() {
+        let extra = a.len() + added.len();
         return Err(format!(
-            "{display}: the rewritten file has {} documents where the input has {} (the first extra is {})",
+            "{display}: the rewritten file has {} documents where the input has {} and the plan adds {} (the first extra is {})",
             b.len(),
             a.len(),
-            identity(&b[a.len()].to_json())
+            added.len(),
+            identity(&b[extra].to_json())
         ));
     }
     Ok(())
@@ -350,6 +371,22 @@ mod tests {
         let changed = INPUT.replace("\"true\"", "true");
         let e = check("in.yaml", INPUT, &changed, &[]).unwrap_err();
         assert!(e.contains("sts-regional-endpoints"), "{e}");
+    }
+
+    /// Issue 18: the KEDA authentications the plan adds are the only extra documents allowed, at the end, as planned.
+    #[test]
+    fn added_documents_must_be_exactly_the_planned_ones() {
+        let docs = crate::yaml::parse_stream(INPUT).unwrap();
+        let auth = serde_json::json!({"kind": "TriggerAuthentication", "metadata": {"name": "a-b"}});
+        let with = format!("{INPUT}---\nkind: TriggerAuthentication\nmetadata:\n  name: a-b\n");
+        check_parsed("in.yaml", INPUT, &docs, &with, &[], std::slice::from_ref(&auth)).unwrap();
+        let e = check_parsed("in.yaml", INPUT, &docs, &with, &[], &[]).unwrap_err();
+        assert!(e.contains("first extra") && e.contains("a-b"), "{e}");
+        let e = check_parsed("in.yaml", INPUT, &docs, INPUT, &[], std::slice::from_ref(&auth)).unwrap_err();
+        assert!(e.contains("missing") && e.contains("a-b"), "{e}");
+        let other = with.replace("name: a-b", "name: a-c");
+        let e = check_parsed("in.yaml", INPUT, &docs, &other, &[], &[auth]).unwrap_err();
+        assert!(e.contains("metadata.name"), "{e}");
     }
 
     #[test]

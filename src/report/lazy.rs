@@ -358,6 +358,8 @@ mod tests {
             custom_roles: vec![],
             findings: vec![],
             summary: Default::default(),
+            keda_authentications: vec![],
+            keda: Default::default(),
         }
     }
 

@@ -7,6 +7,7 @@ mod golden;
 mod graph;
 mod hostile;
 mod hygiene;
+mod keda;
 mod mapping;
 mod outputs_once;
 mod phased;
