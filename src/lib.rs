@@ -176,6 +176,17 @@ fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
+/// The findings that make `translate` refuse: grants wider than the IAM role (E2A045) at error severity and not
+/// waived.
+fn refused_grants(findings: &[diag::Finding]) -> Vec<&diag::Finding> {
+    findings
+        .iter()
+        .filter(|f| {
+            f.code == rules::GRANT_WIDER_THAN_AWS && f.severity == diag::Severity::Error && f.suppressed.is_none()
+        })
+        .collect()
+}
+
 /// Prints input errors (and the notes that came with them) and returns exit status 2.
 fn report_input_errors(
     files: &Files,
@@ -304,6 +315,27 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
                 Ok(a) => a,
                 Err((files, findings)) => return report_input_errors(&files, &findings, color, err),
             };
+            // A grant wider than the IAM role (the soundness check, E2A045) is never written unless waived with a
+            // reason (issue 18): platform teams apply this output to production.
+            let wider = refused_grants(&a.plan.findings);
+            if !wider.is_empty() {
+                for f in &wider {
+                    writeln!(
+                        err,
+                        "error[E2A045]: {}:{}: {}",
+                        text::escape(f.file.as_deref().unwrap_or("-")),
+                        f.line().unwrap_or(0),
+                        text::escape(&f.message)
+                    )?;
+                }
+                writeln!(
+                    err,
+                    "translate refused: {} role assignment(s) would allow more than the IAM role did; nothing was written to {}. Waive one with the annotation `eks2aks.dev/ignore: \"E2A045: <reason>\"` on the ServiceAccount that names the role.",
+                    wider.len(),
+                    args.out.display()
+                )?;
+                return Ok(ExitStatus::Failure);
+            }
             // Rendered and written together: each file goes to disk as soon as it is rendered (into a temporary
             // directory that replaces --out at the end), so the output is never held in memory whole.
             let mut files_written = 0;

@@ -131,8 +131,22 @@ fn build_with(a: &Analysis, findings: &[crate::plan::FindingEntry], stay_on_aws:
     // Roles, statements and action patterns.
     let identity_of: BTreeMap<&str, &crate::plan::Identity> =
         plan.identities.iter().map(|i| (i.aws_role_arn.as_str(), i)).collect();
+    // What the findings say about Denies (issue 18: "honoured" only where the soundness check proves it): the
+    // statements a Deny could not be subtracted from exactly (E2A019, at the statement), and the identities whose
+    // grants the soundness check found wider than the role (E2A045, at the role).
+    let inexact_deny: BTreeSet<(&str, u32)> = findings
+        .iter()
+        .filter(|f| f.code == crate::rules::DENY_NOT_EXPRESSIBLE)
+        .filter_map(|f| Some((f.file.as_deref()?, f.line()?)))
+        .collect();
+    let wider_at: BTreeSet<(&str, u32)> = findings
+        .iter()
+        .filter(|f| f.code == crate::rules::GRANT_WIDER_THAN_AWS)
+        .filter_map(|f| Some((f.file.as_deref()?, f.line()?)))
+        .collect();
     for role in &a.model.roles {
         let file = files.display(role.loc.file).to_string();
+        let role_wider = wider_at.contains(&(file.as_str(), role.loc.pos.line));
         let identity = identity_of.get(role.arn.as_str());
         match identity {
             Some(i) => push(
@@ -185,7 +199,23 @@ fn build_with(a: &Analysis, findings: &[crate::plan::FindingEntry], stay_on_aws:
                 let hit = !s.action.not && granted.iter().any(|g| action_matches(pat, g));
                 any |= hit;
                 let (state, reason) = match (s.effect, hit, s.action.not) {
-                    (Effect::Deny, _, _) => (State::Translated, Some("Deny: honoured by not granting".to_string())),
+                    (Effect::Deny, _, _) if role_wider => (
+                        State::NotTranslated,
+                        Some("Deny: not proven — a grant of this identity is wider than the role (E2A045)".to_string()),
+                    ),
+                    (Effect::Deny, _, _) if inexact_deny.contains(&(sfile.as_str(), s.loc.pos.line)) => (
+                        State::Translated,
+                        Some(
+                            "Deny: not subtractable exactly; what it touches is not granted there (E2A019)".to_string(),
+                        ),
+                    ),
+                    (Effect::Deny, _, _) => (
+                        State::Translated,
+                        Some(
+                            "Deny: honoured — subtracted, and the soundness check finds no grant that allows it"
+                                .to_string(),
+                        ),
+                    ),
                     (_, true, _) => (State::Translated, None),
                     (_, false, true) => {
                         (State::NotTranslated, Some("NotAction: over-approximated, see findings".to_string()))

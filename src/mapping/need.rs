@@ -698,7 +698,10 @@ pub fn needs(
                 let (_, action) = tables.action(prefix, name).expect("from the catalogue");
                 let mut targets_for: Vec<String> =
                     concrete.iter().filter(|a| Arn::parse(a).is_some_and(|x| x.service == *prefix)).cloned().collect();
-                if targets_for.is_empty() && wildcard {
+                // A pattern of another service (`arn:aws:sqs:*:*:*` for `s3:DeleteObject`) matches no resource of
+                // this one: AWS grants nothing, so nothing is widened.
+                let of_service = parsed.as_ref().is_none_or(|a| glob_match(&a.service, prefix, false));
+                if targets_for.is_empty() && wildcard && of_service {
                     // Nothing named: widen to the parent (storage account, vault, namespace…), reported once per
                     // service.
                     targets_for.push("*".into());
@@ -813,6 +816,20 @@ pub fn needs(
                         }
                         applied.insert(full.clone());
                         let base = base_arn(service, &a).unwrap_or_else(|| arn.clone());
+                        // A sub-resource Azure has no counterpart for (a DynamoDB index or stream): its access is
+                        // access to the resource (reading through an index is reading the table). Reported.
+                        let base_named = resources.iter().any(|(x, _)| *x == base);
+                        if &*target.scope_kind != "container"
+                            && path.is_some()
+                            && !base_named
+                            && widened_reported.insert(format!("{prefix}\u{0}{arn}"))
+                        {
+                            sink.push(
+                                rules::RESOURCE_STAR,
+                                format!("identity `{identity}`: `{}` ({prefix} {rkind} of `{}`) has no counterpart on Azure: {full} and the statement's other actions on it are widened to the whole {}", crate::ingest::k8s::truncate(&arn), crate::ingest::k8s::truncate(&base), target.scope_kind),
+                                Some(rloc),
+                            );
+                        }
                         let mut condition = None;
                         if &*target.scope_kind == "container" {
                             // Objects under the path, or (a bucket) the listing the statement allows.

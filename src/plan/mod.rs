@@ -836,7 +836,15 @@ pub fn build(
         &mut sink,
     );
 
-    let waivers = waivers::collect(model, &mut sink);
+    let mut waivers = waivers::collect(model, &mut sink);
+    // A ServiceAccount's waiver also covers the findings at the role it names (issue 18: a wider grant, E2A045,
+    // is waived with a reason on the ServiceAccount, not switched off for the whole run).
+    let role_loc: BTreeMap<&str, Loc> = model.roles.iter().map(|r| (r.arn.as_str(), r.loc)).collect();
+    waivers::extend_to_roles(
+        &mut waivers,
+        model.service_accounts.iter().filter_map(|sa| Some((sa.loc, *role_loc.get(sa.role_arn.as_ref()?.0.as_str())?))),
+    );
+    drop(role_loc);
     let mut findings = sink.into_findings();
     // Severity overrides from the config (`off` drops the finding); each kept finding gets its file's path and
     // its waiver, in place: the findings are the plan's.

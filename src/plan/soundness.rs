@@ -138,9 +138,8 @@ fn samples(
                 }
             }
         }
-        if arns.is_empty() {
-            arns.insert(a.scope.aws_arn.to_string());
-        }
+        // And the resource itself (its sub-resources' samples are judged together with it).
+        arns.insert(a.scope.aws_arn.to_string());
     }
     let mut out = Vec::new();
     for arn in arns {
@@ -282,14 +281,16 @@ fn check_identity(
                 // A built-in role's actions beyond the need are a documented widening (`excess_data_actions`),
                 // except where the policy explicitly denies them.
                 let is_excess = excess.contains(d);
-                for s in all.iter().filter(|s| Arn::parse(&s.arn).is_some_and(|x| x.service == *prefix)) {
+                // One sample: `None` when no AWS action of its kind maps to the data action or the condition
+                // stops it on Azure; else AWS's answer, whether an explicit Deny said no, and the actions tried.
+                let eval_sample = |s: &Sample| -> Option<(Decision, bool, Vec<String>)> {
                     let candidates: Vec<&String> = aws
                         .iter()
                         .filter(|(_, kinds)| kinds.is_empty() || kinds.iter().any(|k| k.eq_ignore_ascii_case(&s.kind)))
                         .map(|(n, _)| n)
                         .collect();
                     if candidates.is_empty() || !azure_allows(a, d, s) {
-                        continue;
+                        return None;
                     }
                     // `s3:prefix` is sent with bucket listings only: for any other request it is absent.
                     let ctx = match &s.prefix {
@@ -314,21 +315,54 @@ fn check_identity(
                             _ => {}
                         }
                     }
+                    Some((decided, explicit_deny, candidates.iter().map(|c| c.to_string()).collect()))
+                };
+                let of_prefix: Vec<&Sample> =
+                    all.iter().filter(|s| Arn::parse(&s.arn).is_some_and(|x| x.service == *prefix)).collect();
+                // Outside blob storage an Azure scope is one resource: the AWS resource and its sub-resources (a
+                // DynamoDB table's indexes and streams) are one thing on Azure, so AWS's answer is the best over
+                // all their samples; reading through an index is reading the table (E2A017 reports the widening
+                // of index-only access to the table).
+                let judged: Vec<(String, Decision, bool, Vec<String>)> = if prefix != "s3" && &*a.scope.aws_arn != "*" {
+                    let mut best: Option<(Decision, bool, Vec<String>)> = None;
+                    for s in &of_prefix {
+                        let Some((dec, deny, cands)) = eval_sample(s) else { continue };
+                        let rank = |x: &Decision| match x {
+                            Decision::Allow => 0,
+                            Decision::Unknown => 1,
+                            _ => 2,
+                        };
+                        match &mut best {
+                            Some(b) if rank(&b.0) <= rank(&dec) => b.1 |= deny,
+                            _ => best = Some((dec, deny, cands)),
+                        }
+                    }
+                    best.map(|(dec, deny, c)| vec![(a.scope.aws_arn.to_string(), dec, deny, c)]).unwrap_or_default()
+                } else {
+                    of_prefix
+                        .iter()
+                        .filter_map(|s| {
+                            let (dec, deny, c) = eval_sample(s)?;
+                            let shown = match &s.prefix {
+                                Some(p) => format!("{} (list prefix `{p}`)", s.arn),
+                                None if s.kind == "bucket" => format!("{} (listing)", s.arn),
+                                None => s.arn.clone(),
+                            };
+                            Some((shown, dec, deny, c))
+                        })
+                        .collect()
+                };
+                for (shown, decided, explicit_deny, candidates) in judged {
                     if is_excess && (decided == Decision::Allow || !explicit_deny) {
                         continue;
                     }
-                    let shown = match &s.prefix {
-                        Some(p) => format!("{} (list prefix `{p}`)", s.arn),
-                        None if s.kind == "bucket" => format!("{} (listing)", s.arn),
-                        None => s.arn.clone(),
-                    };
                     match decided {
                         Decision::Allow => {}
                         Decision::Unknown => {
                             unknown.insert(shown);
                         }
                         _ => {
-                            wider.insert((d.clone(), shown, candidates.iter().map(|c| c.to_string()).collect()));
+                            wider.insert((d.clone(), shown, candidates));
                         }
                     }
                 }

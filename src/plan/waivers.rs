@@ -71,6 +71,25 @@ pub fn collect(model: &Model, sink: &mut Sink) -> Vec<Waiver> {
     out
 }
 
+/// Extends the waivers of ServiceAccounts to the IAM roles they name: a finding about a role (located at the role
+/// in its IAM file, such as E2A045 or E2A053) can only be waived from Kubernetes, so a ServiceAccount's waiver
+/// covers the findings located at its role too (`pairs`: ServiceAccount location, role location).
+pub fn extend_to_roles(waivers: &mut Vec<Waiver>, pairs: impl Iterator<Item = (Loc, Loc)>) {
+    let mut more = Vec::new();
+    for (sa, role) in pairs {
+        for w in waivers.iter().filter(|w| w.file == sa.file && w.start <= sa.pos && sa.pos <= w.end) {
+            more.push(Waiver {
+                file: role.file,
+                start: role.pos,
+                end: role.pos,
+                code: w.code,
+                reason: w.reason.clone(),
+            });
+        }
+    }
+    waivers.extend(more);
+}
+
 /// The reason of the waiver that covers a finding, if any.
 pub fn waiver_for<'a>(waivers: &'a [Waiver], f: &Finding) -> Option<&'a str> {
     let loc = f.loc?;

@@ -12,6 +12,7 @@ mod mapping;
 mod outputs_once;
 mod phased;
 mod plan;
+mod privileges;
 mod rewrite_props;
 mod safety;
 mod translate;
