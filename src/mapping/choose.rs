@@ -256,7 +256,10 @@ impl<'t> Chooser<'t> {
         };
         set.sort_by_key(|&i| self.tables.roles[i].name.clone());
         let total_excess = excess_of(&set);
-        if self.opts.custom_roles && total_excess.len() > self.opts.max_excess && !cosmos {
+        // A need of control-plane actions only (listing containers) never takes a built-in role's data actions
+        // with it: reading every blob of an account to list its containers is no small excess.
+        let data_for_control = needed_data.is_empty() && !total_excess.is_empty();
+        if self.opts.custom_roles && (total_excess.len() > self.opts.max_excess || data_for_control) && !cosmos {
             return Choice::Custom { best_excess: total_excess.into_iter().collect() };
         }
         Choice::BuiltIn(

@@ -651,6 +651,13 @@ pub fn build(
                     ))
                 });
                 let mut role_assignments = merge_assignments(role_assignments);
+                absorb_listings(&mut role_assignments, |a, d| {
+                    let custom = a
+                        .custom
+                        .then(|| custom_roles.get(&*a.role_definition_id).map(|c| c.data_actions.as_slice()))
+                        .flatten();
+                    crate::mapping::azure::role_grants(tables, &a.role_definition_id, custom, d)
+                });
                 // Pushed one by one: give back the room the list grew into (a quarter of it on average).
                 role_assignments.shrink_to_fit();
                 identities.push(Identity {
@@ -1080,6 +1087,55 @@ fn condition_for_role(
     match c {
         Some(c) if !grants(&read) => c.for_role_without_listing(),
         other => other.clone(),
+    }
+}
+
+/// A listing-only assignment (its blob condition allows no object) folded into another assignment on the same scope
+/// whose role grants every data action of its role: the other's condition gains the listing (issue 18: `ListBucket`
+/// on a bucket and object actions on `bucket/*`, the usual pair, give one assignment, not a Contributor without
+/// listing beside a Reader without objects). Exact: the listing-only role allowed nothing else, and the objects the
+/// other allows are unchanged.
+fn absorb_listings(list: &mut Vec<RoleAssignment>, grants: impl Fn(&RoleAssignment, &str) -> bool) {
+    const BLOB_ACTIONS: &str = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs";
+    let listing_only = |a: &RoleAssignment| a.condition.as_ref().is_some_and(|c| c.parts().0.is_empty());
+    let mut i = 0;
+    while i < list.len() {
+        if !listing_only(&list[i]) {
+            i += 1;
+            continue;
+        }
+        let b = &list[i];
+        let same_scope = |a: &RoleAssignment| {
+            a.scope.kind == b.scope.kind
+                && a.scope.azure_name == b.scope.azure_name
+                && a.scope.aws_arn == b.scope.aws_arn
+        };
+        let read = format!("{BLOB_ACTIONS}/read");
+        let b_actions: Vec<String> = std::iter::once(read.clone())
+            .chain(crate::mapping::azure::OBJECT_ACTIONS.iter().map(|x| format!("{BLOB_ACTIONS}/{x}")))
+            .filter(|d| grants(b, d))
+            .collect();
+        let into = (0..list.len()).find(|&j| {
+            j != i
+                && same_scope(&list[j])
+                && !listing_only(&list[j])
+                && grants(&list[j], &read)
+                && b_actions.iter().all(|d| grants(&list[j], d))
+        });
+        let Some(j) = into else {
+            i += 1;
+            continue;
+        };
+        let b = list.remove(i);
+        let j = if j > i { j - 1 } else { j };
+        let a = &mut list[j];
+        a.condition = match (a.condition.take(), &b.condition) {
+            (Some(x), Some(y)) => x.union(y),
+            _ => None,
+        };
+        a.aws_actions.extend(b.aws_actions);
+        a.aws_actions.sort_unstable();
+        a.aws_actions.dedup();
     }
 }
 

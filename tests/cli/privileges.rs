@@ -313,6 +313,17 @@ fn each_class_of_the_issue_is_translated_exactly_or_refused() {
     );
     assert!(grants(&p).is_empty() && codes_of(&p).contains(&"E2A055".to_string()), "{p:#}");
 
+    // The usual pair, listing plus object actions on `bucket/*`, is one assignment with no condition.
+    let g = grants(&plan_statements(
+        json!([{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::data"},
+               {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], "Resource": "arn:aws:s3:::data/*"}]),
+        "",
+    ));
+    assert!(g.len() == 1 && g[0].2.is_empty(), "{g:?}");
+    // Listing containers (a control-plane action) takes no data action with it: a custom role, not a Reader.
+    let p = plan_statements(json!([{"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}]), "");
+    assert!(grants(&p).iter().all(|(r, _, _)| r.starts_with("eks2aks ")), "{p:#}");
+
     // 2. Denies as sets of requests.
     let g = grants(&plan_statements(
         json!([{"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::data/*"},
