@@ -1128,15 +1128,23 @@ fn absorb_listings(list: &mut Vec<RoleAssignment>, grants: impl Fn(&RoleAssignme
         };
         let b = list.remove(i);
         let j = if j > i { j - 1 } else { j };
-        let a = &mut list[j];
-        a.condition = match (a.condition.take(), &b.condition) {
-            (Some(x), Some(y)) => x.union(y),
-            _ => None,
-        };
-        a.aws_actions.extend(b.aws_actions);
-        a.aws_actions.sort_unstable();
-        a.aws_actions.dedup();
+        fold_into(&mut list[j], b);
     }
+}
+
+/// Folds assignment `b` into `a` (same scope; `a`'s role grants what `b`'s does): the union of their conditions
+/// (none when either has none), AWS actions and documented excess.
+fn fold_into(a: &mut RoleAssignment, b: RoleAssignment) {
+    a.condition = match (a.condition.take(), &b.condition) {
+        (Some(x), Some(y)) => x.union(y),
+        _ => None,
+    };
+    a.aws_actions.extend(b.aws_actions);
+    a.aws_actions.sort_unstable();
+    a.aws_actions.dedup();
+    a.excess_data_actions.extend(b.excess_data_actions);
+    a.excess_data_actions.sort_unstable();
+    a.excess_data_actions.dedup();
 }
 
 /// `list` is sorted by scope and role, so equal ones are neighbours.
@@ -1149,16 +1157,7 @@ fn merge_assignments(list: Vec<RoleAssignment>) -> Vec<RoleAssignment> {
             && last.scope.azure_name == a.scope.azure_name
             && last.scope.aws_arn == a.scope.aws_arn
         {
-            last.condition = match (last.condition.take(), &a.condition) {
-                (Some(x), Some(y)) => x.union(y),
-                _ => None,
-            };
-            last.aws_actions.extend(a.aws_actions);
-            last.aws_actions.sort_unstable();
-            last.aws_actions.dedup();
-            last.excess_data_actions.extend(a.excess_data_actions);
-            last.excess_data_actions.sort_unstable();
-            last.excess_data_actions.dedup();
+            fold_into(last, a);
             continue;
         }
         out.push(a);
