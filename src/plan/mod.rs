@@ -1,6 +1,7 @@
-//! Stage 4: the plan — every decision and every gap (finding), fully resolved and sorted. It is the only input
-//! of `report/` (and later `render/`), which never see the graph or the raw input. Serialises as `plan.json`
-//! (schema `eks2aks/plan/v1`, see the CLI contract).
+//! Stage 4: the plan — every decision and every gap (finding), fully resolved and sorted. Serialises as
+//! `plan.json` (schema `eks2aks/plan/v1`, see the CLI contract). Making it the only input of every output is issue
+//! 19's aim, not yet the case: `report/graph.rs` reads the join and `render/k8s.rs` re-reads the raw input and
+//! still decides some manifest edits (ARCHITECTURE.md, "Known debts").
 
 use crate::diag::{Files, Finding, Loc, Severity, Sink};
 use crate::graph::Joined;
