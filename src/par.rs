@@ -1,5 +1,13 @@
-//! Work spread over the available cores. Results always come back in input order, so no output depends on
-//! thread scheduling (determinism is a contract: same input → byte-identical output).
+//! The thread pool of the parallel steps (rayon). Results always come back in input order — the steps use rayon's
+//! indexed iterators (`par_chunks(..).map_init(..).collect::<Vec<_>>()`), never a reduction whose grouping
+//! depends on scheduling — so no output depends on the number of threads (determinism is a contract: same
+//! input → byte-identical output).
+//!
+//! The pool is this module's own rather than rayon's global one, so that `EKS2AKS_THREADS` is honoured by every
+//! entry point (the binary, the library, the benchmark, the fuzz targets) and no other user of rayon in the
+//! process can size it first.
+
+use std::sync::OnceLock;
 
 /// Threads to use: `EKS2AKS_THREADS` when set to a positive number (a shared CI runner may want 1), otherwise the
 /// available cores, at most 8.
@@ -12,62 +20,40 @@ pub fn threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get()).min(8)
 }
 
-/// Maps `f` over `items` in chunks of `chunk` items, on up to [`threads`] threads that take chunks as they free
-/// up (costs vary per item). Each thread gets its own state from `init` (a cache, a finding sink). The result has
-/// one entry per chunk, in input order.
-pub fn map_chunks<T, S, R>(
-    items: &[T],
-    chunk: usize,
-    init: impl Fn() -> S + Sync,
-    f: impl Fn(&mut S, &[T]) -> R + Sync,
-) -> Vec<R>
-where
-    T: Sync,
-    R: Send,
-{
-    let chunks: Vec<&[T]> = items.chunks(chunk.max(1)).collect();
-    let threads = threads().min(chunks.len());
-    if threads <= 1 {
-        let mut state = init();
-        return chunks.into_iter().map(|c| f(&mut state, c)).collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut done: Vec<(usize, R)> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut state = init();
-                    let mut out = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(c) = chunks.get(i) else { break };
-                        out.push((i, f(&mut state, c)));
-                    }
-                    out
-                })
-            })
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
-    });
-    done.sort_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, r)| r).collect()
+/// Runs `f` in the pool of [`threads`] threads (built on first use): rayon's parallel iterators inside `f` use
+/// it. Nested calls (a parallel step inside a parallel task) run in the same pool.
+pub fn install<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    static POOL: OnceLock<rayon::ThreadPool> = OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads())
+            .thread_name(|i| format!("eks2aks-{i}"))
+            .build()
+            .expect("cannot start the worker threads")
+    })
+    .install(f)
 }
 
 #[cfg(test)]
 mod tests {
+    use rayon::prelude::*;
+
     #[test]
     fn results_come_back_in_input_order_whatever_the_chunking() {
         let items: Vec<u32> = (0..1000).collect();
         for chunk in [1, 7, 64, 1000, 5000] {
-            let out: Vec<u32> = super::map_chunks(
-                &items,
-                chunk,
-                || 0u32,
-                |calls, c| {
-                    *calls += 1;
-                    c.iter().map(|x| x * 2).collect::<Vec<_>>()
-                },
-            )
+            let out: Vec<u32> = super::install(|| {
+                items
+                    .par_chunks(chunk)
+                    .map_init(
+                        || 0u32,
+                        |calls, c| {
+                            *calls += 1;
+                            c.iter().map(|x| x * 2).collect::<Vec<_>>()
+                        },
+                    )
+                    .collect::<Vec<_>>()
+            })
             .into_iter()
             .flatten()
             .collect();
@@ -76,24 +62,7 @@ mod tests {
     }
 
     #[test]
-    fn every_thread_gets_its_own_state() {
-        let items: Vec<u32> = (0..256).collect();
-        // Each chunk reports how many chunks its thread's state has seen; the counts restart per thread.
-        let seen: Vec<u32> = super::map_chunks(
-            &items,
-            1,
-            || 0u32,
-            |n, _| {
-                *n += 1;
-                *n
-            },
-        );
-        assert_eq!(seen.len(), 256);
-        // Per thread the counts run 1, 2, 3…: so there are never more k+1s than ks, and at most one 1 per thread.
-        let count = |v: u32| seen.iter().filter(|&&n| n == v).count();
-        assert!((1..=super::threads()).contains(&count(1)), "{seen:?}");
-        for v in 2..=256 {
-            assert!(count(v) <= count(v - 1), "{seen:?}");
-        }
+    fn the_pool_has_the_configured_threads() {
+        assert_eq!(super::install(rayon::current_num_threads), super::threads());
     }
 }

@@ -148,6 +148,8 @@ fn read_sources(sources: Vec<Source>, opts: &IngestOptions, files: &mut Files, s
         model.append(frag.model);
         sink.append(frag.sink);
     };
+    // Threads of its own rather than rayon's pool: the merge consumes fragments as they arrive (in input order,
+    // while reading goes on), and each reader's string table (`intern`) must end with its thread.
     let threads = crate::par::threads().min(sources.len());
     if threads <= 1 {
         for i in 0..sources.len() {

@@ -18,6 +18,7 @@ pub mod keda;
 pub mod soundness;
 pub mod verify;
 pub mod waivers;
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -424,12 +425,11 @@ pub fn build(
     drop(named);
     let mut keda = keda::analyse(model, joined, &role_identity, &mut sink);
     let mut custom_roles: BTreeMap<String, CustomRole> = BTreeMap::new();
-    // Identities are independent: planned in parallel chunks, each thread with its own role-choice cache and
-    // finding sink; chunks come back in order, so findings and custom roles are as a sequential run makes them.
+    // Identities are independent: planned in parallel chunks, each run of chunks on a thread with its own
+    // role-choice cache (rayon's `map_init`) and each chunk with its own finding sink; chunks come back in order,
+    // so findings and custom roles are as a sequential run makes them.
     let work: Vec<(usize, &String)> = role_identity.iter().map(|(&ri, n)| (ri, n)).collect();
-    let chunks = crate::par::map_chunks(
-        &work,
-        64,
+    let planned = work.par_chunks(64).map_init(
         || (Chooser::new(tables, opts.choose), BTreeSet::<Arc<str>>::new()),
         |(chooser, strings), chunk| {
             let mut sink = Sink::default();
@@ -676,6 +676,7 @@ pub fn build(
             (identities, custom_roles, sink)
         },
     );
+    let chunks: Vec<_> = crate::par::install(|| planned.collect());
     let mut identities = Vec::with_capacity(work.len());
     for (ids, custom, s) in chunks {
         identities.extend(ids);

@@ -26,6 +26,7 @@ use crate::mapping::azure::BlobOp;
 use crate::mapping::need::match_resource;
 use crate::model::{Arn, Statement};
 use crate::rules;
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
 const BLOB: &str = "microsoft.storage/storageaccounts/blobservices/containers/blobs";
@@ -219,19 +220,19 @@ pub fn check(
         custom_roles.values().map(|c| (c.role_definition_id.as_str(), &c.data_actions)).collect();
     // Identities are independent: checked in parallel chunks, each with its own sink; the chunks come back in
     // order, so the findings are those of a sequential run.
-    let sinks = crate::par::map_chunks(
-        identities,
-        64,
-        || (),
-        |_, chunk| {
-            let mut s = Sink::default();
-            for id in chunk {
-                let loc = locs.get(id.aws_role_arn.as_str()).copied();
-                check_identity(id, tables, &rev, &role_index, &custom, loc, &mut s);
-            }
-            s
-        },
-    );
+    let sinks: Vec<Sink> = crate::par::install(|| {
+        identities
+            .par_chunks(64)
+            .map(|chunk| {
+                let mut s = Sink::default();
+                for id in chunk {
+                    let loc = locs.get(id.aws_role_arn.as_str()).copied();
+                    check_identity(id, tables, &rev, &role_index, &custom, loc, &mut s);
+                }
+                s
+            })
+            .collect()
+    });
     for s in sinks {
         sink.append(s);
     }

@@ -16,6 +16,7 @@ use crate::mapping::{Tables, need};
 use crate::model::AwsRefKind;
 use crate::plan::azure_url_kind;
 use crate::yaml::{Node, Value as Y};
+use rayon::prelude::*;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -621,11 +622,8 @@ pub fn rewrite(
 
     // Files are rewritten independently, in parallel chunks; each is handed to `emit` when done.
     let by_file: Vec<(FileId, Vec<usize>)> = a.model.objects_by_file().into_iter().collect();
-    let done = crate::par::map_chunks(
-        &by_file,
-        32,
-        || (),
-        |_, chunk| -> anyhow::Result<()> {
+    let rewritten = by_file.par_chunks(32).map(
+        |chunk| -> anyhow::Result<()> {
             for (file, objects) in chunk {
                 let (file, objects) = (*file, objects);
                 let text = a.files.get(file).read_text()?;
@@ -879,6 +877,7 @@ pub fn rewrite(
             Ok(())
         },
     );
+    let done: Vec<anyhow::Result<()>> = crate::par::install(|| rewritten.collect());
     done.into_iter().collect()
 }
 

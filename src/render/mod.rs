@@ -15,6 +15,7 @@ use crate::templates::Templates;
 use anyhow::{Context, Result};
 use minijinja::context;
 use minijinja::value::Serde;
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Output files by relative path (always `/`-separated, never leaving the output directory).
@@ -256,7 +257,9 @@ pub fn translate_to(
         }
     };
     let run = |a: &Analysis, tasks: &[Task]| -> Result<()> {
-        crate::par::map_chunks(tasks, 1, || (), |_, t| task(a, t[0])).into_iter().collect()
+        // Every task runs; the first error in task order is the one reported, whichever fails first.
+        let done: Vec<Result<()>> = crate::par::install(|| tasks.par_iter().map(|&t| task(a, t)).collect());
+        done.into_iter().collect()
     };
     // Longest first in each round; the manifests spread over every thread themselves.
     run(a, &[Task::PlanMd, Task::PlanJson, Task::RoleAssignments, Task::AcrImport, Task::AwsBridge, Task::EksSide])?;

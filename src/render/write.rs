@@ -11,6 +11,7 @@
 
 use crate::ingest::walk::{format_marker, parse_marker, sha256_hex};
 use anyhow::{Context, Result, bail};
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -202,21 +203,15 @@ fn inventory(dir: &Path) -> Result<Inventory> {
     }
     walk(dir, dir, &recorded, &mut inv, &mut candidates)?;
     // Hashing a large output is most of the work of a re-run: on every core.
-    let changed = crate::par::map_chunks(
-        &candidates,
-        256,
-        || (),
-        |(), chunk| {
-            chunk
-                .iter()
-                .filter(|(rel, hash)| {
-                    crate::ingest::walk::sha256_of_file(&dir.join(rel)).as_deref() != Some(hash.as_str())
-                })
-                .map(|(rel, _)| rel.clone())
-                .collect::<Vec<String>>()
-        },
-    );
-    inv.foreign.extend(changed.into_iter().flatten());
+    let changed: Vec<String> = crate::par::install(|| {
+        candidates
+            .par_iter()
+            .with_min_len(256)
+            .filter(|(rel, hash)| crate::ingest::walk::sha256_of_file(&dir.join(rel)).as_deref() != Some(hash.as_str()))
+            .map(|(rel, _)| rel.clone())
+            .collect()
+    });
+    inv.foreign.extend(changed);
     Ok(inv)
 }
 
