@@ -10,6 +10,7 @@ pub mod sarif;
 use crate::Analysis;
 use crate::diag::{Files, Finding, Severity};
 use crate::plan::FindingEntry;
+use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
 use serde::Serialize;
 use std::io::Write;
 
@@ -206,23 +207,6 @@ pub fn summary_line(r: &Report) -> String {
     )
 }
 
-/// Text for an XML attribute or element: markup escaped, and control characters as visible escapes
-/// ([`crate::text::escape`]; XML 1.0 cannot hold most of them, and JUnit viewers print the rest).
-fn xml(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in crate::text::escape(s).chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&apos;"),
-            c => o.push(c),
-        }
-    }
-    o
-}
-
 /// `--format junit`: a test suite per input file, a test case per input object (Kubernetes object or IAM role),
 /// failed by its findings at or above `--fail-on`. Findings outside any object go to a `(file)` case.
 pub fn junit(a: &Analysis, r: &Report, fail_on: FailOn) -> String {
@@ -261,70 +245,68 @@ pub fn junit(a: &Analysis, r: &Report, fail_on: FailOn) -> String {
             failing_in.entry(file).or_default().push(f);
         }
     }
-    let mut suites = String::new();
-    let (mut total, mut failures) = (0, 0);
+    // Values from input are escaped as in every text output ([`crate::text::escape`]: control characters as visible
+    // escapes, which XML 1.0 cannot hold and JUnit viewers would print); quick-junit escapes the markup.
+    let e = |s: &str| crate::text::escape(s).into_owned();
+    let mut report = quick_junit::Report::new("eks2aks check");
     for (file, objs) in &cases {
-        let mut body = String::new();
-        let (mut t, mut fl) = (0, 0);
+        let mut suite = TestSuite::new(e(file));
         let mut failing: Vec<&FindingEntry> = failing_in.remove(file.as_str()).unwrap_or_default();
         failing.sort_by_key(|f| f.line());
         let mut claimed = vec![false; failing.len()];
         let mut objs = objs.clone();
         objs.sort_by_key(|o| (o.1, o.0.clone()));
         for (name, start, end) in &objs {
-            t += 1;
             let from = failing.partition_point(|f| f.line().is_none_or(|l| l < *start));
             let to = failing.partition_point(|f| f.line().is_none_or(|l| l <= *end));
-            let mine: Vec<(usize, &&FindingEntry)> = failing.iter().enumerate().take(to.max(from)).skip(from).collect();
-            body.push_str(&format!("    <testcase classname=\"{}\" name=\"{}\"", xml(file), xml(name)));
-            if mine.is_empty() {
-                body.push_str("/>\n");
-            } else {
-                fl += 1;
-                body.push_str(">\n");
-                for (i, f) in mine {
-                    claimed[i] = true;
-                    body.push_str(&format!(
-                        "      <failure type=\"{}\" message=\"{}\">{}:{}: {} {} {}</failure>\n",
-                        xml(f.code),
-                        xml(&f.message),
-                        xml(file),
+            let mine: Vec<&FindingEntry> = failing.get(from..to.max(from)).unwrap_or_default().to_vec();
+            claimed[from..to.max(from)].fill(true);
+            suite.add_test_case(junit_case(file, name, &mine));
+        }
+        let rest: Vec<&FindingEntry> = failing.iter().zip(&claimed).filter(|(_, c)| !**c).map(|(f, _)| *f).collect();
+        if !rest.is_empty() || objs.is_empty() {
+            suite.add_test_case(junit_case(file, "(file)", &rest));
+        }
+        report.add_test_suite(suite);
+    }
+    let mut xml = report.to_string().expect("JUnit XML of in-memory strings");
+    if !xml.ends_with('\n') {
+        xml.push('\n');
+    }
+    xml
+}
+
+/// A test case of `--format junit`: passed, or failed by `findings` (JUnit holds one `<failure>` per case: its
+/// type and message are the first finding's, with a count of the others; its text has a line per finding).
+fn junit_case(file: &str, name: &str, findings: &[&FindingEntry]) -> TestCase {
+    let e = |s: &str| crate::text::escape(s).into_owned();
+    let status = match findings {
+        [] => TestCaseStatus::success(),
+        [first, more @ ..] => {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            status.set_type(first.code);
+            status.set_message(match more.len() {
+                0 => e(&first.message),
+                n => format!("{} (and {n} more finding{})", e(&first.message), if n == 1 { "" } else { "s" }),
+            });
+            let lines: Vec<String> = findings
+                .iter()
+                .map(|f| {
+                    format!(
+                        "{}:{}: {} {} {}",
+                        crate::text::escape_line_start(file),
                         f.line().unwrap_or(0),
                         f.severity.as_str(),
-                        xml(f.rule()),
-                        xml(&f.message)
-                    ));
-                }
-                body.push_str("    </testcase>\n");
-            }
+                        e(f.rule()),
+                        e(&f.message)
+                    )
+                })
+                .collect();
+            status.set_description(lines.join("\n"));
+            status
         }
-        let rest: Vec<&&FindingEntry> = failing.iter().zip(&claimed).filter(|(_, c)| !**c).map(|(f, _)| f).collect();
-        if !rest.is_empty() || objs.is_empty() {
-            t += 1;
-            body.push_str(&format!("    <testcase classname=\"{}\" name=\"(file)\"", xml(file)));
-            if rest.is_empty() {
-                body.push_str("/>\n");
-            } else {
-                fl += 1;
-                body.push_str(">\n");
-                for f in rest {
-                    body.push_str(&format!(
-                        "      <failure type=\"{}\" message=\"{}\"/>\n",
-                        xml(f.code),
-                        xml(&f.message)
-                    ));
-                }
-                body.push_str("    </testcase>\n");
-            }
-        }
-        total += t;
-        failures += fl;
-        suites.push_str(&format!(
-            "  <testsuite name=\"{}\" tests=\"{t}\" failures=\"{fl}\" errors=\"0\">\n{body}  </testsuite>\n",
-            xml(file)
-        ));
-    }
-    format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"eks2aks check\" tests=\"{total}\" failures=\"{failures}\" errors=\"0\">\n{suites}</testsuites>\n"
-    )
+    };
+    let mut case = TestCase::new(e(name), status);
+    case.set_classname(e(file));
+    case
 }

@@ -172,8 +172,12 @@ fn coverage_ledger_accounts_for_every_item() {
 fn junit_has_a_case_per_object_failed_by_its_findings() {
     let (_, xml, _) = run(&["check", "--format", "junit", "testdata/fixtures/graph/trust-stringlike"]);
     assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites"));
-    assert!(xml.contains("name=\"ServiceAccount team-b/ingest\">\n      <failure type=\"E2A002\""), "{xml}");
-    assert!(xml.contains("failures=\"1\""));
+    let case = "<testcase name=\"ServiceAccount team-b/ingest\" classname=\"testdata/fixtures/graph/trust-stringlike/k8s/team-b.yaml\">\n            <failure message=\"ServiceAccount team-b/ingest names role `team-a-shared`, but";
+    assert!(xml.contains(case) && xml.contains("type=\"E2A002\">testdata/fixtures/graph/trust-stringlike/k8s/team-b.yaml:8: error trust-does-not-admit-sa "), "{xml}");
+    assert!(
+        xml.contains("<testsuites name=\"eks2aks check\" tests=\"7\" skipped=\"0\" failures=\"1\" errors=\"0\">"),
+        "{xml}"
+    );
     let o = std::process::Command::new("python3")
         .args(["-c", "import sys,xml.etree.ElementTree as E; E.fromstring(sys.stdin.read())"])
         .stdin(std::process::Stdio::piped())
