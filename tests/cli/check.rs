@@ -189,6 +189,21 @@ fn junit_has_a_case_per_object_failed_by_its_findings() {
     }
 }
 
+/// JUnit holds one `<failure>` per test case: a case failed by several findings carries the first one's type and
+/// message with a count of the others, and a line per finding in its text.
+#[test]
+fn junit_case_failed_by_several_findings_lists_them_all() {
+    let (_, xml, _) = run(&["check", "--format", "junit", "--fail-on", "warning", "testdata/rules/E2A025"]);
+    let case = xml.split("<testcase name=\"IAM role app\" classname=\"testdata/rules/E2A025/fires/iam.json\">").nth(1);
+    let case = case.and_then(|c| c.split("</testcase>").next()).unwrap_or_else(|| panic!("{xml}"));
+    assert_eq!(case.matches("<failure ").count(), 1, "{case}");
+    assert!(case.contains("so only the first 20 are generated (and 1 more finding)\" type=\"E2A025\">"), "{case}");
+    assert!(
+        case.contains("\ntestdata/rules/E2A025/fires/iam.json:5: warning role-sources-conflict role `app`"),
+        "{case}"
+    );
+}
+
 #[test]
 fn markdown_report_for_a_pr_comment() {
     let (_, md, _) = run(&["check", "--format", "markdown", "testdata/fixtures/graph/trust-stringlike"]);
