@@ -9,8 +9,10 @@ pub mod check;
 pub mod cli;
 pub mod config;
 pub mod diag;
+pub mod glob;
 pub mod graph;
 pub mod ingest;
+pub mod json;
 pub mod mapping;
 pub mod model;
 pub mod par;
@@ -40,47 +42,7 @@ pub enum ExitStatus {
     Error = 2,
 }
 
-/// Everything one run learns from its inputs.
-pub struct Analysis {
-    /// Input files.
-    pub files: Files,
-    /// The model.
-    pub model: model::Model,
-    /// The join.
-    pub joined: graph::Joined,
-    /// The plan (shared, so templates can read it lazily: [`report::lazy`]), with every finding.
-    pub plan: std::sync::Arc<plan::Plan>,
-}
-
-impl Analysis {
-    /// Frees what only `plan.json` and `plan.md` read, once they are written: the plan's findings, each identity's
-    /// AWS permission statements and the model's IAM side (roles, managed policies, loose documents). The plan's
-    /// summary keeps the counts. `translate` calls it between its rounds ([`render::translate_to`]).
-    pub fn release_reports(&mut self) {
-        if let Some(plan) = std::sync::Arc::get_mut(&mut self.plan) {
-            plan.findings = Vec::new();
-            for id in &mut plan.identities {
-                id.aws_permissions = Vec::new();
-            }
-        }
-        self.model.roles = Vec::new();
-        self.model.managed_policies = Vec::new();
-        self.model.loose_documents = Vec::new();
-    }
-
-    /// Frees the model and the plan's lists, keeping the files (and the plan's summary): for a report that needs
-    /// only the files once its findings are taken (`check --format text`).
-    pub fn release_all_but_files(&mut self) {
-        self.model = model::Model::default();
-        if let Some(plan) = std::sync::Arc::get_mut(&mut self.plan) {
-            plan.identities = Vec::new();
-            plan.resources = Vec::new();
-            plan.workloads = Vec::new();
-            plan.custom_roles = Vec::new();
-            plan.findings = Vec::new();
-        }
-    }
-}
+pub use plan::Analysis;
 
 /// Reads, joins and plans. `Err(findings)` when any input is malformed: nothing may be written then.
 pub fn analyse(
@@ -160,7 +122,7 @@ pub fn load_setup(global: &cli::GlobalArgs) -> Result<(config::Config, mapping::
     if let (None, Some(size)) = (global.max_file_size, &cfg.max_file_size) {
         diag::files::set_max_file_size(size.bytes()?);
     }
-    config::check_targets(&cfg, &tables)?;
+    mapping::check_targets(&cfg, &tables)?;
     config::rule_overrides(&cfg)?;
     Ok((cfg, tables))
 }
@@ -409,7 +371,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
             let drift = match &args.against {
                 Some(dir) => {
                     let tree = render::translate(&mut a, &cfg, &tables, &tpl, &Default::default())?;
-                    check::drift::compare(&tree, dir, &mut a.files)?
+                    render::drift::compare(&tree, dir, &mut a.files)?
                 }
                 None => Vec::new(),
             };
@@ -456,7 +418,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
                     String::new()
                 }
                 CheckFormat::Json => {
-                    report::json::write_pretty(&report, out)?;
+                    json::write_pretty(&report, out)?;
                     String::new()
                 }
                 CheckFormat::Sarif => {
@@ -468,7 +430,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
                     let env = tpl.env()?;
                     let summary = check::summary_line(&report);
                     env.get_template("report/check.md.j2")?
-                        .render(minijinja::context! { report => report::lazy::report(&report), summary })?
+                        .render(minijinja::context! { report => check::lazy::report(&report), summary })?
                 }
             };
             out.write_all(text.as_bytes())?;

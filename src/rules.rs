@@ -2,7 +2,30 @@
 //! waivers and SARIF), a kebab-case name (for people), a default severity and user documentation (What it does /
 //! Why it matters / Fix). Codes are never reused or renumbered.
 
-use crate::diag::Severity;
+use serde::Serialize;
+
+/// Severity, ordered from least to most severe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing; never fails a gate by default.
+    Note,
+    /// Needs a decision from a person.
+    Warning,
+    /// Wrong or unsafe; the migration would not work as the input says.
+    Error,
+}
+
+impl Severity {
+    /// Lower-case name as used in every output format.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Note => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
 
 /// One rule.
 #[derive(Debug, Clone, Copy)]

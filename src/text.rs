@@ -152,6 +152,11 @@ pub fn escape_source_line(line: &str, span: std::ops::Range<usize>) -> (Cow<'_, 
     (Cow::Owned(format!("{a}{b}{c}")), range)
 }
 
+/// Input text quoted in a message: at most 80 characters.
+pub fn truncate(s: &str) -> String {
+    if s.chars().count() <= 80 { s.to_string() } else { s.chars().take(79).collect::<String>() + "…" }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

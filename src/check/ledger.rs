@@ -2,9 +2,9 @@
 //! action pattern, KEDA trigger and AWS value in env/ConfigMaps — ends in exactly one state: translated, not
 //! translated (with the reason), waived, or staying on AWS. Nothing the tool read may vanish without a trace.
 
-use crate::Analysis;
-use crate::graph::glob::{action_matches, glob_match};
+use crate::glob::{action_matches, glob_match};
 use crate::model::{AwsRefKind, Effect};
+use crate::plan::Analysis;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -288,7 +288,7 @@ fn build_with(a: &Analysis, findings: &[crate::plan::FindingEntry], stay_on_aws:
         }
         let file = files.display(r.loc.file).to_string();
         let line = r.loc.pos.line;
-        let id = format!("{} = {}", r.key, crate::ingest::k8s::truncate(&r.text));
+        let id = format!("{} = {}", r.key, crate::text::truncate(&r.text));
         let stays = r.arn.as_deref().is_some_and(|arn| stay_on_aws.iter().any(|p| glob_match(p, arn, false)));
         let (state, reason) = match r.kind {
             AwsRefKind::SdkVariable => {

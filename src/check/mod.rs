@@ -3,12 +3,12 @@
 //! Markdown. Exit 1 when a finding at or above `--fail-on` remains (or drift, or `--strict` and an item is left
 //! untranslated).
 
-pub mod drift;
+pub mod lazy;
 pub mod ledger;
 pub mod sarif;
 
-use crate::Analysis;
 use crate::diag::{Files, Finding, Severity};
+use crate::plan::Analysis;
 use crate::plan::FindingEntry;
 use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
 use serde::Serialize;

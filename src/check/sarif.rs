@@ -68,7 +68,7 @@ pub fn write(findings: &[FindingEntry], out: &mut dyn Write) -> std::io::Result<
             results: Results(findings),
         }],
     };
-    crate::report::json::write_pretty(&log, out)
+    crate::json::write_pretty(&log, out)
 }
 
 #[derive(Serialize)]

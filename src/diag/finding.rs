@@ -4,28 +4,7 @@
 use super::FileId;
 use serde::Serialize;
 
-/// Severity, ordered from least to most severe.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Worth knowing; never fails a gate by default.
-    Note,
-    /// Needs a decision from a person.
-    Warning,
-    /// Wrong or unsafe; the migration would not work as the input says.
-    Error,
-}
-
-impl Severity {
-    /// Lower-case name as used in every output format.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Note => "note",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-}
+pub use crate::rules::Severity;
 
 /// A position in a file: 1-based line and column (columns count characters).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -14,7 +14,7 @@
 //! What is left out, deliberately: resource-based policies, SCPs, RCPs and session policies (not in an identity's
 //! export), and cross-account access (each account's own policies decide). Those are the caller's to report.
 
-use super::glob::{action_matches, glob_match};
+use crate::glob::{action_matches, glob_match};
 use crate::model::{Condition, Effect, SetOp, Statement};
 use std::collections::BTreeMap;
 

@@ -3,7 +3,6 @@
 
 mod build;
 pub mod eval;
-pub mod glob;
 pub mod trust;
 
 pub use build::{Edge, EnvRole, Joined, NodeKind, Permission, build, build_with};

@@ -11,8 +11,8 @@
 //! reads the clock, so a run's output does not depend on the day it runs.
 
 use super::eval::{self, Context, Tri};
-use super::glob::{action_matches, glob_match};
 use crate::diag::Loc;
+use crate::glob::{action_matches, glob_match};
 use crate::model::{Condition, Effect, PolicyDocument, Statement};
 use std::collections::BTreeSet;
 

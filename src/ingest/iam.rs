@@ -403,7 +403,7 @@ fn synthetic_trust_pod_identity(l: Loc) -> PolicyDocument {
 fn valid_role_name(n: &str, l: Loc, sink: &mut Sink) -> bool {
     let ok = !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
     if !ok {
-        let shown = crate::ingest::k8s::truncate(n);
+        let shown = crate::text::truncate(n);
         sink.push(
             rules::MALFORMED_INPUT,
             format!("`roleName` {shown:?} is not a valid IAM role name ([A-Za-z0-9+=,.@_-])"),

@@ -14,10 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 /// `spec.template` or `spec.jobTemplate.spec.template` is treated the same).
 const IRSA_PREFIX: &str = "eks.amazonaws.com/";
 
-/// Input text quoted in a message: at most 80 characters.
-pub fn truncate(s: &str) -> String {
-    if s.chars().count() <= 80 { s.to_string() } else { s.chars().take(79).collect::<String>() + "…" }
-}
+use crate::text::truncate;
 
 /// DNS-1123 subdomain: what Kubernetes requires of most object names.
 pub fn is_dns_subdomain(s: &str) -> bool {
@@ -166,7 +163,7 @@ pub fn read_object(
                     .iter()
                     .flat_map(|k| node.path(&["spec", k]).and_then(Node::as_seq).unwrap_or_default())
                     .filter_map(|i| i.get("parameter").and_then(Node::as_str))
-                    .filter(|p| crate::plan::keda::AWS_PARAMS.contains(p))
+                    .filter(|p| crate::model::KEDA_AWS_PARAMS.contains(p))
                     .map(str::to_string)
                     .collect(),
                 loc: obj_loc,
@@ -223,7 +220,7 @@ pub fn read_object(
         read_workload(model, file, spec, index, &kind, &ns, &name);
     }
     let waiver = node
-        .path(&["metadata", "annotations", crate::plan::waivers::ANNOTATION])
+        .path(&["metadata", "annotations", crate::model::WAIVER_ANNOTATION])
         .map(|v| Box::new((v.as_str().map(str::to_string), v.pos)));
     model.objects.push(K8sObject {
         loc: obj_loc,

@@ -292,51 +292,7 @@ fn read_file(
     }
 }
 
-/// Bytes → text: strips a UTF-8 BOM; decodes UTF-16 with a BOM (what Windows PowerShell 5.1 redirects write);
-/// invalid UTF-8 is an error at the first bad byte.
-pub(crate) fn decode(mut bytes: Vec<u8>) -> (String, Option<(Pos, String)>) {
-    let utf16 = |be: bool, b: &[u8]| -> Option<String> {
-        let units: Vec<u16> = b
-            .chunks(2)
-            .map(|c| {
-                if be {
-                    u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)])
-                } else {
-                    u16::from_le_bytes([c[0], *c.get(1).unwrap_or(&0)])
-                }
-            })
-            .collect();
-        String::from_utf16(&units).ok()
-    };
-    for (bom, be) in [([0xFF, 0xFE], false), ([0xFE, 0xFF], true)] {
-        if bytes.starts_with(&bom) {
-            return match utf16(be, &bytes[2..]) {
-                Some(s) => (s.replace("\r\n", "\n"), None),
-                None => (String::new(), Some((Pos { line: 1, col: 1 }, "file starts with a UTF-16 byte-order mark but is not valid UTF-16; convert it to UTF-8 (e.g. `iconv -f UTF-16 -t UTF-8`)".into()))),
-            };
-        }
-    }
-    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
-        bytes.drain(..3);
-    }
-    match String::from_utf8(bytes) {
-        Ok(s) => (s, None),
-        Err(e) => {
-            let good = e.utf8_error().valid_up_to();
-            let bytes = e.into_bytes();
-            let prefix = String::from_utf8_lossy(&bytes[..good]);
-            let line = prefix.matches('\n').count() as u32 + 1;
-            let col = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
-            (
-                prefix.into_owned(),
-                Some((
-                    Pos { line, col },
-                    format!("file is not valid UTF-8 (byte 0x{:02x} at offset {good})", bytes[good]),
-                )),
-            )
-        }
-    }
-}
+pub(crate) use crate::diag::files::decode;
 
 /// JSON files must be strict JSON (no trailing commas, no comments): checked with serde_json. Deep nesting is
 /// stopped by jsonc-parser's depth limit afterwards (serde_json skips values without one). The spans then come

@@ -20,7 +20,7 @@
 //! "None" is written as an expression that is always false: no container is named `eks2aks:none` (a container name
 //! is 3–63 lower-case letters, digits and hyphens), and the container name is an attribute of every blob operation.
 
-use crate::graph::glob::glob_match;
+use crate::glob::glob_match;
 
 const B: &str = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs";
 

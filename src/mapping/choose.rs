@@ -5,7 +5,7 @@
 //! actions is proposed instead (unless custom roles are switched off).
 
 use super::load::{Role, Tables};
-use crate::graph::glob::glob_match;
+use crate::glob::glob_match;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A permission: data plane or control plane, spelled as the action tables spell it (Azure compares

@@ -1,7 +1,7 @@
 //! Loads `mappings/` (bundled, then a user's `--mappings DIR` entry by entry) and validates it. Problems are
 //! reported with file and line, all of them, before anything runs.
 
-use crate::graph::glob::glob_match;
+use crate::glob::glob_match;
 use std::sync::Arc;
 
 fn glob_ci(pattern: &str, text: &str) -> bool {

@@ -5,6 +5,22 @@
 
 use std::collections::BTreeSet;
 
+/// Turns anything into an Azure resource name: ASCII letters, digits, `-` and `_`; starts and ends with a letter
+/// or digit; at most `max` characters. Input text can never reach Bicep or a path unfiltered.
+pub fn resource_name(raw: &str, max: usize) -> String {
+    let mut out = String::new();
+    for c in raw.chars() {
+        if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let trimmed: String = out.trim_matches(|c: char| !c.is_ascii_alphanumeric()).chars().take(max).collect();
+    let trimmed = trimmed.trim_end_matches(|c: char| !c.is_ascii_alphanumeric()).to_string();
+    if trimmed.len() < 3 { format!("id-{trimmed}x").chars().take(max).collect() } else { trimmed }
+}
+
 /// The rule names `services.yaml` may use.
 pub const RULES: &[&str] = &[
     "queue",
@@ -94,7 +110,7 @@ pub fn azure_name(rule: &str, aws: &str) -> String {
             clamp(if s.is_empty() { "repository".into() } else { s }, 1, 256, '0')
         }
         // Cosmos containers and everything else: letters, digits, `-`, `_`; alphanumeric at both ends.
-        _ => crate::plan::azure_name(aws, 128),
+        _ => resource_name(aws, 128),
     }
 }
 
@@ -118,8 +134,8 @@ pub const CREDENTIAL: &str = "credential";
 
 fn apply_rule(rule: &str, aws: &str) -> String {
     match rule {
-        IDENTITY => crate::plan::azure_name(aws, 128),
-        CREDENTIAL => crate::plan::azure_name(aws, 120),
+        IDENTITY => resource_name(aws, 128),
+        CREDENTIAL => resource_name(aws, 120),
         _ => azure_name(rule, aws),
     }
 }

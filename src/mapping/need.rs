@@ -8,8 +8,8 @@ use super::choose::Perm;
 use super::load::{Service, Tables};
 use super::naming;
 use crate::diag::{Loc, Sink};
+use crate::glob::{action_matches, glob_match};
 use crate::graph::Permission;
-use crate::graph::glob::{action_matches, glob_match};
 use crate::model::{Arn, Effect, Statement};
 use crate::rules;
 use std::collections::{BTreeMap, BTreeSet};
@@ -420,7 +420,7 @@ fn subtract(tables: &Tables, needs: &mut Needs, d: &Statement, denied: &mut Deni
                         "{} `{}`: the path `{}` cannot be written into a condition",
                         key.kind,
                         key.azure_name,
-                        crate::ingest::k8s::truncate(&bad)
+                        crate::text::truncate(&bad)
                     ));
                 }
             }
@@ -620,7 +620,7 @@ pub fn needs(
             if r.contains("${") {
                 sink.push(
                     rules::CONDITION_NOT_CARRIED,
-                    format!("identity `{identity}`: Resource `{}` holds a policy variable, which names a different resource per caller; it is not translated (nothing is granted for it)", crate::ingest::k8s::truncate(r)),
+                    format!("identity `{identity}`: Resource `{}` holds a policy variable, which names a different resource per caller; it is not translated (nothing is granted for it)", crate::text::truncate(r)),
                     Some(rloc),
                 );
                 continue;
@@ -644,7 +644,7 @@ pub fn needs(
                 };
                 sink.push(
                     rules::MALFORMED_RESOURCE,
-                    format!("identity `{identity}`: Resource `{}` {what}: it matches no request, so AWS grants nothing for it and nothing is granted on Azure", crate::ingest::k8s::truncate(r)),
+                    format!("identity `{identity}`: Resource `{}` {what}: it matches no request, so AWS grants nothing for it and nothing is granted on Azure", crate::text::truncate(r)),
                     Some(rloc),
                 );
                 continue;
@@ -826,7 +826,7 @@ pub fn needs(
                         {
                             sink.push(
                                 rules::RESOURCE_STAR,
-                                format!("identity `{identity}`: `{}` ({prefix} {rkind} of `{}`) has no counterpart on Azure: {full} and the statement's other actions on it are widened to the whole {}", crate::ingest::k8s::truncate(&arn), crate::ingest::k8s::truncate(&base), target.scope_kind),
+                                format!("identity `{identity}`: `{}` ({prefix} {rkind} of `{}`) has no counterpart on Azure: {full} and the statement's other actions on it are widened to the whole {}", crate::text::truncate(&arn), crate::text::truncate(&base), target.scope_kind),
                                 Some(rloc),
                             );
                         }
@@ -842,7 +842,7 @@ pub fn needs(
                             match BlobPathCondition::new(parts.0, parts.1) {
                                 Ok(c) => condition = c,
                                 Err(bad) => {
-                                    sink.push(rules::CONDITION_NOT_CARRIED, format!("identity `{identity}`: blob path `{}` cannot be written into an ABAC condition (quote, backslash or control character); {full} on it is not granted", crate::ingest::k8s::truncate(&bad)), Some(rloc));
+                                    sink.push(rules::CONDITION_NOT_CARRIED, format!("identity `{identity}`: blob path `{}` cannot be written into an ABAC condition (quote, backslash or control character); {full} on it is not granted", crate::text::truncate(&bad)), Some(rloc));
                                     continue;
                                 }
                             }

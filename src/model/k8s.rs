@@ -4,6 +4,13 @@ use crate::diag::{Loc, Pos};
 use std::collections::BTreeMap;
 
 /// One Kubernetes object, kept whole (unknown kinds and CRDs included).
+/// The annotation with which a Kubernetes object waives rules for itself (`eks2aks.dev/ignore: "E2A005: reason"`).
+pub const WAIVER_ANNOTATION: &str = "eks2aks.dev/ignore";
+
+/// KEDA's AWS authentication parameters (`secretTargetRef`/`env` items, and trigger metadata): none of them means
+/// anything to an Azure scaler.
+pub const KEDA_AWS_PARAMS: &[&str] = &["awsAccessKeyID", "awsSecretAccessKey", "awsSessionToken", "awsRoleArn"];
+
 #[derive(Debug, Clone)]
 pub struct K8sObject {
     /// Where the object starts.

@@ -6,8 +6,8 @@
 
 use crate::config::Config;
 use crate::diag::{Loc, Sink};
+use crate::glob::glob_match;
 use crate::graph::Permission;
-use crate::graph::glob::glob_match;
 use crate::model::{Effect, Statement};
 use crate::rules;
 use serde::Serialize;

@@ -15,9 +15,8 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-/// KEDA's AWS authentication parameters (`secretTargetRef`/`env` items, and trigger metadata): none of them means
-/// anything to an Azure scaler.
-pub const AWS_PARAMS: &[&str] = &["awsAccessKeyID", "awsSecretAccessKey", "awsSessionToken", "awsRoleArn"];
+/// KEDA's AWS authentication parameters ([`crate::model::KEDA_AWS_PARAMS`]).
+pub const AWS_PARAMS: &[&str] = crate::model::KEDA_AWS_PARAMS;
 
 /// What KEDA needs, per IAM role (index).
 #[derive(Debug, Default)]
@@ -212,7 +211,7 @@ pub fn analyse(model: &Model, joined: &Joined, role_identity: &BTreeMap<usize, S
                                 };
                                 sink.push(
                                     rules::KEDA_TRIGGER,
-                                    format!("{what}: the trigger authenticates as IAM role `{}`, which no ServiceAccount of the input uses, so no identity is planned for it{left}", crate::ingest::k8s::truncate(&role_arn)),
+                                    format!("{what}: the trigger authenticates as IAM role `{}`, which no ServiceAccount of the input uses, so no identity is planned for it{left}", crate::text::truncate(&role_arn)),
                                     Some(t.loc),
                                 );
                                 if from_env {

@@ -210,11 +210,11 @@ impl Serialize for AwsPermission {
         let mut st = s.serialize_struct("AwsPermission", 9)?;
         st.serialize_field("policy", &self.policy)?;
         st.serialize_field("effect", self.effect())?;
-        st.serialize_field("actions", &crate::report::json::SeqOf(|| self.actions()))?;
+        st.serialize_field("actions", &crate::json::SeqOf(|| self.actions()))?;
         st.serialize_field("not_action", &self.not_action())?;
-        st.serialize_field("resources", &crate::report::json::SeqOf(|| self.resources()))?;
+        st.serialize_field("resources", &crate::json::SeqOf(|| self.resources()))?;
         st.serialize_field("not_resource", &self.not_resource())?;
-        st.serialize_field("conditions", &crate::report::json::SeqOf(|| self.conditions()))?;
+        st.serialize_field("conditions", &crate::json::SeqOf(|| self.conditions()))?;
         st.serialize_field("file", &*self.file)?;
         st.serialize_field("line", &self.line())?;
         st.end()
@@ -315,21 +315,7 @@ pub struct PlanOptions {
 /// Azure's limit of federated credentials on one user-assigned managed identity.
 pub const MAX_FEDERATED_CREDENTIALS: usize = 20;
 
-/// Turns anything into an Azure resource name: ASCII letters, digits, `-` and `_`; starts and ends with a letter
-/// or digit; at most `max` characters. Input text can never reach Bicep or a path unfiltered.
-pub fn azure_name(raw: &str, max: usize) -> String {
-    let mut out = String::new();
-    for c in raw.chars() {
-        if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-            out.push(c);
-        } else if !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    let trimmed: String = out.trim_matches(|c: char| !c.is_ascii_alphanumeric()).chars().take(max).collect();
-    let trimmed = trimmed.trim_end_matches(|c: char| !c.is_ascii_alphanumeric()).to_string();
-    if trimmed.len() < 3 { format!("id-{trimmed}x").chars().take(max).collect() } else { trimmed }
-}
+use crate::mapping::naming::resource_name as azure_name;
 
 /// The ARNs each workload names: its env, the ConfigMaps/Secrets it reads, and the KEDA triggers that scale it.
 fn named_by_workload(model: &Model) -> Vec<BTreeSet<String>> {
@@ -1006,7 +992,7 @@ fn input_findings(model: &Model, tables: &Tables, resources: &[Resource], opts: 
                         format!(
                             "`{}` = `{}` points at AWS and has no Azure counterpart in the plan; it is left as it is",
                             r.key,
-                            crate::ingest::k8s::truncate(&r.text)
+                            crate::text::truncate(&r.text)
                         ),
                         Some(r.loc),
                     );
@@ -1277,6 +1263,48 @@ fn shared(strings: &mut BTreeSet<Arc<str>>, s: &str) -> Arc<str> {
     let new: Arc<str> = s.into();
     strings.insert(new.clone());
     new
+}
+
+/// Everything one run learns from its inputs.
+pub struct Analysis {
+    /// Input files.
+    pub files: crate::diag::Files,
+    /// The model.
+    pub model: crate::model::Model,
+    /// The join.
+    pub joined: crate::graph::Joined,
+    /// The plan (shared, so templates can read it lazily: `report::lazy`), with every finding.
+    pub plan: std::sync::Arc<Plan>,
+}
+
+impl Analysis {
+    /// Frees what only `plan.json` and `plan.md` read, once they are written: the plan's findings, each identity's
+    /// AWS permission statements and the model's IAM side (roles, managed policies, loose documents). The plan's
+    /// summary keeps the counts. `translate` calls it between its rounds (`render::translate_to`).
+    pub fn release_reports(&mut self) {
+        if let Some(plan) = std::sync::Arc::get_mut(&mut self.plan) {
+            plan.findings = Vec::new();
+            for id in &mut plan.identities {
+                id.aws_permissions = Vec::new();
+            }
+        }
+        self.model.roles = Vec::new();
+        self.model.managed_policies = Vec::new();
+        self.model.loose_documents = Vec::new();
+    }
+
+    /// Frees the model and the plan's lists, keeping the files (and the plan's summary): for a report that needs
+    /// only the files once its findings are taken (`check --format text`).
+    pub fn release_all_but_files(&mut self) {
+        self.model = Model::default();
+        if let Some(plan) = std::sync::Arc::get_mut(&mut self.plan) {
+            plan.identities = Vec::new();
+            plan.resources = Vec::new();
+            plan.workloads = Vec::new();
+            plan.custom_roles = Vec::new();
+            plan.findings = Vec::new();
+        }
+    }
 }
 
 #[cfg(test)]

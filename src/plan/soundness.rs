@@ -19,8 +19,8 @@
 
 use super::{CustomRole, Identity, RoleAssignment};
 use crate::diag::{Loc, Sink};
+use crate::glob::glob_match;
 use crate::graph::eval::{Context, Decision, Request, evaluate};
-use crate::graph::glob::glob_match;
 use crate::mapping::Tables;
 use crate::mapping::azure::BlobOp;
 use crate::mapping::need::match_resource;

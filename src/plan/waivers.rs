@@ -7,7 +7,7 @@ use crate::model::Model;
 use crate::rules;
 
 /// The annotation key.
-pub const ANNOTATION: &str = "eks2aks.dev/ignore";
+pub const ANNOTATION: &str = crate::model::WAIVER_ANNOTATION;
 
 /// One waiver: the object's extent, the rule and the reason.
 #[derive(Debug, Clone)]

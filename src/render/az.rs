@@ -109,7 +109,7 @@ struct JsonScope<'a> {
 /// megabytes).
 pub fn write_json(plan: &Plan, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let entries = || plan.identities.iter().flat_map(|id| id.role_assignments.iter().map(move |a| entry(id, a)));
-    crate::report::json::write_pretty(&crate::report::json::SeqOf(entries), out)
+    crate::json::write_pretty(&crate::json::SeqOf(entries), out)
 }
 
 fn entry<'a>(id: &'a crate::plan::Identity, a: &'a crate::plan::RoleAssignment) -> JsonEntry<'a> {
@@ -192,8 +192,8 @@ impl Serialize for ShIdentity {
         use serde::ser::SerializeStruct;
         let mut st = s.serialize_struct("ShIdentity", 3)?;
         st.serialize_field("name", &self.of_plan().name)?;
-        st.serialize_field("credentials", &crate::report::json::SeqOf(|| self.credentials()))?;
-        st.serialize_field("assignments", &crate::report::json::SeqOf(|| self.assignments()))?;
+        st.serialize_field("credentials", &crate::json::SeqOf(|| self.credentials()))?;
+        st.serialize_field("assignments", &crate::json::SeqOf(|| self.assignments()))?;
         st.end()
     }
 }

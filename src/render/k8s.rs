@@ -8,12 +8,12 @@
 
 use super::verify::{self, Op};
 use super::yaml_out;
-use crate::Analysis;
 use crate::config::Config;
 use crate::diag::{FileId, Pos};
 use crate::ingest::scan;
 use crate::mapping::{Tables, need};
 use crate::model::AwsRefKind;
+use crate::plan::Analysis;
 use crate::plan::azure_url_kind;
 use crate::yaml::{Node, Value as Y};
 use rayon::prelude::*;
@@ -910,7 +910,7 @@ fn rewrite_auth(src: &Src, edits: &mut Edits, node: &Node, identity_id: Option<S
             .iter()
             .enumerate()
             .filter(|(_, i)| {
-                i.get("parameter").and_then(Node::as_str).is_some_and(|p| crate::plan::keda::AWS_PARAMS.contains(&p))
+                i.get("parameter").and_then(Node::as_str).is_some_and(|p| crate::model::KEDA_AWS_PARAMS.contains(&p))
             })
             .map(|(i, _)| i)
             .collect();

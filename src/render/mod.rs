@@ -3,14 +3,16 @@
 
 pub mod az;
 pub mod bicep;
+pub mod drift;
 pub mod k8s;
+pub mod lazy;
 pub mod verify;
 pub mod write;
 pub mod yaml_out;
 
-use crate::Analysis;
 use crate::config::Config;
 use crate::mapping::Tables;
+use crate::plan::Analysis;
 use crate::templates::Templates;
 use anyhow::{Context, Result};
 use minijinja::context;
@@ -190,7 +192,7 @@ pub fn translate_to(
     let manifest_path = unique_paths(a, "k8s", a.model.objects_by_file().into_keys());
     let task = |a: &Analysis, t: Task| -> Result<()> {
         match t {
-            Task::PlanJson => stream("plan.json", &mut |w| Ok(crate::report::json::write(&a.plan, w)?)),
+            Task::PlanJson => stream("plan.json", &mut |w| Ok(crate::json::write_pretty(&*a.plan, w)?)),
             Task::PlanMd => {
                 let t = env.get_template("report/plan.md.j2")?;
                 stream("plan.md", &mut |w| {
@@ -202,7 +204,7 @@ pub fn translate_to(
                 let view = bicep::view(&a.plan, cfg, a.files.len());
                 emit("bicep/main.parameters.json".into(), bicep::parameters_json(&view, cfg))?;
                 let t = env.get_template("bicep/main.bicep.j2")?;
-                let view = crate::report::lazy::bicep_view(view);
+                let view = lazy::bicep_view(view);
                 stream("bicep/main.bicep", &mut |w| {
                     t.render_captured_to(&view, w)?;
                     Ok(())
@@ -210,7 +212,7 @@ pub fn translate_to(
             }
             Task::RoleAssignments => {
                 stream("role-assignments.json", &mut |w| Ok(az::write_json(&a.plan, w)?))?;
-                let view = crate::report::lazy::sh_view(az::sh_view(&a.plan, cfg));
+                let view = lazy::sh_view(az::sh_view(&a.plan, cfg));
                 let t = env.get_template("az/role-assignments.sh.j2")?;
                 stream("role-assignments.sh", &mut |w| {
                     t.render_captured_to(&view, w)?;

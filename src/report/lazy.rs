@@ -15,32 +15,16 @@ pub fn plan(plan: &Arc<Plan>) -> Value {
     Value::from_object(PlanValue(plan.clone()))
 }
 
-/// The check report as the `report` value of `report/check.md.j2` (its findings and coverage items are read one at
-/// a time: converted whole, a 10,000-app report was 200 MB of template values).
-pub fn report(report: &Arc<crate::check::Report>) -> Value {
-    Value::from_object(ReportValue(report.clone()))
-}
-
-/// The Bicep view as the context of `bicep/main.bicep.j2`.
-pub fn bicep_view(view: crate::render::bicep::View) -> Value {
-    Value::from_object(BicepValue(Arc::new(view)))
-}
-
-/// The script view as the context of `az/role-assignments.sh.j2`.
-pub fn sh_view(view: crate::render::az::ShView) -> Value {
-    Value::from_object(ShValue(Arc::new(view)))
-}
-
 /// A record (a struct the templates read) as a template map: each field is looked up by the name serde gives it;
 /// `value` fields are converted whole when read, `seq` fields are [`Seq`]s. `FIELDS` lists the keys in the
 /// struct's order (a test holds it to the serialisation).
 macro_rules! record {
     ($name:ident, $root:ty, { $($field:ident: $kind:ident),* $(,)? }) => {
-        struct $name(Arc<$root>);
+        pub(crate) struct $name(std::sync::Arc<$root>);
 
         impl $name {
             #[allow(dead_code)]
-            const FIELDS: &'static [&'static str] = &[$(stringify!($field)),*];
+            pub(crate) const FIELDS: &'static [&'static str] = &[$(stringify!($field)),*];
         }
 
         impl std::fmt::Debug for $name {
@@ -49,26 +33,26 @@ macro_rules! record {
             }
         }
 
-        impl Object for $name {
-            fn repr(self: &Arc<Self>) -> ObjectRepr {
-                ObjectRepr::Map
+        impl minijinja::value::Object for $name {
+            fn repr(self: &std::sync::Arc<Self>) -> minijinja::value::ObjectRepr {
+                minijinja::value::ObjectRepr::Map
             }
 
-            fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+            fn get_value(self: &std::sync::Arc<Self>, key: &minijinja::value::Value) -> Option<minijinja::value::Value> {
                 let r = &self.0;
                 Some(match key.as_str()? {
-                    $(stringify!($field) => record!(@$kind r $field),)*
+                    $(stringify!($field) => $crate::report::lazy::record!(@$kind r $field),)*
                     _ => return None,
                 })
             }
 
-            fn enumerate(self: &Arc<Self>) -> Enumerator {
-                Enumerator::Str(Self::FIELDS)
+            fn enumerate(self: &std::sync::Arc<Self>) -> minijinja::value::Enumerator {
+                minijinja::value::Enumerator::Str(Self::FIELDS)
             }
         }
     };
-    (@value $r:ident $field:ident) => { Value::from(Serde(&$r.$field)) };
-    (@seq $r:ident $field:ident) => { seq($r, |x| &x.$field) };
+    (@value $r:ident $field:ident) => { minijinja::value::Value::from(minijinja::value::Serde(&$r.$field)) };
+    (@seq $r:ident $field:ident) => { $crate::report::lazy::seq($r, |x| &x.$field) };
     (@coverage $r:ident $field:ident) => { Value::from_object(CoverageValue($r.clone())) };
     (@identities $r:ident $field:ident) => {
         Value::from_object(PlanList {
@@ -85,6 +69,7 @@ macro_rules! record {
         })
     };
 }
+pub(crate) use record;
 
 record!(PlanValue, Plan, {
     schema: value,
@@ -94,65 +79,6 @@ record!(PlanValue, Plan, {
     custom_roles: seq,
     findings: findings,
     summary: value,
-});
-
-record!(ReportValue, crate::check::Report, {
-    schema: value,
-    findings: seq,
-    summary: value,
-    coverage: coverage,
-});
-
-/// The report's coverage ledger (see [`report`]).
-struct CoverageValue(Arc<crate::check::Report>);
-
-impl CoverageValue {
-    const FIELDS: &'static [&'static str] = &["totals", "items"];
-}
-
-impl std::fmt::Debug for CoverageValue {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("<Ledger>")
-    }
-}
-
-impl Object for CoverageValue {
-    fn repr(self: &Arc<Self>) -> ObjectRepr {
-        ObjectRepr::Map
-    }
-
-    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        Some(match key.as_str()? {
-            "totals" => Value::from(Serde(&self.0.coverage.totals)),
-            "items" => seq(&self.0, |r| &r.coverage.items),
-            _ => return None,
-        })
-    }
-
-    fn enumerate(self: &Arc<Self>) -> Enumerator {
-        Enumerator::Str(Self::FIELDS)
-    }
-}
-
-record!(BicepValue, crate::render::bicep::View, {
-    inputs: value,
-    params: seq,
-    aks_cluster: value,
-    issuer: value,
-    parents: seq,
-    services: seq,
-    leaves: seq,
-    custom_roles: seq,
-    identities: seq,
-    assignments: seq,
-    cosmos_assignments: seq,
-});
-
-record!(ShValue, crate::render::az::ShView, {
-    vars: seq,
-    custom_roles: seq,
-    identities: seq,
-    aks_issuer: value,
 });
 
 /// One of the plan's lists whose items are maps read field by field: its identities ([`IdentityValue`]) and its
@@ -315,7 +241,10 @@ impl<T: Send + Sync + 'static> Object for List<T> {
     }
 }
 
-fn seq<R: Send + Sync + 'static, T: Serialize + Send + Sync + 'static>(root: &Arc<R>, items: fn(&R) -> &[T]) -> Value {
+pub(crate) fn seq<R: Send + Sync + 'static, T: Serialize + Send + Sync + 'static>(
+    root: &Arc<R>,
+    items: fn(&R) -> &[T],
+) -> Value {
     Value::from_object(Seq { root: root.clone(), items })
 }
 
@@ -380,11 +309,17 @@ mod tests {
         let plan = empty_plan();
         let cfg = crate::config::Config::default();
         assert_eq!(keys(&plan), sorted(PlanValue::FIELDS));
-        assert_eq!(keys(&crate::render::bicep::view(&Arc::new(plan.clone()), &cfg, 0)), sorted(BicepValue::FIELDS));
-        assert_eq!(keys(&crate::render::az::sh_view(&Arc::new(plan.clone()), &cfg)), sorted(ShValue::FIELDS));
+        assert_eq!(
+            keys(&crate::render::bicep::view(&Arc::new(plan.clone()), &cfg, 0)),
+            sorted(crate::render::lazy::BicepValue::FIELDS)
+        );
+        assert_eq!(
+            keys(&crate::render::az::sh_view(&Arc::new(plan.clone()), &cfg)),
+            sorted(crate::render::lazy::ShValue::FIELDS)
+        );
         let report = crate::check::malformed_report(&crate::diag::Files::default(), &[]);
-        assert_eq!(keys(&report), sorted(ReportValue::FIELDS));
-        assert_eq!(keys(&report.coverage), sorted(CoverageValue::FIELDS));
+        assert_eq!(keys(&report), sorted(crate::check::lazy::ReportValue::FIELDS));
+        assert_eq!(keys(&report.coverage), sorted(crate::check::lazy::CoverageValue::FIELDS));
     }
 
     #[test]

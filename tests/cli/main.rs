@@ -8,6 +8,7 @@ mod graph;
 mod hostile;
 mod hygiene;
 mod keda;
+mod layering;
 mod mapping;
 mod outputs_once;
 mod phased;

@@ -5,10 +5,10 @@
 //! regular files inside DIR, FIFOs, sockets and devices are never opened, and no file is read past the size
 //! limit. What is not read is reported (`E2A040`, `E2A041`) by its name alone, never with its content.
 
+use super::Tree;
+use super::write::MARKER;
 use crate::diag::{Digest, Files, Loc, Pos, Severity};
 use crate::plan::FindingEntry;
-use crate::render::Tree;
-use crate::render::write::MARKER;
 use similar::TextDiff;
 use std::collections::BTreeMap;
 use std::path::Path;
