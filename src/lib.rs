@@ -2,11 +2,16 @@
 //! Azure AKS (workload identity).
 //!
 //! The pipeline runs in stages, each returning a new type: [`ingest`] (files → [`model::Model`]), [`graph`]
-//! (model → [`graph::Joined`]), [`plan`] (→ [`plan::Plan`]), and [`report`] (plan → text). Problems in the
-//! user's input are [`diag::Finding`]s, never errors; `anyhow` is only for the tool's own failures.
+//! (model → [`graph::Joined`]), [`mapping`] (the tables → needs and role choices per identity), [`plan`]
+//! (→ [`plan::Plan`], gathered with the files, model and join in [`plan::Analysis`]), then the outputs: [`report`]
+//! (plan.json, plan.md, the table), [`render`] (Bicep, scripts, manifests; `--against`) and [`check`] (the gate).
+//! [`analyse_with`] is the whole pipeline; [`commands`] holds one file per verb, and [`run`] dispatches to them. The
+//! stages are layered (ARCHITECTURE.md, enforced by `tests/cli/layering.rs`). Problems in the user's input are
+//! [`diag::Finding`]s, never errors; `anyhow` is only for the tool's own failures.
 
 pub mod check;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod diag;
 pub mod glob;
@@ -26,9 +31,9 @@ pub mod yaml;
 
 use anyhow::Result;
 use clap::CommandFactory;
-use cli::{CheckFormat, Cli, ColorChoice, Command, FailOnArg, GraphFormat, MappingsAction, PlanFormat};
+use cli::{Cli, Command};
 use diag::{Files, Sink};
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 /// Process exit status.
@@ -127,45 +132,6 @@ pub fn load_setup(global: &cli::GlobalArgs) -> Result<(config::Config, mapping::
     Ok((cfg, tables))
 }
 
-fn use_color(choice: ColorChoice) -> bool {
-    match choice {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        // no-color.org: NO_COLOR counts when it is set and not empty.
-        ColorChoice::Auto => {
-            std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
-    }
-}
-
-/// The findings that make `translate` refuse: grants wider than the IAM role (E2A045) at error severity and not
-/// waived.
-fn refused_grants(findings: &[diag::Finding]) -> Vec<&diag::Finding> {
-    findings
-        .iter()
-        .filter(|f| {
-            f.code == rules::GRANT_WIDER_THAN_AWS && f.severity == diag::Severity::Error && f.suppressed.is_none()
-        })
-        .collect()
-}
-
-/// Prints input errors (and the notes that came with them) and returns exit status 2.
-fn report_input_errors(
-    files: &Files,
-    findings: &[diag::Finding],
-    color: bool,
-    err: &mut dyn Write,
-) -> Result<ExitStatus> {
-    let mut sorted: Vec<&diag::Finding> = findings.iter().filter(|f| f.code == rules::MALFORMED_INPUT).collect();
-    sorted.sort_by_key(|f| (f.loc.map(|l| (files.display(l.file).to_string(), l.pos)), f.message.clone()));
-    for f in &sorted {
-        err.write_all(diag::render_text(files, f, color).as_bytes())?;
-    }
-    let n = sorted.len();
-    writeln!(err, "error: {n} input problem{} found; nothing was written", if n == 1 { "" } else { "s" })?;
-    Ok(ExitStatus::Error)
-}
-
 static EXIT_AFTER_RUN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Called by the binary, whose process exits right after [`run`]: the analysis of a large input is then left for
@@ -175,285 +141,17 @@ pub fn process_exits_after_run() {
     EXIT_AFTER_RUN.store(true, std::sync::atomic::Ordering::Relaxed);
 }
 
-/// Drops `v`, or leaves it to the OS when the process is about to exit (see [`process_exits_after_run`]).
-fn release<T>(v: T) {
-    if EXIT_AFTER_RUN.load(std::sync::atomic::Ordering::Relaxed) {
-        std::mem::forget(v);
-    } else {
-        drop(v);
-    }
-}
-
-/// The output directory is skipped when inputs are walked; when it is an input, or holds one, that input would be
-/// skipped whole and the run would translate nothing without a word. Refused instead (exit 2).
-fn refuse_dir_over_inputs(dir: &std::path::Path, inputs: &[PathBuf], flag: &str) -> Result<()> {
-    let Ok(dir_abs) = dir.canonicalize() else { return Ok(()) };
-    let default = [PathBuf::from(".")];
-    let inputs = if inputs.is_empty() { &default[..] } else { inputs };
-    for input in inputs.iter().filter(|i| i.as_os_str() != "-") {
-        if input.canonicalize().is_ok_and(|i| i.starts_with(&dir_abs)) {
-            anyhow::bail!(
-                "{flag} {} is the input {} or holds it; the input would be skipped as output. Choose a {flag} directory outside the inputs",
-                dir.display(),
-                input.display()
-            );
-        }
-    }
-    Ok(())
-}
-
 /// Runs one command.
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitStatus> {
-    let color = use_color(cli.global.color);
-    let tpl = templates::Templates { dir: cli.global.templates.clone() };
     match cli.command {
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "eks2aks", out);
             Ok(ExitStatus::Success)
         }
-        Command::Mappings { action } => {
-            let tables = match mapping::load(cli.global.mappings.as_deref()) {
-                Ok(t) => t,
-                Err(errs) => {
-                    for e in &errs {
-                        writeln!(err, "error: {}", text::escape(&e.to_string()))?;
-                    }
-                    writeln!(
-                        err,
-                        "error: {} problem{} in the mapping tables",
-                        errs.len(),
-                        if errs.len() == 1 { "" } else { "s" }
-                    )?;
-                    return Ok(ExitStatus::Error);
-                }
-            };
-            match action {
-                MappingsAction::Check => {
-                    let actions: usize = tables.actions.values().map(|a| a.len()).sum();
-                    writeln!(
-                        out,
-                        "mapping tables are valid: {} services, {actions} actions, {} roles, {} service pairs",
-                        tables.services.len(),
-                        tables.roles.len(),
-                        tables.pairs.len()
-                    )?;
-                }
-                MappingsAction::List => out.write_all(report::mappings::render(&tables).as_bytes())?,
-            }
-            Ok(ExitStatus::Success)
-        }
-        Command::Plan(args) => {
-            let (cfg, tables) = load_setup(&cli.global)?;
-            let a = match analyse(&args.inputs, &cfg, &tables) {
-                Ok(a) => a,
-                Err((files, findings)) => {
-                    return report_input_errors(&files, &findings, color, err);
-                }
-            };
-            let text = match args.format {
-                PlanFormat::Json => {
-                    report::json::write(&a.plan, out)?;
-                    String::new()
-                }
-                PlanFormat::Table => report::table::render(&a.plan),
-                // Rendered whole before any of it is written: a user's template that fails half-way must not leave
-                // half a plan on stdout (`> plan.md`).
-                PlanFormat::Markdown => report::markdown::render(&a.plan, &tpl)?,
-            };
-            out.write_all(text.as_bytes())?;
-            diag::timings::mark("render");
-            release((a, text));
-            Ok(ExitStatus::Success)
-        }
-        Command::Translate(args) => {
-            let (cfg, tables) = load_setup(&cli.global)?;
-            let client_ids = match &args.client_ids {
-                Some(p) => render::read_client_ids(p)?,
-                None => Default::default(),
-            };
-            render::write::check_out(&args.out, args.force)?;
-            refuse_dir_over_inputs(&args.out, &args.inputs, "--out")?;
-            let mut a = match analyse_with(&args.inputs, &cfg, &tables, Some(&args.out), false) {
-                Ok(a) => a,
-                Err((files, findings)) => return report_input_errors(&files, &findings, color, err),
-            };
-            // A grant wider than the IAM role (the soundness check, E2A045) is never written unless waived with a
-            // reason (issue 18): platform teams apply this output to production.
-            let wider = refused_grants(&a.plan.findings);
-            if !wider.is_empty() {
-                for f in &wider {
-                    writeln!(
-                        err,
-                        "error[E2A045]: {}:{}: {}",
-                        text::escape(f.file.as_deref().unwrap_or("-")),
-                        f.line().unwrap_or(0),
-                        text::escape(&f.message)
-                    )?;
-                }
-                writeln!(
-                    err,
-                    "translate refused: {} role assignment(s) would allow more than the IAM role did; nothing was written to {}. Waive one with the annotation `eks2aks.dev/ignore: \"E2A045: <reason>\"` on the ServiceAccount that names the role.",
-                    wider.len(),
-                    args.out.display()
-                )?;
-                return Ok(ExitStatus::Failure);
-            }
-            // Rendered and written together: each file goes to disk as soon as it is rendered (into a temporary
-            // directory that replaces --out at the end), so the output is never held in memory whole.
-            let mut files_written = 0;
-            render::write::write_with(&args.out, args.force, |w| {
-                files_written = render::translate_to(&mut a, true, &cfg, &tables, &tpl, &client_ids, w)?;
-                Ok(())
-            })?;
-            diag::timings::mark("render+write");
-            if !cli.global.quiet {
-                let s = &a.plan.summary;
-                writeln!(
-                    err,
-                    "wrote {} files to {}: {} identities, {} role assignments; {} errors, {} warnings, {} notes (see plan.md)",
-                    files_written + 1,
-                    args.out.display(),
-                    s.identities,
-                    a.plan.identities.iter().map(|i| i.role_assignments.len()).sum::<usize>(),
-                    s.errors,
-                    s.warnings,
-                    s.notes
-                )?;
-            }
-            release(a);
-            Ok(ExitStatus::Success)
-        }
-        Command::Check(args) => {
-            if args.list_rules {
-                let mut t = comfy_table::Table::new();
-                t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
-                t.set_header(vec!["Code", "Name", "Default", "What it does"]);
-                for r in rules::ALL {
-                    t.add_row(vec![r.code, r.name, r.severity.as_str(), r.what]);
-                }
-                writeln!(out, "{t}")?;
-                return Ok(ExitStatus::Success);
-            }
-            if let Some(code) = &args.explain {
-                let Some(rule) = rules::by_code(code) else {
-                    writeln!(err, "error: no rule `{}` (see `eks2aks check --list-rules`)", text::escape(code))?;
-                    return Ok(ExitStatus::Error);
-                };
-                out.write_all(rules::explain(rule).as_bytes())?;
-                return Ok(ExitStatus::Success);
-            }
-            let (cfg, tables) = load_setup(&cli.global)?;
-            if let Some(dir) = &args.against {
-                refuse_dir_over_inputs(dir, &args.inputs, "--against")?;
-            }
-            let mut a = match analyse_with(&args.inputs, &cfg, &tables, args.against.as_deref(), false) {
-                Ok(a) => a,
-                Err((files, findings)) => {
-                    // CI still gets its report (a SARIF upload of nothing would hide the problem); exit 2 all the same.
-                    if matches!(args.format, CheckFormat::Json | CheckFormat::Sarif | CheckFormat::Markdown) {
-                        let report = check::malformed_report(&files, &findings);
-                        let text = match args.format {
-                            CheckFormat::Sarif => check::sarif::render(&report),
-                            CheckFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
-                            _ => {
-                                let env = tpl.env()?;
-                                let summary = check::summary_line(&report);
-                                env.get_template("report/check.md.j2")?.render(
-                                    minijinja::context! { report => minijinja::value::Serde(&report), summary },
-                                )?
-                            }
-                        };
-                        out.write_all(text.as_bytes())?;
-                    }
-                    return report_input_errors(&files, &findings, color, err);
-                }
-            };
-            let drift = match &args.against {
-                Some(dir) => {
-                    let tree = render::translate(&mut a, &cfg, &tables, &tpl, &Default::default())?;
-                    render::drift::compare(&tree, dir, &mut a.files)?
-                }
-                None => Vec::new(),
-            };
-            // Files of --against that the filesystem policy did not read are findings of their own, not drift.
-            let (drift, unread): (Vec<_>, Vec<_>) = drift.into_iter().partition(|f| f.code == rules::DRIFT);
-            let fail_on = match args.fail_on {
-                FailOnArg::Error => check::FailOn::Error,
-                FailOnArg::Warning => check::FailOn::Warning,
-                FailOnArg::Never => check::FailOn::Never,
-            };
-            // The coverage ledger is built on another thread meanwhile; SARIF needs only the findings and is
-            // written in the meantime.
-            // Taken, not split off: `split_off(0)` copies every entry and leaves the plan holding the old list's room.
-            let findings = check::findings(
-                std::mem::take(&mut std::sync::Arc::make_mut(&mut a.plan).findings),
-                &[&drift[..], &unread[..]].concat(),
-            );
-            // SARIF, text and JUnit print only the ledger's totals.
-            let items = matches!(args.format, CheckFormat::Json | CheckFormat::Markdown);
-            let (coverage, sarif_written) = std::thread::scope(|s| {
-                let ledger = s.spawn(|| {
-                    if items {
-                        check::ledger::build(&a, &findings, &cfg.stay_on_aws)
-                    } else {
-                        check::ledger::totals(&a, &findings, &cfg.stay_on_aws)
-                    }
-                });
-                let written = match args.format {
-                    CheckFormat::Sarif => check::sarif::write(&findings, out).map(|()| true),
-                    _ => Ok(false),
-                };
-                (ledger.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), written)
-            });
-            let sarif_written = sarif_written?;
-            // Shared, so `check.md.j2` can read it lazily.
-            let report = std::sync::Arc::new(check::assemble(findings, coverage, drift.len(), fail_on, args.strict));
-            let text = match args.format {
-                CheckFormat::Text => {
-                    // It reads only the files and the report: the rest goes first, so that the file it is quoting
-                    // (the largest may be a 23 MB IAM export) does not come on top of it (170→148 MB at 10,000
-                    // apps, for a tenth of a second of freeing).
-                    a.release_all_but_files();
-                    check::text(&a, &report, &drift, color, out)?;
-                    String::new()
-                }
-                CheckFormat::Json => {
-                    json::write_pretty(&report, out)?;
-                    String::new()
-                }
-                CheckFormat::Sarif => {
-                    debug_assert!(sarif_written);
-                    String::new()
-                }
-                CheckFormat::Junit => check::junit(&a, &report, fail_on),
-                CheckFormat::Markdown => {
-                    let env = tpl.env()?;
-                    let summary = check::summary_line(&report);
-                    env.get_template("report/check.md.j2")?
-                        .render(minijinja::context! { report => check::lazy::report(&report), summary })?
-                }
-            };
-            out.write_all(text.as_bytes())?;
-            diag::timings::mark("report");
-            let status = if report.summary.failed { ExitStatus::Failure } else { ExitStatus::Success };
-            release((a, report, text, drift));
-            Ok(status)
-        }
-        Command::Graph(args) => {
-            let (cfg, tables) = load_setup(&cli.global)?;
-            let a = match analyse_with(&args.inputs, &cfg, &tables, None, true) {
-                Ok(a) => a,
-                Err((files, findings)) => {
-                    return report_input_errors(&files, &findings, color, err);
-                }
-            };
-            let view = report::GraphView::new(&a.model, &a.joined, &a.plan);
-            let text = match args.format {
-                GraphFormat::Dot => view.dot(),
-                GraphFormat::Mermaid => view.mermaid(),
-            };
-            out.write_all(text.as_bytes())?;
-            Ok(ExitStatus::Success)
-        }
+        Command::Mappings { action } => commands::mappings::run(action, &cli.global, out, err),
+        Command::Plan(args) => commands::plan::run(args, &cli.global, out, err),
+        Command::Translate(args) => commands::translate::run(args, &cli.global, out, err),
+        Command::Check(args) => commands::check::run(args, &cli.global, out, err),
+        Command::Graph(args) => commands::graph::run(args, &cli.global, out, err),
     }
 }

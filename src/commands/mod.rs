@@ -1,0 +1,84 @@
+//! One file per verb: each reads its arguments, runs the pipeline (`crate::analyse` and the stages) and writes its
+//! output; `crate::run` dispatches. The helpers they share are here.
+
+pub mod check;
+pub mod graph;
+pub mod mappings;
+pub mod plan;
+pub mod translate;
+
+pub(crate) use crate::cli::{self, CheckFormat, ColorChoice, FailOnArg, GraphFormat, MappingsAction, PlanFormat};
+pub(crate) use crate::diag::{self, Files};
+pub(crate) use crate::{
+    EXIT_AFTER_RUN, ExitStatus, analyse, analyse_with, json, load_setup, mapping, render, report, rules, templates,
+    text,
+};
+pub(crate) use anyhow::Result;
+pub(crate) use std::io::{IsTerminal, Write};
+pub(crate) use std::path::PathBuf;
+
+pub(crate) fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        // no-color.org: NO_COLOR counts when it is set and not empty.
+        ColorChoice::Auto => {
+            std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
+}
+
+/// The findings that make `translate` refuse: grants wider than the IAM role (E2A045) at error severity and not
+/// waived.
+pub(crate) fn refused_grants(findings: &[diag::Finding]) -> Vec<&diag::Finding> {
+    findings
+        .iter()
+        .filter(|f| {
+            f.code == rules::GRANT_WIDER_THAN_AWS && f.severity == diag::Severity::Error && f.suppressed.is_none()
+        })
+        .collect()
+}
+
+/// Prints input errors (and the notes that came with them) and returns exit status 2.
+pub(crate) fn report_input_errors(
+    files: &Files,
+    findings: &[diag::Finding],
+    color: bool,
+    err: &mut dyn Write,
+) -> Result<ExitStatus> {
+    let mut sorted: Vec<&diag::Finding> = findings.iter().filter(|f| f.code == rules::MALFORMED_INPUT).collect();
+    sorted.sort_by_key(|f| (f.loc.map(|l| (files.display(l.file).to_string(), l.pos)), f.message.clone()));
+    for f in &sorted {
+        err.write_all(diag::render_text(files, f, color).as_bytes())?;
+    }
+    let n = sorted.len();
+    writeln!(err, "error: {n} input problem{} found; nothing was written", if n == 1 { "" } else { "s" })?;
+    Ok(ExitStatus::Error)
+}
+
+/// Drops `v`, or leaves it to the OS when the process is about to exit (see [`process_exits_after_run`]).
+pub(crate) fn release<T>(v: T) {
+    if EXIT_AFTER_RUN.load(std::sync::atomic::Ordering::Relaxed) {
+        std::mem::forget(v);
+    } else {
+        drop(v);
+    }
+}
+
+/// The output directory is skipped when inputs are walked; when it is an input, or holds one, that input would be
+/// skipped whole and the run would translate nothing without a word. Refused instead (exit 2).
+pub(crate) fn refuse_dir_over_inputs(dir: &std::path::Path, inputs: &[PathBuf], flag: &str) -> Result<()> {
+    let Ok(dir_abs) = dir.canonicalize() else { return Ok(()) };
+    let default = [PathBuf::from(".")];
+    let inputs = if inputs.is_empty() { &default[..] } else { inputs };
+    for input in inputs.iter().filter(|i| i.as_os_str() != "-") {
+        if input.canonicalize().is_ok_and(|i| i.starts_with(&dir_abs)) {
+            anyhow::bail!(
+                "{flag} {} is the input {} or holds it; the input would be skipped as output. Choose a {flag} directory outside the inputs",
+                dir.display(),
+                input.display()
+            );
+        }
+    }
+    Ok(())
+}
