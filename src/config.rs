@@ -84,27 +84,67 @@ pub struct EntraBridge {
     pub principal_ids: BTreeMap<String, String>,
 }
 
-/// Checks the `rules:` overrides: known rules, known severities.
+/// Checks the `rules:` overrides: known rules, known severities (the first problem; [`problems`] lists them all).
 pub fn rule_overrides(cfg: &Config) -> Result<BTreeMap<&'static str, Option<crate::diag::Severity>>> {
+    let (out, problems) = rule_overrides_checked(cfg);
+    match problems.into_iter().next() {
+        Some((_, msg)) => anyhow::bail!("invalid config: {msg}"),
+        None => Ok(out),
+    }
+}
+
+/// The `rules:` overrides that are valid, and a (key, message) per one that is not.
+type Overrides = BTreeMap<&'static str, Option<crate::diag::Severity>>;
+fn rule_overrides_checked(cfg: &Config) -> (Overrides, Vec<(String, String)>) {
     use crate::diag::Severity;
     let mut out = BTreeMap::new();
+    let mut problems = Vec::new();
     for (k, v) in &cfg.rules {
         let Some(rule) = crate::rules::by_code(k) else {
-            anyhow::bail!("invalid config: `rules.{k}`: no such rule (see `eks2aks check --list-rules`)");
+            problems.push((k.clone(), format!("`rules.{k}`: no such rule (see `eks2aks check --list-rules`)")));
+            continue;
         };
         let sev = match v.as_str() {
             "error" => Some(Severity::Error),
             "warning" => Some(Severity::Warning),
             "note" => Some(Severity::Note),
             "off" => None,
-            other => anyhow::bail!("invalid config: `rules.{k}: {other}`: use error, warning, note or off"),
+            other => {
+                problems.push((k.clone(), format!("`rules.{k}: {other}`: use error, warning, note or off")));
+                continue;
+            }
         };
         if rule.code == crate::rules::MALFORMED_INPUT {
-            anyhow::bail!("invalid config: `rules.{k}`: malformed input cannot be waived or downgraded");
+            problems.push((k.clone(), format!("`rules.{k}`: malformed input cannot be waived or downgraded")));
+            continue;
         }
         out.insert(rule.code, sev);
     }
-    Ok(out)
+    (out, problems)
+}
+
+/// Every problem of a parsed config that its types do not catch (the bridge, the rules, the size limit), as
+/// (key to locate, message): all of them, so one run reports them together.
+pub fn problems(cfg: &Config) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if let Some(b) = &cfg.bridge
+        && !matches!(b.as_str(), "aks-issuer" | "entra")
+    {
+        out.push(("bridge".to_string(), format!("`bridge` must be `aks-issuer` or `entra`, not {b:?}")));
+    }
+    if let Some(size) = &cfg.max_file_size
+        && let Err(e) = size.bytes()
+    {
+        out.push(("max_file_size".to_string(), e.to_string().trim_start_matches("invalid config: ").to_string()));
+    }
+    out.extend(rule_overrides_checked(cfg).1);
+    out
+}
+
+/// The 1-based line where `key:` first starts a line of the config's text (for messages), if any.
+pub fn line_of_key(text: &str, key: &str) -> Option<usize> {
+    let want = format!("{key}:");
+    text.lines().position(|l| l.trim_start().trim_start_matches("- ").starts_with(&want)).map(|i| i + 1)
 }
 
 /// `custom_roles:` settings.
@@ -207,10 +247,5 @@ pub fn load(explicit: Option<&Path>) -> Result<(Config, Option<PathBuf>)> {
         let at = e.location().map(|l| format!(":{}:{}", l.line(), l.column())).unwrap_or_default();
         anyhow::anyhow!("invalid config {}{at}: {e}", path.display())
     })?;
-    if let Some(b) = &cfg.bridge
-        && !matches!(b.as_str(), "aks-issuer" | "entra")
-    {
-        anyhow::bail!("invalid config {}: `bridge` must be `aks-issuer` or `entra`, not {b:?}", path.display());
-    }
     Ok((cfg, Some(path)))
 }

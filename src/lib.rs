@@ -123,12 +123,38 @@ pub fn load_setup(global: &cli::GlobalArgs) -> Result<(config::Config, mapping::
     if let Some(n) = global.max_file_size {
         diag::files::set_max_file_size(n);
     }
-    let (cfg, _) = config::load(global.config.as_deref())?;
+    let (cfg, path) = config::load(global.config.as_deref())?;
+    // Every problem of the config at once, each with its line (issue 19), not the first alone.
+    let mut problems = config::problems(&cfg);
+    problems.extend(mapping::target_problems(&cfg, &tables));
+    if !problems.is_empty() {
+        let shown = path.as_ref().map_or_else(|| "eks2aks.yaml".to_string(), |p| p.display().to_string());
+        let text = path
+            .as_ref()
+            .and_then(|p| diag::files::read_capped(p, true, diag::files::max_file_size()).ok())
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
+        let mut located: Vec<(Option<usize>, &String, &String)> =
+            problems.iter().map(|(key, msg)| (config::line_of_key(&text, key), key, msg)).collect();
+        located.sort();
+        let lines: Vec<String> = located
+            .iter()
+            .map(|(line, _, msg)| {
+                let at = line.map(|l| format!("{shown}:{l}: ")).unwrap_or_default();
+                format!("  {}", text::escape(&format!("{at}{msg}")))
+            })
+            .collect();
+        return Err(anyhow::Error::new(text::Preformatted(format!(
+            "invalid config {} ({} problem{}):\n{}",
+            text::escape(&shown),
+            problems.len(),
+            if problems.len() == 1 { "" } else { "s" },
+            lines.join("\n")
+        ))));
+    }
     if let (None, Some(size)) = (global.max_file_size, &cfg.max_file_size) {
         diag::files::set_max_file_size(size.bytes()?);
     }
-    mapping::check_targets(&cfg, &tables)?;
-    config::rule_overrides(&cfg)?;
     Ok((cfg, tables))
 }
 

@@ -11,30 +11,47 @@ pub mod need;
 
 pub use load::{Tables, load};
 
-/// Checks the config against the mapping tables: every target named must exist for its service.
+/// Checks the config against the mapping tables: every target named must exist for its service (the first
+/// problem; [`target_problems`] lists them all).
 pub fn check_targets(cfg: &crate::config::Config, tables: &Tables) -> anyhow::Result<()> {
+    match target_problems(cfg, tables).into_iter().next() {
+        Some((_, msg)) => anyhow::bail!("invalid config: {msg}"),
+        None => Ok(()),
+    }
+}
+
+/// Every target of the config that the tables do not have, as (key to locate, message).
+pub fn target_problems(cfg: &crate::config::Config, tables: &Tables) -> Vec<(String, String)> {
+    let mut out = Vec::new();
     for (svc, target) in &cfg.targets {
         let Some(s) = tables.services.get(svc) else {
-            anyhow::bail!(
-                "invalid config: `targets.{svc}`: no such service in the mapping tables (known: {})",
-                tables.services.keys().cloned().collect::<Vec<_>>().join(", ")
-            );
+            out.push((
+                svc.clone(),
+                format!(
+                    "`targets.{svc}`: no such service in the mapping tables (known: {})",
+                    tables.services.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            ));
+            continue;
         };
         if !s.targets.contains_key(target) {
-            anyhow::bail!(
-                "invalid config: `targets.{svc}: {target}`: not a target of {svc} (choose one of: {})",
-                s.targets.keys().cloned().collect::<Vec<_>>().join(", ")
-            );
+            out.push((
+                svc.clone(),
+                format!(
+                    "`targets.{svc}: {target}`: not a target of {svc} (choose one of: {})",
+                    s.targets.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            ));
         }
     }
     for (pattern, target) in &cfg.resource_targets {
         let svc = pattern.split(':').nth(2).unwrap_or_default();
-        let ok = tables.services.get(svc).is_some_and(|s| s.targets.contains_key(target));
-        if !ok {
-            anyhow::bail!(
-                "invalid config: `resource_targets`: `{pattern}: {target}` does not name a service ARN pattern and one of its targets"
-            );
+        if !tables.services.get(svc).is_some_and(|s| s.targets.contains_key(target)) {
+            out.push((
+                "resource_targets".to_string(),
+                format!("`resource_targets`: `{pattern}: {target}` does not name a service ARN pattern and one of its targets"),
+            ));
         }
     }
-    Ok(())
+    out
 }

@@ -126,3 +126,33 @@ fn workload_fields_of_the_wrong_type_are_malformed_not_guessed() {
     assert!(err.contains("`serviceAccountName` must be a string") && err.contains("d.yaml:8:27"), "{err}");
     assert!(err.contains("`containers` must be a list") && err.contains("d.yaml:18:19"), "{err}");
 }
+
+/// Issue 19: every problem of a config is reported in one run, each with its file and line, in line order (it
+/// stopped at the first).
+#[test]
+fn every_config_problem_is_reported_at_once_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("eks2aks.yaml");
+    std::fs::write(
+        &cfg,
+        "rules:\n  E2A999: off\n  E2A005: loud\ntargets:\n  sqs: kafka\nbridge: nope\nmax_file_size: 0\n",
+    )
+    .unwrap();
+    let (code, out, err) = run(&["plan", "--config", cfg.to_str().unwrap(), "testdata/examples/edw-keda"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty(), "no partial output: {out}");
+    let c = cfg.display().to_string();
+    assert!(err.contains("(5 problems)"), "{err}");
+    let want = [
+        format!("{c}:2: `rules.E2A999`: no such rule"),
+        format!("{c}:3: `rules.E2A005: loud`: use error, warning, note or off"),
+        format!("{c}:5: `targets.sqs: kafka`: not a target of sqs"),
+        format!("{c}:6: `bridge` must be `aks-issuer` or `entra`"),
+        format!("{c}:7: `max_file_size` must be more than 0"),
+    ];
+    let mut at = 0;
+    for w in &want {
+        let i = err[at..].find(w.as_str()).unwrap_or_else(|| panic!("{w} missing or out of order in:\n{err}"));
+        at += i + w.len();
+    }
+}
