@@ -417,3 +417,23 @@ fn each_class_of_the_issue_is_translated_exactly_or_refused() {
     assert!(widened.iter().any(|f| f["message"].as_str().unwrap().contains("cloudwatch access")), "{widened:#?}");
     assert!(widened.iter().any(|f| f["message"].as_str().unwrap().contains("logs access")), "{widened:#?}");
 }
+
+/// Hostile paths: a quote or a control character cannot be written into an ABAC condition. An Allow on such a
+/// path is not granted (it once became the whole container), and a Deny naming one leaves nothing it touches
+/// granted there (a condition without the exclusion would allow what AWS denied).
+#[test]
+fn paths_a_condition_cannot_carry_are_never_widened() {
+    for bad in ["it's/*", "a\u{1b}[31m/*", "back\\slash/*"] {
+        let p = plan_statements(
+            json!([{"Effect": "Allow", "Action": "s3:GetObject", "Resource": format!("arn:aws:s3:::data/{bad}")}]),
+            "",
+        );
+        assert!(grants(&p).is_empty() && codes_of(&p).contains(&"E2A020".to_string()), "{bad}: {p:#}");
+        let p = plan_statements(
+            json!([{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::data/*"},
+                   {"Effect": "Deny", "Action": "s3:GetObject", "Resource": format!("arn:aws:s3:::data/{bad}")}]),
+            "",
+        );
+        assert!(grants(&p).is_empty() && codes_of(&p).contains(&"E2A019".to_string()), "{bad}: {p:#}");
+    }
+}
