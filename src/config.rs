@@ -143,8 +143,7 @@ pub fn problems(cfg: &Config) -> Vec<(String, String)> {
 
 /// The 1-based line where `key:` first starts a line of the config's text (for messages), if any.
 pub fn line_of_key(text: &str, key: &str) -> Option<usize> {
-    let want = format!("{key}:");
-    text.lines().position(|l| l.trim_start().trim_start_matches("- ").starts_with(&want)).map(|i| i + 1)
+    crate::text::line_starting_with(text, &format!("{key}:"))
 }
 
 /// `custom_roles:` settings.

@@ -152,6 +152,12 @@ pub fn escape_source_line(line: &str, span: std::ops::Range<usize>) -> (Cow<'_, 
     (Cow::Owned(format!("{a}{b}{c}")), range)
 }
 
+/// The 1-based line of `text` whose content (indentation and a list dash aside) starts with `needle`: where a
+/// message about a YAML key points.
+pub fn line_starting_with(text: &str, needle: &str) -> Option<usize> {
+    text.lines().position(|l| l.trim_start().trim_start_matches("- ").starts_with(needle)).map(|i| i + 1)
+}
+
 /// Input text quoted in a message: at most 80 characters.
 pub fn truncate(s: &str) -> String {
     if s.chars().count() <= 80 { s.to_string() } else { s.chars().take(79).collect::<String>() + "…" }

@@ -43,12 +43,30 @@ pub const OBJECT_ACTIONS: &[&str] = &[
     "write",
 ];
 
+/// The blob data action `op` (`read`, `write`, one of [`OBJECT_ACTIONS`]…), spelled as the tables spell it.
+pub fn blob_action(op: &str) -> String {
+    format!("{B}/{op}")
+}
+
+/// The operation of blob data action `d` (`read`, `tags/write`…), compared case-insensitively; `None` for any
+/// other data action.
+fn blob_op(d: &str) -> Option<&str> {
+    (d.len() > B.len() + 1
+        && d.is_char_boundary(B.len())
+        && d[..B.len()].eq_ignore_ascii_case(B)
+        && &d[B.len()..B.len() + 1] == "/")
+        .then(|| &d[B.len() + 1..])
+}
+
+/// True when `d` is `blobs/read` (reading a blob, or with the `Blob.List` suboperation listing them).
+pub fn is_blob_read(d: &str) -> bool {
+    blob_op(d).is_some_and(|op| op.eq_ignore_ascii_case("read"))
+}
+
 /// True when data action `d` acts on one blob: [`OBJECT_ACTIONS`], or `blobs/read` other than listing.
 pub fn is_object_action(d: &str) -> bool {
-    d.len() > B.len() + 1
-        && d[..B.len()].eq_ignore_ascii_case(B)
-        && (d[B.len() + 1..].eq_ignore_ascii_case("read")
-            || OBJECT_ACTIONS.iter().any(|a| a.eq_ignore_ascii_case(&d[B.len() + 1..])))
+    blob_op(d)
+        .is_some_and(|op| op.eq_ignore_ascii_case("read") || OBJECT_ACTIONS.iter().any(|a| a.eq_ignore_ascii_case(op)))
 }
 const NEVER: &str =
     "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEquals 'eks2aks:none'";

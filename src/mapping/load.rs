@@ -296,9 +296,7 @@ pub struct Tables {
 /// resource it applies to (empty: any).
 pub type Reverse = BTreeMap<(String, String), BTreeMap<super::choose::Perm, Vec<(String, Vec<String>)>>>;
 
-fn line_of(text: &str, needle: &str) -> Option<usize> {
-    text.lines().position(|l| l.trim_start().trim_start_matches("- ").starts_with(needle)).map(|i| i + 1)
-}
+use crate::text::line_starting_with as line_of;
 
 fn parse<T: serde::de::DeserializeOwned>(file: &str, text: &str, errors: &mut Vec<MappingError>) -> Option<T> {
     match serde_norway::from_str(text) {

@@ -198,8 +198,9 @@ pub type Denied = BTreeMap<(std::sync::Arc<str>, String), BTreeMap<Perm, BTreeSe
 /// What an identity needs, per scope.
 pub type Needs = BTreeMap<ScopeKey, ScopeNeed>;
 
-/// A sub-path no statement names (the probe of [`object_exclusions`] and [`overlaps`]).
-const PROBE: &str = "eks2aks-probe";
+/// A name no statement uses (the probe of [`object_exclusions`] and [`overlaps`], and the soundness check's
+/// sample of what a grant allows beyond what the policies spell out).
+pub const PROBE: &str = "eks2aks-probe";
 
 /// True when the Azure target's scope is a blob container (the blob condition applies).
 fn is_blob(tables: &Tables, key: &ScopeKey) -> bool {

@@ -1071,7 +1071,7 @@ fn condition_for_role(
     c: &Option<need::BlobPathCondition>,
     grants: impl Fn(&Perm) -> bool,
 ) -> Option<need::BlobPathCondition> {
-    let read = Perm { data: true, name: "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read".into() };
+    let read = Perm { data: true, name: crate::mapping::azure::blob_action("read") };
     match c {
         Some(c) if !grants(&read) => c.for_role_without_listing(),
         other => other.clone(),
@@ -1084,7 +1084,6 @@ fn condition_for_role(
 /// listing beside a Reader without objects). Exact: the listing-only role allowed nothing else, and the objects the
 /// other allows are unchanged.
 fn absorb_listings(list: &mut Vec<RoleAssignment>, grants: impl Fn(&RoleAssignment, &str) -> bool) {
-    const BLOB_ACTIONS: &str = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs";
     let listing_only = |a: &RoleAssignment| a.condition.as_ref().is_some_and(|c| c.parts().0.is_empty());
     let mut i = 0;
     while i < list.len() {
@@ -1098,9 +1097,10 @@ fn absorb_listings(list: &mut Vec<RoleAssignment>, grants: impl Fn(&RoleAssignme
                 && a.scope.azure_name == b.scope.azure_name
                 && a.scope.aws_arn == b.scope.aws_arn
         };
-        let read = format!("{BLOB_ACTIONS}/read");
-        let b_actions: Vec<String> = std::iter::once(read.clone())
-            .chain(crate::mapping::azure::OBJECT_ACTIONS.iter().map(|x| format!("{BLOB_ACTIONS}/{x}")))
+        let read = crate::mapping::azure::blob_action("read");
+        let b_actions: Vec<String> = std::iter::once("read")
+            .chain(crate::mapping::azure::OBJECT_ACTIONS.iter().copied())
+            .map(crate::mapping::azure::blob_action)
             .filter(|d| grants(b, d))
             .collect();
         let into = (0..list.len()).find(|&j| {

@@ -29,9 +29,8 @@ use crate::rules;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
-const BLOB: &str = "microsoft.storage/storageaccounts/blobservices/containers/blobs";
-/// A path no statement names: what a grant allows beyond what the policies spell out.
-const PROBE: &str = "eks2aks-probe";
+// PROBE: a path no statement names, what a grant allows beyond what the policies spell out.
+use crate::mapping::need::PROBE;
 
 /// Per (service prefix, target): Azure data action (lower case) → the AWS actions mapped to it, with the kinds of
 /// AWS resource each applies to (the data part of [`Tables::reverse`]).
@@ -189,10 +188,7 @@ fn probe_arn(tables: &Tables, prefix: &str, account: &str) -> String {
 /// ([`crate::mapping::azure`]) evaluates the same condition the plan writes.
 fn azure_allows(a: &RoleAssignment, d: &str, s: &Sample) -> bool {
     let Some(c) = &a.condition else { return true };
-    if !d.starts_with(BLOB) {
-        return true;
-    }
-    if &d[BLOB.len()..] == "/read" && s.kind == "bucket" {
+    if crate::mapping::azure::is_blob_read(d) && s.kind == "bucket" {
         return c.allows(BlobOp::List(s.prefix.as_deref()));
     }
     if crate::mapping::azure::is_object_action(d) {
