@@ -56,7 +56,7 @@ pub fn run(
     };
     let drift = match &args.against {
         Some(dir) => {
-            let tree = render::translate(&mut a, &cfg, &tables, &tpl, &Default::default())?;
+            let tree = render::translate(&mut a, &cfg, &tpl, &Default::default())?;
             render::drift::compare(&tree, dir, &mut a.files)?
         }
         None => Vec::new(),

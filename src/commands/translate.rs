@@ -47,7 +47,7 @@ pub fn run(
     // directory that replaces --out at the end), so the output is never held in memory whole.
     let mut files_written = 0;
     render::write::write_with(&args.out, args.force, |w| {
-        files_written = render::translate_to(&mut a, true, &cfg, &tables, &tpl, &client_ids, w)?;
+        files_written = render::translate_to(&mut a, true, &cfg, &tpl, &client_ids, w)?;
         Ok(())
     })?;
     diag::timings::mark("render+write");

@@ -163,6 +163,7 @@ pub fn build_with(model: &mut Model, files: &Files, sink: &mut Sink, keep_graph:
                 audience: None,
                 loc: a.loc,
                 origin: SaOrigin::Eksctl,
+                irsa: Default::default(),
             });
         }
     }

@@ -10,10 +10,6 @@ use crate::yaml::{Node, Value};
 use base64::Engine;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Kinds whose pods are described by `spec.template` (the well-known ones; any object with a pod template at
-/// `spec.template` or `spec.jobTemplate.spec.template` is treated the same).
-const IRSA_PREFIX: &str = "eks.amazonaws.com/";
-
 use crate::text::truncate;
 
 /// DNS-1123 subdomain: what Kubernetes requires of most object names.
@@ -172,7 +168,7 @@ pub fn read_object(
         _ => {}
     }
     // Anything that runs pods: the well-known kinds and any object with a pod template.
-    let pod_spec_path: Option<&[&str]> = if kind == "Pod" && api_version == "v1" {
+    let pod_spec_path: Option<&'static [&'static str]> = if kind == "Pod" && api_version == "v1" {
         Some(&["spec"])
     } else if node.path(&["spec", "jobTemplate", "spec", "template", "spec"]).is_some() {
         Some(&["spec", "jobTemplate", "spec", "template", "spec"])
@@ -217,7 +213,7 @@ pub fn read_object(
             );
             return;
         }
-        read_workload(model, file, spec, index, &kind, &ns, &name);
+        read_workload(model, file, (spec, path), index, &kind, &ns, &name);
     }
     let waiver = node
         .path(&["metadata", "annotations", crate::model::WAIVER_ANNOTATION])
@@ -250,9 +246,11 @@ fn read_service_account(
         audience: None,
         loc: obj_loc,
         origin: SaOrigin::Declared,
+        irsa: Default::default(),
     };
     if let Some(entries) = node.path(&["metadata", "annotations"]).and_then(Node::as_map) {
         for e in entries.iter().filter(|e| e.key.starts_with(IRSA_PREFIX)) {
+            sa.irsa.keys.push(super::intern::intern(&e.key));
             let Some(v) = e.value.as_str() else { continue };
             match &e.key[IRSA_PREFIX.len()..] {
                 "role-arn" => {
@@ -264,6 +262,7 @@ fn read_service_account(
                     }
                 }
                 "audience" => sa.audience = Some(v.to_string()),
+                "token-expiration" => sa.irsa.token_expiration = Some(v.to_string()),
                 _ => {}
             }
         }
@@ -302,15 +301,32 @@ fn read_config(model: &mut Model, file: FileId, node: &Node, index: usize, kind:
         namespace: ns.to_string(),
         name: name.to_string(),
         aws_refs: refs,
+        sdk_keys: node
+            .get("data")
+            .and_then(Node::as_map)
+            .unwrap_or_default()
+            .iter()
+            .filter(|e| crate::model::SDK_VARIABLES.iter().any(|v| v.eq_ignore_ascii_case(&e.key)))
+            .map(|e| super::intern::intern(&e.key))
+            .collect(),
     });
 }
 
-fn read_workload(model: &mut Model, file: FileId, spec: &Node, index: usize, kind: &str, ns: &str, name: &str) {
+fn read_workload(
+    model: &mut Model,
+    file: FileId,
+    (spec, pod_spec_path): (&Node, &'static [&'static str]),
+    index: usize,
+    kind: &str,
+    ns: &str,
+    name: &str,
+) {
     let sa_node = spec.get("serviceAccountName").or_else(|| spec.get("serviceAccount"));
     let service_account = sa_node.and_then(Node::as_str).unwrap_or("default").to_string();
     let mut containers = Vec::new();
     let mut aws_refs = Vec::new();
     let mut config_refs = BTreeSet::new();
+    let mut sdk_env = Vec::new();
     for list in ["initContainers", "containers", "ephemeralContainers"] {
         for c in spec.get(list).and_then(Node::as_seq).unwrap_or_default() {
             containers.push(Container {
@@ -321,6 +337,13 @@ fn read_workload(model: &mut Model, file: FileId, spec: &Node, index: usize, kin
                 let Some(var) = env.get("name").and_then(Node::as_str) else {
                     continue;
                 };
+                if crate::model::SDK_VARIABLES.contains(&var) {
+                    sdk_env.push(SdkEnv {
+                        name: super::intern::intern(var),
+                        value: env.get("value").and_then(Node::as_str).map(str::to_string),
+                        loc: loc(file, env),
+                    });
+                }
                 if let Some(v) = env.get("value") {
                     if let Some(text) = v.as_str() {
                         scan::scan(var, text, loc(file, v), &mut aws_refs);
@@ -357,6 +380,8 @@ fn read_workload(model: &mut Model, file: FileId, spec: &Node, index: usize, kin
         name: name.to_string(),
         service_account: super::intern::intern(&service_account),
         template_loc: loc(file, spec),
+        pod_spec_path,
+        sdk_env,
         service_account_loc: sa_node.map(|n| loc(file, n)),
         containers,
         aws_refs,
@@ -422,6 +447,7 @@ pub fn finish(model: &mut Model, _opts: &IngestOptions, _sink: &mut Sink) {
             audience: None,
             loc,
             origin: SaOrigin::Implied,
+            irsa: Default::default(),
         });
     }
 }

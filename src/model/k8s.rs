@@ -11,6 +11,22 @@ pub const WAIVER_ANNOTATION: &str = "eks2aks.dev/ignore";
 /// anything to an Azure scaler.
 pub const KEDA_AWS_PARAMS: &[&str] = &["awsAccessKeyID", "awsSecretAccessKey", "awsSessionToken", "awsRoleArn"];
 
+/// The AWS SDK variables a workload's env (or a ConfigMap's data) loses on AKS: IRSA injects them, and on Azure
+/// they would point an SDK at AWS. The region stays when the workload keeps an AWS bridge.
+pub const SDK_VARIABLES: &[&str] = &[
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_ROLE_SESSION_NAME",
+    "AWS_STS_REGIONAL_ENDPOINTS",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+];
+
+/// The annotation prefix of IRSA (`eks.amazonaws.com/role-arn`, `…/audience`, `…/token-expiration`, …).
+pub const IRSA_PREFIX: &str = "eks.amazonaws.com/";
+
 #[derive(Debug, Clone)]
 pub struct K8sObject {
     /// Where the object starts.
@@ -48,6 +64,18 @@ pub struct ServiceAccount {
     pub loc: Loc,
     /// How it came to be.
     pub origin: SaOrigin,
+    /// The keys of its `eks.amazonaws.com/*` annotations, in input order (what the rewrite removes), and the
+    /// text of `eks.amazonaws.com/token-expiration`. Empty for implied and eksctl ServiceAccounts.
+    pub irsa: Irsa,
+}
+
+/// A declared ServiceAccount's IRSA annotations (see [`ServiceAccount::irsa`]).
+#[derive(Debug, Clone, Default)]
+pub struct Irsa {
+    /// Annotation keys under [`IRSA_PREFIX`].
+    pub keys: Vec<std::sync::Arc<str>>,
+    /// `eks.amazonaws.com/token-expiration`, when it is a string.
+    pub token_expiration: Option<String>,
 }
 
 /// How a ServiceAccount entered the model.
@@ -76,6 +104,11 @@ pub struct Workload {
     pub service_account: std::sync::Arc<str>,
     /// Where the pod template (or the Pod's spec) is.
     pub template_loc: Loc,
+    /// The path of the pod spec inside the object (`["spec"]` for a Pod, `["spec", "template", "spec"]` for a
+    /// Deployment, …).
+    pub pod_spec_path: &'static [&'static str],
+    /// The env items of its containers named like an AWS SDK variable ([`SDK_VARIABLES`]), in input order.
+    pub sdk_env: Vec<SdkEnv>,
     /// Where `serviceAccountName` is, when set.
     pub service_account_loc: Option<Loc>,
     /// Containers, init containers included.
@@ -93,6 +126,17 @@ pub struct Container {
     pub name: String,
     /// Image, with its location.
     pub image: Option<(String, Loc)>,
+}
+
+/// An env item that sets an AWS SDK variable.
+#[derive(Debug, Clone)]
+pub struct SdkEnv {
+    /// The variable (shared).
+    pub name: std::sync::Arc<str>,
+    /// Its `value`, when it is a string (`AWS_ROLE_ARN` names the role the container assumes).
+    pub value: Option<String>,
+    /// Where the item starts.
+    pub loc: Loc,
 }
 
 /// A reference to AWS found in env or config data.
@@ -141,6 +185,8 @@ pub struct ConfigData {
     pub name: String,
     /// AWS references in its data.
     pub aws_refs: Vec<AwsRef>,
+    /// The keys of `data` named like an AWS SDK variable ([`SDK_VARIABLES`], any case), in input order.
+    pub sdk_keys: Vec<std::sync::Arc<str>>,
 }
 
 /// A KEDA ScaledObject or ScaledJob.

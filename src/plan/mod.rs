@@ -1,7 +1,6 @@
 //! Stage 4: the plan — every decision and every gap (finding), fully resolved and sorted. Serialises as
-//! `plan.json` (schema `eks2aks/plan/v1`, see the CLI contract). Making it the only input of every output is issue
-//! 19's aim, not yet the case: `report/graph.rs` reads the join and `render/k8s.rs` re-reads the raw input and
-//! still decides some manifest edits (ARCHITECTURE.md, "Known debts").
+//! `plan.json` (schema `eks2aks/plan/v1`, see the CLI contract). Every manifest edit is decided here
+//! ([`edits`]); `render/k8s.rs` reads the input text only to find each edit's place and to quote what it keeps.
 
 use crate::diag::{Files, Finding, Loc, Severity, Sink};
 use crate::graph::Joined;
@@ -14,6 +13,7 @@ use crate::rules;
 use serde::Serialize;
 
 pub mod bridge;
+pub mod edits;
 pub mod keda;
 pub mod soundness;
 pub mod verify;
@@ -49,6 +49,14 @@ pub struct Plan {
     /// How the rewrite carries each KEDA trigger and authentication over (not serialised).
     #[serde(skip)]
     pub keda: Box<keda::Bindings>,
+    /// Every edit `translate` makes to the input manifests, by file ([`edits`]).
+    pub manifest_edits: Vec<edits::FileEdits>,
+    /// The edits of the manifests of workloads that stay on EKS (`bridge_from_eks`). Left out when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub eks_side_edits: Vec<edits::FileEdits>,
+    /// The ECR images the workloads run, imported by `acr-import.sh`. Left out when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ecr_images: Vec<edits::EcrImage>,
 }
 
 /// An Azure user-assigned managed identity, from one IAM role.
@@ -871,7 +879,7 @@ pub fn build(
         notes,
         waived,
     };
-    Plan {
+    let mut plan = Plan {
         schema: SCHEMA,
         identities,
         resources,
@@ -881,7 +889,15 @@ pub fn build(
         summary,
         keda_authentications: keda.added.clone(),
         keda: Box::new(keda),
-    }
+        manifest_edits: Vec::new(),
+        eks_side_edits: Vec::new(),
+        ecr_images: Vec::new(),
+    };
+    let decided = edits::decide(model, files, tables, &opts.config, &plan);
+    plan.manifest_edits = decided.manifest;
+    plan.eks_side_edits = decided.eks_side;
+    plan.ecr_images = decided.ecr_images;
+    plan
 }
 
 /// The resource of this ARN in the plan's list (sorted by ARN).

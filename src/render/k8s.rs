@@ -8,17 +8,16 @@
 
 use super::verify::{self, Op};
 use super::yaml_out;
-use crate::config::Config;
 use crate::diag::{FileId, Pos};
-use crate::ingest::scan;
-use crate::mapping::{Tables, need};
-use crate::model::AwsRefKind;
 use crate::plan::Analysis;
-use crate::plan::azure_url_kind;
+use crate::plan::edits::{
+    CLIENT_ID_ANNOTATION, Edit, FileEdits, ObjectEdits, PodIdentityEdit, TOKEN_EXPIRATION_ANNOTATION, USE_LABEL,
+};
 use crate::yaml::{Node, Value as Y};
 use rayon::prelude::*;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// Text edits on one file: (byte start, byte end, replacement), and what each means for the node it changes
 /// (checked against the re-read output by [`verify`] before anything is written).
@@ -349,16 +348,6 @@ fn add_to_pod(src: &Src, edits: &mut Edits, spec: &Node, volumes: &[Value], moun
     }
 }
 
-/// The pod spec of a workload object.
-fn pod_spec<'n>(node: &'n Node, kind: &str) -> Option<&'n Node> {
-    if kind == "Pod" {
-        return node.get("spec");
-    }
-    node.path(&["spec", "jobTemplate", "spec", "template", "spec"])
-        .or_else(|| node.path(&["spec", "jobTargetRef", "template", "spec"]))
-        .or_else(|| node.path(&["spec", "template", "spec"]))
-}
-
 /// Deletes a block mapping entry or sequence item (its whole lines); `None` when it is not alone on its lines.
 fn delete_lines(src: &Src, edits: &mut Edits, first: Pos, last_line: u32) -> Option<()> {
     let prefix = src.before(first);
@@ -401,200 +390,242 @@ fn find_by_pos(n: &Node, p: Pos) -> Option<&Node> {
     }
 }
 
-/// Names of the Azure parents, from the config (or marked placeholders).
-struct Names {
-    storage: String,
-    service_bus: String,
-    key_vault: String,
-    acr: Option<String>,
-}
-
-impl Names {
-    fn new(cfg: &Config) -> Self {
-        let a = &cfg.azure;
-        Names {
-            storage: a.storage_account.clone().unwrap_or_else(|| "REPLACE-ME-storage-account".into()),
-            service_bus: a.service_bus_namespace.clone().unwrap_or_else(|| "REPLACE-ME-service-bus-namespace".into()),
-            key_vault: a.key_vault.clone().unwrap_or_else(|| "REPLACE-ME-key-vault".into()),
-            acr: a.container_registry.clone(),
-        }
-    }
-}
-
 /// Client ids by identity name (from `--client-ids`), or marked placeholders.
 pub fn client_id(ids: &BTreeMap<String, String>, identity: &str) -> String {
     ids.get(identity).cloned().unwrap_or_else(|| format!("REPLACE-WITH-CLIENT-ID-OF-{identity}"))
 }
 
-/// The Azure URL that replaces an AWS value, when the plan maps its resource.
-fn azure_value(
-    resources: &BTreeMap<&str, &crate::plan::Resource>,
-    tables: &Tables,
-    names: &Names,
-    arn: &str,
-    text: &str,
-) -> Option<String> {
-    let base = crate::plan::rewritable(tables, arn)?;
-    let r = resources.get(base.as_str())?;
-    let name = r.azure_name.as_deref()?;
-    let url = match azure_url_kind(r.azure_type.as_deref()?)? {
-        "queue" => format!("https://{}.queue.core.windows.net/{name}", names.storage),
-        "table" => format!("https://{}.table.core.windows.net/{name}", names.storage),
-        "blob" => {
-            // Keep the S3 key (prefix) as the blob path: `s3://bucket/key`, `https://bucket.s3…/key` (virtual
-            // hosted) or `https://s3…/bucket/key` (path style).
-            let path = match text.strip_prefix("s3://") {
-                Some(rest) => rest.split_once('/').map_or("", |(_, p)| p),
-                None => {
-                    let rest = text.split_once("://").map_or(text, |(_, r)| r);
-                    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
-                    if host.starts_with("s3.") || host.starts_with("s3-") {
-                        path.split_once('/').map_or("", |(_, p)| p)
-                    } else {
-                        path
-                    }
-                }
-            };
-            let base = format!("https://{}.blob.core.windows.net/{name}", names.storage);
-            if path.is_empty() { base } else { format!("{base}/{path}") }
-        }
-        "servicebus" => format!("https://{}.servicebus.windows.net/{name}", names.service_bus),
-        "secret" => format!("https://{}.vault.azure.net/secrets/{name}", names.key_vault),
-        _ => return None,
-    };
-    Some(url)
-}
-
-const SDK_VARS: &[&str] = &[
-    "AWS_REGION",
-    "AWS_DEFAULT_REGION",
-    "AWS_ROLE_ARN",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_ROLE_SESSION_NAME",
-    "AWS_STS_REGIONAL_ENDPOINTS",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
-];
-
-/// Rewrites every input file that holds Kubernetes objects. Returns (output relative path, text).
+/// Rewrites every input file that holds Kubernetes objects with the plan's edits (`plan.manifest_edits`) and hands
+/// each to `emit`. A file the plan does not edit is handed over as it is.
 pub fn rewrite(
     a: &Analysis,
-    cfg: &Config,
-    tables: &Tables,
     client_ids: &BTreeMap<String, String>,
     emit: &(dyn Fn(FileId, String) -> anyhow::Result<()> + Sync),
 ) -> anyhow::Result<()> {
-    let names = Names::new(cfg);
-    // ServiceAccount → identity by the object's place (two clusters may each have `app/worker`, bound to
-    // different roles: issue 17), workload → identity, from the plan.
-    let mut sa_identity: BTreeMap<(FileId, Pos), &str> = BTreeMap::new();
-    for id in &a.plan.identities {
-        for l in &id.service_account_locs {
-            sa_identity.insert((l.file, l.pos), &id.name);
+    let edits: BTreeMap<FileId, &FileEdits> = a.plan.manifest_edits.iter().map(|f| (f.file_id, f)).collect();
+    let added = added_documents(a, client_ids);
+    let files: Vec<FileId> = a.model.objects_by_file().into_keys().collect();
+    // Files are rewritten independently, in parallel chunks; each is handed to `emit` when done.
+    let rewritten = files.par_chunks(32).map(|chunk| -> anyhow::Result<()> {
+        for &file in chunk {
+            let text = a.files.get(file).read_text()?;
+            let added = added.get(&file).map_or(&[][..], Vec::as_slice);
+            let out = match edits.get(&file) {
+                None if added.is_empty() => text.into_owned(),
+                fe => edit_file(a, file, &text, fe.map_or(&[][..], |f| &f.objects), added, client_ids)?,
+            };
+            emit(file, out)?;
         }
-    }
-    let workload_identity: BTreeSet<(String, String, String)> = a
-        .plan
-        .workloads
+        Ok(())
+    });
+    let done: Vec<anyhow::Result<()>> = crate::par::install(|| rewritten.collect());
+    done.into_iter().collect()
+}
+
+/// Applies the edits of one file, appends its added documents, and checks the result against the input
+/// ([`verified`]).
+fn edit_file(
+    a: &Analysis,
+    file: FileId,
+    text: &str,
+    objects: &[ObjectEdits],
+    added: &[Value],
+    client_ids: &BTreeMap<String, String>,
+) -> anyhow::Result<String> {
+    let mut src = Src::new(a.files.get(file), text);
+    src.rewrites = objects
         .iter()
-        .filter(|w| w.identity.is_some())
-        .map(|w| (w.kind.to_string(), w.namespace.to_string(), w.name.clone()))
+        .flat_map(|o| o.edits.iter())
+        .filter_map(|e| match e {
+            Edit::Value { at, token, with } => Some((at.pos(), (&**token, with.as_str()))),
+            _ => None,
+        })
         .collect();
-    // Indexes (everything below is looked up per object or per value: no scans of the whole plan).
-    let resource_by_arn: BTreeMap<&str, &crate::plan::Resource> =
-        a.plan.resources.iter().map(|r| (&*r.aws_arn, r)).collect();
-    let mut by_aws_name: BTreeMap<(&str, String), Vec<&str>> = BTreeMap::new();
-    for res in &a.plan.resources {
-        if let (Some((_, n)), Some(azure)) = (need::base_resource(tables, &res.aws_arn), res.azure_name.as_deref()) {
-            by_aws_name.entry((&*res.aws_service, n)).or_default().push(azure);
+    let mut edits = Edits::default();
+    let docs = crate::yaml::parse_stream(text).unwrap_or_default();
+    let nodes = objects_by_pos(&docs);
+    for o in objects {
+        let Some(&node) = nodes.get(&o.pos) else { continue };
+        for e in &o.edits {
+            apply_edit(&src, &mut edits, node, e, client_ids);
         }
     }
-    let workload_entry: BTreeMap<(&str, &str, &str), &crate::plan::WorkloadEntry> =
-        a.plan.workloads.iter().map(|w| ((&*w.kind, &*w.namespace, w.name.as_str()), w)).collect();
-    let identity_by_name: BTreeMap<&str, &crate::plan::Identity> =
-        a.plan.identities.iter().map(|i| (i.name.as_str(), i)).collect();
-    let scaler_of_object: BTreeMap<usize, usize> =
-        a.model.scalers.iter().enumerate().map(|(i, s)| (s.object, i)).collect();
-    // Value rewrites and env removals, by location.
-    // (token, replacement) by location; the token borrows the model's text.
-    let mut value_rewrites: BTreeMap<(FileId, Pos), (&str, String)> = BTreeMap::new();
-    let refs = a.model.aws_refs();
-    for r in refs {
-        if r.kind == AwsRefKind::Name
-            && let Some(prefix) = r.arn.as_deref().and_then(|a| a.strip_prefix("name:"))
-        {
-            // A bare name: the Azure name of the one mapped resource of that service with that AWS name.
-            let matches: &[&str] = by_aws_name.get(&(prefix, r.text.to_string())).map_or(&[], Vec::as_slice);
-            if let [azure] = matches
-                && **azure != *r.text
+    let mut out = apply(text, edits.list);
+    drop(nodes);
+    append_documents(&mut out, added);
+    verified(&a.files.get(file).display, text, &docs, &out, &edits.intent, added)?;
+    Ok(out)
+}
+
+/// Applies one edit of the plan to its object.
+fn apply_edit(src: &Src, edits: &mut Edits, node: &Node, e: &Edit, client_ids: &BTreeMap<String, String>) {
+    let cid = |id: &str| client_id(client_ids, id);
+    match e {
+        Edit::WorkloadIdentity { remove, client_id_of, token_expiration } => {
+            let mut set: Vec<(&str, Value)> = Vec::new();
+            if let Some(id) = client_id_of {
+                set.push((CLIENT_ID_ANNOTATION, json!(cid(id))));
+            }
+            if let Some(t) = token_expiration {
+                set.push((TOKEN_EXPIRATION_ANNOTATION, json!(t)));
+            }
+            annotations(src, edits, node, remove, &set);
+        }
+        Edit::PodLabel { template } => {
+            let t = if template.is_empty() { Some(node) } else { node.path(template) };
+            if let Some(t) = t {
+                pod_label(src, edits, t);
+            }
+        }
+        Edit::Env { pod_spec, remove, client_ids: ids } => {
+            let remove: BTreeSet<Pos> = remove.iter().map(|i| i.at.pos()).collect();
+            let replace: BTreeMap<Pos, Value> = ids
+                .iter()
+                .map(|i| (i.at.pos(), json!({"name": "AZURE_CLIENT_ID", "value": cid(&i.client_id_of)})))
+                .collect();
+            if let Some(spec) = node.path(pod_spec) {
+                containers_env(src, edits, spec, &remove, &replace);
+            }
+        }
+        Edit::AwsBridge { pod_spec, env, volumes, mounts } => {
+            let Some(spec) = node.path(pod_spec) else { return };
+            if volumes.is_empty() {
+                for c in spec.get("containers").and_then(Node::as_seq).unwrap_or_default() {
+                    match c.get("env") {
+                        Some(v) if v.as_seq().is_some() => append_items(src, edits, v, env),
+                        _ => insert_entry(src, edits, c, "env", &Value::Array(env.clone())),
+                    }
+                }
+            } else {
+                add_to_pod(src, edits, spec, volumes, mounts, env);
+            }
+        }
+        Edit::AzureBridge { pod_spec, client_id_of, tenant } => {
+            if let Some(spec) = node.path(pod_spec) {
+                azure_bridge(src, edits, spec, &cid(client_id_of), tenant);
+            }
+        }
+        Edit::Value { at, token, with } => {
+            if let Some(n) = find_by_pos(node, at.pos())
+                && let Some(old) = n.as_str()
             {
-                value_rewrites.insert((r.loc.file, r.loc.pos), (&*r.text, azure.to_string()));
+                replace_node(src, edits, n, &json!(old.replacen(&**token, with, 1)));
             }
-            continue;
         }
-        if matches!(r.kind, AwsRefKind::Endpoint | AwsRefKind::Arn)
-            && let Some(arn) = &r.arn
-            && let Some(url) = azure_value(&resource_by_arn, tables, &names, arn, &r.text)
-        {
-            // Replace the token inside the value, keeping text around it.
-            value_rewrites.insert((r.loc.file, r.loc.pos), (&*r.text, url));
-        }
-    }
-    // ECR images move to the configured ACR: a value rewrite like the endpoints, so a container re-emitted whole
-    // carries it too.
-    if let Some(acr) = &names.acr {
-        for c in a.model.workloads.iter().flat_map(|w| w.containers.iter()) {
-            if let Some((image, loc)) = &c.image
-                && let Some((_, repo)) = scan::ecr_image(image)
-            {
-                value_rewrites.insert((loc.file, loc.pos), (image.as_str(), format!("{acr}.azurecr.io/{repo}")));
+        Edit::RemoveData { keys } => {
+            if let Some(data) = node.get("data") {
+                remove_data(src, edits, data, keys);
             }
+        }
+        Edit::Trigger { index, with } => {
+            if let Some(t) = node.path(&["spec", "triggers"]).and_then(Node::as_seq).and_then(|t| t.get(*index)) {
+                replace_node(src, edits, t, with);
+            }
+        }
+        Edit::KedaAuthentication { pod_identity, client_id_of, remove_parameters } => {
+            rewrite_auth(src, edits, node, *pod_identity, client_id_of.as_deref().map(cid), remove_parameters);
         }
     }
-    // KEDA: the plan says which triggers carry over, which authentication each references and which identity each
-    // authentication carries (a shared one split per identity).
-    let keda = &*a.plan.keda;
-    let auth_identity = &keda.auths;
-    let mut trigger_rewrites: BTreeMap<(usize, usize), Value> = BTreeMap::new();
-    for (&(si, ti), (arn, auth_ref)) in &keda.triggers {
-        let t = &a.model.scalers[si].triggers[ti];
-        let Some(r) = resource_by_arn.get(arn.as_str()) else { continue };
-        let (Some(name), Some(ty)) = (&r.azure_name, &r.azure_type) else { continue };
-        let length = t.metadata.get("queueLength").cloned().unwrap_or_else(|| "5".into());
-        let mut metadata = serde_json::Map::new();
-        let trigger_type = match azure_url_kind(ty) {
-            Some("queue") => {
-                metadata.insert("queueName".into(), json!(name));
-                metadata.insert("accountName".into(), json!(names.storage));
-                metadata.insert("queueLength".into(), json!(length));
-                "azure-queue"
-            }
-            Some("servicebus") => {
-                metadata.insert("queueName".into(), json!(name));
-                metadata.insert("namespace".into(), json!(names.service_bus));
-                metadata.insert("messageCount".into(), json!(length));
-                "azure-servicebus"
-            }
-            _ => continue,
-        };
-        if let Some(v) = t.metadata.get("activationQueueLength") {
-            let k = if trigger_type == "azure-queue" { "activationQueueLength" } else { "activationMessageCount" };
-            metadata.insert(k.into(), json!(v));
+}
+
+/// A ServiceAccount's annotations: `remove` go, `set` are set. In place when the annotations are a block map that
+/// keeps an entry; otherwise re-emitted whole, or removed with their key when nothing is left.
+fn annotations(src: &Src, edits: &mut Edits, node: &Node, remove: &[Arc<str>], set: &[(&str, Value)]) {
+    let Some(ann) = node.path(&["metadata", "annotations"]) else {
+        if let (Some((k, v)), Some(meta)) = (set.first(), node.get("metadata")) {
+            insert_entry(src, edits, meta, "annotations", &json!({ *k: v }));
         }
-        let mut new = serde_json::Map::new();
-        new.insert("type".into(), json!(trigger_type));
-        new.insert("metadata".into(), Value::Object(metadata));
-        if let Some((kind, an)) = auth_ref {
-            let mut auth = serde_json::Map::new();
-            auth.insert("name".into(), json!(an));
-            if kind != "TriggerAuthentication" {
-                auth.insert("kind".into(), json!(kind));
-            }
-            new.insert("authenticationRef".into(), Value::Object(auth));
+        return;
+    };
+    let removed = |k: &str| remove.iter().any(|r| &**r == k);
+    let mut j = src.json(ann);
+    if let Value::Object(m) = &mut j {
+        m.retain(|k, _| !removed(k));
+        for (k, v) in set {
+            m.insert(k.to_string(), v.clone());
         }
-        trigger_rewrites.insert((si, ti), Value::Object(new));
     }
-    // The authentications the rewrite adds, by the file they are appended to.
+    let all_removed = ann.as_map().is_some_and(|e| e.len() == remove.len());
+    let mut ok = is_block(src, ann) && !all_removed;
+    let mark = edits.mark();
+    if ok {
+        for (k, e) in ann.as_map().unwrap_or_default().iter().enumerate() {
+            if removed(&e.key) {
+                ok &= remove_entry(src, edits, ann, k).is_some();
+            }
+        }
+        for (k, v) in set {
+            insert_entry(src, edits, ann, k, v);
+        }
+    }
+    if ok {
+        return;
+    }
+    edits.reset(mark);
+    // Nothing left: the `annotations` key goes (when it is alone on its lines).
+    let emptied = j.as_object().is_some_and(serde_json::Map::is_empty);
+    let meta = node.get("metadata");
+    let at = meta.and_then(Node::as_map).and_then(|m| m.iter().position(|e| e.key == "annotations"));
+    let gone = match (emptied, meta, at) {
+        (true, Some(meta), Some(k)) if is_block(src, meta) && is_block(src, ann) => {
+            remove_entry(src, edits, meta, k).is_some()
+        }
+        _ => false,
+    };
+    if !gone {
+        replace_node(src, edits, ann, &j);
+    }
+}
+
+/// The workload-identity label on a pod template (its labels, its metadata, or a new metadata).
+fn pod_label(src: &Src, edits: &mut Edits, t: &Node) {
+    match (t.get("metadata"), t.path(&["metadata", "labels"])) {
+        (_, Some(labels)) if labels.as_map().is_some() => insert_entry(src, edits, labels, USE_LABEL, &json!("true")),
+        (Some(meta), _) if meta.as_map().is_some_and(|m| !m.is_empty()) => {
+            insert_entry(src, edits, meta, "labels", &json!({ USE_LABEL: "true" }))
+        }
+        _ => insert_entry(src, edits, t, "metadata", &json!({ "labels": { USE_LABEL: "true" } })),
+    }
+}
+
+/// A ConfigMap's `data` without `keys`: every key gone is `data: {}` (not a `data:` left holding null); a key that
+/// is not alone on its lines stays (its finding says so).
+fn remove_data(src: &Src, edits: &mut Edits, map: &Node, keys: &[Arc<str>]) {
+    let Some(data) = map.as_map() else { return };
+    let gone = |e: &crate::yaml::Entry| keys.iter().any(|k| **k == *e.key);
+    if data.iter().all(gone) {
+        for e in data {
+            edits.mean(map, Op::Remove(e.key.clone()));
+        }
+        replace_text(src, edits, map, &json!({}));
+        return;
+    }
+    for (k, e) in data.iter().enumerate() {
+        if gone(e) {
+            let _ = remove_entry(src, edits, map, k);
+        }
+    }
+}
+
+/// The reverse bridge in a pod spec: a projected token for Azure and the `AZURE_*` variables.
+fn azure_bridge(src: &Src, edits: &mut Edits, spec: &Node, client_id: &str, tenant: &str) {
+    let volumes = vec![
+        json!({"name": "azure-identity-token", "projected": {"sources": [{"serviceAccountToken": {"audience": "api://AzureADTokenExchange", "expirationSeconds": 3600, "path": "azure-identity-token"}}]}}),
+    ];
+    let mounts =
+        vec![json!({"name": "azure-identity-token", "mountPath": "/var/run/secrets/azure/tokens", "readOnly": true})];
+    let env = vec![
+        json!({"name": "AZURE_CLIENT_ID", "value": client_id}),
+        json!({"name": "AZURE_TENANT_ID", "value": tenant}),
+        json!({"name": "AZURE_FEDERATED_TOKEN_FILE", "value": "/var/run/secrets/azure/tokens/azure-identity-token"}),
+        json!({"name": "AZURE_AUTHORITY_HOST", "value": "https://login.microsoftonline.com/"}),
+    ];
+    add_to_pod(src, edits, spec, &volumes, &mounts, &env);
+}
+
+/// The KEDA authentications the plan adds (`plan.keda_authentications`), as documents by the file they are
+/// appended to.
+fn added_documents(a: &Analysis, client_ids: &BTreeMap<String, String>) -> BTreeMap<FileId, Vec<Value>> {
     let mut added_by_file: BTreeMap<FileId, Vec<Value>> = BTreeMap::new();
     for x in &a.plan.keda_authentications {
         let mut meta = serde_json::Map::new();
@@ -617,286 +648,29 @@ pub fn rewrite(
             "spec": { "podIdentity": pi },
         }));
     }
-    // Env values the plan holds back: the KEDA trigger that reads them stays on AWS (never one without the other).
-    value_rewrites.retain(|(f, p), _| !keda.held.contains(&crate::diag::Loc { file: *f, pos: *p }));
-
-    // Files are rewritten independently, in parallel chunks; each is handed to `emit` when done.
-    let by_file: Vec<(FileId, Vec<usize>)> = a.model.objects_by_file().into_iter().collect();
-    let rewritten = by_file.par_chunks(32).map(
-        |chunk| -> anyhow::Result<()> {
-            for (file, objects) in chunk {
-                let (file, objects) = (*file, objects);
-                let text = a.files.get(file).read_text()?;
-                let text = text.as_ref();
-                let mut src = Src::new(a.files.get(file), text);
-                let lo = (file, Pos { line: 0, col: 0 });
-                let hi = (file, Pos { line: u32::MAX, col: u32::MAX });
-                src.rewrites = value_rewrites.range(lo..=hi).map(|((_, p), (t, r))| (*p, (*t, r.as_str()))).collect();
-                let mut edits = Edits::default();
-                let docs = crate::yaml::parse_stream(text).unwrap_or_default();
-                let nodes = objects_by_pos(&docs);
-                for &oi in objects {
-                    let o = &a.model.objects[oi];
-                    let ns = o
-                        .namespace
-                        .as_deref()
-                        .map(str::to_string)
-                        .unwrap_or_else(|| cfg.default_namespace.clone().unwrap_or_else(|| "default".into()));
-                    let Some(&node) = nodes.get(&o.loc.pos) else { continue };
-                    // ServiceAccounts.
-                    if &*o.kind == "ServiceAccount" && &*o.api_version == "v1" {
-                        let identity = sa_identity.get(&(o.loc.file, o.loc.pos)).copied();
-                        if let Some(ann) = node.path(&["metadata", "annotations"]) {
-                            let eks: Vec<&crate::yaml::Entry> = ann
-                                .as_map()
-                                .unwrap_or_default()
-                                .iter()
-                                .filter(|e| e.key.starts_with("eks.amazonaws.com/"))
-                                .collect();
-                            if !eks.is_empty() || identity.is_some() {
-                                let mut j = src.json(ann);
-                                // IRSA's token lifetime carries over to workload identity's (seconds; Azure takes 3600–86400).
-                                let expiration = ann
-                                    .get("eks.amazonaws.com/token-expiration")
-                                    .and_then(Node::as_str)
-                                    .and_then(|v| v.parse::<u64>().ok())
-                                    .filter(|_| identity.is_some())
-                                    .map(|v| v.clamp(3600, 86400).to_string());
-                                if let Value::Object(m) = &mut j {
-                                    m.retain(|k, _| !k.starts_with("eks.amazonaws.com/"));
-                                    if let Some(id) = identity {
-                                        m.insert(
-                                            "azure.workload.identity/client-id".into(),
-                                            json!(client_id(client_ids, id)),
-                                        );
-                                    }
-                                    if let Some(e) = &expiration {
-                                        m.insert(
-                                            "azure.workload.identity/service-account-token-expiration".into(),
-                                            json!(e),
-                                        );
-                                    }
-                                }
-                                let all_eks = ann.as_map().is_some_and(|e| e.len() == eks.len());
-                                let in_place = is_block(&src, ann) && !all_eks;
-                                let mut ok = in_place;
-                                let mark = edits.mark();
-                                if in_place {
-                                    let entries = ann.as_map().unwrap_or_default();
-                                    for (k, e) in entries.iter().enumerate() {
-                                        if e.key.starts_with("eks.amazonaws.com/") {
-                                            ok &= remove_entry(&src, &mut edits, ann, k).is_some();
-                                        }
-                                    }
-                                    if let Some(id) = identity {
-                                        insert_entry(
-                                            &src,
-                                            &mut edits,
-                                            ann,
-                                            "azure.workload.identity/client-id",
-                                            &json!(client_id(client_ids, id)),
-                                        );
-                                    }
-                                    if let Some(e) = &expiration {
-                                        insert_entry(
-                                            &src,
-                                            &mut edits,
-                                            ann,
-                                            "azure.workload.identity/service-account-token-expiration",
-                                            &json!(e),
-                                        );
-                                    }
-                                }
-                                if !ok {
-                                    edits.reset(mark);
-                                    // Nothing left: the `annotations` key goes (when it is alone on its lines).
-                                    let emptied = j.as_object().is_some_and(serde_json::Map::is_empty);
-                                    let meta = node.get("metadata");
-                                    let at = meta
-                                        .and_then(Node::as_map)
-                                        .and_then(|m| m.iter().position(|e| e.key == "annotations"));
-                                    let removed = match (emptied, meta, at) {
-                                        (true, Some(meta), Some(k)) if is_block(&src, meta) && is_block(&src, ann) => {
-                                            remove_entry(&src, &mut edits, meta, k).is_some()
-                                        }
-                                        _ => false,
-                                    };
-                                    if !removed {
-                                        replace_node(&src, &mut edits, ann, &j);
-                                    }
-                                }
-                            }
-                        } else if let (Some(id), Some(meta)) = (identity, node.get("metadata")) {
-                            insert_entry(
-                                &src,
-                                &mut edits,
-                                meta,
-                                "annotations",
-                                &json!({ "azure.workload.identity/client-id": client_id(client_ids, id) }),
-                            );
-                        }
-                    }
-                    // Pod templates of mapped workloads.
-                    if workload_identity.contains(&(o.kind.to_string(), ns.clone(), o.name.clone())) {
-                        let template = if &*o.kind == "Pod" {
-                            Some(node)
-                        } else {
-                            node.path(&["spec", "jobTemplate", "spec", "template"])
-                                .or_else(|| node.path(&["spec", "jobTargetRef", "template"]))
-                                .or_else(|| node.path(&["spec", "template"]))
-                        };
-                        if let Some(t) = template {
-                            let label = json!("true");
-                            match (t.get("metadata"), t.path(&["metadata", "labels"])) {
-                                (_, Some(labels)) if labels.as_map().is_some() => {
-                                    insert_entry(&src, &mut edits, labels, "azure.workload.identity/use", &label)
-                                }
-                                (Some(meta), _) if meta.as_map().is_some_and(|m| !m.is_empty()) => insert_entry(
-                                    &src,
-                                    &mut edits,
-                                    meta,
-                                    "labels",
-                                    &json!({ "azure.workload.identity/use": "true" }),
-                                ),
-                                _ => insert_entry(
-                                    &src,
-                                    &mut edits,
-                                    t,
-                                    "metadata",
-                                    &json!({ "labels": { "azure.workload.identity/use": "true" } }),
-                                ),
-                            }
-                        }
-                    }
-                    // Env: AWS SDK variables dropped, AWS values rewritten; images moved to ACR.
-                    // Phased migration: workloads whose identity has an AWS bridge keep their region and get a projected
-                    // token for AWS (aks-issuer) or the role to assume (entra).
-                    let bridge = workload_entry
-                        .get(&(&*o.kind, ns.as_str(), o.name.as_str()))
-                        .and_then(|w| w.identity.as_deref())
-                        .and_then(|id| identity_by_name.get(id))
-                        .and_then(|i| i.aws_bridge.as_ref());
-                    let chosen: BTreeMap<&str, String> = workload_entry
-                        .get(&(&*o.kind, ns.as_str(), o.name.as_str()))
-                        .into_iter()
-                        .flat_map(|w| w.env_roles.iter())
-                        .map(|r| (r.aws_role_arn.as_str(), client_id(client_ids, &r.identity)))
-                        .collect();
-                    rewrite_containers(&src, &mut edits, node, bridge.is_some(), &chosen);
-                    if let (Some(b), Some(spec)) = (bridge, pod_spec(node, &o.kind)) {
-                        let mut env = vec![json!({"name": "AWS_ROLE_ARN", "value": b.role_arn})];
-                        let (volumes, mounts) = if b.kind == "entra" {
-                            env.push(json!({"name": "EKS2AKS_AWS_TOKEN_AUDIENCE", "value": b.audience}));
-                            (Vec::new(), Vec::new())
-                        } else {
-                            env.push(
-                        json!({"name": "AWS_WEB_IDENTITY_TOKEN_FILE", "value": "/var/run/secrets/eks2aks/aws/token"}),
-                    );
-                            env.push(json!({"name": "AWS_STS_REGIONAL_ENDPOINTS", "value": "regional"}));
-                            (
-                                vec![
-                                    json!({"name": "eks2aks-aws-token", "projected": {"sources": [{"serviceAccountToken": {"audience": "sts.amazonaws.com", "expirationSeconds": 86400, "path": "token"}}]}}),
-                                ],
-                                vec![
-                                    json!({"name": "eks2aks-aws-token", "mountPath": "/var/run/secrets/eks2aks/aws", "readOnly": true}),
-                                ],
-                            )
-                        };
-                        if volumes.is_empty() {
-                            for c in spec.get("containers").and_then(Node::as_seq).unwrap_or_default() {
-                                match c.get("env") {
-                                    Some(v) if v.as_seq().is_some() => append_items(&src, &mut edits, v, &env),
-                                    _ => insert_entry(&src, &mut edits, c, "env", &Value::Array(env.clone())),
-                                }
-                            }
-                        } else {
-                            add_to_pod(&src, &mut edits, spec, &volumes, &mounts, &env);
-                        }
-                    }
-                    for ((_, p), (token, url)) in value_rewrites.range((file, node.pos)..=(file, node.end)) {
-                        if let Some(n) = find_by_pos(node, *p)
-                            && let Some(old) = n.as_str()
-                        {
-                            replace_node(&src, &mut edits, n, &json!(old.replacen(token, url, 1)));
-                        }
-                    }
-                    if &*o.kind == "ConfigMap"
-                        && let Some(data) = node.get("data").and_then(Node::as_map)
-                    {
-                        {
-                            let map = node.get("data").expect("checked above");
-                            let sdk = |e: &crate::yaml::Entry| SDK_VARS.iter().any(|v| v.eq_ignore_ascii_case(&e.key));
-                            if data.iter().all(sdk) {
-                                // Every key goes: `data: {}`, not a `data:` left holding null.
-                                for e in data {
-                                    edits.mean(map, Op::Remove(e.key.clone()));
-                                }
-                                replace_text(&src, &mut edits, map, &json!({}));
-                            } else {
-                                for (k, e) in data.iter().enumerate() {
-                                    if sdk(e) {
-                                        // A key that is not alone on its lines stays (its finding says so).
-                                        let _ = remove_entry(&src, &mut edits, map, k);
-                                    }
-                                }
-                            }
-                        }
-                    }
-                    // KEDA.
-                    if o.api_version.starts_with("keda.sh/") {
-                        if let Some(&si) = scaler_of_object.get(&oi)
-                            && let Some(triggers) = node.path(&["spec", "triggers"]).and_then(Node::as_seq)
-                        {
-                            for (ti, t) in triggers.iter().enumerate() {
-                                if let Some(v) = trigger_rewrites.get(&(si, ti)) {
-                                    replace_node(&src, &mut edits, t, v);
-                                }
-                            }
-                        }
-                        if matches!(&*o.kind, "TriggerAuthentication" | "ClusterTriggerAuthentication") {
-                            let tns =
-                                if &*o.kind == "ClusterTriggerAuthentication" { String::new() } else { ns.clone() };
-                            if let Some(identity) = auth_identity.get(&(o.kind.to_string(), tns, o.name.clone())) {
-                                rewrite_auth(
-                                    &src,
-                                    &mut edits,
-                                    node,
-                                    identity.as_deref().map(|id| client_id(client_ids, id)),
-                                );
-                            }
-                        }
-                    }
-                }
-                let mut out = apply(text, edits.list);
-                drop(nodes);
-                let added = added_by_file.get(&file).map_or(&[][..], Vec::as_slice);
-                append_documents(&mut out, added);
-                verified(&a.files.get(file).display, text, &docs, &out, &edits.intent, added)?;
-                emit(file, out)?;
-            }
-            Ok(())
-        },
-    );
-    let done: Vec<anyhow::Result<()>> = crate::par::install(|| rewritten.collect());
-    done.into_iter().collect()
+    added_by_file
 }
 
-/// Rewrites a KEDA authentication for Azure: an AWS `podIdentity` becomes `azure-workload` (with `identityId` when
-/// it carries a workload's identity), one is added when a trigger named its role but its authentication had no
-/// pod identity, and the AWS parameters (`awsAccessKeyID`, …) go from `secretTargetRef` and `env`: an Azure scaler
-/// must not carry AWS keys (issue 18).
-fn rewrite_auth(src: &Src, edits: &mut Edits, node: &Node, identity_id: Option<String>) {
+/// Rewrites a KEDA authentication for Azure as the plan says: its `podIdentity` becomes (or gets) `azure-workload`
+/// (with `identityId` when it carries a workload's identity), and the AWS parameters (`awsAccessKeyID`, …) go from
+/// `secretTargetRef` and `env`: an Azure scaler must not carry AWS keys.
+fn rewrite_auth(
+    src: &Src,
+    edits: &mut Edits,
+    node: &Node,
+    pod_identity: PodIdentityEdit,
+    identity_id: Option<String>,
+    remove_parameters: &[String],
+) {
     let mut v = serde_json::Map::new();
     v.insert("provider".into(), json!("azure-workload"));
     if let Some(id) = identity_id {
         v.insert("identityId".into(), json!(id));
     }
     let spec = node.get("spec");
-    match spec.and_then(|s| s.get("podIdentity")) {
-        Some(pi) if matches!(pi.get("provider").and_then(Node::as_str), Some("aws" | "aws-eks")) => {
-            replace_node(src, edits, pi, &Value::Object(v));
-        }
-        None if v.contains_key("identityId") => {
+    match (pod_identity, spec.and_then(|s| s.get("podIdentity"))) {
+        (PodIdentityEdit::Replace, Some(pi)) => replace_node(src, edits, pi, &Value::Object(v)),
+        (PodIdentityEdit::Add, None) => {
             if let Some(spec) = spec.filter(|s| s.as_map().is_some()) {
                 insert_entry(src, edits, spec, "podIdentity", &Value::Object(v));
             }
@@ -910,30 +684,49 @@ fn rewrite_auth(src: &Src, edits: &mut Edits, node: &Node, identity_id: Option<S
             .iter()
             .enumerate()
             .filter(|(_, i)| {
-                i.get("parameter").and_then(Node::as_str).is_some_and(|p| crate::model::KEDA_AWS_PARAMS.contains(&p))
+                i.get("parameter").and_then(Node::as_str).is_some_and(|p| remove_parameters.iter().any(|r| r == p))
             })
             .map(|(i, _)| i)
             .collect();
-        if drop.is_empty() {
-            continue;
-        }
-        let mark = edits.mark();
-        let mut ok = is_block(src, seq) && drop.len() < items.len();
-        if ok {
-            for &i in &drop {
-                ok &= remove_item(src, edits, seq, i).is_some();
-            }
-        }
-        if !ok {
-            edits.reset(mark);
-            for &i in &drop {
-                edits.mean(seq, Op::RemoveItem(i));
-            }
-            let kept: Vec<Value> =
-                items.iter().enumerate().filter(|(i, _)| !drop.contains(i)).map(|(_, e)| src.json(e)).collect();
-            replace_text(src, edits, seq, &Value::Array(kept));
+        if !drop.is_empty() {
+            remove_items(src, edits, seq, &drop, &BTreeMap::new());
         }
     }
+}
+
+/// Removes items `drop` of a sequence and replaces items `replace` (by index): in place when the sequence is a
+/// block one and keeps an item; otherwise re-emitted whole (an `env: []` rather than an `env:` left holding null).
+fn remove_items(src: &Src, edits: &mut Edits, seq: &Node, drop: &[usize], replace: &BTreeMap<usize, Value>) {
+    let Some(items) = seq.as_seq() else { return };
+    let mark = edits.mark();
+    let mut ok = is_block(src, seq) && drop.len() < items.len();
+    if ok {
+        for &i in drop {
+            ok &= remove_item(src, edits, seq, i).is_some();
+        }
+        for (i, v) in replace {
+            replace_node(src, edits, &items[*i], v);
+        }
+    }
+    if ok {
+        return;
+    }
+    // Re-emitted whole; what it means is still "these items go" (so the check sees every other edit inside the
+    // list too).
+    edits.reset(mark);
+    for &i in drop {
+        edits.mean(seq, Op::RemoveItem(i));
+    }
+    for (i, v) in replace {
+        edits.mean(&items[*i], Op::Replace(v.clone()));
+    }
+    let kept: Vec<Value> = items
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !drop.contains(i))
+        .map(|(i, e)| replace.get(&i).cloned().unwrap_or_else(|| src.json(e)))
+        .collect();
+    replace_text(src, edits, seq, &Value::Array(kept));
 }
 
 /// Appends documents (the KEDA authentications the plan adds) at the end of a rewritten file.
@@ -955,74 +748,18 @@ fn append_documents(out: &mut String, docs: &[Value]) {
     }
 }
 
-/// Drops the AWS SDK variables from every container's env. A container whose `AWS_ROLE_ARN` names another role
-/// than its ServiceAccount's (E2A052: the SDK assumed that role) gets, in the variable's place, `AZURE_CLIENT_ID`
-/// of the identity planned for that role (`chosen` maps role ARN to client id): the workload identity webhook
-/// injects the ServiceAccount's client id only into containers that do not set one.
-fn rewrite_containers(src: &Src, edits: &mut Edits, node: &Node, keep_region: bool, chosen: &BTreeMap<&str, String>) {
-    let specs = [
-        node.path(&["spec"]),
-        node.path(&["spec", "template", "spec"]),
-        node.path(&["spec", "jobTemplate", "spec", "template", "spec"]),
-        node.path(&["spec", "jobTargetRef", "template", "spec"]),
-    ];
-    for spec in specs.into_iter().flatten() {
-        for list in ["initContainers", "containers", "ephemeralContainers"] {
-            for c in spec.get(list).and_then(Node::as_seq).unwrap_or_default() {
-                let Some(env) = c.get("env") else { continue };
-                let Some(items) = env.as_seq() else { continue };
-                // The item that selects a role, replaced by the client id of that role's identity.
-                let replaced: Option<(usize, Value)> = items.iter().enumerate().find_map(|(i, e)| {
-                    (e.get("name").and_then(Node::as_str)? == "AWS_ROLE_ARN").then_some(())?;
-                    let id = chosen.get(e.get("value").and_then(Node::as_str)?.trim())?;
-                    Some((i, json!({"name": "AZURE_CLIENT_ID", "value": id})))
-                });
-                let drop: Vec<usize> = items
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, e)| {
-                        e.get("name").and_then(Node::as_str).is_some_and(|n| {
-                            SDK_VARS.contains(&n) && !(keep_region && (n == "AWS_REGION" || n == "AWS_DEFAULT_REGION"))
-                        })
-                    })
-                    .map(|(i, _)| i)
-                    .filter(|i| replaced.as_ref().is_none_or(|(r, _)| r != i))
-                    .collect();
-                if drop.is_empty() && replaced.is_none() {
-                    continue;
-                }
-                // Every item goes: `env: []` (deleting their lines would leave `env:` holding null).
-                let mut ok = is_block(src, env) && drop.len() < items.len();
-                let mark = edits.mark();
-                if ok {
-                    for &i in &drop {
-                        ok &= remove_item(src, edits, env, i).is_some();
-                    }
-                    if let Some((i, v)) = &replaced {
-                        replace_node(src, edits, &items[*i], v);
-                    }
-                }
-                if !ok {
-                    // Re-emitted whole; what it means is still "these items go" (so the check sees every other
-                    // edit inside the list too).
-                    edits.reset(mark);
-                    for &i in &drop {
-                        edits.mean(env, Op::RemoveItem(i));
-                    }
-                    if let Some((i, v)) = &replaced {
-                        edits.mean(&items[*i], Op::Replace(v.clone()));
-                    }
-                    let kept: Vec<Value> = items
-                        .iter()
-                        .enumerate()
-                        .filter(|(i, _)| !drop.contains(i))
-                        .map(|(i, e)| match &replaced {
-                            Some((r, v)) if *r == i => v.clone(),
-                            _ => src.json(e),
-                        })
-                        .collect();
-                    replace_text(src, edits, env, &Value::Array(kept));
-                }
+/// The env of every container of a pod spec: the items at `remove` go, the items at `replace` are replaced.
+fn containers_env(src: &Src, edits: &mut Edits, spec: &Node, remove: &BTreeSet<Pos>, replace: &BTreeMap<Pos, Value>) {
+    for list in ["initContainers", "containers", "ephemeralContainers"] {
+        for c in spec.get(list).and_then(Node::as_seq).unwrap_or_default() {
+            let Some(env) = c.get("env") else { continue };
+            let Some(items) = env.as_seq() else { continue };
+            let drop: Vec<usize> =
+                items.iter().enumerate().filter(|(_, e)| remove.contains(&e.pos)).map(|(i, _)| i).collect();
+            let replaced: BTreeMap<usize, Value> =
+                items.iter().enumerate().filter_map(|(i, e)| Some((i, replace.get(&e.pos)?.clone()))).collect();
+            if !drop.is_empty() || !replaced.is_empty() {
+                remove_items(src, edits, env, &drop, &replaced);
             }
         }
     }
@@ -1079,60 +816,14 @@ fn apply(text: &str, mut list: Vec<(usize, usize, String)>) -> String {
     out
 }
 
-/// The reverse bridge (`bridge_from_eks`): the manifests of workloads that stay on EKS for now, with a projected
-/// token for Azure (audience `api://AzureADTokenExchange`) and the `AZURE_*` variables the Azure SDKs read, so
-/// they reach resources already moved to Azure with no secret. Only files with such workloads are returned.
-pub fn eks_side(
-    a: &Analysis,
-    cfg: &Config,
-    client_ids: &BTreeMap<String, String>,
-) -> anyhow::Result<BTreeMap<FileId, String>> {
+/// The reverse bridge (`bridge_from_eks`): the manifests of workloads that stay on EKS for now, with the plan's
+/// edits (`plan.eks_side_edits`: a projected token for Azure and the `AZURE_*` variables the Azure SDKs read, so
+/// they reach resources already moved to Azure with no secret). Only files with such workloads are returned.
+pub fn eks_side(a: &Analysis, client_ids: &BTreeMap<String, String>) -> anyhow::Result<BTreeMap<FileId, String>> {
     let mut out = BTreeMap::new();
-    if !cfg.bridge_from_eks {
-        return Ok(out);
-    }
-    let tenant = cfg.azure.tenant_id.clone().unwrap_or_else(|| "REPLACE-ME-tenant-id".into());
-    let workload_entry: BTreeMap<(&str, &str, &str), &crate::plan::WorkloadEntry> =
-        a.plan.workloads.iter().map(|w| ((&*w.kind, &*w.namespace, w.name.as_str()), w)).collect();
-    for (file, objects) in a.model.objects_by_file() {
-        let text = a.files.get(file).read_text()?;
-        let text = text.as_ref();
-        let src = Src::new(a.files.get(file), text);
-        let mut edits = Edits::default();
-        let docs = crate::yaml::parse_stream(text).unwrap_or_default();
-        let nodes = objects_by_pos(&docs);
-        for oi in objects {
-            let o = &a.model.objects[oi];
-            let ns = o
-                .namespace
-                .as_deref()
-                .map(str::to_string)
-                .unwrap_or_else(|| cfg.default_namespace.clone().unwrap_or_else(|| "default".into()));
-            let Some(identity) =
-                workload_entry.get(&(&*o.kind, ns.as_str(), o.name.as_str())).and_then(|w| w.identity.clone())
-            else {
-                continue;
-            };
-            let Some(spec) = nodes.get(&o.loc.pos).and_then(|n| pod_spec(n, &o.kind)) else { continue };
-            let volumes = vec![
-                json!({"name": "azure-identity-token", "projected": {"sources": [{"serviceAccountToken": {"audience": "api://AzureADTokenExchange", "expirationSeconds": 3600, "path": "azure-identity-token"}}]}}),
-            ];
-            let mounts = vec![
-                json!({"name": "azure-identity-token", "mountPath": "/var/run/secrets/azure/tokens", "readOnly": true}),
-            ];
-            let env = vec![
-                json!({"name": "AZURE_CLIENT_ID", "value": client_id(client_ids, &identity)}),
-                json!({"name": "AZURE_TENANT_ID", "value": tenant}),
-                json!({"name": "AZURE_FEDERATED_TOKEN_FILE", "value": "/var/run/secrets/azure/tokens/azure-identity-token"}),
-                json!({"name": "AZURE_AUTHORITY_HOST", "value": "https://login.microsoftonline.com/"}),
-            ];
-            add_to_pod(&src, &mut edits, spec, &volumes, &mounts, &env);
-        }
-        if !edits.list.is_empty() {
-            let new = apply(text, edits.list);
-            verified(&a.files.get(file).display, text, &docs, &new, &edits.intent, &[])?;
-            out.insert(file, new);
-        }
+    for fe in &a.plan.eks_side_edits {
+        let text = a.files.get(fe.file_id).read_text()?;
+        out.insert(fe.file_id, edit_file(a, fe.file_id, &text, &fe.objects, &[], client_ids)?);
     }
     Ok(out)
 }

@@ -11,7 +11,6 @@ pub mod write;
 pub mod yaml_out;
 
 use crate::config::Config;
-use crate::mapping::Tables;
 use crate::plan::Analysis;
 use crate::templates::Templates;
 use anyhow::{Context, Result};
@@ -145,12 +144,11 @@ enum Task {
 pub fn translate(
     a: &mut Analysis,
     cfg: &Config,
-    tables: &Tables,
     tpl: &Templates,
     client_ids: &BTreeMap<String, String>,
 ) -> Result<Tree> {
     let tree = std::sync::Mutex::new(Tree::new());
-    translate_to(a, false, cfg, tables, tpl, client_ids, &tree)?;
+    translate_to(a, false, cfg, tpl, client_ids, &tree)?;
     Ok(tree.into_inner().unwrap_or_else(|e| e.into_inner()))
 }
 
@@ -167,7 +165,6 @@ pub fn translate_to(
     a: &mut Analysis,
     spend: bool,
     cfg: &Config,
-    tables: &Tables,
     tpl: &Templates,
     client_ids: &BTreeMap<String, String>,
     out: &dyn Emit,
@@ -220,21 +217,14 @@ pub fn translate_to(
                 })
             }
             Task::AcrImport => {
-                // Sorted and unique; each line becomes a template value only when the template reaches it.
-                let images: BTreeSet<(&str, &str)> = a
-                    .model
-                    .workloads
-                    .iter()
-                    .flat_map(|w| w.containers.iter())
-                    .filter_map(|c| c.image.as_ref())
-                    .filter_map(|(i, _)| crate::ingest::scan::ecr_image(i).map(|(_, repo)| (i.as_str(), repo)))
-                    .collect();
-                if images.is_empty() {
+                // The plan's list (sorted and unique); each line becomes a template value only when the template
+                // reaches it.
+                if a.plan.ecr_images.is_empty() {
                     return Ok(());
                 }
-                let images: Vec<(String, String)> =
-                    images.into_iter().map(|(source, target)| (source.to_string(), target.to_string())).collect();
-                let images = crate::report::lazy::list(images, |(source, target)| context! { source, target });
+                let images = crate::report::lazy::list(a.plan.ecr_images.clone(), |i| {
+                    context! { source => &i.source, target => &i.target }
+                });
                 let acr = cfg.azure.container_registry.clone().unwrap_or_default();
                 let ctx = context! { images, acr };
                 let t = env.get_template("az/acr-import.sh.j2")?;
@@ -246,16 +236,14 @@ pub fn translate_to(
             Task::AwsBridge => aws_bridge(a, &env, &emit),
             Task::EksSide => {
                 // Reverse bridge: manifests of workloads still on EKS, under eks/.
-                let side = k8s::eks_side(a, cfg, client_ids)?;
+                let side = k8s::eks_side(a, client_ids)?;
                 let paths = unique_paths(a, "eks", side.keys().copied());
                 for (file, text) in side {
                     emit(paths.get(a, file), text)?;
                 }
                 Ok(())
             }
-            Task::Manifests => {
-                k8s::rewrite(a, cfg, tables, client_ids, &|file, text| emit(manifest_path.get(a, file), text))
-            }
+            Task::Manifests => k8s::rewrite(a, client_ids, &|file, text| emit(manifest_path.get(a, file), text)),
         }
     };
     let run = |a: &Analysis, tasks: &[Task]| -> Result<()> {
@@ -379,9 +367,9 @@ mod tests {
             let mut kept = crate::analyse(&[example.into()], &cfg, &tables).unwrap();
             let mut spent = crate::analyse(&[example.into()], &cfg, &tables).unwrap();
             assert!(!spent.plan.findings.is_empty() && !spent.model.roles.is_empty(), "{example}");
-            let expected = translate(&mut kept, &cfg, &tables, &tpl, &Default::default()).unwrap();
+            let expected = translate(&mut kept, &cfg, &tpl, &Default::default()).unwrap();
             let tree = std::sync::Mutex::new(Tree::new());
-            translate_to(&mut spent, true, &cfg, &tables, &tpl, &Default::default(), &tree).unwrap();
+            translate_to(&mut spent, true, &cfg, &tpl, &Default::default(), &tree).unwrap();
             assert_eq!(tree.into_inner().unwrap(), expected, "{example}");
             assert!(spent.plan.findings.is_empty() && spent.model.roles.is_empty(), "{example}");
             assert!(spent.plan.identities.iter().all(|i| i.aws_permissions.is_empty()), "{example}");

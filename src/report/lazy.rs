@@ -79,6 +79,7 @@ record!(PlanValue, Plan, {
     custom_roles: seq,
     findings: findings,
     summary: value,
+    manifest_edits: seq,
 });
 
 /// One of the plan's lists whose items are maps read field by field: its identities ([`IdentityValue`]) and its
@@ -289,6 +290,9 @@ mod tests {
             summary: Default::default(),
             keda_authentications: vec![],
             keda: Default::default(),
+            manifest_edits: vec![],
+            eks_side_edits: vec![],
+            ecr_images: vec![],
         }
     }
 

@@ -2,6 +2,7 @@
 //! outputs. Tests run from the crate root, so paths in outputs are relative (`testdata/...`).
 
 mod check;
+mod edits;
 mod errors;
 mod golden;
 mod graph;

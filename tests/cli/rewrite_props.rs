@@ -237,7 +237,7 @@ fn translate(dir: &Path) -> Result<eks2aks::render::Tree, String> {
     let tables = eks2aks::mapping::load(None).map_err(|e| format!("{e:?}"))?;
     let cfg = eks2aks::config::Config::default();
     let mut a = eks2aks::analyse(&[dir.to_path_buf()], &cfg, &tables).map_err(|(_, f)| format!("{f:?}"))?;
-    eks2aks::render::translate(&mut a, &cfg, &tables, &eks2aks::templates::Templates::default(), &Default::default())
+    eks2aks::render::translate(&mut a, &cfg, &eks2aks::templates::Templates::default(), &Default::default())
         .map_err(|e| format!("{e:#}"))
 }
 

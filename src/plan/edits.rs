@@ -1,0 +1,592 @@
+//! Every edit `translate` makes to the input manifests, decided here from the plan, the model and the config.
+//! The manifest rewriter (`render/k8s.rs`) finds each edit's place in the text and applies it; it decides nothing.
+//! `plan --format json` lists them (`manifest_edits`, `eks_side_edits`), so a reviewer sees every edit before
+//! `translate` makes it.
+//!
+//! An edit names its object (file and line) and, where it changes one value or one list item, that value's or
+//! item's position. Client ids are named by identity (`client_id_of`): they come from `--client-ids` when
+//! `translate` runs, or are marked placeholders.
+
+use super::{Identity, Plan, Resource, WorkloadEntry};
+use crate::config::Config;
+use crate::diag::{FileId, Files, Loc, Pos};
+use crate::ingest::scan;
+use crate::mapping::{Tables, need};
+use crate::model::{AwsRef, AwsRefKind, Model, SdkEnv, Workload};
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// The label that opts a pod into workload identity.
+pub const USE_LABEL: &str = "azure.workload.identity/use";
+/// The ServiceAccount annotation that carries the identity's client id.
+pub const CLIENT_ID_ANNOTATION: &str = "azure.workload.identity/client-id";
+/// The ServiceAccount annotation that carries the token lifetime.
+pub const TOKEN_EXPIRATION_ANNOTATION: &str = "azure.workload.identity/service-account-token-expiration";
+
+/// The edits of one input file, its objects in input order.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileEdits {
+    /// The input file.
+    pub file: Arc<str>,
+    /// That file.
+    #[serde(skip)]
+    pub file_id: FileId,
+    /// Its edited objects.
+    pub objects: Vec<ObjectEdits>,
+}
+
+/// The edits of one object, in the order they are applied.
+#[derive(Debug, Clone, Serialize)]
+pub struct ObjectEdits {
+    /// Kind.
+    pub kind: Arc<str>,
+    /// Name.
+    pub name: String,
+    /// Line where the object starts.
+    pub line: u32,
+    /// Where the object starts.
+    #[serde(skip)]
+    pub pos: Pos,
+    /// The edits.
+    pub edits: Vec<Edit>,
+}
+
+/// A value's or an item's place: line and column (1-based).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct At {
+    /// Line.
+    pub line: u32,
+    /// Column.
+    pub col: u32,
+}
+
+impl At {
+    fn of(p: Pos) -> Self {
+        At { line: p.line, col: p.col }
+    }
+
+    /// The position in the input.
+    pub fn pos(self) -> Pos {
+        Pos { line: self.line, col: self.col }
+    }
+}
+
+/// An env item by place and name.
+#[derive(Debug, Clone, Serialize)]
+pub struct EnvItem {
+    /// The variable.
+    pub name: Arc<str>,
+    /// Where the item starts.
+    pub at: At,
+}
+
+/// An `AWS_ROLE_ARN` env item that becomes `AZURE_CLIENT_ID` of an identity.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClientIdItem {
+    /// Where the item starts.
+    pub at: At,
+    /// The identity.
+    pub client_id_of: String,
+}
+
+/// What happens to a KEDA authentication's `podIdentity`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PodIdentityEdit {
+    /// An AWS provider becomes `azure-workload`.
+    Replace,
+    /// None was set: an `azure-workload` one is added.
+    Add,
+    /// Left as it is.
+    Keep,
+}
+
+/// One edit of an object.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "op", rename_all = "kebab-case")]
+pub enum Edit {
+    /// ServiceAccount: the `eks.amazonaws.com/*` annotations (`remove`) go; the identity's client id and the token
+    /// lifetime (IRSA's, clamped to Azure's 3600–86400 seconds) are set.
+    WorkloadIdentity {
+        /// Annotation keys removed.
+        remove: Vec<Arc<str>>,
+        /// The identity whose client id is set, if any.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        client_id_of: Option<String>,
+        /// The token lifetime set, if any.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        token_expiration: Option<String>,
+    },
+    /// The pod template at `template` (a path from the object; empty: the object itself) gets
+    /// `azure.workload.identity/use: "true"`.
+    PodLabel {
+        /// Path of the pod template.
+        template: &'static [&'static str],
+    },
+    /// Containers' env: the AWS SDK variables in `remove` go; each `AWS_ROLE_ARN` in `client_ids` becomes
+    /// `AZURE_CLIENT_ID` of the identity planned for that role.
+    Env {
+        /// Path of the pod spec.
+        #[serde(skip)]
+        pod_spec: &'static [&'static str],
+        /// Items removed.
+        remove: Vec<EnvItem>,
+        /// Items replaced by `AZURE_CLIENT_ID` of an identity.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        client_ids: Vec<ClientIdItem>,
+    },
+    /// Phased migration: the AWS bridge's env (and projected token) added to the pod and each container.
+    AwsBridge {
+        /// Path of the pod spec.
+        #[serde(skip)]
+        pod_spec: &'static [&'static str],
+        /// Env items added to each container.
+        env: Vec<Value>,
+        /// Volumes added to the pod.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        volumes: Vec<Value>,
+        /// Mounts added to each container.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        mounts: Vec<Value>,
+    },
+    /// The reverse bridge (`bridge_from_eks`): a projected Azure token and the `AZURE_*` variables for a workload
+    /// that stays on EKS.
+    AzureBridge {
+        /// Path of the pod spec.
+        #[serde(skip)]
+        pod_spec: &'static [&'static str],
+        /// The identity whose client id is set.
+        client_id_of: String,
+        /// The tenant.
+        tenant: String,
+    },
+    /// A scalar: the first `token` in its text becomes `with` (an AWS endpoint, ARN or name; an ECR image).
+    Value {
+        /// Where the scalar is.
+        at: At,
+        /// The text replaced.
+        token: Arc<str>,
+        /// Its replacement.
+        with: String,
+    },
+    /// ConfigMap: the `data` keys named like AWS SDK variables go.
+    RemoveData {
+        /// Keys removed.
+        keys: Vec<Arc<str>>,
+    },
+    /// KEDA: trigger `index` becomes `with`.
+    Trigger {
+        /// Index in `spec.triggers`.
+        index: usize,
+        /// The new trigger.
+        with: Value,
+    },
+    /// KEDA authentication: its pod identity for Azure, its AWS parameters removed.
+    KedaAuthentication {
+        /// What happens to `podIdentity`.
+        pod_identity: PodIdentityEdit,
+        /// The identity whose client id is its `identityId` (`None`: KEDA's own identity).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        client_id_of: Option<String>,
+        /// The `secretTargetRef`/`env` parameters removed.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        remove_parameters: Vec<String>,
+    },
+}
+
+/// An ECR image and the ACR repository it is imported to.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct EcrImage {
+    /// The image as the input names it.
+    pub source: String,
+    /// The repository and tag in the ACR.
+    pub target: String,
+}
+
+/// Names of the Azure parents, from the config (or marked placeholders).
+struct Names {
+    storage: String,
+    service_bus: String,
+    key_vault: String,
+}
+
+impl Names {
+    fn new(cfg: &Config) -> Self {
+        let a = &cfg.azure;
+        Names {
+            storage: a.storage_account.clone().unwrap_or_else(|| "REPLACE-ME-storage-account".into()),
+            service_bus: a.service_bus_namespace.clone().unwrap_or_else(|| "REPLACE-ME-service-bus-namespace".into()),
+            key_vault: a.key_vault.clone().unwrap_or_else(|| "REPLACE-ME-key-vault".into()),
+        }
+    }
+}
+
+/// What the edits of one run read.
+struct Ctx<'a> {
+    model: &'a Model,
+    tables: &'a Tables,
+    cfg: &'a Config,
+    names: Names,
+    resource_by_arn: BTreeMap<&'a str, &'a Resource>,
+    workload_entry: BTreeMap<(&'a str, &'a str, &'a str), &'a WorkloadEntry>,
+    identity_by_name: BTreeMap<&'a str, &'a Identity>,
+    sa_identity: BTreeMap<Loc, &'a str>,
+}
+
+/// Every manifest edit of the run: (the AKS manifests' edits, the reverse bridge's edits, the ECR images).
+pub fn decide(model: &Model, files: &Files, tables: &Tables, cfg: &Config, plan: &Plan) -> Decided {
+    let ctx = Ctx {
+        model,
+        tables,
+        cfg,
+        names: Names::new(cfg),
+        resource_by_arn: plan.resources.iter().map(|r| (&*r.aws_arn, r)).collect(),
+        workload_entry: plan.workloads.iter().map(|w| ((&*w.kind, &*w.namespace, w.name.as_str()), w)).collect(),
+        identity_by_name: plan.identities.iter().map(|i| (i.name.as_str(), i)).collect(),
+        sa_identity: plan
+            .identities
+            .iter()
+            .flat_map(|id| id.service_account_locs.iter().map(move |l| (*l, id.name.as_str())))
+            .collect(),
+    };
+    let mut by_object: BTreeMap<usize, Vec<Edit>> = BTreeMap::new();
+    let mut push = |object: usize, e: Edit| by_object.entry(object).or_default().push(e);
+    service_accounts(&ctx, &mut push);
+    for w in &model.workloads {
+        workload(&ctx, w, &mut |e| push(w.object, e));
+    }
+    values(&ctx, plan, &mut push);
+    config_maps(model, &mut push);
+    keda(&ctx, plan, &mut push);
+    let ecr_images = ecr_images(model);
+    Decided { manifest: by_file(model, files, by_object), eks_side: by_file(model, files, eks_side(&ctx)), ecr_images }
+}
+
+/// What [`decide`] returns.
+pub struct Decided {
+    /// The edits of the AKS manifests.
+    pub manifest: Vec<FileEdits>,
+    /// The edits of the manifests of workloads that stay on EKS (`bridge_from_eks`).
+    pub eks_side: Vec<FileEdits>,
+    /// The ECR images the workloads run, sorted and unique.
+    pub ecr_images: Vec<EcrImage>,
+}
+
+/// Groups edits by file, in object order.
+fn by_file(model: &Model, files: &Files, by_object: BTreeMap<usize, Vec<Edit>>) -> Vec<FileEdits> {
+    let mut out: Vec<FileEdits> = Vec::new();
+    for (oi, edits) in by_object {
+        let o = &model.objects[oi];
+        let entry =
+            ObjectEdits { kind: o.kind.clone(), name: o.name.clone(), line: o.loc.pos.line, pos: o.loc.pos, edits };
+        match out.last_mut() {
+            Some(f) if f.file_id == o.loc.file => f.objects.push(entry),
+            _ => out.push(FileEdits {
+                file: files.display_shared(o.loc.file),
+                file_id: o.loc.file,
+                objects: vec![entry],
+            }),
+        }
+    }
+    out
+}
+
+/// Declared ServiceAccounts: the IRSA annotations go, the client id of their identity comes.
+fn service_accounts(ctx: &Ctx, push: &mut impl FnMut(usize, Edit)) {
+    let by_loc: BTreeMap<Loc, usize> = ctx
+        .model
+        .objects
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| &*o.kind == "ServiceAccount" && &*o.api_version == "v1")
+        .map(|(i, o)| (o.loc, i))
+        .collect();
+    for sa in &ctx.model.service_accounts {
+        let Some(&oi) = by_loc.get(&sa.loc) else { continue };
+        let identity = ctx.sa_identity.get(&sa.loc).copied();
+        if sa.irsa.keys.is_empty() && identity.is_none() {
+            continue;
+        }
+        let token_expiration = sa
+            .irsa
+            .token_expiration
+            .as_deref()
+            .and_then(|v| v.parse::<u64>().ok())
+            .filter(|_| identity.is_some())
+            .map(|v| v.clamp(3600, 86400).to_string());
+        push(
+            oi,
+            Edit::WorkloadIdentity {
+                remove: sa.irsa.keys.clone(),
+                client_id_of: identity.map(str::to_string),
+                token_expiration,
+            },
+        );
+    }
+}
+
+/// A workload: the pod label when it has an identity, the SDK variables out of its env, the AWS bridge.
+fn workload(ctx: &Ctx, w: &Workload, push: &mut impl FnMut(Edit)) {
+    let entry = ctx.workload_entry.get(&(&*w.kind, &*w.namespace, w.name.as_str())).copied();
+    let identity = entry.and_then(|e| e.identity.as_deref());
+    if identity.is_some() {
+        let template: &'static [&'static str] =
+            if &*w.kind == "Pod" { &[] } else { &w.pod_spec_path[..w.pod_spec_path.len().saturating_sub(1)] };
+        push(Edit::PodLabel { template });
+    }
+    let bridge = identity.and_then(|id| ctx.identity_by_name.get(id)).and_then(|i| i.aws_bridge.as_deref());
+    let chosen: BTreeMap<&str, &str> = entry
+        .into_iter()
+        .flat_map(|e| e.env_roles.iter())
+        .map(|r| (r.aws_role_arn.as_str(), r.identity.as_str()))
+        .collect();
+    if let Some(e) = env_edit(w, bridge.is_some(), &chosen) {
+        push(e);
+    }
+    if let Some(b) = bridge {
+        push(aws_bridge(w.pod_spec_path, b));
+    }
+}
+
+/// The env edit of a workload: every SDK variable goes (the region stays with an AWS bridge); an `AWS_ROLE_ARN`
+/// naming a role with its own identity (E2A052) becomes that identity's `AZURE_CLIENT_ID` instead (the workload
+/// identity webhook injects the ServiceAccount's client id only into containers that do not set one).
+fn env_edit(w: &Workload, keep_region: bool, chosen: &BTreeMap<&str, &str>) -> Option<Edit> {
+    let mut remove = Vec::new();
+    let mut client_ids = Vec::new();
+    for SdkEnv { name, value, loc } in &w.sdk_env {
+        let item = EnvItem { name: name.clone(), at: At::of(loc.pos) };
+        let role = value.as_deref().map(str::trim).filter(|_| &**name == "AWS_ROLE_ARN");
+        if let Some(id) = role.and_then(|r| chosen.get(r)) {
+            client_ids.push(ClientIdItem { at: item.at, client_id_of: id.to_string() });
+        } else if !(keep_region && matches!(&**name, "AWS_REGION" | "AWS_DEFAULT_REGION")) {
+            remove.push(item);
+        }
+    }
+    (!remove.is_empty() || !client_ids.is_empty()).then_some(Edit::Env {
+        pod_spec: w.pod_spec_path,
+        remove,
+        client_ids,
+    })
+}
+
+/// The AWS side of a phased migration in the pod: the role to assume, and either a projected token for AWS
+/// (`aks-issuer`) or the audience of the Entra token (`entra`).
+fn aws_bridge(pod_spec: &'static [&'static str], b: &super::bridge::Bridge) -> Edit {
+    let mut env = vec![json!({"name": "AWS_ROLE_ARN", "value": b.role_arn})];
+    if b.kind == "entra" {
+        env.push(json!({"name": "EKS2AKS_AWS_TOKEN_AUDIENCE", "value": b.audience}));
+        return Edit::AwsBridge { pod_spec, env, volumes: Vec::new(), mounts: Vec::new() };
+    }
+    env.push(json!({"name": "AWS_WEB_IDENTITY_TOKEN_FILE", "value": "/var/run/secrets/eks2aks/aws/token"}));
+    env.push(json!({"name": "AWS_STS_REGIONAL_ENDPOINTS", "value": "regional"}));
+    let volumes = vec![
+        json!({"name": "eks2aks-aws-token", "projected": {"sources": [{"serviceAccountToken": {"audience": "sts.amazonaws.com", "expirationSeconds": 86400, "path": "token"}}]}}),
+    ];
+    let mounts =
+        vec![json!({"name": "eks2aks-aws-token", "mountPath": "/var/run/secrets/eks2aks/aws", "readOnly": true})];
+    Edit::AwsBridge { pod_spec, env, volumes, mounts }
+}
+
+/// The value rewrites of one object by position: (token, replacement).
+type ValueRewrites = BTreeMap<Pos, (Arc<str>, String)>;
+
+/// Value rewrites: AWS endpoints, ARNs and names in env and ConfigMaps that the plan maps, and ECR images when an
+/// ACR is configured — except the env values a KEDA trigger that stays on AWS reads (never one without the other).
+fn values(ctx: &Ctx, plan: &Plan, push: &mut impl FnMut(usize, Edit)) {
+    let mut by_aws_name: BTreeMap<(&str, String), Vec<&str>> = BTreeMap::new();
+    for res in &plan.resources {
+        if let (Some((_, n)), Some(azure)) = (need::base_resource(ctx.tables, &res.aws_arn), res.azure_name.as_deref())
+        {
+            by_aws_name.entry((&*res.aws_service, n)).or_default().push(azure);
+        }
+    }
+    let acr = ctx.cfg.azure.container_registry.as_deref();
+    let refs = |object: usize, refs: &[AwsRef], images: &mut dyn Iterator<Item = (&str, Loc)>| {
+        let mut list = ValueRewrites::new();
+        for r in refs {
+            if let Some(with) = value_rewrite(ctx, &by_aws_name, r) {
+                list.insert(r.loc.pos, (r.text.clone(), with));
+            }
+        }
+        for (image, loc) in images {
+            if let (Some(acr), Some((_, repo))) = (acr, scan::ecr_image(image)) {
+                list.insert(loc.pos, (image.into(), format!("{acr}.azurecr.io/{repo}")));
+            }
+        }
+        list.retain(|p, _| !plan.keda.held.contains(&Loc { file: ctx.model.objects[object].loc.file, pos: *p }));
+        (object, list)
+    };
+    let mut all: Vec<(usize, ValueRewrites)> = Vec::new();
+    for w in &ctx.model.workloads {
+        let mut images = w.containers.iter().filter_map(|c| c.image.as_ref().map(|(i, l)| (i.as_str(), *l)));
+        all.push(refs(w.object, &w.aws_refs, &mut images));
+    }
+    for c in &ctx.model.config_data {
+        all.push(refs(c.object, &c.aws_refs, &mut std::iter::empty()));
+    }
+    for (object, list) in all {
+        for (p, (token, with)) in list {
+            push(object, Edit::Value { at: At::of(p), token, with });
+        }
+    }
+}
+
+/// The replacement of one AWS reference, when the plan maps what it names.
+fn value_rewrite(ctx: &Ctx, by_aws_name: &BTreeMap<(&str, String), Vec<&str>>, r: &AwsRef) -> Option<String> {
+    if r.kind == AwsRefKind::Name {
+        // A bare name: the Azure name of the one mapped resource of that service with that AWS name.
+        let prefix = r.arn.as_deref()?.strip_prefix("name:")?;
+        let matches: &[&str] = by_aws_name.get(&(prefix, r.text.to_string())).map_or(&[], Vec::as_slice);
+        return match matches {
+            [azure] if **azure != *r.text => Some(azure.to_string()),
+            _ => None,
+        };
+    }
+    if !matches!(r.kind, AwsRefKind::Endpoint | AwsRefKind::Arn) {
+        return None;
+    }
+    azure_value(ctx, r.arn.as_deref()?, &r.text)
+}
+
+/// The Azure URL that replaces an AWS value, when the plan maps its resource.
+fn azure_value(ctx: &Ctx, arn: &str, text: &str) -> Option<String> {
+    let base = super::rewritable(ctx.tables, arn)?;
+    let r = ctx.resource_by_arn.get(base.as_str())?;
+    let name = r.azure_name.as_deref()?;
+    let names = &ctx.names;
+    let url = match super::azure_url_kind(r.azure_type.as_deref()?)? {
+        "queue" => format!("https://{}.queue.core.windows.net/{name}", names.storage),
+        "table" => format!("https://{}.table.core.windows.net/{name}", names.storage),
+        "blob" => {
+            let base = format!("https://{}.blob.core.windows.net/{name}", names.storage);
+            match s3_key(text) {
+                "" => base,
+                path => format!("{base}/{path}"),
+            }
+        }
+        "servicebus" => format!("https://{}.servicebus.windows.net/{name}", names.service_bus),
+        "secret" => format!("https://{}.vault.azure.net/secrets/{name}", names.key_vault),
+        _ => return None,
+    };
+    Some(url)
+}
+
+/// The S3 key (prefix) of an S3 URL, kept as the blob path: `s3://bucket/key`, `https://bucket.s3…/key` (virtual
+/// hosted) or `https://s3…/bucket/key` (path style).
+fn s3_key(text: &str) -> &str {
+    if let Some(rest) = text.strip_prefix("s3://") {
+        return rest.split_once('/').map_or("", |(_, p)| p);
+    }
+    let rest = text.split_once("://").map_or(text, |(_, r)| r);
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    if host.starts_with("s3.") || host.starts_with("s3-") { path.split_once('/').map_or("", |(_, p)| p) } else { path }
+}
+
+/// ConfigMaps: the `data` keys that are AWS SDK variables go.
+fn config_maps(model: &Model, push: &mut impl FnMut(usize, Edit)) {
+    for c in model.config_data.iter().filter(|c| c.kind == "ConfigMap" && !c.sdk_keys.is_empty()) {
+        push(c.object, Edit::RemoveData { keys: c.sdk_keys.clone() });
+    }
+}
+
+/// KEDA: the triggers that carry over to a mapped queue, and the authentications they reference.
+fn keda(ctx: &Ctx, plan: &Plan, push: &mut impl FnMut(usize, Edit)) {
+    let model = ctx.model;
+    for (&(si, ti), (arn, auth_ref)) in &plan.keda.triggers {
+        if let Some(with) = trigger(ctx, &model.scalers[si].triggers[ti], arn, auth_ref.as_ref()) {
+            push(model.scalers[si].object, Edit::Trigger { index: ti, with });
+        }
+    }
+    for a in &model.trigger_auths {
+        let key = (a.kind.clone(), a.namespace.clone(), a.name.clone());
+        let Some(identity) = plan.keda.auths.get(&key) else { continue };
+        let pod_identity = match a.provider.as_deref() {
+            Some("aws" | "aws-eks") => PodIdentityEdit::Replace,
+            None if identity.is_some() => PodIdentityEdit::Add,
+            _ => PodIdentityEdit::Keep,
+        };
+        push(
+            a.object,
+            Edit::KedaAuthentication {
+                pod_identity,
+                client_id_of: identity.clone(),
+                remove_parameters: a.aws_params.clone(),
+            },
+        );
+    }
+}
+
+/// The Azure trigger that replaces an AWS queue trigger (`azure-queue` or `azure-servicebus`), keeping its queue
+/// length and activation threshold.
+fn trigger(ctx: &Ctx, t: &crate::model::Trigger, arn: &str, auth_ref: Option<&(String, String)>) -> Option<Value> {
+    let r = ctx.resource_by_arn.get(arn)?;
+    let (name, ty) = (r.azure_name.as_ref()?, r.azure_type.as_ref()?);
+    let length = t.metadata.get("queueLength").cloned().unwrap_or_else(|| "5".into());
+    let mut metadata = serde_json::Map::new();
+    let trigger_type = match super::azure_url_kind(ty) {
+        Some("queue") => {
+            metadata.insert("queueName".into(), json!(name));
+            metadata.insert("accountName".into(), json!(ctx.names.storage));
+            metadata.insert("queueLength".into(), json!(length));
+            "azure-queue"
+        }
+        Some("servicebus") => {
+            metadata.insert("queueName".into(), json!(name));
+            metadata.insert("namespace".into(), json!(ctx.names.service_bus));
+            metadata.insert("messageCount".into(), json!(length));
+            "azure-servicebus"
+        }
+        _ => return None,
+    };
+    if let Some(v) = t.metadata.get("activationQueueLength") {
+        let k = if trigger_type == "azure-queue" { "activationQueueLength" } else { "activationMessageCount" };
+        metadata.insert(k.into(), json!(v));
+    }
+    let mut new = serde_json::Map::new();
+    new.insert("type".into(), json!(trigger_type));
+    new.insert("metadata".into(), Value::Object(metadata));
+    if let Some((kind, an)) = auth_ref {
+        let mut auth = serde_json::Map::new();
+        auth.insert("name".into(), json!(an));
+        if kind != "TriggerAuthentication" {
+            auth.insert("kind".into(), json!(kind));
+        }
+        new.insert("authenticationRef".into(), Value::Object(auth));
+    }
+    Some(Value::Object(new))
+}
+
+/// The reverse bridge (`bridge_from_eks`): every workload with an identity, in the manifests that stay on EKS.
+fn eks_side(ctx: &Ctx) -> BTreeMap<usize, Vec<Edit>> {
+    let mut out = BTreeMap::new();
+    if !ctx.cfg.bridge_from_eks {
+        return out;
+    }
+    let tenant = ctx.cfg.azure.tenant_id.clone().unwrap_or_else(|| "REPLACE-ME-tenant-id".into());
+    for w in &ctx.model.workloads {
+        let entry = ctx.workload_entry.get(&(&*w.kind, &*w.namespace, w.name.as_str()));
+        if let Some(identity) = entry.and_then(|e| e.identity.clone()) {
+            out.entry(w.object).or_insert_with(Vec::new).push(Edit::AzureBridge {
+                pod_spec: w.pod_spec_path,
+                client_id_of: identity,
+                tenant: tenant.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// The ECR images the workloads run (what `acr-import.sh` imports), sorted and unique.
+fn ecr_images(model: &Model) -> Vec<EcrImage> {
+    let set: std::collections::BTreeSet<(&str, &str)> = model
+        .workloads
+        .iter()
+        .flat_map(|w| w.containers.iter())
+        .filter_map(|c| c.image.as_ref())
+        .filter_map(|(i, _)| scan::ecr_image(i).map(|(_, repo)| (i.as_str(), repo)))
+        .collect();
+    set.into_iter().map(|(s, t)| EcrImage { source: s.to_string(), target: t.to_string() }).collect()
+}
