@@ -4,7 +4,7 @@
 //! untranslated).
 
 pub mod lazy;
-pub mod ledger;
+pub use crate::plan::ledger;
 pub mod sarif;
 
 use crate::diag::{Files, Finding, Severity};

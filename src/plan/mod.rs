@@ -15,6 +15,7 @@ use serde::Serialize;
 pub mod bridge;
 pub mod edits;
 pub mod keda;
+pub mod ledger;
 pub mod soundness;
 pub mod verify;
 pub mod waivers;
