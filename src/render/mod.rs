@@ -174,47 +174,78 @@ pub fn translate_to(
     crate::plan::verify::unique(&a.plan).map_err(|m| {
         anyhow::anyhow!("internal error: the plan failed its own check, so nothing was written: {m}. This is a bug in eks2aks; please report it with the input")
     })?;
-    let env = tpl.env()?;
-    let count = std::sync::atomic::AtomicUsize::new(0);
-    let emit = |rel: String, text: String| -> Result<()> {
-        count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        out.emit(rel, one_final_newline(text))
+    let r = Renderer {
+        cfg,
+        client_ids,
+        env: tpl.env()?,
+        out,
+        count: std::sync::atomic::AtomicUsize::new(0),
+        // Output paths of the manifests: decided up front and in input order, so that name collisions are
+        // resolved the same way whatever finishes first.
+        manifest_path: unique_paths(a, "k8s", a.model.objects_by_file().into_keys()),
     };
-    let stream = |rel: &str, write: &mut dyn FnMut(&mut dyn std::io::Write) -> Result<()>| -> Result<()> {
-        count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        out.emit_with(rel.to_string(), write)
+    let run = |a: &Analysis, tasks: &[Task]| -> Result<()> {
+        // Every task runs; the first error in task order is the one reported, whichever fails first.
+        let done: Vec<Result<()>> = crate::par::install(|| tasks.par_iter().map(|&t| r.task(a, t)).collect());
+        done.into_iter().collect()
     };
-    // Output paths of the manifests: decided up front and in input order, so that name collisions are resolved
-    // the same way whatever finishes first.
-    let manifest_path = unique_paths(a, "k8s", a.model.objects_by_file().into_keys());
-    let task = |a: &Analysis, t: Task| -> Result<()> {
+    // Longest first in each round; the manifests spread over every thread themselves.
+    run(a, &[Task::PlanMd, Task::PlanJson, Task::RoleAssignments, Task::AcrImport, Task::AwsBridge, Task::EksSide])?;
+    if spend {
+        a.release_reports();
+    }
+    run(a, &[Task::Manifests, Task::Bicep])?;
+    Ok(r.count.into_inner())
+}
+
+/// What every rendering task shares: the config, the client ids, the templates and where files go.
+struct Renderer<'a> {
+    cfg: &'a Config,
+    client_ids: &'a BTreeMap<String, String>,
+    env: minijinja::Environment<'a>,
+    out: &'a dyn Emit,
+    /// Files handed to `out`.
+    count: std::sync::atomic::AtomicUsize,
+    manifest_path: OutputPaths,
+}
+
+impl Renderer<'_> {
+    /// Hands a whole text to `out` (with exactly one final newline).
+    fn emit(&self, rel: String, text: String) -> Result<()> {
+        self.count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.out.emit(rel, one_final_newline(text))
+    }
+
+    /// Streams a file to `out`.
+    fn stream(&self, rel: &str, write: &mut dyn FnMut(&mut dyn std::io::Write) -> Result<()>) -> Result<()> {
+        self.count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.out.emit_with(rel.to_string(), write)
+    }
+
+    /// Renders a template into a streamed file.
+    fn template(&self, rel: &str, name: &str, ctx: &minijinja::Value) -> Result<()> {
+        let t = self.env.get_template(name)?;
+        self.stream(rel, &mut |w| {
+            t.render_captured_to(ctx, w)?;
+            Ok(())
+        })
+    }
+
+    fn task(&self, a: &Analysis, t: Task) -> Result<()> {
         match t {
-            Task::PlanJson => stream("plan.json", &mut |w| Ok(crate::json::write_pretty(&*a.plan, w)?)),
+            Task::PlanJson => self.stream("plan.json", &mut |w| Ok(crate::json::write_pretty(&*a.plan, w)?)),
             Task::PlanMd => {
-                let t = env.get_template("report/plan.md.j2")?;
-                stream("plan.md", &mut |w| {
-                    t.render_captured_to(context! { plan => crate::report::lazy::plan(&a.plan) }, w)?;
-                    Ok(())
-                })
+                self.template("plan.md", "report/plan.md.j2", &context! { plan => crate::report::lazy::plan(&a.plan) })
             }
             Task::Bicep => {
-                let view = bicep::view(&a.plan, cfg, a.files.len());
-                emit("bicep/main.parameters.json".into(), bicep::parameters_json(&view, cfg))?;
-                let t = env.get_template("bicep/main.bicep.j2")?;
-                let view = lazy::bicep_view(view);
-                stream("bicep/main.bicep", &mut |w| {
-                    t.render_captured_to(&view, w)?;
-                    Ok(())
-                })
+                let view = bicep::view(&a.plan, self.cfg, a.files.len());
+                self.emit("bicep/main.parameters.json".into(), bicep::parameters_json(&view, self.cfg))?;
+                self.template("bicep/main.bicep", "bicep/main.bicep.j2", &lazy::bicep_view(view))
             }
             Task::RoleAssignments => {
-                stream("role-assignments.json", &mut |w| Ok(az::write_json(&a.plan, w)?))?;
-                let view = lazy::sh_view(az::sh_view(&a.plan, cfg));
-                let t = env.get_template("az/role-assignments.sh.j2")?;
-                stream("role-assignments.sh", &mut |w| {
-                    t.render_captured_to(&view, w)?;
-                    Ok(())
-                })
+                self.stream("role-assignments.json", &mut |w| Ok(az::write_json(&a.plan, w)?))?;
+                let view = lazy::sh_view(az::sh_view(&a.plan, self.cfg));
+                self.template("role-assignments.sh", "az/role-assignments.sh.j2", &view)
             }
             Task::AcrImport => {
                 // The plan's list (sorted and unique); each line becomes a template value only when the template
@@ -225,39 +256,24 @@ pub fn translate_to(
                 let images = crate::report::lazy::list(a.plan.ecr_images.clone(), |i| {
                     context! { source => &i.source, target => &i.target }
                 });
-                let acr = cfg.azure.container_registry.clone().unwrap_or_default();
-                let ctx = context! { images, acr };
-                let t = env.get_template("az/acr-import.sh.j2")?;
-                stream("acr-import.sh", &mut |w| {
-                    t.render_captured_to(&ctx, w)?;
-                    Ok(())
-                })
+                let acr = self.cfg.azure.container_registry.clone().unwrap_or_default();
+                self.template("acr-import.sh", "az/acr-import.sh.j2", &context! { images, acr })
             }
-            Task::AwsBridge => aws_bridge(a, &env, &emit),
+            Task::AwsBridge => aws_bridge(a, &self.env, &|rel, text| self.emit(rel, text)),
             Task::EksSide => {
                 // Reverse bridge: manifests of workloads still on EKS, under eks/.
-                let side = k8s::eks_side(a, client_ids)?;
+                let side = k8s::eks_side(a, self.client_ids)?;
                 let paths = unique_paths(a, "eks", side.keys().copied());
                 for (file, text) in side {
-                    emit(paths.get(a, file), text)?;
+                    self.emit(paths.get(a, file), text)?;
                 }
                 Ok(())
             }
-            Task::Manifests => k8s::rewrite(a, client_ids, &|file, text| emit(manifest_path.get(a, file), text)),
+            Task::Manifests => {
+                k8s::rewrite(a, self.client_ids, &|file, text| self.emit(self.manifest_path.get(a, file), text))
+            }
         }
-    };
-    let run = |a: &Analysis, tasks: &[Task]| -> Result<()> {
-        // Every task runs; the first error in task order is the one reported, whichever fails first.
-        let done: Vec<Result<()>> = crate::par::install(|| tasks.par_iter().map(|&t| task(a, t)).collect());
-        done.into_iter().collect()
-    };
-    // Longest first in each round; the manifests spread over every thread themselves.
-    run(a, &[Task::PlanMd, Task::PlanJson, Task::RoleAssignments, Task::AcrImport, Task::AwsBridge, Task::EksSide])?;
-    if spend {
-        a.release_reports();
     }
-    run(a, &[Task::Manifests, Task::Bicep])?;
-    Ok(count.into_inner())
 }
 
 /// Output paths under `prefix` for input files, in input order: the path relative to its INPUT; when another

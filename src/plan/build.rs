@@ -1,0 +1,676 @@
+//! [`build`]: the plan from the model and the join, step by step — name the identities, plan each identity
+//! (credentials, needs, role assignments) in parallel, derive the resources and their names, check soundness,
+//! list the workloads, bind KEDA, apply waivers and overrides, decide the manifest edits.
+
+use super::*;
+
+/// What planning one identity reads: shared by every identity of the run.
+struct Planner<'a> {
+    model: &'a Model,
+    joined: &'a Joined,
+    files: &'a Files,
+    tables: &'a Tables,
+    opts: &'a PlanOptions,
+    issuer: Arc<str>,
+    audience: Arc<str>,
+    /// ARNs named by the workloads of each ServiceAccount.
+    named_by_sa: BTreeMap<usize, BTreeSet<String>>,
+    /// ARNs named by the workloads that run as a role through `AWS_ROLE_ARN`, by role.
+    named_by_env_role: BTreeMap<usize, BTreeSet<String>>,
+    /// The queues KEDA reads as each role.
+    keda_queues: &'a BTreeMap<usize, BTreeSet<String>>,
+}
+
+/// What one thread's chunk of identities produces: identities, custom roles and findings, in input order.
+type Chunk = (Vec<Identity>, BTreeMap<String, CustomRole>, Sink);
+
+/// Builds the plan from the model and the join, mapping each identity's permissions through the tables. Findings
+/// of the mapping go into `sink`; the plan's findings are everything in it.
+pub fn build(
+    model: &Model,
+    joined: &mut Joined,
+    files: &Files,
+    tables: &Tables,
+    opts: &PlanOptions,
+    mut sink: Sink,
+) -> Plan {
+    let role_identity = name_identities(model, joined, &mut sink);
+    let mut keda = keda::analyse(model, joined, &role_identity, &mut sink);
+    let (mut identities, custom_roles) = {
+        let planner = Planner::new(model, joined, files, tables, opts, &keda.queues);
+        planner.plan_all(&role_identity, &mut sink)
+    };
+    keda.queues.clear();
+    identities.sort_by(|a, b| a.name.cmp(&b.name).then(a.aws_role_arn.cmp(&b.aws_role_arn)));
+    ambiguous_service_accounts(model, &identities, files, &mut sink);
+    shared_staying_resources(model, &identities, &mut sink);
+    let resources = plan_resources(joined, tables, opts, &mut identities, &mut sink);
+    // Whatever Azure allows, AWS allowed (issue 18): checked on the final names and assignments.
+    let role_locs: BTreeMap<&str, Loc> = model.roles.iter().map(|r| (r.arn.as_str(), r.loc)).collect();
+    let t = std::time::Instant::now();
+    soundness::check(&identities, &custom_roles, tables, &role_locs, &mut sink);
+    crate::diag::timings::add_cpu("soundness check", t);
+    drop(role_locs);
+    joined.release_plan_inputs();
+    let joined = &*joined;
+    input_findings(model, tables, &resources, opts, &mut sink);
+    not_granted(model, joined, tables, &resources, &identities, &role_identity, &mut sink);
+    let workloads = workload_entries(model, joined, files, &role_identity);
+    // KEDA: which authentication each translated trigger references (split per identity), on the final names.
+    let keda = keda::bind(model, files, keda, &role_identity, |arn| is_mapped_queue(&resources, arn), &mut sink);
+    let findings = final_findings(model, files, opts, sink);
+    let summary = summary(model, &identities, &workloads, &resources, &findings);
+    let mut plan = Plan {
+        schema: SCHEMA,
+        identities,
+        resources,
+        workloads,
+        custom_roles: custom_roles.into_values().collect(),
+        findings,
+        summary,
+        keda_authentications: keda.added.clone(),
+        keda: Box::new(keda),
+        manifest_edits: Vec::new(),
+        eks_side_edits: Vec::new(),
+        ecr_images: Vec::new(),
+    };
+    let decided = edits::decide(model, files, tables, &opts.config, &plan);
+    plan.manifest_edits = decided.manifest;
+    plan.eks_side_edits = decided.eks_side;
+    plan.ecr_images = decided.ecr_images;
+    plan
+}
+
+/// One identity per role in use (by a ServiceAccount, or by a container's `AWS_ROLE_ARN`, E2A052: the workload ran
+/// as it): the role name, made Azure-safe, through the one naming function (two roles never share one).
+fn name_identities(model: &Model, joined: &Joined, sink: &mut Sink) -> BTreeMap<usize, String> {
+    let env_used: BTreeSet<usize> = joined.env_roles.iter().map(|e| e.role).collect();
+    let used: Vec<usize> =
+        (0..model.roles.len()).filter(|&ri| !joined.role_sas[ri].is_empty() || env_used.contains(&ri)).collect();
+    let (names, collisions) = naming::unique_names(used.iter().map(|&ri| naming::NameRequest {
+        domain: "identity",
+        rule: naming::IDENTITY,
+        aws_name: &model.roles[ri].name,
+        source: &model.roles[ri].arn,
+    }));
+    let role_identity: BTreeMap<usize, String> =
+        used.iter().map(|&ri| (ri, names.get("identity", &model.roles[ri].arn).expect("named").to_string())).collect();
+    drop(names);
+    for c in collisions {
+        let loc = used.iter().find(|&&ri| *model.roles[ri].arn == *c.renamed[0].0).map(|&ri| model.roles[ri].loc);
+        report_collision(sink, "managed identity", &c, loc);
+    }
+    role_identity
+}
+
+impl<'a> Planner<'a> {
+    fn new(
+        model: &'a Model,
+        joined: &'a Joined,
+        files: &'a Files,
+        tables: &'a Tables,
+        opts: &'a PlanOptions,
+        keda_queues: &'a BTreeMap<usize, BTreeSet<String>>,
+    ) -> Self {
+        let named = named_by_workload(model);
+        let mut named_by_sa: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
+        for (wi, set) in named.iter().enumerate() {
+            named_by_sa.entry(joined.workload_sa[wi]).or_default().extend(set.iter().cloned());
+        }
+        let mut named_by_env_role: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
+        for e in &joined.env_roles {
+            named_by_env_role.entry(e.role).or_default().extend(named[e.workload].iter().cloned());
+        }
+        Planner {
+            model,
+            joined,
+            files,
+            tables,
+            opts,
+            issuer: opts.aks_oidc_issuer.as_deref().unwrap_or("param:aksOidcIssuerUrl").into(),
+            audience: "api://AzureADTokenExchange".into(),
+            named_by_sa,
+            named_by_env_role,
+            keda_queues,
+        }
+    }
+
+    /// Plans every identity. Identities are independent: planned in parallel chunks, each run of chunks on a
+    /// thread with its own role-choice cache (rayon's `map_init`) and each chunk with its own finding sink; chunks
+    /// come back in order, so findings and custom roles are as a sequential run makes them. The planner (and its
+    /// indexes) is dropped when this returns: the end of `build` is the run's peak of memory.
+    fn plan_all(
+        self,
+        role_identity: &BTreeMap<usize, String>,
+        sink: &mut Sink,
+    ) -> (Vec<Identity>, BTreeMap<String, CustomRole>) {
+        let work: Vec<(usize, &String)> = role_identity.iter().map(|(&ri, n)| (ri, n)).collect();
+        let planned = work.par_chunks(64).map_init(
+            || (Chooser::new(self.tables, self.opts.choose), BTreeSet::<Arc<str>>::new()),
+            |(chooser, strings), chunk| -> Chunk {
+                let mut out = (Vec::with_capacity(chunk.len()), BTreeMap::new(), Sink::default());
+                for &(ri, name) in chunk {
+                    let id = self.plan_one(ri, name, chooser, strings, &mut out.1, &mut out.2);
+                    out.0.push(id);
+                }
+                out
+            },
+        );
+        let chunks: Vec<Chunk> = crate::par::install(|| planned.collect());
+        let mut identities = Vec::with_capacity(work.len());
+        let mut custom_roles: BTreeMap<String, CustomRole> = BTreeMap::new();
+        for (ids, custom, s) in chunks {
+            identities.extend(ids);
+            for (id, role) in custom {
+                custom_roles.entry(id).or_insert(role);
+            }
+            sink.append(s);
+        }
+        (identities, custom_roles)
+    }
+
+    /// One identity: its ServiceAccounts and credentials, its needs (KEDA's queue read included), its AWS bridge
+    /// and its role assignments.
+    fn plan_one(
+        &self,
+        ri: usize,
+        name: &String,
+        chooser: &mut Chooser<'a>,
+        strings: &mut BTreeSet<Arc<str>>,
+        custom_roles: &mut BTreeMap<String, CustomRole>,
+        sink: &mut Sink,
+    ) -> Identity {
+        let (model, joined, tables, opts) = (self.model, self.joined, self.tables, self.opts);
+        let role = &model.roles[ri];
+        let (sas, service_account_locs) = self.service_accounts(ri);
+        let federated_credentials = self.credentials(ri, name, &sas, sink);
+        let aws_permissions = joined.permissions[ri]
+            .iter()
+            .map(|p| AwsPermission {
+                policy: p.policy.clone(),
+                statement: p.statement.clone(),
+                file: self.files.display_shared(p.statement.loc.file),
+            })
+            .collect();
+        let providers: BTreeSet<String> = joined.role_sas[ri]
+            .iter()
+            .filter_map(|&si| joined.sa_trust[si].as_ref())
+            .chain(joined.env_roles.iter().filter(|e| e.role == ri).filter_map(|e| e.verdict.as_ref()))
+            .flat_map(|v| v.providers.iter().cloned())
+            .collect();
+        let role_named: BTreeSet<String> = joined.role_sas[ri]
+            .iter()
+            .flat_map(|si| self.named_by_sa.get(si).into_iter().flatten().cloned())
+            .chain(self.named_by_env_role.get(&ri).into_iter().flatten().cloned())
+            .collect();
+        let (mut needs, denied) =
+            need::needs(tables, &opts.targets, name, &role.account, &joined.permissions[ri], &role_named, sink);
+        // KEDA reads the queue length as this identity.
+        for arn in self.keda_queues.get(&ri).into_iter().flatten() {
+            if let Some((key, perms)) = need::action_need(tables, &opts.targets, "sqs", "GetQueueAttributes", arn) {
+                let n = needs.entry(key).or_default();
+                for p in perms {
+                    n.perms.entry(p).or_default().insert("keda:aws-sqs-queue".into());
+                }
+            }
+        }
+        let sa_list: Vec<(String, String)> = sas.iter().map(|s| (s.namespace.clone(), s.name.clone())).collect();
+        let without_sub =
+            joined.role_sas[ri].iter().any(|&si| joined.sa_trust[si].as_ref().is_some_and(|v| v.without_sub));
+        let aws_bridge = bridge::plan(
+            &opts.config,
+            name,
+            &role.account,
+            &joined.permissions[ri],
+            &sa_list,
+            without_sub,
+            role.loc,
+            sink,
+        )
+        .map(Box::new);
+        let mut assign = Assign { planner: self, name, role, chooser, strings, custom_roles, sink };
+        let role_assignments = assign.all(needs, &denied);
+        Identity {
+            name: name.clone(),
+            aws_role_arn: role.arn.clone(),
+            service_accounts: sas.into_iter().collect(),
+            federated_credentials,
+            role_assignments,
+            aws_permissions,
+            aws_oidc_providers: providers.into_iter().collect(),
+            aws_bridge,
+            service_account_locs,
+        }
+    }
+
+    /// The ServiceAccounts a role's trust admits (and where they are declared), and those whose workloads run as
+    /// the role through `AWS_ROLE_ARN`: a federated credential each (their pods present that ServiceAccount's
+    /// token), but the ServiceAccount object keeps the client id of its own role's identity (so no location).
+    fn service_accounts(&self, ri: usize) -> (BTreeSet<SaRef>, Vec<Loc>) {
+        let (model, joined) = (self.model, self.joined);
+        let mut sas: BTreeSet<SaRef> = BTreeSet::new();
+        let mut locs = Vec::new();
+        for &si in &joined.role_sas[ri] {
+            if joined.sa_trust[si].as_ref().is_none_or(|v| v.admitted()) {
+                let s = &model.service_accounts[si];
+                sas.insert(SaRef { namespace: s.namespace.clone(), name: s.name.clone() });
+                locs.push(s.loc);
+            }
+        }
+        for e in joined.env_roles.iter().filter(|e| e.role == ri) {
+            if e.verdict.as_ref().is_none_or(|v| v.admitted()) {
+                let s = &model.service_accounts[e.service_account];
+                sas.insert(SaRef { namespace: s.namespace.clone(), name: s.name.clone() });
+            }
+        }
+        (sas, locs)
+    }
+
+    /// The federated credentials of an identity: one per ServiceAccount, one for the KEDA operator when KEDA reads
+    /// a queue as it, and with the reverse bridge one per EKS issuer; unique names, at most Azure's limit (E2A025).
+    fn credentials(&self, ri: usize, name: &str, sas: &BTreeSet<SaRef>, sink: &mut Sink) -> Vec<FederatedCredential> {
+        let credential = |name: String, issuer: Arc<str>, ns: &str, sa: &str| FederatedCredential {
+            name: azure_name(&name, 120),
+            issuer,
+            subject: format!("system:serviceaccount:{ns}:{sa}"),
+            audience: self.audience.clone(),
+        };
+        let mut list: Vec<FederatedCredential> = sas
+            .iter()
+            .map(|s| credential(format!("{}-{}", s.namespace, s.name), self.issuer.clone(), &s.namespace, &s.name))
+            .collect();
+        if self.keda_queues.contains_key(&ri) {
+            let (ns, sa) = self.opts.keda_operator.split_once('/').unwrap_or(("kube-system", "keda-operator"));
+            list.push(credential(format!("keda-operator-{ns}-{sa}"), self.issuer.clone(), ns, sa));
+        }
+        // Reverse bridge: the same ServiceAccounts, still on EKS, sign in with the EKS cluster's tokens.
+        if self.opts.config.bridge_from_eks {
+            for &si in &self.joined.role_sas[ri] {
+                let s = &self.model.service_accounts[si];
+                let Some(v) = self.joined.sa_trust[si].as_ref().filter(|v| v.admitted()) else { continue };
+                for p in v.providers.iter().filter(|p| *p != "*" && !p.starts_with("eksctl-cluster/")) {
+                    let issuer: Arc<str> = format!("https://{p}").into();
+                    list.push(credential(format!("eks-{}-{}", s.namespace, s.name), issuer, &s.namespace, &s.name));
+                }
+            }
+            list.sort_by(|a, b| (&a.issuer, &a.subject).cmp(&(&b.issuer, &b.subject)));
+            list.dedup_by(|a, b| a.issuer == b.issuer && a.subject == b.subject);
+        }
+        let loc = self.model.roles[ri].loc;
+        unique_credential_names(name, &mut list, sink, loc);
+        if list.len() > MAX_FEDERATED_CREDENTIALS {
+            sink.push(
+                rules::FEDERATED_CREDENTIAL_LIMIT,
+                format!(
+                    "identity `{name}` needs {} federated credentials; Azure allows {MAX_FEDERATED_CREDENTIALS} per identity, so only the first {MAX_FEDERATED_CREDENTIALS} are generated",
+                    list.len()
+                ),
+                Some(loc),
+            );
+            list.truncate(MAX_FEDERATED_CREDENTIALS);
+        }
+        list
+    }
+}
+
+/// The role assignments of one identity, as they are chosen.
+struct Assign<'p, 'a> {
+    planner: &'p Planner<'a>,
+    name: &'p str,
+    role: &'a crate::model::Role,
+    chooser: &'p mut Chooser<'a>,
+    strings: &'p mut BTreeSet<Arc<str>>,
+    custom_roles: &'p mut BTreeMap<String, CustomRole>,
+    sink: &'p mut Sink,
+}
+
+impl Assign<'_, '_> {
+    /// Every need's assignments, sorted by scope and role, merged per (role, scope), with listing-only
+    /// assignments folded into a same-scope role that grants them.
+    fn all(&mut self, needs: need::Needs, denied: &need::Denied) -> Vec<RoleAssignment> {
+        let mut list = Vec::new();
+        for (scope, need) in needs {
+            self.scope(&scope, &need, denied, &mut list);
+        }
+        list.sort_by(|a, b| {
+            (&a.scope.kind, &a.scope.azure_name, &a.scope.aws_arn, &a.role_name).cmp(&(
+                &b.scope.kind,
+                &b.scope.azure_name,
+                &b.scope.aws_arn,
+                &b.role_name,
+            ))
+        });
+        let mut list = merge_assignments(list);
+        let (tables, custom_roles) = (self.planner.tables, &*self.custom_roles);
+        absorb_listings(&mut list, |a, d| {
+            let custom =
+                a.custom.then(|| custom_roles.get(&*a.role_definition_id).map(|c| c.data_actions.as_slice())).flatten();
+            crate::mapping::azure::role_grants(tables, &a.role_definition_id, custom, d)
+        });
+        // Pushed one by one: give back the room the list grew into (a quarter of it on average).
+        list.shrink_to_fit();
+        list
+    }
+
+    fn scope_out(&mut self, s: &ScopeKey) -> Scope {
+        let target = &self.planner.tables.services[&s.service].targets[&s.target];
+        Scope {
+            kind: s.kind.clone(),
+            azure_name: shared(self.strings, &s.azure_name),
+            aws_arn: shared(self.strings, &s.aws_arn),
+            azure_type: target.azure_type.clone(),
+            target: shared(self.strings, &s.target),
+        }
+    }
+
+    /// The assignments of one scope's need: the least-privileged built-in roles that never hand back what a Deny
+    /// took away, else a custom role, else E2A015 (nothing grants it).
+    fn scope(
+        &mut self,
+        scope: &ScopeKey,
+        need: &need::ScopeNeed,
+        denied: &need::Denied,
+        out: &mut Vec<RoleAssignment>,
+    ) {
+        let tables = self.planner.tables;
+        let target = &tables.services[&scope.service].targets[&scope.target];
+        let perms: BTreeSet<Perm> = need.perms.keys().cloned().collect();
+        let all_aws: BTreeSet<String> = need.perms.values().flatten().cloned().collect();
+        // What a Deny took away on this scope and the need does not hold: no role may hand it back.
+        let forbidden: BTreeSet<Perm> = denied
+            .get(&(scope.kind.clone(), scope.azure_name.clone()))
+            .map(|d| d.keys().filter(|p| !perms.contains(*p)).cloned().collect())
+            .unwrap_or_default();
+        match self.chooser.choose_avoiding(&target.roles, &perms, &forbidden) {
+            Choice::BuiltIn(set) => {
+                for (idx, excess) in set {
+                    let a = self.built_in(scope, need, idx, excess);
+                    out.push(a);
+                }
+            }
+            Choice::Custom { best_excess } => {
+                let id = custom_role_id(&scope.target, &perms);
+                let role_name = format!("eks2aks {} {}", scope.target, &id[..8]);
+                self.custom_roles.entry(id.clone()).or_insert_with(|| CustomRole {
+                    name: role_name.clone(),
+                    role_definition_id: id.clone(),
+                    data_actions: perms.iter().filter(|p| p.data).map(|p| p.name.clone()).collect(),
+                    actions: perms.iter().filter(|p| !p.data).map(|p| p.name.clone()).collect(),
+                    avoided_excess_data_actions: best_excess,
+                });
+                out.push(RoleAssignment {
+                    role_name: role_name.into(),
+                    role_definition_id: id.into(),
+                    custom: true,
+                    scope: self.scope_out(scope),
+                    aws_actions: all_aws.iter().map(|a| shared(self.strings, a)).collect(),
+                    excess_data_actions: Vec::new(),
+                    kind: "arm".into(),
+                    condition: condition_for_role(&scope.condition, |p| perms.contains(p)),
+                });
+            }
+            Choice::Uncovered(missing) => {
+                let list: Vec<String> = missing.iter().map(|p| p.name.clone()).collect();
+                self.sink.push(
+                    rules::UNCOVERED_PERMISSION,
+                    format!(
+                        "identity `{}`: no role grants {} (needed for {} on {} `{}`)",
+                        self.name,
+                        list.join(", "),
+                        all_aws.iter().cloned().collect::<Vec<_>>().join(", "),
+                        scope.kind,
+                        scope.azure_name
+                    ),
+                    Some(self.role.loc),
+                );
+            }
+        }
+    }
+
+    /// The assignment of built-in role `idx` on a scope: the AWS actions it carries, its excess (E2A021 when over
+    /// the limit and custom roles are off), its condition.
+    fn built_in(
+        &mut self,
+        scope: &ScopeKey,
+        need: &need::ScopeNeed,
+        idx: usize,
+        excess: Vec<String>,
+    ) -> RoleAssignment {
+        let r = &self.planner.tables.roles[idx];
+        let aws: BTreeSet<String> = need
+            .perms
+            .iter()
+            .filter(|(p, _)| self.chooser.role_grants(idx, p))
+            .flat_map(|(_, a)| a.iter().cloned())
+            .collect();
+        if excess.len() > self.planner.opts.choose.max_excess {
+            self.sink.push(
+                rules::EXCESS_PRIVILEGE,
+                format!("identity `{}`: `{}` on {} `{}` grants {} data actions beyond the need ({}); custom roles are switched off", self.name, r.name, scope.kind, scope.azure_name, excess.len(), excess.join(", ")),
+                Some(self.role.loc),
+            );
+        }
+        let chooser = &*self.chooser;
+        let condition = condition_for_role(&scope.condition, |p| chooser.role_grants(idx, p));
+        RoleAssignment {
+            role_name: r.name.clone(),
+            role_definition_id: r.id.clone(),
+            custom: false,
+            scope: self.scope_out(scope),
+            aws_actions: aws.iter().map(|a| shared(self.strings, a)).collect(),
+            excess_data_actions: excess,
+            kind: r.kind.clone(),
+            condition,
+        }
+    }
+}
+
+/// A staying resource reached through many bridge roles: suggest one shared role (E2A…, a note).
+fn shared_staying_resources(model: &Model, identities: &[Identity], sink: &mut Sink) {
+    let mut reached: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for id in identities {
+        for r in id.aws_bridge.iter().flat_map(|b| b.resources.iter()) {
+            reached.entry(r.as_str()).or_default().push(id.name.as_str());
+        }
+    }
+    for (resource, ids) in reached.into_iter().filter(|(_, ids)| ids.len() >= 3) {
+        let loc = model
+            .roles
+            .iter()
+            .find(|r| identities.iter().any(|i| i.name == ids[0] && i.aws_role_arn == r.arn))
+            .map(|r| r.loc);
+        sink.push(
+            rules::SHARED_STAYING_RESOURCE,
+            format!("`{resource}` stays on AWS and is reached by {} identities through their own bridge roles ({}); consider one shared role", ids.len(), ids.join(", ")),
+            loc,
+        );
+    }
+}
+
+/// Every AWS resource the input names, with its Azure counterpart (or "stays on AWS", or none): sorted by ARN,
+/// with collision-free Azure names (renaming the assignments' scopes to match).
+fn plan_resources(
+    joined: &Joined,
+    tables: &Tables,
+    opts: &PlanOptions,
+    identities: &mut [Identity],
+    sink: &mut Sink,
+) -> Vec<Resource> {
+    // Sorted by ARN once complete (a map of 30,000 resources was twice the memory, at the run's peak); `seen`
+    // keeps the first mention of each.
+    let mut resources: Vec<Resource> = Vec::new();
+    let mut seen: BTreeSet<Arc<str>> = BTreeSet::new();
+    // A resource shares its ARN with the role assignments scoped to it (30,000 ARNs at 10,000 apps).
+    let scope_arns: BTreeSet<Arc<str>> =
+        identities.iter().flat_map(|i| i.role_assignments.iter().map(|a| a.scope.aws_arn.clone())).collect();
+    let arn_of = |base: String| -> Arc<str> { scope_arns.get(base.as_str()).cloned().unwrap_or_else(|| base.into()) };
+    let stays: Arc<str> = "stays on AWS".into();
+    // (location, base ARN, AWS name, target, naming rule) of each mapped resource: reported once its final
+    // (collision-free) name is known.
+    let mut renamed: Vec<Mapped> = Vec::new();
+    let mut service_names: BTreeSet<Arc<str>> = BTreeSet::new();
+    for (a, loc) in &joined.resources {
+        let Some(arn) = Arn::parse(a) else { continue };
+        if arn.resource.is_empty() || arn.resource == "*" {
+            continue;
+        }
+        let aws_service = shared(&mut service_names, &arn.service);
+        let Some(service) = tables.services.get(&arn.service) else {
+            if !arn.has_wildcard() && seen.insert(a.clone()) {
+                resources.push(Resource {
+                    aws_arn: a.clone(),
+                    aws_service,
+                    azure_service: None,
+                    azure_type: None,
+                    azure_name: None,
+                });
+            }
+            continue;
+        };
+        let Some((kind, rname, _)) = need::match_resource(service, &arn.resource) else { continue };
+        // An S3 access point names no bucket: no Azure resource is derived from it (the policy's grants through
+        // it are reported as not translated).
+        if need::names_no_resource(&kind)
+            || rname.contains(['*', '?'])
+            || arn.account.contains(['*', '?'])
+            || arn.region.contains(['*', '?'])
+        {
+            continue;
+        }
+        let Some(base) = need::base_arn(service, &arn) else { continue };
+        if seen.contains(base.as_str()) {
+            continue;
+        }
+        let key = arn_of(base);
+        seen.insert(key.clone());
+        if opts.targets.stays(&key) {
+            resources.push(Resource {
+                aws_arn: key,
+                aws_service,
+                azure_service: Some(stays.clone()),
+                azure_type: None,
+                azure_name: None,
+            });
+            continue;
+        }
+        let tkey = opts.targets.target(service, &arn.service, &key).to_string();
+        let (target_key, target) = service.targets.get_key_value(&tkey).expect("chosen");
+        renamed.push((*loc, key.clone(), rname.to_string(), &**target_key, &*target.naming));
+        resources.push(Resource {
+            aws_arn: key,
+            aws_service,
+            azure_service: Some(target.azure_service.clone()),
+            azure_type: Some(target.azure_type.clone()),
+            azure_name: Some(crate::mapping::naming::azure_name(&target.naming, &rname)),
+        });
+    }
+    drop((scope_arns, seen));
+    resources.sort_unstable_by(|a, b| a.aws_arn.cmp(&b.aws_arn));
+    unique_resource_names(&mut resources, identities, &renamed, sink);
+    resources
+}
+
+/// Every workload with the identity it runs as: the one its containers select with `AWS_ROLE_ARN` (E2A052: the
+/// SDK assumed that role; the containers that set it get its `AZURE_CLIENT_ID`), else its ServiceAccount's.
+fn workload_entries(
+    model: &Model,
+    joined: &Joined,
+    files: &Files,
+    role_identity: &BTreeMap<usize, String>,
+) -> Vec<WorkloadEntry> {
+    let mut workloads: Vec<WorkloadEntry> = model
+        .workloads
+        .iter()
+        .enumerate()
+        .map(|(wi, w)| {
+            let si = joined.workload_sa[wi];
+            let sa_identity = joined.sa_role[si]
+                .filter(|_| joined.sa_trust[si].as_ref().is_none_or(|v| v.admitted()))
+                .and_then(|ri| role_identity.get(&ri).cloned());
+            let env_roles: Vec<EnvRoleRef> = joined
+                .env_roles
+                .iter()
+                .filter(|e| e.workload == wi && e.verdict.as_ref().is_none_or(|v| v.admitted()))
+                .filter_map(|e| {
+                    Some(EnvRoleRef {
+                        aws_role_arn: model.roles[e.role].arn.clone(),
+                        identity: role_identity.get(&e.role)?.clone(),
+                    })
+                })
+                .collect();
+            let identity = env_roles.first().map(|e| e.identity.clone()).or(sa_identity);
+            WorkloadEntry {
+                kind: w.kind.clone(),
+                namespace: w.namespace.clone(),
+                name: w.name.clone(),
+                service_account: w.service_account.clone(),
+                identity,
+                env_roles,
+                file: files.display_shared(w.template_loc.file),
+                line: model.objects[w.object].loc.pos.line,
+            }
+        })
+        .collect();
+    workloads.sort_by(|a, b| (&a.name, &a.namespace, &a.kind, &a.file).cmp(&(&b.name, &b.namespace, &b.kind, &b.file)));
+    workloads
+}
+
+/// True when the plan maps this ARN to an Azure queue (Storage or Service Bus) that a KEDA trigger can read.
+fn is_mapped_queue(resources: &[Resource], arn: &str) -> bool {
+    resource(resources, arn)
+        .and_then(|r| r.azure_type.as_deref().zip(r.azure_name.as_ref()))
+        .and_then(|(ty, _)| azure_url_kind(ty))
+        .is_some_and(|k| k == "queue" || k == "servicebus")
+}
+
+/// The plan's findings: the config's severity overrides (`off` drops the finding), each with its file's path and
+/// its waiver, sorted and unique.
+fn final_findings(model: &Model, files: &Files, opts: &PlanOptions, mut sink: Sink) -> Vec<Finding> {
+    let mut waivers = waivers::collect(model, &mut sink);
+    // A ServiceAccount's waiver also covers the findings at the role it names (issue 18: a wider grant, E2A045,
+    // is waived with a reason on the ServiceAccount, not switched off for the whole run).
+    let role_loc: BTreeMap<&str, Loc> = model.roles.iter().map(|r| (r.arn.as_str(), r.loc)).collect();
+    waivers::extend_to_roles(
+        &mut waivers,
+        model.service_accounts.iter().filter_map(|sa| Some((sa.loc, *role_loc.get(sa.role_arn.as_ref()?.0.as_str())?))),
+    );
+    drop(role_loc);
+    let mut findings = sink.into_findings();
+    // In place: the findings are the plan's.
+    findings.retain_mut(|f| {
+        match opts.rule_overrides.get(f.code) {
+            Some(Some(sev)) => f.severity = *sev,
+            Some(None) => return false,
+            None => {}
+        }
+        f.locate(files);
+        f.suppressed = waivers::waiver_for(&waivers, f).map(Into::into);
+        true
+    });
+    // Unstable: the order is total (equal findings are written identically), and a stable sort's buffer of half
+    // the findings was allocated just when memory use peaks.
+    findings.sort_unstable();
+    findings.dedup();
+    findings
+}
+
+/// The counts of the summary line.
+fn summary(
+    model: &Model,
+    identities: &[Identity],
+    workloads: &[WorkloadEntry],
+    resources: &[Resource],
+    findings: &[Finding],
+) -> Summary {
+    let active = |s: Severity| findings.iter().filter(|f| f.severity == s && f.suppressed.is_none()).count();
+    Summary {
+        identities: identities.len(),
+        service_accounts: model.service_accounts.len(),
+        workloads: workloads.len(),
+        resources: resources.len(),
+        errors: active(Severity::Error),
+        warnings: active(Severity::Warning),
+        notes: active(Severity::Note),
+        waived: findings.iter().filter(|f| f.suppressed.is_some()).count(),
+    }
+}
