@@ -653,6 +653,35 @@ pub fn finish(model: &mut Model, pending: Pending, files: &Files, sink: &mut Sin
     merge_sources(model, files, sink);
 }
 
+/// ServiceAccounts that eksctl creates with its IRSA roles, added when the manifests do not declare them; an
+/// implied ServiceAccount of the same name (one a workload names) is replaced by the one eksctl creates. The join
+/// reads them like declared ones.
+pub fn add_eksctl_service_accounts(model: &mut Model) {
+    let declared: std::collections::BTreeSet<(String, String)> = model
+        .service_accounts
+        .iter()
+        .filter(|s| s.origin != SaOrigin::Implied)
+        .map(|s| (s.namespace.clone(), s.name.clone()))
+        .collect();
+    for a in &model.associations {
+        let key = (a.namespace.clone(), a.service_account.clone());
+        if a.kind == AssociationKind::EksctlIrsa && !declared.contains(&key) {
+            // An implied SA of the same name is replaced by the one eksctl creates.
+            model
+                .service_accounts
+                .retain(|s| !(s.origin == SaOrigin::Implied && s.namespace == key.0 && s.name == key.1));
+            model.service_accounts.push(ServiceAccount {
+                namespace: key.0,
+                name: key.1,
+                role_arn: None,
+                audience: None,
+                loc: a.loc,
+                origin: SaOrigin::Eksctl,
+            });
+        }
+    }
+}
+
 /// A statement as text without its locations: two sources hold "the same" statement when these are equal.
 fn statement_text(s: &Statement) -> String {
     let list = |l: &PatternList| {

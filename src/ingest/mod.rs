@@ -112,11 +112,11 @@ pub fn read_str(display: &str, text: &str, opts: &IngestOptions, files: &mut Fil
     read_sources(vec![source], opts, files, sink)
 }
 
-/// The reading pipeline: worker threads (one per core) each take the next file — files of a megabyte or more
-/// first, then in input order — and load, decode, parse and classify it into a [`Fragment`] ([`read_fragment`]);
-/// this thread merges the fragments in input order ([`merge_fragment`]), then finishes the model (implied
-/// ServiceAccounts, pairing of sibling exports). The span-keeping trees live only inside a worker, for one file
-/// at a time; what crosses threads is what the model keeps anyway. Merging in input order makes the model
+/// The reading pipeline: worker threads (one per core) each take the next file — files of a megabyte or more first,
+/// then in input order — and load, decode, parse and classify it into a [`Fragment`] ([`read_fragment`]); this thread
+/// merges the fragments in input order ([`merge_fragment`]), then finishes the model (implied ServiceAccounts, pairing
+/// of sibling exports, the ServiceAccounts eksctl creates). The span-keeping trees live only inside a worker, for one
+/// file at a time; what crosses threads is what the model keeps anyway. Merging in input order makes the model
 /// independent of scheduling.
 fn read_sources(sources: Vec<Source>, opts: &IngestOptions, files: &mut Files, sink: &mut Sink) -> Model {
     let base = files.len();
@@ -145,6 +145,7 @@ fn read_sources(sources: Vec<Source>, opts: &IngestOptions, files: &mut Files, s
     intern::forget();
     k8s::finish(&mut model, opts, sink);
     iam::finish(&mut model, pending, files, sink);
+    iam::add_eksctl_service_accounts(&mut model);
     model.shrink_to_fit();
     model
 }
