@@ -221,16 +221,30 @@ enum Frame {
     Map { pos: Pos, anchor: usize, entries: Vec<Entry>, key: Option<(String, Pos)>, seen: Option<HashSet<String>> },
 }
 
+impl Frame {
+    /// The node a closed collection becomes, with its anchor (0 for none). It ends where its last value ends.
+    fn close(self) -> (Node, usize) {
+        match self {
+            Frame::Seq { pos, anchor, items } => {
+                let end = items.iter().map(|n| n.end).max().unwrap_or(pos);
+                (Node { pos, end, value: Value::Seq(items) }, anchor)
+            }
+            Frame::Map { pos, anchor, entries, .. } => {
+                let end = entries.iter().map(|e| e.value.end).max().unwrap_or(pos);
+                (Node { pos, end, value: Value::Map(entries) }, anchor)
+            }
+        }
+    }
+}
+
 /// Parses a stream of YAML documents (JSON is accepted as YAML). Empty documents are dropped.
+///
+/// Each parser event goes to a [`TreeBuilder`]: [`TreeBuilder::event`] decides what the event completes (a
+/// scalar, an alias's copy, a closed collection), the node count is checked against [`MAX_NODES`], and
+/// [`TreeBuilder::attach`] puts a completed node where it belongs (document root, list item, mapping key or value).
 pub fn parse_stream(text: &str) -> Result<Vec<Document>, SyntaxError> {
     let mut parser = Parser::new_from_str(text);
-    let mut docs = Vec::new();
-    let mut stack: Vec<Frame> = Vec::new();
-    let mut anchors: BTreeMap<usize, Node> = BTreeMap::new();
-    let mut nodes = 0usize;
-    let mut doc_line = 1u32;
-    let mut root: Option<Node> = None;
-
+    let mut tree = TreeBuilder::new();
     while let Some(ev) = parser.next_event() {
         let (event, span) = ev.map_err(|e| SyntaxError {
             pos: Pos {
@@ -239,103 +253,116 @@ pub fn parse_stream(text: &str) -> Result<Vec<Document>, SyntaxError> {
             },
             message: e.info().to_string(),
         })?;
+        if matches!(event, Event::StreamEnd) {
+            break;
+        }
         let pos = pos_of(&span);
-        let done: Option<(Node, usize)> = match event {
-            Event::StreamStart | Event::Nothing => None,
-            Event::StreamEnd => break,
+        let done = tree.event(event, &span, pos)?;
+        if tree.nodes > MAX_NODES {
+            return Err(SyntaxError { pos, message: format!("more than {MAX_NODES} values in one file") });
+        }
+        if let Some((node, anchor)) = done {
+            tree.attach(node, anchor)?;
+        }
+    }
+    Ok(tree.finish())
+}
+
+/// The state of [`parse_stream`] between events: the open collections, the anchors of the current document, the
+/// number of nodes so far (aliases counted expanded), and the documents read.
+struct TreeBuilder {
+    /// Collections opened and not yet closed, innermost last.
+    stack: Vec<Frame>,
+    /// Anchored nodes of the current document, by the parser's anchor id.
+    anchors: BTreeMap<usize, Node>,
+    /// Nodes produced in the whole file, counting each alias as the nodes it expands to.
+    nodes: usize,
+    /// Line of the current document's start.
+    doc_line: u32,
+    /// The current document's root, once complete.
+    root: Option<Node>,
+    /// Documents read so far.
+    docs: Vec<Document>,
+}
+
+impl TreeBuilder {
+    fn new() -> Self {
+        TreeBuilder { stack: Vec::new(), anchors: BTreeMap::new(), nodes: 0, doc_line: 1, root: None, docs: Vec::new() }
+    }
+
+    /// What one event completes, with its anchor (0 for none): a scalar, a copy of an alias's target, or a
+    /// collection that closes. `None` for events that open a collection or delimit a document. Errors: an alias
+    /// to an unknown anchor, an alias bomb, nesting deeper than [`MAX_DEPTH`].
+    fn event(&mut self, event: Event, span: &Span, pos: Pos) -> Result<Option<(Node, usize)>, SyntaxError> {
+        Ok(match event {
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => None,
             Event::DocumentStart(_) => {
-                doc_line = pos.line;
-                anchors.clear();
+                self.doc_line = pos.line;
+                self.anchors.clear();
                 None
             }
             Event::DocumentEnd => {
-                if let Some(r) = root.take() {
-                    docs.push(Document { root: r, start_line: doc_line });
-                }
+                self.end_document();
                 None
             }
             Event::Scalar(value, style, anchor, _tag) => {
-                nodes += 1;
-                Some((
-                    Node {
-                        pos,
-                        end: end_of(&span),
-                        value: Value::Scalar { text: value.into_owned(), plain: style == ScalarStyle::Plain },
-                    },
-                    anchor,
-                ))
+                self.nodes += 1;
+                let value = Value::Scalar { text: value.into_owned(), plain: style == ScalarStyle::Plain };
+                Some((Node { pos, end: end_of(span), value }, anchor))
             }
-            Event::Alias(id) => {
-                let Some(target) = anchors.get(&id) else {
-                    return Err(SyntaxError { pos, message: "alias refers to an unknown anchor".into() });
-                };
-                nodes += target.count();
-                if nodes > MAX_NODES {
-                    return Err(SyntaxError {
-                        pos,
-                        message: format!(
-                            "aliases expand to more than {MAX_NODES} values (an alias bomb?); refusing to expand"
-                        ),
-                    });
-                }
-                let mut n = target.clone();
-                n.pos = pos;
-                n.end = end_of(&span);
-                Some((n, 0))
-            }
-            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
-                nodes += 1;
-                if stack.len() >= MAX_DEPTH {
-                    return Err(SyntaxError { pos, message: format!("nesting deeper than {MAX_DEPTH} levels") });
-                }
-                if matches!(event, Event::SequenceStart(..)) {
-                    stack.push(Frame::Seq { pos, anchor, items: Vec::new() });
-                } else {
-                    stack.push(Frame::Map { pos, anchor, entries: Vec::new(), key: None, seen: None });
-                }
+            Event::Alias(id) => Some((self.alias(id, span, pos)?, 0)),
+            Event::SequenceStart(anchor, _) => {
+                self.open(Frame::Seq { pos, anchor, items: Vec::new() }, pos)?;
                 None
             }
-            Event::SequenceEnd | Event::MappingEnd => match stack.pop() {
-                Some(Frame::Seq { pos, anchor, items }) => {
-                    let end = items.iter().map(|n| n.end).max().unwrap_or(pos);
-                    Some((Node { pos, end, value: Value::Seq(items) }, anchor))
-                }
-                Some(Frame::Map { pos, anchor, entries, .. }) => {
-                    let end = entries.iter().map(|e| e.value.end).max().unwrap_or(pos);
-                    Some((Node { pos, end, value: Value::Map(entries) }, anchor))
-                }
-                None => None,
-            },
+            Event::MappingStart(anchor, _) => {
+                self.open(Frame::Map { pos, anchor, entries: Vec::new(), key: None, seen: None }, pos)?;
+                None
+            }
+            Event::SequenceEnd | Event::MappingEnd => self.stack.pop().map(Frame::close),
+        })
+    }
+
+    /// A copy of the alias's target, placed where the alias is. The copy counts as all the nodes it holds: past
+    /// [`MAX_NODES`] it is refused before it is made.
+    fn alias(&mut self, id: usize, span: &Span, pos: Pos) -> Result<Node, SyntaxError> {
+        let Some(target) = self.anchors.get(&id) else {
+            return Err(SyntaxError { pos, message: "alias refers to an unknown anchor".into() });
         };
-        if nodes > MAX_NODES {
-            return Err(SyntaxError { pos, message: format!("more than {MAX_NODES} values in one file") });
+        self.nodes += target.count();
+        if self.nodes > MAX_NODES {
+            return Err(SyntaxError {
+                pos,
+                message: format!("aliases expand to more than {MAX_NODES} values (an alias bomb?); refusing to expand"),
+            });
         }
-        let Some((node, anchor)) = done else { continue };
+        let mut n = target.clone();
+        n.pos = pos;
+        n.end = end_of(span);
+        Ok(n)
+    }
+
+    /// Opens a collection, unless that would nest deeper than [`MAX_DEPTH`].
+    fn open(&mut self, frame: Frame, pos: Pos) -> Result<(), SyntaxError> {
+        self.nodes += 1;
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(SyntaxError { pos, message: format!("nesting deeper than {MAX_DEPTH} levels") });
+        }
+        self.stack.push(frame);
+        Ok(())
+    }
+
+    /// Puts a completed node in place: remembered under its anchor, then the document's root, the next item of
+    /// the open list, or — in the open mapping — its next key (a scalar not seen before in it) or that key's value.
+    fn attach(&mut self, node: Node, anchor: usize) -> Result<(), SyntaxError> {
         if anchor != 0 {
-            anchors.insert(anchor, node.clone());
+            self.anchors.insert(anchor, node.clone());
         }
-        match stack.last_mut() {
-            None => root = Some(node),
+        match self.stack.last_mut() {
+            None => self.root = Some(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
             Some(Frame::Map { entries, key, seen, .. }) => match key.take() {
-                None => {
-                    let Value::Scalar { text, .. } = node.value else {
-                        return Err(SyntaxError { pos: node.pos, message: "a mapping key must be a scalar".into() });
-                    };
-                    let dup = if entries.len() < 16 {
-                        entries.iter().any(|e| e.key == text)
-                    } else {
-                        let set = seen.get_or_insert_with(|| entries.iter().map(|e| e.key.clone()).collect());
-                        !set.insert(text.clone())
-                    };
-                    if dup {
-                        return Err(SyntaxError {
-                            pos: node.pos,
-                            message: format!("duplicate key `{text}` in a mapping"),
-                        });
-                    }
-                    *key = Some((text, node.pos));
-                }
+                None => *key = Some(mapping_key(node, entries, seen)?),
                 Some((k, key_pos)) => {
                     if let Some(set) = seen.as_mut() {
                         set.insert(k.clone());
@@ -344,13 +371,44 @@ pub fn parse_stream(text: &str) -> Result<Vec<Document>, SyntaxError> {
                 }
             },
         }
+        Ok(())
     }
-    if let Some(r) = root.take() {
-        docs.push(Document { root: r, start_line: doc_line });
+
+    /// Ends the current document: its root, if any, is a document of the stream.
+    fn end_document(&mut self) {
+        if let Some(r) = self.root.take() {
+            self.docs.push(Document { root: r, start_line: self.doc_line });
+        }
     }
-    // A document that is only `~` or empty carries nothing.
-    docs.retain(|d| !d.root.is_null());
-    Ok(docs)
+
+    /// The documents, the last one ended; a document that is only `~` or empty carries nothing and is dropped.
+    fn finish(mut self) -> Vec<Document> {
+        self.end_document();
+        self.docs.retain(|d| !d.root.is_null());
+        self.docs
+    }
+}
+
+/// A node that is to be a key of a mapping: it must be a scalar, and not one of the mapping's keys already. Small
+/// mappings are searched; from 16 entries on, the keys are kept in a set (`seen`, made on first need).
+fn mapping_key(
+    node: Node,
+    entries: &[Entry],
+    seen: &mut Option<HashSet<String>>,
+) -> Result<(String, Pos), SyntaxError> {
+    let Value::Scalar { text, .. } = node.value else {
+        return Err(SyntaxError { pos: node.pos, message: "a mapping key must be a scalar".into() });
+    };
+    let dup = if entries.len() < 16 {
+        entries.iter().any(|e| e.key == text)
+    } else {
+        let set = seen.get_or_insert_with(|| entries.iter().map(|e| e.key.clone()).collect());
+        !set.insert(text.clone())
+    };
+    if dup {
+        return Err(SyntaxError { pos: node.pos, message: format!("duplicate key `{text}` in a mapping") });
+    }
+    Ok((text, node.pos))
 }
 
 /// Line and column of byte offsets in a JSON text, for [`parse_json_value`].

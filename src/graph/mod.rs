@@ -5,4 +5,4 @@ mod build;
 pub mod eval;
 pub mod trust;
 
-pub use build::{Edge, EnvRole, Joined, NodeKind, Permission, build, build_with};
+pub use build::{Edge, EnvRole, Joined, NodeKind, Permission, build, build_with, join};

@@ -419,87 +419,102 @@ pub fn read_eksctl(model: &mut Model, file: FileId, root: &Node, sink: &mut Sink
     let cluster = root.path(&["metadata", "name"]).and_then(Node::as_str).unwrap_or("cluster").to_string();
     let iam = root.get("iam");
     for sa in iam.and_then(|i| i.get("serviceAccounts")).and_then(Node::as_seq).unwrap_or_default() {
-        let l = loc(file, sa);
-        let Some(name) = sa.path(&["metadata", "name"]).and_then(Node::as_str) else {
-            sink.push(rules::MALFORMED_INPUT, "eksctl iam.serviceAccounts entry has no metadata.name", Some(l));
-            continue;
-        };
-        let ns = sa.path(&["metadata", "namespace"]).and_then(Node::as_str).unwrap_or("default");
-        let role_name = s(sa, "roleName")
-            .map_or_else(|| format!("eksctl-{cluster}-addon-iamserviceaccount-{ns}-{name}"), str::to_string);
-        if !valid_role_name(&role_name, l, sink) {
-            continue;
-        }
-        let role_arn = format!("arn:aws:iam:::role/{role_name}");
-        let mut role = eksctl_role(
-            file,
-            sa,
-            &role_name,
-            &role_arn,
-            synthetic_trust_irsa(&cluster, ns, name, l),
-            "attachPolicy",
-            "attachPolicyARNs",
-            sink,
-        );
-        role.loc = l;
-        model.roles.push(role);
-        model.associations.push(Association {
-            namespace: ns.to_string(),
-            service_account: name.to_string(),
-            role_arn,
-            role_name,
-            kind: AssociationKind::EksctlIrsa,
-            loc: l,
-        });
+        read_eksctl_service_account(model, file, &cluster, sa, sink);
     }
     for pia in iam.and_then(|i| i.get("podIdentityAssociations")).and_then(Node::as_seq).unwrap_or_default() {
-        let l = loc(file, pia);
-        let (Some(ns), Some(name)) = (s(pia, "namespace"), s(pia, "serviceAccountName")) else {
-            sink.push(
-                rules::MALFORMED_INPUT,
-                "eksctl podIdentityAssociations entry needs namespace and serviceAccountName",
-                Some(l),
-            );
-            continue;
-        };
-        let (role_arn, role_name) = match s(pia, "roleARN") {
-            Some(a) => match Arn::parse(a).and_then(|x| x.role_path_and_name()) {
-                Some((_, n)) => (a.to_string(), n),
-                None => {
-                    sink.push(rules::MALFORMED_INPUT, format!("`roleARN` is not an IAM role ARN: {a:?}"), Some(l));
-                    continue;
-                }
-            },
-            None => {
-                let n = s(pia, "roleName")
-                    .map_or_else(|| format!("eksctl-{cluster}-podidentityrole-{ns}-{name}"), str::to_string);
-                if !valid_role_name(&n, l, sink) {
-                    continue;
-                }
-                let arn = format!("arn:aws:iam:::role/{n}");
-                let role = eksctl_role(
-                    file,
-                    pia,
-                    &n,
-                    &arn,
-                    synthetic_trust_pod_identity(l),
-                    "permissionPolicy",
-                    "permissionPolicyARNs",
-                    sink,
-                );
-                model.roles.push(role);
-                (arn, n)
-            }
-        };
-        model.associations.push(Association {
-            namespace: ns.to_string(),
-            service_account: name.to_string(),
-            role_arn,
-            role_name,
-            kind: AssociationKind::PodIdentity,
-            loc: l,
-        });
+        read_pod_identity_association(model, file, &cluster, pia, sink);
     }
+}
+
+/// One `iam.serviceAccounts` entry: the role eksctl creates (named by `roleName`, or eksctl's default name; its
+/// trust admits the ServiceAccount on the cluster) and the IRSA association of the ServiceAccount with it. An
+/// entry without a name, or with an invalid role name, is reported and skipped.
+fn read_eksctl_service_account(model: &mut Model, file: FileId, cluster: &str, sa: &Node, sink: &mut Sink) {
+    let l = loc(file, sa);
+    let Some(name) = sa.path(&["metadata", "name"]).and_then(Node::as_str) else {
+        sink.push(rules::MALFORMED_INPUT, "eksctl iam.serviceAccounts entry has no metadata.name", Some(l));
+        return;
+    };
+    let ns = sa.path(&["metadata", "namespace"]).and_then(Node::as_str).unwrap_or("default");
+    let role_name = s(sa, "roleName")
+        .map_or_else(|| format!("eksctl-{cluster}-addon-iamserviceaccount-{ns}-{name}"), str::to_string);
+    if !valid_role_name(&role_name, l, sink) {
+        return;
+    }
+    let role_arn = format!("arn:aws:iam:::role/{role_name}");
+    let mut role = eksctl_role(
+        file,
+        sa,
+        &role_name,
+        &role_arn,
+        synthetic_trust_irsa(cluster, ns, name, l),
+        "attachPolicy",
+        "attachPolicyARNs",
+        sink,
+    );
+    role.loc = l;
+    model.roles.push(role);
+    model.associations.push(Association {
+        namespace: ns.to_string(),
+        service_account: name.to_string(),
+        role_arn,
+        role_name,
+        kind: AssociationKind::EksctlIrsa,
+        loc: l,
+    });
+}
+
+/// One `iam.podIdentityAssociations` entry: the Pod Identity association of `namespace`/`serviceAccountName`
+/// with the role `roleARN` names, or else with the role eksctl creates (named by `roleName` or eksctl's default
+/// name; its trust admits EKS Pod Identity). An entry without namespace or ServiceAccount, with a `roleARN` that
+/// is not a role ARN, or with an invalid role name, is reported and skipped.
+fn read_pod_identity_association(model: &mut Model, file: FileId, cluster: &str, pia: &Node, sink: &mut Sink) {
+    let l = loc(file, pia);
+    let (Some(ns), Some(name)) = (s(pia, "namespace"), s(pia, "serviceAccountName")) else {
+        sink.push(
+            rules::MALFORMED_INPUT,
+            "eksctl podIdentityAssociations entry needs namespace and serviceAccountName",
+            Some(l),
+        );
+        return;
+    };
+    let (role_arn, role_name) = match s(pia, "roleARN") {
+        Some(a) => match Arn::parse(a).and_then(|x| x.role_path_and_name()) {
+            Some((_, n)) => (a.to_string(), n),
+            None => {
+                sink.push(rules::MALFORMED_INPUT, format!("`roleARN` is not an IAM role ARN: {a:?}"), Some(l));
+                return;
+            }
+        },
+        None => {
+            let n = s(pia, "roleName")
+                .map_or_else(|| format!("eksctl-{cluster}-podidentityrole-{ns}-{name}"), str::to_string);
+            if !valid_role_name(&n, l, sink) {
+                return;
+            }
+            let arn = format!("arn:aws:iam:::role/{n}");
+            let role = eksctl_role(
+                file,
+                pia,
+                &n,
+                &arn,
+                synthetic_trust_pod_identity(l),
+                "permissionPolicy",
+                "permissionPolicyARNs",
+                sink,
+            );
+            model.roles.push(role);
+            (arn, n)
+        }
+    };
+    model.associations.push(Association {
+        namespace: ns.to_string(),
+        service_account: name.to_string(),
+        role_arn,
+        role_name,
+        kind: AssociationKind::PodIdentity,
+        loc: l,
+    });
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -638,6 +653,36 @@ pub fn finish(model: &mut Model, pending: Pending, files: &Files, sink: &mut Sin
     merge_sources(model, files, sink);
 }
 
+/// ServiceAccounts that eksctl creates with its IRSA roles, added when the manifests do not declare them; an
+/// implied ServiceAccount of the same name (one a workload names) is replaced by the one eksctl creates. The join
+/// reads them like declared ones.
+pub fn add_eksctl_service_accounts(model: &mut Model) {
+    let declared: std::collections::BTreeSet<(String, String)> = model
+        .service_accounts
+        .iter()
+        .filter(|s| s.origin != SaOrigin::Implied)
+        .map(|s| (s.namespace.clone(), s.name.clone()))
+        .collect();
+    for a in &model.associations {
+        let key = (a.namespace.clone(), a.service_account.clone());
+        if a.kind == AssociationKind::EksctlIrsa && !declared.contains(&key) {
+            // An implied SA of the same name is replaced by the one eksctl creates.
+            model
+                .service_accounts
+                .retain(|s| !(s.origin == SaOrigin::Implied && s.namespace == key.0 && s.name == key.1));
+            model.service_accounts.push(ServiceAccount {
+                namespace: key.0,
+                name: key.1,
+                role_arn: None,
+                audience: None,
+                loc: a.loc,
+                origin: SaOrigin::Eksctl,
+                irsa: Default::default(),
+            });
+        }
+    }
+}
+
 /// A statement as text without its locations: two sources hold "the same" statement when these are equal.
 fn statement_text(s: &Statement) -> String {
     let list = |l: &PatternList| {
@@ -669,6 +714,8 @@ fn document_text(d: &PolicyDocument) -> String {
 /// does not conflict; two that say different things do (E2A051). Then the trust keeps the union of both
 /// statements, and an inline policy or a boundary the version whose text (without locations) sorts first: the
 /// result depends on the contents only, never on the order of the files.
+///
+/// Each group of sources becomes one role ([`merge_role`]) in the place of the first; the others are removed.
 fn merge_sources(model: &mut Model, files: &Files, sink: &mut Sink) {
     let mut by_arn: std::collections::BTreeMap<&str, Vec<usize>> = std::collections::BTreeMap::new();
     for (i, r) in model.roles.iter().enumerate() {
@@ -680,116 +727,10 @@ fn merge_sources(model: &mut Model, files: &Files, sink: &mut Sink) {
     if groups.is_empty() {
         return;
     }
-    let at = |l: Loc| format!("{}:{}", files.display(l.file), l.pos.line);
     let mut gone = vec![false; model.roles.len()];
     for group in groups {
         let sources: Vec<Role> = group.iter().map(|&i| model.roles[i].clone()).collect();
-        let first = &sources[0];
-        let mut conflicts: Vec<String> = Vec::new();
-        // Inline policies by name.
-        let mut inline: std::collections::BTreeMap<String, Vec<(String, InlinePolicy)>> = Default::default();
-        for p in sources.iter().flat_map(|r| r.inline.iter()) {
-            let versions = inline.entry(p.name.clone()).or_default();
-            let text = document_text(&p.document);
-            if !versions.iter().any(|(t, _)| *t == text) {
-                versions.push((text, p.clone()));
-            }
-        }
-        let mut merged_inline = Vec::new();
-        for (name, mut versions) in inline {
-            versions.sort_by(|a, b| a.0.cmp(&b.0));
-            if versions.len() > 1 {
-                let mut where_: Vec<String> = versions.iter().map(|(_, p)| at(p.document.loc)).collect();
-                where_.sort();
-                conflicts.push(format!(
-                    "inline policy `{name}` has different documents ({}); the plan uses the one at {}",
-                    where_.join(" and "),
-                    at(versions[0].1.document.loc)
-                ));
-            }
-            merged_inline.push(versions.swap_remove(0).1);
-        }
-        // Attached managed policies by ARN.
-        let mut attached: Vec<AttachedPolicy> = Vec::new();
-        for a in sources.iter().flat_map(|r| r.attached.iter()) {
-            if !attached.iter().any(|x| x.arn == a.arn) {
-                attached.push(a.clone());
-            }
-        }
-        attached.sort_by(|a, b| a.arn.cmp(&b.arn));
-        // Trust: the union of the statements.
-        let trusts: Vec<&PolicyDocument> = sources.iter().filter_map(|r| r.trust.as_ref()).collect();
-        let mut texts: Vec<String> = trusts.iter().map(|d| document_text(d)).collect();
-        texts.sort();
-        texts.dedup();
-        let trust = if texts.len() > 1 {
-            let mut where_: Vec<String> = trusts.iter().map(|d| at(d.loc)).collect();
-            where_.sort();
-            where_.dedup();
-            conflicts.push(format!(
-                "the trust documents differ ({}); the plan uses the union of their statements",
-                where_.join(" and ")
-            ));
-            let mut statements: Vec<(String, std::sync::Arc<Statement>)> = Vec::new();
-            for s in trusts.iter().flat_map(|d| d.statements.iter()) {
-                let text = statement_text(s);
-                if !statements.iter().any(|(t, _)| *t == text) {
-                    statements.push((text, s.clone()));
-                }
-            }
-            statements.sort_by(|a, b| a.0.cmp(&b.0));
-            let loc = trusts.iter().map(|d| d.loc).min().expect("two or more");
-            Some(PolicyDocument { statements: statements.into_iter().map(|(_, s)| s).collect(), loc })
-        } else {
-            trusts.first().map(|d| (*d).clone())
-        };
-        // Permissions boundary.
-        let mut boundaries: Vec<(String, Loc)> = sources.iter().filter_map(|r| r.boundary.clone()).collect();
-        boundaries.sort_by(|a, b| a.0.cmp(&b.0));
-        boundaries.dedup_by(|a, b| a.0 == b.0);
-        if boundaries.len() > 1 {
-            let list: Vec<String> = boundaries.iter().map(|(a, l)| format!("`{a}` at {}", at(*l))).collect();
-            conflicts.push(format!(
-                "the permissions boundaries differ ({}); the plan keeps `{}`",
-                list.join(" and "),
-                boundaries[0].0
-            ));
-        }
-        let mut well_known: Vec<(String, Loc)> = Vec::new();
-        for w in sources.iter().flat_map(|r| r.well_known.iter()) {
-            if !well_known.iter().any(|x| x.0 == w.0) {
-                well_known.push(w.clone());
-            }
-        }
-        if !conflicts.is_empty() {
-            let mut where_: Vec<String> = sources.iter().map(|r| at(r.loc)).collect();
-            where_.sort();
-            sink.push(
-                rules::ROLE_SOURCES_CONFLICT,
-                format!(
-                    "role `{}` is in {} sources that disagree ({}): {}",
-                    first.name,
-                    sources.len(),
-                    where_.join(", "),
-                    conflicts.join("; ")
-                ),
-                Some(first.loc),
-            )
-            .with_help("export the role again so that every file agrees, or keep only the newest export in the input");
-        }
-        let merged = Role {
-            arn: first.arn.clone(),
-            account: first.account.clone(),
-            name: first.name.clone(),
-            path: first.path.clone(),
-            trust,
-            inline: merged_inline,
-            attached,
-            loc: first.loc,
-            well_known,
-            boundary: boundaries.into_iter().next(),
-        };
-        model.roles[group[0]] = merged;
+        model.roles[group[0]] = merge_role(&sources, files, sink);
         for &i in &group[1..] {
             gone[i] = true;
         }
@@ -799,4 +740,145 @@ fn merge_sources(model: &mut Model, files: &Files, sink: &mut Sink) {
         i += 1;
         !gone[i - 1]
     });
+}
+
+/// `file:line` of a location, for the conflict report.
+fn at(files: &Files, l: Loc) -> String {
+    format!("{}:{}", files.display(l.file), l.pos.line)
+}
+
+/// The sources of one role merged into one (see [`merge_sources`]); what they disagree on is one E2A051 finding,
+/// at the first source, that lists every source and every conflict (inline policies, trust, boundary).
+fn merge_role(sources: &[Role], files: &Files, sink: &mut Sink) -> Role {
+    let first = &sources[0];
+    let mut conflicts: Vec<String> = Vec::new();
+    let inline = merge_inline(sources, files, &mut conflicts);
+    let attached = merge_attached(sources);
+    let trust = merge_trust(sources, files, &mut conflicts);
+    let boundary = merge_boundary(sources, files, &mut conflicts);
+    let well_known = merge_well_known(sources);
+    if !conflicts.is_empty() {
+        let mut where_: Vec<String> = sources.iter().map(|r| at(files, r.loc)).collect();
+        where_.sort();
+        sink.push(
+            rules::ROLE_SOURCES_CONFLICT,
+            format!(
+                "role `{}` is in {} sources that disagree ({}): {}",
+                first.name,
+                sources.len(),
+                where_.join(", "),
+                conflicts.join("; ")
+            ),
+            Some(first.loc),
+        )
+        .with_help("export the role again so that every file agrees, or keep only the newest export in the input");
+    }
+    Role {
+        arn: first.arn.clone(),
+        account: first.account.clone(),
+        name: first.name.clone(),
+        path: first.path.clone(),
+        trust,
+        inline,
+        attached,
+        loc: first.loc,
+        well_known,
+        boundary,
+    }
+}
+
+/// Inline policies by name, in name order. Versions of one name that differ in text are a conflict; the one whose
+/// text sorts first is kept.
+fn merge_inline(sources: &[Role], files: &Files, conflicts: &mut Vec<String>) -> Vec<InlinePolicy> {
+    let mut inline: std::collections::BTreeMap<String, Vec<(String, InlinePolicy)>> = Default::default();
+    for p in sources.iter().flat_map(|r| r.inline.iter()) {
+        let versions = inline.entry(p.name.clone()).or_default();
+        let text = document_text(&p.document);
+        if !versions.iter().any(|(t, _)| *t == text) {
+            versions.push((text, p.clone()));
+        }
+    }
+    let mut merged_inline = Vec::new();
+    for (name, mut versions) in inline {
+        versions.sort_by(|a, b| a.0.cmp(&b.0));
+        if versions.len() > 1 {
+            let mut where_: Vec<String> = versions.iter().map(|(_, p)| at(files, p.document.loc)).collect();
+            where_.sort();
+            conflicts.push(format!(
+                "inline policy `{name}` has different documents ({}); the plan uses the one at {}",
+                where_.join(" and "),
+                at(files, versions[0].1.document.loc)
+            ));
+        }
+        merged_inline.push(versions.swap_remove(0).1);
+    }
+    merged_inline
+}
+
+/// Attached managed policies: each ARN once, in ARN order.
+fn merge_attached(sources: &[Role]) -> Vec<AttachedPolicy> {
+    let mut attached: Vec<AttachedPolicy> = Vec::new();
+    for a in sources.iter().flat_map(|r| r.attached.iter()) {
+        if !attached.iter().any(|x| x.arn == a.arn) {
+            attached.push(a.clone());
+        }
+    }
+    attached.sort_by(|a, b| a.arn.cmp(&b.arn));
+    attached
+}
+
+/// The trust: when the sources' trust documents differ in text (a conflict), the union of their statements
+/// (each text once, in text order) at the earliest location; else the one document, if any.
+fn merge_trust(sources: &[Role], files: &Files, conflicts: &mut Vec<String>) -> Option<PolicyDocument> {
+    let trusts: Vec<&PolicyDocument> = sources.iter().filter_map(|r| r.trust.as_ref()).collect();
+    let mut texts: Vec<String> = trusts.iter().map(|d| document_text(d)).collect();
+    texts.sort();
+    texts.dedup();
+    if texts.len() <= 1 {
+        return trusts.first().map(|d| (*d).clone());
+    }
+    let mut where_: Vec<String> = trusts.iter().map(|d| at(files, d.loc)).collect();
+    where_.sort();
+    where_.dedup();
+    conflicts.push(format!(
+        "the trust documents differ ({}); the plan uses the union of their statements",
+        where_.join(" and ")
+    ));
+    let mut statements: Vec<(String, std::sync::Arc<Statement>)> = Vec::new();
+    for s in trusts.iter().flat_map(|d| d.statements.iter()) {
+        let text = statement_text(s);
+        if !statements.iter().any(|(t, _)| *t == text) {
+            statements.push((text, s.clone()));
+        }
+    }
+    statements.sort_by(|a, b| a.0.cmp(&b.0));
+    let loc = trusts.iter().map(|d| d.loc).min().expect("two or more");
+    Some(PolicyDocument { statements: statements.into_iter().map(|(_, s)| s).collect(), loc })
+}
+
+/// The permissions boundary: of different ones (a conflict), the ARN that sorts first.
+fn merge_boundary(sources: &[Role], files: &Files, conflicts: &mut Vec<String>) -> Option<(String, Loc)> {
+    let mut boundaries: Vec<(String, Loc)> = sources.iter().filter_map(|r| r.boundary.clone()).collect();
+    boundaries.sort_by(|a, b| a.0.cmp(&b.0));
+    boundaries.dedup_by(|a, b| a.0 == b.0);
+    if boundaries.len() > 1 {
+        let list: Vec<String> = boundaries.iter().map(|(a, l)| format!("`{a}` at {}", at(files, *l))).collect();
+        conflicts.push(format!(
+            "the permissions boundaries differ ({}); the plan keeps `{}`",
+            list.join(" and "),
+            boundaries[0].0
+        ));
+    }
+    boundaries.into_iter().next()
+}
+
+/// eksctl well-known policies: each name once, first seen first.
+fn merge_well_known(sources: &[Role]) -> Vec<(String, Loc)> {
+    let mut well_known: Vec<(String, Loc)> = Vec::new();
+    for w in sources.iter().flat_map(|r| r.well_known.iter()) {
+        if !well_known.iter().any(|x| x.0 == w.0) {
+            well_known.push(w.clone());
+        }
+    }
+    well_known
 }

@@ -38,7 +38,10 @@ fn loc(file: FileId, n: &Node) -> Loc {
     Loc { file, pos: n.pos }
 }
 
-/// Reads one document that has `apiVersion` and `kind`.
+/// Reads one document that has `apiVersion` and `kind`. A `…List` is read item by item ([`read_list`]). Any other
+/// object must have a valid name ([`object_name`]) and namespace ([`object_namespace`]); it is then read by kind
+/// (ServiceAccount, ConfigMap/Secret, KEDA objects), read as a workload when it runs pods ([`pod_spec`], unless
+/// [`malformed_pod_field`] finds a field of the wrong type), and kept whole in `model.objects`.
 pub fn read_object(
     model: &mut Model,
     file: FileId,
@@ -50,90 +53,22 @@ pub fn read_object(
     let kind = node.get("kind").and_then(Node::as_str).unwrap_or_default().to_string();
     let api_version = node.get("apiVersion").and_then(Node::as_str).unwrap_or_default().to_string();
     if kind == "List" || (kind.ends_with("List") && node.get("items").is_some()) {
-        match node.get("items").map(|n| &n.value) {
-            Some(Value::Seq(items)) => {
-                for item in items {
-                    if item.get("kind").and_then(Node::as_str).is_some()
-                        && item.get("apiVersion").and_then(Node::as_str).is_some()
-                    {
-                        read_object(model, file, item.clone(), helm_source.clone(), opts, sink);
-                    } else {
-                        sink.push(
-                            rules::MALFORMED_INPUT,
-                            format!("item of `{kind}` is not a Kubernetes object (needs apiVersion and kind)"),
-                            Some(loc(file, item)),
-                        );
-                    }
-                }
-            }
-            Some(Value::Scalar { .. }) | None if node.get("items").is_none_or(Node::is_null) => {}
-            _ => {
-                sink.push(
-                    rules::MALFORMED_INPUT,
-                    format!("`items` of `{kind}` must be a list"),
-                    Some(loc(file, &node)),
-                );
-            }
-        }
+        read_list(model, file, &node, &kind, helm_source.as_deref(), opts, sink);
         return;
     }
     let meta = node.get("metadata");
-    let strict_name = matches!(
-        kind.as_str(),
-        "ServiceAccount"
-            | "Deployment"
-            | "StatefulSet"
-            | "DaemonSet"
-            | "ReplicaSet"
-            | "Job"
-            | "CronJob"
-            | "Pod"
-            | "ConfigMap"
-            | "Secret"
-            | "Namespace"
-    ) || api_version.starts_with("keda.sh/");
+    let strict_name = has_strict_name(&kind, &api_version);
     if meta.is_none() && !strict_name {
         // apiVersion + kind but no metadata at all: a tool's config file (Kustomization, kubeadm, kind), not an
         // API object. Skipped quietly like any other non-Kubernetes YAML.
         return;
     }
-    let name_node = meta.and_then(|m| m.get("name").or_else(|| m.get("generateName")));
-    let Some(name) = name_node.and_then(Node::as_str).map(str::to_string) else {
-        let (message, at) = match name_node {
-            Some(n) => (format!("`{kind}` metadata.name must be a string, found {}", n.type_name()), n),
-            None => (format!("`{kind}` object has no metadata.name"), meta.unwrap_or(&node)),
-        };
-        sink.push(rules::MALFORMED_INPUT, message, Some(loc(file, at)));
+    let Some(name) = object_name(file, &node, meta, &kind, strict_name, sink) else {
         return;
     };
-    let name_loc = loc(file, name_node.expect("checked"));
-    let name_ok = if kind == "Namespace" {
-        is_dns_label(&name)
-    } else if strict_name {
-        is_dns_subdomain(name.trim_end_matches('-'))
-    } else {
-        is_path_segment(&name)
+    let Some(namespace) = object_namespace(file, meta, sink) else {
+        return;
     };
-    if !name_ok {
-        sink.push(
-            rules::MALFORMED_INPUT,
-            format!("`{kind}` name {:?} is not a valid Kubernetes name", truncate(&name)),
-            Some(name_loc),
-        );
-        return;
-    }
-    let ns_node = meta.and_then(|m| m.get("namespace"));
-    let namespace = ns_node.and_then(Node::as_str).map(str::to_string);
-    if let (Some(ns), Some(n)) = (&namespace, ns_node)
-        && !is_dns_label(ns)
-    {
-        sink.push(
-            rules::MALFORMED_INPUT,
-            format!("namespace {ns:?} is not a valid Kubernetes namespace name"),
-            Some(loc(file, n)),
-        );
-        return;
-    }
     let ns = namespace.clone().unwrap_or_else(|| opts.default_namespace.clone());
     let index = model.objects.len();
     let obj_loc = loc(file, &node);
@@ -145,67 +80,12 @@ pub fn read_object(
             read_scaler(model, file, &node, index, &kind, &ns, &name)
         }
         (av, "TriggerAuthentication" | "ClusterTriggerAuthentication") if av.starts_with("keda.sh/") => {
-            let pi = node.path(&["spec", "podIdentity"]);
-            let get = |k: &str| pi.and_then(|p| p.get(k)).and_then(Node::as_str).map(str::to_string);
-            model.trigger_auths.push(TriggerAuth {
-                object: index,
-                kind: kind.clone(),
-                namespace: if kind == "ClusterTriggerAuthentication" { String::new() } else { ns.clone() },
-                name: name.clone(),
-                provider: get("provider"),
-                role_arn: get("roleArn"),
-                identity_owner: get("identityOwner"),
-                aws_params: ["secretTargetRef", "env"]
-                    .iter()
-                    .flat_map(|k| node.path(&["spec", k]).and_then(Node::as_seq).unwrap_or_default())
-                    .filter_map(|i| i.get("parameter").and_then(Node::as_str))
-                    .filter(|p| crate::model::KEDA_AWS_PARAMS.contains(p))
-                    .map(str::to_string)
-                    .collect(),
-                loc: obj_loc,
-            });
+            read_trigger_auth(model, &node, index, &kind, &ns, &name, obj_loc)
         }
         _ => {}
     }
-    // Anything that runs pods: the well-known kinds and any object with a pod template.
-    let pod_spec_path: Option<&'static [&'static str]> = if kind == "Pod" && api_version == "v1" {
-        Some(&["spec"])
-    } else if node.path(&["spec", "jobTemplate", "spec", "template", "spec"]).is_some() {
-        Some(&["spec", "jobTemplate", "spec", "template", "spec"])
-    } else if node.path(&["spec", "jobTargetRef", "template", "spec"]).is_some() {
-        // KEDA ScaledJob.
-        Some(&["spec", "jobTargetRef", "template", "spec"])
-    } else if node.path(&["spec", "template", "spec"]).and_then(|s| s.get("containers")).is_some() {
-        Some(&["spec", "template", "spec"])
-    } else {
-        None
-    };
-    if let Some(path) = pod_spec_path
-        && let Some(spec) = node.path(path)
-    {
-        // The fields eks2aks reads must have their Kubernetes types; anything else is malformed, not guessed.
-        let sa_node = spec.get("serviceAccountName").or_else(|| spec.get("serviceAccount"));
-        // A plain `5` or `true` is a number or a boolean to Kubernetes' YAML reader, not a string.
-        let not_string = |n: &&Node| {
-            !n.is_null()
-                && match &n.value {
-                    crate::yaml::Value::Scalar { text, plain } => {
-                        *plain
-                            && (text.parse::<f64>().is_ok()
-                                || matches!(
-                                    text.to_ascii_lowercase().as_str(),
-                                    "true" | "false" | "yes" | "no" | "on" | "off"
-                                ))
-                    }
-                    _ => true,
-                }
-        };
-        let bad = sa_node.filter(not_string).map(|n| (n, "serviceAccountName", "a string")).or_else(|| {
-            ["containers", "initContainers"]
-                .iter()
-                .find_map(|k| spec.get(k).filter(|n| n.as_seq().is_none() && !n.is_null()).map(|n| (n, *k, "a list")))
-        });
-        if let Some((n, field, want)) = bad {
+    if let Some((spec, path)) = pod_spec(&node, &kind, &api_version) {
+        if let Some((n, field, want)) = malformed_pod_field(spec) {
             sink.push(
                 rules::MALFORMED_INPUT,
                 format!("`{kind}` {name}: `{field}` must be {want}, found {}", n.type_name()),
@@ -228,6 +108,186 @@ pub fn read_object(
         waiver,
         helm_source: helm_source.as_deref().map(super::intern::intern),
     });
+}
+
+/// A `…List` (`kind: List`, or any `…List` with `items`): each item that has `apiVersion` and `kind` is read as
+/// an object (with the list's Helm source); any other item, or `items` that is not a list (nor null nor absent),
+/// is malformed.
+fn read_list(
+    model: &mut Model,
+    file: FileId,
+    node: &Node,
+    kind: &str,
+    helm_source: Option<&str>,
+    opts: &IngestOptions,
+    sink: &mut Sink,
+) {
+    match node.get("items").map(|n| &n.value) {
+        Some(Value::Seq(items)) => {
+            for item in items {
+                if item.get("kind").and_then(Node::as_str).is_some()
+                    && item.get("apiVersion").and_then(Node::as_str).is_some()
+                {
+                    read_object(model, file, item.clone(), helm_source.map(str::to_string), opts, sink);
+                } else {
+                    sink.push(
+                        rules::MALFORMED_INPUT,
+                        format!("item of `{kind}` is not a Kubernetes object (needs apiVersion and kind)"),
+                        Some(loc(file, item)),
+                    );
+                }
+            }
+        }
+        Some(Value::Scalar { .. }) | None if node.get("items").is_none_or(Node::is_null) => {}
+        _ => {
+            sink.push(rules::MALFORMED_INPUT, format!("`items` of `{kind}` must be a list"), Some(loc(file, node)));
+        }
+    }
+}
+
+/// Kinds whose names follow the DNS subdomain rule (the kinds eks2aks reads, and KEDA's): they must have
+/// `metadata`, and their names are checked strictly. Other kinds need only a path-segment name.
+fn has_strict_name(kind: &str, api_version: &str) -> bool {
+    matches!(
+        kind,
+        "ServiceAccount"
+            | "Deployment"
+            | "StatefulSet"
+            | "DaemonSet"
+            | "ReplicaSet"
+            | "Job"
+            | "CronJob"
+            | "Pod"
+            | "ConfigMap"
+            | "Secret"
+            | "Namespace"
+    ) || api_version.starts_with("keda.sh/")
+}
+
+/// The object's `metadata.name` (or `generateName`): a string, and a valid name for its kind (a DNS label for a
+/// Namespace, a DNS subdomain for strictly named kinds — a `generateName`'s trailing `-` allowed — else a path
+/// segment). `None` when missing, not a string or invalid (reported).
+fn object_name(
+    file: FileId,
+    node: &Node,
+    meta: Option<&Node>,
+    kind: &str,
+    strict_name: bool,
+    sink: &mut Sink,
+) -> Option<String> {
+    let name_node = meta.and_then(|m| m.get("name").or_else(|| m.get("generateName")));
+    let Some(name) = name_node.and_then(Node::as_str).map(str::to_string) else {
+        let (message, at) = match name_node {
+            Some(n) => (format!("`{kind}` metadata.name must be a string, found {}", n.type_name()), n),
+            None => (format!("`{kind}` object has no metadata.name"), meta.unwrap_or(node)),
+        };
+        sink.push(rules::MALFORMED_INPUT, message, Some(loc(file, at)));
+        return None;
+    };
+    let name_loc = loc(file, name_node.expect("checked"));
+    let name_ok = if kind == "Namespace" {
+        is_dns_label(&name)
+    } else if strict_name {
+        is_dns_subdomain(name.trim_end_matches('-'))
+    } else {
+        is_path_segment(&name)
+    };
+    if !name_ok {
+        sink.push(
+            rules::MALFORMED_INPUT,
+            format!("`{kind}` name {:?} is not a valid Kubernetes name", truncate(&name)),
+            Some(name_loc),
+        );
+        return None;
+    }
+    Some(name)
+}
+
+/// The object's `metadata.namespace` as written: `Some(None)` when it has none (or not a string), `None` when it
+/// is not a valid namespace name (reported).
+fn object_namespace(file: FileId, meta: Option<&Node>, sink: &mut Sink) -> Option<Option<String>> {
+    let ns_node = meta.and_then(|m| m.get("namespace"));
+    let namespace = ns_node.and_then(Node::as_str).map(str::to_string);
+    if let (Some(ns), Some(n)) = (&namespace, ns_node)
+        && !is_dns_label(ns)
+    {
+        sink.push(
+            rules::MALFORMED_INPUT,
+            format!("namespace {ns:?} is not a valid Kubernetes namespace name"),
+            Some(loc(file, n)),
+        );
+        return None;
+    }
+    Some(namespace)
+}
+
+/// A KEDA `TriggerAuthentication` or `ClusterTriggerAuthentication` (no namespace): its `spec.podIdentity` and
+/// the AWS parameters it takes from Secrets or env.
+fn read_trigger_auth(model: &mut Model, node: &Node, index: usize, kind: &str, ns: &str, name: &str, obj_loc: Loc) {
+    let pi = node.path(&["spec", "podIdentity"]);
+    let get = |k: &str| pi.and_then(|p| p.get(k)).and_then(Node::as_str).map(str::to_string);
+    model.trigger_auths.push(TriggerAuth {
+        object: index,
+        kind: kind.to_string(),
+        namespace: if kind == "ClusterTriggerAuthentication" { String::new() } else { ns.to_string() },
+        name: name.to_string(),
+        provider: get("provider"),
+        role_arn: get("roleArn"),
+        identity_owner: get("identityOwner"),
+        aws_params: ["secretTargetRef", "env"]
+            .iter()
+            .flat_map(|k| node.path(&["spec", k]).and_then(Node::as_seq).unwrap_or_default())
+            .filter_map(|i| i.get("parameter").and_then(Node::as_str))
+            .filter(|p| crate::model::KEDA_AWS_PARAMS.contains(p))
+            .map(str::to_string)
+            .collect(),
+        loc: obj_loc,
+    });
+}
+
+/// The pod spec of anything that runs pods: a v1 Pod's `spec`; else a CronJob-like `spec.jobTemplate.spec.
+/// template.spec`, a KEDA ScaledJob's `spec.jobTargetRef.template.spec`, or a pod template
+/// (`spec.template.spec`) that has `containers` — with its path. `None` for objects that run no pods.
+fn pod_spec<'n>(node: &'n Node, kind: &str, api_version: &str) -> Option<(&'n Node, &'static [&'static str])> {
+    const PATHS: [&[&str]; 3] = [
+        &["spec", "jobTemplate", "spec", "template", "spec"],
+        &["spec", "jobTargetRef", "template", "spec"],
+        &["spec", "template", "spec"],
+    ];
+    if kind == "Pod" && api_version == "v1" {
+        return node.get("spec").map(|s| (s, &["spec"][..]));
+    }
+    let [job, scaled_job, template] = PATHS;
+    node.path(job)
+        .map(|s| (s, job))
+        .or_else(|| node.path(scaled_job).map(|s| (s, scaled_job)))
+        .or_else(|| node.path(template).filter(|s| s.get("containers").is_some()).map(|s| (s, template)))
+}
+
+/// The first field eks2aks reads from a pod spec that lacks its Kubernetes type, with the field's name and the
+/// type it must have: `serviceAccountName` (or `serviceAccount`) must be a string, `containers` and
+/// `initContainers` lists (null is absent). Such a workload is malformed, not guessed at.
+fn malformed_pod_field(spec: &Node) -> Option<(&Node, &'static str, &'static str)> {
+    let sa_node = spec.get("serviceAccountName").or_else(|| spec.get("serviceAccount"));
+    sa_node.filter(|n| is_non_string(n)).map(|n| (n, "serviceAccountName", "a string")).or_else(|| {
+        ["containers", "initContainers"]
+            .iter()
+            .find_map(|k| spec.get(k).filter(|n| n.as_seq().is_none() && !n.is_null()).map(|n| (n, *k, "a list")))
+    })
+}
+
+/// A value that is not a string to Kubernetes' YAML reader: a collection, or a plain `5` or `true` (a number or a
+/// boolean). Null is not (it is absent).
+fn is_non_string(n: &Node) -> bool {
+    !n.is_null()
+        && match &n.value {
+            Value::Scalar { text, plain } => {
+                *plain
+                    && (text.parse::<f64>().is_ok()
+                        || matches!(text.to_ascii_lowercase().as_str(), "true" | "false" | "yes" | "no" | "on" | "off"))
+            }
+            _ => true,
+        }
 }
 
 fn read_service_account(

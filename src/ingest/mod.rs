@@ -112,41 +112,24 @@ pub fn read_str(display: &str, text: &str, opts: &IngestOptions, files: &mut Fil
     read_sources(vec![source], opts, files, sink)
 }
 
-/// The reading pipeline: worker threads (one per core) each take the next file — files of a megabyte or more
-/// first, then in input order — and load, decode, parse and classify it into a [`Fragment`]; this thread merges the fragments in input order. The
-/// span-keeping trees live only inside a worker, for one file at a time; what crosses threads is what the model
-/// keeps anyway. Merging in input order makes the model independent of scheduling.
+/// The reading pipeline: worker threads (one per core) each take the next file — files of a megabyte or more first,
+/// then in input order — and load, decode, parse and classify it into a [`Fragment`] ([`read_fragment`]); this thread
+/// merges the fragments in input order ([`merge_fragment`]), then finishes the model (implied ServiceAccounts, pairing
+/// of sibling exports, the ServiceAccounts eksctl creates). The span-keeping trees live only inside a worker, for one
+/// file at a time; what crosses threads is what the model keeps anyway. Merging in input order makes the model
+/// independent of scheduling.
 fn read_sources(sources: Vec<Source>, opts: &IngestOptions, files: &mut Files, sink: &mut Sink) -> Model {
     let base = files.len();
     files.reserve(sources.len());
     let process = |i: usize| -> Fragment {
-        let src = &sources[i];
         let id = FileId(u32::try_from(base + i).expect("fewer than 4 billion files"));
-        let (text, err) = load(src);
-        let mut frag = Fragment {
-            text: Ok(String::new()),
-            model: Model::default(),
-            pending: Default::default(),
-            sink: Sink::default(),
-        };
-        read_file(&mut frag, id, src, &text, err, opts);
-        frag.model.shrink_nested();
-        frag.text = if src.rereadable { Err(Digest::of(&text)) } else { Ok(text) };
-        frag
+        read_fragment(&sources[i], id, opts)
     };
     let mut model = Model::default();
     let mut pending = iam::Pending::default();
     let mut merge = |i: usize, frag: Fragment| {
-        let src = &sources[i];
-        let path = src.path.clone().unwrap_or_else(|| PathBuf::from("-"));
-        let id = match frag.text {
-            Ok(text) => files.add(src.display.clone(), path, src.relative.clone(), text),
-            Err(digest) => files.add_on_disk(src.display.clone(), path, src.relative.clone(), digest),
-        };
+        let id = merge_fragment(&sources[i], frag, files, &mut model, &mut pending, sink);
         debug_assert_eq!(id.0 as usize, base + i);
-        pending.append(frag.pending, model.roles.len(), model.managed_policies.len());
-        model.append(frag.model);
-        sink.append(frag.sink);
     };
     // Threads of its own rather than rayon's pool: the merge consumes fragments as they arrive (in input order,
     // while reading goes on), and each reader's string table (`intern`) must end with its thread.
@@ -156,63 +139,117 @@ fn read_sources(sources: Vec<Source>, opts: &IngestOptions, files: &mut Files, s
             merge(i, process(i));
         }
     } else {
-        // Files of a megabyte or more first, largest first, so that an IAM export does not finish last on one
-        // core; then the rest in input order, the order they are merged in. (All files largest-first made the
-        // merge wait for the first input file while every other fragment queued up: the whole model, held in
-        // 43,000 small fragments, was 60 MB more at 10,000 apps.)
-        const LARGE: u64 = 1 << 20;
-        let mut order: Vec<usize> = (0..sources.len()).collect();
-        order.sort_by_key(|&i| match sources[i].size {
-            size if size >= LARGE => (false, std::cmp::Reverse(size), i),
-            _ => (true, std::cmp::Reverse(0), i),
-        });
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        std::thread::scope(|s| {
-            // Fragments travel in batches (about a megabyte of input, or 64 files): one message per file woke the
-            // merging thread 43,000 times on a large monorepo, and those wake-ups were most of the system calls.
-            const BATCH_BYTES: u64 = 1 << 20;
-            const BATCH_FILES: usize = 64;
-            let (tx, rx) = std::sync::mpsc::channel::<Vec<(usize, Fragment)>>();
-            for _ in 0..threads {
-                let tx = tx.clone();
-                let (order, next, process, sources) = (&order, &next, &process, &sources);
-                s.spawn(move || {
-                    let (mut batch, mut bytes) = (Vec::new(), 0);
-                    while let Some(&i) = order.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
-                        batch.push((i, process(i)));
-                        bytes += sources[i].size;
-                        if (bytes >= BATCH_BYTES || batch.len() >= BATCH_FILES)
-                            && tx.send(std::mem::take(&mut batch)).is_err()
-                        {
-                            return;
-                        }
-                        if batch.is_empty() {
-                            bytes = 0;
-                        }
-                    }
-                    if !batch.is_empty() {
-                        let _ = tx.send(batch);
-                    }
-                });
-            }
-            drop(tx);
-            let mut waiting: std::collections::BTreeMap<usize, Fragment> = Default::default();
-            let mut expected = 0;
-            for (i, frag) in rx.into_iter().flatten() {
-                waiting.insert(i, frag);
-                while let Some(frag) = waiting.remove(&expected) {
-                    merge(expected, frag);
-                    expected += 1;
-                }
-            }
-        });
+        read_on_threads(&sources, threads, &process, &mut merge);
     }
     // The worker threads' tables went with them; this thread's (one thread, or one file) goes now.
     intern::forget();
     k8s::finish(&mut model, opts, sink);
     iam::finish(&mut model, pending, files, sink);
+    iam::add_eksctl_service_accounts(&mut model);
     model.shrink_to_fit();
     model
+}
+
+/// Loads, decodes, parses and classifies one file (the file `id`) into its own fragment of the model. The text is
+/// kept only for input that cannot be read again; of a file on disk, only its digest.
+fn read_fragment(src: &Source, id: FileId, opts: &IngestOptions) -> Fragment {
+    let (text, err) = load(src);
+    let mut frag = Fragment {
+        text: Ok(String::new()),
+        model: Model::default(),
+        pending: Default::default(),
+        sink: Sink::default(),
+    };
+    read_file(&mut frag, id, src, &text, err, opts);
+    frag.model.shrink_nested();
+    frag.text = if src.rereadable { Err(Digest::of(&text)) } else { Ok(text) };
+    frag
+}
+
+/// Merges the next file's fragment: the file is registered (its text, or its digest), and its model, pending
+/// exports (indices shifted past the model so far) and findings are appended. Returns the file's id.
+fn merge_fragment(
+    src: &Source,
+    frag: Fragment,
+    files: &mut Files,
+    model: &mut Model,
+    pending: &mut iam::Pending,
+    sink: &mut Sink,
+) -> FileId {
+    let path = src.path.clone().unwrap_or_else(|| PathBuf::from("-"));
+    let id = match frag.text {
+        Ok(text) => files.add(src.display.clone(), path, src.relative.clone(), text),
+        Err(digest) => files.add_on_disk(src.display.clone(), path, src.relative.clone(), digest),
+    };
+    pending.append(frag.pending, model.roles.len(), model.managed_policies.len());
+    model.append(frag.model);
+    sink.append(frag.sink);
+    id
+}
+
+/// Reads the sources on `threads` worker threads, in [`read_order`], and hands each fragment to `merge` in input
+/// order on this thread as soon as all before it have been. Fragments travel in batches (about a megabyte of
+/// input, or 64 files): one message per file woke the merging thread 43,000 times on a large monorepo, and those
+/// wake-ups were most of the system calls.
+fn read_on_threads(
+    sources: &[Source],
+    threads: usize,
+    process: &(impl Fn(usize) -> Fragment + Sync),
+    merge: &mut impl FnMut(usize, Fragment),
+) {
+    const BATCH_BYTES: u64 = 1 << 20;
+    const BATCH_FILES: usize = 64;
+    let order = read_order(sources);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::channel::<Vec<(usize, Fragment)>>();
+        for _ in 0..threads {
+            let tx = tx.clone();
+            let (order, next) = (&order, &next);
+            s.spawn(move || {
+                let (mut batch, mut bytes) = (Vec::new(), 0);
+                while let Some(&i) = order.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
+                    batch.push((i, process(i)));
+                    bytes += sources[i].size;
+                    if (bytes >= BATCH_BYTES || batch.len() >= BATCH_FILES)
+                        && tx.send(std::mem::take(&mut batch)).is_err()
+                    {
+                        return;
+                    }
+                    if batch.is_empty() {
+                        bytes = 0;
+                    }
+                }
+                if !batch.is_empty() {
+                    let _ = tx.send(batch);
+                }
+            });
+        }
+        drop(tx);
+        let mut waiting: std::collections::BTreeMap<usize, Fragment> = Default::default();
+        let mut expected = 0;
+        for (i, frag) in rx.into_iter().flatten() {
+            waiting.insert(i, frag);
+            while let Some(frag) = waiting.remove(&expected) {
+                merge(expected, frag);
+                expected += 1;
+            }
+        }
+    });
+}
+
+/// The order files are read in: files of a megabyte or more first, largest first, so that an IAM export does not
+/// finish last on one core; then the rest in input order, the order they are merged in. (All files largest-first
+/// made the merge wait for the first input file while every other fragment queued up: the whole model, held in
+/// 43,000 small fragments, was 60 MB more at 10,000 apps.)
+fn read_order(sources: &[Source]) -> Vec<usize> {
+    const LARGE: u64 = 1 << 20;
+    let mut order: Vec<usize> = (0..sources.len()).collect();
+    order.sort_by_key(|&i| match sources[i].size {
+        size if size >= LARGE => (false, std::cmp::Reverse(size), i),
+        _ => (true, std::cmp::Reverse(0), i),
+    });
+    order
 }
 
 /// A source's text, or the reason it has none.
@@ -348,78 +385,83 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// Keys the readers look for (Kubernetes, IAM exports, eksctl, KEDA), for [`tree`]'s mappings.
+    const TREE_KEYS: &[&str] = &[
+        "apiVersion",
+        "kind",
+        "metadata",
+        "name",
+        "namespace",
+        "annotations",
+        "spec",
+        "template",
+        "containers",
+        "env",
+        "value",
+        "valueFrom",
+        "envFrom",
+        "items",
+        "Statement",
+        "Effect",
+        "Action",
+        "NotAction",
+        "Resource",
+        "Principal",
+        "Condition",
+        "StringLike",
+        "RoleDetailList",
+        "Arn",
+        "AssumeRolePolicyDocument",
+        "Policies",
+        "PolicyVersionList",
+        "Document",
+        "IsDefaultVersion",
+        "Role",
+        "RoleName",
+        "iam",
+        "serviceAccounts",
+        "triggers",
+        "metadata.name",
+        "eks.amazonaws.com/role-arn",
+        "serviceAccountName",
+        "jobTemplate",
+        "data",
+        "stringData",
+    ];
+
+    /// Strings the readers react to (kinds, effects, ARNs, a static key, an encoded policy…), for [`tree`]'s leaves.
+    const TREE_STRINGS: &[&str] = &[
+        "v1",
+        "apps/v1",
+        "Deployment",
+        "ServiceAccount",
+        "List",
+        "Allow",
+        "Deny",
+        "Maybe",
+        "*",
+        "s3:Get*",
+        "arn:aws:iam::111122223333:role/x",
+        "arn:aws:sqs:us-east-1:111122223333:q",
+        "keda.sh/v1alpha1",
+        "ClusterConfig",
+        "eksctl.io/v1alpha5",
+        "AKIAIOSFODNN7EXAMPLE",
+        "https://sqs.us-east-1.amazonaws.com/1/q",
+        "%7B%22Statement%22%3A5%7D",
+        "",
+        "edw",
+        "system:serviceaccount:a:*",
+    ];
+
     /// Random JSON-ish trees with the keys the readers look for, so the property tests reach deep code paths.
     fn tree() -> impl Strategy<Value = serde_json::Value> {
-        let keys = prop::sample::select(vec![
-            "apiVersion",
-            "kind",
-            "metadata",
-            "name",
-            "namespace",
-            "annotations",
-            "spec",
-            "template",
-            "containers",
-            "env",
-            "value",
-            "valueFrom",
-            "envFrom",
-            "items",
-            "Statement",
-            "Effect",
-            "Action",
-            "NotAction",
-            "Resource",
-            "Principal",
-            "Condition",
-            "StringLike",
-            "RoleDetailList",
-            "Arn",
-            "AssumeRolePolicyDocument",
-            "Policies",
-            "PolicyVersionList",
-            "Document",
-            "IsDefaultVersion",
-            "Role",
-            "RoleName",
-            "iam",
-            "serviceAccounts",
-            "triggers",
-            "metadata.name",
-            "eks.amazonaws.com/role-arn",
-            "serviceAccountName",
-            "jobTemplate",
-            "data",
-            "stringData",
-        ]);
+        let keys = prop::sample::select(TREE_KEYS);
         let leaf = prop_oneof![
             Just(serde_json::Value::Null),
             any::<bool>().prop_map(serde_json::Value::Bool),
             any::<i32>().prop_map(serde_json::Value::from),
-            prop::sample::select(vec![
-                "v1",
-                "apps/v1",
-                "Deployment",
-                "ServiceAccount",
-                "List",
-                "Allow",
-                "Deny",
-                "Maybe",
-                "*",
-                "s3:Get*",
-                "arn:aws:iam::111122223333:role/x",
-                "arn:aws:sqs:us-east-1:111122223333:q",
-                "keda.sh/v1alpha1",
-                "ClusterConfig",
-                "eksctl.io/v1alpha5",
-                "AKIAIOSFODNN7EXAMPLE",
-                "https://sqs.us-east-1.amazonaws.com/1/q",
-                "%7B%22Statement%22%3A5%7D",
-                "",
-                "edw",
-                "system:serviceaccount:a:*",
-            ])
-            .prop_map(|s| serde_json::Value::String(s.into())),
+            prop::sample::select(TREE_STRINGS).prop_map(|s| serde_json::Value::String(s.into())),
             ".{0,12}".prop_map(serde_json::Value::String),
         ];
         leaf.prop_recursive(6, 64, 6, move |inner| {

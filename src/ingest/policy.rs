@@ -154,6 +154,11 @@ pub fn read_document(file: FileId, node: &Node, sink: &mut Sink) -> Option<Polic
     ok.then_some(PolicyDocument { statements, loc: loc(file, node) })
 }
 
+/// Reads one statement. Each part is read in turn — its keys, `Effect`, the action list, the resource list, the
+/// principal, the conditions — and reported where it is wrong. A missing or malformed `Effect`, action list,
+/// resource list, principal or `Condition` block stops the statement there; an unknown key, a malformed action or
+/// a malformed condition is reported and the rest is still read (so that every such problem is reported), but the
+/// statement is dropped: `None` either way.
 fn read_statement(file: FileId, s: &Node, sink: &mut Sink) -> Option<Statement> {
     let Some(entries) = s.as_map() else {
         sink.push(
@@ -163,36 +168,8 @@ fn read_statement(file: FileId, s: &Node, sink: &mut Sink) -> Option<Statement> 
         );
         return None;
     };
-    let mut ok = true;
-    for e in entries {
-        if !STATEMENT_KEYS.contains(&e.key.as_str()) {
-            sink.push(
-                rules::MALFORMED_INPUT,
-                format!("unknown statement key `{}`", e.key),
-                Some(Loc { file, pos: e.key_pos }),
-            );
-            ok = false;
-        }
-    }
-    let effect = match s.get("Effect").map(|n| (n, n.as_str())) {
-        Some((_, Some("Allow"))) => Effect::Allow,
-        Some((_, Some("Deny"))) => Effect::Deny,
-        Some((n, v)) => {
-            sink.push(
-                rules::MALFORMED_INPUT,
-                format!(
-                    "`Effect` must be \"Allow\" or \"Deny\", found {}",
-                    v.map_or_else(|| n.type_name().to_string(), |v| format!("{v:?}"))
-                ),
-                Some(loc(file, n)),
-            );
-            return None;
-        }
-        None => {
-            sink.push(rules::MALFORMED_INPUT, "statement has no `Effect`", Some(loc(file, s)));
-            return None;
-        }
-    };
+    let mut ok = known_statement_keys(file, entries, sink);
+    let effect = read_effect(file, s, sink)?;
     let action = match pattern_list(file, s, "Action", "NotAction", sink) {
         Some(Some(a)) => a,
         Some(None) => {
@@ -201,64 +178,12 @@ fn read_statement(file: FileId, s: &Node, sink: &mut Sink) -> Option<Statement> 
         }
         None => return None,
     };
-    for (a, l) in action.located(file) {
-        if a != "*"
-            && !a.split_once(':').is_some_and(|(p, n)| !p.is_empty() && !n.is_empty() && !p.contains(['*', '?']))
-        {
-            sink.push(rules::MALFORMED_INPUT, format!("action {a:?} is not `service:action` or `*`"), Some(l));
-            ok = false;
-        }
-    }
+    ok &= well_formed_actions(file, &action, sink);
     let resource = pattern_list(file, s, "Resource", "NotResource", sink)?;
     let principal = read_principal(file, s, sink)?;
     let mut conditions = Vec::new();
     if let Some(c) = s.get("Condition") {
-        let Some(ops) = c.as_map() else {
-            sink.push(
-                rules::MALFORMED_INPUT,
-                format!("`Condition` must be an object, found {}", c.type_name()),
-                Some(loc(file, c)),
-            );
-            return None;
-        };
-        for op in ops {
-            let Some(parsed) = parse_operator(&op.key) else {
-                sink.push(
-                    rules::MALFORMED_INPUT,
-                    format!("unknown condition operator `{}`", op.key),
-                    Some(Loc { file, pos: op.key_pos }),
-                );
-                ok = false;
-                continue;
-            };
-            let Some(keys) = op.value.as_map() else {
-                sink.push(
-                    rules::MALFORMED_INPUT,
-                    format!("condition `{}` must map keys to values", op.key),
-                    Some(loc(file, &op.value)),
-                );
-                ok = false;
-                continue;
-            };
-            for k in keys {
-                let mut bad = false;
-                let values = k.value.strs(&mut |_| bad = true);
-                if bad {
-                    sink.push(
-                        rules::MALFORMED_INPUT,
-                        format!("condition key `{}` must have a string or a list of strings", k.key),
-                        Some(loc(file, &k.value)),
-                    );
-                    ok = false;
-                }
-                conditions.push(Condition {
-                    op: parsed.clone(),
-                    key: intern(&k.key),
-                    values: values.into_iter().map(|(v, _)| intern(v)).collect(),
-                    loc: Loc { file, pos: k.key_pos },
-                });
-            }
-        }
+        ok &= read_conditions(file, c, &mut conditions, sink)?;
     }
     conditions.shrink_to_fit();
     ok.then(|| Statement {
@@ -270,6 +195,113 @@ fn read_statement(file: FileId, s: &Node, sink: &mut Sink) -> Option<Statement> 
         conditions,
         loc: loc(file, s),
     })
+}
+
+/// Whether every key of the statement is one IAM knows ([`STATEMENT_KEYS`]); each other key is reported.
+fn known_statement_keys(file: FileId, entries: &[yaml::Entry], sink: &mut Sink) -> bool {
+    let mut ok = true;
+    for e in entries {
+        if !STATEMENT_KEYS.contains(&e.key.as_str()) {
+            sink.push(
+                rules::MALFORMED_INPUT,
+                format!("unknown statement key `{}`", e.key),
+                Some(Loc { file, pos: e.key_pos }),
+            );
+            ok = false;
+        }
+    }
+    ok
+}
+
+/// `Effect`: `"Allow"` or `"Deny"`; anything else, or none, is reported and `None`.
+fn read_effect(file: FileId, s: &Node, sink: &mut Sink) -> Option<Effect> {
+    match s.get("Effect").map(|n| (n, n.as_str())) {
+        Some((_, Some("Allow"))) => Some(Effect::Allow),
+        Some((_, Some("Deny"))) => Some(Effect::Deny),
+        Some((n, v)) => {
+            sink.push(
+                rules::MALFORMED_INPUT,
+                format!(
+                    "`Effect` must be \"Allow\" or \"Deny\", found {}",
+                    v.map_or_else(|| n.type_name().to_string(), |v| format!("{v:?}"))
+                ),
+                Some(loc(file, n)),
+            );
+            None
+        }
+        None => {
+            sink.push(rules::MALFORMED_INPUT, "statement has no `Effect`", Some(loc(file, s)));
+            None
+        }
+    }
+}
+
+/// Whether every action is `*` or `service:action` (a service prefix without wildcards); each other is reported.
+fn well_formed_actions(file: FileId, action: &PatternList, sink: &mut Sink) -> bool {
+    let mut ok = true;
+    for (a, l) in action.located(file) {
+        if a != "*"
+            && !a.split_once(':').is_some_and(|(p, n)| !p.is_empty() && !n.is_empty() && !p.contains(['*', '?']))
+        {
+            sink.push(rules::MALFORMED_INPUT, format!("action {a:?} is not `service:action` or `*`"), Some(l));
+            ok = false;
+        }
+    }
+    ok
+}
+
+/// Reads a `Condition` block into `conditions`, one per operator and key. `None` when the block is not a mapping
+/// (reported); otherwise whether every operator is known and maps keys to values, and every key has a string or a
+/// list of strings (each problem reported, the other conditions still read).
+fn read_conditions(file: FileId, c: &Node, conditions: &mut Vec<Condition>, sink: &mut Sink) -> Option<bool> {
+    let Some(ops) = c.as_map() else {
+        sink.push(
+            rules::MALFORMED_INPUT,
+            format!("`Condition` must be an object, found {}", c.type_name()),
+            Some(loc(file, c)),
+        );
+        return None;
+    };
+    let mut ok = true;
+    for op in ops {
+        let Some(parsed) = parse_operator(&op.key) else {
+            sink.push(
+                rules::MALFORMED_INPUT,
+                format!("unknown condition operator `{}`", op.key),
+                Some(Loc { file, pos: op.key_pos }),
+            );
+            ok = false;
+            continue;
+        };
+        let Some(keys) = op.value.as_map() else {
+            sink.push(
+                rules::MALFORMED_INPUT,
+                format!("condition `{}` must map keys to values", op.key),
+                Some(loc(file, &op.value)),
+            );
+            ok = false;
+            continue;
+        };
+        for k in keys {
+            let mut bad = false;
+            let values = k.value.strs(&mut |_| bad = true);
+            if bad {
+                sink.push(
+                    rules::MALFORMED_INPUT,
+                    format!("condition key `{}` must have a string or a list of strings", k.key),
+                    Some(loc(file, &k.value)),
+                );
+                ok = false;
+            }
+            conditions.push(Condition {
+                op: parsed.clone(),
+                key: intern(&k.key),
+                values: values.into_iter().map(|(v, _)| intern(v)).collect(),
+                loc: Loc { file, pos: k.key_pos },
+            });
+        }
+    }
+    Some(ok)
 }
 
 /// `Some(None)` when neither key is present; `None` when malformed (already reported).
