@@ -66,11 +66,56 @@ pub struct Summary {
     pub failed: bool,
 }
 
-/// Builds the report; `drift` are the drift findings of `--against`.
+/// Builds the report, leaving the plan as it is; `drift` are the drift findings of `--against`. The CLI builds it
+/// with [`build_report`].
 pub fn report(a: &Analysis, drift: Vec<FindingEntry>, fail_on: FailOn, strict: bool, stay_on_aws: &[String]) -> Report {
     let findings = findings(a.plan.findings.clone(), &drift);
     let coverage = ledger::build(a, &findings, stay_on_aws);
     assemble(findings, coverage, drift.len(), fail_on, strict)
+}
+
+/// What `check` was asked for, as building its report needs it.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportOptions {
+    /// `--fail-on`.
+    pub fail_on: FailOn,
+    /// `--strict`.
+    pub strict: bool,
+    /// The ledger's items are printed (JSON, Markdown), not only its totals (SARIF, text and JUnit).
+    pub items: bool,
+}
+
+/// The report of a `check` run ([`report`], as the CLI builds it): the plan's findings taken, not copied (nor
+/// split off: `split_off(0)` copies every entry and leaves the plan holding the old list's room), with the drift
+/// findings and the files of `--against` that were not read (`unread`); the coverage ledger built on another
+/// thread meanwhile, and `sarif`, when given, written in the meantime (SARIF needs only the findings).
+pub fn build_report(
+    a: &mut Analysis,
+    drift: &[FindingEntry],
+    unread: &[FindingEntry],
+    opts: ReportOptions,
+    stay_on_aws: &[String],
+    sarif: Option<&mut (dyn Write + '_)>,
+) -> std::io::Result<Report> {
+    let findings =
+        findings(std::mem::take(&mut std::sync::Arc::make_mut(&mut a.plan).findings), &[drift, unread].concat());
+    let a = &*a;
+    let (coverage, sarif_written) = std::thread::scope(|s| {
+        let ledger = s.spawn(|| {
+            if opts.items {
+                ledger::build(a, &findings, stay_on_aws)
+            } else {
+                ledger::totals(a, &findings, stay_on_aws)
+            }
+        });
+        let written = match sarif {
+            Some(out) => sarif::write(&findings, out),
+            None => Ok(()),
+        };
+        (ledger.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), written)
+    });
+    sarif_written?;
+    Ok(assemble(findings, coverage, drift.len(), opts.fail_on, opts.strict))
 }
 
 /// The report's findings: the plan's (taken, not copied: on a large run they are tens of megabytes) and the drift
@@ -84,7 +129,7 @@ pub fn findings(mut findings: Vec<FindingEntry>, drift: &[FindingEntry]) -> Vec<
     findings
 }
 
-/// The report from its findings ([`findings`]) and the coverage ledger, which the CLI builds in parallel.
+/// The report from its findings ([`findings`]) and the coverage ledger, which [`build_report`] builds in parallel.
 pub fn assemble(
     findings: Vec<FindingEntry>,
     coverage: ledger::Ledger,

@@ -2,7 +2,9 @@
 
 use super::*;
 
-/// Runs `check`.
+/// Runs `check`: `--list-rules` and `--explain` answer on their own; otherwise the analysis (a malformed input
+/// still gets its report, [`write_malformed`]), the drift against `--against`, the report
+/// ([`crate::check::build_report`], which writes SARIF while the ledger is built) and the other formats.
 pub fn run(
     args: cli::CheckArgs,
     global: &cli::GlobalArgs,
@@ -12,22 +14,10 @@ pub fn run(
     let color = use_color(global.color);
     let tpl = templates::Templates { dir: global.templates.clone() };
     if args.list_rules {
-        let mut t = comfy_table::Table::new();
-        t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
-        t.set_header(vec!["Code", "Name", "Default", "What it does"]);
-        for r in rules::ALL {
-            t.add_row(vec![r.code, r.name, r.severity.as_str(), r.what]);
-        }
-        writeln!(out, "{t}")?;
-        return Ok(ExitStatus::Success);
+        return list_rules(out);
     }
     if let Some(code) = &args.explain {
-        let Some(rule) = rules::by_code(code) else {
-            writeln!(err, "error: no rule `{}` (see `eks2aks check --list-rules`)", text::escape(code))?;
-            return Ok(ExitStatus::Error);
-        };
-        out.write_all(rules::explain(rule).as_bytes())?;
-        return Ok(ExitStatus::Success);
+        return explain(code, out, err);
     }
     let (cfg, tables) = load_setup(global)?;
     if let Some(dir) = &args.against {
@@ -36,21 +26,7 @@ pub fn run(
     let mut a = match analyse_with(&args.inputs, &cfg, &tables, args.against.as_deref(), false) {
         Ok(a) => a,
         Err((files, findings)) => {
-            // CI still gets its report (a SARIF upload of nothing would hide the problem); exit 2 all the same.
-            if matches!(args.format, CheckFormat::Json | CheckFormat::Sarif | CheckFormat::Markdown) {
-                let report = crate::check::malformed_report(&files, &findings);
-                let text = match args.format {
-                    CheckFormat::Sarif => crate::check::sarif::render(&report),
-                    CheckFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
-                    _ => {
-                        let env = tpl.env()?;
-                        let summary = crate::check::summary_line(&report);
-                        env.get_template("report/check.md.j2")?
-                            .render(minijinja::context! { report => minijinja::value::Serde(&report), summary })?
-                    }
-                };
-                out.write_all(text.as_bytes())?;
-            }
+            write_malformed(&args, &tpl, &files, &findings, out)?;
             return report_input_errors(&files, &findings, color, err);
         }
     };
@@ -68,32 +44,16 @@ pub fn run(
         FailOnArg::Warning => crate::check::FailOn::Warning,
         FailOnArg::Never => crate::check::FailOn::Never,
     };
-    // The coverage ledger is built on another thread meanwhile; SARIF needs only the findings and is
-    // written in the meantime.
-    // Taken, not split off: `split_off(0)` copies every entry and leaves the plan holding the old list's room.
-    let findings = crate::check::findings(
-        std::mem::take(&mut std::sync::Arc::make_mut(&mut a.plan).findings),
-        &[&drift[..], &unread[..]].concat(),
-    );
-    // SARIF, text and JUnit print only the ledger's totals.
-    let items = matches!(args.format, CheckFormat::Json | CheckFormat::Markdown);
-    let (coverage, sarif_written) = std::thread::scope(|s| {
-        let ledger = s.spawn(|| {
-            if items {
-                crate::check::ledger::build(&a, &findings, &cfg.stay_on_aws)
-            } else {
-                crate::check::ledger::totals(&a, &findings, &cfg.stay_on_aws)
-            }
-        });
-        let written = match args.format {
-            CheckFormat::Sarif => crate::check::sarif::write(&findings, out).map(|()| true),
-            _ => Ok(false),
-        };
-        (ledger.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), written)
-    });
-    let sarif_written = sarif_written?;
+    let opts = crate::check::ReportOptions {
+        fail_on,
+        strict: args.strict,
+        // SARIF, text and JUnit print only the ledger's totals.
+        items: matches!(args.format, CheckFormat::Json | CheckFormat::Markdown),
+    };
+    let sarif = matches!(args.format, CheckFormat::Sarif).then_some(&mut *out);
     // Shared, so `check.md.j2` can read it lazily.
-    let report = std::sync::Arc::new(crate::check::assemble(findings, coverage, drift.len(), fail_on, args.strict));
+    let report =
+        std::sync::Arc::new(crate::check::build_report(&mut a, &drift, &unread, opts, &cfg.stay_on_aws, sarif)?);
     let text = match args.format {
         CheckFormat::Text => {
             // It reads only the files and the report: the rest goes first, so that the file it is quoting
@@ -107,16 +67,12 @@ pub fn run(
             json::write_pretty(&report, out)?;
             String::new()
         }
-        CheckFormat::Sarif => {
-            debug_assert!(sarif_written);
-            String::new()
-        }
+        // Written with the report.
+        CheckFormat::Sarif => String::new(),
         CheckFormat::Junit => crate::check::junit(&a, &report, fail_on),
         CheckFormat::Markdown => {
-            let env = tpl.env()?;
             let summary = crate::check::summary_line(&report);
-            env.get_template("report/check.md.j2")?
-                .render(minijinja::context! { report => crate::check::lazy::report(&report), summary })?
+            markdown(&tpl, minijinja::context! { report => crate::check::lazy::report(&report), summary })?
         }
     };
     out.write_all(text.as_bytes())?;
@@ -124,4 +80,57 @@ pub fn run(
     let status = if report.summary.failed { ExitStatus::Failure } else { ExitStatus::Success };
     release((a, report, text, drift));
     Ok(status)
+}
+
+/// `--list-rules`: the rule catalogue as a table.
+fn list_rules(out: &mut dyn Write) -> Result<ExitStatus> {
+    let mut t = comfy_table::Table::new();
+    t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
+    t.set_header(vec!["Code", "Name", "Default", "What it does"]);
+    for r in rules::ALL {
+        t.add_row(vec![r.code, r.name, r.severity.as_str(), r.what]);
+    }
+    writeln!(out, "{t}")?;
+    Ok(ExitStatus::Success)
+}
+
+/// `--explain CODE`: one rule explained (a code or name it does not know is an error).
+fn explain(code: &str, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitStatus> {
+    let Some(rule) = rules::by_code(code) else {
+        writeln!(err, "error: no rule `{}` (see `eks2aks check --list-rules`)", text::escape(code))?;
+        return Ok(ExitStatus::Error);
+    };
+    out.write_all(rules::explain(rule).as_bytes())?;
+    Ok(ExitStatus::Success)
+}
+
+/// A run that stopped at malformed input: CI still gets its report in JSON, SARIF or Markdown (a SARIF upload of
+/// nothing would hide the problem); the exit status is 2 all the same.
+fn write_malformed(
+    args: &cli::CheckArgs,
+    tpl: &templates::Templates,
+    files: &Files,
+    findings: &[diag::Finding],
+    out: &mut dyn Write,
+) -> Result<()> {
+    if !matches!(args.format, CheckFormat::Json | CheckFormat::Sarif | CheckFormat::Markdown) {
+        return Ok(());
+    }
+    let report = crate::check::malformed_report(files, findings);
+    let text = match args.format {
+        CheckFormat::Sarif => crate::check::sarif::render(&report),
+        CheckFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
+        _ => {
+            let summary = crate::check::summary_line(&report);
+            markdown(tpl, minijinja::context! { report => minijinja::value::Serde(&report), summary })?
+        }
+    };
+    out.write_all(text.as_bytes())?;
+    Ok(())
+}
+
+/// `--format markdown`: `report/check.md.j2` rendered with `ctx` (the report and its summary line).
+fn markdown(tpl: &templates::Templates, ctx: minijinja::Value) -> Result<String> {
+    let env = tpl.env()?;
+    Ok(env.get_template("report/check.md.j2")?.render(ctx)?)
 }

@@ -160,6 +160,10 @@ impl<'t> Chooser<'t> {
         c
     }
 
+    /// The choice for one need among the `allowed` roles: the candidates that grant part of it; a custom role (or
+    /// `Uncovered`) when together they cannot cover it; else the best set of up to three of the most promising
+    /// ([`Chooser::best_small_set`]), or a greedy cover when no such set covers it ([`Chooser::greedy_cover`]);
+    /// then built-in roles, or a custom role when the set's excess is too much ([`Chooser::verdict`]).
     fn compute(&self, allowed: &[usize], need: &BTreeSet<Perm>) -> Choice {
         let cosmos = allowed.iter().any(|&i| self.roles[i].cosmos);
         let needed_data: BTreeSet<String> =
@@ -178,40 +182,42 @@ impl<'t> Chooser<'t> {
             }
             return Choice::Uncovered(uncovered);
         }
-        let excess_of = |set: &[usize]| -> BTreeSet<String> {
-            set.iter()
-                .flat_map(|&i| self.roles[i].effective_data.iter())
-                .filter(|d| !needed_data.contains(&d.to_ascii_lowercase()))
-                .cloned()
-                .collect()
-        };
         // Keep the most promising candidates (coverage, then little excess) so the exhaustive search stays small.
         cands.sort_by_key(|&i| {
             let covered = need.iter().filter(|p| self.grants(i, p)).count();
-            (std::cmp::Reverse(covered), excess_of(&[i]).len(), self.tables.roles[i].name.clone())
+            (std::cmp::Reverse(covered), self.excess_of(&[i], &needed_data).len(), self.tables.roles[i].name.clone())
         });
         cands.truncate(14);
+        let mut set = match self.best_small_set(&cands, need, &needed_data) {
+            Some(set) => set,
+            None => self.greedy_cover(allowed, need, &needed_data),
+        };
+        set.sort_by_key(|&i| self.tables.roles[i].name.clone());
+        self.verdict(set, &needed_data, cosmos)
+    }
+
+    /// The data actions a set of roles grants beyond the needed ones.
+    fn excess_of(&self, set: &[usize], needed_data: &BTreeSet<String>) -> BTreeSet<String> {
+        set.iter()
+            .flat_map(|&i| self.roles[i].effective_data.iter())
+            .filter(|d| !needed_data.contains(&d.to_ascii_lowercase()))
+            .cloned()
+            .collect()
+    }
+
+    /// The best-scoring ([`Chooser::score`]) set of one, two or three of `cands` (exhaustively), or `None` when no
+    /// such set covers the need.
+    fn best_small_set(
+        &self,
+        cands: &[usize],
+        need: &BTreeSet<Perm>,
+        needed_data: &BTreeSet<String>,
+    ) -> Option<Vec<usize>> {
         let mut best: Option<(Score, Vec<usize>)> = None;
         let mut consider = |set: Vec<usize>| {
-            if !need.iter().all(|p| set.iter().any(|&i| self.grants(i, p))) {
-                return;
-            }
-            // Every role of the set must contribute something no other role of the set covers.
-            let redundant = set.iter().any(|&i| {
-                need.iter().filter(|p| self.grants(i, p)).all(|p| set.iter().any(|&j| j != i && self.grants(j, p)))
-            });
-            if redundant && set.len() > 1 {
-                return;
-            }
-            let control_excess: usize =
-                set.iter().map(|&i| self.roles[i].allow.iter().filter(|a| a.contains('*')).count()).sum();
-            let score = (
-                excess_of(&set).len(),
-                set.len(),
-                control_excess,
-                set.iter().map(|&i| self.tables.roles[i].name.to_string()).collect(),
-            );
-            if best.as_ref().is_none_or(|(b, _)| score < *b) {
+            if let Some(score) = self.score(&set, need, needed_data)
+                && best.as_ref().is_none_or(|(b, _)| score < *b)
+            {
                 best = Some((score, set));
             }
         };
@@ -225,37 +231,63 @@ impl<'t> Chooser<'t> {
                 }
             }
         }
-        // Needs no set of up to three candidates covers: greedy set cover (most uncovered permissions, then least
-        // excess), which always terminates because every permission has a candidate.
-        let mut set = match best {
-            Some((_, set)) => set,
-            None => {
-                let mut set: Vec<usize> = Vec::new();
-                let all: Vec<usize> = allowed.iter().copied().filter(|&i| !self.roles[i].never).collect();
-                while let Some(p) = need.iter().find(|p| !set.iter().any(|&i| self.grants(i, p))) {
-                    let pick = all
-                        .iter()
-                        .copied()
-                        .filter(|&i| self.grants(i, p))
-                        .max_by_key(|&i| {
-                            let gain = need
-                                .iter()
-                                .filter(|q| !set.iter().any(|&j| self.grants(j, q)) && self.grants(i, q))
-                                .count();
-                            (
-                                gain,
-                                std::cmp::Reverse(excess_of(&[i]).len()),
-                                std::cmp::Reverse(self.tables.roles[i].name.clone()),
-                            )
-                        })
-                        .expect("every permission has a candidate");
-                    set.push(pick);
-                }
-                set
-            }
-        };
-        set.sort_by_key(|&i| self.tables.roles[i].name.clone());
-        let total_excess = excess_of(&set);
+        best.map(|(_, set)| set)
+    }
+
+    /// The score of a set of roles for a need ([`Score`]: excess data actions, roles, wildcard control actions,
+    /// names; lower is better), or `None` when the set does not cover the need or has a role that contributes
+    /// nothing the others do not.
+    fn score(&self, set: &[usize], need: &BTreeSet<Perm>, needed_data: &BTreeSet<String>) -> Option<Score> {
+        if !need.iter().all(|p| set.iter().any(|&i| self.grants(i, p))) {
+            return None;
+        }
+        // Every role of the set must contribute something no other role of the set covers.
+        let redundant = set.iter().any(|&i| {
+            need.iter().filter(|p| self.grants(i, p)).all(|p| set.iter().any(|&j| j != i && self.grants(j, p)))
+        });
+        if redundant && set.len() > 1 {
+            return None;
+        }
+        let control_excess: usize =
+            set.iter().map(|&i| self.roles[i].allow.iter().filter(|a| a.contains('*')).count()).sum();
+        Some((
+            self.excess_of(set, needed_data).len(),
+            set.len(),
+            control_excess,
+            set.iter().map(|&i| self.tables.roles[i].name.to_string()).collect(),
+        ))
+    }
+
+    /// Needs no set of up to three candidates covers: greedy set cover (most uncovered permissions, then least
+    /// excess), which always terminates because every permission has a candidate.
+    fn greedy_cover(&self, allowed: &[usize], need: &BTreeSet<Perm>, needed_data: &BTreeSet<String>) -> Vec<usize> {
+        let mut set: Vec<usize> = Vec::new();
+        let all: Vec<usize> = allowed.iter().copied().filter(|&i| !self.roles[i].never).collect();
+        while let Some(p) = need.iter().find(|p| !set.iter().any(|&i| self.grants(i, p))) {
+            let pick = all
+                .iter()
+                .copied()
+                .filter(|&i| self.grants(i, p))
+                .max_by_key(|&i| {
+                    let gain =
+                        need.iter().filter(|q| !set.iter().any(|&j| self.grants(j, q)) && self.grants(i, q)).count();
+                    (
+                        gain,
+                        std::cmp::Reverse(self.excess_of(&[i], needed_data).len()),
+                        std::cmp::Reverse(self.tables.roles[i].name.clone()),
+                    )
+                })
+                .expect("every permission has a candidate");
+            set.push(pick);
+        }
+        set
+    }
+
+    /// The chosen set (sorted by name) as built-in roles, each with its excess data actions; or a custom role
+    /// (unless switched off, and not for Cosmos DB) when the set's excess is over the threshold, or is any data
+    /// action at all for a need of control-plane actions only.
+    fn verdict(&self, set: Vec<usize>, needed_data: &BTreeSet<String>, cosmos: bool) -> Choice {
+        let total_excess = self.excess_of(&set, needed_data);
         // A need of control-plane actions only (listing containers) never takes a built-in role's data actions
         // with it: reading every blob of an account to list its containers is no small excess.
         let data_for_control = needed_data.is_empty() && !total_excess.is_empty();

@@ -5,7 +5,7 @@
 //! not carry over becomes a finding at the statement that caused it.
 
 use super::choose::Perm;
-use super::load::{Service, Tables};
+use super::load::{Action, Service, Tables, Target, TargetMapping};
 use super::naming;
 use crate::diag::{Loc, Sink};
 use crate::glob::{action_matches, glob_match};
@@ -355,75 +355,22 @@ fn subtract(tables: &Tables, needs: &mut Needs, d: &Statement, denied: &mut Deni
         if touched.is_empty() {
             continue;
         }
+        record_denied(tables, &key, d, &touched, denied);
         let need = needs.remove(&key).expect("listed");
         let mut kept = ScopeNeed::default();
         let mut moved: Vec<(ScopeKey, Perm, BTreeSet<String>)> = Vec::new();
-        for (p, hits) in &touched {
-            if cut(tables, &key, d, hits).is_some() {
-                let e = denied.entry((key.kind.clone(), key.azure_name.clone())).or_default();
-                e.entry((*p).clone()).or_default().extend(hits.iter().map(|(a, _)| a.clone()));
-            }
-        }
         for (perm, aws) in need.perms {
             let hits = touched.iter().find(|(p, _)| **p == perm).map(|(_, h)| h.as_slice()).unwrap_or_default();
             let Some(c) = (!hits.is_empty()).then(|| cut(tables, &key, d, hits)).flatten() else {
                 kept.perms.insert(perm, aws);
                 continue;
             };
-            if c.inexact {
-                let why = if d.conditions.is_empty() {
-                    "the Deny names only part of it".to_string()
-                } else {
-                    format!(
-                        "the Deny's condition on `{}` cannot be evaluated by Azure RBAC and is taken as always true",
-                        d.conditions[0].key
-                    )
-                };
-                inexact.insert(format!("{} `{}`: {why}", key.kind, key.azure_name));
-            }
-            // Allowed actions that need the permission but are not denied lose it too (Azure grants them only
-            // together): say which.
-            let collateral: Vec<&String> = aws.iter().filter(|a| !action_hit(d, a)).collect();
-            if !collateral.is_empty() {
-                let list: Vec<&str> = collateral.iter().take(4).map(|a| a.as_str()).collect();
-                inexact.insert(format!(
-                    "{} `{}`: `{}` also serves {}, which lose it",
-                    key.kind,
-                    key.azure_name,
-                    perm.name
-                        .rsplit_once("/queueServices/")
-                        .or(perm.name.rsplit_once("/blobServices/"))
-                        .map_or(perm.name.as_str(), |(_, r)| r),
-                    list.join(", ")
-                ));
-            }
+            note_inexact(&key, d, &perm, &aws, &c, &mut inexact);
             if c.remove {
                 continue;
             }
-            // A blob container: the same permission under a narrower condition.
-            let (mut objects, mut listing) = match &key.condition {
-                Some(cond) => cond.parts(),
-                None => (vec![Clause::all()], Listing::Any),
-            };
-            if c.no_listing {
-                listing = Listing::None;
-            }
-            for clause in &mut objects {
-                clause.exclude.extend(c.exclude.iter().cloned());
-            }
-            objects.retain(|cl| !cl.exclude.iter().any(|x| x == "*" || *x == cl.include));
-            match BlobPathCondition::new(objects, listing) {
-                Ok(Some(cond)) if cond.allows_nothing() => {}
-                Ok(cond) => moved.push((ScopeKey { condition: cond, ..key.clone() }, perm, aws)),
-                // An excluded path the condition cannot carry: the permission is not granted.
-                Err(bad) => {
-                    inexact.insert(format!(
-                        "{} `{}`: the path `{}` cannot be written into a condition",
-                        key.kind,
-                        key.azure_name,
-                        crate::text::truncate(&bad)
-                    ));
-                }
+            if let Some(narrower) = narrowed_key(&key, &c, &mut inexact) {
+                moved.push((narrower, perm, aws));
             }
         }
         if !kept.perms.is_empty() {
@@ -434,6 +381,94 @@ fn subtract(tables: &Tables, needs: &mut Needs, d: &Statement, denied: &mut Deni
         }
     }
     inexact
+}
+
+/// Records in `denied` each permission of `touched` (the permissions of `key`'s target the Deny names actions of)
+/// that the Deny actually cuts on `key`, with the denied AWS actions — needed or not.
+fn record_denied(
+    tables: &Tables,
+    key: &ScopeKey,
+    d: &Statement,
+    touched: &[(&Perm, Vec<&AwsAction>)],
+    denied: &mut Denied,
+) {
+    for (p, hits) in touched {
+        if cut(tables, key, d, hits).is_some() {
+            let e = denied.entry((key.kind.clone(), key.azure_name.clone())).or_default();
+            e.entry((*p).clone()).or_default().extend(hits.iter().map(|(a, _)| a.clone()));
+        }
+    }
+}
+
+/// Says in `inexact` where cut `c` of permission `perm` (needed by the allowed AWS actions `aws`) is wider than
+/// the Deny: a condition taken as always true, a resource named only in part, and allowed actions the Deny does
+/// not name that lose the permission with the denied ones (Azure grants them only together).
+fn note_inexact(
+    key: &ScopeKey,
+    d: &Statement,
+    perm: &Perm,
+    aws: &BTreeSet<String>,
+    c: &Cut,
+    inexact: &mut BTreeSet<String>,
+) {
+    if c.inexact {
+        let why = if d.conditions.is_empty() {
+            "the Deny names only part of it".to_string()
+        } else {
+            format!(
+                "the Deny's condition on `{}` cannot be evaluated by Azure RBAC and is taken as always true",
+                d.conditions[0].key
+            )
+        };
+        inexact.insert(format!("{} `{}`: {why}", key.kind, key.azure_name));
+    }
+    // Allowed actions that need the permission but are not denied lose it too (Azure grants them only
+    // together): say which.
+    let collateral: Vec<&String> = aws.iter().filter(|a| !action_hit(d, a)).collect();
+    if !collateral.is_empty() {
+        let list: Vec<&str> = collateral.iter().take(4).map(|a| a.as_str()).collect();
+        inexact.insert(format!(
+            "{} `{}`: `{}` also serves {}, which lose it",
+            key.kind,
+            key.azure_name,
+            perm.name
+                .rsplit_once("/queueServices/")
+                .or(perm.name.rsplit_once("/blobServices/"))
+                .map_or(perm.name.as_str(), |(_, r)| r),
+            list.join(", ")
+        ));
+    }
+}
+
+/// A blob container's scope under the narrower condition cut `c` leaves (listing removed, object paths
+/// excluded), or `None` when the permission is not granted at all: the condition allows nothing, or an excluded
+/// path cannot be written into it (said in `inexact`).
+fn narrowed_key(key: &ScopeKey, c: &Cut, inexact: &mut BTreeSet<String>) -> Option<ScopeKey> {
+    let (mut objects, mut listing) = match &key.condition {
+        Some(cond) => cond.parts(),
+        None => (vec![Clause::all()], Listing::Any),
+    };
+    if c.no_listing {
+        listing = Listing::None;
+    }
+    for clause in &mut objects {
+        clause.exclude.extend(c.exclude.iter().cloned());
+    }
+    objects.retain(|cl| !cl.exclude.iter().any(|x| x == "*" || *x == cl.include));
+    match BlobPathCondition::new(objects, listing) {
+        Ok(Some(cond)) if cond.allows_nothing() => None,
+        Ok(cond) => Some(ScopeKey { condition: cond, ..key.clone() }),
+        // An excluded path the condition cannot carry: the permission is not granted.
+        Err(bad) => {
+            inexact.insert(format!(
+                "{} `{}`: the path `{}` cannot be written into a condition",
+                key.kind,
+                key.azure_name,
+                crate::text::truncate(&bad)
+            ));
+            None
+        }
+    }
 }
 
 /// The listing-prefix tests a statement's conditions carry, or the condition that cannot be carried (issue 18:
@@ -463,6 +498,11 @@ fn carried_conditions<'s>(tables: &Tables, s: &'s Statement) -> Result<Option<Li
 
 /// Computes the needs of one identity, and what its Deny statements took away. `named` are the ARNs its workloads
 /// name (env, ConfigMaps, KEDA).
+///
+/// Each Allow statement is translated on its own ([`Translator::allow`]: carry its conditions, list its
+/// resources, expand its actions, resolve each resource, pick the target and map each action there, cut out what
+/// a `NotResource` excludes) and added to the identity's needs; the findings gathered across statements follow
+/// ([`Translator::report_untranslated`]); then every Deny is subtracted from the whole ([`subtract_denies`]).
 pub fn needs(
     tables: &Tables,
     choice: &TargetChoice,
@@ -472,65 +512,206 @@ pub fn needs(
     named: &BTreeSet<String>,
     sink: &mut Sink,
 ) -> (Needs, Denied) {
+    let mut t = Translator {
+        tables,
+        choice,
+        identity,
+        identity_account,
+        named,
+        sink: &mut *sink,
+        not_translated: BTreeMap::new(),
+        grammar_cache: BTreeMap::new(),
+        unmapped_services: BTreeMap::new(),
+    };
     let mut out: Needs = BTreeMap::new();
-    let mut not_translated: BTreeMap<(String, String), (BTreeSet<String>, Loc)> = BTreeMap::new();
-    let mut grammar_cache: BTreeMap<String, Option<(String, String, Option<String>)>> = BTreeMap::new();
-    let mut unmapped_services: BTreeMap<String, Loc> = BTreeMap::new();
     for p in perms.iter().filter(|p| p.statement.effect == Effect::Allow) {
-        let s = &p.statement;
-        // Conditions: carried exactly (an `s3:prefix` test on listings) or the statement is not translated.
-        let list_prefix = match carried_conditions(tables, s) {
-            Ok(l) => l,
+        if let Some(granted) = t.allow(&p.statement) {
+            add_needs(&mut out, granted);
+        }
+    }
+    t.report_untranslated();
+    let denied = subtract_denies(tables, identity, perms, &mut out, sink);
+    (out, denied)
+}
+
+/// Adds one statement's needs to the identity's.
+fn add_needs(out: &mut Needs, granted: Needs) {
+    for (k, n) in granted {
+        let e = out.entry(k).or_default();
+        for (p, a) in n.perms {
+            e.perms.entry(p).or_default().extend(a);
+        }
+    }
+}
+
+/// Denies are sets of requests: subtracted from what the Allows granted (issue 18). A Deny that cannot be
+/// subtracted exactly takes away everything it touches (reported, at the Deny). Returns what they took away.
+fn subtract_denies(tables: &Tables, identity: &str, perms: &[Permission], out: &mut Needs, sink: &mut Sink) -> Denied {
+    let mut denied = Denied::new();
+    for p in perms.iter().filter(|p| p.statement.effect == Effect::Deny) {
+        let d = &p.statement;
+        let inexact = subtract(tables, out, d, &mut denied);
+        if !inexact.is_empty() {
+            sink.push(
+                rules::DENY_NOT_EXPRESSIBLE,
+                format!("identity `{identity}`: a Deny cannot be subtracted exactly on Azure ({}); the permissions it touches are not granted there at all (narrower than AWS)", inexact.into_iter().collect::<Vec<_>>().join("; ")),
+                Some(d.loc),
+            );
+        }
+    }
+    denied
+}
+
+/// A grammar match of a resource: (kind, name, path), per [`match_resource`].
+type Matched = Option<(String, String, Option<String>)>;
+
+/// The translation of one identity's Allow statements: what every step reads, and what is gathered across
+/// statements and reported once at the end.
+struct Translator<'a> {
+    tables: &'a Tables,
+    choice: &'a TargetChoice,
+    identity: &'a str,
+    /// The identity's AWS account (cross-account role chaining is named as such).
+    identity_account: &'a str,
+    /// The ARNs the identity's workloads name: what a wildcard resource is narrowed to.
+    named: &'a BTreeSet<String>,
+    sink: &'a mut Sink,
+    /// (prefix, reason) → the actions with no mapping for that reason, and the first statement that allowed one.
+    not_translated: BTreeMap<(String, String), (BTreeSet<String>, Loc)>,
+    /// Grammar matches by ARN: the costly part, done once per resource, not per action.
+    grammar_cache: BTreeMap<String, Matched>,
+    /// Services with no identity mapping, at the first action that named them.
+    unmapped_services: BTreeMap<String, Loc>,
+}
+
+/// One Allow statement being translated: its carried listing condition, its resources and its expanded actions.
+struct Allow<'s> {
+    s: &'s Statement,
+    /// The listing-prefix test its condition carries (`None`: no condition).
+    list_prefix: Option<Listing>,
+    /// Its resources with their locations (`*` for none, or for `NotResource`).
+    resources: Vec<(&'s str, Loc)>,
+    /// Its actions, expanded against the catalogue: (prefix, AWS spelling), sorted and unique.
+    actions: Vec<(String, String)>,
+}
+
+/// What one Allow statement grants, and what its resources gathered for the statement's own findings.
+#[derive(Default)]
+struct StatementOut {
+    needs: Needs,
+    /// (action, resource kind) pairs named on a kind of resource the action does not apply to.
+    mismatched: BTreeSet<(String, String)>,
+    /// Actions a listing-prefix condition leaves nothing (the key is sent with listings only).
+    never_sent: BTreeSet<String>,
+    /// Actions that applied to at least one resource of the statement (`[bucket, bucket/*]` for
+    /// `[ListBucket, GetObject]` is the usual idiom, not a mismatch).
+    applied: BTreeSet<String>,
+}
+
+/// One resource pattern of an Allow statement, as resolved.
+struct Resource<'s> {
+    pattern: &'s str,
+    loc: Loc,
+    parsed: Option<Arn>,
+    /// It names many resources (narrowed to the named ones, or widened to the parent when none is named).
+    wildcard: bool,
+    /// Widenings reported for it already (per service, or per sub-resource).
+    widened_reported: BTreeSet<String>,
+}
+
+/// One action of the catalogue, with its service's tables.
+struct Act<'x> {
+    prefix: &'x str,
+    name: &'x str,
+    /// `prefix:Name`.
+    full: String,
+    service: &'x Service,
+    action: &'x Action,
+}
+
+/// Where one action lands: the resource (a concrete ARN, or `*` for the widened scope), the target chosen for it,
+/// and the listing the statement's condition allows there.
+struct Landing<'x> {
+    arn: String,
+    tkey: String,
+    target: &'x Target,
+    listing: Listing,
+}
+
+impl Translator<'_> {
+    /// One Allow statement: what it grants, per scope, with what `NotResource` excludes cut out; `None` when a
+    /// condition cannot be carried (nothing it allows is granted).
+    fn allow(&mut self, s: &Statement) -> Option<Needs> {
+        let list_prefix = self.carried_listing(s)?;
+        let resources = self.resources(s);
+        let actions = self.expand_actions(s, &resources);
+        let stmt = Allow { s, list_prefix, resources, actions };
+        let mut out = StatementOut::default();
+        for &(r, rloc) in &stmt.resources {
+            self.resource(&stmt, r, rloc, &mut out);
+        }
+        self.report_statement(s, &mut out);
+        self.cut_not_resource(s, &mut out.needs);
+        Some(out.needs)
+    }
+
+    /// The statement's conditions: carried exactly (an `s3:prefix` test on listings; `Some(None)`: no condition),
+    /// or `None` when one cannot be (reported: the statement is not translated).
+    fn carried_listing(&mut self, s: &Statement) -> Option<Option<Listing>> {
+        match carried_conditions(self.tables, s) {
+            Ok(l) => Some(l),
             Err(c) => {
-                sink.push(
+                self.sink.push(
                     rules::CONDITION_NOT_CARRIED,
                     format!(
-                        "identity `{identity}`: condition `{} {}` cannot be carried to Azure exactly; the statement is not translated (nothing it allows is granted)",
-                        c.op.raw, c.key
+                        "identity `{}`: condition `{} {}` cannot be carried to Azure exactly; the statement is not translated (nothing it allows is granted)",
+                        self.identity, c.op.raw, c.key
                     ),
                     Some(c.loc),
                 );
-                continue;
+                None
             }
-        };
-        let mut stmt_out: Needs = BTreeMap::new();
-        // Services this statement's resources belong to (None = any: `*`).
-        let resources: Vec<(&str, Loc)> = match &s.resource {
+        }
+    }
+
+    /// The statement's resources: as listed; `*` for none; `*` for `NotResource` too (reported), whose listed
+    /// resources are cut out afterwards ([`Translator::cut_not_resource`]).
+    fn resources<'s>(&mut self, s: &'s Statement) -> Vec<(&'s str, Loc)> {
+        match &s.resource {
             Some(r) if !r.not => r.located(s.loc.file).collect(),
             Some(_) => {
-                sink.push(
+                self.sink.push(
                     rules::NOT_ACTION_OR_RESOURCE,
-                    format!("identity `{identity}`: `NotResource` allows every resource but the ones listed; mapped to the resources the workload names, excluding those"),
+                    format!("identity `{}`: `NotResource` allows every resource but the ones listed; mapped to the resources the workload names, excluding those", self.identity),
                     Some(s.loc),
                 );
                 // As `Resource: "*"`; the listed resources are cut out below, exactly as a Deny would.
                 vec![("*", s.loc)]
             }
             None => vec![("*", s.loc)],
-        };
-        // Expand actions.
-        let mut actions: Vec<(String, String)> = Vec::new(); // (prefix, AWS spelling)
-        let services_in_scope: BTreeSet<String> = resources
+        }
+    }
+
+    /// The services a statement's resources belong to: each ARN's own, or for `*` and service wildcards, those of
+    /// the ARNs the workloads name.
+    fn services_in_scope(&self, resources: &[(&str, Loc)]) -> BTreeSet<String> {
+        resources
             .iter()
             .flat_map(|(r, _)| match Arn::parse(r) {
                 Some(a) if !a.service.contains(['*', '?']) => vec![a.service],
-                _ => named.iter().filter_map(|n| Arn::parse(n).map(|a| a.service)).collect(),
+                _ => self.named.iter().filter_map(|n| Arn::parse(n).map(|a| a.service)).collect(),
             })
-            .collect();
+            .collect()
+    }
+
+    /// The statement's actions, expanded against the action catalogue: (prefix, AWS spelling), sorted and unique.
+    /// `NotAction` is over-approximated to every other action of the services in scope; `*` to every action of
+    /// them. Patterns that name no known action or service, and role chaining, are reported.
+    fn expand_actions(&mut self, s: &Statement, resources: &[(&str, Loc)]) -> Vec<(String, String)> {
+        let mut actions: Vec<(String, String)> = Vec::new();
+        let services_in_scope = self.services_in_scope(resources);
         if s.action.not {
-            sink.push(
-                rules::NOT_ACTION_OR_RESOURCE,
-                format!("identity `{identity}`: `NotAction` allows every action but the ones listed; over-approximated to the actions of {} on the named resources", if services_in_scope.is_empty() { "no service".to_string() } else { services_in_scope.iter().cloned().collect::<Vec<_>>().join(", ") }),
-                Some(s.loc),
-            );
-            for prefix in &services_in_scope {
-                for (name, _) in tables.actions.get(prefix).map(|m| m.values()).into_iter().flatten() {
-                    let full = format!("{prefix}:{name}");
-                    if !s.action.items.iter().any(|(pat, _)| action_matches(pat, &full)) {
-                        actions.push((prefix.clone(), name.clone()));
-                    }
-                }
-            }
+            self.expand_not_action(s, &services_in_scope, &mut actions);
         } else {
             for (pat, loc) in s.action.located(s.loc.file) {
                 let (prefix, name_pat) = if pat == "*" {
@@ -542,397 +723,490 @@ pub fn needs(
                 let prefixes: Vec<String> =
                     if prefix == "*" { services_in_scope.iter().cloned().collect() } else { vec![prefix.clone()] };
                 if prefix == "*" && prefixes.is_empty() {
-                    sink.push(rules::RESOURCE_STAR, format!("identity `{identity}`: `Action: \"*\"` on resources the workload does not name: nothing can be scoped, nothing is granted on Azure"), Some(loc));
+                    self.sink.push(rules::RESOURCE_STAR, format!("identity `{}`: `Action: \"*\"` on resources the workload does not name: nothing can be scoped, nothing is granted on Azure", self.identity), Some(loc));
                 }
                 for prefix in prefixes {
-                    let Some(catalogue) = tables.actions.get(&prefix) else {
-                        // Role chaining and PassRole have no workload-identity counterpart: their own rule.
-                        let chain = [
-                            "iam:PassRole",
-                            "sts:AssumeRole",
-                            "sts:AssumeRoleWithWebIdentity",
-                            "sts:AssumeRoleWithSAML",
-                        ]
-                        .iter()
-                        .find(|a| action_matches(pat, a));
-                        if let Some(hop) = chain {
-                            let targets: Vec<&str> = resources.iter().map(|(r, _)| *r).collect();
-                            let cross: Vec<&str> = targets
-                                .iter()
-                                .filter(|t| {
-                                    Arn::parse(t).is_some_and(|a| {
-                                        !a.account.is_empty()
-                                            && !identity_account.is_empty()
-                                            && a.account != identity_account
-                                    })
-                                })
-                                .copied()
-                                .collect();
-                            let what = if cross.is_empty() {
-                                String::new()
-                            } else {
-                                format!(" (cross-account: {})", cross.join(", "))
-                            };
-                            sink.push(
-                                rules::ROLE_CHAIN,
-                                format!("identity `{identity}`: `{pat}` allows `{hop}` on {}{what}; role chaining has no Azure workload-identity counterpart and is not translated", targets.join(", ")),
-                                Some(loc),
-                            );
-                        } else {
-                            unmapped_services.entry(prefix).or_insert(loc);
-                        }
-                        continue;
-                    };
-                    let before = actions.len();
-                    for (name, _) in catalogue.values() {
-                        if glob_match(name_pat, name, true) {
-                            actions.push((prefix.clone(), name.clone()));
-                        }
-                    }
-                    if actions.len() == before {
-                        sink.push(
-                            rules::UNMAPPED_ACTION,
-                            format!("identity `{identity}`: `{pat}` names no known {prefix} action"),
-                            Some(loc),
-                        );
-                    }
+                    self.expand_pattern(pat, name_pat, prefix, loc, resources, &mut actions);
                 }
             }
         }
         actions.sort();
         actions.dedup();
-        // A `NotResource` statement: every resource the workload names, then the listed ones cut out exactly as a
-        // Deny of the same actions would (blob paths excluded by the condition; anything else not granted).
-        let exclusion: Option<Statement> = s.resource.as_ref().filter(|r| r.not).map(|r| {
-            let mut x = (**s).clone();
-            x.effect = Effect::Deny;
-            x.conditions.clear();
-            x.resource = Some(crate::model::PatternList { not: false, ..r.clone() });
-            x
-        });
-        let mut mismatched: BTreeSet<(String, String)> = BTreeSet::new();
-        let mut never_sent: BTreeSet<String> = BTreeSet::new();
-        // Actions that applied to at least one resource of the statement (`[bucket, bucket/*]` for
-        // `[ListBucket, GetObject]` is the usual idiom, not a mismatch).
-        let mut applied: BTreeSet<String> = BTreeSet::new();
-        for &(r, rloc) in &resources {
-            // A policy variable (`${aws:PrincipalTag/team}`) is a different resource for each caller: no Azure
-            // scope or path stands for it.
-            if r.contains("${") {
-                sink.push(
-                    rules::CONDITION_NOT_CARRIED,
-                    format!("identity `{identity}`: Resource `{}` holds a policy variable, which names a different resource per caller; it is not translated (nothing is granted for it)", crate::text::truncate(r)),
-                    Some(rloc),
-                );
-                continue;
-            }
-            let parsed = Arn::parse(r);
-            // A Resource that is not an ARN and has no wildcard, or an ARN of a mapped service that does not fit its
-            // resource grammar, matches no request: AWS grants nothing for it, and neither does the plan (it was
-            // widened to the parent resource; issue 18).
-            let service_of = parsed.as_ref().and_then(|a| tables.services.get(&a.service).map(|svc| (a, svc)));
-            let malformed = match (&parsed, service_of) {
-                (None, _) => r != "*" && !r.contains(['*', '?']),
-                (Some(_), Some((a, svc))) => {
-                    !a.resource.contains(['*', '?']) && match_resource(svc, &a.resource).is_none()
-                }
-                (Some(_), None) => false,
-            };
-            if malformed {
-                let what = match service_of {
-                    Some((a, _)) => format!("does not fit the {} resource grammar", a.service),
-                    None => "is not an ARN".to_string(),
-                };
-                sink.push(
-                    rules::MALFORMED_RESOURCE,
-                    format!("identity `{identity}`: Resource `{}` {what}: it matches no request, so AWS grants nothing for it and nothing is granted on Azure", crate::text::truncate(r)),
-                    Some(rloc),
-                );
-                continue;
-            }
-            // A wildcard only in the sub-resource (an S3 key `bucket/prefix/*`, a DynamoDB `table/t/index/*`) still
-            // names one resource: the scope is concrete and the rest becomes a condition.
-            let wildcard = r == "*"
-                || parsed.as_ref().is_none_or(|a| {
-                    let name_is_wild = tables
-                        .services
-                        .get(&a.service)
-                        .and_then(|svc| match_resource(svc, &a.resource))
-                        .is_none_or(|(_, name, _)| name.contains(['*', '?']));
-                    a.service.contains(['*', '?'])
-                        || a.region.contains(['*', '?'])
-                        || a.account.contains(['*', '?'])
-                        || name_is_wild
-                });
-            // Concrete ARNs this resource pattern stands for: the named resources it matches and, where the
-            // service has sub-resources (S3 objects), the part of them it matches (`logs-*/app/*` over a named
-            // bucket `logs-prod`: `logs-prod/app/*`).
-            let concrete: Vec<String> = if wildcard {
-                let mut c: Vec<String> = Vec::new();
-                for n in named {
-                    if glob_match(r, n, false) {
-                        c.push(n.clone());
-                    }
-                    let Some(svc) = Arn::parse(n).and_then(|a| tables.services.get(&a.service)) else { continue };
-                    let sub = match r.split_once('/') {
-                        Some((bp, kp)) if glob_match(bp, n, false) => Some(format!("{n}/{kp}")),
-                        None if glob_match(r, &format!("{n}/{PROBE}"), false) => Some(format!("{n}/*")),
-                        _ => None,
-                    };
-                    if let Some(sub) = sub.filter(|x| {
-                        Arn::parse(x)
-                            .is_some_and(|a| match_resource(svc, &a.resource).is_some_and(|(_, _, p)| p.is_some()))
-                    }) {
-                        c.push(sub);
-                    }
-                }
-                c.sort();
-                c.dedup();
-                c
-            } else {
-                vec![r.to_string()]
-            };
-            let mut widened_reported: BTreeSet<String> = BTreeSet::new();
-            for (prefix, name) in &actions {
-                let Some(service) = tables.services.get(prefix) else { continue };
+        actions
+    }
+
+    /// `NotAction`: every action of the services in scope but the ones listed (reported as over-approximated).
+    fn expand_not_action(
+        &mut self,
+        s: &Statement,
+        services_in_scope: &BTreeSet<String>,
+        actions: &mut Vec<(String, String)>,
+    ) {
+        self.sink.push(
+            rules::NOT_ACTION_OR_RESOURCE,
+            format!("identity `{}`: `NotAction` allows every action but the ones listed; over-approximated to the actions of {} on the named resources", self.identity, if services_in_scope.is_empty() { "no service".to_string() } else { services_in_scope.iter().cloned().collect::<Vec<_>>().join(", ") }),
+            Some(s.loc),
+        );
+        for prefix in services_in_scope {
+            for (name, _) in self.tables.actions.get(prefix).map(|m| m.values()).into_iter().flatten() {
                 let full = format!("{prefix}:{name}");
-                let (_, action) = tables.action(prefix, name).expect("from the catalogue");
-                let mut targets_for: Vec<String> =
-                    concrete.iter().filter(|a| Arn::parse(a).is_some_and(|x| x.service == *prefix)).cloned().collect();
-                // A pattern of another service (`arn:aws:sqs:*:*:*` for `s3:DeleteObject`) matches no resource of
-                // this one: AWS grants nothing, so nothing is widened.
-                let of_service = parsed.as_ref().is_none_or(|a| glob_match(&a.service, prefix, false));
-                if targets_for.is_empty() && wildcard && of_service {
-                    // Nothing named: widen to the parent (storage account, vault, namespace…), reported once per
-                    // service.
-                    targets_for.push("*".into());
-                }
-                for arn in targets_for {
-                    if arn != "*" && choice.stays(&arn) {
-                        continue;
-                    }
-                    let tkey = choice.target(service, prefix, &arn).to_string();
-                    let target = &service.targets[&tkey];
-                    let mapping = match (&action.none, action.targets.as_ref().and_then(|t| t.get(&tkey))) {
-                        (Some(reason), _) => Err(reason.clone()),
-                        (None, Some(m)) if m.none.is_some() => Err(m.none.clone().unwrap_or_default()),
-                        (None, Some(m)) => Ok(m),
-                        (None, None) => Err(format!("no mapping for target `{tkey}`")),
-                    };
-                    let m = match mapping {
-                        Ok(m) => m,
-                        Err(reason) => {
-                            not_translated
-                                .entry((prefix.clone(), reason))
-                                .or_insert_with(|| (BTreeSet::new(), s.loc))
-                                .0
-                                .insert(name.clone());
-                            continue;
-                        }
-                    };
-                    // A listing-prefix condition: carried for the actions whose requests hold the key; for any
-                    // other action the key is absent and the statement allows nothing.
-                    let listing = match &list_prefix {
-                        None => Listing::Any,
-                        Some(l) => {
-                            let carries = target
-                                .list_prefix
-                                .as_ref()
-                                .is_some_and(|lp| lp.actions.iter().any(|a| a.eq_ignore_ascii_case(name)));
-                            if !carries {
-                                never_sent.insert(full.clone());
-                                continue;
-                            }
-                            l.clone()
-                        }
-                    };
-                    let key = if arn == "*" {
-                        let (kind, bname) = broad_scope(&target.azure_type);
-                        if widened_reported.insert(prefix.clone()) {
-                            sink.push(
-                                rules::RESOURCE_STAR,
-                                format!("identity `{identity}`: `{r}` names no resource the workload uses; {prefix} access is widened to the {kind}"),
-                                Some(rloc),
-                            );
-                        }
-                        let condition = if &*target.scope_kind == "container" {
-                            // Under a listing-prefix condition only listings are allowed (the key is sent with nothing
-                            // else): no object.
-                            // and the action's own kind of resource: objects, or the listing of buckets.
-                            let kinds = |k: &str| {
-                                action.resource_kinds.is_empty() || action.resource_kinds.iter().any(|x| x == k)
-                            };
-                            let objects =
-                                if list_prefix.is_none() && kinds("object") { vec![Clause::all()] } else { Vec::new() };
-                            let listing = if kinds("bucket") { listing } else { Listing::None };
-                            BlobPathCondition::new(objects, listing).ok().flatten()
-                        } else {
-                            None
-                        };
-                        ScopeKey {
-                            service: prefix.clone(),
-                            target: tkey.clone(),
-                            kind: kind.into(),
-                            azure_name: bname.into(),
-                            aws_arn: "*".into(),
-                            condition,
-                        }
-                    } else {
-                        let a = Arn::parse(&arn).expect("concrete");
-                        // The grammar match is the costly part: once per resource, not per action.
-                        let matched = grammar_cache
-                            .entry(arn.clone())
-                            .or_insert_with(|| match_resource(service, &a.resource))
-                            .clone();
-                        if matched.as_ref().is_some_and(|(kind, _, _)| names_no_resource(kind)) {
-                            sink.push(
-                                rules::UNMAPPED_ACTION,
-                                format!("identity `{identity}`: `{arn}` is an S3 access point, which names no bucket; what the policy allows through it is not translated (grant the bucket itself, or map the access point's bucket by hand)"),
-                                Some(rloc),
-                            );
-                            continue;
-                        }
-                        let Some((rkind, rname, path)) = matched else {
-                            sink.push(
-                                rules::UNMAPPED_ACTION,
-                                format!("identity `{identity}`: `{arn}` does not match any {prefix} resource grammar"),
-                                Some(rloc),
-                            );
-                            continue;
-                        };
-                        // An action applies to its own kinds of resource (bucket or object, table or index…): on
-                        // another kind AWS grants nothing (issue 18: GetObject on a bucket ARN).
-                        if !action.resource_kinds.is_empty() && !action.resource_kinds.contains(&rkind) {
-                            // Reported where the statement names the action itself (`s3:*` on a bucket covers object
-                            // actions that simply do not apply).
-                            let named_action = !s.action.not
-                                && s.action
-                                    .items
-                                    .iter()
-                                    .any(|(p, _)| !p.contains(['*', '?']) && action_matches(p, &full));
-                            if !wildcard && named_action {
-                                mismatched.insert((full.clone(), rkind.clone()));
-                            }
-                            continue;
-                        }
-                        applied.insert(full.clone());
-                        let base = base_arn(service, &a).unwrap_or_else(|| arn.clone());
-                        // A sub-resource Azure has no counterpart for (a DynamoDB index or stream): its access is
-                        // access to the resource (reading through an index is reading the table). Reported.
-                        let base_named = resources.iter().any(|(x, _)| *x == base);
-                        if &*target.scope_kind != "container"
-                            && path.is_some()
-                            && !base_named
-                            && widened_reported.insert(format!("{prefix}\u{0}{arn}"))
-                        {
-                            sink.push(
-                                rules::RESOURCE_STAR,
-                                format!("identity `{identity}`: `{}` ({prefix} {rkind} of `{}`) has no counterpart on Azure: {full} and the statement's other actions on it are widened to the whole {}", crate::text::truncate(&arn), crate::text::truncate(&base), target.scope_kind),
-                                Some(rloc),
-                            );
-                        }
-                        let mut condition = None;
-                        if &*target.scope_kind == "container" {
-                            // Objects under the path, or (a bucket) the listing the statement allows.
-                            let parts = match path.as_deref() {
-                                Some(p) => {
-                                    (vec![if p == "*" { Clause::all() } else { Clause::path(p) }], Listing::None)
-                                }
-                                None => (Vec::new(), listing),
-                            };
-                            match BlobPathCondition::new(parts.0, parts.1) {
-                                Ok(c) => condition = c,
-                                Err(bad) => {
-                                    sink.push(rules::CONDITION_NOT_CARRIED, format!("identity `{identity}`: blob path `{}` cannot be written into an ABAC condition (quote, backslash or control character); {full} on it is not granted", crate::text::truncate(&bad)), Some(rloc));
-                                    continue;
-                                }
-                            }
-                        }
-                        ScopeKey {
-                            service: prefix.clone(),
-                            target: tkey.clone(),
-                            kind: target.scope_kind.clone(),
-                            azure_name: naming::azure_name(&target.naming, &rname),
-                            aws_arn: base,
-                            condition,
-                        }
-                    };
-                    let need = stmt_out.entry(key).or_default();
-                    for (d, data) in
-                        m.data_actions.iter().map(|d| (d, true)).chain(m.actions.iter().map(|d| (d, false)))
-                    {
-                        need.perms.entry(Perm { data, name: d.clone() }).or_default().insert(full.clone());
-                    }
+                if !s.action.items.iter().any(|(pat, _)| action_matches(pat, &full)) {
+                    actions.push((prefix.clone(), name.clone()));
                 }
             }
         }
-        mismatched.retain(|(a, _)| !applied.contains(a));
+    }
+
+    /// The actions of service `prefix` that action pattern `pat` (`name_pat` after the prefix) matches. A service
+    /// with no catalogue is role chaining (reported as such) or unmapped (gathered for the end); a pattern that
+    /// matches nothing is reported.
+    fn expand_pattern(
+        &mut self,
+        pat: &str,
+        name_pat: &str,
+        prefix: String,
+        loc: Loc,
+        resources: &[(&str, Loc)],
+        actions: &mut Vec<(String, String)>,
+    ) {
+        let Some(catalogue) = self.tables.actions.get(&prefix) else {
+            if !self.report_role_chain(pat, loc, resources) {
+                self.unmapped_services.entry(prefix).or_insert(loc);
+            }
+            return;
+        };
+        let before = actions.len();
+        for (name, _) in catalogue.values() {
+            if glob_match(name_pat, name, true) {
+                actions.push((prefix.clone(), name.clone()));
+            }
+        }
+        if actions.len() == before {
+            self.sink.push(
+                rules::UNMAPPED_ACTION,
+                format!("identity `{}`: `{pat}` names no known {prefix} action", self.identity),
+                Some(loc),
+            );
+        }
+    }
+
+    /// Role chaining and PassRole have no workload-identity counterpart: their own rule, naming cross-account
+    /// targets. False when `pat` allows none of them.
+    fn report_role_chain(&mut self, pat: &str, loc: Loc, resources: &[(&str, Loc)]) -> bool {
+        let chain = ["iam:PassRole", "sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML"]
+            .iter()
+            .find(|a| action_matches(pat, a));
+        let Some(hop) = chain else { return false };
+        let identity_account = self.identity_account;
+        let targets: Vec<&str> = resources.iter().map(|(r, _)| *r).collect();
+        let cross: Vec<&str> = targets
+            .iter()
+            .filter(|t| {
+                Arn::parse(t).is_some_and(|a| {
+                    !a.account.is_empty() && !identity_account.is_empty() && a.account != identity_account
+                })
+            })
+            .copied()
+            .collect();
+        let what = if cross.is_empty() { String::new() } else { format!(" (cross-account: {})", cross.join(", ")) };
+        self.sink.push(
+            rules::ROLE_CHAIN,
+            format!("identity `{}`: `{pat}` allows `{hop}` on {}{what}; role chaining has no Azure workload-identity counterpart and is not translated", self.identity, targets.join(", ")),
+            Some(loc),
+        );
+        true
+    }
+
+    /// One resource of an Allow statement: skipped (reported) when it holds a policy variable or matches no
+    /// request; else resolved to the concrete ARNs it stands for ([`concrete_arns`]), and every action of the
+    /// statement granted on each ([`Translator::grant`]) — on the widened scope when a wildcard names nothing the
+    /// workload uses.
+    fn resource(&mut self, stmt: &Allow, r: &str, rloc: Loc, out: &mut StatementOut) {
+        // A policy variable (`${aws:PrincipalTag/team}`) is a different resource for each caller: no Azure
+        // scope or path stands for it.
+        if r.contains("${") {
+            self.sink.push(
+                rules::CONDITION_NOT_CARRIED,
+                format!("identity `{}`: Resource `{}` holds a policy variable, which names a different resource per caller; it is not translated (nothing is granted for it)", self.identity, crate::text::truncate(r)),
+                Some(rloc),
+            );
+            return;
+        }
+        let parsed = Arn::parse(r);
+        if self.report_malformed(r, parsed.as_ref(), rloc) {
+            return;
+        }
+        let tables = self.tables;
+        let wildcard = names_many(tables, r, parsed.as_ref());
+        let concrete = if wildcard { concrete_arns(tables, self.named, r) } else { vec![r.to_string()] };
+        let mut res = Resource { pattern: r, loc: rloc, parsed, wildcard, widened_reported: BTreeSet::new() };
+        for (prefix, name) in &stmt.actions {
+            let Some(service) = tables.services.get(prefix) else { continue };
+            let full = format!("{prefix}:{name}");
+            let (_, action) = tables.action(prefix, name).expect("from the catalogue");
+            let act = Act { prefix, name, full, service, action };
+            for arn in res.arns_for(&concrete, prefix) {
+                self.grant(stmt, &mut res, &act, arn, out);
+            }
+        }
+    }
+
+    /// A Resource that is not an ARN and has no wildcard, or an ARN of a mapped service that does not fit its
+    /// resource grammar, matches no request: AWS grants nothing for it, and neither does the plan (it was widened
+    /// to the parent resource; issue 18). True when so (reported).
+    fn report_malformed(&mut self, r: &str, parsed: Option<&Arn>, rloc: Loc) -> bool {
+        let service_of = parsed.and_then(|a| self.tables.services.get(&a.service).map(|svc| (a, svc)));
+        let malformed = match (parsed, service_of) {
+            (None, _) => r != "*" && !r.contains(['*', '?']),
+            (Some(_), Some((a, svc))) => !a.resource.contains(['*', '?']) && match_resource(svc, &a.resource).is_none(),
+            (Some(_), None) => false,
+        };
+        if malformed {
+            let what = match service_of {
+                Some((a, _)) => format!("does not fit the {} resource grammar", a.service),
+                None => "is not an ARN".to_string(),
+            };
+            self.sink.push(
+                rules::MALFORMED_RESOURCE,
+                format!("identity `{}`: Resource `{}` {what}: it matches no request, so AWS grants nothing for it and nothing is granted on Azure", self.identity, crate::text::truncate(r)),
+                Some(rloc),
+            );
+        }
+        malformed
+    }
+
+    /// One action on one resource (a concrete ARN, or `*` for the widened scope): the target chosen for it, the
+    /// Azure actions it maps to there, and the scope that needs them. Nothing when the resource stays on AWS, the
+    /// action has no mapping on the target, the listing condition leaves it nothing, or no scope stands for the
+    /// resource.
+    fn grant(&mut self, stmt: &Allow, res: &mut Resource, act: &Act, arn: String, out: &mut StatementOut) {
+        if arn != "*" && self.choice.stays(&arn) {
+            return;
+        }
+        let tkey = self.choice.target(act.service, act.prefix, &arn).to_string();
+        let target = &act.service.targets[&tkey];
+        let Some(m) = self.mapping(stmt.s, act, &tkey) else { return };
+        let Some(listing) = listing_for(stmt, target, act, &mut out.never_sent) else { return };
+        let at = Landing { arn, tkey, target, listing };
+        let key = if at.arn == "*" {
+            self.widened_key(stmt, res, act, at)
+        } else {
+            let Some(key) = self.concrete_key(stmt, res, act, at, out) else { return };
+            key
+        };
+        let need = out.needs.entry(key).or_default();
+        for (d, data) in m.data_actions.iter().map(|d| (d, true)).chain(m.actions.iter().map(|d| (d, false))) {
+            need.perms.entry(Perm { data, name: d.clone() }).or_default().insert(act.full.clone());
+        }
+    }
+
+    /// The action's mapping on target `tkey`, or `None` when it has none (gathered with the reason, reported once
+    /// per service and reason at the end).
+    fn mapping<'m>(&mut self, s: &Statement, act: &Act<'m>, tkey: &str) -> Option<&'m TargetMapping> {
+        let action = act.action;
+        let mapping = match (&action.none, action.targets.as_ref().and_then(|t| t.get(tkey))) {
+            (Some(reason), _) => Err(reason.clone()),
+            (None, Some(m)) if m.none.is_some() => Err(m.none.clone().unwrap_or_default()),
+            (None, Some(m)) => Ok(m),
+            (None, None) => Err(format!("no mapping for target `{tkey}`")),
+        };
+        match mapping {
+            Ok(m) => Some(m),
+            Err(reason) => {
+                self.not_translated
+                    .entry((act.prefix.to_string(), reason))
+                    .or_insert_with(|| (BTreeSet::new(), s.loc))
+                    .0
+                    .insert(act.name.to_string());
+                None
+            }
+        }
+    }
+
+    /// The widened scope (storage account, vault, namespace… chosen at deployment) of an action on `*`, reported
+    /// once per service and resource. On a blob target its condition keeps the action to its own kind of resource
+    /// (objects, or listings), and under a listing-prefix condition to listings.
+    fn widened_key(&mut self, stmt: &Allow, res: &mut Resource, act: &Act, at: Landing) -> ScopeKey {
+        let (kind, bname) = broad_scope(&at.target.azure_type);
+        let prefix = act.prefix;
+        if res.widened_reported.insert(prefix.to_string()) {
+            self.sink.push(
+                rules::RESOURCE_STAR,
+                format!(
+                    "identity `{}`: `{}` names no resource the workload uses; {prefix} access is widened to the {kind}",
+                    self.identity, res.pattern
+                ),
+                Some(res.loc),
+            );
+        }
+        let condition = if &*at.target.scope_kind == "container" {
+            // Under a listing-prefix condition only listings are allowed (the key is sent with nothing
+            // else): no object.
+            // and the action's own kind of resource: objects, or the listing of buckets.
+            let kinds =
+                |k: &str| act.action.resource_kinds.is_empty() || act.action.resource_kinds.iter().any(|x| x == k);
+            let objects = if stmt.list_prefix.is_none() && kinds("object") { vec![Clause::all()] } else { Vec::new() };
+            let listing = if kinds("bucket") { at.listing } else { Listing::None };
+            BlobPathCondition::new(objects, listing).ok().flatten()
+        } else {
+            None
+        };
+        ScopeKey {
+            service: prefix.to_string(),
+            target: at.tkey,
+            kind: kind.into(),
+            azure_name: bname.into(),
+            aws_arn: "*".into(),
+            condition,
+        }
+    }
+
+    /// The scope of an action on a concrete ARN: its base resource under the target's naming rule, with (a blob
+    /// container) the object path or listing as a condition. `None` when the ARN names no resource or fits no
+    /// grammar, the action does not apply to its kind of resource (gathered for the statement), or the path cannot
+    /// be written into a condition (reported). A sub-resource Azure has no counterpart for is reported as widened.
+    fn concrete_key(
+        &mut self,
+        stmt: &Allow,
+        res: &mut Resource,
+        act: &Act,
+        at: Landing,
+        out: &mut StatementOut,
+    ) -> Option<ScopeKey> {
+        let Landing { arn, tkey, target, listing } = at;
+        let a = Arn::parse(&arn).expect("concrete");
+        let (rkind, rname, path) = self.grammar(act, &arn, &a, res.loc)?;
+        // An action applies to its own kinds of resource (bucket or object, table or index…): on another kind AWS
+        // grants nothing (issue 18: GetObject on a bucket ARN).
+        let kinds = &act.action.resource_kinds;
+        if !kinds.is_empty() && !kinds.contains(&rkind) {
+            // Reported where the statement names the action itself (`s3:*` on a bucket covers object actions that
+            // simply do not apply).
+            let s = stmt.s;
+            let named_action = !s.action.not
+                && s.action.items.iter().any(|(p, _)| !p.contains(['*', '?']) && action_matches(p, &act.full));
+            if !res.wildcard && named_action {
+                out.mismatched.insert((act.full.clone(), rkind));
+            }
+            return None;
+        }
+        out.applied.insert(act.full.clone());
+        let base = base_arn(act.service, &a).unwrap_or_else(|| arn.clone());
+        // A sub-resource Azure has no counterpart for (a DynamoDB index or stream): its access is access to the
+        // resource (reading through an index is reading the table). Reported.
+        let base_named = stmt.resources.iter().any(|(x, _)| *x == base);
+        let prefix = act.prefix;
+        if &*target.scope_kind != "container"
+            && path.is_some()
+            && !base_named
+            && res.widened_reported.insert(format!("{prefix}\u{0}{arn}"))
+        {
+            self.sink.push(
+                rules::RESOURCE_STAR,
+                format!("identity `{}`: `{}` ({prefix} {rkind} of `{}`) has no counterpart on Azure: {} and the statement's other actions on it are widened to the whole {}", self.identity, crate::text::truncate(&arn), crate::text::truncate(&base), act.full, target.scope_kind),
+                Some(res.loc),
+            );
+        }
+        let mut condition = None;
+        if &*target.scope_kind == "container" {
+            // Objects under the path, or (a bucket) the listing the statement allows.
+            let parts = match path.as_deref() {
+                Some(p) => (vec![if p == "*" { Clause::all() } else { Clause::path(p) }], Listing::None),
+                None => (Vec::new(), listing),
+            };
+            match BlobPathCondition::new(parts.0, parts.1) {
+                Ok(c) => condition = c,
+                Err(bad) => {
+                    self.sink.push(rules::CONDITION_NOT_CARRIED, format!("identity `{}`: blob path `{}` cannot be written into an ABAC condition (quote, backslash or control character); {} on it is not granted", self.identity, crate::text::truncate(&bad), act.full), Some(res.loc));
+                    return None;
+                }
+            }
+        }
+        Some(ScopeKey {
+            service: prefix.to_string(),
+            target: tkey,
+            kind: target.scope_kind.clone(),
+            azure_name: naming::azure_name(&target.naming, &rname),
+            aws_arn: base,
+            condition,
+        })
+    }
+
+    /// The grammar match (kind, name, path) of a concrete ARN of the action's service, cached per ARN. `None`
+    /// (reported) for an S3 access point, which names no bucket, and for an ARN no grammar of the service fits.
+    fn grammar(&mut self, act: &Act, arn: &str, a: &Arn, rloc: Loc) -> Option<(String, String, Option<String>)> {
+        // The grammar match is the costly part: once per resource, not per action.
+        let matched = self
+            .grammar_cache
+            .entry(arn.to_string())
+            .or_insert_with(|| match_resource(act.service, &a.resource))
+            .clone();
+        if matched.as_ref().is_some_and(|(kind, _, _)| names_no_resource(kind)) {
+            self.sink.push(
+                rules::UNMAPPED_ACTION,
+                format!("identity `{}`: `{arn}` is an S3 access point, which names no bucket; what the policy allows through it is not translated (grant the bucket itself, or map the access point's bucket by hand)", self.identity),
+                Some(rloc),
+            );
+            return None;
+        }
+        if matched.is_none() {
+            self.sink.push(
+                rules::UNMAPPED_ACTION,
+                format!("identity `{}`: `{arn}` does not match any {} resource grammar", self.identity, act.prefix),
+                Some(rloc),
+            );
+        }
+        matched
+    }
+
+    /// The statement's own findings, at the statement: actions named on a kind of resource they do not apply to
+    /// (and applied to none of its resources), and actions a listing-prefix condition leaves nothing.
+    fn report_statement(&mut self, s: &Statement, out: &mut StatementOut) {
+        let identity = self.identity;
+        let mismatched = &mut out.mismatched;
+        mismatched.retain(|(a, _)| !out.applied.contains(a));
         if !mismatched.is_empty() {
             let list: Vec<String> = mismatched.iter().take(8).map(|(a, k)| format!("{a} (on a {k})")).collect();
             let more = if mismatched.len() > 8 { format!(" and {} more", mismatched.len() - 8) } else { String::new() };
-            sink.push(
+            self.sink.push(
                 rules::ACTION_RESOURCE_MISMATCH,
                 format!("identity `{identity}`: {}{more}: the action does not apply to that kind of resource, so AWS grants nothing for it and nothing is granted on Azure", list.join(", ")),
                 Some(s.loc),
             );
         }
+        let never_sent = &out.never_sent;
         if !never_sent.is_empty() {
             let keys: Vec<&str> = s.conditions.iter().map(|c| &*c.key).collect();
             let list: Vec<&str> = never_sent.iter().take(8).map(String::as_str).collect();
-            sink.push(
+            self.sink.push(
                 rules::CONDITION_NOT_CARRIED,
                 format!("identity `{identity}`: `{}` is sent with listings only, so this statement allowed {}{} nothing on AWS; nothing is granted for them", keys.join("`, `"), list.join(", "), if never_sent.len() > 8 { format!(" and {} more", never_sent.len() - 8) } else { String::new() }),
                 Some(s.loc),
             );
         }
-        if let Some(x) = &exclusion {
-            let mut scratch = Denied::new();
-            let inexact = subtract(tables, &mut stmt_out, x, &mut scratch);
-            if !inexact.is_empty() {
-                sink.push(
-                    rules::NOT_ACTION_OR_RESOURCE,
-                    format!("identity `{identity}`: what `NotResource` excludes cannot be cut out exactly on Azure ({}); the permissions it touches are not granted there (narrower than AWS)", inexact.into_iter().collect::<Vec<_>>().join("; ").replace("the Deny names", "it names")),
-                    Some(s.loc),
-                );
-            }
-        }
-        for (k, n) in stmt_out {
-            let e = out.entry(k).or_default();
-            for (p, a) in n.perms {
-                e.perms.entry(p).or_default().extend(a);
-            }
-        }
     }
-    for (prefix, loc) in unmapped_services {
-        sink.push(
-            rules::UNMAPPED_SERVICE,
-            format!("identity `{identity}`: service `{prefix}` has no identity mapping in mappings/services.yaml; its actions are not carried over"),
-            Some(loc),
-        );
-    }
-    for ((prefix, reason), (names, loc)) in not_translated {
-        let list: Vec<String> = names.iter().take(8).map(|n| format!("{prefix}:{n}")).collect();
-        let more = if names.len() > 8 { format!(" and {} more", names.len() - 8) } else { String::new() };
-        sink.push(
-            rules::ACTION_NOT_TRANSLATED,
-            format!("identity `{identity}`: {}{more} not translated: {reason}", list.join(", ")),
-            Some(loc),
-        );
-    }
-    // Denies are sets of requests: subtracted from what the Allows granted (issue 18).
-    let mut denied = Denied::new();
-    for p in perms.iter().filter(|p| p.statement.effect == Effect::Deny) {
-        let d = &p.statement;
-        let inexact = subtract(tables, &mut out, d, &mut denied);
+
+    /// A `NotResource` statement was granted on every resource the workload names: the listed ones are cut out
+    /// exactly as a Deny of the same actions would (blob paths excluded by the condition; anything else not
+    /// granted), reported where the cut is wider.
+    fn cut_not_resource(&mut self, s: &Statement, needs: &mut Needs) {
+        let Some(r) = s.resource.as_ref().filter(|r| r.not) else { return };
+        let mut x = s.clone();
+        x.effect = Effect::Deny;
+        x.conditions.clear();
+        x.resource = Some(crate::model::PatternList { not: false, ..r.clone() });
+        let mut scratch = Denied::new();
+        let inexact = subtract(self.tables, needs, &x, &mut scratch);
         if !inexact.is_empty() {
-            sink.push(
-                rules::DENY_NOT_EXPRESSIBLE,
-                format!("identity `{identity}`: a Deny cannot be subtracted exactly on Azure ({}); the permissions it touches are not granted there at all (narrower than AWS)", inexact.into_iter().collect::<Vec<_>>().join("; ")),
-                Some(d.loc),
+            self.sink.push(
+                rules::NOT_ACTION_OR_RESOURCE,
+                format!("identity `{}`: what `NotResource` excludes cannot be cut out exactly on Azure ({}); the permissions it touches are not granted there (narrower than AWS)", self.identity, inexact.into_iter().collect::<Vec<_>>().join("; ").replace("the Deny names", "it names")),
+                Some(s.loc),
             );
         }
     }
-    (out, denied)
+
+    /// The findings gathered across statements, once per identity: services with no identity mapping, and actions
+    /// with no mapping on their target (per service and reason).
+    fn report_untranslated(self) {
+        let identity = self.identity;
+        for (prefix, loc) in self.unmapped_services {
+            self.sink.push(
+                rules::UNMAPPED_SERVICE,
+                format!("identity `{identity}`: service `{prefix}` has no identity mapping in mappings/services.yaml; its actions are not carried over"),
+                Some(loc),
+            );
+        }
+        for ((prefix, reason), (names, loc)) in self.not_translated {
+            let list: Vec<String> = names.iter().take(8).map(|n| format!("{prefix}:{n}")).collect();
+            let more = if names.len() > 8 { format!(" and {} more", names.len() - 8) } else { String::new() };
+            self.sink.push(
+                rules::ACTION_NOT_TRANSLATED,
+                format!("identity `{identity}`: {}{more} not translated: {reason}", list.join(", ")),
+                Some(loc),
+            );
+        }
+    }
+}
+
+impl Resource<'_> {
+    /// The resources action prefix `prefix` is granted on for this pattern: the concrete ARNs of the service; or,
+    /// when a wildcard of the service names none, `*` (widened to the parent). A pattern of another service
+    /// (`arn:aws:sqs:*:*:*` for `s3:DeleteObject`) matches no resource of this one: AWS grants nothing, so nothing
+    /// is widened.
+    fn arns_for(&self, concrete: &[String], prefix: &str) -> Vec<String> {
+        let mut arns: Vec<String> =
+            concrete.iter().filter(|a| Arn::parse(a).is_some_and(|x| x.service == *prefix)).cloned().collect();
+        let of_service = self.parsed.as_ref().is_none_or(|a| glob_match(&a.service, prefix, false));
+        if arns.is_empty() && self.wildcard && of_service {
+            arns.push("*".into());
+        }
+        arns
+    }
+}
+
+/// Whether a resource pattern names many resources: `*`, not an ARN, or a wildcard in its service, region,
+/// account or resource name. A wildcard only in the sub-resource (an S3 key `bucket/prefix/*`, a DynamoDB
+/// `table/t/index/*`) still names one resource: the scope is concrete and the rest becomes a condition.
+fn names_many(tables: &Tables, r: &str, parsed: Option<&Arn>) -> bool {
+    r == "*"
+        || parsed.is_none_or(|a| {
+            let name_is_wild = tables
+                .services
+                .get(&a.service)
+                .and_then(|svc| match_resource(svc, &a.resource))
+                .is_none_or(|(_, name, _)| name.contains(['*', '?']));
+            a.service.contains(['*', '?'])
+                || a.region.contains(['*', '?'])
+                || a.account.contains(['*', '?'])
+                || name_is_wild
+        })
+}
+
+/// The concrete ARNs a wildcard resource pattern stands for: the named resources it matches and, where the
+/// service has sub-resources (S3 objects), the part of them it matches (`logs-*/app/*` over a named bucket
+/// `logs-prod`: `logs-prod/app/*`). Sorted, unique.
+fn concrete_arns(tables: &Tables, named: &BTreeSet<String>, r: &str) -> Vec<String> {
+    let mut c: Vec<String> = Vec::new();
+    for n in named {
+        if glob_match(r, n, false) {
+            c.push(n.clone());
+        }
+        let Some(svc) = Arn::parse(n).and_then(|a| tables.services.get(&a.service)) else { continue };
+        let sub = match r.split_once('/') {
+            Some((bp, kp)) if glob_match(bp, n, false) => Some(format!("{n}/{kp}")),
+            None if glob_match(r, &format!("{n}/{PROBE}"), false) => Some(format!("{n}/*")),
+            _ => None,
+        };
+        if let Some(sub) = sub.filter(|x| {
+            Arn::parse(x).is_some_and(|a| match_resource(svc, &a.resource).is_some_and(|(_, _, p)| p.is_some()))
+        }) {
+            c.push(sub);
+        }
+    }
+    c.sort();
+    c.dedup();
+    c
+}
+
+/// The listing an action is granted under the statement's listing-prefix condition: any listing without one;
+/// with one, the condition's test for the actions whose requests carry the key. For any other action the key is
+/// absent and the statement allows nothing: `None`, gathered in `never_sent`.
+fn listing_for(stmt: &Allow, target: &Target, act: &Act, never_sent: &mut BTreeSet<String>) -> Option<Listing> {
+    match &stmt.list_prefix {
+        None => Some(Listing::Any),
+        Some(l) => {
+            let carries = target
+                .list_prefix
+                .as_ref()
+                .is_some_and(|lp| lp.actions.iter().any(|a| a.eq_ignore_ascii_case(act.name)));
+            if !carries {
+                never_sent.insert(act.full.clone());
+                return None;
+            }
+            Some(l.clone())
+        }
+    }
 }
 
 /// The ARN of the base resource (an S3 object → its bucket, a DynamoDB index → its table), per [`base_of`].

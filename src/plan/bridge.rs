@@ -187,6 +187,10 @@ pub fn admin_equivalent(statement: &Value) -> Option<String> {
 }
 
 /// Plans the bridge of one identity, or `None` when none of its statements names a staying resource.
+///
+/// The steps: the original statements narrowed to the staying resources; no bridge when no Allow remains or the
+/// trust would be too broad ([`refusal`]); the subjects the trust admits ([`subjects`]) and the trust itself
+/// ([`trust_policy`]); administrator-equivalent statements reported ([`report_admin_equivalent`]).
 #[allow(clippy::too_many_arguments)]
 pub fn plan(
     cfg: &Config,
@@ -206,61 +210,16 @@ pub fn plan(
         return None;
     }
     let kind = cfg.bridge.clone().unwrap_or_else(|| "aks-issuer".into());
-    if source_trust_without_sub {
-        sink.push(
-            rules::BRIDGE_TRUST_TOO_BROAD,
-            format!("identity `{identity}`: its IAM role trusted every ServiceAccount of the cluster; no bridge role is generated for it"),
-            Some(loc),
-        );
-        return None;
-    }
-    if kind == "entra" && (cfg.entra.tenant_id.is_none() || cfg.entra.app_id_uri.is_none()) {
-        sink.push(
-            rules::BRIDGE_TRUST_TOO_BROAD,
-            format!("identity `{identity}`: the Entra bridge needs `entra.tenant_id` and `entra.app_id_uri`; no bridge role is generated"),
-            Some(loc),
-        );
+    if let Some(why) = refusal(cfg, &kind, identity, source_trust_without_sub) {
+        sink.push(rules::BRIDGE_TRUST_TOO_BROAD, why, Some(loc));
         return None;
     }
     let (provider, audience) = provider(cfg);
-    let subjects: Vec<String> = if kind == "entra" {
-        match cfg.entra.principal_ids.get(identity) {
-            Some(id) => vec![id.clone()],
-            None => {
-                sink.push(
-                    rules::BRIDGE_PRINCIPAL_UNKNOWN,
-                    format!("identity `{identity}`: the Entra bridge trusts its principal ID, known after deployment; the trust holds a placeholder"),
-                    Some(loc),
-                );
-                vec![format!("REPLACE-WITH-PRINCIPAL-ID-OF-{identity}")]
-            }
-        }
-    } else {
-        service_accounts.iter().map(|(ns, sa)| format!("system:serviceaccount:{ns}:{sa}")).collect()
-    };
+    let subjects = subjects(cfg, &kind, identity, service_accounts, loc, sink);
     let role_name: String = format!("eks2aks-bridge-{identity}").chars().take(64).collect();
     let role_arn = format!("arn:aws:iam::{account}:role/{role_name}");
-    let trust = json!({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Effect": "Allow",
-            "Principal": { "Federated": format!("arn:aws:iam::{account}:oidc-provider/{provider}") },
-            "Action": "sts:AssumeRoleWithWebIdentity",
-            "Condition": { "StringEquals": {
-                format!("{provider}:sub"): subjects,
-                format!("{provider}:aud"): audience,
-            }},
-        }],
-    });
-    for (i, st) in statements.iter().enumerate() {
-        if let Some(why) = admin_equivalent(st) {
-            sink.push(
-                rules::BRIDGE_ADMIN_EQUIVALENT,
-                format!("identity `{identity}`: the bridge role `{role_name}` is administrator-equivalent on AWS: its policy's statement {} allows {why} (the original role's statement, narrowed to `stay_on_aws`); it is written as it is, review it before deploying", i + 1),
-                Some(loc),
-            );
-        }
-    }
+    let trust = trust_policy(account, &provider, &subjects, &audience);
+    report_admin_equivalent(identity, &role_name, &statements, loc, sink);
     // The staying resources are what the Allows name (a Deny kept whole may name `*`).
     let mut resources: Vec<String> = statements
         .iter()
@@ -281,6 +240,77 @@ pub fn plan(
         policy: json!({ "Version": "2012-10-17", "Statement": statements }),
         resources,
     })
+}
+
+/// Why no bridge role is generated for the identity (E2A035's message), or `None`: its IAM role trusted every
+/// ServiceAccount of the cluster, or the Entra bridge lacks its tenant or app ID URI.
+fn refusal(cfg: &Config, kind: &str, identity: &str, source_trust_without_sub: bool) -> Option<String> {
+    if source_trust_without_sub {
+        return Some(format!(
+            "identity `{identity}`: its IAM role trusted every ServiceAccount of the cluster; no bridge role is generated for it"
+        ));
+    }
+    if kind == "entra" && (cfg.entra.tenant_id.is_none() || cfg.entra.app_id_uri.is_none()) {
+        return Some(format!(
+            "identity `{identity}`: the Entra bridge needs `entra.tenant_id` and `entra.app_id_uri`; no bridge role is generated"
+        ));
+    }
+    None
+}
+
+/// The subjects the bridge's trust admits: the identity's ServiceAccounts on the AKS issuer; on Entra its
+/// principal ID, or a placeholder (reported) when it is known only after deployment.
+fn subjects(
+    cfg: &Config,
+    kind: &str,
+    identity: &str,
+    service_accounts: &[(String, String)],
+    loc: Loc,
+    sink: &mut Sink,
+) -> Vec<String> {
+    if kind != "entra" {
+        return service_accounts.iter().map(|(ns, sa)| format!("system:serviceaccount:{ns}:{sa}")).collect();
+    }
+    match cfg.entra.principal_ids.get(identity) {
+        Some(id) => vec![id.clone()],
+        None => {
+            sink.push(
+                rules::BRIDGE_PRINCIPAL_UNKNOWN,
+                format!("identity `{identity}`: the Entra bridge trusts its principal ID, known after deployment; the trust holds a placeholder"),
+                Some(loc),
+            );
+            vec![format!("REPLACE-WITH-PRINCIPAL-ID-OF-{identity}")]
+        }
+    }
+}
+
+/// The bridge role's trust policy: web-identity federation with the provider, subjects and audience pinned.
+fn trust_policy(account: &str, provider: &str, subjects: &[String], audience: &str) -> Value {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": { "Federated": format!("arn:aws:iam::{account}:oidc-provider/{provider}") },
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": { "StringEquals": {
+                format!("{provider}:sub"): subjects,
+                format!("{provider}:aud"): audience,
+            }},
+        }],
+    })
+}
+
+/// E2A053 for each statement of the bridge policy that is administrator-equivalent ([`admin_equivalent`]).
+fn report_admin_equivalent(identity: &str, role_name: &str, statements: &[Value], loc: Loc, sink: &mut Sink) {
+    for (i, st) in statements.iter().enumerate() {
+        if let Some(why) = admin_equivalent(st) {
+            sink.push(
+                rules::BRIDGE_ADMIN_EQUIVALENT,
+                format!("identity `{identity}`: the bridge role `{role_name}` is administrator-equivalent on AWS: its policy's statement {} allows {why} (the original role's statement, narrowed to `stay_on_aws`); it is written as it is, review it before deploying", i + 1),
+                Some(loc),
+            );
+        }
+    }
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 
 use crate::diag::{FileId, Files, Loc, Sink};
 use crate::graph::Joined;
+use crate::mapping::naming::Names;
 use crate::model::{AwsRefKind, Model, Scaler, Trigger};
 use crate::rules;
 use serde::Serialize;
@@ -153,7 +154,7 @@ fn queue_of(model: &Model, workload: Option<usize>, t: &Trigger) -> Result<Strin
 /// Works out KEDA's needs and reports the triggers that do not carry over. `role_identity`: the roles that get an
 /// identity.
 pub fn analyse(model: &Model, joined: &Joined, role_identity: &BTreeMap<usize, String>, sink: &mut Sink) -> KedaNeeds {
-    let mut needs = KedaNeeds::default();
+    let mut an = Analyser { model, role_identity, needs: KedaNeeds::default(), sink };
     let index = workload_index(model);
     for (si, s) in model.scalers.iter().enumerate() {
         let workload = target_workload(&index, s);
@@ -161,86 +162,14 @@ pub fn analyse(model: &Model, joined: &Joined, role_identity: &BTreeMap<usize, S
             let si = joined.workload_sa[wi];
             joined.sa_role[si].filter(|_| joined.sa_trust[si].as_ref().is_none_or(|v| v.admitted()))
         });
-        let what = format!("{} {}/{}", s.kind, s.namespace, s.name);
+        let sc = ScalerView { si, s, workload, role, what: format!("{} {}/{}", s.kind, s.namespace, s.name) };
         for (ti, t) in s.triggers.iter().enumerate() {
             match t.trigger_type.as_str() {
-                "aws-sqs-queue" => {
-                    let arn = match queue_of(model, workload, t) {
-                        Ok(arn) => arn,
-                        Err((why, env)) => {
-                            let left = if env.is_empty() {
-                                ""
-                            } else {
-                                "; the trigger and the env value are both left as they are"
-                            };
-                            sink.push(rules::KEDA_TRIGGER, format!("{what}: {why}{left}"), Some(t.loc));
-                            needs.held.extend(env);
-                            continue;
-                        }
-                    };
-                    let from_env = !t.metadata.contains_key("queueURL");
-                    let resolved = |role, role_in_metadata| Resolved { arn: arn.clone(), role, role_in_metadata };
-                    match auth_owner(model, s, t) {
-                        AuthOwner::Workload => {
-                            if let Some(ri) = role {
-                                needs.queues.entry(ri).or_default().insert(arn.clone());
-                            } else {
-                                sink.push(
-                                    rules::KEDA_TRIGGER,
-                                    format!("{what}: the trigger authenticates as the workload, whose ServiceAccount maps to no identity"),
-                                    Some(t.loc),
-                                );
-                            }
-                            needs.triggers.insert((si, ti), resolved(role, false));
-                        }
-                        AuthOwner::Role(role_arn, in_metadata) => {
-                            let ri = model
-                                .roles
-                                .iter()
-                                .position(|r| r.arn == role_arn)
-                                .filter(|ri| role_identity.contains_key(ri));
-                            if let Some(ri) = ri {
-                                needs.queues.entry(ri).or_default().insert(arn.clone());
-                                needs.triggers.insert((si, ti), resolved(Some(ri), in_metadata));
-                            } else {
-                                // Left on AWS, and so is the env value it reads (never one without the other).
-                                let left = if from_env {
-                                    "; the trigger and the env value it reads are left as they are"
-                                } else {
-                                    "; the trigger is left as it is"
-                                };
-                                sink.push(
-                                    rules::KEDA_TRIGGER,
-                                    format!("{what}: the trigger authenticates as IAM role `{}`, which no ServiceAccount of the input uses, so no identity is planned for it{left}", crate::text::truncate(&role_arn)),
-                                    Some(t.loc),
-                                );
-                                if from_env {
-                                    needs.held.extend(env_locs(model, workload, t));
-                                }
-                            }
-                        }
-                        AuthOwner::Operator => {
-                            sink.push(
-                                rules::KEDA_TRIGGER,
-                                format!("{what}: the trigger used KEDA's own AWS role; on AKS the KEDA operator's identity needs Storage Queue Data Reader on the queue (not generated)"),
-                                Some(t.loc),
-                            );
-                            needs.triggers.insert((si, ti), resolved(None, false));
-                        }
-                        AuthOwner::StaticKeys => {
-                            sink.push(
-                                rules::KEDA_TRIGGER,
-                                format!("{what}: the trigger authenticated with static AWS keys from a Secret; they are removed from its authentication, and on AKS the KEDA operator's identity needs Storage Queue Data Reader on the queue (not generated)"),
-                                Some(t.loc),
-                            );
-                            needs.triggers.insert((si, ti), resolved(None, false));
-                        }
-                    }
-                }
+                "aws-sqs-queue" => an.sqs_trigger(&sc, ti, t),
                 other if other.starts_with("aws-") => {
-                    sink.push(
+                    an.sink.push(
                         rules::KEDA_TRIGGER,
-                        format!("{what}: `{other}` has no Azure scaler counterpart; choose one by hand"),
+                        format!("{}: `{other}` has no Azure scaler counterpart; choose one by hand", sc.what),
                         Some(t.loc),
                     );
                 }
@@ -248,7 +177,107 @@ pub fn analyse(model: &Model, joined: &Joined, role_identity: &BTreeMap<usize, S
             }
         }
     }
-    needs
+    an.needs
+}
+
+/// The state of [`analyse`]: what it reads, and the needs it gathers.
+struct Analyser<'m, 'k> {
+    model: &'m Model,
+    role_identity: &'m BTreeMap<usize, String>,
+    needs: KedaNeeds,
+    sink: &'k mut Sink,
+}
+
+/// A scaler as its triggers see it.
+struct ScalerView<'m> {
+    /// Its index in `model.scalers`.
+    si: usize,
+    s: &'m Scaler,
+    /// The workload it scales.
+    workload: Option<usize>,
+    /// The IAM role of that workload's ServiceAccount, when its trust admits it.
+    role: Option<usize>,
+    /// `Kind namespace/name`, for messages.
+    what: String,
+}
+
+impl Analyser<'_, '_> {
+    /// An `aws-sqs-queue` trigger: its queue (left with its env value when unknown), then who it authenticates as
+    /// decides which identity reads the queue. Triggers that carry over are recorded with their queue and role.
+    fn sqs_trigger(&mut self, sc: &ScalerView, ti: usize, t: &Trigger) {
+        let arn = match queue_of(self.model, sc.workload, t) {
+            Ok(arn) => arn,
+            Err((why, env)) => {
+                let left =
+                    if env.is_empty() { "" } else { "; the trigger and the env value are both left as they are" };
+                self.sink.push(rules::KEDA_TRIGGER, format!("{}: {why}{left}", sc.what), Some(t.loc));
+                self.needs.held.extend(env);
+                return;
+            }
+        };
+        let what = &sc.what;
+        let resolved = |role, role_in_metadata| Resolved { arn: arn.clone(), role, role_in_metadata };
+        match auth_owner(self.model, sc.s, t) {
+            AuthOwner::Workload => {
+                if let Some(ri) = sc.role {
+                    self.needs.queues.entry(ri).or_default().insert(arn.clone());
+                } else {
+                    self.sink.push(
+                        rules::KEDA_TRIGGER,
+                        format!("{what}: the trigger authenticates as the workload, whose ServiceAccount maps to no identity"),
+                        Some(t.loc),
+                    );
+                }
+                self.needs.triggers.insert((sc.si, ti), resolved(sc.role, false));
+            }
+            AuthOwner::Role(role_arn, in_metadata) => self.as_role(sc, ti, t, &arn, &role_arn, in_metadata),
+            AuthOwner::Operator => {
+                self.sink.push(
+                    rules::KEDA_TRIGGER,
+                    format!("{what}: the trigger used KEDA's own AWS role; on AKS the KEDA operator's identity needs Storage Queue Data Reader on the queue (not generated)"),
+                    Some(t.loc),
+                );
+                self.needs.triggers.insert((sc.si, ti), resolved(None, false));
+            }
+            AuthOwner::StaticKeys => {
+                self.sink.push(
+                    rules::KEDA_TRIGGER,
+                    format!("{what}: the trigger authenticated with static AWS keys from a Secret; they are removed from its authentication, and on AKS the KEDA operator's identity needs Storage Queue Data Reader on the queue (not generated)"),
+                    Some(t.loc),
+                );
+                self.needs.triggers.insert((sc.si, ti), resolved(None, false));
+            }
+        }
+    }
+
+    /// A trigger that authenticates as a named role: it reads the queue as that role's identity; when no identity
+    /// is planned for the role it is left on AWS, and so is the env value it reads (never one without the other).
+    fn as_role(&mut self, sc: &ScalerView, ti: usize, t: &Trigger, arn: &str, role_arn: &str, in_metadata: bool) {
+        let ri =
+            self.model.roles.iter().position(|r| r.arn == role_arn).filter(|ri| self.role_identity.contains_key(ri));
+        if let Some(ri) = ri {
+            self.needs.queues.entry(ri).or_default().insert(arn.to_string());
+            self.needs
+                .triggers
+                .insert((sc.si, ti), Resolved { arn: arn.to_string(), role: Some(ri), role_in_metadata: in_metadata });
+            return;
+        }
+        // Left on AWS, and so is the env value it reads (never one without the other).
+        let from_env = !t.metadata.contains_key("queueURL");
+        let left = if from_env {
+            "; the trigger and the env value it reads are left as they are"
+        } else {
+            "; the trigger is left as it is"
+        };
+        self.sink.push(
+            rules::KEDA_TRIGGER,
+            format!("{}: the trigger authenticates as IAM role `{}`, which no ServiceAccount of the input uses, so no identity is planned for it{left}", sc.what, crate::text::truncate(role_arn)),
+            Some(t.loc),
+        );
+        if from_env {
+            self.needs.held.extend(env_locs(self.model, sc.workload, t));
+        }
+    }
 }
 
 /// Every env value (own env, ConfigMaps, Secrets) of the scale target under the trigger's `queueURLFromEnv` name.
@@ -317,6 +346,11 @@ fn can_append(files: &Files, loc: Loc) -> bool {
 
 /// Decides, for every trigger that carries over to a mapped queue, which authentication it references and which
 /// identity each authentication carries; splits shared authentications per identity (E2A054 when it cannot).
+///
+/// The steps: group the triggers by the authentication they reference ([`group_triggers`]); per shared
+/// authentication, plan a derived one for each identity but the first ([`plan_splits`]); per role named in a
+/// trigger's metadata without an authentication, plan a fresh one ([`plan_fresh`]); name them all at once,
+/// unique against the input's; then add them ([`add_split`], [`add_fresh`]).
 pub fn bind(
     model: &Model,
     files: &Files,
@@ -326,19 +360,62 @@ pub fn bind(
     sink: &mut Sink,
 ) -> Bindings {
     let mut out = Bindings { held: needs.held, ..Bindings::default() };
-    // Per input authentication: the identities its triggers authenticate as, in input order, with their triggers.
-    type Group = Vec<(Option<String>, Vec<(usize, usize)>)>;
-    let mut groups: BTreeMap<(String, String, String), Group> = BTreeMap::new();
-    let mut group_order: Vec<(String, String, String)> = Vec::new();
-    // Triggers with a role in their metadata and no authentication: (namespace, identity) → triggers.
-    let mut fresh: BTreeMap<(String, String), Vec<(usize, usize)>> = BTreeMap::new();
-    for (&(si, ti), r) in &needs.triggers {
+    let (groups, fresh) = group_triggers(model, &needs.triggers, role_identity, mapped, &mut out.triggers);
+    // Names: derived ones checked against every authentication of the input, per kind and namespace.
+    let mut requests: Vec<NameReq> = Vec::new();
+    for a in &model.trigger_auths {
+        requests.push((format!("{}/{}", a.kind, a.namespace), a.name.clone(), format!("input:{}", a.name)));
+    }
+    let splits = plan_splits(model, files, &groups, &mut out.auths, &mut requests, sink);
+    let fresh_ok = plan_fresh(model, files, fresh, &mut out.triggers, &mut requests, sink);
+    let (names, _) =
+        crate::mapping::naming::unique_names(requests.iter().map(|(d, n, src)| crate::mapping::naming::NameRequest {
+            domain: d,
+            rule: "queue",
+            aws_name: n,
+            source: src,
+        }));
+    for split in splits {
+        add_split(model, files, &names, split, &mut out);
+    }
+    for fresh in fresh_ok {
+        add_fresh(model, files, &names, fresh, &mut out);
+    }
+    out.added.sort_by(|a, b| (&a.file, &a.namespace, &a.name).cmp(&(&b.file, &b.namespace, &b.name)));
+    out
+}
+
+/// Per input authentication: the identities its triggers authenticate as, in input order, with their triggers.
+type Group = Vec<(Option<String>, Vec<TriggerId>)>;
+/// A name to give: (uniqueness domain, AWS-side name, source), as [`crate::mapping::naming::NameRequest`] reads it.
+type NameReq = (String, String, String);
+/// An authentication split for one identity: the input authentication, the identity, its triggers.
+type Split = (AuthKey, Option<String>, Vec<TriggerId>);
+/// Triggers with a role in their metadata and no authentication: (namespace, identity) and the triggers.
+type Fresh = ((String, String), Vec<TriggerId>);
+/// [`Fresh`] triggers by (namespace, identity).
+type FreshGroups = BTreeMap<(String, String), Vec<TriggerId>>;
+
+/// Records each trigger on a mapped queue in `triggers` (its queue and the authentication it references), and
+/// groups them: by the authentication they reference (in order of first use), and — a role in the metadata, no
+/// authentication — by (namespace, identity).
+fn group_triggers(
+    model: &Model,
+    resolved: &BTreeMap<TriggerId, Resolved>,
+    role_identity: &BTreeMap<usize, String>,
+    mapped: impl Fn(&str) -> bool,
+    triggers: &mut BTreeMap<TriggerId, (String, AuthRef)>,
+) -> (Vec<(AuthKey, Group)>, FreshGroups) {
+    let mut groups: BTreeMap<AuthKey, Group> = BTreeMap::new();
+    let mut group_order: Vec<AuthKey> = Vec::new();
+    let mut fresh = FreshGroups::new();
+    for (&(si, ti), r) in resolved {
         if !mapped(&r.arn) {
             continue;
         }
         let (s, t) = (&model.scalers[si], &model.scalers[si].triggers[ti]);
         let identity = r.role.and_then(|ri| role_identity.get(&ri).cloned());
-        out.triggers.insert((si, ti), (r.arn.clone(), t.auth_ref.clone()));
+        triggers.insert((si, ti), (r.arn.clone(), t.auth_ref.clone()));
         match (&t.auth_ref, &identity) {
             (Some((kind, name)), _) => {
                 let ns = if kind == "ClusterTriggerAuthentication" { String::new() } else { s.namespace.clone() };
@@ -358,16 +435,30 @@ pub fn bind(
             _ => {}
         }
     }
-    // Names: derived ones checked against every authentication of the input, per kind and namespace.
-    // (domain, name, source)
-    let mut requests: Vec<(String, String, String)> = Vec::new();
-    for a in &model.trigger_auths {
-        requests.push((format!("{}/{}", a.kind, a.namespace), a.name.clone(), format!("input:{}", a.name)));
-    }
-    let mut splits: Vec<(AuthKey, Option<String>, Vec<TriggerId>)> = Vec::new();
-    for key in &group_order {
-        let g = &groups[key];
-        out.auths.insert(key.clone(), g[0].0.clone());
+    let groups = group_order
+        .into_iter()
+        .map(|key| {
+            let g = groups.remove(&key).expect("ordered");
+            (key, g)
+        })
+        .collect();
+    (groups, fresh)
+}
+
+/// Each authentication keeps the first identity of its triggers (`auths`). One shared by triggers of several
+/// identities is split: a derived authentication per other identity (its name requested), when one can be added
+/// beside it; else E2A054 and the others scale as the first.
+fn plan_splits(
+    model: &Model,
+    files: &Files,
+    groups: &[(AuthKey, Group)],
+    auths: &mut BTreeMap<AuthKey, Option<String>>,
+    requests: &mut Vec<NameReq>,
+    sink: &mut Sink,
+) -> Vec<Split> {
+    let mut splits: Vec<Split> = Vec::new();
+    for (key, g) in groups {
+        auths.insert(key.clone(), g[0].0.clone());
         if g.len() < 2 {
             continue;
         }
@@ -403,7 +494,21 @@ pub fn bind(
             }
         }
     }
-    let mut fresh_ok: Vec<((String, String), Vec<TriggerId>)> = Vec::new();
+    splits
+}
+
+/// A role named in a trigger's metadata, with no authentication: a fresh TriggerAuthentication per (namespace,
+/// identity) (its name requested), when one can be added beside the scaler; else its triggers are left as they
+/// are (removed from `triggers`, reported).
+fn plan_fresh(
+    model: &Model,
+    files: &Files,
+    fresh: FreshGroups,
+    triggers: &mut BTreeMap<TriggerId, (String, AuthRef)>,
+    requests: &mut Vec<NameReq>,
+    sink: &mut Sink,
+) -> Vec<Fresh> {
+    let mut fresh_ok: Vec<Fresh> = Vec::new();
     for ((ns, identity), ts) in fresh {
         if can_append(files, model.objects[model.scalers[ts[0].0].object].loc) {
             requests.push((
@@ -414,7 +519,7 @@ pub fn bind(
             fresh_ok.push(((ns, identity), ts));
         } else {
             for (si, ti) in ts {
-                out.triggers.remove(&(si, ti));
+                triggers.remove(&(si, ti));
                 let s = &model.scalers[si];
                 sink.push(
                     rules::KEDA_TRIGGER,
@@ -424,65 +529,64 @@ pub fn bind(
             }
         }
     }
-    let (names, _) =
-        crate::mapping::naming::unique_names(requests.iter().map(|(d, n, src)| crate::mapping::naming::NameRequest {
-            domain: d,
-            rule: "queue",
-            aws_name: n,
-            source: src,
-        }));
-    let label = |si: usize, ti: usize| {
-        let s = &model.scalers[si];
-        format!("{} {}/{}#{ti}", s.kind, s.namespace, s.name)
-    };
-    for ((kind, ns, name), identity, ts) in splits {
-        let auth = model
-            .trigger_auths
-            .iter()
-            .find(|a| (&a.kind, &a.namespace, &a.name) == (&kind, &ns, &name))
-            .expect("checked");
-        let new = names
-            .get(&format!("{kind}/{ns}"), &format!("split:{name}/{}", identity.as_deref().unwrap_or("")))
-            .expect("named")
-            .to_string();
-        for &(si, ti) in &ts {
-            if let Some(b) = out.triggers.get_mut(&(si, ti)) {
-                b.1 = Some((kind.clone(), new.clone()));
-            }
+    fresh_ok
+}
+
+/// A trigger as [`AddedAuth::triggers`] lists it: `Kind namespace/name#index`.
+fn trigger_label(model: &Model, (si, ti): TriggerId) -> String {
+    let s = &model.scalers[si];
+    format!("{} {}/{}#{ti}", s.kind, s.namespace, s.name)
+}
+
+/// Adds the authentication derived from a shared one for one identity (beside it, in its file and apiVersion),
+/// and points that identity's triggers at it.
+fn add_split(model: &Model, files: &Files, names: &Names, split: Split, out: &mut Bindings) {
+    let ((kind, ns, name), identity, ts) = split;
+    let auth =
+        model.trigger_auths.iter().find(|a| (&a.kind, &a.namespace, &a.name) == (&kind, &ns, &name)).expect("checked");
+    let new = names
+        .get(&format!("{kind}/{ns}"), &format!("split:{name}/{}", identity.as_deref().unwrap_or("")))
+        .expect("named")
+        .to_string();
+    for &(si, ti) in &ts {
+        if let Some(b) = out.triggers.get_mut(&(si, ti)) {
+            b.1 = Some((kind.clone(), new.clone()));
         }
-        out.added.push(AddedAuth {
-            kind: kind.clone(),
-            api_version: model.objects[auth.object].api_version.to_string(),
-            namespace: (!ns.is_empty()).then(|| ns.clone()),
-            name: new,
-            identity,
-            derived_from: Some(name.clone()),
-            triggers: ts.iter().map(|&(si, ti)| label(si, ti)).collect(),
-            file: files.display_shared(auth.loc.file),
-            file_id: auth.loc.file,
-        });
     }
-    for ((ns, identity), ts) in fresh_ok {
-        let new =
-            names.get(&format!("TriggerAuthentication/{ns}"), &format!("role:{identity}")).expect("named").to_string();
-        for &(si, ti) in &ts {
-            if let Some(b) = out.triggers.get_mut(&(si, ti)) {
-                b.1 = Some(("TriggerAuthentication".into(), new.clone()));
-            }
+    out.added.push(AddedAuth {
+        kind: kind.clone(),
+        api_version: model.objects[auth.object].api_version.to_string(),
+        namespace: (!ns.is_empty()).then(|| ns.clone()),
+        name: new,
+        identity,
+        derived_from: Some(name.clone()),
+        triggers: ts.iter().map(|&t| trigger_label(model, t)).collect(),
+        file: files.display_shared(auth.loc.file),
+        file_id: auth.loc.file,
+    });
+}
+
+/// Adds the fresh TriggerAuthentication of one (namespace, identity) (in the file of its first trigger's scaler),
+/// and points its triggers at it.
+fn add_fresh(model: &Model, files: &Files, names: &Names, fresh: Fresh, out: &mut Bindings) {
+    let ((ns, identity), ts) = fresh;
+    let new =
+        names.get(&format!("TriggerAuthentication/{ns}"), &format!("role:{identity}")).expect("named").to_string();
+    for &(si, ti) in &ts {
+        if let Some(b) = out.triggers.get_mut(&(si, ti)) {
+            b.1 = Some(("TriggerAuthentication".into(), new.clone()));
         }
-        let file = model.objects[model.scalers[ts[0].0].object].loc.file;
-        out.added.push(AddedAuth {
-            kind: "TriggerAuthentication".into(),
-            api_version: "keda.sh/v1alpha1".into(),
-            namespace: Some(ns),
-            name: new,
-            identity: Some(identity),
-            derived_from: None,
-            triggers: ts.iter().map(|&(si, ti)| label(si, ti)).collect(),
-            file: files.display_shared(file),
-            file_id: file,
-        });
     }
-    out.added.sort_by(|a, b| (&a.file, &a.namespace, &a.name).cmp(&(&b.file, &b.namespace, &b.name)));
-    out
+    let file = model.objects[model.scalers[ts[0].0].object].loc.file;
+    out.added.push(AddedAuth {
+        kind: "TriggerAuthentication".into(),
+        api_version: "keda.sh/v1alpha1".into(),
+        namespace: Some(ns),
+        name: new,
+        identity: Some(identity),
+        derived_from: None,
+        triggers: ts.iter().map(|&t| trigger_label(model, t)).collect(),
+        file: files.display_shared(file),
+        file_id: file,
+    });
 }

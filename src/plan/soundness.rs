@@ -210,10 +210,12 @@ pub fn check(
     locs: &BTreeMap<&str, Loc>,
     sink: &mut Sink,
 ) {
-    let rev = reverse(tables);
-    let role_index: BTreeMap<&str, usize> = tables.roles.iter().enumerate().map(|(i, r)| (&*r.id, i)).collect();
-    let custom: BTreeMap<&str, &Vec<String>> =
-        custom_roles.values().map(|c| (c.role_definition_id.as_str(), &c.data_actions)).collect();
+    let checker = Checker {
+        tables,
+        rev: reverse(tables),
+        role_index: tables.roles.iter().enumerate().map(|(i, r)| (&*r.id, i)).collect(),
+        custom: custom_roles.values().map(|c| (c.role_definition_id.as_str(), &c.data_actions)).collect(),
+    };
     // Identities are independent: checked in parallel chunks, each with its own sink; the chunks come back in
     // order, so the findings are those of a sequential run.
     let sinks: Vec<Sink> = crate::par::install(|| {
@@ -223,7 +225,7 @@ pub fn check(
                 let mut s = Sink::default();
                 for id in chunk {
                     let loc = locs.get(id.aws_role_arn.as_str()).copied();
-                    check_identity(id, tables, &rev, &role_index, &custom, loc, &mut s);
+                    checker.identity(id, loc, &mut s);
                 }
                 s
             })
@@ -234,122 +236,63 @@ pub fn check(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn check_identity(
-    id: &Identity,
-    tables: &Tables,
-    rev: &Reverse,
-    role_index: &BTreeMap<&str, usize>,
-    custom: &BTreeMap<&str, &Vec<String>>,
-    loc: Option<Loc>,
-    sink: &mut Sink,
-) {
-    let statements: Vec<&Statement> = id.aws_permissions.iter().map(|p| &*p.statement).collect();
-    let account = Arn::parse(&id.aws_role_arn).map(|a| a.account).unwrap_or_default();
-    for a in &id.role_assignments {
-        // The AWS services behind the scope: the scope's own, or every service mapped to its target.
-        let services: Vec<String> = match Arn::parse(&a.scope.aws_arn) {
-            Some(x) => vec![x.service],
-            None => tables
-                .services
-                .iter()
-                .filter(|(_, s)| s.targets.get(&*a.scope.target).is_some_and(|t| t.azure_type == a.scope.azure_type))
-                .map(|(p, _)| p.clone())
-                .collect(),
-        };
+/// AWS's answer for one sample: the decision, whether an explicit Deny said no, and the AWS actions tried.
+type Answer = (Decision, bool, Vec<String>);
+
+/// Where an assignment allows what AWS did not: (data action, sample as shown, AWS actions tried).
+type Wider = BTreeSet<(String, String, Vec<String>)>;
+
+/// What the check of every identity reads, computed once.
+struct Checker<'t> {
+    tables: &'t Tables,
+    /// The data part of [`Tables::reverse`].
+    rev: Reverse,
+    /// Built-in roles by definition ID.
+    role_index: BTreeMap<&'t str, usize>,
+    /// Custom roles' data actions by definition ID.
+    custom: BTreeMap<&'t str, &'t Vec<String>>,
+}
+
+impl Checker<'_> {
+    /// Checks each role assignment of one identity against its AWS role's statements.
+    fn identity(&self, id: &Identity, loc: Option<Loc>, sink: &mut Sink) {
+        let statements: Vec<&Statement> = id.aws_permissions.iter().map(|p| &*p.statement).collect();
+        let account = Arn::parse(&id.aws_role_arn).map(|a| a.account).unwrap_or_default();
+        for a in &id.role_assignments {
+            let (wider, unknown) = self.assignment(a, &account, &statements);
+            let scope = format!("{} `{}`", a.scope.kind, a.scope.azure_name);
+            report_wider(id, a, &scope, wider, loc, sink);
+            report_unknown(id, a, &scope, unknown, loc, sink);
+        }
+    }
+
+    /// One assignment: every data action its role grants that an AWS action of the scope's services maps to, tried
+    /// on the samples ([`samples`]). Returns where AWS said no — (data action, sample, AWS actions tried) — and the
+    /// samples where AWS's answer could not be decided. A documented excess is not counted unless a Deny names it.
+    fn assignment(&self, a: &RoleAssignment, account: &str, statements: &[&Statement]) -> (Wider, BTreeSet<String>) {
+        let services = self.services_of(a);
         let excess: BTreeSet<String> = a.excess_data_actions.iter().map(|d| d.to_ascii_lowercase()).collect();
-        let granted = |d: &str| -> bool {
-            match custom.get(&*a.role_definition_id) {
-                Some(list) => list.iter().any(|x| x.eq_ignore_ascii_case(d)),
-                None => role_index
-                    .get(&*a.role_definition_id)
-                    .is_some_and(|&i| crate::mapping::choose::role_grants_data(&tables.roles[i], d)),
-            }
-        };
-        let all = samples(tables, a, &services, &account, &statements);
-        let mut wider: BTreeSet<(String, String, Vec<String>)> = BTreeSet::new();
+        let all = samples(self.tables, a, &services, account, statements);
+        let mut wider = Wider::new();
         let mut unknown: BTreeSet<String> = BTreeSet::new();
         for prefix in &services {
-            let Some(map) = rev.get(&(prefix.clone(), a.scope.target.to_string())) else { continue };
+            let Some(map) = self.rev.get(&(prefix.clone(), a.scope.target.to_string())) else { continue };
             for (d, aws) in map {
-                if !granted(d) {
+                if !self.grants(a, d) {
                     continue;
                 }
                 // A built-in role's actions beyond the need are a documented widening (`excess_data_actions`),
                 // except where the policy explicitly denies them.
                 let is_excess = excess.contains(d);
-                // One sample: `None` when no AWS action of its kind maps to the data action or the condition
-                // stops it on Azure; else AWS's answer, whether an explicit Deny said no, and the actions tried.
-                let eval_sample = |s: &Sample| -> Option<(Decision, bool, Vec<String>)> {
-                    let candidates: Vec<&String> = aws
-                        .iter()
-                        .filter(|(_, kinds)| kinds.is_empty() || kinds.iter().any(|k| k.eq_ignore_ascii_case(&s.kind)))
-                        .map(|(n, _)| n)
-                        .collect();
-                    if candidates.is_empty() || !azure_allows(a, d, s) {
-                        return None;
-                    }
-                    // `s3:prefix` is sent with bucket listings only: for any other request it is absent.
-                    let ctx = match &s.prefix {
-                        Some(p) if s.kind == "bucket" => Context::open().with("s3:prefix", &[p]),
-                        _ => Context::open().without("s3:prefix"),
-                    };
-                    let mut decided = Decision::NotApplicable;
-                    let mut explicit_deny = false;
-                    for c in &candidates {
-                        let r = evaluate(
-                            statements.iter().copied(),
-                            None,
-                            &Request { action: c, resource: &s.arn, context: &ctx },
-                        );
-                        match r {
-                            Decision::Allow => {
-                                decided = Decision::Allow;
-                                break;
-                            }
-                            Decision::Unknown => decided = Decision::Unknown,
-                            Decision::Deny => explicit_deny = true,
-                            _ => {}
-                        }
-                    }
-                    Some((decided, explicit_deny, candidates.iter().map(|c| c.to_string()).collect()))
-                };
                 let of_prefix: Vec<&Sample> =
                     all.iter().filter(|s| Arn::parse(&s.arn).is_some_and(|x| x.service == *prefix)).collect();
-                // Outside blob storage an Azure scope is one resource: the AWS resource and its sub-resources (a
-                // DynamoDB table's indexes and streams) are one thing on Azure, so AWS's answer is the best over
-                // all their samples; reading through an index is reading the table (E2A017 reports the widening
-                // of index-only access to the table).
-                let judged: Vec<(String, Decision, bool, Vec<String>)> = if prefix != "s3" && &*a.scope.aws_arn != "*" {
-                    let mut best: Option<(Decision, bool, Vec<String>)> = None;
-                    for s in &of_prefix {
-                        let Some((dec, deny, cands)) = eval_sample(s) else { continue };
-                        let rank = |x: &Decision| match x {
-                            Decision::Allow => 0,
-                            Decision::Unknown => 1,
-                            _ => 2,
-                        };
-                        match &mut best {
-                            Some(b) if rank(&b.0) <= rank(&dec) => b.1 |= deny,
-                            _ => best = Some((dec, deny, cands)),
-                        }
-                    }
-                    best.map(|(dec, deny, c)| vec![(a.scope.aws_arn.to_string(), dec, deny, c)]).unwrap_or_default()
+                let try_one = |s: &Sample| try_sample(a, d, aws, s, statements);
+                let judged = if prefix != "s3" && &*a.scope.aws_arn != "*" {
+                    judge_as_one(a, &of_prefix, try_one)
                 } else {
-                    of_prefix
-                        .iter()
-                        .filter_map(|s| {
-                            let (dec, deny, c) = eval_sample(s)?;
-                            let shown = match &s.prefix {
-                                Some(p) => format!("{} (list prefix `{p}`)", s.arn),
-                                None if s.kind == "bucket" => format!("{} (listing)", s.arn),
-                                None => s.arn.clone(),
-                            };
-                            Some((shown, dec, deny, c))
-                        })
-                        .collect()
+                    judge_each(&of_prefix, try_one)
                 };
-                for (shown, decided, explicit_deny, candidates) in judged {
+                for (shown, (decided, explicit_deny, candidates)) in judged {
                     if is_excess && (decided == Decision::Allow || !explicit_deny) {
                         continue;
                     }
@@ -365,52 +308,176 @@ fn check_identity(
                 }
             }
         }
-        let scope = format!("{} `{}`", a.scope.kind, a.scope.azure_name);
-        if !wider.is_empty() {
-            let n = wider.len();
-            // What the policies name first; the probe (a key no statement names) is shown for what it is.
-            let mut wider: Vec<(String, String, Vec<String>)> =
-                wider.into_iter().map(|(d, s, aws)| (d, shown(&s), aws)).collect();
-            wider.sort_by_key(|(_, s, _)| s.contains("<any other"));
-            let list: Vec<String> = wider
+        (wider, unknown)
+    }
+
+    /// The AWS services behind an assignment's scope: the scope's own, or every service mapped to its target.
+    fn services_of(&self, a: &RoleAssignment) -> Vec<String> {
+        match Arn::parse(&a.scope.aws_arn) {
+            Some(x) => vec![x.service],
+            None => self
+                .tables
+                .services
                 .iter()
-                .take(4)
-                .map(|(d, s, aws)| {
-                    let short = d.rsplit_once("/blobservices/").map_or(d.as_str(), |(_, r)| r);
-                    let aws: Vec<&str> = aws.iter().take(3).map(String::as_str).collect();
-                    format!("`{short}` on {s} (AWS allows none of {})", aws.join(", "))
-                })
-                .collect();
-            let more = if n > 4 { format!(" and {} more", n - 4) } else { String::new() };
-            sink.push(
-                rules::GRANT_WIDER_THAN_AWS,
-                format!(
-                    "identity `{}`: `{}` on {scope} allows more than IAM role `{}`: {}{more}",
-                    id.name,
-                    a.role_name,
-                    id.aws_role_arn,
-                    list.join("; ")
-                ),
-                loc,
-            );
-        }
-        if !unknown.is_empty() {
-            let mut unknown: Vec<String> = unknown.into_iter().map(|s| shown(&s)).collect();
-            unknown.sort_by_key(|s| s.contains("<any other"));
-            let list: Vec<&str> = unknown.iter().take(3).map(String::as_str).collect();
-            sink.push(
-                rules::GRANT_NOT_PROVABLE,
-                format!(
-                    "identity `{}`: `{}` on {scope}: whether IAM role `{}` allowed it on {} depends on a condition eks2aks cannot decide (a key it cannot know, or a policy variable)",
-                    id.name,
-                    a.role_name,
-                    id.aws_role_arn,
-                    list.join(", ")
-                ),
-                loc,
-            );
+                .filter(|(_, s)| s.targets.get(&*a.scope.target).is_some_and(|t| t.azure_type == a.scope.azure_type))
+                .map(|(p, _)| p.clone())
+                .collect(),
         }
     }
+
+    /// Whether the assignment's role grants data action `d`: a custom role as defined, a built-in one from the
+    /// bundled definitions.
+    fn grants(&self, a: &RoleAssignment, d: &str) -> bool {
+        match self.custom.get(&*a.role_definition_id) {
+            Some(list) => list.iter().any(|x| x.eq_ignore_ascii_case(d)),
+            None => self
+                .role_index
+                .get(&*a.role_definition_id)
+                .is_some_and(|&i| crate::mapping::choose::role_grants_data(&self.tables.roles[i], d)),
+        }
+    }
+}
+
+/// One sample: `None` when no AWS action of its kind maps to data action `d` (`aws`: the AWS actions mapped to
+/// it, with their resource kinds) or the condition stops it on Azure; else AWS's answer.
+fn try_sample(
+    a: &RoleAssignment,
+    d: &str,
+    aws: &[(String, Vec<String>)],
+    s: &Sample,
+    statements: &[&Statement],
+) -> Option<Answer> {
+    let candidates: Vec<&String> = aws
+        .iter()
+        .filter(|(_, kinds)| kinds.is_empty() || kinds.iter().any(|k| k.eq_ignore_ascii_case(&s.kind)))
+        .map(|(n, _)| n)
+        .collect();
+    if candidates.is_empty() || !azure_allows(a, d, s) {
+        return None;
+    }
+    // `s3:prefix` is sent with bucket listings only: for any other request it is absent.
+    let ctx = match &s.prefix {
+        Some(p) if s.kind == "bucket" => Context::open().with("s3:prefix", &[p]),
+        _ => Context::open().without("s3:prefix"),
+    };
+    let mut decided = Decision::NotApplicable;
+    let mut explicit_deny = false;
+    for c in &candidates {
+        let r = evaluate(statements.iter().copied(), None, &Request { action: c, resource: &s.arn, context: &ctx });
+        match r {
+            Decision::Allow => {
+                decided = Decision::Allow;
+                break;
+            }
+            Decision::Unknown => decided = Decision::Unknown,
+            Decision::Deny => explicit_deny = true,
+            _ => {}
+        }
+    }
+    Some((decided, explicit_deny, candidates.iter().map(|c| c.to_string()).collect()))
+}
+
+/// Outside blob storage an Azure scope is one resource: the AWS resource and its sub-resources (a DynamoDB
+/// table's indexes and streams) are one thing on Azure, so AWS's answer is the best over all their samples
+/// (an explicit Deny on any of them kept); reading through an index is reading the table (E2A017 reports the
+/// widening of index-only access to the table). Shown as the scope's AWS resource.
+fn judge_as_one(
+    a: &RoleAssignment,
+    samples: &[&Sample],
+    try_one: impl Fn(&Sample) -> Option<Answer>,
+) -> Vec<(String, Answer)> {
+    let mut best: Option<Answer> = None;
+    for s in samples {
+        let Some((dec, deny, cands)) = try_one(s) else { continue };
+        let rank = |x: &Decision| match x {
+            Decision::Allow => 0,
+            Decision::Unknown => 1,
+            _ => 2,
+        };
+        match &mut best {
+            Some(b) if rank(&b.0) <= rank(&dec) => b.1 |= deny,
+            _ => best = Some((dec, deny, cands)),
+        }
+    }
+    best.map(|answer| vec![(a.scope.aws_arn.to_string(), answer)]).unwrap_or_default()
+}
+
+/// Blob storage (and widened scopes): each sample judged on its own, shown with its list prefix or as a listing.
+fn judge_each(samples: &[&Sample], try_one: impl Fn(&Sample) -> Option<Answer>) -> Vec<(String, Answer)> {
+    samples
+        .iter()
+        .filter_map(|s| {
+            let answer = try_one(s)?;
+            let shown = match &s.prefix {
+                Some(p) => format!("{} (list prefix `{p}`)", s.arn),
+                None if s.kind == "bucket" => format!("{} (listing)", s.arn),
+                None => s.arn.clone(),
+            };
+            Some((shown, answer))
+        })
+        .collect()
+}
+
+/// E2A045: where the assignment allows what AWS did not — the first four, what the policies name before the
+/// probe.
+fn report_wider(id: &Identity, a: &RoleAssignment, scope: &str, wider: Wider, loc: Option<Loc>, sink: &mut Sink) {
+    if wider.is_empty() {
+        return;
+    }
+    let n = wider.len();
+    // What the policies name first; the probe (a key no statement names) is shown for what it is.
+    let mut wider: Vec<(String, String, Vec<String>)> =
+        wider.into_iter().map(|(d, s, aws)| (d, shown(&s), aws)).collect();
+    wider.sort_by_key(|(_, s, _)| s.contains("<any other"));
+    let list: Vec<String> = wider
+        .iter()
+        .take(4)
+        .map(|(d, s, aws)| {
+            let short = d.rsplit_once("/blobservices/").map_or(d.as_str(), |(_, r)| r);
+            let aws: Vec<&str> = aws.iter().take(3).map(String::as_str).collect();
+            format!("`{short}` on {s} (AWS allows none of {})", aws.join(", "))
+        })
+        .collect();
+    let more = if n > 4 { format!(" and {} more", n - 4) } else { String::new() };
+    sink.push(
+        rules::GRANT_WIDER_THAN_AWS,
+        format!(
+            "identity `{}`: `{}` on {scope} allows more than IAM role `{}`: {}{more}",
+            id.name,
+            a.role_name,
+            id.aws_role_arn,
+            list.join("; ")
+        ),
+        loc,
+    );
+}
+
+/// E2A046: the samples where AWS's answer depends on a condition the check cannot decide — the first three.
+fn report_unknown(
+    id: &Identity,
+    a: &RoleAssignment,
+    scope: &str,
+    unknown: BTreeSet<String>,
+    loc: Option<Loc>,
+    sink: &mut Sink,
+) {
+    if unknown.is_empty() {
+        return;
+    }
+    let mut unknown: Vec<String> = unknown.into_iter().map(|s| shown(&s)).collect();
+    unknown.sort_by_key(|s| s.contains("<any other"));
+    let list: Vec<&str> = unknown.iter().take(3).map(String::as_str).collect();
+    sink.push(
+        rules::GRANT_NOT_PROVABLE,
+        format!(
+            "identity `{}`: `{}` on {scope}: whether IAM role `{}` allowed it on {} depends on a condition eks2aks cannot decide (a key it cannot know, or a policy variable)",
+            id.name,
+            a.role_name,
+            id.aws_role_arn,
+            list.join(", ")
+        ),
+        loc,
+    );
 }
 
 #[cfg(test)]
