@@ -222,6 +222,35 @@ pub struct AzureConfig {
     pub keda_operator: Option<String>,
 }
 
+impl AzureConfig {
+    /// The `azure:` keys that name a resource of a scope kind (the `config_key` of `mappings/scopes.yaml`).
+    pub const RESOURCE_KEYS: &[&str] = &[
+        "storage_account",
+        "key_vault",
+        "service_bus_namespace",
+        "event_hubs_namespace",
+        "cosmos_account",
+        "cosmos_database",
+        "app_configuration",
+        "container_registry",
+    ];
+
+    /// The value of one of [`AzureConfig::RESOURCE_KEYS`], when set.
+    pub fn resource(&self, key: &str) -> Option<&String> {
+        match key {
+            "storage_account" => self.storage_account.as_ref(),
+            "key_vault" => self.key_vault.as_ref(),
+            "service_bus_namespace" => self.service_bus_namespace.as_ref(),
+            "event_hubs_namespace" => self.event_hubs_namespace.as_ref(),
+            "cosmos_account" => self.cosmos_account.as_ref(),
+            "cosmos_database" => self.cosmos_database.as_ref(),
+            "app_configuration" => self.app_configuration.as_ref(),
+            "container_registry" => self.container_registry.as_ref(),
+            _ => None,
+        }
+    }
+}
+
 /// Loads the config: the given file, or `eks2aks.yaml` in the current directory when present.
 pub fn load(explicit: Option<&Path>) -> Result<(Config, Option<PathBuf>)> {
     let path = match explicit {
