@@ -825,7 +825,7 @@ pub fn build(
         |arn| {
             resource(&resources, arn)
                 .and_then(|r| r.azure_type.as_deref().zip(r.azure_name.as_ref()))
-                .and_then(|(ty, _)| azure_url_kind(ty))
+                .and_then(|(ty, _)| url_kind(tables, ty))
                 .is_some_and(|k| k == "queue" || k == "servicebus")
         },
         &mut sink,
@@ -984,7 +984,7 @@ fn input_findings(model: &Model, tables: &Tables, resources: &[Resource], opts: 
                     .and_then(|a| rewritable(tables, a))
                     .and_then(|base| resource(resources, &base))
                     .is_some_and(|res| {
-                        res.azure_name.is_some() && azure_url_kind(res.azure_type.as_deref().unwrap_or("")).is_some()
+                        res.azure_name.is_some() && url_kind(tables, res.azure_type.as_deref().unwrap_or("")).is_some()
                     });
                 if !mapped {
                     sink.push(
@@ -1010,16 +1010,15 @@ pub fn rewritable(tables: &Tables, arn: &str) -> Option<String> {
     (base == arn || arn.starts_with("arn:aws:s3:::") || arn.starts_with("arn:aws-cn:s3:::")).then_some(base)
 }
 
-/// The Azure endpoint family of a resource type that `translate` can write into env values, if any.
+/// The Azure endpoint family of a resource type that `translate` can write into env values, if any: the
+/// `endpoint` of its scope kind in `mappings/scopes.yaml`.
+pub fn url_kind<'t>(tables: &'t Tables, azure_type: &str) -> Option<&'t str> {
+    tables.scopes.url_kind(azure_type)
+}
+
+/// [`url_kind`] in the bundled scope kinds, for callers not given the tables.
 pub fn azure_url_kind(azure_type: &str) -> Option<&'static str> {
-    match azure_type {
-        "Microsoft.Storage/storageAccounts/queueServices/queues" => Some("queue"),
-        "Microsoft.Storage/storageAccounts/tableServices/tables" => Some("table"),
-        "Microsoft.Storage/storageAccounts/blobServices/containers" => Some("blob"),
-        "Microsoft.ServiceBus/namespaces/queues" | "Microsoft.ServiceBus/namespaces/topics" => Some("servicebus"),
-        "Microsoft.KeyVault/vaults/secrets" => Some("secret"),
-        _ => None,
-    }
+    crate::mapping::load::bundled_scopes().url_kind(azure_type)
 }
 
 /// Two ServiceAccounts of one namespace and name bound to different identities (two clusters in one run): each
