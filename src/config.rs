@@ -272,8 +272,73 @@ pub fn load(explicit: Option<&Path>) -> Result<(Config, Option<PathBuf>)> {
         return Ok((Config::default(), Some(path)));
     }
     let cfg: Config = serde_norway::from_str(&text).map_err(|e| {
-        let at = e.location().map(|l| format!(":{}:{}", l.line(), l.column())).unwrap_or_default();
-        anyhow::anyhow!("invalid config {}{at}: {e}", path.display())
+        let at = e.location().map(|l| (l.line(), l.column()));
+        // The position is shown with the line; the message need not repeat it.
+        let message = e.to_string();
+        let message = at
+            .and_then(|(l, c)| message.strip_suffix(&format!(" at line {l} column {c}")))
+            .map_or_else(|| message.clone(), str::to_string);
+        let problem = Problem { line: at.map(|a| a.0), column: at.map(|a| a.1), message };
+        Invalid { path: path.display().to_string(), text: text.clone(), problems: vec![problem] }
     })?;
     Ok((cfg, Some(path)))
 }
+
+/// One problem of a config file, with its position when known.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Problem {
+    /// 1-based line.
+    pub line: Option<usize>,
+    /// 1-based column (characters).
+    pub column: Option<usize>,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// A config eks2aks cannot use: every problem found, with the file's text so that each can be shown at its line
+/// (the binary renders them like input errors; exit 2).
+#[derive(Debug)]
+pub struct Invalid {
+    /// The file as shown (`eks2aks.yaml` when none was read).
+    pub path: String,
+    /// Its text.
+    pub text: String,
+    /// The problems, in line order.
+    pub problems: Vec<Problem>,
+}
+
+impl Invalid {
+    /// The problems found after parsing, as (key to locate, message): each placed at the first line that starts
+    /// with its key (the caret at the key), in line order.
+    pub fn located(path: String, text: String, problems: &[(String, String)]) -> Self {
+        let mut out: Vec<Problem> = problems
+            .iter()
+            .map(|(key, message)| {
+                let line = line_of_key(&text, key);
+                let column = line.and_then(|l| text.lines().nth(l - 1)).map(|l| {
+                    let indent = l.len() - l.trim_start().trim_start_matches("- ").len();
+                    l[..indent].chars().count() + 1
+                });
+                Problem { line, column, message: message.clone() }
+            })
+            .collect();
+        out.sort();
+        Invalid { path, text, problems: out }
+    }
+}
+
+impl std::fmt::Display for Invalid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.problems.len();
+        write!(f, "invalid config {} ({n} problem{})", self.path, if n == 1 { "" } else { "s" })?;
+        for p in &self.problems {
+            match p.line {
+                Some(l) => write!(f, "\n  {}:{l}: {}", self.path, p.message)?,
+                None => write!(f, "\n  {}", p.message)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Invalid {}

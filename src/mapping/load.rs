@@ -523,11 +523,17 @@ fn parse<T: serde::de::DeserializeOwned>(src: &Source, errors: &mut Vec<MappingE
     match serde_norway::from_str(&src.text) {
         Ok(v) => Some(v),
         Err(e) => {
+            let at = e.location().map(|l| (l.line(), l.column()));
+            // The position is shown with the line; the message need not repeat it.
+            let message = e.to_string();
+            let message = at
+                .and_then(|(l, c)| message.strip_suffix(&format!(" at line {l} column {c}")))
+                .map_or_else(|| message.clone(), str::to_string);
             errors.push(MappingError {
                 file: src.file.clone(),
-                line: e.location().map(|l| l.line()),
-                column: e.location().map(|l| l.column()),
-                message: e.to_string(),
+                line: at.map(|a| a.0),
+                column: at.map(|a| a.1),
+                message,
                 source_line: None,
             });
             None
@@ -875,17 +881,17 @@ fn validate_target_roles(t: &Tables, at: &Locate, errors: &mut Vec<MappingError>
     for (prefix, service) in &t.services {
         for (tk, target) in &service.targets {
             for r in target.roles.iter().filter(|r| !role_names.contains(r.as_str())) {
-                let needle = if at.last("services.yaml").is_some_and(|s| line_of(&s.text, &format!("- {r}")).is_some())
+                let message = format!("service `{prefix}` target `{tk}`: unknown role `{r}` (not in azure-roles.yaml)");
+                let mut e = at.at("services.yaml", &format!("- {r}"), message);
+                // A flow list (`roles: [A, B]`): the first line that names the role.
+                if e.line.is_none()
+                    && let Some(src) = at.last("services.yaml")
+                    && let Some((i, l)) = src.text.lines().enumerate().find(|(_, l)| l.contains(r.as_str()))
                 {
-                    format!("- {r}")
-                } else {
-                    r.clone()
-                };
-                errors.push(at.at(
-                    "services.yaml",
-                    &needle,
-                    format!("service `{prefix}` target `{tk}`: unknown role `{r}` (not in azure-roles.yaml)"),
-                ));
+                    e.line = Some(i + 1);
+                    e.column = l.find(r.as_str()).map(|b| l[..b].chars().count() + 1);
+                }
+                errors.push(e);
             }
             if target.roles.is_empty() {
                 continue;

@@ -16,6 +16,7 @@ mod plan;
 mod privileges;
 mod rewrite_props;
 mod safety;
+mod setup_errors;
 mod translate;
 mod trust;
 
