@@ -1143,6 +1143,23 @@ mod tests {
         assert!(e.file.ends_with("scopes.yaml") && e.source_line.as_deref() == Some("  - kind: queue"), "{e:?}");
     }
 
+    /// A user's kind replaces the bundled one of its name in place; the merged table is valid.
+    #[test]
+    fn a_user_scope_kind_replaces_the_bundled_one_in_place() {
+        let bundled = load(None).unwrap();
+        let at = bundled.scopes.kinds.iter().position(|k| k.kind == "key_vault").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("scopes.yaml"),
+            "kinds:\n  - kind: key_vault\n    azure_type: Microsoft.KeyVault/vaults\n    parent: resource_group\n    params:\n      - name: keyVaultName\n        shell_var: KV\n        config_key: key_vault\n        description: Ours.\n    az_path: /providers/Microsoft.KeyVault/vaults/{param}\n    bicep:\n      symbol: keyVault\n    naming: key_vault\n    roles: [Key Vault Crypto Officer, Key Vault Crypto Service Encryption User, Key Vault Crypto Service Release User, Key Vault Crypto User, Key Vault Reader, Key Vault Secrets Officer, Key Vault Secrets User]\n",
+        )
+        .unwrap();
+        let t = load(Some(dir.path())).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(t.scopes.kinds.len(), bundled.scopes.kinds.len());
+        assert_eq!(t.scopes.kinds[at].params[0].shell_var, "KV");
+        assert!(t.origins.iter().any(|o| o.table == "scopes.yaml" && o.from.ends_with("scopes.yaml")));
+    }
+
     #[test]
     fn a_kind_without_parent_other_than_the_root_is_an_error() {
         let errs = scope_errors("kinds:\n  - kind: orphan\n    azure_type: Microsoft.X/y\n    naming: generic\n", None);
