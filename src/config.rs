@@ -222,6 +222,35 @@ pub struct AzureConfig {
     pub keda_operator: Option<String>,
 }
 
+impl AzureConfig {
+    /// The `azure:` keys that name a resource of a scope kind (the `config_key` of `mappings/scopes.yaml`).
+    pub const RESOURCE_KEYS: &[&str] = &[
+        "storage_account",
+        "key_vault",
+        "service_bus_namespace",
+        "event_hubs_namespace",
+        "cosmos_account",
+        "cosmos_database",
+        "app_configuration",
+        "container_registry",
+    ];
+
+    /// The value of one of [`AzureConfig::RESOURCE_KEYS`], when set.
+    pub fn resource(&self, key: &str) -> Option<&String> {
+        match key {
+            "storage_account" => self.storage_account.as_ref(),
+            "key_vault" => self.key_vault.as_ref(),
+            "service_bus_namespace" => self.service_bus_namespace.as_ref(),
+            "event_hubs_namespace" => self.event_hubs_namespace.as_ref(),
+            "cosmos_account" => self.cosmos_account.as_ref(),
+            "cosmos_database" => self.cosmos_database.as_ref(),
+            "app_configuration" => self.app_configuration.as_ref(),
+            "container_registry" => self.container_registry.as_ref(),
+            _ => None,
+        }
+    }
+}
+
 /// Loads the config: the given file, or `eks2aks.yaml` in the current directory when present.
 pub fn load(explicit: Option<&Path>) -> Result<(Config, Option<PathBuf>)> {
     let path = match explicit {
@@ -243,8 +272,73 @@ pub fn load(explicit: Option<&Path>) -> Result<(Config, Option<PathBuf>)> {
         return Ok((Config::default(), Some(path)));
     }
     let cfg: Config = serde_norway::from_str(&text).map_err(|e| {
-        let at = e.location().map(|l| format!(":{}:{}", l.line(), l.column())).unwrap_or_default();
-        anyhow::anyhow!("invalid config {}{at}: {e}", path.display())
+        let at = e.location().map(|l| (l.line(), l.column()));
+        // The position is shown with the line; the message need not repeat it.
+        let message = e.to_string();
+        let message = at
+            .and_then(|(l, c)| message.strip_suffix(&format!(" at line {l} column {c}")))
+            .map_or_else(|| message.clone(), str::to_string);
+        let problem = Problem { line: at.map(|a| a.0), column: at.map(|a| a.1), message };
+        Invalid { path: path.display().to_string(), text: text.clone(), problems: vec![problem] }
     })?;
     Ok((cfg, Some(path)))
 }
+
+/// One problem of a config file, with its position when known.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Problem {
+    /// 1-based line.
+    pub line: Option<usize>,
+    /// 1-based column (characters).
+    pub column: Option<usize>,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// A config eks2aks cannot use: every problem found, with the file's text so that each can be shown at its line
+/// (the binary renders them like input errors; exit 2).
+#[derive(Debug)]
+pub struct Invalid {
+    /// The file as shown (`eks2aks.yaml` when none was read).
+    pub path: String,
+    /// Its text.
+    pub text: String,
+    /// The problems, in line order.
+    pub problems: Vec<Problem>,
+}
+
+impl Invalid {
+    /// The problems found after parsing, as (key to locate, message): each placed at the first line that starts
+    /// with its key (the caret at the key), in line order.
+    pub fn located(path: String, text: String, problems: &[(String, String)]) -> Self {
+        let mut out: Vec<Problem> = problems
+            .iter()
+            .map(|(key, message)| {
+                let line = line_of_key(&text, key);
+                let column = line.and_then(|l| text.lines().nth(l - 1)).map(|l| {
+                    let indent = l.len() - l.trim_start().trim_start_matches("- ").len();
+                    l[..indent].chars().count() + 1
+                });
+                Problem { line, column, message: message.clone() }
+            })
+            .collect();
+        out.sort();
+        Invalid { path, text, problems: out }
+    }
+}
+
+impl std::fmt::Display for Invalid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.problems.len();
+        write!(f, "invalid config {} ({n} problem{})", self.path, if n == 1 { "" } else { "s" })?;
+        for p in &self.problems {
+            match p.line {
+                Some(l) => write!(f, "\n  {}:{l}: {}", self.path, p.message)?,
+                None => write!(f, "\n  {}", p.message)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Invalid {}

@@ -106,24 +106,22 @@ pub fn plan_options(cfg: &config::Config) -> plan::PlanOptions {
     }
 }
 
-/// Loads the mapping tables and the config, and checks them against each other.
+/// Loads the mapping tables and the config, and checks them against each other. Every problem of either is
+/// reported at once, each rendered like an input error (file, line, caret) under one line that counts them.
 pub fn load_setup(global: &cli::GlobalArgs) -> Result<(config::Config, mapping::Tables)> {
     let tables = mapping::load(global.mappings.as_deref()).map_err(|errs| {
-        let lines: Vec<String> = errs.iter().map(|e| format!("  {}", text::escape(&e.to_string()))).collect();
-        // One problem per line, each escaped (`text::Preformatted`: the binary keeps these line breaks).
-        anyhow::Error::new(text::Preformatted(format!(
-            "invalid mapping tables ({} problem{}):\n{}",
-            errs.len(),
-            if errs.len() == 1 { "" } else { "s" },
-            lines.join("\n")
-        )))
+        let n = errs.len();
+        rendered(
+            format!("invalid mapping tables ({n} problem{})", if n == 1 { "" } else { "s" }),
+            commands::render_mapping_errors(&errs, false),
+        )
     })?;
     // The size limit of every read (README "Safety"): the flag, else the config's key (the config itself is read
     // under the flag's limit or the default).
     if let Some(n) = global.max_file_size {
         diag::files::set_max_file_size(n);
     }
-    let (cfg, path) = config::load(global.config.as_deref())?;
+    let (cfg, path) = config::load(global.config.as_deref()).map_err(invalid_config)?;
     // Every problem of the config at once, each with its line (issue 19), not the first alone.
     let mut problems = config::problems(&cfg);
     problems.extend(mapping::target_problems(&cfg, &tables));
@@ -134,28 +132,31 @@ pub fn load_setup(global: &cli::GlobalArgs) -> Result<(config::Config, mapping::
             .and_then(|p| diag::files::read_capped(p, true, diag::files::max_file_size()).ok())
             .map(|b| String::from_utf8_lossy(&b).into_owned())
             .unwrap_or_default();
-        let mut located: Vec<(Option<usize>, &String, &String)> =
-            problems.iter().map(|(key, msg)| (config::line_of_key(&text, key), key, msg)).collect();
-        located.sort();
-        let lines: Vec<String> = located
-            .iter()
-            .map(|(line, _, msg)| {
-                let at = line.map(|l| format!("{shown}:{l}: ")).unwrap_or_default();
-                format!("  {}", text::escape(&format!("{at}{msg}")))
-            })
-            .collect();
-        return Err(anyhow::Error::new(text::Preformatted(format!(
-            "invalid config {} ({} problem{}):\n{}",
-            text::escape(&shown),
-            problems.len(),
-            if problems.len() == 1 { "" } else { "s" },
-            lines.join("\n")
-        ))));
+        return Err(invalid_config(config::Invalid::located(shown, text, &problems).into()));
     }
     if let (None, Some(size)) = (global.max_file_size, &cfg.max_file_size) {
         diag::files::set_max_file_size(size.bytes()?);
     }
     Ok((cfg, tables))
+}
+
+/// A config error with its problems rendered at their lines; any other error as it is.
+fn invalid_config(e: anyhow::Error) -> anyhow::Error {
+    match e.downcast_ref::<config::Invalid>() {
+        Some(c) => {
+            let n = c.problems.len();
+            let head =
+                format!("invalid config {} ({n} problem{})", text::escape(&c.path), if n == 1 { "" } else { "s" });
+            rendered(head, commands::render_invalid_config(c, false))
+        }
+        None => e,
+    }
+}
+
+/// A heading and rendered diagnostics as one error the binary prints as it is (`text::Preformatted`; the
+/// diagnostics escaped every input text already). Plain: the binary escapes what it prints, colours included.
+fn rendered(head: String, body: String) -> anyhow::Error {
+    anyhow::Error::new(text::Preformatted(format!("{head}:\n{}", body.trim_end())))
 }
 
 static EXIT_AFTER_RUN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);

@@ -12,9 +12,7 @@ pub fn run(
     let tables = match mapping::load(global.mappings.as_deref()) {
         Ok(t) => t,
         Err(errs) => {
-            for e in &errs {
-                writeln!(err, "error: {}", text::escape(&e.to_string()))?;
-            }
+            err.write_all(render_mapping_errors(&errs, use_color(global.color)).as_bytes())?;
             writeln!(
                 err,
                 "error: {} problem{} in the mapping tables",
@@ -29,10 +27,11 @@ pub fn run(
             let actions: usize = tables.actions.values().map(|a| a.len()).sum();
             writeln!(
                 out,
-                "mapping tables are valid: {} services, {actions} actions, {} roles, {} service pairs",
+                "mapping tables are valid: {} services, {actions} actions, {} roles, {} service pairs, {} scope kinds",
                 tables.services.len(),
                 tables.roles.len(),
-                tables.pairs.len()
+                tables.pairs.len(),
+                tables.scopes.kinds.len()
             )?;
         }
         MappingsAction::List => out.write_all(report::mappings::render(&tables).as_bytes())?,

@@ -56,6 +56,37 @@ pub(crate) fn report_input_errors(
     Ok(ExitStatus::Error)
 }
 
+/// Mapping-table problems rendered like input errors: file, line and column, the quoted line and a caret.
+pub(crate) fn render_mapping_errors(errs: &[mapping::load::MappingError], color: bool) -> String {
+    let problems: Vec<diag::Problem> = errs
+        .iter()
+        .map(|e| diag::Problem {
+            path: &e.file,
+            line: e.line,
+            column: e.column,
+            source: e.source_line.as_deref(),
+            message: &e.message,
+        })
+        .collect();
+    diag::render_problems(&problems, color)
+}
+
+/// The problems of a config rendered like input errors, each at its line of the file.
+pub(crate) fn render_invalid_config(c: &crate::config::Invalid, color: bool) -> String {
+    let problems: Vec<diag::Problem> = c
+        .problems
+        .iter()
+        .map(|p| diag::Problem {
+            path: &c.path,
+            line: p.line,
+            column: p.column,
+            source: p.line.and_then(|l| c.text.lines().nth(l.checked_sub(1)?)),
+            message: &p.message,
+        })
+        .collect();
+    diag::render_problems(&problems, color)
+}
+
 /// Drops `v`, or leaves it to the OS when the process is about to exit (see [`process_exits_after_run`]).
 pub(crate) fn release<T>(v: T) {
     if EXIT_AFTER_RUN.load(std::sync::atomic::Ordering::Relaxed) {

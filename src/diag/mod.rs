@@ -9,4 +9,4 @@ pub mod timings;
 
 pub use files::{Digest, FileId, Files, SourceFile, line_of, line_starts};
 pub use finding::{Finding, Loc, Pos, Severity, Sink};
-pub use render::{render_text, render_text_with};
+pub use render::{Problem, render_problems, render_text, render_text_with};

@@ -25,7 +25,9 @@ pub fn render_text_with(files: &Files, f: &Finding, color: bool, line: &str) -> 
     let renderer = if color { Renderer::styled() } else { Renderer::plain() };
     let message = crate::text::escape(&f.message);
     let help = f.help.as_deref().map(crate::text::escape);
-    let title = level.primary_title(&*message).id(f.code);
+    let title = level.primary_title(&*message);
+    // A problem of the config or a mapping table has no rule code.
+    let title = if f.code.is_empty() { title } else { title.id(f.code) };
     let mut out = match f.loc {
         Some(loc) => {
             let file = files.get(loc.file);
@@ -78,6 +80,53 @@ pub fn render_text_with(files: &Files, f: &Finding, color: bool, line: &str) -> 
     out
 }
 
+/// A problem in a file that is not an input (the config, a mapping table): where it is and what is wrong.
+#[derive(Debug, Clone, Copy)]
+pub struct Problem<'a> {
+    /// The file as shown to the user.
+    pub path: &'a str,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// 1-based column (characters), when known; else the caret goes to the line's first word.
+    pub column: Option<usize>,
+    /// The text of that line, when known.
+    pub source: Option<&'a str>,
+    /// What is wrong.
+    pub message: &'a str,
+}
+
+/// Renders problems the way input findings are rendered ([`render_text`]): `error: message`, `--> path:line:col`,
+/// the quoted line and a caret under the column. A problem without a line names its file in the message.
+pub fn render_problems(problems: &[Problem], color: bool) -> String {
+    let mut files = Files::default();
+    let mut out = String::new();
+    for p in problems {
+        let file = files.add(p.path.into(), p.path.into(), p.path.into(), String::new());
+        let (loc, line, message) = match (p.line, p.source) {
+            (Some(n), Some(line)) => {
+                let first_word = line.len() - line.trim_start().trim_start_matches("- ").len();
+                let col = p.column.unwrap_or_else(|| line[..first_word].chars().count() + 1);
+                let pos =
+                    super::Pos { line: n.try_into().unwrap_or(u32::MAX), col: col.try_into().unwrap_or(u32::MAX) };
+                (Some(super::Loc { file, pos }), line, p.message.to_string())
+            }
+            (Some(n), None) => (None, "", format!("{}:{n}: {}", p.path, p.message)),
+            (None, _) => (None, "", format!("{}: {}", p.path, p.message)),
+        };
+        let f = Finding {
+            code: "",
+            severity: Severity::Error,
+            message: message.into(),
+            loc,
+            help: None,
+            file: None,
+            suppressed: None,
+        };
+        out.push_str(&render_text_with(&files, &f, color, line));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,5 +147,28 @@ mod tests {
         assert!(out.contains(r"image `a\u{1b}[2J\n::error file=x::y`"), "{out}");
         assert!(out.contains(r"dir/::x\u{1b}[31m.yaml:2:8"), "{out}");
         assert!(out.contains(r#"image: "a\u{1b}[2J\u{9b}31m\u{202e}b""#), "{out}");
+    }
+
+    /// A config or mapping-table problem looks like an input error: no rule code, the path, line and column, the
+    /// quoted line and the caret; without a line, the file is named in the message.
+    #[test]
+    fn problems_of_other_files_render_like_input_errors() {
+        let out = render_problems(
+            &[
+                Problem {
+                    path: "cfg.yaml",
+                    line: Some(2),
+                    column: None,
+                    source: Some("  E2A999: off"),
+                    message: "`rules.E2A999`: no such rule",
+                },
+                Problem { path: "m/x.yaml", line: None, column: None, source: None, message: "not a table" },
+            ],
+            false,
+        );
+        assert!(out.starts_with("error: `rules.E2A999`: no such rule\n --> cfg.yaml:2:3\n"), "{out}");
+        assert!(out.contains("2 |   E2A999: off\n  |   ^^^^^^^"), "{out}");
+        assert!(out.contains("error: m/x.yaml: not a table\n"), "{out}");
+        assert!(!out.contains("error["), "{out}");
     }
 }

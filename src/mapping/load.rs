@@ -1,5 +1,5 @@
 //! Loads `mappings/` (bundled, then a user's `--mappings DIR` entry by entry) and validates it. Problems are
-//! reported with file and line, all of them, before anything runs.
+//! reported with file, line and column, all of them, before anything runs.
 
 use crate::glob::glob_match;
 use std::sync::Arc;
@@ -20,6 +20,7 @@ pub const BUNDLED: &[(&str, &str)] = bundled!(
     "services.yaml",
     "azure-roles.yaml",
     "azure-operations.yaml",
+    "scopes.yaml",
     "actions/cloudwatch.yaml",
     "actions/dynamodb.yaml",
     "actions/ecr.yaml",
@@ -242,15 +243,213 @@ pub struct OperationsFile {
     pub cosmos_sql_data_actions: Vec<String>,
 }
 
-/// A problem in a mapping table: file, line, message.
+/// `scopes.yaml`: the kinds of Azure scope a role assignment is made at.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScopesFile {
+    /// Where the data comes from.
+    #[serde(default)]
+    pub source: Option<String>,
+    /// The kinds, in the order the outputs list them (a storage account's sub-services follow it).
+    #[serde(default)]
+    pub kinds: Vec<ScopeKind>,
+}
+
+/// One kind of Azure scope (`queue`, `storage_account`, …): what it is in Azure, where it sits, how the outputs name
+/// it, and which roles may be assigned at it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeKind {
+    /// The name services.yaml's `scope_kind` uses.
+    pub kind: String,
+    /// Azure resource type (`Microsoft.Storage/storageAccounts/queueServices/queues`).
+    pub azure_type: String,
+    /// The kind this one sits in (absent: the root, the deployment's resource group).
+    #[serde(default)]
+    pub parent: Option<String>,
+    /// The deployment parameters that name this resource (the first) or that its declaration also needs. A kind
+    /// with parameters is a parent resource of the Bicep template and the scope a `Resource: "*"` widens to.
+    #[serde(default)]
+    pub params: Vec<ScopeParam>,
+    /// The name of a scope of this kind when it is neither named by a policy nor by a parameter (the root).
+    #[serde(default)]
+    pub fixed_name: Option<String>,
+    /// The resource id below the parent's: literal text, `{name}` (the scope's Azure name) and `{param}` (the
+    /// first parameter). Empty: the parent's id.
+    #[serde(default)]
+    pub az_path: String,
+    /// How `bicep/main.bicep.j2` declares it.
+    #[serde(default)]
+    pub bicep: BicepScope,
+    /// The endpoint family `translate` writes into env values for a resource of this type (`queue`, `blob`, …).
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    /// A blob-path ABAC condition applies to assignments at this scope (S3 object keys and listing prefixes).
+    #[serde(default)]
+    pub blob_condition: bool,
+    /// The naming rule (`naming::RULES`) of a resource of this kind.
+    pub naming: String,
+    /// The roles of azure-roles.yaml that may be assigned at this scope: every candidate role of a target must be
+    /// one of them, at the target's scope kind and at the kind a `Resource: "*"` widens it to.
+    #[serde(default)]
+    pub roles: Vec<String>,
+}
+
+/// A deployment parameter naming a resource ([`ScopeKind::params`]).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeParam {
+    /// Bicep parameter name (`storageAccountName`).
+    pub name: String,
+    /// The variable `role-assignments.sh` reads it from (`STORAGE_ACCOUNT`).
+    pub shell_var: String,
+    /// The `azure:` key of eks2aks.yaml that gives its value (`storage_account`).
+    pub config_key: String,
+    /// The parameter's description.
+    pub description: String,
+}
+
+/// How the Bicep template declares a scope kind ([`ScopeKind::bicep`]).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BicepScope {
+    /// The symbol of a parent resource (a kind with parameters).
+    #[serde(default)]
+    pub symbol: Option<String>,
+    /// The template's switch for a leaf resource of this kind.
+    #[serde(default)]
+    pub leaf: Option<String>,
+    /// The storage sub-service symbol (`queueServices`) a leaf's declaration needs.
+    #[serde(default)]
+    pub service: Option<String>,
+}
+
+/// The merged scope kinds ([`Tables::scopes`]), in file order.
+#[derive(Debug, Clone, Default)]
+pub struct Scopes {
+    /// The kinds.
+    pub kinds: Vec<ScopeKind>,
+}
+
+/// A piece of a scope's resource id ([`Scopes::az_path`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathSeg<'a> {
+    /// Literal text.
+    Lit(&'a str),
+    /// The scope's Azure name.
+    Name,
+    /// A deployment parameter, by name.
+    Param(&'a str),
+}
+
+impl Scopes {
+    /// A kind by name.
+    pub fn get(&self, kind: &str) -> Option<&ScopeKind> {
+        self.kinds.iter().find(|k| k.kind == kind)
+    }
+
+    /// The kind and its parents, nearest first (unknown kinds end it; a cycle, refused by the loader, cannot loop).
+    pub fn chain<'a>(&'a self, kind: &str) -> impl Iterator<Item = &'a ScopeKind> + 'a {
+        let first = self.get(kind);
+        std::iter::successors(first, move |k| k.parent.as_deref().and_then(|p| self.get(p))).take(self.kinds.len())
+    }
+
+    /// The nearest kind of the chain a deployment parameter names (the Bicep parent resource; itself for a storage
+    /// account or a registry): `None` below the resource group alone.
+    pub fn named_parent(&self, kind: &str) -> Option<&ScopeKind> {
+        self.chain(kind).find(|k| !k.params.is_empty())
+    }
+
+    /// The scope a `Resource: "*"` widens a kind to, as (kind, Azure name): the named parent (`param:NAME`), else the
+    /// root (its fixed name).
+    pub fn broad(&self, kind: &str) -> Option<(&str, String)> {
+        if let Some(p) = self.named_parent(kind) {
+            return Some((&p.kind, format!("param:{}", p.params[0].name)));
+        }
+        let root = self.chain(kind).last()?;
+        Some((&root.kind, root.fixed_name.clone()?))
+    }
+
+    /// A deployment parameter of any kind, by name.
+    pub fn param(&self, name: &str) -> Option<&ScopeParam> {
+        self.kinds.iter().flat_map(|k| &k.params).find(|p| p.name == name)
+    }
+
+    /// The endpoint family of an Azure resource type, if `translate` writes its URLs.
+    pub fn url_kind(&self, azure_type: &str) -> Option<&str> {
+        self.kinds.iter().filter(|k| k.azure_type == azure_type).find_map(|k| k.endpoint.as_deref())
+    }
+
+    /// A scope's resource id below the resource group, root first: every `az_path` of its chain.
+    pub fn az_path(&self, kind: &str) -> Vec<PathSeg<'_>> {
+        let chain: Vec<&ScopeKind> = self.chain(kind).collect();
+        let mut out = Vec::new();
+        for k in chain.into_iter().rev() {
+            split_path(&k.az_path, |seg| {
+                out.push(match seg {
+                    "{name}" => PathSeg::Name,
+                    "{param}" => k.params.first().map_or(PathSeg::Lit(""), |p| PathSeg::Param(&p.name)),
+                    lit => PathSeg::Lit(lit),
+                })
+            });
+        }
+        out
+    }
+}
+
+/// Splits an `az_path` into literal text and `{…}` placeholders.
+fn split_path<'a>(path: &'a str, mut seg: impl FnMut(&'a str)) {
+    let mut rest = path;
+    while let Some(open) = rest.find('{') {
+        let close = rest[open..].find('}').map_or(rest.len(), |c| open + c + 1);
+        if open > 0 {
+            seg(&rest[..open]);
+        }
+        seg(&rest[open..close]);
+        rest = &rest[close..];
+    }
+    if !rest.is_empty() {
+        seg(rest);
+    }
+}
+
+/// The bundled scope kinds alone (tests compare overrides with them; the plan carries the loaded ones).
+/// The bundled table is checked by the tests; were it unreadable, no kind would be known.
+pub fn bundled_scopes() -> &'static Scopes {
+    static SCOPES: std::sync::OnceLock<Scopes> = std::sync::OnceLock::new();
+    SCOPES.get_or_init(|| {
+        let text = BUNDLED.iter().find(|(n, _)| *n == "scopes.yaml").map_or("", |(_, s)| *s);
+        Scopes { kinds: serde_norway::from_str::<ScopesFile>(text).map(|f| f.kinds).unwrap_or_default() }
+    })
+}
+
+/// A problem in a mapping table: file, line, column, message.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct MappingError {
     /// File (bundled path, or the user's path).
     pub file: String,
     /// 1-based line, when known.
     pub line: Option<usize>,
+    /// 1-based column (characters), when known.
+    pub column: Option<usize>,
     /// What is wrong.
     pub message: String,
+    /// The text of the line, for the caret diagnostic (filled in by [`load`]).
+    pub source_line: Option<String>,
+}
+
+impl MappingError {
+    /// A problem of a whole file.
+    fn file(file: &str, message: impl Into<String>) -> Self {
+        MappingError { file: file.into(), line: None, column: None, message: message.into(), source_line: None }
+    }
+
+    /// A problem at the first line of `src` that starts with `needle` (a key, or `key: value`: the caret goes to
+    /// the value).
+    fn at(src: &Source, needle: &str, message: impl Into<String>) -> Self {
+        let (line, column) = find(&src.text, needle).map_or((None, None), |(l, c)| (Some(l), Some(c)));
+        MappingError { file: src.file.clone(), line, column, message: message.into(), source_line: None }
+    }
 }
 
 impl std::fmt::Display for MappingError {
@@ -286,6 +485,8 @@ pub struct Tables {
     pub never_choose: BTreeSet<String>,
     /// Every known data action (ARM and Cosmos SQL), as Azure spells them.
     pub data_actions: Vec<String>,
+    /// The scope kinds (`scopes.yaml`).
+    pub scopes: Scopes,
     /// Table origins.
     pub origins: Vec<Origin>,
     /// The reverse of the action tables, made on first use ([`Tables::reverse`]).
@@ -298,14 +499,42 @@ pub type Reverse = BTreeMap<(String, String), BTreeMap<super::choose::Perm, Vec<
 
 use crate::text::line_starting_with as line_of;
 
-fn parse<T: serde::de::DeserializeOwned>(file: &str, text: &str, errors: &mut Vec<MappingError>) -> Option<T> {
-    match serde_norway::from_str(text) {
+/// The (line, column) of the first line of `text` that starts with `needle` (indentation and a list dash aside);
+/// for a `key: value` needle the column is the value's.
+fn find(text: &str, needle: &str) -> Option<(usize, usize)> {
+    let line = line_of(text, needle)?;
+    let l = text.lines().nth(line - 1)?;
+    let start = l.len() - l.trim_start().trim_start_matches("- ").len();
+    let at = start + needle.find(": ").map_or(0, |i| i + 2);
+    Some((line, l[..at].chars().count() + 1))
+}
+
+/// One table's text.
+struct Source {
+    /// Relative table path (`actions/sqs.yaml`).
+    rel: String,
+    /// The path shown in messages (`mappings/…` when bundled).
+    file: String,
+    /// The text.
+    text: String,
+}
+
+fn parse<T: serde::de::DeserializeOwned>(src: &Source, errors: &mut Vec<MappingError>) -> Option<T> {
+    match serde_norway::from_str(&src.text) {
         Ok(v) => Some(v),
         Err(e) => {
+            let at = e.location().map(|l| (l.line(), l.column()));
+            // The position is shown with the line; the message need not repeat it.
+            let message = e.to_string();
+            let message = at
+                .and_then(|(l, c)| message.strip_suffix(&format!(" at line {l} column {c}")))
+                .map_or_else(|| message.clone(), str::to_string);
             errors.push(MappingError {
-                file: file.into(),
-                line: e.location().map(|l| l.line()),
-                message: e.to_string(),
+                file: src.file.clone(),
+                line: at.map(|a| a.0),
+                column: at.map(|a| a.1),
+                message,
+                source_line: None,
             });
             None
         }
@@ -319,168 +548,30 @@ pub fn is_guid(s: &str) -> bool {
         && [8, 4, 4, 4, 12].iter().zip(&parts).all(|(n, p)| p.len() == *n && p.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-const SCOPE_KINDS: &[&str] = &[
-    "queue",
-    "table",
-    "container",
-    "blob_path",
-    "storage_account",
-    "key_vault",
-    "secret",
-    "key",
-    "service_bus_namespace",
-    "service_bus_queue",
-    "service_bus_topic",
-    "event_hub_namespace",
-    "event_hub",
-    "cosmos_account",
-    "cosmos_container",
-    "app_configuration",
-    "container_registry",
-    "monitor_workspace",
-    "log_analytics_workspace",
-    "redis_cache",
-    "postgres_server",
-    "resource_group",
-];
-
 /// Loads the bundled tables and, when given, a user's directory over them.
 pub fn load(user: Option<&Path>) -> Result<Tables, Vec<MappingError>> {
     let mut errors = Vec::new();
+    let sources = sources(user, &mut errors)?;
     let mut t = Tables::default();
-    let mut sources: Vec<(String, String, String)> =
-        BUNDLED.iter().map(|(n, s)| (n.to_string(), format!("mappings/{n}"), s.to_string())).collect();
-    if let Some(dir) = user {
-        if !dir.is_dir() {
-            return Err(vec![MappingError {
-                file: dir.display().to_string(),
-                line: None,
-                message: "--mappings is not a directory".into(),
-            }]);
-        }
-        for rel in user_files(dir) {
-            let path = dir.join(&rel);
-            match std::fs::read_to_string(&path) {
-                Ok(text) => sources.push((rel, path.display().to_string(), text)),
-                Err(e) => {
-                    errors.push(MappingError { file: path.display().to_string(), line: None, message: e.to_string() })
-                }
-            }
-        }
-    }
     let mut known_roles: BTreeMap<String, String> = BTreeMap::new();
-    for (rel, file, text) in &sources {
-        let bundled =
-            file.starts_with("mappings/") && user.is_none_or(|_| BUNDLED.iter().any(|(n, s)| n == rel && s == text));
-        t.origins.push(Origin { table: rel.clone(), from: if bundled { "bundled".into() } else { file.clone() } });
-        if rel == "services.yaml" {
-            let Some(f) = parse::<ServicesFile>(file, text, &mut errors) else { continue };
-            for p in f.pairs {
-                t.pairs.retain(|q| !(q.aws == p.aws && q.azure == p.azure));
-                t.pairs.push(p);
+    for src in &sources {
+        let bundled = src.file.starts_with("mappings/")
+            && user.is_none_or(|_| BUNDLED.iter().any(|(n, s)| *n == src.rel && *s == src.text));
+        t.origins
+            .push(Origin { table: src.rel.clone(), from: if bundled { "bundled".into() } else { src.file.clone() } });
+        match src.rel.as_str() {
+            "services.yaml" => merge_services(&mut t, src, &mut errors),
+            "azure-roles.yaml" => merge_roles(&mut t, src, &mut known_roles, &mut errors),
+            "azure-operations.yaml" => {
+                if let Some(f) = parse::<OperationsFile>(src, &mut errors) {
+                    t.data_actions.extend(f.data_actions.iter().chain(&f.cosmos_sql_data_actions).cloned());
+                }
             }
-            for (k, s) in f.services {
-                if !s.targets.contains_key(&s.default_target) {
-                    errors.push(MappingError {
-                        file: file.clone(),
-                        line: line_of(text, "default_target:"),
-                        message: format!(
-                            "service `{k}`: default_target `{}` is not one of its targets",
-                            s.default_target
-                        ),
-                    });
-                }
-                for (tk, tg) in &s.targets {
-                    if !SCOPE_KINDS.contains(&&*tg.scope_kind) {
-                        errors.push(MappingError {
-                            file: file.clone(),
-                            line: line_of(text, &format!("scope_kind: {}", tg.scope_kind)),
-                            message: format!("service `{k}` target `{tk}`: unknown scope_kind `{}`", tg.scope_kind),
-                        });
-                    }
-                    if !super::naming::RULES.contains(&tg.naming.as_str()) {
-                        errors.push(MappingError {
-                            file: file.clone(),
-                            line: line_of(text, &format!("naming: {}", tg.naming)),
-                            message: format!("service `{k}` target `{tk}`: unknown naming rule `{}`", tg.naming),
-                        });
-                    }
-                }
-                t.services.insert(k, s);
-            }
-        } else if rel == "azure-roles.yaml" {
-            let Some(f) = parse::<RolesFile>(file, text, &mut errors) else { continue };
-            for n in f.never_choose {
-                t.never_choose.insert(n.id.to_ascii_lowercase());
-            }
-            for r in f.roles {
-                let line = line_of(text, &format!("name: {}", r.name));
-                if !is_guid(&r.id) {
-                    errors.push(MappingError {
-                        file: file.clone(),
-                        line,
-                        message: format!("role `{}`: id `{}` is not a GUID", r.name, r.id),
-                    });
-                }
-                if !matches!(&*r.kind, "arm" | "cosmos-sql") {
-                    errors.push(MappingError {
-                        file: file.clone(),
-                        line,
-                        message: format!("role `{}`: kind must be arm or cosmos-sql", r.name),
-                    });
-                }
-                if let Some(bundled_id) = known_roles.get(&*r.name)
-                    && !bundled_id.eq_ignore_ascii_case(&r.id)
-                {
-                    errors.push(MappingError {
-                        file: file.clone(),
-                        line,
-                        message: format!(
-                            "role `{}`: GUID {} differs from the built-in role's {bundled_id}",
-                            r.name, r.id
-                        ),
-                    });
-                }
-                known_roles.insert(r.name.to_string(), r.id.to_string());
-                t.roles.retain(|q| q.name != r.name);
-                if let Some(other) = t.roles.iter().find(|q| q.id.eq_ignore_ascii_case(&r.id)) {
-                    errors.push(MappingError {
-                        file: file.clone(),
-                        line,
-                        message: format!("role `{}`: GUID {} is already used by `{}`", r.name, r.id, other.name),
-                    });
-                }
-                t.roles.push(r);
-            }
-        } else if rel == "azure-operations.yaml" {
-            let Some(f) = parse::<OperationsFile>(file, text, &mut errors) else { continue };
-            t.data_actions.extend(f.data_actions.iter().chain(&f.cosmos_sql_data_actions).cloned());
-        } else if let Some(prefix) = rel.strip_prefix("actions/").and_then(|r| r.strip_suffix(".yaml")) {
-            let Some(f) = parse::<ActionsFile>(file, text, &mut errors) else { continue };
-            if f.service != prefix {
-                errors.push(MappingError {
-                    file: file.clone(),
-                    line: line_of(text, "service:"),
-                    message: format!("`service: {}` does not match the file name `{prefix}`", f.service),
-                });
-            }
-            let entry = t.actions.entry(prefix.to_string()).or_default();
-            let mut seen: BTreeMap<String, String> = BTreeMap::new();
-            for (name, a) in f.actions {
-                let key = name.to_ascii_lowercase();
-                if let Some(other) = seen.insert(key.clone(), name.clone()) {
-                    errors.push(MappingError {
-                        file: file.clone(),
-                        line: line_of(text, &format!("{name}:")),
-                        message: format!(
-                            "action `{name}` is claimed twice (also as `{other}`; action names are case-insensitive)"
-                        ),
-                    });
-                }
-                entry.insert(key, (name, a));
-            }
-        } else {
-            errors.push(MappingError { file: file.clone(), line: None, message: "not a mapping table (expected services.yaml, azure-roles.yaml, azure-operations.yaml or actions/<prefix>.yaml)".into() });
+            "scopes.yaml" => merge_scopes(&mut t, src, &mut errors),
+            rel => match rel.strip_prefix("actions/").and_then(|r| r.strip_suffix(".yaml")) {
+                Some(prefix) => merge_actions(&mut t, prefix, src, &mut errors),
+                None => errors.push(MappingError::file(&src.file, "not a mapping table (expected services.yaml, azure-roles.yaml, azure-operations.yaml, scopes.yaml or actions/<prefix>.yaml)")),
+            },
         }
     }
     t.pairs.sort();
@@ -489,17 +580,188 @@ pub fn load(user: Option<&Path>) -> Result<Tables, Vec<MappingError>> {
     t.data_actions.dedup();
     validate(&t, &sources, &mut errors);
     if errors.is_empty() {
-        Ok(t)
-    } else {
-        errors.sort();
-        errors.dedup();
-        Err(errors)
+        return Ok(t);
     }
+    for e in &mut errors {
+        let text = sources.iter().find(|s| s.file == e.file).map(|s| s.text.as_str());
+        e.source_line = e.line.zip(text).and_then(|(l, text)| text.lines().nth(l.checked_sub(1)?)).map(str::to_string);
+    }
+    errors.sort();
+    errors.dedup();
+    Err(errors)
+}
+
+/// The bundled tables, then the user's (read errors are collected; a `--mappings` that is no directory stops).
+fn sources(user: Option<&Path>, errors: &mut Vec<MappingError>) -> Result<Vec<Source>, Vec<MappingError>> {
+    let mut sources: Vec<Source> = BUNDLED
+        .iter()
+        .map(|(n, s)| Source { rel: n.to_string(), file: format!("mappings/{n}"), text: s.to_string() })
+        .collect();
+    let Some(dir) = user else { return Ok(sources) };
+    if !dir.is_dir() {
+        return Err(vec![MappingError::file(&dir.display().to_string(), "--mappings is not a directory")]);
+    }
+    for rel in user_files(dir) {
+        let path = dir.join(&rel);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => sources.push(Source { rel, file: path.display().to_string(), text }),
+            Err(e) => errors.push(MappingError::file(&path.display().to_string(), e.to_string())),
+        }
+    }
+    Ok(sources)
+}
+
+/// `services.yaml`: pairs and services replace the ones they name; each target's naming rule is checked (its scope
+/// kind is checked once every table is read, [`validate_target_scopes`]).
+fn merge_services(t: &mut Tables, src: &Source, errors: &mut Vec<MappingError>) {
+    let Some(f) = parse::<ServicesFile>(src, errors) else { return };
+    for p in f.pairs {
+        t.pairs.retain(|q| !(q.aws == p.aws && q.azure == p.azure));
+        t.pairs.push(p);
+    }
+    for (k, s) in f.services {
+        if !s.targets.contains_key(&s.default_target) {
+            errors.push(MappingError::at(
+                src,
+                "default_target:",
+                format!("service `{k}`: default_target `{}` is not one of its targets", s.default_target),
+            ));
+        }
+        for (tk, tg) in &s.targets {
+            if !super::naming::RULES.contains(&tg.naming.as_str()) {
+                errors.push(MappingError::at(
+                    src,
+                    &format!("naming: {}", tg.naming),
+                    format!("service `{k}` target `{tk}`: unknown naming rule `{}`", tg.naming),
+                ));
+            }
+        }
+        t.services.insert(k, s);
+    }
+}
+
+/// `azure-roles.yaml`: each role replaces the one of its name; GUIDs and kinds are checked.
+fn merge_roles(t: &mut Tables, src: &Source, known: &mut BTreeMap<String, String>, errors: &mut Vec<MappingError>) {
+    let Some(f) = parse::<RolesFile>(src, errors) else { return };
+    for n in f.never_choose {
+        t.never_choose.insert(n.id.to_ascii_lowercase());
+    }
+    for r in f.roles {
+        let needle = format!("name: {}", r.name);
+        let mut problem = |message: String| errors.push(MappingError::at(src, &needle, message));
+        if !is_guid(&r.id) {
+            problem(format!("role `{}`: id `{}` is not a GUID", r.name, r.id));
+        }
+        if !matches!(&*r.kind, "arm" | "cosmos-sql") {
+            problem(format!("role `{}`: kind must be arm or cosmos-sql", r.name));
+        }
+        if let Some(bundled_id) = known.get(&*r.name)
+            && !bundled_id.eq_ignore_ascii_case(&r.id)
+        {
+            problem(format!("role `{}`: GUID {} differs from the built-in role's {bundled_id}", r.name, r.id));
+        }
+        known.insert(r.name.to_string(), r.id.to_string());
+        t.roles.retain(|q| q.name != r.name);
+        if let Some(other) = t.roles.iter().find(|q| q.id.eq_ignore_ascii_case(&r.id)) {
+            problem(format!("role `{}`: GUID {} is already used by `{}`", r.name, r.id, other.name));
+        }
+        t.roles.push(r);
+    }
+}
+
+/// `actions/<prefix>.yaml`: each action replaces the one of its name (case-insensitive).
+fn merge_actions(t: &mut Tables, prefix: &str, src: &Source, errors: &mut Vec<MappingError>) {
+    let Some(f) = parse::<ActionsFile>(src, errors) else { return };
+    if f.service != prefix {
+        errors.push(MappingError::at(
+            src,
+            "service:",
+            format!("`service: {}` does not match the file name `{prefix}`", f.service),
+        ));
+    }
+    let entry = t.actions.entry(prefix.to_string()).or_default();
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    for (name, a) in f.actions {
+        let key = name.to_ascii_lowercase();
+        if let Some(other) = seen.insert(key.clone(), name.clone()) {
+            errors.push(MappingError::at(
+                src,
+                &format!("{name}:"),
+                format!("action `{name}` is claimed twice (also as `{other}`; action names are case-insensitive)"),
+            ));
+        }
+        entry.insert(key, (name, a));
+    }
+}
+
+/// `scopes.yaml`: each kind replaces the one of its name (keeping its place) or is added at the end; what a kind
+/// says of itself is checked here, what it says of other kinds and tables in [`validate_scopes`].
+fn merge_scopes(t: &mut Tables, src: &Source, errors: &mut Vec<MappingError>) {
+    let Some(f) = parse::<ScopesFile>(src, errors) else { return };
+    let mut seen = BTreeSet::new();
+    for k in f.kinds {
+        let at = |message: String| MappingError::at(src, &format!("kind: {}", k.kind), message);
+        if !seen.insert(k.kind.clone()) {
+            errors.push(at(format!("scope kind `{}` is listed twice", k.kind)));
+        }
+        for message in scope_kind_problems(&k) {
+            errors.push(at(message));
+        }
+        match t.scopes.kinds.iter_mut().find(|q| q.kind == k.kind) {
+            Some(q) => *q = k,
+            None => t.scopes.kinds.push(k),
+        }
+    }
+}
+
+/// What is wrong with one scope kind on its own: placeholders, parameters, the Bicep declaration, the naming rule.
+fn scope_kind_problems(k: &ScopeKind) -> Vec<String> {
+    let mut out = Vec::new();
+    let name = &k.kind;
+    split_path(&k.az_path, |seg| match seg {
+        "{name}" => {}
+        "{param}" if !k.params.is_empty() => {}
+        "{param}" => out.push(format!("scope kind `{name}`: `az_path` uses {{param}} but the kind has no params")),
+        s if s.contains(['{', '}']) => {
+            out.push(format!("scope kind `{name}`: `az_path` placeholder `{s}` is not {{name}} or {{param}}"))
+        }
+        _ => {}
+    });
+    for p in &k.params {
+        if !crate::config::AzureConfig::RESOURCE_KEYS.contains(&p.config_key.as_str()) {
+            out.push(format!(
+                "scope kind `{name}`: parameter `{}`: `config_key: {}` is not a resource key of eks2aks.yaml's `azure:` ({})",
+                p.name,
+                p.config_key,
+                crate::config::AzureConfig::RESOURCE_KEYS.join(", ")
+            ));
+        }
+        let var = !p.shell_var.is_empty()
+            && p.shell_var.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+            && !p.shell_var.as_bytes()[0].is_ascii_digit();
+        let ident = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if !var {
+            out.push(format!("scope kind `{name}`: `shell_var: {}` is not an upper-case shell variable", p.shell_var));
+        }
+        if !ident(&p.name) || p.name.as_bytes()[0].is_ascii_digit() {
+            out.push(format!("scope kind `{name}`: parameter `{}` is not a Bicep identifier", p.name));
+        }
+    }
+    if !k.params.is_empty() && k.bicep.symbol.is_none() {
+        out.push(format!("scope kind `{name}`: a kind with params is a parent resource and needs `bicep.symbol`"));
+    }
+    if k.bicep.service.is_some() && k.bicep.leaf.is_none() {
+        out.push(format!("scope kind `{name}`: `bicep.service` needs `bicep.leaf`"));
+    }
+    if !super::naming::RULES.contains(&k.naming.as_str()) {
+        out.push(format!("scope kind `{name}`: unknown naming rule `{}`", k.naming));
+    }
+    out
 }
 
 fn user_files(dir: &Path) -> Vec<String> {
     let mut out = Vec::new();
-    for name in ["services.yaml", "azure-roles.yaml", "azure-operations.yaml"] {
+    for name in ["services.yaml", "azure-roles.yaml", "azure-operations.yaml", "scopes.yaml"] {
         if dir.join(name).is_file() {
             out.push(name.to_string());
         }
@@ -512,142 +774,222 @@ fn user_files(dir: &Path) -> Vec<String> {
             .collect();
         names.sort();
         for p in names {
-            out.push(format!("actions/{}", p.file_name().unwrap().to_string_lossy()));
+            out.push(format!("actions/{}", p.file_name().unwrap_or_default().to_string_lossy()));
         }
     }
     out
 }
 
+/// The sources of a table, the user's first.
+struct Locate<'s>(&'s [Source]);
+
+impl<'s> Locate<'s> {
+    /// The last source of `rel` (the user's, when given), or a placeholder naming `rel`.
+    fn last(&self, rel: &str) -> Option<&'s Source> {
+        self.0.iter().rev().find(|s| s.rel == rel)
+    }
+
+    /// A problem at the line of `rel` that starts with `needle`: in the user's file when it has one, else the
+    /// bundled one (the entry comes from there); the user's file without a line when neither has it.
+    fn at(&self, rel: &str, needle: &str, message: impl Into<String>) -> MappingError {
+        let message = message.into();
+        let mut cands = self.0.iter().rev().filter(|s| s.rel == rel);
+        match cands.clone().find(|s| line_of(&s.text, needle).is_some()).or_else(|| cands.next()) {
+            Some(src) => MappingError::at(src, needle, message),
+            None => MappingError::file(rel, message),
+        }
+    }
+}
+
 /// Cross-table checks: every action file has a service, every target key exists, every Azure action exists and
-/// is granted by some role, no `never_choose` role is in the role table.
-fn validate(t: &Tables, sources: &[(String, String, String)], errors: &mut Vec<MappingError>) {
-    let file_of = |rel: &str| -> (String, &str) {
-        sources
-            .iter()
-            .rev()
-            .find(|(r, _, _)| r == rel)
-            .map(|(_, f, s)| (f.clone(), s.as_str()))
-            .unwrap_or_else(|| (rel.to_string(), ""))
-    };
+/// is granted by some role (one of the target's), no `never_choose` role is in the role table, and the scope kinds
+/// hang together and agree with the targets and the roles.
+fn validate(t: &Tables, sources: &[Source], errors: &mut Vec<MappingError>) {
+    let at = Locate(sources);
+    validate_actions(t, &at, errors);
+    validate_target_roles(t, &at, errors);
+    for r in t.roles.iter().filter(|r| t.never_choose.contains(&r.id.to_ascii_lowercase())) {
+        errors.push(at.at(
+            "azure-roles.yaml",
+            &format!("name: {}", r.name),
+            format!("role `{}` is in never_choose and must not be in the role table", r.name),
+        ));
+    }
+    validate_scopes(t, &at, errors);
+    validate_target_scopes(t, &at, errors);
+}
+
+/// True when some role of `roles` grants the permission (`data`: a data action).
+fn granted_by<'r>(mut roles: impl Iterator<Item = &'r Role>, perm: &str, data: bool) -> bool {
+    roles.any(|r| {
+        let (allow, deny) = if data { (&r.data_actions, &r.not_data_actions) } else { (&r.actions, &r.not_actions) };
+        allow.iter().any(|p| glob_ci(p, perm)) && !deny.iter().any(|p| glob_ci(p, perm))
+    })
+}
+
+/// The permissions of a target mapping: (name, is a data action).
+fn perms(m: &TargetMapping) -> impl Iterator<Item = (&String, bool)> {
+    m.data_actions.iter().map(|d| (d, true)).chain(m.actions.iter().map(|d| (d, false)))
+}
+
+/// Every action file: its service exists, each action has `targets` or `none`, each target exists and its
+/// permissions are known Azure data actions granted by some role.
+fn validate_actions(t: &Tables, at: &Locate, errors: &mut Vec<MappingError>) {
     let known: BTreeSet<String> = t.data_actions.iter().map(|a| a.to_ascii_lowercase()).collect();
     for (prefix, actions) in &t.actions {
-        let (file, text) = file_of(&format!("actions/{prefix}.yaml"));
+        let rel = format!("actions/{prefix}.yaml");
         let Some(service) = t.services.get(prefix) else {
-            errors.push(MappingError {
-                file,
-                line: None,
-                message: format!("no `services.{prefix}` entry in services.yaml for this actions file"),
-            });
+            let file = at.last(&rel).map_or(rel.clone(), |s| s.file.clone());
+            errors.push(MappingError::file(
+                &file,
+                format!("no `services.{prefix}` entry in services.yaml for this actions file"),
+            ));
             continue;
         };
         for (name, a) in actions.values() {
-            let line = line_of(text, &format!("{name}:"));
-            match (&a.targets, &a.none) {
-                (Some(_), Some(_)) | (None, None) => errors.push(MappingError {
-                    file: file.clone(),
-                    line,
-                    message: format!("action `{name}` needs exactly one of `targets` and `none`"),
-                }),
-                _ => {}
+            let mut problem = |message: String| errors.push(at.at(&rel, &format!("{name}:"), message));
+            if a.targets.is_some() == a.none.is_some() {
+                problem(format!("action `{name}` needs exactly one of `targets` and `none`"));
             }
             for (tk, m) in a.targets.iter().flatten() {
                 if !service.targets.contains_key(tk) {
-                    errors.push(MappingError {
-                        file: file.clone(),
-                        line,
-                        message: format!(
-                            "action `{name}`: unknown target `{tk}` (service `{prefix}` has {})",
-                            service.targets.keys().cloned().collect::<Vec<_>>().join(", ")
-                        ),
-                    });
+                    let keys: Vec<&str> = service.targets.keys().map(String::as_str).collect();
+                    problem(format!(
+                        "action `{name}`: unknown target `{tk}` (service `{prefix}` has {})",
+                        keys.join(", ")
+                    ));
                 }
                 if m.none.is_some() == (!m.data_actions.is_empty() || !m.actions.is_empty()) {
-                    errors.push(MappingError {
-                        file: file.clone(),
-                        line,
-                        message: format!(
-                            "action `{name}` target `{tk}` needs `none` or data_actions/actions, not both or neither"
-                        ),
-                    });
+                    problem(format!(
+                        "action `{name}` target `{tk}` needs `none` or data_actions/actions, not both or neither"
+                    ));
                 }
-                for d in &m.data_actions {
-                    if !known.contains(&d.to_ascii_lowercase()) {
-                        errors.push(MappingError {
-                            file: file.clone(),
-                            line,
-                            message: format!(
-                                "action `{name}`: `{d}` is not a known Azure data action (azure-operations.yaml)"
-                            ),
-                        });
-                    }
+                for d in m.data_actions.iter().filter(|d| !known.contains(&d.to_ascii_lowercase())) {
+                    problem(format!("action `{name}`: `{d}` is not a known Azure data action (azure-operations.yaml)"));
                 }
-                for d in m.data_actions.iter().map(|d| (d, true)).chain(m.actions.iter().map(|d| (d, false))) {
-                    let granted = t.roles.iter().any(|r| {
-                        let (allow, deny) =
-                            if d.1 { (&r.data_actions, &r.not_data_actions) } else { (&r.actions, &r.not_actions) };
-                        allow.iter().any(|p| glob_ci(p, d.0)) && !deny.iter().any(|p| glob_ci(p, d.0))
-                    });
-                    if !granted {
-                        errors.push(MappingError {
-                            file: file.clone(),
-                            line,
-                            message: format!("action `{name}`: no role in azure-roles.yaml grants `{}`", d.0),
-                        });
-                    }
+                for (d, _) in perms(m).filter(|(d, data)| !granted_by(t.roles.iter(), d, *data)) {
+                    problem(format!("action `{name}`: no role in azure-roles.yaml grants `{d}`"));
                 }
             }
         }
     }
-    let (sfile, stext) = file_of("services.yaml");
+}
+
+/// Every target's candidate roles exist, and every permission an action needs on the target is granted by one.
+fn validate_target_roles(t: &Tables, at: &Locate, errors: &mut Vec<MappingError>) {
     let role_names: BTreeSet<&str> = t.roles.iter().map(|r| &*r.name).collect();
     for (prefix, service) in &t.services {
         for (tk, target) in &service.targets {
-            for r in &target.roles {
-                if !role_names.contains(r.as_str()) {
-                    errors.push(MappingError {
-                        file: sfile.clone(),
-                        line: line_of(stext, &format!("- {r}")).or_else(|| line_of(stext, r)),
-                        message: format!(
-                            "service `{prefix}` target `{tk}`: unknown role `{r}` (not in azure-roles.yaml)"
-                        ),
-                    });
+            for r in target.roles.iter().filter(|r| !role_names.contains(r.as_str())) {
+                let message = format!("service `{prefix}` target `{tk}`: unknown role `{r}` (not in azure-roles.yaml)");
+                let mut e = at.at("services.yaml", &format!("- {r}"), message);
+                // A flow list (`roles: [A, B]`): the first line that names the role.
+                if e.line.is_none()
+                    && let Some(src) = at.last("services.yaml")
+                    && let Some((i, l)) = src.text.lines().enumerate().find(|(_, l)| l.contains(r.as_str()))
+                {
+                    e.line = Some(i + 1);
+                    e.column = l.find(r.as_str()).map(|b| l[..b].chars().count() + 1);
                 }
+                errors.push(e);
             }
-            // Every permission an action needs on this target must be grantable by one of its candidate roles.
-            let cands: Vec<&Role> = t.roles.iter().filter(|r| target.roles.iter().any(|n| **n == *r.name)).collect();
             if target.roles.is_empty() {
                 continue;
             }
+            let cands = || t.roles.iter().filter(|r| target.roles.iter().any(|n| **n == *r.name));
             for (name, a) in t.actions.get(prefix).into_iter().flat_map(|m| m.values()) {
                 let Some(m) = a.targets.as_ref().and_then(|x| x.get(tk)) else { continue };
-                for (d, data) in m.data_actions.iter().map(|d| (d, true)).chain(m.actions.iter().map(|d| (d, false))) {
-                    let ok = cands.iter().any(|r| {
-                        let (allow, deny) =
-                            if data { (&r.data_actions, &r.not_data_actions) } else { (&r.actions, &r.not_actions) };
-                        allow.iter().any(|p| glob_ci(p, d)) && !deny.iter().any(|p| glob_ci(p, d))
-                    });
-                    if !ok {
-                        let (afile, atext) = file_of(&format!("actions/{prefix}.yaml"));
-                        errors.push(MappingError {
-                            file: afile,
-                            line: line_of(atext, &format!("{name}:")),
-                            message: format!(
-                                "action `{name}` needs `{d}` on `{tk}`, which none of the target's roles grants"
-                            ),
-                        });
-                    }
+                for (d, _) in perms(m).filter(|(d, data)| !granted_by(cands(), d, *data)) {
+                    errors.push(at.at(
+                        &format!("actions/{prefix}.yaml"),
+                        &format!("{name}:"),
+                        format!("action `{name}` needs `{d}` on `{tk}`, which none of the target's roles grants"),
+                    ));
                 }
             }
         }
     }
-    let (file, text) = file_of("azure-roles.yaml");
-    for r in &t.roles {
-        if t.never_choose.contains(&r.id.to_ascii_lowercase()) {
-            errors.push(MappingError {
-                file: file.clone(),
-                line: line_of(text, &format!("name: {}", r.name)),
-                message: format!("role `{}` is in never_choose and must not be in the role table", r.name),
-            });
+}
+
+/// The scope kinds together: parents exist and end at the root without a cycle, only the root has no parent, a
+/// parent's path names no scope, parameters are declared once, kinds of one Azure type agree on the endpoint, and
+/// their roles exist.
+fn validate_scopes(t: &Tables, at: &Locate, errors: &mut Vec<MappingError>) {
+    let s = &t.scopes;
+    let role_names: BTreeSet<&str> = t.roles.iter().map(|r| &*r.name).collect();
+    let mut params: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut endpoints: BTreeMap<&str, (&str, Option<&str>)> = BTreeMap::new();
+    for k in &s.kinds {
+        let mut problem = |message: String| errors.push(at.at("scopes.yaml", &format!("kind: {}", k.kind), message));
+        match k.parent.as_deref() {
+            Some(p) if s.get(p).is_none() => problem(format!("scope kind `{}`: unknown parent `{p}`", k.kind)),
+            Some(_)
+                if s.chain(&k.kind)
+                    .last()
+                    .is_some_and(|end| end.parent.as_deref().is_some_and(|p| s.get(p).is_some())) =>
+            {
+                problem(format!("scope kind `{}`: its parents form a cycle", k.kind))
+            }
+            Some(_) => {}
+            None if k.fixed_name.is_none() => problem(format!(
+                "scope kind `{}` has no parent: only the root kind (the resource group, with a `fixed_name`) may have none",
+                k.kind
+            )),
+            None => {}
+        }
+        if k.az_path.contains("{name}") && s.kinds.iter().any(|c| c.parent.as_deref() == Some(&k.kind)) {
+            problem(format!("scope kind `{}` is a parent: its `az_path` cannot use {{name}}", k.kind));
+        }
+        for p in &k.params {
+            if let Some(other) = params.insert(&p.name, &k.kind) {
+                problem(format!("scope kind `{}`: parameter `{}` is also declared by `{other}`", k.kind, p.name));
+            }
+        }
+        let endpoint = k.endpoint.as_deref();
+        if let Some((other, e)) = endpoints.insert(&k.azure_type, (&k.kind, endpoint))
+            && endpoint.is_some()
+            && e.is_some()
+            && e != endpoint
+        {
+            problem(format!("scope kind `{}`: endpoint differs from `{other}`'s for {}", k.kind, k.azure_type));
+        }
+        for r in k.roles.iter().filter(|r| !role_names.contains(r.as_str())) {
+            problem(format!("scope kind `{}`: unknown role `{r}` (not in azure-roles.yaml)", k.kind));
+        }
+    }
+}
+
+/// Every target's scope kind exists; a kind named by the policies names its resources by the target's rule; and the
+/// target's candidate roles may be assigned at its kind and at the kind a `Resource: "*"` widens it to.
+fn validate_target_scopes(t: &Tables, at: &Locate, errors: &mut Vec<MappingError>) {
+    for (prefix, service) in &t.services {
+        for (tk, tg) in &service.targets {
+            let needle = format!("scope_kind: {}", tg.scope_kind);
+            let what = format!("service `{prefix}` target `{tk}`");
+            let Some(kind) = t.scopes.get(&tg.scope_kind) else {
+                errors.push(at.at("services.yaml", &needle, format!("{what}: unknown scope_kind `{}`", tg.scope_kind)));
+                continue;
+            };
+            if kind.params.is_empty() && kind.naming != tg.naming {
+                errors.push(at.at(
+                    "services.yaml",
+                    &needle,
+                    format!(
+                        "{what}: naming `{}` differs from scope kind `{}`'s `{}` (scopes.yaml)",
+                        tg.naming, kind.kind, kind.naming
+                    ),
+                ));
+            }
+            let broad = t.scopes.broad(&kind.kind).and_then(|(b, _)| t.scopes.get(b));
+            for k in std::iter::once(kind).chain(broad.filter(|b| b.kind != kind.kind)) {
+                for r in tg.roles.iter().filter(|r| !k.roles.contains(r)) {
+                    errors.push(at.at(
+                        "services.yaml",
+                        &needle,
+                        format!("{what}: role `{r}` is not one of scope kind `{}`'s roles (scopes.yaml)", k.kind),
+                    ));
+                }
+            }
         }
     }
 }
@@ -678,6 +1020,12 @@ impl Tables {
             }
             out
         })
+    }
+
+    /// A scope kind of `scopes.yaml` by name (`queue`, `container`, …): its Azure type, parents, parameters, whether
+    /// a blob-path condition applies ([`ScopeKind::blob_condition`]).
+    pub fn scope(&self, kind: &str) -> Option<&ScopeKind> {
+        self.scopes.get(kind)
     }
 
     /// The action of a service, by name (case-insensitive).
@@ -734,6 +1082,117 @@ mod tests {
         .unwrap();
         let errs = load(Some(dir.path())).unwrap_err();
         assert!(errs.iter().any(|e| e.message.contains("colour") && e.line == Some(5)), "{errs:?}");
+    }
+
+    /// Every `scope_kind` of services.yaml is a kind of scopes.yaml, and each widens to a known scope.
+    #[test]
+    fn every_scope_kind_of_the_services_is_in_scopes_yaml() {
+        let t = load(None).unwrap();
+        for (prefix, s) in &t.services {
+            for (tk, tg) in &s.targets {
+                assert!(t.scope(&tg.scope_kind).is_some(), "{prefix} {tk}: `{}` not in scopes.yaml", tg.scope_kind);
+                assert!(t.scopes.broad(&tg.scope_kind).is_some(), "{prefix} {tk}: `{}` widens nowhere", tg.scope_kind);
+            }
+        }
+    }
+
+    /// What the renderers and the planner read from the table.
+    #[test]
+    fn scope_kinds_answer_paths_parents_endpoints_and_conditions() {
+        let t = load(None).unwrap();
+        let s = &t.scopes;
+        assert_eq!(
+            s.az_path("queue"),
+            [
+                PathSeg::Lit("/providers/Microsoft.Storage/storageAccounts/"),
+                PathSeg::Param("storageAccountName"),
+                PathSeg::Lit("/queueServices/default/queues/"),
+                PathSeg::Name,
+            ]
+        );
+        assert!(s.az_path("monitor_workspace").is_empty() && s.az_path("no-such-kind").is_empty());
+        assert_eq!(s.broad("container"), Some(("storage_account", "param:storageAccountName".into())));
+        assert_eq!(s.broad("container_registry"), Some(("container_registry", "param:containerRegistryName".into())));
+        assert_eq!(s.broad("log_analytics_workspace"), Some(("resource_group", "resourceGroup".into())));
+        assert_eq!(s.named_parent("cosmos_container").map(|k| k.params.len()), Some(2));
+        assert_eq!(s.url_kind("Microsoft.Storage/storageAccounts/blobServices/containers"), Some("blob"));
+        assert_eq!(s.url_kind("Microsoft.KeyVault/vaults/keys"), None);
+        let blob: Vec<&str> = s.kinds.iter().filter(|k| k.blob_condition).map(|k| k.kind.as_str()).collect();
+        assert_eq!(blob, ["container"]);
+        assert_eq!(s.param("cosmosDatabaseName").map(|p| p.shell_var.as_str()), Some("COSMOS_DATABASE"));
+        assert_eq!(bundled_scopes().kinds.len(), s.kinds.len());
+    }
+
+    fn scope_errors(scopes: &str, services: Option<&str>) -> Vec<MappingError> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("scopes.yaml"), scopes).unwrap();
+        if let Some(s) = services {
+            std::fs::write(dir.path().join("services.yaml"), s).unwrap();
+        }
+        load(Some(dir.path())).unwrap_err()
+    }
+
+    #[test]
+    fn a_parent_that_is_no_scope_kind_is_an_error_with_its_line() {
+        let errs = scope_errors(
+            "kinds:\n  - kind: queue\n    azure_type: Microsoft.Storage/storageAccounts/queueServices/queues\n    parent: storage_acount\n    naming: queue\n",
+            None,
+        );
+        let e = errs.iter().find(|e| e.message.contains("unknown parent `storage_acount`")).expect("reported");
+        assert_eq!((e.line, e.column), (Some(2), Some(11)), "{errs:?}");
+        assert!(e.file.ends_with("scopes.yaml") && e.source_line.as_deref() == Some("  - kind: queue"), "{e:?}");
+    }
+
+    /// A user's kind replaces the bundled one of its name in place; the merged table is valid.
+    #[test]
+    fn a_user_scope_kind_replaces_the_bundled_one_in_place() {
+        let bundled = load(None).unwrap();
+        let at = bundled.scopes.kinds.iter().position(|k| k.kind == "key_vault").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("scopes.yaml"),
+            "kinds:\n  - kind: key_vault\n    azure_type: Microsoft.KeyVault/vaults\n    parent: resource_group\n    params:\n      - name: keyVaultName\n        shell_var: KV\n        config_key: key_vault\n        description: Ours.\n    az_path: /providers/Microsoft.KeyVault/vaults/{param}\n    bicep:\n      symbol: keyVault\n    naming: key_vault\n    roles: [Key Vault Crypto Officer, Key Vault Crypto Service Encryption User, Key Vault Crypto Service Release User, Key Vault Crypto User, Key Vault Reader, Key Vault Secrets Officer, Key Vault Secrets User]\n",
+        )
+        .unwrap();
+        let t = load(Some(dir.path())).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(t.scopes.kinds.len(), bundled.scopes.kinds.len());
+        assert_eq!(t.scopes.kinds[at].params[0].shell_var, "KV");
+        assert!(t.origins.iter().any(|o| o.table == "scopes.yaml" && o.from.ends_with("scopes.yaml")));
+    }
+
+    #[test]
+    fn a_kind_without_parent_other_than_the_root_is_an_error() {
+        let errs = scope_errors("kinds:\n  - kind: orphan\n    azure_type: Microsoft.X/y\n    naming: generic\n", None);
+        assert!(errs.iter().any(|e| e.message.contains("`orphan` has no parent") && e.line == Some(2)), "{errs:?}");
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_placeholders_in_scopes_are_errors() {
+        let errs =
+            scope_errors("kinds:\n  - kind: queue\n    azure_type: T\n    naming: queue\n    colour: red\n", None);
+        assert!(errs.iter().any(|e| e.message.contains("colour") && e.line == Some(5)), "{errs:?}");
+        let errs = scope_errors(
+            "kinds:\n  - kind: queue\n    azure_type: T\n    parent: storage_account\n    az_path: /q/{nme}/{param}\n    naming: queue\n",
+            None,
+        );
+        let all: Vec<&str> = errs.iter().map(|e| e.message.as_str()).collect();
+        assert!(all.iter().any(|m| m.contains("`{nme}` is not {name} or {param}")), "{all:?}");
+        assert!(all.iter().any(|m| m.contains("uses {param} but the kind has no params")), "{all:?}");
+    }
+
+    #[test]
+    fn a_target_on_an_unknown_scope_kind_or_outside_its_roles_is_an_error() {
+        let services = "services:\n  sqs:\n    name: SQS\n    arn_resources: []\n    default_target: storage-queue\n    targets:\n      storage-queue:\n        azure_service: Q\n        azure_type: T\n        scope_kind: quene\n        naming: queue\n        roles: []\n      service-bus:\n        azure_service: Q\n        azure_type: T\n        scope_kind: queue\n        naming: queue\n        roles: [Storage Blob Data Reader]\n";
+        let errs = scope_errors("kinds: []\n", Some(services));
+        let all: Vec<String> = errs.iter().map(ToString::to_string).collect();
+        assert!(
+            all.iter().any(|m| m.contains(":10: service `sqs` target `storage-queue`: unknown scope_kind `quene`")),
+            "{all:?}"
+        );
+        assert!(
+            all.iter().any(|m| m.contains("role `Storage Blob Data Reader` is not one of scope kind `queue`'s roles")),
+            "{all:?}"
+        );
     }
 
     #[test]

@@ -68,26 +68,18 @@ pub struct ScopeNeed {
     pub perms: BTreeMap<Perm, BTreeSet<String>>,
 }
 
-/// The broad scope a target widens to when a policy names no concrete resource.
-fn broad_scope(azure_type: &str) -> (&'static str, &'static str) {
-    let t = azure_type.to_ascii_lowercase();
-    if t.starts_with("microsoft.storage/") {
-        ("storage_account", "param:storageAccountName")
-    } else if t.starts_with("microsoft.keyvault/") {
-        ("key_vault", "param:keyVaultName")
-    } else if t.starts_with("microsoft.servicebus/") {
-        ("service_bus_namespace", "param:serviceBusNamespaceName")
-    } else if t.starts_with("microsoft.eventhub/") {
-        ("event_hub_namespace", "param:eventHubsNamespaceName")
-    } else if t.starts_with("microsoft.documentdb/") {
-        ("cosmos_account", "param:cosmosAccountName")
-    } else if t.starts_with("microsoft.appconfiguration/") {
-        ("app_configuration", "param:appConfigurationName")
-    } else if t.starts_with("microsoft.containerregistry/") {
-        ("container_registry", "param:containerRegistryName")
-    } else {
-        ("resource_group", "resourceGroup")
+/// The broad scope a target widens to when a policy names no concrete resource: the nearest named parent of its
+/// scope kind (`mappings/scopes.yaml`), chosen at deployment (`param:…`), else the resource group.
+fn broad_scope(tables: &Tables, scope_kind: &str) -> (String, String) {
+    match tables.scopes.broad(scope_kind) {
+        Some((kind, name)) => (kind.to_string(), name),
+        None => ("resource_group".into(), "resourceGroup".into()),
     }
+}
+
+/// True when a scope kind takes a blob-path condition (`blob_condition` in `mappings/scopes.yaml`).
+fn takes_blob_condition(tables: &Tables, scope_kind: &str) -> bool {
+    tables.scope(scope_kind).is_some_and(|k| k.blob_condition)
 }
 
 /// True for a resource kind that is an entry point to another resource, not one itself (an S3 access point): it
@@ -208,7 +200,7 @@ fn is_blob(tables: &Tables, key: &ScopeKey) -> bool {
         .services
         .get(&key.service)
         .and_then(|s| s.targets.get(&key.target))
-        .is_some_and(|t| &*t.scope_kind == "container")
+        .is_some_and(|t| takes_blob_condition(tables, &t.scope_kind))
 }
 
 /// The object keys of bucket `bucket_arn` (`arn:aws:s3:::b`) that resource patterns can match, as blob path
@@ -927,7 +919,7 @@ impl Translator<'_> {
     /// once per service and resource. On a blob target its condition keeps the action to its own kind of resource
     /// (objects, or listings), and under a listing-prefix condition to listings.
     fn widened_key(&mut self, stmt: &Allow, res: &mut Resource, act: &Act, at: Landing) -> ScopeKey {
-        let (kind, bname) = broad_scope(&at.target.azure_type);
+        let (kind, bname) = broad_scope(self.tables, &at.target.scope_kind);
         let prefix = act.prefix;
         if res.widened_reported.insert(prefix.to_string()) {
             self.sink.push(
@@ -939,7 +931,7 @@ impl Translator<'_> {
                 Some(res.loc),
             );
         }
-        let condition = if &*at.target.scope_kind == "container" {
+        let condition = if takes_blob_condition(self.tables, &at.target.scope_kind) {
             // Under a listing-prefix condition only listings are allowed (the key is sent with nothing
             // else): no object.
             // and the action's own kind of resource: objects, or the listing of buckets.
@@ -996,7 +988,7 @@ impl Translator<'_> {
         // resource (reading through an index is reading the table). Reported.
         let base_named = stmt.resources.iter().any(|(x, _)| *x == base);
         let prefix = act.prefix;
-        if &*target.scope_kind != "container"
+        if !takes_blob_condition(self.tables, &target.scope_kind)
             && path.is_some()
             && !base_named
             && res.widened_reported.insert(format!("{prefix}\u{0}{arn}"))
@@ -1008,7 +1000,7 @@ impl Translator<'_> {
             );
         }
         let mut condition = None;
-        if &*target.scope_kind == "container" {
+        if takes_blob_condition(self.tables, &target.scope_kind) {
             // Objects under the path, or (a bucket) the listing the statement allows.
             let parts = match path.as_deref() {
                 Some(p) => (vec![if p == "*" { Clause::all() } else { Clause::path(p) }], Listing::None),

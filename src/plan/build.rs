@@ -57,7 +57,8 @@ pub fn build(
     not_granted(model, joined, tables, &resources, &identities, &role_identity, &mut sink);
     let workloads = workload_entries(model, joined, files, &role_identity);
     // KEDA: which authentication each translated trigger references (split per identity), on the final names.
-    let keda = keda::bind(model, files, keda, &role_identity, |arn| is_mapped_queue(&resources, arn), &mut sink);
+    let keda =
+        keda::bind(model, files, keda, &role_identity, |arn| is_mapped_queue(tables, &resources, arn), &mut sink);
     let findings = final_findings(model, files, opts, sink);
     let summary = summary(model, &identities, &workloads, &resources, &findings);
     let mut plan = Plan {
@@ -73,6 +74,7 @@ pub fn build(
         manifest_edits: Vec::new(),
         eks_side_edits: Vec::new(),
         ecr_images: Vec::new(),
+        scopes: Arc::new(tables.scopes.clone()),
     };
     let decided = edits::decide(model, files, tables, &opts.config, &plan);
     plan.manifest_edits = decided.manifest;
@@ -616,10 +618,10 @@ fn workload_entries(
 }
 
 /// True when the plan maps this ARN to an Azure queue (Storage or Service Bus) that a KEDA trigger can read.
-fn is_mapped_queue(resources: &[Resource], arn: &str) -> bool {
+fn is_mapped_queue(tables: &Tables, resources: &[Resource], arn: &str) -> bool {
     resource(resources, arn)
         .and_then(|r| r.azure_type.as_deref().zip(r.azure_name.as_ref()))
-        .and_then(|(ty, _)| azure_url_kind(ty))
+        .and_then(|(ty, _)| url_kind(tables, ty))
         .is_some_and(|k| k == "queue" || k == "servicebus")
 }
 

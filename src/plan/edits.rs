@@ -457,7 +457,7 @@ fn azure_value(ctx: &Ctx, arn: &str, text: &str) -> Option<String> {
     let r = ctx.resource_by_arn.get(base.as_str())?;
     let name = r.azure_name.as_deref()?;
     let names = &ctx.names;
-    let url = match super::azure_url_kind(r.azure_type.as_deref()?)? {
+    let url = match super::url_kind(ctx.tables, r.azure_type.as_deref()?)? {
         "queue" => format!("https://{}.queue.core.windows.net/{name}", names.storage),
         "table" => format!("https://{}.table.core.windows.net/{name}", names.storage),
         "blob" => {
@@ -526,7 +526,7 @@ fn trigger(ctx: &Ctx, t: &crate::model::Trigger, arn: &str, auth_ref: Option<&(S
     let (name, ty) = (r.azure_name.as_ref()?, r.azure_type.as_ref()?);
     let length = t.metadata.get("queueLength").cloned().unwrap_or_else(|| "5".into());
     let mut metadata = serde_json::Map::new();
-    let trigger_type = match super::azure_url_kind(ty) {
+    let trigger_type = match super::url_kind(ctx.tables, ty) {
         Some("queue") => {
             metadata.insert("queueName".into(), json!(name));
             metadata.insert("accountName".into(), json!(ctx.names.storage));

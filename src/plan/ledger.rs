@@ -246,7 +246,9 @@ impl Builder<'_> {
                         |arn| {
                             resource_by_arn.get(arn.as_str()).is_some_and(|r| {
                                 r.azure_name.is_some()
-                                    && crate::plan::azure_url_kind(r.azure_type.as_deref().unwrap_or(""))
+                                    && a.plan
+                                        .scopes
+                                        .url_kind(r.azure_type.as_deref().unwrap_or(""))
                                         .is_some_and(|k| k == "queue" || k == "servicebus")
                             })
                         },

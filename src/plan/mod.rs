@@ -59,6 +59,10 @@ pub struct Plan {
     /// The ECR images the workloads run, imported by `acr-import.sh`. Left out when empty.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ecr_images: Vec<edits::EcrImage>,
+    /// The scope kinds the plan was made with (`mappings/scopes.yaml`, with `--mappings` overrides): how the
+    /// outputs write each scope's resource id, parameters and parents (not serialised).
+    #[serde(skip)]
+    pub scopes: Arc<crate::mapping::load::Scopes>,
 }
 
 /// An Azure user-assigned managed identity, from one IAM role.
@@ -479,7 +483,7 @@ fn input_findings(model: &Model, tables: &Tables, resources: &[Resource], opts: 
                     .and_then(|a| rewritable(tables, a))
                     .and_then(|base| resource(resources, &base))
                     .is_some_and(|res| {
-                        res.azure_name.is_some() && azure_url_kind(res.azure_type.as_deref().unwrap_or("")).is_some()
+                        res.azure_name.is_some() && url_kind(tables, res.azure_type.as_deref().unwrap_or("")).is_some()
                     });
                 if !mapped {
                     sink.push(
@@ -505,16 +509,10 @@ pub fn rewritable(tables: &Tables, arn: &str) -> Option<String> {
     (base == arn || arn.starts_with("arn:aws:s3:::") || arn.starts_with("arn:aws-cn:s3:::")).then_some(base)
 }
 
-/// The Azure endpoint family of a resource type that `translate` can write into env values, if any.
-pub fn azure_url_kind(azure_type: &str) -> Option<&'static str> {
-    match azure_type {
-        "Microsoft.Storage/storageAccounts/queueServices/queues" => Some("queue"),
-        "Microsoft.Storage/storageAccounts/tableServices/tables" => Some("table"),
-        "Microsoft.Storage/storageAccounts/blobServices/containers" => Some("blob"),
-        "Microsoft.ServiceBus/namespaces/queues" | "Microsoft.ServiceBus/namespaces/topics" => Some("servicebus"),
-        "Microsoft.KeyVault/vaults/secrets" => Some("secret"),
-        _ => None,
-    }
+/// The Azure endpoint family of a resource type that `translate` can write into env values, if any: the
+/// `endpoint` of its scope kind in `mappings/scopes.yaml`.
+pub fn url_kind<'t>(tables: &'t Tables, azure_type: &str) -> Option<&'t str> {
+    tables.scopes.url_kind(azure_type)
 }
 
 /// Two ServiceAccounts of one namespace and name bound to different identities (two clusters in one run): each

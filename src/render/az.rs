@@ -2,84 +2,15 @@
 //! Bicep, for teams whose RBAC is run by a platform team with the `az` CLI.
 
 use crate::config::Config;
+use crate::mapping::load::{PathSeg, Scopes};
 use crate::plan::Plan;
 use crate::templates::sh_quote;
 use serde::Serialize;
+use std::sync::Arc;
 
-/// A piece of a resource id: literal text or a deployment parameter.
-#[derive(Debug, Clone)]
-enum Seg {
-    Lit(String),
-    Param(&'static str),
-}
-
-/// The path below the resource group of a scope (empty: the resource group itself).
-fn scope_path(kind: &str, name: &str) -> Vec<Seg> {
-    use Seg::{Lit, Param};
-    let l = |s: &str| Lit(s.to_string());
-    let sa = |rest: Vec<Seg>| {
-        let mut v = vec![l("/providers/Microsoft.Storage/storageAccounts/"), Param("storageAccountName")];
-        v.extend(rest);
-        v
-    };
-    match kind {
-        "queue" => sa(vec![l("/queueServices/default/queues/"), Lit(name.into())]),
-        "table" => sa(vec![l("/tableServices/default/tables/"), Lit(name.into())]),
-        "container" | "blob_path" => sa(vec![l("/blobServices/default/containers/"), Lit(name.into())]),
-        "storage_account" => sa(vec![]),
-        "key_vault" => vec![l("/providers/Microsoft.KeyVault/vaults/"), Param("keyVaultName")],
-        "secret" => {
-            vec![l("/providers/Microsoft.KeyVault/vaults/"), Param("keyVaultName"), l("/secrets/"), Lit(name.into())]
-        }
-        "key" => vec![l("/providers/Microsoft.KeyVault/vaults/"), Param("keyVaultName"), l("/keys/"), Lit(name.into())],
-        "service_bus_namespace" => {
-            vec![l("/providers/Microsoft.ServiceBus/namespaces/"), Param("serviceBusNamespaceName")]
-        }
-        "service_bus_queue" => vec![
-            l("/providers/Microsoft.ServiceBus/namespaces/"),
-            Param("serviceBusNamespaceName"),
-            l("/queues/"),
-            Lit(name.into()),
-        ],
-        "service_bus_topic" => vec![
-            l("/providers/Microsoft.ServiceBus/namespaces/"),
-            Param("serviceBusNamespaceName"),
-            l("/topics/"),
-            Lit(name.into()),
-        ],
-        "event_hub_namespace" => vec![l("/providers/Microsoft.EventHub/namespaces/"), Param("eventHubsNamespaceName")],
-        "event_hub" => vec![
-            l("/providers/Microsoft.EventHub/namespaces/"),
-            Param("eventHubsNamespaceName"),
-            l("/eventhubs/"),
-            Lit(name.into()),
-        ],
-        "cosmos_account" | "cosmos_container" => {
-            vec![l("/providers/Microsoft.DocumentDB/databaseAccounts/"), Param("cosmosAccountName")]
-        }
-        "app_configuration" => {
-            vec![l("/providers/Microsoft.AppConfiguration/configurationStores/"), Param("appConfigurationName")]
-        }
-        "container_registry" => {
-            vec![l("/providers/Microsoft.ContainerRegistry/registries/"), Param("containerRegistryName")]
-        }
-        _ => vec![],
-    }
-}
-
-/// The shell variable that holds a parameter.
-fn shell_var(param: &str) -> &'static str {
-    match param {
-        "storageAccountName" => "STORAGE_ACCOUNT",
-        "keyVaultName" => "KEY_VAULT",
-        "serviceBusNamespaceName" => "SERVICE_BUS_NAMESPACE",
-        "eventHubsNamespaceName" => "EVENT_HUBS_NAMESPACE",
-        "cosmosAccountName" => "COSMOS_ACCOUNT",
-        "cosmosDatabaseName" => "COSMOS_DATABASE",
-        "appConfigurationName" => "APP_CONFIGURATION",
-        "containerRegistryName" => "CONTAINER_REGISTRY",
-        _ => "UNKNOWN",
-    }
+/// The scope kinds of the plan's assignments (`mappings/scopes.yaml`).
+fn scope_path<'s>(scopes: &'s Scopes, a: &crate::plan::RoleAssignment) -> Vec<PathSeg<'s>> {
+    scopes.az_path(&a.scope.kind)
 }
 
 /// One entry of `role-assignments.json`.
@@ -105,19 +36,26 @@ struct JsonScope<'a> {
     resource_id: String,
 }
 
-/// `role-assignments.json`, streamed to `out`: each entry is built as it is written (the list runs to tens of
-/// megabytes).
+/// `role-assignments.json`, streamed to `out`, with the scope kinds the plan was made with ([`write_json_with`]).
 pub fn write_json(plan: &Plan, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let entries = || plan.identities.iter().flat_map(|id| id.role_assignments.iter().map(move |a| entry(id, a)));
+    write_json_with(plan, &plan.scopes, out)
+}
+
+/// `role-assignments.json`, streamed to `out`: each entry is built as it is written (the list runs to tens of
+/// megabytes). Resource ids follow the scope kinds' `az_path`.
+pub fn write_json_with(plan: &Plan, scopes: &Scopes, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let entries =
+        || plan.identities.iter().flat_map(|id| id.role_assignments.iter().map(move |a| entry(scopes, id, a)));
     crate::json::write_pretty(&crate::json::SeqOf(entries), out)
 }
 
-fn entry<'a>(id: &'a crate::plan::Identity, a: &'a crate::plan::RoleAssignment) -> JsonEntry<'a> {
-    let path: String = scope_path(&a.scope.kind, &a.scope.azure_name)
+fn entry<'a>(scopes: &Scopes, id: &'a crate::plan::Identity, a: &'a crate::plan::RoleAssignment) -> JsonEntry<'a> {
+    let path: String = scope_path(scopes, a)
         .iter()
         .map(|s| match s {
-            Seg::Lit(t) => t.clone(),
-            Seg::Param(p) => format!("{{{p}}}"),
+            PathSeg::Lit(t) => t.to_string(),
+            PathSeg::Name => a.scope.azure_name.to_string(),
+            PathSeg::Param(p) => format!("{{{p}}}"),
         })
         .collect();
     JsonEntry {
@@ -160,6 +98,8 @@ pub struct ShIdentity {
     plan: std::sync::Arc<Plan>,
     /// The AKS OIDC issuer from the config, when set: credentials with this issuer use `$AKS_OIDC_ISSUER`.
     aks_issuer: Option<std::sync::Arc<str>>,
+    /// The scope kinds the assignments' ids are made from.
+    scopes: Arc<Scopes>,
 }
 
 impl ShIdentity {
@@ -177,7 +117,11 @@ impl ShIdentity {
 
     /// Assignments, each read from the plan in turn.
     pub fn assignments(&self) -> impl Iterator<Item = ShAssignment> + '_ {
-        (0..self.of_plan().role_assignments.len()).map(|k| ShAssignment { at: (self.at, k), plan: self.plan.clone() })
+        (0..self.of_plan().role_assignments.len()).map(|k| ShAssignment {
+            at: (self.at, k),
+            plan: self.plan.clone(),
+            scopes: self.scopes.clone(),
+        })
     }
 }
 
@@ -205,6 +149,8 @@ pub struct ShAssignment {
     /// The plan's assignment: (identity, assignment) indexes into `plan`.
     at: (usize, usize),
     plan: std::sync::Arc<Plan>,
+    /// The scope kinds its id is made from.
+    scopes: Arc<Scopes>,
 }
 
 impl ShAssignment {
@@ -223,10 +169,14 @@ impl ShAssignment {
     pub fn scope(&self) -> String {
         let a = self.of_plan().1;
         let mut word = String::from("\"$RG_ID\"");
-        for s in &scope_path(&a.scope.kind, &a.scope.azure_name) {
+        for s in &scope_path(&self.scopes, a) {
             match s {
-                Seg::Lit(t) => word.push_str(&sh_quote(t)),
-                Seg::Param(p) => word.push_str(&format!("\"${}\"", shell_var(p))),
+                PathSeg::Lit(t) => word.push_str(&sh_quote(t)),
+                PathSeg::Name => word.push_str(&sh_quote(&a.scope.azure_name)),
+                PathSeg::Param(p) => {
+                    let var = self.scopes.param(p).map_or("UNKNOWN", |p| p.shell_var.as_str());
+                    word.push_str(&format!("\"${var}\""))
+                }
             }
         }
         word
@@ -254,49 +204,59 @@ impl Serialize for ShAssignment {
     }
 }
 
-/// Builds the script's view.
+/// Builds the script's view with the scope kinds the plan was made with ([`sh_view_with`]).
 pub fn sh_view(plan: &std::sync::Arc<Plan>, cfg: &Config) -> ShView {
-    let mut needed: std::collections::BTreeSet<&'static str> = std::collections::BTreeSet::new();
+    sh_view_with(plan, cfg, &plan.scopes)
+}
+
+/// Builds the script's view: the variables its assignments' scopes need (`mappings/scopes.yaml` parameters, each
+/// with its shell variable and the config's value), the custom roles and the identities.
+pub fn sh_view_with(plan: &std::sync::Arc<Plan>, cfg: &Config, scopes: &Scopes) -> ShView {
+    let aks_issuer: Option<std::sync::Arc<str>> = cfg.azure.aks_oidc_issuer.as_deref().map(Into::into);
+    let shared = Arc::new(scopes.clone());
+    let identities = (0..plan.identities.len())
+        .map(|at| ShIdentity { at, plan: plan.clone(), aks_issuer: aks_issuer.clone(), scopes: shared.clone() })
+        .collect();
+    let custom_roles = plan.custom_roles.iter().map(custom_role_json).collect();
+    ShView { vars: vars(plan, cfg, scopes), custom_roles, identities, aks_issuer: cfg.azure.aks_oidc_issuer.clone() }
+}
+
+/// (VARIABLE, configured value or empty, parameter) of every parameter the assignments' scopes name, by parameter
+/// name. A Cosmos DB data-plane assignment also needs every parameter of its account (the database).
+fn vars(plan: &Plan, cfg: &Config, scopes: &Scopes) -> Vec<(String, String, String)> {
+    let mut needed: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
     for a in plan.identities.iter().flat_map(|id| id.role_assignments.iter()) {
-        for s in &scope_path(&a.scope.kind, &a.scope.azure_name) {
-            if let Seg::Param(p) = s {
+        for s in &scope_path(scopes, a) {
+            if let PathSeg::Param(p) = s {
                 needed.insert(p);
             }
         }
         if &*a.kind == "cosmos-sql" {
-            needed.insert("cosmosDatabaseName");
+            needed.extend(scopes.named_parent(&a.scope.kind).into_iter().flat_map(|k| &k.params).map(|p| &*p.name));
         }
     }
-    let aks_issuer: Option<std::sync::Arc<str>> = cfg.azure.aks_oidc_issuer.as_deref().map(Into::into);
-    let identities = (0..plan.identities.len())
-        .map(|at| ShIdentity { at, plan: plan.clone(), aks_issuer: aks_issuer.clone() })
-        .collect();
-    let mut vars: Vec<(String, String, String)> = Vec::new();
-    for p in needed {
-        let var = shell_var(p);
-        if var == "UNKNOWN" {
-            continue;
-        }
-        let value = super::bicep::configured(cfg, p);
-        vars.push((var.into(), value.unwrap_or_default(), p.into()));
-    }
-    let custom_roles = plan
-        .custom_roles
-        .iter()
-        .map(|c| {
-            serde_json::json!({
-                "Name": c.name,
-                "Id": c.role_definition_id,
-                "IsCustom": true,
-                "Description": format!("Generated by eks2aks: {}", c.data_actions.join(", ")),
-                "Actions": c.actions,
-                "NotActions": [],
-                "DataActions": c.data_actions,
-                "NotDataActions": [],
-                "AssignableScopes": ["/subscriptions/SUBSCRIPTION_ID/resourceGroups/RESOURCE_GROUP"],
-            })
-            .to_string()
+    needed
+        .into_iter()
+        .filter_map(|p| {
+            let var = &scopes.param(p)?.shell_var;
+            let value = super::bicep::configured(cfg, scopes, p);
+            Some((var.clone(), value.unwrap_or_default(), p.to_string()))
         })
-        .collect();
-    ShView { vars, custom_roles, identities, aks_issuer: cfg.azure.aks_oidc_issuer.clone() }
+        .collect()
+}
+
+/// A custom role definition as the JSON document `az role definition create` reads.
+fn custom_role_json(c: &crate::plan::CustomRole) -> String {
+    serde_json::json!({
+        "Name": c.name,
+        "Id": c.role_definition_id,
+        "IsCustom": true,
+        "Description": format!("Generated by eks2aks: {}", c.data_actions.join(", ")),
+        "Actions": c.actions,
+        "NotActions": [],
+        "DataActions": c.data_actions,
+        "NotDataActions": [],
+        "AssignableScopes": ["/subscriptions/SUBSCRIPTION_ID/resourceGroups/RESOURCE_GROUP"],
+    })
+    .to_string()
 }

@@ -4,6 +4,7 @@
 //! literals.
 
 use crate::config::Config;
+use crate::mapping::load::Scopes;
 use crate::plan::Plan;
 use crate::templates::{bicep_ident, bicep_string};
 use serde::Serialize;
@@ -25,8 +26,8 @@ pub struct Param {
 /// A parent resource (account, vault, namespace…).
 #[derive(Debug, Clone, Serialize)]
 pub struct Parent {
-    /// Template switch.
-    pub kind: &'static str,
+    /// Template switch (the scope kind).
+    pub kind: String,
     /// Bicep symbol.
     pub symbol: String,
     /// The parameter holding its name.
@@ -38,8 +39,8 @@ pub struct Parent {
 /// A leaf resource (queue, table, container…).
 #[derive(Debug, Clone, Serialize)]
 pub struct Leaf {
-    /// Template switch.
-    pub kind: &'static str,
+    /// Template switch (`bicep.leaf` of the scope kind).
+    pub kind: String,
     /// Bicep symbol.
     pub symbol: String,
     /// Azure name.
@@ -233,152 +234,92 @@ pub struct View {
     pub cosmos_assignments: Vec<CosmosAssignment>,
 }
 
-struct ParentDef {
-    kind: &'static str,
-    symbol: &'static str,
-    param: &'static str,
-    description: &'static str,
-}
-
-fn parent_of(scope_kind: &str) -> Option<ParentDef> {
-    let (kind, symbol, param, description) = match scope_kind {
-        "queue" | "table" | "container" | "blob_path" | "storage_account" => (
-            "storage_account",
-            "storageAccount",
-            "storageAccountName",
-            "Storage account of the migrated queues, tables and containers (3-24 lowercase letters and digits, globally unique).",
-        ),
-        "key_vault" | "secret" | "key" => (
-            "key_vault",
-            "keyVault",
-            "keyVaultName",
-            "Key Vault of the migrated secrets and keys (3-24 characters, globally unique).",
-        ),
-        "service_bus_namespace" | "service_bus_queue" | "service_bus_topic" => (
-            "service_bus_namespace",
-            "serviceBusNamespace",
-            "serviceBusNamespaceName",
-            "Service Bus namespace of the migrated queues and topics (globally unique).",
-        ),
-        "event_hub_namespace" | "event_hub" => (
-            "event_hub_namespace",
-            "eventHubsNamespace",
-            "eventHubsNamespaceName",
-            "Event Hubs namespace of the migrated streams (globally unique).",
-        ),
-        "cosmos_account" | "cosmos_container" => (
-            "cosmos_account",
-            "cosmosAccount",
-            "cosmosAccountName",
-            "Cosmos DB account of the migrated tables (globally unique).",
-        ),
-        "app_configuration" => (
-            "app_configuration",
-            "appConfiguration",
-            "appConfigurationName",
-            "App Configuration store of the migrated parameters (globally unique).",
-        ),
-        "container_registry" => (
-            "container_registry",
-            "containerRegistry",
-            "containerRegistryName",
-            "Container registry that receives the ECR images (globally unique).",
-        ),
-        _ => return None,
-    };
-    Some(ParentDef { kind, symbol, param, description })
-}
-
-fn leaf_kind(scope_kind: &str) -> Option<&'static str> {
-    Some(match scope_kind {
-        "queue" => "queue",
-        "table" => "table",
-        "container" | "blob_path" => "container",
-        "secret" => "secret",
-        "key" => "key",
-        "service_bus_queue" => "service_bus_queue",
-        "service_bus_topic" => "service_bus_topic",
-        "event_hub" => "event_hub",
-        "cosmos_container" => "cosmos_container",
-        _ => return None,
-    })
-}
-
-/// The config's value for a deployment parameter, when it has one.
-pub(crate) fn configured(cfg: &Config, param: &str) -> Option<String> {
+/// The config's value for a deployment parameter, when it has one: the AKS cluster's, or the `azure:` key that
+/// `mappings/scopes.yaml` gives the parameter.
+pub(crate) fn configured(cfg: &Config, scopes: &Scopes, param: &str) -> Option<String> {
     let a = &cfg.azure;
     match param {
-        "storageAccountName" => a.storage_account.clone(),
-        "keyVaultName" => a.key_vault.clone(),
-        "serviceBusNamespaceName" => a.service_bus_namespace.clone(),
-        "eventHubsNamespaceName" => a.event_hubs_namespace.clone(),
-        "cosmosAccountName" => a.cosmos_account.clone(),
-        "cosmosDatabaseName" => a.cosmos_database.clone(),
-        "appConfigurationName" => a.app_configuration.clone(),
-        "containerRegistryName" => a.container_registry.clone(),
         "aksOidcIssuerUrl" => a.aks_oidc_issuer.clone(),
         "aksClusterName" => a.aks_cluster.clone(),
-        _ => None,
+        _ => scopes.param(param).and_then(|p| a.resource(&p.config_key)).cloned(),
     }
 }
 
-/// Builds the view.
-pub fn view(plan: &Arc<Plan>, cfg: &Config, inputs: usize) -> View {
-    let mut params: BTreeMap<&str, &str> = BTreeMap::new();
-    let mut parents: BTreeMap<&str, Parent> = BTreeMap::new();
-    // Sorted by (kind, name) once complete; `leaf_symbol` keeps them unique. Keys borrow from the plan: at 10,000
-    // identities a second owned copy of every scope name was 10 MB at translate's peak.
-    let mut leaves: Vec<Leaf> = Vec::new();
-    let mut used_symbols: BTreeSet<String> = BTreeSet::new();
-    let mut unique = |base: String| -> String {
+/// Bicep symbols handed out so far: each new one is made unique with a `_2`, `_3`… suffix.
+#[derive(Default)]
+struct Symbols(BTreeSet<String>);
+
+impl Symbols {
+    fn unique(&mut self, base: String) -> String {
         let mut s = base.clone();
         let mut n = 2;
-        while !used_symbols.insert(s.clone()) {
+        while !self.0.insert(s.clone()) {
             s = format!("{base}_{n}");
             n += 1;
         }
         s
-    };
-    for reserved in ["location", "aksCluster", "cosmosDatabase", "queueServices", "tableServices", "blobServices"] {
-        unique(reserved.to_string());
     }
-    // Parents and leaves, from every assignment's scope.
-    let mut leaf_symbol: BTreeMap<(&'static str, &str), Arc<str>> = BTreeMap::new();
-    for id in &plan.identities {
-        for a in &id.role_assignments {
-            let Some(p) = parent_of(&a.scope.kind) else { continue };
-            params.insert(p.param, p.description);
-            if p.kind == "cosmos_account" {
-                params.insert("cosmosDatabaseName", "Cosmos DB database of the migrated tables.");
-            }
-            parents.entry(p.kind).or_insert_with(|| Parent {
-                kind: p.kind,
-                symbol: p.symbol.into(),
-                name_param: p.param.into(),
-                existing: cfg.azure.existing.iter().any(|e| e == p.kind),
+}
+
+/// The resources the assignments' scopes need: parameters, parent resources, storage sub-services and leaves.
+#[derive(Default)]
+struct Resources<'p> {
+    /// Parameter name → description.
+    params: BTreeMap<&'p str, &'p str>,
+    /// Parent resources by kind.
+    parents: BTreeMap<&'p str, Parent>,
+    /// Leaves, sorted by (kind, name) once complete.
+    leaves: Vec<Leaf>,
+    /// (leaf kind, Azure name) → symbol. Keys borrow from the plan: at 10,000 identities a second owned copy of
+    /// every scope name was 10 MB at translate's peak.
+    leaf_symbol: BTreeMap<(&'p str, &'p str), Arc<str>>,
+}
+
+/// Parents and leaves, from every assignment's scope (its kind's named parent and Bicep leaf).
+fn resources<'p>(plan: &'p Plan, cfg: &Config, scopes: &'p Scopes, syms: &mut Symbols) -> Resources<'p> {
+    let mut r = Resources::default();
+    for a in plan.identities.iter().flat_map(|id| &id.role_assignments) {
+        let Some(p) = scopes.named_parent(&a.scope.kind) else { continue };
+        let Some(symbol) = p.bicep.symbol.as_deref() else { continue };
+        for param in &p.params {
+            r.params.insert(&param.name, &param.description);
+        }
+        r.parents.entry(&p.kind).or_insert_with(|| Parent {
+            kind: p.kind.clone(),
+            symbol: symbol.into(),
+            name_param: p.params[0].name.clone(),
+            existing: cfg.azure.existing.contains(&p.kind),
+        });
+        let Some(kind) = scopes.get(&a.scope.kind).and_then(|k| k.bicep.leaf.as_deref()) else { continue };
+        if let std::collections::btree_map::Entry::Vacant(e) = r.leaf_symbol.entry((kind, &*a.scope.azure_name)) {
+            let sym = syms.unique(bicep_ident(&format!("{kind}_{}", a.scope.azure_name)));
+            e.insert(sym.as_str().into());
+            r.leaves.push(Leaf {
+                kind: kind.into(),
+                symbol: sym,
+                name: a.scope.azure_name.to_string(),
+                sessions: a.scope.aws_arn.ends_with(".fifo"),
             });
-            if let Some(kind) = leaf_kind(&a.scope.kind) {
-                let key = (kind, &*a.scope.azure_name);
-                if let std::collections::btree_map::Entry::Vacant(e) = leaf_symbol.entry(key) {
-                    let sym = unique(bicep_ident(&format!("{kind}_{}", a.scope.azure_name)));
-                    e.insert(sym.as_str().into());
-                    leaves.push(Leaf {
-                        kind,
-                        symbol: sym,
-                        name: a.scope.azure_name.to_string(),
-                        sessions: a.scope.aws_arn.ends_with(".fifo"),
-                    });
-                }
-            }
         }
     }
-    let mut services = Vec::new();
-    for (kind, sym) in [("queue", "queueServices"), ("table", "tableServices"), ("container", "blobServices")] {
-        if leaf_symbol.keys().any(|(k, _)| *k == kind) {
-            services.push(Service { symbol: sym.into(), kind: sym.into() });
+    r
+}
+
+/// The storage sub-services the leaves need, in the scope kinds' order.
+fn services(scopes: &Scopes, leaf_symbol: &BTreeMap<(&str, &str), Arc<str>>) -> Vec<Service> {
+    let mut out: Vec<Service> = Vec::new();
+    for k in &scopes.kinds {
+        let (Some(leaf), Some(sym)) = (k.bicep.leaf.as_deref(), k.bicep.service.as_deref()) else { continue };
+        if leaf_symbol.keys().any(|(l, _)| *l == leaf) && !out.iter().any(|s| s.symbol == sym) {
+            out.push(Service { symbol: sym.into(), kind: sym.into() });
         }
     }
-    let (aks_cluster, issuer) = match &cfg.azure.aks_cluster {
+    out
+}
+
+/// The AKS cluster (when configured) and the issuer expression, with the parameter either needs.
+fn issuer(cfg: &Config, params: &mut BTreeMap<&str, &str>) -> (Option<String>, String) {
+    match &cfg.azure.aks_cluster {
         Some(c) => {
             params.insert(
                 "aksClusterName",
@@ -390,15 +331,18 @@ pub fn view(plan: &Arc<Plan>, cfg: &Config, inputs: usize) -> View {
             params.insert("aksOidcIssuerUrl", "OIDC issuer URL of the AKS cluster: az aks show -g RG -n CLUSTER --query oidcIssuerProfile.issuerUrl -o tsv");
             (None, "aksOidcIssuerUrl".to_string())
         }
-    };
-    // Custom roles.
-    let mut custom_symbol: BTreeMap<String, Arc<str>> = BTreeMap::new();
-    let custom_roles = plan
+    }
+}
+
+/// The custom roles, with their symbols by role definition id.
+fn custom_roles(plan: &Plan, syms: &mut Symbols) -> (Vec<CustomRole>, BTreeMap<String, Arc<str>>) {
+    let mut by_id: BTreeMap<String, Arc<str>> = BTreeMap::new();
+    let roles = plan
         .custom_roles
         .iter()
         .map(|c| {
-            let symbol = unique(bicep_ident(&format!("role_{}", &c.role_definition_id[..8])));
-            custom_symbol.insert(c.role_definition_id.clone(), symbol.as_str().into());
+            let symbol = syms.unique(bicep_ident(&format!("role_{}", &c.role_definition_id[..8])));
+            by_id.insert(c.role_definition_id.clone(), symbol.as_str().into());
             CustomRole {
                 symbol,
                 id: c.role_definition_id.clone(),
@@ -417,38 +361,58 @@ pub fn view(plan: &Arc<Plan>, cfg: &Config, inputs: usize) -> View {
             }
         })
         .collect();
-    // Identities and their serialised credentials.
-    let mut identities = Vec::new();
-    let mut id_symbol: BTreeMap<&str, Arc<str>> = BTreeMap::new();
+    (roles, by_id)
+}
+
+/// The identities and their serialised credentials, with their symbols by identity name.
+fn identities<'p>(plan: &'p Plan, cfg: &Config, syms: &mut Symbols) -> (Vec<Identity>, BTreeMap<&'p str, Arc<str>>) {
+    let mut out = Vec::new();
+    let mut by_name: BTreeMap<&str, Arc<str>> = BTreeMap::new();
     for id in &plan.identities {
-        let symbol = unique(bicep_ident(&format!("id_{}", id.name)));
-        id_symbol.insert(&id.name, symbol.as_str().into());
+        let symbol = syms.unique(bicep_ident(&format!("id_{}", id.name)));
+        by_name.insert(&id.name, symbol.as_str().into());
         let mut credentials: Vec<Credential> = Vec::with_capacity(id.federated_credentials.len());
         for (k, f) in id.federated_credentials.iter().enumerate() {
             let after = credentials.last().map(|c| c.symbol.clone());
             let aks = f.issuer.starts_with("param:") || cfg.azure.aks_oidc_issuer.as_deref() == Some(&*f.issuer);
             credentials.push(Credential {
-                symbol: unique(format!("{symbol}_fic{k}")),
+                symbol: syms.unique(format!("{symbol}_fic{k}")),
                 name: f.name.clone(),
                 subject: f.subject.clone(),
                 issuer: (!aks).then(|| f.issuer.to_string()),
                 after,
             });
         }
-        identities.push(Identity { symbol, name: id.name.clone(), aws_role_arn: id.aws_role_arn.clone(), credentials });
+        out.push(Identity { symbol, name: id.name.clone(), aws_role_arn: id.aws_role_arn.clone(), credentials });
     }
-    // Assignments.
-    let mut assignments = Vec::new();
-    let mut cosmos_assignments = Vec::new();
+    (out, by_name)
+}
+
+/// The symbols an assignment refers to.
+struct Refs<'a, 'p> {
+    identity: &'a BTreeMap<&'p str, Arc<str>>,
+    custom_role: &'a BTreeMap<String, Arc<str>>,
+    leaf: &'a BTreeMap<(&'p str, &'p str), Arc<str>>,
+}
+
+/// The ARM and the Cosmos DB data-plane assignments.
+fn assignments(
+    plan: &Arc<Plan>,
+    scopes: &Scopes,
+    refs: &Refs,
+    syms: &mut Symbols,
+) -> (Vec<Assignment>, Vec<CosmosAssignment>) {
+    let mut arm = Vec::new();
+    let mut cosmos = Vec::new();
     let mut parent_symbol: BTreeMap<&str, Arc<str>> = BTreeMap::new();
     for (i, id) in plan.identities.iter().enumerate() {
-        let ident = &id_symbol[id.name.as_str()];
+        let ident = &refs.identity[id.name.as_str()];
         for (k, a) in id.role_assignments.iter().enumerate() {
             if &*a.kind == "cosmos-sql" {
                 let safe = |s: &str| s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
                 if safe(&a.role_definition_id) && safe(&a.scope.azure_name) {
-                    cosmos_assignments.push(CosmosAssignment {
-                        symbol: unique(format!("{ident}_cosmos{k}")),
+                    cosmos.push(CosmosAssignment {
+                        symbol: syms.unique(format!("{ident}_cosmos{k}")),
                         comment: comment(id, a),
                         identity: ident.to_string(),
                         role_id: a.role_definition_id.to_string(),
@@ -457,24 +421,49 @@ pub fn view(plan: &Arc<Plan>, cfg: &Config, inputs: usize) -> View {
                 }
                 continue;
             }
-            let scope: Option<Arc<str>> = match leaf_kind(&a.scope.kind) {
-                Some(kind) => leaf_symbol.get(&(kind, &*a.scope.azure_name)).cloned(),
-                None => parent_of(&a.scope.kind)
-                    .map(|p| parent_symbol.entry(p.symbol).or_insert_with(|| p.symbol.into()).clone()),
+            let scope: Option<Arc<str>> = match scopes.get(&a.scope.kind).and_then(|k| k.bicep.leaf.as_deref()) {
+                Some(kind) => refs.leaf.get(&(kind, &*a.scope.azure_name)).cloned(),
+                None => scopes
+                    .named_parent(&a.scope.kind)
+                    .and_then(|p| p.bicep.symbol.as_deref())
+                    .map(|s| parent_symbol.entry(s).or_insert_with(|| s.into()).clone()),
             };
-            assignments.push(Assignment {
-                symbol: unique(format!("{ident}_ra{k}")),
+            arm.push(Assignment {
+                symbol: syms.unique(format!("{ident}_ra{k}")),
                 scope,
                 identity: ident.clone(),
-                custom_role: custom_symbol.get(&*a.role_definition_id).cloned(),
+                custom_role: refs.custom_role.get(&*a.role_definition_id).cloned(),
                 at: (i, k),
                 plan: plan.clone(),
             });
         }
     }
+    (arm, cosmos)
+}
+
+/// Builds the view with the scope kinds the plan was made with ([`view_with`]).
+pub fn view(plan: &Arc<Plan>, cfg: &Config, inputs: usize) -> View {
+    view_with(plan, cfg, &plan.scopes, inputs)
+}
+
+/// Builds the view: the resources the scopes of the assignments need (`mappings/scopes.yaml`), the custom roles,
+/// the identities and the assignments, each with a unique symbol.
+pub fn view_with(plan: &Arc<Plan>, cfg: &Config, scopes: &Scopes, inputs: usize) -> View {
+    // The template's own symbols, and the storage sub-services'.
+    let reserved = ["location", "aksCluster", "cosmosDatabase"].into_iter();
+    let mut syms = Symbols(
+        reserved.chain(scopes.kinds.iter().filter_map(|k| k.bicep.service.as_deref())).map(String::from).collect(),
+    );
+    let Resources { mut params, parents, mut leaves, leaf_symbol } = resources(plan, cfg, scopes, &mut syms);
+    let services = services(scopes, &leaf_symbol);
+    let (aks_cluster, issuer) = issuer(cfg, &mut params);
+    let (custom_roles, custom_symbol) = custom_roles(plan, &mut syms);
+    let (identities, id_symbol) = identities(plan, cfg, &mut syms);
+    let refs = Refs { identity: &id_symbol, custom_role: &custom_symbol, leaf: &leaf_symbol };
+    let (assignments, cosmos_assignments) = assignments(plan, scopes, &refs, &mut syms);
     drop(leaf_symbol);
     // The order a map keyed by (kind, name) gave them.
-    leaves.sort_unstable_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
+    leaves.sort_unstable_by(|a, b| (&a.kind, &a.name).cmp(&(&b.kind, &b.name)));
     View {
         inputs,
         params: params
@@ -482,7 +471,7 @@ pub fn view(plan: &Arc<Plan>, cfg: &Config, inputs: usize) -> View {
             .map(|(name, description)| Param {
                 name: name.into(),
                 description: description.into(),
-                value: configured(cfg, name),
+                value: configured(cfg, scopes, name),
             })
             .collect(),
         aks_cluster,

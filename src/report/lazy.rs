@@ -293,6 +293,7 @@ mod tests {
             manifest_edits: vec![],
             eks_side_edits: vec![],
             ecr_images: vec![],
+            scopes: Default::default(),
         }
     }
 

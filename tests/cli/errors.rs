@@ -143,12 +143,18 @@ fn every_config_problem_is_reported_at_once_with_its_line() {
     assert!(out.is_empty(), "no partial output: {out}");
     let c = cfg.display().to_string();
     assert!(err.contains("(5 problems)"), "{err}");
+    // Each rendered like an input error (issue 19): message, `--> file:line:col`, the line and a caret.
     let want = [
-        format!("{c}:2: `rules.E2A999`: no such rule"),
-        format!("{c}:3: `rules.E2A005: loud`: use error, warning, note or off"),
-        format!("{c}:5: `targets.sqs: kafka`: not a target of sqs"),
-        format!("{c}:6: `bridge` must be `aks-issuer` or `entra`"),
-        format!("{c}:7: `max_file_size` must be more than 0"),
+        "error: `rules.E2A999`: no such rule".to_string(),
+        format!(" --> {c}:2:3\n  |\n2 |   E2A999: off\n  |   ^^^"),
+        "error: `rules.E2A005: loud`: use error, warning, note or off".to_string(),
+        format!(" --> {c}:3:3\n"),
+        "error: `targets.sqs: kafka`: not a target of sqs".to_string(),
+        format!(" --> {c}:5:3\n"),
+        "error: `bridge` must be `aks-issuer` or `entra`".to_string(),
+        format!(" --> {c}:6:1\n"),
+        "error: `max_file_size` must be more than 0".to_string(),
+        format!(" --> {c}:7:1\n  |\n7 | max_file_size: 0\n  | ^^^"),
     ];
     let mut at = 0;
     for w in &want {

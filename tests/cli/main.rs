@@ -17,6 +17,7 @@ mod plan;
 mod privileges;
 mod rewrite_props;
 mod safety;
+mod setup_errors;
 mod translate;
 mod trust;
 

@@ -198,6 +198,7 @@ fn mappings_check_accepts_the_bundled_tables() {
     let (code, out, _) = run(&["mappings", "check"]);
     assert_eq!(code, 0);
     assert!(out.starts_with("mapping tables are valid: 15 services"), "{out}");
+    assert!(out.trim_end().ends_with("22 scope kinds"), "{out}");
 }
 
 #[test]
@@ -212,7 +213,8 @@ fn mappings_check_reports_every_problem_with_file_and_line() {
     .unwrap();
     let (code, _, err) = run(&["mappings", "check", "--mappings", dir.path().to_str().unwrap()]);
     assert_eq!(code, 2);
-    assert!(err.contains("services.yaml:5: service `sqs`: default_target `nowhere`"), "{err}");
+    assert!(err.contains("error: service `sqs`: default_target `nowhere`"), "{err}");
+    assert!(err.contains("services.yaml:5:5\n  |\n5 |     default_target: nowhere\n  |     ^^^"), "{err}");
     assert!(err.contains("unknown role `Storage Queue Data Nobody`"), "{err}");
     assert!(err.contains("actions/sqs.yaml:5:") && err.contains("colour"), "{err}");
 }
