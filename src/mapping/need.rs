@@ -947,7 +947,7 @@ impl Translator<'_> {
             service: prefix.to_string(),
             target: at.tkey,
             kind: kind.into(),
-            azure_name: bname.into(),
+            azure_name: bname,
             aws_arn: "*".into(),
             condition,
         }

@@ -4,6 +4,7 @@
 mod check;
 mod edits;
 mod errors;
+mod function_length;
 mod golden;
 mod graph;
 mod hostile;
