@@ -21,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
     let mut a = eks2aks::Analysis { files, model, joined, plan: std::sync::Arc::new(plan) };
     let cfg = eks2aks::config::Config::default();
     let tpl = eks2aks::templates::Templates::default();
-    if let Err(e) = eks2aks::render::translate(&mut a, &cfg, tables, &tpl, &Default::default()) {
+    if let Err(e) = eks2aks::render::translate(&mut a, &cfg, &tpl, &Default::default()) {
         let e = format!("{e:#}");
         assert!(!e.contains("failed its own check"), "{e}");
     }
