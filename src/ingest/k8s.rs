@@ -400,7 +400,12 @@ fn read_workload(
                 if crate::model::SDK_VARIABLES.contains(&var) {
                     sdk_env.push(SdkEnv {
                         name: super::intern::intern(var),
-                        value: env.get("value").and_then(Node::as_str).map(str::to_string),
+                        // Only the role is read (E2A052); the other values stay in the file.
+                        value: env
+                            .get("value")
+                            .and_then(Node::as_str)
+                            .filter(|_| var == "AWS_ROLE_ARN")
+                            .map(str::to_string),
                         loc: loc(file, env),
                     });
                 }

@@ -133,7 +133,8 @@ pub struct Container {
 pub struct SdkEnv {
     /// The variable (shared).
     pub name: std::sync::Arc<str>,
-    /// Its `value`, when it is a string (`AWS_ROLE_ARN` names the role the container assumes).
+    /// The `value` of an `AWS_ROLE_ARN` item, when it is a string (the role the container assumes); `None` for
+    /// the other variables (nothing reads their values).
     pub value: Option<String>,
     /// Where the item starts.
     pub loc: Loc,
