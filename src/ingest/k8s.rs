@@ -372,6 +372,16 @@ fn read_config(model: &mut Model, file: FileId, node: &Node, index: usize, kind:
     });
 }
 
+/// An env item that sets an AWS SDK variable ([`crate::model::SDK_VARIABLES`]); only `AWS_ROLE_ARN` keeps its
+/// value (the role the container assumes, E2A052).
+fn sdk_env_item(file: FileId, env: &Node, var: &str) -> Option<SdkEnv> {
+    crate::model::SDK_VARIABLES.contains(&var).then(|| SdkEnv {
+        name: super::intern::intern(var),
+        value: env.get("value").and_then(Node::as_str).filter(|_| var == "AWS_ROLE_ARN").map(str::to_string),
+        loc: loc(file, env),
+    })
+}
+
 fn read_workload(
     model: &mut Model,
     file: FileId,
@@ -397,18 +407,7 @@ fn read_workload(
                 let Some(var) = env.get("name").and_then(Node::as_str) else {
                     continue;
                 };
-                if crate::model::SDK_VARIABLES.contains(&var) {
-                    sdk_env.push(SdkEnv {
-                        name: super::intern::intern(var),
-                        // Only the role is read (E2A052); the other values stay in the file.
-                        value: env
-                            .get("value")
-                            .and_then(Node::as_str)
-                            .filter(|_| var == "AWS_ROLE_ARN")
-                            .map(str::to_string),
-                        loc: loc(file, env),
-                    });
-                }
+                sdk_env.extend(sdk_env_item(file, env, var));
                 if let Some(v) = env.get("value") {
                     if let Some(text) = v.as_str() {
                         scan::scan(var, text, loc(file, v), &mut aws_refs);

@@ -85,21 +85,10 @@ fn explained(lines: &[&str], at: usize) -> bool {
         .any(|l| l.trim_start().starts_with(MARK) && l.trim_start().len() > MARK.len() + 3)
 }
 
-fn rs_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            rs_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push(p);
-        }
-    }
-}
-
 #[test]
 fn no_function_is_longer_than_the_limit_without_its_reason() {
     let mut files = Vec::new();
-    rs_files(Path::new("src"), &mut files);
+    crate::rs_files(Path::new("src"), &mut files);
     files.sort();
     let mut long = Vec::new();
     let mut counted = 0;

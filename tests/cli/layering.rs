@@ -26,21 +26,10 @@ fn layer(module: &str) -> Option<usize> {
     LAYERS.iter().position(|l| l.contains(&module))
 }
 
-fn rs_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            rs_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push(p);
-        }
-    }
-}
-
 #[test]
 fn stages_import_only_lower_layers() {
     let mut files = Vec::new();
-    rs_files(Path::new("src"), &mut files);
+    crate::rs_files(Path::new("src"), &mut files);
     files.sort();
     let mut found: BTreeSet<(String, String, String)> = BTreeSet::new();
     for f in &files {

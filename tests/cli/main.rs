@@ -87,3 +87,15 @@ pub fn copy_dir(from: impl AsRef<std::path::Path>, to: &std::path::Path) {
         }
     }
 }
+
+/// Every `.rs` file under `dir`, recursively (the source scans of `layering.rs` and `function_length.rs`).
+pub fn rs_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            rs_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
