@@ -235,27 +235,28 @@ impl Builder<'_> {
     /// Each KEDA trigger: an AWS queue trigger whose queue the plan maps to an Azure queue carries over.
     fn keda_triggers(&mut self) {
         let a = self.a;
-        let resource_by_arn: BTreeMap<&str, &crate::plan::Resource> =
-            a.plan.resources.iter().map(|r| (&*r.aws_arn, r)).collect();
+        // The triggers the plan rewrites (its `trigger` edits), by scaler object and index: the ledger says
+        // "translated" exactly where `translate` changes the trigger.
+        let rewritten: BTreeSet<(crate::diag::FileId, crate::diag::Pos, usize)> = a
+            .plan
+            .manifest_edits
+            .iter()
+            .flat_map(|f| f.objects.iter().map(move |o| (f.file_id, o)))
+            .flat_map(|(file, o)| {
+                o.edits.iter().filter_map(move |e| match e {
+                    super::edits::Edit::Trigger { index, .. } => Some((file, o.pos, *index)),
+                    _ => None,
+                })
+            })
+            .collect();
         for s in &a.model.scalers {
-            for t in &s.triggers {
+            let at = a.model.objects[s.object].loc;
+            for (ti, t) in s.triggers.iter().enumerate() {
                 let file = a.files.display(t.loc.file);
                 let id = format!("{} {}/{} {}", s.kind, s.namespace, s.name, t.trigger_type);
-                let mapped = t.trigger_type == "aws-sqs-queue"
-                    && t.metadata.get("queueURL").and_then(|u| crate::ingest::scan::endpoint_arn(u)).is_some_and(
-                        |arn| {
-                            resource_by_arn.get(arn.as_str()).is_some_and(|r| {
-                                r.azure_name.is_some()
-                                    && a.plan
-                                        .scopes
-                                        .url_kind(r.azure_type.as_deref().unwrap_or(""))
-                                        .is_some_and(|k| k == "queue" || k == "servicebus")
-                            })
-                        },
-                    );
                 let (state, reason) = if !t.trigger_type.starts_with("aws-") {
                     (State::Translated, Some("not an AWS scaler: kept as it is".into()))
-                } else if mapped {
+                } else if rewritten.contains(&(at.file, at.pos, ti)) {
                     (State::Translated, None)
                 } else {
                     (State::NotTranslated, Some("no Azure scaler counterpart (see findings)".into()))

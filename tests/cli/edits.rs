@@ -110,3 +110,36 @@ fn plan_json_lists_the_edits_with_their_places() {
     assert_eq!(e["remove"][0], "eks.amazonaws.com/role-arn");
     assert!(e["client_id_of"].is_string(), "{e}");
 }
+
+/// The coverage ledger agrees with the edits: an AWS KEDA trigger is "translated" exactly when the plan rewrites
+/// it (a `trigger` edit), whether its queue came from `queueURL` or from the scale target's env
+/// (`queueURLFromEnv`).
+#[test]
+fn the_ledger_counts_a_trigger_translated_exactly_when_the_plan_rewrites_it() {
+    let tables = eks2aks::mapping::load(None).unwrap();
+    let mut rewritten_total = 0;
+    for (tree, config) in trees() {
+        let cfg = eks2aks::config::load(config.as_deref()).unwrap().0;
+        let Ok(a) = eks2aks::analyse(std::slice::from_ref(&tree), &cfg, &tables) else { continue };
+        let rewritten = a
+            .plan
+            .manifest_edits
+            .iter()
+            .flat_map(|f| f.objects.iter().flat_map(|o| o.edits.iter()))
+            .filter(|e| matches!(e, eks2aks::plan::edits::Edit::Trigger { .. }))
+            .count();
+        let aws_triggers: usize = a
+            .model
+            .scalers
+            .iter()
+            .flat_map(|s| s.triggers.iter())
+            .filter(|t| t.trigger_type.starts_with("aws-"))
+            .count();
+        let ledger = eks2aks::check::ledger::build(&a, &a.plan.findings, &cfg.stay_on_aws);
+        let translated = ledger.items.iter().filter(|i| i.kind == "keda_trigger" && i.reason.is_none()).count();
+        assert_eq!(translated, rewritten, "{}", tree.display());
+        assert!(rewritten <= aws_triggers, "{}", tree.display());
+        rewritten_total += rewritten;
+    }
+    assert!(rewritten_total >= 3, "the trees rewrite KEDA triggers ({rewritten_total})");
+}
