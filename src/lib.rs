@@ -81,82 +81,9 @@ pub fn analyse_with(
     }
     let mut joined = graph::build_with(&mut model, &files, &mut sink, graph);
     diag::timings::mark("join");
-    let plan = plan::build(&model, &mut joined, &files, tables, &plan_options(cfg), sink);
+    let plan = plan::build(&model, &mut joined, &files, tables, &plan::PlanOptions::from_config(cfg), sink);
     diag::timings::mark("map+plan");
     Ok(Analysis { files, model, joined, plan: std::sync::Arc::new(plan) })
-}
-
-/// Plan options from the config.
-pub fn plan_options(cfg: &config::Config) -> plan::PlanOptions {
-    plan::PlanOptions {
-        aks_oidc_issuer: cfg.azure.aks_oidc_issuer.clone(),
-        targets: mapping::need::TargetChoice {
-            by_service: cfg.targets.clone(),
-            by_resource: cfg.resource_targets.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-            stay_on_aws: cfg.stay_on_aws.clone(),
-        },
-        choose: mapping::choose::ChooseOptions {
-            custom_roles: cfg.custom_roles.enabled,
-            max_excess: cfg.custom_roles.max_excess,
-        },
-        keda_operator: cfg.azure.keda_operator.clone().unwrap_or_else(|| "kube-system/keda-operator".into()),
-        container_registry: cfg.azure.container_registry.clone(),
-        rule_overrides: config::rule_overrides(cfg).unwrap_or_default(),
-        config: cfg.clone(),
-    }
-}
-
-/// Loads the mapping tables and the config, and checks them against each other. Every problem of either is
-/// reported at once, each rendered like an input error (file, line, caret) under one line that counts them.
-pub fn load_setup(global: &cli::GlobalArgs) -> Result<(config::Config, mapping::Tables)> {
-    let tables = mapping::load(global.mappings.as_deref()).map_err(|errs| {
-        let n = errs.len();
-        rendered(
-            format!("invalid mapping tables ({n} problem{})", if n == 1 { "" } else { "s" }),
-            commands::render_mapping_errors(&errs, false),
-        )
-    })?;
-    // The size limit of every read (README "Safety"): the flag, else the config's key (the config itself is read
-    // under the flag's limit or the default).
-    if let Some(n) = global.max_file_size {
-        diag::files::set_max_file_size(n);
-    }
-    let (cfg, path) = config::load(global.config.as_deref()).map_err(invalid_config)?;
-    // Every problem of the config at once, each with its line (issue 19), not the first alone.
-    let mut problems = config::problems(&cfg);
-    problems.extend(mapping::target_problems(&cfg, &tables));
-    if !problems.is_empty() {
-        let shown = path.as_ref().map_or_else(|| "eks2aks.yaml".to_string(), |p| p.display().to_string());
-        let text = path
-            .as_ref()
-            .and_then(|p| diag::files::read_capped(p, true, diag::files::max_file_size()).ok())
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .unwrap_or_default();
-        return Err(invalid_config(config::Invalid::located(shown, text, &problems).into()));
-    }
-    if let (None, Some(size)) = (global.max_file_size, &cfg.max_file_size) {
-        diag::files::set_max_file_size(size.bytes()?);
-    }
-    Ok((cfg, tables))
-}
-
-/// A config error with its problems rendered at their lines; any other error as it is.
-fn invalid_config(e: anyhow::Error) -> anyhow::Error {
-    match e.downcast_ref::<config::Invalid>() {
-        Some(c) => {
-            let n = c.problems.len();
-            let head =
-                format!("invalid config {} ({n} problem{})", text::escape(&c.path), if n == 1 { "" } else { "s" });
-            rendered(head, commands::render_invalid_config(c, false))
-        }
-        None => e,
-    }
-}
-
-/// A heading and rendered diagnostics as one error the binary prints as it is (`text::Preformatted`; the
-/// diagnostics escaped every input text already). Plain: the binary escapes what it prints, colours included.
-fn rendered(head: String, body: String) -> anyhow::Error {
-    anyhow::Error::new(text::Preformatted(format!("{head}:\n{}", body.trim_end())))
 }
 
 static EXIT_AFTER_RUN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);

@@ -5,15 +5,16 @@ pub mod check;
 pub mod graph;
 pub mod mappings;
 pub mod plan;
+mod setup;
 pub mod translate;
 
 pub(crate) use crate::cli::{self, CheckFormat, ColorChoice, FailOnArg, GraphFormat, MappingsAction, PlanFormat};
 pub(crate) use crate::diag::{self, Files};
 pub(crate) use crate::{
-    EXIT_AFTER_RUN, ExitStatus, analyse, analyse_with, json, load_setup, mapping, render, report, rules, templates,
-    text,
+    EXIT_AFTER_RUN, ExitStatus, analyse, analyse_with, json, mapping, render, report, rules, templates, text,
 };
 pub(crate) use anyhow::Result;
+pub use setup::load_setup;
 pub(crate) use std::io::{IsTerminal, Write};
 pub(crate) use std::path::PathBuf;
 

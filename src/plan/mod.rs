@@ -326,6 +326,28 @@ pub struct PlanOptions {
     pub config: crate::config::Config,
 }
 
+impl PlanOptions {
+    /// The plan options a config gives.
+    pub fn from_config(cfg: &crate::config::Config) -> Self {
+        PlanOptions {
+            aks_oidc_issuer: cfg.azure.aks_oidc_issuer.clone(),
+            targets: crate::mapping::need::TargetChoice {
+                by_service: cfg.targets.clone(),
+                by_resource: cfg.resource_targets.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                stay_on_aws: cfg.stay_on_aws.clone(),
+            },
+            choose: crate::mapping::choose::ChooseOptions {
+                custom_roles: cfg.custom_roles.enabled,
+                max_excess: cfg.custom_roles.max_excess,
+            },
+            keda_operator: cfg.azure.keda_operator.clone().unwrap_or_else(|| "kube-system/keda-operator".into()),
+            container_registry: cfg.azure.container_registry.clone(),
+            rule_overrides: crate::config::rule_overrides(cfg).unwrap_or_default(),
+            config: cfg.clone(),
+        }
+    }
+}
+
 /// Azure's limit of federated credentials on one user-assigned managed identity.
 pub const MAX_FEDERATED_CREDENTIALS: usize = 20;
 
