@@ -322,6 +322,10 @@ pub struct BicepScope {
     /// The storage sub-service symbol (`queueServices`) a leaf's declaration needs.
     #[serde(default)]
     pub service: Option<String>,
+    /// The ARM API version the template declares the resource with (`2023-05-01`): a kind the template declares
+    /// (with `symbol` or `leaf`) needs one.
+    #[serde(default)]
+    pub api_version: Option<String>,
 }
 
 /// The merged scope kinds ([`Tables::scopes`]), in file order.
@@ -753,10 +757,27 @@ fn scope_kind_problems(k: &ScopeKind) -> Vec<String> {
     if k.bicep.service.is_some() && k.bicep.leaf.is_none() {
         out.push(format!("scope kind `{name}`: `bicep.service` needs `bicep.leaf`"));
     }
+    let declared = k.bicep.symbol.is_some() || k.bicep.leaf.is_some();
+    match k.bicep.api_version.as_deref() {
+        None if declared => {
+            out.push(format!("scope kind `{name}`: a kind the template declares needs `bicep.api_version`"))
+        }
+        Some(v) if !is_api_version(v) => out.push(format!(
+            "scope kind `{name}`: `api_version: {v}` is not an ARM API version (YYYY-MM-DD or YYYY-MM-DD-preview)"
+        )),
+        _ => {}
+    }
     if !super::naming::RULES.contains(&k.naming.as_str()) {
         out.push(format!("scope kind `{name}`: unknown naming rule `{}`", k.naming));
     }
     out
+}
+
+/// An ARM API version: `YYYY-MM-DD`, optionally `-preview`.
+fn is_api_version(v: &str) -> bool {
+    let date = v.strip_suffix("-preview").unwrap_or(v).as_bytes();
+    date.len() == 10
+        && date.iter().enumerate().all(|(i, b)| if i == 4 || i == 7 { *b == b'-' } else { b.is_ascii_digit() })
 }
 
 fn user_files(dir: &Path) -> Vec<String> {
@@ -1151,13 +1172,37 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join("scopes.yaml"),
-            "kinds:\n  - kind: key_vault\n    azure_type: Microsoft.KeyVault/vaults\n    parent: resource_group\n    params:\n      - name: keyVaultName\n        shell_var: KV\n        config_key: key_vault\n        description: Ours.\n    az_path: /providers/Microsoft.KeyVault/vaults/{param}\n    bicep:\n      symbol: keyVault\n    naming: key_vault\n    roles: [Key Vault Crypto Officer, Key Vault Crypto Service Encryption User, Key Vault Crypto Service Release User, Key Vault Crypto User, Key Vault Reader, Key Vault Secrets Officer, Key Vault Secrets User]\n",
+            "kinds:\n  - kind: key_vault\n    azure_type: Microsoft.KeyVault/vaults\n    parent: resource_group\n    params:\n      - name: keyVaultName\n        shell_var: KV\n        config_key: key_vault\n        description: Ours.\n    az_path: /providers/Microsoft.KeyVault/vaults/{param}\n    bicep:\n      symbol: keyVault\n      api_version: \"2024-11-01\"\n    naming: key_vault\n    roles: [Key Vault Crypto Officer, Key Vault Crypto Service Encryption User, Key Vault Crypto Service Release User, Key Vault Crypto User, Key Vault Reader, Key Vault Secrets Officer, Key Vault Secrets User]\n",
         )
         .unwrap();
         let t = load(Some(dir.path())).unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(t.scopes.kinds.len(), bundled.scopes.kinds.len());
         assert_eq!(t.scopes.kinds[at].params[0].shell_var, "KV");
+        assert_eq!(t.scopes.kinds[at].bicep.api_version.as_deref(), Some("2024-11-01"));
         assert!(t.origins.iter().any(|o| o.table == "scopes.yaml" && o.from.ends_with("scopes.yaml")));
+    }
+
+    /// A kind the Bicep template declares carries the API version it is declared with; a missing or malformed one
+    /// is an error at the kind's line.
+    #[test]
+    fn a_declared_kind_needs_a_well_formed_api_version() {
+        let kind = |bicep: &str| {
+            format!(
+                "kinds:\n  - kind: app_configuration\n    azure_type: Microsoft.AppConfiguration/configurationStores\n    parent: resource_group\n    params:\n      - name: appConfigurationName\n        shell_var: APP_CONFIGURATION\n        config_key: app_configuration\n        description: Ours.\n    az_path: /providers/Microsoft.AppConfiguration/configurationStores/{{param}}\n    bicep:\n      symbol: appConfiguration\n{bicep}    naming: generic\n"
+            )
+        };
+        for (bicep, wanted) in
+            [("", "needs `bicep.api_version`"), ("      api_version: \"2023-3-1\"\n", "is not an ARM API version")]
+        {
+            let errs = scope_errors(&kind(bicep), None);
+            assert!(errs.iter().any(|e| e.message.contains(wanted) && e.line == Some(2)), "{bicep}: {errs:?}");
+        }
+        for good in ["2023-03-01", "2024-02-15-preview"] {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::write(dir.path().join("scopes.yaml"), kind(&format!("      api_version: \"{good}\"\n"))).unwrap();
+            let errs = load(Some(dir.path())).err().unwrap_or_default();
+            assert!(!errs.iter().any(|e| e.message.contains("api_version")), "{good}: {errs:?}");
+        }
     }
 
     #[test]

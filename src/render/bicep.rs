@@ -34,6 +34,8 @@ pub struct Parent {
     pub name_param: String,
     /// Reference it as `existing`.
     pub existing: bool,
+    /// `<Azure type>@<API version>` (`mappings/scopes.yaml`).
+    pub resource_type: Arc<str>,
 }
 
 /// A leaf resource (queue, table, container…).
@@ -47,6 +49,8 @@ pub struct Leaf {
     pub name: String,
     /// Service Bus sessions (FIFO).
     pub sessions: bool,
+    /// `<Azure type>@<API version>` (`mappings/scopes.yaml`), shared by the leaves of a kind.
+    pub resource_type: Arc<str>,
 }
 
 /// A storage sub-service (`queueServices`, …).
@@ -273,6 +277,13 @@ struct Resources<'p> {
     /// (leaf kind, Azure name) → symbol. Keys borrow from the plan: at 10,000 identities a second owned copy of
     /// every scope name was 10 MB at translate's peak.
     leaf_symbol: BTreeMap<(&'p str, &'p str), Arc<str>>,
+    /// The resource type of each leaf kind (one allocation per kind).
+    leaf_types: BTreeMap<&'p str, Arc<str>>,
+}
+
+/// A scope kind's resource type as Bicep declares it: `<Azure type>@<API version>`.
+fn resource_type(k: &crate::mapping::load::ScopeKind) -> Arc<str> {
+    format!("{}@{}", k.azure_type, k.bicep.api_version.as_deref().unwrap_or_default()).into()
 }
 
 /// Parents and leaves, from every assignment's scope (its kind's named parent and Bicep leaf).
@@ -289,8 +300,10 @@ fn resources<'p>(plan: &'p Plan, cfg: &Config, scopes: &'p Scopes, syms: &mut Sy
             symbol: symbol.into(),
             name_param: p.params[0].name.clone(),
             existing: cfg.azure.existing.contains(&p.kind),
+            resource_type: resource_type(p),
         });
-        let Some(kind) = scopes.get(&a.scope.kind).and_then(|k| k.bicep.leaf.as_deref()) else { continue };
+        let Some(leaf) = scopes.get(&a.scope.kind).filter(|k| k.bicep.leaf.is_some()) else { continue };
+        let kind = leaf.bicep.leaf.as_deref().expect("filtered");
         if let std::collections::btree_map::Entry::Vacant(e) = r.leaf_symbol.entry((kind, &*a.scope.azure_name)) {
             let sym = syms.unique(bicep_ident(&format!("{kind}_{}", a.scope.azure_name)));
             e.insert(sym.as_str().into());
@@ -299,6 +312,7 @@ fn resources<'p>(plan: &'p Plan, cfg: &Config, scopes: &'p Scopes, syms: &mut Sy
                 symbol: sym,
                 name: a.scope.azure_name.to_string(),
                 sessions: a.scope.aws_arn.ends_with(".fifo"),
+                resource_type: r.leaf_types.entry(kind).or_insert_with(|| resource_type(leaf)).clone(),
             });
         }
     }
@@ -454,7 +468,7 @@ pub fn view_with(plan: &Arc<Plan>, cfg: &Config, scopes: &Scopes, inputs: usize)
     let mut syms = Symbols(
         reserved.chain(scopes.kinds.iter().filter_map(|k| k.bicep.service.as_deref())).map(String::from).collect(),
     );
-    let Resources { mut params, parents, mut leaves, leaf_symbol } = resources(plan, cfg, scopes, &mut syms);
+    let Resources { mut params, parents, mut leaves, leaf_symbol, .. } = resources(plan, cfg, scopes, &mut syms);
     let services = services(scopes, &leaf_symbol);
     let (aks_cluster, issuer) = issuer(cfg, &mut params);
     let (custom_roles, custom_symbol) = custom_roles(plan, &mut syms);

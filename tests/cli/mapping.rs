@@ -303,3 +303,30 @@ fn one_assignment_per_role_and_scope() {
         "{logs_cond}"
     );
 }
+
+/// A user's scope kind reaches the Bicep: the queue declared with the API version of `--mappings`' `scopes.yaml`,
+/// the bundled one everywhere else (issue 19: scope kinds are data the outputs read).
+#[test]
+fn a_user_scope_kind_sets_the_api_version_bicep_declares() {
+    let bundled = std::fs::read_to_string("mappings/scopes.yaml").unwrap();
+    let start = bundled.find("  - kind: queue\n").unwrap();
+    let end = start + bundled[start..].find("  - kind: table\n").unwrap();
+    let queue = bundled[start..end].replace("\"2023-05-01\"", "\"2099-01-01\"");
+    assert_ne!(queue, bundled[start..end], "the bundled queue kind names its API version");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("scopes.yaml"), format!("kinds:\n{queue}")).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let out_dir = out.path().join("out");
+    let (code, _, err) = crate::run(&[
+        "translate",
+        "testdata/examples/edw-keda",
+        "--mappings",
+        dir.path().to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let bicep = std::fs::read_to_string(out_dir.join("bicep/main.bicep")).unwrap();
+    assert!(bicep.contains("'Microsoft.Storage/storageAccounts/queueServices/queues@2099-01-01'"), "{bicep}");
+    assert!(bicep.contains("'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01'"), "{bicep}");
+}
