@@ -1,16 +1,20 @@
 //! Any bytes as a YAML manifest stream, translated: the manifest rewrite checks every file it rewrites against the
 //! input and the edits it planned (render::verify). The round-trip property is that this check never fails — a
-//! failure is a rewrite that lost or changed something it should not have — and that nothing panics.
+//! failure is a rewrite that lost or changed something it should not have — and that nothing panics. The manifest
+//! is read with the edw-keda example's IAM export, so ServiceAccounts that name its role get an identity and their
+//! workloads the pod label, the env and the KEDA edits (seed the corpus with `testdata/examples/edw-keda/k8s`).
 #![no_main]
 use eks2aks::diag::{Files, Sink};
-use eks2aks::ingest::{IngestOptions, read_str};
+use eks2aks::ingest::{IngestOptions, read_strs};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let mut files = Files::default();
     let mut sink = Sink::default();
-    let mut model = read_str("fuzz.yaml", text, &IngestOptions::default(), &mut files, &mut sink);
+    const IAM: &str = include_str!("../../testdata/examples/edw-keda/iam/account-authorization-details.json");
+    let inputs = [("iam.json", IAM), ("fuzz.yaml", text)];
+    let mut model = read_strs(&inputs, &IngestOptions::default(), &mut files, &mut sink);
     if sink.has_input_errors() {
         return;
     }

@@ -100,16 +100,25 @@ pub fn read(inputs: &[PathBuf], opts: &IngestOptions, files: &mut Files, sink: &
 
 /// Reads in-memory text as one input file (`display` is its name in findings). For fuzzing and embedding.
 pub fn read_str(display: &str, text: &str, opts: &IngestOptions, files: &mut Files, sink: &mut Sink) -> Model {
-    let source = Source {
-        display: display.to_string(),
-        path: Some(PathBuf::from(display)),
-        relative: display.to_string(),
-        text: Some(text.to_string()),
-        size: text.len() as u64,
-        rereadable: false,
-        named: true,
-    };
-    read_sources(vec![source], opts, files, sink)
+    read_strs(&[(display, text)], opts, files, sink)
+}
+
+/// [`read_str`] for several texts at once, read as one input (the fuzz targets give a manifest the IAM export it
+/// names roles from).
+pub fn read_strs(texts: &[(&str, &str)], opts: &IngestOptions, files: &mut Files, sink: &mut Sink) -> Model {
+    let sources = texts
+        .iter()
+        .map(|(display, text)| Source {
+            display: display.to_string(),
+            path: Some(PathBuf::from(display)),
+            relative: display.to_string(),
+            text: Some(text.to_string()),
+            size: text.len() as u64,
+            rereadable: false,
+            named: true,
+        })
+        .collect();
+    read_sources(sources, opts, files, sink)
 }
 
 /// The reading pipeline: worker threads (one per core) each take the next file — files of a megabyte or more first,

@@ -94,6 +94,20 @@ impl<'a> Src<'a> {
         self.line_starts.get(line as usize).copied().unwrap_or(self.text.len())
     }
 
+    /// Byte offset of the end of `line`'s text: before its line break (`\n`, `\r\n` or a lone `\r`), or the end
+    /// of the text when it is the last line and has none.
+    fn line_end(&self, line: u32) -> usize {
+        let next = self.next_line(line);
+        let text = &self.text[..next];
+        if let Some(t) = text.strip_suffix("\r\n") {
+            t.len()
+        } else if let Some(t) = text.strip_suffix(['\n', '\r']) {
+            t.len()
+        } else {
+            next
+        }
+    }
+
     fn byte(&self, p: Pos) -> usize {
         let start = self.line_start(p.line);
         let line = &self.text[start..self.next_line(p.line)];
@@ -170,8 +184,7 @@ fn replace_text(src: &Src, edits: &mut Edits, n: &Node, v: &Value) {
         // A block collection runs to the end of the line its last value ends on. (Issue 17: an empty
         // replacement once took the flow branch below and overwrote the text up to the next `{…}` — the
         // following objects.)
-        let end = src.next_line(last_line(src, n)).saturating_sub(1).max(start);
-        let end = if src.text[..end].ends_with('\r') { end - 1 } else { end };
+        let end = src.line_end(last_line(src, n)).max(start);
         let text = match v {
             Value::Object(m) if m.is_empty() => "{}".to_string(),
             Value::Array(a) if a.is_empty() => "[]".to_string(),

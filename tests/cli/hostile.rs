@@ -216,3 +216,32 @@ fn dropping_every_item_leaves_an_empty_list_not_null() {
     let env = docs[1].root.path(&["spec", "containers"]).unwrap().as_seq().unwrap()[0].get("env").unwrap();
     assert_eq!(env.to_json(), serde_json::json!([]));
 }
+
+/// Found by the `rewriter` fuzz target once it read an IAM export: a block map or list re-emitted whole at the very
+/// end of a file with no final newline lost nothing but kept its last character (`…edw-processorr`), and the
+/// rewrite's self-check refused the run. The node's text runs to the end of the file there, not to a newline.
+#[test]
+fn a_node_rewritten_at_the_end_of_a_file_without_a_final_newline_is_replaced_whole() {
+    // The ServiceAccount's one annotation is IRSA's: the annotations are re-emitted with the client id alone.
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::copy("testdata/examples/edw-keda/iam/account-authorization-details.json", tmp.path().join("iam.json"))
+        .unwrap();
+    let sa = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: edw-processor\n  namespace: edw\n  annotations:\n    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/edw-processor";
+    std::fs::write(tmp.path().join("sa.yaml"), sa).unwrap();
+    let out = tmp.path().join("out");
+    let o = eks2aks().arg("translate").arg(tmp.path()).arg("--out").arg(&out).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let output = std::fs::read_to_string(out.join("k8s/sa.yaml")).unwrap();
+    let docs = eks2aks::yaml::parse_stream(&output).unwrap();
+    assert_eq!(
+        docs[0].root.path(&["metadata", "annotations"]).unwrap().to_json(),
+        serde_json::json!({"azure.workload.identity/client-id": "REPLACE-WITH-CLIENT-ID-OF-edw-processor"}),
+        "{output:?}"
+    );
+    // Every env item goes: `env: []`, with nothing of the last item left behind.
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: x\n      env:\n        - name: AWS_REGION\n          value: eu-west-1";
+    let (_tmp, output) = translate_text(pod);
+    let docs = eks2aks::yaml::parse_stream(&output).unwrap();
+    let env = docs[0].root.path(&["spec", "containers"]).unwrap().as_seq().unwrap()[0].get("env").unwrap();
+    assert_eq!(env.to_json(), serde_json::json!([]), "{output:?}");
+}
