@@ -88,6 +88,11 @@ pub fn copy_dir(from: impl AsRef<std::path::Path>, to: &std::path::Path) {
     }
 }
 
+/// Every role assignment of a `plan.json`, identity by identity.
+pub fn role_assignments(plan: &serde_json::Value) -> impl Iterator<Item = &serde_json::Value> {
+    plan["identities"].as_array().unwrap().iter().flat_map(|i| i["role_assignments"].as_array().unwrap().iter())
+}
+
 /// Every `.rs` file under `dir`, recursively (the source scans of `layering.rs` and `function_length.rs`).
 pub fn rs_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
     for e in std::fs::read_dir(dir).unwrap() {

@@ -15,11 +15,7 @@ fn plan_with_config(dir: &str) -> serde_json::Value {
 
 /// (role name, role GUID, scope kind, scope name) of every assignment, sorted.
 fn assignments(p: &serde_json::Value) -> Vec<(String, String, String, String)> {
-    let mut v: Vec<_> = p["identities"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|i| i["role_assignments"].as_array().unwrap().iter())
+    let mut v: Vec<_> = crate::role_assignments(p)
         .map(|a| {
             (
                 a["role_name"].as_str().unwrap().to_string(),

@@ -263,11 +263,7 @@ fn plan_statements(statements: Value, extra: &str) -> Value {
 
 /// The assignments as (role, scope name, condition text or "").
 fn grants(p: &Value) -> Vec<(String, String, String)> {
-    p["identities"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|i| i["role_assignments"].as_array().unwrap().iter())
+    crate::role_assignments(p)
         .map(|a| {
             (
                 a["role_name"].as_str().unwrap().to_string(),
