@@ -2,22 +2,9 @@
 //! turned into resource ARNs), region variables, IRSA's SDK variables and static access keys.
 
 use crate::diag::Loc;
-use crate::model::{Arn, AwsRef, AwsRefKind};
+use crate::model::{Arn, AwsRef, AwsRefKind, REGION_VARIABLES, SDK_VARIABLES};
 
 const STATIC_KEY_NAMES: &[&str] = &["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"];
-const REGION_NAMES: &[&str] = &["AWS_REGION", "AWS_DEFAULT_REGION"];
-const SDK_NAMES: &[&str] = &[
-    "AWS_ROLE_ARN",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_ROLE_SESSION_NAME",
-    "AWS_STS_REGIONAL_ENDPOINTS",
-    "AWS_PROFILE",
-    "AWS_CONFIG_FILE",
-    "AWS_SHARED_CREDENTIALS_FILE",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
-];
-
 /// The AWS service a configuration key names a resource of (`ORDERS_TABLE` → dynamodb).
 fn name_hint(key: &str) -> Option<&'static str> {
     let k = key.to_ascii_uppercase();
@@ -68,11 +55,12 @@ pub fn scan(key: &str, value: &str, loc: Loc, out: &mut Vec<AwsRef>) {
         push(AwsRefKind::StaticKey, "<redacted>", None);
         return;
     }
-    if REGION_NAMES.iter().any(|k| k.eq_ignore_ascii_case(key)) {
+    if REGION_VARIABLES.iter().any(|k| k.eq_ignore_ascii_case(key)) {
         push(AwsRefKind::Region, value, None);
         return;
     }
-    if SDK_NAMES.iter().any(|k| k.eq_ignore_ascii_case(key)) {
+    // After the region: the other SDK variables.
+    if SDK_VARIABLES.iter().any(|k| k.eq_ignore_ascii_case(key)) {
         push(AwsRefKind::SdkVariable, value, None);
         return;
     }

@@ -11,8 +11,12 @@ pub const WAIVER_ANNOTATION: &str = "eks2aks.dev/ignore";
 /// anything to an Azure scaler.
 pub const KEDA_AWS_PARAMS: &[&str] = &["awsAccessKeyID", "awsSecretAccessKey", "awsSessionToken", "awsRoleArn"];
 
-/// The AWS SDK variables a workload's env (or a ConfigMap's data) loses on AKS: IRSA injects them, and on Azure
-/// they would point an SDK at AWS. The region stays when the workload keeps an AWS bridge.
+/// The region variables: an SDK variable the rewrite keeps when the workload keeps an AWS bridge.
+pub const REGION_VARIABLES: &[&str] = &["AWS_REGION", "AWS_DEFAULT_REGION"];
+
+/// The AWS SDK variables, the one list: ingest flags them (E2A028, "the AKS manifest drops it") and the rewrite
+/// drops them from a workload's env and a ConfigMap's data. IRSA injects some, the others point an SDK at AWS
+/// credentials or profiles; on Azure none means anything. The region stays when the workload keeps an AWS bridge.
 pub const SDK_VARIABLES: &[&str] = &[
     "AWS_REGION",
     "AWS_DEFAULT_REGION",
@@ -20,6 +24,9 @@ pub const SDK_VARIABLES: &[&str] = &[
     "AWS_WEB_IDENTITY_TOKEN_FILE",
     "AWS_ROLE_SESSION_NAME",
     "AWS_STS_REGIONAL_ENDPOINTS",
+    "AWS_PROFILE",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
     "AWS_CONTAINER_CREDENTIALS_FULL_URI",
     "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
 ];

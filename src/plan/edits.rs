@@ -363,7 +363,7 @@ fn env_edit(w: &Workload, keep_region: bool, chosen: &BTreeMap<&str, &str>) -> O
         let role = value.as_deref().map(str::trim).filter(|_| &**name == "AWS_ROLE_ARN");
         if let Some(id) = role.and_then(|r| chosen.get(r)) {
             client_ids.push(ClientIdItem { at: item.at, client_id_of: id.to_string() });
-        } else if !(keep_region && matches!(&**name, "AWS_REGION" | "AWS_DEFAULT_REGION")) {
+        } else if !(keep_region && crate::model::REGION_VARIABLES.contains(&&**name)) {
             remove.push(item);
         }
     }

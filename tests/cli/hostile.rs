@@ -87,13 +87,8 @@ fn resources_that_merge() {
         p["resources"].as_array().unwrap().iter().filter_map(|r| r["azure_name"].as_str()).collect();
     assert_eq!(names.len(), 4, "{names:?}");
     // Each identity's assignment is scoped to its own queue.
-    let scopes: BTreeSet<&str> = p["identities"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|i| i["role_assignments"].as_array().unwrap().iter())
-        .map(|a| a["scope"]["azure_name"].as_str().unwrap())
-        .collect();
+    let scopes: BTreeSet<&str> =
+        crate::role_assignments(&p).map(|a| a["scope"]["azure_name"].as_str().unwrap()).collect();
     assert_eq!(scopes, names);
 }
 
@@ -244,4 +239,30 @@ fn a_node_rewritten_at_the_end_of_a_file_without_a_final_newline_is_replaced_who
     let docs = eks2aks::yaml::parse_stream(&output).unwrap();
     let env = docs[0].root.path(&["spec", "containers"]).unwrap().as_seq().unwrap()[0].get("env").unwrap();
     assert_eq!(env.to_json(), serde_json::json!([]), "{output:?}");
+}
+
+/// A finding never contradicts an output: every variable E2A028 says "the AKS manifest drops" is gone from the
+/// rewritten manifest, the profile and credential-file ones too (they were flagged and kept: two lists of the SDK
+/// variables disagreed).
+#[test]
+fn every_sdk_variable_the_findings_say_are_dropped_is_dropped() {
+    let vars = ["AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_ROLE_SESSION_NAME", "AWS_REGION"];
+    let env: String = vars.iter().map(|v| format!("        - name: {v}\n          value: x\n")).collect();
+    let text = format!(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: n\nspec:\n  containers:\n    - name: c\n      image: x\n      env:\n{env}        - name: KEEP\n          value: y\n"
+    );
+    let (tmp, output) = translate_text(&text);
+    let p = crate::plan_json(&[tmp.path().join("m.yaml").to_str().unwrap()]);
+    let dropped: Vec<&str> = p["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "E2A028")
+        .filter_map(|f| f["message"].as_str()?.split('`').nth(1))
+        .collect();
+    assert!(dropped.len() >= vars.len() - 1, "{dropped:?}");
+    for v in dropped {
+        assert!(!output.contains(v), "{v} is said to be dropped but stays:\n{output}");
+    }
+    assert!(output.contains("KEEP"), "{output}");
 }
