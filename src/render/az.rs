@@ -6,7 +6,6 @@ use crate::mapping::load::{PathSeg, Scopes};
 use crate::plan::Plan;
 use crate::templates::sh_quote;
 use serde::Serialize;
-use std::sync::Arc;
 
 /// The scope kinds of the plan's assignments (`mappings/scopes.yaml`).
 fn scope_path<'s>(scopes: &'s Scopes, a: &crate::plan::RoleAssignment) -> Vec<PathSeg<'s>> {
@@ -36,14 +35,10 @@ struct JsonScope<'a> {
     resource_id: String,
 }
 
-/// `role-assignments.json`, streamed to `out`, with the scope kinds the plan was made with ([`write_json_with`]).
-pub fn write_json(plan: &Plan, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    write_json_with(plan, &plan.scopes, out)
-}
-
 /// `role-assignments.json`, streamed to `out`: each entry is built as it is written (the list runs to tens of
-/// megabytes). Resource ids follow the scope kinds' `az_path`.
-pub fn write_json_with(plan: &Plan, scopes: &Scopes, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+/// megabytes). Resource ids follow the `az_path` of the scope kinds the plan was made with.
+pub fn write_json(plan: &Plan, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let scopes: &Scopes = &plan.scopes;
     let entries =
         || plan.identities.iter().flat_map(|id| id.role_assignments.iter().map(move |a| entry(scopes, id, a)));
     crate::json::write_pretty(&crate::json::SeqOf(entries), out)
@@ -98,8 +93,6 @@ pub struct ShIdentity {
     plan: std::sync::Arc<Plan>,
     /// The AKS OIDC issuer from the config, when set: credentials with this issuer use `$AKS_OIDC_ISSUER`.
     aks_issuer: Option<std::sync::Arc<str>>,
-    /// The scope kinds the assignments' ids are made from.
-    scopes: Arc<Scopes>,
 }
 
 impl ShIdentity {
@@ -117,11 +110,7 @@ impl ShIdentity {
 
     /// Assignments, each read from the plan in turn.
     pub fn assignments(&self) -> impl Iterator<Item = ShAssignment> + '_ {
-        (0..self.of_plan().role_assignments.len()).map(|k| ShAssignment {
-            at: (self.at, k),
-            plan: self.plan.clone(),
-            scopes: self.scopes.clone(),
-        })
+        (0..self.of_plan().role_assignments.len()).map(|k| ShAssignment { at: (self.at, k), plan: self.plan.clone() })
     }
 }
 
@@ -149,8 +138,6 @@ pub struct ShAssignment {
     /// The plan's assignment: (identity, assignment) indexes into `plan`.
     at: (usize, usize),
     plan: std::sync::Arc<Plan>,
-    /// The scope kinds its id is made from.
-    scopes: Arc<Scopes>,
 }
 
 impl ShAssignment {
@@ -169,12 +156,14 @@ impl ShAssignment {
     pub fn scope(&self) -> String {
         let a = self.of_plan().1;
         let mut word = String::from("\"$RG_ID\"");
-        for s in &scope_path(&self.scopes, a) {
+        // The scope kinds the plan was made with.
+        let scopes: &Scopes = &self.plan.scopes;
+        for s in &scope_path(scopes, a) {
             match s {
                 PathSeg::Lit(t) => word.push_str(&sh_quote(t)),
                 PathSeg::Name => word.push_str(&sh_quote(&a.scope.azure_name)),
                 PathSeg::Param(p) => {
-                    let var = self.scopes.param(p).map_or("UNKNOWN", |p| p.shell_var.as_str());
+                    let var = scopes.param(p).map_or("UNKNOWN", |p| p.shell_var.as_str());
                     word.push_str(&format!("\"${var}\""))
                 }
             }
@@ -204,18 +193,13 @@ impl Serialize for ShAssignment {
     }
 }
 
-/// Builds the script's view with the scope kinds the plan was made with ([`sh_view_with`]).
+/// Builds the script's view: the variables its assignments' scopes need (the parameters of the plan's scope kinds,
+/// each with its shell variable and the config's value), the custom roles and the identities.
 pub fn sh_view(plan: &std::sync::Arc<Plan>, cfg: &Config) -> ShView {
-    sh_view_with(plan, cfg, &plan.scopes)
-}
-
-/// Builds the script's view: the variables its assignments' scopes need (`mappings/scopes.yaml` parameters, each
-/// with its shell variable and the config's value), the custom roles and the identities.
-pub fn sh_view_with(plan: &std::sync::Arc<Plan>, cfg: &Config, scopes: &Scopes) -> ShView {
     let aks_issuer: Option<std::sync::Arc<str>> = cfg.azure.aks_oidc_issuer.as_deref().map(Into::into);
-    let shared = Arc::new(scopes.clone());
+    let scopes: &Scopes = &plan.scopes;
     let identities = (0..plan.identities.len())
-        .map(|at| ShIdentity { at, plan: plan.clone(), aks_issuer: aks_issuer.clone(), scopes: shared.clone() })
+        .map(|at| ShIdentity { at, plan: plan.clone(), aks_issuer: aks_issuer.clone() })
         .collect();
     let custom_roles = plan.custom_roles.iter().map(custom_role_json).collect();
     ShView { vars: vars(plan, cfg, scopes), custom_roles, identities, aks_issuer: cfg.azure.aks_oidc_issuer.clone() }

@@ -455,14 +455,10 @@ fn assignments(
     (arm, cosmos)
 }
 
-/// Builds the view with the scope kinds the plan was made with ([`view_with`]).
+/// Builds the view: the resources the scopes of the assignments need (the plan's scope kinds,
+/// `mappings/scopes.yaml`), the custom roles, the identities and the assignments, each with a unique symbol.
 pub fn view(plan: &Arc<Plan>, cfg: &Config, inputs: usize) -> View {
-    view_with(plan, cfg, &plan.scopes, inputs)
-}
-
-/// Builds the view: the resources the scopes of the assignments need (`mappings/scopes.yaml`), the custom roles,
-/// the identities and the assignments, each with a unique symbol.
-pub fn view_with(plan: &Arc<Plan>, cfg: &Config, scopes: &Scopes, inputs: usize) -> View {
+    let scopes: &Scopes = &plan.scopes;
     // The template's own symbols, and the storage sub-services'.
     let reserved = ["location", "aksCluster", "cosmosDatabase"].into_iter();
     let mut syms = Symbols(
