@@ -119,7 +119,7 @@ fn write_malformed(
     let report = crate::check::malformed_report(files, findings);
     let text = match args.format {
         CheckFormat::Sarif => crate::check::sarif::render(&report),
-        CheckFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
+        CheckFormat::Json => json::to_pretty_string(&report),
         _ => {
             let summary = crate::check::summary_line(&report);
             markdown(tpl, minijinja::context! { report => minijinja::value::Serde(&report), summary })?

@@ -511,9 +511,7 @@ pub fn parameters_json(view: &View, cfg: &Config) -> String {
         "contentVersion": "1.0.0.0",
         "parameters": params,
     });
-    let mut s = serde_json::to_string_pretty(&doc).expect("serialises");
-    s.push('\n');
-    s
+    crate::json::to_pretty_string(&doc)
 }
 
 #[cfg(test)]

@@ -357,7 +357,7 @@ fn aws_bridge(a: &Analysis, env: &minijinja::Environment, emit: &dyn Fn(String, 
         emit("aws/entra-app.sh".into(), env.get_template("aws/entra-app.sh.j2")?.render(&ctx)?)?;
     }
     for b in a.plan.identities.iter().filter_map(|i| i.aws_bridge.as_ref()) {
-        let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).expect("serialises");
+        let pretty = |v: &serde_json::Value| crate::json::to_pretty_string(v);
         emit(format!("aws/{}.trust.json", b.role_name), pretty(&b.trust))?;
         emit(format!("aws/{}.policy.json", b.role_name), pretty(&b.policy))?;
     }

@@ -5,9 +5,7 @@ use std::io::Write;
 
 /// Pretty JSON with a final newline.
 pub fn render(plan: &Plan) -> String {
-    let mut s = serde_json::to_string_pretty(plan).expect("the plan serialises");
-    s.push('\n');
-    s
+    crate::json::to_pretty_string(plan)
 }
 
 /// [`render`], streamed to `out` (a large plan is not held twice in memory).

@@ -174,6 +174,10 @@ fn json_and_sarif_keep_values_exactly_and_escape_controls() {
         let v: serde_json::Value = serde_json::from_str(text).unwrap();
         assert!(v.to_string().contains("app\\u001b[31m"), "{what}: the value is kept (serde_json escapes it)");
     }
+    // plan.json too, the C1 controls (`\u{9b}` is CSI to a terminal) that serde_json leaves raw included.
+    let (_, plan_text, _) = run(&["plan", "--format", "json", HOSTILE]);
+    assert!(!plan_text.chars().any(|c| c.is_control() && c != '\n'), "plan.json: a raw control character");
+    assert!(plan_text.contains("forged\\u009b"), "plan.json: the C1 control is kept, escaped");
     let plan = super::plan_json(&[HOSTILE]);
     let s = plan.to_string();
     assert!(s.contains("orders\\u001b[2J\\r\\n::warning file=env::forged"), "{s}");
