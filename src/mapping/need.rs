@@ -106,6 +106,10 @@ pub fn base_of(service: &Service, resource: &str) -> Option<(String, String)> {
 /// [`match_resource`], with the byte offset where the base resource ends.
 fn match_resource_at(service: &Service, resource: &str) -> Option<(String, String, Option<String>, usize)> {
     for r in &service.arn_resources {
+        // Every grammar starts with a literal (maybe empty): most grammars of a service fail on it, cheaply.
+        if !resource.starts_with(&r.pattern[..r.pattern.find('{').unwrap_or(r.pattern.len())]) {
+            continue;
+        }
         if let Some((name, path)) = match_pattern(&r.pattern, resource) {
             // A grammar with only `{path}` (`secret:{path}`, `parameter/{path}`, `log-group:{path}`): the path is
             // the resource's name.
@@ -142,7 +146,7 @@ fn match_resource_at(service: &Service, resource: &str) -> Option<(String, Strin
 /// Anchored match of `{name}` (no `/` or `:`) and `{path}` (anything, non-empty) placeholders.
 fn match_pattern(pattern: &str, text: &str) -> Option<(Option<String>, Option<String>)> {
     // Split the pattern into literals and placeholders.
-    let mut parts: Vec<(bool, &str)> = Vec::new();
+    let mut parts: Vec<(bool, &str)> = Vec::with_capacity(4);
     let mut rest = pattern;
     while let Some(i) = rest.find('{') {
         if i > 0 {
@@ -155,32 +159,74 @@ fn match_pattern(pattern: &str, text: &str) -> Option<(Option<String>, Option<St
     if !rest.is_empty() {
         parts.push((false, rest));
     }
-    fn go(parts: &[(bool, &str)], text: &str, name: &mut Option<String>, path: &mut Option<String>) -> bool {
-        let Some((&(is_var, lit), tail)) = parts.split_first() else { return text.is_empty() };
-        if !is_var {
-            return text.strip_prefix(lit).is_some_and(|t| go(tail, t, name, path));
-        }
-        // Try every split point (patterns are tiny; texts are ARNs, which input may make megabytes long). A `{name}`
-        // ends at the first `/` or `:`: splits beyond it are not tried, so matching stays linear in the text.
-        let limit = if lit == "name" { text.find(['/', ':']).unwrap_or(text.len()) } else { text.len() };
-        for end in (1..=limit).rev() {
-            if !text.is_char_boundary(end) {
-                continue;
-            }
-            let (head, t) = text.split_at(end);
-            if go(tail, t, name, path) {
-                if lit == "name" {
-                    *name = Some(head.to_string());
-                } else {
-                    *path = Some(head.to_string());
-                }
-                return true;
-            }
-        }
-        false
-    }
     let (mut name, mut path) = (None, None);
     go(&parts, text, &mut name, &mut path).then_some((name, path))
+}
+
+/// [`match_pattern`] over the pattern's parts (literal or placeholder): binds `name` and `path` on success.
+fn go(parts: &[(bool, &str)], text: &str, name: &mut Option<String>, path: &mut Option<String>) -> bool {
+    let Some((&(is_var, lit), tail)) = parts.split_first() else { return text.is_empty() };
+    if !is_var {
+        return text.strip_prefix(lit).is_some_and(|t| go(tail, t, name, path));
+    }
+    // A `{name}` ends at the first `/` or `:`: splits beyond it are not tried, so matching stays linear in the
+    // text (input may make an ARN megabytes long).
+    let limit =
+        if lit == "name" { memchr::memchr2(b'/', b':', text.as_bytes()).unwrap_or(text.len()) } else { text.len() };
+    fn bind(lit: &str, head: &str, name: &mut Option<String>, path: &mut Option<String>) {
+        let slot = if lit == "name" { name } else { path };
+        *slot = Some(head.to_string());
+    }
+    match tail.first() {
+        // The last part takes the rest of the text, which must be non-empty.
+        None => {
+            let ok = limit == text.len() && !text.is_empty();
+            if ok {
+                bind(lit, text, name, path);
+            }
+            ok
+        }
+        // A literal follows: only the places where it occurs can end the placeholder, longest first. Each
+        // search starts left of the previous match, so the scans cover the text once.
+        Some(&(false, next)) => {
+            let mut hi = limit;
+            while hi >= 1 {
+                // A match starting at or before `hi` ends at a character boundary at or before this one.
+                let mut w = (hi + next.len()).min(text.len());
+                while !text.is_char_boundary(w) {
+                    w -= 1;
+                }
+                let window = &text[..w];
+                let found = match next.as_bytes() {
+                    [b] => memchr::memrchr(*b, window.as_bytes()),
+                    n => memchr::memmem::rfind(window.as_bytes(), n),
+                };
+                let Some(end) = found else { return false };
+                if end == 0 {
+                    return false;
+                }
+                if go(tail, &text[end..], name, path) {
+                    bind(lit, &text[..end], name, path);
+                    return true;
+                }
+                hi = end - 1;
+                while hi > 0 && !text.is_char_boundary(hi) {
+                    hi -= 1;
+                }
+            }
+            false
+        }
+        // Two placeholders in a row (no bundled grammar has them): every split point.
+        Some(_) => {
+            for end in (1..=limit).rev() {
+                if text.is_char_boundary(end) && go(tail, &text[end..], name, path) {
+                    bind(lit, &text[..end], name, path);
+                    return true;
+                }
+            }
+            false
+        }
+    }
 }
 
 /// Permissions a Deny took away (or that a role must not hand back), per scope (kind, Azure name) → permission →
@@ -555,7 +601,14 @@ fn subtract_denies(tables: &Tables, identity: &str, perms: &[Permission], out: &
 }
 
 /// A grammar match of a resource: (kind, name, path), per [`match_resource`].
-type Matched = Option<(String, String, Option<String>)>;
+/// A concrete ARN resolved against its service's grammar: (kind, name, path) and the ARN of its base resource.
+#[derive(Clone)]
+struct Resolved {
+    kind: String,
+    name: String,
+    path: Option<String>,
+    base: String,
+}
 
 /// The translation of one identity's Allow statements: what every step reads, and what is gathered across
 /// statements and reported once at the end.
@@ -571,7 +624,7 @@ struct Translator<'a> {
     /// (prefix, reason) → the actions with no mapping for that reason, and the first statement that allowed one.
     not_translated: BTreeMap<(String, String), (BTreeSet<String>, Loc)>,
     /// Grammar matches by ARN: the costly part, done once per resource, not per action.
-    grammar_cache: BTreeMap<String, Matched>,
+    grammar_cache: BTreeMap<String, Option<std::rc::Rc<Resolved>>>,
     /// Services with no identity mapping, at the first action that named them.
     unmapped_services: BTreeMap<String, Loc>,
 }
@@ -768,9 +821,17 @@ impl Translator<'_> {
             return;
         };
         let before = actions.len();
-        for (name, _) in catalogue.values() {
-            if glob_match(name_pat, name, true) {
+        if name_pat.is_ascii() && !name_pat.contains(['*', '?']) {
+            // A literal action (the usual case): one lookup, not a match against the whole catalogue. The
+            // catalogue is keyed by the lower-cased name; on ASCII that is exactly glob_match's case folding.
+            if let Some((name, _)) = catalogue.get(&name_pat.to_ascii_lowercase()) {
                 actions.push((prefix.clone(), name.clone()));
+            }
+        } else {
+            for (name, _) in catalogue.values() {
+                if glob_match(name_pat, name, true) {
+                    actions.push((prefix.clone(), name.clone()));
+                }
             }
         }
         if actions.len() == before {
@@ -966,24 +1027,26 @@ impl Translator<'_> {
         out: &mut StatementOut,
     ) -> Option<ScopeKey> {
         let Landing { arn, tkey, target, listing } = at;
-        let a = Arn::parse(&arn).expect("concrete");
-        let (rkind, rname, path) = self.grammar(act, &arn, &a, res.loc)?;
+        let resolved = self.grammar(act, &arn, res.loc)?;
+        let Resolved { kind: rkind, name: rname, path, base } = &*resolved;
         // An action applies to its own kinds of resource (bucket or object, table or index…): on another kind AWS
         // grants nothing (issue 18: GetObject on a bucket ARN).
         let kinds = &act.action.resource_kinds;
-        if !kinds.is_empty() && !kinds.contains(&rkind) {
+        if !kinds.is_empty() && !kinds.contains(rkind) {
             // Reported where the statement names the action itself (`s3:*` on a bucket covers object actions that
             // simply do not apply).
             let s = stmt.s;
             let named_action = !s.action.not
                 && s.action.items.iter().any(|(p, _)| !p.contains(['*', '?']) && action_matches(p, &act.full));
             if !res.wildcard && named_action {
-                out.mismatched.insert((act.full.clone(), rkind));
+                out.mismatched.insert((act.full.clone(), rkind.clone()));
             }
             return None;
         }
-        out.applied.insert(act.full.clone());
-        let base = base_arn(act.service, &a).unwrap_or_else(|| arn.clone());
+        if !out.applied.contains(&act.full) {
+            out.applied.insert(act.full.clone());
+        }
+        let base = base.clone();
         // A sub-resource Azure has no counterpart for (a DynamoDB index or stream): its access is access to the
         // resource (reading through an index is reading the table). Reported.
         let base_named = stmt.resources.iter().any(|(x, _)| *x == base);
@@ -1018,7 +1081,7 @@ impl Translator<'_> {
             service: prefix.to_string(),
             target: tkey,
             kind: target.scope_kind.clone(),
-            azure_name: naming::azure_name(&target.naming, &rname),
+            azure_name: naming::azure_name(&target.naming, rname),
             aws_arn: base,
             condition,
         })
@@ -1026,14 +1089,17 @@ impl Translator<'_> {
 
     /// The grammar match (kind, name, path) of a concrete ARN of the action's service, cached per ARN. `None`
     /// (reported) for an S3 access point, which names no bucket, and for an ARN no grammar of the service fits.
-    fn grammar(&mut self, act: &Act, arn: &str, a: &Arn, rloc: Loc) -> Option<(String, String, Option<String>)> {
+    fn grammar(&mut self, act: &Act, arn: &str, rloc: Loc) -> Option<std::rc::Rc<Resolved>> {
         // The grammar match is the costly part: once per resource, not per action.
-        let matched = self
-            .grammar_cache
-            .entry(arn.to_string())
-            .or_insert_with(|| match_resource(act.service, &a.resource))
-            .clone();
-        if matched.as_ref().is_some_and(|(kind, _, _)| names_no_resource(kind)) {
+        let matched = match self.grammar_cache.get(arn) {
+            Some(m) => m.clone(),
+            None => {
+                let m = resolve(act.service, arn).map(std::rc::Rc::new);
+                self.grammar_cache.insert(arn.to_string(), m.clone());
+                m
+            }
+        };
+        if matched.as_ref().is_some_and(|r| names_no_resource(&r.kind)) {
             self.sink.push(
                 rules::UNMAPPED_ACTION,
                 format!("identity `{}`: `{arn}` is an S3 access point, which names no bucket; what the policy allows through it is not translated (grant the bucket itself, or map the access point's bucket by hand)", self.identity),
@@ -1201,6 +1267,14 @@ fn listing_for(stmt: &Allow, target: &Target, act: &Act, never_sent: &mut BTreeS
     }
 }
 
+/// A concrete ARN of `service` resolved against its grammar ([`match_resource_at`]), with its base resource's ARN.
+fn resolve(service: &Service, arn: &str) -> Option<Resolved> {
+    let a = Arn::parse(arn)?;
+    let (kind, name, path, end) = match_resource_at(service, &a.resource)?;
+    let base = format!("arn:{}:{}:{}:{}:{}", a.partition, a.service, a.region, a.account, &a.resource[..end]);
+    Some(Resolved { kind, name, path, base })
+}
+
 /// The ARN of the base resource (an S3 object → its bucket, a DynamoDB index → its table), per [`base_of`].
 pub fn base_arn(service: &Service, a: &Arn) -> Option<String> {
     let (base, _) = base_of(service, &a.resource)?;
@@ -1243,10 +1317,9 @@ pub fn action_need(
 /// The base resource an ARN belongs to (an S3 object → its bucket, a DynamoDB index → its table), with the
 /// resource's name. `None` for services without a grammar or ARNs it does not match.
 pub fn base_resource(tables: &Tables, arn: &str) -> Option<(String, String)> {
-    let a = Arn::parse(arn)?;
-    let service = tables.services.get(&a.service)?;
-    let (_, name) = base_of(service, &a.resource)?;
-    Some((base_arn(service, &a)?, name))
+    let service = tables.services.get(arn.split(':').nth(2)?)?;
+    let r = resolve(service, arn)?;
+    Some((r.base, r.name))
 }
 
 #[cfg(test)]
@@ -1288,6 +1361,57 @@ mod tests {
 
     /// Regression (hostile input): a `{name}` tried every split point and scanned each head for `/` and `:`, so a
     /// 1.2 MB DynamoDB ARN in an env value cost ~10^12 steps. Now splits stop at the first separator (linear).
+    /// The grammar matcher tried every split point of a placeholder; it now tries only where the next literal
+    /// occurs. Both must agree on every pattern and text (the reference is the old matcher, kept here).
+    fn reference_match(pattern: &str, text: &str) -> Option<(Option<String>, Option<String>)> {
+        let mut parts: Vec<(bool, &str)> = Vec::new();
+        let mut rest = pattern;
+        while let Some(i) = rest.find('{') {
+            if i > 0 {
+                parts.push((false, &rest[..i]));
+            }
+            let j = rest[i..].find('}')? + i;
+            parts.push((true, &rest[i + 1..j]));
+            rest = &rest[j + 1..];
+        }
+        if !rest.is_empty() {
+            parts.push((false, rest));
+        }
+        fn go(parts: &[(bool, &str)], text: &str, name: &mut Option<String>, path: &mut Option<String>) -> bool {
+            let Some((&(is_var, lit), tail)) = parts.split_first() else { return text.is_empty() };
+            if !is_var {
+                return text.strip_prefix(lit).is_some_and(|t| go(tail, t, name, path));
+            }
+            let limit = if lit == "name" { text.find(['/', ':']).unwrap_or(text.len()) } else { text.len() };
+            for end in (1..=limit).rev() {
+                if !text.is_char_boundary(end) {
+                    continue;
+                }
+                let (head, t) = text.split_at(end);
+                if go(tail, t, name, path) {
+                    *(if lit == "name" { &mut *name } else { &mut *path }) = Some(head.to_string());
+                    return true;
+                }
+            }
+            false
+        }
+        let (mut name, mut path) = (None, None);
+        go(&parts, text, &mut name, &mut path).then_some((name, path))
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn grammar_matching_agrees_with_trying_every_split(
+            pattern in proptest::sample::select(vec![
+                "{name}", "{name}/{path}", "table/{name}/index/{path}", "secret:{path}", "a{name}b{path}c",
+                "{path}//{name}", "x/{name}:{path}/é", "{name}{path}", "{path}ab{name}",
+            ]),
+            text in "[ab/:é*x-]{0,12}",
+        ) {
+            proptest::prop_assert_eq!(match_pattern(pattern, &text), reference_match(pattern, &text));
+        }
+    }
+
     #[test]
     fn megabyte_resource_names_match_in_linear_time() {
         let text = format!("table/{}", "a".repeat(1_200_000));
