@@ -58,6 +58,9 @@ pub(super) struct Recognised {
 /// Evidence that something is add-on `.0`'s, for people (`.1`).
 type Evidence = Vec<(usize, String)>;
 
+/// What one add-on was found with: its ServiceAccounts, its roles (indexes) and the evidence.
+type Found = (BTreeSet<usize>, BTreeSet<usize>, BTreeSet<String>);
+
 /// Finds the add-ons of the input, pushes E2A070 for each and E2A072 for each object of an add-on's own API, and
 /// leaves out of `joined.resources` what only the replaced roles name (their queues, parameters and keys become
 /// nothing on Azure).
@@ -70,7 +73,7 @@ pub(super) fn recognise(model: &Model, joined: &mut Joined, tables: &Tables, sin
     }
     let sa_evidence = service_account_evidence(model, joined, addons);
     let mut sa_addon: BTreeMap<usize, usize> = BTreeMap::new();
-    let mut found: BTreeMap<usize, (BTreeSet<usize>, BTreeSet<usize>, BTreeSet<String>)> = BTreeMap::new();
+    let mut found: BTreeMap<usize, Found> = BTreeMap::new();
     for (si, ev) in sa_evidence.iter().enumerate() {
         if let Some(&(ai, _)) = ev.iter().min_by_key(|(ai, _)| *ai) {
             sa_addon.insert(si, ai);
