@@ -324,6 +324,21 @@ rules! {
         why: "Such a statement is dead on AWS, usually a mistake in the policy; translating it by the resource's container (as eks2aks once did) would grant every object of a bucket where AWS granted nothing.",
         fix: "Name the right resource kind in the IAM policy (`arn:aws:s3:::bucket/*` for object actions, `arn:aws:s3:::bucket` for listing) and translate again, or remove the action."
     }
+    ADDON_REPLACED = "E2A070" "addon-replaced-by-aks" Warning {
+        what: "A ServiceAccount or IAM role belongs to an AWS add-on that AKS replaces with a feature of its own (the AWS Load Balancer Controller, the Cluster Autoscaler, the EBS and EFS CSI drivers, Karpenter, the VPC CNI, the node termination handler, the CloudWatch agent / aws-for-fluent-bit / ADOT, the Secrets Store CSI AWS provider), recognised by `mappings/addons.yaml` (ServiceAccount, image, Helm label, eksctl well-known policy or IAM policy fingerprint). It gets no Azure identity, credential, role assignment or resource; its manifests pass through `translate` unchanged.",
+        why: "The add-on manages AWS infrastructure (load balancers, Auto Scaling groups, EBS volumes, EC2 instances, ENIs). On AKS the platform does that job: giving the add-on a managed identity and translating its policy would create Azure resources and roles for nothing (Karpenter's interruption queue as a Storage queue, the EBS driver's KMS grants as a Key Vault role).",
+        fix: "Turn the AKS feature on with the `az` command in the message (see its doc link), and remove the add-on's manifests from the AKS cluster's manifests. If it is not the add-on, override its entry in `addons.yaml` with `--mappings`."
+    }
+    IDENTITY_WITHOUT_ROLE = "E2A071" "identity-without-azure-role" Warning {
+        what: "A managed identity ends with no Azure role assignment: every statement of its IAM role was dropped (no mapping for the service or action, removed by a Deny, a resource that could not be resolved, an uncovered permission, …). The message lists each reason. The identity and its federated credentials are still generated; the coverage ledger counts its role not translated.",
+        why: "The workload signs in to Azure but may do nothing there: whatever it did on AWS will fail on AKS, and a run that looks translated hides it.",
+        fix: "Read the reasons: map the service (`targets`, `--mappings`), keep what must stay on AWS with `stay_on_aws` (an AWS bridge), or, when the workload needs no cloud access on Azure, remove the role from its ServiceAccount."
+    }
+    KARPENTER_NODE_CONFIG = "E2A072" "karpenter-node-config" Warning {
+        what: "An object of an add-on's own API that AKS replaces, listed under the add-on's `objects` in `addons.yaml`: Karpenter's `NodePool`, `EC2NodeClass`, or the older `Provisioner` / `AWSNodeTemplate`. The message says what its node auto-provisioning equivalent is; the object passes through unchanged.",
+        why: "AKS node auto-provisioning runs Karpenter with the Azure provider: it keeps the `NodePool` API but its `nodeClassRef` must name an `AKSNodeClass` (karpenter.azure.com), and AWS node classes (AMIs, subnets, security groups, instance profiles) mean nothing on AKS. Applied as they are, these objects do nothing or fail.",
+        fix: "Enable node auto-provisioning (`az aks update --node-provisioning-mode Auto`), write the AKSNodeClass and adjust each NodePool as the message says, and drop the EC2NodeClass / AWSNodeTemplate objects from the AKS manifests."
+    }
 }
 
 /// The rule with this code (or kebab-case name).

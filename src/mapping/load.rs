@@ -21,6 +21,7 @@ pub const BUNDLED: &[(&str, &str)] = bundled!(
     "azure-roles.yaml",
     "azure-operations.yaml",
     "scopes.yaml",
+    "addons.yaml",
     "actions/cloudwatch.yaml",
     "actions/dynamodb.yaml",
     "actions/ecr.yaml",
@@ -491,6 +492,8 @@ pub struct Tables {
     pub data_actions: Vec<String>,
     /// The scope kinds (`scopes.yaml`).
     pub scopes: Scopes,
+    /// The AWS add-ons AKS replaces (`addons.yaml`), in the order they are tried.
+    pub addons: Vec<super::addons::Addon>,
     /// Table origins.
     pub origins: Vec<Origin>,
     /// The reverse of the action tables, made on first use ([`Tables::reverse`]).
@@ -572,9 +575,10 @@ pub fn load(user: Option<&Path>) -> Result<Tables, Vec<MappingError>> {
                 }
             }
             "scopes.yaml" => merge_scopes(&mut t, src, &mut errors),
+            "addons.yaml" => merge_addons(&mut t, src, &mut errors),
             rel => match rel.strip_prefix("actions/").and_then(|r| r.strip_suffix(".yaml")) {
                 Some(prefix) => merge_actions(&mut t, prefix, src, &mut errors),
-                None => errors.push(MappingError::file(&src.file, "not a mapping table (expected services.yaml, azure-roles.yaml, azure-operations.yaml, scopes.yaml or actions/<prefix>.yaml)")),
+                None => errors.push(MappingError::file(&src.file, "not a mapping table (expected services.yaml, azure-roles.yaml, azure-operations.yaml, scopes.yaml, addons.yaml or actions/<prefix>.yaml)")),
             },
         }
     }
@@ -773,6 +777,26 @@ fn scope_kind_problems(k: &ScopeKind) -> Vec<String> {
     out
 }
 
+/// `addons.yaml`: each add-on replaces the one of its id whole (keeping its place) or is added at the end; each is
+/// checked on its own ([`super::addons::problems`]).
+fn merge_addons(t: &mut Tables, src: &Source, errors: &mut Vec<MappingError>) {
+    let Some(f) = parse::<super::addons::AddonsFile>(src, errors) else { return };
+    let mut seen = BTreeSet::new();
+    for a in f.addons {
+        let at = |message: String| MappingError::at(src, &format!("id: {}", a.id), message);
+        if !seen.insert(a.id.clone()) {
+            errors.push(at(format!("add-on `{}` is listed twice", a.id)));
+        }
+        for message in super::addons::problems(&a) {
+            errors.push(at(message));
+        }
+        match t.addons.iter_mut().find(|q| q.id == a.id) {
+            Some(q) => *q = a,
+            None => t.addons.push(a),
+        }
+    }
+}
+
 /// An ARM API version: `YYYY-MM-DD`, optionally `-preview`.
 fn is_api_version(v: &str) -> bool {
     let date = v.strip_suffix("-preview").unwrap_or(v).as_bytes();
@@ -782,7 +806,7 @@ fn is_api_version(v: &str) -> bool {
 
 fn user_files(dir: &Path) -> Vec<String> {
     let mut out = Vec::new();
-    for name in ["services.yaml", "azure-roles.yaml", "azure-operations.yaml", "scopes.yaml"] {
+    for name in ["services.yaml", "azure-roles.yaml", "azure-operations.yaml", "scopes.yaml", "addons.yaml"] {
         if dir.join(name).is_file() {
             out.push(name.to_string());
         }

@@ -3,6 +3,7 @@
 //! tables ([`load`]), expand IAM actions and resources into needs per Azure scope ([`need`]), and choose the
 //! least-privileged role set for each need ([`choose`]).
 
+pub mod addons;
 pub mod azure;
 pub mod choose;
 pub mod load;

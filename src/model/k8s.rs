@@ -54,6 +54,9 @@ pub struct K8sObject {
     pub waiver: Option<Box<(Option<String>, Pos)>>,
     /// The Helm template it was rendered from (`# Source:` comment), if any (shared by the objects of a template).
     pub helm_source: Option<std::sync::Arc<str>>,
+    /// The Helm label `app.kubernetes.io/name` (`metadata.labels`), when it is a string: how add-ons are
+    /// recognised (`mappings/addons.yaml`).
+    pub app_name: Option<std::sync::Arc<str>>,
 }
 
 /// A ServiceAccount, declared or implied.

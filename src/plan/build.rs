@@ -34,7 +34,8 @@ pub fn build(
     opts: &PlanOptions,
     mut sink: Sink,
 ) -> Plan {
-    let role_identity = name_identities(model, joined, &mut sink);
+    let recognised = addons::recognise(model, joined, tables, &mut sink);
+    let role_identity = name_identities(model, joined, &recognised.roles, &mut sink);
     let mut keda = keda::analyse(model, joined, &role_identity, &mut sink);
     let (mut identities, custom_roles) = {
         let planner = Planner::new(model, joined, files, tables, opts, &keda.queues);
@@ -59,6 +60,7 @@ pub fn build(
     // KEDA: which authentication each translated trigger references (split per identity), on the final names.
     let keda =
         keda::bind(model, files, keda, &role_identity, |arn| is_mapped_queue(tables, &resources, arn), &mut sink);
+    addons::drop_covered_findings(model, &recognised, &mut sink);
     let findings = final_findings(model, files, opts, sink);
     let summary = summary(model, &identities, &workloads, &resources, &findings);
     let mut plan = Plan {
@@ -75,6 +77,8 @@ pub fn build(
         eks_side_edits: Vec::new(),
         ecr_images: Vec::new(),
         scopes: Arc::new(tables.scopes.clone()),
+        addons: recognised.entries,
+        addon_objects: recognised.objects,
     };
     let decided = edits::decide(model, files, tables, &opts.config, &plan);
     plan.manifest_edits = decided.manifest;
@@ -85,10 +89,18 @@ pub fn build(
 
 /// One identity per role in use (by a ServiceAccount, or by a container's `AWS_ROLE_ARN`, E2A052: the workload ran
 /// as it): the role name, made Azure-safe, through the one naming function (two roles never share one).
-fn name_identities(model: &Model, joined: &Joined, sink: &mut Sink) -> BTreeMap<usize, String> {
+/// A role an AWS add-on uses (`replaced`) gets none: AKS replaces the add-on.
+fn name_identities(
+    model: &Model,
+    joined: &Joined,
+    replaced: &BTreeSet<usize>,
+    sink: &mut Sink,
+) -> BTreeMap<usize, String> {
     let env_used: BTreeSet<usize> = joined.env_roles.iter().map(|e| e.role).collect();
-    let used: Vec<usize> =
-        (0..model.roles.len()).filter(|&ri| !joined.role_sas[ri].is_empty() || env_used.contains(&ri)).collect();
+    let used: Vec<usize> = (0..model.roles.len())
+        .filter(|&ri| !joined.role_sas[ri].is_empty() || env_used.contains(&ri))
+        .filter(|ri| !replaced.contains(ri))
+        .collect();
     let (names, collisions) = naming::unique_names(used.iter().map(|&ri| naming::NameRequest {
         domain: "identity",
         rule: naming::IDENTITY,
@@ -205,6 +217,7 @@ impl<'a> Planner<'a> {
             .flat_map(|si| self.named_by_sa.get(si).into_iter().flatten().cloned())
             .chain(self.named_by_env_role.get(&ri).into_iter().flatten().cloned())
             .collect();
+        let before = sink.findings().len();
         let (mut needs, denied) =
             need::needs(tables, &opts.targets, name, &role.account, &joined.permissions[ri], &role_named, sink);
         // KEDA reads the queue length as this identity.
@@ -232,6 +245,9 @@ impl<'a> Planner<'a> {
         .map(Box::new);
         let mut assign = Assign { planner: self, name, role, chooser, strings, custom_roles, sink };
         let role_assignments = assign.all(needs, &denied);
+        if role_assignments.is_empty() && aws_bridge.is_none() {
+            no_azure_role(name, role, joined.permissions[ri].len(), before, sink);
+        }
         Identity {
             name: name.clone(),
             aws_role_arn: role.arn.clone(),
@@ -465,6 +481,36 @@ impl Assign<'_, '_> {
             condition,
         }
     }
+}
+
+/// E2A071: an identity that ends with no Azure role (and no AWS bridge), with the reasons its statements were
+/// dropped: the findings planning it pushed (from `before` on).
+fn no_azure_role(name: &str, role: &crate::model::Role, statements: usize, before: usize, sink: &mut Sink) {
+    const SHOWN: usize = 6;
+    let mut reasons: Vec<String> = sink.findings()[before..]
+        .iter()
+        .map(|f| format!("{} {}", f.code, f.message))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if reasons.is_empty() {
+        reasons.push(if statements == 0 {
+            "its role has no permission statement in force".into()
+        } else {
+            "none of its statements grants an action that maps to an Azure data or control-plane permission".into()
+        });
+    }
+    let more = reasons.len().saturating_sub(SHOWN);
+    reasons.truncate(SHOWN);
+    let tail = if more > 0 { format!("; and {more} more (see the findings at the role)") } else { String::new() };
+    sink.push(
+        rules::IDENTITY_WITHOUT_ROLE,
+        format!(
+            "identity `{name}` ends with no Azure role: its workloads sign in to Azure but may do nothing there. Why: {}{tail}",
+            reasons.join("; ")
+        ),
+        Some(role.loc),
+    );
 }
 
 /// A staying resource reached through many bridge roles: suggest one shared role (E2A…, a note).

@@ -260,7 +260,9 @@ pub fn decide(model: &Model, files: &Files, tables: &Tables, cfg: &Config, plan:
     values(&ctx, plan, &mut push);
     config_maps(model, &mut push);
     keda(&ctx, plan, &mut push);
-    let ecr_images = ecr_images(model);
+    // An AWS add-on's objects pass through unchanged (AKS replaces the add-on, E2A070).
+    by_object.retain(|oi, _| !plan.addon_objects.contains(oi));
+    let ecr_images = ecr_images(model, &plan.addon_objects);
     Decided { manifest: by_file(model, files, by_object), eks_side: by_file(model, files, eks_side(&ctx)), ecr_images }
 }
 
@@ -582,10 +584,11 @@ fn eks_side(ctx: &Ctx) -> BTreeMap<usize, Vec<Edit>> {
 }
 
 /// The ECR images the workloads run (what `acr-import.sh` imports), sorted and unique.
-fn ecr_images(model: &Model) -> Vec<EcrImage> {
+fn ecr_images(model: &Model, addon_objects: &std::collections::BTreeSet<usize>) -> Vec<EcrImage> {
     let set: std::collections::BTreeSet<(&str, &str)> = model
         .workloads
         .iter()
+        .filter(|w| !addon_objects.contains(&w.object))
         .flat_map(|w| w.containers.iter())
         .filter_map(|c| c.image.as_ref())
         .filter_map(|(i, _)| scan::ecr_image(i).map(|(_, repo)| (i.as_str(), repo)))

@@ -20,6 +20,8 @@ pub enum State {
     Waived,
     /// Stays on AWS (`stay_on_aws`).
     StaysOnAws,
+    /// Belongs to an AWS add-on that an AKS feature replaces (`mappings/addons.yaml`, E2A070).
+    Replaced,
 }
 
 /// One item.
@@ -52,6 +54,8 @@ pub struct Totals {
     pub waived: usize,
     /// Staying on AWS.
     pub stays_on_aws: usize,
+    /// Replaced by an AKS feature (AWS add-ons).
+    pub replaced: usize,
 }
 
 /// The ledger.
@@ -132,6 +136,7 @@ impl Builder<'_> {
             State::NotTranslated => self.totals.not_translated += 1,
             State::Waived => self.totals.waived += 1,
             State::StaysOnAws => self.totals.stays_on_aws += 1,
+            State::Replaced => self.totals.replaced += 1,
         }
         if self.keep {
             self.items.push(Item { kind, id, state, reason, file: file.to_string(), line });
@@ -149,11 +154,15 @@ impl Builder<'_> {
                 i.service_accounts.iter().map(move |s| ((s.namespace.as_str(), s.name.as_str()), i.name.as_str()))
             })
             .collect();
+        let addon_of = addon_of_service_account(a);
         for (si, sa) in a.model.service_accounts.iter().enumerate() {
             let file = a.files.display(sa.loc.file);
             let id = format!("{}/{}", sa.namespace, sa.name);
             let (state, reason) = match sa_identity.get(&(sa.namespace.as_str(), sa.name.as_str())) {
                 Some(identity) => (State::Translated, format!("federated credential on {identity}")),
+                None if addon_of.contains_key(&(sa.namespace.as_str(), sa.name.as_str())) => {
+                    (State::Replaced, addon_of[&(sa.namespace.as_str(), sa.name.as_str())].clone())
+                }
                 None => {
                     let reason = match (a.joined.sa_role[si], &sa.role_arn) {
                         (Some(_), _) => "its role's trust does not admit it",
@@ -172,16 +181,31 @@ impl Builder<'_> {
         let a = self.a;
         let identity_of: BTreeMap<&str, &crate::plan::Identity> =
             a.plan.identities.iter().map(|i| (i.aws_role_arn.as_str(), i)).collect();
+        let addon_of: BTreeMap<&str, String> = a
+            .plan
+            .addons
+            .iter()
+            .flat_map(|e| e.aws_role_arns.iter().map(move |r| (r.as_str(), replaced_reason(e))))
+            .collect();
         for role in &a.model.roles {
             let file = a.files.display(role.loc.file);
             let line = role.loc.pos.line;
+            if let Some(reason) = addon_of.get(role.arn.as_str()) {
+                self.push("role", role.arn.clone(), State::Replaced, Some(reason.clone()), file, line);
+                continue;
+            }
             let Some(identity) = identity_of.get(role.arn.as_str()) else {
                 let reason = Some("no ServiceAccount of the input uses it".into());
                 self.push("role", role.arn.clone(), State::NotTranslated, reason, file, line);
                 continue;
             };
-            let reason = Some(format!("managed identity {}", identity.name));
-            self.push("role", role.arn.clone(), State::Translated, reason, file, line);
+            // An identity with no Azure role carried nothing over (E2A071).
+            let (state, reason) = if identity.role_assignments.is_empty() && identity.aws_bridge.is_none() {
+                (State::NotTranslated, format!("managed identity {} gets no Azure role (E2A071)", identity.name))
+            } else {
+                (State::Translated, format!("managed identity {}", identity.name))
+            };
+            self.push("role", role.arn.clone(), state, Some(reason), file, line);
             let role_wider = self.wider_at.contains(&(file, line));
             let granted: BTreeSet<&str> =
                 identity.role_assignments.iter().flat_map(|ra| ra.aws_actions.iter().map(|a| &**a)).collect();
@@ -279,6 +303,10 @@ impl Builder<'_> {
             let id = format!("{} = {}", r.key, crate::text::truncate(&r.text));
             let stays = r.arn.as_deref().is_some_and(|arn| self.stay_on_aws.iter().any(|p| glob_match(p, arn, false)));
             let (state, reason) = match r.kind {
+                _ if self.in_addon(r.loc) => (
+                    State::Replaced,
+                    Some("in an AWS add-on's manifest, kept unchanged: AKS replaces the add-on (E2A070)".to_string()),
+                ),
                 AwsRefKind::SdkVariable => (
                     State::Translated,
                     Some("removed: the workload identity webhook injects AZURE_* instead".to_string()),
@@ -301,6 +329,33 @@ impl Builder<'_> {
             self.push("aws_value", id, state, reason, file, line);
         }
     }
+}
+
+impl Builder<'_> {
+    /// True when `loc` is inside an AWS add-on's object (kept unchanged).
+    fn in_addon(&self, loc: crate::diag::Loc) -> bool {
+        let m = &self.a.model;
+        self.a.plan.addon_objects.iter().any(|&oi| {
+            let o = &m.objects[oi];
+            o.loc.file == loc.file && o.loc.pos <= loc.pos && loc.pos <= o.end.max(o.loc.pos)
+        })
+    }
+}
+
+/// The reason an add-on's items are replaced.
+fn replaced_reason(e: &crate::plan::addons::AddonEntry) -> String {
+    format!("AWS add-on {}: replaced by {} (E2A070)", e.name, e.replaced_by)
+}
+
+/// The add-on of each ServiceAccount the plan lists under an add-on, with the reason.
+fn addon_of_service_account(a: &Analysis) -> BTreeMap<(&str, &str), String> {
+    a.plan
+        .addons
+        .iter()
+        .flat_map(|e| {
+            e.service_accounts.iter().map(move |s| ((s.namespace.as_str(), s.name.as_str()), replaced_reason(e)))
+        })
+        .collect()
 }
 
 /// The state of one action pattern of a statement: a Deny is honoured unless the identity's grants are wider

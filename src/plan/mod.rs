@@ -12,6 +12,7 @@ use crate::model::{Arn, AwsRefKind, Model};
 use crate::rules;
 use serde::Serialize;
 
+pub mod addons;
 pub mod bridge;
 mod build;
 pub mod edits;
@@ -63,6 +64,12 @@ pub struct Plan {
     /// outputs write each scope's resource id, parameters and parents (not serialised).
     #[serde(skip)]
     pub scopes: Arc<crate::mapping::load::Scopes>,
+    /// The AWS add-ons AKS replaces (`mappings/addons.yaml`): no identity is made for them. Left out when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub addons: Vec<addons::AddonEntry>,
+    /// The add-ons' objects (indexes into `model.objects`): kept unchanged, no edit (not serialised).
+    #[serde(skip)]
+    pub addon_objects: BTreeSet<usize>,
 }
 
 /// An Azure user-assigned managed identity, from one IAM role.

@@ -80,6 +80,7 @@ record!(PlanValue, Plan, {
     findings: findings,
     summary: value,
     manifest_edits: seq,
+    addons: seq,
 });
 
 /// One of the plan's lists whose items are maps read field by field: its identities ([`IdentityValue`]) and its
@@ -294,6 +295,8 @@ mod tests {
             eks_side_edits: vec![],
             ecr_images: vec![],
             scopes: Default::default(),
+            addons: vec![],
+            addon_objects: Default::default(),
         }
     }
 
@@ -311,7 +314,19 @@ mod tests {
 
     #[test]
     fn every_record_lists_exactly_its_serialised_keys() {
-        let plan = empty_plan();
+        let mut plan = empty_plan();
+        // `addons` is serialised only when the plan has some; templates always see it.
+        plan.addons.push(crate::plan::addons::AddonEntry {
+            id: "karpenter".into(),
+            name: "Karpenter".into(),
+            replaced_by: "node auto-provisioning".into(),
+            az: "az aks update".into(),
+            doc: "https://learn.microsoft.com".into(),
+            service_accounts: vec![],
+            aws_role_arns: vec![],
+            workloads: vec![],
+            matched_by: vec![],
+        });
         let cfg = crate::config::Config::default();
         assert_eq!(keys(&plan), sorted(PlanValue::FIELDS));
         assert_eq!(

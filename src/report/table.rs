@@ -35,6 +35,9 @@ pub fn render(plan: &Plan) -> String {
     if !plan.resources.is_empty() {
         push_section(&mut out, "\nAWS resources\n", &resources(plan));
     }
+    if !plan.addons.is_empty() {
+        push_section(&mut out, "\nAWS add-ons replaced by AKS features (no Azure identity)\n", &addons(plan));
+    }
     if !plan.workloads.is_empty() {
         push_section(&mut out, "\nWorkloads\n", &workloads(plan));
     }
@@ -72,6 +75,17 @@ fn identities(plan: &Plan) -> Table {
             .map(|w| e(&format!("{} {}/{}", w.kind, w.namespace, w.name)))
             .collect();
         t.add_row(vec![e(&id.name), e(&id.aws_role_arn), sas.join("\n"), wls.join("\n")]);
+    }
+    t
+}
+
+/// One row per AWS add-on: its ServiceAccounts and roles, the AKS feature that replaces it, the command.
+fn addons(plan: &Plan) -> Table {
+    let mut t = table(&["AWS add-on", "ServiceAccounts and roles", "Replaced by", "Run"]);
+    for a in &plan.addons {
+        let sas = a.service_accounts.iter().map(|s| format!("{}/{}", s.namespace, s.name));
+        let who: Vec<String> = sas.chain(a.aws_role_arns.iter().cloned()).collect();
+        t.add_row(vec![e(&a.name), lines(who.iter().map(String::as_str)), e(&a.replaced_by), e(&a.az)]);
     }
     t
 }

@@ -1,6 +1,7 @@
 //! The one integration test binary (one link on two cores): CLI behaviour, exit codes, messages and golden
 //! outputs. Tests run from the crate root, so paths in outputs are relative (`testdata/...`).
 
+mod addons;
 mod check;
 mod edits;
 mod errors;
