@@ -21,6 +21,8 @@ pub struct Pending {
     attached_lists: Vec<(PathBuf, Vec<AttachedPolicy>, Loc)>,
     get_roles: Vec<(PathBuf, usize)>,
     get_policies: Vec<(PathBuf, usize)>,
+    /// eksctl files: the cluster's account (when the file's ARNs name exactly one) and region.
+    eksctl_files: Vec<(FileId, Option<String>, Option<String>)>,
 }
 
 impl Pending {
@@ -31,6 +33,7 @@ impl Pending {
         self.attached_lists.extend(other.attached_lists);
         self.get_roles.extend(other.get_roles.into_iter().map(|(d, i)| (d, i + roles_offset)));
         self.get_policies.extend(other.get_policies.into_iter().map(|(d, i)| (d, i + policies_offset)));
+        self.eksctl_files.extend(other.eksctl_files);
     }
 }
 
@@ -413,22 +416,40 @@ fn valid_role_name(n: &str, l: Loc, sink: &mut Sink) -> bool {
     ok
 }
 
-/// Reads eksctl's `ClusterConfig`: `iam.serviceAccounts` (IRSA roles eksctl creates, with the ServiceAccount) and
-/// `iam.podIdentityAssociations` (EKS Pod Identity).
-pub fn read_eksctl(model: &mut Model, file: FileId, root: &Node, sink: &mut Sink) {
+/// Reads eksctl's `ClusterConfig`: `iam.serviceAccounts` (IRSA roles eksctl creates, with the ServiceAccount, or
+/// an existing role by `attachRoleARN`) and `iam.podIdentityAssociations` (EKS Pod Identity). Field names follow
+/// eksctl's `pkg/apis/eksctl.io/v1alpha5/iam.go` (`ClusterIAMServiceAccount`, `PodIdentityAssociation`) and its
+/// `examples/39-pod-identity-association.yaml`.
+pub fn read_eksctl(model: &mut Model, pending: &mut Pending, file: FileId, root: &Node, sink: &mut Sink) {
     let cluster = root.path(&["metadata", "name"]).and_then(Node::as_str).unwrap_or("cluster").to_string();
+    let region = root.path(&["metadata", "region"]).and_then(Node::as_str).map(str::to_string);
     let iam = root.get("iam");
+    let first = model.associations.len();
     for sa in iam.and_then(|i| i.get("serviceAccounts")).and_then(Node::as_seq).unwrap_or_default() {
         read_eksctl_service_account(model, file, &cluster, sa, sink);
     }
     for pia in iam.and_then(|i| i.get("podIdentityAssociations")).and_then(Node::as_seq).unwrap_or_default() {
         read_pod_identity_association(model, file, &cluster, pia, sink);
     }
+    // The cluster's account: the one account the file's own role and policy ARNs name (a `targetRoleARN` is in
+    // another account by design, and AWS-managed policies have none).
+    let mut accounts: std::collections::BTreeSet<String> = model.associations[first..]
+        .iter()
+        .map(|a| a.chained_from.as_ref().map_or(a.role_arn.as_str(), |(arn, _)| arn.as_str()))
+        .chain(
+            model.roles.iter().filter(|r| r.loc.file == file).flat_map(|r| r.attached.iter().map(|a| a.arn.as_str())),
+        )
+        .filter_map(|arn| Arn::parse(arn).map(|a| a.account))
+        .filter(|a| !a.is_empty() && a != "aws")
+        .collect();
+    let account = if accounts.len() == 1 { accounts.pop_first() } else { None };
+    pending.eksctl_files.push((file, account, region));
 }
 
 /// One `iam.serviceAccounts` entry: the role eksctl creates (named by `roleName`, or eksctl's default name; its
-/// trust admits the ServiceAccount on the cluster) and the IRSA association of the ServiceAccount with it. An
-/// entry without a name, or with an invalid role name, is reported and skipped.
+/// trust admits the ServiceAccount on the cluster), or the existing role `attachRoleARN` names (its policies are
+/// those of the IAM input), and the IRSA association of the ServiceAccount with it. An entry without a name, or
+/// with an invalid role name or ARN, is reported and skipped.
 fn read_eksctl_service_account(model: &mut Model, file: FileId, cluster: &str, sa: &Node, sink: &mut Sink) {
     let l = loc(file, sa);
     let Some(name) = sa.path(&["metadata", "name"]).and_then(Node::as_str) else {
@@ -436,24 +457,21 @@ fn read_eksctl_service_account(model: &mut Model, file: FileId, cluster: &str, s
         return;
     };
     let ns = sa.path(&["metadata", "namespace"]).and_then(Node::as_str).unwrap_or("default");
-    let role_name = s(sa, "roleName")
-        .map_or_else(|| format!("eksctl-{cluster}-addon-iamserviceaccount-{ns}-{name}"), str::to_string);
-    if !valid_role_name(&role_name, l, sink) {
-        return;
-    }
-    let role_arn = format!("arn:aws:iam:::role/{role_name}");
-    let mut role = eksctl_role(
-        file,
-        sa,
-        &role_name,
-        &role_arn,
-        synthetic_trust_irsa(cluster, ns, name, l),
-        "attachPolicy",
-        "attachPolicyARNs",
-        sink,
-    );
-    role.loc = l;
-    model.roles.push(role);
+    let (role_arn, role_name) = if sa.get("attachRoleARN").is_some() {
+        let Some(found) = role_arn_at(file, sa, "attachRoleARN", sink) else { return };
+        found
+    } else {
+        let role_name = s(sa, "roleName")
+            .map_or_else(|| format!("eksctl-{cluster}-addon-iamserviceaccount-{ns}-{name}"), str::to_string);
+        if !valid_role_name(&role_name, l, sink) {
+            return;
+        }
+        let role_arn = format!("arn:aws:iam:::role/{role_name}");
+        let keys = PolicyKeys { document: "attachPolicy", arns: "attachPolicyARNs", boundary: "permissionsBoundary" };
+        let role = eksctl_role(file, sa, &role_name, &role_arn, synthetic_trust_irsa(cluster, ns, name, l), keys, sink);
+        model.roles.push(role);
+        (role_arn, role_name)
+    };
     model.associations.push(Association {
         namespace: ns.to_string(),
         service_account: name.to_string(),
@@ -461,13 +479,33 @@ fn read_eksctl_service_account(model: &mut Model, file: FileId, cluster: &str, s
         role_name,
         kind: AssociationKind::EksctlIrsa,
         loc: l,
+        cluster: Some(cluster.to_string()),
+        cluster_arn: None,
+        session_tags: false,
+        chained_from: None,
+        creates_service_account: true,
     });
+}
+
+/// The role ARN under `key` of `n`, with its role name; an ARN that is not a role's is malformed input.
+fn role_arn_at(file: FileId, n: &Node, key: &str, sink: &mut Sink) -> Option<(String, String)> {
+    let v = n.get(key)?;
+    let a = v.as_str().unwrap_or_default();
+    match Arn::parse(a).and_then(|x| x.role_path_and_name()) {
+        Some((_, name)) => Some((a.to_string(), name)),
+        None => {
+            sink.push(rules::MALFORMED_INPUT, format!("`{key}` is not an IAM role ARN: {a:?}"), Some(loc(file, v)));
+            None
+        }
+    }
 }
 
 /// One `iam.podIdentityAssociations` entry: the Pod Identity association of `namespace`/`serviceAccountName`
 /// with the role `roleARN` names, or else with the role eksctl creates (named by `roleName` or eksctl's default
-/// name; its trust admits EKS Pod Identity). An entry without namespace or ServiceAccount, with a `roleARN` that
-/// is not a role ARN, or with an invalid role name, is reported and skipped.
+/// name, from `permissionPolicy`, `permissionPolicyARNs`, `wellKnownPolicies` and `permissionsBoundaryARN`; its
+/// trust admits EKS Pod Identity). With `targetRoleARN` the pods get the target role's credentials (EKS chains the
+/// two roles), so the association leads to the target. An entry without namespace or ServiceAccount, with a role
+/// ARN that is not one, or with an invalid role name, is reported and skipped. `tags` label the association only.
 fn read_pod_identity_association(model: &mut Model, file: FileId, cluster: &str, pia: &Node, sink: &mut Sink) {
     let l = loc(file, pia);
     let (Some(ns), Some(name)) = (s(pia, "namespace"), s(pia, "serviceAccountName")) else {
@@ -478,34 +516,36 @@ fn read_pod_identity_association(model: &mut Model, file: FileId, cluster: &str,
         );
         return;
     };
-    let (role_arn, role_name) = match s(pia, "roleARN") {
-        Some(a) => match Arn::parse(a).and_then(|x| x.role_path_and_name()) {
-            Some((_, n)) => (a.to_string(), n),
-            None => {
-                sink.push(rules::MALFORMED_INPUT, format!("`roleARN` is not an IAM role ARN: {a:?}"), Some(l));
-                return;
-            }
-        },
-        None => {
-            let n = s(pia, "roleName")
-                .map_or_else(|| format!("eksctl-{cluster}-podidentityrole-{ns}-{name}"), str::to_string);
-            if !valid_role_name(&n, l, sink) {
-                return;
-            }
-            let arn = format!("arn:aws:iam:::role/{n}");
-            let role = eksctl_role(
-                file,
-                pia,
-                &n,
-                &arn,
-                synthetic_trust_pod_identity(l),
-                "permissionPolicy",
-                "permissionPolicyARNs",
-                sink,
-            );
-            model.roles.push(role);
-            (arn, n)
+    let (role_arn, role_name) = if pia.get("roleARN").is_some() {
+        let Some(found) = role_arn_at(file, pia, "roleARN", sink) else { return };
+        found
+    } else {
+        let n =
+            s(pia, "roleName").map_or_else(|| format!("eksctl-{cluster}-podidentityrole-{ns}-{name}"), str::to_string);
+        if !valid_role_name(&n, l, sink) {
+            return;
         }
+        let arn = format!("arn:aws:iam:::role/{n}");
+        let keys = PolicyKeys {
+            document: "permissionPolicy",
+            arns: "permissionPolicyARNs",
+            boundary: "permissionsBoundaryARN",
+        };
+        let role = eksctl_role(file, pia, &n, &arn, synthetic_trust_pod_identity(l), keys, sink);
+        model.roles.push(role);
+        (arn, n)
+    };
+    let target = if pia.get("targetRoleARN").is_some() {
+        let Some(t) = role_arn_at(file, pia, "targetRoleARN", sink) else { return };
+        Some(t)
+    } else {
+        None
+    };
+    let disabled = pia.get("disableSessionTags").and_then(Node::as_str).is_some_and(|v| v == "true");
+    let creates = pia.get("createServiceAccount").and_then(Node::as_str).is_some_and(|v| v == "true");
+    let (role_arn, role_name, chained_from) = match target {
+        Some((t_arn, t_name)) => (t_arn, t_name, Some((role_arn, loc(file, pia.get("targetRoleARN").expect("read"))))),
+        None => (role_arn, role_name, None),
     };
     model.associations.push(Association {
         namespace: ns.to_string(),
@@ -514,29 +554,41 @@ fn read_pod_identity_association(model: &mut Model, file: FileId, cluster: &str,
         role_name,
         kind: AssociationKind::PodIdentity,
         loc: l,
+        cluster: Some(cluster.to_string()),
+        cluster_arn: None,
+        session_tags: !disabled,
+        chained_from,
+        creates_service_account: creates,
     });
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The keys of an eksctl entry that hold the role's policies: the inline document, the managed policy ARNs and
+/// the permissions boundary (`iam.serviceAccounts` and `podIdentityAssociations` name them differently).
+#[derive(Clone, Copy)]
+struct PolicyKeys {
+    document: &'static str,
+    arns: &'static str,
+    boundary: &'static str,
+}
+
 fn eksctl_role(
     file: FileId,
     n: &Node,
     name: &str,
     arn: &str,
     trust: PolicyDocument,
-    doc_key: &str,
-    arns_key: &str,
+    keys: PolicyKeys,
     sink: &mut Sink,
 ) -> Role {
     let l = loc(file, n);
     let inline = n
-        .get(doc_key)
+        .get(keys.document)
         .and_then(|d| read_policy(file, d, sink))
-        .map(|document| InlinePolicy { name: format!("{name}-{doc_key}"), document })
+        .map(|document| InlinePolicy { name: format!("{name}-{}", keys.document), document })
         .into_iter()
         .collect();
     let attached = n
-        .get(arns_key)
+        .get(keys.arns)
         .and_then(Node::as_seq)
         .unwrap_or_default()
         .iter()
@@ -567,7 +619,7 @@ fn eksctl_role(
         attached,
         loc: l,
         well_known,
-        boundary: n.get("permissionsBoundary").and_then(|b| b.as_str().map(|a| (a.to_string(), loc(file, b)))),
+        boundary: n.get(keys.boundary).and_then(|b| b.as_str().map(|a| (a.to_string(), loc(file, b)))),
     }
 }
 
@@ -651,6 +703,48 @@ pub fn finish(model: &mut Model, pending: Pending, files: &Files, sink: &mut Sin
     }
     model.roles.retain(|r| !(r.account.is_empty() && exported.contains_key(&r.name)));
     merge_sources(model, files, sink);
+    fill_eksctl_accounts(model, &pending.eksctl_files);
+}
+
+/// The roles eksctl will create carry the cluster's account: the one the eksctl file's ARNs name, else the one
+/// account of every exported role in the input; their ARNs and the associations that name them follow. With the
+/// region, each association also learns its cluster's ARN (Pod Identity's `eks-cluster-arn` session tag). A role
+/// whose account is unknown keeps an empty one (and joins by name).
+fn fill_eksctl_accounts(model: &mut Model, eksctl_files: &[(FileId, Option<String>, Option<String>)]) {
+    let exported: std::collections::BTreeSet<&str> =
+        model.roles.iter().filter(|r| !r.account.is_empty()).map(|r| r.account.as_str()).collect();
+    let global = if exported.len() == 1 { exported.first().map(|a| a.to_string()) } else { None };
+    let account_of = |file: FileId| {
+        eksctl_files.iter().find(|(f, _, _)| *f == file).and_then(|(_, a, _)| a.clone()).or_else(|| global.clone())
+    };
+    // An ARN with no account (`arn:aws:iam:::role/NAME`, a role eksctl will create) given the file's account.
+    // (Generated names may exceed what `Arn::parse` accepts: eksctl shortens them itself, so the text is kept.)
+    let with_account = |arn: &mut String, file: FileId| {
+        if let Some(name) = arn.strip_prefix("arn:aws:iam:::role/")
+            && let Some(account) = account_of(file)
+        {
+            *arn = format!("arn:aws:iam::{account}:role/{name}");
+        }
+    };
+    for r in model.roles.iter_mut().filter(|r| r.account.is_empty()) {
+        with_account(&mut r.arn, r.loc.file);
+        if let Some(rest) = r.arn.strip_prefix("arn:aws:iam::") {
+            r.account = rest.split(':').next().unwrap_or_default().to_string();
+        }
+    }
+    for a in &mut model.associations {
+        with_account(&mut a.role_arn, a.loc.file);
+        if let Some((from, _)) = a.chained_from.as_mut() {
+            with_account(from, a.loc.file);
+        }
+        let region = eksctl_files.iter().find(|(f, _, _)| *f == a.loc.file).and_then(|(_, _, r)| r.clone());
+        let first_role = a.chained_from.as_ref().map_or(&a.role_arn, |(arn, _)| arn);
+        let account =
+            Arn::parse(first_role).map(|x| x.account).filter(|x| !x.is_empty()).or_else(|| account_of(a.loc.file));
+        if let (Some(cluster), Some(region), Some(account)) = (&a.cluster, region, account) {
+            a.cluster_arn = Some(format!("arn:aws:eks:{region}:{account}:cluster/{cluster}"));
+        }
+    }
 }
 
 /// ServiceAccounts that eksctl creates with its IRSA roles, added when the manifests do not declare them; an
@@ -665,7 +759,7 @@ pub fn add_eksctl_service_accounts(model: &mut Model) {
         .collect();
     for a in &model.associations {
         let key = (a.namespace.clone(), a.service_account.clone());
-        if a.kind == AssociationKind::EksctlIrsa && !declared.contains(&key) {
+        if a.creates_service_account && !declared.contains(&key) {
             // An implied SA of the same name is replaced by the one eksctl creates.
             model
                 .service_accounts
