@@ -23,6 +23,8 @@ pub struct Pending {
     get_policies: Vec<(PathBuf, usize)>,
     /// eksctl files: the cluster's account (when the file's ARNs name exactly one) and region.
     eksctl_files: Vec<(FileId, Option<String>, Option<String>)>,
+    /// `list-pod-identity-associations` entries (no role): cluster, namespace, ServiceAccount, association id.
+    listed_associations: Vec<(String, String, String, String, Loc)>,
 }
 
 impl Pending {
@@ -34,6 +36,7 @@ impl Pending {
         self.get_roles.extend(other.get_roles.into_iter().map(|(d, i)| (d, i + roles_offset)));
         self.get_policies.extend(other.get_policies.into_iter().map(|(d, i)| (d, i + policies_offset)));
         self.eksctl_files.extend(other.eksctl_files);
+        self.listed_associations.extend(other.listed_associations);
     }
 }
 
@@ -331,6 +334,16 @@ pub fn read_document(
         pending.attached_lists.push((dir, attached, l));
         return true;
     }
+    if let Some(a) = root.get("association").filter(|a| a.get("associationArn").is_some()) {
+        read_eks_association(model, pending, file, a, sink);
+        return true;
+    }
+    if let Some(list) = root.get("associations").and_then(Node::as_seq) {
+        for a in list {
+            read_eks_association(model, pending, file, a, sink);
+        }
+        return true;
+    }
     if root.get("PolicyNames").is_some() {
         // `list-role-policies`: names only; the documents come from `get-role-policy`.
         return true;
@@ -414,6 +427,56 @@ fn valid_role_name(n: &str, l: Loc, sink: &mut Sink) -> bool {
         );
     }
     ok
+}
+
+/// One EKS Pod Identity association as the EKS API prints it: `aws eks describe-pod-identity-association`
+/// (`association`: clusterName, namespace, serviceAccount, roleArn, associationArn, associationId, tags,
+/// disableSessionTags, targetRoleArn, externalId, …) or an entry of `aws eks list-pod-identity-associations`
+/// (`associations[]`: the same without roleArn and the rest). Shapes from the EKS API reference
+/// (`PodIdentityAssociation`, `PodIdentityAssociationSummary`). An entry without a role waits in [`Pending`]:
+/// unless another input names the same ServiceAccount's association, it is reported (E2A060) in [`finish`].
+fn read_eks_association(model: &mut Model, pending: &mut Pending, file: FileId, a: &Node, sink: &mut Sink) {
+    let l = loc(file, a);
+    let (Some(ns), Some(sa)) = (s(a, "namespace"), s(a, "serviceAccount")) else {
+        sink.push(rules::MALFORMED_INPUT, "EKS Pod Identity association needs namespace and serviceAccount", Some(l));
+        return;
+    };
+    let cluster = s(a, "clusterName").map(str::to_string);
+    // arn:aws:eks:REGION:ACCOUNT:podidentityassociation/CLUSTER/ID → the cluster's ARN.
+    let cluster_arn = s(a, "associationArn")
+        .and_then(Arn::parse)
+        .zip(cluster.as_ref())
+        .map(|(x, c)| format!("arn:{}:eks:{}:{}:cluster/{c}", x.partition, x.region, x.account));
+    if a.get("roleArn").is_none() {
+        let id = s(a, "associationId").unwrap_or("?").to_string();
+        pending.listed_associations.push((cluster.unwrap_or_default(), ns.to_string(), sa.to_string(), id, l));
+        return;
+    }
+    let Some((role_arn, role_name)) = role_arn_at(file, a, "roleArn", sink) else { return };
+    let target = match a.get("targetRoleArn") {
+        Some(t) if !t.as_str().unwrap_or_default().is_empty() => {
+            let Some(found) = role_arn_at(file, a, "targetRoleArn", sink) else { return };
+            Some((found, loc(file, t)))
+        }
+        _ => None,
+    };
+    let (role_arn, role_name, chained_from) = match target {
+        Some(((t_arn, t_name), at)) => (t_arn, t_name, Some((role_arn, at))),
+        None => (role_arn, role_name, None),
+    };
+    model.associations.push(Association {
+        namespace: ns.to_string(),
+        service_account: sa.to_string(),
+        role_arn,
+        role_name,
+        kind: AssociationKind::PodIdentity,
+        loc: l,
+        cluster,
+        cluster_arn,
+        session_tags: a.get("disableSessionTags").and_then(Node::as_str) != Some("true"),
+        chained_from,
+        creates_service_account: false,
+    });
 }
 
 /// Reads eksctl's `ClusterConfig`: `iam.serviceAccounts` (IRSA roles eksctl creates, with the ServiceAccount, or
@@ -704,6 +767,28 @@ pub fn finish(model: &mut Model, pending: Pending, files: &Files, sink: &mut Sin
     model.roles.retain(|r| !(r.account.is_empty() && exported.contains_key(&r.name)));
     merge_sources(model, files, sink);
     fill_eksctl_accounts(model, &pending.eksctl_files);
+    report_listed_associations(model, pending.listed_associations, sink);
+}
+
+/// `list-pod-identity-associations` entries that no other input (a describe output, an eksctl config) gives a
+/// role for: E2A060 each, naming the command that exports it.
+fn report_listed_associations(model: &Model, listed: Vec<(String, String, String, String, Loc)>, sink: &mut Sink) {
+    for (cluster, ns, sa, id, l) in listed {
+        let covered = model
+            .associations
+            .iter()
+            .any(|a| a.namespace == ns && a.service_account == sa && a.cluster.as_deref().is_none_or(|c| c == cluster));
+        if covered {
+            continue;
+        }
+        let shown_cluster = if cluster.is_empty() { "CLUSTER" } else { &cluster };
+        sink.push(
+            rules::POD_IDENTITY_WITHOUT_ROLE,
+            format!("EKS Pod Identity association {id} of ServiceAccount {ns}/{sa} (cluster {shown_cluster}) is listed without its role (list-pod-identity-associations does not print it), so this ServiceAccount gets no identity: run `aws eks describe-pod-identity-association --cluster-name {shown_cluster} --association-id {id}` and add its output"),
+            Some(l),
+        )
+        .with_help(format!("export it: aws eks describe-pod-identity-association --cluster-name {shown_cluster} --association-id {id} > {id}.json"));
+    }
 }
 
 /// The roles eksctl will create carry the cluster's account: the one the eksctl file's ARNs name, else the one

@@ -326,5 +326,5 @@ fn aws_eks_association_json_is_read_and_a_list_entry_without_role_is_reported() 
     let m = listed[0]["message"].as_str().unwrap();
     assert!(m.contains("billing/invoices") && m.contains("describe-pod-identity-association"), "{m}");
     assert!(m.contains("a-qrstuvwxyz0123456"), "{m}");
-    assert_eq!(listed[0]["line"], 9, "the entry's line: {:#?}", listed[0]);
+    assert_eq!(listed[0]["line"], 10, "the entry's line: {:#?}", listed[0]);
 }
