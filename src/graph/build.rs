@@ -471,7 +471,7 @@ impl<'m> Join<'m> {
                 sink.push(
                     rules::WELL_KNOWN_POLICY,
                     format!(
-                        "role `{}` uses eksctl well-known policy `{name}`, whose document is not in the input",
+                        "role `{}` uses eksctl well-known policy `{name}`, whose document is not in the input: it grants nothing",
                         role.name
                     ),
                     Some(*loc),
@@ -716,7 +716,7 @@ fn role_permissions<'m>(
                 let what = if aws_managed { "AWS-managed" } else { "customer-managed" };
                 sink.push(
                     rules::MANAGED_POLICY_NOT_EXPORTED,
-                    format!("role `{}` has the {what} policy `{}` attached, but its document is not in the input", role.name, a.arn),
+                    format!("role `{}` has the {what} policy `{}` attached, but its document is not in the input: export it with aws iam get-policy-version or it grants nothing", role.name, a.arn),
                     Some(a.loc),
                 )
                 .with_help(format!(

@@ -328,3 +328,63 @@ fn aws_eks_association_json_is_read_and_a_list_entry_without_role_is_reported() 
     assert!(m.contains("a-qrstuvwxyz0123456"), "{m}");
     assert_eq!(listed[0]["line"], 10, "the entry's line: {:#?}", listed[0]);
 }
+
+/// `permissionPolicyARNs`/`attachPolicyARNs` naming AWS-managed policies that are not in the input granted nothing
+/// and the ledger still counted everything translated: each is a finding at its line with the ARN and the export
+/// command, and a not-translated ledger item. With the policy's `get-policy` + `get-policy-version` export in the
+/// input, it resolves and grants.
+#[test]
+fn aws_managed_policies_not_in_the_input_are_reported_and_not_counted_translated() {
+    let config = cluster_config(
+        "  podIdentityAssociations:
+    - namespace: shop
+      serviceAccountName: orders
+      roleName: shop-orders
+      permissionPolicyARNs:
+        - arn:aws:iam::aws:policy/AmazonSQSReadOnlyAccess
+      wellKnownPolicies:
+        autoScaler: true
+",
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    write(tmp.path(), &[("cluster.yaml", config), ("app.yaml", deployment("shop", "orders", "orders"))]);
+    let dir = tmp.path().to_str().unwrap();
+    let p = plan_json(&[dir]);
+    let f = findings(&p, "E2A009");
+    assert_eq!(f.len(), 1, "{:#?}", p["findings"]);
+    let m = f[0]["message"].as_str().unwrap();
+    assert!(m.contains("arn:aws:iam::aws:policy/AmazonSQSReadOnlyAccess"), "{m}");
+    assert!(m.contains("aws iam get-policy-version") && m.contains("grants nothing"), "{m}");
+    assert_eq!(f[0]["line"], 14, "the ARN's line");
+    assert!(f[0]["file"].as_str().unwrap().ends_with("cluster.yaml"));
+    assert!(findings(&p, "E2A011")[0]["message"].as_str().unwrap().contains("grants nothing"));
+    let (_, out, _) = super::run(&["check", "--format", "json", "--fail-on", "never", dir]);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let items = v["coverage"]["items"].as_array().unwrap();
+    let policy = items.iter().find(|i| i["kind"] == "managed_policy").expect("a ledger item for the policy");
+    assert_eq!(policy["state"], "not_translated");
+    assert!(policy["id"].as_str().unwrap().contains("AmazonSQSReadOnlyAccess"));
+    let well_known = items.iter().find(|i| i["kind"] == "well_known_policy").expect("a ledger item");
+    assert_eq!(well_known["state"], "not_translated");
+
+    // The policy exported (get-policy + get-policy-version, as the AWS CLI prints them): resolved, granted.
+    let get_policy = json!({"Policy": {"PolicyName": "AmazonSQSReadOnlyAccess", "PolicyId": "ANPAEXAMPLE",
+        "Arn": "arn:aws:iam::aws:policy/AmazonSQSReadOnlyAccess", "Path": "/", "DefaultVersionId": "v3",
+        "AttachmentCount": 1, "IsAttachable": true}});
+    let version = json!({"PolicyVersion": {"VersionId": "v3", "IsDefaultVersion": true,
+        "Document": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Action": ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ListQueues", "sqs:ListDeadLetterSourceQueues", "sqs:ListQueueTags", "sqs:ReceiveMessage", "sqs:ListMessageMoveTasks"],
+            "Resource": "*"}]}}});
+    let policies = tmp.path().join("policies");
+    std::fs::create_dir(&policies).unwrap();
+    write(
+        &policies,
+        &[
+            ("AmazonSQSReadOnlyAccess.json", serde_json::to_string_pretty(&get_policy).unwrap()),
+            ("AmazonSQSReadOnlyAccess.v3.json", serde_json::to_string_pretty(&version).unwrap()),
+        ],
+    );
+    let p = plan_json(&[dir]);
+    assert!(findings(&p, "E2A009").is_empty(), "{:#?}", p["findings"]);
+    assert!(!assignments(&p).is_empty(), "the exported policy grants: {:#?}", p["identities"]);
+}
