@@ -409,7 +409,15 @@ impl<'m> Join<'m> {
             );
         }
         if !used.is_empty() || pod_identity {
+            // The first role of a Pod Identity chain (`targetRoleARN`) is how the pods reach this role: not extra.
+            let chain: BTreeSet<String> = (self.model.associations.iter())
+                .filter(|a| a.role_arn == role.arn)
+                .filter_map(|a| a.chained_from.as_ref().map(|(from, _)| format!("AWS `{from}`")))
+                .collect();
             for (principal, loc) in trust::extra_principals(trust_doc, &used, pod_identity) {
+                if chain.contains(&principal) {
+                    continue;
+                }
                 sink.push(
                     rules::TRUST_EXTRA_PRINCIPAL,
                     format!("role `{}`'s trust also admits {principal}, which is not carried to Azure: only the ServiceAccounts' federated credentials are, so whoever else could assume the role on AWS loses that access", role.name),
