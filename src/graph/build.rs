@@ -846,37 +846,6 @@ fn resource_node(j: &mut Joined, arn: &str) -> NodeIndex {
     n
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::path::PathBuf;
-
-    /// Skipping the graph changes nothing that plan, check and translate read: the indexes and the findings are
-    /// the same with and without it, and only the graph itself is empty.
-    #[test]
-    fn the_join_without_its_graph_has_the_same_indexes_and_findings() {
-        let inputs: Vec<PathBuf> =
-            ["testdata/examples/edw-keda", "testdata/examples/phased", "testdata/fixtures"].map(PathBuf::from).into();
-        let join = |keep_graph: bool| {
-            let (mut files, mut sink) = (Files::default(), Sink::default());
-            let opts = crate::ingest::IngestOptions { default_namespace: "default".into(), skip_dir: None };
-            let mut model = crate::ingest::read(&inputs, &opts, &mut files, &mut sink);
-            let j = build_with(&mut model, &files, &mut sink, keep_graph);
-            let indexes = format!(
-                "{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
-                j.workload_sa, j.sa_role, j.sa_trust, j.permissions, j.role_sas, j.resources
-            );
-            (indexes, sink.into_findings(), j.graph.node_count(), j.graph.edge_count())
-        };
-        let (with_indexes, with_findings, nodes, edges) = join(true);
-        let (without_indexes, without_findings, no_nodes, no_edges) = join(false);
-        assert!(with_indexes.len() > 1000 && nodes > 100 && edges > 100, "the inputs join into something");
-        assert_eq!(with_indexes, without_indexes);
-        assert_eq!(with_findings, without_findings);
-        assert_eq!((no_nodes, no_edges), (0, 0));
-    }
-}
-
 /// The trust verdict of a ServiceAccount associated with `role` through EKS Pod Identity: `None` (admitted, as
 /// Pod Identity sessions have no OIDC provider) when the trust admits the association, an empty verdict (not
 /// admitted, no credential) when it does not (E2A002); a condition it cannot decide admits it with E2A048. A chain
@@ -950,5 +919,36 @@ impl Join<'_> {
         }
         let who = format!("ServiceAccount {}", who.join(", "));
         super::pod_identity::decide_statements(&model.roles[ri].name, &who, perms, &contexts, sink)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    /// Skipping the graph changes nothing that plan, check and translate read: the indexes and the findings are
+    /// the same with and without it, and only the graph itself is empty.
+    #[test]
+    fn the_join_without_its_graph_has_the_same_indexes_and_findings() {
+        let inputs: Vec<PathBuf> =
+            ["testdata/examples/edw-keda", "testdata/examples/phased", "testdata/fixtures"].map(PathBuf::from).into();
+        let join = |keep_graph: bool| {
+            let (mut files, mut sink) = (Files::default(), Sink::default());
+            let opts = crate::ingest::IngestOptions { default_namespace: "default".into(), skip_dir: None };
+            let mut model = crate::ingest::read(&inputs, &opts, &mut files, &mut sink);
+            let j = build_with(&mut model, &files, &mut sink, keep_graph);
+            let indexes = format!(
+                "{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
+                j.workload_sa, j.sa_role, j.sa_trust, j.permissions, j.role_sas, j.resources
+            );
+            (indexes, sink.into_findings(), j.graph.node_count(), j.graph.edge_count())
+        };
+        let (with_indexes, with_findings, nodes, edges) = join(true);
+        let (without_indexes, without_findings, no_nodes, no_edges) = join(false);
+        assert!(with_indexes.len() > 1000 && nodes > 100 && edges > 100, "the inputs join into something");
+        assert_eq!(with_indexes, without_indexes);
+        assert_eq!(with_findings, without_findings);
+        assert_eq!((no_nodes, no_edges), (0, 0));
     }
 }
