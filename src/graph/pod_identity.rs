@@ -200,3 +200,86 @@ fn decide(s: &Statement, contexts: &[Option<Context>]) -> Decided {
     }
     if said.is_empty() { Decided::Unchanged } else { Decided::Rewritten(out, said.join(", ")) }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::{FileId, Loc};
+    use crate::ingest::policy;
+    use crate::model::AssociationKind;
+
+    fn document(json: &str) -> PolicyDocument {
+        let root = crate::yaml::parse_stream(json).unwrap().remove(0).root;
+        policy::read_document(FileId(0), &root, &mut Sink::default()).unwrap()
+    }
+
+    fn association(ns: &str, sa: &str, session_tags: bool) -> Association {
+        Association {
+            namespace: ns.into(),
+            service_account: sa.into(),
+            role_arn: "arn:aws:iam::111122223333:role/app".into(),
+            role_name: "app".into(),
+            kind: AssociationKind::PodIdentity,
+            loc: Loc { file: FileId(0), pos: crate::diag::Pos::default() },
+            cluster: Some("shop-prod".into()),
+            cluster_arn: Some("arn:aws:eks:us-east-1:111122223333:cluster/shop-prod".into()),
+            session_tags,
+            chained_from: None,
+            creates_service_account: false,
+        }
+    }
+
+    const PRINCIPAL: &str = r#""Principal":{"Service":"pods.eks.amazonaws.com"}"#;
+
+    #[test]
+    fn tag_session_is_required_while_eks_passes_session_tags() {
+        let only_assume =
+            document(&format!(r#"{{"Statement":{{"Effect":"Allow",{PRINCIPAL},"Action":"sts:AssumeRole"}}}}"#));
+        assert_eq!(trust_admits(&only_assume, &association("shop", "orders", true)), Tri::False);
+        assert_eq!(trust_admits(&only_assume, &association("shop", "orders", false)), Tri::True);
+    }
+
+    #[test]
+    fn request_tag_conditions_and_denies_are_decided_per_association() {
+        let t = document(&format!(
+            r#"{{"Statement":[
+              {{"Effect":"Allow",{PRINCIPAL},"Action":["sts:AssumeRole","sts:TagSession"],
+                "Condition":{{"StringLike":{{"aws:RequestTag/kubernetes-namespace":"team-*"}}}}}},
+              {{"Effect":"Deny",{PRINCIPAL},"Action":"sts:AssumeRole",
+                "Condition":{{"StringEquals":{{"aws:RequestTag/kubernetes-service-account":"intruder"}}}}}}]}}"#
+        ));
+        assert_eq!(trust_admits(&t, &association("team-a", "orders", true)), Tri::True);
+        assert_eq!(trust_admits(&t, &association("shop", "orders", true)), Tri::False);
+        assert_eq!(trust_admits(&t, &association("team-a", "intruder", true)), Tri::False, "the Deny wins");
+        let per_pod = document(&format!(
+            r#"{{"Statement":{{"Effect":"Allow",{PRINCIPAL},"Action":["sts:AssumeRole","sts:TagSession"],
+                "Condition":{{"StringLike":{{"aws:RequestTag/kubernetes-pod-name":"orders-*"}}}}}}}}"#
+        ));
+        assert_eq!(trust_admits(&per_pod, &association("shop", "orders", true)), Tri::Unknown);
+    }
+
+    #[test]
+    fn session_tags_are_unknown_when_disabled_or_when_the_service_accounts_disagree() {
+        let d = document(
+            r#"{"Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*",
+                "Condition":{"StringEquals":{"aws:PrincipalTag/kubernetes-namespace":"shop"}}}}"#,
+        );
+        let perms = || vec![super::super::Permission { policy: "p".into(), statement: d.statements[0].clone() }];
+        let ctx = |ns: &str, tags: bool| Some(context(&association(ns, "a", tags), "aws:PrincipalTag/"));
+        let mut sink = Sink::default();
+        // Disabled tags: the role's own tags would decide; unknown, so the statement is left for E2A020.
+        let out = decide_statements("app", "x", perms(), &[ctx("shop", false)], &mut sink);
+        assert_eq!(out[0].statement.conditions.len(), 1);
+        // Two namespaces: true for one, false for the other; undecided.
+        let out = decide_statements("app", "x", perms(), &[ctx("shop", true), ctx("billing", true)], &mut sink);
+        assert_eq!(out[0].statement.conditions.len(), 1);
+        // An IRSA session of the same role: undecided.
+        let out = decide_statements("app", "x", perms(), &[ctx("shop", true), None], &mut sink);
+        assert_eq!(out[0].statement.conditions.len(), 1);
+        assert!(sink.findings().is_empty());
+        // One namespace: decided.
+        let out = decide_statements("app", "x", perms(), &[ctx("shop", true)], &mut sink);
+        assert!(out[0].statement.conditions.is_empty());
+        assert_eq!(sink.findings().len(), 1);
+    }
+}

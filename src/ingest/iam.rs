@@ -334,16 +334,6 @@ pub fn read_document(
         pending.attached_lists.push((dir, attached, l));
         return true;
     }
-    if let Some(a) = root.get("association").filter(|a| a.get("associationArn").is_some()) {
-        read_eks_association(model, pending, file, a, sink);
-        return true;
-    }
-    if let Some(list) = root.get("associations").and_then(Node::as_seq) {
-        for a in list {
-            read_eks_association(model, pending, file, a, sink);
-        }
-        return true;
-    }
     if root.get("PolicyNames").is_some() {
         // `list-role-policies`: names only; the documents come from `get-role-policy`.
         return true;
@@ -355,7 +345,7 @@ pub fn read_document(
         }
         return true;
     }
-    false
+    read_eks_associations(model, pending, file, root, sink)
 }
 
 fn synthetic_trust_irsa(cluster: &str, ns: &str, sa: &str, l: Loc) -> PolicyDocument {
@@ -427,6 +417,20 @@ fn valid_role_name(n: &str, l: Loc, sink: &mut Sink) -> bool {
         );
     }
     ok
+}
+
+/// `aws eks describe-pod-identity-association` (`association`) or `list-pod-identity-associations`
+/// (`associations`) output; false when the document is neither.
+fn read_eks_associations(model: &mut Model, pending: &mut Pending, file: FileId, root: &Node, sink: &mut Sink) -> bool {
+    if let Some(a) = root.get("association").filter(|a| a.get("associationArn").is_some()) {
+        read_eks_association(model, pending, file, a, sink);
+        return true;
+    }
+    let Some(list) = root.get("associations").and_then(Node::as_seq) else { return false };
+    for a in list {
+        read_eks_association(model, pending, file, a, sink);
+    }
+    true
 }
 
 /// One EKS Pod Identity association as the EKS API prints it: `aws eks describe-pod-identity-association`
@@ -766,8 +770,19 @@ pub fn finish(model: &mut Model, pending: Pending, files: &Files, sink: &mut Sin
     }
     model.roles.retain(|r| !(r.account.is_empty() && exported.contains_key(&r.name)));
     merge_sources(model, files, sink);
-    fill_eksctl_accounts(model, &pending.eksctl_files);
-    report_listed_associations(model, pending.listed_associations, sink);
+    finish_associations(model, pending.eksctl_files, pending.listed_associations, sink);
+}
+
+/// The associations once every file is read: the accounts of the roles eksctl creates, then the listed
+/// associations no input gives a role for.
+fn finish_associations(
+    model: &mut Model,
+    eksctl_files: Vec<(FileId, Option<String>, Option<String>)>,
+    listed: Vec<(String, String, String, String, Loc)>,
+    sink: &mut Sink,
+) {
+    fill_eksctl_accounts(model, &eksctl_files);
+    report_listed_associations(model, listed, sink);
 }
 
 /// `list-pod-identity-associations` entries that no other input (a describe output, an eksctl config) gives a
