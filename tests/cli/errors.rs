@@ -15,6 +15,7 @@ const BAD: &[(&str, i32, &str)] = &[
     ("malformed-role-arn.yaml", 2, "malformed-role-arn.yaml:7:33"),
     ("missing-metadata-name.yaml", 2, "has no metadata.name"),
     ("non-utf8.yaml", 2, "non-utf8.yaml:4:"),
+    ("pod-identity-bad-role-arn.json", 2, "pod-identity-bad-role-arn.json:6:20"),
     ("sa-path-traversal.yaml", 2, "sa-path-traversal.yaml:4:9"),
     ("statement-number.json", 2, "statement-number.json:3:18"),
     ("tab-indentation.yaml", 2, "tab-indentation.yaml:4:"),
