@@ -339,6 +339,11 @@ rules! {
         why: "The chain is how the pods reached another account's resources on AWS; on Azure those resources are reached directly by the identity's role assignments, which must be in the subscription (or tenant) the resources move to.",
         fix: "Check that the target account's resources move with the workload (or list them under `stay_on_aws` and use the bridge), and that the identity's roles are assigned where those resources land."
     }
+    POD_IDENTITY_SESSION_POLICY = "E2A063" "pod-identity-session-policy" Warning {
+        what: "A Pod Identity association carries a session `policy` (eksctl's `policy`, the EKS API's `policy`): an extra policy that restricts the role's permissions for that association's pods. eks2aks does not apply it.",
+        why: "On AWS the pods had only what both the role's policies and the session policy allow; the Azure role assignments are derived from the role's policies alone, so they may grant more than the pods had.",
+        fix: "Fold the session policy's restriction into the role's own policies (or give the association a role of its own) and translate again, or review the identity's assignments and waive the finding."
+    }
 }
 
 /// The rule with this code (or kebab-case name).

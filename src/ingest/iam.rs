@@ -457,6 +457,7 @@ fn read_eks_association(model: &mut Model, pending: &mut Pending, file: FileId, 
         return;
     }
     let Some((role_arn, role_name)) = role_arn_at(file, a, "roleArn", sink) else { return };
+    session_policy(file, a, ns, sa, sink);
     let target = match a.get("targetRoleArn") {
         Some(t) if !t.as_str().unwrap_or_default().is_empty() => {
             let Some(found) = role_arn_at(file, a, "targetRoleArn", sink) else { return };
@@ -554,6 +555,18 @@ fn read_eksctl_service_account(model: &mut Model, file: FileId, cluster: &str, s
     });
 }
 
+/// An association's session `policy` (eksctl `PodIdentityAssociation.Policy`, the EKS API's `policy`) restricts the
+/// role for its pods; it is not applied, so it is reported (E2A063).
+fn session_policy(file: FileId, n: &Node, ns: &str, sa: &str, sink: &mut Sink) {
+    if let Some(p) = n.get("policy").filter(|p| p.as_str().is_none_or(|t| !t.trim().is_empty())) {
+        sink.push(
+            rules::POD_IDENTITY_SESSION_POLICY,
+            format!("the EKS Pod Identity association of ServiceAccount {ns}/{sa} has a session policy, which eks2aks does not apply: the Azure role assignments come from the role's policies alone and may grant more than its pods had"),
+            Some(loc(file, p)),
+        );
+    }
+}
+
 /// The role ARN under `key` of `n`, with its role name; an ARN that is not a role's is malformed input.
 fn role_arn_at(file: FileId, n: &Node, key: &str, sink: &mut Sink) -> Option<(String, String)> {
     let v = n.get(key)?;
@@ -608,6 +621,7 @@ fn read_pod_identity_association(model: &mut Model, file: FileId, cluster: &str,
     } else {
         None
     };
+    session_policy(file, pia, ns, name, sink);
     let disabled = pia.get("disableSessionTags").and_then(Node::as_str).is_some_and(|v| v == "true");
     let creates = pia.get("createServiceAccount").and_then(Node::as_str).is_some_and(|v| v == "true");
     let (role_arn, role_name, chained_from) = match target {
