@@ -344,6 +344,11 @@ rules! {
         why: "On AWS the pods had only what both the role's policies and the session policy allow; the Azure role assignments are derived from the role's policies alone, so they may grant more than the pods had.",
         fix: "Fold the session policy's restriction into the role's own policies (or give the association a role of its own) and translate again, or review the identity's assignments and waive the finding."
     }
+    SERVICE_ACCOUNT_CREATED_BY_EKSCTL = "E2A064" "service-account-created-by-eksctl" Warning {
+        what: "A ServiceAccount that a managed identity federates is created by eksctl (`iam.serviceAccounts`, or a Pod Identity association with `createServiceAccount: true`) and declared in no manifest of the input, so `translate` has no manifest to rewrite for it.",
+        why: "On AKS nothing creates it: the workload's pods would not start (a missing ServiceAccount), or would run without workload identity, unless it is created with the identity's client id.",
+        fix: "Create it on AKS with the annotation `azure.workload.identity/client-id` set to the identity's client id (the finding names the identity; `clientIds` is a Bicep output), or add its manifest to the input and translate again."
+    }
 }
 
 /// The rule with this code (or kebab-case name).

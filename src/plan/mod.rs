@@ -15,6 +15,7 @@ use serde::Serialize;
 pub mod bridge;
 mod build;
 pub mod edits;
+mod eksctl_sas;
 pub mod keda;
 pub mod ledger;
 pub mod soundness;
