@@ -388,3 +388,23 @@ fn aws_managed_policies_not_in_the_input_are_reported_and_not_counted_translated
     assert!(findings(&p, "E2A009").is_empty(), "{:#?}", p["findings"]);
     assert!(!assignments(&p).is_empty(), "the exported policy grants: {:#?}", p["identities"]);
 }
+
+/// The Pod Identity example plans the same whatever the order of its inputs (eksctl config, the two account
+/// exports, the manifests): accounts, session tags and chains are decided from the contents only.
+#[test]
+fn the_pod_identity_example_does_not_depend_on_input_order() {
+    let d = "testdata/examples/pod-identity";
+    let parts = [
+        format!("{d}/eksctl"),
+        format!("{d}/iam/shop-account.json"),
+        format!("{d}/iam/analytics-account.json"),
+        format!("{d}/k8s"),
+    ];
+    let forward: Vec<&str> = parts.iter().map(String::as_str).collect();
+    let backward: Vec<&str> = parts.iter().rev().map(String::as_str).collect();
+    let a = plan_json(&forward);
+    let b = plan_json(&backward);
+    assert_eq!(a["identities"], b["identities"]);
+    assert_eq!(a["summary"], b["summary"]);
+    assert_eq!(a["identities"].as_array().unwrap().len(), 4);
+}
