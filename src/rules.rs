@@ -324,6 +324,31 @@ rules! {
         why: "Such a statement is dead on AWS, usually a mistake in the policy; translating it by the resource's container (as eks2aks once did) would grant every object of a bucket where AWS granted nothing.",
         fix: "Name the right resource kind in the IAM policy (`arn:aws:s3:::bucket/*` for object actions, `arn:aws:s3:::bucket` for listing) and translate again, or remove the action."
     }
+    POD_IDENTITY_WITHOUT_ROLE = "E2A060" "pod-identity-association-without-role" Warning {
+        what: "An entry of `aws eks list-pod-identity-associations` output names a ServiceAccount (namespace, name, association id) but no role: the list output never carries the role ARN, and no `describe-pod-identity-association` output for the same association is in the input.",
+        why: "Without the role the ServiceAccount's AWS permissions are unknown, so no managed identity, federated credential or role assignment can be derived for it; dropping the entry silently would hide a workload that uses AWS.",
+        fix: "Export each association: `aws eks describe-pod-identity-association --cluster-name CLUSTER --association-id ID > ID.json` (the finding names the id), add the role's IAM export, and plan again."
+    }
+    SESSION_TAG_DECIDED = "E2A061" "session-tag-condition-decided" Note {
+        what: "A permission statement of a role that EKS Pod Identity assumes tests a session tag EKS adds (`aws:PrincipalTag/kubernetes-namespace`, `kubernetes-service-account`, `eks-cluster-name`, `eks-cluster-arn`), or uses it as a policy variable, and the tag's value is the same known value for every ServiceAccount associated with the role: the condition is decided. True: the statement is translated without it. False: the statement is not in force for this identity and grants nothing.",
+        why: "On AWS the same role can serve several namespaces or clusters through these tags (ABAC). On Azure each managed identity has fixed role assignments, so the tag is resolved for the identity; the note says how, so that a reviewer can check it.",
+        fix: "Nothing, if the decision matches the intent. A tag that differs between the role's ServiceAccounts, or per pod (`kubernetes-pod-name`, `kubernetes-pod-uid`), cannot be decided: that statement is reported as E2A020 and not translated."
+    }
+    POD_IDENTITY_ROLE_CHAIN = "E2A062" "pod-identity-role-chain" Note {
+        what: "A Pod Identity association has a `targetRoleARN`: EKS assumes the association's role, then the target role (often in another account), and the pods get the target role's credentials. The managed identity carries the target role's permissions; the first role of the chain, whose own permissions only let it assume the target, is not translated, and the target's trust (its `sts:ExternalId` condition) is not checked.",
+        why: "The chain is how the pods reached another account's resources on AWS; on Azure those resources are reached directly by the identity's role assignments, which must be in the subscription (or tenant) the resources move to.",
+        fix: "Check that the target account's resources move with the workload (or list them under `stay_on_aws` and use the bridge), and that the identity's roles are assigned where those resources land."
+    }
+    POD_IDENTITY_SESSION_POLICY = "E2A063" "pod-identity-session-policy" Warning {
+        what: "A Pod Identity association carries a session `policy` (eksctl's `policy`, the EKS API's `policy`): an extra policy that restricts the role's permissions for that association's pods. eks2aks does not apply it.",
+        why: "On AWS the pods had only what both the role's policies and the session policy allow; the Azure role assignments are derived from the role's policies alone, so they may grant more than the pods had.",
+        fix: "Fold the session policy's restriction into the role's own policies (or give the association a role of its own) and translate again, or review the identity's assignments and waive the finding."
+    }
+    SERVICE_ACCOUNT_CREATED_BY_EKSCTL = "E2A064" "service-account-created-by-eksctl" Warning {
+        what: "A ServiceAccount that a managed identity federates is created by eksctl (`iam.serviceAccounts`, or a Pod Identity association with `createServiceAccount: true`) and declared in no manifest of the input, so `translate` has no manifest to rewrite for it.",
+        why: "On AKS nothing creates it: the workload's pods would not start (a missing ServiceAccount), or would run without workload identity, unless it is created with the identity's client id.",
+        fix: "Create it on AKS with the annotation `azure.workload.identity/client-id` set to the identity's client id (the finding names the identity; `clientIds` is a Bicep output), or add its manifest to the input and translate again."
+    }
     ADDON_REPLACED = "E2A070" "addon-replaced-by-aks" Warning {
         what: "A ServiceAccount or IAM role belongs to an AWS add-on that AKS replaces with a feature of its own (the AWS Load Balancer Controller, the Cluster Autoscaler, the EBS and EFS CSI drivers, Karpenter, the VPC CNI, the node termination handler, the CloudWatch agent / aws-for-fluent-bit / ADOT, the Secrets Store CSI AWS provider), recognised by `mappings/addons.yaml` (ServiceAccount, image, Helm label, eksctl well-known policy or IAM policy fingerprint). It gets no Azure identity, credential, role assignment or resource; its manifests pass through `translate` unchanged.",
         why: "The add-on manages AWS infrastructure (load balancers, Auto Scaling groups, EBS volumes, EC2 instances, ENIs). On AKS the platform does that job: giving the add-on a managed identity and translating its policy would create Azure resources and roles for nothing (Karpenter's interruption queue as a Storage queue, the EBS driver's KMS grants as a Key Vault role).",

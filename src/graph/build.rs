@@ -2,6 +2,7 @@
 //! that reach AWS without a role of their own, and static keys. Lookups go through indexes built once (by ARN,
 //! by account and name, by namespace and name), so the join is linear in the size of the input.
 
+use super::eval;
 use super::trust::{self, TrustVerdict};
 use crate::diag::{Files, Loc, Sink};
 use crate::model::*;
@@ -307,13 +308,8 @@ impl<'m> Join<'m> {
                 continue;
             };
             if pod_identity {
-                if !trust::admits_pod_identity(trust_doc) {
-                    sink.push(
-                        rules::TRUST_DOES_NOT_ADMIT_SA,
-                        format!("ServiceAccount {}/{} is associated with role `{}` through EKS Pod Identity, but the role's trust does not admit `pods.eks.amazonaws.com`", sa.namespace, sa.name, role.name),
-                        Some(loc),
-                    );
-                }
+                let a = assoc_of[&(sa.namespace.as_str(), sa.name.as_str())];
+                self.j.sa_trust[si] = pod_identity_verdict(sa, role, trust_doc, a, self.files, sink);
                 continue;
             }
             self.j.sa_trust[si] = Some(irsa_verdict(sa, role, trust_doc, loc, self.files, sink));
@@ -413,7 +409,15 @@ impl<'m> Join<'m> {
             );
         }
         if !used.is_empty() || pod_identity {
+            // The first role of a Pod Identity chain (`targetRoleARN`) is how the pods reach this role: not extra.
+            let chain: BTreeSet<String> = (self.model.associations.iter())
+                .filter(|a| a.role_arn == role.arn)
+                .filter_map(|a| a.chained_from.as_ref().map(|(from, _)| format!("AWS `{from}`")))
+                .collect();
             for (principal, loc) in trust::extra_principals(trust_doc, &used, pod_identity) {
+                if chain.contains(&principal) {
+                    continue;
+                }
                 sink.push(
                     rules::TRUST_EXTRA_PRINCIPAL,
                     format!("role `{}`'s trust also admits {principal}, which is not carried to Azure: only the ServiceAccounts' federated credentials are, so whoever else could assume the role on AWS loses that access", role.name),
@@ -461,6 +465,7 @@ impl<'m> Join<'m> {
         let mut managed_name: BTreeMap<&str, std::sync::Arc<str>> = BTreeMap::new();
         for (ri, role) in model.roles.iter().enumerate() {
             let perms = role_permissions(role, &policy_by_arn, &mut managed_name, sink);
+            let perms = self.session_tags_decided(ri, perms, sink);
             if let Some((arn, loc)) = &role.boundary
                 && !self.j.role_sas[ri].is_empty()
             {
@@ -474,7 +479,7 @@ impl<'m> Join<'m> {
                 sink.push(
                     rules::WELL_KNOWN_POLICY,
                     format!(
-                        "role `{}` uses eksctl well-known policy `{name}`, whose document is not in the input",
+                        "role `{}` uses eksctl well-known policy `{name}`, whose document is not in the input: it grants nothing",
                         role.name
                     ),
                     Some(*loc),
@@ -719,7 +724,7 @@ fn role_permissions<'m>(
                 let what = if aws_managed { "AWS-managed" } else { "customer-managed" };
                 sink.push(
                     rules::MANAGED_POLICY_NOT_EXPORTED,
-                    format!("role `{}` has the {what} policy `{}` attached, but its document is not in the input", role.name, a.arn),
+                    format!("role `{}` has the {what} policy `{}` attached, but its document is not in the input: export it with aws iam get-policy-version or it grants nothing", role.name, a.arn),
                     Some(a.loc),
                 )
                 .with_help(format!(
@@ -839,6 +844,82 @@ fn resource_node(j: &mut Joined, arn: &str) -> NodeIndex {
     let n = j.graph.add_node(NodeKind::Resource(arn.to_string()));
     j.resource_nodes.insert(arn.to_string(), n);
     n
+}
+
+/// The trust verdict of a ServiceAccount associated with `role` through EKS Pod Identity: `None` (admitted, as
+/// Pod Identity sessions have no OIDC provider) when the trust admits the association, an empty verdict (not
+/// admitted, no credential) when it does not (E2A002); a condition it cannot decide admits it with E2A048. A chain
+/// to a `targetRoleARN` is reported (E2A062): the target's trust names the first role, not EKS.
+fn pod_identity_verdict(
+    sa: &ServiceAccount,
+    role: &Role,
+    trust_doc: &PolicyDocument,
+    a: &Association,
+    files: &Files,
+    sink: &mut Sink,
+) -> Option<TrustVerdict> {
+    if let Some((first, at)) = &a.chained_from {
+        sink.push(
+            rules::POD_IDENTITY_ROLE_CHAIN,
+            format!(
+                "ServiceAccount {}/{} gets the credentials of role `{}` through EKS Pod Identity, chained from role `{first}` ({}:{}): the managed identity carries `{}`'s permissions; `{first}` is not translated",
+                sa.namespace, sa.name, role.arn, files.display(a.loc.file), a.loc.pos.line, role.name
+            ),
+            Some(*at),
+        );
+        return None;
+    }
+    match super::pod_identity::trust_admits(trust_doc, a) {
+        eval::Tri::True => None,
+        eval::Tri::False => {
+            sink.push(
+                rules::TRUST_DOES_NOT_ADMIT_SA,
+                format!("ServiceAccount {}/{} is associated with role `{}` through EKS Pod Identity, but the role's trust does not admit it: no Allow for `pods.eks.amazonaws.com` with `sts:AssumeRole`{} whose conditions hold for this association (namespace, ServiceAccount, cluster), or a Deny applies", sa.namespace, sa.name, role.name, if a.session_tags { " and `sts:TagSession`" } else { "" }),
+                Some(a.loc),
+            );
+            Some(TrustVerdict::default())
+        }
+        eval::Tri::Unknown => {
+            sink.push(
+                rules::TRUST_CONDITION_UNJUDGED,
+                format!("role `{}` admits ServiceAccount {}/{} through EKS Pod Identity only under conditions eks2aks cannot decide for the association (a per-pod session tag, or a key other than the session tags): the federated credential is created, but the AWS trust had an extra restriction that Azure does not enforce", role.name, sa.namespace, sa.name),
+                Some(trust_doc.loc),
+            );
+            None
+        }
+    }
+}
+
+impl Join<'_> {
+    /// The role's statements with their Pod Identity session tags decided for the ServiceAccounts admitted to it
+    /// (see [`super::pod_identity::decide_statements`]); unchanged for a role no Pod Identity association uses.
+    fn session_tags_decided(&self, ri: usize, perms: Vec<Permission>, sink: &mut Sink) -> Vec<Permission> {
+        let model = self.model;
+        let mut assoc_of: BTreeMap<(&str, &str), &Association> = BTreeMap::new();
+        for a in &model.associations {
+            assoc_of.entry((&a.namespace, &a.service_account)).or_insert(a);
+        }
+        let mut who = Vec::new();
+        let mut any_pod_identity = false;
+        let contexts: Vec<Option<eval::Context>> = self.j.role_sas[ri]
+            .iter()
+            .filter(|&&si| self.j.sa_trust[si].as_ref().is_none_or(|v| v.admitted()))
+            .map(|&si| {
+                let sa = &model.service_accounts[si];
+                who.push(format!("{}/{}", sa.namespace, sa.name));
+                let a = assoc_of
+                    .get(&(sa.namespace.as_str(), sa.name.as_str()))
+                    .filter(|a| sa.role_arn.is_none() && a.kind == AssociationKind::PodIdentity)?;
+                any_pod_identity = true;
+                Some(super::pod_identity::context(a, "aws:PrincipalTag/"))
+            })
+            .collect();
+        if !any_pod_identity {
+            return perms;
+        }
+        let who = format!("ServiceAccount {}", who.join(", "));
+        super::pod_identity::decide_statements(&model.roles[ri].name, &who, perms, &contexts, sink)
+    }
 }
 
 #[cfg(test)]

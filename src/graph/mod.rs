@@ -3,6 +3,7 @@
 
 mod build;
 pub mod eval;
+mod pod_identity;
 pub mod trust;
 
 pub use build::{Edge, EnvRole, Joined, NodeKind, Permission, build, build_with, join};

@@ -239,17 +239,6 @@ pub fn negated_subjects(trust: &PolicyDocument) -> Vec<(String, Vec<String>, Loc
         .collect()
 }
 
-/// True when the trust lets EKS Pod Identity (`pods.eks.amazonaws.com`) assume the role.
-pub fn admits_pod_identity(trust: &PolicyDocument) -> bool {
-    let allows = |s: &Statement| {
-        s.principal.as_ref().is_some_and(|p| {
-            !p.not && (p.any || p.entries.iter().any(|(t, v)| &**t == "Service" && &**v == "pods.eks.amazonaws.com"))
-        }) && (s.action.items.iter().any(|(a, _)| action_matches(a, "sts:AssumeRole")) != s.action.not)
-    };
-    trust.statements.iter().any(|s| s.effect == Effect::Allow && allows(s))
-        && !trust.statements.iter().any(|s| s.effect == Effect::Deny && allows(s))
-}
-
 /// True for a `:sub` pattern that admits any ServiceAccount in any namespace (`*`, `system:serviceaccount:*`).
 pub fn is_universal(pattern: &str) -> bool {
     ["system:serviceaccount:a:b", "system:serviceaccount:zz-other-ns:yy"].iter().all(|s| glob_match(pattern, s, false))

@@ -21,6 +21,10 @@ pub struct Pending {
     attached_lists: Vec<(PathBuf, Vec<AttachedPolicy>, Loc)>,
     get_roles: Vec<(PathBuf, usize)>,
     get_policies: Vec<(PathBuf, usize)>,
+    /// eksctl files: the cluster's account (when the file's ARNs name exactly one) and region.
+    eksctl_files: Vec<(FileId, Option<String>, Option<String>)>,
+    /// `list-pod-identity-associations` entries (no role): cluster, namespace, ServiceAccount, association id.
+    listed_associations: Vec<(String, String, String, String, Loc)>,
 }
 
 impl Pending {
@@ -31,6 +35,8 @@ impl Pending {
         self.attached_lists.extend(other.attached_lists);
         self.get_roles.extend(other.get_roles.into_iter().map(|(d, i)| (d, i + roles_offset)));
         self.get_policies.extend(other.get_policies.into_iter().map(|(d, i)| (d, i + policies_offset)));
+        self.eksctl_files.extend(other.eksctl_files);
+        self.listed_associations.extend(other.listed_associations);
     }
 }
 
@@ -339,7 +345,7 @@ pub fn read_document(
         }
         return true;
     }
-    false
+    read_eks_associations(model, pending, file, root, sink)
 }
 
 fn synthetic_trust_irsa(cluster: &str, ns: &str, sa: &str, l: Loc) -> PolicyDocument {
@@ -413,22 +419,105 @@ fn valid_role_name(n: &str, l: Loc, sink: &mut Sink) -> bool {
     ok
 }
 
-/// Reads eksctl's `ClusterConfig`: `iam.serviceAccounts` (IRSA roles eksctl creates, with the ServiceAccount) and
-/// `iam.podIdentityAssociations` (EKS Pod Identity).
-pub fn read_eksctl(model: &mut Model, file: FileId, root: &Node, sink: &mut Sink) {
+/// `aws eks describe-pod-identity-association` (`association`) or `list-pod-identity-associations`
+/// (`associations`) output; false when the document is neither.
+fn read_eks_associations(model: &mut Model, pending: &mut Pending, file: FileId, root: &Node, sink: &mut Sink) -> bool {
+    if let Some(a) = root.get("association").filter(|a| a.get("associationArn").is_some()) {
+        read_eks_association(model, pending, file, a, sink);
+        return true;
+    }
+    let Some(list) = root.get("associations").and_then(Node::as_seq) else { return false };
+    for a in list {
+        read_eks_association(model, pending, file, a, sink);
+    }
+    true
+}
+
+/// One EKS Pod Identity association as the EKS API prints it: `aws eks describe-pod-identity-association`
+/// (`association`: clusterName, namespace, serviceAccount, roleArn, associationArn, associationId, tags,
+/// disableSessionTags, targetRoleArn, externalId, …) or an entry of `aws eks list-pod-identity-associations`
+/// (`associations[]`: the same without roleArn and the rest). Shapes from the EKS API reference
+/// (`PodIdentityAssociation`, `PodIdentityAssociationSummary`). An entry without a role waits in [`Pending`]:
+/// unless another input names the same ServiceAccount's association, it is reported (E2A060) in [`finish`].
+fn read_eks_association(model: &mut Model, pending: &mut Pending, file: FileId, a: &Node, sink: &mut Sink) {
+    let l = loc(file, a);
+    let (Some(ns), Some(sa)) = (s(a, "namespace"), s(a, "serviceAccount")) else {
+        sink.push(rules::MALFORMED_INPUT, "EKS Pod Identity association needs namespace and serviceAccount", Some(l));
+        return;
+    };
+    let cluster = s(a, "clusterName").map(str::to_string);
+    // arn:aws:eks:REGION:ACCOUNT:podidentityassociation/CLUSTER/ID → the cluster's ARN.
+    let cluster_arn = s(a, "associationArn")
+        .and_then(Arn::parse)
+        .zip(cluster.as_ref())
+        .map(|(x, c)| format!("arn:{}:eks:{}:{}:cluster/{c}", x.partition, x.region, x.account));
+    if a.get("roleArn").is_none() {
+        let id = s(a, "associationId").unwrap_or("?").to_string();
+        pending.listed_associations.push((cluster.unwrap_or_default(), ns.to_string(), sa.to_string(), id, l));
+        return;
+    }
+    let Some((role_arn, role_name)) = role_arn_at(file, a, "roleArn", sink) else { return };
+    session_policy(file, a, ns, sa, sink);
+    let target = match a.get("targetRoleArn") {
+        Some(t) if !t.as_str().unwrap_or_default().is_empty() => {
+            let Some(found) = role_arn_at(file, a, "targetRoleArn", sink) else { return };
+            Some((found, loc(file, t)))
+        }
+        _ => None,
+    };
+    let (role_arn, role_name, chained_from) = match target {
+        Some(((t_arn, t_name), at)) => (t_arn, t_name, Some((role_arn, at))),
+        None => (role_arn, role_name, None),
+    };
+    model.associations.push(Association {
+        namespace: ns.to_string(),
+        service_account: sa.to_string(),
+        role_arn,
+        role_name,
+        kind: AssociationKind::PodIdentity,
+        loc: l,
+        cluster,
+        cluster_arn,
+        session_tags: a.get("disableSessionTags").and_then(Node::as_str) != Some("true"),
+        chained_from,
+        creates_service_account: false,
+    });
+}
+
+/// Reads eksctl's `ClusterConfig`: `iam.serviceAccounts` (IRSA roles eksctl creates, with the ServiceAccount, or
+/// an existing role by `attachRoleARN`) and `iam.podIdentityAssociations` (EKS Pod Identity). Field names follow
+/// eksctl's `pkg/apis/eksctl.io/v1alpha5/iam.go` (`ClusterIAMServiceAccount`, `PodIdentityAssociation`) and its
+/// `examples/39-pod-identity-association.yaml`.
+pub fn read_eksctl(model: &mut Model, pending: &mut Pending, file: FileId, root: &Node, sink: &mut Sink) {
     let cluster = root.path(&["metadata", "name"]).and_then(Node::as_str).unwrap_or("cluster").to_string();
+    let region = root.path(&["metadata", "region"]).and_then(Node::as_str).map(str::to_string);
     let iam = root.get("iam");
+    let first = model.associations.len();
     for sa in iam.and_then(|i| i.get("serviceAccounts")).and_then(Node::as_seq).unwrap_or_default() {
         read_eksctl_service_account(model, file, &cluster, sa, sink);
     }
     for pia in iam.and_then(|i| i.get("podIdentityAssociations")).and_then(Node::as_seq).unwrap_or_default() {
         read_pod_identity_association(model, file, &cluster, pia, sink);
     }
+    // The cluster's account: the one account the file's own role and policy ARNs name (a `targetRoleARN` is in
+    // another account by design, and AWS-managed policies have none).
+    let mut accounts: std::collections::BTreeSet<String> = model.associations[first..]
+        .iter()
+        .map(|a| a.chained_from.as_ref().map_or(a.role_arn.as_str(), |(arn, _)| arn.as_str()))
+        .chain(
+            model.roles.iter().filter(|r| r.loc.file == file).flat_map(|r| r.attached.iter().map(|a| a.arn.as_str())),
+        )
+        .filter_map(|arn| Arn::parse(arn).map(|a| a.account))
+        .filter(|a| !a.is_empty() && a != "aws")
+        .collect();
+    let account = if accounts.len() == 1 { accounts.pop_first() } else { None };
+    pending.eksctl_files.push((file, account, region));
 }
 
 /// One `iam.serviceAccounts` entry: the role eksctl creates (named by `roleName`, or eksctl's default name; its
-/// trust admits the ServiceAccount on the cluster) and the IRSA association of the ServiceAccount with it. An
-/// entry without a name, or with an invalid role name, is reported and skipped.
+/// trust admits the ServiceAccount on the cluster), or the existing role `attachRoleARN` names (its policies are
+/// those of the IAM input), and the IRSA association of the ServiceAccount with it. An entry without a name, or
+/// with an invalid role name or ARN, is reported and skipped.
 fn read_eksctl_service_account(model: &mut Model, file: FileId, cluster: &str, sa: &Node, sink: &mut Sink) {
     let l = loc(file, sa);
     let Some(name) = sa.path(&["metadata", "name"]).and_then(Node::as_str) else {
@@ -436,24 +525,21 @@ fn read_eksctl_service_account(model: &mut Model, file: FileId, cluster: &str, s
         return;
     };
     let ns = sa.path(&["metadata", "namespace"]).and_then(Node::as_str).unwrap_or("default");
-    let role_name = s(sa, "roleName")
-        .map_or_else(|| format!("eksctl-{cluster}-addon-iamserviceaccount-{ns}-{name}"), str::to_string);
-    if !valid_role_name(&role_name, l, sink) {
-        return;
-    }
-    let role_arn = format!("arn:aws:iam:::role/{role_name}");
-    let mut role = eksctl_role(
-        file,
-        sa,
-        &role_name,
-        &role_arn,
-        synthetic_trust_irsa(cluster, ns, name, l),
-        "attachPolicy",
-        "attachPolicyARNs",
-        sink,
-    );
-    role.loc = l;
-    model.roles.push(role);
+    let (role_arn, role_name) = if sa.get("attachRoleARN").is_some() {
+        let Some(found) = role_arn_at(file, sa, "attachRoleARN", sink) else { return };
+        found
+    } else {
+        let role_name = s(sa, "roleName")
+            .map_or_else(|| format!("eksctl-{cluster}-addon-iamserviceaccount-{ns}-{name}"), str::to_string);
+        if !valid_role_name(&role_name, l, sink) {
+            return;
+        }
+        let role_arn = format!("arn:aws:iam:::role/{role_name}");
+        let keys = PolicyKeys { document: "attachPolicy", arns: "attachPolicyARNs", boundary: "permissionsBoundary" };
+        let role = eksctl_role(file, sa, &role_name, &role_arn, synthetic_trust_irsa(cluster, ns, name, l), keys, sink);
+        model.roles.push(role);
+        (role_arn, role_name)
+    };
     model.associations.push(Association {
         namespace: ns.to_string(),
         service_account: name.to_string(),
@@ -461,13 +547,45 @@ fn read_eksctl_service_account(model: &mut Model, file: FileId, cluster: &str, s
         role_name,
         kind: AssociationKind::EksctlIrsa,
         loc: l,
+        cluster: Some(cluster.to_string()),
+        cluster_arn: None,
+        session_tags: false,
+        chained_from: None,
+        creates_service_account: true,
     });
+}
+
+/// An association's session `policy` (eksctl `PodIdentityAssociation.Policy`, the EKS API's `policy`) restricts the
+/// role for its pods; it is not applied, so it is reported (E2A063).
+fn session_policy(file: FileId, n: &Node, ns: &str, sa: &str, sink: &mut Sink) {
+    if let Some(p) = n.get("policy").filter(|p| p.as_str().is_none_or(|t| !t.trim().is_empty())) {
+        sink.push(
+            rules::POD_IDENTITY_SESSION_POLICY,
+            format!("the EKS Pod Identity association of ServiceAccount {ns}/{sa} has a session policy, which eks2aks does not apply: the Azure role assignments come from the role's policies alone and may grant more than its pods had"),
+            Some(loc(file, p)),
+        );
+    }
+}
+
+/// The role ARN under `key` of `n`, with its role name; an ARN that is not a role's is malformed input.
+fn role_arn_at(file: FileId, n: &Node, key: &str, sink: &mut Sink) -> Option<(String, String)> {
+    let v = n.get(key)?;
+    let a = v.as_str().unwrap_or_default();
+    match Arn::parse(a).and_then(|x| x.role_path_and_name()) {
+        Some((_, name)) => Some((a.to_string(), name)),
+        None => {
+            sink.push(rules::MALFORMED_INPUT, format!("`{key}` is not an IAM role ARN: {a:?}"), Some(loc(file, v)));
+            None
+        }
+    }
 }
 
 /// One `iam.podIdentityAssociations` entry: the Pod Identity association of `namespace`/`serviceAccountName`
 /// with the role `roleARN` names, or else with the role eksctl creates (named by `roleName` or eksctl's default
-/// name; its trust admits EKS Pod Identity). An entry without namespace or ServiceAccount, with a `roleARN` that
-/// is not a role ARN, or with an invalid role name, is reported and skipped.
+/// name, from `permissionPolicy`, `permissionPolicyARNs`, `wellKnownPolicies` and `permissionsBoundaryARN`; its
+/// trust admits EKS Pod Identity). With `targetRoleARN` the pods get the target role's credentials (EKS chains the
+/// two roles), so the association leads to the target. An entry without namespace or ServiceAccount, with a role
+/// ARN that is not one, or with an invalid role name, is reported and skipped. `tags` label the association only.
 fn read_pod_identity_association(model: &mut Model, file: FileId, cluster: &str, pia: &Node, sink: &mut Sink) {
     let l = loc(file, pia);
     let (Some(ns), Some(name)) = (s(pia, "namespace"), s(pia, "serviceAccountName")) else {
@@ -478,34 +596,37 @@ fn read_pod_identity_association(model: &mut Model, file: FileId, cluster: &str,
         );
         return;
     };
-    let (role_arn, role_name) = match s(pia, "roleARN") {
-        Some(a) => match Arn::parse(a).and_then(|x| x.role_path_and_name()) {
-            Some((_, n)) => (a.to_string(), n),
-            None => {
-                sink.push(rules::MALFORMED_INPUT, format!("`roleARN` is not an IAM role ARN: {a:?}"), Some(l));
-                return;
-            }
-        },
-        None => {
-            let n = s(pia, "roleName")
-                .map_or_else(|| format!("eksctl-{cluster}-podidentityrole-{ns}-{name}"), str::to_string);
-            if !valid_role_name(&n, l, sink) {
-                return;
-            }
-            let arn = format!("arn:aws:iam:::role/{n}");
-            let role = eksctl_role(
-                file,
-                pia,
-                &n,
-                &arn,
-                synthetic_trust_pod_identity(l),
-                "permissionPolicy",
-                "permissionPolicyARNs",
-                sink,
-            );
-            model.roles.push(role);
-            (arn, n)
+    let (role_arn, role_name) = if pia.get("roleARN").is_some() {
+        let Some(found) = role_arn_at(file, pia, "roleARN", sink) else { return };
+        found
+    } else {
+        let n =
+            s(pia, "roleName").map_or_else(|| format!("eksctl-{cluster}-podidentityrole-{ns}-{name}"), str::to_string);
+        if !valid_role_name(&n, l, sink) {
+            return;
         }
+        let arn = format!("arn:aws:iam:::role/{n}");
+        let keys = PolicyKeys {
+            document: "permissionPolicy",
+            arns: "permissionPolicyARNs",
+            boundary: "permissionsBoundaryARN",
+        };
+        let role = eksctl_role(file, pia, &n, &arn, synthetic_trust_pod_identity(l), keys, sink);
+        model.roles.push(role);
+        (arn, n)
+    };
+    let target = if pia.get("targetRoleARN").is_some() {
+        let Some(t) = role_arn_at(file, pia, "targetRoleARN", sink) else { return };
+        Some(t)
+    } else {
+        None
+    };
+    session_policy(file, pia, ns, name, sink);
+    let disabled = pia.get("disableSessionTags").and_then(Node::as_str).is_some_and(|v| v == "true");
+    let creates = pia.get("createServiceAccount").and_then(Node::as_str).is_some_and(|v| v == "true");
+    let (role_arn, role_name, chained_from) = match target {
+        Some((t_arn, t_name)) => (t_arn, t_name, Some((role_arn, loc(file, pia.get("targetRoleARN").expect("read"))))),
+        None => (role_arn, role_name, None),
     };
     model.associations.push(Association {
         namespace: ns.to_string(),
@@ -514,29 +635,41 @@ fn read_pod_identity_association(model: &mut Model, file: FileId, cluster: &str,
         role_name,
         kind: AssociationKind::PodIdentity,
         loc: l,
+        cluster: Some(cluster.to_string()),
+        cluster_arn: None,
+        session_tags: !disabled,
+        chained_from,
+        creates_service_account: creates,
     });
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The keys of an eksctl entry that hold the role's policies: the inline document, the managed policy ARNs and
+/// the permissions boundary (`iam.serviceAccounts` and `podIdentityAssociations` name them differently).
+#[derive(Clone, Copy)]
+struct PolicyKeys {
+    document: &'static str,
+    arns: &'static str,
+    boundary: &'static str,
+}
+
 fn eksctl_role(
     file: FileId,
     n: &Node,
     name: &str,
     arn: &str,
     trust: PolicyDocument,
-    doc_key: &str,
-    arns_key: &str,
+    keys: PolicyKeys,
     sink: &mut Sink,
 ) -> Role {
     let l = loc(file, n);
     let inline = n
-        .get(doc_key)
+        .get(keys.document)
         .and_then(|d| read_policy(file, d, sink))
-        .map(|document| InlinePolicy { name: format!("{name}-{doc_key}"), document })
+        .map(|document| InlinePolicy { name: format!("{name}-{}", keys.document), document })
         .into_iter()
         .collect();
     let attached = n
-        .get(arns_key)
+        .get(keys.arns)
         .and_then(Node::as_seq)
         .unwrap_or_default()
         .iter()
@@ -567,7 +700,7 @@ fn eksctl_role(
         attached,
         loc: l,
         well_known,
-        boundary: n.get("permissionsBoundary").and_then(|b| b.as_str().map(|a| (a.to_string(), loc(file, b)))),
+        boundary: n.get(keys.boundary).and_then(|b| b.as_str().map(|a| (a.to_string(), loc(file, b)))),
     }
 }
 
@@ -651,6 +784,81 @@ pub fn finish(model: &mut Model, pending: Pending, files: &Files, sink: &mut Sin
     }
     model.roles.retain(|r| !(r.account.is_empty() && exported.contains_key(&r.name)));
     merge_sources(model, files, sink);
+    finish_associations(model, pending.eksctl_files, pending.listed_associations, sink);
+}
+
+/// The associations once every file is read: the accounts of the roles eksctl creates, then the listed
+/// associations no input gives a role for.
+fn finish_associations(
+    model: &mut Model,
+    eksctl_files: Vec<(FileId, Option<String>, Option<String>)>,
+    listed: Vec<(String, String, String, String, Loc)>,
+    sink: &mut Sink,
+) {
+    fill_eksctl_accounts(model, &eksctl_files);
+    report_listed_associations(model, listed, sink);
+}
+
+/// `list-pod-identity-associations` entries that no other input (a describe output, an eksctl config) gives a
+/// role for: E2A060 each, naming the command that exports it.
+fn report_listed_associations(model: &Model, listed: Vec<(String, String, String, String, Loc)>, sink: &mut Sink) {
+    for (cluster, ns, sa, id, l) in listed {
+        let covered = model
+            .associations
+            .iter()
+            .any(|a| a.namespace == ns && a.service_account == sa && a.cluster.as_deref().is_none_or(|c| c == cluster));
+        if covered {
+            continue;
+        }
+        let shown_cluster = if cluster.is_empty() { "CLUSTER" } else { &cluster };
+        sink.push(
+            rules::POD_IDENTITY_WITHOUT_ROLE,
+            format!("EKS Pod Identity association {id} of ServiceAccount {ns}/{sa} (cluster {shown_cluster}) is listed without its role (list-pod-identity-associations does not print it), so this ServiceAccount gets no identity: run `aws eks describe-pod-identity-association --cluster-name {shown_cluster} --association-id {id}` and add its output"),
+            Some(l),
+        )
+        .with_help(format!("export it: aws eks describe-pod-identity-association --cluster-name {shown_cluster} --association-id {id} > {id}.json"));
+    }
+}
+
+/// The roles eksctl will create carry the cluster's account: the one the eksctl file's ARNs name, else the one
+/// account of every exported role in the input; their ARNs and the associations that name them follow. With the
+/// region, each association also learns its cluster's ARN (Pod Identity's `eks-cluster-arn` session tag). A role
+/// whose account is unknown keeps an empty one (and joins by name).
+fn fill_eksctl_accounts(model: &mut Model, eksctl_files: &[(FileId, Option<String>, Option<String>)]) {
+    let exported: std::collections::BTreeSet<&str> =
+        model.roles.iter().filter(|r| !r.account.is_empty()).map(|r| r.account.as_str()).collect();
+    let global = if exported.len() == 1 { exported.first().map(|a| a.to_string()) } else { None };
+    let account_of = |file: FileId| {
+        eksctl_files.iter().find(|(f, _, _)| *f == file).and_then(|(_, a, _)| a.clone()).or_else(|| global.clone())
+    };
+    // An ARN with no account (`arn:aws:iam:::role/NAME`, a role eksctl will create) given the file's account.
+    // (Generated names may exceed what `Arn::parse` accepts: eksctl shortens them itself, so the text is kept.)
+    let with_account = |arn: &mut String, file: FileId| {
+        if let Some(name) = arn.strip_prefix("arn:aws:iam:::role/")
+            && let Some(account) = account_of(file)
+        {
+            *arn = format!("arn:aws:iam::{account}:role/{name}");
+        }
+    };
+    for r in model.roles.iter_mut().filter(|r| r.account.is_empty()) {
+        with_account(&mut r.arn, r.loc.file);
+        if let Some(rest) = r.arn.strip_prefix("arn:aws:iam::") {
+            r.account = rest.split(':').next().unwrap_or_default().to_string();
+        }
+    }
+    for a in &mut model.associations {
+        with_account(&mut a.role_arn, a.loc.file);
+        if let Some((from, _)) = a.chained_from.as_mut() {
+            with_account(from, a.loc.file);
+        }
+        let region = eksctl_files.iter().find(|(f, _, _)| *f == a.loc.file).and_then(|(_, _, r)| r.clone());
+        let first_role = a.chained_from.as_ref().map_or(&a.role_arn, |(arn, _)| arn);
+        let account =
+            Arn::parse(first_role).map(|x| x.account).filter(|x| !x.is_empty()).or_else(|| account_of(a.loc.file));
+        if let (Some(cluster), Some(region), Some(account)) = (&a.cluster, region, account) {
+            a.cluster_arn = Some(format!("arn:aws:eks:{region}:{account}:cluster/{cluster}"));
+        }
+    }
 }
 
 /// ServiceAccounts that eksctl creates with its IRSA roles, added when the manifests do not declare them; an
@@ -665,7 +873,7 @@ pub fn add_eksctl_service_accounts(model: &mut Model) {
         .collect();
     for a in &model.associations {
         let key = (a.namespace.clone(), a.service_account.clone());
-        if a.kind == AssociationKind::EksctlIrsa && !declared.contains(&key) {
+        if a.creates_service_account && !declared.contains(&key) {
             // An implied SA of the same name is replaced by the one eksctl creates.
             model
                 .service_accounts

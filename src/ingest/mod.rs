@@ -380,7 +380,9 @@ fn classify(
     let api_version = root.get("apiVersion").and_then(|n| n.as_str());
     let kind = root.get("kind").and_then(|n| n.as_str());
     match (api_version, kind) {
-        (Some(av), Some("ClusterConfig")) if av.starts_with("eksctl.io/") => iam::read_eksctl(model, file, root, sink),
+        (Some(av), Some("ClusterConfig")) if av.starts_with("eksctl.io/") => {
+            iam::read_eksctl(model, &mut frag.pending, file, root, sink)
+        }
         (Some(_), Some(_)) => k8s::read_object(model, file, doc.root, helm_source, opts, sink),
         _ => {
             // Not Kubernetes, not IAM (a values file, a CI workflow…): skipped quietly by design.

@@ -180,6 +180,19 @@ pub struct Association {
     pub kind: AssociationKind,
     /// Where.
     pub loc: Loc,
+    /// The EKS cluster the association belongs to (eksctl `metadata.name`, the EKS API's `clusterName`), when
+    /// known: the value of Pod Identity's `eks-cluster-name` session tag.
+    pub cluster: Option<String>,
+    /// The cluster's ARN (`arn:aws:eks:<region>:<account>:cluster/<name>`), when region and account are known: the
+    /// value of the `eks-cluster-arn` session tag.
+    pub cluster_arn: Option<String>,
+    /// False when the association sets `disableSessionTags`: EKS then adds no session tags.
+    pub session_tags: bool,
+    /// The role the association chains to (`targetRoleARN`, cross-account): the pods get that role's credentials;
+    /// `role_arn` is then the target and this is the first role of the chain, with where it is named.
+    pub chained_from: Option<(String, Loc)>,
+    /// True when eksctl creates the ServiceAccount (`iam.serviceAccounts`, or `createServiceAccount: true`).
+    pub creates_service_account: bool,
 }
 
 /// Kinds of association.

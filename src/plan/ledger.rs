@@ -27,7 +27,8 @@ pub enum State {
 /// One item.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Item {
-    /// `service_account`, `role`, `statement`, `action`, `keda_trigger`, `aws_value`.
+    /// `service_account`, `role`, `managed_policy`, `well_known_policy`, `statement`, `action`, `keda_trigger`,
+    /// `aws_value`.
     pub kind: &'static str,
     /// What it is, for people.
     pub id: String,
@@ -206,6 +207,7 @@ impl Builder<'_> {
                 (State::Translated, format!("managed identity {}", identity.name))
             };
             self.push("role", role.arn.clone(), state, Some(reason), file, line);
+            self.unresolved_policies(role);
             let role_wider = self.wider_at.contains(&(file, line));
             let granted: BTreeSet<&str> =
                 identity.role_assignments.iter().flat_map(|ra| ra.aws_actions.iter().map(|a| &**a)).collect();
@@ -215,6 +217,42 @@ impl Builder<'_> {
                 let sid = format!("{} statement {} ({})", role.name, k + 1, p.policy);
                 self.statement(&role.name, sid, &p.statement, &granted, role_wider);
             }
+        }
+    }
+
+    /// The policies of a translated role whose documents the input lacks — attached managed policies not exported
+    /// (AWS-managed ones are in no account export) and eksctl well-known policies — each not translated: they
+    /// grant nothing on Azure (E2A009, E2A011).
+    fn unresolved_policies(&mut self, role: &crate::model::Role) {
+        let a = self.a;
+        for p in &role.attached {
+            let exported = a.model.managed_policies.iter().any(|m| m.arn == p.arn && m.document.is_some());
+            if !exported {
+                let reason = Some(
+                    "its document is not in the input: export it with aws iam get-policy-version or it grants nothing"
+                        .into(),
+                );
+                self.push(
+                    "managed_policy",
+                    format!("{} on {}", p.arn, role.name),
+                    State::NotTranslated,
+                    reason,
+                    a.files.display(p.loc.file),
+                    p.loc.pos.line,
+                );
+            }
+        }
+        for (name, loc) in &role.well_known {
+            let reason =
+                Some("an eksctl well-known policy: its document is not in the input, so it grants nothing".into());
+            self.push(
+                "well_known_policy",
+                format!("{name} on {}", role.name),
+                State::NotTranslated,
+                reason,
+                a.files.display(loc.file),
+                loc.pos.line,
+            );
         }
     }
 

@@ -16,6 +16,7 @@ pub mod addons;
 pub mod bridge;
 mod build;
 pub mod edits;
+mod eksctl_sas;
 pub mod keda;
 pub mod ledger;
 pub mod soundness;

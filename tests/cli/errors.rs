@@ -15,6 +15,7 @@ const BAD: &[(&str, i32, &str)] = &[
     ("malformed-role-arn.yaml", 2, "malformed-role-arn.yaml:7:33"),
     ("missing-metadata-name.yaml", 2, "has no metadata.name"),
     ("non-utf8.yaml", 2, "non-utf8.yaml:4:"),
+    ("pod-identity-bad-role-arn.json", 2, "pod-identity-bad-role-arn.json:6:20"),
     ("sa-path-traversal.yaml", 2, "sa-path-traversal.yaml:4:9"),
     ("statement-number.json", 2, "statement-number.json:3:18"),
     ("tab-indentation.yaml", 2, "tab-indentation.yaml:4:"),
@@ -59,8 +60,8 @@ fn all_bad_files_of_a_run_are_reported_not_only_the_first() {
     assert_eq!(code, 2);
     let n = err.matches("error[E2A001]").count();
     // README.md in testdata/bad is not walked (directories yield only *.yaml, *.yml, *.json).
-    assert_eq!(n, 16, "{err}");
-    assert!(err.contains("error: 16 input problems found; nothing was written"));
+    assert_eq!(n, 17, "{err}");
+    assert!(err.contains("error: 17 input problems found; nothing was written"));
 }
 
 #[test]

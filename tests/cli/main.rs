@@ -16,6 +16,7 @@ mod mapping;
 mod outputs_once;
 mod phased;
 mod plan;
+mod pod_identity;
 mod privileges;
 mod rewrite_props;
 mod safety;
