@@ -59,6 +59,9 @@ pub fn build(
     // KEDA: which authentication each translated trigger references (split per identity), on the final names.
     let keda =
         keda::bind(model, files, keda, &role_identity, |arn| is_mapped_queue(tables, &resources, arn), &mut sink);
+    for (code, msg, loc) in super::dns_secrets::decide(model, tables, &opts.config, &identities, &resources).findings {
+        sink.push(code, msg, Some(loc));
+    }
     let findings = final_findings(model, files, opts, sink);
     let summary = summary(model, &identities, &workloads, &resources, &findings);
     let mut plan = Plan {

@@ -13,6 +13,7 @@ use crate::rules;
 use serde::Serialize;
 
 pub mod bridge;
+pub mod dns_secrets;
 mod build;
 pub mod edits;
 pub mod keda;
