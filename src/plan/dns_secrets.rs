@@ -570,3 +570,65 @@ impl<'a> Ctx<'a> {
         self.edit(s, e);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tables() -> Tables {
+        crate::mapping::load::load(None).expect("bundled tables load")
+    }
+
+    fn names(keys: &[&str], known: &[(&str, &str, &str)]) -> SecretNames {
+        let keys: BTreeSet<String> = keys.iter().map(|k| k.to_string()).collect();
+        let known: Vec<(String, String, String)> =
+            known.iter().map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string())).collect();
+        key_vault_names(&tables(), &keys, &known)
+    }
+
+    #[test]
+    fn key_vault_names_map_slashes_underscores_and_dots() {
+        let n = names(&["prod/db_password", "api.key", "plain-name"], &[]);
+        assert_eq!(n["prod/db_password"].azure, "prod-db-password");
+        assert_eq!(n["api.key"].azure, "api-key");
+        assert_eq!(n["plain-name"].azure, "plain-name");
+        assert!(n.values().all(|s| s.collided_with.is_empty()));
+    }
+
+    #[test]
+    fn colliding_secret_names_get_tags_and_are_never_merged() {
+        let n = names(&["app/db_password", "app/db.password", "app-db-password"], &[]);
+        let (a, b, c) = (&n["app/db_password"], &n["app/db.password"], &n["app-db-password"]);
+        // The one whose AWS name is the Key Vault name keeps it; the others are told apart by a tag.
+        assert_eq!(c.azure, "app-db-password");
+        assert_ne!(a.azure, b.azure);
+        assert_ne!(a.azure, c.azure);
+        assert!(a.azure.starts_with("app-db-password-") && b.azure.starts_with("app-db-password-"), "{a:?} {b:?}");
+        assert_eq!(a.collided_with, vec!["app-db-password".to_string(), "app/db.password".to_string()]);
+        for s in [a, b, c] {
+            assert!(s.azure.len() <= 127 && s.azure.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-'));
+        }
+    }
+
+    #[test]
+    fn a_secret_the_plan_maps_keeps_the_plan_name_and_others_avoid_it() {
+        let arn = "arn:aws:secretsmanager:us-east-1:111122223333:secret:payments/db-credentials";
+        let n = names(
+            &["payments/db-credentials", "payments/db_credentials", &format!("{arn}-AbCdEf")],
+            &[("payments/db-credentials", arn, "payments-db-credentials")],
+        );
+        assert_eq!(n["payments/db-credentials"].azure, "payments-db-credentials");
+        assert_eq!(n[&format!("{arn}-AbCdEf")].azure, "payments-db-credentials", "an ARN names the same secret");
+        // Another AWS secret whose name maps to the plan's name gets a tag instead of sharing the secret.
+        let other = &n["payments/db_credentials"];
+        assert_ne!(other.azure, "payments-db-credentials");
+        assert!(other.azure.starts_with("payments-db-credentials-"), "{other:?}");
+    }
+
+    #[test]
+    fn names_do_not_depend_on_the_order_of_the_keys() {
+        let a = names(&["x/a_b", "x/a.b"], &[]);
+        let b = names(&["x/a.b", "x/a_b"], &[]);
+        assert_eq!(a, b);
+    }
+}
