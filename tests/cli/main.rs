@@ -2,6 +2,7 @@
 //! outputs. Tests run from the crate root, so paths in outputs are relative (`testdata/...`).
 
 mod check;
+mod dns_secrets;
 mod edits;
 mod errors;
 mod function_length;
