@@ -62,8 +62,7 @@ pub fn read_object(
 fn external_secret(model: &mut Model, file: FileId, node: &Node, index: usize, ns: &str, name: &str) {
     let store_ref = node.path(&["spec", "secretStoreRef"]);
     let store = store_ref.and_then(|r| r.get("name")).and_then(Node::as_str).unwrap_or_default().to_string();
-    let store_kind =
-        store_ref.and_then(|r| r.get("kind")).and_then(Node::as_str).unwrap_or("SecretStore").to_string();
+    let store_kind = store_ref.and_then(|r| r.get("kind")).and_then(Node::as_str).unwrap_or("SecretStore").to_string();
     let key_of = |r: &Node| {
         let version = r.get("version").and_then(Node::as_str).map(str::to_string);
         r.get("key").filter(|k| k.as_str().is_some()).map(|k| (k.clone(), version))
@@ -94,14 +93,15 @@ pub fn read_pod(model: &mut Model, file: FileId, spec: &Node, index: usize, ns: 
     let sa = spec.get("serviceAccountName").or_else(|| spec.get("serviceAccount")).and_then(Node::as_str);
     let sa = sa.unwrap_or("default").to_string();
     for c in spec.get("containers").and_then(Node::as_seq).unwrap_or_default() {
-        let Some(args) = c.get("args").filter(|a| a.as_seq().is_some_and(|s| is_external_dns_on_aws(s))) else {
+        let Some(args) = c.get("args").filter(|a| a.as_seq().is_some_and(is_external_dns_on_aws)) else {
             continue;
         };
         let kind = SectionKind::ExternalDnsArgs { service_account: sa.clone() };
         section(model, file, index, ns, name, kind, args);
     }
     for v in spec.get("volumes").and_then(Node::as_seq).unwrap_or_default() {
-        let Some(csi) = v.get("csi").filter(|c| c.get("driver").and_then(Node::as_str) == Some("secrets-store.csi.k8s.io"))
+        let Some(csi) =
+            v.get("csi").filter(|c| c.get("driver").and_then(Node::as_str) == Some("secrets-store.csi.k8s.io"))
         else {
             continue;
         };
@@ -115,7 +115,8 @@ pub fn read_pod(model: &mut Model, file: FileId, spec: &Node, index: usize, ns: 
 /// external-dns's args select the AWS provider: `--provider=aws` or `--provider aws`.
 pub fn is_external_dns_on_aws(args: &[Node]) -> bool {
     let texts: Vec<&str> = args.iter().filter_map(Node::as_str).collect();
-    texts.iter().enumerate().any(|(i, a)| {
-        *a == "--provider=aws" || (*a == "--provider" && texts.get(i + 1) == Some(&"aws"))
-    })
+    texts
+        .iter()
+        .enumerate()
+        .any(|(i, a)| *a == "--provider=aws" || (*a == "--provider" && texts.get(i + 1) == Some(&"aws")))
 }

@@ -59,7 +59,13 @@ struct Ctx<'a> {
 
 /// Every DNS and secrets rewrite and finding of the run. Pure: `plan::build` calls it for the findings and
 /// `edits::decide` for the edits.
-pub fn decide(model: &Model, tables: &Tables, cfg: &Config, identities: &[Identity], resources: &[Resource]) -> Decided {
+pub fn decide(
+    model: &Model,
+    tables: &Tables,
+    cfg: &Config,
+    identities: &[Identity],
+    resources: &[Resource],
+) -> Decided {
     if model.aws_sections.is_empty() {
         return Decided::default();
     }
@@ -164,8 +170,10 @@ impl<'a> Ctx<'a> {
     fn external_dns(&mut self, s: &AwsSection, service_account: &str) {
         let args: Vec<Value> = s.value.as_array().cloned().unwrap_or_default();
         let text = |i: usize| args.get(i).and_then(Value::as_str);
-        let private = (0..args.len())
-            .any(|i| text(i) == Some("--aws-zone-type=private") || (text(i) == Some("--aws-zone-type") && text(i + 1) == Some("private")));
+        let private = (0..args.len()).any(|i| {
+            text(i) == Some("--aws-zone-type=private")
+                || (text(i) == Some("--aws-zone-type") && text(i + 1) == Some("private"))
+        });
         let provider = if private { "azure-private-dns" } else { "azure" };
         let (mut out, mut removed, mut zone_ids, mut domains) = (Vec::new(), Vec::new(), Vec::new(), BTreeSet::new());
         let mut i = 0;
@@ -219,7 +227,14 @@ impl<'a> Ctx<'a> {
         );
         self.finding(rules::MANUAL_STEP_AFTER_REWRITE, msg, s.loc);
         let at = At { line: s.loc.pos.line, col: s.loc.pos.col };
-        let e = Edit::Section { at, what: "external-dns-args", removed, with: Value::Array(out), client_id_of: None, client_id_path: &[] };
+        let e = Edit::Section {
+            at,
+            what: "external-dns-args",
+            removed,
+            with: Value::Array(out),
+            client_id_of: None,
+            client_id_path: &[],
+        };
         self.edit(s, e);
     }
 
@@ -274,7 +289,14 @@ impl<'a> Ctx<'a> {
         let at = At { line: s.loc.pos.line, col: s.loc.pos.col };
         let client_id_of = identity.map(str::to_string);
         let client_id_path: &'static [&'static str] = &["azureDNS", "managedIdentity", "clientID"];
-        let e = Edit::Section { at, what: "route53-solver", removed, with: Value::Object(with), client_id_of, client_id_path };
+        let e = Edit::Section {
+            at,
+            what: "route53-solver",
+            removed,
+            with: Value::Object(with),
+            client_id_of,
+            client_id_path,
+        };
         self.edit(s, e);
     }
 }
@@ -319,7 +341,12 @@ pub fn key_vault_names(tables: &Tables, keys: &BTreeSet<String>, known: &[(Strin
     }
     let requests = known
         .iter()
-        .map(|(_, arn, azure)| naming::NameRequest { domain: SECRET_TYPE, rule: "secret", aws_name: azure, source: arn })
+        .map(|(_, arn, azure)| naming::NameRequest {
+            domain: SECRET_TYPE,
+            rule: "secret",
+            aws_name: azure,
+            source: arn,
+        })
         .chain(wanted.iter().map(|(_, aws, source)| naming::NameRequest {
             domain: SECRET_TYPE,
             rule: "secret",
@@ -332,7 +359,12 @@ pub fn key_vault_names(tables: &Tables, keys: &BTreeSet<String>, known: &[(Strin
         let collided_with = collisions
             .iter()
             .filter(|c| c.renamed.iter().any(|(s, _)| s == source))
-            .flat_map(|c| c.renamed.iter().filter(|(s, _)| s != source).map(|(s, _)| s.trim_start_matches("secretsmanager:").to_string()))
+            .flat_map(|c| {
+                c.renamed
+                    .iter()
+                    .filter(|(s, _)| s != source)
+                    .map(|(s, _)| s.trim_start_matches("secretsmanager:").to_string())
+            })
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
@@ -472,7 +504,9 @@ impl<'a> Ctx<'a> {
         if ty == "ssmparameter" {
             return Some(format!("`{name}` is an SSM parameter (no Key Vault target: move it to a Key Vault secret)"));
         }
-        if ty != "secretsmanager" && !o.get("objectName").and_then(Value::as_str).is_some_and(|n| n.starts_with("arn:aws:secretsmanager:")) {
+        if ty != "secretsmanager"
+            && !o.get("objectName").and_then(Value::as_str).is_some_and(|n| n.starts_with("arn:aws:secretsmanager:"))
+        {
             return Some(format!("`{name}` has objectType `{ty}`"));
         }
         if o.get("objectVersion").is_some() || o.get("objectVersionLabel").is_some_and(|l| l != "AWSCURRENT") {
@@ -530,15 +564,20 @@ impl<'a> Ctx<'a> {
             self.renamed(&what, &n, s.loc);
             // The file the pods read keeps its name: the alias, else the AWS name (`/` → `_`, the AWS provider's
             // default `pathTranslation`).
-            let file = o.get("objectAlias").and_then(Value::as_str).map_or_else(|| n.aws.replace('/', "_"), str::to_string);
+            let file =
+                o.get("objectAlias").and_then(Value::as_str).map_or_else(|| n.aws.replace('/', "_"), str::to_string);
             array.push_str(&format!("  - |\n    objectName: {}\n    objectType: secret\n", n.azure));
             if file != n.azure {
                 array.push_str(&format!("    objectAlias: {}\n", serde_json::to_string(&file).expect("serialises")));
             }
         }
         let params = s.value.get("parameters").and_then(Value::as_object);
-        let removed =
-            params.into_iter().flatten().filter(|(k, _)| *k != "objects").map(|(k, _)| format!("parameters.{k}")).collect();
+        let removed = params
+            .into_iter()
+            .flatten()
+            .filter(|(k, _)| *k != "objects")
+            .map(|(k, _)| format!("parameters.{k}"))
+            .collect();
         if identity.is_none() {
             let msg = format!(
                 "{what}: no pod that mounts it runs as a ServiceAccount with a planned identity: set `parameters.clientID` to the client id of the identity that reads vault {}",

@@ -193,7 +193,8 @@ pub enum Edit {
         /// The `secretTargetRef`/`env` parameters removed.
         #[serde(skip_serializing_if = "Vec::is_empty")]
         remove_parameters: Vec<String>,
-    },    /// DNS and secrets (issue 20, `plan::dns_secrets`): the node at `at` — external-dns's `args`, a Route 53
+    },
+    /// DNS and secrets (issue 20, `plan::dns_secrets`): the node at `at` — external-dns's `args`, a Route 53
     /// solver's `dns01`, an External Secrets store's `provider`, a `SecretProviderClass`'s `spec` — becomes `with`;
     /// when `client_id_of` is set, that identity's client id goes at `client_id_path` inside it.
     Section {

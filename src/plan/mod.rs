@@ -13,8 +13,8 @@ use crate::rules;
 use serde::Serialize;
 
 pub mod bridge;
-pub mod dns_secrets;
 mod build;
+pub mod dns_secrets;
 pub mod edits;
 pub mod keda;
 pub mod ledger;

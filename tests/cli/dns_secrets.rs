@@ -97,8 +97,12 @@ fn the_secret_provider_class_reads_key_vault_and_keeps_the_file_names() {
         .collect();
     let objects = doc[0]["spec"]["parameters"]["objects"].as_str().unwrap();
     let parsed: serde_json::Value = serde_norway::from_str(objects).unwrap();
-    let items: Vec<serde_json::Value> =
-        parsed["array"].as_array().unwrap().iter().map(|s| serde_norway::from_str(s.as_str().unwrap()).unwrap()).collect();
+    let items: Vec<serde_json::Value> = parsed["array"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| serde_norway::from_str(s.as_str().unwrap()).unwrap())
+        .collect();
     assert_eq!(items[0]["objectName"], "payments-db-credentials");
     assert_eq!(items[0]["objectType"], "secret");
     assert_eq!(items[0]["objectAlias"], "db-credentials");
@@ -131,7 +135,9 @@ fn what_cannot_be_rewritten_is_left_as_it_is_with_a_finding() {
     let text = translated(dir, &[], "secrets.yaml");
     let input = std::fs::read_to_string(Path::new(dir).join("secrets.yaml")).unwrap();
     // The Parameter Store store and the SecretProviderClass are kept byte for byte.
-    for kept in ["      service: ParameterStore\n", "  provider: aws\n", "        jmesPath:\n", "key: /reports/endpoint\n"] {
+    for kept in
+        ["      service: ParameterStore\n", "  provider: aws\n", "        jmesPath:\n", "key: /reports/endpoint\n"]
+    {
         assert!(input.contains(kept) && text.contains(kept), "{kept}: {text}");
     }
     // The Secrets Manager store is rewritten, its access keys gone.
@@ -172,6 +178,11 @@ fn an_unmapped_hosted_zone_is_a_placeholder_never_a_wider_filter() {
     );
     assert_eq!(
         edit["removed"],
-        serde_json::json!(["--provider=aws", "--aws-zone-type=private", "--zone-id-filter=Z111", "--zone-id-filter Z222"])
+        serde_json::json!([
+            "--provider=aws",
+            "--aws-zone-type=private",
+            "--zone-id-filter=Z111",
+            "--zone-id-filter Z222"
+        ])
     );
 }
