@@ -496,7 +496,9 @@ fn spc_objects(spec: &Value) -> Option<Vec<Value>> {
 impl<'a> Ctx<'a> {
     /// Why a `SecretProviderClass` object cannot be read from Key Vault as it is, if it cannot.
     fn spc_problem(o: &Value) -> Option<String> {
-        let name = o.get("objectName").and_then(Value::as_str).unwrap_or("?");
+        let Some(name) = o.get("objectName").and_then(Value::as_str) else {
+            return Some("an object has no `objectName` string".to_string());
+        };
         let ty = o.get("objectType").and_then(Value::as_str).unwrap_or_default();
         if o.get("jmesPath").is_some() {
             return Some(format!("`{name}` extracts JSON keys with `jmesPath` (Key Vault mounts a secret whole)"));

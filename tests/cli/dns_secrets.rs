@@ -186,3 +186,36 @@ fn an_unmapped_hosted_zone_is_a_placeholder_never_a_wider_filter() {
         ])
     );
 }
+
+#[test]
+fn a_secret_provider_object_without_a_name_is_never_dropped_silently() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("spc.yaml"),
+        "apiVersion: secrets-store.csi.x-k8s.io/v1\nkind: SecretProviderClass\nmetadata:\n  name: app\n  namespace: app\nspec:\n  provider: aws\n  parameters:\n    objects: |\n      - objectName: \"app/token\"\n        objectType: \"secretsmanager\"\n      - objectType: \"secretsmanager\"\n        objectAlias: orphan\n",
+    )
+    .unwrap();
+    let plan = plan_json(&[tmp.path().to_str().unwrap()]);
+    let f: Vec<&serde_json::Value> =
+        plan["findings"].as_array().unwrap().iter().filter(|f| f["code"] == "E2A082").collect();
+    assert_eq!(f.len(), 1, "{:#}", plan["findings"]);
+    assert!(f[0]["message"].as_str().unwrap().contains("objectName"), "{}", f[0]["message"]);
+    assert!(plan["manifest_edits"].as_array().unwrap().is_empty(), "{:#}", plan["manifest_edits"]);
+}
+
+#[test]
+fn a_done_manual_step_is_waived_on_the_object() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = std::fs::read_to_string("testdata/rules/E2A081/fires/external-dns.yaml").unwrap();
+    let waived = src.replace(
+        "  namespace: external-dns\n",
+        "  namespace: external-dns\n  annotations:\n    eks2aks.dev/ignore: \"E2A081: azure.json is mounted by the Helm chart\"\n",
+    );
+    assert_ne!(src, waived);
+    std::fs::write(tmp.path().join("external-dns.yaml"), waived).unwrap();
+    let plan = plan_json(&[tmp.path().to_str().unwrap()]);
+    let f: Vec<&serde_json::Value> =
+        plan["findings"].as_array().unwrap().iter().filter(|f| f["code"] == "E2A081").collect();
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0]["suppressed"], "azure.json is mounted by the Helm chart", "{:#}", f[0]);
+}
