@@ -48,7 +48,17 @@ pub fn read_object(
                 section(model, file, index, ns, name, SectionKind::SecretStore, p);
             }
         }
-        ("external-secrets.io", "ExternalSecret") => external_secret(model, file, node, index, ns, name),
+        ("external-secrets.io", "ExternalSecret") => {
+            if let Some(spec) = node.get("spec") {
+                external_secret(model, file, spec, index, ns, name);
+            }
+        }
+        // Cluster-scoped: an ExternalSecret spec stamped into the selected namespaces.
+        ("external-secrets.io", "ClusterExternalSecret") => {
+            if let Some(spec) = node.path(&["spec", "externalSecretSpec"]) {
+                external_secret(model, file, spec, index, "", name);
+            }
+        }
         ("secrets-store.csi.x-k8s.io", "SecretProviderClass") => {
             if let Some(spec) = node.get("spec").filter(|s| s.get("provider").and_then(Node::as_str) == Some("aws")) {
                 section(model, file, index, ns, name, SectionKind::SecretProviderClass, spec);
@@ -58,9 +68,10 @@ pub fn read_object(
     }
 }
 
-/// An `ExternalSecret`'s keys (`data[].remoteRef.key`, `dataFrom[].extract.key`) and searches (`dataFrom[].find`).
-fn external_secret(model: &mut Model, file: FileId, node: &Node, index: usize, ns: &str, name: &str) {
-    let store_ref = node.path(&["spec", "secretStoreRef"]);
+/// An `ExternalSecret` spec's keys (`data[].remoteRef.key`, `dataFrom[].extract.key`) and searches
+/// (`dataFrom[].find`).
+fn external_secret(model: &mut Model, file: FileId, spec: &Node, index: usize, ns: &str, name: &str) {
+    let store_ref = spec.get("secretStoreRef");
     let store = store_ref.and_then(|r| r.get("name")).and_then(Node::as_str).unwrap_or_default().to_string();
     let store_kind = store_ref.and_then(|r| r.get("kind")).and_then(Node::as_str).unwrap_or("SecretStore").to_string();
     let key_of = |r: &Node| {
@@ -69,10 +80,10 @@ fn external_secret(model: &mut Model, file: FileId, node: &Node, index: usize, n
     };
     let mut keys = Vec::new();
     let mut finds = Vec::new();
-    for d in node.path(&["spec", "data"]).and_then(Node::as_seq).unwrap_or_default() {
+    for d in spec.get("data").and_then(Node::as_seq).unwrap_or_default() {
         keys.extend(d.get("remoteRef").and_then(key_of));
     }
-    for d in node.path(&["spec", "dataFrom"]).and_then(Node::as_seq).unwrap_or_default() {
+    for d in spec.get("dataFrom").and_then(Node::as_seq).unwrap_or_default() {
         keys.extend(d.get("extract").and_then(key_of));
         if d.get("find").is_some() {
             finds.push(d.clone());

@@ -98,8 +98,8 @@ pub fn decide(
                 let ns = if store_kind == "ClusterSecretStore" { "" } else { s.namespace.as_str() };
                 if stores.get(&(store_kind.as_str(), ns, store.as_str())) == Some(&Store::KeyVault) {
                     let msg = format!(
-                        "ExternalSecret {}: `dataFrom.find` searches AWS Secrets Manager by name or tags, and its store now reads Key Vault {}, whose secret names differ (`/`, `_`, `.` become `-`): the search is left as it is; check that it selects the same secrets in Key Vault",
-                        s.name, cx.key_vault
+                        "{} {}: `dataFrom.find` searches AWS Secrets Manager by name or tags, and its store now reads Key Vault {}, whose secret names differ (`/`, `_`, `.` become `-`): the search is left as it is; check that it selects the same secrets in Key Vault",
+                        model.objects[s.object].kind, s.name, cx.key_vault
                     );
                     cx.finding(rules::SECRET_REFERENCE_LEFT_ON_AWS, msg, s.loc);
                 }
@@ -467,7 +467,7 @@ impl Ctx<'_> {
     /// An `ExternalSecret` key of a store that now reads Key Vault: the Key Vault name.
     fn external_secret_key(&mut self, s: &AwsSection, version: Option<&str>, names: &SecretNames) {
         let Some(key) = s.value.as_str() else { return };
-        let what = format!("ExternalSecret {}", s.name);
+        let what = format!("{} {}", self.model.objects[s.object].kind, s.name);
         if let Some(v) = version.filter(|v| *v != "AWSCURRENT") {
             let msg = format!(
                 "{what}: key `{key}` pins AWS version `{v}`, which Key Vault does not have (its versions are its own ids): pin the Key Vault version by hand, or remove `version`"

@@ -219,3 +219,29 @@ fn a_done_manual_step_is_waived_on_the_object() {
     assert_eq!(f.len(), 1);
     assert_eq!(f[0]["suppressed"], "azure.json is mounted by the Helm chart", "{:#}", f[0]);
 }
+
+#[test]
+fn a_cluster_external_secret_reads_its_keys_from_key_vault_too() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("eso.yaml"),
+        "apiVersion: external-secrets.io/v1beta1\nkind: ClusterSecretStore\nmetadata:\n  name: aws\nspec:\n  provider:\n    aws:\n      service: SecretsManager\n      region: us-east-1\n---\napiVersion: external-secrets.io/v1beta1\nkind: ClusterExternalSecret\nmetadata:\n  name: shared-tls\nspec:\n  namespaceSelectors:\n    - matchLabels:\n        tls: shared\n  externalSecretSpec:\n    secretStoreRef:\n      name: aws\n      kind: ClusterSecretStore\n    target:\n      name: shared-tls\n    data:\n      - secretKey: tls.key\n        remoteRef:\n          key: shared/tls_key\n",
+    )
+    .unwrap();
+    let plan = plan_json(&[tmp.path().to_str().unwrap()]);
+    let edits: Vec<serde_json::Value> = plan["manifest_edits"][0]["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["kind"] == "ClusterExternalSecret")
+        .flat_map(|o| o["edits"].as_array().unwrap().clone())
+        .collect();
+    assert_eq!(
+        edits,
+        [
+            serde_json::json!({"op": "value", "at": {"line": 28, "col": 16}, "token": "shared/tls_key", "with": "shared-tls-key"})
+        ]
+    );
+    let note = plan["findings"].as_array().unwrap().iter().find(|f| f["code"] == "E2A083").unwrap();
+    assert!(note["message"].as_str().unwrap().starts_with("ClusterExternalSecret shared-tls:"), "{note:#}");
+}
