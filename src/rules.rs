@@ -324,7 +324,7 @@ rules! {
         why: "Such a statement is dead on AWS, usually a mistake in the policy; translating it by the resource's container (as eks2aks once did) would grant every object of a bucket where AWS granted nothing.",
         fix: "Name the right resource kind in the IAM policy (`arn:aws:s3:::bucket/*` for object actions, `arn:aws:s3:::bucket` for listing) and translate again, or remove the action."
     }
-    ROUTE53_ZONE_UNMAPPED = "E2A080" "route53-zone-unmapped" Warning {
+    ROUTE53_ZONE_UNMAPPED = "E2A080" "hosted-zone-unmapped" Warning {
         what: "A Route 53 hosted zone id (a cert-manager `route53.hostedZoneID`, an external-dns `--zone-id-filter`) has no zone name: no `route53.zones` entry in eks2aks.yaml and no single zone in the issuer's `selector.dnsZones`. The rewrite names the zone `REPLACE-ME-zone-of-<id>`, which matches no Azure DNS zone.",
         why: "Azure DNS names zones by their domain, not by an id. Dropping the id filter without a domain would let external-dns or cert-manager manage every zone the identity can reach; a placeholder fails closed instead.",
         fix: "Add the zone under `route53: zones:` in eks2aks.yaml (`Z0123456789ABCDEFGHIJ: example.com`, from `aws route53 get-hosted-zone --id <id>`) and translate again."

@@ -122,6 +122,13 @@ impl<'a> Planner<'a> {
         for (wi, set) in named.iter().enumerate() {
             named_by_sa.entry(joined.workload_sa[wi]).or_default().extend(set.iter().cloned());
         }
+        // DNS and secrets: what External Secrets stores and CSI secret classes read as a ServiceAccount.
+        for (ns, sa, arn, _) in crate::graph::named_secrets(model) {
+            for (si, _) in model.service_accounts.iter().enumerate().filter(|(_, s)| s.namespace == ns && s.name == sa)
+            {
+                named_by_sa.entry(si).or_default().insert(arn.clone());
+            }
+        }
         let mut named_by_env_role: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
         for e in &joined.env_roles {
             named_by_env_role.entry(e.role).or_default().extend(named[e.workload].iter().cloned());

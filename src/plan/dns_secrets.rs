@@ -20,6 +20,7 @@ use super::edits::{At, Edit};
 use super::{Identity, Resource};
 use crate::config::Config;
 use crate::diag::Loc;
+use crate::graph::spc_objects;
 use crate::mapping::{Tables, naming, need};
 use crate::model::{AwsSection, Model, SectionKind};
 use crate::rules;
@@ -480,16 +481,6 @@ impl Ctx<'_> {
             let at = At { line: s.loc.pos.line, col: s.loc.pos.col };
             self.edit(s, Edit::Value { at, token: key.into(), with: n.azure.clone() });
         }
-    }
-}
-
-/// A `SecretProviderClass`'s `parameters.objects` (a YAML string), as JSON; `None` when it is not a YAML list.
-fn spc_objects(spec: &Value) -> Option<Vec<Value>> {
-    let text = spec.pointer("/parameters/objects")?.as_str()?;
-    let docs = crate::yaml::parse_stream(text).ok()?;
-    match docs.first()?.root.to_json() {
-        Value::Array(a) => Some(a),
-        _ => None,
     }
 }
 

@@ -245,3 +245,36 @@ fn a_cluster_external_secret_reads_its_keys_from_key_vault_too() {
     let note = plan["findings"].as_array().unwrap().iter().find(|f| f["code"] == "E2A083").unwrap();
     assert!(note["message"].as_str().unwrap().starts_with("ClusterExternalSecret shared-tls:"), "{note:#}");
 }
+
+/// External Secrets' docs grant the store's role `secret:<name>-*` (the random suffix): the keys its
+/// ExternalSecrets read narrow that wildcard to those secrets, as a workload's env narrows its own.
+#[test]
+fn external_secret_keys_narrow_the_store_roles_wildcard_to_the_secrets_it_reads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let k8s = tmp.path().join("k8s");
+    std::fs::create_dir_all(&k8s).unwrap();
+    std::fs::copy(format!("{EXAMPLE}/k8s/external-secrets.yaml"), k8s.join("external-secrets.yaml")).unwrap();
+    let iam = std::fs::read_to_string(format!("{EXAMPLE}/iam/account-authorization-details.json")).unwrap();
+    let iam = iam
+        .replace("payments/db-credentials-AbCdEf", "payments/db-credentials-*")
+        .replace("stripe_api_key-Q7rT2m", "stripe_api_key-*");
+    std::fs::write(tmp.path().join("iam.json"), iam).unwrap();
+    let plan = plan_json(&[tmp.path().to_str().unwrap()]);
+    let codes: Vec<&str> = plan["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
+    assert!(!codes.contains(&"E2A045") && !codes.contains(&"E2A017"), "{codes:?}");
+    let id = plan["identities"].as_array().unwrap().iter().find(|i| i["name"] == "payments-secrets-reader").unwrap();
+    let mut scopes: Vec<(String, String)> = id["role_assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["scope"]["kind"].as_str().unwrap().into(), a["scope"]["azure_name"].as_str().unwrap().into()))
+        .collect();
+    scopes.sort();
+    assert_eq!(
+        scopes,
+        [
+            ("secret".to_string(), "payments-db-credentials".to_string()),
+            ("secret".into(), "payments-stripe-api-key".into())
+        ]
+    );
+}
