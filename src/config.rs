@@ -44,6 +44,36 @@ pub struct Config {
     /// Largest file eks2aks reads (`64MiB`, `512KiB`, or bytes); `--max-file-size` wins.
     #[serde(default)]
     pub max_file_size: Option<SizeValue>,
+    /// Route 53 → Azure DNS (issue 20): the Azure DNS zones' subscription and resource group, and the zone name
+    /// of each hosted zone id.
+    #[serde(default)]
+    pub route53: Route53Config,
+}
+
+/// `route53:` in `eks2aks.yaml`: where the Azure DNS zones live, and the zone name of each Route 53 hosted zone id
+/// (`Z0123…: example.com`; a `hostedzone/` prefix is accepted). The rewrites of external-dns and cert-manager use
+/// them; an unset value is a `REPLACE-ME-…` placeholder.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Route53Config {
+    /// The Azure subscription id of the DNS zones.
+    #[serde(default)]
+    pub subscription_id: Option<String>,
+    /// The resource group of the DNS zones.
+    #[serde(default)]
+    pub resource_group: Option<String>,
+    /// Hosted zone id → zone name.
+    #[serde(default)]
+    pub zones: BTreeMap<String, String>,
+}
+
+impl Route53Config {
+    /// The zone name of a hosted zone id (`Z123`, `/hostedzone/Z123` or `hostedzone/Z123`).
+    pub fn zone_name(&self, id: &str) -> Option<&str> {
+        let bare = |s: &str| s.trim_start_matches('/').trim_start_matches("hostedzone/").to_string();
+        let id = bare(id);
+        self.zones.iter().find(|(k, _)| bare(k) == id).map(|(_, v)| v.trim_end_matches('.'))
+    }
 }
 
 /// A size in the config: bytes, or text with a unit (`64MiB`).

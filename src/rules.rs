@@ -364,6 +364,26 @@ rules! {
         why: "AKS node auto-provisioning runs Karpenter with the Azure provider: it keeps the `NodePool` API but its `nodeClassRef` must name an `AKSNodeClass` (karpenter.azure.com), and AWS node classes (AMIs, subnets, security groups, instance profiles) mean nothing on AKS. Applied as they are, these objects do nothing or fail.",
         fix: "Enable node auto-provisioning (`az aks update --node-provisioning-mode Auto`), write the AKSNodeClass and adjust each NodePool as the message says, and drop the EC2NodeClass / AWSNodeTemplate objects from the AKS manifests."
     }
+    ROUTE53_ZONE_UNMAPPED = "E2A080" "hosted-zone-unmapped" Warning {
+        what: "A Route 53 hosted zone id (a cert-manager `route53.hostedZoneID`, an external-dns `--zone-id-filter`) has no zone name: no `route53.zones` entry in eks2aks.yaml and no single zone in the issuer's `selector.dnsZones`. The rewrite names the zone `REPLACE-ME-zone-of-<id>`, which matches no Azure DNS zone.",
+        why: "Azure DNS names zones by their domain, not by an id. Dropping the id filter without a domain would let external-dns or cert-manager manage every zone the identity can reach; a placeholder fails closed instead.",
+        fix: "Add the zone under `route53: zones:` in eks2aks.yaml (`Z0123456789ABCDEFGHIJ: example.com`, from `aws route53 get-hosted-zone --id <id>`) and translate again."
+    }
+    MANUAL_STEP_AFTER_REWRITE = "E2A081" "manual-step-after-rewrite" Warning {
+        what: "A DNS or secrets rewrite (external-dns `--provider=azure`, a cert-manager `azureDNS` solver, an External Secrets `azurekv` store, a `SecretProviderClass` for Azure) needs a step an edit of the manifests cannot make; the message gives it: external-dns's `azure.json` secret and its mount, the DNS Zone Contributor grant (eks2aks has no Route 53 mapping table yet), or an identity eks2aks could not find.",
+        why: "Without the step the rewritten component starts but cannot authenticate to Azure or reach its zone or vault.",
+        fix: "Do the step the message gives (the commands are in it), or waive the finding on the object once it is done."
+    }
+    SECRET_REFERENCE_LEFT_ON_AWS = "E2A082" "secret-reference-left-on-aws" Warning {
+        what: "An External Secrets store, `ExternalSecret` item or `SecretProviderClass` still points at AWS after the translation, for the reason the message gives: a Parameter Store store, a `dataFrom.find` search, a pinned AWS version, a `jmesPath` extraction, an `ssmparameter` object, or a class mounted by pods of several identities.",
+        why: "Key Vault has no counterpart for these: translating them would change what the pod receives. The object is left as it is, and it fails on AKS until it is rewritten by hand.",
+        fix: "Move the values to Key Vault secrets (one secret per `jmesPath` key; parameters as secrets), rewrite the object for the `azurekv` / `azure` provider, and waive the finding on it."
+    }
+    KEY_VAULT_SECRET_RENAMED = "E2A083" "key-vault-secret-renamed" Note {
+        what: "An AWS secret name read by an `ExternalSecret` or a `SecretProviderClass` is not a valid Key Vault secret name (1-127 letters, digits and hyphens: `/`, `_`, `.` and `+` are mapped to `-`), or two names map to one, so the rewrite reads another name; colliding names get a tag of their source through the one naming function, never one secret for two.",
+        why: "The secret must be created in Key Vault under the new name, or the rewritten reference finds nothing.",
+        fix: "Import the secret into Key Vault under the name the message gives (`az keyvault secret set --vault-name <vault> --name <name> …`)."
+    }
 }
 
 /// The rule with this code (or kebab-case name).

@@ -4,6 +4,8 @@
 mod build;
 pub mod eval;
 mod pod_identity;
+mod secrets;
 pub mod trust;
 
 pub use build::{Edge, EnvRole, Joined, NodeKind, Permission, build, build_with, join};
+pub use secrets::{named_secrets, spc_objects};

@@ -82,7 +82,7 @@ pub fn read_object(
         (av, "TriggerAuthentication" | "ClusterTriggerAuthentication") if av.starts_with("keda.sh/") => {
             read_trigger_auth(model, &node, index, &kind, &ns, &name, obj_loc)
         }
-        _ => {}
+        _ => super::dns_secrets::read_object(model, file, &node, index, (&api_version, &kind), &ns, &name),
     }
     if let Some((spec, path)) = pod_spec(&node, &kind, &api_version) {
         if let Some((n, field, want)) = malformed_pod_field(spec) {
@@ -94,6 +94,7 @@ pub fn read_object(
             return;
         }
         read_workload(model, file, (spec, path), index, &kind, &ns, &name);
+        super::dns_secrets::read_pod(model, file, spec, index, &ns, &name);
     }
     let waiver = node
         .path(&["metadata", "annotations", crate::model::WAIVER_ANNOTATION])

@@ -2,10 +2,12 @@
 //! Built by `ingest`, joined by `graph`; nothing here parses text or decides anything.
 
 mod arn;
+mod dns_secrets;
 mod iam;
 mod k8s;
 
 pub use arn::Arn;
+pub use dns_secrets::*;
 pub use iam::*;
 pub use k8s::*;
 
@@ -32,6 +34,8 @@ pub struct Model {
     pub associations: Vec<Association>,
     /// Policy or trust documents not attached to any role in the input.
     pub loose_documents: Vec<LooseDocument>,
+    /// DNS and secrets sections that point at AWS (external-dns, cert-manager, External Secrets, CSI secrets).
+    pub aws_sections: Vec<AwsSection>,
 }
 
 impl Model {
@@ -57,12 +61,14 @@ impl Model {
             mut managed_policies,
             mut associations,
             mut loose_documents,
+            mut aws_sections,
         } = other;
         let offset = self.objects.len();
         workloads.iter_mut().for_each(|w| w.object += offset);
         config_data.iter_mut().for_each(|c| c.object += offset);
         scalers.iter_mut().for_each(|s| s.object += offset);
         trigger_auths.iter_mut().for_each(|t| t.object += offset);
+        aws_sections.iter_mut().for_each(|s| s.object += offset);
         self.objects.append(&mut objects);
         self.service_accounts.append(&mut service_accounts);
         self.workloads.append(&mut workloads);
@@ -73,6 +79,7 @@ impl Model {
         self.managed_policies.append(&mut managed_policies);
         self.associations.append(&mut associations);
         self.loose_documents.append(&mut loose_documents);
+        self.aws_sections.append(&mut aws_sections);
     }
 
     /// Gives back the room the lists grew into while fragments were appended (up to half of each, and the model
@@ -89,6 +96,7 @@ impl Model {
             managed_policies,
             associations,
             loose_documents,
+            aws_sections,
         } = self;
         objects.shrink_to_fit();
         service_accounts.shrink_to_fit();
@@ -100,6 +108,7 @@ impl Model {
         managed_policies.shrink_to_fit();
         associations.shrink_to_fit();
         loose_documents.shrink_to_fit();
+        aws_sections.shrink_to_fit();
     }
 
     /// Gives back the room the per-object lists grew into while one file was read (a workload's containers and

@@ -62,6 +62,9 @@ pub fn build(
     let keda =
         keda::bind(model, files, keda, &role_identity, |arn| is_mapped_queue(tables, &resources, arn), &mut sink);
     addons::drop_covered_findings(model, &recognised, &mut sink);
+    for (code, msg, loc) in super::dns_secrets::decide(model, tables, &opts.config, &identities, &resources).findings {
+        sink.push(code, msg, Some(loc));
+    }
     let findings = final_findings(model, files, opts, sink);
     let summary = summary(model, &identities, &workloads, &resources, &findings);
     let mut plan = Plan {
@@ -131,6 +134,13 @@ impl<'a> Planner<'a> {
         let mut named_by_sa: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
         for (wi, set) in named.iter().enumerate() {
             named_by_sa.entry(joined.workload_sa[wi]).or_default().extend(set.iter().cloned());
+        }
+        // DNS and secrets: what External Secrets stores and CSI secret classes read as a ServiceAccount.
+        for (ns, sa, arn, _) in crate::graph::named_secrets(model) {
+            for (si, _) in model.service_accounts.iter().enumerate().filter(|(_, s)| s.namespace == ns && s.name == sa)
+            {
+                named_by_sa.entry(si).or_default().insert(arn.clone());
+            }
         }
         let mut named_by_env_role: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
         for e in &joined.env_roles {

@@ -194,6 +194,26 @@ pub enum Edit {
         #[serde(skip_serializing_if = "Vec::is_empty")]
         remove_parameters: Vec<String>,
     },
+    /// DNS and secrets (issue 20, `plan::dns_secrets`): the node at `at` — external-dns's `args`, a Route 53
+    /// solver's `dns01`, an External Secrets store's `provider`, a `SecretProviderClass`'s `spec` — becomes `with`;
+    /// when `client_id_of` is set, that identity's client id goes at `client_id_path` inside it.
+    Section {
+        /// Where the node is.
+        at: At,
+        /// What it is (`external-dns-args`, `route53-solver`, `external-secrets-store`, `secret-provider-class`).
+        what: &'static str,
+        /// The AWS settings that go (args, fields).
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        removed: Vec<String>,
+        /// The new node.
+        with: Value,
+        /// The identity whose client id is set in it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        client_id_of: Option<String>,
+        /// Where in `with` the client id goes.
+        #[serde(skip)]
+        client_id_path: &'static [&'static str],
+    },
 }
 
 /// An ECR image and the ACR repository it is imported to.
@@ -260,6 +280,9 @@ pub fn decide(model: &Model, files: &Files, tables: &Tables, cfg: &Config, plan:
     values(&ctx, plan, &mut push);
     config_maps(model, &mut push);
     keda(&ctx, plan, &mut push);
+    for (object, list) in super::dns_secrets::decide(model, tables, cfg, &plan.identities, &plan.resources).edits {
+        list.into_iter().for_each(|e| push(object, e));
+    }
     // An AWS add-on's objects pass through unchanged (AKS replaces the add-on, E2A070).
     by_object.retain(|oi, _| !plan.addon_objects.contains(oi));
     let ecr_images = ecr_images(model, &plan.addon_objects);

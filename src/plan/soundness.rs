@@ -65,6 +65,14 @@ fn instance(p: &str) -> String {
     p.replace(['*', '?'], "x")
 }
 
+/// True when `pattern` is a Secrets Manager secret's base ARN followed by a wildcard that matches every random
+/// suffix (`-` and six characters): `name-*`, `name*` or `name-??????` (issue 20: External Secrets' documented
+/// grants). Its instance (`name-x`) is then a sample of that secret, as an exact ARN with its suffix is.
+fn any_secret_suffix(pattern: &str, base: &str) -> bool {
+    base.split(':').nth(2) == Some("secretsmanager")
+        && pattern.strip_prefix(base).is_some_and(|rest| matches!(rest, "*" | "-*" | "-??????"))
+}
+
 /// Object keys and list prefixes the role's statements name for bucket `b` (and the probe).
 fn bucket_paths(b: &str, statements: &[&Statement]) -> (BTreeSet<String>, BTreeSet<String>) {
     let mut paths: BTreeSet<String> = [format!("{PROBE}/x")].into();
@@ -132,7 +140,8 @@ fn samples(
                     .services
                     .get(&x.service)
                     .and_then(|svc| crate::mapping::need::base_arn(svc, &x))
-                    .is_some_and(|b| instance(&b) == *a.scope.aws_arn);
+                    .is_some_and(|b| instance(&b) == *a.scope.aws_arn)
+                    || any_secret_suffix(r, &a.scope.aws_arn);
                 if same {
                     arns.insert(instance(r));
                 }

@@ -403,6 +403,21 @@ fn find_by_pos(n: &Node, p: Pos) -> Option<&Node> {
     }
 }
 
+/// The outermost node (of any kind) that starts at `p`.
+fn find_node_at(n: &Node, p: Pos) -> Option<&Node> {
+    if n.pos == p {
+        return Some(n);
+    }
+    if p < n.pos || p > n.end {
+        return None;
+    }
+    match &n.value {
+        Y::Map(entries) => entries.iter().find_map(|e| find_node_at(&e.value, p)),
+        Y::Seq(items) => items.iter().find_map(|i| find_node_at(i, p)),
+        Y::Scalar { .. } => None,
+    }
+}
+
 /// Client ids by identity name (from `--client-ids`), or marked placeholders.
 pub fn client_id(ids: &BTreeMap<String, String>, identity: &str) -> String {
     ids.get(identity).cloned().unwrap_or_else(|| format!("REPLACE-WITH-CLIENT-ID-OF-{identity}"))
@@ -538,7 +553,29 @@ fn apply_edit(src: &Src, edits: &mut Edits, node: &Node, e: &Edit, client_ids: &
         Edit::KedaAuthentication { pod_identity, client_id_of, remove_parameters } => {
             rewrite_auth(src, edits, node, *pod_identity, client_id_of.as_deref().map(cid), remove_parameters);
         }
+        Edit::Section { at, with, client_id_of, client_id_path, .. } => {
+            if let Some(n) = find_node_at(node, at.pos()) {
+                let mut v = with.clone();
+                if let Some(id) = client_id_of {
+                    set_at(&mut v, client_id_path, json!(cid(id)));
+                }
+                replace_node(src, edits, n, &v);
+            }
+        }
     }
+}
+
+/// Sets the value at `path` inside `v` (a path of mapping keys), making the mappings on the way.
+fn set_at(v: &mut Value, path: &[&str], new: Value) {
+    let Some((last, head)) = path.split_last().filter(|_| v.is_object()) else { return };
+    let mut cur = v;
+    for k in head {
+        if !cur.get(*k).is_some_and(Value::is_object) {
+            cur[*k] = json!({});
+        }
+        cur = &mut cur[*k];
+    }
+    cur[*last] = new;
 }
 
 /// A ServiceAccount's annotations: `remove` go, `set` are set. In place when the annotations are a block map that

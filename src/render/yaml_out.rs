@@ -15,6 +15,16 @@ pub fn plain_ok(s: &str) -> bool {
         && !s.ends_with('.')
 }
 
+/// True when a string reads back the same from a literal block (`|`, clipped): several lines, one final newline,
+/// a first line that does not start with a space (it sets the indentation), printable characters.
+fn literal_ok(s: &str) -> bool {
+    s.ends_with('\n')
+        && !s.ends_with("\n\n")
+        && s.trim_end_matches('\n').contains('\n')
+        && !s.starts_with([' ', '\n'])
+        && s.chars().all(|c| c == '\n' || !c.is_control())
+}
+
 /// A scalar as YAML text.
 pub fn scalar(v: &Value) -> String {
     match v {
@@ -78,6 +88,17 @@ fn write(v: &Value, indent: usize, out: &mut String) {
         }
         Value::Object(_) => out.push_str("{}"),
         Value::Array(_) => out.push_str("[]"),
+        Value::String(s) if literal_ok(s) => {
+            // A literal block (`|`): a multi-line string (a SecretProviderClass's `objects`) stays readable.
+            out.push('|');
+            for line in s.lines() {
+                out.push('\n');
+                if !line.is_empty() {
+                    out.push_str(&pad);
+                    out.push_str(line);
+                }
+            }
+        }
         s => out.push_str(&scalar(s)),
     }
 }
@@ -93,6 +114,16 @@ mod tests {
             assert!(scalar(&json!(s)).starts_with('"'), "{s}");
         }
         assert_eq!(scalar(&json!("edw-orders")), "edw-orders");
+    }
+
+    #[test]
+    fn multi_line_strings_are_literal_blocks_that_read_back() {
+        let text = "array:\n  - |\n    objectName: a\n\n    objectType: secret\n";
+        let v = json!({"parameters": {"objects": text, "one": "line\n", "lead": " x\ny\n"}});
+        let out = emit(&v, 0);
+        assert!(out.contains("objects: |\n    array:\n      - |\n"), "{out}");
+        let back: Value = serde_norway::from_str(&out).unwrap();
+        assert_eq!(back, v);
     }
 
     #[test]

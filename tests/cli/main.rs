@@ -3,6 +3,7 @@
 
 mod addons;
 mod check;
+mod dns_secrets;
 mod edits;
 mod errors;
 mod function_length;

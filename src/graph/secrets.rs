@@ -1,0 +1,71 @@
+//! The secrets a ServiceAccount reads through External Secrets stores and Secrets Store CSI classes (issue 20):
+//! part of the join, like the ARNs a workload's env names. `plan::dns_secrets` rewrites those objects.
+
+use crate::diag::Loc;
+use crate::model::{Model, SectionKind};
+use serde_json::Value;
+
+/// A `SecretProviderClass`'s `parameters.objects` (a YAML string), as JSON; `None` when it is not a YAML list.
+pub fn spc_objects(spec: &Value) -> Option<Vec<Value>> {
+    let text = spec.pointer("/parameters/objects")?.as_str()?;
+    let docs = crate::yaml::parse_stream(text).ok()?;
+    match docs.first()?.root.to_json() {
+        Value::Array(a) => Some(a),
+        _ => None,
+    }
+}
+
+/// The Secrets Manager ARNs each ServiceAccount reads through the DNS and secrets objects, as (namespace,
+/// ServiceAccount, ARN): the keys of the `ExternalSecret`s of a store that authenticates as it
+/// (`auth.jwt.serviceAccountRef`), and the objects of the `SecretProviderClass`es its pods mount. A name becomes
+/// an ARN in the store's (or class's) region and the account of the ServiceAccount's role, with a stand-in for the
+/// random suffix (`-XXXXXX`, cut again by the table's grammar), so that a `secret:<name>-*` grant is narrowed to
+/// the secrets read, as the ARNs a workload's env names narrow its own.
+pub fn named_secrets(model: &Model) -> Vec<(String, String, String, Loc)> {
+    let account_of = |ns: &str, sa: &str| {
+        let sa = model.service_accounts.iter().find(|s| s.namespace == ns && s.name == sa)?;
+        crate::model::Arn::parse(&sa.role_arn.as_ref()?.0).map(|a| a.account.to_string())
+    };
+    let arn = |key: &str, region: &str, account: &str| {
+        if key.starts_with("arn:") {
+            key.to_string()
+        } else {
+            format!("arn:aws:secretsmanager:{region}:{account}:secret:{key}-XXXXXX")
+        }
+    };
+    let mut out = Vec::new();
+    for store in model.aws_sections.iter().filter(|s| s.kind == SectionKind::SecretStore) {
+        let aws = &store.value["aws"];
+        let Some(sa) = aws.pointer("/auth/jwt/serviceAccountRef/name").and_then(Value::as_str) else { continue };
+        let ns =
+            aws.pointer("/auth/jwt/serviceAccountRef/namespace").and_then(Value::as_str).unwrap_or(&store.namespace);
+        let (Some(region), Some(account)) = (aws["region"].as_str(), account_of(ns, sa)) else { continue };
+        let store_kind = &*model.objects[store.object].kind;
+        for s in &model.aws_sections {
+            if let SectionKind::ExternalSecretKey { store_kind: k, store: n, .. } = &s.kind
+                && k == store_kind
+                && *n == store.name
+                && (k == "ClusterSecretStore" || s.namespace == store.namespace)
+                && let Some(key) = s.value.as_str()
+            {
+                out.push((ns.to_string(), sa.to_string(), arn(key, region, &account), s.loc));
+            }
+        }
+    }
+    for spc in model.aws_sections.iter().filter(|s| s.kind == SectionKind::SecretProviderClass) {
+        let Some(region) = spc.value.pointer("/parameters/region").and_then(Value::as_str) else { continue };
+        for m in &model.aws_sections {
+            let SectionKind::SecretProviderMount { class, service_account } = &m.kind else { continue };
+            let Some(account) = account_of(&m.namespace, service_account) else { continue };
+            if *class != spc.name || m.namespace != spc.namespace {
+                continue;
+            }
+            for o in spc_objects(&spc.value).unwrap_or_default() {
+                if let Some(name) = o.get("objectName").and_then(Value::as_str) {
+                    out.push((m.namespace.clone(), service_account.clone(), arn(name, region, &account), spc.loc));
+                }
+            }
+        }
+    }
+    out
+}

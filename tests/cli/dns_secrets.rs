@@ -1,0 +1,280 @@
+//! DNS and secrets (issue 20, parts 4 and 5): external-dns, cert-manager's Route 53 solvers, External Secrets and
+//! the Secrets Store CSI driver are rewritten for Azure as plan edits, and what cannot be is a finding.
+
+use crate::{plan_json, run};
+use std::path::Path;
+
+const EXAMPLE: &str = "testdata/examples/dns-and-secrets";
+
+/// `translate` of `dir` (with extra args): the rewritten manifest at `rel` (a path under the input).
+fn translated(dir: &str, extra: &[&str], rel: &str) -> String {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let mut args = vec!["translate", "--out", out.to_str().unwrap(), dir];
+    args.extend_from_slice(extra);
+    let (code, _, err) = run(&args);
+    assert_eq!(code, 0, "{err}");
+    std::fs::read_to_string(out.join("k8s").join(rel)).unwrap()
+}
+
+#[test]
+fn external_dns_runs_with_the_azure_provider_and_no_aws_args() {
+    let text = translated(EXAMPLE, &[], "k8s/external-dns.yaml");
+    assert!(text.contains("--provider=azure\""), "{text}");
+    assert!(!text.contains("--provider=aws") && !text.contains("--aws-zone-type"), "{text}");
+    for kept in ["--domain-filter=example.com", "--txt-owner-id=external-dns", "--policy=upsert-only"] {
+        assert!(text.contains(kept), "{kept} must stay: {text}");
+    }
+}
+
+#[test]
+fn the_route53_solver_becomes_azure_dns_with_the_identity_and_the_zone() {
+    let text = translated(EXAMPLE, &[], "k8s/cert-manager.yaml");
+    assert!(!text.contains("route53:") && !text.contains("hostedZoneID"), "{text}");
+    for want in [
+        "azureDNS:",
+        "hostedZoneName: example.com",
+        "environment: AzurePublicCloud",
+        "clientID: REPLACE-WITH-CLIENT-ID-OF-cert-manager",
+        "subscriptionID: REPLACE-ME-subscription-id",
+    ] {
+        assert!(text.contains(want), "{want}: {text}");
+    }
+    // The rest of the solver (its selector) is kept.
+    assert!(text.contains("- \"example.com\""), "{text}");
+}
+
+#[test]
+fn the_config_names_the_zones_subscription_and_resource_group() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("eks2aks.yaml");
+    std::fs::write(
+        &cfg,
+        "azure:\n  key_vault: kv-payments\n  tenant_id: 11111111-1111-1111-1111-111111111111\nroute53:\n  subscription_id: 22222222-2222-2222-2222-222222222222\n  resource_group: dns-prod\n  zones:\n    /hostedzone/Z0123456789EXAMPLE: example.net\n",
+    )
+    .unwrap();
+    let c = cfg.to_str().unwrap();
+    let text = translated(EXAMPLE, &["--config", c], "k8s/cert-manager.yaml");
+    // The config's zone wins over the selector's.
+    assert!(text.contains("hostedZoneName: example.net"), "{text}");
+    assert!(text.contains("resourceGroupName: dns-prod"), "{text}");
+    assert!(text.contains("subscriptionID: \"22222222-2222-2222-2222-222222222222\""), "{text}");
+    let spc = translated(EXAMPLE, &["--config", c], "k8s/payments-api.yaml");
+    assert!(spc.contains("keyvaultName: kv-payments"), "{spc}");
+    assert!(spc.contains("tenantId: \"11111111-1111-1111-1111-111111111111\""), "{spc}");
+    let store = translated(EXAMPLE, &["--config", c], "k8s/external-secrets.yaml");
+    assert!(store.contains("https://kv-payments.vault.azure.net"), "{store}");
+}
+
+#[test]
+fn external_secrets_read_key_vault_with_workload_identity_and_mapped_names() {
+    let text = translated(EXAMPLE, &[], "k8s/external-secrets.yaml");
+    assert!(!text.contains("aws:") && !text.contains("SecretsManager"), "{text}");
+    for want in [
+        "azurekv:",
+        "authType: WorkloadIdentity",
+        "vaultUrl: \"https://REPLACE-ME-key-vault.vault.azure.net\"",
+        "name: payments-secrets-reader",
+        "key: payments-db-credentials",
+        "key: payments-stripe-api-key",
+        "property: password",
+    ] {
+        assert!(text.contains(want), "{want}: {text}");
+    }
+}
+
+#[test]
+fn the_secret_provider_class_reads_key_vault_and_keeps_the_file_names() {
+    let text = translated(EXAMPLE, &[], "k8s/payments-api.yaml");
+    assert!(text.contains("provider: azure") && !text.contains("provider: aws"), "{text}");
+    assert!(text.contains("clientID: REPLACE-WITH-CLIENT-ID-OF-payments-api"), "{text}");
+    assert!(!text.contains("secretsmanager") && !text.contains("region:"), "{text}");
+    // The objects are a YAML string the Azure provider parses: read it back.
+    let doc: Vec<serde_json::Value> = text
+        .split("\n---\n")
+        .filter_map(|d| serde_norway::from_str::<serde_json::Value>(d).ok())
+        .filter(|d| d["kind"] == "SecretProviderClass")
+        .collect();
+    let objects = doc[0]["spec"]["parameters"]["objects"].as_str().unwrap();
+    let parsed: serde_json::Value = serde_norway::from_str(objects).unwrap();
+    let items: Vec<serde_json::Value> = parsed["array"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| serde_norway::from_str(s.as_str().unwrap()).unwrap())
+        .collect();
+    assert_eq!(items[0]["objectName"], "payments-db-credentials");
+    assert_eq!(items[0]["objectType"], "secret");
+    assert_eq!(items[0]["objectAlias"], "db-credentials");
+    assert_eq!(items[1]["objectName"], "payments-tls-cert");
+    assert_eq!(items[1]["objectAlias"], "tls-cert");
+}
+
+#[test]
+fn every_rewrite_is_listed_in_the_plan() {
+    let plan = plan_json(&[EXAMPLE]);
+    let mut whats: Vec<String> = plan["manifest_edits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["objects"].as_array().unwrap().iter())
+        .flat_map(|o| o["edits"].as_array().unwrap().iter())
+        .filter(|e| e["op"] == "section")
+        .map(|e| e["what"].as_str().unwrap().to_string())
+        .collect();
+    whats.sort();
+    assert_eq!(whats, ["external-dns-args", "external-secrets-store", "route53-solver", "secret-provider-class"]);
+}
+
+#[test]
+fn what_cannot_be_rewritten_is_left_as_it_is_with_a_finding() {
+    let dir = "testdata/fixtures/k8s/dns-secrets-left-on-aws";
+    let plan = plan_json(&[dir]);
+    let count = |code: &str| plan["findings"].as_array().unwrap().iter().filter(|f| f["code"] == code).count();
+    assert_eq!(count("E2A082"), 4, "{:#}", plan["findings"]);
+    let text = translated(dir, &[], "secrets.yaml");
+    let input = std::fs::read_to_string(Path::new(dir).join("secrets.yaml")).unwrap();
+    // The Parameter Store store and the SecretProviderClass are kept byte for byte.
+    for kept in
+        ["      service: ParameterStore\n", "  provider: aws\n", "        jmesPath:\n", "key: /reports/endpoint\n"]
+    {
+        assert!(input.contains(kept) && text.contains(kept), "{kept}: {text}");
+    }
+    // The Secrets Manager store is rewritten, its access keys gone.
+    assert!(text.contains("azurekv:") && !text.contains("accessKeyIDSecretRef"), "{text}");
+}
+
+#[test]
+fn an_unmapped_hosted_zone_is_a_placeholder_never_a_wider_filter() {
+    let tmp = tempfile::tempdir().unwrap();
+    let k8s = tmp.path().join("edns.yaml");
+    std::fs::write(
+        &k8s,
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: external-dns\n  namespace: dns\nspec:\n  template:\n    spec:\n      containers:\n        - name: external-dns\n          image: registry.k8s.io/external-dns/external-dns:v0.14.2\n          args: [\"--provider=aws\", \"--aws-zone-type=private\", \"--zone-id-filter=Z111\", \"--zone-id-filter\", \"Z222\"]\n",
+    )
+    .unwrap();
+    let cfg = tmp.path().join("eks2aks.yaml");
+    std::fs::write(&cfg, "route53:\n  zones:\n    Z111: internal.example.com\n").unwrap();
+    let d = tmp.path().to_str().unwrap();
+    let plan = plan_json(&[d, "--config", cfg.to_str().unwrap()]);
+    let e2a080: Vec<&serde_json::Value> =
+        plan["findings"].as_array().unwrap().iter().filter(|f| f["code"] == "E2A080").collect();
+    assert_eq!(e2a080.len(), 1, "{:#}", plan["findings"]);
+    assert!(e2a080[0]["message"].as_str().unwrap().contains("Z222"));
+    let edit = plan["manifest_edits"][0]["objects"][0]["edits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["op"] == "section")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        edit["with"],
+        serde_json::json!([
+            "--provider=azure-private-dns",
+            "--domain-filter=internal.example.com",
+            "--domain-filter=REPLACE-ME-zone-of-Z222"
+        ])
+    );
+    assert_eq!(
+        edit["removed"],
+        serde_json::json!([
+            "--provider=aws",
+            "--aws-zone-type=private",
+            "--zone-id-filter=Z111",
+            "--zone-id-filter Z222"
+        ])
+    );
+}
+
+#[test]
+fn a_secret_provider_object_without_a_name_is_never_dropped_silently() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("spc.yaml"),
+        "apiVersion: secrets-store.csi.x-k8s.io/v1\nkind: SecretProviderClass\nmetadata:\n  name: app\n  namespace: app\nspec:\n  provider: aws\n  parameters:\n    objects: |\n      - objectName: \"app/token\"\n        objectType: \"secretsmanager\"\n      - objectType: \"secretsmanager\"\n        objectAlias: orphan\n",
+    )
+    .unwrap();
+    let plan = plan_json(&[tmp.path().to_str().unwrap()]);
+    let f: Vec<&serde_json::Value> =
+        plan["findings"].as_array().unwrap().iter().filter(|f| f["code"] == "E2A082").collect();
+    assert_eq!(f.len(), 1, "{:#}", plan["findings"]);
+    assert!(f[0]["message"].as_str().unwrap().contains("objectName"), "{}", f[0]["message"]);
+    assert!(plan["manifest_edits"].as_array().unwrap().is_empty(), "{:#}", plan["manifest_edits"]);
+}
+
+#[test]
+fn a_done_manual_step_is_waived_on_the_object() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = std::fs::read_to_string("testdata/rules/E2A081/fires/external-dns.yaml").unwrap();
+    let waived = src.replace(
+        "  namespace: external-dns\n",
+        "  namespace: external-dns\n  annotations:\n    eks2aks.dev/ignore: \"E2A081: azure.json is mounted by the Helm chart\"\n",
+    );
+    assert_ne!(src, waived);
+    std::fs::write(tmp.path().join("external-dns.yaml"), waived).unwrap();
+    let plan = plan_json(&[tmp.path().to_str().unwrap()]);
+    let f: Vec<&serde_json::Value> =
+        plan["findings"].as_array().unwrap().iter().filter(|f| f["code"] == "E2A081").collect();
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0]["suppressed"], "azure.json is mounted by the Helm chart", "{:#}", f[0]);
+}
+
+#[test]
+fn a_cluster_external_secret_reads_its_keys_from_key_vault_too() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("eso.yaml"),
+        "apiVersion: external-secrets.io/v1beta1\nkind: ClusterSecretStore\nmetadata:\n  name: aws\nspec:\n  provider:\n    aws:\n      service: SecretsManager\n      region: us-east-1\n---\napiVersion: external-secrets.io/v1beta1\nkind: ClusterExternalSecret\nmetadata:\n  name: shared-tls\nspec:\n  namespaceSelectors:\n    - matchLabels:\n        tls: shared\n  externalSecretSpec:\n    secretStoreRef:\n      name: aws\n      kind: ClusterSecretStore\n    target:\n      name: shared-tls\n    data:\n      - secretKey: tls.key\n        remoteRef:\n          key: shared/tls_key\n",
+    )
+    .unwrap();
+    let plan = plan_json(&[tmp.path().to_str().unwrap()]);
+    let edits: Vec<serde_json::Value> = plan["manifest_edits"][0]["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["kind"] == "ClusterExternalSecret")
+        .flat_map(|o| o["edits"].as_array().unwrap().clone())
+        .collect();
+    assert_eq!(
+        edits,
+        [
+            serde_json::json!({"op": "value", "at": {"line": 28, "col": 16}, "token": "shared/tls_key", "with": "shared-tls-key"})
+        ]
+    );
+    let note = plan["findings"].as_array().unwrap().iter().find(|f| f["code"] == "E2A083").unwrap();
+    assert!(note["message"].as_str().unwrap().starts_with("ClusterExternalSecret shared-tls:"), "{note:#}");
+}
+
+/// External Secrets' docs grant the store's role `secret:<name>-*` (the random suffix): the keys its
+/// ExternalSecrets read narrow that wildcard to those secrets, as a workload's env narrows its own.
+#[test]
+fn external_secret_keys_narrow_the_store_roles_wildcard_to_the_secrets_it_reads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let k8s = tmp.path().join("k8s");
+    std::fs::create_dir_all(&k8s).unwrap();
+    std::fs::copy(format!("{EXAMPLE}/k8s/external-secrets.yaml"), k8s.join("external-secrets.yaml")).unwrap();
+    let iam = std::fs::read_to_string(format!("{EXAMPLE}/iam/account-authorization-details.json")).unwrap();
+    let iam = iam
+        .replace("payments/db-credentials-AbCdEf", "payments/db-credentials-*")
+        .replace("stripe_api_key-Q7rT2m", "stripe_api_key-*");
+    std::fs::write(tmp.path().join("iam.json"), iam).unwrap();
+    let plan = plan_json(&[tmp.path().to_str().unwrap()]);
+    let codes: Vec<&str> = plan["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
+    assert!(!codes.contains(&"E2A045") && !codes.contains(&"E2A017"), "{codes:?}");
+    let id = plan["identities"].as_array().unwrap().iter().find(|i| i["name"] == "payments-secrets-reader").unwrap();
+    let mut scopes: Vec<(String, String)> = id["role_assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["scope"]["kind"].as_str().unwrap().into(), a["scope"]["azure_name"].as_str().unwrap().into()))
+        .collect();
+    scopes.sort();
+    assert_eq!(
+        scopes,
+        [
+            ("secret".to_string(), "payments-db-credentials".to_string()),
+            ("secret".into(), "payments-stripe-api-key".into())
+        ]
+    );
+}
