@@ -32,6 +32,8 @@ pub struct Model {
     pub associations: Vec<Association>,
     /// Policy or trust documents not attached to any role in the input.
     pub loose_documents: Vec<LooseDocument>,
+    /// StorageClasses, PersistentVolumes, Ingresses and Services (the storage and load-balancer rewrite).
+    pub cloud_objects: Vec<CloudObject>,
 }
 
 impl Model {
@@ -57,12 +59,14 @@ impl Model {
             mut managed_policies,
             mut associations,
             mut loose_documents,
+            mut cloud_objects,
         } = other;
         let offset = self.objects.len();
         workloads.iter_mut().for_each(|w| w.object += offset);
         config_data.iter_mut().for_each(|c| c.object += offset);
         scalers.iter_mut().for_each(|s| s.object += offset);
         trigger_auths.iter_mut().for_each(|t| t.object += offset);
+        cloud_objects.iter_mut().for_each(|c| c.object += offset);
         self.objects.append(&mut objects);
         self.service_accounts.append(&mut service_accounts);
         self.workloads.append(&mut workloads);
@@ -73,6 +77,7 @@ impl Model {
         self.managed_policies.append(&mut managed_policies);
         self.associations.append(&mut associations);
         self.loose_documents.append(&mut loose_documents);
+        self.cloud_objects.append(&mut cloud_objects);
     }
 
     /// Gives back the room the lists grew into while fragments were appended (up to half of each, and the model
@@ -89,6 +94,7 @@ impl Model {
             managed_policies,
             associations,
             loose_documents,
+            cloud_objects,
         } = self;
         objects.shrink_to_fit();
         service_accounts.shrink_to_fit();
@@ -100,6 +106,7 @@ impl Model {
         managed_policies.shrink_to_fit();
         associations.shrink_to_fit();
         loose_documents.shrink_to_fit();
+        cloud_objects.shrink_to_fit();
     }
 
     /// Gives back the room the per-object lists grew into while one file was read (a workload's containers and

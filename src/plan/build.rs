@@ -59,6 +59,8 @@ pub fn build(
     // KEDA: which authentication each translated trigger references (split per identity), on the final names.
     let keda =
         keda::bind(model, files, keda, &role_identity, |arn| is_mapped_queue(tables, &resources, arn), &mut sink);
+    // The storage and load-balancer rewrite's findings (its edits are decided again with the others).
+    cloud::decide(model, tables, &opts.config, &mut sink);
     let findings = final_findings(model, files, opts, sink);
     let summary = summary(model, &identities, &workloads, &resources, &findings);
     let mut plan = Plan {

@@ -194,6 +194,28 @@ pub enum Edit {
         #[serde(skip_serializing_if = "Vec::is_empty")]
         remove_parameters: Vec<String>,
     },
+    /// StorageClass, Ingress, Service (decided by `plan::cloud` from `mappings/k8s-resources.yaml`): in the mapping
+    /// at `map` (a path from the object; empty: the object itself) the keys in `remove` go and the keys in `set`
+    /// are set (in place when present, added otherwise; the mapping itself is added when absent).
+    Fields {
+        /// Path of the mapping.
+        map: &'static [&'static str],
+        /// Keys removed.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        remove: Vec<String>,
+        /// Keys set, in order.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        set: Vec<SetField>,
+    },
+}
+
+/// One key set by [`Edit::Fields`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SetField {
+    /// The key.
+    pub key: String,
+    /// Its value (a string: StorageClass parameters and annotations are strings).
+    pub value: String,
 }
 
 /// An ECR image and the ACR repository it is imported to.
@@ -260,6 +282,9 @@ pub fn decide(model: &Model, files: &Files, tables: &Tables, cfg: &Config, plan:
     values(&ctx, plan, &mut push);
     config_maps(model, &mut push);
     keda(&ctx, plan, &mut push);
+    for (object, edits) in super::cloud::decide(model, tables, cfg, &mut crate::diag::Sink::default()) {
+        edits.into_iter().for_each(|e| push(object, e));
+    }
     let ecr_images = ecr_images(model);
     Decided { manifest: by_file(model, files, by_object), eks_side: by_file(model, files, eks_side(&ctx)), ecr_images }
 }

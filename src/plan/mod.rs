@@ -14,6 +14,7 @@ use serde::Serialize;
 
 pub mod bridge;
 mod build;
+pub mod cloud;
 pub mod edits;
 pub mod keda;
 pub mod ledger;
