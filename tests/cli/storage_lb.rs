@@ -216,5 +216,5 @@ fn a_users_k8s_resources_table_overrides_the_bundled_one_and_is_checked() {
     std::fs::write(&table, "service:\n  annotations:\n    x:\n      action: rename\n").unwrap();
     let (code, _, err) = run(&["plan", "testdata/rules/E2A090/near-miss", "--mappings", m]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("k8s-resources.yaml:4") && err.contains("rename and placeholder need `to`"), "{err}");
+    assert!(err.contains("k8s-resources.yaml:3") && err.contains("rename and placeholder need `to`"), "{err}");
 }
