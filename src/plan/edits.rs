@@ -196,7 +196,8 @@ pub enum Edit {
     },
     /// StorageClass, Ingress, Service (decided by `plan::cloud` from `mappings/k8s-resources.yaml`): in the mapping
     /// at `map` (a path from the object; empty: the object itself) the keys in `remove` go and the keys in `set`
-    /// are set (in place when present, added otherwise; the mapping itself is added when absent).
+    /// are set (in place when present, added otherwise; the mapping itself is added when absent, and goes with its
+    /// key when nothing is left in it).
     Fields {
         /// Path of the mapping.
         map: &'static [&'static str],

@@ -545,7 +545,8 @@ fn apply_edit(src: &Src, edits: &mut Edits, node: &Node, e: &Edit, client_ids: &
 
 /// The mapping at `map` (a path from `node`) without the keys `remove` and with the keys `set`: in place when it
 /// is a block mapping that keeps an entry (a key set that is there has its value replaced, a new one is added at
-/// the end); otherwise re-emitted whole. An absent mapping is added to its parent.
+/// the end); otherwise re-emitted whole. An absent mapping is added to its parent; a block mapping left empty goes
+/// with its key.
 fn set_fields(src: &Src, edits: &mut Edits, node: &Node, map: &[&str], remove: &[String], set: &[SetField]) {
     let Some(m) = node.path(map) else {
         let (Some((last, parent)), false) = (map.split_last(), set.is_empty()) else { return };
@@ -581,6 +582,17 @@ fn set_fields(src: &Src, edits: &mut Edits, node: &Node, map: &[&str], remove: &
         return;
     }
     edits.reset(mark);
+    // Nothing left: the key of the mapping goes (when it is alone on its lines), as a ServiceAccount's emptied
+    // annotations do.
+    if kept == 0 && set.is_empty() && is_block(src, m) {
+        let parent = map.split_last().and_then(|(last, p)| Some((last, node.path(p)?)));
+        let at = parent.and_then(|(last, p)| Some((p, p.as_map()?.iter().position(|e| e.key == *last)?)));
+        if let Some((p, k)) = at.filter(|(p, _)| is_block(src, p))
+            && remove_entry(src, edits, p, k).is_some()
+        {
+            return;
+        }
+    }
     let mut j = src.json(m);
     if let Value::Object(o) = &mut j {
         o.retain(|k, _| !gone(k));

@@ -20,7 +20,7 @@ fn docs(path: &std::path::Path) -> Vec<Value> {
 /// Applies one `fields` edit of `plan.json` to an object, as the plan describes it.
 fn apply_fields(obj: &mut Value, edit: &Value) {
     let path: Vec<&str> = edit["map"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
-    let mut at = obj;
+    let mut at = &mut *obj;
     for p in &path {
         if at.get(*p).is_none() {
             at[*p] = json!({});
@@ -33,6 +33,16 @@ fn apply_fields(obj: &mut Value, edit: &Value) {
     }
     for s in edit["set"].as_array().into_iter().flatten() {
         map.insert(s["key"].as_str().unwrap().to_string(), s["value"].clone());
+    }
+    // A mapping left empty goes with its key.
+    if map.is_empty()
+        && let Some((last, parent)) = path.split_last()
+    {
+        let mut p = &mut *obj;
+        for k in parent {
+            p = &mut p[*k];
+        }
+        p.as_object_mut().unwrap().remove(*last);
     }
 }
 
@@ -217,4 +227,41 @@ fn a_users_k8s_resources_table_overrides_the_bundled_one_and_is_checked() {
     let (code, _, err) = run(&["plan", "testdata/rules/E2A090/near-miss", "--mappings", m]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("k8s-resources.yaml:3") && err.contains("rename and placeholder need `to`"), "{err}");
+}
+
+#[test]
+fn every_manifest_shape_is_rewritten_and_an_emptied_annotations_map_goes() {
+    let dir = "testdata/fixtures/k8s/storage-lb-shapes";
+    let out = tempfile::tempdir().unwrap();
+    let o = out.path().join("out");
+    let (code, _, err) = run(&["translate", dir, "--out", o.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let flow = docs(&o.join("k8s/flow.yaml"));
+    let by_name = |n: &str| flow.iter().find(|d| d["metadata"]["name"] == n).unwrap().clone();
+    let f = by_name("flow");
+    assert_eq!(
+        f["metadata"]["annotations"],
+        json!({"other": "x", "service.beta.kubernetes.io/azure-load-balancer-internal": "true"})
+    );
+    assert!(f["spec"].get("loadBalancerClass").is_none());
+    assert_eq!(by_name("empty-params")["parameters"], json!({"skuName": "PremiumV2_LRS"}));
+    assert!(by_name("all-gone")["metadata"].get("annotations").is_none(), "no `annotations: {{}}` left behind");
+    let ing = by_name("ann-only");
+    assert!(ing["metadata"].get("annotations").is_none());
+    assert_eq!(ing["spec"]["ingressClassName"], "webapprouting.kubernetes.azure.com");
+    let j: Value = serde_json::from_str(&std::fs::read_to_string(o.join("k8s/svc.json")).unwrap()).unwrap();
+    assert_eq!(
+        j["metadata"]["annotations"],
+        json!({"service.beta.kubernetes.io/azure-load-balancer-internal": "true"})
+    );
+    let list = docs(&o.join("k8s/list.yaml"));
+    assert_eq!(list[0]["items"][0]["provisioner"], "file.csi.azure.com");
+    let plan = plan_json(&[dir]);
+    let found: Vec<(String, bool)> = plan["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["code"].as_str().unwrap().to_string(), !f["suppressed"].is_null()))
+        .collect();
+    assert_eq!(found, [("E2A090".into(), true), ("E2A090".into(), false), ("E2A090".into(), false)]);
 }
