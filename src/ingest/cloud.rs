@@ -6,7 +6,7 @@ use crate::diag::{FileId, Loc};
 use crate::model::{CloudField, CloudObject, Model};
 use crate::yaml::Node;
 
-/// The fields read, by path.
+/// The fields read, by path (and `allowedTopologies`, one per label expression: its key and values).
 const FIELDS: &[(&str, &[&str])] = &[
     ("provisioner", &["provisioner"]),
     ("spec.ingressClassName", &["spec", "ingressClassName"]),
@@ -36,10 +36,21 @@ pub fn read(model: &mut Model, file: FileId, node: &Node, index: usize, kind: &s
     let entries = |n: Option<&Node>| -> Option<Vec<CloudField>> {
         Some(n?.as_map()?.iter().map(|e| field(&e.key, &e.value)).collect())
     };
-    let fields = FIELDS
+    let mut fields: Vec<(&'static str, CloudField)> = FIELDS
         .iter()
         .filter_map(|(p, path)| Some((*p, field(path.last().copied().unwrap_or_default(), node.path(path)?))))
         .collect();
+    // A StorageClass's zone pins: each `allowedTopologies[].matchLabelExpressions[].key`, its values as one text.
+    let terms = node.get("allowedTopologies").and_then(Node::as_seq).unwrap_or_default();
+    for e in terms.iter().filter_map(|t| t.get("matchLabelExpressions")?.as_seq()).flatten() {
+        if let Some(k) = e.get("key").filter(|k| k.as_str().is_some()) {
+            let values: Vec<&str> =
+                e.get("values").and_then(Node::as_seq).unwrap_or_default().iter().filter_map(Node::as_str).collect();
+            let mut f = field(k.as_str().unwrap_or_default(), k);
+            f.value = Some(values.join(", "));
+            fields.push(("allowedTopologies", f));
+        }
+    }
     let parameters = if kind == "StorageClass" { entries(node.get("parameters")) } else { None };
     model.cloud_objects.push(CloudObject {
         object: index,

@@ -135,6 +135,9 @@ pub struct Provisioner {
     /// Rules per AWS parameter.
     #[serde(default)]
     pub parameters: KeyRules,
+    /// `allowedTopologies` label keys that pin AWS zones, and what to do instead (a finding: zone names differ).
+    #[serde(default)]
+    pub topology_keys: BTreeMap<String, String>,
 }
 
 /// PersistentVolumes that hold data on AWS.

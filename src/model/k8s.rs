@@ -262,7 +262,8 @@ pub struct CloudObject {
     /// Name.
     pub name: String,
     /// The scalar fields read, by dotted path (`provisioner`, `spec.ingressClassName`, `spec.loadBalancerClass`,
-    /// `spec.csi.driver`, `spec.csi.volumeHandle`, `spec.awsElasticBlockStore.volumeID`), in that order.
+    /// `spec.csi.driver`, `spec.csi.volumeHandle`, `spec.awsElasticBlockStore.volumeID`), in that order; then a
+    /// StorageClass's `allowedTopologies` label expressions (key: the label, value: its values joined by `, `).
     pub fields: Vec<(&'static str, CloudField)>,
     /// A StorageClass's `parameters`, in input order (`None` when it has none).
     pub parameters: Option<Vec<CloudField>>,

@@ -122,10 +122,22 @@ fn storage_class(t: &K8sResources, o: &CloudObject, sink: &mut Sink) -> Vec<Edit
     for (k, v) in &p.set {
         c.set(k, v);
     }
+    topologies(p, o, &what, sink);
     let provisioner = SetField { key: "provisioner".into(), value: p.azure.clone() };
     let mut edits = vec![Edit::Fields { map: &[], remove: Vec::new(), set: vec![provisioner] }];
     edits.extend(c.edit(&["parameters"]));
     edits
+}
+
+/// `allowedTopologies` expressions that pin AWS zones: kept (a list the rewrite does not edit), each a finding.
+fn topologies(p: &Provisioner, o: &CloudObject, what: &str, sink: &mut Sink) {
+    for (_, f) in o.fields.iter().filter(|(path, _)| *path == "allowedTopologies") {
+        if let Some(instead) = p.topology_keys.get(&f.key) {
+            let values = f.value.as_deref().unwrap_or_default();
+            let msg = format!("{what}: `allowedTopologies` pins `{}` to {values} (AWS zones), kept: {instead}", f.key);
+            sink.push(rules::STORAGE_PARAMETER_NOT_CARRIED, msg, Some(f.loc));
+        }
+    }
 }
 
 /// The Azure SKU of a StorageClass from its volume type (or the provisioner's default); the type parameter goes.

@@ -151,7 +151,8 @@ fn storage_findings_name_each_parameter_not_carried_and_each_aws_volume() {
             "storageclasses.yaml:68",
             "storageclasses.yaml:69",
             "storageclasses.yaml:70",
-            "storageclasses.yaml:71"
+            "storageclasses.yaml:71",
+            "storageclasses.yaml:90"
         ]
     );
     assert_eq!(lines("E2A091"), ["storageclasses.yaml:31"]);
