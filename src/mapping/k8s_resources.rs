@@ -81,8 +81,9 @@ impl KeyRule {
                 Outcome { remove: true, set: Some((to, self.value.clone().unwrap_or_default())), note: note() }
             }
             Action::Rename => {
-                if let (Some(skus), Some(sku)) = (&self.skus, sku)
-                    && !skus.iter().any(|s| s == sku)
+                // No SKU chosen (an unknown volume type): the driver's default may not take the key either.
+                if let Some(skus) = &self.skus
+                    && !sku.is_some_and(|sku| skus.iter().any(|s| s == sku))
                 {
                     return not_carried;
                 }
@@ -332,7 +333,8 @@ mod tests {
             Some(("DiskIOPSReadWrite".into(), "4000".into()))
         );
         let o = r.outcome("4000", Some("Premium_LRS"), true);
-        assert_eq!((o.remove, o.set, o.note.as_deref()), (true, None, Some("n")));
+        assert_eq!((o.remove, o.set.clone(), o.note.as_deref()), (true, None, Some("n")));
+        assert_eq!(r.outcome("4000", None, true), o, "no SKU chosen: not carried either");
     }
 
     #[test]

@@ -243,3 +243,74 @@ fn lb_annotation(c: &mut Changes, rules: &KeyRules, a: &CloudField, what: &str, 
     };
     carry(c, a, outcome, rules::LOAD_BALANCER_SETTING_NOT_CARRIED, what, sink);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The edits (as plan.json writes them) and the finding codes of one manifest.
+    fn decide_on(yaml: &str, cfg: &Config) -> (serde_json::Value, Vec<&'static str>) {
+        let (mut files, mut sink) = (crate::diag::Files::default(), Sink::default());
+        let model = crate::ingest::read_str("m.yaml", yaml, &Default::default(), &mut files, &mut sink);
+        let tables = crate::mapping::load(None).expect("bundled tables");
+        let mut sink = Sink::default();
+        let edits = decide(&model, &tables, cfg, &mut sink);
+        let codes = sink.into_findings().iter().map(|f| f.code).collect();
+        (serde_json::to_value(edits.into_values().collect::<Vec<_>>()).expect("serialises"), codes)
+    }
+
+    #[test]
+    fn ebs_type_picks_the_sku_and_iops_follow_only_skus_that_take_them() {
+        let sc = |ty: &str| {
+            format!(
+                "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {{name: s}}\nprovisioner: ebs.csi.aws.com\nparameters: {{type: {ty}, iops: '3000'}}\n"
+            )
+        };
+        let (v, codes) = decide_on(&sc("io2"), &Config::default());
+        assert_eq!(
+            v[0][1]["set"],
+            serde_json::json!([{"key": "skuName", "value": "UltraSSD_LRS"}, {"key": "DiskIOPSReadWrite", "value": "3000"}])
+        );
+        assert!(codes.is_empty());
+        let (v, codes) = decide_on(&sc("GP2"), &Config::default());
+        assert_eq!(
+            v[0][1]["set"],
+            serde_json::json!([{"key": "skuName", "value": "Premium_LRS"}]),
+            "types match case-insensitively"
+        );
+        assert_eq!(v[0][1]["remove"], serde_json::json!(["type", "iops"]));
+        assert_eq!(codes, [rules::STORAGE_PARAMETER_NOT_CARRIED]);
+        let (v, codes) = decide_on(&sc("sbg1"), &Config::default());
+        assert_eq!(v[0][1]["remove"], serde_json::json!(["type", "iops"]), "an unknown type goes, with a finding");
+        assert!(v[0][1].get("set").is_none(), "and iops are not carried to the driver's default SKU: {v}");
+        assert_eq!(codes, [rules::STORAGE_PARAMETER_NOT_CARRIED; 2]);
+    }
+
+    #[test]
+    fn internal_and_scheme_both_lead_to_the_one_azure_internal_annotation() {
+        let svc = "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n  annotations:\n    service.beta.kubernetes.io/aws-load-balancer-internal: 'true'\n    service.beta.kubernetes.io/aws-load-balancer-scheme: internet-facing\n";
+        let (v, codes) = decide_on(svc, &Config::default());
+        // `internet-facing` only removes its key; `internal: true` sets the Azure annotation.
+        assert_eq!(v[0][0]["set"][0]["value"], "true");
+        assert!(codes.is_empty());
+        let svc = svc.replace("internal: 'true'", "internal: 'false'").replace("internet-facing", "internal");
+        let (v, codes) = decide_on(&svc, &Config::default());
+        assert_eq!(
+            v[0][0]["set"],
+            serde_json::json!([{"key": "service.beta.kubernetes.io/azure-load-balancer-internal", "value": "true"}])
+        );
+        assert!(codes.is_empty(), "`internal: false` removes, `scheme: internal` sets: no conflict");
+    }
+
+    #[test]
+    fn an_ingress_of_another_class_or_a_service_without_aws_annotations_is_left_alone() {
+        let other = "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: i\n  annotations: {alb.ingress.kubernetes.io/scheme: internal}\nspec: {ingressClassName: nginx}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: s, annotations: {service.beta.kubernetes.io/azure-load-balancer-internal: 'true'}}\nspec: {type: LoadBalancer}\n";
+        let (v, codes) = decide_on(other, &Config::default());
+        assert_eq!((v, codes.len()), (serde_json::json!([]), 0));
+        let alb = other.replace("nginx", "alb");
+        let cfg = Config { ingress_class: Some("azure-alb-external".into()), ..Config::default() };
+        let (v, codes) = decide_on(&alb, &cfg);
+        assert_eq!(v[0][0]["set"][0]["value"], "azure-alb-external");
+        assert_eq!(codes, [rules::LOAD_BALANCER_SETTING_NOT_CARRIED], "scheme internal has no AGC equivalent");
+    }
+}
