@@ -133,6 +133,9 @@ pub struct Provisioner {
     /// Parameters set on every class of this provisioner.
     #[serde(default)]
     pub set: BTreeMap<String, String>,
+    /// Parameters set on the classes of one Azure SKU (`cachingMode: None` where the SKU supports no other).
+    #[serde(default)]
+    pub sku_set: BTreeMap<String, BTreeMap<String, String>>,
     /// Rules per AWS parameter.
     #[serde(default)]
     pub parameters: KeyRules,

@@ -119,7 +119,8 @@ fn storage_class(t: &K8sResources, o: &CloudObject, sink: &mut Sink) -> Vec<Edit
         let outcome = rule.outcome(f.value.as_deref().unwrap_or_default(), sku.as_deref(), true);
         carry(&mut c, f, outcome, rules::STORAGE_PARAMETER_NOT_CARRIED, &what, sink);
     }
-    for (k, v) in &p.set {
+    let for_sku = sku.as_ref().and_then(|s| p.sku_set.get(s));
+    for (k, v) in p.set.iter().chain(for_sku.into_iter().flatten()) {
         c.set(k, v);
     }
     topologies(p, o, &what, sink);
@@ -269,7 +270,7 @@ mod tests {
         let (v, codes) = decide_on(&sc("io2"), &Config::default());
         assert_eq!(
             v[0][1]["set"],
-            serde_json::json!([{"key": "skuName", "value": "UltraSSD_LRS"}, {"key": "DiskIOPSReadWrite", "value": "3000"}])
+            serde_json::json!([{"key": "skuName", "value": "UltraSSD_LRS"}, {"key": "DiskIOPSReadWrite", "value": "3000"}, {"key": "cachingMode", "value": "None"}])
         );
         assert!(codes.is_empty());
         let (v, codes) = decide_on(&sc("GP2"), &Config::default());

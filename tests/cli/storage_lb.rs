@@ -117,14 +117,21 @@ fn ebs_gp3_class_moves_to_premium_v2_with_its_iops_and_a_disk_encryption_set_pla
     assert_eq!(
         sc["parameters"],
         json!({"csi.storage.k8s.io/fstype": "xfs", "skuName": "PremiumV2_LRS", "DiskIOPSReadWrite": "4000",
-               "DiskMBpsReadWrite": "250", "diskEncryptionSetID": "REPLACE-ME-disk-encryption-set-id"})
+               "DiskMBpsReadWrite": "250", "diskEncryptionSetID": "REPLACE-ME-disk-encryption-set-id",
+               "cachingMode": "None"})
     );
     assert_eq!((&sc["volumeBindingMode"], &sc["allowVolumeExpansion"]), (&json!("WaitForFirstConsumer"), &json!(true)));
     let efs = out_doc(FIXTURES[0], "storageclasses.yaml", None, "efs-sc");
     assert_eq!(efs["provisioner"], "file.csi.azure.com");
     assert_eq!(efs["parameters"], json!({"skuName": "Premium_LRS", "protocol": "nfs"}));
     let bare = out_doc(FIXTURES[0], "storageclasses.yaml", None, "ebs-default");
-    assert_eq!(bare["parameters"], json!({"skuName": "PremiumV2_LRS"}), "the driver's default type, made explicit");
+    assert_eq!(
+        bare["parameters"],
+        json!({"skuName": "PremiumV2_LRS", "cachingMode": "None"}),
+        "the driver's default type, made explicit"
+    );
+    let gp2 = out_doc(FIXTURES[0], "storageclasses.yaml", None, "gp2");
+    assert_eq!(gp2["parameters"], json!({"fsType": "ext4", "skuName": "Premium_LRS"}), "Premium_LRS keeps its caching");
 }
 
 #[test]
@@ -245,7 +252,7 @@ fn every_manifest_shape_is_rewritten_and_an_emptied_annotations_map_goes() {
         json!({"other": "x", "service.beta.kubernetes.io/azure-load-balancer-internal": "true"})
     );
     assert!(f["spec"].get("loadBalancerClass").is_none());
-    assert_eq!(by_name("empty-params")["parameters"], json!({"skuName": "PremiumV2_LRS"}));
+    assert_eq!(by_name("empty-params")["parameters"], json!({"skuName": "PremiumV2_LRS", "cachingMode": "None"}));
     assert!(by_name("all-gone")["metadata"].get("annotations").is_none(), "no `annotations: {{}}` left behind");
     let ing = by_name("ann-only");
     assert!(ing["metadata"].get("annotations").is_none());
