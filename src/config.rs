@@ -44,6 +44,10 @@ pub struct Config {
     /// Largest file eks2aks reads (`64MiB`, `512KiB`, or bytes); `--max-file-size` wins.
     #[serde(default)]
     pub max_file_size: Option<SizeValue>,
+    /// The AKS ingress class that ALB Ingresses move to (a class of `mappings/k8s-resources.yaml`; default its
+    /// `default_class`, the application routing add-on's `webapprouting.kubernetes.azure.com`).
+    #[serde(default)]
+    pub ingress_class: Option<String>,
     /// Route 53 → Azure DNS (issue 20): the Azure DNS zones' subscription and resource group, and the zone name
     /// of each hosted zone id.
     #[serde(default)]

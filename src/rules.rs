@@ -384,6 +384,26 @@ rules! {
         why: "The secret must be created in Key Vault under the new name, or the rewritten reference finds nothing.",
         fix: "Import the secret into Key Vault under the name the message gives (`az keyvault secret set --vault-name <vault> --name <name> …`)."
     }
+    STORAGE_PARAMETER_NOT_CARRIED = "E2A090" "storage-parameter-not-carried" Warning {
+        what: "A StorageClass of an AWS provisioner (`ebs.csi.aws.com`, `kubernetes.io/aws-ebs`, `efs.csi.aws.com`) is rewritten for the Azure Disk or Azure Files CSI driver, and one of its parameters has no exact Azure equivalent: `iops`/`throughput` on an SKU whose performance follows the disk size, `iopsPerGB`, `encrypted`, `kmsKeyId` (a `diskEncryptionSetID` placeholder comes instead), the EFS file system and access-point parameters, or a volume `type` the table does not know. The parameter is removed (the Azure drivers reject parameters they do not know); the finding says what to do instead. An `allowedTopologies` pin on AWS zones is kept and flagged too (AKS zones have other names).",
+        why: "Volumes provisioned from the rewritten class differ from the AWS ones in that respect (performance, keys, where the data is): a person must decide, and for EFS create or copy the data the workloads expect.",
+        fix: "Do what the message says (choose a PremiumV2_LRS or UltraSSD_LRS SKU through `--mappings`, create a disk encryption set and fill in its id, copy the EFS data), then waive the finding with `eks2aks.dev/ignore` on the StorageClass."
+    }
+    STORAGE_PARAMETER_UNKNOWN = "E2A091" "storage-parameter-unknown" Warning {
+        what: "A StorageClass of an AWS provisioner has a parameter that `mappings/k8s-resources.yaml` does not know. It is kept as it is in the rewritten class.",
+        why: "The Azure Disk and Azure Files drivers reject parameters they do not know, so volumes of that class would fail to provision; eks2aks never drops a parameter it does not understand.",
+        fix: "Map or remove the parameter by hand, or add a rule for it to a `--mappings DIR/k8s-resources.yaml`."
+    }
+    AWS_VOLUME_DATA = "E2A092" "aws-volume-data" Warning {
+        what: "A PersistentVolume is bound to an EBS volume or EFS file system (`spec.csi.driver: ebs.csi.aws.com` or `efs.csi.aws.com`, or the in-tree `awsElasticBlockStore`). It is not rewritten.",
+        why: "The volume's data lives on AWS: an AKS cluster cannot attach it, and a rewritten volume handle would point at nothing.",
+        fix: "Migrate the data (for example a Velero backup with file-system backup, restored on AKS, or a copy into Azure Files), then let the PersistentVolumeClaim provision a new Azure volume."
+    }
+    LOAD_BALANCER_SETTING_NOT_CARRIED = "E2A093" "load-balancer-setting-not-carried" Warning {
+        what: "An Ingress of the AWS load balancer controller (class `alb`) or a Service with `service.beta.kubernetes.io/aws-load-balancer-*` annotations is rewritten for AKS, and one annotation has no one-to-one Azure equivalent (a certificate ARN, a WAF ACL, subnets, Elastic IPs, TLS on a layer-4 load balancer, an unknown annotation, a value the table does not map). The annotation is kept, inert on AKS; the finding names the Azure equivalent.",
+        why: "The load balancer AKS creates would differ from the AWS one in that respect (TLS, exposure, addresses, health checks): a person must configure the Azure side.",
+        fix: "Configure the equivalent the message names (a Key Vault certificate, an internal controller, a static public IP, a readiness probe, …), remove the AWS annotation, and translate again."
+    }
 }
 
 /// The rule with this code (or kebab-case name).

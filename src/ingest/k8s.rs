@@ -82,6 +82,7 @@ pub fn read_object(
         (av, "TriggerAuthentication" | "ClusterTriggerAuthentication") if av.starts_with("keda.sh/") => {
             read_trigger_auth(model, &node, index, &kind, &ns, &name, obj_loc)
         }
+        (av, k) if super::cloud::is_cloud_kind(av, k) => super::cloud::read(model, file, &node, index, k, &name),
         _ => super::dns_secrets::read_object(model, file, &node, index, (&api_version, &kind), &ns, &name),
     }
     if let Some((spec, path)) = pod_spec(&node, &kind, &api_version) {

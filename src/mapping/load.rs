@@ -22,6 +22,7 @@ pub const BUNDLED: &[(&str, &str)] = bundled!(
     "azure-operations.yaml",
     "scopes.yaml",
     "addons.yaml",
+    "k8s-resources.yaml",
     "actions/cloudwatch.yaml",
     "actions/dynamodb.yaml",
     "actions/ecr.yaml",
@@ -494,6 +495,8 @@ pub struct Tables {
     pub scopes: Scopes,
     /// The AWS add-ons AKS replaces (`addons.yaml`), in the order they are tried.
     pub addons: Vec<super::addons::Addon>,
+    /// StorageClasses, volumes, Ingresses and Services (`k8s-resources.yaml`).
+    pub k8s_resources: super::k8s_resources::K8sResources,
     /// Table origins.
     pub origins: Vec<Origin>,
     /// The reverse of the action tables, made on first use ([`Tables::reverse`]).
@@ -576,9 +579,10 @@ pub fn load(user: Option<&Path>) -> Result<Tables, Vec<MappingError>> {
             }
             "scopes.yaml" => merge_scopes(&mut t, src, &mut errors),
             "addons.yaml" => merge_addons(&mut t, src, &mut errors),
+            "k8s-resources.yaml" => merge_k8s_resources(&mut t, src, &mut errors),
             rel => match rel.strip_prefix("actions/").and_then(|r| r.strip_suffix(".yaml")) {
                 Some(prefix) => merge_actions(&mut t, prefix, src, &mut errors),
-                None => errors.push(MappingError::file(&src.file, "not a mapping table (expected services.yaml, azure-roles.yaml, azure-operations.yaml, scopes.yaml, addons.yaml or actions/<prefix>.yaml)")),
+                None => errors.push(MappingError::file(&src.file, "not a mapping table (expected services.yaml, azure-roles.yaml, azure-operations.yaml, scopes.yaml, addons.yaml, k8s-resources.yaml or actions/<prefix>.yaml)")),
             },
         }
     }
@@ -804,9 +808,24 @@ fn is_api_version(v: &str) -> bool {
         && date.iter().enumerate().all(|(i, b)| if i == 4 || i == 7 { *b == b'-' } else { b.is_ascii_digit() })
 }
 
+/// `k8s-resources.yaml`: merged over the table entry by entry, then checked whole.
+fn merge_k8s_resources(t: &mut Tables, src: &Source, errors: &mut Vec<MappingError>) {
+    let Some(f) = parse::<super::k8s_resources::File>(src, errors) else { return };
+    for (needle, message) in t.k8s_resources.merge(f) {
+        errors.push(MappingError::at(src, &needle, message));
+    }
+}
+
 fn user_files(dir: &Path) -> Vec<String> {
     let mut out = Vec::new();
-    for name in ["services.yaml", "azure-roles.yaml", "azure-operations.yaml", "scopes.yaml", "addons.yaml"] {
+    for name in [
+        "services.yaml",
+        "azure-roles.yaml",
+        "azure-operations.yaml",
+        "scopes.yaml",
+        "addons.yaml",
+        "k8s-resources.yaml",
+    ] {
         if dir.join(name).is_file() {
             out.push(name.to_string());
         }

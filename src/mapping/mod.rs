@@ -6,6 +6,7 @@
 pub mod addons;
 pub mod azure;
 pub mod choose;
+pub mod k8s_resources;
 pub mod load;
 pub mod naming;
 pub mod need;
@@ -53,6 +54,16 @@ pub fn target_problems(cfg: &crate::config::Config, tables: &Tables) -> Vec<(Str
                 format!("`resource_targets`: `{pattern}: {target}` does not name a service ARN pattern and one of its targets"),
             ));
         }
+    }
+    let classes = &tables.k8s_resources.ingress.classes;
+    if let Some(class) = cfg.ingress_class.as_deref().filter(|c| !classes.contains_key(*c)) {
+        out.push((
+            "ingress_class".to_string(),
+            format!(
+                "`ingress_class: {class}`: not an ingress class of k8s-resources.yaml (choose one of: {})",
+                classes.keys().cloned().collect::<Vec<_>>().join(", ")
+            ),
+        ));
     }
     out
 }

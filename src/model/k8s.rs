@@ -253,3 +253,41 @@ pub struct TriggerAuth {
     /// Where.
     pub loc: Loc,
 }
+
+/// A StorageClass, PersistentVolume, Ingress or Service: what the storage and load-balancer rewrite reads
+/// (`plan::cloud`), every value with its position.
+#[derive(Debug, Clone)]
+pub struct CloudObject {
+    /// Index into [`super::Model::objects`].
+    pub object: usize,
+    /// Kind (shared).
+    pub kind: std::sync::Arc<str>,
+    /// Name.
+    pub name: String,
+    /// The scalar fields read, by dotted path (`provisioner`, `spec.ingressClassName`, `spec.loadBalancerClass`,
+    /// `spec.csi.driver`, `spec.csi.volumeHandle`, `spec.awsElasticBlockStore.volumeID`), in that order; then a
+    /// StorageClass's `allowedTopologies` label expressions (key: the label, value: its values joined by `, `).
+    pub fields: Vec<(&'static str, CloudField)>,
+    /// A StorageClass's `parameters`, in input order (`None` when it has none).
+    pub parameters: Option<Vec<CloudField>>,
+    /// `metadata.annotations`, in input order.
+    pub annotations: Vec<CloudField>,
+}
+
+/// One key and its value (its text when it is a scalar).
+#[derive(Debug, Clone)]
+pub struct CloudField {
+    /// The key (the last path segment for [`CloudObject::fields`]).
+    pub key: String,
+    /// The value's text, when it is a scalar.
+    pub value: Option<String>,
+    /// Where the value is.
+    pub loc: Loc,
+}
+
+impl CloudObject {
+    /// The text of a field read by path.
+    pub fn field(&self, path: &str) -> Option<&CloudField> {
+        self.fields.iter().find(|(p, _)| *p == path).map(|(_, f)| f)
+    }
+}

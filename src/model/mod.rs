@@ -36,6 +36,8 @@ pub struct Model {
     pub loose_documents: Vec<LooseDocument>,
     /// DNS and secrets sections that point at AWS (external-dns, cert-manager, External Secrets, CSI secrets).
     pub aws_sections: Vec<AwsSection>,
+    /// StorageClasses, PersistentVolumes, Ingresses and Services (the storage and load-balancer rewrite).
+    pub cloud_objects: Vec<CloudObject>,
 }
 
 impl Model {
@@ -62,6 +64,7 @@ impl Model {
             mut associations,
             mut loose_documents,
             mut aws_sections,
+            mut cloud_objects,
         } = other;
         let offset = self.objects.len();
         workloads.iter_mut().for_each(|w| w.object += offset);
@@ -69,6 +72,7 @@ impl Model {
         scalers.iter_mut().for_each(|s| s.object += offset);
         trigger_auths.iter_mut().for_each(|t| t.object += offset);
         aws_sections.iter_mut().for_each(|s| s.object += offset);
+        cloud_objects.iter_mut().for_each(|c| c.object += offset);
         self.objects.append(&mut objects);
         self.service_accounts.append(&mut service_accounts);
         self.workloads.append(&mut workloads);
@@ -80,6 +84,7 @@ impl Model {
         self.associations.append(&mut associations);
         self.loose_documents.append(&mut loose_documents);
         self.aws_sections.append(&mut aws_sections);
+        self.cloud_objects.append(&mut cloud_objects);
     }
 
     /// Gives back the room the lists grew into while fragments were appended (up to half of each, and the model
@@ -97,6 +102,7 @@ impl Model {
             associations,
             loose_documents,
             aws_sections,
+            cloud_objects,
         } = self;
         objects.shrink_to_fit();
         service_accounts.shrink_to_fit();
@@ -109,6 +115,7 @@ impl Model {
         associations.shrink_to_fit();
         loose_documents.shrink_to_fit();
         aws_sections.shrink_to_fit();
+        cloud_objects.shrink_to_fit();
     }
 
     /// Gives back the room the per-object lists grew into while one file was read (a workload's containers and

@@ -65,6 +65,8 @@ pub fn build(
     for (code, msg, loc) in super::dns_secrets::decide(model, tables, &opts.config, &identities, &resources).findings {
         sink.push(code, msg, Some(loc));
     }
+    // The storage and load-balancer rewrite's findings (its edits are decided again with the others).
+    cloud::decide(model, tables, &opts.config, &mut sink);
     let findings = final_findings(model, files, opts, sink);
     let summary = summary(model, &identities, &workloads, &resources, &findings);
     let mut plan = Plan {

@@ -214,6 +214,29 @@ pub enum Edit {
         #[serde(skip)]
         client_id_path: &'static [&'static str],
     },
+    /// StorageClass, Ingress, Service (decided by `plan::cloud` from `mappings/k8s-resources.yaml`): in the mapping
+    /// at `map` (a path from the object; empty: the object itself) the keys in `remove` go and the keys in `set`
+    /// are set (in place when present, added otherwise; the mapping itself is added when absent, and goes with its
+    /// key when nothing is left in it).
+    Fields {
+        /// Path of the mapping.
+        map: &'static [&'static str],
+        /// Keys removed.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        remove: Vec<String>,
+        /// Keys set, in order.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        set: Vec<SetField>,
+    },
+}
+
+/// One key set by [`Edit::Fields`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SetField {
+    /// The key.
+    pub key: String,
+    /// Its value (a string: StorageClass parameters and annotations are strings).
+    pub value: String,
 }
 
 /// An ECR image and the ACR repository it is imported to.
@@ -282,6 +305,9 @@ pub fn decide(model: &Model, files: &Files, tables: &Tables, cfg: &Config, plan:
     keda(&ctx, plan, &mut push);
     for (object, list) in super::dns_secrets::decide(model, tables, cfg, &plan.identities, &plan.resources).edits {
         list.into_iter().for_each(|e| push(object, e));
+    }
+    for (object, edits) in super::cloud::decide(model, tables, cfg, &mut crate::diag::Sink::default()) {
+        edits.into_iter().for_each(|e| push(object, e));
     }
     // An AWS add-on's objects pass through unchanged (AKS replaces the add-on, E2A070).
     by_object.retain(|oi, _| !plan.addon_objects.contains(oi));

@@ -15,6 +15,7 @@ use serde::Serialize;
 pub mod addons;
 pub mod bridge;
 mod build;
+pub mod cloud;
 pub mod dns_secrets;
 pub mod edits;
 mod eksctl_sas;

@@ -11,7 +11,8 @@ use super::yaml_out;
 use crate::diag::{FileId, Pos};
 use crate::plan::Analysis;
 use crate::plan::edits::{
-    CLIENT_ID_ANNOTATION, Edit, FileEdits, ObjectEdits, PodIdentityEdit, TOKEN_EXPIRATION_ANNOTATION, USE_LABEL,
+    CLIENT_ID_ANNOTATION, Edit, FileEdits, ObjectEdits, PodIdentityEdit, SetField, TOKEN_EXPIRATION_ANNOTATION,
+    USE_LABEL,
 };
 use crate::yaml::{Node, Value as Y};
 use rayon::prelude::*;
@@ -562,6 +563,7 @@ fn apply_edit(src: &Src, edits: &mut Edits, node: &Node, e: &Edit, client_ids: &
                 replace_node(src, edits, n, &v);
             }
         }
+        Edit::Fields { map, remove, set } => set_fields(src, edits, node, map, remove, set),
     }
 }
 
@@ -576,6 +578,66 @@ fn set_at(v: &mut Value, path: &[&str], new: Value) {
         cur = &mut cur[*k];
     }
     cur[*last] = new;
+}
+
+/// The mapping at `map` (a path from `node`) without the keys `remove` and with the keys `set`: in place when it
+/// is a block mapping that keeps an entry (a key set that is there has its value replaced, a new one is added at
+/// the end); otherwise re-emitted whole. An absent mapping is added to its parent; a block mapping left empty goes
+/// with its key.
+fn set_fields(src: &Src, edits: &mut Edits, node: &Node, map: &[&str], remove: &[String], set: &[SetField]) {
+    let Some(m) = node.path(map) else {
+        let (Some((last, parent)), false) = (map.split_last(), set.is_empty()) else { return };
+        let new: serde_json::Map<String, Value> = set.iter().map(|s| (s.key.clone(), json!(s.value))).collect();
+        if let Some(p) = node.path(parent).filter(|p| p.as_map().is_some()) {
+            insert_entry(src, edits, p, last, &Value::Object(new));
+        }
+        return;
+    };
+    let Some(entries) = m.as_map() else { return };
+    let is_set = |k: &str| set.iter().any(|s| s.key == k);
+    let gone = |k: &str| remove.iter().any(|r| r == k) && !is_set(k);
+    let kept = entries.iter().filter(|e| !gone(&e.key)).count();
+    let mark = edits.mark();
+    let mut ok = is_block(src, m) && (kept > 0 || !set.is_empty()) && !entries.is_empty();
+    if ok {
+        for (k, e) in entries.iter().enumerate() {
+            if gone(&e.key) {
+                ok &= remove_entry(src, edits, m, k).is_some();
+            }
+        }
+        for s in set {
+            match entries.iter().find(|e| e.key == s.key) {
+                Some(e) if matches!(e.value.value, Y::Scalar { .. }) => {
+                    replace_node(src, edits, &e.value, &json!(s.value))
+                }
+                Some(_) => ok = false,
+                None => insert_entry(src, edits, m, &s.key, &json!(s.value)),
+            }
+        }
+    }
+    if ok {
+        return;
+    }
+    edits.reset(mark);
+    // Nothing left: the key of the mapping goes (when it is alone on its lines), as a ServiceAccount's emptied
+    // annotations do.
+    if kept == 0 && set.is_empty() && is_block(src, m) {
+        let parent = map.split_last().and_then(|(last, p)| Some((last, node.path(p)?)));
+        let at = parent.and_then(|(last, p)| Some((p, p.as_map()?.iter().position(|e| e.key == *last)?)));
+        if let Some((p, k)) = at.filter(|(p, _)| is_block(src, p))
+            && remove_entry(src, edits, p, k).is_some()
+        {
+            return;
+        }
+    }
+    let mut j = src.json(m);
+    if let Value::Object(o) = &mut j {
+        o.retain(|k, _| !gone(k));
+        for s in set {
+            o.insert(s.key.clone(), json!(s.value));
+        }
+    }
+    replace_node(src, edits, m, &j);
 }
 
 /// A ServiceAccount's annotations: `remove` go, `set` are set. In place when the annotations are a block map that

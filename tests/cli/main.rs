@@ -22,6 +22,7 @@ mod privileges;
 mod rewrite_props;
 mod safety;
 mod setup_errors;
+mod storage_lb;
 mod translate;
 mod trust;
 

@@ -343,7 +343,7 @@ fn aws_managed_policies_not_in_the_input_are_reported_and_not_counted_translated
       permissionPolicyARNs:
         - arn:aws:iam::aws:policy/AmazonSQSReadOnlyAccess
       wellKnownPolicies:
-        autoScaler: true
+        imageBuilder: true
 ",
     );
     let tmp = tempfile::tempdir().unwrap();
