@@ -91,6 +91,12 @@ pub enum Command {
         after_help = "Examples:\n  eks2aks graph . --format mermaid   # paste into a PR: GitHub renders it\n  eks2aks graph . --format dot | dot -Tsvg > graph.svg"
     )]
     Graph(GraphArgs),
+    /// The Azure side of a change: identities, federated credentials, role assignments, custom roles, resources
+    /// and manifest edits added, removed or changed between BASE and HEAD, privilege increases first.
+    #[command(
+        after_help = "BASE and HEAD are input trees (planned with the same --config and --mappings) or plan.json files.\n\nExamples:\n  eks2aks diff base/ head/\n  git worktree add ../base origin/main && eks2aks diff ../base . --format markdown > comment.md\n  eks2aks diff old/plan.json new/plan.json --format json --fail-on escalation\n\nA privilege increase: a role assignment granting data actions or actions its identity did not have on that\nscope (a new role, a wider scope, a custom role gaining data actions, a dropped condition), a new federated\ncredential subject, or a workload that now runs as another identity.\nExit codes: 0 success; 1 --fail-on escalation and access widens; 2 usage error or malformed input."
+    )]
+    Diff(DiffArgs),
     /// Show or validate the mapping tables (the bundled ones, or a user's copy given with --mappings).
     #[command(
         after_help = "Examples:\n  eks2aks mappings list\n  eks2aks mappings check --mappings ./my-mappings\n\nA --mappings DIR overrides the bundled tables entry by entry: a service key of services.yaml, an\naction of actions/<prefix>.yaml (case-insensitive), a role of azure-roles.yaml by name.\nExit codes: 0 valid, 2 invalid (every problem is listed with file and line)."
@@ -226,4 +232,41 @@ pub enum GraphFormat {
     Dot,
     /// Mermaid flowchart.
     Mermaid,
+}
+
+/// `diff` arguments.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The state before the change: an input tree or a plan.json.
+    #[arg(value_name = "BASE")]
+    pub base: PathBuf,
+    /// The state after the change: an input tree or a plan.json.
+    #[arg(value_name = "HEAD")]
+    pub head: PathBuf,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+    /// Exit 1 when access widens (`escalation`), or never.
+    #[arg(long, value_enum, default_value_t = DiffFailOn::Never)]
+    pub fail_on: DiffFailOn,
+}
+
+/// Diff formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// Lines for a terminal or a CI log (privilege increases marked `!`).
+    Text,
+    /// Markdown for a pull-request comment (summary table, collapsed details, Mermaid graph; under 65,536 characters).
+    Markdown,
+    /// JSON (schema eks2aks/diff/v1).
+    Json,
+}
+
+/// `diff --fail-on` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFailOn {
+    /// Exit 1 when any change widens access.
+    Escalation,
+    /// Report only.
+    Never,
 }

@@ -107,5 +107,6 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
         Command::Translate(args) => commands::translate::run(args, &cli.global, out, err),
         Command::Check(args) => commands::check::run(args, &cli.global, out, err),
         Command::Graph(args) => commands::graph::run(args, &cli.global, out, err),
+        Command::Diff(args) => commands::diff::run(args, &cli.global, out, err),
     }
 }

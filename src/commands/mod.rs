@@ -2,6 +2,7 @@
 //! output; `crate::run` dispatches. The helpers they share are here.
 
 pub mod check;
+pub mod diff;
 pub mod graph;
 pub mod mappings;
 pub mod plan;
