@@ -52,6 +52,8 @@ fn side_plan(path: &std::path::Path, cfg: &crate::config::Config, tables: &mappi
     if path.is_file()
         && let Some(plan) = read_plan_json(path)?
     {
+        let mut plan = plan;
+        report::diff::relativize(&mut plan, None);
         return Ok(Ok(plan));
     }
     if !path.exists() {
@@ -66,7 +68,7 @@ fn side_plan(path: &std::path::Path, cfg: &crate::config::Config, tables: &mappi
     release(a);
     let mut plan: Value = serde_json::from_slice(&buf)?;
     if path.is_dir() {
-        report::diff::relativize(&mut plan, &path.to_string_lossy());
+        report::diff::relativize(&mut plan, Some(&path.to_string_lossy()));
     }
     Ok(Ok(plan))
 }

@@ -178,14 +178,23 @@ impl Diff {
 }
 
 /// Removes `root` (an input directory as given on the command line) from the front of every `file` of a plan's
-/// workloads, manifest edits and findings, so that the same file in BASE and HEAD has the same name.
-pub fn relativize(plan: &mut Value, root: &str) {
-    let root = root.trim_end_matches('/');
-    if root.is_empty() || root == "." {
+/// workloads, manifest edits and findings, so that the same file in BASE and HEAD has the same name. `None`: the
+/// directory all those files share (a `plan.json` given as a side does not say what its input was).
+pub fn relativize(plan: &mut Value, root: Option<&str>) {
+    let prefix = match root {
+        Some(r) => {
+            let r = r.trim_end_matches('/');
+            if r.is_empty() || r == "." {
+                return;
+            }
+            format!("{r}/")
+        }
+        None => common_dir(plan),
+    };
+    if prefix.is_empty() {
         return;
     }
-    let prefix = format!("{root}/");
-    for list in ["workloads", "manifest_edits", "findings"] {
+    for list in FILE_LISTS {
         let Some(items) = plan.get_mut(list).and_then(Value::as_array_mut) else { continue };
         for item in items {
             if let Some(Value::String(f)) = item.get_mut("file")
@@ -195,6 +204,21 @@ pub fn relativize(plan: &mut Value, root: &str) {
             }
         }
     }
+}
+
+const FILE_LISTS: [&str; 3] = ["workloads", "manifest_edits", "findings"];
+
+/// The longest directory prefix (ending in `/`) of every `file` in the plan's lists.
+fn common_dir(plan: &Value) -> String {
+    let mut files = FILE_LISTS.iter().flat_map(|l| arr(plan, l)).filter_map(|i| i.get("file").and_then(Value::as_str));
+    let Some(first) = files.next() else { return String::new() };
+    let mut prefix = first.rfind('/').map_or("", |i| &first[..=i]);
+    for f in files {
+        while !f.starts_with(prefix) {
+            prefix = prefix[..prefix.len() - 1].rfind('/').map_or("", |i| &prefix[..=i]);
+        }
+    }
+    prefix.to_string()
 }
 
 /// Compares two plans (`plan.json` values).
@@ -837,4 +861,55 @@ pub fn mermaid(base: &Value, head: &Value, max_edges: usize) -> String {
         let _ = writeln!(out, "\n_{} more edge(s) not drawn ({} in all); `eks2aks graph` draws the whole join._", all.len() - shown.len(), all.len());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn many(n: usize) -> Diff {
+        let changes = (0..n)
+            .map(|i| {
+                let mut c = Change::new(Category::Resource, Kind::Added, vec![Seg::Val(format!("arn:aws:sqs:us-east-1:111122223333:q{i:05}"))]);
+                c.escalation = i % 7 == 0;
+                c.detail("Azure", [format!("Microsoft.Storage/storageAccounts/queueServices/queues q{i:05}")])
+            })
+            .collect();
+        Diff { changes }
+    }
+
+    #[test]
+    fn markdown_stays_under_githubs_limit_and_says_what_it_cut() {
+        let small = markdown(&many(3), "", GITHUB_COMMENT_LIMIT);
+        assert!(!small.contains("left out"), "{small}");
+        let big = markdown(&many(5000), "", GITHUB_COMMENT_LIMIT);
+        assert!(big.chars().count() <= GITHUB_COMMENT_LIMIT, "{}", big.len());
+        assert!(big.contains("left out to keep this comment under GitHub's 65536-character limit"), "{}", &big[big.len() - 300..]);
+        // The summary counts everything, cut or not.
+        assert!(big.contains("| Resources | 5000 | 0 | 0 | 715 |"), "{}", &big[..600]);
+        // Every `<details>` that opens closes.
+        assert_eq!(big.matches("<details>").count(), big.matches("</details>").count());
+    }
+
+    #[test]
+    fn hostile_names_cannot_break_out_of_a_mermaid_label() {
+        let e = mermaid_escape("x\"]\n  click n0 \"javascript:alert(1)\" ;[<b>`|");
+        for bad in ['"', ']', '[', '\n', '<', '>', '`', '|', '('] {
+            assert!(!e.contains(bad), "{bad:?} in {e}");
+        }
+        let plan = json!({"identities": [{"name": "a\"]-->b", "service_accounts": [{"namespace": "n", "name": "s]"}],
+                          "role_assignments": []}]});
+        let m = mermaid(&plan, &plan, MERMAID_EDGES);
+        assert!(m.contains("n0[\"identity a#34;#93;--#62;b\"]") || m.contains("[\"identity a#34;#93;--#62;b\"]"), "{m}");
+        assert_eq!(m.lines().filter(|l| l.contains("-->")).count(), 1, "{m}");
+    }
+
+    #[test]
+    fn the_mermaid_graph_is_bounded_and_counts_the_rest() {
+        let sas: Vec<Value> = (0..100).map(|i| json!({"namespace": "ns", "name": format!("sa{i:03}")})).collect();
+        let plan = json!({"identities": [{"name": "id", "service_accounts": sas, "role_assignments": []}]});
+        let m = mermaid(&json!({}), &plan, 60);
+        assert_eq!(m.lines().filter(|l| l.contains("==>")).count(), 60, "{m}");
+        assert!(m.contains("40 more edge(s) not drawn (100 in all)"), "{m}");
+    }
 }

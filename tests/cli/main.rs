@@ -3,6 +3,7 @@
 
 mod addons;
 mod check;
+mod diff;
 mod dns_secrets;
 mod edits;
 mod errors;
