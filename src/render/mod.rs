@@ -235,7 +235,7 @@ impl Renderer<'_> {
         match t {
             Task::PlanJson => self.stream("plan.json", &mut |w| Ok(crate::json::write_pretty(&*a.plan, w)?)),
             Task::PlanMd => {
-                self.template("plan.md", "report/plan.md.j2", &context! { plan => crate::report::lazy::plan(&a.plan) })
+                self.template("plan.md", "report/plan.md.j2", &context! { plan => crate::report::lazy::plan(&a.plan), graph => crate::report::markdown::graph(&a.plan) })
             }
             Task::Bicep => {
                 let view = bicep::view(&a.plan, self.cfg, a.files.len());

@@ -11,5 +11,12 @@ use std::sync::Arc;
 pub fn render(plan: &Arc<Plan>, templates: &Templates) -> Result<String> {
     let env = templates.env()?;
     let t = env.get_template("report/plan.md.j2")?;
-    Ok(t.render(context! { plan => super::lazy::plan(plan) })?)
+    Ok(t.render(context! { plan => super::lazy::plan(plan), graph => graph(plan) })?)
+}
+
+/// The plan's Mermaid graph of ServiceAccount → identity → role → scope (fenced, bounded to
+/// [`super::diff::MERMAID_EDGES`] edges), as `plan.md.j2` shows it under `graph`.
+pub fn graph(plan: &Plan) -> String {
+    let v = serde_json::json!({ "identities": plan.identities });
+    super::diff::mermaid(&v, &v, super::diff::MERMAID_EDGES)
 }
