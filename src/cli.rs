@@ -201,6 +201,8 @@ pub enum CheckFormat {
     Junit,
     /// Markdown for a pull-request comment.
     Markdown,
+    /// GitLab Code Quality report (JSON for a merge request's Code Quality widget).
+    Gitlab,
 }
 
 /// `--fail-on` values.

@@ -5,6 +5,7 @@
 
 pub mod lazy;
 pub use crate::plan::ledger;
+pub mod gitlab;
 pub mod sarif;
 
 use crate::diag::{Files, Finding, Severity};

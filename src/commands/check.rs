@@ -70,6 +70,7 @@ pub fn run(
         // Written with the report.
         CheckFormat::Sarif => String::new(),
         CheckFormat::Junit => crate::check::junit(&a, &report, fail_on),
+        CheckFormat::Gitlab => crate::check::gitlab::render(&report),
         CheckFormat::Markdown => {
             let summary = crate::check::summary_line(&report);
             markdown(&tpl, minijinja::context! { report => crate::check::lazy::report(&report), summary })?
@@ -113,12 +114,13 @@ fn write_malformed(
     findings: &[diag::Finding],
     out: &mut dyn Write,
 ) -> Result<()> {
-    if !matches!(args.format, CheckFormat::Json | CheckFormat::Sarif | CheckFormat::Markdown) {
+    if !matches!(args.format, CheckFormat::Json | CheckFormat::Sarif | CheckFormat::Markdown | CheckFormat::Gitlab) {
         return Ok(());
     }
     let report = crate::check::malformed_report(files, findings);
     let text = match args.format {
         CheckFormat::Sarif => crate::check::sarif::render(&report),
+        CheckFormat::Gitlab => crate::check::gitlab::render(&report),
         CheckFormat::Json => json::to_pretty_string(&report),
         _ => {
             let summary = crate::check::summary_line(&report);

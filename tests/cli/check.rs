@@ -5,12 +5,16 @@ use super::{copy_dir, eks2aks, run};
 use std::path::Path;
 
 fn python_validates_sarif(sarif: &str) -> Option<bool> {
+    python_validates(sarif, "testdata/schemas/sarif-2.1.0.json")
+}
+
+fn python_validates(sarif: &str, schema: &str) -> Option<bool> {
     let tmp = tempfile::tempdir().unwrap();
     let f = tmp.path().join("x.sarif");
     std::fs::write(&f, sarif).unwrap();
     let script = "import json,sys,jsonschema\ns=json.load(open(sys.argv[1]));d=json.load(open(sys.argv[2]))\nerrs=list(jsonschema.Draft7Validator(s).iter_errors(d))\n[print(e.message) for e in errs]\nsys.exit(1 if errs else 0)";
     let o = std::process::Command::new("python3")
-        .args(["-c", script, "testdata/schemas/sarif-2.1.0.json", f.to_str().unwrap()])
+        .args(["-c", script, schema, f.to_str().unwrap()])
         .output()
         .ok()?;
     let stderr = String::from_utf8_lossy(&o.stderr);
@@ -392,4 +396,50 @@ fn sarif_uris_are_valid_for_absolute_paths_and_odd_names() {
     let first = &v["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
     assert_eq!(first["uriBaseId"], "%SRCROOT%", "{first}");
     assert!(first["uri"].as_str().unwrap().starts_with("testdata/"), "{first}");
+}
+
+#[test]
+fn gitlab_code_quality_validates_with_unique_fingerprints_that_survive_line_moves() {
+    let (code, report, _) = run(&["check", "--format", "gitlab", "testdata/fixtures/graph/trust-stringlike"]);
+    assert_eq!(code, 1, "the gate still fails on errors");
+    if let Some(ok) = python_validates(&report, "testdata/schemas/gitlab-codequality.json") {
+        assert!(ok, "Code Quality report does not validate: {report}");
+    }
+    let v: serde_json::Value = serde_json::from_str(&report).unwrap();
+    let issues = v.as_array().unwrap();
+    let e = issues.iter().find(|i| i["check_name"] == "E2A002").expect("the trust error");
+    assert_eq!(e["severity"], "critical");
+    assert_eq!(e["location"]["path"], "testdata/fixtures/graph/trust-stringlike/k8s/team-b.yaml");
+    assert_eq!(e["location"]["lines"]["begin"], 8);
+    assert!(issues.iter().any(|i| i["severity"] == "minor") && issues.iter().any(|i| i["severity"] == "info"));
+    let mut fps: Vec<&str> = issues.iter().map(|i| i["fingerprint"].as_str().unwrap()).collect();
+    let n = fps.len();
+    fps.sort();
+    fps.dedup();
+    assert_eq!(fps.len(), n, "GitLab shows one issue per fingerprint");
+    // Lines inserted at the top: the same finding keeps its fingerprint, at its new line.
+    let tmp = tempfile::tempdir().unwrap();
+    let copy = tmp.path().join("trust-stringlike");
+    copy_dir("testdata/fixtures/graph/trust-stringlike", &copy);
+    let f = copy.join("k8s/team-b.yaml");
+    let text = std::fs::read_to_string(&f).unwrap();
+    std::fs::write(&f, format!("# moved\n# down\n{text}")).unwrap();
+    let fp = |dir: &Path| {
+        let o = eks2aks().current_dir(dir).args(["check", "--format", "gitlab", "trust-stringlike"]).output().unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let e = v.as_array().unwrap().iter().find(|i| i["check_name"] == "E2A002").unwrap().clone();
+        (e["fingerprint"].clone(), e["location"]["lines"]["begin"].clone())
+    };
+    let (moved, line_moved) = fp(tmp.path());
+    let (orig, line_orig) = fp(Path::new("testdata/fixtures/graph"));
+    assert_eq!(moved, orig);
+    assert_eq!((line_orig, line_moved), (serde_json::json!(8), serde_json::json!(10)));
+}
+
+#[test]
+fn malformed_input_still_yields_a_gitlab_report_and_exit_2() {
+    let (code, report, _) = run(&["check", "--format", "gitlab", "testdata/bad/effect-maybe.json"]);
+    assert_eq!(code, 2);
+    let v: serde_json::Value = serde_json::from_str(&report).unwrap();
+    assert!(v.as_array().unwrap().iter().any(|i| i["check_name"] == "E2A001" && i["severity"] == "critical"), "{v:#}");
 }
