@@ -16,6 +16,10 @@ use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
+/// The first line of the Markdown diff (an HTML comment, invisible): the GitHub Action finds the comment to update
+/// by it.
+pub const COMMENT_MARKER: &str = "<!-- eks2aks diff -->";
+
 /// GitHub's limit on the body of a pull-request comment, in characters.
 pub const GITHUB_COMMENT_LIMIT: usize = 65_536;
 
@@ -690,7 +694,7 @@ fn md_line(c: &Change) -> String {
 }
 
 fn md_summary(d: &Diff) -> String {
-    let mut out = String::from("## eks2aks: what this change does on Azure\n\n");
+    let mut out = format!("{COMMENT_MARKER}\n## eks2aks: what this change does on Azure\n\n");
     let n = d.escalations();
     if n > 0 {
         let _ = writeln!(out, "**⚠️ {n} privilege increase{}** (listed first).\n", if n == 1 { "" } else { "s" });

@@ -3,6 +3,7 @@
 
 mod addons;
 mod check;
+mod ci_tools;
 mod diff;
 mod dns_secrets;
 mod edits;
