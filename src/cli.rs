@@ -97,6 +97,12 @@ pub enum Command {
         after_help = "BASE and HEAD are input trees (planned with the same --config and --mappings) or plan.json files.\n\nExamples:\n  eks2aks diff base/ head/\n  git worktree add ../base origin/main && eks2aks diff ../base . --format markdown > comment.md\n  eks2aks diff old/plan.json new/plan.json --format json --fail-on escalation\n\nA privilege increase: a role assignment granting data actions or actions its identity did not have on that\nscope (a new role, a wider scope, a custom role gaining data actions, a dropped condition), a new federated\ncredential subject, or a workload that now runs as another identity.\nExit codes: 0 success; 1 --fail-on escalation and access widens; 2 usage error or malformed input."
     )]
     Diff(DiffArgs),
+    /// Write a commented eks2aks.yaml from what the input shows (accounts, regions, clusters, resources that get
+    /// an Azure name, add-ons) and the values still to choose.
+    #[command(
+        after_help = "Examples:\n  eks2aks init . > eks2aks.yaml\n  eks2aks init k8s/ iam/ --out eks2aks.yaml\n\nThe active keys are the detected services' default targets: the file changes no decision until edited.\nExit codes: 0 written; 2 usage error (--out exists without --force), malformed input, or no input found."
+    )]
+    Init(InitArgs),
     /// Show or validate the mapping tables (the bundled ones, or a user's copy given with --mappings).
     #[command(
         after_help = "Examples:\n  eks2aks mappings list\n  eks2aks mappings check --mappings ./my-mappings\n\nA --mappings DIR overrides the bundled tables entry by entry: a service key of services.yaml, an\naction of actions/<prefix>.yaml (case-insensitive), a role of azure-roles.yaml by name.\nExit codes: 0 valid, 2 invalid (every problem is listed with file and line)."
@@ -271,4 +277,18 @@ pub enum DiffFailOn {
     Escalation,
     /// Report only.
     Never,
+}
+
+/// `init` arguments.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Files or directories to read (`-` for standard input; default: the current directory).
+    #[arg(value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Write the config to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Overwrite FILE when it exists.
+    #[arg(long)]
+    pub force: bool,
 }

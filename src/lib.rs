@@ -108,5 +108,6 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitSta
         Command::Check(args) => commands::check::run(args, &cli.global, out, err),
         Command::Graph(args) => commands::graph::run(args, &cli.global, out, err),
         Command::Diff(args) => commands::diff::run(args, &cli.global, out, err),
+        Command::Init(args) => commands::init::run(args, &cli.global, out, err),
     }
 }

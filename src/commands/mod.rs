@@ -4,6 +4,7 @@
 pub mod check;
 pub mod diff;
 pub mod graph;
+pub mod init;
 pub mod mappings;
 pub mod plan;
 mod setup;

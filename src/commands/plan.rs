@@ -18,6 +18,12 @@ pub fn run(
             return report_input_errors(&files, &findings, color, err);
         }
     };
+    if args.format != PlanFormat::Json && super::init::is_empty(&a.model) {
+        // An empty summary would read as "nothing to migrate"; the input was most likely not what was meant.
+        writeln!(err, "note: {}", super::init::nothing_found(&args.inputs))?;
+        release(a);
+        return Ok(ExitStatus::Success);
+    }
     let text = match args.format {
         PlanFormat::Json => {
             report::json::write(&a.plan, out)?;

@@ -13,6 +13,7 @@ mod golden;
 mod graph;
 mod hostile;
 mod hygiene;
+mod init;
 mod keda;
 mod layering;
 mod mapping;
