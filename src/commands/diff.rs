@@ -38,7 +38,11 @@ pub fn run(
     if args.fail_on == DiffFailOn::Escalation && d.escalations() > 0 {
         if !global.quiet {
             let n = d.escalations();
-            writeln!(err, "eks2aks diff: {n} privilege increase{} (--fail-on escalation)", if n == 1 { "" } else { "s" })?;
+            writeln!(
+                err,
+                "eks2aks diff: {n} privilege increase{} (--fail-on escalation)",
+                if n == 1 { "" } else { "s" }
+            )?;
         }
         return Ok(ExitStatus::Failure);
     }

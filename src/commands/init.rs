@@ -21,7 +21,12 @@ pub fn nothing_found(inputs: &[PathBuf]) -> String {
 }
 
 /// Runs `init`.
-pub fn run(args: cli::InitArgs, global: &cli::GlobalArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitStatus> {
+pub fn run(
+    args: cli::InitArgs,
+    global: &cli::GlobalArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<ExitStatus> {
     let color = use_color(global.color);
     if let Some(f) = &args.out
         && f.exists()
@@ -135,7 +140,10 @@ fn detected(out: &mut String, plan: &Value) {
 const CHOICES: &[(&str, &str)] = &[
     ("location", "westeurope          # Azure region of the generated resources (else a Bicep parameter)"),
     ("aks_cluster", "my-aks             # the AKS cluster whose OIDC issuer the credentials trust"),
-    ("aks_oidc_issuer", "https://…          # or its issuer URL directly (az aks show --query oidcIssuerProfile.issuerUrl)"),
+    (
+        "aks_oidc_issuer",
+        "https://…          # or its issuer URL directly (az aks show --query oidcIssuerProfile.issuerUrl)",
+    ),
     ("storage_account", "mystorage       # receives queues, tables and containers"),
     ("key_vault", "my-vault              # receives secrets and keys"),
     ("container_registry", "myacr        # receives ECR images (acr-import.sh)"),
@@ -153,8 +161,12 @@ fn config_text(inputs: &[PathBuf], plan: &Value, tables: &mapping::Tables) -> St
         let _ = writeln!(out, "#   {k}: {v}");
     }
     out.push_str("# stay_on_aws: [\"arn:aws:s3:::legacy-*\"]   # resources that are not moving (phased migration)\n");
-    out.push_str("# bridge: aks-issuer                       # or entra: how AKS workloads reach what stays on AWS\n#\n");
-    out.push_str("# Which Azure service receives each AWS service found (these are the defaults; the alternatives follow).\n");
+    out.push_str(
+        "# bridge: aks-issuer                       # or entra: how AKS workloads reach what stays on AWS\n#\n",
+    );
+    out.push_str(
+        "# Which Azure service receives each AWS service found (these are the defaults; the alternatives follow).\n",
+    );
     let services: BTreeSet<&str> = strs(plan, "resources").map(|r| s(r, "aws_service")).collect();
     let known: Vec<(&str, &mapping::load::Service)> =
         services.iter().filter_map(|p| tables.services.get(*p).map(|svc| (*p, svc))).collect();

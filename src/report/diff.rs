@@ -432,14 +432,16 @@ fn credentials_of(plan: &Value) -> BTreeMap<CredKey, String> {
 fn credentials(base: &Value, head: &Value, out: &mut Vec<Change>) {
     let b = credentials_of(base);
     let h = credentials_of(head);
-    let subject = |(ident, sub, _, _): &CredKey| {
-        vec![Seg::Val(sub.clone()), Seg::Lit(" signs in as "), Seg::Val(ident.clone())]
-    };
+    let subject =
+        |(ident, sub, _, _): &CredKey| vec![Seg::Val(sub.clone()), Seg::Lit(" signs in as "), Seg::Val(ident.clone())];
     for (k, name) in &h {
         if !b.contains_key(k) {
             let mut c = Change::new(Category::FederatedCredential, Kind::Added, subject(k));
             c.escalation = true;
-            c = c.detail("credential", [name.clone()]).detail("issuer", [k.2.clone()]).detail("audience", [k.3.clone()]);
+            c = c
+                .detail("credential", [name.clone()])
+                .detail("issuer", [k.2.clone()])
+                .detail("audience", [k.3.clone()]);
             out.push(c);
         }
     }
@@ -479,7 +481,10 @@ fn custom_roles(base: &Value, head: &Value, out: &mut Vec<Change>) {
     }
     for (name, r) in &b {
         if !h.contains_key(name) {
-            out.push(Change::new(Category::CustomRole, Kind::Removed, vec![Seg::Val(name.clone())]).detail("granted", perms(r)));
+            out.push(
+                Change::new(Category::CustomRole, Kind::Removed, vec![Seg::Val(name.clone())])
+                    .detail("granted", perms(r)),
+            );
         }
     }
 }
@@ -490,10 +495,13 @@ fn identities(base: &Value, head: &Value, out: &mut Vec<Change>) {
     for (name, i) in &h {
         let subject = vec![Seg::Val(name.clone())];
         match b.get(name) {
-            None => out.push(Change::new(Category::Identity, Kind::Added, subject).detail("AWS role", [s(i, "aws_role_arn")])),
+            None => out
+                .push(Change::new(Category::Identity, Kind::Added, subject).detail("AWS role", [s(i, "aws_role_arn")])),
             Some(o) if s(o, "aws_role_arn") != s(i, "aws_role_arn") => {
                 let c = Change::new(Category::Identity, Kind::Changed, subject);
-                out.push(c.detail("AWS role was", [s(o, "aws_role_arn")]).detail("AWS role now", [s(i, "aws_role_arn")]));
+                out.push(
+                    c.detail("AWS role was", [s(o, "aws_role_arn")]).detail("AWS role now", [s(i, "aws_role_arn")]),
+                );
             }
             Some(_) => {}
         }
@@ -513,8 +521,9 @@ fn workloads_of(plan: &Value) -> BTreeMap<(String, String, String), String> {
 fn workloads(base: &Value, head: &Value, out: &mut Vec<Change>) {
     let b = workloads_of(base);
     let h = workloads_of(head);
-    let subject =
-        |(ns, kind, name): &(String, String, String)| vec![Seg::Val(kind.clone()), Seg::Lit(" "), Seg::Val(format!("{ns}/{name}"))];
+    let subject = |(ns, kind, name): &(String, String, String)| {
+        vec![Seg::Val(kind.clone()), Seg::Lit(" "), Seg::Val(format!("{ns}/{name}"))]
+    };
     let ident = |i: &String| if i.is_empty() { "(none)".to_string() } else { i.clone() };
     for (k, i) in &h {
         match b.get(k) {
@@ -551,7 +560,9 @@ fn resources(base: &Value, head: &Value, out: &mut Vec<Change>) {
     }
     for (arn, r) in &b {
         if !h.contains_key(arn) {
-            out.push(Change::new(Category::Resource, Kind::Removed, vec![Seg::Val(arn.clone())]).detail("Azure", [azure(r)]));
+            out.push(
+                Change::new(Category::Resource, Kind::Removed, vec![Seg::Val(arn.clone())]).detail("Azure", [azure(r)]),
+            );
         }
     }
 }
@@ -742,7 +753,7 @@ pub fn markdown(d: &Diff, extra: &str, limit: usize) -> String {
         }
         out.push('\n');
     }
-    if !extra.is_empty() && out.len() + extra.len() + 1 <= budget {
+    if !extra.is_empty() && out.len() + extra.len() < budget {
         out.push_str(extra);
         out.push('\n');
     }
@@ -862,7 +873,12 @@ pub fn mermaid(base: &Value, head: &Value, max_edges: usize) -> String {
     }
     out.push_str("```\n");
     if all.len() > shown.len() {
-        let _ = writeln!(out, "\n_{} more edge(s) not drawn ({} in all); `eks2aks graph` draws the whole join._", all.len() - shown.len(), all.len());
+        let _ = writeln!(
+            out,
+            "\n_{} more edge(s) not drawn ({} in all); `eks2aks graph` draws the whole join._",
+            all.len() - shown.len(),
+            all.len()
+        );
     }
     out
 }
@@ -874,7 +890,11 @@ mod tests {
     fn many(n: usize) -> Diff {
         let changes = (0..n)
             .map(|i| {
-                let mut c = Change::new(Category::Resource, Kind::Added, vec![Seg::Val(format!("arn:aws:sqs:us-east-1:111122223333:q{i:05}"))]);
+                let mut c = Change::new(
+                    Category::Resource,
+                    Kind::Added,
+                    vec![Seg::Val(format!("arn:aws:sqs:us-east-1:111122223333:q{i:05}"))],
+                );
                 c.escalation = i % 7 == 0;
                 c.detail("Azure", [format!("Microsoft.Storage/storageAccounts/queueServices/queues q{i:05}")])
             })
@@ -888,7 +908,11 @@ mod tests {
         assert!(!small.contains("left out"), "{small}");
         let big = markdown(&many(5000), "", GITHUB_COMMENT_LIMIT);
         assert!(big.chars().count() <= GITHUB_COMMENT_LIMIT, "{}", big.len());
-        assert!(big.contains("left out to keep this comment under GitHub's 65536-character limit"), "{}", &big[big.len() - 300..]);
+        assert!(
+            big.contains("left out to keep this comment under GitHub's 65536-character limit"),
+            "{}",
+            &big[big.len() - 300..]
+        );
         // The summary counts everything, cut or not.
         assert!(big.contains("| Resources | 5000 | 0 | 0 | 715 |"), "{}", &big[..600]);
         // Every `<details>` that opens closes.
@@ -904,7 +928,10 @@ mod tests {
         let plan = json!({"identities": [{"name": "a\"]-->b", "service_accounts": [{"namespace": "n", "name": "s]"}],
                           "role_assignments": []}]});
         let m = mermaid(&plan, &plan, MERMAID_EDGES);
-        assert!(m.contains("n0[\"identity a#34;#93;--#62;b\"]") || m.contains("[\"identity a#34;#93;--#62;b\"]"), "{m}");
+        assert!(
+            m.contains("n0[\"identity a#34;#93;--#62;b\"]") || m.contains("[\"identity a#34;#93;--#62;b\"]"),
+            "{m}"
+        );
         assert_eq!(m.lines().filter(|l| l.contains("-->")).count(), 1, "{m}");
     }
 

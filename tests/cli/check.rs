@@ -13,10 +13,7 @@ fn python_validates(sarif: &str, schema: &str) -> Option<bool> {
     let f = tmp.path().join("x.sarif");
     std::fs::write(&f, sarif).unwrap();
     let script = "import json,sys,jsonschema\ns=json.load(open(sys.argv[1]));d=json.load(open(sys.argv[2]))\nerrs=list(jsonschema.Draft7Validator(s).iter_errors(d))\n[print(e.message) for e in errs]\nsys.exit(1 if errs else 0)";
-    let o = std::process::Command::new("python3")
-        .args(["-c", script, schema, f.to_str().unwrap()])
-        .output()
-        .ok()?;
+    let o = std::process::Command::new("python3").args(["-c", script, schema, f.to_str().unwrap()]).output().ok()?;
     let stderr = String::from_utf8_lossy(&o.stderr);
     if stderr.contains("No module named 'jsonschema'") {
         assert!(std::env::var_os("CI").is_none(), "jsonschema missing in CI");

@@ -23,7 +23,9 @@ fn the_pre_commit_manifest_validates() {
         // `pip install pre-commit` without its script directory on PATH.
         let o = tool("python3", &["-m", "pre_commit", "validate-manifest", ".pre-commit-hooks.yaml"], root)?;
         if String::from_utf8_lossy(&o.stderr).contains("No module named pre_commit") {
-            eprintln!("SKIPPED: pre-commit is not installed (pip install pre-commit); the hook manifest was not validated");
+            eprintln!(
+                "SKIPPED: pre-commit is not installed (pip install pre-commit); the hook manifest was not validated"
+            );
             return None;
         }
         Some(o)

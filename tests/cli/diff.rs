@@ -63,7 +63,10 @@ fn escalations_come_first_and_the_json_names_them() {
     assert!(c[1..].iter().all(|x| !x.2), "{c:?}");
     let details = d["changes"][0]["details"][0]["values"].as_array().unwrap();
     assert!(details.iter().any(|v| v == BLOB_WRITE), "{details:?}");
-    assert!(!details.iter().any(|v| v.as_str().unwrap().ends_with("blobs/read")), "read was granted before: {details:?}");
+    assert!(
+        !details.iter().any(|v| v.as_str().unwrap().ends_with("blobs/read")),
+        "read was granted before: {details:?}"
+    );
 }
 
 #[test]
@@ -75,7 +78,10 @@ fn removing_the_write_action_again_adds_no_data_action_but_the_built_in_roles_co
     let (code, out, err) = run(&["diff", &h, &b, "--fail-on", "escalation"]);
     assert_eq!(code, 1, "{out}{err}");
     assert!(!out.contains("new data actions"), "{out}");
-    assert!(out.contains("new actions on this scope: Microsoft.Storage/storageAccounts/blobServices/containers/read"), "{out}");
+    assert!(
+        out.contains("new actions on this scope: Microsoft.Storage/storageAccounts/blobServices/containers/read"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -102,7 +108,10 @@ fn a_narrowed_scope_is_no_escalation_and_a_widened_one_is() {
     assert_eq!(d["escalations"], 0, "{d:#}");
     let c = changes(&d);
     assert!(c.iter().any(|x| x.1 == "added" && x.3.ends_with("on container uploads")), "{c:?}");
-    assert!(c.iter().any(|x| x.1 == "removed" && x.3.ends_with("on storage_account param:storageAccountName")), "{c:?}");
+    assert!(
+        c.iter().any(|x| x.1 == "removed" && x.3.ends_with("on storage_account param:storageAccountName")),
+        "{c:?}"
+    );
     // The other way round, the scope widens from one container to the storage account.
     let (code, out, _) = run(&["diff", &h, &b, "--fail-on", "escalation"]);
     assert_eq!(code, 1, "{out}");
@@ -116,7 +125,10 @@ fn a_new_subject_on_a_credential_is_an_escalation() {
     let (code, out, _) = run(&["diff", &b, &h, "--fail-on", "escalation"]);
     assert_eq!(code, 1, "{out}");
     assert!(
-        out.lines().nth(1).unwrap().contains("federated credential: system:serviceaccount:media:thumbnailer signs in as media-uploader"),
+        out.lines()
+            .nth(1)
+            .unwrap()
+            .contains("federated credential: system:serviceaccount:media:thumbnailer signs in as media-uploader"),
         "{out}"
     );
     let d = diff_json(&b, &h);

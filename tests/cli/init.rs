@@ -15,7 +15,10 @@ fn init_on_each_example_writes_a_config_that_check_accepts_and_that_changes_no_d
         let (code, _, err) = run(&["init", &dir, "--out", cfg_s]);
         assert_eq!(code, 0, "{e}: {err}");
         let text = std::fs::read_to_string(&cfg).unwrap();
-        assert!(text.contains("# Detected in the input:") && text.contains("AWS accounts: 111122223333"), "{e}: {text}");
+        assert!(
+            text.contains("# Detected in the input:") && text.contains("AWS accounts: 111122223333"),
+            "{e}: {text}"
+        );
         assert!(text.contains("# Still to choose"), "{e}: {text}");
         let (code, out, err) = run(&["check", "--config", cfg_s, &dir]);
         assert_eq!(code, 0, "{e}: check with the init config: {out}{err}");
@@ -32,7 +35,10 @@ fn init_lists_what_it_detected() {
     assert_eq!(code, 0);
     assert!(out.contains("#   AWS regions: us-east-1\n"), "{out}");
     assert!(out.contains("oidc.eks.us-east-1.amazonaws.com/id/"), "{out}");
-    assert!(out.contains("arn:aws:dynamodb:us-east-1:111122223333:table/edw-results → Azure Table Storage edwresults"), "{out}");
+    assert!(
+        out.contains("arn:aws:dynamodb:us-east-1:111122223333:table/edw-results → Azure Table Storage edwresults"),
+        "{out}"
+    );
     assert!(out.contains("targets:\n  dynamodb: storage-table   # or: cosmos-nosql\n"), "{out}");
     let (_, out, _) = run(&["init", "testdata/examples/addons-cluster"]);
     assert!(out.contains("AWS add-ons replaced by AKS features: AWS Load Balancer Controller"), "{out}");
