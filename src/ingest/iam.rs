@@ -25,6 +25,10 @@ pub struct Pending {
     eksctl_files: Vec<(FileId, Option<String>, Option<String>)>,
     /// `list-pod-identity-associations` entries (no role): cluster, namespace, ServiceAccount, association id.
     listed_associations: Vec<(String, String, String, String, Loc)>,
+    /// CloudFormation templates, read once every file is (their pseudo-parameters may come from other files).
+    templates: Vec<(FileId, Node)>,
+    /// `terraform show -json` outputs.
+    terraform: Vec<(FileId, Node)>,
 }
 
 impl Pending {
@@ -37,6 +41,8 @@ impl Pending {
         self.get_policies.extend(other.get_policies.into_iter().map(|(d, i)| (d, i + policies_offset)));
         self.eksctl_files.extend(other.eksctl_files);
         self.listed_associations.extend(other.listed_associations);
+        self.templates.extend(other.templates);
+        self.terraform.extend(other.terraform);
     }
 }
 
@@ -276,6 +282,14 @@ pub fn read_document(
     dir: PathBuf,
     sink: &mut Sink,
 ) -> bool {
+    if super::cfn::is_template(root) {
+        pending.templates.push((file, root.clone()));
+        return true;
+    }
+    if super::terraform::is_show_json(root) {
+        pending.terraform.push((file, root.clone()));
+        return true;
+    }
     let is_authz = EXPORT_KEYS.iter().any(|k| root.get(k).is_some());
     if is_authz {
         for r in root.get("RoleDetailList").and_then(Node::as_seq).unwrap_or_default() {
@@ -707,6 +721,13 @@ fn eksctl_role(
 /// Pairs exports that name no owner with their siblings, merges eksctl roles with exported ones of the same
 /// name, and reports what could not be paired.
 pub fn finish(model: &mut Model, pending: Pending, files: &Files, sink: &mut Sink) {
+    let ctx = super::cfn::Context::of(model);
+    for (file, root) in &pending.templates {
+        super::cfn::read_template(model, &ctx, *file, root, sink);
+    }
+    for (file, root) in &pending.terraform {
+        super::terraform::read_show_json(model, &ctx, *file, root, sink);
+    }
     for (role_name, policy, l) in pending.role_policies {
         let matches: Vec<usize> = (0..model.roles.len()).filter(|&i| model.roles[i].name == role_name).collect();
         // One role in several sources (merged below) is still one role.
