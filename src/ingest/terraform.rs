@@ -41,8 +41,8 @@ struct Res<'a> {
     values: &'a Node,
     /// `after_unknown` of its change, for a plan.
     unknown: Option<&'a Node>,
-    /// `expressions` of its configuration, for a plan.
-    expressions: Option<&'a Node>,
+    /// Its configuration (`expressions`, `for_each_expression`), for a plan.
+    config: Option<&'a Node>,
 }
 
 /// The resources of a module and its children, in order.
@@ -105,14 +105,9 @@ fn resources(root: &Node) -> Vec<Res<'_>> {
         }
         let data = r.get("mode").and_then(Node::as_str) == Some("data");
         let cfg = config_address(address, &module);
-        let expressions = config_module(root, &module)
-            .and_then(|m| {
-                m.get("resources")?
-                    .as_seq()?
-                    .iter()
-                    .find(|c| c.get("address").and_then(Node::as_str) == Some(cfg.as_str()))
-            })
-            .and_then(|c| c.get("expressions"));
+        let config = config_module(root, &module).and_then(|m| {
+            m.get("resources")?.as_seq()?.iter().find(|c| c.get("address").and_then(Node::as_str) == Some(cfg.as_str()))
+        });
         out.push(Res {
             address: address.to_string(),
             module,
@@ -120,7 +115,7 @@ fn resources(root: &Node) -> Vec<Res<'_>> {
             data,
             values,
             unknown: changes.get(address).copied(),
-            expressions,
+            config,
         });
     }
     out
@@ -137,6 +132,7 @@ enum Missing {
 /// The file's resources with the values the plan computes for them.
 struct Plan<'a> {
     file: FileId,
+    root: &'a Node,
     res: Vec<Res<'a>>,
     /// Address → attribute → value, for `arn` values built from names.
     computed: BTreeMap<String, BTreeMap<&'static str, String>>,
@@ -157,19 +153,50 @@ impl<'a> Plan<'a> {
         self.referenced(r, key).ok_or(Missing::Unknown(r.values.pos))
     }
 
-    /// The value an attribute's configuration references, when the plan knows it.
+    /// The value an attribute's configuration references, when the plan knows exactly one: a computed `arn`, a
+    /// read data source's attribute, followed through `each.value` (the resource's `for_each`) and `var.NAME` (the
+    /// module call's argument in the parent module).
     fn referenced(&self, r: &Res, key: &str) -> Option<String> {
-        let refs = r.expressions?.get(key)?.get("references")?.as_seq()?;
-        let prefix = if r.module.is_empty() { String::new() } else { format!("{}.", r.module) };
-        refs.iter().filter_map(Node::as_str).find_map(|reference| {
-            let (target, attr) = reference.rsplit_once('.')?;
-            let address = format!("{prefix}{target}");
-            if let Some(v) = self.computed.get(&address).and_then(|m| m.get(attr)) {
-                return Some(v.clone());
+        let refs = r.config?.path(&["expressions", key, "references"])?;
+        let mut found = BTreeSet::new();
+        self.follow(&r.module, refs, r.config, 0, &mut found);
+        match found.len() {
+            1 => found.into_iter().next(),
+            _ => None,
+        }
+    }
+
+    fn follow(&self, module: &str, refs: &Node, config: Option<&Node>, depth: usize, found: &mut BTreeSet<String>) {
+        if depth > 8 {
+            return;
+        }
+        for reference in refs.as_seq().unwrap_or_default().iter().filter_map(Node::as_str) {
+            if reference == "each.value" {
+                if let Some(next) = config.and_then(|c| c.path(&["for_each_expression", "references"])) {
+                    self.follow(module, next, None, depth + 1, found);
+                }
+                continue;
             }
-            let t = self.res.iter().find(|x| x.address == address)?;
-            t.values.get(attr)?.as_str().map(str::to_string)
-        })
+            if let Some(var) = reference.strip_prefix("var.") {
+                let (parent, call) = match module.rsplit_once(".module.") {
+                    Some((p, c)) => (p.to_string(), c),
+                    None => (String::new(), module.strip_prefix("module.").unwrap_or_default()),
+                };
+                let arg = config_module(self.root, &parent)
+                    .and_then(|m| m.path(&["module_calls", call, "expressions", var, "references"]));
+                if let Some(next) = arg.filter(|_| !module.is_empty()) {
+                    self.follow(&parent, next, None, depth + 1, found);
+                }
+                continue;
+            }
+            let Some((target, attr)) = reference.rsplit_once('.') else { continue };
+            let address = if module.is_empty() { target.to_string() } else { format!("{module}.{target}") };
+            let value = self.computed.get(&address).and_then(|m| m.get(attr)).cloned().or_else(|| {
+                let t = self.res.iter().find(|x| x.address == address)?;
+                t.values.get(attr)?.as_str().map(str::to_string)
+            });
+            found.extend(value);
+        }
     }
 
     fn push_unknown(&self, sink: &mut Sink, what: &str, r: &Res, m: Missing) {
@@ -266,7 +293,7 @@ fn account(plan: &Plan, ctx: &Context, notes: &mut Vec<String>) -> String {
 
 /// Reads the IAM of one `terraform show -json` output into the model (see the module documentation).
 pub fn read_show_json(model: &mut Model, ctx: &Context, file: FileId, root: &Node, sink: &mut Sink) {
-    let mut plan = Plan { file, res: resources(root), computed: BTreeMap::new() };
+    let mut plan = Plan { file, root, res: resources(root), computed: BTreeMap::new() };
     let mut notes = Vec::new();
     let account = account(&plan, ctx, &mut notes);
     let mut computed = BTreeMap::new();
