@@ -9,6 +9,7 @@ mod errors;
 mod function_length;
 mod golden;
 mod graph;
+mod iac;
 mod hostile;
 mod hygiene;
 mod keda;
