@@ -98,6 +98,8 @@ struct Outputs {
 struct Env<'a> {
     parameters: BTreeMap<String, Result<String, String>>,
     pseudo: BTreeMap<&'static str, Option<String>>,
+    /// The pseudo-parameters a resolved value used (their inference is noted only then).
+    used: std::cell::RefCell<BTreeSet<String>>,
     resources: BTreeMap<String, Outputs>,
     mappings: Option<&'a Node>,
 }
@@ -206,6 +208,7 @@ impl Env<'_> {
 
     fn reference(&self, name: &str, pos: Pos) -> Result<String, Unresolved> {
         if let Some(v) = self.pseudo.get(name) {
+            self.used.borrow_mut().insert(name.to_string());
             return v.clone().ok_or_else(|| {
                 unresolved(
                     pos,
@@ -389,7 +392,7 @@ fn pseudo(
     ctx: &Context,
     names: &BTreeMap<String, String>,
     template_text: &str,
-    notes: &mut Vec<String>,
+    notes: &mut Vec<(&'static str, String)>,
 ) -> BTreeMap<&'static str, Option<String>> {
     let from_sa: BTreeSet<String> = names
         .values()
@@ -398,15 +401,16 @@ fn pseudo(
         .collect();
     let account = match (from_sa.len(), ctx.accounts.len()) {
         (1, _) => from_sa.first().cloned().inspect(|a| {
-            notes.push(format!(
-                "AWS::AccountId is {a}, the account of the role ARNs ServiceAccounts name for this template's roles"
+            notes.push((
+                "AWS::AccountId",
+                format!(
+                    "AWS::AccountId is {a}, the account of the role ARNs ServiceAccounts name for this template's roles"
+                ),
             ))
         }),
-        (0, 1) => ctx
-            .accounts
-            .first()
-            .cloned()
-            .inspect(|a| notes.push(format!("AWS::AccountId is {a}, the one account of the exported roles"))),
+        (0, 1) => ctx.accounts.first().cloned().inspect(|a| {
+            notes.push(("AWS::AccountId", format!("AWS::AccountId is {a}, the one account of the exported roles")))
+        }),
         _ => None,
     };
     let mut regions: BTreeSet<String> = oidc_regions(template_text).into_iter().collect();
@@ -415,7 +419,7 @@ fn pseudo(
     }
     let region = (regions.len() == 1).then(|| regions.first().cloned()).flatten();
     if let Some(r) = &region {
-        notes.push(format!("AWS::Region is {r}, the region of the EKS OIDC issuer the input names"));
+        notes.push(("AWS::Region", format!("AWS::Region is {r}, the region of the EKS OIDC issuer the input names")));
     }
     BTreeMap::from([
         ("AWS::AccountId", account),
@@ -436,24 +440,19 @@ pub fn read_template(model: &mut Model, ctx: &Context, file: FileId, root: &Node
     let mut env = Env {
         parameters: parameters(root),
         pseudo: BTreeMap::new(),
+        used: Default::default(),
         resources: BTreeMap::new(),
         mappings: root.get("Mappings"),
     };
     // Names first with the pseudo-parameters unknown (to find the account), then again with them.
     let first = role_names(&env, ctx, &roles, file, &mut Vec::new(), &mut Sink::default());
+    let mut inferred = Vec::new();
+    env.pseudo = pseudo(ctx, &first, &root.to_json().to_string(), &mut inferred);
     let mut notes = Vec::new();
-    env.pseudo = pseudo(ctx, &first, &root.to_json().to_string(), &mut notes);
     let names = role_names(&env, ctx, &roles, file, &mut notes, sink);
     let account = env.pseudo["AWS::AccountId"].clone().unwrap_or_default();
     for r in &all {
         env.resources.insert(r.id.to_string(), outputs(&env, r, &names, &account));
-    }
-    if !notes.is_empty() {
-        sink.push(
-            rules::IAC_VALUE_INFERRED,
-            format!("CloudFormation template: {}", notes.join("; ")),
-            Some(Loc { file, pos: root.pos }),
-        );
     }
     let first_role = model.roles.len();
     for r in &roles {
@@ -468,6 +467,15 @@ pub fn read_template(model: &mut Model, ctx: &Context, file: FileId, root: &Node
             "AWS::EKS::PodIdentityAssociation" => read_association(model, &env, file, r, sink),
             _ => {}
         }
+    }
+    // Noted only where a value of the template used it (a role's own ARN is the one a ServiceAccount names).
+    let used = env.used.borrow();
+    let mut all_notes: Vec<String> =
+        inferred.into_iter().filter(|(name, _)| used.contains(*name)).map(|(_, n)| n).collect();
+    all_notes.extend(notes);
+    if !all_notes.is_empty() {
+        let text = format!("CloudFormation template: {}", all_notes.join("; "));
+        sink.push(rules::IAC_VALUE_INFERRED, text, Some(Loc { file, pos: root.pos }));
     }
 }
 
@@ -559,6 +567,7 @@ fn read_role(model: &mut Model, env: &Env, file: FileId, r: &Resource, name: &st
         attached,
         loc: Loc { file, pos: r.node.pos },
         well_known: Vec::new(),
+        source: RoleSource::CloudFormation,
         boundary,
     });
 }

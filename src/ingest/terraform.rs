@@ -275,13 +275,8 @@ fn account(plan: &Plan, ctx: &Context, notes: &mut Vec<String>) -> String {
         .filter_map(|a| Arn::parse(&a).map(|x| x.account).filter(|a| !a.is_empty()))
         .collect();
     match (from_sa.len(), ctx.accounts.len()) {
-        (1, _) => {
-            let a = from_sa.into_iter().next().unwrap_or_default();
-            notes.push(format!(
-                "the account is {a}, the account of the role ARNs ServiceAccounts name for the plan's roles"
-            ));
-            a
-        }
+        // The role's own ARN is then the one a ServiceAccount names: nothing to note.
+        (1, _) => from_sa.into_iter().next().unwrap_or_default(),
         (0, 1) => {
             let a = ctx.accounts.first().cloned().unwrap_or_default();
             notes.push(format!("the account is {a}, the one account of the exported roles"));
@@ -395,6 +390,7 @@ fn read_role(model: &mut Model, plan: &Plan, r: &Res, account: &str, sink: &mut 
         attached,
         loc: loc(plan, r),
         well_known: Vec::new(),
+        source: RoleSource::Terraform,
         boundary: plan.string(r, "permissions_boundary").ok().filter(|b| !b.is_empty()).map(|b| (b, loc(plan, r))),
     });
 }

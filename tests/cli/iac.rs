@@ -52,3 +52,35 @@ fn examples_run_without_an_export() {
     assert_eq!(codes(&plan_json(&[TF])), Vec::<String>::new());
     assert_eq!(run(&["check", TF]).0, 0);
 }
+
+/// Deliver 4 of issue 22: a role in the export and in infrastructure code is one role, the export's; what the
+/// code says differently is an E2A051 warning that shows it. The CloudFormation template agrees with the export
+/// (an inline policy named after the stack counts as the same document); the Terraform plan attaches the queue
+/// policy as a managed policy where the account has it inline.
+#[test]
+fn export_wins_over_infrastructure_code_and_drift_is_shown() {
+    let export = identities(&plan_json(&[&format!("{CFN}/k8s"), EXPORT]));
+    let with_cfn = plan_json(&[CFN, EXPORT]);
+    assert_eq!(identities(&with_cfn), export);
+    let drift = |p: &serde_json::Value| -> Vec<String> {
+        p["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["code"] == "E2A051")
+            .map(|f| f["message"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(drift(&with_cfn), Vec::<String>::new());
+    let with_tf = plan_json(&[TF, EXPORT]);
+    assert_eq!(identities(&with_tf), export);
+    let d = drift(&with_tf);
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(d[0].contains("role `orders-api`: the Terraform plan at"), "{}", d[0]);
+    assert!(
+        d[0].contains("attached policy `arn:aws:iam::111122223333:policy/orders-api-queue` is not in the export"),
+        "{}",
+        d[0]
+    );
+    assert!(d[0].contains("the export wins"), "{}", d[0]);
+}
