@@ -589,6 +589,19 @@ pub fn parse_json_value(text: &str, offset: usize, positions: &JsonPositions) ->
 mod tests {
     use super::*;
 
+    /// CloudFormation's short forms are kept as their long form (issue 22); other tags are ignored as before.
+    #[test]
+    fn cloudformation_short_form_tags_become_their_long_form() {
+        let text = "a: !Sub \"arn:${AWS::Partition}:s3:::b\"\nb: !GetAtt Role.Arn\nc: !Join [\":\", [x, !Ref Y]]\nd: !Custom z\n";
+        let root = &parse_stream(text).unwrap()[0].root;
+        assert_eq!(root.path(&["a", "Fn::Sub"]).and_then(Node::as_str), Some("arn:${AWS::Partition}:s3:::b"));
+        assert_eq!(root.path(&["b", "Fn::GetAtt"]).and_then(Node::as_str), Some("Role.Arn"));
+        let join = root.path(&["c", "Fn::Join"]).and_then(Node::as_seq).unwrap();
+        assert_eq!(join[1].as_seq().unwrap()[1].path(&["Ref"]).and_then(Node::as_str), Some("Y"));
+        assert_eq!(root.get("d").and_then(Node::as_str), Some("z"));
+        assert_eq!(root.get("b").unwrap().pos, Pos { line: 2, col: 4 });
+    }
+
     /// A minified export is one long line: columns still count characters (not bytes) from the line start, for
     /// values met in any order of nesting.
     #[test]

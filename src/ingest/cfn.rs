@@ -660,3 +660,48 @@ fn read_association(model: &mut Model, env: &Env, file: FileId, r: &Resource, si
         creates_service_account: false,
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::diag::{Files, Sink};
+    use crate::ingest::{IngestOptions, read_strs};
+    use crate::model::Model;
+
+    fn read(files: &[(&str, &str)]) -> (Model, Sink) {
+        let (mut f, mut sink) = (Files::default(), Sink::default());
+        let model = read_strs(files, &IngestOptions::default(), &mut f, &mut sink);
+        (model, sink)
+    }
+
+    const SA: &str = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: app\n  namespace: shop\n  annotations:\n    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/app\n";
+
+    fn template(resource: &str) -> String {
+        format!(
+            "AWSTemplateFormatVersion: \"2010-09-09\"\nConditions:\n  Prod: !Equals [a, b]\nResources:\n  AppRole:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: app\n      ManagedPolicyArns:\n        - !Sub \"arn:${{AWS::Partition}}:iam::aws:policy/AmazonS3ReadOnlyAccess\"\n      Policies:\n        - PolicyName: p\n          PolicyDocument:\n            Statement:\n              - Effect: Allow\n                Action: s3:GetObject\n                Resource: {resource}\n"
+        )
+    }
+
+    /// An intrinsic that cannot be resolved leaves its policy out with E2A120 at its line: never a wildcard.
+    #[test]
+    fn an_unresolved_intrinsic_leaves_the_policy_out_with_its_line() {
+        let t = template("!If [Prod, \"arn:aws:s3:::a/*\", \"arn:aws:s3:::b/*\"]");
+        let (model, sink) = read(&[("k8s.yaml", SA), ("iam.yaml", &t)]);
+        assert_eq!(model.roles.len(), 1);
+        assert_eq!(model.roles[0].arn, "arn:aws:iam::111122223333:role/app");
+        assert!(model.roles[0].inline.is_empty(), "{:?}", model.roles[0].inline);
+        let f: Vec<_> = sink.findings().iter().filter(|f| f.code == "E2A120").collect();
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].loc.map(|l| l.pos.line), Some(17));
+        assert!(f[0].message.contains("Fn::If"), "{}", f[0].message);
+    }
+
+    /// Resolved, the same template gives the policy; an AWS-managed ARN is recorded as attached, as an export's.
+    #[test]
+    fn a_literal_resource_and_an_aws_managed_arn_are_read() {
+        let (model, sink) = read(&[("k8s.yaml", SA), ("iam.yaml", &template("\"arn:aws:s3:::a/*\""))]);
+        let role = &model.roles[0];
+        assert_eq!(role.inline.len(), 1);
+        assert_eq!(role.attached[0].arn, "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess");
+        assert!(sink.findings().iter().all(|f| f.code != "E2A120"));
+    }
+}

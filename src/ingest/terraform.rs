@@ -492,3 +492,29 @@ fn read_association(model: &mut Model, plan: &Plan, r: &Res, sink: &mut Sink) {
         creates_service_account: false,
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::diag::{Files, Sink};
+    use crate::ingest::{IngestOptions, read_str};
+
+    /// A plan's role with an AWS-managed ARN (recorded as attached, as an export's) and a policy known only after
+    /// apply, which no configuration reference settles: E2A122, and the policy is left out.
+    #[test]
+    fn unknown_values_are_findings_and_managed_arns_are_attached() {
+        let text = r#"{"format_version":"1.2","planned_values":{"root_module":{"resources":[
+            {"address":"aws_iam_role.a","mode":"managed","type":"aws_iam_role","name":"a","values":{"name":"app","path":"/",
+             "managed_policy_arns":["arn:aws:iam::aws:policy/AmazonSQSReadOnlyAccess"],"assume_role_policy":"{\"Statement\":[]}"}},
+            {"address":"aws_iam_role_policy.p","mode":"managed","type":"aws_iam_role_policy","name":"p","values":{"name":"p","role":"app"}}]}},
+          "resource_changes":[{"address":"aws_iam_role_policy.p","change":{"after_unknown":{"policy":true}}}]}"#;
+        let (mut files, mut sink) = (Files::default(), Sink::default());
+        let model = read_str("plan.json", text, &IngestOptions::default(), &mut files, &mut sink);
+        assert_eq!(model.roles.len(), 1);
+        assert_eq!(model.roles[0].attached[0].arn, "arn:aws:iam::aws:policy/AmazonSQSReadOnlyAccess");
+        assert!(model.roles[0].inline.is_empty());
+        let unknown: Vec<_> = sink.findings().iter().filter(|f| f.code == "E2A122").collect();
+        assert_eq!(unknown.len(), 1);
+        assert!(unknown[0].message.contains("aws_iam_role_policy.p"), "{}", unknown[0].message);
+        assert_eq!(unknown[0].loc.map(|l| l.pos.line), Some(4));
+    }
+}
