@@ -404,6 +404,21 @@ rules! {
         why: "The load balancer AKS creates would differ from the AWS one in that respect (TLS, exposure, addresses, health checks): a person must configure the Azure side.",
         fix: "Configure the equivalent the message names (a Key Vault certificate, an internal controller, a static public IP, a readiness probe, …), remove the AWS annotation, and translate again."
     }
+    CFN_UNRESOLVED = "E2A120" "cfn-value-unresolved" Warning {
+        what: "A value in a CloudFormation template's IAM (a role's name, trust, inline policy, managed policy ARN or boundary, a managed policy, an `AWS::IAM::Policy`, a Pod Identity association) uses an intrinsic function eks2aks cannot resolve from the input: a parameter without a `Default`, `AWS::StackName`, `Fn::If`, `Fn::ImportValue`, an attribute known only after deployment, or `AWS::AccountId`/`AWS::Region` when no other input settles them. The document, attachment or role that holds it is left out; it is never read as a wildcard.",
+        why: "What is left out grants nothing on Azure: the workload may lack permissions it had (for a Deny, it may have more than it had). The finding names the value and where it is.",
+        fix: "Give the parameter a `Default` (or a literal value), or add the deployed role (`aws iam get-account-authorization-details`) to the input, and translate again."
+    }
+    IAC_VALUE_INFERRED = "E2A121" "iac-value-inferred" Note {
+        what: "A CloudFormation template's (or Terraform plan's) IAM depends on a value known when the stack is deployed (or the plan applied), and eks2aks took it from the other inputs: `AWS::AccountId` (a plan's account) from the account of the role ARN a ServiceAccount annotation names for a role of the template (or the one account of the exported roles), `AWS::Region` from an EKS OIDC issuer, or a role without `RoleName` joined by the generated name a ServiceAccount names (or by its logical id). The note says which.",
+        why: "The plan is only right if the stack is deployed where the inference says.",
+        fix: "Nothing, if the inference is right; otherwise give the template literal values (or add the deployed roles' export) and translate again."
+    }
+    TERRAFORM_UNKNOWN = "E2A122" "terraform-value-unknown" Warning {
+        what: "A Terraform plan (`terraform show -json`) leaves an IAM value unknown until apply (`after_unknown`, \"(known after apply)\"): a role's name or policy, a policy document, an attachment's role or policy ARN. The document, attachment or role that holds it is left out; it is never read as a wildcard.",
+        why: "What is left out grants nothing on Azure: the workload may lack permissions it has on AWS.",
+        fix: "Apply and export the state (`terraform show -json > state.json`), or give the value literally in the configuration, and translate again."
+    }
 }
 
 /// The rule with this code (or kebab-case name).

@@ -216,22 +216,77 @@ fn pos_of(span: &Span) -> Pos {
     }
 }
 
+/// The CloudFormation short-form functions (`!Sub`, `!Ref`, `!GetAtt`…) and the key of their long form: a node
+/// tagged with one is kept as the one-key mapping CloudFormation defines it to mean (`!Sub x` is `{Fn::Sub: x}`),
+/// so the template reader sees one shape. Other tags are kept as written (ignored).
+/// Source: AWS CloudFormation User Guide, "Intrinsic function reference" (each function's "Short form" syntax).
+const CFN_SHORT_FORMS: [(&str, &str); 18] = [
+    ("Ref", "Ref"),
+    ("Condition", "Condition"),
+    ("Sub", "Fn::Sub"),
+    ("GetAtt", "Fn::GetAtt"),
+    ("Join", "Fn::Join"),
+    ("If", "Fn::If"),
+    ("Select", "Fn::Select"),
+    ("Split", "Fn::Split"),
+    ("ImportValue", "Fn::ImportValue"),
+    ("FindInMap", "Fn::FindInMap"),
+    ("Base64", "Fn::Base64"),
+    ("Cidr", "Fn::Cidr"),
+    ("GetAZs", "Fn::GetAZs"),
+    ("Equals", "Fn::Equals"),
+    ("Not", "Fn::Not"),
+    ("And", "Fn::And"),
+    ("Or", "Fn::Or"),
+    ("Transform", "Fn::Transform"),
+];
+
+/// The long-form key of a CloudFormation short-form tag (handle `!`), if the tag is one.
+fn intrinsic(tag: Option<&saphyr_parser::Tag>) -> Option<&'static str> {
+    let tag = tag.filter(|t| t.handle == "!")?;
+    CFN_SHORT_FORMS.iter().find(|(short, _)| *short == tag.suffix).map(|(_, long)| *long)
+}
+
+/// A node tagged with a CloudFormation short form, as its long form (see [`CFN_SHORT_FORMS`]).
+fn long_form(node: Node, fun: Option<&'static str>) -> Node {
+    match fun {
+        None => node,
+        Some(key) => Node {
+            pos: node.pos,
+            end: node.end,
+            value: Value::Map(vec![Entry { key: key.to_string(), key_pos: node.pos, value: node }]),
+        },
+    }
+}
+
 enum Frame {
-    Seq { pos: Pos, anchor: usize, items: Vec<Node> },
-    Map { pos: Pos, anchor: usize, entries: Vec<Entry>, key: Option<(String, Pos)>, seen: Option<HashSet<String>> },
+    Seq {
+        pos: Pos,
+        anchor: usize,
+        items: Vec<Node>,
+        fun: Option<&'static str>,
+    },
+    Map {
+        pos: Pos,
+        anchor: usize,
+        entries: Vec<Entry>,
+        key: Option<(String, Pos)>,
+        seen: Option<HashSet<String>>,
+        fun: Option<&'static str>,
+    },
 }
 
 impl Frame {
     /// The node a closed collection becomes, with its anchor (0 for none). It ends where its last value ends.
     fn close(self) -> (Node, usize) {
         match self {
-            Frame::Seq { pos, anchor, items } => {
+            Frame::Seq { pos, anchor, items, fun } => {
                 let end = items.iter().map(|n| n.end).max().unwrap_or(pos);
-                (Node { pos, end, value: Value::Seq(items) }, anchor)
+                (long_form(Node { pos, end, value: Value::Seq(items) }, fun), anchor)
             }
-            Frame::Map { pos, anchor, entries, .. } => {
+            Frame::Map { pos, anchor, entries, fun, .. } => {
                 let end = entries.iter().map(|e| e.value.end).max().unwrap_or(pos);
-                (Node { pos, end, value: Value::Map(entries) }, anchor)
+                (long_form(Node { pos, end, value: Value::Map(entries) }, fun), anchor)
             }
         }
     }
@@ -305,18 +360,20 @@ impl TreeBuilder {
                 self.end_document();
                 None
             }
-            Event::Scalar(value, style, anchor, _tag) => {
+            Event::Scalar(value, style, anchor, tag) => {
                 self.nodes += 1;
                 let value = Value::Scalar { text: value.into_owned(), plain: style == ScalarStyle::Plain };
-                Some((Node { pos, end: end_of(span), value }, anchor))
+                Some((long_form(Node { pos, end: end_of(span), value }, intrinsic(tag.as_deref())), anchor))
             }
             Event::Alias(id) => Some((self.alias(id, span, pos)?, 0)),
-            Event::SequenceStart(anchor, _) => {
-                self.open(Frame::Seq { pos, anchor, items: Vec::new() }, pos)?;
+            Event::SequenceStart(anchor, tag) => {
+                let fun = intrinsic(tag.as_deref());
+                self.open(Frame::Seq { pos, anchor, items: Vec::new(), fun }, pos)?;
                 None
             }
-            Event::MappingStart(anchor, _) => {
-                self.open(Frame::Map { pos, anchor, entries: Vec::new(), key: None, seen: None }, pos)?;
+            Event::MappingStart(anchor, tag) => {
+                let fun = intrinsic(tag.as_deref());
+                self.open(Frame::Map { pos, anchor, entries: Vec::new(), key: None, seen: None, fun }, pos)?;
                 None
             }
             Event::SequenceEnd | Event::MappingEnd => self.stack.pop().map(Frame::close),
@@ -531,6 +588,19 @@ pub fn parse_json_value(text: &str, offset: usize, positions: &JsonPositions) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// CloudFormation's short forms are kept as their long form (issue 22); other tags are ignored as before.
+    #[test]
+    fn cloudformation_short_form_tags_become_their_long_form() {
+        let text = "a: !Sub \"arn:${AWS::Partition}:s3:::b\"\nb: !GetAtt Role.Arn\nc: !Join [\":\", [x, !Ref Y]]\nd: !Custom z\n";
+        let root = &parse_stream(text).unwrap()[0].root;
+        assert_eq!(root.path(&["a", "Fn::Sub"]).and_then(Node::as_str), Some("arn:${AWS::Partition}:s3:::b"));
+        assert_eq!(root.path(&["b", "Fn::GetAtt"]).and_then(Node::as_str), Some("Role.Arn"));
+        let join = root.path(&["c", "Fn::Join"]).and_then(Node::as_seq).unwrap();
+        assert_eq!(join[1].as_seq().unwrap()[1].path(&["Ref"]).and_then(Node::as_str), Some("Y"));
+        assert_eq!(root.get("d").and_then(Node::as_str), Some("z"));
+        assert_eq!(root.get("b").unwrap().pos, Pos { line: 2, col: 4 });
+    }
 
     /// A minified export is one long line: columns still count characters (not bytes) from the line start, for
     /// values met in any order of nesting.

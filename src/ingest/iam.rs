@@ -25,6 +25,10 @@ pub struct Pending {
     eksctl_files: Vec<(FileId, Option<String>, Option<String>)>,
     /// `list-pod-identity-associations` entries (no role): cluster, namespace, ServiceAccount, association id.
     listed_associations: Vec<(String, String, String, String, Loc)>,
+    /// CloudFormation templates, read once every file is (their pseudo-parameters may come from other files).
+    templates: Vec<(FileId, Node)>,
+    /// `terraform show -json` outputs.
+    terraform: Vec<(FileId, Node)>,
 }
 
 impl Pending {
@@ -37,6 +41,8 @@ impl Pending {
         self.get_policies.extend(other.get_policies.into_iter().map(|(d, i)| (d, i + policies_offset)));
         self.eksctl_files.extend(other.eksctl_files);
         self.listed_associations.extend(other.listed_associations);
+        self.templates.extend(other.templates);
+        self.terraform.extend(other.terraform);
     }
 }
 
@@ -83,6 +89,7 @@ fn read_role(model: &mut Model, file: FileId, r: &Node, sink: &mut Sink) -> Opti
         attached,
         loc: loc(file, r),
         well_known: Vec::new(),
+        source: RoleSource::Export,
         boundary: r
             .path(&["PermissionsBoundary", "PermissionsBoundaryArn"])
             .and_then(|b| b.as_str().map(|a| (a.to_string(), loc(file, b)))),
@@ -276,6 +283,14 @@ pub fn read_document(
     dir: PathBuf,
     sink: &mut Sink,
 ) -> bool {
+    if super::cfn::is_template(root) {
+        pending.templates.push((file, root.clone()));
+        return true;
+    }
+    if super::terraform::is_show_json(root) {
+        pending.terraform.push((file, root.clone()));
+        return true;
+    }
     let is_authz = EXPORT_KEYS.iter().any(|k| root.get(k).is_some());
     if is_authz {
         for r in root.get("RoleDetailList").and_then(Node::as_seq).unwrap_or_default() {
@@ -700,6 +715,7 @@ fn eksctl_role(
         attached,
         loc: l,
         well_known,
+        source: RoleSource::Eksctl,
         boundary: n.get(keys.boundary).and_then(|b| b.as_str().map(|a| (a.to_string(), loc(file, b)))),
     }
 }
@@ -707,6 +723,13 @@ fn eksctl_role(
 /// Pairs exports that name no owner with their siblings, merges eksctl roles with exported ones of the same
 /// name, and reports what could not be paired.
 pub fn finish(model: &mut Model, pending: Pending, files: &Files, sink: &mut Sink) {
+    let ctx = super::cfn::Context::of(model);
+    for (file, root) in &pending.templates {
+        super::cfn::read_template(model, &ctx, *file, root, sink);
+    }
+    for (file, root) in &pending.terraform {
+        super::terraform::read_show_json(model, &ctx, *file, root, sink);
+    }
     for (role_name, policy, l) in pending.role_policies {
         let matches: Vec<usize> = (0..model.roles.len()).filter(|&i| model.roles[i].name == role_name).collect();
         // One role in several sources (merged below) is still one role.
@@ -894,15 +917,21 @@ pub fn add_eksctl_service_accounts(model: &mut Model) {
 /// A statement as text without its locations: two sources hold "the same" statement when these are equal.
 fn statement_text(s: &Statement) -> String {
     let list = |l: &PatternList| {
-        let items: Vec<&str> = l.items.iter().map(|(p, _)| &**p).collect();
+        // Actions and resources are sets: their order does not matter.
+        let mut items: Vec<&str> = l.items.iter().map(|(p, _)| &**p).collect();
+        items.sort_unstable();
+        items.dedup();
         format!("{}{:?}", if l.not { "not" } else { "" }, items)
     };
     let principal = s.principal.as_ref().map(|p| format!("{}{}{:?}", p.not, p.any, p.entries));
-    let conditions: Vec<String> =
+    // Conditions in any order, and an empty `Sid` (what `aws_iam_policy_document` renders) as none, are the same
+    // statement.
+    let mut conditions: Vec<String> =
         s.conditions.iter().map(|c| format!("{} {} {:?}", c.op.raw, c.key, c.values)).collect();
+    conditions.sort();
     format!(
         "{:?}|{:?}|{}|{}|{:?}|{:?}",
-        s.sid,
+        s.sid.as_ref().filter(|x| !x.is_empty()),
         s.effect,
         list(&s.action),
         s.resource.as_ref().map(list).unwrap_or_default(),
@@ -955,9 +984,81 @@ fn at(files: &Files, l: Loc) -> String {
     format!("{}:{}", files.display(l.file), l.pos.line)
 }
 
-/// The sources of one role merged into one (see [`merge_sources`]); what they disagree on is one E2A051 finding,
-/// at the first source, that lists every source and every conflict (inline policies, trust, boundary).
+/// The sources of one role merged into one. Where a deployed export and infrastructure code (eksctl,
+/// CloudFormation, Terraform) both hold it, the export wins: the role is the export's sources merged
+/// ([`merge_alike`]), and what the code says differently is one E2A051 warning per source that shows the
+/// difference ([`report_drift`]). Sources of one kind are merged by [`merge_alike`].
 fn merge_role(sources: &[Role], files: &Files, sink: &mut Sink) -> Role {
+    let best = sources.iter().map(|r| r.source.rank()).min().expect("one or more sources");
+    let (winners, others): (Vec<Role>, Vec<Role>) = sources.iter().cloned().partition(|r| r.source.rank() == best);
+    let merged = merge_alike(&winners, files, sink);
+    for other in &others {
+        report_drift(&merged, other, files, sink);
+    }
+    merged
+}
+
+/// The statements of a document as text, sorted, each once.
+fn statement_set(d: Option<&PolicyDocument>) -> std::collections::BTreeSet<String> {
+    d.map(|d| d.statements.iter().map(|s| statement_text(s)).collect()).unwrap_or_default()
+}
+
+/// What one set of statements has that the other has not, for a message.
+fn set_difference(kept: &std::collections::BTreeSet<String>, other: &std::collections::BTreeSet<String>) -> String {
+    let only_other: Vec<&String> = other.difference(kept).collect();
+    let only_kept: Vec<&String> = kept.difference(other).collect();
+    format!("only in the code: {only_other:?}; only in the export: {only_kept:?}")
+}
+
+/// E2A051 for infrastructure code that says something else than the deployed export of the same role: trust,
+/// inline policies (by name), attached policies, boundary. The export is what the plan uses.
+fn report_drift(kept: &Role, other: &Role, files: &Files, sink: &mut Sink) {
+    let mut diffs = Vec::new();
+    let (kt, ot) = (statement_set(kept.trust.as_ref()), statement_set(other.trust.as_ref()));
+    if other.trust.is_some() && kt != ot {
+        diffs.push(format!("the trust differs ({})", set_difference(&kt, &ot)));
+    }
+    for p in &other.inline {
+        let same_text = |k: &InlinePolicy| statement_set(Some(&k.document)) == statement_set(Some(&p.document));
+        match kept.inline.iter().find(|k| k.name == p.name) {
+            // The same document under another name (CloudFormation's `${AWS::StackName}` names) is no drift.
+            None if kept.inline.iter().any(same_text) => {}
+            None => diffs.push(format!("inline policy `{}` is not in the export", p.name)),
+            Some(k) => {
+                let (ks, os) = (statement_set(Some(&k.document)), statement_set(Some(&p.document)));
+                if ks != os {
+                    diffs.push(format!("inline policy `{}` differs ({})", p.name, set_difference(&ks, &os)));
+                }
+            }
+        }
+    }
+    for a in other.attached.iter().filter(|a| !kept.attached.iter().any(|k| k.arn == a.arn)) {
+        diffs.push(format!("attached policy `{}` is not in the export", a.arn));
+    }
+    if other.boundary.is_some() && other.boundary.as_ref().map(|b| &b.0) != kept.boundary.as_ref().map(|b| &b.0) {
+        diffs.push("the permissions boundary differs".to_string());
+    }
+    if diffs.is_empty() {
+        return;
+    }
+    sink.push(
+        rules::ROLE_SOURCES_CONFLICT,
+        format!(
+            "role `{}`: {} at {} differs from the deployed export at {} (the export wins; the plan uses it): {}",
+            kept.name,
+            other.source.describe(),
+            at(files, other.loc),
+            at(files, kept.loc),
+            diffs.join("; ")
+        ),
+        Some(other.loc),
+    )
+    .with_help("the code and the account have drifted: deploy the code, or change it to what is deployed");
+}
+
+/// Sources of one kind merged into one; what they disagree on is one E2A051 finding, at the first source, that
+/// lists every source and every conflict (inline policies, trust, boundary).
+fn merge_alike(sources: &[Role], files: &Files, sink: &mut Sink) -> Role {
     let first = &sources[0];
     let mut conflicts: Vec<String> = Vec::new();
     let inline = merge_inline(sources, files, &mut conflicts);
@@ -992,6 +1093,7 @@ fn merge_role(sources: &[Role], files: &Files, sink: &mut Sink) -> Role {
         loc: first.loc,
         well_known,
         boundary,
+        source: first.source,
     }
 }
 

@@ -1,6 +1,7 @@
 //! Stage 1: read every input file into the [`Model`]. Malformed input becomes `E2A001` findings (with file,
 //! line and column), never an `Err` and never a panic; every file is read even after one fails.
 
+pub mod cfn;
 pub mod cloud;
 mod dns_secrets;
 pub mod iam;
@@ -8,6 +9,7 @@ pub mod intern;
 pub mod k8s;
 pub mod policy;
 pub mod scan;
+pub mod terraform;
 pub mod walk;
 
 use crate::diag::Digest;

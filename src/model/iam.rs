@@ -26,6 +26,44 @@ pub struct Role {
     pub well_known: Vec<(String, Loc)>,
     /// The permissions boundary (policy ARN), when the role has one.
     pub boundary: Option<(String, Loc)>,
+    /// Where the role was read from (which source wins when one role is in several).
+    pub source: RoleSource,
+}
+
+/// The kind of input a role was read from. A deployed export says what the role is; infrastructure code (eksctl,
+/// CloudFormation, Terraform) what it is meant to be: where both hold one role, the export wins (see
+/// `ingest::iam::merge_sources`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum RoleSource {
+    /// An AWS CLI export (`get-account-authorization-details`, `get-role`, `list-roles`).
+    #[default]
+    Export,
+    /// An eksctl `ClusterConfig`.
+    Eksctl,
+    /// A CloudFormation template.
+    CloudFormation,
+    /// A `terraform show -json` plan or state.
+    Terraform,
+}
+
+impl RoleSource {
+    /// Lower wins: the export, then infrastructure code (all alike).
+    pub fn rank(self) -> u8 {
+        match self {
+            RoleSource::Export => 0,
+            _ => 1,
+        }
+    }
+
+    /// For messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            RoleSource::Export => "the export",
+            RoleSource::Eksctl => "the eksctl config",
+            RoleSource::CloudFormation => "the CloudFormation template",
+            RoleSource::Terraform => "the Terraform plan",
+        }
+    }
 }
 
 /// An inline policy.

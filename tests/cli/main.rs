@@ -14,6 +14,7 @@ mod graph;
 mod hostile;
 mod hygiene;
 mod init;
+mod iac;
 mod keda;
 mod layering;
 mod mapping;

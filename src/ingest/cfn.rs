@@ -1,0 +1,707 @@
+//! IAM in CloudFormation templates (YAML with the short-form tags, which [`crate::yaml`] keeps as their long
+//! form, or JSON): `AWS::IAM::Role`, `AWS::IAM::ManagedPolicy`, `AWS::IAM::Policy`,
+//! `AWS::EKS::PodIdentityAssociation` and `AWS::IAM::OIDCProvider`.
+//!
+//! Templates are read once every file is (from [`super::iam::finish`]): the pseudo-parameters a template leaves to
+//! deploy time (`AWS::AccountId`, `AWS::Region`) are taken, where unambiguous, from the other inputs — the account
+//! of the role ARN a ServiceAccount annotation names for a role of the template, the region of an EKS OIDC issuer
+//! — with an E2A121 note. An intrinsic that cannot be resolved is an E2A120 finding, and the document (or
+//! attachment, or role) that holds it is left out: it is never read as a wildcard.
+//!
+//! Sources: AWS CloudFormation User Guide, "Intrinsic function reference", "Pseudo parameters reference",
+//! "AWS::IAM::Role" (Ref returns the RoleName, `Fn::GetAtt` `Arn`), "AWS::IAM::ManagedPolicy" (Ref returns the
+//! ARN), "AWS::IAM::Policy", "AWS::EKS::PodIdentityAssociation", "AWS::IAM::OIDCProvider".
+
+use super::policy::read_document as read_policy;
+use crate::diag::{FileId, Loc, Pos, Sink};
+use crate::model::*;
+use crate::rules;
+use crate::yaml::{Entry, Node, Value};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// True for a CloudFormation template: `AWSTemplateFormatVersion`, or a `Resources` map with an `AWS::` type.
+pub fn is_template(root: &Node) -> bool {
+    root.get("AWSTemplateFormatVersion").is_some()
+        || root.get("Resources").and_then(Node::as_map).is_some_and(|m| {
+            m.iter().any(|e| e.value.get("Type").and_then(Node::as_str).is_some_and(|t| t.starts_with("AWS::")))
+        })
+}
+
+/// What the other inputs say about the deployment: the role ARNs ServiceAccounts name (by role name) and the
+/// accounts and regions of the roles read from exports.
+#[derive(Default)]
+pub struct Context {
+    /// Role name → the ARNs that name it (ServiceAccount annotations, associations).
+    pub named: BTreeMap<String, BTreeSet<String>>,
+    /// Accounts of exported roles.
+    pub accounts: BTreeSet<String>,
+    /// Regions of EKS OIDC issuers in exported trusts.
+    pub regions: BTreeSet<String>,
+}
+
+impl Context {
+    /// The context from the model as read so far.
+    pub fn of(model: &Model) -> Context {
+        let mut c = Context::default();
+        let arns = model
+            .service_accounts
+            .iter()
+            .filter_map(|s| s.role_arn.as_ref().map(|(a, _)| a.clone()))
+            .chain(model.associations.iter().map(|a| a.role_arn.clone()));
+        for arn in arns {
+            if let Some(name) = arn.rsplit('/').next().filter(|n| !n.is_empty()) {
+                c.named.entry(name.to_string()).or_default().insert(arn.clone());
+            }
+        }
+        for r in model.roles.iter().filter(|r| !r.account.is_empty()) {
+            c.accounts.insert(r.account.clone());
+            if let Some(t) = &r.trust {
+                for s in &t.statements {
+                    let text = format!("{:?}", s.principal);
+                    c.regions.extend(oidc_regions(&text));
+                }
+            }
+        }
+        c
+    }
+}
+
+/// Regions of `oidc.eks.REGION.amazonaws.com` issuers in a text.
+fn oidc_regions(text: &str) -> Vec<String> {
+    text.match_indices("oidc.eks.")
+        .filter_map(|(i, _)| {
+            let rest = &text[i + "oidc.eks.".len()..];
+            let region = rest.split('.').next()?;
+            (rest[region.len()..].starts_with(".amazonaws.com")
+                && !region.is_empty()
+                && region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'))
+            .then(|| region.to_string())
+        })
+        .collect()
+}
+
+/// A value that cannot be resolved: where, and why.
+#[derive(Debug)]
+struct Unresolved {
+    pos: Pos,
+    why: String,
+}
+
+/// What `Ref` and `Fn::GetAtt` of a resource give.
+#[derive(Default, Clone)]
+struct Outputs {
+    reference: Option<String>,
+    attributes: BTreeMap<String, String>,
+}
+
+/// The names a template's intrinsics resolve against.
+struct Env<'a> {
+    parameters: BTreeMap<String, Result<String, String>>,
+    pseudo: BTreeMap<&'static str, Option<String>>,
+    /// The pseudo-parameters a resolved value used (their inference is noted only then).
+    used: std::cell::RefCell<BTreeSet<String>>,
+    resources: BTreeMap<String, Outputs>,
+    mappings: Option<&'a Node>,
+}
+
+fn unresolved(pos: Pos, why: impl Into<String>) -> Unresolved {
+    Unresolved { pos, why: why.into() }
+}
+
+fn scalar(text: String, pos: Pos) -> Node {
+    Node { pos, end: pos, value: Value::Scalar { text, plain: false } }
+}
+
+/// The one-key mapping of an intrinsic function: its name and argument.
+fn intrinsic(n: &Node) -> Option<(&str, &Node)> {
+    match n.as_map()? {
+        [e] if e.key == "Ref" || e.key.starts_with("Fn::") => Some((&e.key, &e.value)),
+        _ => None,
+    }
+}
+
+impl Env<'_> {
+    /// The node with every intrinsic function replaced by its value.
+    fn resolve(&self, n: &Node) -> Result<Node, Unresolved> {
+        if let Some((fun, arg)) = intrinsic(n) {
+            return self.call(fun, arg, n.pos);
+        }
+        Ok(match &n.value {
+            Value::Scalar { .. } => n.clone(),
+            Value::Seq(items) => Node {
+                pos: n.pos,
+                end: n.end,
+                value: Value::Seq(items.iter().map(|i| self.resolve(i)).collect::<Result<_, _>>()?),
+            },
+            Value::Map(entries) => Node {
+                pos: n.pos,
+                end: n.end,
+                value: Value::Map(
+                    entries
+                        .iter()
+                        .map(|e| Ok(Entry { key: e.key.clone(), key_pos: e.key_pos, value: self.resolve(&e.value)? }))
+                        .collect::<Result<_, _>>()?,
+                ),
+            },
+        })
+    }
+
+    /// A resolved string.
+    fn string(&self, n: &Node) -> Result<String, Unresolved> {
+        let r = self.resolve(n)?;
+        r.as_str()
+            .map(str::to_string)
+            .ok_or_else(|| unresolved(n.pos, format!("expected a string, found a {}", r.type_name())))
+    }
+
+    fn call(&self, fun: &str, arg: &Node, pos: Pos) -> Result<Node, Unresolved> {
+        let args = || arg.as_seq().unwrap_or_default();
+        let text = match fun {
+            "Ref" => self.reference(arg.as_str().unwrap_or_default(), pos)?,
+            "Fn::GetAtt" => self.get_att(arg, pos)?,
+            "Fn::Sub" => self.sub(arg, pos)?,
+            "Fn::Join" => match args() {
+                [delim, list] => {
+                    let list = self.resolve(list)?;
+                    let items = list.as_seq().ok_or_else(|| unresolved(pos, "Fn::Join needs a list"))?;
+                    let parts = items.iter().map(|i| self.string(i)).collect::<Result<Vec<_>, _>>()?;
+                    parts.join(delim.as_str().unwrap_or_default())
+                }
+                _ => return Err(unresolved(pos, "Fn::Join needs [delimiter, list]")),
+            },
+            "Fn::Select" => match args() {
+                [index, list] => {
+                    let i: usize = self.string(index)?.parse().map_err(|_| unresolved(pos, "Fn::Select index"))?;
+                    let list = self.resolve(list)?;
+                    let item = list
+                        .as_seq()
+                        .and_then(|l| l.get(i))
+                        .ok_or_else(|| unresolved(pos, "Fn::Select out of range"))?;
+                    return Ok(item.clone());
+                }
+                _ => return Err(unresolved(pos, "Fn::Select needs [index, list]")),
+            },
+            "Fn::Split" => match args() {
+                [delim, source] => {
+                    let d = delim.as_str().unwrap_or_default();
+                    let s = self.string(source)?;
+                    let items = if d.is_empty() { vec![s] } else { s.split(d).map(str::to_string).collect() };
+                    return Ok(Node {
+                        pos,
+                        end: pos,
+                        value: Value::Seq(items.into_iter().map(|t| scalar(t, pos)).collect()),
+                    });
+                }
+                _ => return Err(unresolved(pos, "Fn::Split needs [delimiter, string]")),
+            },
+            "Fn::FindInMap" => self.find_in_map(args(), pos)?,
+            "Fn::If" => {
+                return Err(unresolved(pos, "Fn::If depends on a condition decided when the stack is deployed"));
+            }
+            "Fn::ImportValue" => {
+                return Err(unresolved(pos, "Fn::ImportValue names another stack's output, which is not in the input"));
+            }
+            other => return Err(unresolved(pos, format!("{other} is not resolved by eks2aks"))),
+        };
+        Ok(scalar(text, pos))
+    }
+
+    fn reference(&self, name: &str, pos: Pos) -> Result<String, Unresolved> {
+        if let Some(v) = self.pseudo.get(name) {
+            self.used.borrow_mut().insert(name.to_string());
+            return v.clone().ok_or_else(|| {
+                unresolved(
+                    pos,
+                    format!("`{name}` is known only when the stack is deployed, and no other input names it"),
+                )
+            });
+        }
+        if let Some(p) = self.parameters.get(name) {
+            return p.clone().map_err(|why| unresolved(pos, why));
+        }
+        match self.resources.get(name) {
+            Some(o) => o
+                .reference
+                .clone()
+                .ok_or_else(|| unresolved(pos, format!("`Ref {name}` is known only when the stack is deployed"))),
+            None => {
+                Err(unresolved(pos, format!("`Ref {name}`: no parameter or resource of that name in the template")))
+            }
+        }
+    }
+
+    fn get_att(&self, arg: &Node, pos: Pos) -> Result<String, Unresolved> {
+        let (id, attr) = match (arg.as_str(), arg.as_seq()) {
+            (Some(s), _) => s.split_once('.').map(|(a, b)| (a.to_string(), b.to_string())),
+            (_, Some([a, b])) => Some((self.string(a)?, self.string(b)?)),
+            _ => None,
+        }
+        .ok_or_else(|| unresolved(pos, "Fn::GetAtt needs [resource, attribute]"))?;
+        self.resources.get(&id).and_then(|o| o.attributes.get(&attr)).cloned().ok_or_else(|| {
+            unresolved(pos, format!("`Fn::GetAtt {id}.{attr}` is known only when the stack is deployed"))
+        })
+    }
+
+    fn sub(&self, arg: &Node, pos: Pos) -> Result<String, Unresolved> {
+        let (template, vars) = match (arg.as_str(), arg.as_seq()) {
+            (Some(t), _) => (t.to_string(), None),
+            (_, Some([t, v])) => (t.as_str().unwrap_or_default().to_string(), v.as_map()),
+            _ => return Err(unresolved(pos, "Fn::Sub needs a string or [string, variables]")),
+        };
+        let mut out = String::new();
+        let mut rest = template.as_str();
+        while let Some(i) = rest.find("${") {
+            out.push_str(&rest[..i]);
+            let after = &rest[i + 2..];
+            let Some(end) = after.find('}') else {
+                out.push_str(&rest[i..]);
+                rest = "";
+                break;
+            };
+            let name = &after[..end];
+            if let Some(literal) = name.strip_prefix('!') {
+                out.push_str("${");
+                out.push_str(literal);
+                out.push('}');
+            } else if let Some(v) = vars.and_then(|m| m.iter().find(|e| e.key == name)) {
+                out.push_str(&self.string(&v.value)?);
+            } else if let Some((id, attr)) = name.split_once('.').filter(|_| !self.pseudo.contains_key(name)) {
+                out.push_str(&self.get_att(&scalar(format!("{id}.{attr}"), pos), pos)?);
+            } else {
+                out.push_str(&self.reference(name, pos)?);
+            }
+            rest = &after[end + 1..];
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+
+    fn find_in_map(&self, args: &[Node], pos: Pos) -> Result<String, Unresolved> {
+        let [map, top, second] = args else { return Err(unresolved(pos, "Fn::FindInMap needs [map, key, key]")) };
+        let (map, top, second) = (self.string(map)?, self.string(top)?, self.string(second)?);
+        let found = self.mappings.and_then(|m| m.path(&[map.as_str(), top.as_str(), second.as_str()]));
+        found.and_then(Node::as_str).map(str::to_string).ok_or_else(|| {
+            unresolved(pos, format!("Fn::FindInMap: `{map}.{top}.{second}` is not in the template's Mappings"))
+        })
+    }
+}
+
+/// A resource of the template: logical id, type, properties, where.
+struct Resource<'a> {
+    id: &'a str,
+    kind: &'a str,
+    props: Option<&'a Node>,
+    node: &'a Node,
+}
+
+fn resources(root: &Node) -> Vec<Resource<'_>> {
+    root.get("Resources")
+        .and_then(Node::as_map)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|e| {
+            Some(Resource {
+                id: &e.key,
+                kind: e.value.get("Type").and_then(Node::as_str)?,
+                props: e.value.get("Properties"),
+                node: &e.value,
+            })
+        })
+        .collect()
+}
+
+/// Template parameters: their `Default`, or why there is none.
+fn parameters(root: &Node) -> BTreeMap<String, Result<String, String>> {
+    root.get("Parameters")
+        .and_then(Node::as_map)
+        .unwrap_or_default()
+        .iter()
+        .map(|e| {
+            let value = match e.value.get("Default") {
+                Some(d) => match (d.as_str(), d.as_seq()) {
+                    (Some(s), _) => Ok(s.to_string()),
+                    (_, Some(items)) => Ok(items.iter().filter_map(Node::as_str).collect::<Vec<_>>().join(",")),
+                    _ => Err(format!("parameter `{}` has a Default that is not a string", e.key)),
+                },
+                None => {
+                    Err(format!("parameter `{}` has no Default: its value is given when the stack is deployed", e.key))
+                }
+            };
+            (e.key.clone(), value)
+        })
+        .collect()
+}
+
+fn prop<'a>(r: &Resource<'a>, key: &str) -> Option<&'a Node> {
+    r.props.and_then(|p| p.get(key))
+}
+
+fn push_unresolved(sink: &mut Sink, file: FileId, what: &str, u: Unresolved) {
+    sink.push(
+        rules::CFN_UNRESOLVED,
+        format!("{what} is left out: a CloudFormation value cannot be resolved from the input ({})", u.why),
+        Some(Loc { file, pos: u.pos }),
+    )
+    .with_help("give the parameter a Default, or add the deployed role (aws iam get-account-authorization-details) to the input");
+}
+
+/// Each role's name: its resolved `RoleName`, else the generated name one ServiceAccount annotation names
+/// (`STACK-LOGICALID-SUFFIX`), else the logical id (joined by name only). `None` when `RoleName` is unresolved.
+fn role_names(
+    env: &Env,
+    ctx: &Context,
+    roles: &[&Resource],
+    file: FileId,
+    notes: &mut Vec<String>,
+    sink: &mut Sink,
+) -> BTreeMap<String, String> {
+    let mut names = BTreeMap::new();
+    for r in roles {
+        let name = match prop(r, "RoleName") {
+            Some(n) => match env.string(n) {
+                Ok(name) => name,
+                Err(u) => {
+                    push_unresolved(sink, file, &format!("role `{}` (its RoleName)", r.id), u);
+                    continue;
+                }
+            },
+            None => {
+                let infix = format!("-{}-", r.id);
+                let generated: Vec<&String> = ctx.named.keys().filter(|n| n.contains(&infix)).collect();
+                match generated[..] {
+                    [one] => {
+                        notes.push(format!("role `{}` has no RoleName: it is the role `{one}` a ServiceAccount names (CloudFormation's generated name)", r.id));
+                        one.clone()
+                    }
+                    _ => {
+                        notes.push(format!("role `{}` has no RoleName and no ServiceAccount names its generated name: it is joined by its logical id", r.id));
+                        r.id.to_string()
+                    }
+                }
+            }
+        };
+        names.insert(r.id.to_string(), name);
+    }
+    names
+}
+
+/// The deploy-time pseudo-parameters the other inputs settle: the account of the role ARNs ServiceAccounts name
+/// for this template's roles (else of the exported roles), the region of an EKS OIDC issuer (in the template or
+/// an exported trust); partition `aws`. Each inference is a note.
+fn pseudo(
+    ctx: &Context,
+    names: &BTreeMap<String, String>,
+    template_text: &str,
+    notes: &mut Vec<(&'static str, String)>,
+) -> BTreeMap<&'static str, Option<String>> {
+    let from_sa: BTreeSet<String> = names
+        .values()
+        .flat_map(|n| ctx.named.get(n).into_iter().flatten())
+        .filter_map(|a| Arn::parse(a).map(|x| x.account).filter(|a| !a.is_empty()))
+        .collect();
+    let account = match (from_sa.len(), ctx.accounts.len()) {
+        (1, _) => from_sa.first().cloned().inspect(|a| {
+            notes.push((
+                "AWS::AccountId",
+                format!(
+                    "AWS::AccountId is {a}, the account of the role ARNs ServiceAccounts name for this template's roles"
+                ),
+            ))
+        }),
+        (0, 1) => ctx.accounts.first().cloned().inspect(|a| {
+            notes.push(("AWS::AccountId", format!("AWS::AccountId is {a}, the one account of the exported roles")))
+        }),
+        _ => None,
+    };
+    let mut regions: BTreeSet<String> = oidc_regions(template_text).into_iter().collect();
+    if regions.is_empty() {
+        regions.clone_from(&ctx.regions);
+    }
+    let region = (regions.len() == 1).then(|| regions.first().cloned()).flatten();
+    if let Some(r) = &region {
+        notes.push(("AWS::Region", format!("AWS::Region is {r}, the region of the EKS OIDC issuer the input names")));
+    }
+    BTreeMap::from([
+        ("AWS::AccountId", account),
+        ("AWS::Region", region),
+        ("AWS::Partition", Some("aws".to_string())),
+        ("AWS::URLSuffix", Some("amazonaws.com".to_string())),
+        ("AWS::StackName", None),
+        ("AWS::StackId", None),
+        ("AWS::NoValue", None),
+        ("AWS::NotificationARNs", None),
+    ])
+}
+
+/// Reads the IAM of one template into the model (see the module documentation).
+pub fn read_template(model: &mut Model, ctx: &Context, file: FileId, root: &Node, sink: &mut Sink) {
+    let all = resources(root);
+    let roles: Vec<&Resource> = all.iter().filter(|r| r.kind == "AWS::IAM::Role").collect();
+    let mut env = Env {
+        parameters: parameters(root),
+        pseudo: BTreeMap::new(),
+        used: Default::default(),
+        resources: BTreeMap::new(),
+        mappings: root.get("Mappings"),
+    };
+    // Names first with the pseudo-parameters unknown (to find the account), then again with them.
+    let first = role_names(&env, ctx, &roles, file, &mut Vec::new(), &mut Sink::default());
+    let mut inferred = Vec::new();
+    env.pseudo = pseudo(ctx, &first, &root.to_json().to_string(), &mut inferred);
+    let mut notes = Vec::new();
+    let names = role_names(&env, ctx, &roles, file, &mut notes, sink);
+    let account = env.pseudo["AWS::AccountId"].clone().unwrap_or_default();
+    for r in &all {
+        env.resources.insert(r.id.to_string(), outputs(&env, r, &names, &account));
+    }
+    let first_role = model.roles.len();
+    for r in &roles {
+        if let Some(name) = names.get(r.id) {
+            read_role(model, &env, file, r, name, &account, sink);
+        }
+    }
+    for r in &all {
+        match r.kind {
+            "AWS::IAM::ManagedPolicy" => read_managed_policy(model, &env, file, r, first_role, sink),
+            "AWS::IAM::Policy" => read_policy_resource(model, &env, file, r, first_role, sink),
+            "AWS::EKS::PodIdentityAssociation" => read_association(model, &env, file, r, sink),
+            _ => {}
+        }
+    }
+    // Noted only where a value of the template used it (a role's own ARN is the one a ServiceAccount names).
+    let used = env.used.borrow();
+    let mut all_notes: Vec<String> =
+        inferred.into_iter().filter(|(name, _)| used.contains(*name)).map(|(_, n)| n).collect();
+    all_notes.extend(notes);
+    if !all_notes.is_empty() {
+        let text = format!("CloudFormation template: {}", all_notes.join("; "));
+        sink.push(rules::IAC_VALUE_INFERRED, text, Some(Loc { file, pos: root.pos }));
+    }
+}
+
+/// What `Ref` and `Fn::GetAtt` of a resource give, where the template settles it.
+fn outputs(env: &Env, r: &Resource, names: &BTreeMap<String, String>, account: &str) -> Outputs {
+    let mut o = Outputs::default();
+    let path = prop(r, "Path").and_then(|p| env.string(p).ok()).unwrap_or_else(|| "/".into());
+    match r.kind {
+        "AWS::IAM::Role" => {
+            if let Some(name) = names.get(r.id) {
+                o.reference = Some(name.clone());
+                o.attributes.insert("Arn".into(), format!("arn:aws:iam::{account}:role{path}{name}"));
+            }
+        }
+        "AWS::IAM::ManagedPolicy" => {
+            let name = prop(r, "ManagedPolicyName").and_then(|n| env.string(n).ok());
+            if let Some(name) = name.or_else(|| Some(r.id.to_string())) {
+                let arn = format!("arn:aws:iam::{account}:policy{path}{name}");
+                o.attributes.insert("PolicyArn".into(), arn.clone());
+                o.reference = Some(arn);
+            }
+        }
+        "AWS::IAM::OIDCProvider" => {
+            if let Some(url) = prop(r, "Url").and_then(|u| env.string(u).ok()) {
+                let arn = format!("arn:aws:iam::{account}:oidc-provider/{}", url.trim_start_matches("https://"));
+                o.attributes.insert("Arn".into(), arn.clone());
+                o.reference = Some(arn);
+            }
+        }
+        _ => {}
+    }
+    o
+}
+
+/// A resolved policy document, or `None` with an E2A120 finding.
+fn document(env: &Env, file: FileId, n: &Node, what: &str, sink: &mut Sink) -> Option<PolicyDocument> {
+    match env.resolve(n) {
+        Ok(d) => read_policy(file, &d, sink),
+        Err(u) => {
+            push_unresolved(sink, file, what, u);
+            None
+        }
+    }
+}
+
+/// Resolved ARNs of a list (`ManagedPolicyArns`), each unresolved one left out with a finding.
+fn arns(env: &Env, file: FileId, list: Option<&Node>, what: &str, sink: &mut Sink) -> Vec<AttachedPolicy> {
+    let mut out = Vec::new();
+    for a in list.and_then(Node::as_seq).unwrap_or_default() {
+        match env.string(a) {
+            Ok(arn) => out.push(AttachedPolicy {
+                name: arn.rsplit('/').next().unwrap_or(&arn).to_string(),
+                arn,
+                loc: Loc { file, pos: a.pos },
+            }),
+            Err(u) => push_unresolved(sink, file, what, u),
+        }
+    }
+    out
+}
+
+fn read_role(model: &mut Model, env: &Env, file: FileId, r: &Resource, name: &str, account: &str, sink: &mut Sink) {
+    let path = prop(r, "Path").and_then(|p| env.string(p).ok()).unwrap_or_else(|| "/".into());
+    let trust = prop(r, "AssumeRolePolicyDocument")
+        .and_then(|d| document(env, file, d, &format!("the trust of role `{name}`"), sink));
+    let mut inline = Vec::new();
+    for p in prop(r, "Policies").and_then(Node::as_seq).unwrap_or_default() {
+        let policy_name = p.get("PolicyName").and_then(|n| env.string(n).ok()).unwrap_or_default();
+        let what = format!("inline policy `{policy_name}` of role `{name}`");
+        if let Some(d) = p.get("PolicyDocument").and_then(|d| document(env, file, d, &what, sink)) {
+            inline.push(InlinePolicy { name: policy_name, document: d });
+        }
+    }
+    let attached = arns(env, file, prop(r, "ManagedPolicyArns"), &format!("a managed policy of role `{name}`"), sink);
+    let boundary = prop(r, "PermissionsBoundary").and_then(|b| match env.string(b) {
+        Ok(arn) => Some((arn, Loc { file, pos: b.pos })),
+        Err(u) => {
+            push_unresolved(sink, file, &format!("the permissions boundary of role `{name}`"), u);
+            None
+        }
+    });
+    model.roles.push(Role {
+        arn: format!("arn:aws:iam::{account}:role{path}{name}"),
+        account: account.to_string(),
+        name: name.to_string(),
+        path,
+        trust,
+        inline,
+        attached,
+        loc: Loc { file, pos: r.node.pos },
+        well_known: Vec::new(),
+        source: RoleSource::CloudFormation,
+        boundary,
+    });
+}
+
+/// The roles of this template (from `first_role` on) a `Roles` list names (by `Ref`, i.e. by name).
+fn named_roles(
+    model: &Model,
+    env: &Env,
+    file: FileId,
+    list: Option<&Node>,
+    first_role: usize,
+    what: &str,
+    sink: &mut Sink,
+) -> Vec<usize> {
+    let mut out = Vec::new();
+    for n in list.and_then(Node::as_seq).unwrap_or_default() {
+        match env.string(n) {
+            Ok(name) => match (first_role..model.roles.len()).find(|&i| model.roles[i].name == name) {
+                Some(i) => out.push(i),
+                None => {
+                    sink.push(
+                        rules::UNJOINED_EXPORT,
+                        format!("{what} names role `{name}`, which is not in this template; analysed on its own"),
+                        Some(Loc { file, pos: n.pos }),
+                    );
+                }
+            },
+            Err(u) => push_unresolved(sink, file, what, u),
+        }
+    }
+    out
+}
+
+fn read_managed_policy(model: &mut Model, env: &Env, file: FileId, r: &Resource, first_role: usize, sink: &mut Sink) {
+    let Some(arn) = env.resources.get(r.id).and_then(|o| o.reference.clone()) else { return };
+    let name = arn.rsplit('/').next().unwrap_or_default().to_string();
+    let what = format!("managed policy `{}`", r.id);
+    let doc = prop(r, "PolicyDocument").and_then(|d| document(env, file, d, &what, sink));
+    let l = Loc { file, pos: r.node.pos };
+    for i in named_roles(model, env, file, prop(r, "Roles"), first_role, &what, sink) {
+        model.roles[i].attached.push(AttachedPolicy { arn: arn.clone(), name: name.clone(), loc: l });
+    }
+    model.managed_policies.push(ManagedPolicy { arn, name, default_version: None, document: doc, loc: l });
+}
+
+fn read_policy_resource(model: &mut Model, env: &Env, file: FileId, r: &Resource, first_role: usize, sink: &mut Sink) {
+    let name = prop(r, "PolicyName").and_then(|n| env.string(n).ok()).unwrap_or_else(|| r.id.to_string());
+    let what = format!("policy `{name}`");
+    let Some(doc) = prop(r, "PolicyDocument").and_then(|d| document(env, file, d, &what, sink)) else { return };
+    let roles = named_roles(model, env, file, prop(r, "Roles"), first_role, &what, sink);
+    if roles.is_empty() {
+        model.loose_documents.push(LooseDocument { document: doc, is_trust: false });
+        return;
+    }
+    for i in roles {
+        model.roles[i].inline.push(InlinePolicy { name: name.clone(), document: doc.clone() });
+    }
+}
+
+fn read_association(model: &mut Model, env: &Env, file: FileId, r: &Resource, sink: &mut Sink) {
+    let l = Loc { file, pos: r.node.pos };
+    let get = |k: &str| prop(r, k).map(|n| env.string(n));
+    let (Some(Ok(ns)), Some(Ok(sa)), Some(role)) = (get("Namespace"), get("ServiceAccount"), get("RoleArn")) else {
+        sink.push(
+            rules::MALFORMED_INPUT,
+            format!(
+                "AWS::EKS::PodIdentityAssociation `{}` needs Namespace, ServiceAccount and RoleArn, resolved",
+                r.id
+            ),
+            Some(l),
+        );
+        return;
+    };
+    let role_arn = match role {
+        Ok(a) => a,
+        Err(u) => return push_unresolved(sink, file, &format!("Pod Identity association `{}`", r.id), u),
+    };
+    let cluster = get("ClusterName").and_then(Result::ok);
+    model.associations.push(Association {
+        namespace: ns,
+        service_account: sa,
+        role_name: role_arn.rsplit('/').next().unwrap_or_default().to_string(),
+        role_arn,
+        kind: AssociationKind::PodIdentity,
+        loc: l,
+        cluster,
+        cluster_arn: None,
+        session_tags: get("DisableSessionTags").and_then(Result::ok).as_deref() != Some("true"),
+        chained_from: None,
+        creates_service_account: false,
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::diag::{Files, Sink};
+    use crate::ingest::{IngestOptions, read_strs};
+    use crate::model::Model;
+
+    fn read(files: &[(&str, &str)]) -> (Model, Sink) {
+        let (mut f, mut sink) = (Files::default(), Sink::default());
+        let model = read_strs(files, &IngestOptions::default(), &mut f, &mut sink);
+        (model, sink)
+    }
+
+    const SA: &str = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: app\n  namespace: shop\n  annotations:\n    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/app\n";
+
+    fn template(resource: &str) -> String {
+        format!(
+            "AWSTemplateFormatVersion: \"2010-09-09\"\nConditions:\n  Prod: !Equals [a, b]\nResources:\n  AppRole:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: app\n      ManagedPolicyArns:\n        - !Sub \"arn:${{AWS::Partition}}:iam::aws:policy/AmazonS3ReadOnlyAccess\"\n      Policies:\n        - PolicyName: p\n          PolicyDocument:\n            Statement:\n              - Effect: Allow\n                Action: s3:GetObject\n                Resource: {resource}\n"
+        )
+    }
+
+    /// An intrinsic that cannot be resolved leaves its policy out with E2A120 at its line: never a wildcard.
+    #[test]
+    fn an_unresolved_intrinsic_leaves_the_policy_out_with_its_line() {
+        let t = template("!If [Prod, \"arn:aws:s3:::a/*\", \"arn:aws:s3:::b/*\"]");
+        let (model, sink) = read(&[("k8s.yaml", SA), ("iam.yaml", &t)]);
+        assert_eq!(model.roles.len(), 1);
+        assert_eq!(model.roles[0].arn, "arn:aws:iam::111122223333:role/app");
+        assert!(model.roles[0].inline.is_empty(), "{:?}", model.roles[0].inline);
+        let f: Vec<_> = sink.findings().iter().filter(|f| f.code == "E2A120").collect();
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].loc.map(|l| l.pos.line), Some(17));
+        assert!(f[0].message.contains("Fn::If"), "{}", f[0].message);
+    }
+
+    /// Resolved, the same template gives the policy; an AWS-managed ARN is recorded as attached, as an export's.
+    #[test]
+    fn a_literal_resource_and_an_aws_managed_arn_are_read() {
+        let (model, sink) = read(&[("k8s.yaml", SA), ("iam.yaml", &template("\"arn:aws:s3:::a/*\""))]);
+        let role = &model.roles[0];
+        assert_eq!(role.inline.len(), 1);
+        assert_eq!(role.attached[0].arn, "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess");
+        assert!(sink.findings().iter().all(|f| f.code != "E2A120"));
+    }
+}

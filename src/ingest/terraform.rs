@@ -1,0 +1,520 @@
+//! IAM in the JSON of `terraform show -json` — of a plan (`planned_values.root_module` and its `child_modules`,
+//! with `resource_changes[].change.after_unknown` for what is known only after apply) or of a state
+//! (`values.root_module`): `aws_iam_role`, `aws_iam_role_policy`, `aws_iam_policy`,
+//! `aws_iam_role_policy_attachment`, `aws_iam_policy_attachment`, `aws_eks_pod_identity_association`, and the
+//! rendered `json` of `aws_iam_policy_document` data sources.
+//!
+//! A value unknown until apply is an E2A122 finding and the document, attachment or role that holds it is left
+//! out — unless the plan's `configuration` says it is the `arn` of a role or policy of the same plan, or the `json`
+//! of a policy document data source the plan has read: then that value is used. An ARN a plan leaves unknown is
+//! built from the name, with the account the other inputs settle (as for CloudFormation, E2A121 note).
+//!
+//! Source: Terraform documentation, "JSON Output Format" (developer.hashicorp.com/terraform/internals/json-format):
+//! `format_version`, `planned_values`/`values` → `root_module` → `resources[]` (`address`, `mode`, `type`,
+//! `name`, `values`) and `child_modules[]`; `resource_changes[]` → `change.after_unknown`; `configuration` →
+//! `root_module` → `resources[].expressions.<attr>.references` and `module_calls.<name>.module`.
+
+use super::cfn::Context;
+use super::policy::read_document as read_policy;
+use crate::diag::{FileId, Loc, Pos, Sink};
+use crate::model::*;
+use crate::rules;
+use crate::yaml::{Node, Value};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// True for the JSON of `terraform show -json` (a plan or a state).
+pub fn is_show_json(root: &Node) -> bool {
+    root.get("format_version").is_some()
+        && (root.get("planned_values").is_some()
+            || root.get("values").is_some()
+            || root.get("resource_changes").is_some())
+}
+
+/// One resource of the plan or state.
+struct Res<'a> {
+    /// Full address (`module.x.aws_iam_role.this[0]`).
+    address: String,
+    /// The module's address (`module.x`, empty for the root module).
+    module: String,
+    kind: &'a str,
+    data: bool,
+    values: &'a Node,
+    /// `after_unknown` of its change, for a plan.
+    unknown: Option<&'a Node>,
+    /// Its configuration (`expressions`, `for_each_expression`), for a plan.
+    config: Option<&'a Node>,
+}
+
+/// The resources of a module and its children, in order.
+fn collect<'a>(module: &'a Node, out: &mut Vec<(&'a Node, String)>) {
+    let addr = module.get("address").and_then(Node::as_str).unwrap_or_default().to_string();
+    for r in module.get("resources").and_then(Node::as_seq).unwrap_or_default() {
+        out.push((r, addr.clone()));
+    }
+    for c in module.get("child_modules").and_then(Node::as_seq).unwrap_or_default() {
+        collect(c, out);
+    }
+}
+
+/// The configuration of a module (`module.a.module.b`): `configuration.root_module`, then `module_calls`.
+fn config_module<'a>(root: &'a Node, module: &str) -> Option<&'a Node> {
+    let mut m = root.path(&["configuration", "root_module"])?;
+    for part in module.split('.').collect::<Vec<_>>().chunks(2) {
+        if let [_, name] = part {
+            m = m.get("module_calls")?.get(name)?.get("module")?;
+        }
+    }
+    Some(m)
+}
+
+/// The address without the instance key (`aws_iam_role.this[0]` → `aws_iam_role.this`), relative to its module.
+fn config_address(address: &str, module: &str) -> String {
+    let rel = address.strip_prefix(module).map(|r| r.trim_start_matches('.')).unwrap_or(address);
+    match rel.find('[') {
+        Some(i) => rel[..i].to_string(),
+        None => rel.to_string(),
+    }
+}
+
+fn resources(root: &Node) -> Vec<Res<'_>> {
+    let mut raw = Vec::new();
+    for key in
+        [&["planned_values", "root_module"][..], &["values", "root_module"], &["prior_state", "values", "root_module"]]
+    {
+        if let Some(m) = root.path(key) {
+            collect(m, &mut raw);
+        }
+    }
+    let changes: BTreeMap<&str, &Node> = root
+        .get("resource_changes")
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|c| Some((c.get("address")?.as_str()?, c.path(&["change", "after_unknown"])?)))
+        .collect();
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for (r, module) in raw {
+        let (Some(address), Some(kind), Some(values)) =
+            (r.get("address").and_then(Node::as_str), r.get("type").and_then(Node::as_str), r.get("values"))
+        else {
+            continue;
+        };
+        if !seen.insert(address.to_string()) {
+            continue;
+        }
+        let data = r.get("mode").and_then(Node::as_str) == Some("data");
+        let cfg = config_address(address, &module);
+        let config = config_module(root, &module).and_then(|m| {
+            m.get("resources")?.as_seq()?.iter().find(|c| c.get("address").and_then(Node::as_str) == Some(cfg.as_str()))
+        });
+        out.push(Res {
+            address: address.to_string(),
+            module,
+            kind,
+            data,
+            values,
+            unknown: changes.get(address).copied(),
+            config,
+        });
+    }
+    out
+}
+
+/// Why a value is missing.
+enum Missing {
+    /// Known only after apply (at this position).
+    Unknown(Pos),
+    /// Not set.
+    Absent,
+}
+
+/// The file's resources with the values the plan computes for them.
+struct Plan<'a> {
+    file: FileId,
+    root: &'a Node,
+    res: Vec<Res<'a>>,
+    /// Address → attribute → value, for `arn` values built from names.
+    computed: BTreeMap<String, BTreeMap<&'static str, String>>,
+}
+
+impl<'a> Plan<'a> {
+    /// A string attribute: its value, else the value its configuration references (a computed `arn`, a read data
+    /// source's `json`), else why it is missing.
+    fn string(&self, r: &Res, key: &str) -> Result<String, Missing> {
+        match r.values.get(key) {
+            Some(v) if v.as_str().is_some() && !v.is_null() => return Ok(v.as_str().unwrap_or_default().to_string()),
+            _ => {}
+        }
+        let is_unknown = r.unknown.and_then(|u| u.get(key)).and_then(Node::as_str) == Some("true");
+        if !is_unknown {
+            return Err(Missing::Absent);
+        }
+        self.referenced(r, key).ok_or(Missing::Unknown(r.values.pos))
+    }
+
+    /// The value an attribute's configuration references, when the plan knows exactly one: a computed `arn`, a
+    /// read data source's attribute, followed through `each.value` (the resource's `for_each`) and `var.NAME` (the
+    /// module call's argument in the parent module).
+    fn referenced(&self, r: &Res, key: &str) -> Option<String> {
+        let refs = r.config?.path(&["expressions", key, "references"])?;
+        let mut found = BTreeSet::new();
+        self.follow(&r.module, refs, r.config, 0, &mut found);
+        match found.len() {
+            1 => found.into_iter().next(),
+            _ => None,
+        }
+    }
+
+    fn follow(&self, module: &str, refs: &Node, config: Option<&Node>, depth: usize, found: &mut BTreeSet<String>) {
+        if depth > 8 {
+            return;
+        }
+        for reference in refs.as_seq().unwrap_or_default().iter().filter_map(Node::as_str) {
+            if reference == "each.value" {
+                if let Some(next) = config.and_then(|c| c.path(&["for_each_expression", "references"])) {
+                    self.follow(module, next, None, depth + 1, found);
+                }
+                continue;
+            }
+            if let Some(var) = reference.strip_prefix("var.") {
+                let (parent, call) = match module.rsplit_once(".module.") {
+                    Some((p, c)) => (p.to_string(), c),
+                    None => (String::new(), module.strip_prefix("module.").unwrap_or_default()),
+                };
+                let arg = config_module(self.root, &parent)
+                    .and_then(|m| m.path(&["module_calls", call, "expressions", var, "references"]));
+                if let Some(next) = arg.filter(|_| !module.is_empty()) {
+                    self.follow(&parent, next, None, depth + 1, found);
+                }
+                continue;
+            }
+            let Some((target, attr)) = reference.rsplit_once('.') else { continue };
+            let address = if module.is_empty() { target.to_string() } else { format!("{module}.{target}") };
+            let value = self.computed.get(&address).and_then(|m| m.get(attr)).cloned().or_else(|| {
+                let t = self.res.iter().find(|x| x.address == address)?;
+                t.values.get(attr)?.as_str().map(str::to_string)
+            });
+            found.extend(value);
+        }
+    }
+
+    fn push_unknown(&self, sink: &mut Sink, what: &str, r: &Res, m: Missing) {
+        let pos = match m {
+            Missing::Unknown(p) => p,
+            Missing::Absent => r.values.pos,
+        };
+        sink.push(
+            rules::TERRAFORM_UNKNOWN,
+            format!("{what} is left out: `{}` has a value Terraform knows only after apply", r.address),
+            Some(Loc { file: self.file, pos }),
+        )
+        .with_help(
+            "apply, then read the state (`terraform show -json > state.json`), or add the deployed role's export",
+        );
+    }
+
+    /// A JSON policy string as a document, its positions at the attribute (the text is one JSON string).
+    fn document(&self, r: &Res, key: &str, what: &str, sink: &mut Sink) -> Option<PolicyDocument> {
+        let text = match self.string(r, key) {
+            Ok(t) => t,
+            Err(Missing::Absent) => return None,
+            Err(m) => {
+                self.push_unknown(sink, what, r, m);
+                return None;
+            }
+        };
+        let at = r.values.get(key).map_or(r.values.pos, |n| n.pos);
+        match crate::yaml::parse_json(&text) {
+            Ok(docs) => docs.into_iter().next().and_then(|d| read_policy(self.file, &relocate(d.root, at), sink)),
+            Err(e) => {
+                sink.push(
+                    rules::MALFORMED_INPUT,
+                    format!("{what} in `{}` is not JSON: {}", r.address, e.message),
+                    Some(Loc { file: self.file, pos: at }),
+                );
+                None
+            }
+        }
+    }
+}
+
+/// A node with every position set to `at` (a document parsed from a JSON string sits at that string).
+fn relocate(mut n: Node, at: Pos) -> Node {
+    n.pos = at;
+    n.end = at;
+    n.value = match n.value {
+        Value::Seq(items) => Value::Seq(items.into_iter().map(|i| relocate(i, at)).collect()),
+        Value::Map(entries) => Value::Map(
+            entries
+                .into_iter()
+                .map(|mut e| {
+                    e.key_pos = at;
+                    e.value = relocate(e.value, at);
+                    e
+                })
+                .collect(),
+        ),
+        v => v,
+    };
+    n
+}
+
+/// The account the plan's roles are in: the one their known ARNs name, else the one the role ARNs ServiceAccounts
+/// name for them, else the one of the exported roles (each inference a note).
+fn account(plan: &Plan, ctx: &Context, notes: &mut Vec<String>) -> String {
+    let roles = plan.res.iter().filter(|r| r.kind == "aws_iam_role" && !r.data);
+    let known: BTreeSet<String> =
+        roles.clone().filter_map(|r| Arn::parse(r.values.get("arn")?.as_str()?)).map(|a| a.account).collect();
+    if known.len() == 1 {
+        return known.into_iter().next().unwrap_or_default();
+    }
+    let from_sa: BTreeSet<String> = roles
+        .filter_map(|r| plan.string(r, "name").ok())
+        .flat_map(|n| ctx.named.get(&n).cloned().unwrap_or_default())
+        .filter_map(|a| Arn::parse(&a).map(|x| x.account).filter(|a| !a.is_empty()))
+        .collect();
+    match (from_sa.len(), ctx.accounts.len()) {
+        // The role's own ARN is then the one a ServiceAccount names: nothing to note.
+        (1, _) => from_sa.into_iter().next().unwrap_or_default(),
+        (0, 1) => {
+            let a = ctx.accounts.first().cloned().unwrap_or_default();
+            notes.push(format!("the account is {a}, the one account of the exported roles"));
+            a
+        }
+        _ => String::new(),
+    }
+}
+
+/// Reads the IAM of one `terraform show -json` output into the model (see the module documentation).
+pub fn read_show_json(model: &mut Model, ctx: &Context, file: FileId, root: &Node, sink: &mut Sink) {
+    let mut plan = Plan { file, root, res: resources(root), computed: BTreeMap::new() };
+    let mut notes = Vec::new();
+    let account = account(&plan, ctx, &mut notes);
+    let mut computed = BTreeMap::new();
+    for r in plan.res.iter().filter(|r| !r.data) {
+        let (kind, attr) = match r.kind {
+            "aws_iam_role" => ("role", "arn"),
+            "aws_iam_policy" => ("policy", "arn"),
+            _ => continue,
+        };
+        let known = r.values.get("arn").and_then(Node::as_str).map(str::to_string);
+        let built = plan.string(r, "name").ok().map(|name| {
+            let path = plan.string(r, "path").unwrap_or_else(|_| "/".into());
+            format!("arn:aws:iam::{account}:{kind}{path}{name}")
+        });
+        if let Some(arn) = known.or(built) {
+            computed.insert(r.address.clone(), BTreeMap::from([(attr, arn)]));
+        }
+    }
+    plan.computed = computed;
+    if !notes.is_empty() {
+        sink.push(
+            rules::IAC_VALUE_INFERRED,
+            format!("Terraform plan: {}", notes.join("; ")),
+            Some(Loc { file, pos: root.pos }),
+        );
+    }
+    let first_role = model.roles.len();
+    for r in plan.res.iter().filter(|r| !r.data) {
+        match r.kind {
+            "aws_iam_role" => read_role(model, &plan, r, &account, sink),
+            "aws_iam_policy" => read_managed(model, &plan, r, sink),
+            _ => {}
+        }
+    }
+    for r in plan.res.iter().filter(|r| !r.data) {
+        match r.kind {
+            "aws_iam_role_policy" => read_role_policy(model, &plan, r, first_role, sink),
+            "aws_iam_role_policy_attachment" | "aws_iam_policy_attachment" => {
+                read_attachment(model, &plan, r, first_role, sink)
+            }
+            "aws_eks_pod_identity_association" => read_association(model, &plan, r, sink),
+            _ => {}
+        }
+    }
+}
+
+fn loc(plan: &Plan, r: &Res) -> Loc {
+    Loc { file: plan.file, pos: r.values.pos }
+}
+
+fn read_role(model: &mut Model, plan: &Plan, r: &Res, account: &str, sink: &mut Sink) {
+    let name = match plan.string(r, "name") {
+        Ok(n) => n,
+        Err(m) => return plan.push_unknown(sink, "the role (its name)", r, m),
+    };
+    let what = |x: &str| format!("{x} of role `{name}`");
+    let trust = plan.document(r, "assume_role_policy", &what("the trust"), sink);
+    let mut inline = Vec::new();
+    for p in r.values.get("inline_policy").and_then(Node::as_seq).unwrap_or_default() {
+        let policy_name = p.get("name").and_then(Node::as_str).unwrap_or_default().to_string();
+        let Some(text) = p.get("policy").and_then(Node::as_str).filter(|t| !t.is_empty()) else { continue };
+        let doc = crate::yaml::parse_json(text).ok().and_then(|d| d.into_iter().next());
+        match doc.and_then(|d| read_policy(plan.file, &relocate(d.root, p.pos), sink)) {
+            Some(document) => inline.push(InlinePolicy { name: policy_name, document }),
+            None => {
+                sink.push(
+                    rules::MALFORMED_INPUT,
+                    format!("inline policy `{policy_name}` of role `{name}` is not a JSON policy"),
+                    Some(Loc { file: plan.file, pos: p.pos }),
+                );
+            }
+        }
+    }
+    let attached = r
+        .values
+        .get("managed_policy_arns")
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|a| {
+            let arn = a.as_str()?.to_string();
+            Some(AttachedPolicy {
+                name: arn.rsplit('/').next().unwrap_or(&arn).to_string(),
+                arn,
+                loc: Loc { file: plan.file, pos: a.pos },
+            })
+        })
+        .collect();
+    let path = plan.string(r, "path").unwrap_or_else(|_| "/".into());
+    let arn = plan.computed.get(&r.address).and_then(|m| m.get("arn")).cloned().unwrap_or_default();
+    let account = Arn::parse(&arn).map(|a| a.account).unwrap_or_else(|| account.to_string());
+    model.roles.push(Role {
+        arn,
+        account,
+        name,
+        path,
+        trust,
+        inline,
+        attached,
+        loc: loc(plan, r),
+        well_known: Vec::new(),
+        source: RoleSource::Terraform,
+        boundary: plan.string(r, "permissions_boundary").ok().filter(|b| !b.is_empty()).map(|b| (b, loc(plan, r))),
+    });
+}
+
+fn read_managed(model: &mut Model, plan: &Plan, r: &Res, sink: &mut Sink) {
+    let Some(arn) = plan.computed.get(&r.address).and_then(|m| m.get("arn")).cloned() else {
+        let m = plan.string(r, "name").err().unwrap_or(Missing::Absent);
+        return plan.push_unknown(sink, "the policy (its name)", r, m);
+    };
+    let name = arn.rsplit('/').next().unwrap_or_default().to_string();
+    let document = plan.document(r, "policy", &format!("the document of policy `{name}`"), sink);
+    model.managed_policies.push(ManagedPolicy { arn, name, default_version: None, document, loc: loc(plan, r) });
+}
+
+/// The plan's role (from `first_role` on) of a name.
+fn role_named(model: &Model, first_role: usize, name: &str) -> Option<usize> {
+    (first_role..model.roles.len()).find(|&i| model.roles[i].name == name)
+}
+
+fn read_role_policy(model: &mut Model, plan: &Plan, r: &Res, first_role: usize, sink: &mut Sink) {
+    let (role, name) = match (plan.string(r, "role"), plan.string(r, "name")) {
+        (Ok(role), Ok(name)) => (role, name),
+        (Err(m), _) | (_, Err(m)) => return plan.push_unknown(sink, "the role policy", r, m),
+    };
+    let Some(document) = plan.document(r, "policy", &format!("inline policy `{name}` of role `{role}`"), sink) else {
+        return;
+    };
+    match role_named(model, first_role, &role) {
+        Some(i) => model.roles[i].inline.push(InlinePolicy { name, document }),
+        None => {
+            sink.push(
+                rules::UNJOINED_EXPORT,
+                format!("`{}` is a policy of role `{role}`, which is not in this plan; analysed on its own", r.address),
+                Some(loc(plan, r)),
+            );
+            model.loose_documents.push(LooseDocument { document, is_trust: false });
+        }
+    }
+}
+
+fn read_attachment(model: &mut Model, plan: &Plan, r: &Res, first_role: usize, sink: &mut Sink) {
+    let arn = match plan.string(r, "policy_arn") {
+        Ok(a) => a,
+        Err(m) => return plan.push_unknown(sink, "the attachment", r, m),
+    };
+    let roles: Vec<String> = match plan.string(r, "role") {
+        Ok(role) => vec![role],
+        Err(Missing::Absent) => r
+            .values
+            .get("roles")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|n| n.as_str().map(str::to_string))
+            .collect(),
+        Err(m) => return plan.push_unknown(sink, "the attachment", r, m),
+    };
+    for role in roles {
+        let a = AttachedPolicy {
+            name: arn.rsplit('/').next().unwrap_or(&arn).to_string(),
+            arn: arn.clone(),
+            loc: loc(plan, r),
+        };
+        match role_named(model, first_role, &role) {
+            Some(i) => model.roles[i].attached.push(a),
+            None => {
+                sink.push(
+                    rules::UNJOINED_EXPORT,
+                    format!(
+                        "`{}` attaches `{arn}` to role `{role}`, which is not in this plan; the attachment is not used",
+                        r.address
+                    ),
+                    Some(loc(plan, r)),
+                );
+            }
+        }
+    }
+}
+
+fn read_association(model: &mut Model, plan: &Plan, r: &Res, sink: &mut Sink) {
+    let get = |k: &str| plan.string(r, k);
+    let (ns, sa, role_arn) = match (get("namespace"), get("service_account"), get("role_arn")) {
+        (Ok(ns), Ok(sa), Ok(role)) => (ns, sa, role),
+        (Err(m), _, _) | (_, Err(m), _) | (_, _, Err(m)) => {
+            return plan.push_unknown(sink, "the Pod Identity association", r, m);
+        }
+    };
+    model.associations.push(Association {
+        namespace: ns,
+        service_account: sa,
+        role_name: role_arn.rsplit('/').next().unwrap_or_default().to_string(),
+        role_arn,
+        kind: AssociationKind::PodIdentity,
+        loc: loc(plan, r),
+        cluster: get("cluster_name").ok(),
+        cluster_arn: None,
+        session_tags: r.values.get("disable_session_tags").and_then(Node::as_str) != Some("true"),
+        chained_from: None,
+        creates_service_account: false,
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::diag::{Files, Sink};
+    use crate::ingest::{IngestOptions, read_str};
+
+    /// A plan's role with an AWS-managed ARN (recorded as attached, as an export's) and a policy known only after
+    /// apply, which no configuration reference settles: E2A122, and the policy is left out.
+    #[test]
+    fn unknown_values_are_findings_and_managed_arns_are_attached() {
+        let text = r#"{"format_version":"1.2","planned_values":{"root_module":{"resources":[
+            {"address":"aws_iam_role.a","mode":"managed","type":"aws_iam_role","name":"a","values":{"name":"app","path":"/",
+             "managed_policy_arns":["arn:aws:iam::aws:policy/AmazonSQSReadOnlyAccess"],"assume_role_policy":"{\"Statement\":[]}"}},
+            {"address":"aws_iam_role_policy.p","mode":"managed","type":"aws_iam_role_policy","name":"p","values":{"name":"p","role":"app"}}]}},
+          "resource_changes":[{"address":"aws_iam_role_policy.p","change":{"after_unknown":{"policy":true}}}]}"#;
+        let (mut files, mut sink) = (Files::default(), Sink::default());
+        let model = read_str("plan.json", text, &IngestOptions::default(), &mut files, &mut sink);
+        assert_eq!(model.roles.len(), 1);
+        assert_eq!(model.roles[0].attached[0].arn, "arn:aws:iam::aws:policy/AmazonSQSReadOnlyAccess");
+        assert!(model.roles[0].inline.is_empty());
+        let unknown: Vec<_> = sink.findings().iter().filter(|f| f.code == "E2A122").collect();
+        assert_eq!(unknown.len(), 1);
+        assert!(unknown[0].message.contains("aws_iam_role_policy.p"), "{}", unknown[0].message);
+        assert_eq!(unknown[0].loc.map(|l| l.pos.line), Some(4));
+    }
+}
