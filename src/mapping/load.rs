@@ -830,7 +830,10 @@ fn merge_managed(t: &mut Tables, src: &Source, errors: &mut Vec<MappingError>) {
 fn check_well_known(t: &Tables, sources: &[Source], errors: &mut Vec<MappingError>) {
     for w in t.managed.well_known.values() {
         for message in super::managed::well_known_problems(w, &t.managed.policies) {
-            let src = sources.iter().rev().find(|s| s.rel == "aws-managed-policies.yaml" && s.text.contains(&format!("key: {}", w.key)));
+            let src = sources
+                .iter()
+                .rev()
+                .find(|s| s.rel == "aws-managed-policies.yaml" && s.text.contains(&format!("key: {}", w.key)));
             errors.push(match src {
                 Some(src) => MappingError::at(src, &format!("key: {}", w.key), message),
                 None => MappingError::file("aws-managed-policies.yaml", message),

@@ -199,7 +199,11 @@ fn resolve_one(model: &mut Model, files: &mut Files, p: &BundledPolicy, sink: &m
 }
 
 /// Registers the bundled document (pretty-printed, so findings can point at a statement's line) and reads it.
-fn parse(files: &mut Files, p: &BundledPolicy, sink: &mut Sink) -> Option<(crate::diag::FileId, crate::model::PolicyDocument)> {
+fn parse(
+    files: &mut Files,
+    p: &BundledPolicy,
+    sink: &mut Sink,
+) -> Option<(crate::diag::FileId, crate::model::PolicyDocument)> {
     let value: serde_json::Value = serde_json::from_str(&p.document).ok()?;
     let text = serde_json::to_string_pretty(&value).ok()? + "\n";
     let docs = crate::yaml::parse_json(&text).ok()?;
@@ -238,4 +242,81 @@ fn compare_export(model: &Model, p: &BundledPolicy, sink: &mut Sink) {
         ),
         Some(m.loc),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bundle() -> Bundle {
+        crate::mapping::load::load(None).expect("bundled tables load").managed
+    }
+
+    fn actions(b: &Bundle, name: &str) -> (String, Vec<String>, serde_json::Value) {
+        let p = b.policies.values().find(|p| p.name == name).unwrap_or_else(|| panic!("{name} bundled"));
+        let doc: serde_json::Value = serde_json::from_str(&p.document).unwrap();
+        let s = &doc["Statement"][0];
+        let a = s["Action"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()).collect();
+        (p.version.clone(), a, s["Resource"].clone())
+    }
+
+    /// Documents pinned to the archive (`shared/data/aws-managed-policies.tar.gz`, MAMIP 2025-02-22).
+    #[test]
+    fn bundled_documents_are_the_archives() {
+        let b = bundle();
+        let (v, a, r) = actions(&b, "AmazonS3ReadOnlyAccess");
+        assert_eq!(v, "v3");
+        assert_eq!(a, ["s3:Get*", "s3:List*", "s3:Describe*", "s3-object-lambda:Get*", "s3-object-lambda:List*"]);
+        assert_eq!(r, "*");
+        let (v, a, _) = actions(&b, "AmazonEC2ContainerRegistryReadOnly");
+        assert_eq!(v, "v3");
+        assert_eq!(
+            a[..3],
+            ["ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer"]
+        );
+        let (v, a, _) = actions(&b, "AmazonSQSReadOnlyAccess");
+        assert_eq!(v, "v4");
+        assert!(a.contains(&"sqs:ListMessageMoveTasks".to_string()) && !a.iter().any(|a| a == "sqs:ReceiveMessage"));
+        let ebs = &b.policies["arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"];
+        assert_eq!(ebs.taken, "2025-02-22");
+    }
+
+    #[test]
+    fn the_bundle_holds_the_eksctl_and_add_on_policies_and_well_known_keys() {
+        let b = bundle();
+        assert!(b.policies.len() >= 60, "{}", b.policies.len());
+        for p in b.policies.values() {
+            assert!(policy_problems(p).is_empty(), "{}: {:?}", p.name, policy_problems(p));
+            assert_eq!(p.table, "mappings/aws-managed-policies.yaml");
+        }
+        for name in [
+            "AmazonEKS_CNI_Policy",
+            "AmazonEKSWorkerNodePolicy",
+            "CloudWatchAgentServerPolicy",
+            "SecretsManagerReadWrite",
+        ] {
+            assert!(b.policies.contains_key(&format!("{AWS_MANAGED_PREFIX}{name}")), "{name}");
+        }
+        assert_eq!(
+            b.well_known["imageBuilder"].policies,
+            [format!("{AWS_MANAGED_PREFIX}AmazonEC2ContainerRegistryPowerUser")]
+        );
+        assert!(!b.well_known.contains_key("autoScaler"), "eksctl writes autoScaler inline: not bundled");
+    }
+
+    #[test]
+    fn bad_entries_are_problems() {
+        let mut p = bundle().policies.values().next().unwrap().clone();
+        p.arn = "arn:aws:iam::111122223333:policy/x".into();
+        p.version = "3".into();
+        p.taken = "Feb 2025".into();
+        p.document = "{\"Version\":\"2012-10-17\"}".into();
+        assert_eq!(policy_problems(&p).len(), 4, "{:?}", policy_problems(&p));
+        let w = WellKnown {
+            key: "imageBuilderX".into(),
+            policies: vec!["arn:aws:iam::aws:policy/Nope".into()],
+            source: String::new(),
+        };
+        assert_eq!(well_known_problems(&w, &BTreeMap::new()).len(), 2);
+    }
 }

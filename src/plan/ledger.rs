@@ -232,7 +232,14 @@ impl Builder<'_> {
                     let version = m.default_version.as_deref().unwrap_or("?");
                     let reason = Some(format!("resolved from the bundled copy (version {version}, E2A130)"));
                     let id = format!("{} on {}", p.arn, role.name);
-                    self.push("managed_policy", id, State::Translated, reason, a.files.display(p.loc.file), p.loc.pos.line);
+                    self.push(
+                        "managed_policy",
+                        id,
+                        State::Translated,
+                        reason,
+                        a.files.display(p.loc.file),
+                        p.loc.pos.line,
+                    );
                 }
             } else if found.is_none() {
                 let reason = Some(
@@ -252,7 +259,10 @@ impl Builder<'_> {
         for (name, loc) in &role.well_known {
             let expanded: Vec<&str> = role.attached.iter().filter(|p| p.loc == *loc).map(|p| p.arn.as_str()).collect();
             let (state, reason) = if expanded.is_empty() {
-                (State::NotTranslated, "an eksctl well-known policy: its document is not in the input, so it grants nothing".into())
+                (
+                    State::NotTranslated,
+                    "an eksctl well-known policy: its document is not in the input, so it grants nothing".into(),
+                )
             } else {
                 (State::Translated, format!("expanded to {} (E2A130)", expanded.join(", ")))
             };

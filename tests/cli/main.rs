@@ -13,6 +13,7 @@ mod hostile;
 mod hygiene;
 mod keda;
 mod layering;
+mod managed_policies;
 mod mapping;
 mod outputs_once;
 mod phased;
