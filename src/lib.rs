@@ -79,6 +79,7 @@ pub fn analyse_with(
     if sink.has_input_errors() {
         return Err((files, sink.into_findings()));
     }
+    mapping::managed::resolve(&mut model, &mut files, &tables.managed, &mut sink);
     let mut joined = graph::build_with(&mut model, &files, &mut sink, graph);
     diag::timings::mark("join");
     let plan = plan::build(&model, &mut joined, &files, tables, &plan::PlanOptions::from_config(cfg), sink);

@@ -419,6 +419,16 @@ rules! {
         why: "What is left out grants nothing on Azure: the workload may lack permissions it has on AWS.",
         fix: "Apply and export the state (`terraform show -json > state.json`), or give the value literally in the configuration, and translate again."
     }
+    MANAGED_POLICY_FROM_BUNDLE = "E2A130" "aws-managed-policy-from-bundle" Note {
+        what: "A role attaches an AWS-managed policy (or an eksctl well-known policy that expands to one) whose document is not in the input; it was resolved from the copy bundled in `mappings/aws-managed-policies.yaml`, whose version and date the message names.",
+        why: "AWS can publish a newer version of a managed policy; the bundled copy is the version taken on the date named, so the translation follows that version.",
+        fix: "Nothing if that version is the one attached; otherwise export the policy (`aws iam get-policy-version`) and add it to the INPUT paths (an export overrides the bundle), or update the bundle with `--mappings DIR`."
+    }
+    MANAGED_POLICY_DIFFERS_FROM_BUNDLE = "E2A131" "aws-managed-policy-differs-from-bundle" Note {
+        what: "The input exports an AWS-managed policy whose version or document differs from the copy bundled in `mappings/aws-managed-policies.yaml`.",
+        why: "The export is what is attached in the account, so it is used; the difference shows that the account (or the bundle) holds another version.",
+        fix: "Nothing: the export wins. Update the bundle with `--mappings DIR` if the exported version should be the default."
+    }
 }
 
 /// The rule with this code (or kebab-case name).

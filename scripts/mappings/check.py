@@ -85,7 +85,28 @@ def check_addons(addons) -> None:
             err(f"addons.{a['id']}: replaced_by needs an az command and an https doc")
 
 
+def check_managed() -> None:
+    """aws-managed-policies.yaml is exactly what gen_aws_managed_policies.py writes from the archive (canonical form,
+    every document the archive's for its name and version)."""
+    import gen_aws_managed_policies as gen
+    from canon import dump
+
+    path = MAPPINGS / "aws-managed-policies.yaml"
+    table = load(path)
+    if path.read_text(encoding="utf-8") != dump(gen.build(), gen.HEADER):
+        err(f"{path}: not what gen_aws_managed_policies.py writes from the archive (run regen.sh)")
+    names = [p["name"] for p in table["policies"]]
+    if names != sorted(names, key=str.lower) or len(set(names)) != len(names):
+        err(f"{path}: policies not sorted or duplicated")
+    arns = {p["arn"] for p in table["policies"]}
+    for w in table["well_known"]:
+        for a in w["policies"]:
+            if a not in arns:
+                err(f"{path}: well-known {w['key']} names {a}, which is not bundled")
+
+
 def main() -> None:
+    check_managed()
     services = load(MAPPINGS / "services.yaml")
     scopes = load(MAPPINGS / "scopes.yaml")
     ops = load(MAPPINGS / "azure-operations.yaml")

@@ -8,4 +8,5 @@ python3 gen_operations.py
 python3 gen_roles.py
 python3 gen_services.py
 python3 gen_actions.py
+python3 gen_aws_managed_policies.py
 python3 check.py

@@ -479,7 +479,8 @@ impl<'m> Join<'m> {
                     Some(*loc),
                 );
             }
-            for (name, loc) in &role.well_known {
+            // A key whose policies were attached at its position (the bundled expansion) grants them.
+            for (name, loc) in role.well_known.iter().filter(|(_, l)| !role.attached.iter().any(|a| a.loc == *l)) {
                 sink.push(
                     rules::WELL_KNOWN_POLICY,
                     format!(

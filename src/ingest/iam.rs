@@ -941,7 +941,7 @@ fn statement_text(s: &Statement) -> String {
 }
 
 /// A document as text without its locations.
-fn document_text(d: &PolicyDocument) -> String {
+pub fn document_text(d: &PolicyDocument) -> String {
     d.statements.iter().map(|s| statement_text(s)).collect::<Vec<_>>().join("\n")
 }
 

@@ -18,6 +18,7 @@ macro_rules! bundled {
 /// The bundled tables, by relative path.
 pub const BUNDLED: &[(&str, &str)] = bundled!(
     "services.yaml",
+    "aws-managed-policies.yaml",
     "azure-roles.yaml",
     "azure-operations.yaml",
     "scopes.yaml",
@@ -497,6 +498,8 @@ pub struct Tables {
     pub addons: Vec<super::addons::Addon>,
     /// StorageClasses, volumes, Ingresses and Services (`k8s-resources.yaml`).
     pub k8s_resources: super::k8s_resources::K8sResources,
+    /// The bundled AWS-managed policies and eksctl well-known expansions (`aws-managed-policies.yaml`).
+    pub managed: super::managed::Bundle,
     /// Table origins.
     pub origins: Vec<Origin>,
     /// The reverse of the action tables, made on first use ([`Tables::reverse`]).
@@ -580,12 +583,14 @@ pub fn load(user: Option<&Path>) -> Result<Tables, Vec<MappingError>> {
             "scopes.yaml" => merge_scopes(&mut t, src, &mut errors),
             "addons.yaml" => merge_addons(&mut t, src, &mut errors),
             "k8s-resources.yaml" => merge_k8s_resources(&mut t, src, &mut errors),
+            "aws-managed-policies.yaml" => merge_managed(&mut t, src, &mut errors),
             rel => match rel.strip_prefix("actions/").and_then(|r| r.strip_suffix(".yaml")) {
                 Some(prefix) => merge_actions(&mut t, prefix, src, &mut errors),
                 None => errors.push(MappingError::file(&src.file, "not a mapping table (expected services.yaml, azure-roles.yaml, azure-operations.yaml, scopes.yaml, addons.yaml, k8s-resources.yaml or actions/<prefix>.yaml)")),
             },
         }
     }
+    check_well_known(&t, &sources, &mut errors);
     t.pairs.sort();
     t.roles.sort_by(|a, b| a.name.cmp(&b.name));
     t.data_actions.sort();
@@ -801,6 +806,42 @@ fn merge_addons(t: &mut Tables, src: &Source, errors: &mut Vec<MappingError>) {
     }
 }
 
+/// `aws-managed-policies.yaml`: a policy replaces the bundled one with its ARN, a well-known key the bundled key.
+fn merge_managed(t: &mut Tables, src: &Source, errors: &mut Vec<MappingError>) {
+    let Some(f) = parse::<super::managed::ManagedFile>(src, errors) else { return };
+    let mut seen = BTreeSet::new();
+    for mut p in f.policies {
+        let at = |message: String| MappingError::at(src, &format!("name: {}", p.name), message);
+        if !seen.insert(p.arn.clone()) {
+            errors.push(at(format!("policy `{}` is listed twice", p.arn)));
+        }
+        for message in super::managed::policy_problems(&p) {
+            errors.push(at(message));
+        }
+        p.table.clone_from(&src.file);
+        t.managed.policies.insert(p.arn.clone(), p);
+    }
+    for w in f.well_known {
+        t.managed.well_known.insert(w.key.clone(), w);
+    }
+}
+
+/// Every well-known key of the merged table names bundled policies (checked once all tables are read).
+fn check_well_known(t: &Tables, sources: &[Source], errors: &mut Vec<MappingError>) {
+    for w in t.managed.well_known.values() {
+        for message in super::managed::well_known_problems(w, &t.managed.policies) {
+            let src = sources
+                .iter()
+                .rev()
+                .find(|s| s.rel == "aws-managed-policies.yaml" && s.text.contains(&format!("key: {}", w.key)));
+            errors.push(match src {
+                Some(src) => MappingError::at(src, &format!("key: {}", w.key), message),
+                None => MappingError::file("aws-managed-policies.yaml", message),
+            });
+        }
+    }
+}
+
 /// An ARM API version: `YYYY-MM-DD`, optionally `-preview`.
 fn is_api_version(v: &str) -> bool {
     let date = v.strip_suffix("-preview").unwrap_or(v).as_bytes();
@@ -825,6 +866,7 @@ fn user_files(dir: &Path) -> Vec<String> {
         "scopes.yaml",
         "addons.yaml",
         "k8s-resources.yaml",
+        "aws-managed-policies.yaml",
     ] {
         if dir.join(name).is_file() {
             out.push(name.to_string());

@@ -8,6 +8,7 @@ pub mod azure;
 pub mod choose;
 pub mod k8s_resources;
 pub mod load;
+pub mod managed;
 pub mod naming;
 pub mod need;
 

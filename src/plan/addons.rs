@@ -92,6 +92,7 @@ pub(super) fn recognise(model: &Model, joined: &mut Joined, tables: &Tables, sin
         let Some(ai) = addon else { continue };
         out.roles.insert(ri);
         out.role_locs.extend(model.roles[ri].well_known.iter().map(|(_, l)| *l));
+        out.role_locs.extend(model.roles[ri].attached.iter().map(|a| a.loc));
         let e = found.entry(ai).or_default();
         e.1.insert(ri);
         e.0.extend(sas.iter().copied());
@@ -294,7 +295,9 @@ pub(super) fn drop_covered_findings(model: &Model, r: &Recognised, sink: &mut Si
     }
     let codes = [rules::ECR_IMAGE, rules::AWS_SDK_VARIABLE, rules::AWS_ENDPOINT_LEFT, rules::RESOURCE_NOT_GRANTED];
     sink.retain(|f| match f.loc {
-        Some(l) if f.code == rules::WELL_KNOWN_POLICY => !r.role_locs.contains(&l),
+        Some(l) if f.code == rules::WELL_KNOWN_POLICY || f.code == rules::MANAGED_POLICY_FROM_BUNDLE => {
+            !r.role_locs.contains(&l)
+        }
         Some(l) if codes.contains(&f.code) => !inside(model, &r.objects, l),
         _ => true,
     });

@@ -226,8 +226,22 @@ impl Builder<'_> {
     fn unresolved_policies(&mut self, role: &crate::model::Role) {
         let a = self.a;
         for p in &role.attached {
-            let exported = a.model.managed_policies.iter().any(|m| m.arn == p.arn && m.document.is_some());
-            if !exported {
+            let found = a.model.managed_policies.iter().find(|m| m.arn == p.arn && m.document.is_some());
+            if let Some(m) = found.filter(|m| crate::mapping::managed::from_bundle(&a.files, m.loc)) {
+                if !crate::mapping::managed::is_well_known_expansion(role, p.loc) {
+                    let version = m.default_version.as_deref().unwrap_or("?");
+                    let reason = Some(format!("resolved from the bundled copy (version {version}, E2A130)"));
+                    let id = format!("{} on {}", p.arn, role.name);
+                    self.push(
+                        "managed_policy",
+                        id,
+                        State::Translated,
+                        reason,
+                        a.files.display(p.loc.file),
+                        p.loc.pos.line,
+                    );
+                }
+            } else if found.is_none() {
                 let reason = Some(
                     "its document is not in the input: export it with aws iam get-policy-version or it grants nothing"
                         .into(),
@@ -243,13 +257,20 @@ impl Builder<'_> {
             }
         }
         for (name, loc) in &role.well_known {
-            let reason =
-                Some("an eksctl well-known policy: its document is not in the input, so it grants nothing".into());
+            let expanded: Vec<&str> = role.attached.iter().filter(|p| p.loc == *loc).map(|p| p.arn.as_str()).collect();
+            let (state, reason) = if expanded.is_empty() {
+                (
+                    State::NotTranslated,
+                    "an eksctl well-known policy: its document is not in the input, so it grants nothing".into(),
+                )
+            } else {
+                (State::Translated, format!("expanded to {} (E2A130)", expanded.join(", ")))
+            };
             self.push(
                 "well_known_policy",
                 format!("{name} on {}", role.name),
-                State::NotTranslated,
-                reason,
+                state,
+                Some(reason),
                 a.files.display(loc.file),
                 loc.pos.line,
             );

@@ -17,6 +17,7 @@ mod init;
 mod iac;
 mod keda;
 mod layering;
+mod managed_policies;
 mod mapping;
 mod outputs_once;
 mod phased;

@@ -330,11 +330,12 @@ fn aws_eks_association_json_is_read_and_a_list_entry_without_role_is_reported() 
 }
 
 /// `permissionPolicyARNs`/`attachPolicyARNs` naming AWS-managed policies that are not in the input granted nothing
-/// and the ledger still counted everything translated: each is a finding at its line with the ARN and the export
-/// command, and a not-translated ledger item. With the policy's `get-policy` + `get-policy-version` export in the
-/// input, it resolves and grants.
+/// and the ledger still counted everything translated. Now a policy the bundle holds resolves from it (E2A130,
+/// translated), one it lacks is a finding at its line with the ARN and the export command and a not-translated
+/// ledger item (E2A009), and a well-known key eksctl writes inline stays E2A011. With the policy's `get-policy` +
+/// `get-policy-version` export in the input, the export is used (E2A131: it differs from the bundled version).
 #[test]
-fn aws_managed_policies_not_in_the_input_are_reported_and_not_counted_translated() {
+fn aws_managed_policies_not_in_the_input_resolve_from_the_bundle_or_are_reported() {
     let config = cluster_config(
         "  podIdentityAssociations:
     - namespace: shop
@@ -342,8 +343,9 @@ fn aws_managed_policies_not_in_the_input_are_reported_and_not_counted_translated
       roleName: shop-orders
       permissionPolicyARNs:
         - arn:aws:iam::aws:policy/AmazonSQSReadOnlyAccess
+        - arn:aws:iam::aws:policy/AmazonTextractFullAccess
       wellKnownPolicies:
-        imageBuilder: true
+        certManager: true
 ",
     );
     let tmp = tempfile::tempdir().unwrap();
@@ -353,21 +355,27 @@ fn aws_managed_policies_not_in_the_input_are_reported_and_not_counted_translated
     let f = findings(&p, "E2A009");
     assert_eq!(f.len(), 1, "{:#?}", p["findings"]);
     let m = f[0]["message"].as_str().unwrap();
-    assert!(m.contains("arn:aws:iam::aws:policy/AmazonSQSReadOnlyAccess"), "{m}");
+    assert!(m.contains("arn:aws:iam::aws:policy/AmazonTextractFullAccess"), "{m}");
     assert!(m.contains("aws iam get-policy-version") && m.contains("grants nothing"), "{m}");
-    assert_eq!(f[0]["line"], 14, "the ARN's line");
+    assert_eq!(f[0]["line"], 15, "the ARN's line");
     assert!(f[0]["file"].as_str().unwrap().ends_with("cluster.yaml"));
+    let bundled = findings(&p, "E2A130");
+    assert_eq!(bundled.len(), 1, "{:#?}", p["findings"]);
+    assert!(bundled[0]["message"].as_str().unwrap().contains("AmazonSQSReadOnlyAccess"));
+    assert_eq!(bundled[0]["line"], 14);
     assert!(findings(&p, "E2A011")[0]["message"].as_str().unwrap().contains("grants nothing"));
     let (_, out, _) = super::run(&["check", "--format", "json", "--fail-on", "never", dir]);
     let v: Value = serde_json::from_str(&out).unwrap();
     let items = v["coverage"]["items"].as_array().unwrap();
-    let policy = items.iter().find(|i| i["kind"] == "managed_policy").expect("a ledger item for the policy");
-    assert_eq!(policy["state"], "not_translated");
-    assert!(policy["id"].as_str().unwrap().contains("AmazonSQSReadOnlyAccess"));
-    let well_known = items.iter().find(|i| i["kind"] == "well_known_policy").expect("a ledger item");
-    assert_eq!(well_known["state"], "not_translated");
+    let state = |kind: &str, id: &str| {
+        let i = items.iter().find(|i| i["kind"] == kind && i["id"].as_str().unwrap().contains(id));
+        i.unwrap_or_else(|| panic!("a ledger item for {id}"))["state"].clone()
+    };
+    assert_eq!(state("managed_policy", "AmazonTextractFullAccess"), "not_translated");
+    assert_eq!(state("managed_policy", "AmazonSQSReadOnlyAccess"), "translated");
+    assert_eq!(state("well_known_policy", "certManager"), "not_translated");
 
-    // The policy exported (get-policy + get-policy-version, as the AWS CLI prints them): resolved, granted.
+    // The policy exported (get-policy + get-policy-version, as the AWS CLI prints them): the export is used.
     let get_policy = json!({"Policy": {"PolicyName": "AmazonSQSReadOnlyAccess", "PolicyId": "ANPAEXAMPLE",
         "Arn": "arn:aws:iam::aws:policy/AmazonSQSReadOnlyAccess", "Path": "/", "DefaultVersionId": "v3",
         "AttachmentCount": 1, "IsAttachable": true}});
@@ -385,7 +393,8 @@ fn aws_managed_policies_not_in_the_input_are_reported_and_not_counted_translated
         ],
     );
     let p = plan_json(&[dir]);
-    assert!(findings(&p, "E2A009").is_empty(), "{:#?}", p["findings"]);
+    assert!(findings(&p, "E2A130").is_empty(), "{:#?}", p["findings"]);
+    assert!(findings(&p, "E2A131")[0]["message"].as_str().unwrap().contains("version v3, a different document"));
     assert!(!assignments(&p).is_empty(), "the exported policy grants: {:#?}", p["identities"]);
 }
 
