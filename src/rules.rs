@@ -403,6 +403,10 @@ rules! {
         what: "An Ingress of the AWS load balancer controller (class `alb`) or a Service with `service.beta.kubernetes.io/aws-load-balancer-*` annotations is rewritten for AKS, and one annotation has no one-to-one Azure equivalent (a certificate ARN, a WAF ACL, subnets, Elastic IPs, TLS on a layer-4 load balancer, an unknown annotation, a value the table does not map). The annotation is kept, inert on AKS; the finding names the Azure equivalent.",
         why: "The load balancer AKS creates would differ from the AWS one in that respect (TLS, exposure, addresses, health checks): a person must configure the Azure side.",
         fix: "Configure the equivalent the message names (a Key Vault certificate, an internal controller, a static public IP, a readiness probe, …), remove the AWS annotation, and translate again."
+    }    STAR_NOT_WIDENED = "E2A150" "dns-star-not-widened" Warning {
+        what: "A Route 53 statement on `Resource: \"*\"` (or a hosted-zone wildcard) whose actions map to an Azure DNS zone (a scope kind with `never_widen` in `mappings/scopes.yaml`), while the identity's workloads name no hosted zone it matches. Nothing is granted for it: the grant is not widened to the resource group.",
+        why: "A DNS Zone Contributor assignment on the resource group would let the identity rewrite every zone in it, where the AWS policy was meant for the zones external-dns or cert-manager manage. Granting nothing fails closed; the zones must be named.",
+        fix: "Name the hosted zone in the policy (`arn:aws:route53:::hostedzone/Z…`), or let the workload name it (external-dns `--zone-id-filter`, a cert-manager solver's `hostedZoneID`), and map its id to the zone name under `route53: zones:` in eks2aks.yaml."
     }
 }
 
