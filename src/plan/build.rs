@@ -664,21 +664,32 @@ fn plan_resources(
 
 /// The options with the zone names the manifests give for hosted zones the config does not name (a cert-manager
 /// solver's one `selector.dnsZones` entry); `None` when they add nothing.
+/// The hosted zones external-dns manages with `--aws-zone-type=private` (by id, or by a domain the zone names give)
+/// go to the `azure-private-dns` target, after the config's `resource_targets` (which win).
 fn zones_from_manifests(model: &Model, opts: &PlanOptions) -> Option<PlanOptions> {
-    let extra: Vec<(String, String)> = super::dns_secrets::named_zones(model)
-        .into_iter()
-        .filter_map(|z| Some((z.id?, z.zone?)))
+    let named = super::dns_secrets::named_zones(model);
+    let extra: Vec<(String, String)> = named
+        .iter()
+        .filter_map(|z| Some((z.id.clone()?, z.zone.clone()?)))
         .filter(|(id, _)| !opts.targets.zones.contains_key(id))
         .collect();
-    if extra.is_empty() {
-        return None;
-    }
     let mut o = opts.clone();
     for (id, zone) in extra {
         // The first solver in input order wins (sections are in input order).
         o.targets.zones.entry(id).or_insert(zone);
     }
-    Some(o)
+    let mut private: BTreeSet<String> = BTreeSet::new();
+    for z in named.iter().filter(|z| z.private) {
+        match (&z.id, &z.zone) {
+            (Some(id), _) => _ = private.insert(id.clone()),
+            (None, Some(d)) => private.extend(
+                o.targets.zones.iter().filter(|(_, n)| n.trim_end_matches('.').eq_ignore_ascii_case(d)).map(|(id, _)| id.clone()),
+            ),
+            (None, None) => {}
+        }
+    }
+    o.targets.by_resource.extend(private.into_iter().map(|id| (format!("arn:aws:route53:::hostedzone/{id}"), "azure-private-dns".to_string())));
+    (o.targets.zones != opts.targets.zones || o.targets.by_resource.len() != opts.targets.by_resource.len()).then_some(o)
 }
 
 /// Every workload with the identity it runs as: the one its containers select with `AWS_ROLE_ARN` (E2A052: the

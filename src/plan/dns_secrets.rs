@@ -42,6 +42,8 @@ pub struct NamedZone {
     /// The zone name the manifests give (cert-manager `selector.dnsZones` with one zone, an external-dns
     /// `--domain-filter`).
     pub zone: Option<String>,
+    /// external-dns runs with `--aws-zone-type=private`: the zone is a private hosted zone (Azure Private DNS).
+    pub private: bool,
 }
 
 /// The hosted zones external-dns (`--zone-id-filter`, or `--domain-filter` by domain) and cert-manager Route 53
@@ -55,6 +57,8 @@ pub fn named_zones(model: &Model) -> Vec<NamedZone> {
         match &s.kind {
             SectionKind::ExternalDnsArgs { service_account } => {
                 let args: Vec<&str> = s.value.as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+                let private = args.windows(2).any(|w| w == ["--aws-zone-type", "private"])
+                    || args.contains(&"--aws-zone-type=private");
                 for (i, a) in args.iter().enumerate() {
                     let (flag, value) = match a.split_once('=') {
                         Some((f, v)) => (f, Some(v)),
@@ -66,7 +70,7 @@ pub fn named_zones(model: &Model) -> Vec<NamedZone> {
                         _ => continue,
                     };
                     let (namespace, service_account) = (s.namespace.clone(), service_account.clone());
-                    out.push(NamedZone { namespace, service_account, id, zone });
+                    out.push(NamedZone { namespace, service_account, id, zone, private });
                 }
             }
             SectionKind::Route53Solver { dns_zones } => {
@@ -79,7 +83,7 @@ pub fn named_zones(model: &Model) -> Vec<NamedZone> {
                     None => ("cert-manager".to_string(), "cert-manager".to_string()),
                 };
                 let zone = if let [z] = dns_zones.as_slice() { Some(z.clone()) } else { None };
-                out.push(NamedZone { namespace, service_account, id: Some(bare(id)), zone });
+                out.push(NamedZone { namespace, service_account, id: Some(bare(id)), zone, private: false });
             }
             _ => {}
         }
