@@ -1128,7 +1128,14 @@ impl Translator<'_> {
             self.zone_unnamed(rname, res.loc);
             return None;
         };
-        Some(ScopeKey { service: prefix.to_string(), target: tkey, kind: target.scope_kind.clone(), azure_name, aws_arn: base, condition })
+        Some(ScopeKey {
+            service: prefix.to_string(),
+            target: tkey,
+            kind: target.scope_kind.clone(),
+            azure_name,
+            aws_arn: base,
+            condition,
+        })
     }
 
     /// The grammar match (kind, name, path) of a concrete ARN of the action's service, cached per ARN. `None`

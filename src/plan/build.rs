@@ -683,13 +683,20 @@ fn zones_from_manifests(model: &Model, opts: &PlanOptions) -> Option<PlanOptions
         match (&z.id, &z.zone) {
             (Some(id), _) => _ = private.insert(id.clone()),
             (None, Some(d)) => private.extend(
-                o.targets.zones.iter().filter(|(_, n)| n.trim_end_matches('.').eq_ignore_ascii_case(d)).map(|(id, _)| id.clone()),
+                o.targets
+                    .zones
+                    .iter()
+                    .filter(|(_, n)| n.trim_end_matches('.').eq_ignore_ascii_case(d))
+                    .map(|(id, _)| id.clone()),
             ),
             (None, None) => {}
         }
     }
-    o.targets.by_resource.extend(private.into_iter().map(|id| (format!("arn:aws:route53:::hostedzone/{id}"), "azure-private-dns".to_string())));
-    (o.targets.zones != opts.targets.zones || o.targets.by_resource.len() != opts.targets.by_resource.len()).then_some(o)
+    o.targets.by_resource.extend(
+        private.into_iter().map(|id| (format!("arn:aws:route53:::hostedzone/{id}"), "azure-private-dns".to_string())),
+    );
+    (o.targets.zones != opts.targets.zones || o.targets.by_resource.len() != opts.targets.by_resource.len())
+        .then_some(o)
 }
 
 /// Every workload with the identity it runs as: the one its containers select with `AWS_ROLE_ARN` (E2A052: the

@@ -293,8 +293,12 @@ impl<'a> Ctx<'a> {
             sub = self.subscription(),
             rg = self.resource_group(),
             mount = match self.dns_grant_step(identity, role) {
-                Some(grant) => format!("mount the secret `azure-config-file` read-only at `/etc/kubernetes` in the container, and {grant}"),
-                None => format!("and mount the secret `azure-config-file` read-only at `/etc/kubernetes` in the container (the plan grants its identity `{role}` on its zones)"),
+                Some(grant) => format!(
+                    "mount the secret `azure-config-file` read-only at `/etc/kubernetes` in the container, and {grant}"
+                ),
+                None => format!(
+                    "and mount the secret `azure-config-file` read-only at `/etc/kubernetes` in the container (the plan grants its identity `{role}` on its zones)"
+                ),
             },
         );
         self.finding(rules::MANUAL_STEP_AFTER_REWRITE, msg, s.loc);

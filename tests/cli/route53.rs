@@ -112,7 +112,10 @@ fn route53_star_on_star_is_not_widened_beyond_the_zones_the_workloads_name() {
     let plan = plan_of(&tmp);
     let got = assignments(&plan);
     assert!(!got.is_empty(), "{:#}", plan["findings"]);
-    assert!(got.iter().all(|(r, k, n)| r == "DNS Zone Contributor" && k == "dns_zone" && n == "example.com"), "{got:?}");
+    assert!(
+        got.iter().all(|(r, k, n)| r == "DNS Zone Contributor" && k == "dns_zone" && n == "example.com"),
+        "{got:?}"
+    );
     // It names none: nothing at all, and E2A150 — never the resource group.
     let tmp = cluster(all, &["--provider=aws"], zones);
     let plan = plan_of(&tmp);
