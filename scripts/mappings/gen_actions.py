@@ -53,10 +53,36 @@ SB_RECV = SB + "/messages/receive/action"
 EH_SEND = EH + "/messages/send/action"
 EH_RECV = EH + "/messages/receive/action"
 
+DNS = "Microsoft.Network/dnszones"          # spelled as in scripts/mappings/azure-dns-operations.json
+PDNS = "Microsoft.Network/privateDnsZones"
+DNS_TYPES = ["A", "AAAA", "CAA", "CNAME", "MX", "NS", "PTR", "SRV", "TXT"]
+PDNS_TYPES = ["A", "AAAA", "CNAME", "MX", "PTR", "SRV", "TXT"]  # Private DNS has no CAA or NS record sets
+
+
+def record_writes(zone: str, types: list[str]) -> list[str]:
+    """Create, replace and delete of every record type (SOA: replace only) — what ChangeResourceRecordSets allows."""
+    return [f"{zone}/{t}/{v}" for t in types for v in ("write", "delete")] + [f"{zone}/SOA/write"]
+
+
 NO_STREAMS_TABLE = "no change stream on Azure Table Storage (use cosmos-nosql change feed)"
 
 # action -> {target: mapping} | N(reason) (top level)
 CURATED = {
+    # Route 53 → Azure DNS. A hosted zone becomes a zone; every grant lands on the zone (never wider). The
+    # account-wide listings (ListHostedZones*) become a read of the zones the workload names: on Azure a zone is
+    # listed by whoever can read it, so nothing subscription-wide is needed.
+    "route53": {
+        "ChangeResourceRecordSets": {"azure-dns": A(*record_writes(DNS, DNS_TYPES)),
+                                     "azure-private-dns": A(*record_writes(PDNS, PDNS_TYPES))},
+        "ListResourceRecordSets": {"azure-dns": A(DNS + "/all/read", DNS + "/recordsets/read"),
+                                   "azure-private-dns": A(PDNS + "/ALL/read", PDNS + "/recordsets/read")},
+        "GetHostedZone": {"azure-dns": A(DNS + "/read"), "azure-private-dns": A(PDNS + "/read")},
+        "ListHostedZones": {"azure-dns": A(DNS + "/read"), "azure-private-dns": A(PDNS + "/read")},
+        "ListHostedZonesByName": {"azure-dns": A(DNS + "/read"), "azure-private-dns": A(PDNS + "/read")},
+        "ListHostedZonesByVPC": {"azure-dns": N("public zones are not associated with virtual networks"),
+                                 "azure-private-dns": A(PDNS + "/read")},
+        "GetChange": N("not needed: Azure DNS record-set writes complete synchronously (no change id to poll)"),
+    },
     "sqs": {
         "ChangeMessageVisibility": {"storage-queue": D(STQ + "/messages/write"), "service-bus": D(SB_RECV)},
         # process/action authorizes dequeue and delete-with-pop-receipt (Storage Queue Data Message Processor);
@@ -298,6 +324,7 @@ ADMIN = {
     "cloudwatch": "alarms, dashboards, insight rules, metric streams and SLOs are Azure Monitor administration done in Bicep",
     "logs": "log group settings, subscriptions, deliveries, metric filters and policies are Azure Monitor administration done in Bicep",
     "rds-db": "database administration",
+    "route53": "hosted zone, DNSSEC, health check, traffic policy, query logging and VPC association management is Azure DNS administration, not the workload's record-set access",
     "elasticache": "cache cluster, snapshot, user and group management is Azure Cache for Redis administration done in Bicep",
 }
 

@@ -1,15 +1,16 @@
 #!/usr/bin/env python3
 """Generate mappings/azure-operations.yaml: every data action (isDataAction true) of the providers the
-service targets map to, from shared/data/azure-provider-operations, plus the Cosmos DB for NoSQL
+service targets map to, from shared/data/azure-provider-operations and scripts/mappings/azure-dns-operations.json
+(canon.EXTRA_OPS: Microsoft.Network's DNS operations, which shared/data lacks), plus the Cosmos DB for NoSQL
 data-plane actions (which are not ARM provider operations). Deterministic: re-running gives the same bytes."""
-from canon import COSMOS_SQL_DATA_ACTIONS, MAPPINGS, PROVIDER_OPS_DIR, PROVIDERS, provider_operations, write
+from canon import COSMOS_SQL_DATA_ACTIONS, EXTRA_OPS, MAPPINGS, PROVIDER_OPS_DIR, PROVIDERS, provider_operations, write
 
 
 def main() -> None:
     data_actions: set[str] = set()
     present, missing = [], []
     for prov in PROVIDERS:
-        if not (PROVIDER_OPS_DIR / f"{prov}.json").exists():
+        if not (PROVIDER_OPS_DIR / f"{prov}.json").exists() and prov not in EXTRA_OPS:
             missing.append(prov)
             continue
         present.append(prov)
@@ -17,7 +18,7 @@ def main() -> None:
             if op["isDataAction"]:
                 data_actions.add(op["name"])
     doc = {
-        "source": "shared/data/azure-provider-operations (az provider operation show; easimon/azure-builtin-roles @ db0b2258505032bd004bc356dd3eec87250d5b99)",
+        "source": "shared/data/azure-provider-operations (az provider operation show; easimon/azure-builtin-roles @ db0b2258505032bd004bc356dd3eec87250d5b99); Microsoft.Network DNS operations from scripts/mappings/azure-dns-operations.json (Microsoft Learn, resource provider operations)",
         "providers": present,
         "providers_missing": missing,
         "data_actions": sorted(data_actions),

@@ -34,6 +34,7 @@ pub const BUNDLED: &[(&str, &str)] = bundled!(
     "actions/kms.yaml",
     "actions/logs.yaml",
     "actions/rds-db.yaml",
+    "actions/route53.yaml",
     "actions/s3.yaml",
     "actions/secretsmanager.yaml",
     "actions/sns.yaml",
@@ -292,6 +293,10 @@ pub struct ScopeKind {
     pub blob_condition: bool,
     /// The naming rule (`naming::RULES`) of a resource of this kind.
     pub naming: String,
+    /// A `Resource: "*"` is never widened to a parent of this kind (DNS zones: a grant on the resource group
+    /// would reach every zone in it); only the resources the workloads name are granted.
+    #[serde(default)]
+    pub never_widen: bool,
     /// The roles of azure-roles.yaml that may be assigned at this scope: every candidate role of a target must be
     /// one of them, at the target's scope kind and at the kind a `Resource: "*"` widens it to.
     #[serde(default)]
@@ -1086,7 +1091,8 @@ fn validate_target_scopes(t: &Tables, at: &Locate, errors: &mut Vec<MappingError
                     ),
                 ));
             }
-            let broad = t.scopes.broad(&kind.kind).and_then(|(b, _)| t.scopes.get(b));
+            // A kind that is never widened has no broad scope to take the roles.
+            let broad = t.scopes.broad(&kind.kind).and_then(|(b, _)| t.scopes.get(b)).filter(|_| !kind.never_widen);
             for k in std::iter::once(kind).chain(broad.filter(|b| b.kind != kind.kind)) {
                 for r in tg.roles.iter().filter(|r| !k.roles.contains(r)) {
                     errors.push(at.at(

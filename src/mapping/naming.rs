@@ -34,6 +34,7 @@ pub const RULES: &[&str] = &[
     "event_hub",
     "cosmos",
     "acr_repository",
+    "dns_zone",
     "generic",
 ];
 
@@ -109,6 +110,20 @@ pub fn azure_name(rule: &str, aws: &str) -> String {
             let s = s.trim_matches(|c: char| !c.is_ascii_alphanumeric()).to_string();
             clamp(if s.is_empty() { "repository".into() } else { s }, 1, 256, '0')
         }
+        // Azure DNS zones (public and private): the zone's name is its domain name, without the terminating dot
+        // (REST "Record Sets": "The name of the DNS zone (without a terminating dot)"); DNS names are
+        // case-insensitive, so lowercased. Labels of letters, digits, `-` and `_` separated by single dots; at
+        // most 253 characters.
+        "dns_zone" => {
+            let mapped: String = aws
+                .trim_end_matches('.')
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c.to_ascii_lowercase() } else { '-' })
+                .collect();
+            let labels: Vec<&str> = mapped.split('.').filter(|l| !l.is_empty()).collect();
+            let s = labels.join(".").trim_matches(|c: char| !c.is_ascii_alphanumeric()).to_string();
+            clamp(if s.is_empty() { "zone".into() } else { s }, 1, 253, '0')
+        }
         // Cosmos containers and everything else: letters, digits, `-`, `_`; alphanumeric at both ends.
         _ => resource_name(aws, 128),
     }
@@ -121,6 +136,7 @@ fn max_len(rule: &str) -> usize {
         "storage_account" | "key_vault" => 24,
         "secret" | "key" => 127,
         "service_bus_entity" | "event_hub" | "acr_repository" => 256,
+        "dns_zone" => 253,
         IDENTITY => 128,
         CREDENTIAL => 120,
         _ => 128,
@@ -261,6 +277,15 @@ pub fn unique_names<'a>(requests: impl IntoIterator<Item = NameRequest<'a>>) -> 
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_dns_zone_is_named_by_its_domain_lowercased_without_the_final_dot() {
+        assert_eq!(super::azure_name("dns_zone", "Example.COM."), "example.com");
+        assert_eq!(super::azure_name("dns_zone", "internal.example.com"), "internal.example.com");
+        assert_eq!(super::azure_name("dns_zone", "_acme.example..com"), "acme.example.com");
+        assert_eq!(super::azure_name("dns_zone", "a b/c.example.com"), "a-b-c.example.com");
+        assert_eq!(super::azure_name("dns_zone", "."), "zone");
+    }
+
     use super::*;
     use proptest::prelude::*;
     use std::collections::BTreeMap;

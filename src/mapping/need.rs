@@ -23,6 +23,9 @@ pub struct TargetChoice {
     pub by_resource: Vec<(String, String)>,
     /// ARN patterns of resources that stay on AWS (not mapped).
     pub stay_on_aws: Vec<String>,
+    /// Route 53 hosted zone id (bare, `Z…`) → zone name: config `route53.zones`, and the zones cert-manager
+    /// solvers name. A hosted zone ARN names only the id; its Azure DNS zone is named by the domain.
+    pub zones: BTreeMap<String, String>,
 }
 
 impl TargetChoice {
@@ -39,6 +42,20 @@ impl TargetChoice {
     /// True when the resource stays on AWS.
     pub fn stays(&self, arn: &str) -> bool {
         self.stay_on_aws.iter().any(|p| glob_match(p, arn, false))
+    }
+
+    /// The Azure name of a resource of a target: its naming rule over the ARN's name; for a DNS zone (naming
+    /// `dns_zone`) over the zone name of the hosted zone id, `None` when no zone name is known (never a guess).
+    pub fn azure_name(&self, naming_rule: &str, aws_name: &str) -> Option<String> {
+        if naming_rule != "dns_zone" {
+            return Some(naming::azure_name(naming_rule, aws_name));
+        }
+        self.zone_of(aws_name).map(|zone| naming::azure_name(naming_rule, &zone))
+    }
+
+    /// The zone name of a hosted zone id (`Z…`, `hostedzone/Z…` or `/hostedzone/Z…`), as configured or named.
+    pub fn zone_of(&self, id: &str) -> Option<String> {
+        self.zones.get(id.trim_start_matches('/').trim_start_matches("hostedzone/")).cloned()
     }
 }
 
@@ -560,6 +577,7 @@ pub fn needs(
         not_translated: BTreeMap::new(),
         grammar_cache: BTreeMap::new(),
         unmapped_services: BTreeMap::new(),
+        reported_zones: BTreeSet::new(),
     };
     let mut out: Needs = BTreeMap::new();
     for p in perms.iter().filter(|p| p.statement.effect == Effect::Allow) {
@@ -627,6 +645,8 @@ struct Translator<'a> {
     grammar_cache: BTreeMap<String, Option<std::rc::Rc<Resolved>>>,
     /// Services with no identity mapping, at the first action that named them.
     unmapped_services: BTreeMap<String, Loc>,
+    /// Hosted zones reported as having no zone name.
+    reported_zones: BTreeSet<String>,
 }
 
 /// One Allow statement being translated: its carried listing condition, its resources and its expanded actions.
@@ -942,6 +962,10 @@ impl Translator<'_> {
         let Some(listing) = listing_for(stmt, target, act, &mut out.never_sent) else { return };
         let at = Landing { arn, tkey, target, listing };
         let key = if at.arn == "*" {
+            if self.tables.scope(&target.scope_kind).is_some_and(|k| k.never_widen) {
+                self.not_widened(res, act, &target.scope_kind);
+                return;
+            }
             self.widened_key(stmt, res, act, at)
         } else {
             let Some(key) = self.concrete_key(stmt, res, act, at, out) else { return };
@@ -950,6 +974,29 @@ impl Translator<'_> {
         let need = out.needs.entry(key).or_default();
         for (d, data) in m.data_actions.iter().map(|d| (d, true)).chain(m.actions.iter().map(|d| (d, false))) {
             need.perms.entry(Perm { data, name: d.clone() }).or_default().insert(act.full.clone());
+        }
+    }
+
+    /// A hosted zone with no known zone name: nothing is granted on it (E2A080), once per zone and identity.
+    fn zone_unnamed(&mut self, id: &str, loc: Loc) {
+        if self.reported_zones.insert(id.to_string()) {
+            self.sink.push(
+                rules::ROUTE53_ZONE_UNMAPPED,
+                format!("identity `{}`: Route 53 hosted zone `{id}` has no zone name (no `route53.zones` entry in eks2aks.yaml, and no cert-manager solver names it): nothing is granted on it", self.identity),
+                Some(loc),
+            );
+        }
+    }
+
+    /// A `Resource: "*"` of a scope kind that is never widened (`never_widen`), where the workloads name no
+    /// resource: nothing is granted (reported once per service and statement resource).
+    fn not_widened(&mut self, res: &mut Resource, act: &Act, kind: &str) {
+        if res.widened_reported.insert(format!("{}\u{0}never", act.prefix)) {
+            self.sink.push(
+                rules::STAR_NOT_WIDENED,
+                format!("identity `{}`: `{}` names no {kind} the workloads use; {} access is not widened to the resource group: nothing is granted for it (name the zone's ARN, or map the zone in `route53.zones`)", self.identity, crate::text::truncate(res.pattern), act.prefix),
+                Some(res.loc),
+            );
         }
     }
 
@@ -1077,11 +1124,15 @@ impl Translator<'_> {
                 }
             }
         }
+        let Some(azure_name) = self.choice.azure_name(&target.naming, rname) else {
+            self.zone_unnamed(rname, res.loc);
+            return None;
+        };
         Some(ScopeKey {
             service: prefix.to_string(),
             target: tkey,
             kind: target.scope_kind.clone(),
-            azure_name: naming::azure_name(&target.naming, rname),
+            azure_name,
             aws_arn: base,
             condition,
         })

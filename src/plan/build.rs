@@ -34,6 +34,8 @@ pub fn build(
     opts: &PlanOptions,
     mut sink: Sink,
 ) -> Plan {
+    let zoned = zones_from_manifests(model, opts);
+    let opts = zoned.as_ref().unwrap_or(opts);
     let recognised = addons::recognise(model, joined, tables, &mut sink);
     let role_identity = name_identities(model, joined, &recognised.roles, &mut sink);
     let mut keda = keda::analyse(model, joined, &role_identity, &mut sink);
@@ -142,6 +144,30 @@ impl<'a> Planner<'a> {
             for (si, _) in model.service_accounts.iter().enumerate().filter(|(_, s)| s.namespace == ns && s.name == sa)
             {
                 named_by_sa.entry(si).or_default().insert(arn.clone());
+            }
+        }
+        // Route 53: the hosted zones external-dns and cert-manager name, as the ServiceAccount they run as.
+        // A domain names the hosted zones whose zone name it is.
+        for z in super::dns_secrets::named_zones(model) {
+            let ids: Vec<&str> = match (&z.id, &z.zone) {
+                (Some(id), _) => vec![id.as_str()],
+                (None, Some(d)) => opts
+                    .targets
+                    .zones
+                    .iter()
+                    .filter(|(_, n)| n.trim_end_matches('.').eq_ignore_ascii_case(d))
+                    .map(|(id, _)| id.as_str())
+                    .collect(),
+                (None, None) => Vec::new(),
+            };
+            for (si, _) in model
+                .service_accounts
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.namespace == z.namespace && s.name == z.service_account)
+            {
+                let named = named_by_sa.entry(si).or_default();
+                named.extend(ids.iter().map(|id| format!("arn:aws:route53:::hostedzone/{id}")));
             }
         }
         let mut named_by_env_role: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
@@ -616,19 +642,61 @@ fn plan_resources(
         }
         let tkey = opts.targets.target(service, &arn.service, &key).to_string();
         let (target_key, target) = service.targets.get_key_value(&tkey).expect("chosen");
-        renamed.push((*loc, key.clone(), rname.to_string(), &**target_key, &*target.naming));
+        let azure_name = opts.targets.azure_name(&target.naming, &rname);
+        // A DNS zone is named from its zone name, not from the hosted zone id; one with no zone name has no name.
+        let from = if target.naming == "dns_zone" { opts.targets.zone_of(&rname) } else { Some(rname.to_string()) };
+        if let Some(from) = from {
+            renamed.push((*loc, key.clone(), from, &**target_key, &*target.naming));
+        }
         resources.push(Resource {
             aws_arn: key,
             aws_service,
             azure_service: Some(target.azure_service.clone()),
             azure_type: Some(target.azure_type.clone()),
-            azure_name: Some(crate::mapping::naming::azure_name(&target.naming, &rname)),
+            azure_name,
         });
     }
     drop((scope_arns, seen));
     resources.sort_unstable_by(|a, b| a.aws_arn.cmp(&b.aws_arn));
     unique_resource_names(&mut resources, identities, &renamed, sink);
     resources
+}
+
+/// The options with the zone names the manifests give for hosted zones the config does not name (a cert-manager
+/// solver's one `selector.dnsZones` entry); `None` when they add nothing.
+/// The hosted zones external-dns manages with `--aws-zone-type=private` (by id, or by a domain the zone names give)
+/// go to the `azure-private-dns` target, after the config's `resource_targets` (which win).
+fn zones_from_manifests(model: &Model, opts: &PlanOptions) -> Option<PlanOptions> {
+    let named = super::dns_secrets::named_zones(model);
+    let extra: Vec<(String, String)> = named
+        .iter()
+        .filter_map(|z| Some((z.id.clone()?, z.zone.clone()?)))
+        .filter(|(id, _)| !opts.targets.zones.contains_key(id))
+        .collect();
+    let mut o = opts.clone();
+    for (id, zone) in extra {
+        // The first solver in input order wins (sections are in input order).
+        o.targets.zones.entry(id).or_insert(zone);
+    }
+    let mut private: BTreeSet<String> = BTreeSet::new();
+    for z in named.iter().filter(|z| z.private) {
+        match (&z.id, &z.zone) {
+            (Some(id), _) => _ = private.insert(id.clone()),
+            (None, Some(d)) => private.extend(
+                o.targets
+                    .zones
+                    .iter()
+                    .filter(|(_, n)| n.trim_end_matches('.').eq_ignore_ascii_case(d))
+                    .map(|(id, _)| id.clone()),
+            ),
+            (None, None) => {}
+        }
+    }
+    o.targets.by_resource.extend(
+        private.into_iter().map(|id| (format!("arn:aws:route53:::hostedzone/{id}"), "azure-private-dns".to_string())),
+    );
+    (o.targets.zones != opts.targets.zones || o.targets.by_resource.len() != opts.targets.by_resource.len())
+        .then_some(o)
 }
 
 /// Every workload with the identity it runs as: the one its containers select with `AWS_ROLE_ARN` (E2A052: the

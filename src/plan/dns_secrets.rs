@@ -30,6 +30,67 @@ use std::collections::{BTreeMap, BTreeSet};
 /// The Azure type of Key Vault secrets: the naming domain of the plan's secrets (`mappings/services.yaml`).
 const SECRET_TYPE: &str = "Microsoft.KeyVault/vaults/secrets";
 
+/// A Route 53 hosted zone a DNS section names: the ServiceAccount it is used as (namespace, name), the bare
+/// hosted zone id, and the zone name a cert-manager solver's `selector.dnsZones` gives when it lists one zone.
+pub struct NamedZone {
+    /// Namespace of the ServiceAccount.
+    pub namespace: String,
+    /// Name of the ServiceAccount.
+    pub service_account: String,
+    /// Hosted zone id without `/hostedzone/` (`None`: an external-dns `--domain-filter`, named by its domain).
+    pub id: Option<String>,
+    /// The zone name the manifests give (cert-manager `selector.dnsZones` with one zone, an external-dns
+    /// `--domain-filter`).
+    pub zone: Option<String>,
+    /// external-dns runs with `--aws-zone-type=private`: the zone is a private hosted zone (Azure Private DNS).
+    pub private: bool,
+}
+
+/// The hosted zones external-dns (`--zone-id-filter`, or `--domain-filter` by domain) and cert-manager Route 53
+/// solvers (`hostedZoneID`) name, with
+/// the ServiceAccount that uses them (a solver: its `auth.kubernetes.serviceAccountRef`, else cert-manager's own
+/// `cert-manager/cert-manager`). What a `Resource: "*"` on Route 53 is narrowed to.
+pub fn named_zones(model: &Model) -> Vec<NamedZone> {
+    let bare = |id: &str| id.trim_start_matches('/').trim_start_matches("hostedzone/").to_string();
+    let mut out = Vec::new();
+    for s in &model.aws_sections {
+        match &s.kind {
+            SectionKind::ExternalDnsArgs { service_account } => {
+                let args: Vec<&str> = s.value.as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+                let private = args.windows(2).any(|w| w == ["--aws-zone-type", "private"])
+                    || args.contains(&"--aws-zone-type=private");
+                for (i, a) in args.iter().enumerate() {
+                    let (flag, value) = match a.split_once('=') {
+                        Some((f, v)) => (f, Some(v)),
+                        None => (*a, args.get(i + 1).copied().filter(|n| !n.starts_with("--"))),
+                    };
+                    let (id, zone) = match (flag, value) {
+                        ("--zone-id-filter", Some(v)) => (Some(bare(v)), None),
+                        ("--domain-filter", Some(v)) => (None, Some(v.trim_end_matches('.').to_ascii_lowercase())),
+                        _ => continue,
+                    };
+                    let (namespace, service_account) = (s.namespace.clone(), service_account.clone());
+                    out.push(NamedZone { namespace, service_account, id, zone, private });
+                }
+            }
+            SectionKind::Route53Solver { dns_zones } => {
+                let r53 = s.value.get("route53");
+                let Some(id) = r53.and_then(|r| r.get("hostedZoneID")).and_then(Value::as_str) else { continue };
+                let sa = r53.and_then(|r| r.pointer("/auth/kubernetes/serviceAccountRef/name")).and_then(Value::as_str);
+                let ns = if s.namespace.is_empty() { "cert-manager" } else { s.namespace.as_str() };
+                let (namespace, service_account) = match sa {
+                    Some(sa) => (ns.to_string(), sa.to_string()),
+                    None => ("cert-manager".to_string(), "cert-manager".to_string()),
+                };
+                let zone = if let [z] = dns_zones.as_slice() { Some(z.clone()) } else { None };
+                out.push(NamedZone { namespace, service_account, id: Some(bare(id)), zone, private: false });
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 /// The edits (by object index) and the findings of the DNS and secrets sections.
 #[derive(Default)]
 pub struct Decided {
@@ -156,14 +217,21 @@ impl<'a> Ctx<'a> {
         format!("REPLACE-ME-zone-of-{bare}")
     }
 
-    /// The grant eks2aks cannot plan yet (no Route 53 table): the step that gives it.
-    fn dns_grant_step(&self, identity: Option<&str>, role: &str) -> String {
+    /// The DNS role grant, as a step, when the plan does not make it: no identity, or none of its assignments is
+    /// `role` (the identity's policy named no zone that has a zone name). `None` when the plan grants it.
+    fn dns_grant_step(&self, identity: Option<&str>, role: &str) -> Option<String> {
+        let granted = identity
+            .and_then(|n| self.identities.iter().find(|i| i.name == n))
+            .is_some_and(|i| i.role_assignments.iter().any(|a| &*a.role_name == role));
+        if granted {
+            return None;
+        }
         let who = identity.map_or("the identity of its ServiceAccount".to_string(), |i| format!("identity {i}"));
-        format!(
+        Some(format!(
             "grant {who} `{role}` on each zone it manages: `az role assignment create --role \"{role}\" --assignee <client id> --scope $(az network {} zone show -g {} -n <zone> --query id -o tsv)`",
             if role.starts_with("Private") { "private-dns" } else { "dns" },
             self.resource_group()
-        )
+        ))
     }
 
     /// external-dns: `--provider=aws` becomes `--provider=azure` (`azure-private-dns` for `--aws-zone-type=private`),
@@ -219,12 +287,19 @@ impl<'a> Ctx<'a> {
         let identity = self.identity_of_sa(&s.namespace, service_account);
         let role = if private { "Private DNS Zone Contributor" } else { "DNS Zone Contributor" };
         let msg = format!(
-            "{what} now runs with `--provider={provider}`, which reads `/etc/kubernetes/azure.json`: create it (`kubectl -n {ns} create secret generic azure-config-file --from-literal=azure.json='{{\"tenantId\": \"{tenant}\", \"subscriptionId\": \"{sub}\", \"resourceGroup\": \"{rg}\", \"useWorkloadIdentityExtension\": true}}'`), mount the secret `azure-config-file` read-only at `/etc/kubernetes` in the container, and {grant}",
+            "{what} now runs with `--provider={provider}`, which reads `/etc/kubernetes/azure.json`: create it (`kubectl -n {ns} create secret generic azure-config-file --from-literal=azure.json='{{\"tenantId\": \"{tenant}\", \"subscriptionId\": \"{sub}\", \"resourceGroup\": \"{rg}\", \"useWorkloadIdentityExtension\": true}}'`), {mount}",
             ns = s.namespace,
             tenant = self.tenant,
             sub = self.subscription(),
             rg = self.resource_group(),
-            grant = self.dns_grant_step(identity, role),
+            mount = match self.dns_grant_step(identity, role) {
+                Some(grant) => format!(
+                    "mount the secret `azure-config-file` read-only at `/etc/kubernetes` in the container, and {grant}"
+                ),
+                None => format!(
+                    "and mount the secret `azure-config-file` read-only at `/etc/kubernetes` in the container (the plan grants its identity `{role}` on its zones)"
+                ),
+            },
         );
         self.finding(rules::MANUAL_STEP_AFTER_REWRITE, msg, s.loc);
         let at = At { line: s.loc.pos.line, col: s.loc.pos.col };
@@ -271,22 +346,22 @@ impl<'a> Ctx<'a> {
             }
         }
         let removed = r53.as_object().into_iter().flatten().map(|(k, _)| format!("route53.{k}")).collect();
-        let mut step = self.dns_grant_step(identity, "DNS Zone Contributor");
-        match (identity, sa_ref) {
-            (None, _) => {
-                step = format!(
-                    "no identity is planned for it (no role named by `route53.role`, nor one on ServiceAccount cert-manager/cert-manager): create one federated with the cert-manager controller's ServiceAccount, set its client id in `managedIdentity.clientID`, and {step}"
-                )
-            }
-            (Some(_), Some(sa)) => {
-                step = format!(
-                    "the identity is the one of ServiceAccount {sa_ns}/{sa}, but `azureDNS` authenticates as the cert-manager controller: add a federated credential for the controller's ServiceAccount to it, and {step}"
-                )
-            }
-            _ => {}
+        let grant = self.dns_grant_step(identity, "DNS Zone Contributor");
+        let and_grant = grant.as_ref().map_or(String::new(), |g| format!(", and {g}"));
+        let step = match (identity, sa_ref) {
+            (None, _) => Some(format!(
+                "no identity is planned for it (no role named by `route53.role`, nor one on ServiceAccount cert-manager/cert-manager): create one federated with the cert-manager controller's ServiceAccount, set its client id in `managedIdentity.clientID`{and_grant}"
+            )),
+            (Some(_), Some(sa)) => Some(format!(
+                "the identity is the one of ServiceAccount {sa_ns}/{sa}, but `azureDNS` authenticates as the cert-manager controller: add a federated credential for the controller's ServiceAccount to it{and_grant}"
+            )),
+            _ => grant,
+        };
+        // The plan grants the zone role and the identity is the controller's: nothing is left to do by hand.
+        if let Some(step) = step {
+            let msg = format!("{what}: the Route 53 DNS-01 solver now uses Azure DNS; {step}");
+            self.finding(rules::MANUAL_STEP_AFTER_REWRITE, msg, s.loc);
         }
-        let msg = format!("{what}: the Route 53 DNS-01 solver now uses Azure DNS; {step}");
-        self.finding(rules::MANUAL_STEP_AFTER_REWRITE, msg, s.loc);
         let at = At { line: s.loc.pos.line, col: s.loc.pos.col };
         let client_id_of = identity.map(str::to_string);
         let client_id_path: &'static [&'static str] = &["azureDNS", "managedIdentity", "clientID"];

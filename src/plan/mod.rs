@@ -345,6 +345,12 @@ impl PlanOptions {
                 by_service: cfg.targets.clone(),
                 by_resource: cfg.resource_targets.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
                 stay_on_aws: cfg.stay_on_aws.clone(),
+                zones: cfg
+                    .route53
+                    .zones
+                    .iter()
+                    .map(|(k, v)| (k.trim_start_matches('/').trim_start_matches("hostedzone/").to_string(), v.clone()))
+                    .collect(),
             },
             choose: crate::mapping::choose::ChooseOptions {
                 custom_roles: cfg.custom_roles.enabled,

@@ -290,18 +290,21 @@ fn resource_type(k: &crate::mapping::load::ScopeKind) -> Arc<str> {
 fn resources<'p>(plan: &'p Plan, cfg: &Config, scopes: &'p Scopes, syms: &mut Symbols) -> Resources<'p> {
     let mut r = Resources::default();
     for a in plan.identities.iter().flat_map(|id| &id.role_assignments) {
-        let Some(p) = scopes.named_parent(&a.scope.kind) else { continue };
-        let Some(symbol) = p.bicep.symbol.as_deref() else { continue };
-        for param in &p.params {
-            r.params.insert(&param.name, &param.description);
+        // A leaf directly in the resource group (an Azure DNS zone) has no named parent.
+        if let Some(p) = scopes.named_parent(&a.scope.kind)
+            && let Some(symbol) = p.bicep.symbol.as_deref()
+        {
+            for param in &p.params {
+                r.params.insert(&param.name, &param.description);
+            }
+            r.parents.entry(&p.kind).or_insert_with(|| Parent {
+                kind: p.kind.clone(),
+                symbol: symbol.into(),
+                name_param: p.params[0].name.clone(),
+                existing: cfg.azure.existing.contains(&p.kind),
+                resource_type: resource_type(p),
+            });
         }
-        r.parents.entry(&p.kind).or_insert_with(|| Parent {
-            kind: p.kind.clone(),
-            symbol: symbol.into(),
-            name_param: p.params[0].name.clone(),
-            existing: cfg.azure.existing.contains(&p.kind),
-            resource_type: resource_type(p),
-        });
         let Some(leaf) = scopes.get(&a.scope.kind).filter(|k| k.bicep.leaf.is_some()) else { continue };
         let kind = leaf.bicep.leaf.as_deref().expect("filtered");
         if let std::collections::btree_map::Entry::Vacant(e) = r.leaf_symbol.entry((kind, &*a.scope.azure_name)) {

@@ -25,6 +25,7 @@ mod plan;
 mod pod_identity;
 mod privileges;
 mod rewrite_props;
+mod route53;
 mod safety;
 mod setup_errors;
 mod storage_lb;
