@@ -841,6 +841,7 @@ fn user_files(dir: &Path) -> Vec<String> {
         "scopes.yaml",
         "addons.yaml",
         "k8s-resources.yaml",
+        "workloads.yaml",
     ] {
         if dir.join(name).is_file() {
             out.push(name.to_string());

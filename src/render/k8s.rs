@@ -501,18 +501,15 @@ fn apply_edit(src: &Src, edits: &mut Edits, node: &Node, e: &Edit, client_ids: &
             annotations(src, edits, node, remove, &set);
         }
         Edit::PodLabel { template, labels } => label_at(src, edits, node, template, labels),
-        Edit::Env { pod_spec, remove, client_ids: ids } => {
+        Edit::Env { pod_spec: _, remove, client_ids: ids } => {
             let remove: BTreeSet<Pos> = remove.iter().map(|i| i.at.pos()).collect();
             let replace: BTreeMap<Pos, Value> = ids
                 .iter()
                 .map(|i| (i.at.pos(), json!({"name": "AZURE_CLIENT_ID", "value": cid(&i.client_id_of)})))
                 .collect();
-            if let Some(spec) = node.path(pod_spec) {
-                containers_env(src, edits, spec, &remove, &replace);
-            }
-            // Container-like nodes of custom resources (`mappings/workloads.yaml`: an Argo template's
-            // `container`, a Spark driver) keep their env elsewhere: the items are found by position.
-            other_env(src, edits, node, node.path(pod_spec), &remove, &replace);
+            // By position, in every `env` list of the object: the pod spec's containers and the container-like
+            // nodes of the kinds in `mappings/workloads.yaml` (an Argo template's `container`, a Spark driver).
+            env_lists(src, edits, node, &remove, &replace);
         }
         Edit::AwsBridge { pod_spec, env, volumes, mounts } => {
             let Some(spec) = node.path(pod_spec) else { return };
@@ -866,36 +863,8 @@ fn append_documents(out: &mut String, docs: &[Value]) {
     }
 }
 
-/// The env of every container of a pod spec: the items at `remove` go, the items at `replace` are replaced.
-fn containers_env(src: &Src, edits: &mut Edits, spec: &Node, remove: &BTreeSet<Pos>, replace: &BTreeMap<Pos, Value>) {
-    for list in ["initContainers", "containers", "ephemeralContainers"] {
-        for c in spec.get(list).and_then(Node::as_seq).unwrap_or_default() {
-            let Some(env) = c.get("env") else { continue };
-            let Some(items) = env.as_seq() else { continue };
-            let drop: Vec<usize> =
-                items.iter().enumerate().filter(|(_, e)| remove.contains(&e.pos)).map(|(i, _)| i).collect();
-            let replaced: BTreeMap<usize, Value> =
-                items.iter().enumerate().filter_map(|(i, e)| Some((i, replace.get(&e.pos)?.clone()))).collect();
-            if !drop.is_empty() || !replaced.is_empty() {
-                remove_items(src, edits, env, &drop, &replaced);
-            }
-        }
-    }
-}
-
-/// The env items at `remove`/`replace` in every `env` list of the object outside its pod spec (`spec`, already
-/// done): container-like nodes of the kinds in `mappings/workloads.yaml`.
-fn other_env(
-    src: &Src,
-    edits: &mut Edits,
-    node: &Node,
-    spec: Option<&Node>,
-    remove: &BTreeSet<Pos>,
-    replace: &BTreeMap<Pos, Value>,
-) {
-    if spec.is_some_and(|s| s.pos == node.pos) {
-        return;
-    }
+/// The env items at `remove`/`replace` (by position) in every `env` list under `node`.
+fn env_lists(src: &Src, edits: &mut Edits, node: &Node, remove: &BTreeSet<Pos>, replace: &BTreeMap<Pos, Value>) {
     match &node.value {
         Y::Map(entries) => {
             for e in entries {
@@ -910,11 +879,11 @@ fn other_env(
                         remove_items(src, edits, &e.value, &drop, &replaced);
                     }
                 } else {
-                    other_env(src, edits, &e.value, spec, remove, replace);
+                    env_lists(src, edits, &e.value, remove, replace);
                 }
             }
         }
-        Y::Seq(items) => items.iter().for_each(|i| other_env(src, edits, i, spec, remove, replace)),
+        Y::Seq(items) => items.iter().for_each(|i| env_lists(src, edits, i, remove, replace)),
         _ => {}
     }
 }
