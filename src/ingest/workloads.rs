@@ -25,7 +25,9 @@ pub struct Pods<'n> {
 /// The pods `node` makes, if it makes any.
 pub fn find<'n>(node: &'n Node, api_version: &str, kind: &str, table: &PodKinds) -> Option<Pods<'n>> {
     match table.find(api_version, kind) {
-        Some(k) => Some(from_table(node, k)),
+        // A kind whose ServiceAccount is in its pod spec makes pods only with one (a Deployment without a pod
+        // template, such as a Kustomize patch, runs nothing).
+        Some(k) => Some(from_table(node, k)).filter(|p| !p.specs.is_empty() || !k.service_account.is_empty()),
         None => heuristic(node, kind, api_version),
     }
 }

@@ -204,3 +204,16 @@ fn a_malformed_user_workloads_table_is_reported_with_its_file() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("workloads.yaml") && err.contains("`kinds` is empty"), "{err}");
 }
+
+#[test]
+fn a_deployment_without_a_pod_template_makes_no_pods() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A Kustomize patch: a Deployment that names no pod template.
+    std::fs::write(
+        tmp.path().join("patch.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: shop\nspec:\n  replicas: 3\n",
+    )
+    .unwrap();
+    let plan = plan_json(&[tmp.path().to_str().unwrap()]);
+    assert_eq!(plan["summary"]["workloads"], 0);
+}
