@@ -433,6 +433,11 @@ rules! {
         why: "The export is what is attached in the account, so it is used; the difference shows that the account (or the bundle) holds another version.",
         fix: "Nothing: the export wins. Update the bundle with `--mappings DIR` if the exported version should be the default."
     }
+    SERVICE_ACCOUNT_USED_BY_NO_WORKLOAD = "E2A110" "service-account-used-by-no-workload" Warning {
+        what: "An identity is planned for a ServiceAccount (its IAM role is translated and federated), but no workload eks2aks recognises runs as that ServiceAccount: no built-in pod-making kind and no kind of `mappings/workloads.yaml` names it. No pod label is added for it.",
+        why: "Pods get a workload identity token on AKS only with the label `azure.workload.identity/use: \"true\"`. If the pods that use this ServiceAccount are made by a kind eks2aks does not know (an operator's custom resource) or by manifests outside the input, their template is not labelled and they get no token.",
+        fix: "Add the pod-making kind to a `--mappings DIR/workloads.yaml` entry (its group, kind, pod template, labels and ServiceAccount paths; see mappings/README.md) and translate again, or label the pod template by hand; waive the finding on the ServiceAccount when nothing runs as it."
+    }
 }
 
 /// The rule with this code (or kebab-case name).

@@ -84,9 +84,13 @@ impl Node {
         }
     }
 
-    /// The value at a path of keys.
+    /// The value at a path of keys; a key that is a number names an item of a list (the concrete paths of
+    /// `mappings/workloads.yaml`, `spec.workerGroupSpecs.0.template`).
     pub fn path(&self, keys: &[&str]) -> Option<&Node> {
-        keys.iter().try_fold(self, |n, k| n.get(k))
+        keys.iter().try_fold(self, |n, k| match &n.value {
+            Value::Seq(items) => k.parse::<usize>().ok().and_then(|i| items.get(i)),
+            _ => n.get(k),
+        })
     }
 
     /// The text of a non-null scalar.

@@ -940,7 +940,7 @@ mod tests {
             ["testdata/examples/edw-keda", "testdata/examples/phased", "testdata/fixtures"].map(PathBuf::from).into();
         let join = |keep_graph: bool| {
             let (mut files, mut sink) = (Files::default(), Sink::default());
-            let opts = crate::ingest::IngestOptions { default_namespace: "default".into(), skip_dir: None };
+            let opts = crate::ingest::IngestOptions::default();
             let mut model = crate::ingest::read(&inputs, &opts, &mut files, &mut sink);
             let j = build_with(&mut model, &files, &mut sink, keep_graph);
             let indexes = format!(

@@ -85,8 +85,9 @@ pub fn read_object(
         (av, k) if super::cloud::is_cloud_kind(av, k) => super::cloud::read(model, file, &node, index, k, &name),
         _ => super::dns_secrets::read_object(model, file, &node, index, (&api_version, &kind), &ns, &name),
     }
-    if let Some((spec, path)) = pod_spec(&node, &kind, &api_version) {
-        if let Some((n, field, want)) = malformed_pod_field(spec) {
+    if let Some(pods) = super::workloads::find(&node, &api_version, &kind, &opts.pod_kinds) {
+        let sa = pods.service_account.filter(|n| is_non_string(n)).map(|n| (n, "serviceAccountName", "a string"));
+        if let Some((n, field, want)) = sa.or_else(|| pods.specs.iter().find_map(|(s, _)| malformed_pod_field(s))) {
             sink.push(
                 rules::MALFORMED_INPUT,
                 format!("`{kind}` {name}: `{field}` must be {want}, found {}", n.type_name()),
@@ -94,8 +95,10 @@ pub fn read_object(
             );
             return;
         }
-        read_workload(model, file, (spec, path), index, &kind, &ns, &name);
-        super::dns_secrets::read_pod(model, file, spec, index, &ns, &name);
+        read_workload(model, file, &pods, index, &kind, &ns, &name);
+        for (spec, _) in &pods.specs {
+            super::dns_secrets::read_pod(model, file, spec, index, &ns, &name);
+        }
     }
     let waiver = node
         .path(&["metadata", "annotations", crate::model::WAIVER_ANNOTATION])
@@ -251,25 +254,6 @@ fn read_trigger_auth(model: &mut Model, node: &Node, index: usize, kind: &str, n
     });
 }
 
-/// The pod spec of anything that runs pods: a v1 Pod's `spec`; else a CronJob-like `spec.jobTemplate.spec.
-/// template.spec`, a KEDA ScaledJob's `spec.jobTargetRef.template.spec`, or a pod template
-/// (`spec.template.spec`) that has `containers` — with its path. `None` for objects that run no pods.
-fn pod_spec<'n>(node: &'n Node, kind: &str, api_version: &str) -> Option<(&'n Node, &'static [&'static str])> {
-    const PATHS: [&[&str]; 3] = [
-        &["spec", "jobTemplate", "spec", "template", "spec"],
-        &["spec", "jobTargetRef", "template", "spec"],
-        &["spec", "template", "spec"],
-    ];
-    if kind == "Pod" && api_version == "v1" {
-        return node.get("spec").map(|s| (s, &["spec"][..]));
-    }
-    let [job, scaled_job, template] = PATHS;
-    node.path(job)
-        .map(|s| (s, job))
-        .or_else(|| node.path(scaled_job).map(|s| (s, scaled_job)))
-        .or_else(|| node.path(template).filter(|s| s.get("containers").is_some()).map(|s| (s, template)))
-}
-
 /// The first field eks2aks reads from a pod spec that lacks its Kubernetes type, with the field's name and the
 /// type it must have: `serviceAccountName` (or `serviceAccount`) must be a string, `containers` and
 /// `initContainers` lists (null is absent). Such a workload is malformed, not guessed at.
@@ -391,72 +375,97 @@ fn sdk_env_item(file: FileId, env: &Node, var: &str) -> Option<SdkEnv> {
 fn read_workload(
     model: &mut Model,
     file: FileId,
-    (spec, pod_spec_path): (&Node, &'static [&'static str]),
+    pods: &super::workloads::Pods,
     index: usize,
     kind: &str,
     ns: &str,
     name: &str,
 ) {
-    let sa_node = spec.get("serviceAccountName").or_else(|| spec.get("serviceAccount"));
-    let service_account = sa_node.and_then(Node::as_str).unwrap_or("default").to_string();
-    let mut containers = Vec::new();
-    let mut aws_refs = Vec::new();
-    let mut config_refs = BTreeSet::new();
-    let mut sdk_env = Vec::new();
-    for list in ["initContainers", "containers", "ephemeralContainers"] {
-        for c in spec.get(list).and_then(Node::as_seq).unwrap_or_default() {
-            containers.push(Container {
-                name: c.get("name").and_then(Node::as_str).unwrap_or_default().to_string(),
-                image: c.get("image").and_then(|i| i.as_str().map(|s| (s.to_string(), loc(file, i)))),
-            });
-            for env in c.get("env").and_then(Node::as_seq).unwrap_or_default() {
-                let Some(var) = env.get("name").and_then(Node::as_str) else {
-                    continue;
-                };
-                sdk_env.extend(sdk_env_item(file, env, var));
-                if let Some(v) = env.get("value") {
-                    if let Some(text) = v.as_str() {
-                        scan::scan(var, text, loc(file, v), &mut aws_refs);
-                    }
-                } else if let Some(from) = env.get("valueFrom") {
-                    for (key, k) in [("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")] {
-                        if let Some(n) = from.path(&[key, "name"]).and_then(Node::as_str) {
-                            config_refs.insert((k.to_string(), n.to_string()));
-                        }
-                    }
-                }
+    let first_spec = pods.specs.first().map(|(s, _)| *s);
+    let sa_node = pods
+        .service_account
+        .or_else(|| first_spec.and_then(|spec| spec.get("serviceAccountName").or_else(|| spec.get("serviceAccount"))));
+    let service_account = sa_node.and_then(Node::as_str).unwrap_or(&pods.default_service_account).to_string();
+    let mut read = PodRead::default();
+    for (spec, _) in &pods.specs {
+        for list in ["initContainers", "containers", "ephemeralContainers"] {
+            for c in spec.get(list).and_then(Node::as_seq).unwrap_or_default() {
+                read.container(file, c);
             }
-            for from in c.get("envFrom").and_then(Node::as_seq).unwrap_or_default() {
-                for (key, k) in [("configMapRef", "ConfigMap"), ("secretRef", "Secret")] {
-                    if let Some(n) = from.path(&[key, "name"]).and_then(Node::as_str) {
-                        config_refs.insert((k.to_string(), n.to_string()));
-                    }
-                }
+        }
+        for v in spec.get("volumes").and_then(Node::as_seq).unwrap_or_default() {
+            if let Some(n) = v.path(&["configMap", "name"]).and_then(Node::as_str) {
+                read.config_refs.insert(("ConfigMap".into(), n.into()));
+            }
+            if let Some(n) = v.path(&["secret", "secretName"]).and_then(Node::as_str) {
+                read.config_refs.insert(("Secret".into(), n.into()));
             }
         }
     }
-    for v in spec.get("volumes").and_then(Node::as_seq).unwrap_or_default() {
-        if let Some(n) = v.path(&["configMap", "name"]).and_then(Node::as_str) {
-            config_refs.insert(("ConfigMap".into(), n.into()));
-        }
-        if let Some(n) = v.path(&["secret", "secretName"]).and_then(Node::as_str) {
-            config_refs.insert(("Secret".into(), n.into()));
-        }
+    for c in &pods.containers {
+        read.container(file, c);
     }
+    let path =
+        pods.specs.first().map(|(_, p)| *p).unwrap_or_else(|| pods.labels.first().map_or(&[][..], |l| l.template));
     model.workloads.push(Workload {
         object: index,
         kind: super::intern::intern(kind),
         namespace: super::intern::intern(ns),
         name: name.to_string(),
         service_account: super::intern::intern(&service_account),
-        template_loc: loc(file, spec),
-        pod_spec_path,
-        sdk_env,
+        template_loc: loc(file, pods.anchor),
+        pod_spec_path: path,
+        labels: pods.labels.clone(),
+        has_pod_spec: first_spec.is_some(),
+        sdk_env: read.sdk_env,
         service_account_loc: sa_node.map(|n| loc(file, n)),
-        containers,
-        aws_refs,
-        config_refs: config_refs.into_iter().collect(),
+        containers: read.containers,
+        aws_refs: read.aws_refs,
+        config_refs: read.config_refs.into_iter().collect(),
     });
+}
+
+/// What the containers of one object's pods say: images, SDK variables, AWS references, ConfigMaps and Secrets.
+#[derive(Default)]
+struct PodRead {
+    containers: Vec<Container>,
+    aws_refs: Vec<AwsRef>,
+    config_refs: BTreeSet<(String, String)>,
+    sdk_env: Vec<SdkEnv>,
+}
+
+impl PodRead {
+    /// One container (or container-like node: a Spark driver, an Argo template's `script`).
+    fn container(&mut self, file: FileId, c: &Node) {
+        self.containers.push(Container {
+            name: c.get("name").and_then(Node::as_str).unwrap_or_default().to_string(),
+            image: c.get("image").and_then(|i| i.as_str().map(|s| (s.to_string(), loc(file, i)))),
+        });
+        for env in c.get("env").and_then(Node::as_seq).unwrap_or_default() {
+            let Some(var) = env.get("name").and_then(Node::as_str) else {
+                continue;
+            };
+            self.sdk_env.extend(sdk_env_item(file, env, var));
+            if let Some(v) = env.get("value") {
+                if let Some(text) = v.as_str() {
+                    scan::scan(var, text, loc(file, v), &mut self.aws_refs);
+                }
+            } else if let Some(from) = env.get("valueFrom") {
+                for (key, k) in [("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")] {
+                    if let Some(n) = from.path(&[key, "name"]).and_then(Node::as_str) {
+                        self.config_refs.insert((k.to_string(), n.to_string()));
+                    }
+                }
+            }
+        }
+        for from in c.get("envFrom").and_then(Node::as_seq).unwrap_or_default() {
+            for (key, k) in [("configMapRef", "ConfigMap"), ("secretRef", "Secret")] {
+                if let Some(n) = from.path(&[key, "name"]).and_then(Node::as_str) {
+                    self.config_refs.insert((k.to_string(), n.to_string()));
+                }
+            }
+        }
+    }
 }
 
 fn read_scaler(model: &mut Model, file: FileId, node: &Node, index: usize, kind: &str, ns: &str, name: &str) {

@@ -11,6 +11,7 @@ pub mod policy;
 pub mod scan;
 pub mod terraform;
 pub mod walk;
+pub mod workloads;
 
 use crate::diag::Digest;
 use crate::diag::{FileId, Files, Loc, Pos, Sink};
@@ -26,11 +27,17 @@ pub struct IngestOptions {
     pub default_namespace: String,
     /// Directory to skip while walking (the `--out` directory).
     pub skip_dir: Option<PathBuf>,
+    /// The kinds that make pods (`mappings/workloads.yaml`, with the user's entries).
+    pub pod_kinds: std::sync::Arc<crate::model::PodKinds>,
 }
 
 impl Default for IngestOptions {
     fn default() -> Self {
-        IngestOptions { default_namespace: "default".into(), skip_dir: None }
+        IngestOptions {
+            default_namespace: "default".into(),
+            skip_dir: None,
+            pod_kinds: crate::model::PodKinds::bundled(),
+        }
     }
 }
 

@@ -24,6 +24,7 @@ pub const BUNDLED: &[(&str, &str)] = bundled!(
     "scopes.yaml",
     "addons.yaml",
     "k8s-resources.yaml",
+    "workloads.yaml",
     "actions/cloudwatch.yaml",
     "actions/dynamodb.yaml",
     "actions/ecr.yaml",
@@ -505,6 +506,8 @@ pub struct Tables {
     pub k8s_resources: super::k8s_resources::K8sResources,
     /// The bundled AWS-managed policies and eksctl well-known expansions (`aws-managed-policies.yaml`).
     pub managed: super::managed::Bundle,
+    /// The kinds that make pods (`workloads.yaml`), which ingest reads objects with.
+    pub pod_kinds: Arc<crate::model::PodKinds>,
     /// Table origins.
     pub origins: Vec<Origin>,
     /// The reverse of the action tables, made on first use ([`Tables::reverse`]).
@@ -589,9 +592,10 @@ pub fn load(user: Option<&Path>) -> Result<Tables, Vec<MappingError>> {
             "addons.yaml" => merge_addons(&mut t, src, &mut errors),
             "k8s-resources.yaml" => merge_k8s_resources(&mut t, src, &mut errors),
             "aws-managed-policies.yaml" => merge_managed(&mut t, src, &mut errors),
+            "workloads.yaml" => merge_workloads(&mut t, src, &mut errors),
             rel => match rel.strip_prefix("actions/").and_then(|r| r.strip_suffix(".yaml")) {
                 Some(prefix) => merge_actions(&mut t, prefix, src, &mut errors),
-                None => errors.push(MappingError::file(&src.file, "not a mapping table (expected services.yaml, azure-roles.yaml, azure-operations.yaml, scopes.yaml, addons.yaml, k8s-resources.yaml or actions/<prefix>.yaml)")),
+                None => errors.push(MappingError::file(&src.file, "not a mapping table (expected services.yaml, azure-roles.yaml, azure-operations.yaml, scopes.yaml, addons.yaml, k8s-resources.yaml, workloads.yaml, aws-managed-policies.yaml or actions/<prefix>.yaml)")),
             },
         }
     }
@@ -862,6 +866,18 @@ fn merge_k8s_resources(t: &mut Tables, src: &Source, errors: &mut Vec<MappingErr
     }
 }
 
+/// `workloads.yaml`: each entry replaces the kinds it names (of its group) or is added; each is checked on its
+/// own ([`crate::model::pod_kinds_problems`]).
+fn merge_workloads(t: &mut Tables, src: &Source, errors: &mut Vec<MappingError>) {
+    let Some(f) = parse::<crate::model::PodKindsFile>(src, errors) else { return };
+    for k in &f.kinds {
+        for message in crate::model::pod_kinds_problems(k) {
+            errors.push(MappingError::at(src, &format!("group: {}", k.group), message));
+        }
+    }
+    Arc::make_mut(&mut t.pod_kinds).merge(f);
+}
+
 fn user_files(dir: &Path) -> Vec<String> {
     let mut out = Vec::new();
     for name in [
@@ -872,6 +888,7 @@ fn user_files(dir: &Path) -> Vec<String> {
         "addons.yaml",
         "k8s-resources.yaml",
         "aws-managed-policies.yaml",
+        "workloads.yaml",
     ] {
         if dir.join(name).is_file() {
             out.push(name.to_string());

@@ -117,6 +117,12 @@ pub struct Workload {
     /// The path of the pod spec inside the object (`["spec"]` for a Pod, `["spec", "template", "spec"]` for a
     /// Deployment, …).
     pub pod_spec_path: &'static [&'static str],
+    /// Where each of its pods' labels are ([`LabelAt`]): one per pod template (a Spark driver and its executors, a
+    /// Ray head and each worker group, …), from `mappings/workloads.yaml`.
+    pub labels: Vec<LabelAt>,
+    /// Whether `pod_spec_path` is a real pod spec (`containers`, `volumes`); a kind whose containers are described
+    /// otherwise (a SparkApplication's driver) has none.
+    pub has_pod_spec: bool,
     /// The env items of its containers named like an AWS SDK variable ([`SDK_VARIABLES`]), in input order.
     pub sdk_env: Vec<SdkEnv>,
     /// Where `serviceAccountName` is, when set.
@@ -127,6 +133,15 @@ pub struct Workload {
     pub aws_refs: Vec<AwsRef>,
     /// ConfigMaps and Secrets the pods read (`envFrom`, `valueFrom`, volumes), as (kind, name).
     pub config_refs: Vec<(String, String)>,
+}
+
+/// Where one pod template's labels are: `labels` from the node at `template`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LabelAt {
+    /// The node that holds the labels (empty: the object).
+    pub template: &'static [&'static str],
+    /// The labels map, from `template` (`metadata.labels` for a pod template).
+    pub labels: &'static [&'static str],
 }
 
 /// One container of a pod template.

@@ -5,11 +5,13 @@ mod arn;
 mod dns_secrets;
 mod iam;
 mod k8s;
+mod pod_kinds;
 
 pub use arn::Arn;
 pub use dns_secrets::*;
 pub use iam::*;
 pub use k8s::*;
+pub use pod_kinds::*;
 
 /// Everything read from the inputs.
 #[derive(Debug, Default)]

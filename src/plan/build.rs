@@ -47,6 +47,7 @@ pub fn build(
     identities.sort_by(|a, b| a.name.cmp(&b.name).then(a.aws_role_arn.cmp(&b.aws_role_arn)));
     ambiguous_service_accounts(model, &identities, files, &mut sink);
     eksctl_sas::report(model, &identities, &mut sink);
+    super::unused_sas::report(model, &identities, &mut sink);
     shared_staying_resources(model, &identities, &mut sink);
     let resources = plan_resources(joined, tables, opts, &mut identities, &mut sink);
     // Whatever Azure allows, AWS allowed (issue 18): checked on the final names and assignments.

@@ -124,6 +124,10 @@ pub enum Edit {
     PodLabel {
         /// Path of the pod template.
         template: &'static [&'static str],
+        /// Path of the labels map from the template, when not `metadata.labels` (`mappings/workloads.yaml`: a
+        /// Spark driver's `labels`, an Argo Workflow's `podMetadata.labels`).
+        #[serde(skip_serializing_if = "is_metadata_labels")]
+        labels: &'static [&'static str],
     },
     /// Containers' env: the AWS SDK variables in `remove` go; each `AWS_ROLE_ARN` in `client_ids` becomes
     /// `AZURE_CLIENT_ID` of the identity planned for that role.
@@ -385,9 +389,10 @@ fn workload(ctx: &Ctx, w: &Workload, push: &mut impl FnMut(Edit)) {
     let entry = ctx.workload_entry.get(&(&*w.kind, &*w.namespace, w.name.as_str())).copied();
     let identity = entry.and_then(|e| e.identity.as_deref());
     if identity.is_some() {
-        let template: &'static [&'static str] =
-            if &*w.kind == "Pod" { &[] } else { &w.pod_spec_path[..w.pod_spec_path.len().saturating_sub(1)] };
-        push(Edit::PodLabel { template });
+        // One label per pod template the kind has (`mappings/workloads.yaml`), in the table's order.
+        for l in &w.labels {
+            push(Edit::PodLabel { template: l.template, labels: l.labels });
+        }
     }
     let bridge = identity.and_then(|id| ctx.identity_by_name.get(id)).and_then(|i| i.aws_bridge.as_deref());
     let chosen: BTreeMap<&str, &str> = entry
@@ -398,9 +403,14 @@ fn workload(ctx: &Ctx, w: &Workload, push: &mut impl FnMut(Edit)) {
     if let Some(e) = env_edit(w, bridge.is_some(), &chosen) {
         push(e);
     }
-    if let Some(b) = bridge {
+    if let Some(b) = bridge.filter(|_| w.has_pod_spec) {
         push(aws_bridge(w.pod_spec_path, b));
     }
+}
+
+/// Whether a pod label edit's labels path is the pod template's own (`metadata.labels`), left out of plan.json.
+fn is_metadata_labels(labels: &&'static [&'static str]) -> bool {
+    *labels == ["metadata", "labels"]
 }
 
 /// The env edit of a workload: every SDK variable goes (the region stays with an AWS bridge); an `AWS_ROLE_ARN`
@@ -619,7 +629,7 @@ fn eks_side(ctx: &Ctx) -> BTreeMap<usize, Vec<Edit>> {
         return out;
     }
     let tenant = ctx.cfg.azure.tenant_id.clone().unwrap_or_else(|| "REPLACE-ME-tenant-id".into());
-    for w in &ctx.model.workloads {
+    for w in ctx.model.workloads.iter().filter(|w| w.has_pod_spec) {
         let entry = ctx.workload_entry.get(&(&*w.kind, &*w.namespace, w.name.as_str()));
         if let Some(identity) = entry.and_then(|e| e.identity.clone()) {
             out.entry(w.object).or_insert_with(Vec::new).push(Edit::AzureBridge {

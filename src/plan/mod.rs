@@ -22,6 +22,7 @@ mod eksctl_sas;
 pub mod keda;
 pub mod ledger;
 pub mod soundness;
+mod unused_sas;
 pub mod verify;
 pub mod waivers;
 use rayon::prelude::*;

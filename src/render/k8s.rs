@@ -500,21 +500,16 @@ fn apply_edit(src: &Src, edits: &mut Edits, node: &Node, e: &Edit, client_ids: &
             }
             annotations(src, edits, node, remove, &set);
         }
-        Edit::PodLabel { template } => {
-            let t = if template.is_empty() { Some(node) } else { node.path(template) };
-            if let Some(t) = t {
-                pod_label(src, edits, t);
-            }
-        }
-        Edit::Env { pod_spec, remove, client_ids: ids } => {
+        Edit::PodLabel { template, labels } => label_at(src, edits, node, template, labels),
+        Edit::Env { pod_spec: _, remove, client_ids: ids } => {
             let remove: BTreeSet<Pos> = remove.iter().map(|i| i.at.pos()).collect();
             let replace: BTreeMap<Pos, Value> = ids
                 .iter()
                 .map(|i| (i.at.pos(), json!({"name": "AZURE_CLIENT_ID", "value": cid(&i.client_id_of)})))
                 .collect();
-            if let Some(spec) = node.path(pod_spec) {
-                containers_env(src, edits, spec, &remove, &replace);
-            }
+            // By position, in every `env` list of the object: the pod spec's containers and the container-like
+            // nodes of the kinds in `mappings/workloads.yaml` (an Argo template's `container`, a Spark driver).
+            env_lists(src, edits, node, &remove, &replace);
         }
         Edit::AwsBridge { pod_spec, env, volumes, mounts } => {
             let Some(spec) = node.path(pod_spec) else { return };
@@ -689,15 +684,23 @@ fn annotations(src: &Src, edits: &mut Edits, node: &Node, remove: &[Arc<str>], s
     }
 }
 
-/// The workload-identity label on a pod template (its labels, its metadata, or a new metadata).
-fn pod_label(src: &Src, edits: &mut Edits, t: &Node) {
-    match (t.get("metadata"), t.path(&["metadata", "labels"])) {
-        (_, Some(labels)) if labels.as_map().is_some() => insert_entry(src, edits, labels, USE_LABEL, &json!("true")),
-        (Some(meta), _) if meta.as_map().is_some_and(|m| !m.is_empty()) => {
-            insert_entry(src, edits, meta, "labels", &json!({ USE_LABEL: "true" }))
+/// The workload-identity label at `labels` from the node at `template` (created when the object does not write it
+/// yet, like a FlinkDeployment's `spec.podTemplate`): the label goes into the deepest map of that path that
+/// exists (and is not empty where the path goes on), with the rest of the path around it.
+fn label_at(src: &Src, edits: &mut Edits, node: &Node, template: &[&str], labels: &[&str]) {
+    let path: Vec<&str> = template.iter().chain(labels).copied().collect();
+    let mut at = node;
+    for (i, key) in path.iter().enumerate() {
+        match at.path(&[key]) {
+            Some(n) if n.as_map().is_some_and(|m| !m.is_empty() || i + 1 == path.len()) => at = n,
+            Some(n) if matches!(n.value, Y::Seq(_)) => at = n,
+            _ => {
+                let value = path[i + 1..].iter().rev().fold(json!({ USE_LABEL: "true" }), |v, k| json!({ *k: v }));
+                return insert_entry(src, edits, at, key, &value);
+            }
         }
-        _ => insert_entry(src, edits, t, "metadata", &json!({ "labels": { USE_LABEL: "true" } })),
     }
+    insert_entry(src, edits, at, USE_LABEL, &json!("true"));
 }
 
 /// A ConfigMap's `data` without `keys`: every key gone is `data: {}` (not a `data:` left holding null); a key that
@@ -860,20 +863,28 @@ fn append_documents(out: &mut String, docs: &[Value]) {
     }
 }
 
-/// The env of every container of a pod spec: the items at `remove` go, the items at `replace` are replaced.
-fn containers_env(src: &Src, edits: &mut Edits, spec: &Node, remove: &BTreeSet<Pos>, replace: &BTreeMap<Pos, Value>) {
-    for list in ["initContainers", "containers", "ephemeralContainers"] {
-        for c in spec.get(list).and_then(Node::as_seq).unwrap_or_default() {
-            let Some(env) = c.get("env") else { continue };
-            let Some(items) = env.as_seq() else { continue };
-            let drop: Vec<usize> =
-                items.iter().enumerate().filter(|(_, e)| remove.contains(&e.pos)).map(|(i, _)| i).collect();
-            let replaced: BTreeMap<usize, Value> =
-                items.iter().enumerate().filter_map(|(i, e)| Some((i, replace.get(&e.pos)?.clone()))).collect();
-            if !drop.is_empty() || !replaced.is_empty() {
-                remove_items(src, edits, env, &drop, &replaced);
+/// The env items at `remove`/`replace` (by position) in every `env` list under `node`.
+fn env_lists(src: &Src, edits: &mut Edits, node: &Node, remove: &BTreeSet<Pos>, replace: &BTreeMap<Pos, Value>) {
+    match &node.value {
+        Y::Map(entries) => {
+            for e in entries {
+                if e.key == "env"
+                    && let Some(items) = e.value.as_seq()
+                {
+                    let drop: Vec<usize> =
+                        items.iter().enumerate().filter(|(_, i)| remove.contains(&i.pos)).map(|(i, _)| i).collect();
+                    let replaced: BTreeMap<usize, Value> =
+                        items.iter().enumerate().filter_map(|(i, e)| Some((i, replace.get(&e.pos)?.clone()))).collect();
+                    if !drop.is_empty() || !replaced.is_empty() {
+                        remove_items(src, edits, &e.value, &drop, &replaced);
+                    }
+                } else {
+                    env_lists(src, edits, &e.value, remove, replace);
+                }
             }
         }
+        Y::Seq(items) => items.iter().for_each(|i| env_lists(src, edits, i, remove, replace)),
+        _ => {}
     }
 }
 

@@ -31,6 +31,7 @@ mod setup_errors;
 mod storage_lb;
 mod translate;
 mod trust;
+mod workloads;
 
 use assert_cmd::Command;
 use std::process::Output;
