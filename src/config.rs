@@ -52,6 +52,10 @@ pub struct Config {
     /// of each hosted zone id.
     #[serde(default)]
     pub route53: Route53Config,
+    /// The AWS region the AWS bridge's pods use (`AWS_REGION`, `AWS_DEFAULT_REGION`); wins over the region of the
+    /// staying resources and of the EKS OIDC provider.
+    #[serde(default)]
+    pub bridge_region: Option<String>,
 }
 
 /// `route53:` in `eks2aks.yaml`: where the Azure DNS zones live, and the zone name of each Route 53 hosted zone id

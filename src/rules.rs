@@ -438,6 +438,16 @@ rules! {
         why: "Pods get a workload identity token on AKS only with the label `azure.workload.identity/use: \"true\"`. If the pods that use this ServiceAccount are made by a kind eks2aks does not know (an operator's custom resource) or by manifests outside the input, their template is not labelled and they get no token.",
         fix: "Add the pod-making kind to a `--mappings DIR/workloads.yaml` entry (its group, kind, pod template, labels and ServiceAccount paths; see mappings/README.md) and translate again, or label the pod template by hand; waive the finding on the ServiceAccount when nothing runs as it."
     }
+    BRIDGE_REGION_UNKNOWN = "E2A100" "bridge-region-unknown" Warning {
+        what: "An identity gets an AWS bridge (phased migration), and no region is known for it: `bridge_region` is not set in eks2aks.yaml, and neither the resources that stay on AWS (S3 ARNs have no region) nor the EKS OIDC provider of the role's trust give exactly one. `AWS_REGION` and `AWS_DEFAULT_REGION` are not added to its pods.",
+        why: "The AWS SDKs need a region to call STS (`AssumeRoleWithWebIdentity` on the regional endpoint) and the staying services; without one the pod fails at its first AWS call, unless its own env sets the region.",
+        fix: "Set `bridge_region: <region>` in eks2aks.yaml (or keep `AWS_REGION` in the workload's env) and translate again."
+    }
+    KEDA_OPERATOR_IDENTITY = "E2A101" "keda-operator-identity" Note {
+        what: "A KEDA trigger authenticated with KEDA's own AWS role (`podIdentity.provider: aws` with `identityOwner: keda`, or `identityOwner: operator` in the trigger), and the KEDA operator's ServiceAccount is in the input with that IAM role. On AKS the trigger's `azure-workload` authentication carries the `identityId` of that role's identity (the AKS KEDA add-on's operator has no client id of its own), which is granted read access to the queue (`keda:aws-sqs-queue` among its role assignment's AWS actions) and a federated credential for the KEDA operator's ServiceAccount (`azure.keda_operator`).",
+        why: "KEDA reads the queue length as that identity: the identity, its credential and its role assignment are generated together.",
+        fix: "Nothing, if the KEDA operator on AKS runs as the configured ServiceAccount (`azure.keda_operator`, default `kube-system/keda-operator`)."
+    }
 }
 
 /// The rule with this code (or kebab-case name).

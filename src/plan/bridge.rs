@@ -34,6 +34,13 @@ pub struct Bridge {
     pub policy: Value,
     /// The resources that stay on AWS.
     pub resources: Vec<String>,
+    /// The AWS region the pod's SDK is given (`AWS_REGION`, `AWS_DEFAULT_REGION`): an STS call needs one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// Where [`Bridge::region`] came from (`bridge_region` in the config, the staying resources' ARNs, or the EKS
+    /// OIDC provider of the role's trust).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region_from: Option<String>,
 }
 
 /// The OIDC provider (host/path, no scheme, no trailing slash) and audience of the configured bridge.
@@ -239,6 +246,8 @@ pub fn plan(
         trust,
         policy: json!({ "Version": "2012-10-17", "Statement": statements }),
         resources,
+        region: None,
+        region_from: None,
     })
 }
 
@@ -313,8 +322,71 @@ fn report_admin_equivalent(identity: &str, role_name: &str, statements: &[Value]
     }
 }
 
+/// The region of an ARN (its fourth field), when it has one (`arn:aws:s3:::bucket` has none).
+fn arn_region(arn: &str) -> Option<&str> {
+    arn.split(':').nth(3).filter(|r| !r.is_empty() && !r.contains(['*', '?']))
+}
+
+/// The region of an EKS OIDC provider (`oidc.eks.<region>.amazonaws.com/id/…`).
+fn provider_region(provider: &str) -> Option<&str> {
+    provider.strip_prefix("oidc.eks.")?.split_once(".amazonaws.com")?.0.split('.').next().filter(|r| !r.is_empty())
+}
+
+/// Sets the bridge's region (`AWS_REGION` and `AWS_DEFAULT_REGION` of the pods), from, in order: `bridge_region`
+/// in the config, the one region of the staying resources' ARNs, the one region of the EKS OIDC providers the
+/// role's trust names. Never guessed: when none of them gives exactly one region, E2A100 says so and no region is
+/// set (the SDK then needs one from the pod's own env).
+pub fn set_region(b: &mut Bridge, cfg: &Config, providers: &[String], identity: &str, loc: Loc, sink: &mut Sink) {
+    use std::collections::BTreeSet;
+    let from_resources: BTreeSet<&str> = b.resources.iter().filter_map(|r| arn_region(r)).collect();
+    let from_trust: BTreeSet<&str> = providers.iter().filter_map(|p| provider_region(p)).collect();
+    let chosen = match (&cfg.bridge_region, from_resources.len(), from_trust.len()) {
+        (Some(r), _, _) => Some((r.clone(), "config `bridge_region`".to_string())),
+        (None, 1, _) => {
+            from_resources.first().map(|r| (r.to_string(), "the region of the resources that stay on AWS".into()))
+        }
+        (None, 0, 1) => from_trust
+            .first()
+            .map(|r| (r.to_string(), "the region of the EKS OIDC provider in the role's trust".into())),
+        _ => None,
+    };
+    if let Some((region, from)) = chosen {
+        b.region = Some(region);
+        b.region_from = Some(from);
+        return;
+    }
+    let why = if from_resources.len() > 1 {
+        format!(
+            "the resources that stay on AWS are in several regions ({})",
+            from_resources.into_iter().collect::<Vec<_>>().join(", ")
+        )
+    } else if from_trust.len() > 1 {
+        format!(
+            "the role's trust names EKS OIDC providers in several regions ({})",
+            from_trust.into_iter().collect::<Vec<_>>().join(", ")
+        )
+    } else {
+        "neither the resources that stay on AWS nor the role's trust name a region".to_string()
+    };
+    sink.push(
+        rules::BRIDGE_REGION_UNKNOWN,
+        format!("AWS bridge of identity `{identity}`: {why}, so `AWS_REGION`/`AWS_DEFAULT_REGION` are not added to its pods; set `bridge_region` in eks2aks.yaml"),
+        Some(loc),
+    );
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn regions_come_from_arns_and_eks_oidc_providers() {
+        assert_eq!(super::arn_region("arn:aws:sqs:eu-west-1:111122223333:q"), Some("eu-west-1"));
+        assert_eq!(super::arn_region("arn:aws:s3:::bucket/*"), None);
+        assert_eq!(super::arn_region("arn:aws:sqs:*:111122223333:q"), None);
+        assert_eq!(super::provider_region("oidc.eks.us-east-1.amazonaws.com/id/ABC"), Some("us-east-1"));
+        assert_eq!(super::provider_region("oidc.eks.cn-north-1.amazonaws.com.cn/id/ABC"), Some("cn-north-1"));
+        assert_eq!(super::provider_region("token.actions.githubusercontent.com"), None);
+    }
+
     use super::*;
     use crate::diag::{FileId, Pos};
     use crate::ingest::policy;

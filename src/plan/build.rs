@@ -38,7 +38,7 @@ pub fn build(
     let opts = zoned.as_ref().unwrap_or(opts);
     let recognised = addons::recognise(model, joined, tables, &mut sink);
     let role_identity = name_identities(model, joined, &recognised.roles, &mut sink);
-    let mut keda = keda::analyse(model, joined, &role_identity, &mut sink);
+    let mut keda = keda::analyse(model, joined, &role_identity, &opts.keda_operator, &mut sink);
     let (mut identities, custom_roles) = {
         let planner = Planner::new(model, joined, files, tables, opts, &keda.queues);
         planner.plan_all(&role_identity, &mut sink)
@@ -282,7 +282,11 @@ impl<'a> Planner<'a> {
             role.loc,
             sink,
         )
-        .map(Box::new);
+        .map(|mut b| {
+            let providers: Vec<String> = providers.iter().cloned().collect();
+            bridge::set_region(&mut b, &opts.config, &providers, name, role.loc, sink);
+            Box::new(b)
+        });
         let mut assign = Assign { planner: self, name, role, chooser, strings, custom_roles, sink };
         let role_assignments = assign.all(needs, &denied);
         if role_assignments.is_empty() && aws_bridge.is_none() {

@@ -404,7 +404,9 @@ fn workload(ctx: &Ctx, w: &Workload, push: &mut impl FnMut(Edit)) {
         push(e);
     }
     if let Some(b) = bridge.filter(|_| w.has_pod_spec) {
-        push(aws_bridge(w.pod_spec_path, b));
+        let mut edit = aws_bridge(w.pod_spec_path, b);
+        add_bridge_region(&mut edit, w, b);
+        push(edit);
     }
 }
 
@@ -451,6 +453,17 @@ fn aws_bridge(pod_spec: &'static [&'static str], b: &super::bridge::Bridge) -> E
     let mounts =
         vec![json!({"name": "eks2aks-aws-token", "mountPath": "/var/run/secrets/eks2aks/aws", "readOnly": true})];
     Edit::AwsBridge { pod_spec, env, volumes, mounts }
+}
+
+/// The bridge's region as `AWS_REGION` and `AWS_DEFAULT_REGION` (an SDK needs one for STS), each unless the
+/// workload's env already sets it (kept with a bridge, [`env_edit`]).
+fn add_bridge_region(edit: &mut Edit, w: &Workload, b: &super::bridge::Bridge) {
+    let (Edit::AwsBridge { env, .. }, Some(region)) = (edit, &b.region) else { return };
+    for name in crate::model::REGION_VARIABLES {
+        if !w.sdk_env.iter().any(|e| &*e.name == *name) {
+            env.push(json!({"name": name, "value": region}));
+        }
+    }
 }
 
 /// The value rewrites of one object by position: (token, replacement).

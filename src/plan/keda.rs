@@ -153,8 +153,15 @@ fn queue_of(model: &Model, workload: Option<usize>, t: &Trigger) -> Result<Strin
 
 /// Works out KEDA's needs and reports the triggers that do not carry over. `role_identity`: the roles that get an
 /// identity.
-pub fn analyse(model: &Model, joined: &Joined, role_identity: &BTreeMap<usize, String>, sink: &mut Sink) -> KedaNeeds {
-    let mut an = Analyser { model, role_identity, needs: KedaNeeds::default(), sink };
+pub fn analyse(
+    model: &Model,
+    joined: &Joined,
+    role_identity: &BTreeMap<usize, String>,
+    keda_operator: &str,
+    sink: &mut Sink,
+) -> KedaNeeds {
+    let operator = operator_role(model, joined, role_identity, keda_operator);
+    let mut an = Analyser { model, role_identity, operator, needs: KedaNeeds::default(), sink };
     let index = workload_index(model);
     for (si, s) in model.scalers.iter().enumerate() {
         let workload = target_workload(&index, s);
@@ -184,6 +191,8 @@ pub fn analyse(model: &Model, joined: &Joined, role_identity: &BTreeMap<usize, S
 struct Analyser<'m, 'k> {
     model: &'m Model,
     role_identity: &'m BTreeMap<usize, String>,
+    /// The IAM role of KEDA's own ServiceAccount on EKS, when it gets an identity ([`operator_role`]).
+    operator: Option<usize>,
     needs: KedaNeeds,
     sink: &'k mut Sink,
 }
@@ -231,14 +240,7 @@ impl Analyser<'_, '_> {
                 self.needs.triggers.insert((sc.si, ti), resolved(sc.role, false));
             }
             AuthOwner::Role(role_arn, in_metadata) => self.as_role(sc, ti, t, &arn, &role_arn, in_metadata),
-            AuthOwner::Operator => {
-                self.sink.push(
-                    rules::KEDA_TRIGGER,
-                    format!("{what}: the trigger used KEDA's own AWS role; on AKS the KEDA operator's identity needs Storage Queue Data Reader on the queue (not generated)"),
-                    Some(t.loc),
-                );
-                self.needs.triggers.insert((sc.si, ti), resolved(None, false));
-            }
+            AuthOwner::Operator => self.as_operator(sc, ti, t, &arn),
             AuthOwner::StaticKeys => {
                 self.sink.push(
                     rules::KEDA_TRIGGER,
@@ -248,6 +250,32 @@ impl Analyser<'_, '_> {
                 self.needs.triggers.insert((sc.si, ti), resolved(None, false));
             }
         }
+    }
+
+    /// A trigger that authenticated with KEDA's own AWS role. When the KEDA operator's ServiceAccount is in the
+    /// input with an IAM role, that role's identity reads the queue: its authentication carries that identity's
+    /// `identityId` (a fresh one when the trigger has none), the identity gets read access to the queue (as for
+    /// a workload's trigger) and a federated credential for the AKS KEDA operator (E2A101 says so). Else nothing is generated for
+    /// KEDA, and E2A029 says what to do by hand.
+    fn as_operator(&mut self, sc: &ScalerView, ti: usize, t: &Trigger, arn: &str) {
+        let resolved = |role| Resolved { arn: arn.to_string(), role, role_in_metadata: t.auth_ref.is_none() };
+        let Some(ri) = self.operator else {
+            self.sink.push(
+                rules::KEDA_TRIGGER,
+                format!("{}: the trigger used KEDA's own AWS role, and no ServiceAccount of the KEDA operator with an IAM role is in the input, so no Azure identity, role or federated credential is generated for KEDA; give the KEDA operator an identity with Storage Queue Data Reader on the queue and annotate its ServiceAccount with that identity's client id (the identity KEDA uses for an `azure-workload` authentication without `identityId`)", sc.what),
+                Some(t.loc),
+            );
+            self.needs.triggers.insert((sc.si, ti), resolved(None));
+            return;
+        };
+        let identity = self.role_identity.get(&ri).map_or("", String::as_str);
+        self.needs.queues.entry(ri).or_default().insert(arn.to_string());
+        self.needs.triggers.insert((sc.si, ti), resolved(Some(ri)));
+        self.sink.push(
+            rules::KEDA_OPERATOR_IDENTITY,
+            format!("{}: the trigger used KEDA's own AWS role `{}`; on AKS it authenticates as identity `{identity}` (`azure-workload` with its `identityId`), which is granted read access to the queue (`keda:aws-sqs-queue` in its role assignments) and a federated credential for the AKS KEDA operator", sc.what, crate::text::truncate(&self.model.roles[ri].arn)),
+            Some(t.loc),
+        );
     }
 
     /// A trigger that authenticates as a named role: it reads the queue as that role's identity; when no identity
@@ -278,6 +306,27 @@ impl Analyser<'_, '_> {
             self.needs.held.extend(env_locs(self.model, sc.workload, t));
         }
     }
+}
+
+/// The IAM role KEDA's own identity had on EKS: the role of the KEDA operator's ServiceAccount — the configured
+/// `keda_operator` (`namespace/name`), or `keda-operator` in any namespace (the name the KEDA Helm chart gives it)
+/// — when its trust admits it and an identity is planned for it; `None` when there is none, or several.
+fn operator_role(
+    model: &Model,
+    joined: &Joined,
+    role_identity: &BTreeMap<usize, String>,
+    configured: &str,
+) -> Option<usize> {
+    let (ns, name) = configured.split_once('/').unwrap_or(("kube-system", "keda-operator"));
+    let roles: BTreeSet<usize> = model
+        .service_accounts
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| (s.namespace == ns && s.name == name) || s.name == "keda-operator")
+        .filter_map(|(si, _)| joined.sa_role[si].filter(|_| joined.sa_trust[si].as_ref().is_none_or(|v| v.admitted())))
+        .filter(|ri| role_identity.contains_key(ri))
+        .collect();
+    (roles.len() == 1).then(|| roles.first().copied()).flatten()
 }
 
 /// Every env value (own env, ConfigMaps, Secrets) of the scale target under the trigger's `queueURLFromEnv` name.

@@ -279,3 +279,75 @@ fn a_queue_read_from_env_stays_with_its_trigger() {
     let f = plan["findings"].as_array().unwrap().iter().find(|f| f["code"] == "E2A029").expect("E2A029");
     assert!(f["message"].as_str().unwrap().contains("env value"), "{f}");
 }
+
+/// Issue 20 finding 6: KEDA authenticating with its own IRSA role (`provider: aws`, `identityOwner: keda`; the
+/// KEDA Helm chart's `podIdentity.aws.irsa.roleArn` annotates `keda/keda-operator`). The operator's role got an
+/// identity and a credential, but the rewritten authentication had no `identityId` and the finding said the role
+/// was "not generated".
+#[test]
+fn keda_own_identity_is_consistent_with_its_credential_and_role() {
+    let own = "apiVersion: keda.sh/v1alpha1\nkind: TriggerAuthentication\nmetadata:\n  name: keda-own\n  namespace: app\nspec:\n  podIdentity:\n    provider: aws\n    identityOwner: keda\n---\n";
+    let operator_sa = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: keda-operator\n  namespace: keda\n  annotations:\n    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/keda-operator\n---\n";
+    let k8s = [
+        own.to_string(),
+        operator_sa.to_string(),
+        workload("app", "a", Some("role-a"), ""),
+        scaled_object("app", "a", "a", &sqs_trigger("qa", Some("keda-own"))),
+    ]
+    .concat();
+    let iam = iam(&[("role-a", "app", "a", "qa"), ("keda-operator", "keda", "keda-operator", "qa")]);
+    let (_t, plan, out) = translate(&[("k8s.yaml", &k8s), ("iam.json", &iam)]);
+    let d = docs(&out["k8s.yaml"]);
+    assert_eq!(
+        find(&d, "TriggerAuthentication", "keda-own")["spec"]["podIdentity"],
+        json!({"provider": "azure-workload", "identityId": "REPLACE-WITH-CLIENT-ID-OF-keda-operator"})
+    );
+    let ids = plan["identities"].as_array().unwrap();
+    let keda = ids.iter().find(|i| i["name"] == "keda-operator").expect("the operator's identity");
+    assert!(
+        keda["federated_credentials"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["subject"] == "system:serviceaccount:kube-system:keda-operator"),
+        "a credential for the AKS KEDA operator"
+    );
+    assert!(
+        keda["role_assignments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["scope"]["aws_arn"] == "arn:aws:sqs:us-east-1:111122223333:qa"
+                && r["aws_actions"].as_array().unwrap().iter().any(|a| a == "keda:aws-sqs-queue")),
+        "KEDA's read of the queue is granted to that identity: {}",
+        keda["role_assignments"]
+    );
+    assert_eq!(count(&plan, "E2A101"), 1);
+    let text = serde_json::to_string(&plan["findings"]).unwrap();
+    assert!(!text.contains("not generated"), "{text}");
+}
+
+/// ... and without the operator's ServiceAccount nothing is generated for KEDA, and the finding says what to do.
+#[test]
+fn keda_own_identity_without_its_service_account_is_a_manual_step() {
+    let own = "apiVersion: keda.sh/v1alpha1\nkind: TriggerAuthentication\nmetadata:\n  name: keda-own\n  namespace: app\nspec:\n  podIdentity:\n    provider: aws\n    identityOwner: keda\n---\n";
+    let k8s = [
+        own.to_string(),
+        workload("app", "a", Some("role-a"), ""),
+        scaled_object("app", "a", "a", &sqs_trigger("qa", Some("keda-own"))),
+    ]
+    .concat();
+    let (_t, plan, _out) = translate(&[("k8s.yaml", &k8s), ("iam.json", &iam(&[("role-a", "app", "a", "qa")]))]);
+    assert_eq!(count(&plan, "E2A101"), 0);
+    let f = plan["findings"].as_array().unwrap().iter().find(|f| f["code"] == "E2A029").expect("E2A029");
+    assert!(f["message"].as_str().unwrap().contains("no ServiceAccount of the KEDA operator"), "{f}");
+    let id = &plan["identities"][0];
+    assert!(
+        !id["federated_credentials"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["subject"] == "system:serviceaccount:kube-system:keda-operator"),
+        "no credential for KEDA on the workload's identity"
+    );
+}

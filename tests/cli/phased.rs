@@ -178,3 +178,29 @@ fn phased_outputs_pass_the_validators() {
         assert!(o.status.success(), "{cfg}: {}", String::from_utf8_lossy(&o.stdout));
     }
 }
+
+/// Issue 20 finding 8: the bridge's env had no region, and the AWS SDKs need one for STS. It comes from the EKS
+/// OIDC provider of the role's trust here (S3 ARNs carry none), is said in plan.json, and the workload's own
+/// `AWS_REGION` is kept, not doubled.
+#[test]
+fn aks_issuer_bridge_sets_the_region_and_says_where_it_came_from() {
+    let (_tmp, tree) = translate("testdata/examples/phased/eks2aks.yaml");
+    let dep = &tree["k8s/k8s/deployment.yaml"];
+    assert_eq!(dep.matches("name: AWS_REGION").count(), 1, "{dep}");
+    assert!(dep.contains("- name: AWS_DEFAULT_REGION\n"), "{dep}");
+    let plan: serde_json::Value = serde_json::from_str(&tree["plan.json"]).unwrap();
+    let bridge = &plan["identities"][0]["aws_bridge"];
+    assert_eq!(bridge["region"], "us-east-1");
+    assert_eq!(bridge["region_from"], "the region of the EKS OIDC provider in the role's trust");
+    // The config wins, and says so.
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("eks2aks.yaml");
+    let text =
+        std::fs::read_to_string("testdata/examples/phased/eks2aks.yaml").unwrap() + "bridge_region: eu-central-1\n";
+    std::fs::write(&cfg, text).unwrap();
+    let (_tmp2, tree) = translate(cfg.to_str().unwrap());
+    let plan: serde_json::Value = serde_json::from_str(&tree["plan.json"]).unwrap();
+    assert_eq!(plan["identities"][0]["aws_bridge"]["region"], "eu-central-1");
+    assert_eq!(plan["identities"][0]["aws_bridge"]["region_from"], "config `bridge_region`");
+    assert!(tree["k8s/k8s/deployment.yaml"].contains("value: eu-central-1"));
+}
