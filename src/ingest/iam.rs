@@ -283,14 +283,6 @@ pub fn read_document(
     dir: PathBuf,
     sink: &mut Sink,
 ) -> bool {
-    if super::cfn::is_template(root) {
-        pending.templates.push((file, root.clone()));
-        return true;
-    }
-    if super::terraform::is_show_json(root) {
-        pending.terraform.push((file, root.clone()));
-        return true;
-    }
     let is_authz = EXPORT_KEYS.iter().any(|k| root.get(k).is_some());
     if is_authz {
         for r in root.get("RoleDetailList").and_then(Node::as_seq).unwrap_or_default() {
@@ -720,16 +712,34 @@ fn eksctl_role(
     }
 }
 
+/// Keeps a CloudFormation template or a `terraform show -json` output for [`read_infrastructure_code`]; false for
+/// other documents.
+pub fn defer_infrastructure_code(pending: &mut Pending, file: FileId, root: &Node) -> bool {
+    if super::cfn::is_template(root) {
+        pending.templates.push((file, root.clone()));
+    } else if super::terraform::is_show_json(root) {
+        pending.terraform.push((file, root.clone()));
+    } else {
+        return false;
+    }
+    true
+}
+
+/// Reads the templates and Terraform outputs once every file is read (their account may come from a ServiceAccount
+/// annotation), before [`finish`] merges one role's sources.
+pub fn read_infrastructure_code(model: &mut Model, pending: &mut Pending, sink: &mut Sink) {
+    let ctx = super::cfn::Context::of(model);
+    for (file, root) in std::mem::take(&mut pending.templates) {
+        super::cfn::read_template(model, &ctx, file, &root, sink);
+    }
+    for (file, root) in std::mem::take(&mut pending.terraform) {
+        super::terraform::read_show_json(model, &ctx, file, &root, sink);
+    }
+}
+
 /// Pairs exports that name no owner with their siblings, merges eksctl roles with exported ones of the same
 /// name, and reports what could not be paired.
 pub fn finish(model: &mut Model, pending: Pending, files: &Files, sink: &mut Sink) {
-    let ctx = super::cfn::Context::of(model);
-    for (file, root) in &pending.templates {
-        super::cfn::read_template(model, &ctx, *file, root, sink);
-    }
-    for (file, root) in &pending.terraform {
-        super::terraform::read_show_json(model, &ctx, *file, root, sink);
-    }
     for (role_name, policy, l) in pending.role_policies {
         let matches: Vec<usize> = (0..model.roles.len()).filter(|&i| model.roles[i].name == role_name).collect();
         // One role in several sources (merged below) is still one role.

@@ -164,6 +164,7 @@ fn read_sources(sources: Vec<Source>, opts: &IngestOptions, files: &mut Files, s
     // The worker threads' tables went with them; this thread's (one thread, or one file) goes now.
     intern::forget();
     k8s::finish(&mut model, opts, sink);
+    iam::read_infrastructure_code(&mut model, &mut pending, sink);
     iam::finish(&mut model, pending, files, sink);
     iam::add_eksctl_service_accounts(&mut model);
     model.shrink_to_fit();
@@ -397,7 +398,9 @@ fn classify(
         (Some(_), Some(_)) => k8s::read_object(model, file, doc.root, helm_source, opts, sink),
         _ => {
             // Not Kubernetes, not IAM (a values file, a CI workflow…): skipped quietly by design.
-            iam::read_document(model, &mut frag.pending, file, root, dir, sink);
+            if !iam::defer_infrastructure_code(&mut frag.pending, file, root) {
+                iam::read_document(model, &mut frag.pending, file, root, dir, sink);
+            }
         }
     }
 }
