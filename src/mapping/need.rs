@@ -53,6 +53,11 @@ impl TargetChoice {
         self.zone_of(aws_name).map(|zone| naming::azure_name(naming_rule, &zone))
     }
 
+    /// The AWS name a resource's Azure name is derived from: the ARN's name; a DNS zone's zone name (`None`: unknown).
+    pub fn name_source(&self, naming_rule: &str, aws_name: &str) -> Option<String> {
+        if naming_rule == "dns_zone" { self.zone_of(aws_name) } else { Some(aws_name.to_string()) }
+    }
+
     /// The zone name of a hosted zone id (`Z…`, `hostedzone/Z…` or `/hostedzone/Z…`), as configured or named.
     pub fn zone_of(&self, id: &str) -> Option<String> {
         self.zones.get(id.trim_start_matches('/').trim_start_matches("hostedzone/")).cloned()

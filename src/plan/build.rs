@@ -580,7 +580,9 @@ fn shared_staying_resources(model: &Model, identities: &[Identity], sink: &mut S
 }
 
 /// Every AWS resource the input names, with its Azure counterpart (or "stays on AWS", or none): sorted by ARN,
-/// with collision-free Azure names (renaming the assignments' scopes to match).
+/// with collision-free Azure names (renaming the assignments' scopes to match). A DNS zone is named from its zone
+/// name (`TargetChoice::name_source`), not from the hosted zone id; with no zone name it has no name.
+// long function: one pass over the named ARNs, each case (stays, unmapped, mapped) next to the others
 fn plan_resources(
     joined: &Joined,
     tables: &Tables,
@@ -647,18 +649,14 @@ fn plan_resources(
         }
         let tkey = opts.targets.target(service, &arn.service, &key).to_string();
         let (target_key, target) = service.targets.get_key_value(&tkey).expect("chosen");
-        let azure_name = opts.targets.azure_name(&target.naming, &rname);
-        // A DNS zone is named from its zone name, not from the hosted zone id; one with no zone name has no name.
-        let from = if target.naming == "dns_zone" { opts.targets.zone_of(&rname) } else { Some(rname.to_string()) };
-        if let Some(from) = from {
-            renamed.push((*loc, key.clone(), from, &**target_key, &*target.naming));
-        }
+        let renames = opts.targets.name_source(&target.naming, &rname);
+        renamed.extend(renames.map(|from| (*loc, key.clone(), from, &**target_key, &*target.naming)));
         resources.push(Resource {
             aws_arn: key,
             aws_service,
             azure_service: Some(target.azure_service.clone()),
             azure_type: Some(target.azure_type.clone()),
-            azure_name,
+            azure_name: opts.targets.azure_name(&target.naming, &rname),
         });
     }
     drop((scope_arns, seen));
