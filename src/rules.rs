@@ -403,10 +403,21 @@ rules! {
         what: "An Ingress of the AWS load balancer controller (class `alb`) or a Service with `service.beta.kubernetes.io/aws-load-balancer-*` annotations is rewritten for AKS, and one annotation has no one-to-one Azure equivalent (a certificate ARN, a WAF ACL, subnets, Elastic IPs, TLS on a layer-4 load balancer, an unknown annotation, a value the table does not map). The annotation is kept, inert on AKS; the finding names the Azure equivalent.",
         why: "The load balancer AKS creates would differ from the AWS one in that respect (TLS, exposure, addresses, health checks): a person must configure the Azure side.",
         fix: "Configure the equivalent the message names (a Key Vault certificate, an internal controller, a static public IP, a readiness probe, …), remove the AWS annotation, and translate again."
-    }    STAR_NOT_WIDENED = "E2A150" "dns-star-not-widened" Warning {
-        what: "A Route 53 statement on `Resource: \"*\"` (or a hosted-zone wildcard) whose actions map to an Azure DNS zone (a scope kind with `never_widen` in `mappings/scopes.yaml`), while the identity's workloads name no hosted zone it matches. Nothing is granted for it: the grant is not widened to the resource group.",
-        why: "A DNS Zone Contributor assignment on the resource group would let the identity rewrite every zone in it, where the AWS policy was meant for the zones external-dns or cert-manager manage. Granting nothing fails closed; the zones must be named.",
-        fix: "Name the hosted zone in the policy (`arn:aws:route53:::hostedzone/Z…`), or let the workload name it (external-dns `--zone-id-filter`, a cert-manager solver's `hostedZoneID`), and map its id to the zone name under `route53: zones:` in eks2aks.yaml."
+    }
+    BRIDGE_REGION_UNKNOWN = "E2A100" "bridge-region-unknown" Warning {
+        what: "An identity gets an AWS bridge (phased migration), and no region is known for it: `bridge_region` is not set in eks2aks.yaml, and neither the resources that stay on AWS (S3 ARNs have no region) nor the EKS OIDC provider of the role's trust give exactly one. `AWS_REGION` and `AWS_DEFAULT_REGION` are not added to its pods.",
+        why: "The AWS SDKs need a region to call STS (`AssumeRoleWithWebIdentity` on the regional endpoint) and the staying services; without one the pod fails at its first AWS call, unless its own env sets the region.",
+        fix: "Set `bridge_region: <region>` in eks2aks.yaml (or keep `AWS_REGION` in the workload's env) and translate again."
+    }
+    KEDA_OPERATOR_IDENTITY = "E2A101" "keda-operator-identity" Note {
+        what: "A KEDA trigger authenticated with KEDA's own AWS role (`podIdentity.provider: aws` with `identityOwner: keda`, or `identityOwner: operator` in the trigger), and the KEDA operator's ServiceAccount is in the input with that IAM role. On AKS the trigger's `azure-workload` authentication carries the `identityId` of that role's identity (the AKS KEDA add-on's operator has no client id of its own), which is granted read access to the queue (`keda:aws-sqs-queue` among its role assignment's AWS actions) and a federated credential for the KEDA operator's ServiceAccount (`azure.keda_operator`).",
+        why: "KEDA reads the queue length as that identity: the identity, its credential and its role assignment are generated together.",
+        fix: "Nothing, if the KEDA operator on AKS runs as the configured ServiceAccount (`azure.keda_operator`, default `kube-system/keda-operator`)."
+    }
+    SERVICE_ACCOUNT_USED_BY_NO_WORKLOAD = "E2A110" "service-account-used-by-no-workload" Warning {
+        what: "An identity is planned for a ServiceAccount (its IAM role is translated and federated), but no workload eks2aks recognises runs as that ServiceAccount: no built-in pod-making kind and no kind of `mappings/workloads.yaml` names it. No pod label is added for it.",
+        why: "Pods get a workload identity token on AKS only with the label `azure.workload.identity/use: \"true\"`. If the pods that use this ServiceAccount are made by a kind eks2aks does not know (an operator's custom resource) or by manifests outside the input, their template is not labelled and they get no token.",
+        fix: "Add the pod-making kind to a `--mappings DIR/workloads.yaml` entry (its group, kind, pod template, labels and ServiceAccount paths; see mappings/README.md) and translate again, or label the pod template by hand; waive the finding on the ServiceAccount when nothing runs as it."
     }
     CFN_UNRESOLVED = "E2A120" "cfn-value-unresolved" Warning {
         what: "A value in a CloudFormation template's IAM (a role's name, trust, inline policy, managed policy ARN or boundary, a managed policy, an `AWS::IAM::Policy`, a Pod Identity association) uses an intrinsic function eks2aks cannot resolve from the input: a parameter without a `Default`, `AWS::StackName`, `Fn::If`, `Fn::ImportValue`, an attribute known only after deployment, or `AWS::AccountId`/`AWS::Region` when no other input settles them. The document, attachment or role that holds it is left out; it is never read as a wildcard.",
@@ -433,20 +444,10 @@ rules! {
         why: "The export is what is attached in the account, so it is used; the difference shows that the account (or the bundle) holds another version.",
         fix: "Nothing: the export wins. Update the bundle with `--mappings DIR` if the exported version should be the default."
     }
-    SERVICE_ACCOUNT_USED_BY_NO_WORKLOAD = "E2A110" "service-account-used-by-no-workload" Warning {
-        what: "An identity is planned for a ServiceAccount (its IAM role is translated and federated), but no workload eks2aks recognises runs as that ServiceAccount: no built-in pod-making kind and no kind of `mappings/workloads.yaml` names it. No pod label is added for it.",
-        why: "Pods get a workload identity token on AKS only with the label `azure.workload.identity/use: \"true\"`. If the pods that use this ServiceAccount are made by a kind eks2aks does not know (an operator's custom resource) or by manifests outside the input, their template is not labelled and they get no token.",
-        fix: "Add the pod-making kind to a `--mappings DIR/workloads.yaml` entry (its group, kind, pod template, labels and ServiceAccount paths; see mappings/README.md) and translate again, or label the pod template by hand; waive the finding on the ServiceAccount when nothing runs as it."
-    }
-    BRIDGE_REGION_UNKNOWN = "E2A100" "bridge-region-unknown" Warning {
-        what: "An identity gets an AWS bridge (phased migration), and no region is known for it: `bridge_region` is not set in eks2aks.yaml, and neither the resources that stay on AWS (S3 ARNs have no region) nor the EKS OIDC provider of the role's trust give exactly one. `AWS_REGION` and `AWS_DEFAULT_REGION` are not added to its pods.",
-        why: "The AWS SDKs need a region to call STS (`AssumeRoleWithWebIdentity` on the regional endpoint) and the staying services; without one the pod fails at its first AWS call, unless its own env sets the region.",
-        fix: "Set `bridge_region: <region>` in eks2aks.yaml (or keep `AWS_REGION` in the workload's env) and translate again."
-    }
-    KEDA_OPERATOR_IDENTITY = "E2A101" "keda-operator-identity" Note {
-        what: "A KEDA trigger authenticated with KEDA's own AWS role (`podIdentity.provider: aws` with `identityOwner: keda`, or `identityOwner: operator` in the trigger), and the KEDA operator's ServiceAccount is in the input with that IAM role. On AKS the trigger's `azure-workload` authentication carries the `identityId` of that role's identity (the AKS KEDA add-on's operator has no client id of its own), which is granted read access to the queue (`keda:aws-sqs-queue` among its role assignment's AWS actions) and a federated credential for the KEDA operator's ServiceAccount (`azure.keda_operator`).",
-        why: "KEDA reads the queue length as that identity: the identity, its credential and its role assignment are generated together.",
-        fix: "Nothing, if the KEDA operator on AKS runs as the configured ServiceAccount (`azure.keda_operator`, default `kube-system/keda-operator`)."
+    STAR_NOT_WIDENED = "E2A150" "dns-star-not-widened" Warning {
+        what: "A Route 53 statement on `Resource: \"*\"` (or a hosted-zone wildcard) whose actions map to an Azure DNS zone (a scope kind with `never_widen` in `mappings/scopes.yaml`), while the identity's workloads name no hosted zone it matches. Nothing is granted for it: the grant is not widened to the resource group.",
+        why: "A DNS Zone Contributor assignment on the resource group would let the identity rewrite every zone in it, where the AWS policy was meant for the zones external-dns or cert-manager manage. Granting nothing fails closed; the zones must be named.",
+        fix: "Name the hosted zone in the policy (`arn:aws:route53:::hostedzone/Z…`), or let the workload name it (external-dns `--zone-id-filter`, a cert-manager solver's `hostedZoneID`), and map its id to the zone name under `route53: zones:` in eks2aks.yaml."
     }
 }
 
