@@ -96,6 +96,10 @@ struct Outputs {
 
 /// The names a template's intrinsics resolve against.
 struct Env<'a> {
+    /// Roles (index in the model) whose permissions cannot be read whole: a document that may hold a Deny, or a
+    /// permissions boundary, could not be resolved. Leaving only that part out would widen access, so none of the
+    /// role's permissions are translated (cleared at the end of the template, after every policy resource).
+    poisoned: std::cell::RefCell<Vec<(usize, Pos, String)>>,
     parameters: BTreeMap<String, Result<String, String>>,
     pseudo: BTreeMap<&'static str, Option<String>>,
     /// The pseudo-parameters a resolved value used (their inference is noted only then).
@@ -443,6 +447,7 @@ pub fn read_template(model: &mut Model, ctx: &Context, file: FileId, root: &Node
         used: Default::default(),
         resources: BTreeMap::new(),
         mappings: root.get("Mappings"),
+        poisoned: Default::default(),
     };
     // Names first with the pseudo-parameters unknown (to find the account), then again with them.
     let first = role_names(&env, ctx, &roles, file, &mut Vec::new(), &mut Sink::default());
@@ -468,6 +473,7 @@ pub fn read_template(model: &mut Model, ctx: &Context, file: FileId, root: &Node
             _ => {}
         }
     }
+    clear_poisoned(model, &env, file, sink);
     // Noted only where a value of the template used it (a role's own ARN is the one a ServiceAccount names).
     let used = env.used.borrow();
     let mut all_notes: Vec<String> =
@@ -510,6 +516,53 @@ fn outputs(env: &Env, r: &Resource, names: &BTreeMap<String, String>, account: &
     o
 }
 
+/// Whether a policy document that could not be resolved may hold a Deny (or a statement whose effect cannot be
+/// read): every `Effect` in it must be the literal `Allow`, and there must be one, for the answer to be no.
+fn may_deny(n: &Node) -> bool {
+    fn effects(n: &Node, out: &mut Vec<Option<String>>) {
+        if let Some(entries) = n.as_map() {
+            for e in entries {
+                if e.key == "Effect" {
+                    out.push(e.value.as_str().map(str::to_string));
+                }
+                effects(&e.value, out);
+            }
+        } else if let Some(items) = n.as_seq() {
+            items.iter().for_each(|i| effects(i, out));
+        }
+    }
+    let mut found = Vec::new();
+    effects(n, &mut found);
+    found.is_empty() || found.iter().any(|e| e.as_deref() != Some("Allow"))
+}
+
+/// Marks role `i` as not translatable whole when the document `n` that could not be resolved may hold a Deny.
+fn poison_if_deny(env: &Env, i: usize, n: &Node, what: &str) {
+    if may_deny(n) {
+        env.poisoned.borrow_mut().push((i, n.pos, format!("{what} could not be resolved and may hold a Deny")));
+    }
+}
+
+/// Clears the permissions of the roles [`Env::poisoned`] names, with an E2A120 finding for each.
+fn clear_poisoned(model: &mut Model, env: &Env, file: FileId, sink: &mut Sink) {
+    let mut poisoned = env.poisoned.borrow_mut();
+    poisoned.sort();
+    poisoned.dedup_by_key(|(i, _, _)| *i);
+    for (i, pos, why) in poisoned.drain(..) {
+        let role = &mut model.roles[i];
+        role.inline.clear();
+        role.attached.clear();
+        sink.push(
+            rules::CFN_UNRESOLVED,
+            format!(
+                "none of role `{}`'s permissions are translated: {why}; leaving out only that part would widen access",
+                role.name
+            ),
+            Some(Loc { file, pos }),
+        );
+    }
+}
+
 /// A resolved policy document, or `None` with an E2A120 finding.
 fn document(env: &Env, file: FileId, n: &Node, what: &str, sink: &mut Sink) -> Option<PolicyDocument> {
     match env.resolve(n) {
@@ -545,15 +598,19 @@ fn read_role(model: &mut Model, env: &Env, file: FileId, r: &Resource, name: &st
     for p in prop(r, "Policies").and_then(Node::as_seq).unwrap_or_default() {
         let policy_name = p.get("PolicyName").and_then(|n| env.string(n).ok()).unwrap_or_default();
         let what = format!("inline policy `{policy_name}` of role `{name}`");
-        if let Some(d) = p.get("PolicyDocument").and_then(|d| document(env, file, d, &what, sink)) {
-            inline.push(InlinePolicy { name: policy_name, document: d });
+        match p.get("PolicyDocument").map(|d| (d, document(env, file, d, &what, sink))) {
+            Some((_, Some(d))) => inline.push(InlinePolicy { name: policy_name, document: d }),
+            Some((d, None)) => poison_if_deny(env, model.roles.len(), d, &what),
+            None => {}
         }
     }
     let attached = arns(env, file, prop(r, "ManagedPolicyArns"), &format!("a managed policy of role `{name}`"), sink);
     let boundary = prop(r, "PermissionsBoundary").and_then(|b| match env.string(b) {
         Ok(arn) => Some((arn, Loc { file, pos: b.pos })),
         Err(u) => {
-            push_unresolved(sink, file, &format!("the permissions boundary of role `{name}`"), u);
+            let what = format!("the permissions boundary of role `{name}`");
+            env.poisoned.borrow_mut().push((model.roles.len(), b.pos, format!("{what} could not be resolved")));
+            push_unresolved(sink, file, &what, u);
             None
         }
     });
@@ -605,9 +662,13 @@ fn read_managed_policy(model: &mut Model, env: &Env, file: FileId, r: &Resource,
     let Some(arn) = env.resources.get(r.id).and_then(|o| o.reference.clone()) else { return };
     let name = arn.rsplit('/').next().unwrap_or_default().to_string();
     let what = format!("managed policy `{}`", r.id);
-    let doc = prop(r, "PolicyDocument").and_then(|d| document(env, file, d, &what, sink));
+    let raw = prop(r, "PolicyDocument");
+    let doc = raw.and_then(|d| document(env, file, d, &what, sink));
     let l = Loc { file, pos: r.node.pos };
     for i in named_roles(model, env, file, prop(r, "Roles"), first_role, &what, sink) {
+        if let (Some(d), None) = (raw, &doc) {
+            poison_if_deny(env, i, d, &what);
+        }
         model.roles[i].attached.push(AttachedPolicy { arn: arn.clone(), name: name.clone(), loc: l });
     }
     model.managed_policies.push(ManagedPolicy { arn, name, default_version: None, document: doc, loc: l });
@@ -616,8 +677,15 @@ fn read_managed_policy(model: &mut Model, env: &Env, file: FileId, r: &Resource,
 fn read_policy_resource(model: &mut Model, env: &Env, file: FileId, r: &Resource, first_role: usize, sink: &mut Sink) {
     let name = prop(r, "PolicyName").and_then(|n| env.string(n).ok()).unwrap_or_else(|| r.id.to_string());
     let what = format!("policy `{name}`");
-    let Some(doc) = prop(r, "PolicyDocument").and_then(|d| document(env, file, d, &what, sink)) else { return };
+    let raw = prop(r, "PolicyDocument");
+    let doc = raw.and_then(|d| document(env, file, d, &what, sink));
     let roles = named_roles(model, env, file, prop(r, "Roles"), first_role, &what, sink);
+    let (Some(doc), Some(_)) = (doc, raw) else {
+        if let Some(d) = raw {
+            roles.iter().for_each(|&i| poison_if_deny(env, i, d, &what));
+        }
+        return;
+    };
     if roles.is_empty() {
         model.loose_documents.push(LooseDocument { document: doc, is_trust: false });
         return;
@@ -703,5 +771,25 @@ mod tests {
         assert_eq!(role.inline.len(), 1);
         assert_eq!(role.attached[0].arn, "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess");
         assert!(sink.findings().iter().all(|f| f.code != "E2A120"));
+    }
+
+    /// A Deny that cannot be resolved must not simply go: that would widen what the role's Allows grant. None of
+    /// the role's permissions are translated then (E2A120 says why); an Allow that cannot be resolved goes alone.
+    #[test]
+    fn an_unresolved_deny_leaves_none_of_the_role_s_permissions() {
+        let t = template("\"arn:aws:s3:::a/*\"").replace(
+            "                Resource: \"arn:aws:s3:::a/*\"\n",
+            "                Resource: \"arn:aws:s3:::a/*\"\n        - PolicyName: guard\n          PolicyDocument:\n            Statement:\n              - Effect: Deny\n                Action: s3:GetObject\n                Resource: !If [Prod, \"arn:aws:s3:::a/secret/*\", \"arn:aws:s3:::a/x/*\"]\n",
+        );
+        let (model, sink) = read(&[("k8s.yaml", SA), ("iam.yaml", &t)]);
+        let role = &model.roles[0];
+        assert!(role.inline.is_empty() && role.attached.is_empty(), "{:?} {:?}", role.inline, role.attached);
+        let f: Vec<_> = sink.findings().iter().filter(|f| f.code == "E2A120").map(|f| f.message.clone()).collect();
+        assert!(f.iter().any(|m| m.contains("none of role `app`'s permissions") && m.contains("Deny")), "{f:?}");
+        // The same with an Allow: only that policy goes, the others stay.
+        let allow = t.replace("Effect: Deny", "Effect: Allow");
+        let (model, _) = read(&[("k8s.yaml", SA), ("iam.yaml", &allow)]);
+        assert_eq!(model.roles[0].inline.len(), 1);
+        assert_eq!(model.roles[0].attached.len(), 1);
     }
 }

@@ -136,6 +136,9 @@ struct Plan<'a> {
     res: Vec<Res<'a>>,
     /// Address → attribute → value, for `arn` values built from names.
     computed: BTreeMap<String, BTreeMap<&'static str, String>>,
+    /// Roles (index in the model) a policy, attachment or boundary of which cannot be read: it may hold a Deny (or
+    /// limit the role), so leaving only it out would widen access; none of the role's permissions are translated.
+    poisoned: std::cell::RefCell<Vec<(usize, Loc, String)>>,
 }
 
 impl<'a> Plan<'a> {
@@ -288,7 +291,7 @@ fn account(plan: &Plan, ctx: &Context, notes: &mut Vec<String>) -> String {
 
 /// Reads the IAM of one `terraform show -json` output into the model (see the module documentation).
 pub fn read_show_json(model: &mut Model, ctx: &Context, file: FileId, root: &Node, sink: &mut Sink) {
-    let mut plan = Plan { file, root, res: resources(root), computed: BTreeMap::new() };
+    let mut plan = Plan { file, root, res: resources(root), computed: BTreeMap::new(), poisoned: Default::default() };
     let mut notes = Vec::new();
     let account = account(&plan, ctx, &mut notes);
     let mut computed = BTreeMap::new();
@@ -332,6 +335,27 @@ pub fn read_show_json(model: &mut Model, ctx: &Context, file: FileId, root: &Nod
             "aws_eks_pod_identity_association" => read_association(model, &plan, r, sink),
             _ => {}
         }
+    }
+    clear_poisoned(model, &plan, sink);
+}
+
+/// Clears the permissions of the roles [`Plan::poisoned`] names, with an E2A122 finding for each.
+fn clear_poisoned(model: &mut Model, plan: &Plan, sink: &mut Sink) {
+    let mut poisoned = plan.poisoned.borrow_mut();
+    poisoned.sort_by_key(|(i, l, _)| (*i, *l));
+    poisoned.dedup_by_key(|(i, _, _)| *i);
+    for (i, l, why) in poisoned.drain(..) {
+        let role = &mut model.roles[i];
+        role.inline.clear();
+        role.attached.clear();
+        sink.push(
+            rules::TERRAFORM_UNKNOWN,
+            format!(
+                "none of role `{}`'s permissions are translated: {why}; leaving out only that part would widen access",
+                role.name
+            ),
+            Some(l),
+        );
     }
 }
 
@@ -378,6 +402,10 @@ fn read_role(model: &mut Model, plan: &Plan, r: &Res, account: &str, sink: &mut 
         })
         .collect();
     let path = plan.string(r, "path").unwrap_or_else(|_| "/".into());
+    if let Err(Missing::Unknown(p)) = plan.string(r, "permissions_boundary") {
+        let why = "its permissions boundary is known only after apply".to_string();
+        plan.poisoned.borrow_mut().push((model.roles.len(), Loc { file: plan.file, pos: p }, why));
+    }
     let arn = plan.computed.get(&r.address).and_then(|m| m.get("arn")).cloned().unwrap_or_default();
     let account = Arn::parse(&arn).map(|a| a.account).unwrap_or_else(|| account.to_string());
     model.roles.push(Role {
@@ -416,6 +444,11 @@ fn read_role_policy(model: &mut Model, plan: &Plan, r: &Res, first_role: usize, 
         (Err(m), _) | (_, Err(m)) => return plan.push_unknown(sink, "the role policy", r, m),
     };
     let Some(document) = plan.document(r, "policy", &format!("inline policy `{name}` of role `{role}`"), sink) else {
+        let unreadable = !matches!(plan.string(r, "policy"), Err(Missing::Absent));
+        if let (Some(i), true) = (role_named(model, first_role, &role), unreadable) {
+            let why = format!("its policy `{}` cannot be read", r.address);
+            plan.poisoned.borrow_mut().push((i, loc(plan, r), why));
+        }
         return;
     };
     match role_named(model, first_role, &role) {
@@ -434,7 +467,13 @@ fn read_role_policy(model: &mut Model, plan: &Plan, r: &Res, first_role: usize, 
 fn read_attachment(model: &mut Model, plan: &Plan, r: &Res, first_role: usize, sink: &mut Sink) {
     let arn = match plan.string(r, "policy_arn") {
         Ok(a) => a,
-        Err(m) => return plan.push_unknown(sink, "the attachment", r, m),
+        Err(m) => {
+            if let Some(i) = plan.string(r, "role").ok().and_then(|role| role_named(model, first_role, &role)) {
+                let why = format!("the policy `{}` attaches is known only after apply", r.address);
+                plan.poisoned.borrow_mut().push((i, loc(plan, r), why));
+            }
+            return plan.push_unknown(sink, "the attachment", r, m);
+        }
     };
     let roles: Vec<String> = match plan.string(r, "role") {
         Ok(role) => vec![role],
@@ -505,16 +544,23 @@ mod tests {
         let text = r#"{"format_version":"1.2","planned_values":{"root_module":{"resources":[
             {"address":"aws_iam_role.a","mode":"managed","type":"aws_iam_role","name":"a","values":{"name":"app","path":"/",
              "managed_policy_arns":["arn:aws:iam::aws:policy/AmazonSQSReadOnlyAccess"],"assume_role_policy":"{\"Statement\":[]}"}},
-            {"address":"aws_iam_role_policy.p","mode":"managed","type":"aws_iam_role_policy","name":"p","values":{"name":"p","role":"app"}}]}},
+            {"address":"aws_iam_role_policy.p","mode":"managed","type":"aws_iam_role_policy","name":"p","values":{"name":"p","role":"app"}},
+            {"address":"aws_iam_role.b","mode":"managed","type":"aws_iam_role","name":"b","values":{"name":"other","path":"/",
+             "managed_policy_arns":["arn:aws:iam::aws:policy/AmazonSQSReadOnlyAccess"],"assume_role_policy":"{\"Statement\":[]}"}}]}},
           "resource_changes":[{"address":"aws_iam_role_policy.p","change":{"after_unknown":{"policy":true}}}]}"#;
         let (mut files, mut sink) = (Files::default(), Sink::default());
         let model = read_str("plan.json", text, &IngestOptions::default(), &mut files, &mut sink);
-        assert_eq!(model.roles.len(), 1);
-        assert_eq!(model.roles[0].attached[0].arn, "arn:aws:iam::aws:policy/AmazonSQSReadOnlyAccess");
-        assert!(model.roles[0].inline.is_empty());
+        assert_eq!(model.roles.len(), 2);
+        let other = model.roles.iter().find(|r| r.name == "other").unwrap();
+        assert_eq!(other.attached[0].arn, "arn:aws:iam::aws:policy/AmazonSQSReadOnlyAccess");
+        // The unknown policy may hold a Deny: none of `app`'s permissions are translated, not just the unknown one.
+        let app = model.roles.iter().find(|r| r.name == "app").unwrap();
+        assert!(app.inline.is_empty() && app.attached.is_empty(), "{:?}", app.attached);
         let unknown: Vec<_> = sink.findings().iter().filter(|f| f.code == "E2A122").collect();
-        assert_eq!(unknown.len(), 1);
-        assert!(unknown[0].message.contains("aws_iam_role_policy.p"), "{}", unknown[0].message);
-        assert_eq!(unknown[0].loc.map(|l| l.pos.line), Some(4));
+        assert_eq!(unknown.len(), 2, "{unknown:?}");
+        assert!(
+            unknown.iter().any(|f| f.message.contains("aws_iam_role_policy.p") && f.loc.map(|l| l.pos.line) == Some(4))
+        );
+        assert!(unknown.iter().any(|f| f.message.contains("none of role `app`'s permissions")));
     }
 }
