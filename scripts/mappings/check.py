@@ -100,7 +100,7 @@ def check_managed() -> None:
         err(f"{path}: policies not sorted or duplicated")
     arns = {p["arn"] for p in table["policies"]}
     for w in table["well_known"]:
-        for a in w["policies"]:
+        for a in w.get("policies", []):
             if a not in arns:
                 err(f"{path}: well-known {w['key']} names {a}, which is not bundled")
 

@@ -103,13 +103,32 @@ POLICIES = [
     ("/", "PowerUserAccess"),
 ]
 
-# eksctl `wellKnownPolicies` keys that expand to AWS-managed policies (eksctl-io/eksctl
-# pkg/cfn/builder/iam_helper.go createWellKnownPolicies at 99984adb6164ece593c0728523b7f497ea61d60e). The other keys
-# (autoScaler, awsLoadBalancerController, externalDNS, certManager, efsCSIController) expand to inline documents
-# eksctl writes itself (statement.go); they are not bundled, so E2A011 still reports them.
+# eksctl `wellKnownPolicies` keys (eksctl-io/eksctl pkg/cfn/builder/iam_helper.go createWellKnownPolicies at
+# 99984adb6164ece593c0728523b7f497ea61d60e): the AWS-managed policies a key attaches, and the inline documents eksctl
+# writes for it (pkg/cfn/builder/statement.go at the same commit: changeSetStatements,
+# externalDNSHostedZonesStatements, certManagerGetChangeStatements, certManagerHostedZonesStatements; `resourceAll`
+# is "*", addARNPartitionPrefix gives "arn:aws:"). autoScaler, awsLoadBalancerController and efsCSIController also
+# expand to inline documents, but their roles are AWS add-ons that AKS replaces (mappings/addons.yaml, E2A070): no
+# identity is made for them, so their documents are not bundled (E2A011 reports the key if a non-add-on role uses it).
+def _allow(actions, resource):
+    return {"Effect": "Allow", "Resource": resource, "Action": actions}
+
+
+_CHANGE_SET = ("ChangeSet", [_allow(["route53:ChangeResourceRecordSets"], "arn:aws:route53:::hostedzone/*")])
 WELL_KNOWN = [
-    ("ebsCSIController", ["arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"]),
-    ("imageBuilder", ["arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPowerUser"]),
+    ("certManager", [], [
+        ("PolicyCertManagerChangeSet", _CHANGE_SET[1]),
+        ("PolicyCertManagerGetChange", [_allow(["route53:GetChange"], "arn:aws:route53:::change/*")]),
+        ("PolicyCertManagerHostedZones",
+         [_allow(["route53:ListResourceRecordSets", "route53:ListHostedZonesByName"], "*")]),
+    ]),
+    ("ebsCSIController", ["arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"], []),
+    ("externalDNS", [], [
+        ("PolicyExternalDNSChangeSet", _CHANGE_SET[1]),
+        ("PolicyExternalDNSHostedZones",
+         [_allow(["route53:ListHostedZones", "route53:ListResourceRecordSets", "route53:ListTagsForResource"], "*")]),
+    ]),
+    ("imageBuilder", ["arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPowerUser"], []),
 ]
 WELL_KNOWN_SOURCE = "eksctl-io/eksctl@99984adb6164ece593c0728523b7f497ea61d60e pkg/cfn/builder/iam_helper.go"
 
@@ -143,9 +162,19 @@ def build() -> dict:
         })
     arns = {p["arn"] for p in policies}
     well_known = []
-    for key, pols in WELL_KNOWN:
+    for key, pols, documents in WELL_KNOWN:
         assert all(a in arns for a in pols), key
-        well_known.append({"key": key, "policies": pols, "source": WELL_KNOWN_SOURCE})
+        entry = {"key": key}
+        if pols:
+            entry["policies"] = pols
+        if documents:
+            entry["documents"] = [
+                {"name": name, "document": json.dumps({"Version": "2012-10-17", "Statement": st},
+                                                      separators=(",", ":"))}
+                for name, st in documents
+            ]
+        entry["source"] = WELL_KNOWN_SOURCE + (" and statement.go" if documents else "")
+        well_known.append(entry)
     return {"policies": policies, "well_known": well_known}
 
 

@@ -480,7 +480,10 @@ impl<'m> Join<'m> {
                 );
             }
             // A key whose policies were attached at its position (the bundled expansion) grants them.
-            for (name, loc) in role.well_known.iter().filter(|(_, l)| !role.attached.iter().any(|a| a.loc == *l)) {
+            let expanded = |name: &str, l: &Loc| {
+                role.attached.iter().any(|a| a.loc == *l) || role.inline.iter().any(|p| p.expands(name))
+            };
+            for (name, loc) in role.well_known.iter().filter(|(name, l)| !expanded(name, l)) {
                 sink.push(
                     rules::WELL_KNOWN_POLICY,
                     format!(

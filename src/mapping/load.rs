@@ -830,7 +830,8 @@ fn merge_managed(t: &mut Tables, src: &Source, errors: &mut Vec<MappingError>) {
         p.table.clone_from(&src.file);
         t.managed.policies.insert(p.arn.clone(), p);
     }
-    for w in f.well_known {
+    for mut w in f.well_known {
+        w.table.clone_from(&src.file);
         t.managed.well_known.insert(w.key.clone(), w);
     }
 }

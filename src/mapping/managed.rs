@@ -8,7 +8,7 @@
 //! when the two differ).
 
 use crate::diag::{Files, Loc, Sink};
-use crate::model::{AttachedPolicy, ManagedPolicy, Model};
+use crate::model::{AttachedPolicy, InlinePolicy, ManagedPolicy, Model};
 use crate::rules;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -51,16 +51,34 @@ pub struct BundledPolicy {
     pub table: String,
 }
 
-/// One eksctl well-known key and the AWS-managed policies it attaches.
+/// One eksctl well-known key: the AWS-managed policies it attaches and the inline documents eksctl writes for it.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct WellKnown {
     /// The `wellKnownPolicies` key (`imageBuilder`).
     pub key: String,
     /// The AWS-managed policy ARNs it attaches.
+    #[serde(default)]
     pub policies: Vec<String>,
+    /// The inline policies eksctl writes for it (`externalDNS`: `PolicyExternalDNSChangeSet`, …), as eksctl's
+    /// source spells them.
+    #[serde(default)]
+    pub documents: Vec<WellKnownDocument>,
+    /// The table the entry was read from (set by the loader).
+    #[serde(skip)]
+    pub table: String,
     /// Where that comes from (eksctl source).
     pub source: String,
+}
+
+/// One inline policy eksctl writes for a well-known key.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct WellKnownDocument {
+    /// The policy name eksctl gives it (`PolicyExternalDNSChangeSet`).
+    pub name: String,
+    /// The document, JSON.
+    pub document: String,
 }
 
 /// The merged table: policies by ARN, well-known keys by name.
@@ -106,6 +124,15 @@ pub fn well_known_problems(w: &WellKnown, policies: &BTreeMap<String, BundledPol
     for a in w.policies.iter().filter(|a| !policies.contains_key(*a)) {
         out.push(format!("well-known `{}` names `{a}`, which is not a bundled policy", w.key));
     }
+    if w.policies.is_empty() && w.documents.is_empty() {
+        out.push(format!("well-known `{}` names no policy and no document", w.key));
+    }
+    for d in &w.documents {
+        match serde_json::from_str::<serde_json::Value>(&d.document) {
+            Ok(v) if v.get("Statement").is_some() => {}
+            _ => out.push(format!("well-known `{}`: document `{}` is not JSON with a Statement", w.key, d.name)),
+        }
+    }
     out
 }
 
@@ -132,6 +159,7 @@ pub fn resolve(model: &mut Model, files: &mut Files, bundle: &Bundle, sink: &mut
         return;
     }
     expand_well_known(model, bundle);
+    expand_well_known_documents(model, files, bundle, sink);
     let mut done: BTreeMap<String, bool> = BTreeMap::new();
     for ri in 0..model.roles.len() {
         for ai in 0..model.roles[ri].attached.len() {
@@ -175,6 +203,30 @@ fn expand_well_known(model: &mut Model, bundle: &Bundle) {
     }
 }
 
+/// Adds the inline documents eksctl writes for each bundled well-known key to the roles that use the key (named
+/// [`InlinePolicy::well_known_name`]); each document is registered once, as `<table>#eksctl-<key>-<name>`.
+fn expand_well_known_documents(model: &mut Model, files: &mut Files, bundle: &Bundle, sink: &mut Sink) {
+    let mut parsed: BTreeMap<(String, String), Option<crate::model::PolicyDocument>> = BTreeMap::new();
+    for ri in 0..model.roles.len() {
+        let keys: Vec<String> = model.roles[ri].well_known.iter().map(|(k, _)| k.clone()).collect();
+        for key in keys {
+            let Some(w) = bundle.well_known.get(&key) else { continue };
+            for d in &w.documents {
+                let doc = parsed
+                    .entry((key.clone(), d.name.clone()))
+                    .or_insert_with(|| {
+                        parse_text(files, &format!("{}#eksctl-{key}-{}", w.table, d.name), &d.document, sink)
+                    })
+                    .clone();
+                let name = InlinePolicy::well_known_name(&key, &d.name);
+                if let Some(document) = doc.filter(|_| !model.roles[ri].inline.iter().any(|p| p.name == name)) {
+                    model.roles[ri].inline.push(InlinePolicy { name, document });
+                }
+            }
+        }
+    }
+}
+
 /// True when the role's attachment at `loc` is an expansion of an eksctl well-known key.
 pub fn is_well_known_expansion(role: &crate::model::Role, loc: Loc) -> bool {
     role.well_known.iter().any(|(_, l)| *l == loc)
@@ -204,13 +256,20 @@ fn parse(
     p: &BundledPolicy,
     sink: &mut Sink,
 ) -> Option<(crate::diag::FileId, crate::model::PolicyDocument)> {
-    let value: serde_json::Value = serde_json::from_str(&p.document).ok()?;
+    let name = display(p);
+    let document = parse_text(files, &name, &p.document, sink)?;
+    Some((document.loc.file, document))
+}
+
+/// Registers a bundled JSON document under `name` (pretty-printed, so findings can point at a statement's line)
+/// and reads it.
+fn parse_text(files: &mut Files, name: &str, json: &str, sink: &mut Sink) -> Option<crate::model::PolicyDocument> {
+    let value: serde_json::Value = serde_json::from_str(json).ok()?;
     let text = serde_json::to_string_pretty(&value).ok()? + "\n";
     let docs = crate::yaml::parse_json(&text).ok()?;
-    let name = display(p);
-    let id = files.add(name.clone(), std::path::PathBuf::from(&name), name, text);
+    let id = files.add(name.to_string(), std::path::PathBuf::from(name), name.to_string(), text);
     let root = &docs.first()?.root;
-    Some((id, crate::ingest::policy::read_document(id, root, sink)?))
+    crate::ingest::policy::read_document(id, root, sink)
 }
 
 /// An export of a bundled policy: E2A131 when its version or document differs from the bundle's.
@@ -315,8 +374,10 @@ mod tests {
         let w = WellKnown {
             key: "imageBuilderX".into(),
             policies: vec!["arn:aws:iam::aws:policy/Nope".into()],
+            documents: vec![WellKnownDocument { name: "P".into(), document: "{}".into() }],
             source: String::new(),
+            table: String::new(),
         };
-        assert_eq!(well_known_problems(&w, &BTreeMap::new()).len(), 2);
+        assert_eq!(well_known_problems(&w, &BTreeMap::new()).len(), 3);
     }
 }

@@ -75,6 +75,19 @@ pub struct InlinePolicy {
     pub document: PolicyDocument,
 }
 
+impl InlinePolicy {
+    /// The name of an inline policy that eksctl writes for a `wellKnownPolicies` key (`externalDNS`), as the bundle
+    /// expands it: `eksctl:<key>/<PolicyName>` (not a name IAM allows, so it cannot collide with an exported one).
+    pub fn well_known_name(key: &str, name: &str) -> String {
+        format!("eksctl:{key}/{name}")
+    }
+
+    /// True when this inline policy is the bundle's expansion of well-known key `key`.
+    pub fn expands(&self, key: &str) -> bool {
+        self.name.strip_prefix("eksctl:").and_then(|r| r.strip_prefix(key)).is_some_and(|r| r.starts_with('/'))
+    }
+}
+
 /// A reference to an attached managed policy.
 #[derive(Debug, Clone)]
 pub struct AttachedPolicy {

@@ -257,7 +257,13 @@ impl Builder<'_> {
             }
         }
         for (name, loc) in &role.well_known {
-            let expanded: Vec<&str> = role.attached.iter().filter(|p| p.loc == *loc).map(|p| p.arn.as_str()).collect();
+            let expanded: Vec<&str> = role
+                .attached
+                .iter()
+                .filter(|p| p.loc == *loc)
+                .map(|p| p.arn.as_str())
+                .chain(role.inline.iter().filter(|p| p.expands(name)).map(|p| p.name.as_str()))
+                .collect();
             let (state, reason) = if expanded.is_empty() {
                 (
                     State::NotTranslated,

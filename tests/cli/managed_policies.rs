@@ -181,6 +181,56 @@ fn eksctl_image_builder_expands_to_the_bundled_ecr_power_user_policy() {
     assert!(!items.iter().any(|i| i["kind"] == "managed_policy"), "counted once, as the well-known key");
 }
 
+/// eksctl writes inline documents for `externalDNS` and `certManager` (statement.go): the bundle carries them, so
+/// the key grants what eksctl grants (Route 53 record changes) instead of nothing (E2A011).
+#[test]
+fn eksctl_external_dns_and_cert_manager_expand_to_the_documents_eksctl_writes() {
+    for (key, action) in [("externalDNS", "route53:ListHostedZones"), ("certManager", "route53:GetChange")] {
+        let tmp = tempfile::tempdir().unwrap();
+        let wk = format!("      wellKnownPolicies:\n        {key}: true\n");
+        write(tmp.path(), &[("cluster.yaml", cluster(&wk)), ("app.yaml", APP.into())]);
+        let dir = tmp.path().to_str().unwrap();
+        let p = plan_json(&[dir]);
+        assert!(findings(&p, "E2A011").is_empty(), "{key}: {:#?}", p["findings"]);
+        let perms = p["identities"][0]["aws_permissions"].to_string();
+        assert!(perms.contains("route53:ChangeResourceRecordSets") && perms.contains(action), "{key}: {perms}");
+        let items = ledger(dir);
+        let item = items.iter().find(|i| i["kind"] == "well_known_policy").expect("a ledger item");
+        assert_eq!(item["state"], "translated", "{item}");
+        assert!(item["reason"].as_str().unwrap().contains(&format!("eksctl:{key}/")), "{item}");
+    }
+}
+
+/// `autoScaler` makes its role the Cluster Autoscaler add-on (no identity). A user's add-on table that says the
+/// role is not the add-on leaves the key to the bundle, which does not carry eksctl's autoScaler document: the key
+/// grants nothing, and says so (E2A011), and the ledger counts it not translated.
+#[test]
+fn a_well_known_key_the_bundle_does_not_expand_grants_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wk = "      wellKnownPolicies:\n        autoScaler: true\n";
+    write(tmp.path(), &[("cluster.yaml", cluster(wk)), ("app.yaml", APP.into())]);
+    let maps = tempfile::tempdir().unwrap();
+    let addons = "addons:
+  - id: cluster-autoscaler
+    name: Cluster Autoscaler (AWS)
+    match:
+      service_accounts: [nowhere/nothing]
+    replaced_by:
+      feature: AKS cluster autoscaler
+      az: az aks update --enable-cluster-autoscaler
+      doc: https://learn.microsoft.com/azure/aks/cluster-autoscaler
+";
+    write(maps.path(), &[("addons.yaml", addons.into())]);
+    let (dir, m) = (tmp.path().to_str().unwrap(), maps.path().to_str().unwrap());
+    let (code, out, err) = run(&["plan", "--format", "json", "--mappings", m, dir]);
+    assert_eq!(code, 0, "{err}");
+    let p: Value = serde_json::from_str(&out).unwrap();
+    let f = findings(&p, "E2A011");
+    assert_eq!(f.len(), 1, "{:#?}", p["findings"]);
+    assert!(f[0]["message"].as_str().unwrap().contains("autoScaler") && f[0]["line"] == 13, "{:#?}", f[0]);
+    assert!(findings(&p, "E2A070").is_empty());
+}
+
 #[test]
 fn a_mappings_directory_replaces_a_bundled_policy() {
     let tmp = tempfile::tempdir().unwrap();
