@@ -15,7 +15,7 @@ pub fn nothing_found(inputs: &[PathBuf]) -> String {
         inputs.iter().map(|p| text::escape(&p.to_string_lossy()).into_owned()).collect()
     };
     format!(
-        "no manifests or IAM documents found under {}; looked for *.yaml, *.yml and *.json holding Kubernetes objects, AWS IAM exports (`aws iam …` JSON, bare policy documents) or an eksctl ClusterConfig. Helm charts and kustomize overlays are read rendered: `helm template … | eks2aks plan -`",
+        "no manifests or IAM documents found under {}; looked for *.yaml, *.yml and *.json holding Kubernetes objects, AWS IAM exports (`aws iam …` and `aws eks …` JSON, bare policy documents), an eksctl ClusterConfig, CloudFormation templates or `terraform show -json` output. Helm charts and kustomize overlays are read rendered: `helm template … | eks2aks plan -`",
         shown.join(", ")
     )
 }

@@ -545,22 +545,8 @@ fn poison_if_deny(env: &Env, i: usize, n: &Node, what: &str) {
 
 /// Clears the permissions of the roles [`Env::poisoned`] names, with an E2A120 finding for each.
 fn clear_poisoned(model: &mut Model, env: &Env, file: FileId, sink: &mut Sink) {
-    let mut poisoned = env.poisoned.borrow_mut();
-    poisoned.sort();
-    poisoned.dedup_by_key(|(i, _, _)| *i);
-    for (i, pos, why) in poisoned.drain(..) {
-        let role = &mut model.roles[i];
-        role.inline.clear();
-        role.attached.clear();
-        sink.push(
-            rules::CFN_UNRESOLVED,
-            format!(
-                "none of role `{}`'s permissions are translated: {why}; leaving out only that part would widen access",
-                role.name
-            ),
-            Some(Loc { file, pos }),
-        );
-    }
+    let roles = env.poisoned.take().into_iter().map(|(i, pos, why)| (i, Loc { file, pos }, why)).collect();
+    super::leave_out_roles(model, roles, rules::CFN_UNRESOLVED, sink);
 }
 
 /// A resolved policy document, or `None` with an E2A120 finding.

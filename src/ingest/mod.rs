@@ -405,6 +405,27 @@ fn classify(
     }
 }
 
+/// Infrastructure code (CloudFormation, Terraform) whose policy, attachment or boundary of a role cannot be read:
+/// what it left out may hold a Deny or a limit, so leaving out only that part would widen access. None of each
+/// such role's permissions are kept, with one finding (`code`) per role, at the first place that caused it.
+fn leave_out_roles(model: &mut Model, mut roles: Vec<(usize, Loc, String)>, code: &'static str, sink: &mut Sink) {
+    roles.sort_by_key(|(i, l, _)| (*i, *l));
+    roles.dedup_by_key(|(i, _, _)| *i);
+    for (i, l, why) in roles {
+        let role = &mut model.roles[i];
+        role.inline.clear();
+        role.attached.clear();
+        sink.push(
+            code,
+            format!(
+                "none of role `{}`'s permissions are translated: {why}; leaving out only that part would widen access",
+                role.name
+            ),
+            Some(l),
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

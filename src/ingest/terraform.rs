@@ -341,22 +341,7 @@ pub fn read_show_json(model: &mut Model, ctx: &Context, file: FileId, root: &Nod
 
 /// Clears the permissions of the roles [`Plan::poisoned`] names, with an E2A122 finding for each.
 fn clear_poisoned(model: &mut Model, plan: &Plan, sink: &mut Sink) {
-    let mut poisoned = plan.poisoned.borrow_mut();
-    poisoned.sort_by_key(|(i, l, _)| (*i, *l));
-    poisoned.dedup_by_key(|(i, _, _)| *i);
-    for (i, l, why) in poisoned.drain(..) {
-        let role = &mut model.roles[i];
-        role.inline.clear();
-        role.attached.clear();
-        sink.push(
-            rules::TERRAFORM_UNKNOWN,
-            format!(
-                "none of role `{}`'s permissions are translated: {why}; leaving out only that part would widen access",
-                role.name
-            ),
-            Some(l),
-        );
-    }
+    super::leave_out_roles(model, plan.poisoned.take(), rules::TERRAFORM_UNKNOWN, sink);
 }
 
 fn loc(plan: &Plan, r: &Res) -> Loc {
