@@ -812,7 +812,7 @@ pub fn mermaid_escape(s: &str) -> String {
 }
 
 /// An edge of the picture: ServiceAccount → identity (`role` empty), or identity → scope labelled with the role.
-type Edge = (String, String, String);
+pub type Edge = (String, String, String);
 
 fn edges_of(plan: &Value) -> BTreeSet<Edge> {
     let mut out = BTreeSet::new();
@@ -835,15 +835,18 @@ fn edges_of(plan: &Value) -> BTreeSet<Edge> {
 /// `max_edges` are drawn and a line counts the rest. Empty when neither plan has an identity. Pass the same plan
 /// twice for a plan's own picture.
 pub fn mermaid(base: &Value, head: &Value, max_edges: usize) -> String {
-    let b = edges_of(base);
-    let h = edges_of(head);
+    mermaid_of_edges(&edges_of(base), &edges_of(head), max_edges)
+}
+
+/// [`mermaid`] over edges already gathered (a plan's own picture gathers them from the plan's types).
+pub fn mermaid_of_edges(b: &BTreeSet<Edge>, h: &BTreeSet<Edge>, max_edges: usize) -> String {
     if b.is_empty() && h.is_empty() {
         return String::new();
     }
     // 0: added, 1: removed, 2: in both.
-    let mut all: Vec<(u8, &Edge)> = h.difference(&b).map(|e| (0, e)).collect();
-    all.extend(b.difference(&h).map(|e| (1, e)));
-    all.extend(h.intersection(&b).map(|e| (2, e)));
+    let mut all: Vec<(u8, &Edge)> = h.difference(b).map(|e| (0, e)).collect();
+    all.extend(b.difference(h).map(|e| (1, e)));
+    all.extend(h.intersection(b).map(|e| (2, e)));
     let shown = &all[..all.len().min(max_edges)];
     let mut nodes: BTreeMap<&str, usize> = BTreeMap::new();
     for (_, (from, to, _)) in shown {
