@@ -173,3 +173,24 @@ fn a_missing_side_is_a_usage_error() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("testdata/diff/nope"), "{err}");
 }
+
+/// plan.md gathers the picture's edges from the plan's types, the diff from plan.json values (a side may be a
+/// file): the two must draw the same graph of one plan.
+#[test]
+fn the_plan_markdown_and_the_diff_draw_the_same_graph_of_one_plan() {
+    let block = |md: &str| md.split("```mermaid").nth(1).and_then(|r| r.split("```").next()).map(str::to_string);
+    for example in ["edw-keda", "pod-identity", "dns-and-secrets", "custom-resources"] {
+        let dir = format!("testdata/examples/{example}");
+        let (code, md, err) = run(&["plan", "--format", "markdown", &dir]);
+        assert_eq!(code, 0, "{err}");
+        let (_, json, _) = run(&["plan", "--format", "json", &dir]);
+        let tmp = tempfile::tempdir().unwrap();
+        let p = tmp.path().join("plan.json");
+        std::fs::write(&p, json).unwrap();
+        let p = p.to_str().unwrap();
+        let (_, diff_md, err) = run(&["diff", "--format", "markdown", p, p]);
+        let (a, b) = (block(&md), block(&diff_md));
+        assert!(a.is_some(), "{example}: plan.md has a graph");
+        assert_eq!(a, b, "{example}: {err}");
+    }
+}
