@@ -425,7 +425,7 @@ rules! {
         fix: "Give the parameter a `Default` (or a literal value), or add the deployed role (`aws iam get-account-authorization-details`) to the input, and translate again."
     }
     IAC_VALUE_INFERRED = "E2A121" "iac-value-inferred" Note {
-        what: "A CloudFormation template's (or Terraform plan's) IAM depends on a value known when the stack is deployed (or the plan applied), and eks2aks took it from the other inputs: `AWS::AccountId` (a plan's account) from the account of the role ARN a ServiceAccount annotation names for a role of the template (or the one account of the exported roles), `AWS::Region` from an EKS OIDC issuer, or a role without `RoleName` joined by the generated name a ServiceAccount names (or by its logical id). The note says which.",
+        what: "A CloudFormation template's (or Terraform plan's) IAM depends on a value known when the stack is deployed (or the plan applied), and eks2aks took it from the other inputs: `AWS::AccountId` (a plan's account) from the account of the role ARN a ServiceAccount annotation names for a role of the template (or the one account of the exported roles; for a plan, else `data.aws_caller_identity`'s `account_id` or a known OIDC provider ARN), `AWS::Region` from an EKS OIDC issuer, or a role without `RoleName` joined by the generated name a ServiceAccount names (or by its logical id). The note says which.",
         why: "The plan is only right if the stack is deployed where the inference says.",
         fix: "Nothing, if the inference is right; otherwise give the template literal values (or add the deployed roles' export) and translate again."
     }

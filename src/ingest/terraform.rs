@@ -1,7 +1,8 @@
 //! IAM in the JSON of `terraform show -json` — of a plan (`planned_values.root_module` and its `child_modules`,
 //! with `resource_changes[].change.after_unknown` for what is known only after apply) or of a state
 //! (`values.root_module`): `aws_iam_role`, `aws_iam_role_policy`, `aws_iam_policy`,
-//! `aws_iam_role_policy_attachment`, `aws_iam_policy_attachment`, `aws_eks_pod_identity_association`, and the
+//! `aws_iam_role_policy_attachment`, `aws_iam_policy_attachment`, `aws_eks_pod_identity_association`,
+//! `aws_iam_openid_connect_provider` (its ARN, and the E2A122 of a trust built from one the plan creates), and the
 //! rendered `json` of `aws_iam_policy_document` data sources.
 //!
 //! A value unknown until apply is an E2A122 finding and the document, attachment or role that holds it is left
@@ -202,6 +203,70 @@ impl<'a> Plan<'a> {
         }
     }
 
+    /// The OIDC providers of this plan that a value's configuration is built from — referenced directly, or
+    /// through a policy document data source of the same module — as (address, ARN, issuer). Module variables are
+    /// not followed: the finding then names no provider, which is less helpful but not wrong.
+    fn providers_behind(&self, r: &Res, key: &str) -> Vec<(String, String, String)> {
+        fn references(n: &Node, out: &mut Vec<String>) {
+            for e in n.as_map().unwrap_or_default() {
+                match e.value.as_seq() {
+                    Some(items) if e.key == "references" => {
+                        out.extend(items.iter().filter_map(Node::as_str).map(str::to_string))
+                    }
+                    _ => references(&e.value, out),
+                }
+            }
+            for item in n.as_seq().unwrap_or_default() {
+                references(item, out);
+            }
+        }
+        let mut refs = Vec::new();
+        if let Some(e) = r.config.and_then(|c| c.path(&["expressions", key])) {
+            references(e, &mut refs);
+        }
+        let documents = config_module(self.root, &r.module).and_then(|m| m.get("resources")?.as_seq());
+        for doc in refs.clone().iter().filter_map(|x| x.strip_suffix(".json")) {
+            let found =
+                documents.unwrap_or_default().iter().find(|c| c.get("address").and_then(Node::as_str) == Some(doc));
+            if let Some(e) = found.and_then(|c| c.get("expressions")) {
+                references(e, &mut refs);
+            }
+        }
+        let mut out = BTreeMap::new();
+        for reference in &refs {
+            let mut parts = reference.splitn(3, '.');
+            let (Some("aws_iam_openid_connect_provider"), Some(name)) = (parts.next(), parts.next()) else { continue };
+            let rel = format!("aws_iam_openid_connect_provider.{name}");
+            let address = if r.module.is_empty() { rel } else { format!("{}.{rel}", r.module) };
+            let Some(p) = self.res.iter().find(|x| x.address == address) else { continue };
+            let arn = self.computed.get(&address).and_then(|m| m.get("arn")).cloned().unwrap_or_default();
+            let issuer = self.string(p, "url").unwrap_or_default().trim_start_matches("https://").to_string();
+            out.insert(address, (arn, issuer));
+        }
+        out.into_iter().map(|(a, (arn, issuer))| (a, arn, issuer)).collect()
+    }
+
+    /// E2A122 for a trust known only after apply because it is built from OIDC providers this plan creates.
+    fn push_unknown_trust(&self, sink: &mut Sink, role: &str, r: &Res, providers: &[(String, String, String)]) {
+        let pos = r.values.get("assume_role_policy").map_or(r.values.pos, |n| n.pos);
+        let named: Vec<String> =
+            providers.iter().map(|(a, arn, issuer)| format!("`{a}` (`{arn}`, issuer `{issuer}`)")).collect();
+        let targets: Vec<String> = providers.iter().map(|(a, _, _)| format!("-target={a}")).collect();
+        sink.push(
+            rules::TERRAFORM_UNKNOWN,
+            format!(
+                "the trust of role `{role}` is left out: `{}` builds it from OIDC provider {}, which this plan creates, so Terraform knows it only after apply",
+                r.address,
+                named.join(", ")
+            ),
+            Some(Loc { file: self.file, pos }),
+        )
+        .with_help(format!(
+            "create the provider first (`terraform apply {}`), then plan again; or read the state after apply (`terraform show -json > state.json`)",
+            targets.join(" ")
+        ));
+    }
+
     fn push_unknown(&self, sink: &mut Sink, what: &str, r: &Res, m: Missing) {
         let pos = match m {
             Missing::Unknown(p) => p,
@@ -228,6 +293,13 @@ impl<'a> Plan<'a> {
             }
         };
         let at = r.values.get(key).map_or(r.values.pos, |n| n.pos);
+        let unknown = r.unknown.and_then(|u| u.get(key)).and_then(Node::as_str) == Some("true");
+        if unknown && !text.trim_start().starts_with('{') {
+            // The one value its configuration references is not the document (`jsonencode({… = aws_x.y.arn})`):
+            // the document itself is unknown.
+            self.push_unknown(sink, what, r, Missing::Unknown(at));
+            return None;
+        }
         match crate::yaml::parse_json(&text) {
             Ok(docs) => docs.into_iter().next().and_then(|d| read_policy(self.file, &relocate(d.root, at), sink)),
             Err(e) => {
@@ -277,9 +349,17 @@ fn account(plan: &Plan, ctx: &Context, notes: &mut Vec<String>) -> String {
         .flat_map(|n| ctx.named.get(&n).cloned().unwrap_or_default())
         .filter_map(|a| Arn::parse(&a).map(|x| x.account).filter(|a| !a.is_empty()))
         .collect();
-    match (from_sa.len(), ctx.accounts.len()) {
+    if from_sa.len() == 1 {
         // The role's own ARN is then the one a ServiceAccount names: nothing to note.
-        (1, _) => from_sa.into_iter().next().unwrap_or_default(),
+        return from_sa.into_iter().next().unwrap_or_default();
+    }
+    let from_plan = plan_accounts(plan);
+    if from_plan.len() == 1 {
+        let (a, address) = from_plan.into_iter().next().unwrap_or_default();
+        notes.push(format!("the account is {a}, the one `{address}` gives"));
+        return a;
+    }
+    match (from_sa.len(), ctx.accounts.len()) {
         (0, 1) => {
             let a = ctx.accounts.first().cloned().unwrap_or_default();
             notes.push(format!("the account is {a}, the one account of the exported roles"));
@@ -287,6 +367,25 @@ fn account(plan: &Plan, ctx: &Context, notes: &mut Vec<String>) -> String {
         }
         _ => String::new(),
     }
+}
+
+/// The accounts the plan itself states, each with the first address that gives it: `account_id` of
+/// `data.aws_caller_identity`, and the known ARN of an OIDC provider (managed or data source).
+fn plan_accounts(plan: &Plan) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for r in &plan.res {
+        let account = match r.kind {
+            "aws_caller_identity" if r.data => r.values.get("account_id").and_then(Node::as_str).map(str::to_string),
+            "aws_iam_openid_connect_provider" => {
+                r.values.get("arn").and_then(Node::as_str).and_then(Arn::parse).map(|a| a.account)
+            }
+            _ => None,
+        };
+        if let Some(a) = account.filter(|a| !a.is_empty()) {
+            out.entry(a).or_insert_with(|| r.address.clone());
+        }
+    }
+    out
 }
 
 /// Reads the IAM of one `terraform show -json` output into the model (see the module documentation).
@@ -299,13 +398,20 @@ pub fn read_show_json(model: &mut Model, ctx: &Context, file: FileId, root: &Nod
         let (kind, attr) = match r.kind {
             "aws_iam_role" => ("role", "arn"),
             "aws_iam_policy" => ("policy", "arn"),
+            "aws_iam_openid_connect_provider" => ("oidc-provider", "arn"),
             _ => continue,
         };
         let known = r.values.get("arn").and_then(Node::as_str).map(str::to_string);
-        let built = plan.string(r, "name").ok().map(|name| {
-            let path = plan.string(r, "path").unwrap_or_else(|_| "/".into());
-            format!("arn:aws:iam::{account}:{kind}{path}{name}")
-        });
+        let built = if kind == "oidc-provider" {
+            // The provider's ARN is its issuer's host and path (IAM `CreateOpenIDConnectProvider`).
+            let url = plan.string(r, "url").ok();
+            url.map(|u| format!("arn:aws:iam::{account}:oidc-provider/{}", u.trim_start_matches("https://")))
+        } else {
+            plan.string(r, "name").ok().map(|name| {
+                let path = plan.string(r, "path").unwrap_or_else(|_| "/".into());
+                format!("arn:aws:iam::{account}:{kind}{path}{name}")
+            })
+        };
         if let Some(arn) = known.or(built) {
             computed.insert(r.address.clone(), BTreeMap::from([(attr, arn)]));
         }
@@ -354,7 +460,17 @@ fn read_role(model: &mut Model, plan: &Plan, r: &Res, account: &str, sink: &mut 
         Err(m) => return plan.push_unknown(sink, "the role (its name)", r, m),
     };
     let what = |x: &str| format!("{x} of role `{name}`");
-    let trust = plan.document(r, "assume_role_policy", &what("the trust"), sink);
+    let providers = plan.providers_behind(r, "assume_role_policy");
+    // Checked before the value is looked up: a `jsonencode` trust that references only the provider's `arn` would
+    // otherwise resolve to that ARN, which is not the document.
+    let unknown = r.unknown.and_then(|u| u.get("assume_role_policy")).and_then(Node::as_str) == Some("true");
+    let trust = match unknown {
+        true if !providers.is_empty() => {
+            plan.push_unknown_trust(sink, &name, r, &providers);
+            None
+        }
+        _ => plan.document(r, "assume_role_policy", &what("the trust"), sink),
+    };
     let mut inline = Vec::new();
     for p in r.values.get("inline_policy").and_then(Node::as_seq).unwrap_or_default() {
         let policy_name = p.get("name").and_then(Node::as_str).unwrap_or_default().to_string();
@@ -547,5 +663,66 @@ mod tests {
             unknown.iter().any(|f| f.message.contains("aws_iam_role_policy.p") && f.loc.map(|l| l.pos.line) == Some(4))
         );
         assert!(unknown.iter().any(|f| f.message.contains("none of role `app`'s permissions")));
+    }
+
+    /// A plan that creates the cluster's OIDC provider: the trust built from it (through a policy document data
+    /// source) is known only after apply. The account comes from `data.aws_caller_identity` (a note says so), the
+    /// provider's ARN is built from its `url`, and the E2A122 on the trust names the provider, its issuer and the
+    /// targeted apply that settles it.
+    #[test]
+    fn a_trust_built_from_an_oidc_provider_of_the_plan_names_it() {
+        let text = r#"{"format_version":"1.2","planned_values":{"root_module":{"resources":[
+            {"address":"aws_iam_openid_connect_provider.eks","mode":"managed","type":"aws_iam_openid_connect_provider","name":"eks",
+             "values":{"url":"https://oidc.eks.eu-west-1.amazonaws.com/id/0A1B2C","client_id_list":["sts.amazonaws.com"]}},
+            {"address":"aws_iam_role.app","mode":"managed","type":"aws_iam_role","name":"app","values":{"name":"app","path":"/"}},
+            {"address":"aws_iam_role.inline","mode":"managed","type":"aws_iam_role","name":"inline","values":{"name":"inline","path":"/"}},
+            {"address":"aws_iam_role_policy.pass","mode":"managed","type":"aws_iam_role_policy","name":"pass","values":{"name":"pass","role":"inline"}}]}},
+          "prior_state":{"values":{"root_module":{"resources":[
+            {"address":"data.aws_caller_identity.current","mode":"data","type":"aws_caller_identity","name":"current",
+             "values":{"account_id":"111122223333","arn":"arn:aws:iam::111122223333:user/ci"}}]}}},
+          "resource_changes":[
+            {"address":"aws_iam_openid_connect_provider.eks","change":{"after_unknown":{"arn":true}}},
+            {"address":"aws_iam_role.app","change":{"after_unknown":{"arn":true,"assume_role_policy":true}}},
+            {"address":"aws_iam_role.inline","change":{"after_unknown":{"arn":true,"assume_role_policy":true}}},
+            {"address":"aws_iam_role_policy.pass","change":{"after_unknown":{"policy":true}}}],
+          "configuration":{"root_module":{"resources":[
+            {"address":"aws_iam_role.app","mode":"managed","type":"aws_iam_role","name":"app","expressions":{
+              "assume_role_policy":{"references":["data.aws_iam_policy_document.trust.json","data.aws_iam_policy_document.trust"]}}},
+            {"address":"aws_iam_role_policy.pass","mode":"managed","type":"aws_iam_role_policy","name":"pass","expressions":{
+              "policy":{"references":["aws_iam_role.app.arn","aws_iam_role.app"]}}},
+            {"address":"aws_iam_role.inline","mode":"managed","type":"aws_iam_role","name":"inline","expressions":{
+              "assume_role_policy":{"references":["aws_iam_openid_connect_provider.eks.arn","aws_iam_openid_connect_provider.eks"]}}},
+            {"address":"data.aws_iam_policy_document.trust","mode":"data","type":"aws_iam_policy_document","name":"trust","expressions":{
+              "statement":[{"principals":[{"identifiers":{"references":["aws_iam_openid_connect_provider.eks.arn","aws_iam_openid_connect_provider.eks"]}}],
+                "condition":[{"variable":{"references":["aws_iam_openid_connect_provider.eks.url","aws_iam_openid_connect_provider.eks"]}}]}]}}]}}}"#;
+        let (mut files, mut sink) = (Files::default(), Sink::default());
+        let model = read_str("plan.json", text, &IngestOptions::default(), &mut files, &mut sink);
+        let app = model.roles.iter().find(|r| r.name == "app").unwrap();
+        assert_eq!(app.arn, "arn:aws:iam::111122223333:role/app");
+        // `pass`'s policy is a `jsonencode` that references only `app`'s ARN: unknown, not malformed.
+        assert!(
+            sink.findings().iter().any(|f| f.code == "E2A122" && f.message.contains("aws_iam_role_policy.pass")),
+            "{:?}",
+            sink.findings()
+        );
+        assert!(app.trust.is_none());
+        let notes: Vec<_> = sink.findings().iter().filter(|f| f.code == "E2A121").collect();
+        assert!(notes.iter().any(|f| f.message.contains("`data.aws_caller_identity.current`")), "{notes:?}");
+        // `inline`'s trust is a `jsonencode` that references only the provider's ARN: never read as that ARN.
+        assert!(sink.findings().iter().all(|f| f.code != "E2A001"), "{:?}", sink.findings());
+        let unknown: Vec<_> = sink.findings().iter().filter(|f| f.code == "E2A122").collect();
+        assert!(unknown.iter().any(|f| f.message.contains("role `inline`")), "{unknown:?}");
+        let trust = unknown.iter().find(|f| f.message.contains("role `app`")).unwrap();
+        assert!(trust.message.contains("`aws_iam_openid_connect_provider.eks`"), "{}", trust.message);
+        assert!(trust.message.contains("oidc.eks.eu-west-1.amazonaws.com/id/0A1B2C"), "{}", trust.message);
+        assert!(
+            trust
+                .message
+                .contains("arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/0A1B2C"),
+            "{}",
+            trust.message
+        );
+        let help = trust.help.as_deref().unwrap_or_default();
+        assert!(help.contains("terraform apply -target=aws_iam_openid_connect_provider.eks"), "{help}");
     }
 }
