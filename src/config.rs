@@ -56,6 +56,26 @@ pub struct Config {
     /// staying resources and of the EKS OIDC provider.
     #[serde(default)]
     pub bridge_region: Option<String>,
+    /// The AWS account, region and partition that CloudFormation's pseudo-parameters (`AWS::AccountId`,
+    /// `AWS::Region`, `AWS::Partition`) and a Terraform plan's unknown account stand for; each wins over what
+    /// eks2aks would infer from the other inputs.
+    #[serde(default)]
+    pub aws: AwsConfig,
+}
+
+/// `aws:` in `eks2aks.yaml`: the deploy-time values of infrastructure code (issue 22).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct AwsConfig {
+    /// A 12-digit account id.
+    #[serde(default)]
+    pub account_id: Option<String>,
+    /// A region (`eu-west-1`).
+    #[serde(default)]
+    pub region: Option<String>,
+    /// `aws` (default), `aws-cn` or `aws-us-gov`.
+    #[serde(default)]
+    pub partition: Option<String>,
 }
 
 /// `route53:` in `eks2aks.yaml`: where the Azure DNS zones live, and the zone name of each Route 53 hosted zone id
@@ -176,6 +196,29 @@ pub fn problems(cfg: &Config) -> Vec<(String, String)> {
         out.push(("max_file_size".to_string(), e.to_string().trim_start_matches("invalid config: ").to_string()));
     }
     out.extend(rule_overrides_checked(cfg).1);
+    out.extend(aws_problems(&cfg.aws));
+    out
+}
+
+/// Problems of `aws:` (each located at the `aws` key).
+fn aws_problems(aws: &AwsConfig) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut bad = |m: String| out.push(("aws".to_string(), m));
+    if let Some(a) = aws.account_id.as_deref().filter(|a| a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit())) {
+        bad(format!("`aws.account_id` must be 12 digits, not {a:?}"));
+    }
+    let region_ok = |r: &str| {
+        let parts: Vec<&str> = r.split('-').collect();
+        parts.len() >= 3
+            && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+            && parts.last().is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
+    };
+    if let Some(r) = aws.region.as_deref().filter(|r| !region_ok(r)) {
+        bad(format!("`aws.region` must be a region such as `eu-west-1`, not {r:?}"));
+    }
+    if let Some(p) = aws.partition.as_deref().filter(|p| !matches!(*p, "aws" | "aws-cn" | "aws-us-gov")) {
+        bad(format!("`aws.partition` must be `aws`, `aws-cn` or `aws-us-gov`, not {p:?}"));
+    }
     out
 }
 

@@ -74,6 +74,7 @@ pub fn analyse_with(
         default_namespace: cfg.default_namespace.clone().unwrap_or_else(|| "default".into()),
         skip_dir: skip.map(std::path::Path::to_path_buf),
         pod_kinds: tables.pod_kinds.clone(),
+        aws: cfg.aws.clone(),
     };
     let mut model = ingest::read(&inputs, &opts, &mut files, &mut sink);
     diag::timings::mark("read+parse");

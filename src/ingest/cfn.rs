@@ -37,6 +37,8 @@ pub struct Context {
     pub accounts: BTreeSet<String>,
     /// Regions of EKS OIDC issuers in exported trusts.
     pub regions: BTreeSet<String>,
+    /// `aws:` of the config: wins over every inference.
+    pub config: crate::config::AwsConfig,
 }
 
 impl Context {
@@ -404,6 +406,7 @@ fn pseudo(
         .filter_map(|a| Arn::parse(a).map(|x| x.account).filter(|a| !a.is_empty()))
         .collect();
     let account = match (from_sa.len(), ctx.accounts.len()) {
+        _ if ctx.config.account_id.is_some() => ctx.config.account_id.clone(),
         (1, _) => from_sa.first().cloned().inspect(|a| {
             notes.push((
                 "AWS::AccountId",
@@ -422,13 +425,17 @@ fn pseudo(
         regions.clone_from(&ctx.regions);
     }
     let region = (regions.len() == 1).then(|| regions.first().cloned()).flatten();
-    if let Some(r) = &region {
+    let region = match &ctx.config.region {
+        Some(r) => Some(r.clone()),
+        None => region,
+    };
+    if let Some(r) = region.as_ref().filter(|_| ctx.config.region.is_none()) {
         notes.push(("AWS::Region", format!("AWS::Region is {r}, the region of the EKS OIDC issuer the input names")));
     }
     BTreeMap::from([
         ("AWS::AccountId", account),
         ("AWS::Region", region),
-        ("AWS::Partition", Some("aws".to_string())),
+        ("AWS::Partition", Some(ctx.config.partition.clone().unwrap_or_else(|| "aws".to_string()))),
         ("AWS::URLSuffix", Some("amazonaws.com".to_string())),
         ("AWS::StackName", None),
         ("AWS::StackId", None),

@@ -727,8 +727,13 @@ pub fn defer_infrastructure_code(pending: &mut Pending, file: FileId, root: &Nod
 
 /// Reads the templates and Terraform outputs once every file is read (their account may come from a ServiceAccount
 /// annotation), before [`finish`] merges one role's sources.
-pub fn read_infrastructure_code(model: &mut Model, pending: &mut Pending, sink: &mut Sink) {
-    let ctx = super::cfn::Context::of(model);
+pub fn read_infrastructure_code(
+    model: &mut Model,
+    pending: &mut Pending,
+    aws: &crate::config::AwsConfig,
+    sink: &mut Sink,
+) {
+    let ctx = super::cfn::Context { config: aws.clone(), ..super::cfn::Context::of(model) };
     for (file, root) in std::mem::take(&mut pending.templates) {
         super::cfn::read_template(model, &ctx, file, &root, sink);
     }

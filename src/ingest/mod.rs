@@ -29,6 +29,8 @@ pub struct IngestOptions {
     pub skip_dir: Option<PathBuf>,
     /// The kinds that make pods (`mappings/workloads.yaml`, with the user's entries).
     pub pod_kinds: std::sync::Arc<crate::model::PodKinds>,
+    /// `aws:` of the config: what infrastructure code's deploy-time values stand for.
+    pub aws: crate::config::AwsConfig,
 }
 
 impl Default for IngestOptions {
@@ -37,6 +39,7 @@ impl Default for IngestOptions {
             default_namespace: "default".into(),
             skip_dir: None,
             pod_kinds: crate::model::PodKinds::bundled(),
+            aws: Default::default(),
         }
     }
 }
@@ -164,7 +167,7 @@ fn read_sources(sources: Vec<Source>, opts: &IngestOptions, files: &mut Files, s
     // The worker threads' tables went with them; this thread's (one thread, or one file) goes now.
     intern::forget();
     k8s::finish(&mut model, opts, sink);
-    iam::read_infrastructure_code(&mut model, &mut pending, sink);
+    iam::read_infrastructure_code(&mut model, &mut pending, &opts.aws, sink);
     iam::finish(&mut model, pending, files, sink);
     iam::add_eksctl_service_accounts(&mut model);
     model.shrink_to_fit();

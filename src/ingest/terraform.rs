@@ -338,6 +338,9 @@ fn relocate(mut n: Node, at: Pos) -> Node {
 /// The account the plan's roles are in: the one their known ARNs name, else the one the role ARNs ServiceAccounts
 /// name for them, else the one of the exported roles (each inference a note).
 fn account(plan: &Plan, ctx: &Context, notes: &mut Vec<String>) -> String {
+    if let Some(a) = &ctx.config.account_id {
+        return a.clone();
+    }
     let roles = plan.res.iter().filter(|r| r.kind == "aws_iam_role" && !r.data);
     let known: BTreeSet<String> =
         roles.clone().filter_map(|r| Arn::parse(r.values.get("arn")?.as_str()?)).map(|a| a.account).collect();
@@ -393,6 +396,7 @@ pub fn read_show_json(model: &mut Model, ctx: &Context, file: FileId, root: &Nod
     let mut plan = Plan { file, root, res: resources(root), computed: BTreeMap::new(), poisoned: Default::default() };
     let mut notes = Vec::new();
     let account = account(&plan, ctx, &mut notes);
+    let partition = ctx.config.partition.as_deref().unwrap_or("aws");
     let mut computed = BTreeMap::new();
     for r in plan.res.iter().filter(|r| !r.data) {
         let (kind, attr) = match r.kind {
@@ -405,11 +409,11 @@ pub fn read_show_json(model: &mut Model, ctx: &Context, file: FileId, root: &Nod
         let built = if kind == "oidc-provider" {
             // The provider's ARN is its issuer's host and path (IAM `CreateOpenIDConnectProvider`).
             let url = plan.string(r, "url").ok();
-            url.map(|u| format!("arn:aws:iam::{account}:oidc-provider/{}", u.trim_start_matches("https://")))
+            url.map(|u| format!("arn:{partition}:iam::{account}:oidc-provider/{}", u.trim_start_matches("https://")))
         } else {
             plan.string(r, "name").ok().map(|name| {
                 let path = plan.string(r, "path").unwrap_or_else(|_| "/".into());
-                format!("arn:aws:iam::{account}:{kind}{path}{name}")
+                format!("arn:{partition}:iam::{account}:{kind}{path}{name}")
             })
         };
         if let Some(arn) = known.or(built) {

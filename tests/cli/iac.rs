@@ -87,3 +87,46 @@ fn export_wins_over_infrastructure_code_and_drift_is_shown() {
     );
     assert!(d[0].contains("the export wins"), "{}", d[0]);
 }
+
+/// Issue 22, Deliver 1: the pseudo-parameters come from the config's `aws:` when the other inputs do not settle
+/// them. A template alone (no ServiceAccount names its role, no export) cannot resolve `AWS::AccountId` (E2A120,
+/// its policy left out); with `aws.account_id` and `aws.region` in `eks2aks.yaml` it resolves with no note, and a
+/// bad value is a config error at its line.
+#[test]
+fn pseudo_parameters_come_from_the_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let template = r#"AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  WorkerRole:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: worker
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: { Service: ec2.amazonaws.com }
+            Action: sts:AssumeRole
+      Policies:
+        - PolicyName: queue
+          PolicyDocument:
+            Statement:
+              - Effect: Allow
+                Action: sqs:ReceiveMessage
+                Resource: !Sub "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:jobs"
+"#;
+    std::fs::write(dir.path().join("iam.yaml"), template).unwrap();
+    let input = dir.path().to_str().unwrap();
+    let without = plan_json(&[input]);
+    assert!(codes(&without).contains(&"E2A120".to_string()), "{:#?}", without["findings"]);
+    let cfg = dir.path().join("eks2aks.yaml");
+    std::fs::write(&cfg, "aws:\n  account_id: \"444455556666\"\n  region: eu-central-1\n").unwrap();
+    let with = plan_json(&["--config", cfg.to_str().unwrap(), input]);
+    let all = crate::all_codes(&with);
+    assert!(!all.contains(&"E2A120".to_string()) && !all.contains(&"E2A121".to_string()), "{all:?}");
+    let text = with.to_string();
+    assert!(text.contains("arn:aws:sqs:eu-central-1:444455556666:jobs"), "{text}");
+    std::fs::write(&cfg, "aws:\n  account_id: \"4444\"\n  partition: aws-mars\n").unwrap();
+    let (code, _, err) = run(&["plan", "--config", cfg.to_str().unwrap(), input]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("`aws.account_id` must be 12 digits") && err.contains("`aws.partition` must be"), "{err}");
+}
