@@ -5,12 +5,14 @@
 //! Templates are read once every file is (from [`super::iam::finish`]): the pseudo-parameters a template leaves to
 //! deploy time (`AWS::AccountId`, `AWS::Region`) are taken, where unambiguous, from the other inputs — the account
 //! of the role ARN a ServiceAccount annotation names for a role of the template, the region of an EKS OIDC issuer
-//! — with an E2A121 note. An intrinsic that cannot be resolved is an E2A120 finding, and the document (or
+//! — with an E2A121 note — unless `aws:` in the config gives them. `Fn::If` and resources' `Condition` are
+//! decided from the parameters' defaults (noted). An intrinsic that cannot be resolved is an E2A120 finding, and the document (or
 //! attachment, or role) that holds it is left out: it is never read as a wildcard.
 //!
 //! Sources: AWS CloudFormation User Guide, "Intrinsic function reference", "Pseudo parameters reference",
 //! "AWS::IAM::Role" (Ref returns the RoleName, `Fn::GetAtt` `Arn`), "AWS::IAM::ManagedPolicy" (Ref returns the
-//! ARN), "AWS::IAM::Policy", "AWS::EKS::PodIdentityAssociation", "AWS::IAM::OIDCProvider".
+//! ARN), "AWS::IAM::Policy", "AWS::EKS::PodIdentityAssociation", "AWS::IAM::OIDCProvider", "Condition
+//! functions" (`Fn::Equals`, `Fn::Not`, `Fn::And`, `Fn::Or`, `Condition`; `AWS::NoValue` removes the property).
 
 use super::policy::read_document as read_policy;
 use crate::diag::{FileId, Loc, Pos, Sink};
@@ -83,7 +85,7 @@ fn oidc_regions(text: &str) -> Vec<String> {
 }
 
 /// A value that cannot be resolved: where, and why.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Unresolved {
     pos: Pos,
     why: String,
@@ -108,6 +110,10 @@ struct Env<'a> {
     used: std::cell::RefCell<BTreeSet<String>>,
     resources: BTreeMap<String, Outputs>,
     mappings: Option<&'a Node>,
+    /// The template's `Conditions`.
+    conditions: Option<&'a Node>,
+    /// The conditions a value or a resource used, and which way each went (noted).
+    decided: std::cell::RefCell<BTreeMap<String, bool>>,
 }
 
 fn unresolved(pos: Pos, why: impl Into<String>) -> Unresolved {
@@ -129,15 +135,27 @@ fn intrinsic(n: &Node) -> Option<(&str, &Node)> {
 impl Env<'_> {
     /// The node with every intrinsic function replaced by its value.
     fn resolve(&self, n: &Node) -> Result<Node, Unresolved> {
+        self.resolve_opt(n)?.ok_or_else(|| unresolved(n.pos, "`AWS::NoValue` stands where a value is needed"))
+    }
+
+    /// As [`Env::resolve`], `None` for `AWS::NoValue` (directly or chosen by `Fn::If`): the list item or the
+    /// mapping entry that holds it is removed, as CloudFormation does.
+    fn resolve_opt(&self, n: &Node) -> Result<Option<Node>, Unresolved> {
         if let Some((fun, arg)) = intrinsic(n) {
-            return self.call(fun, arg, n.pos);
+            return match fun {
+                "Ref" if arg.as_str() == Some("AWS::NoValue") => Ok(None),
+                "Fn::If" => self.fn_if(arg, n.pos),
+                _ => self.call(fun, arg, n.pos).map(Some),
+            };
         }
-        Ok(match &n.value {
+        Ok(Some(match &n.value {
             Value::Scalar { .. } => n.clone(),
             Value::Seq(items) => Node {
                 pos: n.pos,
                 end: n.end,
-                value: Value::Seq(items.iter().map(|i| self.resolve(i)).collect::<Result<_, _>>()?),
+                value: Value::Seq(
+                    items.iter().filter_map(|i| self.resolve_opt(i).transpose()).collect::<Result<_, _>>()?,
+                ),
             },
             Value::Map(entries) => Node {
                 pos: n.pos,
@@ -145,11 +163,92 @@ impl Env<'_> {
                 value: Value::Map(
                     entries
                         .iter()
-                        .map(|e| Ok(Entry { key: e.key.clone(), key_pos: e.key_pos, value: self.resolve(&e.value)? }))
+                        .filter_map(|e| {
+                            let value = self.resolve_opt(&e.value).transpose()?;
+                            Some(value.map(|value| Entry { key: e.key.clone(), key_pos: e.key_pos, value }))
+                        })
                         .collect::<Result<_, _>>()?,
                 ),
             },
-        })
+        }))
+    }
+
+    /// `Fn::If [condition, then, else]`: the branch the condition picks with the parameters' defaults.
+    fn fn_if(&self, arg: &Node, pos: Pos) -> Result<Option<Node>, Unresolved> {
+        let [name, yes, no] = arg.as_seq().unwrap_or_default() else {
+            return Err(unresolved(pos, "Fn::If needs [condition, value if true, value if false]"));
+        };
+        let name = name.as_str().unwrap_or_default();
+        let holds =
+            self.condition(name, pos, 0).map_err(|u| unresolved(pos, format!("Fn::If [{name}, …]: {}", u.why)))?;
+        self.resolve_opt(if holds { yes } else { no })
+    }
+
+    /// Whether a condition of the template holds, decided from the parameters' defaults (and the
+    /// pseudo-parameters); recorded for the note.
+    fn condition(&self, name: &str, pos: Pos, depth: usize) -> Result<bool, Unresolved> {
+        let Some(def) = self.conditions.and_then(|c| c.get(name)) else {
+            return Err(unresolved(pos, format!("condition `{name}` is not in the template's Conditions")));
+        };
+        if depth > 16 {
+            return Err(unresolved(pos, format!("condition `{name}` refers to itself")));
+        }
+        let holds = self.truth(def, depth + 1)?;
+        self.decided.borrow_mut().insert(name.to_string(), holds);
+        Ok(holds)
+    }
+
+    /// The value of a condition function (`Fn::Equals`, `Fn::Not`, `Fn::And`, `Fn::Or`, `Condition`).
+    fn truth(&self, n: &Node, depth: usize) -> Result<bool, Unresolved> {
+        if let Some(name) = n.get("Condition").and_then(Node::as_str).filter(|_| n.as_map().map(<[_]>::len) == Some(1))
+        {
+            return self.condition(name, n.pos, depth);
+        }
+        let Some((fun, arg)) = intrinsic(n) else {
+            return Err(unresolved(n.pos, "a condition must be Fn::Equals, Fn::Not, Fn::And, Fn::Or or Condition"));
+        };
+        let items = arg.as_seq().unwrap_or_default();
+        match fun {
+            "Fn::Equals" => match items {
+                [a, b] => Ok(self.string(a)? == self.string(b)?),
+                _ => Err(unresolved(n.pos, "Fn::Equals needs [value, value]")),
+            },
+            "Fn::Not" => match items {
+                [c] => Ok(!self.truth(c, depth)?),
+                _ => Err(unresolved(n.pos, "Fn::Not needs [condition]")),
+            },
+            "Fn::And" => items.iter().try_fold(true, |acc, c| Ok(self.truth(c, depth)? && acc)),
+            "Fn::Or" => items.iter().try_fold(false, |acc, c| Ok(self.truth(c, depth)? || acc)),
+            other => Err(unresolved(n.pos, format!("{other} is not a condition function"))),
+        }
+    }
+
+    /// The items of a list-valued property; the property itself may be an intrinsic (`!If [C, [a, b], !Ref
+    /// AWS::NoValue]`), resolved first (its items then are already resolved).
+    fn items(&self, list: Option<&Node>) -> Result<Vec<Node>, Unresolved> {
+        let Some(list) = list else { return Ok(Vec::new()) };
+        let list = match intrinsic(list) {
+            Some(_) => match self.resolve_opt(list)? {
+                None => return Ok(Vec::new()),
+                Some(l) => l,
+            },
+            None => list.clone(),
+        };
+        match list.value {
+            Value::Seq(items) => Ok(items),
+            _ => Err(unresolved(list.pos, format!("expected a list, found a {}", list.type_name()))),
+        }
+    }
+
+    /// A resolved string of a list item, `None` when the item is `AWS::NoValue` (removed).
+    fn item(&self, n: &Node) -> Result<Option<String>, Unresolved> {
+        match self.resolve_opt(n)? {
+            None => Ok(None),
+            Some(r) => r
+                .as_str()
+                .map(|s| Some(s.to_string()))
+                .ok_or_else(|| unresolved(n.pos, format!("expected a string, found a {}", r.type_name()))),
+        }
     }
 
     /// A resolved string.
@@ -202,7 +301,9 @@ impl Env<'_> {
             },
             "Fn::FindInMap" => self.find_in_map(args(), pos)?,
             "Fn::If" => {
-                return Err(unresolved(pos, "Fn::If depends on a condition decided when the stack is deployed"));
+                return self
+                    .fn_if(arg, pos)?
+                    .ok_or_else(|| unresolved(pos, "`AWS::NoValue` stands where a value is needed"));
             }
             "Fn::ImportValue" => {
                 return Err(unresolved(pos, "Fn::ImportValue names another stack's output, which is not in the input"));
@@ -454,6 +555,8 @@ pub fn read_template(model: &mut Model, ctx: &Context, file: FileId, root: &Node
         used: Default::default(),
         resources: BTreeMap::new(),
         mappings: root.get("Mappings"),
+        conditions: root.get("Conditions"),
+        decided: Default::default(),
         poisoned: Default::default(),
     };
     // Names first with the pseudo-parameters unknown (to find the account), then again with them.
@@ -466,13 +569,26 @@ pub fn read_template(model: &mut Model, ctx: &Context, file: FileId, root: &Node
     for r in &all {
         env.resources.insert(r.id.to_string(), outputs(&env, r, &names, &account));
     }
+    let exists = existence(&env, &all, &mut notes);
     let first_role = model.roles.len();
     for r in &roles {
-        if let Some(name) = names.get(r.id) {
-            read_role(model, &env, file, r, name, &account, sink);
+        match (names.get(r.id), &exists[r.id]) {
+            (Some(name), Ok(true)) => read_role(model, &env, file, r, name, &account, sink),
+            (_, Err(u)) => push_unresolved(sink, file, &format!("role `{}`", r.id), u.clone()),
+            _ => {}
         }
     }
     for r in &all {
+        match &exists[r.id] {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(u) => {
+                if matches!(r.kind, "AWS::IAM::ManagedPolicy" | "AWS::IAM::Policy") {
+                    undecided_policy(model, &env, file, r, first_role, u.clone(), sink);
+                }
+                continue;
+            }
+        }
         match r.kind {
             "AWS::IAM::ManagedPolicy" => read_managed_policy(model, &env, file, r, first_role, sink),
             "AWS::IAM::Policy" => read_policy_resource(model, &env, file, r, first_role, sink),
@@ -485,10 +601,57 @@ pub fn read_template(model: &mut Model, ctx: &Context, file: FileId, root: &Node
     let used = env.used.borrow();
     let mut all_notes: Vec<String> =
         inferred.into_iter().filter(|(name, _)| used.contains(*name)).map(|(_, n)| n).collect();
+    all_notes.extend(
+        env.decided
+            .borrow()
+            .iter()
+            .map(|(c, holds)| format!("condition `{c}` is {holds} with the parameters' defaults")),
+    );
     all_notes.extend(notes);
     if !all_notes.is_empty() {
         let text = format!("CloudFormation template: {}", all_notes.join("; "));
         sink.push(rules::IAC_VALUE_INFERRED, text, Some(Loc { file, pos: root.pos }));
+    }
+}
+
+/// Whether each resource is created: its `Condition` decided from the parameters' defaults (a resource that is
+/// not created is noted).
+fn existence(env: &Env, all: &[Resource], notes: &mut Vec<String>) -> BTreeMap<String, Result<bool, Unresolved>> {
+    let mut out = BTreeMap::new();
+    for r in all {
+        let exists = match r.node.get("Condition") {
+            None => Ok(true),
+            Some(c) => {
+                let name = c.as_str().unwrap_or_default();
+                env.condition(name, c.pos, 0).map_err(|u| {
+                    unresolved(u.pos, format!("it is created only when condition `{name}` holds: {}", u.why))
+                })
+            }
+        };
+        if let Ok(false) = exists {
+            notes.push(format!("`{}` is not created (its condition is false)", r.id));
+        }
+        out.insert(r.id.to_string(), exists);
+    }
+    out
+}
+
+/// A policy resource that may or may not be created: left out with E2A120; the roles it names lose all their
+/// permissions when it may hold a Deny.
+fn undecided_policy(
+    model: &mut Model,
+    env: &Env,
+    file: FileId,
+    r: &Resource,
+    first_role: usize,
+    u: Unresolved,
+    sink: &mut Sink,
+) {
+    let what = format!("policy `{}`", r.id);
+    push_unresolved(sink, file, &what, u);
+    let roles = named_roles(model, env, file, prop(r, "Roles"), first_role, &what, sink);
+    if let Some(d) = prop(r, "PolicyDocument") {
+        roles.iter().for_each(|&i| poison_if_deny(env, i, d, &what));
     }
 }
 
@@ -570,9 +733,14 @@ fn document(env: &Env, file: FileId, n: &Node, what: &str, sink: &mut Sink) -> O
 /// Resolved ARNs of a list (`ManagedPolicyArns`), each unresolved one left out with a finding.
 fn arns(env: &Env, file: FileId, list: Option<&Node>, what: &str, sink: &mut Sink) -> Vec<AttachedPolicy> {
     let mut out = Vec::new();
-    for a in list.and_then(Node::as_seq).unwrap_or_default() {
-        match env.string(a) {
-            Ok(arn) => out.push(AttachedPolicy {
+    let items = env.items(list).unwrap_or_else(|u| {
+        push_unresolved(sink, file, what, u);
+        Vec::new()
+    });
+    for a in &items {
+        match env.item(a) {
+            Ok(None) => {}
+            Ok(Some(arn)) => out.push(AttachedPolicy {
                 name: arn.rsplit('/').next().unwrap_or(&arn).to_string(),
                 arn,
                 loc: Loc { file, pos: a.pos },
@@ -588,7 +756,26 @@ fn read_role(model: &mut Model, env: &Env, file: FileId, r: &Resource, name: &st
     let trust = prop(r, "AssumeRolePolicyDocument")
         .and_then(|d| document(env, file, d, &format!("the trust of role `{name}`"), sink));
     let mut inline = Vec::new();
-    for p in prop(r, "Policies").and_then(Node::as_seq).unwrap_or_default() {
+    let policies = env.items(prop(r, "Policies")).unwrap_or_else(|u| {
+        // Which policies the role has is unknown: one of them may hold a Deny.
+        let what = format!("the inline policies of role `{name}`");
+        env.poisoned.borrow_mut().push((model.roles.len(), u.pos, format!("{what} could not be resolved")));
+        push_unresolved(sink, file, &what, u);
+        Vec::new()
+    });
+    for raw in &policies {
+        let p = match intrinsic(raw).map(|_| env.resolve_opt(raw)) {
+            None => raw.clone(),
+            Some(Ok(Some(p))) => p,
+            Some(Ok(None)) => continue,
+            Some(Err(u)) => {
+                let what = format!("an inline policy of role `{name}`");
+                poison_if_deny(env, model.roles.len(), raw, &what);
+                push_unresolved(sink, file, &what, u);
+                continue;
+            }
+        };
+        let p = &p;
         let policy_name = p.get("PolicyName").and_then(|n| env.string(n).ok()).unwrap_or_default();
         let what = format!("inline policy `{policy_name}` of role `{name}`");
         match p.get("PolicyDocument").map(|d| (d, document(env, file, d, &what, sink))) {
@@ -633,9 +820,14 @@ fn named_roles(
     sink: &mut Sink,
 ) -> Vec<usize> {
     let mut out = Vec::new();
-    for n in list.and_then(Node::as_seq).unwrap_or_default() {
-        match env.string(n) {
-            Ok(name) => match (first_role..model.roles.len()).find(|&i| model.roles[i].name == name) {
+    let items = env.items(list).unwrap_or_else(|u| {
+        push_unresolved(sink, file, what, u);
+        Vec::new()
+    });
+    for n in &items {
+        match env.item(n) {
+            Ok(None) => {}
+            Ok(Some(name)) => match (first_role..model.roles.len()).find(|&i| model.roles[i].name == name) {
                 Some(i) => out.push(i),
                 None => {
                     sink.push(
@@ -738,7 +930,7 @@ mod tests {
 
     fn template(resource: &str) -> String {
         format!(
-            "AWSTemplateFormatVersion: \"2010-09-09\"\nConditions:\n  Prod: !Equals [a, b]\nResources:\n  AppRole:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: app\n      ManagedPolicyArns:\n        - !Sub \"arn:${{AWS::Partition}}:iam::aws:policy/AmazonS3ReadOnlyAccess\"\n      Policies:\n        - PolicyName: p\n          PolicyDocument:\n            Statement:\n              - Effect: Allow\n                Action: s3:GetObject\n                Resource: {resource}\n"
+            "AWSTemplateFormatVersion: \"2010-09-09\"\nParameters:\n  Stage:\n    Type: String\nConditions:\n  Prod: !Equals [!Ref Stage, prod]\nResources:\n  AppRole:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: app\n      ManagedPolicyArns:\n        - !Sub \"arn:${{AWS::Partition}}:iam::aws:policy/AmazonS3ReadOnlyAccess\"\n      Policies:\n        - PolicyName: p\n          PolicyDocument:\n            Statement:\n              - Effect: Allow\n                Action: s3:GetObject\n                Resource: {resource}\n"
         )
     }
 
@@ -752,8 +944,113 @@ mod tests {
         assert!(model.roles[0].inline.is_empty(), "{:?}", model.roles[0].inline);
         let f: Vec<_> = sink.findings().iter().filter(|f| f.code == "E2A120").collect();
         assert_eq!(f.len(), 1);
-        assert_eq!(f[0].loc.map(|l| l.pos.line), Some(17));
-        assert!(f[0].message.contains("Fn::If"), "{}", f[0].message);
+        assert_eq!(f[0].loc.map(|l| l.pos.line), Some(20));
+        assert!(f[0].message.contains("Fn::If") && f[0].message.contains("Stage"), "{}", f[0].message);
+    }
+
+    /// `Fn::If` is decided from the parameters' defaults through the template's `Conditions` (`Fn::Equals`,
+    /// `Fn::Not`, `Condition`), `AWS::NoValue` removes the list item it stands for, and a resource whose
+    /// `Condition` is false is not created; an E2A121 note says which way each condition went.
+    #[test]
+    fn fn_if_and_resource_conditions_are_decided_from_parameter_defaults() {
+        let t = r#"AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  Stage:
+    Type: String
+    Default: prod
+Conditions:
+  IsProd: !Equals [!Ref Stage, prod]
+  NotProd: !Not [!Condition IsProd]
+  Both: !And [!Condition IsProd, !Or [!Equals [a, b], !Condition IsProd]]
+Resources:
+  AppRole:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: app
+      ManagedPolicyArns:
+        - !If [NotProd, "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess", !Ref AWS::NoValue]
+      Policies:
+        - PolicyName: p
+          PolicyDocument:
+            Statement:
+              - Effect: Allow
+                Action: s3:GetObject
+                Resource: !If [Both, "arn:aws:s3:::prod/*", "arn:aws:s3:::dev/*"]
+        - !If
+          - IsProd
+          - PolicyName: prod-only
+            PolicyDocument:
+              Statement:
+                - Effect: Allow
+                  Action: sqs:SendMessage
+                  Resource: arn:aws:sqs:us-east-1:111122223333:prod-queue
+          - !Ref AWS::NoValue
+        - !If [NotProd, {PolicyName: dev-only, PolicyDocument: {Statement: []}}, !Ref AWS::NoValue]
+  DebugRole:
+    Type: AWS::IAM::Role
+    Condition: NotProd
+    Properties:
+      RoleName: debug
+      AssumeRolePolicyDocument: {Statement: []}
+"#;
+        let (model, sink) = read(&[("k8s.yaml", SA), ("iam.yaml", t)]);
+        assert_eq!(model.roles.len(), 1, "DebugRole is not created: {:?}", model.roles);
+        let role = &model.roles[0];
+        assert!(role.attached.is_empty(), "{:?}", role.attached);
+        let text = format!("{:?}", role.inline);
+        assert!(text.contains("arn:aws:s3:::prod/*") && !text.contains("dev"), "{text}");
+        assert_eq!(role.inline.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["p", "prod-only"]);
+        assert!(sink.findings().iter().all(|f| f.code != "E2A120"), "{:?}", sink.findings());
+        let note = sink.findings().iter().find(|f| f.code == "E2A121").expect("a note");
+        assert!(note.message.contains("condition `NotProd` is false"), "{}", note.message);
+        assert!(note.message.contains("`DebugRole` is not created"), "{}", note.message);
+    }
+
+    /// A resource whose `Condition` cannot be decided is left out with E2A120: a role that may not exist gets no
+    /// identity, and a policy resource that may hold a Deny clears its role.
+    #[test]
+    fn an_undecided_resource_condition_leaves_the_resource_out() {
+        let t = r#"AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  Stage:
+    Type: String
+Conditions:
+  IsProd: !Equals [!Ref Stage, prod]
+Resources:
+  AppRole:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: app
+      Policies:
+        - PolicyName: p
+          PolicyDocument:
+            Statement:
+              - Effect: Allow
+                Action: s3:GetObject
+                Resource: "arn:aws:s3:::a/*"
+  Guard:
+    Type: AWS::IAM::Policy
+    Condition: IsProd
+    Properties:
+      PolicyName: guard
+      Roles: [!Ref AppRole]
+      PolicyDocument:
+        Statement:
+          - Effect: Deny
+            Action: s3:*
+            Resource: "*"
+  OtherRole:
+    Type: AWS::IAM::Role
+    Condition: IsProd
+    Properties:
+      RoleName: other
+"#;
+        let (model, sink) = read(&[("k8s.yaml", SA), ("iam.yaml", t)]);
+        assert_eq!(model.roles.len(), 1, "{:?}", model.roles);
+        assert!(model.roles[0].inline.is_empty(), "the Deny may apply: {:?}", model.roles[0].inline);
+        let f: Vec<_> = sink.findings().iter().filter(|f| f.code == "E2A120").map(|f| f.message.to_string()).collect();
+        assert!(f.iter().any(|m| m.contains("`OtherRole`") && m.contains("IsProd")), "{f:?}");
+        assert!(f.iter().any(|m| m.contains("none of role `app`'s permissions")), "{f:?}");
     }
 
     /// Resolved, the same template gives the policy; an AWS-managed ARN is recorded as attached, as an export's.
