@@ -85,6 +85,9 @@ pub struct Azure {
     /// AWS metadata fields not carried, with why (quoted in the finding when the trigger has them).
     #[serde(default)]
     pub drop: BTreeMap<String, String>,
+    /// The Azure roles the scaler's identity needs, as KEDA's doc page says (quoted in the finding).
+    #[serde(default)]
+    pub roles: Vec<String>,
 }
 
 /// The entries by trigger type.
@@ -139,7 +142,9 @@ impl Entry {
     pub fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();
         if !self.trigger_type.starts_with("aws-") || self.trigger_type == "aws-sqs-queue" {
-            out.push("`type` must be a KEDA AWS scaler other than aws-sqs-queue (which src/plan/keda.rs carries)".into());
+            out.push(
+                "`type` must be a KEDA AWS scaler other than aws-sqs-queue (which src/plan/keda.rs carries)".into(),
+            );
         }
         if self.docs.trim().is_empty() || self.manual.trim().is_empty() {
             out.push("`docs` and `manual` must not be empty".into());
@@ -165,9 +170,8 @@ impl Entry {
     /// when a field of the pattern is missing, empty or holds a wildcard or separator of its own.
     pub fn source_pattern(&self, metadata: &BTreeMap<String, String>) -> Option<String> {
         let s = self.source.as_ref()?;
-        let value = |field: &str| {
-            metadata.get(field).filter(|v| !v.is_empty() && !v.contains(['*', '?', '/', ':', '{', '}']))
-        };
+        let value =
+            |field: &str| metadata.get(field).filter(|v| !v.is_empty() && !v.contains(['*', '?', '/', ':', '{', '}']));
         let mut resource = String::new();
         let mut rest = s.resource.as_str();
         for field in placeholders(&s.resource).ok()? {
@@ -235,9 +239,12 @@ fn azure_problems(a: &Azure) -> Vec<String> {
             Ok(ps) => {
                 for p in ps {
                     let known = p == "name"
-                        || p.strip_prefix("azure.").is_some_and(|k| crate::config::AzureConfig::RESOURCE_KEYS.contains(&k));
+                        || p.strip_prefix("azure.")
+                            .is_some_and(|k| crate::config::AzureConfig::RESOURCE_KEYS.contains(&k));
                     if !known {
-                        out.push(format!("azure.set.{k}: unknown placeholder `{{{p}}}` (use {{name}} or {{azure.<resource key>}})"));
+                        out.push(format!(
+                            "azure.set.{k}: unknown placeholder `{{{p}}}` (use {{name}} or {{azure.<resource key>}})"
+                        ));
                     }
                 }
             }
@@ -266,10 +273,19 @@ pub fn cross_problems(
     for e in table.entries.values() {
         let needle = format!("type: {}", e.trigger_type);
         if let Some(s) = e.source.as_ref().filter(|s| !services.contains_key(&s.service)) {
-            out.push((needle.clone(), format!("trigger `{}`: source.service `{}` is not in services.yaml", e.trigger_type, s.service)));
+            out.push((
+                needle.clone(),
+                format!("trigger `{}`: source.service `{}` is not in services.yaml", e.trigger_type, s.service),
+            ));
         }
         if let Some(a) = e.azure.as_ref().filter(|a| !scopes.kinds.iter().any(|k| k.azure_type == a.azure_type)) {
-            out.push((needle, format!("trigger `{}`: azure.azure_type `{}` is no scope kind's in scopes.yaml", e.trigger_type, a.azure_type)));
+            out.push((
+                needle,
+                format!(
+                    "trigger `{}`: azure.azure_type `{}` is no scope kind's in scopes.yaml",
+                    e.trigger_type, a.azure_type
+                ),
+            ));
         }
     }
     out
@@ -363,7 +379,8 @@ mod tests {
     fn described_quotes_the_metric() {
         let t = bundled();
         let c = t.get("aws-cloudwatch").unwrap();
-        let m = meta(&[("namespace", "AWS/SQS"), ("metricName", "ApproximateNumberOfMessagesVisible"), ("awsRegion", "x")]);
+        let m =
+            meta(&[("namespace", "AWS/SQS"), ("metricName", "ApproximateNumberOfMessagesVisible"), ("awsRegion", "x")]);
         assert_eq!(c.described(&m), "namespace: AWS/SQS, metricName: ApproximateNumberOfMessagesVisible");
     }
 }
