@@ -38,7 +38,7 @@ pub fn build(
     let opts = zoned.as_ref().unwrap_or(opts);
     let recognised = addons::recognise(model, joined, tables, &mut sink);
     let role_identity = name_identities(model, joined, &recognised.roles, &mut sink);
-    let mut keda = keda::analyse(model, joined, tables, &role_identity, &opts.keda_operator, &mut sink);
+    let mut keda = keda::analyse(model, joined, tables, &opts.targets, &role_identity, &opts.keda_operator, &mut sink);
     let (mut identities, custom_roles) = {
         let planner = Planner::new(model, joined, files, tables, opts, &keda.queues);
         planner.plan_all(&role_identity, &mut sink)

@@ -160,12 +160,14 @@ pub fn analyse(
     model: &Model,
     joined: &Joined,
     tables: &crate::mapping::Tables,
+    targets: &crate::mapping::need::TargetChoice,
     role_identity: &BTreeMap<usize, String>,
     keda_operator: &str,
     sink: &mut Sink,
 ) -> KedaNeeds {
     let operator = operator_role(model, joined, role_identity, keda_operator);
-    let mut an = Analyser { model, joined, role_identity, operator, needs: KedaNeeds::default(), sink };
+    let mut an =
+        Analyser { model, joined, tables, targets, role_identity, operator, needs: KedaNeeds::default(), sink };
     let index = workload_index(model);
     for (si, s) in model.scalers.iter().enumerate() {
         let workload = target_workload(&index, s);
@@ -198,6 +200,9 @@ pub fn analyse(
 struct Analyser<'m, 'k> {
     model: &'m Model,
     joined: &'m Joined,
+    tables: &'m crate::mapping::Tables,
+    /// The config's target choice: which Azure type a resource maps to.
+    targets: &'m crate::mapping::need::TargetChoice,
     role_identity: &'m BTreeMap<usize, String>,
     /// The IAM role of KEDA's own ServiceAccount on EKS, when it gets an identity ([`operator_role`]).
     operator: Option<usize>,
@@ -382,6 +387,13 @@ impl Analyser<'_, '_> {
                 );
             }
         };
+        if let Some(why) = self.maps_elsewhere(&arn, entry) {
+            return left(
+                self.sink,
+                rules::KEDA_TRIGGER_SOURCE_UNMAPPED,
+                &format!("reads `{}`, {why}", crate::text::truncate(&arn)),
+            );
+        }
         let Some((role, role_in_metadata)) = self.table_identity(sc, t, &tt) else { return };
         if let Some(ri) = role {
             // The KEDA operator gets a federated credential on the identity (no queue to read: an empty set).
@@ -389,6 +401,25 @@ impl Analyser<'_, '_> {
         }
         let azure_type = Some(azure.azure_type.clone());
         self.needs.triggers.insert((sc.si, ti), Resolved { arn, role, role_in_metadata, azure_type });
+    }
+
+    /// Why the resource at `arn` will not map to the Azure type the entry's scaler reads (the config's target
+    /// choice over `services.yaml`), or `None` when it will: decided before planning, so that the KEDA operator's
+    /// credential is planned only for triggers that carry over.
+    fn maps_elsewhere(&self, arn: &str, entry: &crate::mapping::keda_triggers::Entry) -> Option<String> {
+        let (source, azure) = (entry.source.as_ref()?, entry.azure.as_ref()?);
+        if self.targets.stays(arn) {
+            return Some("which the config keeps on AWS".into());
+        }
+        let service = self.tables.services.get(&source.service)?;
+        let key = self.targets.target(service, &source.service, arn);
+        let target = service.targets.get(key)?;
+        (*target.azure_type != *azure.azure_type).then(|| {
+            format!(
+                "which maps to {} (target `{key}` of {}), not to {}",
+                target.azure_service, source.service, azure.azure_type
+            )
+        })
     }
 
     /// Who a table trigger authenticates as on Azure: (the role whose identity, from the metadata). `None` when

@@ -76,7 +76,8 @@ fn the_cloudwatch_finding_names_the_metric_and_the_azure_monitor_fields() {
     let plan = plan_json(&["testdata/fixtures/k8s/keda-cloudwatch"]);
     let m = messages(&plan, "E2A104");
     assert_eq!(m.len(), 1);
-    for part in ["namespace: AWS/SQS", "metricName: ApproximateNumberOfMessagesVisible", "dimensionValue: report-jobs"] {
+    for part in ["namespace: AWS/SQS", "metricName: ApproximateNumberOfMessagesVisible", "dimensionValue: report-jobs"]
+    {
         assert!(m[0].contains(part), "{part}: {}", m[0]);
     }
     for field in ["resourceURI", "tenantId", "subscriptionId", "resourceGroupName", "metricAggregationType"] {
@@ -91,16 +92,27 @@ fn a_dynamodb_stream_the_plan_maps_to_table_storage_stays_with_what_it_maps_to()
     let plan = plan_json(&["testdata/fixtures/k8s/keda-dynamodb"]);
     let m = messages(&plan, "E2A103");
     assert_eq!(m.len(), 1, "{m:?}");
-    assert!(m[0].contains("ScaledJob ledger/ledger-projector") && m[0].contains("table/ledger-events/stream/*"), "{}", m[0]);
+    assert!(
+        m[0].contains("ScaledJob ledger/ledger-projector") && m[0].contains("table/ledger-events/stream/*"),
+        "{}",
+        m[0]
+    );
+    assert!(m[0].contains("maps to Azure Table Storage (target `storage-table` of dynamodb)"), "{}", m[0]);
     assert!(edits_of(&plan, "ScaledJob").iter().all(|e| e["op"] != "trigger"));
+    // A trigger that stays on AWS gives the KEDA operator no way to sign in as the identity.
+    let creds = plan["identities"][0]["federated_credentials"].to_string();
+    assert!(!creds.contains("keda-operator"), "{creds}");
 }
 
 #[test]
 fn a_users_trigger_table_overrides_the_bundled_entry() {
     let dir = tempfile::tempdir().unwrap();
     let bundled = std::fs::read_to_string("mappings/keda-triggers.yaml").unwrap();
-    std::fs::write(dir.path().join("keda-triggers.yaml"), bundled.replacen("consumerGroup: $Default", "consumerGroup: keda", 1))
-        .unwrap();
+    std::fs::write(
+        dir.path().join("keda-triggers.yaml"),
+        bundled.replacen("consumerGroup: $Default", "consumerGroup: keda", 1),
+    )
+    .unwrap();
     let plan = plan_json(&["--mappings", dir.path().to_str().unwrap(), KINESIS]);
     assert_eq!(edits_of(&plan, "ScaledObject")[0]["with"]["metadata"]["consumerGroup"], "keda");
 }
