@@ -131,3 +131,40 @@ fn a_broken_trigger_table_is_reported_with_file_and_line() {
     assert!(err.contains("source.service `kinesys` is not in services.yaml"), "{err}");
     assert!(err.contains("unknown placeholder `{nmae}`"), "{err}");
 }
+
+#[test]
+fn a_kinesis_trigger_naming_its_role_without_an_authentication_gets_one_added() {
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["iam/account-authorization-details.json", "k8s/app.yaml"] {
+        std::fs::create_dir_all(dir.path().join(f).parent().unwrap()).unwrap();
+        std::fs::copy(format!("{KINESIS}/{f}"), dir.path().join(f)).unwrap();
+    }
+    // KEDA's deprecated `awsRoleArn` in the trigger's metadata, no authenticationRef (aws-kinesis.md).
+    std::fs::write(
+        dir.path().join("k8s/keda.yaml"),
+        "apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata:\n  name: orders-consumer\n  namespace: orders\nspec:\n  scaleTargetRef:\n    name: orders-consumer\n  triggers:\n    - type: aws-kinesis-stream\n      metadata:\n        streamName: orders\n        awsRegion: eu-west-1\n        awsRoleArn: arn:aws:iam::111122223333:role/orders-consumer\n",
+    )
+    .unwrap();
+    let plan = plan_json(&[dir.path().to_str().unwrap()]);
+    let added = plan["keda_authentications"].as_array().unwrap();
+    assert_eq!(added.len(), 1, "{added:?}");
+    assert_eq!(added[0]["identity"], "orders-consumer");
+    let t = &edits_of(&plan, "ScaledObject")[0];
+    assert_eq!(t["with"]["type"], "azure-eventhub");
+    assert_eq!(t["with"]["authenticationRef"]["name"], added[0]["name"]);
+    assert!(t["with"]["metadata"].get("awsRoleArn").is_none());
+}
+
+#[test]
+fn translate_writes_the_event_hub_trigger_and_keeps_the_one_left_on_aws() {
+    let out = tempfile::tempdir().unwrap();
+    let o = out.path().join("out");
+    let (code, _, err) = run(&["translate", KINESIS, "--out", o.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let keda = std::fs::read_to_string(o.join("k8s/k8s/keda.yaml")).unwrap();
+    assert!(keda.contains("    - type: azure-eventhub\n      metadata:\n"), "{keda}");
+    assert!(keda.contains("        eventHubName: orders\n"), "{keda}");
+    assert!(keda.contains("    - type: aws-kinesis-stream\n") && keda.contains("streamName: clickstream"), "{keda}");
+    assert!(!keda.contains("streamName: orders"), "{keda}");
+    assert!(keda.contains("provider: azure-workload"), "{keda}");
+}
