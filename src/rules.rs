@@ -194,7 +194,7 @@ rules! {
         fix: "Nothing: the rewritten manifest drops it."
     }
     KEDA_TRIGGER = "E2A029" "keda-trigger-not-translated" Warning {
-        what: "A KEDA trigger or authentication cannot be carried to an Azure scaler as it is: DynamoDB (streams) triggers have no Azure Table Storage scaler, and triggers that used KEDA's own AWS role need the KEDA operator's Azure identity to be granted access instead.",
+        what: "A KEDA `aws-sqs-queue` trigger or its authentication cannot be carried to an Azure scaler as it is (its queue or its identity is unknown, or it used KEDA's own AWS role and the KEDA operator's Azure identity must be granted access instead), or an `aws-*` trigger type is in neither the SQS path nor `mappings/keda-triggers.yaml` (the Kinesis, DynamoDB (Streams) and CloudWatch triggers are E2A102–E2A105).",
         why: "The workload would not scale, or KEDA would lack access to read the queue length.",
         fix: "Choose an Azure scaler by hand, or grant the KEDA operator's identity Storage Queue Data Reader on the queue."
     }
@@ -413,6 +413,26 @@ rules! {
         what: "A KEDA trigger authenticated with KEDA's own AWS role (`podIdentity.provider: aws` with `identityOwner: keda`, or `identityOwner: operator` in the trigger), and the KEDA operator's ServiceAccount is in the input with that IAM role. On AKS the trigger's `azure-workload` authentication carries the `identityId` of that role's identity (the AKS KEDA add-on's operator has no client id of its own), which is granted read access to the queue (`keda:aws-sqs-queue` among its role assignment's AWS actions) and a federated credential for the KEDA operator's ServiceAccount (`azure.keda_operator`).",
         why: "KEDA reads the queue length as that identity: the identity, its credential and its role assignment are generated together.",
         fix: "Nothing, if the KEDA operator on AKS runs as the configured ServiceAccount (`azure.keda_operator`, default `kube-system/keda-operator`)."
+    }
+    KEDA_TRIGGER_REWRITTEN = "E2A102" "keda-trigger-rewritten" Warning {
+        what: "A KEDA `aws-kinesis-stream` or `aws-dynamodb-streams` trigger is rewritten to the Azure scaler of `mappings/keda-triggers.yaml` (`azure-eventhub`), because the stream it reads maps to an Event Hub. It authenticates with `azure-workload` as the identity of the role it used on AWS, like a rewritten `aws-sqs-queue` trigger. The fields of another meaning are not carried (`shardCount` counts shards, `unprocessedEventThreshold` counts events), and the checkpoint container is a placeholder.",
+        why: "KEDA's Event Hubs scaler reads the consumer's checkpoints from Blob Storage: it scales correctly only when `consumerGroup`, `blobContainer` and `checkpointStrategy` are those of the application's Event Hubs processor, and its identity needs Azure Event Hubs Data Receiver on the hub and Storage Blob Data Reader on the checkpoint container.",
+        fix: "Set `blobContainer` (and `consumerGroup`, `checkpointStrategy`) to the application's, choose `unprocessedEventThreshold`, and grant the roles the finding names when the plan does not."
+    }
+    KEDA_TRIGGER_SOURCE_UNMAPPED = "E2A103" "keda-trigger-source-unmapped" Error {
+        what: "A KEDA `aws-kinesis-stream` or `aws-dynamodb-streams` trigger reads a stream the plan maps to no Event Hub (or names no stream the input has): it is left pointing at AWS.",
+        why: "On AKS the trigger cannot reach AWS as the workload (its identity is Azure's): the workload would never scale.",
+        fix: "Follow the finding's manual step: map the stream to an Event Hub (with its ARN in the IAM input), or replace the trigger by hand with `azure-eventhub`."
+    }
+    KEDA_TRIGGER_METRIC_UNMAPPED = "E2A104" "keda-trigger-metric-unmapped" Error {
+        what: "A KEDA `aws-cloudwatch` trigger scales on a CloudWatch metric (the finding names its namespace, metric and dimensions); eks2aks does not know the Azure Monitor metric that replaces it, so the trigger is left pointing at AWS.",
+        why: "On AKS the trigger cannot read CloudWatch as the workload: the workload would never scale.",
+        fix: "Choose the Azure Monitor metric of the Azure resource that replaces the measured one and write an `azure-monitor` trigger (`resourceURI`, `tenantId`, `subscriptionId`, `resourceGroupName`, `metricName`, `metricAggregationType`, …) with `azure-workload` authentication as an identity holding Monitoring Reader."
+    }
+    KEDA_TRIGGER_NO_AZURE_SCALER = "E2A105" "keda-trigger-no-azure-scaler" Error {
+        what: "A KEDA `aws-dynamodb` trigger scales on the number of items a DynamoDB query returns; KEDA has no Azure Table Storage or Cosmos DB item-count scaler, so the trigger is left pointing at AWS.",
+        why: "On AKS the trigger cannot query DynamoDB as the workload: the workload would never scale.",
+        fix: "Scale on something Azure can measure: an `azure-monitor` metric the application publishes, an external scaler, or a queue the producer also writes to."
     }
     SERVICE_ACCOUNT_USED_BY_NO_WORKLOAD = "E2A110" "service-account-used-by-no-workload" Warning {
         what: "An identity is planned for a ServiceAccount (its IAM role is translated and federated), but no workload eks2aks recognises runs as that ServiceAccount: no built-in pod-making kind and no kind of `mappings/workloads.yaml` names it. No pod label is added for it.",

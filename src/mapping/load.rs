@@ -25,6 +25,7 @@ pub const BUNDLED: &[(&str, &str)] = bundled!(
     "addons.yaml",
     "k8s-resources.yaml",
     "workloads.yaml",
+    "keda-triggers.yaml",
     "actions/cloudwatch.yaml",
     "actions/dynamodb.yaml",
     "actions/ecr.yaml",
@@ -508,6 +509,8 @@ pub struct Tables {
     pub managed: super::managed::Bundle,
     /// The kinds that make pods (`workloads.yaml`), which ingest reads objects with.
     pub pod_kinds: Arc<crate::model::PodKinds>,
+    /// KEDA's AWS scalers other than `aws-sqs-queue` (`keda-triggers.yaml`).
+    pub keda_triggers: super::keda_triggers::Table,
     /// Table origins.
     pub origins: Vec<Origin>,
     /// The reverse of the action tables, made on first use ([`Tables::reverse`]).
@@ -593,9 +596,10 @@ pub fn load(user: Option<&Path>) -> Result<Tables, Vec<MappingError>> {
             "k8s-resources.yaml" => merge_k8s_resources(&mut t, src, &mut errors),
             "aws-managed-policies.yaml" => merge_managed(&mut t, src, &mut errors),
             "workloads.yaml" => merge_workloads(&mut t, src, &mut errors),
+            "keda-triggers.yaml" => merge_keda_triggers(&mut t, src, &mut errors),
             rel => match rel.strip_prefix("actions/").and_then(|r| r.strip_suffix(".yaml")) {
                 Some(prefix) => merge_actions(&mut t, prefix, src, &mut errors),
-                None => errors.push(MappingError::file(&src.file, "not a mapping table (expected services.yaml, azure-roles.yaml, azure-operations.yaml, scopes.yaml, addons.yaml, k8s-resources.yaml, workloads.yaml, aws-managed-policies.yaml or actions/<prefix>.yaml)")),
+                None => errors.push(MappingError::file(&src.file, "not a mapping table (expected services.yaml, azure-roles.yaml, azure-operations.yaml, scopes.yaml, addons.yaml, k8s-resources.yaml, workloads.yaml, keda-triggers.yaml, aws-managed-policies.yaml or actions/<prefix>.yaml)")),
             },
         }
     }
@@ -879,6 +883,15 @@ fn merge_workloads(t: &mut Tables, src: &Source, errors: &mut Vec<MappingError>)
     Arc::make_mut(&mut t.pod_kinds).merge(f);
 }
 
+/// `keda-triggers.yaml`: each entry replaces the bundled entry of its `type` or is added; each is checked on its
+/// own (the services and Azure types it names are checked in [`validate`]).
+fn merge_keda_triggers(t: &mut Tables, src: &Source, errors: &mut Vec<MappingError>) {
+    let Some(f) = parse::<super::keda_triggers::File>(src, errors) else { return };
+    for (needle, message) in t.keda_triggers.merge(f) {
+        errors.push(MappingError::at(src, &needle, message));
+    }
+}
+
 fn user_files(dir: &Path) -> Vec<String> {
     let mut out = Vec::new();
     for name in [
@@ -890,6 +903,7 @@ fn user_files(dir: &Path) -> Vec<String> {
         "k8s-resources.yaml",
         "aws-managed-policies.yaml",
         "workloads.yaml",
+        "keda-triggers.yaml",
     ] {
         if dir.join(name).is_file() {
             out.push(name.to_string());
@@ -946,6 +960,9 @@ fn validate(t: &Tables, sources: &[Source], errors: &mut Vec<MappingError>) {
     }
     validate_scopes(t, &at, errors);
     validate_target_scopes(t, &at, errors);
+    for (needle, message) in super::keda_triggers::cross_problems(&t.keda_triggers, &t.services, &t.scopes) {
+        errors.push(at.at("keda-triggers.yaml", &needle, message));
+    }
 }
 
 /// True when some role of `roles` grants the permission (`data`: a data action).

@@ -38,7 +38,7 @@ pub fn build(
     let opts = zoned.as_ref().unwrap_or(opts);
     let recognised = addons::recognise(model, joined, tables, &mut sink);
     let role_identity = name_identities(model, joined, &recognised.roles, &mut sink);
-    let mut keda = keda::analyse(model, joined, &role_identity, &opts.keda_operator, &mut sink);
+    let mut keda = keda::analyse(model, joined, tables, &opts.targets, &role_identity, &opts.keda_operator, &mut sink);
     let (mut identities, custom_roles) = {
         let planner = Planner::new(model, joined, files, tables, opts, &keda.queues);
         planner.plan_all(&role_identity, &mut sink)
@@ -62,8 +62,12 @@ pub fn build(
     not_granted(model, joined, tables, &resources, &identities, &role_identity, &mut sink);
     let workloads = workload_entries(model, joined, files, &role_identity);
     // KEDA: which authentication each translated trigger references (split per identity), on the final names.
-    let keda =
-        keda::bind(model, files, keda, &role_identity, |arn| is_mapped_queue(tables, &resources, arn), &mut sink);
+    super::keda_triggers::report(model, tables, &keda.triggers, &resources, &identities, &role_identity, &mut sink);
+    let mapped = |r: &keda::Resolved| match r.azure_type {
+        None => is_mapped_queue(tables, &resources, &r.arn),
+        Some(_) => super::keda_triggers::mapped(&resources, r),
+    };
+    let keda = keda::bind(model, files, keda, &role_identity, mapped, &mut sink);
     addons::drop_covered_findings(model, &recognised, &mut sink);
     for (code, msg, loc) in super::dns_secrets::decide(model, tables, &opts.config, &identities, &resources).findings {
         sink.push(code, msg, Some(loc));

@@ -572,7 +572,16 @@ fn config_maps(model: &Model, push: &mut impl FnMut(usize, Edit)) {
 fn keda(ctx: &Ctx, plan: &Plan, push: &mut impl FnMut(usize, Edit)) {
     let model = ctx.model;
     for (&(si, ti), (arn, auth_ref)) in &plan.keda.triggers {
-        if let Some(with) = trigger(ctx, &model.scalers[si].triggers[ti], arn, auth_ref.as_ref()) {
+        let t = &model.scalers[si].triggers[ti];
+        let with = match ctx.tables.keda_triggers.get(&t.trigger_type) {
+            Some(entry) => {
+                ctx.resource_by_arn.get(arn.as_str()).and_then(|r| r.azure_name.as_deref()).and_then(|name| {
+                    super::keda_triggers::azure_trigger(entry, t, name, &ctx.cfg.azure, auth_ref.as_ref())
+                })
+            }
+            None => trigger(ctx, t, arn, auth_ref.as_ref()),
+        };
+        if let Some(with) = with {
             push(model.scalers[si].object, Edit::Trigger { index: ti, with });
         }
     }

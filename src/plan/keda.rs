@@ -39,6 +39,9 @@ pub struct Resolved {
     pub role: Option<usize>,
     /// The role came from the trigger's metadata (`awsRoleArn`), not from its authentication.
     pub role_in_metadata: bool,
+    /// The Azure resource type the ARN must map to for the trigger to carry over (a `keda-triggers.yaml` entry's
+    /// `azure.azure_type`); `None` for an `aws-sqs-queue` trigger (an Azure queue or Service Bus queue).
+    pub azure_type: Option<String>,
 }
 
 /// How one trigger authenticates.
@@ -156,12 +159,15 @@ fn queue_of(model: &Model, workload: Option<usize>, t: &Trigger) -> Result<Strin
 pub fn analyse(
     model: &Model,
     joined: &Joined,
+    tables: &crate::mapping::Tables,
+    targets: &crate::mapping::need::TargetChoice,
     role_identity: &BTreeMap<usize, String>,
     keda_operator: &str,
     sink: &mut Sink,
 ) -> KedaNeeds {
     let operator = operator_role(model, joined, role_identity, keda_operator);
-    let mut an = Analyser { model, role_identity, operator, needs: KedaNeeds::default(), sink };
+    let mut an =
+        Analyser { model, joined, tables, targets, role_identity, operator, needs: KedaNeeds::default(), sink };
     let index = workload_index(model);
     for (si, s) in model.scalers.iter().enumerate() {
         let workload = target_workload(&index, s);
@@ -173,6 +179,9 @@ pub fn analyse(
         for (ti, t) in s.triggers.iter().enumerate() {
             match t.trigger_type.as_str() {
                 "aws-sqs-queue" => an.sqs_trigger(&sc, ti, t),
+                other if tables.keda_triggers.get(other).is_some() => {
+                    an.table_trigger(&sc, ti, t, tables.keda_triggers.get(other).expect("checked"));
+                }
                 other if other.starts_with("aws-") => {
                     an.sink.push(
                         rules::KEDA_TRIGGER,
@@ -190,6 +199,10 @@ pub fn analyse(
 /// The state of [`analyse`]: what it reads, and the needs it gathers.
 struct Analyser<'m, 'k> {
     model: &'m Model,
+    joined: &'m Joined,
+    tables: &'m crate::mapping::Tables,
+    /// The config's target choice: which Azure type a resource maps to.
+    targets: &'m crate::mapping::need::TargetChoice,
     role_identity: &'m BTreeMap<usize, String>,
     /// The IAM role of KEDA's own ServiceAccount on EKS, when it gets an identity ([`operator_role`]).
     operator: Option<usize>,
@@ -225,7 +238,7 @@ impl Analyser<'_, '_> {
             }
         };
         let what = &sc.what;
-        let resolved = |role, role_in_metadata| Resolved { arn: arn.clone(), role, role_in_metadata };
+        let resolved = |role, role_in_metadata| Resolved { arn: arn.clone(), role, role_in_metadata, azure_type: None };
         match auth_owner(self.model, sc.s, t) {
             AuthOwner::Workload => {
                 if let Some(ri) = sc.role {
@@ -258,7 +271,8 @@ impl Analyser<'_, '_> {
     /// a workload's trigger) and a federated credential for the AKS KEDA operator (E2A101 says so). Else nothing is generated for
     /// KEDA, and E2A029 says what to do by hand.
     fn as_operator(&mut self, sc: &ScalerView, ti: usize, t: &Trigger, arn: &str) {
-        let resolved = |role| Resolved { arn: arn.to_string(), role, role_in_metadata: t.auth_ref.is_none() };
+        let resolved =
+            |role| Resolved { arn: arn.to_string(), role, role_in_metadata: t.auth_ref.is_none(), azure_type: None };
         let Some(ri) = self.operator else {
             self.sink.push(
                 rules::KEDA_TRIGGER,
@@ -285,9 +299,10 @@ impl Analyser<'_, '_> {
             self.model.roles.iter().position(|r| r.arn == role_arn).filter(|ri| self.role_identity.contains_key(ri));
         if let Some(ri) = ri {
             self.needs.queues.entry(ri).or_default().insert(arn.to_string());
-            self.needs
-                .triggers
-                .insert((sc.si, ti), Resolved { arn: arn.to_string(), role: Some(ri), role_in_metadata: in_metadata });
+            self.needs.triggers.insert(
+                (sc.si, ti),
+                Resolved { arn: arn.to_string(), role: Some(ri), role_in_metadata: in_metadata, azure_type: None },
+            );
             return;
         }
         // Left on AWS, and so is the env value it reads (never one without the other).
@@ -305,6 +320,134 @@ impl Analyser<'_, '_> {
         if from_env {
             self.needs.held.extend(env_locs(self.model, sc.workload, t));
         }
+    }
+}
+
+/// A trigger of `mappings/keda-triggers.yaml`, as [`Analyser::table_trigger`] and [`Analyser::table_identity`]
+/// see it.
+struct TableTrigger<'e> {
+    /// The table's entry.
+    entry: &'e crate::mapping::keda_triggers::Entry,
+    /// `` `type` (described metadata) ``, for messages.
+    shown: String,
+}
+
+impl Analyser<'_, '_> {
+    /// A trigger of `mappings/keda-triggers.yaml`. Without an Azure scaler it is left on AWS (E2A104 for a metric,
+    /// E2A105 for none). Else the resource it names must be exactly one ARN the input has, and its identity known
+    /// (as for an SQS trigger): then it is recorded with the Azure type it needs, and whether that type is what the
+    /// plan maps the resource to is decided once the resources are planned ([`super::keda_triggers::report`]);
+    /// otherwise it is left on AWS (E2A103).
+    fn table_trigger(&mut self, sc: &ScalerView, ti: usize, t: &Trigger, entry: &crate::mapping::keda_triggers::Entry) {
+        use crate::mapping::keda_triggers::Outcome;
+        let tt = TableTrigger { entry, shown: format!("`{}` ({})", t.trigger_type, entry.described(&t.metadata)) };
+        let left = |sink: &mut Sink, code, why: &str| {
+            let msg = format!("{}: {} {why}; the trigger is left pointing at AWS: {}", sc.what, tt.shown, entry.manual);
+            sink.push(code, msg, Some(t.loc));
+        };
+        let Some(azure) = entry.azure.as_ref().filter(|_| entry.outcome == Outcome::Rewrite) else {
+            let (code, why) = match entry.outcome {
+                Outcome::ChooseMetric => (
+                    rules::KEDA_TRIGGER_METRIC_UNMAPPED,
+                    "scales on a CloudWatch metric whose Azure Monitor counterpart eks2aks does not know",
+                ),
+                _ => (rules::KEDA_TRIGGER_NO_AZURE_SCALER, "has no Azure scaler counterpart in KEDA"),
+            };
+            left(self.sink, code, why);
+            return;
+        };
+        let pattern = entry.source_pattern(&t.metadata);
+        let arns: Vec<&str> = match &pattern {
+            Some(p) => {
+                self.joined.resources.keys().filter(|a| crate::glob::glob_match(p, a, false)).map(|a| &**a).collect()
+            }
+            None => Vec::new(),
+        };
+        let arn = match (arns.as_slice(), &pattern) {
+            ([one], _) => one.to_string(),
+            (_, None) => {
+                return left(
+                    self.sink,
+                    rules::KEDA_TRIGGER_SOURCE_UNMAPPED,
+                    "names no resource (a metadata field is missing or holds a wildcard)",
+                );
+            }
+            ([], Some(p)) => {
+                return left(
+                    self.sink,
+                    rules::KEDA_TRIGGER_SOURCE_UNMAPPED,
+                    &format!("reads `{p}`, which no policy, env value or ConfigMap of the input names"),
+                );
+            }
+            (many, Some(_)) => {
+                return left(
+                    self.sink,
+                    rules::KEDA_TRIGGER_SOURCE_UNMAPPED,
+                    &format!("matches {} resources of the input ({}), not one", many.len(), many.join(", ")),
+                );
+            }
+        };
+        if let Some(why) = self.maps_elsewhere(&arn, entry) {
+            return left(
+                self.sink,
+                rules::KEDA_TRIGGER_SOURCE_UNMAPPED,
+                &format!("reads `{}`, {why}", crate::text::truncate(&arn)),
+            );
+        }
+        let Some((role, role_in_metadata)) = self.table_identity(sc, t, &tt) else { return };
+        if let Some(ri) = role {
+            // The KEDA operator gets a federated credential on the identity (no queue to read: an empty set).
+            self.needs.queues.entry(ri).or_default();
+        }
+        let azure_type = Some(azure.azure_type.clone());
+        self.needs.triggers.insert((sc.si, ti), Resolved { arn, role, role_in_metadata, azure_type });
+    }
+
+    /// Why the resource at `arn` will not map to the Azure type the entry's scaler reads (the config's target
+    /// choice over `services.yaml`), or `None` when it will: decided before planning, so that the KEDA operator's
+    /// credential is planned only for triggers that carry over.
+    fn maps_elsewhere(&self, arn: &str, entry: &crate::mapping::keda_triggers::Entry) -> Option<String> {
+        let (source, azure) = (entry.source.as_ref()?, entry.azure.as_ref()?);
+        if self.targets.stays(arn) {
+            return Some("which the config keeps on AWS".into());
+        }
+        let service = self.tables.services.get(&source.service)?;
+        let key = self.targets.target(service, &source.service, arn);
+        let target = service.targets.get(key)?;
+        (*target.azure_type != *azure.azure_type).then(|| {
+            format!(
+                "which maps to {} (target `{key}` of {}), not to {}",
+                target.azure_service, source.service, azure.azure_type
+            )
+        })
+    }
+
+    /// Who a table trigger authenticates as on Azure: (the role whose identity, from the metadata). `None` when
+    /// it has no identity there (reported: E2A103).
+    fn table_identity(&mut self, sc: &ScalerView, t: &Trigger, tt: &TableTrigger) -> Option<(Option<usize>, bool)> {
+        let why = match auth_owner(self.model, sc.s, t) {
+            AuthOwner::Workload if sc.role.is_some() => return Some((sc.role, false)),
+            AuthOwner::Workload => {
+                "authenticates as the workload, whose ServiceAccount maps to no identity".to_string()
+            }
+            AuthOwner::Operator if self.operator.is_some() => return Some((self.operator, t.auth_ref.is_none())),
+            AuthOwner::Operator => {
+                "used KEDA's own AWS role, and no ServiceAccount of the KEDA operator with an IAM role is in the input"
+                    .into()
+            }
+            AuthOwner::Role(arn, in_metadata) => {
+                let ri =
+                    self.model.roles.iter().position(|r| r.arn == arn).filter(|ri| self.role_identity.contains_key(ri));
+                if ri.is_some() {
+                    return Some((ri, in_metadata));
+                }
+                format!("authenticates as IAM role `{}`, for which no identity is planned", crate::text::truncate(&arn))
+            }
+            AuthOwner::StaticKeys => "authenticated with static AWS keys, which have no Azure identity".into(),
+        };
+        let msg = format!("{}: {} {why}; the trigger is left pointing at AWS: {}", sc.what, tt.shown, tt.entry.manual);
+        self.sink.push(rules::KEDA_TRIGGER_SOURCE_UNMAPPED, msg, Some(t.loc));
+        None
     }
 }
 
@@ -405,7 +548,7 @@ pub fn bind(
     files: &Files,
     needs: KedaNeeds,
     role_identity: &BTreeMap<usize, String>,
-    mapped: impl Fn(&str) -> bool,
+    mapped: impl Fn(&Resolved) -> bool,
     sink: &mut Sink,
 ) -> Bindings {
     let mut out = Bindings { held: needs.held, ..Bindings::default() };
@@ -452,14 +595,14 @@ fn group_triggers(
     model: &Model,
     resolved: &BTreeMap<TriggerId, Resolved>,
     role_identity: &BTreeMap<usize, String>,
-    mapped: impl Fn(&str) -> bool,
+    mapped: impl Fn(&Resolved) -> bool,
     triggers: &mut BTreeMap<TriggerId, (String, AuthRef)>,
 ) -> (Vec<(AuthKey, Group)>, FreshGroups) {
     let mut groups: BTreeMap<AuthKey, Group> = BTreeMap::new();
     let mut group_order: Vec<AuthKey> = Vec::new();
     let mut fresh = FreshGroups::new();
     for (&(si, ti), r) in resolved {
-        if !mapped(&r.arn) {
+        if !mapped(r) {
             continue;
         }
         let (s, t) = (&model.scalers[si], &model.scalers[si].triggers[ti]);

@@ -20,6 +20,7 @@ pub mod dns_secrets;
 pub mod edits;
 mod eksctl_sas;
 pub mod keda;
+pub mod keda_triggers;
 pub mod ledger;
 pub mod soundness;
 mod unused_sas;

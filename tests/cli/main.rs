@@ -16,6 +16,7 @@ mod hygiene;
 mod iac;
 mod init;
 mod keda;
+mod keda_triggers;
 mod layering;
 mod managed_policies;
 mod mapping;
