@@ -21,6 +21,7 @@ pub mod edits;
 mod eksctl_sas;
 pub mod keda;
 pub mod ledger;
+pub mod names_in_config;
 pub mod soundness;
 mod unused_sas;
 pub mod verify;
