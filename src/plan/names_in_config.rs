@@ -69,8 +69,13 @@ fn role_names(tables: &Tables, perms: &[Permission]) -> HashMap<String, Vec<Stri
         .filter(|p| p.statement.effect == Effect::Allow)
         .filter_map(|p| p.statement.resource.as_ref().filter(|r| !r.not))
         .flat_map(|r| r.items.iter().map(|(t, _)| &**t));
-    for r in resources.filter(|r| !r.contains(['*', '?', '$'])) {
-        let Some((base, name)) = need::base_resource(tables, r) else { continue };
+    // A wildcard in the name names no one resource; one in the rest (`bucket/*`) still names the bucket.
+    for r in resources.filter(|r| !r.contains("${")) {
+        let Some((base, name)) =
+            need::base_resource(tables, r).filter(|(b, n)| !b.contains(['*', '?']) && !n.contains(['*', '?']))
+        else {
+            continue;
+        };
         let mut add = |n: &str| {
             if n.len() >= MIN_NAME {
                 let list = names.entry(n.to_string()).or_default();
@@ -322,6 +327,127 @@ fn container_args(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{PatternList, Statement};
+    use std::sync::Arc;
+
+    /// The bundled tables, loaded once (the property test calls this per case).
+    fn tables() -> &'static Tables {
+        static T: std::sync::OnceLock<Tables> = std::sync::OnceLock::new();
+        T.get_or_init(|| crate::mapping::load::load(None).expect("bundled tables load"))
+    }
+
+    fn allow(resources: &[&str]) -> Permission {
+        let items = |v: &[&str]| v.iter().map(|r| (Arc::<str>::from(*r), Pos::default())).collect();
+        Permission {
+            policy: "p".into(),
+            statement: Arc::new(Statement {
+                sid: None,
+                effect: Effect::Allow,
+                action: PatternList { not: false, items: items(&["s3:GetObject"]) },
+                resource: Some(PatternList { not: false, items: items(resources) }),
+                principal: None,
+                conditions: Vec::new(),
+                loc: Loc { file: FileId(0), pos: Pos::default() },
+            }),
+        }
+    }
+
+    fn value(text: &str) -> ConfigValue {
+        ConfigValue {
+            key: "CONFIG".into(),
+            text: text.into(),
+            loc: Loc { file: FileId(0), pos: Pos { line: 10, col: 3 } },
+            block: None,
+            within: None,
+        }
+    }
+
+    /// (token, base ARN, by form) of each reference in `text`, for a role with these policy resources.
+    fn found(resources: &[&str], text: &str) -> Vec<(String, String, bool)> {
+        let t = tables();
+        let names = role_names(t, &[allow(resources)]);
+        let mut out = Vec::new();
+        value_refs(t, &names, &value(text), &mut |_, tok, arn, form| out.push((tok.to_string(), arn, form)));
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    const BUCKET: &str = "arn:aws:s3:::my-bucket";
+
+    #[test]
+    fn a_bare_name_the_role_knows_matches_only_whole() {
+        let r = &["arn:aws:s3:::my-bucket/*"];
+        assert_eq!(found(r, "my-bucket"), [("my-bucket".into(), BUCKET.into(), false)]);
+        assert_eq!(found(r, "bucket: my-bucket, region: us-east-1").len(), 1);
+        assert_eq!(found(r, "--bucket=my-bucket").len(), 1);
+        assert_eq!(found(r, "https://example.com/data/my-bucket/x").len(), 1, "a URI path segment");
+        // Near misses: a longer name, a name inside a word, another case.
+        assert!(found(r, "my-bucket-old").is_empty());
+        assert!(found(r, "amy-bucket").is_empty());
+        assert!(found(r, "my-bucket2").is_empty());
+        assert!(found(r, "my_bucket").is_empty());
+        assert!(found(r, "MY-BUCKET").is_empty(), "AWS names are case-sensitive");
+    }
+
+    #[test]
+    fn names_the_role_does_not_know_or_only_by_wildcard_do_not_match() {
+        assert!(found(&["arn:aws:s3:::other"], "my-bucket").is_empty());
+        assert!(found(&["arn:aws:s3:::my-*"], "my-bucket").is_empty());
+        assert!(found(&["*"], "my-bucket").is_empty());
+    }
+
+    #[test]
+    fn forms_name_resources_whatever_the_role_knows() {
+        assert_eq!(
+            found(&[], "spark.sql.warehouse.dir=s3a://lake/warehouse"),
+            [("s3a://lake/warehouse".into(), "arn:aws:s3:::lake".into(), true)]
+        );
+        let q = "https://sqs.us-east-1.amazonaws.com/111122223333/orders";
+        assert_eq!(found(&[], q), [(q.into(), "arn:aws:sqs:us-east-1:111122223333:orders".into(), true)]);
+    }
+
+    #[test]
+    fn a_secret_is_known_without_its_random_suffix() {
+        let s = "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-password-AbCdEf";
+        let f = found(&[s], "prod/db-password");
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(found(&[s], "prod/db").is_empty());
+    }
+
+    #[test]
+    fn a_name_in_an_embedded_document_is_at_its_line() {
+        let t = tables();
+        let names = role_names(t, &[allow(&[BUCKET])]);
+        let mut v = value("app:\n  data:\n    bucket: my-bucket\n");
+        v.block = Some(20);
+        let mut lines = Vec::new();
+        value_refs(t, &names, &v, &mut |loc, _, _, _| lines.push(loc.pos.line));
+        assert_eq!(lines, [23]);
+    }
+
+    #[test]
+    fn sdk_variables_are_not_read() {
+        let t = tables();
+        let names = role_names(t, &[allow(&[BUCKET])]);
+        let mut v = value("my-bucket");
+        v.key = "AWS_PROFILE".into();
+        let mut n = 0;
+        value_refs(t, &names, &v, &mut |_, _, _, _| n += 1);
+        assert_eq!(n, 0);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn matching_never_panics(text in "\\PC{0,120}", name in "[a-z0-9.-]{0,12}") {
+            let t = tables();
+            let arn = format!("arn:aws:s3:::{name}");
+            let names = role_names(t, &[allow(&[arn.as_str()])]);
+            let mut n = 0usize;
+            value_refs(t, &names, &value(&text), &mut |_, _, _, _| n += 1);
+            value_refs(t, &names, &value(&format!("{text} {name}")), &mut |_, _, _, _| n += 1);
+        }
+    }
 
     #[test]
     fn aws_args_by_flag_provider_and_form() {
