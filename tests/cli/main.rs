@@ -19,6 +19,7 @@ mod keda;
 mod layering;
 mod managed_policies;
 mod mapping;
+mod names_in_config;
 mod outputs_once;
 mod phased;
 mod plan;
