@@ -55,8 +55,8 @@ struct FoundRef {
     key: String,
     /// Where the value's scalar is (the position an edit names).
     value: Loc,
-    /// Where its list is (`args`/`command`).
-    within: Option<Pos>,
+    /// Where the nodes that hold it are: an `args`/`command` list, or a custom resource's enclosing nodes.
+    within: Vec<Pos>,
 }
 
 /// The resource names a role's Allow statements name (concrete, at least [`MIN_NAME`] long), each with the base
@@ -154,6 +154,18 @@ pub fn find(model: &Model, joined: &Joined, tables: &Tables, roles: &BTreeMap<us
     for c in &model.config_data {
         config.entry((&c.kind, &c.namespace, &c.name)).or_default().extend(c.values.iter());
     }
+    // A pod-making custom resource's own AWS references (a SparkApplication's `s3a://` paths) are its values too.
+    let mut spec: BTreeMap<usize, Vec<(ConfigValue, &[Pos])>> = BTreeMap::new();
+    for r in &model.spec_refs {
+        let v = ConfigValue {
+            key: r.path.as_str().into(),
+            text: r.text.as_str().into(),
+            loc: r.loc,
+            block: None,
+            within: None,
+        };
+        spec.entry(r.object).or_default().push((v, &r.within));
+    }
     let mut found = Found::default();
     for (ri, workloads) in role_workloads(model, joined) {
         if !roles.contains_key(&ri) {
@@ -163,7 +175,9 @@ pub fn find(model: &Model, joined: &Joined, tables: &Tables, roles: &BTreeMap<us
         for &wi in &workloads {
             let w = &model.workloads[wi];
             let read = w.config_refs.iter().filter_map(|(k, n)| config.get(&(k.as_str(), &*w.namespace, n.as_str())));
-            for v in w.values.iter().chain(read.flatten().copied()) {
+            let own = w.values.iter().chain(read.flatten().copied()).map(|v| (v, v.within.as_slice()));
+            let in_spec = spec.get(&w.object).into_iter().flatten().map(|(v, within)| (v, *within));
+            for (v, within) in own.chain(in_spec) {
                 value_refs(tables, &names, v, &mut |loc, token, arn, by_form| {
                     found.by_role.entry(ri).or_default().insert(arn.clone());
                     found.refs.push(FoundRef {
@@ -174,7 +188,7 @@ pub fn find(model: &Model, joined: &Joined, tables: &Tables, roles: &BTreeMap<us
                         by_form,
                         key: v.key.to_string(),
                         value: v.loc,
-                        within: v.within,
+                        within: within.to_vec(),
                     });
                 });
             }
@@ -216,7 +230,7 @@ pub fn report(model: &Model, plan: &Plan, roles: &BTreeMap<usize, String>, found
     let is_edited = |file: FileId, p: Pos| edited.contains(&(file, p));
     let mut reported: BTreeSet<Loc> = BTreeSet::new();
     for r in &found.refs {
-        let rewritten = is_edited(r.value.file, r.value.pos) || r.within.is_some_and(|p| is_edited(r.value.file, p));
+        let rewritten = is_edited(r.value.file, r.value.pos) || r.within.iter().any(|p| is_edited(r.value.file, *p));
         let Some(res) = super::resource(&plan.resources, &r.arn) else { continue };
         let Some(azure) = res.azure_name.as_deref() else { continue };
         // A bare name the Azure resource keeps is right on Azure too.

@@ -53,3 +53,19 @@ fn values_edits_rewrite_and_add_on_settings_are_not_reported() {
         assert!(lines_of(&plan, "E2A112").is_empty(), "{dir}");
     }
 }
+
+#[test]
+fn a_pod_making_crs_own_s3a_paths_narrow_its_grant_and_are_reported_once() {
+    let plan = plan_json(&["testdata/fixtures/k8s/names-in-spark-spec"]);
+    assert!(lines_of(&plan, "E2A017").is_empty(), "no grant is widened to the storage account");
+    let scopes: Vec<&str> = plan["identities"][0]["role_assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["scope"]["azure_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(scopes, ["spark-jobs", "spark-logs"]);
+    let want: Vec<(String, u64)> = [21, 25].iter().map(|l| ("spark.yaml".to_string(), *l)).collect();
+    assert_eq!(lines_of(&plan, "E2A111"), want);
+    assert!(lines_of(&plan, "E2A112").is_empty(), "the same values are not reported twice");
+}
