@@ -228,26 +228,34 @@ fn edited(plan: &Plan) -> BTreeSet<(FileId, Pos)> {
 pub fn report(model: &Model, plan: &Plan, roles: &BTreeMap<usize, String>, found: &Found, sink: &mut Sink) {
     let edited = edited(plan);
     let is_edited = |file: FileId, p: Pos| edited.contains(&(file, p));
-    let mut reported: BTreeSet<Loc> = BTreeSet::new();
+    // One finding per place: a ConfigMap read by two identities' workloads names the first identity by name
+    // (whatever the order the roles were read in), and the first resource.
+    let mut by_loc: BTreeMap<Loc, (&str, &FoundRef, &super::Resource, &str)> = BTreeMap::new();
     for r in &found.refs {
         let rewritten = is_edited(r.value.file, r.value.pos) || r.within.iter().any(|p| is_edited(r.value.file, *p));
         let Some(res) = super::resource(&plan.resources, &r.arn) else { continue };
         let Some(azure) = res.azure_name.as_deref() else { continue };
         // A bare name the Azure resource keeps is right on Azure too.
-        if rewritten || (!r.by_form && azure == r.token) || !reported.insert(r.loc) {
+        if rewritten || (!r.by_form && azure == r.token) {
             continue;
         }
+        let identity = roles.get(&r.role).map_or("?", String::as_str);
+        let e = by_loc.entry(r.loc).or_insert((identity, r, res, azure));
+        if (identity, &r.arn) < (e.0, &e.1.arn) {
+            *e = (identity, r, res, azure);
+        }
+    }
+    for (loc, (identity, r, res, azure)) in by_loc {
         let kind = res.azure_type.as_deref().unwrap_or("resource");
         sink.push(
             rules::AWS_NAME_IN_CONFIG,
             format!(
-                "`{}` names the AWS resource `{}` (`{}`) that identity `{}` uses, which becomes {kind} `{azure}` on Azure; nothing rewrites this value: point it at the Azure resource",
+                "`{}` names the AWS resource `{}` (`{}`) that identity `{identity}` uses, which becomes {kind} `{azure}` on Azure; nothing rewrites this value: point it at the Azure resource",
                 crate::text::truncate(&r.key),
                 crate::text::truncate(&r.arn),
                 crate::text::truncate(&r.token),
-                roles.get(&r.role).map_or("?", String::as_str),
             ),
-            Some(r.loc),
+            Some(loc),
         );
     }
     let covered = covered(model, &found.refs);
