@@ -40,8 +40,10 @@ pub fn build(
     let role_identity = name_identities(model, joined, &recognised.roles, &mut sink);
     let mut keda = keda::analyse(model, joined, &role_identity, &opts.keda_operator, &mut sink);
     // Issue 21: the resources the workloads name in their configuration values, by role.
+    let t = std::time::Instant::now();
     let found = super::names_in_config::find(model, joined, tables, &role_identity);
     found.join_resources(joined);
+    crate::diag::timings::add_cpu("names in config", t);
     let (mut identities, custom_roles) = {
         let mut planner = Planner::new(model, joined, files, tables, opts, &keda.queues);
         for (ri, arns) in &found.by_role {
