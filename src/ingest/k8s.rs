@@ -85,6 +85,9 @@ pub fn read_object(
         (av, k) if super::cloud::is_cloud_kind(av, k) => super::cloud::read(model, file, &node, index, k, &name),
         _ => super::dns_secrets::read_object(model, file, &node, index, (&api_version, &kind), &ns, &name),
     }
+    if super::values::is_custom_resource(&api_version) {
+        super::values::spec_refs(model, file, &node, index);
+    }
     if let Some(pods) = super::workloads::find(&node, &api_version, &kind, &opts.pod_kinds) {
         let sa = pods.service_account.filter(|n| is_non_string(n)).map(|n| (n, "serviceAccountName", "a string"));
         if let Some((n, field, want)) = sa.or_else(|| pods.specs.iter().find_map(|(s, _)| malformed_pod_field(s))) {
@@ -322,11 +325,15 @@ fn read_service_account(
 
 fn read_config(model: &mut Model, file: FileId, node: &Node, index: usize, kind: &str, ns: &str, name: &str) {
     let mut refs = Vec::new();
+    let mut values = Vec::new();
     for section in ["data", "stringData", "binaryData"] {
         let Some(entries) = node.get(section).and_then(Node::as_map) else {
             continue;
         };
         for e in entries {
+            if section == if kind == "Secret" { "stringData" } else { "data" } {
+                values.extend(super::values::config_value(file, &e.key, &e.value, None));
+            }
             let Some(v) = e.value.as_str() else { continue };
             let l = loc(file, &e.value);
             if kind == "Secret" && section == "data" {
@@ -359,6 +366,7 @@ fn read_config(model: &mut Model, file: FileId, node: &Node, index: usize, kind:
             .filter(|e| crate::model::SDK_VARIABLES.iter().any(|v| v.eq_ignore_ascii_case(&e.key)))
             .map(|e| super::intern::intern(&e.key))
             .collect(),
+        values,
     });
 }
 
@@ -422,6 +430,7 @@ fn read_workload(
         containers: read.containers,
         aws_refs: read.aws_refs,
         config_refs: read.config_refs.into_iter().collect(),
+        values: read.values,
     });
 }
 
@@ -432,6 +441,7 @@ struct PodRead {
     aws_refs: Vec<AwsRef>,
     config_refs: BTreeSet<(String, String)>,
     sdk_env: Vec<SdkEnv>,
+    values: Vec<crate::model::ConfigValue>,
 }
 
 impl PodRead {
@@ -450,6 +460,7 @@ impl PodRead {
                 if let Some(text) = v.as_str() {
                     scan::scan(var, text, loc(file, v), &mut self.aws_refs);
                 }
+                self.values.extend(super::values::config_value(file, var, v, None));
             } else if let Some(from) = env.get("valueFrom") {
                 for (key, k) in [("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")] {
                     if let Some(n) = from.path(&[key, "name"]).and_then(Node::as_str) {
@@ -458,6 +469,7 @@ impl PodRead {
                 }
             }
         }
+        super::values::container_args(file, c, &mut self.values);
         for from in c.get("envFrom").and_then(Node::as_seq).unwrap_or_default() {
             for (key, k) in [("configMapRef", "ConfigMap"), ("secretRef", "Secret")] {
                 if let Some(n) = from.path(&[key, "name"]).and_then(Node::as_str) {

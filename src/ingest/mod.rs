@@ -10,6 +10,8 @@ pub mod k8s;
 pub mod policy;
 pub mod scan;
 pub mod terraform;
+pub mod tokens;
+pub mod values;
 pub mod walk;
 pub mod workloads;
 

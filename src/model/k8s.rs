@@ -133,6 +133,41 @@ pub struct Workload {
     pub aws_refs: Vec<AwsRef>,
     /// ConfigMaps and Secrets the pods read (`envFrom`, `valueFrom`, volumes), as (kind, name).
     pub config_refs: Vec<(String, String)>,
+    /// Its containers' env `value`s and `args`/`command` items, in input order: where the AWS names its role
+    /// knows are looked for (`plan::names_in_config`).
+    pub values: Vec<ConfigValue>,
+}
+
+/// One configuration value a workload reads: an env `value`, an `args`/`command` item, a ConfigMap's `data` or a
+/// Secret's `stringData` value.
+#[derive(Debug, Clone)]
+pub struct ConfigValue {
+    /// The env variable or data key (`args`/`command` for a container's list).
+    pub key: std::sync::Arc<str>,
+    /// The text (shared: values repeat).
+    pub text: std::sync::Arc<str>,
+    /// Where the value is.
+    pub loc: Loc,
+    /// A literal block scalar (`|`): line `n` (1-based) of its text is at line `block + n` of the file.
+    pub block: Option<u32>,
+    /// For an `args`/`command` item, where its list is (an edit of the whole list rewrites it).
+    pub within: Option<Pos>,
+}
+
+/// An AWS reference in a custom resource's `spec` (an ARN, an `*.amazonaws.com` host, an S3 URI): flagged unless
+/// an edit rewrites it (`plan::names_in_config`).
+#[derive(Debug, Clone)]
+pub struct SpecRef {
+    /// Index into [`super::Model::objects`].
+    pub object: usize,
+    /// The value's path in the object (`spec.issuerRef.arn`).
+    pub path: String,
+    /// The text.
+    pub text: String,
+    /// Where the value is.
+    pub loc: Loc,
+    /// Where its enclosing nodes are, outermost first (an edit of any of them rewrites it).
+    pub within: Vec<Pos>,
 }
 
 /// Where one pod template's labels are: `labels` from the node at `template`.
@@ -213,6 +248,8 @@ pub struct ConfigData {
     pub aws_refs: Vec<AwsRef>,
     /// The keys of `data` named like an AWS SDK variable ([`SDK_VARIABLES`], any case), in input order.
     pub sdk_keys: Vec<std::sync::Arc<str>>,
+    /// A ConfigMap's `data` and a Secret's `stringData` values, in input order.
+    pub values: Vec<ConfigValue>,
 }
 
 /// A KEDA ScaledObject or ScaledJob.

@@ -40,6 +40,8 @@ pub struct Model {
     pub aws_sections: Vec<AwsSection>,
     /// StorageClasses, PersistentVolumes, Ingresses and Services (the storage and load-balancer rewrite).
     pub cloud_objects: Vec<CloudObject>,
+    /// AWS references in custom resources' `spec`s ([`SpecRef`]).
+    pub spec_refs: Vec<SpecRef>,
 }
 
 impl Model {
@@ -67,6 +69,7 @@ impl Model {
             mut loose_documents,
             mut aws_sections,
             mut cloud_objects,
+            mut spec_refs,
         } = other;
         let offset = self.objects.len();
         workloads.iter_mut().for_each(|w| w.object += offset);
@@ -75,6 +78,7 @@ impl Model {
         trigger_auths.iter_mut().for_each(|t| t.object += offset);
         aws_sections.iter_mut().for_each(|s| s.object += offset);
         cloud_objects.iter_mut().for_each(|c| c.object += offset);
+        spec_refs.iter_mut().for_each(|r| r.object += offset);
         self.objects.append(&mut objects);
         self.service_accounts.append(&mut service_accounts);
         self.workloads.append(&mut workloads);
@@ -87,6 +91,7 @@ impl Model {
         self.loose_documents.append(&mut loose_documents);
         self.aws_sections.append(&mut aws_sections);
         self.cloud_objects.append(&mut cloud_objects);
+        self.spec_refs.append(&mut spec_refs);
     }
 
     /// Gives back the room the lists grew into while fragments were appended (up to half of each, and the model
@@ -105,6 +110,7 @@ impl Model {
             loose_documents,
             aws_sections,
             cloud_objects,
+            spec_refs,
         } = self;
         objects.shrink_to_fit();
         service_accounts.shrink_to_fit();
@@ -118,6 +124,7 @@ impl Model {
         loose_documents.shrink_to_fit();
         aws_sections.shrink_to_fit();
         cloud_objects.shrink_to_fit();
+        spec_refs.shrink_to_fit();
     }
 
     /// Gives back the room the per-object lists grew into while one file was read (a workload's containers and

@@ -39,8 +39,16 @@ pub fn build(
     let recognised = addons::recognise(model, joined, tables, &mut sink);
     let role_identity = name_identities(model, joined, &recognised.roles, &mut sink);
     let mut keda = keda::analyse(model, joined, tables, &opts.targets, &role_identity, &opts.keda_operator, &mut sink);
+    // Issue 21: the resources the workloads name in their configuration values, by role.
+    let t = std::time::Instant::now();
+    let found = super::names_in_config::find(model, joined, tables, &role_identity);
+    found.join_resources(joined);
+    crate::diag::timings::add_cpu("names in config", t);
     let (mut identities, custom_roles) = {
-        let planner = Planner::new(model, joined, files, tables, opts, &keda.queues);
+        let mut planner = Planner::new(model, joined, files, tables, opts, &keda.queues);
+        for (ri, arns) in &found.by_role {
+            planner.named_by_env_role.entry(*ri).or_default().extend(arns.iter().cloned());
+        }
         planner.plan_all(&role_identity, &mut sink)
     };
     keda.queues.clear();
@@ -74,16 +82,14 @@ pub fn build(
     }
     // The storage and load-balancer rewrite's findings (its edits are decided again with the others).
     cloud::decide(model, tables, &opts.config, &mut sink);
-    let findings = final_findings(model, files, opts, sink);
-    let summary = summary(model, &identities, &workloads, &resources, &findings);
     let mut plan = Plan {
         schema: SCHEMA,
         identities,
         resources,
         workloads,
         custom_roles: custom_roles.into_values().collect(),
-        findings,
-        summary,
+        findings: Vec::new(),
+        summary: Summary::default(),
         keda_authentications: keda.added.clone(),
         keda: Box::new(keda),
         manifest_edits: Vec::new(),
@@ -97,6 +103,10 @@ pub fn build(
     plan.manifest_edits = decided.manifest;
     plan.eks_side_edits = decided.eks_side;
     plan.ecr_images = decided.ecr_images;
+    // The references no edit rewrites (issue 21), once the edits are known; then the findings are final.
+    super::names_in_config::report(model, &plan, &role_identity, &found, &mut sink);
+    plan.findings = final_findings(model, files, opts, sink);
+    plan.summary = summary(model, &plan.identities, &plan.workloads, &plan.resources, &plan.findings);
     plan
 }
 

@@ -22,6 +22,7 @@ mod eksctl_sas;
 pub mod keda;
 pub mod keda_triggers;
 pub mod ledger;
+pub mod names_in_config;
 pub mod soundness;
 mod unused_sas;
 pub mod verify;

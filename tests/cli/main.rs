@@ -20,6 +20,7 @@ mod keda_triggers;
 mod layering;
 mod managed_policies;
 mod mapping;
+mod names_in_config;
 mod outputs_once;
 mod phased;
 mod plan;
