@@ -206,6 +206,11 @@ SERVICES = {
                 "Azure Key Vault (keys)", "Microsoft.KeyVault/vaults/keys", "key", "key",
                 KV_NOTE + "; no data keys: envelope encryption generates the data key locally and wraps it (wrapKey)"),
         },
+        # A key the workload uses itself gets the built-in role Microsoft documents for apps that perform
+        # cryptographic operations (Key Vault Crypto User, "Azure built-in roles for Key Vault data plane
+        # operations", learn.microsoft.com/azure/key-vault/general/rbac-guide), on the key, rather than a custom
+        # role per need; what it grants beyond the need is listed (excess_data_actions, E2A021).
+        "prefer_built_in": {"key-vault-key": True},
     },
     "logs": {
         "name": "Amazon CloudWatch Logs",
@@ -285,6 +290,16 @@ SERVICES = {
         # `s3:prefix` is sent with bucket listings only (AWS Service Authorization Reference, Amazon S3: the
         # condition keys of ListBucket and ListBucketVersions); it becomes the listing's prefix test.
         "list_prefix": {"storage-blob": {"key": "s3:prefix", "actions": Flow(["ListBucket", "ListBucketVersions"])}},
+        # SSE-KMS: S3 calls KMS for the caller (kms:ViaService `s3.<region>.amazonaws.com`, AWS KMS Developer
+        # Guide, "kms:ViaService"). Azure Storage encrypts all data at rest and the encryption cannot be disabled;
+        # a customer-managed key is set on the storage account, with the account's identity
+        # ("Azure Storage encryption for data at rest", learn.microsoft.com/azure/storage/common/storage-service-encryption).
+        "server_side_encryption": {
+            "via_service": "s3",
+            "azure": "Azure Storage encrypts every blob at rest itself (it cannot be turned off); a customer-managed "
+                     "key is configured on the storage account with the account's own identity, not granted to the "
+                     "workload",
+        },
     },
     "secretsmanager": {
         "name": "AWS Secrets Manager",
@@ -295,6 +310,14 @@ SERVICES = {
                 "Azure Key Vault (secrets)", "Microsoft.KeyVault/vaults/secrets", "secret", "secret",
                 KV_NOTE + "; " + SECRET_NAME_NOTE + "; the ARN's 6-character random suffix is not part of the name; "
                 "no staging labels (AWSCURRENT/AWSPREVIOUS): versions only"),
+        },
+        # Secrets Manager calls KMS for the caller (kms:ViaService `secretsmanager.<region>.amazonaws.com`, AWS
+        # KMS Developer Guide, "kms:ViaService"; "Secret encryption and decryption in AWS Secrets Manager"). Key
+        # Vault encrypts what it stores itself ("About Azure Key Vault", learn.microsoft.com/azure/key-vault/general/overview).
+        "server_side_encryption": {
+            "via_service": "secretsmanager",
+            "azure": "Key Vault encrypts every secret at rest itself (software-protected on Standard, HSM-protected "
+                     "on Premium); reading a secret needs Key Vault Secrets User on it, no key",
         },
     },
     "sns": {
@@ -388,7 +411,10 @@ def main() -> None:
     for key, svc in SERVICES.items():
         assert svc["default_target"] in svc["targets"], key
         list_prefix = svc.pop("list_prefix", {})
+        prefer_built_in = svc.pop("prefer_built_in", {})
         for tkey, t in svc["targets"].items():
+            if prefer_built_in.get(tkey):
+                t["prefer_built_in"] = True
             t["roles"] = sorted(CANDIDATE_ROLES[(key, tkey)])
             if tkey in list_prefix:
                 t["list_prefix"] = list_prefix[tkey]

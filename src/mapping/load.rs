@@ -79,6 +79,20 @@ pub struct Service {
     pub default_target: String,
     /// Targets by key.
     pub targets: BTreeMap<String, Target>,
+    /// The service calls KMS on the caller's behalf to encrypt at rest (SSE-KMS): a KMS statement usable only
+    /// through it (`kms:ViaService`) needs no Azure role ([`crate::mapping::kms`]). Absent: it does not.
+    #[serde(default)]
+    pub server_side_encryption: Option<ServerSideEncryption>,
+}
+
+/// How a service encrypts at rest with KMS ([`Service::server_side_encryption`]).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSideEncryption {
+    /// The first label of the service's endpoint as `kms:ViaService` names it (`s3` in `s3.<region>.amazonaws.com`).
+    pub via_service: String,
+    /// What its Azure target does instead, for the finding (E2A106).
+    pub azure: String,
 }
 
 /// One ARN resource grammar.
@@ -113,6 +127,10 @@ pub struct Target {
     /// (issue 18). Absent: no condition key is carried to this target.
     #[serde(default)]
     pub list_prefix: Option<ListPrefix>,
+    /// Keep the least-privileged built-in role set even when it grants more than `custom_roles.max_excess` (its
+    /// excess is listed, E2A021) rather than propose a custom role; a custom role only when no built-in covers.
+    #[serde(default)]
+    pub prefer_built_in: bool,
 }
 
 /// A listing-prefix condition key of a target ([`Target::list_prefix`]).

@@ -7,6 +7,7 @@ pub mod addons;
 pub mod azure;
 pub mod choose;
 pub mod k8s_resources;
+pub mod kms;
 pub mod load;
 pub mod managed;
 pub mod naming;
