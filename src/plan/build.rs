@@ -258,7 +258,7 @@ impl<'a> Planner<'a> {
             .chain(self.named_by_env_role.get(&ri).into_iter().flatten().cloned())
             .collect();
         let before = sink.findings().len();
-        let (mut needs, denied) =
+        let (mut needs, denied, kms_server_side) =
             need::needs(tables, &opts.targets, name, &role.account, &joined.permissions[ri], &role_named, sink);
         // KEDA reads the queue length as this identity.
         for arn in self.keda_queues.get(&ri).into_iter().flatten() {
@@ -302,6 +302,7 @@ impl<'a> Planner<'a> {
             aws_oidc_providers: providers.into_iter().collect(),
             aws_bridge,
             service_account_locs,
+            kms_server_side,
         }
     }
 
