@@ -444,7 +444,7 @@ impl Assign<'_, '_> {
             .get(&(scope.kind.clone(), scope.azure_name.clone()))
             .map(|d| d.keys().filter(|p| !perms.contains(*p)).cloned().collect())
             .unwrap_or_default();
-        match self.chooser.choose_avoiding(&target.roles, &perms, &forbidden) {
+        match self.chooser.choose_for(target, &perms, &forbidden) {
             Choice::BuiltIn(set) => {
                 for (idx, excess) in set {
                     let a = self.built_in(scope, need, idx, excess);
@@ -507,9 +507,23 @@ impl Assign<'_, '_> {
             .flat_map(|(_, a)| a.iter().cloned())
             .collect();
         if excess.len() > self.planner.opts.choose.max_excess {
+            let tables = self.planner.tables;
+            let why = if tables.services[&scope.service].targets[&scope.target].prefer_built_in {
+                "the target prefers its built-in roles to a custom role (`prefer_built_in` in mappings/services.yaml)"
+            } else {
+                "custom roles are switched off"
+            };
             self.sink.push(
                 rules::EXCESS_PRIVILEGE,
-                format!("identity `{}`: `{}` on {} `{}` grants {} data actions beyond the need ({}); custom roles are switched off", self.name, r.name, scope.kind, scope.azure_name, excess.len(), excess.join(", ")),
+                format!(
+                    "identity `{}`: `{}` on {} `{}` grants {} data actions beyond the need ({}); {why}",
+                    self.name,
+                    r.name,
+                    scope.kind,
+                    scope.azure_name,
+                    excess.len(),
+                    excess.join(", ")
+                ),
                 Some(self.role.loc),
             );
         }
