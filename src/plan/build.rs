@@ -618,9 +618,10 @@ fn plan_resources(
     // (collision-free) name is known.
     let mut renamed: Vec<Mapped> = Vec::new();
     let mut service_names: BTreeSet<Arc<str>> = BTreeSet::new();
+    let server_side = server_side_keys(identities);
     for (a, loc) in &joined.resources {
         let Some(arn) = Arn::parse(a) else { continue };
-        if arn.resource.is_empty() || arn.resource == "*" {
+        if arn.resource.is_empty() || arn.resource == "*" || server_side.contains(a) {
             continue;
         }
         let aws_service = shared(&mut service_names, &arn.service);
@@ -678,6 +679,20 @@ fn plan_resources(
     resources.sort_unstable_by(|a, b| a.aws_arn.cmp(&b.aws_arn));
     unique_resource_names(&mut resources, identities, &renamed, sink);
     resources
+}
+
+/// The KMS keys that only statements serving server-side encryption name (E2A106): no Azure key stands for them,
+/// so they are not resources of the plan.
+fn server_side_keys(identities: &[Identity]) -> BTreeSet<Arc<str>> {
+    let (mut sse, mut other) = (BTreeSet::new(), BTreeSet::new());
+    for id in identities {
+        for p in &id.aws_permissions {
+            let set = if id.kms_server_side.contains(&p.statement.loc) { &mut sse } else { &mut other };
+            set.extend(p.statement.resource.iter().flat_map(|r| r.items.iter().map(|(x, _)| x.clone())));
+        }
+    }
+    sse.retain(|r| !other.contains(r));
+    sse
 }
 
 /// The options with the zone names the manifests give for hosted zones the config does not name (a cert-manager
