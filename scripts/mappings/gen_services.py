@@ -206,11 +206,12 @@ SERVICES = {
                 "Azure Key Vault (keys)", "Microsoft.KeyVault/vaults/keys", "key", "key",
                 KV_NOTE + "; no data keys: envelope encryption generates the data key locally and wraps it (wrapKey)"),
         },
-        # A key the workload uses itself gets the built-in role Microsoft documents for apps that perform
-        # cryptographic operations (Key Vault Crypto User, "Azure built-in roles for Key Vault data plane
-        # operations", learn.microsoft.com/azure/key-vault/general/rbac-guide), on the key, rather than a custom
-        # role per need; what it grants beyond the need is listed (excess_data_actions, E2A021).
-        "prefer_built_in": {"key-vault-key": True},
+        # A key the workload uses itself for cryptographic operations gets the built-in role Microsoft documents
+        # for that (Key Vault Crypto User, "Azure built-in roles for Key Vault data plane operations",
+        # learn.microsoft.com/azure/key-vault/general/rbac-guide), on the key, rather than a custom role per need;
+        # what it grants beyond the need is listed (excess_data_actions, E2A021). A need it is not the least role
+        # for (a metadata read) keeps the usual threshold.
+        "preferred_roles": {"key-vault-key": Flow(["Key Vault Crypto User"])},
     },
     "logs": {
         "name": "Amazon CloudWatch Logs",
@@ -388,8 +389,11 @@ CANDIDATE_ROLES = {
     ("events", "event-grid"): EG,
     ("firehose", "event-hubs"): EH,
     ("kinesis", "event-hubs"): EH,
-    ("kms", "key-vault-key"): ["Key Vault Crypto Officer", "Key Vault Crypto Service Encryption User",
-                               "Key Vault Crypto Service Release User", "Key Vault Crypto User", "Key Vault Reader"],
+    # Not "Key Vault Crypto Service Encryption User": it is the role an Azure service's own identity gets for a
+    # customer-managed key (server-side encryption, which grants the workload nothing: E2A106), and it carries
+    # Event Grid subscription writes.
+    ("kms", "key-vault-key"): ["Key Vault Crypto Officer", "Key Vault Crypto Service Release User",
+                               "Key Vault Crypto User", "Key Vault Reader"],
     ("logs", "log-analytics"): ["Log Analytics Data Reader", "Log Analytics Reader", "Monitoring Metrics Publisher",
                                 "Monitoring Reader"],
     ("rds-db", "postgres-entra"): [],
@@ -411,10 +415,10 @@ def main() -> None:
     for key, svc in SERVICES.items():
         assert svc["default_target"] in svc["targets"], key
         list_prefix = svc.pop("list_prefix", {})
-        prefer_built_in = svc.pop("prefer_built_in", {})
+        preferred_roles = svc.pop("preferred_roles", {})
         for tkey, t in svc["targets"].items():
-            if prefer_built_in.get(tkey):
-                t["prefer_built_in"] = True
+            if tkey in preferred_roles:
+                t["preferred_roles"] = preferred_roles[tkey]
             t["roles"] = sorted(CANDIDATE_ROLES[(key, tkey)])
             if tkey in list_prefix:
                 t["list_prefix"] = list_prefix[tkey]

@@ -4,7 +4,7 @@
 //! configured on the vault or account, not granted to the workload, so such a statement needs no Azure role
 //! (E2A106, a note). Which services encrypt that way, and what their Azure target does instead, is data
 //! (`server_side_encryption` in `mappings/services.yaml`). A key the workload uses directly is an ordinary need
-//! on the key (`need.rs`), whose built-in role the target prefers (`prefer_built_in`).
+//! on the key (`need.rs`), for which the target prefers Key Vault Crypto User (`preferred_roles`).
 //!
 //! The condition must be exact (issue 18: every condition exact or refused): only `StringEquals`/`StringLike` on
 //! `kms:ViaService`, no `IfExists` (an absent key would let direct calls through), no set operator, no policy

@@ -127,10 +127,11 @@ pub struct Target {
     /// (issue 18). Absent: no condition key is carried to this target.
     #[serde(default)]
     pub list_prefix: Option<ListPrefix>,
-    /// Keep the least-privileged built-in role set even when it grants more than `custom_roles.max_excess` (its
-    /// excess is listed, E2A021) rather than propose a custom role; a custom role only when no built-in covers.
+    /// Roles of `roles` kept whatever they grant beyond the need (listed, E2A021) when the least-privileged
+    /// built-in set is made of them, rather than a custom role above `custom_roles.max_excess` (Key Vault Crypto
+    /// User on a key). Empty: the usual threshold.
     #[serde(default)]
-    pub prefer_built_in: bool,
+    pub preferred_roles: Vec<String>,
 }
 
 /// A listing-prefix condition key of a target ([`Target::list_prefix`]).
@@ -1039,6 +1040,11 @@ fn validate_target_roles(t: &Tables, at: &Locate, errors: &mut Vec<MappingError>
                     e.column = l.find(r.as_str()).map(|b| l[..b].chars().count() + 1);
                 }
                 errors.push(e);
+            }
+            for r in target.preferred_roles.iter().filter(|r| !target.roles.contains(r)) {
+                let message =
+                    format!("service `{prefix}` target `{tk}`: preferred role `{r}` is not one of the target's roles");
+                errors.push(at.at("services.yaml", "preferred_roles:", message));
             }
             if target.roles.is_empty() {
                 continue;

@@ -508,8 +508,11 @@ impl Assign<'_, '_> {
             .collect();
         if excess.len() > self.planner.opts.choose.max_excess {
             let tables = self.planner.tables;
-            let why = if tables.services[&scope.service].targets[&scope.target].prefer_built_in {
-                "the target prefers its built-in roles to a custom role (`prefer_built_in` in mappings/services.yaml)"
+            let why = if tables.services[&scope.service].targets[&scope.target]
+                .preferred_roles
+                .contains(&r.name.to_string())
+            {
+                "the target prefers this built-in role to a custom role (`preferred_roles` in mappings/services.yaml)"
             } else {
                 "custom roles are switched off"
             };
