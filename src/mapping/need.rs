@@ -719,7 +719,10 @@ impl Translator<'_> {
     /// condition cannot be carried (nothing it allows is granted).
     fn allow(&mut self, s: &Statement) -> Option<Needs> {
         if let Some(sse) = super::kms::server_side_only(self.tables, s) {
-            self.server_side_only(s, &sse);
+            // Keys that stay on AWS are the bridge's business (nothing to say about Azure).
+            if !self.all_stay(s) {
+                self.server_side_only(s, &sse);
+            }
             return None;
         }
         let list_prefix = self.carried_listing(s)?;
@@ -733,6 +736,13 @@ impl Translator<'_> {
         self.report_statement(s, &mut out);
         self.cut_not_resource(s, &mut out.needs);
         Some(out.needs)
+    }
+
+    /// True when the statement names resources and all of them stay on AWS (`stay_on_aws`).
+    fn all_stay(&self, s: &Statement) -> bool {
+        s.resource
+            .as_ref()
+            .is_some_and(|r| !r.not && !r.items.is_empty() && r.items.iter().all(|(x, _)| self.choice.stays(x)))
     }
 
     /// A KMS statement usable only through services that encrypt at rest: nothing is granted (E2A106, naming the
@@ -1472,6 +1482,21 @@ mod tests {
         assert_eq!(codes[0].0, "E2A106");
         assert!(codes[0].1.contains("key/1234abcd-12ab-34cd-56ef-1234567890ab"), "{}", codes[0].1);
         assert!(codes[0].1.contains("AWS Secrets Manager"), "{}", codes[0].1);
+    }
+
+    /// A key that stays on AWS with its bucket is the bridge's: no note about Azure, and nothing recorded.
+    #[test]
+    fn a_server_side_key_that_stays_on_aws_says_nothing_about_azure() {
+        let tables = crate::mapping::load(None).unwrap();
+        let perms = permissions(
+            r#"{"Effect":"Allow","Action":"kms:Decrypt","Resource":"arn:aws:kms:us-east-1:111122223333:key/k1",
+                "Condition":{"StringEquals":{"kms:ViaService":"s3.us-east-1.amazonaws.com"}}}"#,
+        );
+        let choice = TargetChoice { stay_on_aws: vec!["arn:aws:kms:*".into()], ..TargetChoice::default() };
+        let mut sink = Sink::default();
+        let (needs, _, server_side) =
+            needs(&tables, &choice, "app", "111122223333", &perms, &BTreeSet::new(), &mut sink);
+        assert!(needs.is_empty() && server_side.is_empty() && sink.findings().is_empty(), "{:?}", sink.findings());
     }
 
     /// A negated `kms:ViaService` allows direct use of the key: not server-side encryption, and not carried

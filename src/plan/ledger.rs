@@ -215,7 +215,7 @@ impl Builder<'_> {
             // planned).
             for (k, p) in identity.aws_permissions.iter().enumerate() {
                 let sid = format!("{} statement {} ({})", role.name, k + 1, p.policy);
-                if identity.kms_server_side.contains(&p.statement.loc) {
+                if identity.kms_server_side.contains(&p.statement.loc) && !self.stays(&p.statement) {
                     self.server_side_statement(&role.name, sid, &p.statement);
                     continue;
                 }
@@ -298,12 +298,7 @@ impl Builder<'_> {
         role_wider: bool,
     ) {
         let sfile = self.a.files.display(s.loc.file);
-        let stays = s.resource.as_ref().is_some_and(|r| {
-            !r.not
-                && !r.items.is_empty()
-                && r.items.iter().all(|(res, _)| self.stay_on_aws.iter().any(|pat| glob_match(pat, res, false)))
-        });
-        if stays {
+        if self.stays(s) {
             let reason = Some("its resources stay on AWS".into());
             self.push("statement", sid, State::StaysOnAws, reason, sfile, s.loc.pos.line);
             return;
@@ -323,6 +318,15 @@ impl Builder<'_> {
         };
         let reason = (state == State::NotTranslated).then(|| "none of its actions was carried over".to_string());
         self.push("statement", sid, state, reason, sfile, s.loc.pos.line);
+    }
+
+    /// True when every resource a statement names stays on AWS.
+    fn stays(&self, s: &crate::model::Statement) -> bool {
+        s.resource.as_ref().is_some_and(|r| {
+            !r.not
+                && !r.items.is_empty()
+                && r.items.iter().all(|(res, _)| self.stay_on_aws.iter().any(|pat| glob_match(pat, res, false)))
+        })
     }
 
     /// A KMS statement usable only through a service's server-side encryption (E2A106): handled, since nothing
