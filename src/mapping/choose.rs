@@ -65,6 +65,9 @@ pub fn role_grants_data(r: &Role, d: &str) -> bool {
     r.data_actions.iter().any(|p| glob_match(p, d, true)) && !r.not_data_actions.iter().any(|p| glob_match(p, d, true))
 }
 
+/// A need's cache key: (allowed roles, need, preferred roles).
+type CacheKey = (Vec<usize>, BTreeSet<Perm>, Vec<usize>);
+
 /// The chooser: per-role facts computed once, and a cache of answers (many identities share a need).
 pub struct Chooser<'t> {
     tables: &'t Tables,
@@ -72,7 +75,7 @@ pub struct Chooser<'t> {
     opts: ChooseOptions,
     by_name: BTreeMap<String, usize>,
     /// Answers by (allowed roles, need, preferred roles).
-    cache: BTreeMap<(Vec<usize>, BTreeSet<Perm>, Vec<usize>), Choice>,
+    cache: BTreeMap<CacheKey, Choice>,
 }
 
 fn lower(v: &[String]) -> Vec<String> {

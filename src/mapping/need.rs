@@ -1477,7 +1477,7 @@ mod tests {
         let kinds: Vec<&str> = needs.keys().map(|k| &*k.kind).collect();
         assert_eq!(kinds, ["secret"], "no key scope: {needs:?}");
         assert_eq!(server_side, [perms[1].statement.loc]);
-        let codes: Vec<(&str, &str)> = sink.findings().iter().map(|f| (&*f.code, &*f.message)).collect();
+        let codes: Vec<(&str, &str)> = sink.findings().iter().map(|f| (f.code, &*f.message)).collect();
         assert_eq!(codes.len(), 1, "{codes:?}");
         assert_eq!(codes[0].0, "E2A106");
         assert!(codes[0].1.contains("key/1234abcd-12ab-34cd-56ef-1234567890ab"), "{}", codes[0].1);
@@ -1512,7 +1512,7 @@ mod tests {
         let (needs, _, server_side) =
             needs(&tables, &TargetChoice::default(), "app", "111122223333", &perms, &BTreeSet::new(), &mut sink);
         assert!(needs.is_empty() && server_side.is_empty());
-        let codes: Vec<&str> = sink.findings().iter().map(|f| &*f.code).collect();
+        let codes: Vec<&str> = sink.findings().iter().map(|f| f.code).collect();
         assert_eq!(codes, ["E2A020"]);
     }
 
