@@ -154,7 +154,7 @@ rules! {
         fix: "Review the statement; grant the access by hand with an ABAC condition or network rule that carries the restriction, or waive with a reason."
     }
     EXCESS_PRIVILEGE = "E2A021" "excess-privilege" Note {
-        what: "The narrowest built-in role set grants data actions beyond the need (listed in `excess_data_actions`); with custom roles switched on and the excess above `custom_roles.max_excess`, a custom role is proposed instead.",
+        what: "The narrowest built-in role set grants data actions beyond the need (listed in `excess_data_actions`); with custom roles switched on and the excess above `custom_roles.max_excess`, a custom role is proposed instead — except when the set is made of the target's preferred roles (`preferred_roles` in `mappings/services.yaml`: Key Vault Crypto User on a key), where this note lists the excess.",
         why: "Least privilege: every extra data action is access the workload did not have on AWS.",
         fix: "Accept it, or switch `custom_roles.enabled` on (default) to get a role with exactly the needed actions."
     }
@@ -433,6 +433,11 @@ rules! {
         what: "A KEDA `aws-dynamodb` trigger scales on the number of items a DynamoDB query returns; KEDA has no Azure Table Storage or Cosmos DB item-count scaler, so the trigger is left pointing at AWS.",
         why: "On AKS the trigger cannot query DynamoDB as the workload: the workload would never scale.",
         fix: "Scale on something Azure can measure: an `azure-monitor` metric the application publishes, an external scaler, or a queue the producer also writes to."
+    }
+    KMS_SERVER_SIDE_ENCRYPTION = "E2A106" "kms-server-side-encryption" Note {
+        what: "A KMS statement (`kms:Decrypt`, `kms:GenerateDataKey*`, `kms:DescribeKey`, …) may be used only through a service that encrypts at rest with it: its only condition is `kms:ViaService` (`StringEquals`/`StringLike`) naming `secretsmanager.<region>.amazonaws.com` or `s3.<region>.amazonaws.com` (the services whose `server_side_encryption` is set in `mappings/services.yaml`). That is server-side encryption of a secret or of S3 objects (SSE-KMS): no Azure role is granted for it, and the coverage ledger counts its actions as translated (not needed on Azure). The note names the key and the service.",
+        why: "Key Vault encrypts the secrets it stores, and Azure Storage every blob, at rest by themselves; a customer-managed key is configured on the vault or the storage account (with the account's own identity), not granted to the workload. Granting the workload Key Vault Crypto User on a key it never calls would be wider than AWS, where the key could not be used directly at all.",
+        fix: "Nothing for the workload. If the data must stay under a key you manage, configure customer-managed keys on the storage account (Key Vault Crypto Service Encryption User for the account's identity). A statement with another condition, a negated operator (`StringNotEquals`) or `…IfExists` is not read this way (E2A020)."
     }
     SERVICE_ACCOUNT_USED_BY_NO_WORKLOAD = "E2A110" "service-account-used-by-no-workload" Warning {
         what: "An identity is planned for a ServiceAccount (its IAM role is translated and federated), but no workload eks2aks recognises runs as that ServiceAccount: no built-in pod-making kind and no kind of `mappings/workloads.yaml` names it. No pod label is added for it.",

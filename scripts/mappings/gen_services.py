@@ -206,6 +206,12 @@ SERVICES = {
                 "Azure Key Vault (keys)", "Microsoft.KeyVault/vaults/keys", "key", "key",
                 KV_NOTE + "; no data keys: envelope encryption generates the data key locally and wraps it (wrapKey)"),
         },
+        # A key the workload uses itself for cryptographic operations gets the built-in role Microsoft documents
+        # for that (Key Vault Crypto User, "Azure built-in roles for Key Vault data plane operations",
+        # learn.microsoft.com/azure/key-vault/general/rbac-guide), on the key, rather than a custom role per need;
+        # what it grants beyond the need is listed (excess_data_actions, E2A021). A need it is not the least role
+        # for (a metadata read) keeps the usual threshold.
+        "preferred_roles": {"key-vault-key": Flow(["Key Vault Crypto User"])},
     },
     "logs": {
         "name": "Amazon CloudWatch Logs",
@@ -285,6 +291,16 @@ SERVICES = {
         # `s3:prefix` is sent with bucket listings only (AWS Service Authorization Reference, Amazon S3: the
         # condition keys of ListBucket and ListBucketVersions); it becomes the listing's prefix test.
         "list_prefix": {"storage-blob": {"key": "s3:prefix", "actions": Flow(["ListBucket", "ListBucketVersions"])}},
+        # SSE-KMS: S3 calls KMS for the caller (kms:ViaService `s3.<region>.amazonaws.com`, AWS KMS Developer
+        # Guide, "kms:ViaService"). Azure Storage encrypts all data at rest and the encryption cannot be disabled;
+        # a customer-managed key is set on the storage account, with the account's identity
+        # ("Azure Storage encryption for data at rest", learn.microsoft.com/azure/storage/common/storage-service-encryption).
+        "server_side_encryption": {
+            "via_service": "s3",
+            "azure": "Azure Storage encrypts every blob at rest itself (it cannot be turned off); a customer-managed "
+                     "key is configured on the storage account with the account's own identity, not granted to the "
+                     "workload",
+        },
     },
     "secretsmanager": {
         "name": "AWS Secrets Manager",
@@ -295,6 +311,14 @@ SERVICES = {
                 "Azure Key Vault (secrets)", "Microsoft.KeyVault/vaults/secrets", "secret", "secret",
                 KV_NOTE + "; " + SECRET_NAME_NOTE + "; the ARN's 6-character random suffix is not part of the name; "
                 "no staging labels (AWSCURRENT/AWSPREVIOUS): versions only"),
+        },
+        # Secrets Manager calls KMS for the caller (kms:ViaService `secretsmanager.<region>.amazonaws.com`, AWS
+        # KMS Developer Guide, "kms:ViaService"; "Secret encryption and decryption in AWS Secrets Manager"). Key
+        # Vault encrypts what it stores itself ("About Azure Key Vault", learn.microsoft.com/azure/key-vault/general/overview).
+        "server_side_encryption": {
+            "via_service": "secretsmanager",
+            "azure": "Key Vault encrypts every secret at rest itself (software-protected on Standard, HSM-protected "
+                     "on Premium); reading a secret needs Key Vault Secrets User on it, no key",
         },
     },
     "sns": {
@@ -365,8 +389,11 @@ CANDIDATE_ROLES = {
     ("events", "event-grid"): EG,
     ("firehose", "event-hubs"): EH,
     ("kinesis", "event-hubs"): EH,
-    ("kms", "key-vault-key"): ["Key Vault Crypto Officer", "Key Vault Crypto Service Encryption User",
-                               "Key Vault Crypto Service Release User", "Key Vault Crypto User", "Key Vault Reader"],
+    # Not "Key Vault Crypto Service Encryption User": it is the role an Azure service's own identity gets for a
+    # customer-managed key (server-side encryption, which grants the workload nothing: E2A106), and it carries
+    # Event Grid subscription writes.
+    ("kms", "key-vault-key"): ["Key Vault Crypto Officer", "Key Vault Crypto Service Release User",
+                               "Key Vault Crypto User", "Key Vault Reader"],
     ("logs", "log-analytics"): ["Log Analytics Data Reader", "Log Analytics Reader", "Monitoring Metrics Publisher",
                                 "Monitoring Reader"],
     ("rds-db", "postgres-entra"): [],
@@ -388,7 +415,10 @@ def main() -> None:
     for key, svc in SERVICES.items():
         assert svc["default_target"] in svc["targets"], key
         list_prefix = svc.pop("list_prefix", {})
+        preferred_roles = svc.pop("preferred_roles", {})
         for tkey, t in svc["targets"].items():
+            if tkey in preferred_roles:
+                t["preferred_roles"] = preferred_roles[tkey]
             t["roles"] = sorted(CANDIDATE_ROLES[(key, tkey)])
             if tkey in list_prefix:
                 t["list_prefix"] = list_prefix[tkey]

@@ -4,7 +4,7 @@
 //! the best set grants more data actions than the configured threshold, a custom role with exactly the needed
 //! actions is proposed instead (unless custom roles are switched off).
 
-use super::load::{Role, Tables};
+use super::load::{Role, Tables, Target};
 use crate::glob::glob_match;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -65,13 +65,17 @@ pub fn role_grants_data(r: &Role, d: &str) -> bool {
     r.data_actions.iter().any(|p| glob_match(p, d, true)) && !r.not_data_actions.iter().any(|p| glob_match(p, d, true))
 }
 
+/// A need's cache key: (allowed roles, need, preferred roles).
+type CacheKey = (Vec<usize>, BTreeSet<Perm>, Vec<usize>);
+
 /// The chooser: per-role facts computed once, and a cache of answers (many identities share a need).
 pub struct Chooser<'t> {
     tables: &'t Tables,
     roles: Vec<RoleInfo>,
     opts: ChooseOptions,
     by_name: BTreeMap<String, usize>,
-    cache: BTreeMap<(Vec<usize>, BTreeSet<Perm>), Choice>,
+    /// Answers by (allowed roles, need, preferred roles).
+    cache: BTreeMap<CacheKey, Choice>,
 }
 
 fn lower(v: &[String]) -> Vec<String> {
@@ -136,26 +140,49 @@ impl<'t> Chooser<'t> {
         need: &BTreeSet<Perm>,
         forbidden: &BTreeSet<Perm>,
     ) -> Choice {
+        self.choose_among(candidates, need, forbidden, &[])
+    }
+
+    /// [`Chooser::choose_avoiding`] among a target's candidate roles, honouring its `preferred_roles`: when the
+    /// best built-in set is made of them it is kept whatever its excess (listed with it), not replaced by a custom
+    /// role (issue 20: Key Vault Crypto User on a key rather than a custom role per need).
+    pub fn choose_for(&mut self, target: &Target, need: &BTreeSet<Perm>, forbidden: &BTreeSet<Perm>) -> Choice {
+        let preferred: Vec<usize> =
+            target.preferred_roles.iter().filter_map(|n| self.by_name.get(n).copied()).collect();
+        self.choose_among(&target.roles, need, forbidden, &preferred)
+    }
+
+    fn choose_among(
+        &mut self,
+        candidates: &[String],
+        need: &BTreeSet<Perm>,
+        forbidden: &BTreeSet<Perm>,
+        preferred: &[usize],
+    ) -> Choice {
         if forbidden.is_empty() {
-            return self.choose(candidates, need);
+            return self.choose_with(candidates, need, preferred);
         }
         let kept: Vec<String> = candidates
             .iter()
             .filter(|n| self.by_name.get(*n).is_none_or(|&i| !forbidden.iter().any(|p| self.grants(i, p))))
             .cloned()
             .collect();
-        self.choose(&kept, need)
+        self.choose_with(&kept, need, preferred)
     }
 
     /// Chooses roles for a need among a target's candidate roles (by name; roles the table does not have are
     /// ignored, `mappings check` reports them).
     pub fn choose(&mut self, candidates: &[String], need: &BTreeSet<Perm>) -> Choice {
+        self.choose_with(candidates, need, &[])
+    }
+
+    fn choose_with(&mut self, candidates: &[String], need: &BTreeSet<Perm>, preferred: &[usize]) -> Choice {
         let allowed: Vec<usize> = candidates.iter().filter_map(|n| self.by_name.get(n).copied()).collect();
-        let key = (allowed, need.clone());
+        let key = (allowed, need.clone(), preferred.to_vec());
         if let Some(c) = self.cache.get(&key) {
             return c.clone();
         }
-        let c = self.compute(&key.0, need);
+        let c = self.compute(&key.0, need, preferred);
         self.cache.insert(key, c.clone());
         c
     }
@@ -164,7 +191,7 @@ impl<'t> Chooser<'t> {
     /// `Uncovered`) when together they cannot cover it; else the best set of up to three of the most promising
     /// ([`Chooser::best_small_set`]), or a greedy cover when no such set covers it ([`Chooser::greedy_cover`]);
     /// then built-in roles, or a custom role when the set's excess is too much ([`Chooser::verdict`]).
-    fn compute(&self, allowed: &[usize], need: &BTreeSet<Perm>) -> Choice {
+    fn compute(&self, allowed: &[usize], need: &BTreeSet<Perm>, preferred: &[usize]) -> Choice {
         let cosmos = allowed.iter().any(|&i| self.roles[i].cosmos);
         let needed_data: BTreeSet<String> =
             need.iter().filter(|p| p.data).map(|p| p.name.to_ascii_lowercase()).collect();
@@ -193,7 +220,8 @@ impl<'t> Chooser<'t> {
             None => self.greedy_cover(allowed, need, &needed_data),
         };
         set.sort_by_key(|&i| self.tables.roles[i].name.clone());
-        self.verdict(set, &needed_data, cosmos)
+        let kept_whole = cosmos || (!preferred.is_empty() && set.iter().all(|i| preferred.contains(i)));
+        self.verdict(set, &needed_data, kept_whole)
     }
 
     /// The data actions a set of roles grants beyond the needed ones.
@@ -284,14 +312,15 @@ impl<'t> Chooser<'t> {
     }
 
     /// The chosen set (sorted by name) as built-in roles, each with its excess data actions; or a custom role
-    /// (unless switched off, and not for Cosmos DB) when the set's excess is over the threshold, or is any data
-    /// action at all for a need of control-plane actions only.
-    fn verdict(&self, set: Vec<usize>, needed_data: &BTreeSet<String>, cosmos: bool) -> Choice {
+    /// (unless switched off, and not for Cosmos DB or a set of the target's preferred roles: `built_in_only`) when
+    /// the set's excess is over the threshold, or is any data action at all for a need of control-plane actions
+    /// only.
+    fn verdict(&self, set: Vec<usize>, needed_data: &BTreeSet<String>, built_in_only: bool) -> Choice {
         let total_excess = self.excess_of(&set, needed_data);
         // A need of control-plane actions only (listing containers) never takes a built-in role's data actions
         // with it: reading every blob of an account to list its containers is no small excess.
         let data_for_control = needed_data.is_empty() && !total_excess.is_empty();
-        if self.opts.custom_roles && (total_excess.len() > self.opts.max_excess || data_for_control) && !cosmos {
+        if self.opts.custom_roles && (total_excess.len() > self.opts.max_excess || data_for_control) && !built_in_only {
             return Choice::Custom { best_excess: total_excess.into_iter().collect() };
         }
         Choice::BuiltIn(
@@ -397,6 +426,35 @@ mod tests {
         assert!(matches!(c.choose(&roles, &need), Choice::Custom { .. }));
         let mut c = Chooser::new(&t, ChooseOptions { custom_roles: false, max_excess: 2 });
         assert_eq!(names(&t, &c.choose(&roles, &need)), ["Storage Blob Data Contributor"]);
+    }
+
+    /// Issue 20, finding 7: a key the workload uses itself gets Key Vault Crypto User on the key — the target's
+    /// preferred role (`preferred_roles` in services.yaml) — with what it grants beyond the need named, not a
+    /// custom role; so does signing alone and wrapping alone. A metadata read, for which Crypto User is not the
+    /// least role, keeps the usual threshold (a custom role with exactly the read).
+    #[test]
+    fn a_key_used_directly_gets_key_vault_crypto_user() {
+        let t = tables();
+        let k = "Microsoft.KeyVault/vaults/keys/";
+        let target = &t.services["kms"].targets["key-vault-key"];
+        assert_eq!(target.preferred_roles, ["Key Vault Crypto User"]);
+        let mut c = Chooser::new(&t, ChooseOptions::default());
+        let need = data(&[&format!("{k}encrypt/action"), &format!("{k}decrypt/action"), &format!("{k}wrap/action")]);
+        match c.choose_for(target, &need, &BTreeSet::new()) {
+            Choice::BuiltIn(v) => {
+                assert_eq!(names(&t, &Choice::BuiltIn(v.clone())), ["Key Vault Crypto User"]);
+                assert!(v[0].1.contains(&format!("{k}sign/action")), "excess named: {:?}", v[0].1);
+            }
+            other => panic!("{other:?}"),
+        }
+        let sign = data(&[&format!("{k}sign/action"), &format!("{k}verify/action")]);
+        assert_eq!(names(&t, &c.choose_for(target, &sign, &BTreeSet::new())), ["Key Vault Crypto User"]);
+        let wrap = data(&[&format!("{k}wrap/action")]);
+        assert_eq!(names(&t, &c.choose_for(target, &wrap, &BTreeSet::new())), ["Key Vault Crypto User"]);
+        let read = data(&[&format!("{k}read")]);
+        assert!(matches!(c.choose_for(target, &read, &BTreeSet::new()), Choice::Custom { .. }));
+        // The same need on a target without the preference is a custom role (the threshold is 1).
+        assert!(matches!(c.choose(&target.roles, &need), Choice::Custom { .. }));
     }
 
     #[test]

@@ -80,6 +80,20 @@ pub struct Service {
     pub default_target: String,
     /// Targets by key.
     pub targets: BTreeMap<String, Target>,
+    /// The service calls KMS on the caller's behalf to encrypt at rest (SSE-KMS): a KMS statement usable only
+    /// through it (`kms:ViaService`) needs no Azure role ([`crate::mapping::kms`]). Absent: it does not.
+    #[serde(default)]
+    pub server_side_encryption: Option<ServerSideEncryption>,
+}
+
+/// How a service encrypts at rest with KMS ([`Service::server_side_encryption`]).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSideEncryption {
+    /// The first label of the service's endpoint as `kms:ViaService` names it (`s3` in `s3.<region>.amazonaws.com`).
+    pub via_service: String,
+    /// What its Azure target does instead, for the finding (E2A106).
+    pub azure: String,
 }
 
 /// One ARN resource grammar.
@@ -114,6 +128,11 @@ pub struct Target {
     /// (issue 18). Absent: no condition key is carried to this target.
     #[serde(default)]
     pub list_prefix: Option<ListPrefix>,
+    /// Roles of `roles` kept whatever they grant beyond the need (listed, E2A021) when the least-privileged
+    /// built-in set is made of them, rather than a custom role above `custom_roles.max_excess` (Key Vault Crypto
+    /// User on a key). Empty: the usual threshold.
+    #[serde(default)]
+    pub preferred_roles: Vec<String>,
 }
 
 /// A listing-prefix condition key of a target ([`Target::list_prefix`]).
@@ -1038,6 +1057,11 @@ fn validate_target_roles(t: &Tables, at: &Locate, errors: &mut Vec<MappingError>
                     e.column = l.find(r.as_str()).map(|b| l[..b].chars().count() + 1);
                 }
                 errors.push(e);
+            }
+            for r in target.preferred_roles.iter().filter(|r| !target.roles.contains(r)) {
+                let message =
+                    format!("service `{prefix}` target `{tk}`: preferred role `{r}` is not one of the target's roles");
+                errors.push(at.at("services.yaml", "preferred_roles:", message));
             }
             if target.roles.is_empty() {
                 continue;

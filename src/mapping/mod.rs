@@ -8,6 +8,7 @@ pub mod azure;
 pub mod choose;
 pub mod k8s_resources;
 pub mod keda_triggers;
+pub mod kms;
 pub mod load;
 pub mod managed;
 pub mod naming;

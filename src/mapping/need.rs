@@ -563,6 +563,8 @@ fn carried_conditions<'s>(tables: &Tables, s: &'s Statement) -> Result<Option<Li
 /// resources, expand its actions, resolve each resource, pick the target and map each action there, cut out what
 /// a `NotResource` excludes) and added to the identity's needs; the findings gathered across statements follow
 /// ([`Translator::report_untranslated`]); then every Deny is subtracted from the whole ([`subtract_denies`]).
+/// The third part lists the statements whose KMS actions serve only a service's server-side encryption
+/// ([`super::kms`], E2A106): nothing is needed for them on Azure.
 pub fn needs(
     tables: &Tables,
     choice: &TargetChoice,
@@ -571,7 +573,7 @@ pub fn needs(
     perms: &[Permission],
     named: &BTreeSet<String>,
     sink: &mut Sink,
-) -> (Needs, Denied) {
+) -> (Needs, Denied, Vec<Loc>) {
     let mut t = Translator {
         tables,
         choice,
@@ -583,6 +585,7 @@ pub fn needs(
         grammar_cache: BTreeMap::new(),
         unmapped_services: BTreeMap::new(),
         reported_zones: BTreeSet::new(),
+        server_side: Vec::new(),
     };
     let mut out: Needs = BTreeMap::new();
     for p in perms.iter().filter(|p| p.statement.effect == Effect::Allow) {
@@ -590,9 +593,10 @@ pub fn needs(
             add_needs(&mut out, granted);
         }
     }
+    let server_side = std::mem::take(&mut t.server_side);
     t.report_untranslated();
     let denied = subtract_denies(tables, identity, perms, &mut out, sink);
-    (out, denied)
+    (out, denied, server_side)
 }
 
 /// Adds one statement's needs to the identity's.
@@ -652,6 +656,8 @@ struct Translator<'a> {
     unmapped_services: BTreeMap<String, Loc>,
     /// Hosted zones reported as having no zone name.
     reported_zones: BTreeSet<String>,
+    /// Statements whose KMS actions serve only server-side encryption (E2A106).
+    server_side: Vec<Loc>,
 }
 
 /// One Allow statement being translated: its carried listing condition, its resources and its expanded actions.
@@ -712,6 +718,13 @@ impl Translator<'_> {
     /// One Allow statement: what it grants, per scope, with what `NotResource` excludes cut out; `None` when a
     /// condition cannot be carried (nothing it allows is granted).
     fn allow(&mut self, s: &Statement) -> Option<Needs> {
+        if let Some(sse) = super::kms::server_side_only(self.tables, s) {
+            // Keys that stay on AWS are the bridge's business (nothing to say about Azure).
+            if !self.all_stay(s) {
+                self.server_side_only(s, &sse);
+            }
+            return None;
+        }
         let list_prefix = self.carried_listing(s)?;
         let resources = self.resources(s);
         let actions = self.expand_actions(s, &resources);
@@ -723,6 +736,43 @@ impl Translator<'_> {
         self.report_statement(s, &mut out);
         self.cut_not_resource(s, &mut out.needs);
         Some(out.needs)
+    }
+
+    /// True when the statement names resources and all of them stay on AWS (`stay_on_aws`).
+    fn all_stay(&self, s: &Statement) -> bool {
+        s.resource
+            .as_ref()
+            .is_some_and(|r| !r.not && !r.items.is_empty() && r.items.iter().all(|(x, _)| self.choice.stays(x)))
+    }
+
+    /// A KMS statement usable only through services that encrypt at rest: nothing is granted (E2A106, naming the
+    /// keys, the services and what their Azure targets do instead), and the statement is recorded for the ledger.
+    fn server_side_only(&mut self, s: &Statement, sse: &super::kms::ServerSide) {
+        let actions: Vec<&str> = s.action.items.iter().map(|(a, _)| &**a).collect();
+        let keys: Vec<String> = match &s.resource {
+            Some(r) if !r.not => r.items.iter().map(|(k, _)| format!("`{}`", crate::text::truncate(k))).collect(),
+            _ => vec!["any key".to_string()],
+        };
+        let why: Vec<String> = sse
+            .services
+            .iter()
+            .filter_map(|p| self.tables.services.get(p))
+            .filter_map(|svc| Some(svc.server_side_encryption.as_ref()?.azure.clone()))
+            .collect();
+        self.sink.push(
+            rules::KMS_SERVER_SIDE_ENCRYPTION,
+            format!(
+                "identity `{}`: {} on {} may be used only through {} (`kms:ViaService` {}): that is server-side encryption, which needs no Azure role — {}; nothing is granted for it",
+                self.identity,
+                actions.join(", "),
+                keys.join(", "),
+                sse.services.iter().filter_map(|p| self.tables.services.get(p)).map(|svc| svc.name.as_str()).collect::<Vec<_>>().join(" or "),
+                sse.endpoints.join(", "),
+                why.join("; ")
+            ),
+            Some(s.loc),
+        );
+        self.server_side.push(s.loc);
     }
 
     /// The statement's conditions: carried exactly (an `s3:prefix` test on listings; `Some(None)`: no condition),
@@ -1401,6 +1451,69 @@ mod tests {
             base("arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf"),
             Some(("arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db".into(), "prod/db".into()))
         );
+    }
+
+    fn permissions(statements: &str) -> Vec<Permission> {
+        let doc = format!(r#"{{"Version":"2012-10-17","Statement":[{statements}]}}"#);
+        let root = crate::yaml::parse_stream(&doc).unwrap().remove(0).root;
+        let mut sink = Sink::default();
+        let d = crate::ingest::policy::read_document(crate::diag::FileId(0), &root, &mut sink).unwrap();
+        d.statements.iter().map(|s| Permission { policy: "p".into(), statement: s.clone() }).collect()
+    }
+
+    /// Issue 20, finding 7: a key usable only through Secrets Manager needs no Azure role (a note names it, and
+    /// the statement is returned as server-side encryption); the secret itself is still granted.
+    #[test]
+    fn a_key_used_only_through_secrets_manager_needs_nothing_on_azure() {
+        let tables = crate::mapping::load(None).unwrap();
+        let perms = permissions(
+            r#"{"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf"},
+               {"Effect":"Allow","Action":["kms:Decrypt","kms:DescribeKey"],"Resource":"arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+                "Condition":{"StringEquals":{"kms:ViaService":"secretsmanager.us-east-1.amazonaws.com"}}}"#,
+        );
+        let mut sink = Sink::default();
+        let (needs, _, server_side) =
+            needs(&tables, &TargetChoice::default(), "app", "111122223333", &perms, &BTreeSet::new(), &mut sink);
+        let kinds: Vec<&str> = needs.keys().map(|k| &*k.kind).collect();
+        assert_eq!(kinds, ["secret"], "no key scope: {needs:?}");
+        assert_eq!(server_side, [perms[1].statement.loc]);
+        let codes: Vec<(&str, &str)> = sink.findings().iter().map(|f| (f.code, &*f.message)).collect();
+        assert_eq!(codes.len(), 1, "{codes:?}");
+        assert_eq!(codes[0].0, "E2A106");
+        assert!(codes[0].1.contains("key/1234abcd-12ab-34cd-56ef-1234567890ab"), "{}", codes[0].1);
+        assert!(codes[0].1.contains("AWS Secrets Manager"), "{}", codes[0].1);
+    }
+
+    /// A key that stays on AWS with its bucket is the bridge's: no note about Azure, and nothing recorded.
+    #[test]
+    fn a_server_side_key_that_stays_on_aws_says_nothing_about_azure() {
+        let tables = crate::mapping::load(None).unwrap();
+        let perms = permissions(
+            r#"{"Effect":"Allow","Action":"kms:Decrypt","Resource":"arn:aws:kms:us-east-1:111122223333:key/k1",
+                "Condition":{"StringEquals":{"kms:ViaService":"s3.us-east-1.amazonaws.com"}}}"#,
+        );
+        let choice = TargetChoice { stay_on_aws: vec!["arn:aws:kms:*".into()], ..TargetChoice::default() };
+        let mut sink = Sink::default();
+        let (needs, _, server_side) =
+            needs(&tables, &choice, "app", "111122223333", &perms, &BTreeSet::new(), &mut sink);
+        assert!(needs.is_empty() && server_side.is_empty() && sink.findings().is_empty(), "{:?}", sink.findings());
+    }
+
+    /// A negated `kms:ViaService` allows direct use of the key: not server-side encryption, and not carried
+    /// (E2A020), as before.
+    #[test]
+    fn a_negated_via_service_is_not_server_side_encryption() {
+        let tables = crate::mapping::load(None).unwrap();
+        let perms = permissions(
+            r#"{"Effect":"Allow","Action":"kms:Decrypt","Resource":"arn:aws:kms:us-east-1:111122223333:key/k1",
+                "Condition":{"StringNotEquals":{"kms:ViaService":"secretsmanager.us-east-1.amazonaws.com"}}}"#,
+        );
+        let mut sink = Sink::default();
+        let (needs, _, server_side) =
+            needs(&tables, &TargetChoice::default(), "app", "111122223333", &perms, &BTreeSet::new(), &mut sink);
+        assert!(needs.is_empty() && server_side.is_empty());
+        let codes: Vec<&str> = sink.findings().iter().map(|f| f.code).collect();
+        assert_eq!(codes, ["E2A020"]);
     }
 
     #[test]

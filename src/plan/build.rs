@@ -272,7 +272,7 @@ impl<'a> Planner<'a> {
             .chain(self.named_by_env_role.get(&ri).into_iter().flatten().cloned())
             .collect();
         let before = sink.findings().len();
-        let (mut needs, denied) =
+        let (mut needs, denied, kms_server_side) =
             need::needs(tables, &opts.targets, name, &role.account, &joined.permissions[ri], &role_named, sink);
         // KEDA reads the queue length as this identity.
         for arn in self.keda_queues.get(&ri).into_iter().flatten() {
@@ -316,6 +316,7 @@ impl<'a> Planner<'a> {
             aws_oidc_providers: providers.into_iter().collect(),
             aws_bridge,
             service_account_locs,
+            kms_server_side,
         }
     }
 
@@ -457,7 +458,7 @@ impl Assign<'_, '_> {
             .get(&(scope.kind.clone(), scope.azure_name.clone()))
             .map(|d| d.keys().filter(|p| !perms.contains(*p)).cloned().collect())
             .unwrap_or_default();
-        match self.chooser.choose_avoiding(&target.roles, &perms, &forbidden) {
+        match self.chooser.choose_for(target, &perms, &forbidden) {
             Choice::BuiltIn(set) => {
                 for (idx, excess) in set {
                     let a = self.built_in(scope, need, idx, excess);
@@ -520,9 +521,26 @@ impl Assign<'_, '_> {
             .flat_map(|(_, a)| a.iter().cloned())
             .collect();
         if excess.len() > self.planner.opts.choose.max_excess {
+            let tables = self.planner.tables;
+            let why = if tables.services[&scope.service].targets[&scope.target]
+                .preferred_roles
+                .contains(&r.name.to_string())
+            {
+                "the target prefers this built-in role to a custom role (`preferred_roles` in mappings/services.yaml)"
+            } else {
+                "custom roles are switched off"
+            };
             self.sink.push(
                 rules::EXCESS_PRIVILEGE,
-                format!("identity `{}`: `{}` on {} `{}` grants {} data actions beyond the need ({}); custom roles are switched off", self.name, r.name, scope.kind, scope.azure_name, excess.len(), excess.join(", ")),
+                format!(
+                    "identity `{}`: `{}` on {} `{}` grants {} data actions beyond the need ({}); {why}",
+                    self.name,
+                    r.name,
+                    scope.kind,
+                    scope.azure_name,
+                    excess.len(),
+                    excess.join(", ")
+                ),
                 Some(self.role.loc),
             );
         }
@@ -617,9 +635,10 @@ fn plan_resources(
     // (collision-free) name is known.
     let mut renamed: Vec<Mapped> = Vec::new();
     let mut service_names: BTreeSet<Arc<str>> = BTreeSet::new();
+    let server_side = server_side_keys(identities);
     for (a, loc) in &joined.resources {
         let Some(arn) = Arn::parse(a) else { continue };
-        if arn.resource.is_empty() || arn.resource == "*" {
+        if arn.resource.is_empty() || arn.resource == "*" || server_side.contains(a) {
             continue;
         }
         let aws_service = shared(&mut service_names, &arn.service);
@@ -677,6 +696,20 @@ fn plan_resources(
     resources.sort_unstable_by(|a, b| a.aws_arn.cmp(&b.aws_arn));
     unique_resource_names(&mut resources, identities, &renamed, sink);
     resources
+}
+
+/// The KMS keys that only statements serving server-side encryption name (E2A106): no Azure key stands for them,
+/// so they are not resources of the plan.
+fn server_side_keys(identities: &[Identity]) -> BTreeSet<Arc<str>> {
+    let (mut sse, mut other) = (BTreeSet::new(), BTreeSet::new());
+    for id in identities {
+        for p in &id.aws_permissions {
+            let set = if id.kms_server_side.contains(&p.statement.loc) { &mut sse } else { &mut other };
+            set.extend(p.statement.resource.iter().flat_map(|r| r.items.iter().map(|(x, _)| x.clone())));
+        }
+    }
+    sse.retain(|r| !other.contains(r));
+    sse
 }
 
 /// The options with the zone names the manifests give for hosted zones the config does not name (a cert-manager

@@ -215,6 +215,10 @@ impl Builder<'_> {
             // planned).
             for (k, p) in identity.aws_permissions.iter().enumerate() {
                 let sid = format!("{} statement {} ({})", role.name, k + 1, p.policy);
+                if identity.kms_server_side.contains(&p.statement.loc) && !self.stays(&p.statement) {
+                    self.server_side_statement(&role.name, sid, &p.statement);
+                    continue;
+                }
                 self.statement(&role.name, sid, &p.statement, &granted, role_wider);
             }
         }
@@ -294,12 +298,7 @@ impl Builder<'_> {
         role_wider: bool,
     ) {
         let sfile = self.a.files.display(s.loc.file);
-        let stays = s.resource.as_ref().is_some_and(|r| {
-            !r.not
-                && !r.items.is_empty()
-                && r.items.iter().all(|(res, _)| self.stay_on_aws.iter().any(|pat| glob_match(pat, res, false)))
-        });
-        if stays {
+        if self.stays(s) {
             let reason = Some("its resources stay on AWS".into());
             self.push("statement", sid, State::StaysOnAws, reason, sfile, s.loc.pos.line);
             return;
@@ -319,6 +318,26 @@ impl Builder<'_> {
         };
         let reason = (state == State::NotTranslated).then(|| "none of its actions was carried over".to_string());
         self.push("statement", sid, state, reason, sfile, s.loc.pos.line);
+    }
+
+    /// True when every resource a statement names stays on AWS.
+    fn stays(&self, s: &crate::model::Statement) -> bool {
+        s.resource.as_ref().is_some_and(|r| {
+            !r.not
+                && !r.items.is_empty()
+                && r.items.iter().all(|(res, _)| self.stay_on_aws.iter().any(|pat| glob_match(pat, res, false)))
+        })
+    }
+
+    /// A KMS statement usable only through a service's server-side encryption (E2A106): handled, since nothing
+    /// is needed on Azure for it — each action pattern and the statement are translated, and say so.
+    fn server_side_statement(&mut self, role: &str, sid: String, s: &crate::model::Statement) {
+        let sfile = self.a.files.display(s.loc.file);
+        let reason = "not needed on Azure: the key serves only server-side encryption, which the Azure service does itself (E2A106)";
+        for (pat, loc) in &s.action.items {
+            self.push("action", format!("{role} {pat}"), State::Translated, Some(reason.into()), sfile, loc.line);
+        }
+        self.push("statement", sid, State::Translated, Some(reason.into()), sfile, s.loc.pos.line);
     }
 
     /// Each KEDA trigger: an AWS queue trigger whose queue the plan maps to an Azure queue carries over.
@@ -448,6 +467,23 @@ fn action_state(s: &crate::model::Statement, hit: bool, role_wider: bool, inexac
 
 #[cfg(test)]
 mod tests {
+    /// Issue 20, finding 7: KMS actions that serve only server-side encryption (E2A106) are handled — not needed
+    /// on Azure — and their statements count as translated; nothing else of the fixture is left untranslated.
+    #[test]
+    fn server_side_encryption_actions_are_not_needed_on_azure() {
+        let tables = crate::mapping::load(None).unwrap();
+        let dir = "testdata/fixtures/mapping/kms-sse-via-service";
+        let a = crate::analyse(&[dir.into()], &crate::config::Config::default(), &tables).unwrap();
+        let l = super::build(&a, &a.plan.findings, &[]);
+        let kms: Vec<&super::Item> = l.items.iter().filter(|i| i.kind == "action" && i.id.contains("kms:")).collect();
+        assert_eq!(kms.len(), 3, "{kms:?}");
+        for i in &kms {
+            assert_eq!(i.state, super::State::Translated, "{i:?}");
+            assert!(i.reason.as_deref().is_some_and(|r| r.contains("not needed on Azure")), "{i:?}");
+        }
+        assert_eq!(l.totals.not_translated, 0, "{:?}", l.items);
+    }
+
     #[test]
     fn totals_alone_are_the_full_ledgers_totals() {
         let tables = crate::mapping::load(None).unwrap();

@@ -102,6 +102,10 @@ pub struct Identity {
     /// objects, not to every ServiceAccount of that namespace and name (two clusters may each have one).
     #[serde(skip)]
     pub service_account_locs: Vec<Loc>,
+    /// The statements whose KMS actions serve only a service's server-side encryption (E2A106): no role is
+    /// needed for them, and the coverage ledger counts them as translated.
+    #[serde(skip)]
+    pub kms_server_side: Vec<Loc>,
 }
 
 /// A ServiceAccount reference.
