@@ -68,6 +68,11 @@ pub fn build(
     for (code, msg, loc) in super::dns_secrets::decide(model, tables, &opts.config, &identities, &resources).findings {
         sink.push(code, msg, Some(loc));
     }
+    // The storage configurations of common stacks (issue 21): their findings; their edits are decided again.
+    let inputs = super::storage_configs::Inputs { resources: &resources, workloads: &workloads };
+    for (code, msg, loc) in super::storage_configs::decide(model, files, tables, &opts.config, &inputs).findings {
+        sink.push(code, msg, Some(loc));
+    }
     // The storage and load-balancer rewrite's findings (its edits are decided again with the others).
     cloud::decide(model, tables, &opts.config, &mut sink);
     let findings = final_findings(model, files, opts, sink);

@@ -22,6 +22,8 @@ mod eksctl_sas;
 pub mod keda;
 pub mod ledger;
 pub mod soundness;
+pub mod storage_configs;
+pub mod storage_text;
 mod unused_sas;
 pub mod verify;
 pub mod waivers;

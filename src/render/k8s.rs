@@ -559,6 +559,35 @@ fn apply_edit(src: &Src, edits: &mut Edits, node: &Node, e: &Edit, client_ids: &
             }
         }
         Edit::Fields { map, remove, set } => set_fields(src, edits, node, map, remove, set),
+        Edit::StorageConfig { at, spans, with, client_id_of, .. } => {
+            if let Some(n) = find_node_at(node, at.pos()) {
+                storage_config(src, edits, n, spans, with, client_id_of.as_deref().map(|id| (id, cid(id))));
+            }
+        }
+    }
+}
+
+/// A storage-config edit (`plan::storage_configs`): the plan's text spans, with the identity's client id in place
+/// of its placeholder; the node must then read as `with`.
+fn storage_config(
+    src: &Src,
+    edits: &mut Edits,
+    n: &Node,
+    spans: &[crate::plan::edits::TextSpan],
+    with: &Value,
+    client_id: Option<(&str, String)>,
+) {
+    let sub = |s: &str| match &client_id {
+        Some((id, cid)) => s.replace(&format!("REPLACE-WITH-CLIENT-ID-OF-{id}"), cid),
+        None => s.to_string(),
+    };
+    let with = match client_id {
+        Some(_) => serde_json::from_str(&sub(&with.to_string())).unwrap_or_else(|_| with.clone()),
+        None => with.clone(),
+    };
+    edits.mean(n, Op::Replace(with));
+    for s in spans {
+        edits.list.push((src.byte(s.from.pos()), src.byte(s.to.pos()), sub(&s.text)));
     }
 }
 
