@@ -87,6 +87,10 @@ pub struct Block {
     pub bucket: Option<String>,
     /// The new value (placeholders in strings).
     pub with: Map<String, Value>,
+    /// Keys of the old entry carried into the new one under another name (Argo's `keyFormat` →
+    /// `blobNameFormat`).
+    #[serde(default)]
+    pub carry: Map<String, Value>,
 }
 
 /// A scalar replaced.
@@ -184,6 +188,9 @@ pub fn problems(s: &Shape) -> Vec<String> {
     }
     let mut texts: Vec<(String, bool)> = Vec::new();
     for b in &s.blocks {
+        if b.carry.values().any(|v| !v.is_string()) {
+            out.push(format!("block `{}`: `carry` maps old keys to new key names (strings)", b.at));
+        }
         if bad_path(&b.at) || b.becomes.is_empty() || b.bucket.as_deref().is_some_and(bad_path) {
             out.push(format!("block `{}`: empty path, key or bucket path", b.at));
         }

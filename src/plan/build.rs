@@ -70,7 +70,9 @@ pub fn build(
     }
     // The storage configurations of common stacks (issue 21): their findings; their edits are decided again.
     let inputs = super::storage_configs::Inputs { resources: &resources, workloads: &workloads };
-    for (code, msg, loc) in super::storage_configs::decide(model, files, tables, &opts.config, &inputs).findings {
+    let storage = super::storage_configs::decide(model, files, tables, &opts.config, &inputs);
+    sink.retain(|f| f.code != rules::AWS_ENDPOINT_LEFT || f.loc.is_none_or(|l| !storage.covers(l)));
+    for (code, msg, loc) in storage.findings {
         sink.push(code, msg, Some(loc));
     }
     // The storage and load-balancer rewrite's findings (its edits are decided again with the others).

@@ -248,13 +248,38 @@ pub enum Edit {
         changes: Vec<String>,
         /// The text replaced: from, to (positions in the file), and the new text.
         spans: Vec<TextSpan>,
-        /// What the node becomes.
+        /// What the node becomes (a ConfigMap value), or, with `nodes`, what changes in it node by node.
         #[serde(skip)]
         with: Value,
+        /// A custom resource's changes node by node: (the node's place, its shape, the change).
+        #[serde(skip)]
+        nodes: Vec<(At, NodeShape, NodeChange)>,
         /// The identity whose client id the spans carry.
         #[serde(skip_serializing_if = "Option::is_none")]
         client_id_of: Option<String>,
     },
+}
+
+/// The shape of a node (the verifier tells a block mapping from its first scalar by it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum NodeShape {
+    /// A scalar.
+    Scalar,
+    /// A sequence.
+    Seq,
+    /// A mapping.
+    Map,
+}
+
+/// One node's change in an [`Edit::StorageConfig`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum NodeChange {
+    /// The node becomes this value.
+    Replace(Value),
+    /// A mapping gains (or changes) this key.
+    Insert(String, Value),
+    /// A mapping loses this key.
+    Remove(String),
 }
 
 /// A span of text replaced by [`Edit::StorageConfig`].

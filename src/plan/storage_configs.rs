@@ -38,6 +38,15 @@ pub struct Decided {
     pub edits: BTreeMap<usize, Vec<Edit>>,
     /// Findings: code, message, place.
     pub findings: Vec<(&'static str, String, Loc)>,
+    /// The nodes rewritten (start, end): an AWS endpoint inside one is not "left as it is" (E2A027).
+    pub covered: Vec<(Loc, Pos)>,
+}
+
+impl Decided {
+    /// Whether a place is inside a rewritten node.
+    pub fn covers(&self, l: Loc) -> bool {
+        self.covered.iter().any(|(s, e)| s.file == l.file && s.pos <= l.pos && l.pos <= *e)
+    }
 }
 
 /// The values of the placeholders for one object.
@@ -86,7 +95,8 @@ fn group_of(api_version: &str) -> &str {
 
 fn place_matches(s: &Shape, o: &K8sObject) -> bool {
     let group = group_of(&o.api_version);
-    let group_ok = if s.place.group.is_empty() { matches!(group, "" | "apps" | "batch") } else { s.place.group == group };
+    let group_ok =
+        if s.place.group.is_empty() { matches!(group, "" | "apps" | "batch") } else { s.place.group == group };
     group_ok
         && s.place.kinds.iter().any(|k| **k == *o.kind)
         && (s.place.names.is_empty() || s.place.names.iter().any(|n| glob_match(n, &o.name, false)))
@@ -193,7 +203,10 @@ pub fn decide(model: &Model, files: &Files, tables: &Tables, cfg: &Config, input
     let mut cache: BTreeMap<FileId, Option<(Cow<str>, Vec<Document>)>> = BTreeMap::new();
     for (index, o) in model.objects.iter().enumerate() {
         let matching: Vec<&Shape> = shapes.iter().filter(|s| s.images.is_none() && place_matches(s, o)).collect();
-        if matching.is_empty() || !mentions_s3(files, o) {
+        // A ConfigMap or Secret is parsed again only when its text mentions S3 (a custom resource of a listed
+        // kind always is: Velero's snapshot location names no S3).
+        let configs_only = matching.iter().all(|s| s.place.path.is_none());
+        if matching.is_empty() || (configs_only && !mentions_s3(files, o)) {
             continue;
         }
         let entry = cache.entry(o.loc.file).or_insert_with(|| {
@@ -248,6 +261,8 @@ fn custom_resource(
     if rw.spans.is_empty() {
         return;
     }
+    let at = |p: Pos| At { line: p.line, col: p.col };
+    let node_changes = rw.nodes.iter().map(|(p, k, c)| (at(*p), *k, c.clone())).collect();
     // The rewrite must read back as planned: the file with the spans applied, parsed again.
     let back = doc.and_then(|d| {
         let new = st::splice(t.text, &rw.spans)?;
@@ -255,10 +270,16 @@ fn custom_resource(
         Some(docs.get(d)?.root.path(&path.split('.').collect::<Vec<_>>())?.to_json())
     });
     if back.as_ref() != Some(&rw.expected) {
-        rw.blocked.push("the edit would not read back as planned (a `List` item, or a layout the rewrite does not handle)".into());
+        rw.blocked.push(
+            "the edit would not read back as planned (a `List` item, or a layout the rewrite does not handle)".into(),
+        );
     }
     let spans = rw.spans.clone();
     finish(out, obj, s, None, (root, t, spans), rw);
+    // A custom resource is checked node by node (its pod labels are edited beside these changes).
+    if let Some(Edit::StorageConfig { nodes, .. }) = out.edits.get_mut(&obj.index).and_then(|l| l.last_mut()) {
+        *nodes = node_changes;
+    }
 }
 
 /// The ConfigMap or Secret keys of a shape that hold its YAML.
@@ -270,7 +291,8 @@ fn config_keys(out: &mut Decided, obj: &Obj, s: &Shape, (t, node): (&Text, &Node
             let encoded = &*obj.o.kind == "Secret" && section == "data";
             let decoded;
             let inner = if encoded {
-                let bytes = base64::engine::general_purpose::STANDARD.decode(inner.split_whitespace().collect::<String>());
+                let bytes =
+                    base64::engine::general_purpose::STANDARD.decode(inner.split_whitespace().collect::<String>());
                 let Some(d) = bytes.ok().and_then(|b| String::from_utf8(b).ok()) else { continue };
                 decoded = d;
                 decoded.as_str()
@@ -322,7 +344,9 @@ fn embedded(
         rw.blocked.push("the edit would not read back as planned".into());
     }
     let spans = if encoded {
-        rw.blocked.push("it is base64-encoded Secret `data`, which an edit cannot change in place (move it to `stringData`)".into());
+        rw.blocked.push(
+            "it is base64-encoded Secret `data`, which an edit cannot change in place (move it to `stringData`)".into(),
+        );
         Vec::new()
     } else {
         st::embed_spans(t, value.pos, inner, &rw.spans).unwrap_or_else(|| {
@@ -336,7 +360,14 @@ fn embedded(
 }
 
 /// The edit and the findings of one rewrite.
-fn finish(out: &mut Decided, obj: &Obj, s: &Shape, key: Option<&str>, (node, t, spans): (&Node, &Text, Vec<(usize, usize, String)>), rw: Rewrite) {
+fn finish(
+    out: &mut Decided,
+    obj: &Obj,
+    s: &Shape,
+    key: Option<&str>,
+    (node, t, spans): (&Node, &Text, Vec<(usize, usize, String)>),
+    rw: Rewrite,
+) {
     let loc = Loc { file: obj.o.loc.file, pos: node.pos };
     let key = key.map(|k| format!(", key `{k}`")).unwrap_or_default();
     if !rw.blocked.is_empty() {
@@ -359,9 +390,11 @@ fn finish(out: &mut Decided, obj: &Obj, s: &Shape, key: Option<&str>, (node, t, 
         changes: rw.changes.clone(),
         spans,
         with: rw.expected.clone(),
+        nodes: Vec::new(),
         client_id_of: obj.client_id_of.clone().filter(|_| !rw.missing.contains("client_id")),
     };
     out.edits.entry(obj.index).or_default().push(edit);
+    out.covered.push((loc, node.end));
     let buckets: Vec<&str> = rw.buckets.iter().map(String::as_str).collect();
     let what = if buckets.is_empty() { String::new() } else { format!(" (bucket {})", buckets.join(", ")) };
     if rw.missing.is_empty() {
@@ -408,7 +441,8 @@ fn images(out: &mut Decided, model: &Model, shapes: &[Shape]) {
                     continue;
                 };
                 let with = format!("{}{}:{tag}", &repo[..repo.len() - rule.from.len()], rule.to);
-                let msg = format!("{} ({what}): `{image}` → `{with}` (the Azure plugin of the same minor version)", s.name);
+                let msg =
+                    format!("{} ({what}): `{image}` → `{with}` (the Azure plugin of the same minor version)", s.name);
                 out.findings.push((rules::STORAGE_CONFIG_REWRITTEN, msg, *loc));
                 let at = At { line: loc.pos.line, col: loc.pos.col };
                 out.edits.entry(w.object).or_default().push(Edit::Value { at, token: image.as_str().into(), with });

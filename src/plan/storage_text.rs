@@ -4,6 +4,7 @@
 //! block) is edited inside the value: its spans are mapped to the file's text line by line ([`embed_spans`]); any
 //! other way of writing it is refused, never re-serialised.
 
+use super::edits::{NodeChange, NodeShape};
 use crate::diag::Pos;
 use crate::glob::glob_match;
 use crate::mapping::storage_configs::{Block, Conf, ValueRule};
@@ -81,6 +82,17 @@ pub struct Rewrite {
     pub missing: BTreeSet<String>,
     /// The buckets the config names.
     pub buckets: BTreeSet<String>,
+    /// The same changes node by node (for the rewrite's self-check).
+    pub nodes: Vec<(Pos, NodeShape, NodeChange)>,
+}
+
+/// A node's shape.
+pub fn shape_of(n: &Node) -> NodeShape {
+    match n.value {
+        Y::Scalar { .. } => NodeShape::Scalar,
+        Y::Seq(_) => NodeShape::Seq,
+        Y::Map(_) => NodeShape::Map,
+    }
 }
 
 /// Where the rewrite's values come from: a placeholder's value (`None`: unknown), and the container a bucket
@@ -102,7 +114,8 @@ impl Rewrite {
                     Some(b) => {
                         self.buckets.insert(b.to_string());
                         vals.container(b).unwrap_or_else(|| {
-                            self.blocked.push(format!("bucket `{b}` is not in the plan (no role of the input grants it)"));
+                            self.blocked
+                                .push(format!("bucket `{b}` is not in the plan (no role of the input grants it)"));
                             format!("REPLACE-ME-container-of-{b}")
                         })
                     }
@@ -122,7 +135,9 @@ impl Rewrite {
     fn fill_value(&mut self, vals: &dyn Values, v: &Value, bucket: Option<&str>) -> Value {
         match v {
             Value::String(s) => Value::String(self.fill(vals, s, bucket, None)),
-            Value::Object(m) => Value::Object(m.iter().map(|(k, x)| (k.clone(), self.fill_value(vals, x, bucket))).collect()),
+            Value::Object(m) => {
+                Value::Object(m.iter().map(|(k, x)| (k.clone(), self.fill_value(vals, x, bucket))).collect())
+            }
             other => other.clone(),
         }
     }
@@ -250,24 +265,37 @@ pub fn block(rw: &mut Rewrite, t: &Text, root: &Node, b: &Block, vals: &dyn Valu
                         continue;
                     }
                     _ => {
-                        rw.blocked.push(format!("`{}` names several buckets ({}); one container each is a manual split", b.at, names.join(", ")));
+                        rw.blocked.push(format!(
+                            "`{}` names several buckets ({}); one container each is a manual split",
+                            b.at,
+                            names.join(", ")
+                        ));
                         continue;
                     }
                 }
             }
         };
-        let with = match rw.fill_value(vals, &Value::Object(b.with.clone()), bucket.as_deref()) {
+        let mut with = match rw.fill_value(vals, &Value::Object(b.with.clone()), bucket.as_deref()) {
             Value::Object(m) => m,
             _ => Map::new(),
         };
+        for (old, new) in &b.carry {
+            let (Some(v), Some(new)) = (e.value.get(old), new.as_str()) else { continue };
+            with.insert(new.to_string(), v.to_json());
+        }
         let indent = e.key_pos.col.saturating_sub(1) as usize + 2;
         let (start, end) = (t.byte(e.key_pos), node_end(t, &e.value));
         rw.spans.push((start, end, emit_block(&b.becomes, &with, indent)));
         if let Some(Value::Object(m)) = json_at(&mut rw.expected, &jp) {
             m.remove(&e.key);
-            m.insert(b.becomes.clone(), Value::Object(with));
+            m.insert(b.becomes.clone(), Value::Object(with.clone()));
         }
-        rw.changes.push(format!("`{}` → `{}`", b.at, b.becomes));
+        if e.key != b.becomes {
+            rw.nodes.push((map.pos, NodeShape::Map, NodeChange::Remove(e.key.clone())));
+        }
+        rw.nodes.push((map.pos, NodeShape::Map, NodeChange::Insert(b.becomes.clone(), Value::Object(with))));
+        let old: Vec<&str> = e.value.as_map().unwrap_or_default().iter().map(|x| x.key.as_str()).collect();
+        rw.changes.push(format!("`{}` ({}) → `{}`", b.at, old.join(", "), b.becomes));
     }
 }
 
@@ -289,6 +317,7 @@ pub fn value(rw: &mut Rewrite, t: &Text, root: &Node, v: &ValueRule, vals: &dyn 
         if let Some(x) = json_at(&mut rw.expected, &jp) {
             *x = Value::String(to.clone());
         }
+        rw.nodes.push((n.pos, NodeShape::Scalar, NodeChange::Replace(Value::String(to.clone()))));
         rw.changes.push(format!("`{}`: `{s}` → `{to}`", v.at));
     }
 }
@@ -318,6 +347,7 @@ pub fn uris(rw: &mut Rewrite, t: &Text, root: &Node, paths: &[String], to: &str,
             if let Some(x) = json_at(&mut rw.expected, &jp) {
                 *x = Value::String(new.clone());
             }
+            rw.nodes.push((n.pos, NodeShape::Scalar, NodeChange::Replace(Value::String(new.clone()))));
             rw.changes.push(format!("`{s}` → `{new}`"));
         }
     }
@@ -353,6 +383,7 @@ pub fn conf(rw: &mut Rewrite, t: &Text, root: &Node, c: &Conf, vals: &dyn Values
         if let Some(Value::Object(m)) = json_at(&mut rw.expected, &jp) {
             m.remove(&e.key);
         }
+        rw.nodes.push((map.pos, NodeShape::Map, NodeChange::Remove(e.key.clone())));
         rw.changes.push(format!("`{}.{}` removed", c.at, e.key));
     }
     let pad = " ".repeat(list[0].key_pos.col as usize - 1);
@@ -367,8 +398,9 @@ pub fn conf(rw: &mut Rewrite, t: &Text, root: &Node, c: &Conf, vals: &dyn Values
             _ => added.push_str(&format!("{pad}{k}: {}\n", scalar(&v))),
         }
         if let Some(Value::Object(m)) = json_at(&mut rw.expected, &jp) {
-            m.insert(k.clone(), v);
+            m.insert(k.clone(), v.clone());
         }
+        rw.nodes.push((map.pos, NodeShape::Map, NodeChange::Insert(k.clone(), v)));
         rw.changes.push(format!("`{}.{k}` set", c.at));
     }
     if !added.is_empty() {
@@ -397,31 +429,39 @@ pub fn splice(text: &str, spans: &[(usize, usize, String)]) -> Option<String> {
     Some(out)
 }
 
-/// Maps spans of a value written as a literal block scalar (`|`, `|-`, `|+`, at `pos` of `outer`) to spans of
-/// `outer`: each line of the value is its outer line after the block's indentation, and every line break a
-/// replacement brings gets that indentation. `None` when the value is written any other way (quoted, plain,
-/// folded, with an indentation indicator or tabs), or a span starts or ends past the value's last line.
-pub fn embed_spans(outer: &Text, pos: Pos, value: &str, spans: &[(usize, usize, String)]) -> Option<Vec<(usize, usize, String)>> {
-    let header = &outer.text[outer.byte(pos)..];
-    let header = header.lines().next()?;
-    let rest = header.strip_prefix('|')?;
-    let indicators: String = rest.chars().take_while(|c| !c.is_whitespace()).collect();
-    if !indicators.chars().all(|c| c == '-' || c == '+') || indicators.len() > 1 {
+/// Maps spans of a value written as a literal block scalar (`|`, `|-`, `|+`; `pos` is where the YAML reader puts
+/// it, its first character of content) to spans of `outer`: each line of the value is its outer line after the
+/// block's indentation, and every line break a replacement brings gets that indentation. `None` when the value is
+/// written any other way (quoted, plain, folded, with an indentation indicator, tabs), or a span starts or ends
+/// past the value's last line.
+pub fn embed_spans(
+    outer: &Text,
+    pos: Pos,
+    value: &str,
+    spans: &[(usize, usize, String)],
+) -> Option<Vec<(usize, usize, String)>> {
+    let lines: Vec<&str> = value.strip_suffix('\n').unwrap_or(value).split('\n').collect();
+    let leading = lines.iter().take_while(|l| l.is_empty()).count() as u32;
+    let first = pos.line.checked_sub(leading)?;
+    let header = outer.line(first.checked_sub(1)?);
+    let header = header.split(" #").next().unwrap_or(header).trim_end();
+    if !(header.ends_with(": |") || header.ends_with(": |-") || header.ends_with(": |+") || header == "|") {
         return None;
     }
-    let lines: Vec<&str> = value.strip_suffix('\n').unwrap_or(value).split('\n').collect();
-    let first = pos.line + 1;
-    let indent = lines
-        .iter()
-        .enumerate()
-        .find(|(_, l)| !l.is_empty())
-        .map(|(i, _)| outer.line(first + i as u32).len() - outer.line(first + i as u32).trim_start_matches(' ').len())?;
+    let indent = pos.col.checked_sub(1)? as usize;
     let mut starts = Vec::with_capacity(lines.len());
     let mut inner_starts = Vec::with_capacity(lines.len());
     let mut off = 0;
     for (i, l) in lines.iter().enumerate() {
         let o = outer.line(first + i as u32);
-        let ok = if l.is_empty() { o.trim_start_matches(' ').is_empty() } else { o.len() == indent + l.len() && o[..indent].bytes().all(|b| b == b' ') && &o[indent..] == *l };
+        let ok = if l.is_empty() {
+            o.trim_start_matches(' ').is_empty()
+        } else {
+            o.len() == indent + l.len()
+                && o.is_char_boundary(indent)
+                && o[..indent].bytes().all(|b| b == b' ')
+                && &o[indent..] == *l
+        };
         if !ok {
             return None;
         }
