@@ -469,11 +469,196 @@ pub fn embed_spans(
         inner_starts.push(off);
         off += l.len() + 1;
     }
-    let map = |b: usize| -> Option<usize> {
+    // The outer offset of an inner one, and the indentation text put at it would lack (an empty line's outer
+    // line may be shorter than the block's indentation).
+    let map = |b: usize| -> Option<(usize, usize)> {
         let i = inner_starts.partition_point(|&s| s <= b).checked_sub(1)?;
         let col = b - inner_starts[i];
-        (col <= lines[i].len()).then_some(starts[i] + col)
+        let short = if lines[i].is_empty() { indent.saturating_sub(outer.line(first + i as u32).len()) } else { 0 };
+        (col <= lines[i].len()).then_some((starts[i] + col, short))
     };
     let pad = format!("\n{}", " ".repeat(indent));
-    spans.iter().map(|(s, e, r)| Some((map(*s)?, map(*e)?, r.replace('\n', &pad)))).collect()
+    spans
+        .iter()
+        .map(|(s, e, r)| {
+            let ((s, short), (e, _)) = (map(*s)?, map(*e)?);
+            let lead = if r.is_empty() || r.starts_with('\n') { String::new() } else { " ".repeat(short) };
+            Some((s, e, format!("{lead}{}", r.replace('\n', &pad))))
+        })
+        .collect()
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mapping::storage_configs::StorageConfigsFile;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    struct Vals(BTreeMap<&'static str, &'static str>);
+
+    impl Values for Vals {
+        fn get(&self, name: &str) -> Option<String> {
+            self.0.get(name).map(|s| s.to_string())
+        }
+        fn container(&self, bucket: &str) -> Option<String> {
+            (bucket != "unknown-bucket").then(|| format!("c-{bucket}"))
+        }
+    }
+
+    fn vals() -> Vals {
+        Vals(BTreeMap::from([("account", "stacct"), ("resource_group", "rg")]))
+    }
+
+    fn shape(id: &str) -> crate::mapping::storage_configs::Shape {
+        let f: StorageConfigsFile =
+            serde_norway::from_str(include_str!("../../mappings/storage-configs.yaml")).unwrap();
+        f.shapes.into_iter().find(|s| s.id == id).unwrap()
+    }
+
+    fn rewrite(id: &str, text: &str) -> (Rewrite, String) {
+        let s = shape(id);
+        let root = crate::yaml::parse_stream(text).unwrap().remove(0).root;
+        let t = Text::new(text);
+        let mut rw = Rewrite { expected: root.to_json(), ..Rewrite::default() };
+        for b in &s.blocks {
+            block(&mut rw, &t, &root, b, &vals());
+        }
+        for v in &s.values {
+            value(&mut rw, &t, &root, v, &vals());
+        }
+        let out = splice(text, &rw.spans).unwrap();
+        (rw, out)
+    }
+
+    const LOKI: &str = "auth_enabled: true   # tenants\ncommon:\n  path_prefix: /var/loki\n  storage:\n    s3:\n      bucketnames: chunks\n      region: us-east-1\nschema_config:\n  configs:\n  - from: \"2024-04-01\"\n    object_store: s3\n    store: tsdb\n";
+
+    #[test]
+    fn a_loki_config_on_s3_becomes_azure_and_keeps_every_other_byte() {
+        let (rw, out) = rewrite("loki", LOKI);
+        assert!(rw.blocked.is_empty(), "{:?}", rw.blocked);
+        assert_eq!(
+            out,
+            "auth_enabled: true   # tenants\ncommon:\n  path_prefix: /var/loki\n  storage:\n    azure:\n      account_name: stacct\n      container_name: c-chunks\n      use_federated_token: true\nschema_config:\n  configs:\n  - from: \"2024-04-01\"\n    object_store: azure\n    store: tsdb\n"
+        );
+        let back = crate::yaml::parse_stream(&out).unwrap().remove(0).root.to_json();
+        assert_eq!(back, rw.expected);
+        assert_eq!(rw.buckets.iter().collect::<Vec<_>>(), ["chunks"]);
+    }
+
+    #[test]
+    fn a_bucket_the_plan_does_not_map_or_several_buckets_block_the_rewrite() {
+        let (rw, _) = rewrite("loki", &LOKI.replace("bucketnames: chunks", "bucketnames: unknown-bucket"));
+        assert!(rw.blocked.iter().any(|b| b.contains("`unknown-bucket` is not in the plan")), "{:?}", rw.blocked);
+        let (rw, _) = rewrite("loki", &LOKI.replace("bucketnames: chunks", "bucketnames: a,b"));
+        assert!(rw.blocked.iter().any(|b| b.contains("several buckets")), "{:?}", rw.blocked);
+    }
+
+    #[test]
+    fn a_value_no_input_gives_is_a_marked_placeholder_and_recorded() {
+        let text = "provider: aws\nobjectStorage:\n  bucket: backups\nconfig:\n  region: us-east-1\n";
+        let (rw, out) = rewrite("velero-backup-location", text);
+        assert!(out.contains("subscriptionId: REPLACE-ME-subscription"), "{out}");
+        assert!(out.contains("useAAD: \"true\"") && out.contains("bucket: c-backups"), "{out}");
+        assert_eq!(rw.missing.iter().collect::<Vec<_>>(), ["subscription"]);
+    }
+
+    #[test]
+    fn scalars_are_quoted_only_when_plain_text_would_read_differently() {
+        assert_eq!(scalar(&Value::String("azure".into())), "azure");
+        assert_eq!(scalar(&Value::String("https://a.blob.core.windows.net".into())), "https://a.blob.core.windows.net");
+        assert_eq!(scalar(&Value::String("true".into())), "\"true\"");
+        assert_eq!(scalar(&Value::String("0000-11".into())), "\"0000-11\"");
+        assert_eq!(scalar(&Value::String("{{workflow.name}}".into())), "\"{{workflow.name}}\"");
+        assert_eq!(scalar(&Value::Bool(true)), "true");
+    }
+
+    fn outer_of(inner: &str, header: &str) -> String {
+        let body: String =
+            inner.lines().map(|l| if l.is_empty() { "\n".to_string() } else { format!("    {l}\n") }).collect();
+        format!("apiVersion: v1\nkind: ConfigMap\ndata:\n  config.yaml: {header}\n{body}  other: kept # comment\n")
+    }
+
+    #[test]
+    fn embedded_spans_land_inside_a_literal_block_and_nowhere_else() {
+        let outer = outer_of(LOKI, "|");
+        let docs = crate::yaml::parse_stream(&outer).unwrap();
+        let v = docs[0].root.path(&["data", "config.yaml"]).unwrap();
+        let (rw, new_inner) = rewrite("loki", v.as_str().unwrap());
+        let spans = embed_spans(&Text::new(&outer), v.pos, v.as_str().unwrap(), &rw.spans).unwrap();
+        let out = splice(&outer, &spans).unwrap();
+        let back = crate::yaml::parse_stream(&out).unwrap();
+        assert_eq!(back[0].root.path(&["data", "config.yaml"]).unwrap().as_str(), Some(new_inner.as_str()));
+        assert!(out.ends_with("  other: kept # comment\n"));
+    }
+
+    #[test]
+    fn a_value_written_quoted_or_folded_is_not_reachable() {
+        let plain = LOKI.replace("   # tenants", "");
+        for header in [">", ">-", "|2"] {
+            let outer = outer_of(&plain, header);
+            let docs = crate::yaml::parse_stream(&outer).unwrap();
+            let v = docs[0].root.path(&["data", "config.yaml"]).unwrap();
+            assert!(
+                embed_spans(&Text::new(&outer), v.pos, v.as_str().unwrap(), &[(0, 1, "x".into())]).is_none(),
+                "{header}"
+            );
+        }
+        let outer = outer_of(&plain, "|");
+        let docs = crate::yaml::parse_stream(&outer).unwrap();
+        let v = docs[0].root.path(&["data", "config.yaml"]).unwrap();
+        assert!(embed_spans(&Text::new(&outer), v.pos, v.as_str().unwrap(), &[(0, 1, "x".into())]).is_some());
+        let outer = "data:\n  config.yaml: \"common:\\n  storage:\\n    s3: {}\\n\"\n";
+        let docs = crate::yaml::parse_stream(outer).unwrap();
+        let v = docs[0].root.path(&["data", "config.yaml"]).unwrap();
+        assert!(embed_spans(&Text::new(outer), v.pos, v.as_str().unwrap(), &[(0, 1, "x".into())]).is_none());
+    }
+
+    proptest! {
+        /// The embedded-YAML rewriter never changes a byte outside its edits: every byte of the file before,
+        /// between and after the mapped spans is the input's, and the value reads back as the inner text with
+        /// the spans applied.
+        #[test]
+        fn embedded_rewrites_change_no_byte_outside_their_spans(
+            lines in proptest::collection::vec("[a-z]{1,6}: [a-z0-9 #]{0,8}|", 1..8),
+            cuts in proptest::collection::vec((0usize..64, 0usize..8, "[a-z:\n ]{0,12}"), 0..4),
+            header in prop_oneof![Just("|"), Just("|-"), Just("|+")],
+        ) {
+            let inner: String = lines.iter().map(|l| format!("{}\n", l.trim_end())).collect();
+            prop_assume!(inner.lines().any(|l| !l.is_empty()));
+            let outer = outer_of(&inner, header);
+            let docs = crate::yaml::parse_stream(&outer).unwrap();
+            let v = docs[0].root.path(&["data", "config.yaml"]).unwrap();
+            let value = v.as_str().unwrap().to_string();
+            // Spans at character boundaries of the value, inside its lines, not overlapping.
+            let mut spans: Vec<(usize, usize, String)> = Vec::new();
+            let mut at = 0;
+            for (start, len, text) in cuts {
+                let s = at + start % (value.len().saturating_sub(at).max(1));
+                let e = (s + len).min(value.trim_end_matches('\n').len());
+                if s >= e.max(s + 1) && s > value.trim_end_matches('\n').len() { break; }
+                if s > e { break; }
+                spans.push((s, e, text));
+                at = e + 1;
+                if at >= value.len() { break; }
+            }
+            let Some(mapped) = embed_spans(&Text::new(&outer), v.pos, &value, &spans) else { return Ok(()) };
+            let out = splice(&outer, &mapped).unwrap();
+            let mut sorted = mapped.clone();
+            sorted.sort_by_key(|s| s.0);
+            let (mut i, mut o) = (0usize, 0usize);
+            for (s, e, r) in &sorted {
+                prop_assert_eq!(&outer[i..*s], &out[o..o + (s - i)]);
+                o += (s - i) + r.len();
+                i = *e;
+            }
+            prop_assert_eq!(&outer[i..], &out[o..]);
+            let expected = splice(&value, &spans).unwrap();
+            if let Ok(back) = crate::yaml::parse_stream(&out) {
+                let got = back[0].root.path(&["data", "config.yaml"]).and_then(Node::as_str).map(str::to_string);
+                // A replacement may end the block early (a line with less indentation is not possible: every
+                // line break it brings is indented), so the value reads back as the spliced text.
+                prop_assert_eq!(got.map(|g| g.trim_end_matches('\n').to_string()), Some(expected.trim_end_matches('\n').to_string()));
+            }
+        }
+    }
 }
