@@ -355,8 +355,22 @@ fn embedded(
         })
     };
     let new_inner = st::splice(inner, &rw.spans).unwrap_or_default();
+    // The file with the mapped spans must read back with the new value at the same place.
+    if !spans.is_empty() && read_back(t.text, &spans, obj.o.loc.pos, key).as_deref() != Some(new_inner.as_str()) {
+        rw.blocked.push("the edit inside the value would not read back as planned".into());
+    }
     rw.expected = Value::String(new_inner);
     finish(out, obj, s, Some(key), (value, t, spans), rw);
+}
+
+/// The value of a ConfigMap/Secret key of the object at `object` in a text with spans applied (objects are found
+/// by their document's order, which spans inside a value do not change).
+fn read_back(text: &str, spans: &[(usize, usize, String)], object: Pos, key: &str) -> Option<String> {
+    let docs = crate::yaml::parse_stream(text).ok()?;
+    let index = docs.iter().position(|d| d.root.pos == object)?;
+    let new = crate::yaml::parse_stream(&st::splice(text, spans)?).ok()?;
+    let root = &new.get(index)?.root;
+    ["data", "stringData"].iter().find_map(|s| root.path(&[s, key])).and_then(Node::as_str).map(str::to_string)
 }
 
 /// The edit and the findings of one rewrite.
