@@ -454,6 +454,11 @@ rules! {
         why: "A reviewer sees which application settings changed, not only the identity.",
         fix: "Nothing; review the edit in `plan --format json` (`manifest_edits`)."
     }
+    SNAPSHOT_RIGHTS_BY_HAND = "E2A142" "snapshot-rights-by-hand" Warning {
+        what: "A role allows the EC2 snapshot actions of a disk snapshotter whose objects are in the input (Velero's `VolumeSnapshotLocation`, `mappings/storage-configs.yaml` `snapshots`). On AKS the snapshotter needs built-in roles on the node resource group (Disk Snapshot Contributor, and Disk Restore Operator for restores), which the generated Bicep (scoped to its own resource group) does not assign. The message gives the `az role assignment create` commands.",
+        why: "Without them, volume snapshots and restores fail on AKS while backups of the Kubernetes objects still work, so the gap shows only at the first restore.",
+        fix: "Run the commands in the message (with `azure.node_resource_group` and `azure.subscription_id` set in eks2aks.yaml they are complete), or use Velero's file-system backup (`--uploader-type=kopia`, no snapshot rights) and remove the snapshot location."
+    }
     STAR_NOT_WIDENED = "E2A150" "dns-star-not-widened" Warning {
         what: "A Route 53 statement on `Resource: \"*\"` (or a hosted-zone wildcard) whose actions map to an Azure DNS zone (a scope kind with `never_widen` in `mappings/scopes.yaml`), while the identity's workloads name no hosted zone it matches. Nothing is granted for it: the grant is not widened to the resource group.",
         why: "A DNS Zone Contributor assignment on the resource group would let the identity rewrite every zone in it, where the AWS policy was meant for the zones external-dns or cert-manager manage. Granting nothing fails closed; the zones must be named.",

@@ -49,9 +49,34 @@ pub struct Shape {
     /// A container image replaced (the tag keeps major.minor).
     #[serde(default)]
     pub images: Option<Images>,
-    /// The AWS actions the stack's own snapshotter used (E2A143 names them).
+    /// The rights the stack's own disk snapshotter needs on Azure, in place of its EC2 actions (E2A142).
     #[serde(default)]
-    pub snapshot_actions: Vec<String>,
+    pub snapshots: Option<Snapshots>,
+}
+
+/// A snapshotter's EC2 actions and the Azure roles that replace them on the node resource group.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Snapshots {
+    /// The EC2 actions (no wildcards).
+    pub actions: Vec<String>,
+    /// The built-in roles, each with the actions it stands for.
+    pub roles: Vec<SnapshotRole>,
+}
+
+/// One built-in role of [`Snapshots`].
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SnapshotRole {
+    /// Role name.
+    pub name: String,
+    /// Role definition GUID.
+    pub id: String,
+    /// The EC2 actions it stands for.
+    pub actions: Vec<String>,
+    /// What it allows beyond them, said in the finding.
+    #[serde(default)]
+    pub excess: String,
 }
 
 /// Where a configuration lives.
@@ -222,8 +247,17 @@ pub fn problems(s: &Shape) -> Vec<String> {
             }
         }
     }
-    if s.snapshot_actions.iter().any(|a| !a.contains(':') || a.contains('*')) {
-        out.push("`snapshot_actions` must be IAM actions (prefix:Action) without wildcards".into());
+    if let Some(sn) = &s.snapshots {
+        let all = sn.actions.iter().chain(sn.roles.iter().flat_map(|r| r.actions.iter()));
+        if all.clone().any(|a| !a.contains(':') || a.contains('*')) {
+            out.push("`snapshots` actions must be IAM actions (prefix:Action) without wildcards".into());
+        }
+        if sn.roles.iter().any(|r| !super::load::is_guid(&r.id)) {
+            out.push("`snapshots.roles` need a role definition GUID (`id`)".into());
+        }
+        if let Some(a) = sn.actions.iter().find(|a| !sn.roles.iter().any(|r| r.actions.contains(a))) {
+            out.push(format!("`snapshots`: no role stands for {a}"));
+        }
     }
     out
 }

@@ -75,6 +75,14 @@ pub fn build(
     for (code, msg, loc) in storage.findings {
         sink.push(code, msg, Some(loc));
     }
+    let snapshots = super::storage_configs::snapshot_rights(model, tables, &opts.config, &identities);
+    sink.retain(|f| {
+        f.code != rules::UNMAPPED_SERVICE
+            || !snapshots.covered.iter().any(|i| f.message.starts_with(&format!("identity `{i}`: service `ec2`")))
+    });
+    for (code, msg, loc) in snapshots.findings {
+        sink.push(code, msg, Some(loc));
+    }
     // The storage and load-balancer rewrite's findings (its edits are decided again with the others).
     cloud::decide(model, tables, &opts.config, &mut sink);
     let findings = final_findings(model, files, opts, sink);

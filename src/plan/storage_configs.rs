@@ -489,3 +489,75 @@ pub fn drop_covered_values(list: &mut Vec<Edit>, storage: &[Edit]) {
         _ => true,
     });
 }
+
+/// What [`snapshot_rights`] finds.
+#[derive(Default)]
+pub struct SnapshotRights {
+    /// E2A142 findings.
+    pub findings: Vec<(&'static str, String, Loc)>,
+    /// Identities whose EC2 actions are all a snapshotter's: their "no ec2 mapping" warning (E2A014) is replaced.
+    pub covered: Vec<String>,
+}
+
+/// Disk snapshotters (a shape with `snapshots` — Velero's snapshot location — whose objects are in the input):
+/// each identity whose role allows some of their EC2 actions gets E2A142 with the role assignments to make on the
+/// node resource group.
+pub fn snapshot_rights(model: &Model, tables: &Tables, cfg: &Config, identities: &[super::Identity]) -> SnapshotRights {
+    let mut out = SnapshotRights::default();
+    for s in &tables.storage_configs {
+        let Some(sn) = &s.snapshots else { continue };
+        if !model.objects.iter().any(|o| place_matches(s, o)) {
+            continue;
+        }
+        for id in identities {
+            let allows: Vec<(&str, Loc)> = id
+                .aws_permissions
+                .iter()
+                .filter(|p| p.effect() == "Allow")
+                .flat_map(|p| p.actions().map(move |a| (a, p.statement.loc)))
+                .filter(|(a, _)| a.to_ascii_lowercase().starts_with("ec2:"))
+                .collect();
+            let named: Vec<&str> = sn
+                .actions
+                .iter()
+                .map(String::as_str)
+                .filter(|a| allows.iter().any(|(p, _)| crate::glob::action_matches(p, a)))
+                .collect();
+            let Some(&(_, loc)) = allows.first().filter(|_| !named.is_empty()) else { continue };
+            if allows.iter().all(|(p, _)| sn.actions.iter().any(|a| a.eq_ignore_ascii_case(p))) {
+                out.covered.push(id.name.clone());
+            }
+            out.findings.push((rules::SNAPSHOT_RIGHTS_BY_HAND, snapshot_message(s, sn, &id.name, &named, cfg), loc));
+        }
+    }
+    out
+}
+
+fn snapshot_message(
+    s: &Shape,
+    sn: &crate::mapping::storage_configs::Snapshots,
+    identity: &str,
+    named: &[&str],
+    cfg: &Config,
+) -> String {
+    let a = &cfg.azure;
+    let sub = a.subscription_id.as_deref().unwrap_or("<subscription-id>");
+    let rg = a.node_resource_group.as_deref().unwrap_or("<node-resource-group>");
+    let deploy_rg = a.resource_group.as_deref().unwrap_or("<resource-group>");
+    let mut steps = Vec::new();
+    for r in sn.roles.iter().filter(|r| r.actions.iter().any(|x| named.contains(&x.as_str()))) {
+        let excess = if r.excess.is_empty() { String::new() } else { format!(" — {}", r.excess) };
+        steps.push(format!(
+            "{} ({}{excess}): az role assignment create --assignee-object-id \"$(az identity show -g {deploy_rg} -n {identity} --query principalId -o tsv)\" --assignee-principal-type ServicePrincipal --role {} --scope /subscriptions/{sub}/resourceGroups/{rg}",
+            r.name,
+            r.actions.join(", "),
+            r.id
+        ));
+    }
+    format!(
+        "identity `{identity}`: {} snapshots disks with {}; on AKS its Azure plugin snapshots the disks of the node resource group `{rg}`, which the generated Bicep does not reach. Assign by hand: {}",
+        s.name,
+        named.join(", "),
+        steps.join("; ")
+    )
+}

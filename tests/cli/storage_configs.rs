@@ -63,8 +63,9 @@ fn the_example_lists_one_storage_edit_per_config_and_passes_the_gate() {
             "velero-snapshot-location"
         ]
     );
-    // Warnings and errors: only the EC2 snapshot rights of Velero's role, which no Azure service receives yet.
-    assert_eq!(codes(&plan), ["E2A014"]);
+    // Warnings and errors: only Velero's snapshot rights, assigned by hand on the node resource group (E2A142,
+    // in place of "no ec2 mapping").
+    assert_eq!(codes(&plan), ["E2A142"]);
     let notes = plan["findings"].as_array().unwrap().iter().filter(|f| f["code"] == "E2A141").count();
     assert_eq!(notes, 7, "one per config and one for Velero's plugin image");
     let (code, out, _) = run(&["check", EXAMPLE, "--config", CONFIG]);
@@ -137,4 +138,15 @@ fn a_client_id_given_to_translate_goes_into_the_spark_settings() {
         spark["spec"]["sparkConf"]["spark.hadoop.fs.azure.account.oauth2.client.id"],
         "11111111-2222-3333-4444-555555555555"
     );
+}
+
+#[test]
+fn velero_snapshot_rights_name_the_roles_and_the_node_resource_group() {
+    let plan = plan_json(&[EXAMPLE, "--config", CONFIG]);
+    let f = plan["findings"].as_array().unwrap().iter().find(|f| f["code"] == "E2A142").unwrap();
+    let m = f["message"].as_str().unwrap();
+    assert!(m.starts_with("identity `velero-backup`"), "{m}");
+    assert!(m.contains("--role 7efff54f-a5b4-42b5-a1c5-5411624893ce --scope /subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/MC_rg-observability_aks-prod_westeurope"), "{m}");
+    assert!(m.contains("--role b50d9833-a0cb-478e-945f-707fcc997c13"), "{m}");
+    assert!(!plan["findings"].as_array().unwrap().iter().any(|f| f["code"] == "E2A014"));
 }
