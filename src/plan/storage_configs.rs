@@ -413,7 +413,7 @@ fn finish(
     let what = if buckets.is_empty() { String::new() } else { format!(" (bucket {})", buckets.join(", ")) };
     if rw.missing.is_empty() {
         let msg = format!(
-            "{} ({}{key}){what}: rewritten for Azure Blob Storage with workload identity: {}",
+            "{} ({}{key}){what}: rewritten for Azure with workload identity: {}",
             s.name,
             obj.what,
             rw.changes.join(", ")
@@ -422,7 +422,7 @@ fn finish(
     } else {
         let need: Vec<String> = rw.missing.iter().map(|m| where_set(m)).collect();
         let msg = format!(
-            "{} ({}{key}){what} is rewritten for Azure Blob Storage, but with REPLACE-ME placeholders: set {}, then translate again",
+            "{} ({}{key}){what} is rewritten for Azure, but with REPLACE-ME placeholders: set {}, then translate again",
             s.name,
             obj.what,
             need.join(", ")
