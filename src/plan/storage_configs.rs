@@ -178,6 +178,9 @@ fn manual_step(s: &Shape) -> String {
     format!("{} ({})", steps.join("; "), s.source)
 }
 
+/// A file's text and documents, read again for its storage configs.
+type Parsed<'f> = (Cow<'f, str>, Vec<Document>);
+
 /// One object's context.
 struct Obj<'a> {
     index: usize,
@@ -200,7 +203,7 @@ pub fn decide(model: &Model, files: &Files, tables: &Tables, cfg: &Config, input
         .iter()
         .filter_map(|w| Some(((&*w.kind, &*w.namespace, w.name.as_str()), w.identity.as_deref()?)))
         .collect();
-    let mut cache: BTreeMap<FileId, Option<(Cow<str>, Vec<Document>)>> = BTreeMap::new();
+    let mut cache: BTreeMap<FileId, Option<Parsed>> = BTreeMap::new();
     for (index, o) in model.objects.iter().enumerate() {
         let matching: Vec<&Shape> = shapes.iter().filter(|s| s.images.is_none() && place_matches(s, o)).collect();
         // A ConfigMap or Secret is parsed again only when its text mentions S3 (a custom resource of a listed
@@ -243,8 +246,7 @@ fn mentions_s3(files: &Files, o: &K8sObject) -> bool {
     let starts = f.line_starts();
     let s = starts.get(o.loc.pos.line.saturating_sub(1) as usize).copied().unwrap_or(0);
     let e = starts.get(o.end.line as usize).copied().unwrap_or(text.len()).max(s);
-    let b = text.as_bytes()[s..e].windows(2).any(|w| w.eq_ignore_ascii_case(b"s3"));
-    b
+    text.as_bytes()[s..e].windows(2).any(|w| w.eq_ignore_ascii_case(b"s3"))
 }
 
 /// A custom resource's node at `path`.
