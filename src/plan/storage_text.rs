@@ -482,7 +482,9 @@ pub fn embed_spans(
         .iter()
         .map(|(s, e, r)| {
             let ((s, short), (e, _)) = (map(*s)?, map(*e)?);
-            let lead = if r.is_empty() || r.starts_with('\n') { String::new() } else { " ".repeat(short) };
+            // What follows the span continues the start's line: on an empty line that lacks the indentation, it
+            // needs it (unless the replacement starts a new line first).
+            let lead = if r.starts_with('\n') { String::new() } else { " ".repeat(short) };
             Some((s, e, format!("{lead}{}", r.replace('\n', &pad))))
         })
         .collect()
@@ -653,7 +655,10 @@ mod tests {
             }
             prop_assert_eq!(&outer[i..], &out[o..]);
             let expected = splice(&value, &spans).unwrap();
-            if let Ok(back) = crate::yaml::parse_stream(&out) {
+            // A literal block takes its indentation from its first non-empty line: a value whose first line
+            // starts with a space cannot be written as one (the plan's read-back check refuses such an edit).
+            let first_spaced = expected.lines().find(|l| !l.is_empty()).is_some_and(|l| l.starts_with(' '));
+            if let (Ok(back), false) = (crate::yaml::parse_stream(&out), first_spaced) {
                 let got = back[0].root.path(&["data", "config.yaml"]).and_then(Node::as_str).map(str::to_string);
                 // A replacement may end the block early (a line with less indentation is not possible: every
                 // line break it brings is indented), so the value reads back as the spliced text.
