@@ -70,19 +70,7 @@ pub fn build(
     }
     // The storage configurations of common stacks (issue 21): their findings; their edits are decided again.
     let inputs = super::storage_configs::Inputs { resources: &resources, workloads: &workloads };
-    let storage = super::storage_configs::decide(model, files, tables, &opts.config, &inputs);
-    sink.retain(|f| f.code != rules::AWS_ENDPOINT_LEFT || f.loc.is_none_or(|l| !storage.covers(l)));
-    for (code, msg, loc) in storage.findings {
-        sink.push(code, msg, Some(loc));
-    }
-    let snapshots = super::storage_configs::snapshot_rights(model, tables, &opts.config, &identities);
-    sink.retain(|f| {
-        f.code != rules::UNMAPPED_SERVICE
-            || !snapshots.covered.iter().any(|i| f.message.starts_with(&format!("identity `{i}`: service `ec2`")))
-    });
-    for (code, msg, loc) in snapshots.findings {
-        sink.push(code, msg, Some(loc));
-    }
+    super::storage_configs::report(model, files, tables, &opts.config, (&inputs, &identities), &mut sink);
     // The storage and load-balancer rewrite's findings (its edits are decided again with the others).
     cloud::decide(model, tables, &opts.config, &mut sink);
     let findings = final_findings(model, files, opts, sink);

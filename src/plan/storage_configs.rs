@@ -492,6 +492,32 @@ pub fn drop_covered_values(list: &mut Vec<Edit>, storage: &[Edit]) {
     });
 }
 
+/// The findings of the run's storage configs ([`decide`]) and snapshot rights ([`snapshot_rights`]) into the
+/// sink: an AWS endpoint inside a rewritten config is not "left" (E2A027 goes), and an identity whose EC2 actions
+/// are all a snapshotter's gets E2A142 instead of "no ec2 mapping" (E2A014).
+pub fn report(
+    model: &Model,
+    files: &Files,
+    tables: &Tables,
+    cfg: &Config,
+    (inputs, identities): (&Inputs, &[super::Identity]),
+    sink: &mut crate::diag::Sink,
+) {
+    let storage = decide(model, files, tables, cfg, inputs);
+    sink.retain(|f| f.code != rules::AWS_ENDPOINT_LEFT || f.loc.is_none_or(|l| !storage.covers(l)));
+    for (code, msg, loc) in storage.findings {
+        sink.push(code, msg, Some(loc));
+    }
+    let snapshots = snapshot_rights(model, tables, cfg, identities);
+    sink.retain(|f| {
+        f.code != rules::UNMAPPED_SERVICE
+            || !snapshots.covered.iter().any(|i| f.message.starts_with(&format!("identity `{i}`: service `ec2`")))
+    });
+    for (code, msg, loc) in snapshots.findings {
+        sink.push(code, msg, Some(loc));
+    }
+}
+
 /// What [`snapshot_rights`] finds.
 #[derive(Default)]
 pub struct SnapshotRights {

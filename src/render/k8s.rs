@@ -559,23 +559,24 @@ fn apply_edit(src: &Src, edits: &mut Edits, node: &Node, e: &Edit, client_ids: &
             }
         }
         Edit::Fields { map, remove, set } => set_fields(src, edits, node, map, remove, set),
-        Edit::StorageConfig { at, spans, with, nodes, client_id_of, .. } => {
-            let client_id = client_id_of.as_deref().map(|id| (id, cid(id)));
-            if nodes.is_empty() {
-                if let Some(n) = find_node_at(node, at.pos()) {
-                    storage_config(src, edits, n, spans, with, client_id);
-                }
-            } else {
-                storage_nodes(edits, node, nodes, client_id.as_ref());
-                for s in spans {
-                    edits.list.push((
-                        src.byte(s.from.pos()),
-                        src.byte(s.to.pos()),
-                        substitute(&s.text, client_id.as_ref()),
-                    ));
-                }
-            }
+        Edit::StorageConfig { client_id_of, .. } => {
+            storage_edit(src, edits, node, e, client_id_of.as_deref().map(|id| (id, cid(id))));
         }
+    }
+}
+
+/// A storage-config edit: a ConfigMap value replaced through its spans, or a custom resource's nodes.
+fn storage_edit(src: &Src, edits: &mut Edits, node: &Node, e: &Edit, client_id: Option<(&str, String)>) {
+    let Edit::StorageConfig { at, spans, with, nodes, .. } = e else { return };
+    if nodes.is_empty() {
+        if let Some(n) = find_node_at(node, at.pos()) {
+            storage_config(src, edits, n, spans, with, client_id);
+        }
+        return;
+    }
+    storage_nodes(edits, node, nodes, client_id.as_ref());
+    for s in spans {
+        edits.list.push((src.byte(s.from.pos()), src.byte(s.to.pos()), substitute(&s.text, client_id.as_ref())));
     }
 }
 
