@@ -246,7 +246,12 @@ fn mentions_s3(files: &Files, o: &K8sObject) -> bool {
     let starts = f.line_starts();
     let s = starts.get(o.loc.pos.line.saturating_sub(1) as usize).copied().unwrap_or(0);
     let e = starts.get(o.end.line as usize).copied().unwrap_or(text.len()).max(s);
-    text.as_bytes()[s..e].windows(2).any(|w| w.eq_ignore_ascii_case(b"s3"))
+    mentions_aws_storage(&text.as_bytes()[s..e])
+}
+
+/// Whether a text mentions S3 or AWS (Loki's `storage_config.aws` with `object_store: aws` names no `s3`).
+fn mentions_aws_storage(text: &[u8]) -> bool {
+    text.windows(2).any(|w| w.eq_ignore_ascii_case(b"s3")) || text.windows(3).any(|w| w.eq_ignore_ascii_case(b"aws"))
 }
 
 /// A custom resource's node at `path`.
@@ -301,7 +306,7 @@ fn config_keys(out: &mut Decided, obj: &Obj, s: &Shape, (t, node): (&Text, &Node
             } else {
                 inner
             };
-            if !inner.to_ascii_lowercase().contains("s3") {
+            if !mentions_aws_storage(inner.as_bytes()) {
                 continue;
             }
             let Some(root) = crate::yaml::parse_stream(inner).ok().and_then(|d| d.into_iter().next()).map(|d| d.root)
@@ -588,4 +593,24 @@ fn snapshot_message(
         named.join(", "),
         steps.join("; ")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_loki_config_on_aws_without_the_word_s3_is_still_looked_at() {
+        assert!(mentions_aws_storage(b"storage_config:\n  aws:\n    bucketnames: chunks\n"));
+        assert!(mentions_aws_storage(b"mainApplicationFile: S3A://b/x.py"));
+        assert!(!mentions_aws_storage(b"storage_config:\n  filesystem:\n    directory: /data\n"));
+    }
+
+    #[test]
+    fn the_plugin_tag_keeps_major_and_minor() {
+        assert_eq!(minor_tag("v1.10.1").as_deref(), Some("v1.10.0"));
+        assert_eq!(minor_tag("v1.12.0").as_deref(), Some("v1.12.0"));
+        assert_eq!(minor_tag("latest"), None);
+        assert_eq!(minor_tag("v1.10"), None);
+    }
 }
