@@ -301,6 +301,15 @@ pub struct AzureConfig {
     /// by `azure-workload` trigger authentication (default: the AKS KEDA add-on's `kube-system/keda-operator`).
     #[serde(default)]
     pub keda_operator: Option<String>,
+    /// The resource group of the storage account (Velero's `BackupStorageLocation` `config.resourceGroup`).
+    #[serde(default)]
+    pub resource_group: Option<String>,
+    /// The subscription of the storage account and the cluster (Velero's `config.subscriptionId`).
+    #[serde(default)]
+    pub subscription_id: Option<String>,
+    /// The AKS node resource group (`MC_…`), where Velero's Azure plugin snapshots disks.
+    #[serde(default)]
+    pub node_resource_group: Option<String>,
 }
 
 impl AzureConfig {

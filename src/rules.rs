@@ -479,6 +479,21 @@ rules! {
         why: "The export is what is attached in the account, so it is used; the difference shows that the account (or the bundle) holds another version.",
         fix: "Nothing: the export wins. Update the bundle with `--mappings DIR` if the exported version should be the default."
     }
+    STORAGE_CONFIG_LEFT_ON_S3 = "E2A140" "storage-config-not-rewritten" Error {
+        what: "The storage configuration of a common stack (`mappings/storage-configs.yaml`: Loki, Thanos, Tempo, Argo Workflows' artifact repository, Velero, Spark) points at S3 and is not (fully) rewritten for Azure Blob Storage: the bucket is not in the plan, the config is written where an edit cannot reach it (base64 Secret data, a quoted or folded string, a flow mapping), it matches none of the stack's known settings, or the rewrite needs a value no input gives (then it holds `REPLACE-ME-…`).",
+        why: "The workload would start on AKS and fail to read or write its data (or write it to the wrong place); the gate must fail while a config still points at S3.",
+        fix: "Do what the message says: grant the bucket in the role's policy export, set the named `azure.*` key in eks2aks.yaml, or change the config by hand as the message shows (the table row cited has the product's own key names)."
+    }
+    STORAGE_CONFIG_REWRITTEN = "E2A141" "storage-config-rewritten" Note {
+        what: "The storage configuration of a common stack was rewritten for Azure Blob Storage with workload identity (`mappings/storage-configs.yaml`): the changed settings are listed, everything else in the config is kept byte for byte.",
+        why: "A reviewer sees which application settings changed, not only the identity.",
+        fix: "Nothing; review the edit in `plan --format json` (`manifest_edits`)."
+    }
+    SNAPSHOT_RIGHTS_BY_HAND = "E2A142" "snapshot-rights-by-hand" Warning {
+        what: "A role allows the EC2 snapshot actions of a disk snapshotter whose objects are in the input (Velero's `VolumeSnapshotLocation`, `mappings/storage-configs.yaml` `snapshots`). On AKS the snapshotter needs built-in roles on the node resource group (Disk Snapshot Contributor, and Disk Restore Operator for restores), which the generated Bicep (scoped to its own resource group) does not assign. The message gives the `az role assignment create` commands.",
+        why: "Without them, volume snapshots and restores fail on AKS while backups of the Kubernetes objects still work, so the gap shows only at the first restore.",
+        fix: "Run the commands in the message (with `azure.node_resource_group` and `azure.subscription_id` set in eks2aks.yaml they are complete), or use Velero's file-system backup (`--uploader-type=kopia`, no snapshot rights) and remove the snapshot location."
+    }
     STAR_NOT_WIDENED = "E2A150" "dns-star-not-widened" Warning {
         what: "A Route 53 statement on `Resource: \"*\"` (or a hosted-zone wildcard) whose actions map to an Azure DNS zone (a scope kind with `never_widen` in `mappings/scopes.yaml`), while the identity's workloads name no hosted zone it matches. Nothing is granted for it: the grant is not widened to the resource group.",
         why: "A DNS Zone Contributor assignment on the resource group would let the identity rewrite every zone in it, where the AWS policy was meant for the zones external-dns or cert-manager manage. Granting nothing fails closed; the zones must be named.",

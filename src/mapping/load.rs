@@ -26,6 +26,7 @@ pub const BUNDLED: &[(&str, &str)] = bundled!(
     "k8s-resources.yaml",
     "workloads.yaml",
     "keda-triggers.yaml",
+    "storage-configs.yaml",
     "actions/cloudwatch.yaml",
     "actions/dynamodb.yaml",
     "actions/ecr.yaml",
@@ -530,6 +531,8 @@ pub struct Tables {
     pub pod_kinds: Arc<crate::model::PodKinds>,
     /// KEDA's AWS scalers other than `aws-sqs-queue` (`keda-triggers.yaml`).
     pub keda_triggers: super::keda_triggers::Table,
+    /// The storage configurations of common stacks (`storage-configs.yaml`), in order.
+    pub storage_configs: Vec<super::storage_configs::Shape>,
     /// Table origins.
     pub origins: Vec<Origin>,
     /// The reverse of the action tables, made on first use ([`Tables::reverse`]).
@@ -616,9 +619,10 @@ pub fn load(user: Option<&Path>) -> Result<Tables, Vec<MappingError>> {
             "aws-managed-policies.yaml" => merge_managed(&mut t, src, &mut errors),
             "workloads.yaml" => merge_workloads(&mut t, src, &mut errors),
             "keda-triggers.yaml" => merge_keda_triggers(&mut t, src, &mut errors),
+            "storage-configs.yaml" => merge_storage_configs(&mut t, src, &mut errors),
             rel => match rel.strip_prefix("actions/").and_then(|r| r.strip_suffix(".yaml")) {
                 Some(prefix) => merge_actions(&mut t, prefix, src, &mut errors),
-                None => errors.push(MappingError::file(&src.file, "not a mapping table (expected services.yaml, azure-roles.yaml, azure-operations.yaml, scopes.yaml, addons.yaml, k8s-resources.yaml, workloads.yaml, keda-triggers.yaml, aws-managed-policies.yaml or actions/<prefix>.yaml)")),
+                None => errors.push(MappingError::file(&src.file, "not a mapping table (expected services.yaml, azure-roles.yaml, azure-operations.yaml, scopes.yaml, addons.yaml, k8s-resources.yaml, workloads.yaml, keda-triggers.yaml, storage-configs.yaml, aws-managed-policies.yaml or actions/<prefix>.yaml)")),
             },
         }
     }
@@ -911,6 +915,22 @@ fn merge_keda_triggers(t: &mut Tables, src: &Source, errors: &mut Vec<MappingErr
     }
 }
 
+/// `storage-configs.yaml`: each shape replaces the bundled shape of its id or is added; each is checked on its own
+/// ([`super::storage_configs::problems`]) and ids are unique in a file.
+fn merge_storage_configs(t: &mut Tables, src: &Source, errors: &mut Vec<MappingError>) {
+    let Some(f) = parse::<super::storage_configs::StorageConfigsFile>(src, errors) else { return };
+    let mut seen = BTreeSet::new();
+    for s in &f.shapes {
+        if !seen.insert(s.id.as_str()) {
+            errors.push(MappingError::at(src, &format!("id: {}", s.id), format!("shape `{}` is listed twice", s.id)));
+        }
+        for message in super::storage_configs::problems(s) {
+            errors.push(MappingError::at(src, &format!("id: {}", s.id), message));
+        }
+    }
+    super::storage_configs::merge(&mut t.storage_configs, f);
+}
+
 fn user_files(dir: &Path) -> Vec<String> {
     let mut out = Vec::new();
     for name in [
@@ -923,6 +943,7 @@ fn user_files(dir: &Path) -> Vec<String> {
         "aws-managed-policies.yaml",
         "workloads.yaml",
         "keda-triggers.yaml",
+        "storage-configs.yaml",
     ] {
         if dir.join(name).is_file() {
             out.push(name.to_string());

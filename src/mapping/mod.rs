@@ -13,6 +13,7 @@ pub mod load;
 pub mod managed;
 pub mod naming;
 pub mod need;
+pub mod storage_configs;
 
 pub use load::{Tables, load};
 

@@ -80,6 +80,9 @@ pub fn build(
     for (code, msg, loc) in super::dns_secrets::decide(model, tables, &opts.config, &identities, &resources).findings {
         sink.push(code, msg, Some(loc));
     }
+    // The storage configurations of common stacks (issue 21): their findings; their edits are decided again.
+    let inputs = super::storage_configs::Inputs { resources: &resources, workloads: &workloads };
+    super::storage_configs::report(model, files, tables, &opts.config, (&inputs, &identities), &mut sink);
     // The storage and load-balancer rewrite's findings (its edits are decided again with the others).
     cloud::decide(model, tables, &opts.config, &mut sink);
     let mut plan = Plan {

@@ -232,6 +232,65 @@ pub enum Edit {
         #[serde(skip_serializing_if = "Vec::is_empty")]
         set: Vec<SetField>,
     },
+    /// The storage configuration of a common stack (`plan::storage_configs`, `mappings/storage-configs.yaml`):
+    /// the node at `at` — a ConfigMap/Secret value holding YAML, or a custom resource's node — becomes `with`, by
+    /// replacing the text `spans` only (everything else, inside the value too, stays byte for byte). When
+    /// `client_id_of` is set, that identity's client id replaces its placeholder in the spans.
+    StorageConfig {
+        /// The shape (`id` in `mappings/storage-configs.yaml`).
+        shape: String,
+        /// Where the node is.
+        at: At,
+        /// Where it ends.
+        #[serde(skip)]
+        end: At,
+        /// What changes, for people.
+        changes: Vec<String>,
+        /// The text replaced: from, to (positions in the file), and the new text.
+        spans: Vec<TextSpan>,
+        /// What the node becomes (a ConfigMap value), or, with `nodes`, what changes in it node by node.
+        #[serde(skip)]
+        with: Value,
+        /// A custom resource's changes node by node: (the node's place, its shape, the change).
+        #[serde(skip)]
+        nodes: Vec<(At, NodeShape, NodeChange)>,
+        /// The identity whose client id the spans carry.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        client_id_of: Option<String>,
+    },
+}
+
+/// The shape of a node (the verifier tells a block mapping from its first scalar by it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum NodeShape {
+    /// A scalar.
+    Scalar,
+    /// A sequence.
+    Seq,
+    /// A mapping.
+    Map,
+}
+
+/// One node's change in an [`Edit::StorageConfig`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum NodeChange {
+    /// The node becomes this value.
+    Replace(Value),
+    /// A mapping gains (or changes) this key.
+    Insert(String, Value),
+    /// A mapping loses this key.
+    Remove(String),
+}
+
+/// A span of text replaced by [`Edit::StorageConfig`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TextSpan {
+    /// Where it starts.
+    pub from: At,
+    /// Where it ends (exclusive).
+    pub to: At,
+    /// The new text.
+    pub text: String,
 }
 
 /// One key set by [`Edit::Fields`].
@@ -312,6 +371,12 @@ pub fn decide(model: &Model, files: &Files, tables: &Tables, cfg: &Config, plan:
     }
     for (object, edits) in super::cloud::decide(model, tables, cfg, &mut crate::diag::Sink::default()) {
         edits.into_iter().for_each(|e| push(object, e));
+    }
+    let inputs = super::storage_configs::Inputs { resources: &plan.resources, workloads: &plan.workloads };
+    for (object, edits) in super::storage_configs::decide(model, files, tables, cfg, &inputs).edits {
+        let list = by_object.entry(object).or_default();
+        super::storage_configs::drop_covered_values(list, &edits);
+        list.extend(edits);
     }
     // An AWS add-on's objects pass through unchanged (AKS replaces the add-on, E2A070).
     by_object.retain(|oi, _| !plan.addon_objects.contains(oi));

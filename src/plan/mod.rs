@@ -24,6 +24,8 @@ pub mod keda_triggers;
 pub mod ledger;
 pub mod names_in_config;
 pub mod soundness;
+pub mod storage_configs;
+pub mod storage_text;
 mod unused_sas;
 pub mod verify;
 pub mod waivers;

@@ -11,8 +11,8 @@ use super::yaml_out;
 use crate::diag::{FileId, Pos};
 use crate::plan::Analysis;
 use crate::plan::edits::{
-    CLIENT_ID_ANNOTATION, Edit, FileEdits, ObjectEdits, PodIdentityEdit, SetField, TOKEN_EXPIRATION_ANNOTATION,
-    USE_LABEL,
+    CLIENT_ID_ANNOTATION, Edit, FileEdits, NodeChange, NodeShape, ObjectEdits, PodIdentityEdit, SetField,
+    TOKEN_EXPIRATION_ANNOTATION, USE_LABEL,
 };
 use crate::yaml::{Node, Value as Y};
 use rayon::prelude::*;
@@ -559,6 +559,97 @@ fn apply_edit(src: &Src, edits: &mut Edits, node: &Node, e: &Edit, client_ids: &
             }
         }
         Edit::Fields { map, remove, set } => set_fields(src, edits, node, map, remove, set),
+        Edit::StorageConfig { client_id_of, .. } => {
+            storage_edit(src, edits, node, e, client_id_of.as_deref().map(|id| (id, cid(id))));
+        }
+    }
+}
+
+/// A storage-config edit: a ConfigMap value replaced through its spans, or a custom resource's nodes.
+fn storage_edit(src: &Src, edits: &mut Edits, node: &Node, e: &Edit, client_id: Option<(&str, String)>) {
+    let Edit::StorageConfig { at, spans, with, nodes, .. } = e else { return };
+    if nodes.is_empty() {
+        if let Some(n) = find_node_at(node, at.pos()) {
+            storage_config(src, edits, n, spans, with, client_id);
+        }
+        return;
+    }
+    storage_nodes(edits, node, nodes, client_id.as_ref());
+    for s in spans {
+        edits.list.push((src.byte(s.from.pos()), src.byte(s.to.pos()), substitute(&s.text, client_id.as_ref())));
+    }
+}
+
+/// The identity's client id in place of its placeholder.
+fn substitute(s: &str, client_id: Option<&(&str, String)>) -> String {
+    match client_id {
+        Some((id, cid)) => s.replace(&format!("REPLACE-WITH-CLIENT-ID-OF-{id}"), cid),
+        None => s.to_string(),
+    }
+}
+
+/// What a custom resource's storage-config edit means, node by node.
+fn storage_nodes(
+    edits: &mut Edits,
+    node: &Node,
+    nodes: &[(crate::plan::edits::At, NodeShape, NodeChange)],
+    client_id: Option<&(&str, String)>,
+) {
+    let value = |v: &Value| -> Value {
+        serde_json::from_str(&substitute(&v.to_string(), client_id)).unwrap_or_else(|_| v.clone())
+    };
+    for (at, shape, change) in nodes {
+        let Some(n) = find_shaped(node, at.pos(), *shape) else { continue };
+        let op = match change {
+            NodeChange::Replace(v) => Op::Replace(value(v)),
+            NodeChange::Insert(k, v) => Op::Insert(k.clone(), value(v)),
+            NodeChange::Remove(k) => Op::Remove(k.clone()),
+        };
+        edits.mean(n, op);
+    }
+}
+
+/// The node of this shape that starts at `p`.
+fn find_shaped(n: &Node, p: Pos, shape: NodeShape) -> Option<&Node> {
+    let same = match n.value {
+        Y::Scalar { .. } => shape == NodeShape::Scalar,
+        Y::Seq(_) => shape == NodeShape::Seq,
+        Y::Map(_) => shape == NodeShape::Map,
+    };
+    if n.pos == p && same {
+        return Some(n);
+    }
+    if p < n.pos || p > n.end {
+        return None;
+    }
+    match &n.value {
+        Y::Map(entries) => entries.iter().find_map(|e| find_shaped(&e.value, p, shape)),
+        Y::Seq(items) => items.iter().find_map(|i| find_shaped(i, p, shape)),
+        Y::Scalar { .. } => None,
+    }
+}
+
+/// A storage-config edit (`plan::storage_configs`): the plan's text spans, with the identity's client id in place
+/// of its placeholder; the node must then read as `with`.
+fn storage_config(
+    src: &Src,
+    edits: &mut Edits,
+    n: &Node,
+    spans: &[crate::plan::edits::TextSpan],
+    with: &Value,
+    client_id: Option<(&str, String)>,
+) {
+    let sub = |s: &str| match &client_id {
+        Some((id, cid)) => s.replace(&format!("REPLACE-WITH-CLIENT-ID-OF-{id}"), cid),
+        None => s.to_string(),
+    };
+    let with = match client_id {
+        Some(_) => serde_json::from_str(&sub(&with.to_string())).unwrap_or_else(|_| with.clone()),
+        None => with.clone(),
+    };
+    edits.mean(n, Op::Replace(with));
+    for s in spans {
+        edits.list.push((src.byte(s.from.pos()), src.byte(s.to.pos()), sub(&s.text)));
     }
 }
 

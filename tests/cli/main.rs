@@ -30,6 +30,7 @@ mod rewrite_props;
 mod route53;
 mod safety;
 mod setup_errors;
+mod storage_configs;
 mod storage_lb;
 mod translate;
 mod trust;

@@ -1,0 +1,616 @@
+//! The storage configurations of common stacks (issue 21, Deliver 2): Loki, Thanos, Tempo, Argo Workflows'
+//! artifact repository, Velero's locations and AWS plugin, Spark's `s3a://` paths — recognised by the shapes of
+//! `mappings/storage-configs.yaml` and rewritten for Azure Blob Storage with workload identity as plan edits
+//! ([`Edit::StorageConfig`], [`Edit::Value`] for an image). The text changes are spans of the config's own text
+//! (`plan::storage_text`); a config that cannot be rewritten — a bucket the plan does not map, a config written
+//! where spans cannot reach, a config of the stack in no known shape — is an error (E2A140) with the manual step,
+//! so the gate fails while it still points at S3. A rewrite is a note (E2A141); one that needs a value no input
+//! gives is written with `REPLACE-ME-…` and is an error until the value is set.
+
+use super::edits::{At, Edit, TextSpan};
+use super::storage_text::{self as st, Rewrite, Text, Values};
+use super::{Resource, WorkloadEntry};
+use crate::config::Config;
+use crate::diag::{FileId, Files, Loc, Pos};
+use crate::glob::glob_match;
+use crate::mapping::Tables;
+use crate::mapping::storage_configs::Shape;
+use crate::model::{K8sObject, Model};
+use crate::rules;
+use crate::yaml::{Document, Node};
+use base64::Engine;
+use serde_json::Value;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+/// What the plan gives the rewrite.
+pub struct Inputs<'a> {
+    /// The plan's resources (a bucket's container).
+    pub resources: &'a [Resource],
+    /// The plan's workloads (a Spark application's identity).
+    pub workloads: &'a [WorkloadEntry],
+}
+
+/// The edits (by object index) and the findings.
+#[derive(Default)]
+pub struct Decided {
+    /// Edits by object index.
+    pub edits: BTreeMap<usize, Vec<Edit>>,
+    /// Findings: code, message, place.
+    pub findings: Vec<(&'static str, String, Loc)>,
+    /// The nodes rewritten (start, end): an AWS endpoint inside one is not "left as it is" (E2A027).
+    pub covered: Vec<(Loc, Pos)>,
+}
+
+impl Decided {
+    /// Whether a place is inside a rewritten node.
+    pub fn covers(&self, l: Loc) -> bool {
+        self.covered.iter().any(|(s, e)| s.file == l.file && s.pos <= l.pos && l.pos <= *e)
+    }
+}
+
+/// The values of the placeholders for one object.
+struct PlanValues<'a> {
+    cfg: &'a Config,
+    client_id: Option<String>,
+    containers: &'a BTreeMap<String, String>,
+}
+
+impl Values for PlanValues<'_> {
+    fn get(&self, name: &str) -> Option<String> {
+        let a = &self.cfg.azure;
+        match name {
+            "account" => a.storage_account.clone(),
+            "resource_group" => a.resource_group.clone(),
+            "subscription" => a.subscription_id.clone(),
+            "node_resource_group" => a.node_resource_group.clone(),
+            "tenant" => a.tenant_id.clone(),
+            "client_id" => self.client_id.clone(),
+            _ => None,
+        }
+    }
+
+    fn container(&self, bucket: &str) -> Option<String> {
+        self.containers.get(bucket).cloned()
+    }
+}
+
+/// Where a missing placeholder's value is set.
+fn where_set(name: &str) -> String {
+    match name {
+        "account" => "`azure.storage_account` in eks2aks.yaml".into(),
+        "resource_group" => "`azure.resource_group` in eks2aks.yaml".into(),
+        "subscription" => "`azure.subscription_id` in eks2aks.yaml".into(),
+        "node_resource_group" => "`azure.node_resource_group` in eks2aks.yaml (the AKS node resource group)".into(),
+        "tenant" => "`azure.tenant_id` in eks2aks.yaml".into(),
+        "client_id" => "an identity: the ServiceAccount its pods run as maps to no IAM role".into(),
+        other => format!("`{other}`"),
+    }
+}
+
+/// The API group of an apiVersion (`""` for `v1`).
+fn group_of(api_version: &str) -> &str {
+    api_version.rsplit_once('/').map_or("", |(g, _)| g)
+}
+
+fn place_matches(s: &Shape, o: &K8sObject) -> bool {
+    let group = group_of(&o.api_version);
+    let group_ok =
+        if s.place.group.is_empty() { matches!(group, "" | "apps" | "batch") } else { s.place.group == group };
+    group_ok
+        && s.place.kinds.iter().any(|k| **k == *o.kind)
+        && (s.place.names.is_empty() || s.place.names.iter().any(|n| glob_match(n, &o.name, false)))
+}
+
+/// The object that starts at `p`: a document's root, or an item of a `List` (then no document index).
+fn find_object(docs: &[Document], p: Pos) -> Option<(Option<usize>, &Node)> {
+    for (i, d) in docs.iter().enumerate() {
+        if d.root.pos == p {
+            return Some((Some(i), &d.root));
+        }
+        let items = d.root.get("items").and_then(Node::as_seq).unwrap_or_default();
+        if let Some(n) = items.iter().find(|n| n.pos == p) {
+            return Some((None, n));
+        }
+    }
+    None
+}
+
+/// The buckets the plan maps, by name, with their containers.
+fn containers(resources: &[Resource]) -> BTreeMap<String, String> {
+    resources
+        .iter()
+        .filter(|r| &*r.aws_service == "s3")
+        .filter_map(|r| {
+            let (_, bucket) = r.aws_arn.split_once(":::")?;
+            (!bucket.contains('/')).then(|| Some((bucket.to_string(), r.azure_name.clone()?)))?
+        })
+        .collect()
+}
+
+/// True when any of the shape's anchors is in the config (or it has none).
+fn anchored(s: &Shape, root: &Node) -> bool {
+    s.anchors.is_empty()
+        || s.anchors.iter().any(|a| {
+            let mut found = Vec::new();
+            st::find(root, &a.split('.').collect::<Vec<_>>(), Vec::new(), &mut found);
+            !found.is_empty()
+        })
+}
+
+/// Runs a shape's operations on a config.
+fn run(s: &Shape, t: &Text, root: &Node, vals: &dyn Values) -> Rewrite {
+    let mut rw = Rewrite { expected: root.to_json(), ..Rewrite::default() };
+    for b in &s.blocks {
+        st::block(&mut rw, t, root, b, vals);
+    }
+    for v in &s.values {
+        st::value(&mut rw, t, root, v, vals);
+    }
+    if let Some(to) = &s.uri_to {
+        st::uris(&mut rw, t, root, &s.uris, to, vals);
+    }
+    if let Some(c) = &s.conf {
+        let fired = !rw.spans.is_empty();
+        st::conf(&mut rw, t, root, c, vals, fired);
+    }
+    rw
+}
+
+/// The manual step: what the shape would write, with its placeholders.
+fn manual_step(s: &Shape) -> String {
+    let mut steps: Vec<String> = Vec::new();
+    for b in &s.blocks {
+        steps.push(format!("replace `{}` with `{}: {}`", b.at, b.becomes, Value::Object(b.with.clone())));
+    }
+    for v in &s.values {
+        steps.push(format!("set `{}` to `{}`", v.at, v.to));
+    }
+    if let Some(to) = &s.uri_to {
+        steps.push(format!("write each s3:// or s3a:// URI as `{to}`"));
+    }
+    if let Some(c) = &s.conf {
+        steps.push(format!("in `{}` remove {} and set {}", c.at, c.remove.join(", "), Value::Object(c.set.clone())));
+    }
+    if let Some(i) = &s.images {
+        steps.push(format!("run `{}` instead of `{}`, at the tag made for your Velero version", i.to, i.from));
+    }
+    format!("{} ({})", steps.join("; "), s.source)
+}
+
+/// A file's text and documents, read again for its storage configs.
+type Parsed<'f> = (Cow<'f, str>, Vec<Document>);
+
+/// One object's context.
+struct Obj<'a> {
+    index: usize,
+    o: &'a K8sObject,
+    what: String,
+    client_id_of: Option<String>,
+}
+
+/// Every storage-config rewrite and finding of the run. Pure: `plan::build` calls it for the findings and
+/// `edits::decide` for the edits.
+pub fn decide(model: &Model, files: &Files, tables: &Tables, cfg: &Config, inputs: &Inputs) -> Decided {
+    let mut out = Decided::default();
+    let shapes = &tables.storage_configs;
+    if shapes.is_empty() {
+        return out;
+    }
+    let containers = containers(inputs.resources);
+    let identity_of: BTreeMap<(&str, &str, &str), &str> = inputs
+        .workloads
+        .iter()
+        .filter_map(|w| Some(((&*w.kind, &*w.namespace, w.name.as_str()), w.identity.as_deref()?)))
+        .collect();
+    let mut cache: BTreeMap<FileId, Option<Parsed>> = BTreeMap::new();
+    for (index, o) in model.objects.iter().enumerate() {
+        let matching: Vec<&Shape> = shapes.iter().filter(|s| s.images.is_none() && place_matches(s, o)).collect();
+        // A ConfigMap or Secret is parsed again only when its text mentions S3 (a custom resource of a listed
+        // kind always is: Velero's snapshot location names no S3).
+        let configs_only = matching.iter().all(|s| s.place.path.is_none());
+        if matching.is_empty() || (configs_only && !mentions_s3(files, o)) {
+            continue;
+        }
+        let entry = cache.entry(o.loc.file).or_insert_with(|| {
+            let text = files.get(o.loc.file).read_text().ok()?;
+            let docs = crate::yaml::parse_stream(&text).ok()?;
+            Some((text, docs))
+        });
+        let Some((text, docs)) = entry.as_ref() else { continue };
+        let Some((doc, node)) = find_object(docs, o.loc.pos) else { continue };
+        let ns = o.namespace.as_deref().unwrap_or("default");
+        let id = identity_of.get(&(&*o.kind, ns, o.name.as_str())).map(|s| s.to_string());
+        let obj = Obj { index, o, what: format!("{} {}", o.kind, o.name), client_id_of: id };
+        let vals = PlanValues {
+            cfg,
+            client_id: obj.client_id_of.as_ref().map(|i| format!("REPLACE-WITH-CLIENT-ID-OF-{i}")),
+            containers: &containers,
+        };
+        let t = Text::new(text);
+        for s in matching {
+            match &s.place.path {
+                Some(path) => custom_resource(&mut out, &obj, s, (&t, doc, node), path, &vals),
+                None => config_keys(&mut out, &obj, s, (&t, node), &vals),
+            }
+        }
+    }
+    images(&mut out, model, shapes);
+    out
+}
+
+/// Whether the object's text mentions S3 at all (the cheap test before any parse).
+fn mentions_s3(files: &Files, o: &K8sObject) -> bool {
+    let f = files.get(o.loc.file);
+    let Ok(text) = f.read_text() else { return false };
+    let starts = f.line_starts();
+    let s = starts.get(o.loc.pos.line.saturating_sub(1) as usize).copied().unwrap_or(0);
+    let e = starts.get(o.end.line as usize).copied().unwrap_or(text.len()).max(s);
+    mentions_aws_storage(&text.as_bytes()[s..e])
+}
+
+/// Whether a text mentions S3 or AWS (Loki's `storage_config.aws` with `object_store: aws` names no `s3`).
+fn mentions_aws_storage(text: &[u8]) -> bool {
+    text.windows(2).any(|w| w.eq_ignore_ascii_case(b"s3")) || text.windows(3).any(|w| w.eq_ignore_ascii_case(b"aws"))
+}
+
+/// A custom resource's node at `path`.
+fn custom_resource(
+    out: &mut Decided,
+    obj: &Obj,
+    s: &Shape,
+    (t, doc, node): (&Text, Option<usize>, &Node),
+    path: &str,
+    vals: &dyn Values,
+) {
+    let Some(root) = node.path(&path.split('.').collect::<Vec<_>>()).filter(|r| anchored(s, r)) else { return };
+    let mut rw = run(s, t, root, vals);
+    if rw.spans.is_empty() {
+        return;
+    }
+    let at = |p: Pos| At { line: p.line, col: p.col };
+    let node_changes = rw.nodes.iter().map(|(p, k, c)| (at(*p), *k, c.clone())).collect();
+    // The rewrite must read back as planned: the file with the spans applied, parsed again.
+    let back = doc.and_then(|d| {
+        let new = st::splice(t.text, &rw.spans)?;
+        let docs = crate::yaml::parse_stream(&new).ok()?;
+        Some(docs.get(d)?.root.path(&path.split('.').collect::<Vec<_>>())?.to_json())
+    });
+    if back.as_ref() != Some(&rw.expected) {
+        rw.blocked.push(
+            "the edit would not read back as planned (a `List` item, or a layout the rewrite does not handle)".into(),
+        );
+    }
+    let spans = rw.spans.clone();
+    finish(out, obj, s, None, (root, t, spans), rw);
+    // A custom resource is checked node by node (its pod labels are edited beside these changes).
+    if let Some(Edit::StorageConfig { nodes, .. }) = out.edits.get_mut(&obj.index).and_then(|l| l.last_mut()) {
+        *nodes = node_changes;
+    }
+}
+
+/// The ConfigMap or Secret keys of a shape that hold its YAML.
+fn config_keys(out: &mut Decided, obj: &Obj, s: &Shape, (t, node): (&Text, &Node), vals: &dyn Values) {
+    for section in ["data", "stringData"] {
+        let entries = node.get(section).and_then(Node::as_map).unwrap_or_default();
+        for e in entries.iter().filter(|e| s.place.keys.iter().any(|k| glob_match(k, &e.key, false))) {
+            let Some(inner) = e.value.as_str() else { continue };
+            let encoded = &*obj.o.kind == "Secret" && section == "data";
+            let decoded;
+            let inner = if encoded {
+                let bytes =
+                    base64::engine::general_purpose::STANDARD.decode(inner.split_whitespace().collect::<String>());
+                let Some(d) = bytes.ok().and_then(|b| String::from_utf8(b).ok()) else { continue };
+                decoded = d;
+                decoded.as_str()
+            } else {
+                inner
+            };
+            if !mentions_aws_storage(inner.as_bytes()) {
+                continue;
+            }
+            let Some(root) = crate::yaml::parse_stream(inner).ok().and_then(|d| d.into_iter().next()).map(|d| d.root)
+            else {
+                continue;
+            };
+            if !anchored(s, &root) {
+                continue;
+            }
+            embedded(out, obj, s, (t, &e.key, &e.value, inner, &root, encoded), vals);
+        }
+    }
+}
+
+/// One embedded config: rewritten inside the value, or reported.
+fn embedded(
+    out: &mut Decided,
+    obj: &Obj,
+    s: &Shape,
+    (t, key, value, inner, root, encoded): (&Text, &str, &Node, &str, &Node, bool),
+    vals: &dyn Values,
+) {
+    let it = Text::new(inner);
+    let mut rw = run(s, &it, root, vals);
+    let loc = Loc { file: obj.o.loc.file, pos: value.pos };
+    if rw.spans.is_empty() {
+        let msg = format!(
+            "{} ({}, key `{key}`): the config mentions S3 but matches none of the known {} settings, so it stays as it is. Change it by hand: {}",
+            s.name,
+            obj.what,
+            s.name,
+            manual_step(s)
+        );
+        out.findings.push((rules::STORAGE_CONFIG_LEFT_ON_S3, msg, loc));
+        return;
+    }
+    let back = st::splice(inner, &rw.spans)
+        .and_then(|n| crate::yaml::parse_stream(&n).ok())
+        .and_then(|d| d.into_iter().next())
+        .map(|d| d.root.to_json());
+    if back.as_ref() != Some(&rw.expected) {
+        rw.blocked.push("the edit would not read back as planned".into());
+    }
+    let spans = if encoded {
+        rw.blocked.push(
+            "it is base64-encoded Secret `data`, which an edit cannot change in place (move it to `stringData`)".into(),
+        );
+        Vec::new()
+    } else {
+        st::embed_spans(t, value.pos, inner, &rw.spans).unwrap_or_else(|| {
+            rw.blocked.push("the value is not written as a `|` literal block, so it cannot be edited in place without rewriting the rest of its text".into());
+            Vec::new()
+        })
+    };
+    let new_inner = st::splice(inner, &rw.spans).unwrap_or_default();
+    // The file with the mapped spans must read back with the new value at the same place.
+    if !spans.is_empty() && read_back(t.text, &spans, obj.o.loc.pos, key).as_deref() != Some(new_inner.as_str()) {
+        rw.blocked.push("the edit inside the value would not read back as planned".into());
+    }
+    rw.expected = Value::String(new_inner);
+    finish(out, obj, s, Some(key), (value, t, spans), rw);
+}
+
+/// The value of a ConfigMap/Secret key of the object at `object` in a text with spans applied (objects are found
+/// by their document's order, which spans inside a value do not change).
+fn read_back(text: &str, spans: &[(usize, usize, String)], object: Pos, key: &str) -> Option<String> {
+    let docs = crate::yaml::parse_stream(text).ok()?;
+    let index = docs.iter().position(|d| d.root.pos == object)?;
+    let new = crate::yaml::parse_stream(&st::splice(text, spans)?).ok()?;
+    let root = &new.get(index)?.root;
+    ["data", "stringData"].iter().find_map(|s| root.path(&[s, key])).and_then(Node::as_str).map(str::to_string)
+}
+
+/// The edit and the findings of one rewrite.
+fn finish(
+    out: &mut Decided,
+    obj: &Obj,
+    s: &Shape,
+    key: Option<&str>,
+    (node, t, spans): (&Node, &Text, Vec<(usize, usize, String)>),
+    rw: Rewrite,
+) {
+    let loc = Loc { file: obj.o.loc.file, pos: node.pos };
+    let key = key.map(|k| format!(", key `{k}`")).unwrap_or_default();
+    if !rw.blocked.is_empty() {
+        let msg = format!(
+            "{} ({}{key}) stays on S3: {}. Change it by hand: {}",
+            s.name,
+            obj.what,
+            rw.blocked.join("; "),
+            manual_step(s)
+        );
+        out.findings.push((rules::STORAGE_CONFIG_LEFT_ON_S3, msg, loc));
+        return;
+    }
+    let at = |p: Pos| At { line: p.line, col: p.col };
+    let spans = spans.into_iter().map(|(a, b, text)| TextSpan { from: at(t.pos(a)), to: at(t.pos(b)), text }).collect();
+    let edit = Edit::StorageConfig {
+        shape: s.id.clone(),
+        at: at(node.pos),
+        end: at(node.end),
+        changes: rw.changes.clone(),
+        spans,
+        with: rw.expected.clone(),
+        nodes: Vec::new(),
+        client_id_of: obj.client_id_of.clone().filter(|_| !rw.missing.contains("client_id")),
+    };
+    out.edits.entry(obj.index).or_default().push(edit);
+    out.covered.push((loc, node.end));
+    let buckets: Vec<&str> = rw.buckets.iter().map(String::as_str).collect();
+    let what = if buckets.is_empty() { String::new() } else { format!(" (bucket {})", buckets.join(", ")) };
+    if rw.missing.is_empty() {
+        let msg = format!(
+            "{} ({}{key}){what}: rewritten for Azure with workload identity: {}",
+            s.name,
+            obj.what,
+            rw.changes.join(", ")
+        );
+        out.findings.push((rules::STORAGE_CONFIG_REWRITTEN, msg, loc));
+    } else {
+        let need: Vec<String> = rw.missing.iter().map(|m| where_set(m)).collect();
+        let msg = format!(
+            "{} ({}{key}){what} is rewritten for Azure, but with REPLACE-ME placeholders: set {}, then translate again",
+            s.name,
+            obj.what,
+            need.join(", ")
+        );
+        out.findings.push((rules::STORAGE_CONFIG_LEFT_ON_S3, msg, loc));
+    }
+}
+
+/// The image rules: a container image of the AWS repository becomes the Azure one, the tag keeping major.minor.
+fn images(out: &mut Decided, model: &Model, shapes: &[Shape]) {
+    for s in shapes {
+        let Some(rule) = &s.images else { continue };
+        for w in &model.workloads {
+            for (image, loc) in w.containers.iter().filter_map(|c| c.image.as_ref()) {
+                let (repo, tag) = match image.rsplit_once(':') {
+                    Some((r, t)) if !t.contains('/') => (r, Some(t)),
+                    _ => (image.as_str(), None),
+                };
+                if repo != rule.from && !repo.ends_with(&format!("/{}", rule.from)) {
+                    continue;
+                }
+                let what = format!("{} {}", w.kind, w.name);
+                let Some(tag) = tag.and_then(minor_tag) else {
+                    let msg = format!(
+                        "{} ({what}): image `{image}` has no vMAJOR.MINOR.PATCH tag to match; {}",
+                        s.name,
+                        manual_step(s)
+                    );
+                    out.findings.push((rules::STORAGE_CONFIG_LEFT_ON_S3, msg, *loc));
+                    continue;
+                };
+                let with = format!("{}{}:{tag}", &repo[..repo.len() - rule.from.len()], rule.to);
+                let msg =
+                    format!("{} ({what}): `{image}` → `{with}` (the Azure plugin of the same minor version)", s.name);
+                out.findings.push((rules::STORAGE_CONFIG_REWRITTEN, msg, *loc));
+                let at = At { line: loc.pos.line, col: loc.pos.col };
+                out.edits.entry(w.object).or_default().push(Edit::Value { at, token: image.as_str().into(), with });
+            }
+        }
+    }
+}
+
+/// `v1.10.2` → `v1.10.0`: the first release of the same minor line.
+fn minor_tag(tag: &str) -> Option<String> {
+    let v = tag.strip_prefix('v')?;
+    let mut parts = v.split('.');
+    let (major, minor, patch) = (parts.next()?, parts.next()?, parts.next()?);
+    let num = |x: &str| !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit());
+    (num(major) && num(minor) && num(patch) && parts.next().is_none()).then(|| format!("v{major}.{minor}.0"))
+}
+
+/// Drops the value rewrites (endpoints, ARNs) that fall inside a node a storage-config edit replaces: the
+/// storage edit carries the node's new content.
+pub fn drop_covered_values(list: &mut Vec<Edit>, storage: &[Edit]) {
+    let ranges: Vec<(At, At)> = storage
+        .iter()
+        .filter_map(|e| match e {
+            Edit::StorageConfig { at, end, .. } => Some((*at, *end)),
+            _ => None,
+        })
+        .collect();
+    list.retain(|e| match e {
+        Edit::Value { at, .. } => !ranges.iter().any(|(s, e)| s <= at && at <= e),
+        _ => true,
+    });
+}
+
+/// The findings of the run's storage configs ([`decide`]) and snapshot rights ([`snapshot_rights`]) into the
+/// sink: an AWS endpoint inside a rewritten config is not "left" (E2A027 goes), and an identity whose EC2 actions
+/// are all a snapshotter's gets E2A142 instead of "no ec2 mapping" (E2A014).
+pub fn report(
+    model: &Model,
+    files: &Files,
+    tables: &Tables,
+    cfg: &Config,
+    (inputs, identities): (&Inputs, &[super::Identity]),
+    sink: &mut crate::diag::Sink,
+) {
+    let storage = decide(model, files, tables, cfg, inputs);
+    sink.retain(|f| f.code != rules::AWS_ENDPOINT_LEFT || f.loc.is_none_or(|l| !storage.covers(l)));
+    for (code, msg, loc) in storage.findings {
+        sink.push(code, msg, Some(loc));
+    }
+    let snapshots = snapshot_rights(model, tables, cfg, identities);
+    sink.retain(|f| {
+        f.code != rules::UNMAPPED_SERVICE
+            || !snapshots.covered.iter().any(|i| f.message.starts_with(&format!("identity `{i}`: service `ec2`")))
+    });
+    for (code, msg, loc) in snapshots.findings {
+        sink.push(code, msg, Some(loc));
+    }
+}
+
+/// What [`snapshot_rights`] finds.
+#[derive(Default)]
+pub struct SnapshotRights {
+    /// E2A142 findings.
+    pub findings: Vec<(&'static str, String, Loc)>,
+    /// Identities whose EC2 actions are all a snapshotter's: their "no ec2 mapping" warning (E2A014) is replaced.
+    pub covered: Vec<String>,
+}
+
+/// Disk snapshotters (a shape with `snapshots` — Velero's snapshot location — whose objects are in the input):
+/// each identity whose role allows some of their EC2 actions gets E2A142 with the role assignments to make on the
+/// node resource group.
+pub fn snapshot_rights(model: &Model, tables: &Tables, cfg: &Config, identities: &[super::Identity]) -> SnapshotRights {
+    let mut out = SnapshotRights::default();
+    for s in &tables.storage_configs {
+        let Some(sn) = &s.snapshots else { continue };
+        if !model.objects.iter().any(|o| place_matches(s, o)) {
+            continue;
+        }
+        for id in identities {
+            let allows: Vec<(&str, Loc)> = id
+                .aws_permissions
+                .iter()
+                .filter(|p| p.effect() == "Allow")
+                .flat_map(|p| p.actions().map(move |a| (a, p.statement.loc)))
+                .filter(|(a, _)| a.to_ascii_lowercase().starts_with("ec2:"))
+                .collect();
+            let named: Vec<&str> = sn
+                .actions
+                .iter()
+                .map(String::as_str)
+                .filter(|a| allows.iter().any(|(p, _)| crate::glob::action_matches(p, a)))
+                .collect();
+            let Some(&(_, loc)) = allows.first().filter(|_| !named.is_empty()) else { continue };
+            if allows.iter().all(|(p, _)| sn.actions.iter().any(|a| a.eq_ignore_ascii_case(p))) {
+                out.covered.push(id.name.clone());
+            }
+            out.findings.push((rules::SNAPSHOT_RIGHTS_BY_HAND, snapshot_message(s, sn, &id.name, &named, cfg), loc));
+        }
+    }
+    out
+}
+
+fn snapshot_message(
+    s: &Shape,
+    sn: &crate::mapping::storage_configs::Snapshots,
+    identity: &str,
+    named: &[&str],
+    cfg: &Config,
+) -> String {
+    let a = &cfg.azure;
+    let sub = a.subscription_id.as_deref().unwrap_or("<subscription-id>");
+    let rg = a.node_resource_group.as_deref().unwrap_or("<node-resource-group>");
+    let deploy_rg = a.resource_group.as_deref().unwrap_or("<resource-group>");
+    let mut steps = Vec::new();
+    for r in sn.roles.iter().filter(|r| r.actions.iter().any(|x| named.contains(&x.as_str()))) {
+        let excess = if r.excess.is_empty() { String::new() } else { format!(" — {}", r.excess) };
+        steps.push(format!(
+            "{} ({}{excess}): az role assignment create --assignee-object-id \"$(az identity show -g {deploy_rg} -n {identity} --query principalId -o tsv)\" --assignee-principal-type ServicePrincipal --role {} --scope /subscriptions/{sub}/resourceGroups/{rg}",
+            r.name,
+            r.actions.join(", "),
+            r.id
+        ));
+    }
+    format!(
+        "identity `{identity}`: {} snapshots disks with {}; on AKS its Azure plugin snapshots the disks of the node resource group `{rg}`, which the generated Bicep does not reach. Assign by hand: {}",
+        s.name,
+        named.join(", "),
+        steps.join("; ")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_loki_config_on_aws_without_the_word_s3_is_still_looked_at() {
+        assert!(mentions_aws_storage(b"storage_config:\n  aws:\n    bucketnames: chunks\n"));
+        assert!(mentions_aws_storage(b"mainApplicationFile: S3A://b/x.py"));
+        assert!(!mentions_aws_storage(b"storage_config:\n  filesystem:\n    directory: /data\n"));
+    }
+
+    #[test]
+    fn the_plugin_tag_keeps_major_and_minor() {
+        assert_eq!(minor_tag("v1.10.1").as_deref(), Some("v1.10.0"));
+        assert_eq!(minor_tag("v1.12.0").as_deref(), Some("v1.12.0"));
+        assert_eq!(minor_tag("latest"), None);
+        assert_eq!(minor_tag("v1.10"), None);
+    }
+}

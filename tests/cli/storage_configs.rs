@@ -1,0 +1,152 @@
+//! Storage configurations of common stacks (issue 21, Deliver 2 and 4): the S3 settings of Loki, Thanos, Argo's
+//! artifact repository, Velero and Spark are rewritten for Azure Blob Storage by plan edits (listed in
+//! `manifest_edits`), or fail the gate (E2A140) with the manual step.
+
+use crate::{codes, plan_json, run};
+use serde_json::Value;
+
+const EXAMPLE: &str = "testdata/examples/observability-and-data";
+const CONFIG: &str = "testdata/examples/observability-and-data/eks2aks.yaml";
+
+/// The value at a path of the documents of a YAML file, by kind and name.
+fn object(path: &std::path::Path, kind: &str, name: &str) -> Value {
+    let text = std::fs::read_to_string(path).unwrap();
+    serde_norway::Deserializer::from_str(&text)
+        .map(|d| serde::Deserialize::deserialize(d).unwrap())
+        .find(|v: &Value| v["kind"] == kind && v["metadata"]["name"] == name)
+        .unwrap_or_else(|| panic!("{kind} {name} not in {}", path.display()))
+}
+
+#[test]
+fn check_fails_on_an_s3_config_it_cannot_rewrite_and_passes_when_it_is_rewritten() {
+    let fires = "testdata/rules/E2A140/fires";
+    let (code, out, _) = run(&["check", fires, "--config", &format!("{fires}/eks2aks.yaml")]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("error[E2A140]") && out.contains("thanos-metrics-archive"), "{out}");
+    assert!(out.contains("Change it by hand: replace `config` with"), "{out}");
+    let near = "testdata/rules/E2A140/near-miss";
+    let (code, out, _) = run(&["check", near, "--config", &format!("{near}/eks2aks.yaml")]);
+    assert_eq!(code, 0, "{out}");
+    // The endpoint inside the rewritten config is not reported as left on AWS: the rewrite removes it.
+    assert!(!out.contains("E2A027"), "{out}");
+}
+
+#[test]
+fn a_config_whose_storage_account_is_unknown_is_rewritten_with_a_placeholder_and_fails_the_gate() {
+    let near = "testdata/rules/E2A140/near-miss";
+    let (code, out, _) = run(&["check", near]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("REPLACE-ME placeholders: set `azure.storage_account` in eks2aks.yaml"), "{out}");
+}
+
+#[test]
+fn the_example_lists_one_storage_edit_per_config_and_passes_the_gate() {
+    let plan = plan_json(&[EXAMPLE, "--config", CONFIG]);
+    let mut shapes: Vec<String> = plan["manifest_edits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["objects"].as_array().unwrap().iter())
+        .flat_map(|o| o["edits"].as_array().unwrap().iter())
+        .filter(|e| e["op"] == "storage-config")
+        .map(|e| e["shape"].as_str().unwrap().to_string())
+        .collect();
+    shapes.sort();
+    assert_eq!(
+        shapes,
+        [
+            "argo-artifact-repository",
+            "loki",
+            "spark",
+            "thanos-objstore",
+            "velero-backup-location",
+            "velero-snapshot-location"
+        ]
+    );
+    // Warnings and errors: only Velero's snapshot rights, assigned by hand on the node resource group (E2A142,
+    // in place of "no ec2 mapping").
+    assert_eq!(codes(&plan), ["E2A142"]);
+    let notes = plan["findings"].as_array().unwrap().iter().filter(|f| f["code"] == "E2A141").count();
+    assert_eq!(notes, 7, "one per config and one for Velero's plugin image");
+    let (code, out, _) = run(&["check", EXAMPLE, "--config", CONFIG]);
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn translate_writes_azure_storage_settings_and_keeps_the_rest_of_each_config() {
+    let out = tempfile::tempdir().unwrap();
+    let o = out.path().join("out");
+    let (code, _, err) = run(&["translate", EXAMPLE, "--config", CONFIG, "--out", o.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let k8s = o.join("k8s/k8s");
+    let loki = object(&k8s.join("loki.yaml"), "ConfigMap", "loki");
+    let config = loki["data"]["config.yaml"].as_str().unwrap();
+    let input = std::fs::read_to_string(format!("{EXAMPLE}/k8s/loki.yaml")).unwrap();
+    // Untouched lines of the embedded config, its comment included, are there as they were.
+    assert!(config.contains("  retention_period: 744h   # 31 days\n"), "{config}");
+    assert!(input.contains("retention_period: 744h   # 31 days"));
+    let parsed: Value = serde_norway::from_str(config).unwrap();
+    assert_eq!(parsed["common"]["storage"]["azure"]["account_name"], "stobsprod");
+    assert_eq!(parsed["common"]["storage"]["azure"]["use_federated_token"], true);
+    assert_eq!(parsed["ruler"]["storage"]["azure"]["container_name"], "loki-ruler-prod");
+    assert_eq!(parsed["schema_config"]["configs"][0]["object_store"], "azure");
+    assert!(parsed["storage_config"].get("aws").is_none());
+    let bsl = object(&k8s.join("velero.yaml"), "BackupStorageLocation", "default");
+    assert_eq!(bsl["spec"]["provider"], "azure");
+    assert_eq!(bsl["spec"]["config"]["useAAD"], "true");
+    assert_eq!(bsl["spec"]["config"]["resourceGroup"], "rg-observability");
+    assert_eq!(bsl["spec"]["objectStorage"]["prefix"], "cluster-a");
+    let velero = object(&k8s.join("velero.yaml"), "Deployment", "velero");
+    assert_eq!(
+        velero["spec"]["template"]["spec"]["initContainers"][0]["image"],
+        "velero/velero-plugin-for-microsoft-azure:v1.10.0"
+    );
+    let repo = object(&k8s.join("argo.yaml"), "ConfigMap", "artifact-repositories");
+    let repo: Value =
+        serde_norway::from_str(repo["data"]["default-v1-s3-artifact-repository"].as_str().unwrap()).unwrap();
+    assert_eq!(repo["azure"]["endpoint"], "https://stobsprod.blob.core.windows.net");
+    assert_eq!(repo["azure"]["useSDKCreds"], true);
+    assert_eq!(repo["azure"]["blobNameFormat"], "{{workflow.name}}/{{pod.name}}");
+    assert_eq!(repo["archiveLogs"], true);
+    let spark = object(&k8s.join("spark.yaml"), "SparkApplication", "nightly-compaction");
+    assert_eq!(
+        spark["spec"]["mainApplicationFile"],
+        "abfss://spark-lake-prod@stobsprod.dfs.core.windows.net/jobs/compaction.py"
+    );
+    let conf = &spark["spec"]["sparkConf"];
+    assert_eq!(
+        conf["spark.hadoop.fs.azure.account.oauth.provider.type"],
+        "org.apache.hadoop.fs.azurebfs.oauth2.WorkloadIdentityTokenProvider"
+    );
+    assert_eq!(conf["spark.hadoop.fs.azure.account.oauth2.client.id"], "REPLACE-WITH-CLIENT-ID-OF-spark-lake");
+    assert!(conf.get("spark.hadoop.fs.s3a.aws.credentials.provider").is_none());
+    assert_eq!(spark["spec"]["driver"]["labels"]["azure.workload.identity/use"], "true");
+}
+
+#[test]
+fn a_client_id_given_to_translate_goes_into_the_spark_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let ids = dir.path().join("ids.json");
+    std::fs::write(&ids, r#"{"spark-lake": "11111111-2222-3333-4444-555555555555"}"#).unwrap();
+    let o = dir.path().join("out");
+    let args =
+        ["translate", EXAMPLE, "--config", CONFIG, "--client-ids", ids.to_str().unwrap(), "--out", o.to_str().unwrap()];
+    let (code, _, err) = run(&args);
+    assert_eq!(code, 0, "{err}");
+    let spark = object(&o.join("k8s/k8s/spark.yaml"), "SparkApplication", "nightly-compaction");
+    assert_eq!(
+        spark["spec"]["sparkConf"]["spark.hadoop.fs.azure.account.oauth2.client.id"],
+        "11111111-2222-3333-4444-555555555555"
+    );
+}
+
+#[test]
+fn velero_snapshot_rights_name_the_roles_and_the_node_resource_group() {
+    let plan = plan_json(&[EXAMPLE, "--config", CONFIG]);
+    let f = plan["findings"].as_array().unwrap().iter().find(|f| f["code"] == "E2A142").unwrap();
+    let m = f["message"].as_str().unwrap();
+    assert!(m.starts_with("identity `velero-backup`"), "{m}");
+    assert!(m.contains("--role 7efff54f-a5b4-42b5-a1c5-5411624893ce --scope /subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/MC_rg-observability_aks-prod_westeurope"), "{m}");
+    assert!(m.contains("--role b50d9833-a0cb-478e-945f-707fcc997c13"), "{m}");
+    assert!(!plan["findings"].as_array().unwrap().iter().any(|f| f["code"] == "E2A014"));
+}
