@@ -36,24 +36,19 @@ struct Controls<'a>(serde_json::ser::PrettyFormatter<'a>);
 
 impl serde_json::ser::Formatter for Controls<'_> {
     fn write_string_fragment<W: ?Sized + Write>(&mut self, w: &mut W, fragment: &str) -> std::io::Result<()> {
-        // In UTF-8, DEL is the byte 0x7F and a C1 control the bytes 0xC2 0x80–0x9F: a byte scan, no decoding.
+        // In UTF-8, DEL is the byte 0x7F and a C1 control the bytes 0xC2 0x80–0x9F (U+0080–U+009F: the code point
+        // is the second byte): a byte search (memchr, many bytes a step), no decoding.
         let b = fragment.as_bytes();
         let mut start = 0;
-        let mut i = 0;
-        while i < b.len() {
-            let width = match b[i] {
-                0x7f => 1,
-                0xc2 if b.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)) => 2,
-                _ => {
-                    i += 1;
-                    continue;
-                }
+        for i in memchr::memchr2_iter(0x7f, 0xc2, b) {
+            let (code, width) = match (b[i], b.get(i + 1)) {
+                (0x7f, _) => (0x7f, 1),
+                (_, Some(&n)) if (0x80..=0x9f).contains(&n) => (n, 2),
+                _ => continue,
             };
-            let c = fragment[i..].chars().next().expect("a char starts here");
             w.write_all(&b[start..i])?;
-            write!(w, "\\u{:04x}", c as u32)?;
-            i += width;
-            start = i;
+            write!(w, "\\u{code:04x}")?;
+            start = i + width;
         }
         w.write_all(&b[start..])
     }
@@ -99,5 +94,27 @@ mod control_tests {
         assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
         assert!(out.contains(r"\u007f\u0085\u009b31m é") && out.contains(r#""k\u009b""#), "{out}");
         assert_eq!(serde_json::from_str::<serde_json::Value>(&out).unwrap(), v);
+    }
+
+    /// Every character from U+0020 to U+02FF, alone and run together (`Â`, U+00C2, is itself the byte pair C3 82;
+    /// U+00A0 is C2 A0): exactly U+007F–U+009F are escaped, each as its own `\u00XX`, the rest written as they are.
+    #[test]
+    fn exactly_del_and_the_c1_controls_are_escaped_wherever_they_fall() {
+        let chars: Vec<char> = (0x20u32..0x300).filter_map(char::from_u32).filter(|c| !matches!(c, '"' | '\\')).collect();
+        let want = |s: &str| -> String {
+            let body: String = s
+                .chars()
+                .map(|c| if ('\u{7f}'..='\u{9f}').contains(&c) { format!("\\u{:04x}", c as u32) } else { c.to_string() })
+                .collect();
+            format!("\"{body}\"\n")
+        };
+        let all: String = chars.iter().collect();
+        assert_eq!(super::to_pretty_string(&all), want(&all));
+        for &c in &chars {
+            for d in ['a', '\u{85}', '\u{c2}', '\u{a0}', '\u{7f}'] {
+                let s: String = [c, d, c].iter().collect();
+                assert_eq!(super::to_pretty_string(&s), want(&s), "{s:?}");
+            }
+        }
     }
 }
