@@ -143,7 +143,8 @@ mod control_tests {
     fn layout_is_serde_jsons_pretty_layout() {
         let mut deep = serde_json::json!([1, {}]);
         for i in 0..70 {
-            deep = if i % 2 == 0 { serde_json::json!({ "k": deep, "e": [] }) } else { serde_json::json!([deep, [], 2]) };
+            deep =
+                if i % 2 == 0 { serde_json::json!({ "k": deep, "e": [] }) } else { serde_json::json!([deep, [], 2]) };
         }
         let values = [
             serde_json::json!({}),
@@ -163,11 +164,14 @@ mod control_tests {
     /// U+00A0 is C2 A0): exactly U+007F–U+009F are escaped, each as its own `\u00XX`, the rest written as they are.
     #[test]
     fn exactly_del_and_the_c1_controls_are_escaped_wherever_they_fall() {
-        let chars: Vec<char> = (0x20u32..0x300).filter_map(char::from_u32).filter(|c| !matches!(c, '"' | '\\')).collect();
+        let chars: Vec<char> =
+            (0x20u32..0x300).filter_map(char::from_u32).filter(|c| !matches!(c, '"' | '\\')).collect();
         let want = |s: &str| -> String {
             let body: String = s
                 .chars()
-                .map(|c| if ('\u{7f}'..='\u{9f}').contains(&c) { format!("\\u{:04x}", c as u32) } else { c.to_string() })
+                .map(
+                    |c| if ('\u{7f}'..='\u{9f}').contains(&c) { format!("\\u{:04x}", c as u32) } else { c.to_string() },
+                )
                 .collect();
             format!("\"{body}\"\n")
         };

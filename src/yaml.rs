@@ -539,11 +539,7 @@ pub fn parse_json_value(text: &str, offset: usize, positions: &JsonPositions) ->
 }
 
 /// [`parse_json_value`] through jsonc-parser: what judges every text the fast reader leaves (errors above all).
-fn parse_json_value_jsonc(
-    text: &str,
-    offset: usize,
-    positions: &JsonPositions,
-) -> Result<Option<Node>, SyntaxError> {
+fn parse_json_value_jsonc(text: &str, offset: usize, positions: &JsonPositions) -> Result<Option<Node>, SyntaxError> {
     use jsonc_parser::ast;
     let options = jsonc_parser::ParseOptions {
         allow_comments: false,

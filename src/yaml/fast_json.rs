@@ -309,12 +309,7 @@ impl Reader<'_> {
     }
 
     /// Whether `key` is not yet among the object's keys.
-    fn new_key(
-        &self,
-        entries: &[Entry],
-        many: &mut Option<std::collections::HashSet<String>>,
-        key: &str,
-    ) -> bool {
+    fn new_key(&self, entries: &[Entry], many: &mut Option<std::collections::HashSet<String>>, key: &str) -> bool {
         if entries.len() < LINEAR_KEYS {
             return !entries.iter().any(|e| e.key == key);
         }
@@ -325,7 +320,7 @@ impl Reader<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{parse_json_value, parse_json_value_jsonc, JsonPositions};
+    use super::super::{JsonPositions, parse_json_value, parse_json_value_jsonc};
     use proptest::prelude::*;
 
     fn jsonc(text: &str) -> Option<super::Node> {
