@@ -27,7 +27,8 @@ pub fn glob_match(pattern: &str, text: &str, ignore_case: bool) -> bool {
     // The common shapes first: a literal (`sqs:ReceiveMessage`, a full ARN) and a prefix (`s3:Get*`, `…/*`).
     let (p, t) = (pattern.as_bytes(), text.as_bytes());
     let eq = |a: &[u8], b: &[u8]| if ignore_case { a.eq_ignore_ascii_case(b) } else { a == b };
-    match p.iter().position(|&b| b == b'*' || b == b'?') {
+    // memchr: a pattern is often a whole ARN, and this search runs on every comparison.
+    match memchr::memchr2(b'*', b'?', p) {
         None if !ignore_case || (pattern.is_ascii() && text.is_ascii()) => return eq(p, t),
         // Ignoring case, only on ASCII: other characters may fold to ASCII ones (the Kelvin sign to `k`).
         Some(i) if i + 1 == p.len() && p[i] == b'*' && (!ignore_case || (pattern.is_ascii() && text.is_ascii())) => {

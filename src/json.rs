@@ -18,7 +18,7 @@ impl<F: Fn() -> I, I: Iterator<Item = T>, T: serde::Serialize> serde::Serialize 
 /// U+007F–U+009F, of which U+009B is a terminal's CSI), so no output carries a raw control from the input.
 pub fn write_pretty<T: serde::Serialize + ?Sized>(value: &T, out: &mut dyn Write) -> std::io::Result<()> {
     let mut w = std::io::BufWriter::with_capacity(1 << 16, out);
-    let mut ser = serde_json::Serializer::with_formatter(&mut w, Controls(serde_json::ser::PrettyFormatter::new()));
+    let mut ser = serde_json::Serializer::with_formatter(&mut w, Controls { level: 0, has_value: false });
     value.serialize(&mut ser).map_err(std::io::Error::other)?;
     w.write_all(b"\n")?;
     w.flush()
@@ -31,59 +31,95 @@ pub fn to_pretty_string<T: serde::Serialize + ?Sized>(value: &T) -> String {
     String::from_utf8(out).expect("JSON is UTF-8")
 }
 
-/// serde_json's pretty formatter, with DEL and the C1 controls in strings written as `\u00XX`.
-struct Controls<'a>(serde_json::ser::PrettyFormatter<'a>);
+/// serde_json's pretty formatter (two spaces a level), with DEL and the C1 controls in strings written as
+/// `\u00XX`. The layout is serde_json's `PrettyFormatter`'s, byte for byte; each line break and its indentation
+/// is one write instead of one per level (a large plan.json has a million of them).
+struct Controls {
+    /// Nesting depth.
+    level: usize,
+    /// Whether the innermost open array or object has a value yet.
+    has_value: bool,
+}
 
-impl serde_json::ser::Formatter for Controls<'_> {
+/// `,` then a line break then indentation, sliced to what each place needs.
+const BREAK: [u8; 2 + 2 * 64] = {
+    let mut b = [b' '; 2 + 2 * 64];
+    b[0] = b',';
+    b[1] = b'\n';
+    b
+};
+
+/// A line break (after a comma unless `first`), indented to `level`.
+fn line_break<W: ?Sized + Write>(w: &mut W, first: bool, level: usize) -> std::io::Result<()> {
+    let from = usize::from(first);
+    match BREAK.get(from..2 + 2 * level) {
+        Some(b) => w.write_all(b),
+        None => {
+            w.write_all(&BREAK[from..2])?;
+            (0..level).try_for_each(|_| w.write_all(b"  "))
+        }
+    }
+}
+
+impl serde_json::ser::Formatter for Controls {
     fn write_string_fragment<W: ?Sized + Write>(&mut self, w: &mut W, fragment: &str) -> std::io::Result<()> {
-        // In UTF-8, DEL is the byte 0x7F and a C1 control the bytes 0xC2 0x80–0x9F: a byte scan, no decoding.
+        // In UTF-8, DEL is the byte 0x7F and a C1 control the bytes 0xC2 0x80–0x9F (U+0080–U+009F: the code point
+        // is the second byte): a byte search (memchr, many bytes a step), no decoding.
         let b = fragment.as_bytes();
         let mut start = 0;
-        let mut i = 0;
-        while i < b.len() {
-            let width = match b[i] {
-                0x7f => 1,
-                0xc2 if b.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)) => 2,
-                _ => {
-                    i += 1;
-                    continue;
-                }
+        for i in memchr::memchr2_iter(0x7f, 0xc2, b) {
+            let (code, width) = match (b[i], b.get(i + 1)) {
+                (0x7f, _) => (0x7f, 1),
+                (_, Some(&n)) if (0x80..=0x9f).contains(&n) => (n, 2),
+                _ => continue,
             };
-            let c = fragment[i..].chars().next().expect("a char starts here");
             w.write_all(&b[start..i])?;
-            write!(w, "\\u{:04x}", c as u32)?;
-            i += width;
-            start = i;
+            write!(w, "\\u{code:04x}")?;
+            start = i + width;
         }
         w.write_all(&b[start..])
     }
 
     fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.0.begin_array(w)
+        self.level += 1;
+        self.has_value = false;
+        w.write_all(b"[")
     }
     fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.0.end_array(w)
+        self.level -= 1;
+        if self.has_value {
+            line_break(w, true, self.level)?;
+        }
+        w.write_all(b"]")
     }
     fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
-        self.0.begin_array_value(w, first)
+        line_break(w, first, self.level)
     }
-    fn end_array_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.0.end_array_value(w)
+    fn end_array_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
     }
     fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.0.begin_object(w)
+        self.level += 1;
+        self.has_value = false;
+        w.write_all(b"{")
     }
     fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.0.end_object(w)
+        self.level -= 1;
+        if self.has_value {
+            line_break(w, true, self.level)?;
+        }
+        w.write_all(b"}")
     }
     fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
-        self.0.begin_object_key(w, first)
+        line_break(w, first, self.level)
     }
     fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.0.begin_object_value(w)
+        w.write_all(b": ")
     }
-    fn end_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.0.end_object_value(w)
+    fn end_object_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
     }
 }
 
@@ -99,5 +135,53 @@ mod control_tests {
         assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
         assert!(out.contains(r"\u007f\u0085\u009b31m é") && out.contains(r#""k\u009b""#), "{out}");
         assert_eq!(serde_json::from_str::<serde_json::Value>(&out).unwrap(), v);
+    }
+
+    /// The layout is serde_json's pretty printer's, byte for byte: empty and nested arrays and objects, scalars
+    /// of every kind, and nesting past the precomputed indentation (64 levels).
+    #[test]
+    fn layout_is_serde_jsons_pretty_layout() {
+        let mut deep = serde_json::json!([1, {}]);
+        for i in 0..70 {
+            deep =
+                if i % 2 == 0 { serde_json::json!({ "k": deep, "e": [] }) } else { serde_json::json!([deep, [], 2]) };
+        }
+        let values = [
+            serde_json::json!({}),
+            serde_json::json!([]),
+            serde_json::json!("s"),
+            serde_json::json!({"a": [1, 2.5, -3, null, true, "x", {}, [], {"b": {"c": [[]]}}], "d": {"e": "f"}}),
+            serde_json::json!([[{"a": []}], {"b": [{}]}]),
+            deep,
+        ];
+        for v in values {
+            let want = serde_json::to_string_pretty(&v).unwrap() + "\n";
+            assert_eq!(super::to_pretty_string(&v), want);
+        }
+    }
+
+    /// Every character from U+0020 to U+02FF, alone and run together (`Â`, U+00C2, is itself the byte pair C3 82;
+    /// U+00A0 is C2 A0): exactly U+007F–U+009F are escaped, each as its own `\u00XX`, the rest written as they are.
+    #[test]
+    fn exactly_del_and_the_c1_controls_are_escaped_wherever_they_fall() {
+        let chars: Vec<char> =
+            (0x20u32..0x300).filter_map(char::from_u32).filter(|c| !matches!(c, '"' | '\\')).collect();
+        let want = |s: &str| -> String {
+            let body: String = s
+                .chars()
+                .map(
+                    |c| if ('\u{7f}'..='\u{9f}').contains(&c) { format!("\\u{:04x}", c as u32) } else { c.to_string() },
+                )
+                .collect();
+            format!("\"{body}\"\n")
+        };
+        let all: String = chars.iter().collect();
+        assert_eq!(super::to_pretty_string(&all), want(&all));
+        for &c in &chars {
+            for d in ['a', '\u{85}', '\u{c2}', '\u{a0}', '\u{7f}'] {
+                let s: String = [c, d, c].iter().collect();
+                assert_eq!(super::to_pretty_string(&s), want(&s), "{s:?}");
+            }
+        }
     }
 }
