@@ -9,8 +9,6 @@ use crate::diag::Pos;
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 use std::collections::{BTreeMap, HashSet};
 
-mod fast_json;
-
 /// Deepest nesting accepted. Kubernetes objects nest about 15 levels; 256 is generous and keeps recursion over
 /// the tree (clone, drop, walk) far from the stack limit.
 pub const MAX_DEPTH: usize = 256;
@@ -532,14 +530,6 @@ pub fn parse_json(text: &str) -> Result<Vec<Document>, SyntaxError> {
 /// Reads `text`, which starts at byte `offset` of the text `positions` was made for (all of it, or one value of
 /// it such as one role of a large export), with positions in that whole text. `None` for blank text.
 pub fn parse_json_value(text: &str, offset: usize, positions: &JsonPositions) -> Result<Option<Node>, SyntaxError> {
-    match fast_json::read(text, offset, positions) {
-        Some(node) => Ok(Some(node)),
-        None => parse_json_value_jsonc(text, offset, positions),
-    }
-}
-
-/// [`parse_json_value`] through jsonc-parser: what judges every text the fast reader leaves (errors above all).
-fn parse_json_value_jsonc(text: &str, offset: usize, positions: &JsonPositions) -> Result<Option<Node>, SyntaxError> {
     use jsonc_parser::ast;
     let options = jsonc_parser::ParseOptions {
         allow_comments: false,
