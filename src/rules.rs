@@ -154,7 +154,7 @@ rules! {
         fix: "Review the statement; grant the access by hand with an ABAC condition or network rule that carries the restriction, or waive with a reason."
     }
     EXCESS_PRIVILEGE = "E2A021" "excess-privilege" Note {
-        what: "The narrowest built-in role set grants data actions beyond the need (listed in `excess_data_actions`); with custom roles switched on and the excess above `custom_roles.max_excess`, a custom role is proposed instead — except when the set is made of the target's preferred roles (`preferred_roles` in `mappings/services.yaml`: Key Vault Crypto User on a key), where this note lists the excess.",
+        what: "The narrowest built-in role set grants data actions beyond the need (listed in `excess_data_actions`, and in this note, every time). With custom roles switched on and the excess above `custom_roles.max_excess` (default 1), a custom role is proposed instead; within it, or when the set is made of the target's preferred roles (`preferred_roles` in `mappings/services.yaml`: Key Vault Crypto User on a key), the built-in role is kept and this note names what it grants beyond the need.",
         why: "Least privilege: every extra data action is access the workload did not have on AWS.",
         fix: "Accept it, or switch `custom_roles.enabled` on (default) to get a role with exactly the needed actions."
     }

@@ -26,6 +26,7 @@ type Chunk = (Vec<Identity>, BTreeMap<String, CustomRole>, Sink);
 
 /// Builds the plan from the model and the join, mapping each identity's permissions through the tables. Findings
 /// of the mapping go into `sink`; the plan's findings are everything in it.
+// long function: the plan's pipeline, one step per line, in the order the steps depend on each other.
 pub fn build(
     model: &Model,
     joined: &mut Joined,
@@ -39,11 +40,7 @@ pub fn build(
     let recognised = addons::recognise(model, joined, tables, &mut sink);
     let role_identity = name_identities(model, joined, &recognised.roles, &mut sink);
     let mut keda = keda::analyse(model, joined, tables, &opts.targets, &role_identity, &opts.keda_operator, &mut sink);
-    // Issue 21: the resources the workloads name in their configuration values, by role.
-    let t = std::time::Instant::now();
-    let found = super::names_in_config::find(model, joined, tables, &role_identity);
-    found.join_resources(joined);
-    crate::diag::timings::add_cpu("names in config", t);
+    let found = names_in_config(model, joined, tables, &role_identity);
     let (mut identities, custom_roles) = {
         let mut planner = Planner::new(model, joined, files, tables, opts, &keda.queues);
         for (ri, arns) in &found.by_role {
@@ -111,6 +108,20 @@ pub fn build(
     plan.findings = final_findings(model, files, opts, sink);
     plan.summary = summary(model, &plan.identities, &plan.workloads, &plan.resources, &plan.findings);
     plan
+}
+
+/// Issue 21: the resources the workloads name in their configuration values, by role, joined to the resources.
+fn names_in_config(
+    model: &Model,
+    joined: &mut Joined,
+    tables: &Tables,
+    role_identity: &BTreeMap<usize, String>,
+) -> super::names_in_config::Found {
+    let t = std::time::Instant::now();
+    let found = super::names_in_config::find(model, joined, tables, role_identity);
+    found.join_resources(joined);
+    crate::diag::timings::add_cpu("names in config", t);
+    found
 }
 
 /// One identity per role in use (by a ServiceAccount, or by a container's `AWS_ROLE_ARN`, E2A052: the workload ran
@@ -507,8 +518,8 @@ impl Assign<'_, '_> {
         }
     }
 
-    /// The assignment of built-in role `idx` on a scope: the AWS actions it carries, its excess (E2A021 when over
-    /// the limit and custom roles are off), its condition.
+    /// The assignment of built-in role `idx` on a scope: the AWS actions it carries, its excess (E2A021 whenever
+    /// there is one), its condition.
     fn built_in(
         &mut self,
         scope: &ScopeKey,
@@ -523,25 +534,36 @@ impl Assign<'_, '_> {
             .filter(|(p, _)| self.chooser.role_grants(idx, p))
             .flat_map(|(_, a)| a.iter().cloned())
             .collect();
-        if excess.len() > self.planner.opts.choose.max_excess {
+        // Every excess is reported (never widen silently), whatever kept the built-in role.
+        if !excess.is_empty() {
             let tables = self.planner.tables;
+            let max = self.planner.opts.choose.max_excess;
             let why = if tables.services[&scope.service].targets[&scope.target]
                 .preferred_roles
                 .contains(&r.name.to_string())
             {
                 "the target prefers this built-in role to a custom role (`preferred_roles` in mappings/services.yaml)"
+                    .to_string()
+            } else if excess.len() > max || !self.planner.opts.choose.custom_roles {
+                "custom roles are switched off".to_string()
             } else {
-                "custom roles are switched off"
+                format!(
+                    "within `custom_roles.max_excess: {max}`, the built-in role is kept rather than a custom role; set `max_excess: 0` for a custom role with exactly the need"
+                )
             };
             self.sink.push(
                 rules::EXCESS_PRIVILEGE,
                 format!(
-                    "identity `{}`: `{}` on {} `{}` grants {} data actions beyond the need ({}); {why}",
+                    "identity `{}`: `{}` on {} `{}` grants {} beyond the need ({}); {why}",
                     self.name,
                     r.name,
                     scope.kind,
                     scope.azure_name,
-                    excess.len(),
+                    if excess.len() == 1 {
+                        "1 data action".to_string()
+                    } else {
+                        format!("{} data actions", excess.len())
+                    },
                     excess.join(", ")
                 ),
                 Some(self.role.loc),

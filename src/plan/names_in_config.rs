@@ -209,14 +209,37 @@ impl Found {
     }
 }
 
-/// The positions the plan's manifest edits name (a value, or a node rewritten whole), by file.
+/// The positions the plan's manifest edits name (a value, or a node rewritten whole; a storage config's changed
+/// nodes), by file.
 fn edited(plan: &Plan) -> BTreeSet<(FileId, Pos)> {
     let mut out = BTreeSet::new();
     for f in &plan.manifest_edits {
         for o in &f.objects {
             for e in &o.edits {
-                if let Edit::Value { at, .. } | Edit::Section { at, .. } = e {
-                    out.insert((f.file_id, at.pos()));
+                match e {
+                    Edit::Value { at, .. } | Edit::Section { at, .. } => {
+                        out.insert((f.file_id, at.pos()));
+                    }
+                    Edit::StorageConfig { nodes, .. } => {
+                        out.extend(nodes.iter().map(|(at, _, _)| (f.file_id, at.pos())));
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The lines a storage config's text edits replace (inside a ConfigMap value), by file: a name found on one of
+/// them is rewritten.
+fn edited_lines(plan: &Plan) -> Vec<(FileId, u32, u32)> {
+    let mut out = Vec::new();
+    for f in &plan.manifest_edits {
+        for o in &f.objects {
+            for e in &o.edits {
+                if let Edit::StorageConfig { spans, .. } = e {
+                    out.extend(spans.iter().map(|s| (f.file_id, s.from.line, s.to.line)));
                 }
             }
         }
@@ -227,12 +250,16 @@ fn edited(plan: &Plan) -> BTreeSet<(FileId, Pos)> {
 /// Reports the references no edit rewrites (E2A111, E2A112); see the module's comment for what is left out.
 pub fn report(model: &Model, plan: &Plan, roles: &BTreeMap<usize, String>, found: &Found, sink: &mut Sink) {
     let edited = edited(plan);
+    let lines = edited_lines(plan);
     let is_edited = |file: FileId, p: Pos| edited.contains(&(file, p));
+    let on_edited_line = |l: Loc| lines.iter().any(|&(f, a, b)| f == l.file && a <= l.pos.line && l.pos.line <= b);
     // One finding per place: a ConfigMap read by two identities' workloads names the first identity by name
     // (whatever the order the roles were read in), and the first resource.
     let mut by_loc: BTreeMap<Loc, (&str, &FoundRef, &super::Resource, &str)> = BTreeMap::new();
     for r in &found.refs {
-        let rewritten = is_edited(r.value.file, r.value.pos) || r.within.iter().any(|p| is_edited(r.value.file, *p));
+        let rewritten = is_edited(r.value.file, r.value.pos)
+            || r.within.iter().any(|p| is_edited(r.value.file, *p))
+            || on_edited_line(r.loc);
         let Some(res) = super::resource(&plan.resources, &r.arn) else { continue };
         let Some(azure) = res.azure_name.as_deref() else { continue };
         // A bare name the Azure resource keeps is right on Azure too.

@@ -2,7 +2,7 @@
 //! makes a grant wider than the IAM role, nor one that hangs on a condition it cannot decide), `translate`'s refusal
 //! of a wider grant and its waiver, and the consistency of findings with outputs over every testdata tree.
 
-use crate::run;
+use crate::{plan_json, role_assignments, run};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use std::path::Path;
@@ -432,4 +432,31 @@ fn paths_a_condition_cannot_carry_are_never_widened() {
         );
         assert!(grants(&p).is_empty() && codes_of(&p).contains(&"E2A019".to_string()), "{bad}: {p:#}");
     }
+}
+
+/// Never widen silently: a built-in role kept within `custom_roles.max_excess` still grants data actions the IAM
+/// role did not (a Kinesis reader's `DescribeStream` gets Azure Event Hubs Data Sender, whose `send/action` it never
+/// had). Every such assignment is an E2A021 note naming the excess, and `max_excess: 0` trades it for a custom role.
+#[test]
+fn every_excess_of_a_kept_built_in_role_is_reported() {
+    let input = "testdata/fixtures/k8s/keda-kinesis";
+    let plan = plan_json(&[input]);
+    let excess: Vec<&str> = plan["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "E2A021")
+        .filter_map(|f| f["message"].as_str())
+        .collect();
+    assert!(
+        excess.iter().any(|m| m.contains("Azure Event Hubs Data Sender") && m.contains("messages/send/action")),
+        "{excess:?}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("eks2aks.yaml");
+    std::fs::write(&cfg, "custom_roles:\n  max_excess: 0\n").unwrap();
+    let strict = plan_json(&["--config", cfg.to_str().unwrap(), input]);
+    let senders = role_assignments(&strict).filter(|a| a["role_name"] == "Azure Event Hubs Data Sender").count();
+    assert_eq!(senders, 0, "{:#}", strict["identities"]);
+    assert!(strict["findings"].as_array().unwrap().iter().all(|f| f["code"] != "E2A021"));
 }
