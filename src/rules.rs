@@ -480,7 +480,7 @@ rules! {
         fix: "Nothing: the export wins. Update the bundle with `--mappings DIR` if the exported version should be the default."
     }
     STORAGE_CONFIG_LEFT_ON_S3 = "E2A140" "storage-config-not-rewritten" Error {
-        what: "The storage configuration of a common stack (`mappings/storage-configs.yaml`: Loki, Thanos, Tempo, Argo Workflows' artifact repository, Velero, Spark) points at S3 and is not (fully) rewritten for Azure Blob Storage: the bucket is not in the plan, the config is written where an edit cannot reach it (base64 Secret data, a quoted or folded string, a flow mapping), it matches none of the stack's known settings, or the rewrite needs a value no input gives (then it holds `REPLACE-ME-…`).",
+        what: "The storage configuration of a common stack (`mappings/storage-configs.yaml`: Loki, Thanos, Mimir/Cortex, Tempo, Argo Workflows' artifact repository, Velero, Spark) points at S3 and is not (fully) rewritten for Azure Blob Storage: the bucket is not in the plan, the config is written where an edit cannot reach it (base64 Secret data, a quoted or folded string, a flow mapping), it matches none of the stack's known settings, or the rewrite needs a value no input gives (then it holds `REPLACE-ME-…`).",
         why: "The workload would start on AKS and fail to read or write its data (or write it to the wrong place); the gate must fail while a config still points at S3.",
         fix: "Do what the message says: grant the bucket in the role's policy export, set the named `azure.*` key in eks2aks.yaml, or change the config by hand as the message shows (the table row cited has the product's own key names)."
     }

@@ -150,3 +150,30 @@ fn velero_snapshot_rights_name_the_roles_and_the_node_resource_group() {
     assert!(m.contains("--role b50d9833-a0cb-478e-945f-707fcc997c13"), "{m}");
     assert!(!plan["findings"].as_array().unwrap().iter().any(|f| f["code"] == "E2A014"));
 }
+
+/// Mimir (and Cortex, the same blocks) and Tempo, in the charts' shapes: both rewritten to Azure Blob Storage with
+/// workload identity; without the storage account, the placeholders fail the gate.
+#[test]
+fn mimir_and_tempo_configs_are_rewritten_for_azure() {
+    let dir = "testdata/fixtures/k8s/storage-mimir-tempo";
+    let out = tempfile::tempdir().unwrap();
+    let (code, _, err) =
+        run(&["translate", dir, "--config", &format!("{dir}/eks2aks.yaml"), "--out", out.path().to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let mimir = object(&out.path().join("k8s/k8s/mimir.yaml"), "ConfigMap", "mimir-config");
+    let mimir: Value = serde_norway::from_str(mimir["data"]["mimir.yaml"].as_str().unwrap()).unwrap();
+    assert_eq!(mimir["blocks_storage"]["backend"], "azure");
+    assert_eq!(
+        mimir["blocks_storage"]["azure"],
+        serde_json::json!({"account_name": "stobsprod", "container_name": "mimir-blocks-prod"})
+    );
+    assert!(mimir["blocks_storage"]["s3"].is_null() && mimir["blocks_storage"]["tsdb"]["dir"] == "/data/tsdb");
+    let tempo = object(&out.path().join("k8s/k8s/tempo.yaml"), "ConfigMap", "tempo");
+    let tempo: Value = serde_norway::from_str(tempo["data"]["tempo.yaml"].as_str().unwrap()).unwrap();
+    assert_eq!(tempo["storage"]["trace"]["backend"], "azure");
+    assert_eq!(tempo["storage"]["trace"]["azure"]["use_federated_token"], true);
+    assert_eq!(tempo["storage"]["trace"]["azure"]["container_name"], "tempo-traces-prod");
+    let (code, out, _) = run(&["check", dir]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("error[E2A140]") && out.contains("Grafana Mimir / Cortex"), "{out}");
+}
