@@ -730,13 +730,19 @@ fn document(env: &Env, file: FileId, n: &Node, what: &str, sink: &mut Sink) -> O
     }
 }
 
+/// The items of a list-valued property ([`Env::items`]), none with an E2A120 finding when the list itself cannot
+/// be resolved.
+fn items_or_report(env: &Env, file: FileId, list: Option<&Node>, what: &str, sink: &mut Sink) -> Vec<Node> {
+    env.items(list).unwrap_or_else(|u| {
+        push_unresolved(sink, file, what, u);
+        Vec::new()
+    })
+}
+
 /// Resolved ARNs of a list (`ManagedPolicyArns`), each unresolved one left out with a finding.
 fn arns(env: &Env, file: FileId, list: Option<&Node>, what: &str, sink: &mut Sink) -> Vec<AttachedPolicy> {
     let mut out = Vec::new();
-    let items = env.items(list).unwrap_or_else(|u| {
-        push_unresolved(sink, file, what, u);
-        Vec::new()
-    });
+    let items = items_or_report(env, file, list, what, sink);
     for a in &items {
         match env.item(a) {
             Ok(None) => {}
@@ -820,10 +826,7 @@ fn named_roles(
     sink: &mut Sink,
 ) -> Vec<usize> {
     let mut out = Vec::new();
-    let items = env.items(list).unwrap_or_else(|u| {
-        push_unresolved(sink, file, what, u);
-        Vec::new()
-    });
+    let items = items_or_report(env, file, list, what, sink);
     for n in &items {
         match env.item(n) {
             Ok(None) => {}

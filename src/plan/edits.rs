@@ -695,9 +695,15 @@ fn trigger(ctx: &Ctx, t: &crate::model::Trigger, arn: &str, auth_ref: Option<&(S
         let k = if trigger_type == "azure-queue" { "activationQueueLength" } else { "activationMessageCount" };
         metadata.insert(k.into(), json!(v));
     }
+    Some(trigger_value(trigger_type, Value::Object(metadata), auth_ref))
+}
+
+/// A KEDA trigger: its `type`, `metadata` and, when given, the `authenticationRef` (`kind` only when it is not a
+/// namespaced `TriggerAuthentication`, KEDA's default).
+pub(super) fn trigger_value(trigger_type: &str, metadata: Value, auth_ref: Option<&(String, String)>) -> Value {
     let mut new = serde_json::Map::new();
     new.insert("type".into(), json!(trigger_type));
-    new.insert("metadata".into(), Value::Object(metadata));
+    new.insert("metadata".into(), metadata);
     if let Some((kind, an)) = auth_ref {
         let mut auth = serde_json::Map::new();
         auth.insert("name".into(), json!(an));
@@ -706,7 +712,7 @@ fn trigger(ctx: &Ctx, t: &crate::model::Trigger, arn: &str, auth_ref: Option<&(S
         }
         new.insert("authenticationRef".into(), Value::Object(auth));
     }
-    Some(Value::Object(new))
+    Value::Object(new)
 }
 
 /// The reverse bridge (`bridge_from_eks`): every workload with an identity, in the manifests that stay on EKS.

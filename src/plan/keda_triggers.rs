@@ -93,18 +93,7 @@ pub fn azure_trigger(
 ) -> Option<Value> {
     let azure = entry.azure.as_ref()?;
     let metadata = entry.azure_metadata(&t.metadata, azure_name, |key| cfg.resource(key).cloned());
-    let mut new = serde_json::Map::new();
-    new.insert("type".into(), json!(azure.scaler));
-    new.insert("metadata".into(), json!(metadata));
-    if let Some((kind, an)) = auth_ref {
-        let mut auth = serde_json::Map::new();
-        auth.insert("name".into(), json!(an));
-        if kind != "TriggerAuthentication" {
-            auth.insert("kind".into(), json!(kind));
-        }
-        new.insert("authenticationRef".into(), Value::Object(auth));
-    }
-    Some(Value::Object(new))
+    Some(super::edits::trigger_value(&azure.scaler, json!(metadata), auth_ref))
 }
 
 #[cfg(test)]
