@@ -159,11 +159,33 @@ fn run(s: &Shape, t: &Text, root: &Node, vals: &dyn Values) -> Rewrite {
 
 /// The manual step: what the shape would write, with its placeholders.
 fn manual_step(s: &Shape) -> String {
+    manual_step_in(s, None)
+}
+
+/// Whether a dotted path (`*` for any key or item) names a node under `n`.
+fn has_path(n: &Node, path: &str) -> bool {
+    fn walk(n: &Node, keys: &[&str]) -> bool {
+        let Some((k, rest)) = keys.split_first() else { return true };
+        match (*k, &n.value) {
+            ("*", crate::yaml::Value::Seq(items)) => items.iter().any(|i| walk(i, rest)),
+            ("*", crate::yaml::Value::Map(entries)) => entries.iter().any(|e| walk(&e.value, rest)),
+            _ => n.get(k).is_some_and(|c| walk(c, rest)),
+        }
+    }
+    walk(n, &path.split('.').collect::<Vec<_>>())
+}
+
+/// [`manual_step`] for one config: only the blocks and values it has (all of them when none matches, or when the
+/// config is not known).
+fn manual_step_in(s: &Shape, config: Option<&Node>) -> String {
+    let here = |at: &str| config.is_none_or(|c| has_path(c, at));
+    let any = s.blocks.iter().map(|b| b.at.as_str()).chain(s.values.iter().map(|v| v.at.as_str())).any(here);
+    let keep = |at: &str| !any || here(at);
     let mut steps: Vec<String> = Vec::new();
-    for b in &s.blocks {
+    for b in s.blocks.iter().filter(|b| keep(&b.at)) {
         steps.push(format!("replace `{}` with `{}: {}`", b.at, b.becomes, Value::Object(b.with.clone())));
     }
-    for v in &s.values {
+    for v in s.values.iter().filter(|v| keep(&v.at)) {
         steps.push(format!("set `{}` to `{}`", v.at, v.to));
     }
     if let Some(to) = &s.uri_to {
@@ -282,7 +304,7 @@ fn custom_resource(
         );
     }
     let spans = rw.spans.clone();
-    finish(out, obj, s, None, (root, t, spans), rw);
+    finish(out, obj, s, (None, None), (root, t, spans), rw);
     // A custom resource is checked node by node (its pod labels are edited beside these changes).
     if let Some(Edit::StorageConfig { nodes, .. }) = out.edits.get_mut(&obj.index).and_then(|l| l.last_mut()) {
         *nodes = node_changes;
@@ -338,7 +360,7 @@ fn embedded(
             s.name,
             obj.what,
             s.name,
-            manual_step(s)
+            manual_step_in(s, Some(root))
         );
         out.findings.push((rules::STORAGE_CONFIG_LEFT_ON_S3, msg, loc));
         return;
@@ -367,7 +389,7 @@ fn embedded(
         rw.blocked.push("the edit inside the value would not read back as planned".into());
     }
     rw.expected = Value::String(new_inner);
-    finish(out, obj, s, Some(key), (value, t, spans), rw);
+    finish(out, obj, s, (Some(key), Some(root)), (value, t, spans), rw);
 }
 
 /// The value of a ConfigMap/Secret key of the object at `object` in a text with spans applied (objects are found
@@ -385,7 +407,7 @@ fn finish(
     out: &mut Decided,
     obj: &Obj,
     s: &Shape,
-    key: Option<&str>,
+    (key, config): (Option<&str>, Option<&Node>),
     (node, t, spans): (&Node, &Text, Vec<(usize, usize, String)>),
     rw: Rewrite,
 ) {
@@ -397,7 +419,7 @@ fn finish(
             s.name,
             obj.what,
             rw.blocked.join("; "),
-            manual_step(s)
+            manual_step_in(s, config)
         );
         out.findings.push((rules::STORAGE_CONFIG_LEFT_ON_S3, msg, loc));
         return;
@@ -604,6 +626,29 @@ mod tests {
         assert!(mentions_aws_storage(b"storage_config:\n  aws:\n    bucketnames: chunks\n"));
         assert!(mentions_aws_storage(b"mainApplicationFile: S3A://b/x.py"));
         assert!(!mentions_aws_storage(b"storage_config:\n  filesystem:\n    directory: /data\n"));
+    }
+
+    /// The manual step of a config names only the settings it has (a Mimir config with `blocks_storage` alone is
+    /// not told to replace `ruler_storage.s3`), and every setting when it has none of them.
+    #[test]
+    fn the_manual_step_names_the_settings_the_config_has() {
+        let shapes = crate::mapping::load::load(None).unwrap().storage_configs;
+        let mimir = shapes.iter().find(|s| s.id == "mimir-cortex").unwrap();
+        let root = |t: &str| crate::yaml::parse_stream(t).unwrap().remove(0).root;
+        let only_blocks =
+            manual_step_in(mimir, Some(&root("blocks_storage:\n  backend: s3\n  s3: {bucket_name: b}\n")));
+        assert!(
+            only_blocks.contains("replace `blocks_storage.s3`") && only_blocks.contains("set `blocks_storage.backend`")
+        );
+        assert!(!only_blocks.contains("ruler_storage") && !only_blocks.contains("common.storage"), "{only_blocks}");
+        let none = manual_step_in(mimir, Some(&root("other: 1\n")));
+        assert!(none.contains("ruler_storage.s3") && none.contains("common.storage.s3"), "{none}");
+        let loki = shapes.iter().find(|s| s.id == "loki").unwrap();
+        let wildcard = manual_step_in(loki, Some(&root("schema_config:\n  configs:\n    - object_store: s3\n")));
+        assert!(
+            wildcard.contains("schema_config.configs.*.object_store") && !wildcard.contains("ruler.storage"),
+            "{wildcard}"
+        );
     }
 
     #[test]
