@@ -903,17 +903,9 @@ fn read_association(model: &mut Model, env: &Env, file: FileId, r: &Resource, si
     };
     let cluster = get("ClusterName").and_then(Result::ok);
     model.associations.push(Association {
-        namespace: ns,
-        service_account: sa,
-        role_name: role_arn.rsplit('/').next().unwrap_or_default().to_string(),
-        role_arn,
-        kind: AssociationKind::PodIdentity,
-        loc: l,
         cluster,
-        cluster_arn: None,
         session_tags: get("DisableSessionTags").and_then(Result::ok).as_deref() != Some("true"),
-        chained_from: None,
-        creates_service_account: false,
+        ..Association::pod_identity(ns, sa, role_arn, l)
     });
 }
 
@@ -1054,6 +1046,43 @@ Resources:
         let f: Vec<_> = sink.findings().iter().filter(|f| f.code == "E2A120").map(|f| f.message.to_string()).collect();
         assert!(f.iter().any(|m| m.contains("`OtherRole`") && m.contains("IsProd")), "{f:?}");
         assert!(f.iter().any(|m| m.contains("none of role `app`'s permissions")), "{f:?}");
+    }
+
+    /// Hostile conditions: a cycle (`A` ↔ `B`), a condition comparing `AWS::NoValue`, and an `Fn::If` naming no
+    /// condition are each E2A120 at their line (no stack overflow, nothing created or granted on a guess).
+    #[test]
+    fn cyclic_and_malformed_conditions_are_findings() {
+        let t = r#"AWSTemplateFormatVersion: "2010-09-09"
+Conditions:
+  A: !Condition B
+  B: !Not [!Condition A]
+  C: !Equals [x, !Ref AWS::NoValue]
+Resources:
+  R:
+    Type: AWS::IAM::Role
+    Condition: A
+    Properties:
+      RoleName: r
+  S:
+    Type: AWS::IAM::Role
+    Condition: C
+    Properties:
+      RoleName: s
+  AppRole:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: app
+      ManagedPolicyArns: !If [Missing, ["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"], []]
+"#;
+        let (model, sink) = read(&[("k8s.yaml", SA), ("iam.yaml", t)]);
+        assert_eq!(model.roles.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["app"]);
+        assert!(model.roles[0].attached.is_empty(), "{:?}", model.roles[0].attached);
+        let f: Vec<String> =
+            sink.findings().iter().filter(|f| f.code == "E2A120").map(|f| f.message.to_string()).collect();
+        assert_eq!(f.len(), 3, "{f:?}");
+        assert!(f.iter().any(|m| m.contains("role `R`") && m.contains("refers to itself")), "{f:?}");
+        assert!(f.iter().any(|m| m.contains("role `S`") && m.contains("AWS::NoValue")), "{f:?}");
+        assert!(f.iter().any(|m| m.contains("condition `Missing` is not in the template's Conditions")), "{f:?}");
     }
 
     /// Resolved, the same template gives the policy; an AWS-managed ARN is recorded as attached, as an export's.

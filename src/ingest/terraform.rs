@@ -46,6 +46,13 @@ struct Res<'a> {
     config: Option<&'a Node>,
 }
 
+impl Res<'_> {
+    /// Whether the plan knows an attribute only after apply (`after_unknown`).
+    fn is_unknown(&self, key: &str) -> bool {
+        self.unknown.and_then(|u| u.get(key)).and_then(Node::as_str) == Some("true")
+    }
+}
+
 /// The resources of a module and its children, in order.
 fn collect<'a>(module: &'a Node, out: &mut Vec<(&'a Node, String)>) {
     let addr = module.get("address").and_then(Node::as_str).unwrap_or_default().to_string();
@@ -150,8 +157,7 @@ impl<'a> Plan<'a> {
             Some(v) if v.as_str().is_some() && !v.is_null() => return Ok(v.as_str().unwrap_or_default().to_string()),
             _ => {}
         }
-        let is_unknown = r.unknown.and_then(|u| u.get(key)).and_then(Node::as_str) == Some("true");
-        if !is_unknown {
+        if !r.is_unknown(key) {
             return Err(Missing::Absent);
         }
         self.referenced(r, key).ok_or(Missing::Unknown(r.values.pos))
@@ -293,8 +299,7 @@ impl<'a> Plan<'a> {
             }
         };
         let at = r.values.get(key).map_or(r.values.pos, |n| n.pos);
-        let unknown = r.unknown.and_then(|u| u.get(key)).and_then(Node::as_str) == Some("true");
-        if unknown && !text.trim_start().starts_with('{') {
+        if r.is_unknown(key) && !text.trim_start().starts_with('{') {
             // The one value its configuration references is not the document (`jsonencode({… = aws_x.y.arn})`):
             // the document itself is unknown.
             self.push_unknown(sink, what, r, Missing::Unknown(at));
@@ -467,8 +472,7 @@ fn read_role(model: &mut Model, plan: &Plan, r: &Res, account: &str, sink: &mut 
     let providers = plan.providers_behind(r, "assume_role_policy");
     // Checked before the value is looked up: a `jsonencode` trust that references only the provider's `arn` would
     // otherwise resolve to that ARN, which is not the document.
-    let unknown = r.unknown.and_then(|u| u.get("assume_role_policy")).and_then(Node::as_str) == Some("true");
-    let trust = match unknown {
+    let trust = match r.is_unknown("assume_role_policy") {
         true if !providers.is_empty() => {
             plan.push_unknown_trust(sink, &name, r, &providers);
             None
@@ -623,17 +627,9 @@ fn read_association(model: &mut Model, plan: &Plan, r: &Res, sink: &mut Sink) {
         }
     };
     model.associations.push(Association {
-        namespace: ns,
-        service_account: sa,
-        role_name: role_arn.rsplit('/').next().unwrap_or_default().to_string(),
-        role_arn,
-        kind: AssociationKind::PodIdentity,
-        loc: loc(plan, r),
         cluster: get("cluster_name").ok(),
-        cluster_arn: None,
         session_tags: r.values.get("disable_session_tags").and_then(Node::as_str) != Some("true"),
-        chained_from: None,
-        creates_service_account: false,
+        ..Association::pod_identity(ns, sa, role_arn, loc(plan, r))
     });
 }
 

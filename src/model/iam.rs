@@ -246,6 +246,27 @@ pub struct Association {
     pub creates_service_account: bool,
 }
 
+impl Association {
+    /// A Pod Identity association as infrastructure code declares it: the role named by its ARN, session tags on,
+    /// no chain, the ServiceAccount not created by eksctl, the cluster unknown (set what the source says with
+    /// struct update syntax).
+    pub fn pod_identity(namespace: String, service_account: String, role_arn: String, loc: Loc) -> Self {
+        Association {
+            namespace,
+            service_account,
+            role_name: role_arn.rsplit('/').next().unwrap_or_default().to_string(),
+            role_arn,
+            kind: AssociationKind::PodIdentity,
+            loc,
+            cluster: None,
+            cluster_arn: None,
+            session_tags: true,
+            chained_from: None,
+            creates_service_account: false,
+        }
+    }
+}
+
 /// Kinds of association.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AssociationKind {

@@ -15,16 +15,21 @@ fn lines_of(plan: &Value, code: &str) -> Vec<(String, u64)> {
         .collect()
 }
 
-#[test]
-fn a_bucket_named_only_in_s3a_paths_narrows_the_star_grant_and_is_reported() {
-    let plan = plan_json(&["testdata/fixtures/k8s/names-in-config"]);
-    assert!(lines_of(&plan, "E2A017").is_empty(), "no grant is widened to the storage account");
-    let scopes: Vec<&str> = plan["identities"][0]["role_assignments"]
+/// The Azure names of the first identity's role assignment scopes, in order.
+fn first_identity_scopes(plan: &Value) -> Vec<&str> {
+    plan["identities"][0]["role_assignments"]
         .as_array()
         .unwrap()
         .iter()
         .map(|a| a["scope"]["azure_name"].as_str().unwrap())
-        .collect();
+        .collect()
+}
+
+#[test]
+fn a_bucket_named_only_in_s3a_paths_narrows_the_star_grant_and_is_reported() {
+    let plan = plan_json(&["testdata/fixtures/k8s/names-in-config"]);
+    assert!(lines_of(&plan, "E2A017").is_empty(), "no grant is widened to the storage account");
+    let scopes = first_identity_scopes(&plan);
     assert_eq!(scopes, ["spark-data", "eventscheckpoints"]);
     // The ConfigMap key, then the embedded application.yaml's `output` and `table` lines (not the `notes` line's
     // `events_checkpoints_old`).
@@ -58,12 +63,7 @@ fn values_edits_rewrite_and_add_on_settings_are_not_reported() {
 fn a_pod_making_crs_own_s3a_paths_narrow_its_grant_and_are_rewritten_not_reported() {
     let plan = plan_json(&["testdata/fixtures/k8s/names-in-spark-spec"]);
     assert!(lines_of(&plan, "E2A017").is_empty(), "no grant is widened to the storage account");
-    let scopes: Vec<&str> = plan["identities"][0]["role_assignments"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["scope"]["azure_name"].as_str().unwrap())
-        .collect();
+    let scopes = first_identity_scopes(&plan);
     assert_eq!(scopes, ["spark-jobs", "spark-logs"]);
     // The storage-config rewrite (mappings/storage-configs.yaml, shape `spark`) rewrites both paths: no E2A111,
     // whose "nothing rewrites this value" would contradict the output; the rewrite's placeholders are one E2A140.
