@@ -323,6 +323,7 @@ impl AzureConfig {
         "cosmos_database",
         "app_configuration",
         "container_registry",
+        "node_resource_group",
     ];
 
     /// The value of one of [`AzureConfig::RESOURCE_KEYS`], when set.
@@ -336,6 +337,7 @@ impl AzureConfig {
             "cosmos_database" => self.cosmos_database.as_ref(),
             "app_configuration" => self.app_configuration.as_ref(),
             "container_registry" => self.container_registry.as_ref(),
+            "node_resource_group" => self.node_resource_group.as_ref(),
             _ => None,
         }
     }

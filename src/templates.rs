@@ -13,6 +13,7 @@ pub const BUNDLED: &[(&str, &str)] = &[
     ("report/plan.md.j2", include_str!("../templates/report/plan.md.j2")),
     ("report/check.md.j2", include_str!("../templates/report/check.md.j2")),
     ("bicep/main.bicep.j2", include_str!("../templates/bicep/main.bicep.j2")),
+    ("bicep/module.bicep.j2", include_str!("../templates/bicep/module.bicep.j2")),
     ("az/role-assignments.sh.j2", include_str!("../templates/az/role-assignments.sh.j2")),
     ("az/acr-import.sh.j2", include_str!("../templates/az/acr-import.sh.j2")),
     ("aws/bridge.cfn.yaml.j2", include_str!("../templates/aws/bridge.cfn.yaml.j2")),

@@ -356,6 +356,12 @@ pub struct BicepScope {
     /// (with `symbol` or `leaf`) needs one.
     #[serde(default)]
     pub api_version: Option<String>,
+    /// A resource group other than the deployment's, named by the kind's first parameter (the AKS node resource
+    /// group): the assignments at it are made by a Bicep module of this name (`bicep/<module>.bicep`, from
+    /// `bicep/module.bicep.j2`) that `main.bicep` deploys at `resourceGroup(<parameter>)`, and its resource id is
+    /// `/subscriptions/…/resourceGroups/<parameter>` (not below the deployment's resource group).
+    #[serde(default)]
+    pub module: Option<String>,
 }
 
 /// The merged scope kinds ([`Tables::scopes`]), in file order.
@@ -412,6 +418,13 @@ impl Scopes {
     /// The endpoint family of an Azure resource type, if `translate` writes its URLs.
     pub fn url_kind(&self, azure_type: &str) -> Option<&str> {
         self.kinds.iter().filter(|k| k.azure_type == azure_type).find_map(|k| k.endpoint.as_deref())
+    }
+
+    /// The parameter naming the resource group of a kind that is a resource group of its own
+    /// ([`BicepScope::module`]), with the module's name; `None` for a kind in the deployment's resource group.
+    pub fn own_group(&self, kind: &str) -> Option<(&ScopeParam, &str)> {
+        let k = self.get(kind)?;
+        Some((k.params.first()?, k.bicep.module.as_deref()?))
     }
 
     /// A scope's resource id below the resource group, root first: every `az_path` of its chain.
@@ -800,8 +813,23 @@ fn scope_kind_problems(k: &ScopeKind) -> Vec<String> {
             out.push(format!("scope kind `{name}`: parameter `{}` is not a Bicep identifier", p.name));
         }
     }
-    if !k.params.is_empty() && k.bicep.symbol.is_none() {
-        out.push(format!("scope kind `{name}`: a kind with params is a parent resource and needs `bicep.symbol`"));
+    if !k.params.is_empty() && k.bicep.symbol.is_none() && k.bicep.module.is_none() {
+        out.push(format!(
+            "scope kind `{name}`: a kind with params is a parent resource and needs `bicep.symbol` (or `bicep.module` for a resource group of its own)"
+        ));
+    }
+    if let Some(m) = &k.bicep.module {
+        let ident = !m.is_empty()
+            && m.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            && !m.as_bytes()[0].is_ascii_digit();
+        if !ident {
+            out.push(format!("scope kind `{name}`: `bicep.module: {m}` is not a Bicep identifier"));
+        }
+        if k.params.is_empty() || k.parent.is_some() || !k.az_path.is_empty() || k.bicep.symbol.is_some() {
+            out.push(format!(
+                "scope kind `{name}`: a `bicep.module` kind is a resource group of its own: it needs `params` (the first names the group) and has no `parent`, `az_path` or `bicep.symbol`"
+            ));
+        }
     }
     if k.bicep.service.is_some() && k.bicep.leaf.is_none() {
         out.push(format!("scope kind `{name}`: `bicep.service` needs `bicep.leaf`"));
@@ -1003,6 +1031,9 @@ fn validate(t: &Tables, sources: &[Source], errors: &mut Vec<MappingError>) {
     for (needle, message) in super::keda_triggers::cross_problems(&t.keda_triggers, &t.services, &t.scopes) {
         errors.push(at.at("keda-triggers.yaml", &needle, message));
     }
+    for (needle, message) in super::storage_configs::cross_problems(&t.storage_configs, &t.scopes, &t.roles) {
+        errors.push(at.at("storage-configs.yaml", &needle, message));
+    }
 }
 
 /// True when some role of `roles` grants the permission (`data`: a data action).
@@ -1122,7 +1153,7 @@ fn validate_scopes(t: &Tables, at: &Locate, errors: &mut Vec<MappingError>) {
                 problem(format!("scope kind `{}`: its parents form a cycle", k.kind))
             }
             Some(_) => {}
-            None if k.fixed_name.is_none() => problem(format!(
+            None if k.fixed_name.is_none() && k.bicep.module.is_none() => problem(format!(
                 "scope kind `{}` has no parent: only the root kind (the resource group, with a `fixed_name`) may have none",
                 k.kind
             )),
@@ -1374,6 +1405,55 @@ mod tests {
             let errs = load(Some(dir.path())).err().unwrap_or_default();
             assert!(!errs.iter().any(|e| e.message.contains("api_version")), "{good}: {errs:?}");
         }
+    }
+
+    /// A resource group of its own (`bicep.module`, the AKS node resource group) is named by a parameter, has no
+    /// parent or path below another kind, and its module name is a Bicep identifier; the bundled one is valid.
+    #[test]
+    fn a_module_kind_is_a_resource_group_of_its_own() {
+        let bundled = load(None).unwrap();
+        let (p, m) = bundled.scopes.own_group("node_resource_group").unwrap();
+        assert_eq!((p.name.as_str(), m), ("nodeResourceGroup", "nodeResourceGroupRoles"));
+        assert!(bundled.scopes.own_group("storage_account").is_none());
+        let errs = scope_errors(
+            "kinds:\n  - kind: node_resource_group\n    azure_type: Microsoft.Resources/resourceGroups\n    parent: resource_group\n    az_path: /x\n    bicep:\n      module: 2bad-name\n    naming: generic\n",
+            None,
+        );
+        let all: Vec<&str> = errs.iter().map(|e| e.message.as_str()).collect();
+        assert!(all.iter().any(|m| m.contains("`bicep.module: 2bad-name` is not a Bicep identifier")), "{all:?}");
+        assert!(
+            all.iter().any(|m| m.contains("it needs `params` (the first names the group) and has no `parent`")),
+            "{all:?}"
+        );
+    }
+
+    /// The snapshot roles of storage-configs.yaml are azure-roles.yaml's, with the same id, at a kind that allows
+    /// them.
+    #[test]
+    fn snapshot_roles_agree_with_the_role_table_and_their_scope_kind() {
+        let t = load(None).unwrap();
+        assert!(super::super::storage_configs::cross_problems(&t.storage_configs, &t.scopes, &t.roles).is_empty());
+        let mut shapes = t.storage_configs.clone();
+        let sn = shapes.iter_mut().find_map(|s| s.snapshots.as_mut()).unwrap();
+        sn.roles[0].id = "00000000-0000-0000-0000-000000000000".into();
+        sn.roles[1].name = "Disk Pool Operator".into();
+        sn.scope_kind = "storage_account".into();
+        let problems: Vec<String> = super::super::storage_configs::cross_problems(&shapes, &t.scopes, &t.roles)
+            .into_iter()
+            .map(|(_, m)| m)
+            .collect();
+        assert!(
+            problems.iter().any(|m| m.contains("has id 7efff54f-a5b4-42b5-a1c5-5411624893ce in azure-roles.yaml")),
+            "{problems:?}"
+        );
+        assert!(
+            problems.iter().any(|m| m.contains("role `Disk Pool Operator` is not in azure-roles.yaml")),
+            "{problems:?}"
+        );
+        assert!(
+            problems.iter().any(|m| m.contains("may not be assigned at scope kind `storage_account`")),
+            "{problems:?}"
+        );
     }
 
     #[test]

@@ -60,6 +60,8 @@ pub struct Shape {
 pub struct Snapshots {
     /// The EC2 actions (no wildcards).
     pub actions: Vec<String>,
+    /// The scope kind (`scopes.yaml`) the roles are assigned at: the AKS node resource group.
+    pub scope_kind: String,
     /// The built-in roles, each with the actions it stands for.
     pub roles: Vec<SnapshotRole>,
 }
@@ -257,6 +259,47 @@ pub fn problems(s: &Shape) -> Vec<String> {
         }
         if let Some(a) = sn.actions.iter().find(|a| !sn.roles.iter().any(|r| r.actions.contains(a))) {
             out.push(format!("`snapshots`: no role stands for {a}"));
+        }
+    }
+    out
+}
+
+/// What is wrong between the shapes' snapshot rights and the other tables, as (needle, message): the scope kind
+/// exists, and each role is in azure-roles.yaml with the same id and may be assigned at that kind.
+pub fn cross_problems(
+    shapes: &[Shape],
+    scopes: &super::load::Scopes,
+    roles: &[super::load::Role],
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (s, sn) in shapes.iter().filter_map(|s| Some((s, s.snapshots.as_ref()?))) {
+        let needle = format!("id: {}", s.id);
+        let Some(kind) = scopes.get(&sn.scope_kind) else {
+            out.push((
+                needle,
+                format!("shape `{}`: `snapshots.scope_kind: {}` is not a scope kind", s.id, sn.scope_kind),
+            ));
+            continue;
+        };
+        for r in &sn.roles {
+            match roles.iter().find(|q| *q.name == *r.name) {
+                None => out
+                    .push((needle.clone(), format!("shape `{}`: role `{}` is not in azure-roles.yaml", s.id, r.name))),
+                Some(q) if !q.id.eq_ignore_ascii_case(&r.id) => out.push((
+                    needle.clone(),
+                    format!("shape `{}`: role `{}` has id {} in azure-roles.yaml, not {}", s.id, r.name, q.id, r.id),
+                )),
+                Some(_) => {}
+            }
+            if !kind.roles.contains(&r.name) {
+                out.push((
+                    needle.clone(),
+                    format!(
+                        "shape `{}`: role `{}` may not be assigned at scope kind `{}` (its `roles`)",
+                        s.id, r.name, kind.kind
+                    ),
+                ));
+            }
         }
     }
     out

@@ -55,6 +55,8 @@ pub fn build(
     super::unused_sas::report(model, &identities, &mut sink);
     shared_staying_resources(model, &identities, &mut sink);
     let resources = plan_resources(joined, tables, opts, &mut identities, &mut sink);
+    // Disk snapshotters' rights on the node resource group (issue 21): role assignments like the others.
+    let snapshots = super::storage_configs::snapshot_rights(model, tables, &opts.config, &mut identities);
     // Whatever Azure allows, AWS allowed (issue 18): checked on the final names and assignments.
     let role_locs: BTreeMap<&str, Loc> = model.roles.iter().map(|r| (r.arn.as_str(), r.loc)).collect();
     let t = std::time::Instant::now();
@@ -79,7 +81,7 @@ pub fn build(
     }
     // The storage configurations of common stacks (issue 21): their findings; their edits are decided again.
     let inputs = super::storage_configs::Inputs { resources: &resources, workloads: &workloads };
-    super::storage_configs::report(model, files, tables, &opts.config, (&inputs, &identities), &mut sink);
+    super::storage_configs::report(model, files, tables, &opts.config, (&inputs, snapshots), &mut sink);
     // The storage and load-balancer rewrite's findings (its edits are decided again with the others).
     cloud::decide(model, tables, &opts.config, &mut sink);
     let mut plan = Plan {

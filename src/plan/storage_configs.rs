@@ -519,15 +519,15 @@ pub fn drop_covered_values(list: &mut Vec<Edit>, storage: &[Edit]) {
     });
 }
 
-/// The findings of the run's storage configs ([`decide`]) and snapshot rights ([`snapshot_rights`]) into the
-/// sink: an AWS endpoint inside a rewritten config is not "left" (E2A027 goes), and an identity whose EC2 actions
-/// are all a snapshotter's gets E2A142 instead of "no ec2 mapping" (E2A014).
+/// The findings of the run's storage configs ([`decide`]) and snapshot rights ([`snapshot_rights`], decided
+/// earlier) into the sink: an AWS endpoint inside a rewritten config is not "left" (E2A027 goes), and an identity
+/// whose EC2 actions are all a snapshotter's gets E2A143/E2A142 instead of "no ec2 mapping" (E2A014).
 pub fn report(
     model: &Model,
     files: &Files,
     tables: &Tables,
     cfg: &Config,
-    (inputs, identities): (&Inputs, &[super::Identity]),
+    (inputs, snapshots): (&Inputs, SnapshotRights),
     sink: &mut crate::diag::Sink,
 ) {
     let storage = decide(model, files, tables, cfg, inputs);
@@ -535,7 +535,6 @@ pub fn report(
     for (code, msg, loc) in storage.findings {
         sink.push(code, msg, Some(loc));
     }
-    let snapshots = snapshot_rights(model, tables, cfg, identities);
     sink.retain(|f| {
         f.code != rules::UNMAPPED_SERVICE
             || !snapshots.covered.iter().any(|i| f.message.starts_with(&format!("identity `{i}`: service `ec2`")))
@@ -548,71 +547,220 @@ pub fn report(
 /// What [`snapshot_rights`] finds.
 #[derive(Default)]
 pub struct SnapshotRights {
-    /// E2A142 findings.
+    /// E2A143 and E2A142 findings.
     pub findings: Vec<(&'static str, String, Loc)>,
     /// Identities whose EC2 actions are all a snapshotter's: their "no ec2 mapping" warning (E2A014) is replaced.
     pub covered: Vec<String>,
 }
 
+/// How an identity's statements allow one EC2 action of a snapshotter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Allowed {
+    /// Not at all.
+    No,
+    /// By an Allow on `Resource: "*"` without conditions, and no Deny may apply: a role assignment on the node
+    /// resource group says the same.
+    Plainly,
+    /// Otherwise (conditions, named resources, `NotAction`/`NotResource`, a Deny that may apply): by hand.
+    WithLimits,
+}
+
+/// How `id`'s statements allow `action` ([`Allowed`]).
+fn allowed(id: &super::Identity, action: &str) -> Allowed {
+    let applies = |p: &super::AwsPermission| {
+        let hit = p.actions().any(|x| crate::glob::action_matches(x, action));
+        hit != p.not_action()
+    };
+    let allows: Vec<&super::AwsPermission> =
+        id.aws_permissions.iter().filter(|p| p.effect() == "Allow" && applies(p)).collect();
+    if allows.is_empty() {
+        return Allowed::No;
+    }
+    let denied = id.aws_permissions.iter().any(|p| p.effect() == "Deny" && applies(p));
+    if !denied && allows.iter().any(|p| plain(p)) { Allowed::Plainly } else { Allowed::WithLimits }
+}
+
+/// An Allow's statement says "every resource, always": `Action` (not `NotAction`), `Resource: "*"`, no condition.
+fn plain(p: &super::AwsPermission) -> bool {
+    !p.not_action() && !p.not_resource() && p.statement.conditions.is_empty() && p.resources().any(|r| r == "*")
+}
+
 /// Disk snapshotters (a shape with `snapshots` — Velero's snapshot location — whose objects are in the input):
-/// each identity whose role allows some of their EC2 actions gets E2A142 with the role assignments to make on the
-/// node resource group.
-pub fn snapshot_rights(model: &Model, tables: &Tables, cfg: &Config, identities: &[super::Identity]) -> SnapshotRights {
+/// each identity whose role allows some of their EC2 actions gets the shape's roles on the node resource group
+/// (scope kind `snapshots.scope_kind`) as role assignments, E2A143, for the roles whose actions it allows plainly;
+/// the others are E2A142 with the commands to run by hand.
+pub fn snapshot_rights(
+    model: &Model,
+    tables: &Tables,
+    cfg: &Config,
+    identities: &mut [super::Identity],
+) -> SnapshotRights {
     let mut out = SnapshotRights::default();
     for s in &tables.storage_configs {
         let Some(sn) = &s.snapshots else { continue };
         if !model.objects.iter().any(|o| place_matches(s, o)) {
             continue;
         }
-        for id in identities {
-            let allows: Vec<(&str, Loc)> = id
+        for id in identities.iter_mut() {
+            let how: Vec<(&str, Allowed)> =
+                sn.actions.iter().map(|a| (a.as_str(), allowed(id, a))).filter(|(_, h)| *h != Allowed::No).collect();
+            let Some(loc) = first_ec2_allow(id) else { continue };
+            if how.is_empty() {
+                continue;
+            }
+            let ec2_allowed: Vec<&str> = id
                 .aws_permissions
                 .iter()
-                .filter(|p| p.effect() == "Allow")
-                .flat_map(|p| p.actions().map(move |a| (a, p.statement.loc)))
-                .filter(|(a, _)| a.to_ascii_lowercase().starts_with("ec2:"))
+                .filter(|p| p.effect() == "Allow" && !p.not_action())
+                .flat_map(|p| p.actions())
+                .filter(|a| a.to_ascii_lowercase().starts_with("ec2:"))
                 .collect();
-            let named: Vec<&str> = sn
-                .actions
-                .iter()
-                .map(String::as_str)
-                .filter(|a| allows.iter().any(|(p, _)| crate::glob::action_matches(p, a)))
-                .collect();
-            let Some(&(_, loc)) = allows.first().filter(|_| !named.is_empty()) else { continue };
-            if allows.iter().all(|(p, _)| sn.actions.iter().any(|a| a.eq_ignore_ascii_case(p))) {
+            if !id.aws_permissions.iter().any(|p| p.effect() == "Allow" && p.not_action())
+                && ec2_allowed.iter().all(|p| sn.actions.iter().any(|a| a.eq_ignore_ascii_case(p)))
+            {
                 out.covered.push(id.name.clone());
             }
-            out.findings.push((rules::SNAPSHOT_RIGHTS_BY_HAND, snapshot_message(s, sn, &id.name, &named, cfg), loc));
+            let (assigned, by_hand) = split_roles(sn, &how);
+            if !assigned.is_empty() {
+                let msg = assigned_message(s, sn, &id.name, &assigned, cfg, tables);
+                for r in &assigned {
+                    id.role_assignments.push(snapshot_assignment(tables, sn, r, &how));
+                }
+                out.findings.push((rules::SNAPSHOT_RIGHTS_ON_NODE_GROUP, msg, loc));
+            }
+            if !by_hand.is_empty() {
+                let limited: Vec<&str> =
+                    how.iter().filter(|(_, h)| *h == Allowed::WithLimits).map(|(a, _)| *a).collect();
+                let msg = by_hand_message(s, &id.name, (&by_hand, &limited), cfg);
+                out.findings.push((rules::SNAPSHOT_RIGHTS_BY_HAND, msg, limiting(id, &limited).unwrap_or(loc)));
+            }
         }
     }
     out
 }
 
-fn snapshot_message(
+/// The place of the first statement that limits one of `actions`: a Deny that may apply, or an Allow that is not
+/// plain ([`allowed`]).
+fn limiting(id: &super::Identity, actions: &[&str]) -> Option<Loc> {
+    let applies = |p: &super::AwsPermission| {
+        actions.iter().any(|a| p.actions().any(|x| crate::glob::action_matches(x, a)) != p.not_action())
+    };
+    id.aws_permissions.iter().find(|p| applies(p) && (p.effect() == "Deny" || !plain(p))).map(|p| p.statement.loc)
+}
+
+/// The place of an identity's first statement that allows an EC2 action.
+fn first_ec2_allow(id: &super::Identity) -> Option<Loc> {
+    id.aws_permissions
+        .iter()
+        .filter(|p| p.effect() == "Allow")
+        .find(|p| p.not_action() || p.actions().any(|a| a.to_ascii_lowercase().starts_with("ec2:")))
+        .map(|p| p.statement.loc)
+}
+
+type SnapshotRole = crate::mapping::storage_configs::SnapshotRole;
+
+/// The shape's roles the identity needs (some of whose actions it is allowed), split into those every such action
+/// of which is allowed plainly (assigned) and the others (by hand).
+fn split_roles<'s>(
+    sn: &'s crate::mapping::storage_configs::Snapshots,
+    how: &[(&str, Allowed)],
+) -> (Vec<&'s SnapshotRole>, Vec<&'s SnapshotRole>) {
+    let of = |r: &SnapshotRole| -> Vec<Allowed> {
+        r.actions.iter().filter_map(|a| how.iter().find(|(x, _)| x == a).map(|(_, h)| *h)).collect()
+    };
+    sn.roles.iter().filter(|r| !of(r).is_empty()).partition(|r| of(r).iter().all(|h| *h == Allowed::Plainly))
+}
+
+/// One role assignment on the node resource group: the scope is the kind's parameter (`param:nodeResourceGroup`),
+/// its AWS side every EC2 resource (`*`, what the plain statements allowed).
+fn snapshot_assignment(
+    tables: &Tables,
+    sn: &crate::mapping::storage_configs::Snapshots,
+    r: &SnapshotRole,
+    how: &[(&str, Allowed)],
+) -> super::RoleAssignment {
+    let kind = tables.scopes.get(&sn.scope_kind);
+    let param = kind.and_then(|k| k.params.first()).map_or("nodeResourceGroup", |p| p.name.as_str());
+    super::RoleAssignment {
+        role_name: r.name.as_str().into(),
+        role_definition_id: r.id.to_ascii_lowercase().into(),
+        custom: false,
+        scope: super::Scope {
+            kind: sn.scope_kind.as_str().into(),
+            azure_name: format!("param:{param}").into(),
+            aws_arn: "*".into(),
+            azure_type: kind.map_or("Microsoft.Resources/resourceGroups", |k| k.azure_type.as_str()).into(),
+            target: "disk-snapshots".into(),
+        },
+        aws_actions: r
+            .actions
+            .iter()
+            .filter(|a| how.iter().any(|(x, _)| x == a))
+            .map(|a| std::sync::Arc::from(a.as_str()))
+            .collect(),
+        excess_data_actions: Vec::new(),
+        kind: "arm".into(),
+        condition: None,
+    }
+}
+
+/// The node resource group as the findings name it: the config's, else the deployment parameter.
+fn node_group(cfg: &Config) -> String {
+    match &cfg.azure.node_resource_group {
+        Some(rg) => format!("`{rg}`"),
+        None => "(the `nodeResourceGroup` parameter; set `azure.node_resource_group` in eks2aks.yaml)".into(),
+    }
+}
+
+/// E2A143: the roles assigned, what each stands for and allows beyond it, and where the outputs assign them.
+fn assigned_message(
     s: &Shape,
     sn: &crate::mapping::storage_configs::Snapshots,
     identity: &str,
-    named: &[&str],
+    roles: &[&SnapshotRole],
     cfg: &Config,
+    tables: &Tables,
 ) -> String {
+    let module = tables.scopes.own_group(&sn.scope_kind).map_or("the module", |(_, m)| m);
+    let each: Vec<String> = roles
+        .iter()
+        .map(|r| {
+            let excess = if r.excess.is_empty() { String::new() } else { format!(" — {}", r.excess) };
+            format!("{} ({}{excess})", r.name, r.actions.join(", "))
+        })
+        .collect();
+    format!(
+        "identity `{identity}`: {} snapshots disks; on AKS its Azure plugin snapshots the disks of the node resource group {}, so the outputs assign {} there (bicep/{module}.bicep, role-assignments.sh)",
+        s.name,
+        node_group(cfg),
+        each.join(" and ")
+    )
+}
+
+/// E2A142: the roles not assigned because a statement limits the actions, with the commands to run once reviewed.
+fn by_hand_message(s: &Shape, identity: &str, (roles, limited): (&[&SnapshotRole], &[&str]), cfg: &Config) -> String {
     let a = &cfg.azure;
     let sub = a.subscription_id.as_deref().unwrap_or("<subscription-id>");
     let rg = a.node_resource_group.as_deref().unwrap_or("<node-resource-group>");
     let deploy_rg = a.resource_group.as_deref().unwrap_or("<resource-group>");
-    let mut steps = Vec::new();
-    for r in sn.roles.iter().filter(|r| r.actions.iter().any(|x| named.contains(&x.as_str()))) {
-        let excess = if r.excess.is_empty() { String::new() } else { format!(" — {}", r.excess) };
-        steps.push(format!(
-            "{} ({}{excess}): az role assignment create --assignee-object-id \"$(az identity show -g {deploy_rg} -n {identity} --query principalId -o tsv)\" --assignee-principal-type ServicePrincipal --role {} --scope /subscriptions/{sub}/resourceGroups/{rg}",
-            r.name,
-            r.actions.join(", "),
-            r.id
-        ));
-    }
+    let steps: Vec<String> = roles
+        .iter()
+        .map(|r| {
+            let excess = if r.excess.is_empty() { String::new() } else { format!(" — {}", r.excess) };
+            format!(
+                "{} ({}{excess}): az role assignment create --assignee-object-id \"$(az identity show -g {deploy_rg} -n {identity} --query principalId -o tsv)\" --assignee-principal-type ServicePrincipal --role {} --scope /subscriptions/{sub}/resourceGroups/{rg}",
+                r.name,
+                r.actions.join(", "),
+                r.id
+            )
+        })
+        .collect();
     format!(
-        "identity `{identity}`: {} snapshots disks with {}; on AKS its Azure plugin snapshots the disks of the node resource group `{rg}`, which the generated Bicep does not reach. Assign by hand: {}",
+        "identity `{identity}`: {} snapshots disks, but the statements that allow {} carry conditions, name specific resources, use NotAction or may be denied, which a role assignment on the node resource group {} cannot say; {} not assigned. Once reviewed, assign by hand: {}",
         s.name,
-        named.join(", "),
+        limited.join(", "),
+        node_group(cfg),
+        roles.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(" and "),
         steps.join("; ")
     )
 }

@@ -53,6 +53,10 @@ fn entry<'a>(scopes: &Scopes, id: &'a crate::plan::Identity, a: &'a crate::plan:
             PathSeg::Param(p) => format!("{{{p}}}"),
         })
         .collect();
+    // A resource group of its own (the AKS node resource group) is named by its parameter, not below the
+    // deployment's resource group.
+    let group =
+        scopes.own_group(&a.scope.kind).map_or("{resourceGroup}".to_string(), |(p, _)| format!("{{{}}}", p.name));
     JsonEntry {
         identity: &id.name,
         aws_role_arn: &id.aws_role_arn,
@@ -64,7 +68,7 @@ fn entry<'a>(scopes: &Scopes, id: &'a crate::plan::Identity, a: &'a crate::plan:
             kind: &a.scope.kind,
             azure_name: &a.scope.azure_name,
             aws_arn: &a.scope.aws_arn,
-            resource_id: format!("/subscriptions/{{subscriptionId}}/resourceGroups/{{resourceGroup}}{path}"),
+            resource_id: format!("/subscriptions/{{subscriptionId}}/resourceGroups/{group}{path}"),
         },
         aws_actions: &a.aws_actions,
         excess_data_actions: &a.excess_data_actions,
@@ -155,9 +159,12 @@ impl ShAssignment {
     /// The scope as one shell word (variables and quoted literals).
     pub fn scope(&self) -> String {
         let a = self.of_plan().1;
-        let mut word = String::from("\"$RG_ID\"");
         // The scope kinds the plan was made with.
         let scopes: &Scopes = &self.plan.scopes;
+        let mut word = match scopes.own_group(&a.scope.kind) {
+            Some((p, _)) => format!("\"/subscriptions/${{SUBSCRIPTION_ID}}/resourceGroups/${{{}}}\"", p.shell_var),
+            None => String::from("\"$RG_ID\""),
+        };
         for s in &scope_path(scopes, a) {
             match s {
                 PathSeg::Lit(t) => word.push_str(&sh_quote(t)),
@@ -210,6 +217,9 @@ pub fn sh_view(plan: &std::sync::Arc<Plan>, cfg: &Config) -> ShView {
 fn vars(plan: &Plan, cfg: &Config, scopes: &Scopes) -> Vec<(String, String, String)> {
     let mut needed: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
     for a in plan.identities.iter().flat_map(|id| id.role_assignments.iter()) {
+        if let Some((p, _)) = scopes.own_group(&a.scope.kind) {
+            needed.insert(&p.name);
+        }
         for s in &scope_path(scopes, a) {
             if let PathSeg::Param(p) = s {
                 needed.insert(p);

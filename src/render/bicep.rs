@@ -211,6 +211,37 @@ pub struct CosmosAssignment {
     pub container: String,
 }
 
+/// A module of `main.bicep`: the role assignments on a resource group of its own (the AKS node resource group,
+/// `mappings/scopes.yaml` `bicep.module`), rendered from `bicep/module.bicep.j2` into `bicep/<file>`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Module {
+    /// Bicep symbol in `main.bicep`.
+    pub symbol: String,
+    /// File name, beside `main.bicep`.
+    pub file: String,
+    /// Name of its deployment.
+    pub deployment: String,
+    /// The parameter of `main.bicep` naming the resource group it is deployed at.
+    pub param: String,
+    /// (identity name, identity symbol) of each identity it assigns to: `main.bicep` passes their principal ids.
+    pub principals: Vec<(String, String)>,
+    /// Its assignments.
+    pub assignments: Vec<ModuleAssignment>,
+}
+
+/// A role assignment of a [`Module`] (a built-in role on the module's resource group).
+#[derive(Debug, Clone, Serialize)]
+pub struct ModuleAssignment {
+    /// Bicep symbol in the module.
+    pub symbol: String,
+    /// Comment line.
+    pub comment: String,
+    /// The identity's name (its key in `principalIds`).
+    pub identity: String,
+    /// Built-in role definition GUID.
+    pub role_id: String,
+}
+
 /// Everything `main.bicep.j2` prints.
 #[derive(Debug, Clone, Serialize)]
 pub struct View {
@@ -236,6 +267,8 @@ pub struct View {
     pub assignments: Vec<Assignment>,
     /// Cosmos DB role assignments.
     pub cosmos_assignments: Vec<CosmosAssignment>,
+    /// Modules: the assignments on other resource groups.
+    pub modules: Vec<Module>,
 }
 
 /// The config's value for a deployment parameter, when it has one: the AKS cluster's, or the `azure:` key that
@@ -418,9 +451,10 @@ fn assignments(
     scopes: &Scopes,
     refs: &Refs,
     syms: &mut Symbols,
-) -> (Vec<Assignment>, Vec<CosmosAssignment>) {
+) -> (Vec<Assignment>, Vec<CosmosAssignment>, Vec<Module>) {
     let mut arm = Vec::new();
     let mut cosmos = Vec::new();
+    let mut modules: BTreeMap<&str, Module> = BTreeMap::new();
     let mut parent_symbol: BTreeMap<&str, Arc<str>> = BTreeMap::new();
     for (i, id) in plan.identities.iter().enumerate() {
         let ident = &refs.identity[id.name.as_str()];
@@ -436,6 +470,27 @@ fn assignments(
                         container: a.scope.azure_name.to_string(),
                     });
                 }
+                continue;
+            }
+            if let Some((param, module)) = scopes.own_group(&a.scope.kind) {
+                let m = modules.entry(module).or_insert_with(|| Module {
+                    symbol: syms.unique(bicep_ident(module)),
+                    file: format!("{module}.bicep"),
+                    deployment: format!("eks2aks-{module}"),
+                    param: param.name.clone(),
+                    principals: Vec::new(),
+                    assignments: Vec::new(),
+                });
+                if m.principals.last().is_none_or(|(n, _)| *n != id.name) {
+                    m.principals.push((id.name.clone(), ident.to_string()));
+                }
+                let symbol = format!("ra{}", m.assignments.len());
+                m.assignments.push(ModuleAssignment {
+                    symbol,
+                    comment: comment(id, a),
+                    identity: id.name.clone(),
+                    role_id: a.role_definition_id.to_string(),
+                });
                 continue;
             }
             let scope: Option<Arc<str>> = match scopes.get(&a.scope.kind).and_then(|k| k.bicep.leaf.as_deref()) {
@@ -455,7 +510,7 @@ fn assignments(
             });
         }
     }
-    (arm, cosmos)
+    (arm, cosmos, modules.into_values().collect())
 }
 
 /// Builds the view: the resources the scopes of the assignments need (the plan's scope kinds,
@@ -473,7 +528,11 @@ pub fn view(plan: &Arc<Plan>, cfg: &Config, inputs: usize) -> View {
     let (custom_roles, custom_symbol) = custom_roles(plan, &mut syms);
     let (identities, id_symbol) = identities(plan, cfg, &mut syms);
     let refs = Refs { identity: &id_symbol, custom_role: &custom_symbol, leaf: &leaf_symbol };
-    let (assignments, cosmos_assignments) = assignments(plan, scopes, &refs, &mut syms);
+    let (assignments, cosmos_assignments, modules) = assignments(plan, scopes, &refs, &mut syms);
+    for m in &modules {
+        let description = scopes.param(&m.param).map_or("", |p| p.description.as_str());
+        params.insert(&m.param, description);
+    }
     drop(leaf_symbol);
     // The order a map keyed by (kind, name) gave them.
     leaves.sort_unstable_by(|a, b| (&a.kind, &a.name).cmp(&(&b.kind, &b.name)));
@@ -496,6 +555,7 @@ pub fn view(plan: &Arc<Plan>, cfg: &Config, inputs: usize) -> View {
         identities,
         assignments,
         cosmos_assignments,
+        modules,
     }
 }
 

@@ -27,6 +27,7 @@ record!(BicepValue, super::bicep::View, {
     identities: seq,
     assignments: seq,
     cosmos_assignments: seq,
+    modules: seq,
 });
 
 record!(ShValue, super::az::ShView, {

@@ -240,6 +240,10 @@ impl Renderer<'_> {
             Task::Bicep => {
                 let view = bicep::view(&a.plan, self.cfg, a.files.len());
                 self.emit("bicep/main.parameters.json".into(), bicep::parameters_json(&view, self.cfg))?;
+                for m in &view.modules {
+                    let ctx = context! { m => minijinja::value::Serde(m), inputs => a.files.len() };
+                    self.template(&format!("bicep/{}", m.file), "bicep/module.bicep.j2", &ctx)?;
+                }
                 self.template("bicep/main.bicep", "bicep/main.bicep.j2", &lazy::bicep_view(view))
             }
             Task::RoleAssignments => {

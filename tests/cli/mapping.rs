@@ -194,7 +194,7 @@ fn mappings_check_accepts_the_bundled_tables() {
     let (code, out, _) = run(&["mappings", "check"]);
     assert_eq!(code, 0);
     assert!(out.starts_with("mapping tables are valid: 16 services"), "{out}");
-    assert!(out.trim_end().ends_with("24 scope kinds"), "{out}");
+    assert!(out.trim_end().ends_with("25 scope kinds"), "{out}");
 }
 
 #[test]

@@ -74,7 +74,25 @@ fn check(tree: &Path) {
     let plan: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("plan.json")).unwrap()).unwrap();
     let bicep = std::fs::read_to_string(out.join("bicep/main.bicep")).unwrap();
-    let decls = bicep_declarations(&bicep);
+    let mut decls = bicep_declarations(&bicep);
+    // The modules main.bicep deploys (role assignments on another resource group): their declarations count with
+    // main.bicep's, and every Bicep file written is main.bicep or one of them.
+    let mut files = vec!["main.bicep".to_string()];
+    for line in bicep.lines().filter(|l| l.starts_with("module ")) {
+        let file = line.split('\'').nth(1).unwrap().to_string();
+        let text = std::fs::read_to_string(out.join("bicep").join(&file))
+            .unwrap_or_else(|e| panic!("{}: module {file}: {e}", tree.display()));
+        decls.extend(bicep_declarations(&text));
+        files.push(file);
+    }
+    files.sort();
+    let mut written: Vec<String> = std::fs::read_dir(out.join("bicep"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".bicep"))
+        .collect();
+    written.sort();
+    assert_eq!(written, files, "{}: Bicep files written vs main.bicep and its modules", tree.display());
     let ids: Vec<&serde_json::Value> = plan["identities"].as_array().unwrap().iter().collect();
     let t = tree.display();
 

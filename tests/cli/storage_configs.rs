@@ -63,9 +63,9 @@ fn the_example_lists_one_storage_edit_per_config_and_passes_the_gate() {
             "velero-snapshot-location"
         ]
     );
-    // Warnings and errors: only Velero's snapshot rights, assigned by hand on the node resource group (E2A142,
-    // in place of "no ec2 mapping").
-    assert_eq!(codes(&plan), ["E2A142"]);
+    // Warnings and errors: only Velero's snapshot rights, assigned on the node resource group with what they allow
+    // beyond the EC2 actions (E2A143, in place of "no ec2 mapping").
+    assert_eq!(codes(&plan), ["E2A143"]);
     let notes = plan["findings"].as_array().unwrap().iter().filter(|f| f["code"] == "E2A141").count();
     assert_eq!(notes, 7, "one per config and one for Velero's plugin image");
     let (code, out, _) = run(&["check", EXAMPLE, "--config", CONFIG]);
@@ -140,15 +140,129 @@ fn a_client_id_given_to_translate_goes_into_the_spark_settings() {
     );
 }
 
+/// Issue 21: "Velero keeps snapshot rights on Azure" — in the outputs, not only in a finding: Disk Snapshot
+/// Contributor and Disk Restore Operator on the node resource group, in plan.json, in a Bicep module deployed at
+/// that resource group, in role-assignments.json and in the az script.
 #[test]
-fn velero_snapshot_rights_name_the_roles_and_the_node_resource_group() {
-    let plan = plan_json(&[EXAMPLE, "--config", CONFIG]);
-    let f = plan["findings"].as_array().unwrap().iter().find(|f| f["code"] == "E2A142").unwrap();
+fn velero_snapshot_rights_are_assigned_on_the_node_resource_group_in_every_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = tmp.path().join("out");
+    let (code, _, err) = run(&["translate", EXAMPLE, "--config", CONFIG, "--out", o.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let plan: Value = serde_json::from_str(&std::fs::read_to_string(o.join("plan.json")).unwrap()).unwrap();
+    let velero = plan["identities"].as_array().unwrap().iter().find(|i| i["name"] == "velero-backup").unwrap();
+    let on_node_group: Vec<(&str, &str)> = velero["role_assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["scope"]["kind"] == "node_resource_group")
+        .map(|a| (a["role_name"].as_str().unwrap(), a["role_definition_id"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        on_node_group,
+        [
+            ("Disk Snapshot Contributor", "7efff54f-a5b4-42b5-a1c5-5411624893ce"),
+            ("Disk Restore Operator", "b50d9833-a0cb-478e-945f-707fcc997c13")
+        ]
+    );
+    let findings = plan["findings"].as_array().unwrap();
+    let f = findings.iter().find(|f| f["code"] == "E2A143").unwrap();
     let m = f["message"].as_str().unwrap();
     assert!(m.starts_with("identity `velero-backup`"), "{m}");
-    assert!(m.contains("--role 7efff54f-a5b4-42b5-a1c5-5411624893ce --scope /subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/MC_rg-observability_aks-prod_westeurope"), "{m}");
-    assert!(m.contains("--role b50d9833-a0cb-478e-945f-707fcc997c13"), "{m}");
-    assert!(!plan["findings"].as_array().unwrap().iter().any(|f| f["code"] == "E2A014"));
+    assert!(
+        m.contains("`MC_rg-observability_aks-prod_westeurope`") && m.contains("listing the keys of storage accounts"),
+        "{m}"
+    );
+    assert!(!findings.iter().any(|f| f["code"] == "E2A014" || f["code"] == "E2A142"), "{findings:#?}");
+    // Bicep: a module deployed at the node resource group, passed the identity's principal id.
+    let main = std::fs::read_to_string(o.join("bicep/main.bicep")).unwrap();
+    assert!(main.contains("module nodeResourceGroupRoles 'nodeResourceGroupRoles.bicep' = {\n  name: 'eks2aks-nodeResourceGroupRoles'\n  scope: resourceGroup(nodeResourceGroup)\n"), "{main}");
+    assert!(main.contains("      'velero-backup': id_velero_backup.properties.principalId\n"), "{main}");
+    let module = std::fs::read_to_string(o.join("bicep/nodeResourceGroupRoles.bicep")).unwrap();
+    assert_eq!(module.matches("resource ra").count(), 2, "{module}");
+    for role in ["7efff54f-a5b4-42b5-a1c5-5411624893ce", "b50d9833-a0cb-478e-945f-707fcc997c13"] {
+        assert!(
+            module.contains(&format!(
+                "roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '{role}')"
+            )),
+            "{module}"
+        );
+    }
+    let params: Value =
+        serde_json::from_str(&std::fs::read_to_string(o.join("bicep/main.parameters.json")).unwrap()).unwrap();
+    assert_eq!(params["parameters"]["nodeResourceGroup"]["value"], "MC_rg-observability_aks-prod_westeurope");
+    // role-assignments.json and the script: the node resource group's id, not the deployment's.
+    let listed: Value =
+        serde_json::from_str(&std::fs::read_to_string(o.join("role-assignments.json")).unwrap()).unwrap();
+    let ids: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["scope"]["kind"] == "node_resource_group")
+        .map(|e| e["scope"]["resource_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["/subscriptions/{subscriptionId}/resourceGroups/{nodeResourceGroup}"; 2]);
+    let script = std::fs::read_to_string(o.join("role-assignments.sh")).unwrap();
+    assert!(script.contains("if [ -z \"${NODE_RESOURCE_GROUP:-}\" ]; then NODE_RESOURCE_GROUP='MC_rg-observability_aks-prod_westeurope'; fi"), "{script}");
+    assert_eq!(
+        script.matches("--scope \"/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${NODE_RESOURCE_GROUP}\"").count(),
+        2,
+        "{script}"
+    );
+}
+
+/// A snapshot action allowed with limits — a condition, named resources, or a Deny that may apply — is not
+/// assigned as a whole resource group's role: the role that stands for it is E2A142 (by hand, with its command),
+/// the roles whose actions are all plain are still assigned (E2A143).
+#[test]
+fn a_limited_snapshot_grant_is_left_to_a_person() {
+    let fires = "testdata/rules/E2A142/fires";
+    let plan = plan_json(&[fires, "--config", &format!("{fires}/eks2aks.yaml")]);
+    let roles = |plan: &Value| -> Vec<String> {
+        plan["identities"][0]["role_assignments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["scope"]["kind"] == "node_resource_group")
+            .map(|a| a["role_name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(roles(&plan), ["Disk Restore Operator"]);
+    let f = plan["findings"].as_array().unwrap().iter().find(|f| f["code"] == "E2A142").unwrap();
+    let m = f["message"].as_str().unwrap();
+    assert!(
+        m.contains("allow ec2:CreateTags carry conditions") && m.contains("Disk Snapshot Contributor not assigned"),
+        "{m}"
+    );
+    assert!(m.contains("--role 7efff54f-a5b4-42b5-a1c5-5411624893ce --scope /subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/MC_rg_aks_westeurope"), "{m}");
+    assert_eq!(f["line"], 47, "at the statement that limits it");
+    // A Deny on one of Disk Restore Operator's actions: neither role is assigned by the outputs.
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["velero.yaml", "eks2aks.yaml"] {
+        std::fs::copy(format!("{fires}/{f}"), dir.path().join(f)).unwrap();
+    }
+    let iam = std::fs::read_to_string(format!("{fires}/iam.json")).unwrap().replacen(
+        "\"Statement\": [\n                            {",
+        "\"Statement\": [\n                            {\"Effect\": \"Deny\", \"Action\": \"ec2:CreateVolume\", \"Resource\": \"*\", \"Condition\": {\"Bool\": {\"aws:ViaAWSService\": \"false\"}}},\n                            {",
+        1,
+    );
+    std::fs::write(dir.path().join("iam.json"), iam).unwrap();
+    let d = dir.path().to_str().unwrap();
+    let plan = plan_json(&[d, "--config", &format!("{d}/eks2aks.yaml")]);
+    assert!(roles(&plan).is_empty(), "{:#?}", plan["identities"]);
+    let m: Vec<&str> = plan["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "E2A142")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        m.len() == 1
+            && m[0].contains("ec2:CreateTags, ec2:CreateVolume")
+            && m[0].contains("Disk Snapshot Contributor and Disk Restore Operator not assigned"),
+        "{m:#?}"
+    );
 }
 
 /// Mimir (and Cortex, the same blocks) and Tempo, in the charts' shapes: both rewritten to Azure Blob Storage with
