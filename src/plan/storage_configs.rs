@@ -624,7 +624,19 @@ pub fn snapshot_rights(
             if !assigned.is_empty() {
                 let msg = assigned_message(s, sn, &id.name, &assigned, cfg, tables);
                 for r in &assigned {
-                    id.role_assignments.push(snapshot_assignment(tables, sn, r, &how));
+                    let a = snapshot_assignment(tables, sn, r, &how);
+                    // Two snapshotter shapes (a user's and the bundled one) name one role once per identity.
+                    let same = |x: &&mut super::RoleAssignment| {
+                        x.role_definition_id == a.role_definition_id && x.scope.kind == a.scope.kind
+                    };
+                    match id.role_assignments.iter_mut().find(same) {
+                        Some(x) => {
+                            x.aws_actions.extend(a.aws_actions);
+                            x.aws_actions.sort();
+                            x.aws_actions.dedup();
+                        }
+                        None => id.role_assignments.push(a),
+                    }
                 }
                 out.findings.push((rules::SNAPSHOT_RIGHTS_ON_NODE_GROUP, msg, loc));
             }

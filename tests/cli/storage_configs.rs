@@ -291,3 +291,40 @@ fn mimir_and_tempo_configs_are_rewritten_for_azure() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("error[E2A140]") && out.contains("Grafana Mimir / Cortex"), "{out}");
 }
+
+/// Two snapshotter shapes (a user's beside the bundled Velero one) that name the same roles for one identity give
+/// one assignment per role, not two: the plan's own check would otherwise stop translate.
+#[test]
+fn two_snapshotter_shapes_give_one_assignment_per_role() {
+    let fires = "testdata/rules/E2A143/fires";
+    let maps = tempfile::tempdir().unwrap();
+    std::fs::write(
+        maps.path().join("storage-configs.yaml"),
+        "shapes:\n  - id: other-snapshotter\n    name: Another snapshotter\n    source: test\n    in:\n      kinds: [Deployment]\n    images:\n      from: example/snapshotter-aws\n      to: example/snapshotter-azure\n    snapshots:\n      scope_kind: node_resource_group\n      actions: [ec2:CreateSnapshot, ec2:DescribeSnapshots]\n      roles:\n        - name: Disk Snapshot Contributor\n          id: 7efff54f-a5b4-42b5-a1c5-5411624893ce\n          actions: [ec2:CreateSnapshot, ec2:DescribeSnapshots]\n",
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let o = out.path().join("out");
+    let (code, _, err) = run(&[
+        "translate",
+        fires,
+        "--config",
+        &format!("{fires}/eks2aks.yaml"),
+        "--mappings",
+        maps.path().to_str().unwrap(),
+        "--out",
+        o.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let plan: Value = serde_json::from_str(&std::fs::read_to_string(o.join("plan.json")).unwrap()).unwrap();
+    let roles: Vec<&str> = plan["identities"][0]["role_assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["scope"]["kind"] == "node_resource_group")
+        .map(|a| a["role_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles, ["Disk Snapshot Contributor", "Disk Restore Operator"]);
+    let e2a143 = plan["findings"].as_array().unwrap().iter().filter(|f| f["code"] == "E2A143").count();
+    assert_eq!(e2a143, 2, "one per snapshotter shape");
+}
