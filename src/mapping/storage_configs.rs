@@ -114,6 +114,11 @@ pub struct Block {
     pub bucket: Option<String>,
     /// The new value (placeholders in strings).
     pub with: Map<String, Value>,
+    /// The new value when the old entry names no bucket at `bucket` (shared settings only, as Mimir's
+    /// `common.storage.s3` with the endpoint and region while each component names its own bucket); absent: such an
+    /// entry is not rewritten (E2A140). No `{container}` or `{path}` in it.
+    #[serde(default)]
+    pub without_bucket: Option<Map<String, Value>>,
     /// Keys of the old entry carried into the new one under another name (Argo's `keyFormat` →
     /// `blobNameFormat`).
     #[serde(default)]
@@ -224,6 +229,14 @@ pub fn problems(s: &Shape) -> Vec<String> {
         let mut v = Vec::new();
         strings(&Value::Object(b.with.clone()), &mut v);
         texts.extend(v.into_iter().map(|t| (t, b.bucket.is_some())));
+        if let Some(w) = &b.without_bucket {
+            let mut v = Vec::new();
+            strings(&Value::Object(w.clone()), &mut v);
+            texts.extend(v.into_iter().map(|t| (t, false)));
+            if b.bucket.is_none() {
+                out.push(format!("block `{}`: `without_bucket` needs `bucket`", b.at));
+            }
+        }
     }
     for v in &s.values {
         if bad_path(&v.at) || (v.from.is_empty() && v.bucket.is_none()) {

@@ -197,7 +197,21 @@ fn manual_step_in(s: &Shape, config: Option<&Node>) -> String {
     if let Some(i) = &s.images {
         steps.push(format!("run `{}` instead of `{}`, at the tag made for your Velero version", i.to, i.from));
     }
-    format!("{} ({})", steps.join("; "), s.source)
+    // What the placeholders left in the steps stand for.
+    let text = steps.join("; ");
+    let names = crate::mapping::storage_configs::PLACEHOLDERS.iter().filter(|n| text.contains(&format!("{{{n}}}")));
+    let legend: Vec<String> = names
+        .map(|n| match *n {
+            "container" => "{container} is the Azure container of the entry's bucket (plan.json `resources`)".into(),
+            "path" => "{path} is the URI's path".into(),
+            other => format!("{{{other}}} is {}", where_set(other)),
+        })
+        .collect();
+    if legend.is_empty() {
+        format!("{text} ({})", s.source)
+    } else {
+        format!("{text}, where {} ({})", legend.join(", "), s.source)
+    }
 }
 
 /// A file's text and documents, read again for its storage configs.

@@ -254,17 +254,22 @@ pub fn block(rw: &mut Rewrite, t: &Text, root: &Node, b: &Block, vals: &dyn Valu
             rw.blocked.push(format!("`{}` is inside a flow mapping", b.at));
             continue;
         }
+        let mut template = &b.with;
         let bucket = match &b.bucket {
             None => None,
             Some(bp) => {
                 let names = e.value.path(&split(bp)).and_then(Node::as_str).map(bucket_names).unwrap_or_default();
-                match names.as_slice() {
-                    [one] => Some(one.clone()),
-                    [] => {
+                match (names.as_slice(), &b.without_bucket) {
+                    ([one], _) => Some(one.clone()),
+                    ([], Some(shared)) => {
+                        template = shared;
+                        None
+                    }
+                    ([], None) => {
                         rw.blocked.push(format!("`{}` names no bucket at `{bp}`", b.at));
                         continue;
                     }
-                    _ => {
+                    (_, _) => {
                         rw.blocked.push(format!(
                             "`{}` names several buckets ({}); one container each is a manual split",
                             b.at,
@@ -275,7 +280,7 @@ pub fn block(rw: &mut Rewrite, t: &Text, root: &Node, b: &Block, vals: &dyn Valu
                 }
             }
         };
-        let mut with = match rw.fill_value(vals, &Value::Object(b.with.clone()), bucket.as_deref()) {
+        let mut with = match rw.fill_value(vals, &Value::Object(template.clone()), bucket.as_deref()) {
             Value::Object(m) => m,
             _ => Map::new(),
         };

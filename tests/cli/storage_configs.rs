@@ -24,6 +24,8 @@ fn check_fails_on_an_s3_config_it_cannot_rewrite_and_passes_when_it_is_rewritten
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("error[E2A140]") && out.contains("thanos-metrics-archive"), "{out}");
     assert!(out.contains("Change it by hand: replace `config` with"), "{out}");
+    // The placeholders the step still holds are explained, not left bare.
+    assert!(out.contains("where {account} is `azure.storage_account` in eks2aks.yaml, {container} is the Azure container of the entry's bucket"), "{out}");
     let near = "testdata/rules/E2A140/near-miss";
     let (code, out, _) = run(&["check", near, "--config", &format!("{near}/eks2aks.yaml")]);
     assert_eq!(code, 0, "{out}");
@@ -327,4 +329,31 @@ fn two_snapshotter_shapes_give_one_assignment_per_role() {
     assert_eq!(roles, ["Disk Snapshot Contributor", "Disk Restore Operator"]);
     let e2a143 = plan["findings"].as_array().unwrap().iter().filter(|f| f["code"] == "E2A143").count();
     assert_eq!(e2a143, 2, "one per snapshotter shape");
+}
+
+/// The mimir-distributed chart's layout — `common.storage.s3` with only the endpoint and region, one bucket per
+/// component — is rewritten (the shared block keeps the account alone), not refused with "names no bucket".
+#[test]
+fn mimir_with_shared_common_storage_and_a_bucket_per_component_is_rewritten() {
+    let dir = "testdata/fixtures/k8s/storage-mimir-common";
+    let out = tempfile::tempdir().unwrap();
+    let (code, _, err) =
+        run(&["translate", dir, "--config", &format!("{dir}/eks2aks.yaml"), "--out", out.path().to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let mimir = object(&out.path().join("k8s/k8s/mimir.yaml"), "ConfigMap", "mimir-config");
+    let mimir: Value = serde_norway::from_str(mimir["data"]["mimir.yaml"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        mimir["common"]["storage"],
+        serde_json::json!({"backend": "azure", "azure": {"account_name": "stmetricsprod"}})
+    );
+    for (block, container) in [
+        ("blocks_storage", "acme-mimir-blocks"),
+        ("ruler_storage", "acme-mimir-ruler"),
+        ("alertmanager_storage", "acme-mimir-alertmanager"),
+    ] {
+        assert_eq!(mimir[block]["azure"]["container_name"], container, "{block}");
+        assert!(mimir[block]["s3"].is_null(), "{block}");
+    }
+    let (code, out, _) = run(&["check", dir, "--config", &format!("{dir}/eks2aks.yaml")]);
+    assert_eq!(code, 0, "{out}");
 }
