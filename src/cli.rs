@@ -285,10 +285,10 @@ pub struct InitArgs {
     /// Files or directories to read (`-` for standard input; default: the current directory).
     #[arg(value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
-    /// Write the config to FILE instead of standard output.
+    /// Write the config to FILE (default: `eks2aks.yaml` in the current directory; `-`: standard output).
     #[arg(long, short, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// Overwrite FILE when it exists.
+    /// Overwrite the file when it exists.
     #[arg(long)]
     pub force: bool,
 }

@@ -28,8 +28,14 @@ pub fn run(
     err: &mut dyn Write,
 ) -> Result<ExitStatus> {
     let color = use_color(global.color);
-    if let Some(f) = &args.out
-        && f.exists()
+    // The CLI contract: `eks2aks.yaml` in the current directory by default; `--out -` prints it.
+    let target = match args.out.as_deref() {
+        Some(p) if p == std::path::Path::new("-") => None,
+        Some(p) => Some(p.to_path_buf()),
+        None => Some(PathBuf::from("eks2aks.yaml")),
+    };
+    if let Some(f) = &target
+        && (f.exists() || f.symlink_metadata().is_ok())
         && !args.force
     {
         anyhow::bail!("{} exists; init does not overwrite it without --force", f.display());
@@ -47,7 +53,7 @@ pub fn run(
     report::json::write(&a.plan, &mut buf)?;
     let plan: Value = serde_json::from_slice(&buf)?;
     let yaml = config_text(&args.inputs, &plan, &tables);
-    match &args.out {
+    match &target {
         Some(f) => {
             std::fs::write(f, yaml)?;
             if !global.quiet {

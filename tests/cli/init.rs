@@ -31,7 +31,7 @@ fn init_on_each_example_writes_a_config_that_check_accepts_and_that_changes_no_d
 
 #[test]
 fn init_lists_what_it_detected() {
-    let (code, out, _) = run(&["init", "testdata/examples/edw-keda"]);
+    let (code, out, _) = run(&["init", "testdata/examples/edw-keda", "--out", "-"]);
     assert_eq!(code, 0);
     assert!(out.contains("#   AWS regions: us-east-1\n"), "{out}");
     assert!(out.contains("oidc.eks.us-east-1.amazonaws.com/id/"), "{out}");
@@ -40,7 +40,7 @@ fn init_lists_what_it_detected() {
         "{out}"
     );
     assert!(out.contains("targets:\n  dynamodb: storage-table   # or: cosmos-nosql\n"), "{out}");
-    let (_, out, _) = run(&["init", "testdata/examples/addons-cluster"]);
+    let (_, out, _) = run(&["init", "testdata/examples/addons-cluster", "--out", "-"]);
     assert!(out.contains("AWS add-ons replaced by AKS features: AWS Load Balancer Controller"), "{out}");
 }
 
@@ -71,4 +71,32 @@ fn a_tree_with_nothing_to_read_says_so() {
     assert_eq!(code, 0);
     assert!(out.is_empty(), "no empty summary: {out}");
     assert!(err.contains("no manifests or IAM documents found under"), "{err}");
+}
+
+/// The CLI contract: `init` writes `eks2aks.yaml` in the current directory and refuses to overwrite it without
+/// `--force`; `--out -` prints it instead.
+#[test]
+fn init_writes_eks2aks_yaml_in_the_current_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/examples/edw-keda");
+    let init = |extra: &[&str]| {
+        let o = crate::eks2aks().arg("init").arg(&example).args(extra).current_dir(tmp.path()).output().unwrap();
+        (o.status.code().unwrap(), String::from_utf8(o.stdout).unwrap(), String::from_utf8(o.stderr).unwrap())
+    };
+    let (code, out, err) = init(&[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.is_empty(), "{out}");
+    let written = std::fs::read_to_string(tmp.path().join("eks2aks.yaml")).unwrap();
+    assert!(written.starts_with("# eks2aks.yaml, written by `eks2aks init"), "{written}");
+    std::fs::write(tmp.path().join("eks2aks.yaml"), "azure: {location: westeurope}\n").unwrap();
+    let (code, _, err) = init(&[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("eks2aks.yaml exists; init does not overwrite it without --force"), "{err}");
+    assert_eq!(std::fs::read_to_string(tmp.path().join("eks2aks.yaml")).unwrap(), "azure: {location: westeurope}\n");
+    let (code, out, _) = init(&["--out", "-"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("# eks2aks.yaml, written by `eks2aks init"), "{out}");
+    let (code, _, _) = init(&["--force"]);
+    assert_eq!(code, 0);
+    assert!(std::fs::read_to_string(tmp.path().join("eks2aks.yaml")).unwrap().starts_with("# eks2aks.yaml"));
 }
