@@ -40,6 +40,12 @@ pub fn run(
     {
         anyhow::bail!("{} exists; init does not overwrite it without --force", f.display());
     }
+    // Never write through a link (it may point anywhere), even with --force.
+    if let Some(f) = &target
+        && f.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink())
+    {
+        anyhow::bail!("{} is a symbolic link; init writes only a regular file: remove the link first", f.display());
+    }
     let (cfg, tables) = load_setup(global)?;
     let a = match analyse(&args.inputs, &cfg, &tables) {
         Ok(a) => a,

@@ -99,4 +99,17 @@ fn init_writes_eks2aks_yaml_in_the_current_directory() {
     let (code, _, _) = init(&["--force"]);
     assert_eq!(code, 0);
     assert!(std::fs::read_to_string(tmp.path().join("eks2aks.yaml")).unwrap().starts_with("# eks2aks.yaml"));
+    // A link in its place is never written through, even with --force.
+    #[cfg(unix)]
+    {
+        let elsewhere = tempfile::tempdir().unwrap();
+        let victim = elsewhere.path().join("victim");
+        std::fs::write(&victim, "keep\n").unwrap();
+        std::fs::remove_file(tmp.path().join("eks2aks.yaml")).unwrap();
+        std::os::unix::fs::symlink(&victim, tmp.path().join("eks2aks.yaml")).unwrap();
+        let (code, _, err) = init(&["--force"]);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("is a symbolic link"), "{err}");
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep\n");
+    }
 }
