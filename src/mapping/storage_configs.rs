@@ -263,18 +263,24 @@ pub fn problems(s: &Shape) -> Vec<String> {
         }
     }
     if let Some(sn) = &s.snapshots {
-        let all = sn.actions.iter().chain(sn.roles.iter().flat_map(|r| r.actions.iter()));
-        if all.clone().any(|a| !a.contains(':') || a.contains('*')) {
-            out.push("`snapshots` actions must be IAM actions (prefix:Action) without wildcards".into());
-        }
-        if sn.roles.iter().any(|r| !super::load::is_guid(&r.id)) {
-            out.push("`snapshots.roles` need a role definition GUID (`id`)".into());
-        }
-        if let Some(a) = sn.actions.iter().find(|a| !sn.roles.iter().any(|r| r.actions.contains(a))) {
-            out.push(format!("`snapshots`: no role stands for {a}"));
-        }
+        snapshot_problems(sn, &mut out);
     }
     out
+}
+
+/// What is wrong with a shape's `snapshots` on their own: actions without wildcards, role GUIDs, every action
+/// covered by a role.
+fn snapshot_problems(sn: &Snapshots, out: &mut Vec<String>) {
+    let all = sn.actions.iter().chain(sn.roles.iter().flat_map(|r| r.actions.iter()));
+    if all.clone().any(|a| !a.contains(':') || a.contains('*')) {
+        out.push("`snapshots` actions must be IAM actions (prefix:Action) without wildcards".into());
+    }
+    if sn.roles.iter().any(|r| !super::load::is_guid(&r.id)) {
+        out.push("`snapshots.roles` need a role definition GUID (`id`)".into());
+    }
+    if let Some(a) = sn.actions.iter().find(|a| !sn.roles.iter().any(|r| r.actions.contains(a))) {
+        out.push(format!("`snapshots`: no role stands for {a}"));
+    }
 }
 
 /// What is wrong between the shapes' snapshot rights and the other tables, as (needle, message): the scope kind
