@@ -454,6 +454,11 @@ rules! {
         why: "Nothing translates these settings: on AKS the operator or program still talks to AWS, with credentials it no longer has.",
         fix: "Replace the setting with its Azure counterpart (the operator's Azure provider, the Azure resource's id or URL), or remove it; waive the finding on the object when it must keep pointing at AWS."
     }
+    ZONES_SHARE_A_DOMAIN = "E2A113" "hosted-zones-share-a-domain" Error {
+        what: "Two or more Route 53 hosted zones (by their ids, from `route53.zones` in eks2aks.yaml or a cert-manager solver's `selector.dnsZones`) have one domain and would become the same kind of Azure DNS zone (two public zones, or two private ones). Neither is mapped: no Azure DNS zone is planned for them, nothing is granted on them, and the external-dns and cert-manager rewrites name them `REPLACE-ME-zone-of-<id>`. A public and a private zone of one domain are two Azure types and may share it.",
+        why: "An Azure DNS zone's name is its domain and one resource group holds one zone of a name, so the two hosted zones cannot both move: a tagged name is no domain, and one zone for both would let each workload write the other's records.",
+        fix: "Map one of them to another domain or zone in `route53.zones` (a delegated subdomain, or a private zone), or keep one on AWS (`stay_on_aws: [\"arn:aws:route53:::hostedzone/<id>\"]`, with no `route53.zones` entry), and translate again."
+    }
     CFN_UNRESOLVED = "E2A120" "cfn-value-unresolved" Warning {
         what: "A value in a CloudFormation template's IAM (a role's name, trust, inline policy, managed policy ARN or boundary, a managed policy, an `AWS::IAM::Policy`, a Pod Identity association) uses an intrinsic function eks2aks cannot resolve from the input: a parameter without a `Default`, `AWS::StackName`, an `Fn::If` or a resource `Condition` that depends on one, `Fn::ImportValue`, an attribute known only after deployment, or `AWS::AccountId`/`AWS::Region` when no other input settles them. The document, attachment or role that holds it is left out; it is never read as a wildcard.",
         why: "What is left out grants nothing on Azure: the workload may lack permissions it had (for a Deny, it may have more than it had). The finding names the value and where it is.",

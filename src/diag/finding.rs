@@ -175,6 +175,15 @@ impl Sink {
         self.findings.retain(keep);
     }
 
+    /// Rewrites the message of each finding `f` gives a new one for.
+    pub fn map_messages(&mut self, mut f: impl FnMut(&Finding) -> Option<String>) {
+        for finding in &mut self.findings {
+            if let Some(m) = f(finding) {
+                finding.message = m.into();
+            }
+        }
+    }
+
     /// Takes the findings out.
     pub fn into_findings(self) -> Vec<Finding> {
         self.findings

@@ -172,6 +172,19 @@ fn tagged(rule: &str, base: &str, source: &str, len: usize) -> String {
     apply_rule(rule, &format!("{head}-{t}"))
 }
 
+/// The form in which Azure compares two names: without regard to ASCII case, for every rule. Azure resource names
+/// are case-insensitive unless the naming-rules table says otherwise (learn.microsoft.com, "Naming rules and
+/// restrictions for Azure resources": "Resource and resource group names are case-insensitive unless specifically
+/// noted"; this covers managed identities, their federated credentials, queues, containers, storage accounts,
+/// vaults, Service Bus entities, Event Hubs and DNS zones); storage table names "are case-insensitive"
+/// ("Understanding the Table service data model"); Key Vault objects are identified "using a case-insensitive
+/// identifier" ("About keys, secrets, and certificates"); Cosmos DB containers must not be created "with the same
+/// name but different casing" ("Create a container in Azure Cosmos DB for Table"). Treating a name as
+/// case-insensitive can only ever tag one more name, never merge two.
+fn fold(name: &str) -> String {
+    name.to_ascii_lowercase()
+}
+
 /// One name to derive: `domain` is what Azure names must be unique in (an Azure resource type under its one
 /// parent, or an identity for its credentials); `source` identifies the AWS thing (its ARN). Borrowed: a plan
 /// names 30,000 resources at once, at its peak of memory.
@@ -228,42 +241,45 @@ pub fn unique_names<'a>(requests: impl IntoIterator<Item = NameRequest<'a>>) -> 
     reqs.dedup_by(|a, b| a.domain == b.domain && a.source == b.source);
     let mut entries: Vec<(NameRequest<'a>, String)> =
         reqs.into_iter().map(|r| (r, apply_rule(r.rule, r.aws_name))).collect();
-    // Group by (domain, name): indexes sorted so each group is a run.
+    // Group by (domain, name without case): indexes sorted so each group is a run.
+    let folded: Vec<String> = entries.iter().map(|(_, n)| fold(n)).collect();
     let mut order: Vec<usize> = (0..entries.len()).collect();
     order.sort_by(|&a, &b| {
-        (entries[a].0.domain, &entries[a].1, entries[a].0.source).cmp(&(
+        (entries[a].0.domain, &folded[a], entries[a].0.source).cmp(&(
             entries[b].0.domain,
-            &entries[b].1,
+            &folded[b],
             entries[b].0.source,
         ))
     });
     let mut runs: Vec<&[usize]> =
-        order.chunk_by(|&a, &b| entries[a].0.domain == entries[b].0.domain && entries[a].1 == entries[b].1).collect();
+        order.chunk_by(|&a, &b| entries[a].0.domain == entries[b].0.domain && folded[a] == folded[b]).collect();
     runs.retain(|r| r.len() > 1);
     if runs.is_empty() {
         return (Names { entries }, Vec::new());
     }
-    let mut taken: BTreeSet<(&str, String)> = entries.iter().map(|(r, n)| (r.domain, n.clone())).collect();
+    let mut taken: BTreeSet<(&str, String)> = entries.iter().map(|(r, n)| (r.domain, fold(n))).collect();
     let mut renames: Vec<(usize, String)> = Vec::new();
     let mut collisions = Vec::new();
     for run in runs {
         let (domain, name) = (entries[run[0]].0.domain, entries[run[0]].1.clone());
-        let unchanged: Vec<usize> = run.iter().copied().filter(|&i| entries[i].0.aws_name == name).collect();
+        // Only a name whose AWS name is the Azure name exactly, case included, can be kept.
+        let unchanged: Vec<usize> = run.iter().copied().filter(|&i| entries[i].0.aws_name == entries[i].1).collect();
         let keeper = if let [one] = unchanged[..] { Some(one) } else { None };
         let mut renamed = Vec::new();
         for &i in run {
             let r = entries[i].0;
+            let own = entries[i].1.clone();
             if keeper == Some(i) {
-                renamed.push((r.source.to_string(), name.clone()));
+                renamed.push((r.source.to_string(), own));
                 continue;
             }
             let mut len = 8;
-            let mut n = tagged(r.rule, &name, r.source, len);
-            while taken.contains(&(domain, n.clone())) && len < 32 {
+            let mut n = tagged(r.rule, &own, r.source, len);
+            while taken.contains(&(domain, fold(&n))) && len < 32 {
                 len += 4;
-                n = tagged(r.rule, &name, r.source, len);
+                n = tagged(r.rule, &own, r.source, len);
             }
-            taken.insert((domain, n.clone()));
+            taken.insert((domain, fold(&n)));
             renamed.push((r.source.to_string(), n.clone()));
             renames.push((i, n));
         }
@@ -372,12 +388,46 @@ mod tests {
         assert!(collisions.iter().all(|c| c.renamed.len() >= 2));
     }
 
+    /// Azure compares these names without regard to case (the review of 4ba9fce: roles `Reader` and `reader`,
+    /// tables `Orders` and `orders`, secrets `Prod/DB` and `prod/db` each became one Azure object): names that differ
+    /// only in case collide, so each source gets a tagged name of its own and the collision is reported.
+    #[test]
+    fn names_that_differ_only_in_case_collide() {
+        let t = "Microsoft.Storage/storageAccounts/tableServices/tables";
+        let s = "Microsoft.KeyVault/vaults/secrets";
+        let (names, collisions) = unique_names([
+            req("identity", IDENTITY, "Reader", "arn:aws:iam::111122223333:role/Reader"),
+            req("identity", IDENTITY, "reader", "arn:aws:iam::444455556666:role/reader"),
+            req(t, "table", "Orders", "arn:aws:dynamodb:us-east-1:111122223333:table/Orders"),
+            req(t, "table", "orders", "arn:aws:dynamodb:us-east-1:444455556666:table/orders"),
+            req(s, "secret", "Prod/DB", "arn:aws:secretsmanager:us-east-1:111122223333:secret:Prod/DB"),
+            req(s, "secret", "prod/db", "arn:aws:secretsmanager:us-east-1:444455556666:secret:prod/db"),
+            req(s, "secret", "other", "arn:aws:secretsmanager:us-east-1:444455556666:secret:other"),
+        ]);
+        let get = |d: &str, src: &str| names.get(d, src).unwrap().to_ascii_lowercase();
+        assert_ne!(
+            get("identity", "arn:aws:iam::111122223333:role/Reader"),
+            get("identity", "arn:aws:iam::444455556666:role/reader")
+        );
+        assert_ne!(
+            get(t, "arn:aws:dynamodb:us-east-1:111122223333:table/Orders"),
+            get(t, "arn:aws:dynamodb:us-east-1:444455556666:table/orders")
+        );
+        assert_ne!(
+            get(s, "arn:aws:secretsmanager:us-east-1:111122223333:secret:Prod/DB"),
+            get(s, "arn:aws:secretsmanager:us-east-1:444455556666:secret:prod/db")
+        );
+        assert_eq!(get(s, "arn:aws:secretsmanager:us-east-1:444455556666:secret:other"), "other");
+        assert_eq!(collisions.len(), 3, "{collisions:?}");
+        assert!(collisions.iter().all(|c| c.renamed.len() == 2), "{collisions:?}");
+    }
+
     proptest! {
         /// Whatever the requests and their order: one name per (domain, source), distinct within each domain,
         /// valid for the rule, and the same whatever the order.
         #[test]
         fn names_are_unique_valid_and_order_independent(
-            reqs in prop::collection::vec(("[ab]", prop::sample::select(RULES), "[a-c._-]{0,5}", "[a-d]{1,3}"), 0..24),
+            reqs in prop::collection::vec(("[ab]", prop::sample::select(RULES), "[a-cA-C._-]{0,5}", "[a-d]{1,3}"), 0..24),
             seed in any::<u64>(),
         ) {
             let sources: Vec<String> = reqs.iter().map(|(_, r, _, s)| format!("{r}:{s}")).collect();
@@ -397,7 +447,7 @@ mod tests {
                 let n = names.get(d, s).unwrap();
                 prop_assert_eq!(Some(n), again.get(d, s));
                 prop_assert!(valid(r.rule, n), "{}: {n:?}", r.rule);
-                prop_assert!(seen.insert((d, n.to_string())), "{n} given twice in {d}");
+                prop_assert!(seen.insert((d, n.to_ascii_lowercase())), "{n} given twice in {d} (case aside)");
             }
         }
 

@@ -26,6 +26,9 @@ pub struct TargetChoice {
     /// Route 53 hosted zone id (bare, `Z…`) → zone name: config `route53.zones`, and the zones cert-manager
     /// solvers name. A hosted zone ARN names only the id; its Azure DNS zone is named by the domain.
     pub zones: BTreeMap<String, String>,
+    /// Hosted zone ids left without a zone name because another hosted zone has the same domain (E2A113, reported
+    /// by the plan): nothing is granted on them, and no E2A080 says their name is missing.
+    pub ambiguous_zones: BTreeSet<String>,
 }
 
 impl TargetChoice {
@@ -1032,9 +1035,10 @@ impl Translator<'_> {
         }
     }
 
-    /// A hosted zone with no known zone name: nothing is granted on it (E2A080), once per zone and identity.
+    /// A hosted zone with no known zone name: nothing is granted on it (E2A080, unless another zone of its domain
+    /// is why: E2A113), once per zone and identity.
     fn zone_unnamed(&mut self, id: &str, loc: Loc) {
-        if self.reported_zones.insert(id.to_string()) {
+        if self.reported_zones.insert(id.to_string()) && !self.choice.ambiguous_zones.contains(id) {
             self.sink.push(
                 rules::ROUTE53_ZONE_UNMAPPED,
                 format!("identity `{}`: Route 53 hosted zone `{id}` has no zone name (no `route53.zones` entry in eks2aks.yaml, and no cert-manager solver names it): nothing is granted on it", self.identity),

@@ -37,6 +37,11 @@ pub fn build(
 ) -> Plan {
     let zoned = zones_from_manifests(model, opts);
     let opts = zoned.as_ref().unwrap_or(opts);
+    // Hosted zones of one domain and Azure type: neither is mapped (E2A113), never a tagged zone name.
+    let conflicts = super::zone_conflicts::find(tables, &opts.targets);
+    let unzoned = super::zone_conflicts::without(opts, &conflicts);
+    let opts = unzoned.as_ref().unwrap_or(opts);
+    super::zone_conflicts::report(&conflicts, joined.resources.iter().map(|(a, l)| (a.as_ref(), *l)), &mut sink);
     let recognised = addons::recognise(model, joined, tables, &mut sink);
     let role_identity = name_identities(model, joined, &recognised.roles, &mut sink);
     let mut keda = keda::analyse(model, joined, tables, &opts.targets, &role_identity, &opts.keda_operator, &mut sink);
@@ -55,6 +60,7 @@ pub fn build(
     super::unused_sas::report(model, &identities, &mut sink);
     shared_staying_resources(model, &identities, &mut sink);
     let resources = plan_resources(joined, tables, opts, &mut identities, &mut sink);
+    name_scopes_in_findings(&identities, &resources, &mut sink);
     // Disk snapshotters' rights on the node resource group (issue 21): role assignments like the others.
     let snapshots = super::storage_configs::snapshot_rights(model, tables, &opts.config, &mut identities);
     // Whatever Azure allows, AWS allowed (issue 18): checked on the final names and assignments.
@@ -512,7 +518,7 @@ impl Assign<'_, '_> {
                         list.join(", "),
                         all_aws.iter().cloned().collect::<Vec<_>>().join(", "),
                         scope.kind,
-                        scope.azure_name
+                        scope_named(scope, &target.azure_type)
                     ),
                     Some(self.role.loc),
                 );
@@ -560,7 +566,7 @@ impl Assign<'_, '_> {
                     self.name,
                     r.name,
                     scope.kind,
-                    scope.azure_name,
+                    scope_named(scope, &tables.services[&scope.service].targets[&scope.target].azure_type),
                     if excess.len() == 1 {
                         "1 data action".to_string()
                     } else {
@@ -584,6 +590,45 @@ impl Assign<'_, '_> {
             condition,
         }
     }
+}
+
+/// Marks a scope's name in a finding pushed while identities are planned, before the resources get their final,
+/// collision-free names: [`name_scopes_in_findings`] puts the final name in its place.
+const SCOPE_MARK: char = '\u{E000}';
+
+/// A scope's name in a finding, to be made final by [`name_scopes_in_findings`].
+fn scope_named(scope: &need::ScopeKey, azure_type: &str) -> String {
+    format!("{SCOPE_MARK}{azure_type}{SCOPE_MARK}{}{SCOPE_MARK}{}{SCOPE_MARK}", scope.aws_arn, scope.azure_name)
+}
+
+/// Every scope marked by [`scope_named`] gets the name its assignments (or its resource) have once the resources are named (two AWS
+/// resources whose names collide are each told apart by a tag: a finding names the one it is about), else the
+/// name it was planned with (a widened scope, `*`, is renamed by no one).
+fn name_scopes_in_findings(identities: &[Identity], resources: &[Resource], sink: &mut Sink) {
+    let mut names: BTreeMap<(&str, &str), &str> = resources
+        .iter()
+        .filter_map(|r| Some(((r.azure_type.as_deref()?, &*r.aws_arn), r.azure_name.as_deref()?)))
+        .collect();
+    names.extend(
+        identities
+            .iter()
+            .flat_map(|i| &i.role_assignments)
+            .filter(|a| &*a.scope.aws_arn != "*")
+            .map(|a| ((&*a.scope.azure_type, &*a.scope.aws_arn), &*a.scope.azure_name)),
+    );
+    sink.map_messages(|f| {
+        if !f.message.contains(SCOPE_MARK) {
+            return None;
+        }
+        let parts: Vec<&str> = f.message.split(SCOPE_MARK).collect();
+        let mut out = parts[0].to_string();
+        for marked in parts[1..].chunks(4) {
+            let [ty, arn, planned, rest] = marked else { return None };
+            out.push_str(names.get(&(*ty, *arn)).unwrap_or(planned));
+            out.push_str(rest);
+        }
+        Some(out)
+    });
 }
 
 /// E2A071: an identity that ends with no Azure role (and no AWS bridge), with the reasons its statements were
@@ -743,7 +788,7 @@ fn server_side_keys(identities: &[Identity]) -> BTreeSet<Arc<str>> {
 /// solver's one `selector.dnsZones` entry); `None` when they add nothing.
 /// The hosted zones external-dns manages with `--aws-zone-type=private` (by id, or by a domain the zone names give)
 /// go to the `azure-private-dns` target, after the config's `resource_targets` (which win).
-fn zones_from_manifests(model: &Model, opts: &PlanOptions) -> Option<PlanOptions> {
+pub(super) fn zones_from_manifests(model: &Model, opts: &PlanOptions) -> Option<PlanOptions> {
     let named = super::dns_secrets::named_zones(model);
     let extra: Vec<(String, String)> = named
         .iter()

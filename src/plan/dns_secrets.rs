@@ -116,6 +116,11 @@ struct Ctx<'a> {
     identities: &'a [Identity],
     key_vault: String,
     tenant: String,
+    /// The Secrets Manager ARN each secret key or object resolves to (by its place and text), in the account of
+    /// the ServiceAccount that reads it and the region of its store or class (`graph::named_secrets`).
+    resolved: BTreeMap<(Loc, String), String>,
+    /// Hosted zone ids another zone of their domain leaves unmapped (E2A113): their rewrites get a placeholder.
+    ambiguous_zones: BTreeSet<String>,
     out: Decided,
 }
 
@@ -138,6 +143,8 @@ pub fn decide(
         identities,
         key_vault: cfg.azure.key_vault.clone().unwrap_or_else(|| "REPLACE-ME-key-vault".into()),
         tenant: cfg.azure.tenant_id.clone().unwrap_or_else(|| "REPLACE-ME-tenant-id".into()),
+        resolved: resolved_secrets(model),
+        ambiguous_zones: super::zone_conflicts::ambiguous_ids(model, tables, cfg),
         out: Decided::default(),
     };
     let mut stores: BTreeMap<(&str, &str, &str), Store> = BTreeMap::new();
@@ -206,10 +213,14 @@ impl<'a> Ctx<'a> {
     /// The zone name of a hosted zone id, from the config, else the one zone given (`fallback`); a placeholder
     /// and E2A080 when neither names it.
     fn zone_name(&mut self, id: &str, fallback: Option<&str>, what: &str, loc: Loc) -> String {
+        let bare = id.trim_start_matches('/').trim_start_matches("hostedzone/");
+        // Another hosted zone has its domain (E2A113 says so): the rewrite must name neither.
+        if self.ambiguous_zones.contains(bare) {
+            return format!("REPLACE-ME-zone-of-{bare}");
+        }
         if let Some(n) = self.cfg.route53.zone_name(id).or(fallback) {
             return n.to_string();
         }
-        let bare = id.trim_start_matches('/').trim_start_matches("hostedzone/");
         let msg = format!(
             "{what}: Route 53 hosted zone `{bare}` has no zone name (no `route53.zones` entry in eks2aks.yaml); the rewrite names it `REPLACE-ME-zone-of-{bare}`"
         );
@@ -377,6 +388,31 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// The ARN each secret key or object (by its place and text) resolves to, when it resolves to exactly one: a bare
+/// name is a secret of the account of the ServiceAccount that reads it (`graph::named_secrets`), so the same name
+/// in two accounts is two secrets, each with the plan's name of its own.
+fn resolved_secrets(model: &Model) -> BTreeMap<(Loc, String), String> {
+    let mut found: BTreeMap<(Loc, String), BTreeSet<String>> = BTreeMap::new();
+    for (_, _, arn, loc) in crate::graph::named_secrets(model) {
+        // `named_secrets` gives an ARN key as it is, and a name as an ARN ending `:secret:<name>-XXXXXX`.
+        let text = match arn.split_once(":secret:") {
+            Some((_, name)) if arn.ends_with("-XXXXXX") => name.trim_end_matches("-XXXXXX").to_string(),
+            _ => arn.clone(),
+        };
+        found.entry((loc, text)).or_default().insert(arn);
+    }
+    found
+        .into_iter()
+        .filter_map(|(k, arns)| {
+            let mut it = arns.into_iter();
+            match (it.next(), it.next()) {
+                (Some(one), None) => Some((k, one)),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
 /// A Key Vault secret name for each AWS secret the rewrites read, by the text that names it (a name or an ARN).
 type SecretNames = BTreeMap<String, SecretName>;
 
@@ -397,8 +433,10 @@ pub struct SecretName {
 pub fn key_vault_names(tables: &Tables, keys: &BTreeSet<String>, known: &[(String, String, String)]) -> SecretNames {
     // (text, aws name, source) of each key the plan does not map.
     let mut by_name: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for (aws, _, azure) in known {
+    let mut by_arn: BTreeMap<&str, &str> = BTreeMap::new();
+    for (aws, arn, azure) in known {
         by_name.entry(aws.as_str()).or_default().push(azure.as_str());
+        by_arn.insert(arn.as_str(), azure.as_str());
     }
     let mut out = SecretNames::new();
     let mut wanted: Vec<(String, String, String)> = Vec::new();
@@ -408,7 +446,9 @@ pub fn key_vault_names(tables: &Tables, keys: &BTreeSet<String>, known: &[(Strin
             Some((base, name)) if key.starts_with("arn:") => (base, name),
             _ => (format!("secretsmanager:{key}"), key.to_string()),
         };
-        match by_name.get(aws.as_str()).map(Vec::as_slice) {
+        // An ARN names one secret: the plan's name of that secret, whatever other account has one of its name.
+        let planned = by_arn.get(source.as_str()).filter(|_| key.starts_with("arn:")).copied();
+        match planned.map(|a| vec![a]).as_deref().or(by_name.get(aws.as_str()).map(Vec::as_slice)) {
             Some([azure]) => {
                 out.insert(key.to_string(), SecretName { aws, azure: azure.to_string(), collided_with: Vec::new() });
             }
@@ -503,10 +543,10 @@ impl Ctx<'_> {
         let mut keys: BTreeSet<String> = BTreeSet::new();
         for s in &self.model.aws_sections {
             match &s.kind {
-                SectionKind::ExternalSecretKey { .. } => keys.extend(s.value.as_str().map(str::to_string)),
+                SectionKind::ExternalSecretKey { .. } => keys.extend(s.value.as_str().map(|k| self.key_of(s.loc, k))),
                 SectionKind::SecretProviderClass => {
                     for o in spc_objects(&s.value).unwrap_or_default() {
-                        keys.extend(o.get("objectName").and_then(Value::as_str).map(str::to_string));
+                        keys.extend(o.get("objectName").and_then(Value::as_str).map(|k| self.key_of(s.loc, k)));
                     }
                 }
                 _ => {}
@@ -521,6 +561,11 @@ impl Ctx<'_> {
             })
             .collect();
         key_vault_names(self.tables, &keys, &known)
+    }
+
+    /// What a secret key or object at `loc` is looked up by in [`SecretNames`]: the ARN it resolves to, else its text.
+    fn key_of(&self, loc: Loc, text: &str) -> String {
+        self.resolved.get(&(loc, text.to_string())).cloned().unwrap_or_else(|| text.to_string())
     }
 
     /// E2A083 when a secret's Key Vault name differs from its AWS name.
@@ -550,7 +595,7 @@ impl Ctx<'_> {
             );
             self.finding(rules::SECRET_REFERENCE_LEFT_ON_AWS, msg, s.loc);
         }
-        let Some(n) = names.get(key).cloned() else { return };
+        let Some(n) = names.get(&self.key_of(s.loc, key)).cloned() else { return };
         self.renamed(&what, &n, s.loc);
         if n.azure != key {
             let at = At { line: s.loc.pos.line, col: s.loc.pos.col };
@@ -628,7 +673,7 @@ impl<'a> Ctx<'a> {
         let mut array = String::from("array:\n");
         for o in objects.unwrap_or_default() {
             let name = o.get("objectName").and_then(Value::as_str).unwrap_or_default();
-            let Some(n) = names.get(name).cloned() else { continue };
+            let Some(n) = names.get(&self.key_of(s.loc, name)).cloned() else { continue };
             self.renamed(&what, &n, s.loc);
             // The file the pods read keeps its name: the alias, else the AWS name (`/` → `_`, the AWS provider's
             // default `pathTranslation`).
@@ -730,6 +775,18 @@ mod tests {
         let other = &n["payments/db_credentials"];
         assert_ne!(other.azure, "payments-db-credentials");
         assert!(other.azure.starts_with("payments-db-credentials-"), "{other:?}");
+    }
+
+    /// One secret name in two accounts: an ARN key (a name resolved in the account of the ServiceAccount that reads
+    /// it) gets the plan's name of the secret of that account, never a name of its own.
+    #[test]
+    fn an_arn_key_gets_the_plan_name_of_its_own_accounts_secret() {
+        let a = "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db";
+        let b = "arn:aws:secretsmanager:us-east-1:444455556666:secret:prod/db";
+        let (ka, kb) = (format!("{a}-XXXXXX"), format!("{b}-XXXXXX"));
+        let n = names(&[&ka, &kb], &[("prod/db", a, "prod-db-aaaa1111"), ("prod/db", b, "prod-db-bbbb2222")]);
+        assert_eq!(n[&ka].azure, "prod-db-aaaa1111");
+        assert_eq!(n[&kb].azure, "prod-db-bbbb2222");
     }
 
     #[test]

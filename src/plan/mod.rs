@@ -29,6 +29,7 @@ pub mod storage_text;
 mod unused_sas;
 pub mod verify;
 pub mod waivers;
+pub mod zone_conflicts;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -360,6 +361,7 @@ impl PlanOptions {
                     .iter()
                     .map(|(k, v)| (k.trim_start_matches('/').trim_start_matches("hostedzone/").to_string(), v.clone()))
                     .collect(),
+                ambiguous_zones: Default::default(),
             },
             choose: crate::mapping::choose::ChooseOptions {
                 custom_roles: cfg.custom_roles.enabled,

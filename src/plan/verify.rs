@@ -9,13 +9,14 @@ use std::collections::{BTreeMap, BTreeSet};
 pub fn unique(plan: &Plan) -> Result<(), String> {
     let mut identities = BTreeSet::new();
     for id in &plan.identities {
-        if !identities.insert(id.name.as_str()) {
+        // Azure compares names without regard to case (`mapping::naming`), so does this check.
+        if !identities.insert(id.name.to_ascii_lowercase()) {
             return Err(format!("managed identity `{}` is planned twice", id.name));
         }
         let mut names = BTreeSet::new();
         let mut subjects = BTreeSet::new();
         for f in &id.federated_credentials {
-            if !names.insert(f.name.as_str()) {
+            if !names.insert(f.name.to_ascii_lowercase()) {
                 return Err(format!("identity `{}`: federated credential `{}` is planned twice", id.name, f.name));
             }
             if !subjects.insert((&*f.issuer, f.subject.as_str())) {
@@ -25,7 +26,8 @@ pub fn unique(plan: &Plan) -> Result<(), String> {
         let mut assignments = BTreeSet::new();
         for a in &id.role_assignments {
             // Azure allows one assignment of a role to a principal on a scope, whatever its condition.
-            let key = (&*a.role_definition_id, &*a.scope.azure_type, &*a.scope.kind, &*a.scope.azure_name);
+            let key =
+                (&*a.role_definition_id, &*a.scope.azure_type, &*a.scope.kind, a.scope.azure_name.to_ascii_lowercase());
             if !assignments.insert(key) {
                 return Err(format!(
                     "identity `{}`: role `{}` on {} `{}` is assigned twice",
@@ -35,7 +37,7 @@ pub fn unique(plan: &Plan) -> Result<(), String> {
         }
     }
     // One AWS resource per Azure name and type, whether it is declared as a resource or only as a scope.
-    let mut owner: BTreeMap<(&str, &str), &str> = BTreeMap::new();
+    let mut owner: BTreeMap<(&str, String), &str> = BTreeMap::new();
     let scopes = plan
         .identities
         .iter()
@@ -48,13 +50,14 @@ pub fn unique(plan: &Plan) -> Result<(), String> {
         if name.starts_with("param:") || arn == "*" || !arn.starts_with("arn:") {
             continue;
         }
-        match owner.get(&(ty, name)) {
+        let key = (ty, name.to_ascii_lowercase());
+        match owner.get(&key) {
             Some(other) if *other != arn => {
                 return Err(format!("`{other}` and `{arn}` are both planned as {ty} `{name}`"));
             }
             Some(_) => {}
             None => {
-                owner.insert((ty, name), arn);
+                owner.insert(key, arn);
             }
         }
     }

@@ -278,3 +278,61 @@ fn external_secret_keys_narrow_the_store_roles_wildcard_to_the_secrets_it_reads(
         ]
     );
 }
+
+/// The Key Vault name the plan gives the AWS secret `arn` (its resource).
+fn planned_secret(p: &serde_json::Value, arn: &str) -> String {
+    let r = p["resources"].as_array().unwrap().iter().find(|r| r["aws_arn"] == arn);
+    r.and_then(|r| r["azure_name"].as_str()).unwrap_or_else(|| panic!("{arn} not planned: {}", p["resources"])).into()
+}
+
+/// The review of 4ba9fce: `prod/db/password` in accounts 111122223333 (team-a) and 444455556666 (team-b), read by
+/// an ExternalSecret and a SecretProviderClass in each namespace. The plan tags the two Key Vault secrets apart;
+/// each rewrite and each E2A083 names the tagged secret of its own account, never the untagged name.
+#[test]
+fn a_secret_name_in_two_accounts_is_rewritten_to_each_accounts_own_key_vault_secret() {
+    let dir = "testdata/hostile/same-secret-two-accounts";
+    let p = plan_json(&[dir]);
+    let a = planned_secret(&p, "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db/password");
+    let b = planned_secret(&p, "arn:aws:secretsmanager:us-east-1:444455556666:secret:prod/db/password");
+    assert!(a != b && a.starts_with("prod-db-password-") && b.starts_with("prod-db-password-"), "{a} {b}");
+    for (file, own, other) in [("k8s/team-a.yaml", &a, &b), ("k8s/team-b.yaml", &b, &a)] {
+        let text = translated(dir, &[], file);
+        assert!(text.contains(&format!("key: {own}\n")), "{file}: {text}");
+        assert!(text.contains(&format!("objectName: {own}\n")), "{file}: {text}");
+        assert!(!text.contains(other.as_str()) && !text.contains("prod-db-password\n"), "{file}: {text}");
+    }
+    let renamed: Vec<&str> = p["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "E2A083")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(renamed.len(), 4, "{renamed:?}");
+    for m in &renamed {
+        assert!(m.contains(&format!("`{a}`")) || m.contains(&format!("`{b}`")), "{m}");
+        assert!(!m.contains("Key Vault secret `prod-db-password`"), "{m}");
+    }
+}
+
+/// `prod/db` and `prod_db` of one role: the plan tags both; the E2A021 about each assignment names the scope by the
+/// name the assignment has (never the untagged `prod-db`, which no assignment is on).
+#[test]
+fn findings_about_an_assignment_name_its_final_scope() {
+    let p = plan_json(&["testdata/hostile/secrets-that-merge"]);
+    let scopes: std::collections::BTreeSet<String> =
+        crate::role_assignments(&p).map(|a| a["scope"]["azure_name"].as_str().unwrap().to_string()).collect();
+    assert_eq!(scopes.len(), 2, "{scopes:?}");
+    let excess: Vec<&str> = p["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "E2A021")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(excess.len(), 2, "one per assignment: {excess:?}");
+    for s in &scopes {
+        assert!(excess.iter().any(|m| m.contains(&format!("secret `{s}`"))), "{s}: {excess:?}");
+    }
+    assert!(excess.iter().all(|m| !m.contains("secret `prod-db`")), "{excess:?}");
+}

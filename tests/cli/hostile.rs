@@ -266,3 +266,39 @@ fn every_sdk_variable_the_findings_say_are_dropped_is_dropped() {
     }
     assert!(output.contains("KEEP"), "{output}");
 }
+
+/// Azure compares resource, identity, table and Key Vault object names without regard to case: `Reader` and
+/// `reader`, `Orders` and `orders`, `Prod/DB` and `prod/db` (two accounts) stay two Azure things each, each
+/// assignment on its own account's object, and each pair is an E2A038.
+#[test]
+fn names_that_differ_only_in_case_stay_apart() {
+    let case = "testdata/hostile/names-that-differ-in-case";
+    let p = plan_json(&[case]);
+    let lower = |v: &Value| v.as_str().unwrap().to_ascii_lowercase();
+    let ids: BTreeSet<String> = p["identities"].as_array().unwrap().iter().map(|i| lower(&i["name"])).collect();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    let mut by_kind: std::collections::BTreeMap<String, BTreeSet<(String, String)>> = Default::default();
+    for a in crate::role_assignments(&p) {
+        let arn = a["scope"]["aws_arn"].as_str().unwrap().to_string();
+        by_kind
+            .entry(a["scope"]["kind"].as_str().unwrap().to_string())
+            .or_default()
+            .insert((lower(&a["scope"]["azure_name"]), arn));
+    }
+    for kind in ["table", "secret"] {
+        let scopes = &by_kind[kind];
+        let names: BTreeSet<&String> = scopes.iter().map(|(n, _)| n).collect();
+        let arns: BTreeSet<&String> = scopes.iter().map(|(_, a)| a).collect();
+        assert_eq!((names.len(), arns.len()), (2, 2), "{kind}: {scopes:?}");
+    }
+    assert_eq!(codes(&p, "E2A038"), 3, "{}", p["findings"]);
+    let (_tmp, out) = translate(case);
+    let bicep = std::fs::read_to_string(out.join("bicep/main.bicep")).unwrap();
+    let declared: Vec<String> = bicep
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("name: '"))
+        .map(|n| n.trim_end_matches('\'').to_ascii_lowercase())
+        .collect();
+    let unique: BTreeSet<&String> = declared.iter().collect();
+    assert_eq!(unique.len(), declared.len(), "a name declared twice, case aside: {declared:?}");
+}

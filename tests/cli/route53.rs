@@ -170,3 +170,53 @@ fn the_dns_example_passes_the_third_party_validators() {
     }
     assert!(o.status.success(), "{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
 }
+
+/// The review of 4ba9fce: hosted zones Z111PUBLIC and Z222STAGING both `example.com` in `route53.zones`. A DNS
+/// zone's name is its domain, so no tag can tell them apart (`example.com-11063b97` cannot exist): E2A113 names
+/// both ids, neither zone is planned or granted, and the rewrites fail closed with a placeholder, never a domain
+/// filter for a zone the plan does not grant.
+#[test]
+fn two_hosted_zones_of_one_domain_are_an_error_and_neither_is_granted() {
+    let dir = "testdata/rules/E2A113/fires";
+    let cfg = format!("{dir}/eks2aks.yaml");
+    let p = plan_json(&[dir, "--config", &cfg]);
+    let findings = p["findings"].as_array().unwrap();
+    let errors: Vec<&str> =
+        findings.iter().filter(|f| f["code"] == "E2A113").map(|f| f["message"].as_str().unwrap()).collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains("Z111PUBLIC") && errors[0].contains("Z222STAGING") && errors[0].contains("example.com"));
+    assert!(findings.iter().filter(|f| f["code"] == "E2A113").all(|f| f["severity"] == "error"));
+    // Never a tagged zone name, never an assignment on a zone of that domain.
+    let names: Vec<&str> = p["resources"].as_array().unwrap().iter().filter_map(|r| r["azure_name"].as_str()).collect();
+    assert!(names.iter().all(|n| !n.contains("example.com")), "{names:?}");
+    assert!(assignments(&p).iter().all(|(_, kind, _)| kind != "dns_zone"), "{:?}", assignments(&p));
+    // No finding contradicts the error: no E2A080 "no route53.zones entry", no E2A038 collision.
+    assert!(findings.iter().all(|f| f["code"] != "E2A080" && f["code"] != "E2A038"), "{findings:?}");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let (code, _, err) = run(&["translate", dir, "--config", &cfg, "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let k8s = std::fs::read_to_string(out.join("k8s/dns.yaml")).unwrap();
+    assert!(k8s.contains("--domain-filter=REPLACE-ME-zone-of-Z111PUBLIC"), "{k8s}");
+    assert!(k8s.contains("hostedZoneName: REPLACE-ME-zone-of-Z222STAGING"), "{k8s}");
+    assert!(!k8s.contains("example.com-"), "{k8s}");
+}
+
+/// A private and a public hosted zone of one domain (split horizon) are two Azure types that may share the name:
+/// each keeps its domain and its grant.
+#[test]
+fn a_private_and_a_public_zone_may_share_a_domain() {
+    let dir = "testdata/rules/E2A113/near-miss";
+    let cfg = format!("{dir}/eks2aks.yaml");
+    let p = plan_json(&[dir, "--config", &cfg]);
+    let mut got = assignments(&p);
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            ("DNS Zone Contributor".into(), "dns_zone".into(), "example.com".into()),
+            ("Private DNS Zone Contributor".into(), "private_dns_zone".into(), "example.com".into()),
+        ]
+    );
+    assert!(p["findings"].as_array().unwrap().iter().all(|f| f["code"] != "E2A113" && f["code"] != "E2A038"));
+}
