@@ -26,6 +26,11 @@ use std::sync::Arc;
 struct Edits {
     list: Vec<(usize, usize, String)>,
     intent: Vec<(verify::NodeKey, Op)>,
+    /// The insertions made at the end of a block node (by [`insert_entry`], [`append_items`]): their index in
+    /// `list` and where that node starts. Several can fall at one offset (a container whose last key is `env:`
+    /// ends where its env list does); the one into the node that starts later — the nested one — must come first,
+    /// or the env items would land under a key added to the container (found by review of 4ba9fce).
+    into: Vec<(usize, Pos)>,
 }
 
 impl Edits {
@@ -41,6 +46,13 @@ impl Edits {
     fn reset(&mut self, (list, intent): (usize, usize)) {
         self.list.truncate(list);
         self.intent.truncate(intent);
+        self.into.retain(|(i, _)| *i < list);
+    }
+
+    /// Inserts `text` at byte `at`, at the end of the node that starts at `node` (see [`Edits::into`]).
+    fn insert_into(&mut self, at: usize, text: String, node: Pos) {
+        self.into.push((self.list.len(), node));
+        self.list.push((at, at, text));
     }
 }
 
@@ -138,7 +150,7 @@ fn is_block(src: &Src, n: &Node) -> bool {
 /// anchor (`labels: &l`) starts at the anchor, which must stay where it is.
 fn block_start(src: &Src, n: &Node) -> Pos {
     match &n.value {
-        Y::Map(e) if !e.is_empty() => e[0].key_pos,
+        Y::Map(e) if !e.is_empty() => entry_start(src, e[0].key_pos),
         Y::Seq(items) if !items.is_empty() => {
             let first = items[0].pos;
             let line = src.before(first);
@@ -148,6 +160,19 @@ fn block_start(src: &Src, n: &Node) -> Pos {
             }
         }
         _ => n.pos,
+    }
+}
+
+/// Where a block mapping entry starts: its key, or the `?` of an explicit key (`? key` then `: value` on the next
+/// line), which goes and comes with it (found by review of 4ba9fce: re-emitting from the key left the `?` in front
+/// of a whole `key: value`).
+fn entry_start(src: &Src, key_pos: Pos) -> Pos {
+    let before = src.before(key_pos);
+    match before.trim_end().strip_suffix('?') {
+        Some(lead) if lead.chars().all(|c| c == ' ' || c == '-') => {
+            Pos { line: key_pos.line, col: lead.chars().count() as u32 + 1 }
+        }
+        _ => key_pos,
     }
 }
 
@@ -268,9 +293,9 @@ fn insert_entry(src: &Src, edits: &mut Edits, map: &Node, key: &str, v: &Value) 
     let mut line = " ".repeat(indent);
     line.push_str(&yaml_out::emit(&json!({ key: v }), indent));
     if at == src.text.len() && !src.text.ends_with('\n') {
-        edits.list.push((at, at, format!("\n{line}")));
+        edits.insert_into(at, format!("\n{line}"), map.pos);
     } else {
-        edits.list.push((at, at, format!("{line}\n")));
+        edits.insert_into(at, format!("{line}\n"), map.pos);
     }
 }
 
@@ -319,7 +344,7 @@ fn append_items(src: &Src, edits: &mut Edits, seq: &Node, new: &[Value]) {
                 text.insert(0, '\n');
                 text.pop();
             }
-            edits.list.push((at, at, text));
+            edits.insert_into(at, text, seq.pos);
         }
         _ if src.first_char(seq.pos) == Some('[') && flow_end(src.text, src.byte(seq.pos)).is_some() => {
             // A flow sequence gains the items before its `]`: an insertion, so edits inside it stay.
@@ -376,8 +401,8 @@ fn delete_lines(src: &Src, edits: &mut Edits, first: Pos, last_line: u32) -> Opt
 fn remove_entry(src: &Src, edits: &mut Edits, map: &Node, k: usize) -> Option<()> {
     let entries = map.as_map()?;
     let e = entries.get(k)?;
-    let last = entries.get(k + 1).map_or_else(|| last_line(src, &e.value), |n| n.key_pos.line - 1);
-    delete_lines(src, edits, e.key_pos, last)?;
+    let last = entries.get(k + 1).map_or_else(|| last_line(src, &e.value), |n| entry_start(src, n.key_pos).line - 1);
+    delete_lines(src, edits, entry_start(src, e.key_pos), last)?;
     edits.mean(map, Op::Remove(e.key.clone()));
     Some(())
 }
@@ -479,7 +504,7 @@ fn edit_file(
             apply_edit(&src, &mut edits, node, e, client_ids);
         }
     }
-    let mut out = apply(text, edits.list);
+    let mut out = apply(text, edits.list, &edits.into);
     drop(nodes);
     append_documents(&mut out, added);
     verified(&a.files.get(file).display, text, &docs, &out, &edits.intent, added)?;
@@ -1000,10 +1025,14 @@ fn verified(
 }
 
 /// Applies non-overlapping edits (later ones first, so offsets stay valid). Overlapping edits keep the first (the
-/// verifier then reports the one that was dropped).
-fn apply(text: &str, mut list: Vec<(usize, usize, String)>) -> String {
-    // Stable: edits at one offset keep the order they were made in.
-    list.sort_by_key(|e| (e.0, e.1));
+/// verifier then reports the one that was dropped). Insertions at one offset into nested nodes come innermost first
+/// (`into`, see [`Edits::into`]); other edits at one offset keep the order they were made in.
+fn apply(text: &str, list: Vec<(usize, usize, String)>, into: &[(usize, Pos)]) -> String {
+    let node: BTreeMap<usize, Pos> = into.iter().copied().collect();
+    let mut list: Vec<(usize, (usize, usize, String))> = list.into_iter().enumerate().collect();
+    // Stable: unranked edits at one offset keep the order they were made in, after the ranked ones.
+    list.sort_by_key(|(i, e)| (e.0, e.1, std::cmp::Reverse(node.get(i).copied().unwrap_or_default())));
+    let list = list.into_iter().map(|(_, e)| e);
     let mut kept: Vec<(usize, usize, String)> = Vec::new();
     for e in list {
         if kept.last().is_some_and(|l| e.0 < l.1 || (e.0 == l.0 && e.1 == l.1 && e.0 != e.1)) {
