@@ -375,15 +375,32 @@ fn add_to_pod(src: &Src, edits: &mut Edits, spec: &Node, volumes: &[Value], moun
             if new.is_empty() {
                 continue;
             }
-            match c.get(key) {
-                Some(v) if v.as_seq().is_some() => append_items(src, edits, v, new),
-                _ => insert_entry(src, edits, c, key, &Value::Array(new.to_vec())),
-            }
+            add_items(src, edits, c, key, new);
         }
     }
-    match spec.get("volumes") {
-        Some(v) if v.as_seq().is_some() => append_items(src, edits, v, volumes),
-        _ => insert_entry(src, edits, spec, "volumes", &Value::Array(volumes.to_vec())),
+    add_items(src, edits, spec, "volumes", volumes);
+}
+
+/// Adds items to the list at `key` of a mapping: after its items, in place of a null (`env:` holding nothing,
+/// `env: ~`: adding the key again would make a duplicate, found by review of 4ba9fce), or as a new key.
+fn add_items(src: &Src, edits: &mut Edits, map: &Node, key: &str, new: &[Value]) {
+    match map.get(key) {
+        Some(v) if v.as_seq().is_some() => append_items(src, edits, v, new),
+        Some(v) if v.is_null() => fill_null(src, edits, v, &Value::Array(new.to_vec())),
+        _ => insert_entry(src, edits, map, key, &Value::Array(new.to_vec())),
+    }
+}
+
+/// A null value becomes `v` (one-line JSON). An empty one (`key:` and nothing) is where its `:` is: the value
+/// goes after it.
+fn fill_null(src: &Src, edits: &mut Edits, n: &Node, v: &Value) {
+    edits.mean(n, Op::Replace(v.clone()));
+    let text = serde_json::to_string(v).expect("serialises");
+    let (start, end) = (src.byte(n.pos), src.byte(n.end));
+    if start == end && src.text[start..].starts_with(':') {
+        edits.list.push((start + 1, start + 1, format!(" {text}")));
+    } else {
+        edits.list.push((start, end, text));
     }
 }
 
@@ -540,10 +557,7 @@ fn apply_edit(src: &Src, edits: &mut Edits, node: &Node, e: &Edit, client_ids: &
             let Some(spec) = node.path(pod_spec) else { return };
             if volumes.is_empty() {
                 for c in spec.get("containers").and_then(Node::as_seq).unwrap_or_default() {
-                    match c.get("env") {
-                        Some(v) if v.as_seq().is_some() => append_items(src, edits, v, env),
-                        _ => insert_entry(src, edits, c, "env", &Value::Array(env.clone())),
-                    }
+                    add_items(src, edits, c, "env", env);
                 }
             } else {
                 add_to_pod(src, edits, spec, volumes, mounts, env);
