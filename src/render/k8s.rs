@@ -150,7 +150,7 @@ fn is_block(src: &Src, n: &Node) -> bool {
 /// anchor (`labels: &l`) starts at the anchor, which must stay where it is.
 fn block_start(src: &Src, n: &Node) -> Pos {
     match &n.value {
-        Y::Map(e) if !e.is_empty() => entry_start(src, e[0].key_pos),
+        Y::Map(e) if !e.is_empty() => entry_start(src, &e[0]),
         Y::Seq(items) if !items.is_empty() => {
             let first = items[0].pos;
             let line = src.before(first);
@@ -165,8 +165,9 @@ fn block_start(src: &Src, n: &Node) -> Pos {
 
 /// Where a block mapping entry starts: its key, or the `?` of an explicit key (`? key` then `: value` on the next
 /// line), which goes and comes with it (found by review of 4ba9fce: re-emitting from the key left the `?` in front
-/// of a whole `key: value`).
-fn entry_start(src: &Src, key_pos: Pos) -> Pos {
+/// of a whole `key: value`). An entry a merge key brought in starts at its `<<` (its key is in the anchored text).
+fn entry_start(src: &Src, e: &crate::yaml::Entry) -> Pos {
+    let key_pos = e.merged.unwrap_or(e.key_pos);
     let before = src.before(key_pos);
     match before.trim_end().strip_suffix('?') {
         Some(lead) if lead.chars().all(|c| c == ' ' || c == '-') => {
@@ -417,9 +418,10 @@ fn delete_lines(src: &Src, edits: &mut Edits, first: Pos, last_line: u32) -> Opt
 /// Deletes entry `k` of a block mapping (its whole lines); `None` (and nothing recorded) when it cannot.
 fn remove_entry(src: &Src, edits: &mut Edits, map: &Node, k: usize) -> Option<()> {
     let entries = map.as_map()?;
-    let e = entries.get(k)?;
-    let last = entries.get(k + 1).map_or_else(|| last_line(src, &e.value), |n| entry_start(src, n.key_pos).line - 1);
-    delete_lines(src, edits, entry_start(src, e.key_pos), last)?;
+    // An entry a merge key brought in is not in this mapping's text.
+    let e = entries.get(k).filter(|e| e.merged.is_none())?;
+    let last = entries.get(k + 1).map_or_else(|| last_line(src, &e.value), |n| entry_start(src, n).line - 1);
+    delete_lines(src, edits, entry_start(src, e), last)?;
     edits.mean(map, Op::Remove(e.key.clone()));
     Some(())
 }
