@@ -3,7 +3,8 @@
 //! Built on saphyr-parser's event stream rather than a serde deserializer, so that (a) every value carries its
 //! position and findings can point at the offending value, (b) unknown kinds and CRDs are kept whole, and (c) the
 //! limits that make hostile input harmless are ours: nesting depth ([`MAX_DEPTH`]) and the number of nodes an
-//! alias may expand to ([`MAX_NODES`], the "billion laughs" defence). Merge keys and tags are kept as written.
+//! alias may expand to ([`MAX_NODES`], the "billion laughs" defence). Merge keys (`<<`) are applied as Kubernetes
+//! applies them ([`merge`]); tags are kept as written (CloudFormation's short forms become their long form).
 
 use crate::diag::Pos;
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
@@ -728,6 +729,46 @@ mod tests {
         let block: String = (0..300).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
         let err = parse_stream(&block).unwrap_err();
         assert!(err.message.contains("nesting deeper"), "{err:?}");
+    }
+
+    /// Merge keys as sigs.k8s.io/yaml's go-yaml v2 applies them (review of 4ba9fce): the anchor's keys come in,
+    /// a key written after the `<<` wins, one written before it is overwritten, earlier mappings of a list win,
+    /// a quoted `"<<"` is an ordinary key, and a merge of a scalar is an error.
+    #[test]
+    fn merge_keys_are_applied_as_kubernetes_reads_them() {
+        let text = "a: &a {x: 1, y: 2}
+b: &b {y: 3, z: 4}
+m:
+  <<: *a
+  y: own
+n:
+  x: before
+  <<: *a
+l:
+  <<: [*a, *b]
+q:
+  \"<<\": *a
+";
+        let root = &parse_stream(text).unwrap()[0].root;
+        let json = |k: &str| root.get(k).unwrap().to_json();
+        assert_eq!(json("m"), serde_json::json!({"x": 1, "y": "own"}));
+        assert_eq!(json("n"), serde_json::json!({"x": 1, "y": 2}));
+        assert_eq!(json("l"), serde_json::json!({"x": 1, "y": 2, "z": 4}));
+        assert_eq!(json("q"), serde_json::json!({"<<": {"x": 1, "y": 2}}));
+        let m = root.get("m").and_then(Node::as_map).unwrap();
+        assert_eq!(m[0].key, "x");
+        assert_eq!(m[0].merged, Some(Pos { line: 4, col: 3 }), "merged through the `<<` at line 4");
+        assert_eq!(m[0].key_pos, Pos { line: 1, col: 8 }, "the key keeps its place in the anchor");
+        assert_eq!(m[1].merged, None);
+        let err = parse_stream(
+            "a: &a x
+b:
+  <<: *a
+",
+        )
+        .unwrap_err();
+        assert!(err.message.contains("merge key"), "{err:?}");
+        assert_eq!(err.pos.line, 3);
     }
 
     #[test]

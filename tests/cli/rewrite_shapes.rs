@@ -102,3 +102,40 @@ fn an_explicit_key_annotation_is_rewritten() {
     );
     assert!(!out.contains("? eks.amazonaws.com"), "{out}");
 }
+
+/// ServiceAccount `ns/b` merges the role annotation of `ns/a` (`<<: *irsa`): Kubernetes reads it, so it gets the
+/// identity of `shared`. The anchor is shared by three objects, so none of them is rewritten: E2A107 at the anchor
+/// names them, the file is written unchanged, and the gate fails — never an internal error.
+#[test]
+fn a_merged_role_annotation_is_read_and_its_shared_anchor_is_a_finding() {
+    let dir = "testdata/fixtures/rewrite/merge-annotations";
+    let plan = super::plan_json(&[dir]);
+    let ids = plan["identities"].as_array().unwrap();
+    let sas_of = |name: &str| -> Vec<String> {
+        let id = ids.iter().find(|i| i["name"] == name).unwrap_or_else(|| panic!("{name}: {ids:?}"));
+        id["service_accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| format!("{}/{}", s["namespace"].as_str().unwrap(), s["name"].as_str().unwrap()))
+            .collect()
+    };
+    assert_eq!(sas_of("shared"), ["ns/a", "ns/b"]);
+    assert_eq!(sas_of("other"), ["ns/c"]);
+    let findings = plan["findings"].as_array().unwrap();
+    let f: Vec<&serde_json::Value> = findings.iter().filter(|f| f["code"] == "E2A107").collect();
+    assert_eq!(f.len(), 1, "{findings:?}");
+    assert_eq!(f[0]["line"], 10, "{:?}", f[0]);
+    let msg = f[0]["message"].as_str().unwrap();
+    for sa in ["ServiceAccount ns/a", "ServiceAccount ns/b", "ServiceAccount ns/c"] {
+        assert!(msg.contains(sa), "{msg}");
+    }
+    assert!(plan["manifest_edits"].as_array().unwrap().is_empty(), "{}", plan["manifest_edits"]);
+
+    let (code, err, t, _tmp) = translate("merge-annotations");
+    assert_eq!(code, 0, "{err}");
+    let input = std::fs::read_to_string(format!("{dir}/k8s/list.yaml")).unwrap();
+    assert_eq!(t.get("k8s/k8s/list.yaml"), Some(&input), "kept as it is");
+    let (code, out, _) = run(&["check", dir]);
+    assert_eq!(code, 1, "{out}");
+}
