@@ -51,11 +51,13 @@ struct Obj {
     /// labels are an anchor that the selector (written after the template) aliases.
     alias_labels: u8,
     env_flow: bool,
+    /// Block annotations written with explicit keys (`? key` then `: value`).
+    explicit: bool,
 }
 
 fn obj() -> impl Strategy<Value = Obj> {
-    (0u8..5, any::<bool>(), 0u8..34, 0usize..2, any::<bool>(), 0u8..3, any::<bool>()).prop_map(
-        |(kind, flow, annotations, role, comment, alias_labels, env_flow)| Obj {
+    (0u8..5, any::<bool>(), 0u8..34, 0usize..2, any::<bool>(), 0u8..3, any::<bool>(), any::<bool>()).prop_map(
+        |(kind, flow, annotations, role, comment, alias_labels, env_flow, explicit)| Obj {
             kind,
             flow,
             annotations,
@@ -63,6 +65,7 @@ fn obj() -> impl Strategy<Value = Obj> {
             comment,
             alias_labels,
             env_flow,
+            explicit,
         },
     )
 }
@@ -92,7 +95,11 @@ fn annotations(o: &Obj) -> Option<String> {
     } else {
         let mut s = String::from("  annotations:\n");
         for (k, v) in chosen {
-            s.push_str(&format!("    {k}: {v}\n"));
+            if o.explicit {
+                s.push_str(&format!("    ? {k}\n    : {v}\n"));
+            } else {
+                s.push_str(&format!("    {k}: {v}\n"));
+            }
             if o.comment {
                 s.push_str("    # a comment between annotations\n");
             }
