@@ -392,14 +392,18 @@ fn add_items(src: &Src, edits: &mut Edits, map: &Node, key: &str, new: &[Value])
     }
 }
 
-/// A null value becomes `v` (one-line JSON). An empty one (`key:` and nothing) is where its `:` is: the value
-/// goes after it.
+/// A null value becomes `v` (one-line JSON). An empty one (`key:` and nothing) has no text: the value goes after
+/// the `:`.
 fn fill_null(src: &Src, edits: &mut Edits, n: &Node, v: &Value) {
     edits.mean(n, Op::Replace(v.clone()));
     let text = serde_json::to_string(v).expect("serialises");
     let (start, end) = (src.byte(n.pos), src.byte(n.end));
-    if start == end && src.text[start..].starts_with(':') {
-        edits.list.push((start + 1, start + 1, format!(" {text}")));
+    if start == end {
+        // Empty: placed at its `:`, or after it at the end of a file without a final newline.
+        // At the end of a file with no final newline, that is where a key added to the enclosing mapping goes too:
+        // ranked as an insertion into this node, it comes first.
+        let at = if src.text[start..].starts_with(':') { start + 1 } else { start };
+        edits.insert_into(at, format!(" {text}"), n.pos);
     } else {
         edits.list.push((start, end, text));
     }
