@@ -3,7 +3,8 @@
 //! Built on saphyr-parser's event stream rather than a serde deserializer, so that (a) every value carries its
 //! position and findings can point at the offending value, (b) unknown kinds and CRDs are kept whole, and (c) the
 //! limits that make hostile input harmless are ours: nesting depth ([`MAX_DEPTH`]) and the number of nodes an
-//! alias may expand to ([`MAX_NODES`], the "billion laughs" defence). Merge keys and tags are kept as written.
+//! alias may expand to ([`MAX_NODES`], the "billion laughs" defence). Merge keys (`<<`) are applied as Kubernetes
+//! applies them ([`merge`]); tags are kept as written (CloudFormation's short forms become their long form).
 
 use crate::diag::Pos;
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
@@ -47,6 +48,9 @@ pub struct Entry {
     pub key_pos: Pos,
     /// The value.
     pub value: Node,
+    /// For an entry a merge key brought in (`<<: *anchor`), where that `<<` is; its key and value keep the
+    /// positions of the anchored text they come from.
+    pub merged: Option<Pos>,
 }
 
 /// One document of a stream.
@@ -258,7 +262,7 @@ fn long_form(node: Node, fun: Option<&'static str>) -> Node {
         Some(key) => Node {
             pos: node.pos,
             end: node.end,
-            value: Value::Map(vec![Entry { key: key.to_string(), key_pos: node.pos, value: node }]),
+            value: Value::Map(vec![Entry { key: key.to_string(), key_pos: node.pos, value: node, merged: None }]),
         },
     }
 }
@@ -277,23 +281,65 @@ enum Frame {
         key: Option<(String, Pos)>,
         seen: Option<HashSet<String>>,
         fun: Option<&'static str>,
+        /// Where its merge keys are (a plain `<<`).
+        merges: Vec<Pos>,
     },
 }
 
 impl Frame {
     /// The node a closed collection becomes, with its anchor (0 for none). It ends where its last value ends.
-    fn close(self) -> (Node, usize) {
-        match self {
+    /// A mapping's merge keys are applied ([`merge`]).
+    fn close(self) -> Result<(Node, usize), SyntaxError> {
+        Ok(match self {
             Frame::Seq { pos, anchor, items, fun } => {
                 let end = items.iter().map(|n| n.end).max().unwrap_or(pos);
                 (long_form(Node { pos, end, value: Value::Seq(items) }, fun), anchor)
             }
-            Frame::Map { pos, anchor, entries, fun, .. } => {
+            Frame::Map { pos, anchor, entries, fun, merges, .. } => {
                 let end = entries.iter().map(|e| e.value.end).max().unwrap_or(pos);
+                let entries = if merges.is_empty() { entries } else { merge(entries, &merges)? };
                 (long_form(Node { pos, end, value: Value::Map(entries) }, fun), anchor)
+            }
+        })
+    }
+}
+
+/// A mapping with its merge keys (`<<: *anchor`, `<<: [*a, *b]`) applied the way Kubernetes reads them:
+/// sigs.k8s.io/yaml converts YAML with its fork of go-yaml v2 (kubernetes/kubernetes
+/// `vendor/sigs.k8s.io/yaml/goyaml.v2`, "map merging"), whose decoder (`decode.go`: `isMerge` — a plain `<<` —
+/// then `merge`) sets the merged mapping's keys in entry order, so a key written after the `<<` wins over it and
+/// one written before it is overwritten; in a list of mappings the earlier ones take precedence. The value of a
+/// merge key must be a mapping or a list of mappings. Merged entries carry [`Entry::merged`].
+fn merge(entries: Vec<Entry>, merges: &[Pos]) -> Result<Vec<Entry>, SyntaxError> {
+    fn set(out: &mut Vec<Entry>, e: Entry) {
+        match out.iter_mut().find(|x| x.key == e.key) {
+            Some(x) => *x = e,
+            None => out.push(e),
+        }
+    }
+    let want_map = |n: &Node| SyntaxError {
+        pos: n.pos,
+        message: "the value of a merge key `<<` must be a mapping or a list of mappings".into(),
+    };
+    let mut out: Vec<Entry> = Vec::with_capacity(entries.len());
+    for e in entries {
+        if e.key != "<<" || !merges.contains(&e.key_pos) {
+            set(&mut out, e);
+            continue;
+        }
+        let maps: Vec<&Node> = match &e.value.value {
+            Value::Map(_) => vec![&e.value],
+            Value::Seq(items) => items.iter().rev().collect(),
+            _ => return Err(want_map(&e.value)),
+        };
+        for m in maps {
+            let Value::Map(from) = &m.value else { return Err(want_map(m)) };
+            for x in from {
+                set(&mut out, Entry { merged: Some(e.key_pos), ..x.clone() });
             }
         }
     }
+    Ok(out)
 }
 
 /// Parses a stream of YAML documents (JSON is accepted as YAML). Empty documents are dropped.
@@ -377,10 +423,12 @@ impl TreeBuilder {
             }
             Event::MappingStart(anchor, tag) => {
                 let fun = intrinsic(tag.as_deref());
-                self.open(Frame::Map { pos, anchor, entries: Vec::new(), key: None, seen: None, fun }, pos)?;
+                let frame =
+                    Frame::Map { pos, anchor, entries: Vec::new(), key: None, seen: None, fun, merges: Vec::new() };
+                self.open(frame, pos)?;
                 None
             }
-            Event::SequenceEnd | Event::MappingEnd => self.stack.pop().map(Frame::close),
+            Event::SequenceEnd | Event::MappingEnd => self.stack.pop().map(Frame::close).transpose()?,
         })
     }
 
@@ -422,13 +470,18 @@ impl TreeBuilder {
         match self.stack.last_mut() {
             None => self.root = Some(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, key, seen, .. }) => match key.take() {
-                None => *key = Some(mapping_key(node, entries, seen)?),
+            Some(Frame::Map { entries, key, seen, merges, .. }) => match key.take() {
+                None => {
+                    if matches!(&node.value, Value::Scalar { text, plain: true } if text == "<<") {
+                        merges.push(node.pos);
+                    }
+                    *key = Some(mapping_key(node, entries, seen)?);
+                }
                 Some((k, key_pos)) => {
                     if let Some(set) = seen.as_mut() {
                         set.insert(k.clone());
                     }
-                    entries.push(Entry { key: k, key_pos, value: node });
+                    entries.push(Entry { key: k, key_pos, value: node, merged: None });
                 }
             },
         }
@@ -576,7 +629,12 @@ pub fn parse_json_value(text: &str, offset: usize, positions: &JsonPositions) ->
                             message: format!("duplicate key `{key}` in a mapping"),
                         });
                     }
-                    entries.push(Entry { key, key_pos: pos(key_range.start), value: convert(p.value, pos)? });
+                    entries.push(Entry {
+                        key,
+                        key_pos: pos(key_range.start),
+                        value: convert(p.value, pos)?,
+                        merged: None,
+                    });
                 }
                 Node {
                     pos: start,
@@ -671,6 +729,46 @@ mod tests {
         let block: String = (0..300).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
         let err = parse_stream(&block).unwrap_err();
         assert!(err.message.contains("nesting deeper"), "{err:?}");
+    }
+
+    /// Merge keys as sigs.k8s.io/yaml's go-yaml v2 applies them (review of 4ba9fce): the anchor's keys come in,
+    /// a key written after the `<<` wins, one written before it is overwritten, earlier mappings of a list win,
+    /// a quoted `"<<"` is an ordinary key, and a merge of a scalar is an error.
+    #[test]
+    fn merge_keys_are_applied_as_kubernetes_reads_them() {
+        let text = "a: &a {x: 1, y: 2}
+b: &b {y: 3, z: 4}
+m:
+  <<: *a
+  y: own
+n:
+  x: before
+  <<: *a
+l:
+  <<: [*a, *b]
+q:
+  \"<<\": *a
+";
+        let root = &parse_stream(text).unwrap()[0].root;
+        let json = |k: &str| root.get(k).unwrap().to_json();
+        assert_eq!(json("m"), serde_json::json!({"x": 1, "y": "own"}));
+        assert_eq!(json("n"), serde_json::json!({"x": 1, "y": 2}));
+        assert_eq!(json("l"), serde_json::json!({"x": 1, "y": 2, "z": 4}));
+        assert_eq!(json("q"), serde_json::json!({"<<": {"x": 1, "y": 2}}));
+        let m = root.get("m").and_then(Node::as_map).unwrap();
+        assert_eq!(m[0].key, "x");
+        assert_eq!(m[0].merged, Some(Pos { line: 4, col: 3 }), "merged through the `<<` at line 4");
+        assert_eq!(m[0].key_pos, Pos { line: 1, col: 8 }, "the key keeps its place in the anchor");
+        assert_eq!(m[1].merged, None);
+        let err = parse_stream(
+            "a: &a x
+b:
+  <<: *a
+",
+        )
+        .unwrap_err();
+        assert!(err.message.contains("merge key"), "{err:?}");
+        assert_eq!(err.pos.line, 3);
     }
 
     #[test]

@@ -165,7 +165,12 @@ impl Env<'_> {
                         .iter()
                         .filter_map(|e| {
                             let value = self.resolve_opt(&e.value).transpose()?;
-                            Some(value.map(|value| Entry { key: e.key.clone(), key_pos: e.key_pos, value }))
+                            Some(value.map(|value| Entry {
+                                key: e.key.clone(),
+                                key_pos: e.key_pos,
+                                value,
+                                merged: e.merged,
+                            }))
                         })
                         .collect::<Result<_, _>>()?,
                 ),

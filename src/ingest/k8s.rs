@@ -119,7 +119,31 @@ pub fn read_object(
             .path(&["metadata", "labels", "app.kubernetes.io/name"])
             .and_then(Node::as_str)
             .map(super::intern::intern),
+        merged_from: merged_from(&node),
     });
+}
+
+/// The positions of the keys merged into `object` (`<<: *anchor`) from text outside it, in document order.
+fn merged_from(object: &Node) -> Vec<crate::diag::Pos> {
+    fn walk(n: &Node, object: &Node, out: &mut Vec<crate::diag::Pos>) {
+        match &n.value {
+            crate::yaml::Value::Map(entries) => {
+                for e in entries {
+                    if e.merged.is_some() && (e.key_pos < object.pos || e.key_pos > object.end) {
+                        out.push(e.key_pos);
+                    } else {
+                        walk(&e.value, object, out);
+                    }
+                }
+            }
+            crate::yaml::Value::Seq(items) => items.iter().for_each(|i| walk(i, object, out)),
+            crate::yaml::Value::Scalar { .. } => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(object, object, &mut out);
+    out.sort();
+    out
 }
 
 /// A `…List` (`kind: List`, or any `…List` with `items`): each item that has `apiVersion` and `kind` is read as

@@ -57,6 +57,9 @@ pub struct K8sObject {
     /// The Helm label `app.kubernetes.io/name` (`metadata.labels`), when it is a string: how add-ons are
     /// recognised (`mappings/addons.yaml`).
     pub app_name: Option<std::sync::Arc<str>>,
+    /// The keys a merge key (`<<: *anchor`) brings into the object from text outside it (another object's
+    /// anchor), by their position: an edit there would change every object that shares the anchor (E2A107).
+    pub merged_from: Vec<Pos>,
 }
 
 /// A ServiceAccount, declared or implied.

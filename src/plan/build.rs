@@ -107,7 +107,8 @@ pub fn build(
         addons: recognised.entries,
         addon_objects: recognised.objects,
     };
-    let decided = edits::decide(model, files, tables, &opts.config, &plan);
+    let mut decided = edits::decide(model, files, tables, &opts.config, &plan);
+    super::shared_anchors::keep(model, &mut decided, &mut sink);
     plan.manifest_edits = decided.manifest;
     plan.eks_side_edits = decided.eks_side;
     plan.ecr_images = decided.ecr_images;

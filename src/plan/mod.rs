@@ -23,6 +23,7 @@ pub mod keda;
 pub mod keda_triggers;
 pub mod ledger;
 pub mod names_in_config;
+mod shared_anchors;
 pub mod soundness;
 pub mod storage_configs;
 pub mod storage_text;

@@ -26,6 +26,11 @@ use std::sync::Arc;
 struct Edits {
     list: Vec<(usize, usize, String)>,
     intent: Vec<(verify::NodeKey, Op)>,
+    /// The insertions made at the end of a block node (by [`insert_entry`], [`append_items`]): their index in
+    /// `list` and where that node starts. Several can fall at one offset (a container whose last key is `env:`
+    /// ends where its env list does); the one into the node that starts later — the nested one — must come first,
+    /// or the env items would land under a key added to the container (found by review of 4ba9fce).
+    into: Vec<(usize, Pos)>,
 }
 
 impl Edits {
@@ -41,6 +46,13 @@ impl Edits {
     fn reset(&mut self, (list, intent): (usize, usize)) {
         self.list.truncate(list);
         self.intent.truncate(intent);
+        self.into.retain(|(i, _)| *i < list);
+    }
+
+    /// Inserts `text` at byte `at`, at the end of the node that starts at `node` (see [`Edits::into`]).
+    fn insert_into(&mut self, at: usize, text: String, node: Pos) {
+        self.into.push((self.list.len(), node));
+        self.list.push((at, at, text));
     }
 }
 
@@ -138,7 +150,7 @@ fn is_block(src: &Src, n: &Node) -> bool {
 /// anchor (`labels: &l`) starts at the anchor, which must stay where it is.
 fn block_start(src: &Src, n: &Node) -> Pos {
     match &n.value {
-        Y::Map(e) if !e.is_empty() => e[0].key_pos,
+        Y::Map(e) if !e.is_empty() => entry_start(src, &e[0]),
         Y::Seq(items) if !items.is_empty() => {
             let first = items[0].pos;
             let line = src.before(first);
@@ -148,6 +160,20 @@ fn block_start(src: &Src, n: &Node) -> Pos {
             }
         }
         _ => n.pos,
+    }
+}
+
+/// Where a block mapping entry starts: its key, or the `?` of an explicit key (`? key` then `: value` on the next
+/// line), which goes and comes with it (found by review of 4ba9fce: re-emitting from the key left the `?` in front
+/// of a whole `key: value`). An entry a merge key brought in starts at its `<<` (its key is in the anchored text).
+fn entry_start(src: &Src, e: &crate::yaml::Entry) -> Pos {
+    let key_pos = e.merged.unwrap_or(e.key_pos);
+    let before = src.before(key_pos);
+    match before.trim_end().strip_suffix('?') {
+        Some(lead) if lead.chars().all(|c| c == ' ' || c == '-') => {
+            Pos { line: key_pos.line, col: lead.chars().count() as u32 + 1 }
+        }
+        _ => key_pos,
     }
 }
 
@@ -268,9 +294,9 @@ fn insert_entry(src: &Src, edits: &mut Edits, map: &Node, key: &str, v: &Value) 
     let mut line = " ".repeat(indent);
     line.push_str(&yaml_out::emit(&json!({ key: v }), indent));
     if at == src.text.len() && !src.text.ends_with('\n') {
-        edits.list.push((at, at, format!("\n{line}")));
+        edits.insert_into(at, format!("\n{line}"), map.pos);
     } else {
-        edits.list.push((at, at, format!("{line}\n")));
+        edits.insert_into(at, format!("{line}\n"), map.pos);
     }
 }
 
@@ -319,7 +345,7 @@ fn append_items(src: &Src, edits: &mut Edits, seq: &Node, new: &[Value]) {
                 text.insert(0, '\n');
                 text.pop();
             }
-            edits.list.push((at, at, text));
+            edits.insert_into(at, text, seq.pos);
         }
         _ if src.first_char(seq.pos) == Some('[') && flow_end(src.text, src.byte(seq.pos)).is_some() => {
             // A flow sequence gains the items before its `]`: an insertion, so edits inside it stay.
@@ -350,15 +376,36 @@ fn add_to_pod(src: &Src, edits: &mut Edits, spec: &Node, volumes: &[Value], moun
             if new.is_empty() {
                 continue;
             }
-            match c.get(key) {
-                Some(v) if v.as_seq().is_some() => append_items(src, edits, v, new),
-                _ => insert_entry(src, edits, c, key, &Value::Array(new.to_vec())),
-            }
+            add_items(src, edits, c, key, new);
         }
     }
-    match spec.get("volumes") {
-        Some(v) if v.as_seq().is_some() => append_items(src, edits, v, volumes),
-        _ => insert_entry(src, edits, spec, "volumes", &Value::Array(volumes.to_vec())),
+    add_items(src, edits, spec, "volumes", volumes);
+}
+
+/// Adds items to the list at `key` of a mapping: after its items, in place of a null (`env:` holding nothing,
+/// `env: ~`: adding the key again would make a duplicate, found by review of 4ba9fce), or as a new key.
+fn add_items(src: &Src, edits: &mut Edits, map: &Node, key: &str, new: &[Value]) {
+    match map.get(key) {
+        Some(v) if v.as_seq().is_some() => append_items(src, edits, v, new),
+        Some(v) if v.is_null() => fill_null(src, edits, v, &Value::Array(new.to_vec())),
+        _ => insert_entry(src, edits, map, key, &Value::Array(new.to_vec())),
+    }
+}
+
+/// A null value becomes `v` (one-line JSON). An empty one (`key:` and nothing) has no text: the value goes after
+/// the `:`.
+fn fill_null(src: &Src, edits: &mut Edits, n: &Node, v: &Value) {
+    edits.mean(n, Op::Replace(v.clone()));
+    let text = serde_json::to_string(v).expect("serialises");
+    let (start, end) = (src.byte(n.pos), src.byte(n.end));
+    if start == end {
+        // Empty: placed at its `:`, or after it at the end of a file without a final newline.
+        // At the end of a file with no final newline, that is where a key added to the enclosing mapping goes too:
+        // ranked as an insertion into this node, it comes first.
+        let at = if src.text[start..].starts_with(':') { start + 1 } else { start };
+        edits.insert_into(at, format!(" {text}"), n.pos);
+    } else {
+        edits.list.push((start, end, text));
     }
 }
 
@@ -375,9 +422,10 @@ fn delete_lines(src: &Src, edits: &mut Edits, first: Pos, last_line: u32) -> Opt
 /// Deletes entry `k` of a block mapping (its whole lines); `None` (and nothing recorded) when it cannot.
 fn remove_entry(src: &Src, edits: &mut Edits, map: &Node, k: usize) -> Option<()> {
     let entries = map.as_map()?;
-    let e = entries.get(k)?;
-    let last = entries.get(k + 1).map_or_else(|| last_line(src, &e.value), |n| n.key_pos.line - 1);
-    delete_lines(src, edits, e.key_pos, last)?;
+    // An entry a merge key brought in is not in this mapping's text.
+    let e = entries.get(k).filter(|e| e.merged.is_none())?;
+    let last = entries.get(k + 1).map_or_else(|| last_line(src, &e.value), |n| entry_start(src, n).line - 1);
+    delete_lines(src, edits, entry_start(src, e), last)?;
     edits.mean(map, Op::Remove(e.key.clone()));
     Some(())
 }
@@ -479,7 +527,7 @@ fn edit_file(
             apply_edit(&src, &mut edits, node, e, client_ids);
         }
     }
-    let mut out = apply(text, edits.list);
+    let mut out = apply(text, edits.list, &edits.into);
     drop(nodes);
     append_documents(&mut out, added);
     verified(&a.files.get(file).display, text, &docs, &out, &edits.intent, added)?;
@@ -515,10 +563,7 @@ fn apply_edit(src: &Src, edits: &mut Edits, node: &Node, e: &Edit, client_ids: &
             let Some(spec) = node.path(pod_spec) else { return };
             if volumes.is_empty() {
                 for c in spec.get("containers").and_then(Node::as_seq).unwrap_or_default() {
-                    match c.get("env") {
-                        Some(v) if v.as_seq().is_some() => append_items(src, edits, v, env),
-                        _ => insert_entry(src, edits, c, "env", &Value::Array(env.clone())),
-                    }
+                    add_items(src, edits, c, "env", env);
                 }
             } else {
                 add_to_pod(src, edits, spec, volumes, mounts, env);
@@ -1000,10 +1045,14 @@ fn verified(
 }
 
 /// Applies non-overlapping edits (later ones first, so offsets stay valid). Overlapping edits keep the first (the
-/// verifier then reports the one that was dropped).
-fn apply(text: &str, mut list: Vec<(usize, usize, String)>) -> String {
-    // Stable: edits at one offset keep the order they were made in.
-    list.sort_by_key(|e| (e.0, e.1));
+/// verifier then reports the one that was dropped). Insertions at one offset into nested nodes come innermost first
+/// (`into`, see [`Edits::into`]); other edits at one offset keep the order they were made in.
+fn apply(text: &str, list: Vec<(usize, usize, String)>, into: &[(usize, Pos)]) -> String {
+    let node: BTreeMap<usize, Pos> = into.iter().copied().collect();
+    let mut list: Vec<(usize, (usize, usize, String))> = list.into_iter().enumerate().collect();
+    // Stable: unranked edits at one offset keep the order they were made in, after the ranked ones.
+    list.sort_by_key(|(i, e)| (e.0, e.1, std::cmp::Reverse(node.get(i).copied().unwrap_or_default())));
+    let list = list.into_iter().map(|(_, e)| e);
     let mut kept: Vec<(usize, usize, String)> = Vec::new();
     for e in list {
         if kept.last().is_some_and(|l| e.0 < l.1 || (e.0 == l.0 && e.1 == l.1 && e.0 != e.1)) {

@@ -27,6 +27,7 @@ mod plan;
 mod pod_identity;
 mod privileges;
 mod rewrite_props;
+mod rewrite_shapes;
 mod route53;
 mod safety;
 mod setup_errors;

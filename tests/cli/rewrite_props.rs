@@ -51,11 +51,13 @@ struct Obj {
     /// labels are an anchor that the selector (written after the template) aliases.
     alias_labels: u8,
     env_flow: bool,
+    /// Block annotations written with explicit keys (`? key` then `: value`).
+    explicit: bool,
 }
 
 fn obj() -> impl Strategy<Value = Obj> {
-    (0u8..5, any::<bool>(), 0u8..34, 0usize..2, any::<bool>(), 0u8..3, any::<bool>()).prop_map(
-        |(kind, flow, annotations, role, comment, alias_labels, env_flow)| Obj {
+    (0u8..5, any::<bool>(), 0u8..34, 0usize..2, any::<bool>(), 0u8..3, any::<bool>(), any::<bool>()).prop_map(
+        |(kind, flow, annotations, role, comment, alias_labels, env_flow, explicit)| Obj {
             kind,
             flow,
             annotations,
@@ -63,6 +65,7 @@ fn obj() -> impl Strategy<Value = Obj> {
             comment,
             alias_labels,
             env_flow,
+            explicit,
         },
     )
 }
@@ -92,7 +95,11 @@ fn annotations(o: &Obj) -> Option<String> {
     } else {
         let mut s = String::from("  annotations:\n");
         for (k, v) in chosen {
-            s.push_str(&format!("    {k}: {v}\n"));
+            if o.explicit {
+                s.push_str(&format!("    ? {k}\n    : {v}\n"));
+            } else {
+                s.push_str(&format!("    {k}: {v}\n"));
+            }
             if o.comment {
                 s.push_str("    # a comment between annotations\n");
             }
@@ -273,5 +280,153 @@ proptest! {
         };
         prop_assert_eq!(identities(out), identities(&text), "objects differ\n--- input ---\n{}\n--- output ---\n{}", text, out);
         prop_assert_eq!(trees(out), trees(&text), "fields differ\n--- input ---\n{}\n--- output ---\n{}", text, out);
+    }
+}
+
+/// Where `env:` sits in a container and how it is written (found by review of 4ba9fce: the bridges' env items
+/// landed under a key added after an `env:` that was the container's last key).
+#[derive(Debug, Clone)]
+struct EnvShape {
+    /// Index among the container's other keys (`name`, `image`, `ports`, `readinessProbe`).
+    at: usize,
+    /// 0: block, dashes indented; 1: block, dashes at the key's column; 2: `env: []`; 3: flow with items;
+    /// 4: `env:` holding null; 5: block followed by comment lines; 6: block with a comment on its key's line.
+    form: u8,
+    /// A second container after the first.
+    second: bool,
+    /// Another document after the Deployment.
+    then_doc: bool,
+    /// The file ends with a newline.
+    newline: bool,
+    /// 0: the AWS bridge (`stay_on_aws`), 1: the reverse bridge (`bridge_from_eks`).
+    setup: usize,
+}
+
+fn env_shape() -> impl Strategy<Value = EnvShape> {
+    (0usize..5, 0u8..7, any::<bool>(), any::<bool>(), any::<bool>(), 0usize..2).prop_map(
+        |(at, form, second, then_doc, newline, setup)| EnvShape { at, form, second, then_doc, newline, setup },
+    )
+}
+
+/// The fixtures the env property runs on: (directory, ServiceAccount, namespace, the env item the workload has).
+const BRIDGES: [(&str, &str, &str, &str, &str); 2] = [
+    (
+        "testdata/fixtures/rewrite/env-last-bridge",
+        "mover",
+        "apps",
+        "Q",
+        "https://sqs.us-east-1.amazonaws.com/111122223333/legacy-jobs",
+    ),
+    (
+        "testdata/fixtures/rewrite/env-reverse-bridge",
+        "report-writer",
+        "reports",
+        "OUTPUT_URI",
+        "s3://acme-reports/daily/",
+    ),
+];
+
+/// A container (its lines at column 10, under `- ` at 8) with `env:` at `s.at` in the form `s.form`.
+fn container(s: &EnvShape, name: &str, var: (&str, &str)) -> String {
+    let (k, v) = var;
+    let env = match s.form {
+        0 => format!("env:\n            - name: {k}\n              value: {v}\n"),
+        1 => format!("env:\n          - name: {k}\n            value: {v}\n"),
+        2 => "env: []\n".to_string(),
+        3 => format!("env: [{{name: {k}, value: \"{v}\"}}]\n"),
+        4 => "env:\n".to_string(),
+        5 => format!(
+            "env:\n            - name: {k}\n              value: {v}\n          # env ends here\n  # a comment at another column\n"
+        ),
+        _ => format!("env: # the variables\n            - name: {k}\n              value: {v} # trailing\n"),
+    };
+    let mut keys = vec![
+        format!("name: {name}\n"),
+        "image: ghcr.io/acme/app:1.0.0\n".to_string(),
+        "ports:\n            - containerPort: 8080\n".to_string(),
+        "readinessProbe:\n            httpGet:\n              path: /healthz\n              port: 8080\n".to_string(),
+    ];
+    keys.insert(s.at.min(keys.len()), env);
+    let mut out = String::new();
+    for (i, key) in keys.iter().enumerate() {
+        out.push_str(if i == 0 { "        - " } else { "          " });
+        out.push_str(key);
+    }
+    out
+}
+
+fn env_manifest(s: &EnvShape) -> String {
+    let (_, sa, ns, k, v) = BRIDGES[s.setup];
+    let mut text = format!(
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: {sa}\n  namespace: {ns}\n  annotations:\n    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/{sa}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {sa}\n  namespace: {ns}\nspec:\n  selector:\n    matchLabels: {{app: {sa}}}\n  template:\n    metadata:\n      labels: {{app: {sa}}}\n    spec:\n      serviceAccountName: {sa}\n      containers:\n{}",
+        container(s, "app", (k, v))
+    );
+    if s.second {
+        text.push_str(&container(s, "sidecar", ("MODE", "fast")));
+    }
+    if s.then_doc {
+        text.push_str(&format!(
+            "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: {sa}\n  namespace: {ns}\nspec:\n  ports: [{{port: 80}}]\n"
+        ));
+    }
+    if !s.newline {
+        text.pop();
+    }
+    text
+}
+
+/// The env names of every container of the file's Deployment.
+fn container_envs(text: &str) -> Vec<Vec<String>> {
+    let docs = parse_stream(text).expect("the output is valid YAML");
+    let dep = docs.iter().find(|d| d.root.get("kind").and_then(Node::as_str) == Some("Deployment")).unwrap();
+    let cs = dep.root.path(&["spec", "template", "spec", "containers"]).and_then(Node::as_seq).unwrap();
+    cs.iter()
+        .map(|c| {
+            c.get("env")
+                .and_then(Node::as_seq)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|e| e.get("name").and_then(Node::as_str).map(str::to_string))
+                .collect()
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, .. ProptestConfig::default() })]
+
+    /// Wherever `env:` sits in a container and however it is written, the bridges' env items land in it: the
+    /// rewrite succeeds, every output parses, and each container keeps its own variables first.
+    #[test]
+    fn bridge_env_items_land_in_env_wherever_it_sits(s in env_shape()) {
+        let (fixture, ..) = BRIDGES[s.setup];
+        let dir = tempfile::tempdir().unwrap();
+        let text = env_manifest(&s);
+        std::fs::create_dir_all(dir.path().join("k8s")).unwrap();
+        std::fs::write(dir.path().join("k8s/app.yaml"), &text).unwrap();
+        let iam = std::fs::read_dir(Path::new(fixture).join("iam")).unwrap().next().unwrap().unwrap().path();
+        std::fs::write(dir.path().join("iam.json"), std::fs::read(iam).unwrap()).unwrap();
+        let (cfg, _) = eks2aks::config::load(Some(&Path::new(fixture).join("eks2aks.yaml"))).unwrap();
+        let tables = eks2aks::mapping::load(None).unwrap();
+        let mut a = eks2aks::analyse(&[dir.path().to_path_buf()], &cfg, &tables).map_err(|(_, f)| TestCaseError::fail(format!("{f:?}")))?;
+        let tree = eks2aks::render::translate(&mut a, &cfg, &eks2aks::templates::Templates::default(), &Default::default());
+        let tree = match tree {
+            Ok(t) => t,
+            Err(e) => return Err(TestCaseError::fail(format!("{e:#}\n--- input ---\n{text}"))),
+        };
+        let before = container_envs(&text);
+        let mut bridged = 0;
+        for (path, out) in tree.iter().filter(|(p, _)| p.ends_with("app.yaml")) {
+            let after = container_envs(out);
+            prop_assert_eq!(after.len(), before.len(), "{}\n{}", path, out);
+            for (b, x) in before.iter().zip(&after) {
+                prop_assert!(x.starts_with(b),
+                    "{path}: {b:?} then {x:?}\n--- input ---\n{text}\n--- output ---\n{out}");
+                if x.len() > b.len() {
+                    bridged += 1;
+                }
+            }
+        }
+        prop_assert!(bridged > 0, "no bridge variables added\n--- input ---\n{text}\n--- outputs ---\n{:?}", tree);
     }
 }
