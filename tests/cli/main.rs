@@ -29,6 +29,7 @@ mod privileges;
 mod rewrite_props;
 mod route53;
 mod safety;
+mod scopes;
 mod setup_errors;
 mod storage_configs;
 mod storage_lb;
