@@ -63,7 +63,8 @@ fn a_repository_grant_is_on_the_registry_and_reported_as_widened() {
     assert_eq!(a["scope"]["aws_arn"], "arn:aws:ecr:us-east-1:111122223333:repository/team-a/app");
     let w = widened(&p);
     assert!(
-        w.iter().any(|m| m.contains("identity `puller`") && m.contains("repository/team-a/app") && m.contains("widened")),
+        w.iter()
+            .any(|m| m.contains("identity `puller`") && m.contains("repository/team-a/app") && m.contains("widened")),
         "{w:#?}"
     );
 }
@@ -116,7 +117,11 @@ fn ordinary_ssm_and_logs_patterns_translate_with_their_widenings_reported() {
     for a in role_assignments(&p) {
         let kind = a["scope"]["kind"].as_str().unwrap();
         if ["app_configuration", "container_registry", "resource_group"].contains(&kind) {
-            assert!(a["scope"]["azure_name"].as_str().unwrap().starts_with("param:") || a["scope"]["azure_name"] == "resourceGroup", "{a:#?}");
+            assert!(
+                a["scope"]["azure_name"].as_str().unwrap().starts_with("param:")
+                    || a["scope"]["azure_name"] == "resourceGroup",
+                "{a:#?}"
+            );
         }
     }
     let tmp = tempfile::tempdir().unwrap();
