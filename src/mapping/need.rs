@@ -82,6 +82,10 @@ pub struct ScopeKey {
     pub aws_arn: String,
     /// ABAC condition (blob path), if any.
     pub condition: Option<BlobPathCondition>,
+    /// The scope is wider than the AWS resources the statements named — a `Resource: "*"` widened to the parent,
+    /// or a resource Azure cannot scope a role to (an SSM parameter → the whole App Configuration store) — and the
+    /// widening was reported (E2A017). The soundness check excuses only such reported widenings.
+    pub widened: bool,
 }
 
 pub use super::azure::{BlobPathCondition, Clause, Listing, PrefixTest};
@@ -105,6 +109,37 @@ fn broad_scope(tables: &Tables, scope_kind: &str) -> (String, String) {
 /// True when a scope kind takes a blob-path condition (`blob_condition` in `mappings/scopes.yaml`).
 fn takes_blob_condition(tables: &Tables, scope_kind: &str) -> bool {
     tables.scope(scope_kind).is_some_and(|k| k.blob_condition)
+}
+
+/// True when a scope kind is a resource of its own for each AWS resource (a Bicep leaf: a queue, a container, a
+/// secret…). Otherwise a role can only be assigned on what holds it (App Configuration key-values have no Azure
+/// resource: the store; a registry's repositories: the registry; no Event Grid topic kind: the resource group), so
+/// a grant on one AWS resource is a grant on all of them there: widened, and reported.
+pub fn has_own_scope(tables: &Tables, scope_kind: &str) -> bool {
+    tables.scope(scope_kind).is_some_and(|k| k.bicep.leaf.is_some())
+}
+
+/// Scopes that stand for several AWS resources on one Azure scope (see [`has_own_scope`]) become one: a key per
+/// resource would give one identity the same role twice on the same store. Their `aws_arn` is then `*` (the
+/// E2A017 findings name each resource); a lone one keeps its resource.
+fn fold_parent_keys(needs: &mut Needs) {
+    let group = |k: &ScopeKey| (k.service.clone(), k.target.clone(), k.kind.clone(), k.azure_name.clone());
+    let mut count: BTreeMap<_, usize> = BTreeMap::new();
+    for k in needs.keys().filter(|k| k.widened && k.condition.is_none()) {
+        *count.entry(group(k)).or_default() += 1;
+    }
+    let keys: Vec<ScopeKey> = needs
+        .keys()
+        .filter(|k| k.widened && k.condition.is_none() && count[&group(k)] > 1 && &*k.aws_arn != "*")
+        .cloned()
+        .collect();
+    for k in keys {
+        let need = needs.remove(&k).expect("listed");
+        let into = needs.entry(ScopeKey { aws_arn: "*".into(), ..k }).or_default();
+        for (p, a) in need.perms {
+            into.perms.entry(p).or_default().extend(a);
+        }
+    }
 }
 
 /// True for a resource kind that is an entry point to another resource, not one itself (an S3 access point): it
@@ -388,14 +423,16 @@ fn cut(tables: &Tables, key: &ScopeKey, d: &Statement, hits: &[&AwsAction]) -> O
                     && glob_match(p, &format!("{}/{PROBE}", key.aws_arn), false))
         })
     } else {
-        patterns.iter().any(|p| overlaps(p, &key.aws_arn, &key.service))
+        // A widened scope holds every resource of its service, whichever one the Allow named.
+        let arn = if key.widened { "*" } else { key.aws_arn.as_str() };
+        patterns.iter().any(|p| overlaps(p, arn, &key.service))
     };
     if !touched {
         return None;
     }
     let exact = !conditional
         && !not_resource
-        && patterns.iter().any(|p| *p == "*" || (&*key.aws_arn != "*" && glob_match(p, &key.aws_arn, false)));
+        && patterns.iter().any(|p| *p == "*" || (!key.widened && glob_match(p, &key.aws_arn, false)));
     c.remove = true;
     c.inexact = !exact;
     Some(c)
@@ -598,6 +635,7 @@ pub fn needs(
     }
     let server_side = std::mem::take(&mut t.server_side);
     t.report_untranslated();
+    fold_parent_keys(&mut out);
     let denied = subtract_denies(tables, identity, perms, &mut out, sink);
     (out, denied, server_side)
 }
@@ -1117,6 +1155,7 @@ impl Translator<'_> {
             azure_name: bname,
             aws_arn: "*".into(),
             condition,
+            widened: true,
         }
     }
 
@@ -1158,6 +1197,7 @@ impl Translator<'_> {
         let base_named = stmt.resources.iter().any(|(x, _)| *x == base);
         let prefix = act.prefix;
         if !takes_blob_condition(self.tables, &target.scope_kind)
+            && has_own_scope(self.tables, &target.scope_kind)
             && path.is_some()
             && !base_named
             && res.widened_reported.insert(format!("{prefix}\u{0}{arn}"))
@@ -1183,6 +1223,9 @@ impl Translator<'_> {
                 }
             }
         }
+        if !has_own_scope(self.tables, &target.scope_kind) {
+            return Some(self.parent_key(res, act, tkey, target, &base, rkind));
+        }
         let Some(azure_name) = self.choice.azure_name(&target.naming, rname) else {
             self.zone_unnamed(rname, res.loc);
             return None;
@@ -1194,7 +1237,47 @@ impl Translator<'_> {
             azure_name,
             aws_arn: base,
             condition,
+            widened: false,
         })
+    }
+
+    /// The scope of an action on a resource Azure cannot assign a role to ([`has_own_scope`]): what holds it (the
+    /// store, registry or resource group, as for `Resource: "*"`), the resource kept in `aws_arn`, the widening
+    /// reported once per service and resource (E2A017), naming the resource the statement was limited to.
+    fn parent_key(
+        &mut self,
+        res: &mut Resource,
+        act: &Act,
+        tkey: String,
+        target: &Target,
+        base: &str,
+        rkind: &str,
+    ) -> ScopeKey {
+        let (kind, name) = broad_scope(self.tables, &target.scope_kind);
+        let prefix = act.prefix;
+        if res.widened_reported.insert(format!("{prefix}\u{0}parent\u{0}{base}")) {
+            self.sink.push(
+                rules::RESOURCE_STAR,
+                format!(
+                    "identity `{}`: `{}` ({prefix} {rkind}) has no Azure scope of its own in {}: {} and the statement's other {prefix} actions on it are widened to the whole {kind} `{name}`, which also holds every other {rkind}; the AWS statement was limited to `{}`",
+                    self.identity,
+                    crate::text::truncate(base),
+                    target.azure_service,
+                    act.full,
+                    crate::text::truncate(res.pattern),
+                ),
+                Some(res.loc),
+            );
+        }
+        ScopeKey {
+            service: prefix.to_string(),
+            target: tkey,
+            kind: kind.into(),
+            azure_name: name,
+            aws_arn: base.to_string(),
+            condition: None,
+            widened: true,
+        }
     }
 
     /// The grammar match (kind, name, path) of a concrete ARN of the action's service, cached per ARN. `None`
@@ -1420,6 +1503,7 @@ pub fn action_need(
         azure_name: naming::azure_name(&target.naming, &rname),
         aws_arn: base_arn(service, &parsed)?,
         condition: None,
+        widened: false,
     };
     Some((key, perms))
 }

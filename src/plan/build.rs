@@ -460,6 +460,7 @@ impl Assign<'_, '_> {
             aws_arn: shared(self.strings, &s.aws_arn),
             azure_type: target.azure_type.clone(),
             target: shared(self.strings, &s.target),
+            widened: s.widened,
         }
     }
 
@@ -553,6 +554,12 @@ impl Assign<'_, '_> {
             {
                 "the target prefers this built-in role to a custom role (`preferred_roles` in mappings/services.yaml)"
                     .to_string()
+            } else if &*r.kind == "cosmos-sql" {
+                // Cosmos DB NoSQL data-plane roles are `sqlRoleDefinitions`, not Azure RBAC roles
+                // (REST "Sql Resources - Create Update Sql Role Definition",
+                // learn.microsoft.com/rest/api/cosmos-db-resource-provider/sql-resources/create-update-sql-role-definition):
+                // the custom roles eks2aks writes are RBAC roles, so none is proposed here.
+                "eks2aks does not generate Cosmos DB data-plane custom roles (`sqlRoleDefinitions`): define one with exactly the need by hand to avoid the excess".to_string()
             } else if excess.len() > max || !self.planner.opts.choose.custom_roles {
                 "custom roles are switched off".to_string()
             } else {

@@ -170,6 +170,11 @@ pub struct Scope {
     pub azure_type: Arc<str>,
     /// The mapping target (`storage-queue`, `service-bus`, …; shared by every assignment to it).
     pub target: Arc<str>,
+    /// Wider than the AWS resources the role named, and reported (E2A017): `Resource: "*"`, or a resource Azure
+    /// cannot assign a role to (see `need::has_own_scope`). Read by the soundness check; not in plan.json (the kind,
+    /// name and `aws_arn` say it).
+    #[serde(skip)]
+    pub widened: bool,
 }
 
 /// A custom role definition.
@@ -760,7 +765,9 @@ fn unique_resource_names(resources: &mut [Resource], identities: &mut [Identity]
             }
         }
         for a in identities.iter_mut().flat_map(|i| i.role_assignments.iter_mut()) {
+            // A widened scope is named at deployment (the store, the resource group), not after its resource.
             if let Some(new) = names.get(&a.scope.azure_type, &a.scope.aws_arn)
+                && !a.scope.widened
                 && *new != *a.scope.azure_name
             {
                 a.scope.azure_name = new.into();

@@ -110,7 +110,7 @@ fn samples(
     statements: &[&Statement],
 ) -> Vec<Sample> {
     let mut arns: BTreeSet<String> = BTreeSet::new();
-    if &*a.scope.aws_arn == "*" {
+    if covers_many(tables, a) {
         // Widened: the resources the statements name, and one they do not.
         for prefix in services {
             for s in statements {
@@ -175,6 +175,50 @@ fn samples(
         }
     }
     out
+}
+
+/// Whether an assignment's scope holds more AWS resources than its `aws_arn`: a widened one (`*`), or one of a kind
+/// with no Azure resource per AWS resource (an App Configuration store for SSM parameters, a registry for ECR
+/// repositories, the resource group for EventBridge buses). Its samples are then every resource the statements
+/// name and one they do not, each judged on its own: a grant on the store is a grant on every parameter in it
+/// (review of 4ba9fce: such grants passed as exact, judged on the one parameter).
+fn covers_many(tables: &Tables, a: &RoleAssignment) -> bool {
+    &*a.scope.aws_arn == "*" || !crate::mapping::need::has_own_scope(tables, &a.scope.kind)
+}
+
+/// Whether an unconditional Allow of the role names one of the AWS actions `aws` (`NotAction` respected): the
+/// action was granted, on some resource; a widened scope only adds resources to it.
+fn allowed_somewhere(aws: &[(String, Vec<String>)], statements: &[&Statement]) -> bool {
+    statements.iter().filter(|s| s.effect == crate::model::Effect::Allow && s.conditions.is_empty()).any(|s| {
+        aws.iter().any(|(c, _)| s.action.items.iter().any(|(p, _)| crate::glob::action_matches(p, c)) != s.action.not)
+    })
+}
+
+/// The base resources (a bucket for S3) the role's statements name for service `prefix`, wildcards made concrete.
+fn named_bases(tables: &Tables, prefix: &str, statements: &[&Statement]) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for s in statements {
+        for (r, _) in s.resource.iter().flat_map(|r| r.items.iter()) {
+            if Arn::parse(r).is_some_and(|x| x.service == prefix) {
+                let sample = Sample { arn: instance(r), kind: String::new(), prefix: None, path: None };
+                out.insert(base_of_sample(tables, &sample));
+            }
+        }
+    }
+    out
+}
+
+/// The base resource of a sample: its bucket for S3, else the service grammar's base ARN (itself when none fits).
+fn base_of_sample(tables: &Tables, s: &Sample) -> String {
+    let Some(x) = Arn::parse(&s.arn) else { return s.arn.clone() };
+    if x.service == "s3" {
+        return format!("arn:aws:s3:::{}", x.resource.split('/').next().unwrap_or(""));
+    }
+    tables
+        .services
+        .get(&x.service)
+        .and_then(|svc| crate::mapping::need::base_arn(svc, &x))
+        .unwrap_or_else(|| s.arn.clone())
 }
 
 /// An ARN of the service that no statement names (from its first resource grammar).
@@ -296,7 +340,16 @@ impl Checker<'_> {
                 let of_prefix: Vec<&Sample> =
                     all.iter().filter(|s| Arn::parse(&s.arn).is_some_and(|x| x.service == *prefix)).collect();
                 let try_one = |s: &Sample| try_sample(a, d, aws, s, statements);
-                let judged = if prefix != "s3" && &*a.scope.aws_arn != "*" {
+                // A reported widening (E2A017) covers the resources no statement names, for a data action AWS
+                // allowed on some resource; never where a Deny says no.
+                let documented = a.scope.widened && allowed_somewhere(aws, statements);
+                let named = if documented { named_bases(self.tables, prefix, statements) } else { BTreeSet::new() };
+                let try_one = |s: &Sample| {
+                    let answer = try_one(s)?;
+                    let beyond = documented && !answer.1 && !named.contains(&base_of_sample(self.tables, s));
+                    (answer.0 == Decision::Allow || !beyond).then_some(answer)
+                };
+                let judged = if prefix != "s3" && !covers_many(self.tables, a) {
                     judge_as_one(a, &of_prefix, try_one)
                 } else {
                     judge_each(&of_prefix, try_one)
@@ -522,6 +575,43 @@ mod tests {
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].0, "E2A045");
         assert!(found[0].1.contains("<any other key>") && found[0].1.contains("s3:GetObject"), "{}", found[0].1);
+    }
+
+    /// Review of 4ba9fce: a grant on one SSM parameter sat on the whole App Configuration store and the check judged
+    /// it on that parameter alone. A store holds every parameter: a grant there that the plan did not report as
+    /// widened is wider than the role, whatever the scope is called.
+    #[test]
+    fn a_store_wide_grant_not_reported_as_widened_is_wider_than_aws() {
+        let plan = plan_of("testdata/fixtures/scopes/ssm-parameter-per-role");
+        assert!(check_codes(&plan.identities, &plan).is_empty(), "reported as widened: documented");
+        let mut ids = plan.identities.clone();
+        let a = &mut ids[0].role_assignments[0];
+        assert_eq!(&*a.scope.kind, "app_configuration");
+        assert!(a.scope.widened);
+        // The shape of the defect: named after the parameter, not reported.
+        a.scope.widened = false;
+        a.scope.azure_name = "billing-db-url".into();
+        let found = check_codes(&ids, &plan);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "E2A045");
+        assert!(
+            found[0].1.contains("parameter/<any other>") && found[0].1.contains("ssm:GetParameter"),
+            "{}",
+            found[0].1
+        );
+    }
+
+    /// A reported widening excuses only other resources, for actions the role allowed: a store-wide grant of an
+    /// action the role never allowed is still wider than AWS.
+    #[test]
+    fn a_widening_does_not_excuse_an_action_the_role_never_allowed() {
+        let ssm = plan_of("testdata/fixtures/scopes/ssm-parameter-per-role");
+        let ecr = plan_of("testdata/fixtures/scopes/ecr-repository");
+        let mut ids = ssm.identities.clone();
+        ids[0].aws_permissions = ecr.identities[0].aws_permissions.clone();
+        assert!(ids[0].role_assignments[0].scope.widened);
+        let found = check_codes(&ids, &ssm);
+        assert!(found.iter().any(|(c, m)| c == "E2A045" && m.contains("keyvalues/read")), "{found:?}");
     }
 
     /// E2A046 is a guard too: a statement under a condition eks2aks cannot decide is not translated. Given the

@@ -717,6 +717,8 @@ fn snapshot_assignment(
             aws_arn: "*".into(),
             azure_type: kind.map_or("Microsoft.Resources/resourceGroups", |k| k.azure_type.as_str()).into(),
             target: "disk-snapshots".into(),
+            // Reported with what it allows beyond EC2 (E2A143).
+            widened: true,
         },
         aws_actions: r
             .actions

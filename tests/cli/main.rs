@@ -30,6 +30,7 @@ mod rewrite_props;
 mod rewrite_shapes;
 mod route53;
 mod safety;
+mod scopes;
 mod setup_errors;
 mod storage_configs;
 mod storage_lb;
