@@ -591,13 +591,21 @@ fn ambiguous_service_accounts(model: &Model, identities: &[Identity], files: &Fi
         } else {
             "eks2aks cannot tell the clusters apart (they are under one INPUT); translate each cluster's directory in a run of its own (one AKS cluster, one OIDC issuer per run)"
         };
-        for loc in ids.values().flatten() {
-            sink.push(
-                rules::AMBIGUOUS_SERVICE_ACCOUNT,
-                format!("ServiceAccount {ns}/{name} is bound to {} identities ({}): {how}", ids.len(), list.join(", ")),
-                Some(*loc),
-            );
-        }
+        // One finding per ServiceAccount name (not one per copy), at its first copy in path order; the message
+        // names where every copy is.
+        let mut at: Vec<(&str, Loc)> = ids.values().flatten().map(|l| (files.display(l.file), *l)).collect();
+        at.sort_by_key(|(d, l)| (*d, l.pos));
+        let places: Vec<String> = at.iter().map(|(d, l)| format!("{d}:{}", l.pos.line)).collect();
+        sink.push(
+            rules::AMBIGUOUS_SERVICE_ACCOUNT,
+            format!(
+                "ServiceAccount {ns}/{name} is bound to {} identities ({}; defined at {}): {how}; `translate` writes nothing while this stands, e.g. `eks2aks translate <cluster-dir> --out <dir>` once per cluster, each with that AKS cluster's `azure.aks_oidc_issuer` (or `azure.aks_cluster`) in its config",
+                ids.len(),
+                list.join(", "),
+                places.join(", ")
+            ),
+            at.first().map(|(_, l)| *l),
+        );
     }
 }
 
