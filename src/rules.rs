@@ -479,6 +479,11 @@ rules! {
         why: "The export is what is attached in the account, so it is used; the difference shows that the account (or the bundle) holds another version.",
         fix: "Nothing: the export wins. Update the bundle with `--mappings DIR` if the exported version should be the default."
     }
+    BRIDGE_STATEMENT_DROPPED = "E2A132" "bridge-statement-not-carried" Warning {
+        what: "An Allow of the IAM role written with `NotResource` (every resource but those) reaches resources in `stay_on_aws`, but the AWS bridge role cannot carry it exactly: it is written as an Allow on the staying patterns plus a Deny of its actions on what it excluded, and that Deny would also take from another Allow of the bridge that grants one of those actions there. The statement is left out of the bridge policy.",
+        why: "The workload keeps, through the bridge, only what the bridge policy grants: without this statement it loses these actions on the staying resources (a narrower bridge, never a wider one), and a person must decide how to grant them.",
+        fix: "Add the statement to `aws/eks2aks-bridge-<identity>.policy.json` by hand (or rewrite the IAM statement with `Resource` naming the resources it is for, then translate again); waive this finding with a reason once done."
+    }
     STORAGE_CONFIG_LEFT_ON_S3 = "E2A140" "storage-config-not-rewritten" Error {
         what: "The storage configuration of a common stack (`mappings/storage-configs.yaml`: Loki, Thanos, Mimir/Cortex, Tempo, Argo Workflows' artifact repository, Velero, Spark) points at S3 and is not (fully) rewritten for Azure Blob Storage: the bucket is not in the plan, the config is written where an edit cannot reach it (base64 Secret data, a quoted or folded string, a flow mapping), it matches none of the stack's known settings, or the rewrite needs a value no input gives (then it holds `REPLACE-ME-…`).",
         why: "The workload would start on AKS and fail to read or write its data (or write it to the wrong place); the gate must fail while a config still points at S3.",

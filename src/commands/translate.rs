@@ -83,9 +83,7 @@ fn refuse_shared_subjects(
     let shared: Vec<&diag::Finding> = findings
         .iter()
         .filter(|f| {
-            f.code == rules::AMBIGUOUS_SERVICE_ACCOUNT
-                && f.severity == diag::Severity::Error
-                && f.suppressed.is_none()
+            f.code == rules::AMBIGUOUS_SERVICE_ACCOUNT && f.severity == diag::Severity::Error && f.suppressed.is_none()
         })
         .collect();
     if shared.is_empty() {
