@@ -456,6 +456,17 @@ mod tests {
         assert_eq!(found(&[], q), [(q.into(), "arn:aws:sqs:us-east-1:111122223333:orders".into(), true)]);
     }
 
+    /// Review of 4ba9fce: `queue.amazonaws.com` (us-east-1's legacy endpoint) was matched by its last segment to
+    /// the role's eu-west-1 queue of that name; it names the us-east-1 queue, whatever the role knows.
+    #[test]
+    fn a_legacy_queue_url_names_its_own_regions_queue() {
+        let q = "https://queue.amazonaws.com/111122223333/jobs";
+        let eu = "arn:aws:sqs:eu-west-1:111122223333:jobs";
+        assert_eq!(found(&[eu], q), [(q.into(), "arn:aws:sqs:us-east-1:111122223333:jobs".into(), true)]);
+        let q = "https://eu-west-1.queue.amazonaws.com/111122223333/jobs";
+        assert_eq!(found(&[eu], q), [(q.into(), eu.into(), true)]);
+    }
+
     #[test]
     fn a_secret_is_known_without_its_random_suffix() {
         let s = "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-password-AbCdEf";
