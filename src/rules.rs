@@ -229,9 +229,9 @@ rules! {
         fix: "Pin the source trust to its ServiceAccounts (E2A008), and set `entra.tenant_id` and `entra.app_id_uri` for the Entra bridge."
     }
     RESOURCE_NOT_GRANTED = "E2A036" "resource-not-granted" Warning {
-        what: "A workload names an AWS resource (in env, a ConfigMap or a KEDA trigger) that has an Azure counterpart, but its identity gets no role assignment on it: its IAM policies do not grant access to it.",
-        why: "`translate` rewrites the value to the Azure resource, and the workload will be denied when it uses it — on AWS it was denied too, or it reached the resource through another path (a resource policy, the node role).",
-        fix: "Grant the access in the IAM policy (and translate again), or remove the reference."
+        what: "A workload names an AWS resource (in env, a ConfigMap or a KEDA trigger) that has an Azure counterpart, but its identity gets no role assignment on it: either its IAM policies do not grant access to it, or they do and eks2aks did not translate that statement (the message says which; the statement's own finding, E2A016/E2A019/E2A020, says why).",
+        why: "`translate` rewrites the value to the Azure resource, and the workload will be denied when it uses it — on AWS it was denied too, or it reached the resource through another path (a resource policy, the node role), or the statement that allowed it could not be carried exactly.",
+        fix: "Grant the access in the IAM policy (and translate again), grant by hand what the untranslated statement allowed, or remove the reference."
     }
     PERMISSIONS_BOUNDARY = "E2A037" "permissions-boundary-not-applied" Warning {
         what: "An IAM role has a permissions boundary; eksctl and the IAM exports name it, but eks2aks does not intersect the role's policies with it.",

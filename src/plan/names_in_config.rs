@@ -272,6 +272,10 @@ pub fn report(model: &Model, plan: &Plan, roles: &BTreeMap<usize, String>, found
             *e = (identity, r, res, azure);
         }
     }
+    // A value E2A111 reports names a resource that has an Azure counterpart: E2A027's "no Azure counterpart in the
+    // plan" at the same place would contradict it (review of 4ba9fce); E2A111 is the true one.
+    let named: BTreeSet<Loc> = by_loc.keys().copied().collect();
+    sink.retain(|f| f.code != rules::AWS_ENDPOINT_LEFT || f.loc.is_none_or(|l| !named.contains(&l)));
     for (loc, (identity, r, res, azure)) in by_loc {
         let kind = res.azure_type.as_deref().unwrap_or("resource");
         sink.push(
