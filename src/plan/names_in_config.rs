@@ -274,7 +274,13 @@ pub fn report(model: &Model, plan: &Plan, roles: &BTreeMap<usize, String>, found
     }
     // A value E2A111 reports names a resource that has an Azure counterpart: E2A027's "no Azure counterpart in the
     // plan" at the same place would contradict it (review of 4ba9fce); E2A111 is the true one.
-    let named: BTreeSet<Loc> = by_loc.keys().copied().collect();
+    // Only where the value names the resource itself (its ARN, a secret's with its random suffix): a DynamoDB
+    // stream's ARN names no Azure thing, and E2A027 stays true there.
+    let itself = |r: &FoundRef| {
+        let t = &*r.token;
+        t == r.arn || t.strip_prefix(r.arn.as_str()).is_some_and(|s| s.len() == 7 && s.starts_with('-'))
+    };
+    let named: BTreeSet<Loc> = by_loc.iter().filter(|(_, (_, r, _, _))| itself(r)).map(|(l, _)| *l).collect();
     sink.retain(|f| f.code != rules::AWS_ENDPOINT_LEFT || f.loc.is_none_or(|l| !named.contains(&l)));
     for (loc, (identity, r, res, azure)) in by_loc {
         let kind = res.azure_type.as_deref().unwrap_or("resource");
