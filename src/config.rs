@@ -345,35 +345,120 @@ impl AzureConfig {
 
 /// Loads the config: the given file, or `eks2aks.yaml` in the current directory when present.
 pub fn load(explicit: Option<&Path>) -> Result<(Config, Option<PathBuf>)> {
+    let (cfg, path, problems) = load_all(explicit)?;
+    match (problems.is_empty(), &path) {
+        (false, Some(p)) => {
+            Err(Invalid { path: p.display().to_string(), text: read_text(p, explicit)?, problems }.into())
+        }
+        _ => Ok((cfg, path)),
+    }
+}
+
+fn read_text(path: &Path, explicit: Option<&Path>) -> Result<String> {
+    // Under the filesystem policy like every input: a config named with --config may be a FIFO, the implicit one
+    // may not; neither is read past the size limit.
+    let bytes = crate::diag::files::read_capped(path, explicit.is_some(), crate::diag::files::max_file_size())
+        .with_context(|| format!("reading config {}", path.display()))?;
+    String::from_utf8(bytes).with_context(|| format!("reading config {}: not UTF-8", path.display()))
+}
+
+/// Loads the config like [`load`], but a value of the wrong type or an unknown key is not the end: every such
+/// problem is returned with its line and column (serde stops at the first, so each top-level key, and each entry
+/// of a key that fails, is read on its own with the other lines blanked, which keeps the lines), together with the
+/// config read without the entries that fail, so that the checks that need a parsed config ([`problems`],
+/// `mapping::target_problems`) report theirs in the same run (review of 4ba9fce).
+pub fn load_all(explicit: Option<&Path>) -> Result<(Config, Option<PathBuf>, Vec<Problem>)> {
     let path = match explicit {
         Some(p) => p.to_path_buf(),
         None => {
             let p = PathBuf::from("eks2aks.yaml");
             if !p.is_file() {
-                return Ok((Config::default(), None));
+                return Ok((Config::default(), None, Vec::new()));
             }
             p
         }
     };
-    // Under the filesystem policy like every input: a config named with --config may be a FIFO, the implicit one
-    // may not; neither is read past the size limit.
-    let bytes = crate::diag::files::read_capped(&path, explicit.is_some(), crate::diag::files::max_file_size())
-        .with_context(|| format!("reading config {}", path.display()))?;
-    let text = String::from_utf8(bytes).with_context(|| format!("reading config {}: not UTF-8", path.display()))?;
+    let text = read_text(&path, explicit)?;
     if text.trim().is_empty() {
-        return Ok((Config::default(), Some(path)));
+        return Ok((Config::default(), Some(path), Vec::new()));
     }
-    let cfg: Config = serde_norway::from_str(&text).map_err(|e| {
-        let at = e.location().map(|l| (l.line(), l.column()));
-        // The position is shown with the line; the message need not repeat it.
-        let message = e.to_string();
-        let message = at
-            .and_then(|(l, c)| message.strip_suffix(&format!(" at line {l} column {c}")))
-            .map_or_else(|| message.clone(), str::to_string);
-        let problem = Problem { line: at.map(|a| a.0), column: at.map(|a| a.1), message };
-        Invalid { path: path.display().to_string(), text: text.clone(), problems: vec![problem] }
-    })?;
-    Ok((cfg, Some(path)))
+    let first = match serde_norway::from_str::<Config>(&text) {
+        Ok(cfg) => return Ok((cfg, Some(path), Vec::new())),
+        Err(e) => problem_of(&e),
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let (mut problems, failing) = unit_problems(&lines);
+    let partial = (!problems.is_empty())
+        .then(|| serde_norway::from_str::<Config>(&masked(&lines, |i| !failing.contains(&i))).ok())
+        .flatten();
+    match partial {
+        Some(cfg) => {
+            problems.sort();
+            problems.dedup();
+            Ok((cfg, Some(path), problems))
+        }
+        // Anchors across keys, a duplicate key: nothing better than serde's first problem.
+        None => Ok((Config::default(), Some(path), vec![first])),
+    }
+}
+
+fn problem_of(e: &serde_norway::Error) -> Problem {
+    let at = e.location().map(|l| (l.line(), l.column()));
+    // The position is shown with the line; the message need not repeat it.
+    let message = e.to_string();
+    let message = at
+        .and_then(|(l, c)| message.strip_suffix(&format!(" at line {l} column {c}")))
+        .map_or_else(|| message.clone(), str::to_string);
+    Problem { line: at.map(|a| a.0), column: at.map(|a| a.1), message }
+}
+
+/// The text with the lines `keep` refuses blanked (line numbers unchanged).
+fn masked(lines: &[&str], keep: impl Fn(usize) -> bool) -> String {
+    let kept: Vec<&str> = lines.iter().enumerate().map(|(i, l)| if keep(i) { *l } else { "" }).collect();
+    kept.join("\n")
+}
+
+/// Where the entries of a block start: the lines (from `from`, before `to`) that are not blank or a comment and
+/// are indented by exactly `indent`.
+fn entry_starts(lines: &[&str], from: usize, to: usize, indent: Option<usize>) -> Vec<usize> {
+    let content = |l: &str| !l.trim().is_empty() && !l.trim_start().starts_with('#');
+    let depth = |l: &str| l.len() - l.trim_start().len();
+    let indent = indent.or_else(|| (from..to).filter(|&i| content(lines[i])).map(|i| depth(lines[i])).min());
+    (from..to).filter(|&i| content(lines[i]) && Some(depth(lines[i])) == indent).collect()
+}
+
+/// Each top-level key read alone; of one that fails, each entry read alone under its key line. The problems, and
+/// the lines to leave out for the rest to parse.
+fn unit_problems(lines: &[&str]) -> (Vec<Problem>, std::collections::BTreeSet<usize>) {
+    let parse = |keep: &dyn Fn(usize) -> bool| serde_norway::from_str::<Config>(&masked(lines, keep)).err();
+    let spans = |starts: &[usize], end: usize| -> Vec<(usize, usize)> {
+        starts.iter().enumerate().map(|(k, &a)| (a, starts.get(k + 1).copied().unwrap_or(end))).collect()
+    };
+    let mut problems = Vec::new();
+    let mut failing = std::collections::BTreeSet::new();
+    for (a, b) in spans(&entry_starts(lines, 0, lines.len(), Some(0)), lines.len()) {
+        let Some(block_err) = parse(&|i| (a..b).contains(&i)) else { continue };
+        let entries = spans(&entry_starts(lines, a + 1, b, None), b);
+        let mut bad = 0;
+        for &(c, d) in &entries {
+            // An entry read without its siblings may lack a field they give: that is not its problem.
+            if let Some(e) =
+                parse(&|i| i == a || (c..d).contains(&i)).filter(|e| !e.to_string().starts_with("missing field"))
+            {
+                problems.push(problem_of(&e));
+                failing.extend(c..d);
+                bad += 1;
+            }
+        }
+        if bad > 0 && bad == entries.len() {
+            failing.insert(a);
+        }
+        if bad == 0 {
+            problems.push(problem_of(&block_err));
+            failing.extend(a..b);
+        }
+    }
+    (problems, failing)
 }
 
 /// One problem of a config file, with its position when known.

@@ -229,9 +229,9 @@ rules! {
         fix: "Pin the source trust to its ServiceAccounts (E2A008), and set `entra.tenant_id` and `entra.app_id_uri` for the Entra bridge."
     }
     RESOURCE_NOT_GRANTED = "E2A036" "resource-not-granted" Warning {
-        what: "A workload names an AWS resource (in env, a ConfigMap or a KEDA trigger) that has an Azure counterpart, but its identity gets no role assignment on it: its IAM policies do not grant access to it.",
-        why: "`translate` rewrites the value to the Azure resource, and the workload will be denied when it uses it — on AWS it was denied too, or it reached the resource through another path (a resource policy, the node role).",
-        fix: "Grant the access in the IAM policy (and translate again), or remove the reference."
+        what: "A workload names an AWS resource (in env, a ConfigMap or a KEDA trigger) that has an Azure counterpart, but its identity gets no role assignment on it: either its IAM policies do not grant access to it, or they do and eks2aks did not translate that statement (the message says which; the statement's own finding, E2A016/E2A019/E2A020, says why).",
+        why: "`translate` rewrites the value to the Azure resource, and the workload will be denied when it uses it — on AWS it was denied too, or it reached the resource through another path (a resource policy, the node role), or the statement that allowed it could not be carried exactly.",
+        fix: "Grant the access in the IAM policy (and translate again), grant by hand what the untranslated statement allowed, or remove the reference."
     }
     PERMISSIONS_BOUNDARY = "E2A037" "permissions-boundary-not-applied" Warning {
         what: "An IAM role has a permissions boundary; eksctl and the IAM exports name it, but eks2aks does not intersect the role's policies with it.",
@@ -246,7 +246,7 @@ rules! {
     AMBIGUOUS_SERVICE_ACCOUNT = "E2A039" "ambiguous-service-account" Error {
         what: "Two ServiceAccounts with the same namespace and name (from two clusters) are bound to different IAM roles, and so to different Azure identities, in one run. Each rewritten ServiceAccount gets its own identity's client id.",
         why: "A run targets one AKS cluster, whose OIDC issuer signs one subject `system:serviceaccount:NS:NAME` for both: both identities would trust it, and a pod of either workload could sign in as the other's identity.",
-        fix: "Translate each cluster on its own (one run per cluster directory, each with its AKS cluster's issuer), or give the ServiceAccounts distinct names."
+        fix: "Translate each cluster on its own (one run per cluster directory, each with its AKS cluster's issuer in `azure.aks_oidc_issuer`), or give the ServiceAccounts distinct names. `translate` writes nothing while it stands (one finding per ServiceAccount name, naming every copy); downgrading the rule (`rules: {E2A039: warning}`) lets it write, each ServiceAccount with its own client id."
     }
     // Filesystem policy (README "Safety"): E2A040–E2A044.
     SYMLINK_OUTSIDE_INPUT = "E2A040" "symlink-outside-input" Warning {
@@ -488,6 +488,11 @@ rules! {
         what: "The input exports an AWS-managed policy whose version or document differs from the copy bundled in `mappings/aws-managed-policies.yaml`.",
         why: "The export is what is attached in the account, so it is used; the difference shows that the account (or the bundle) holds another version.",
         fix: "Nothing: the export wins. Update the bundle with `--mappings DIR` if the exported version should be the default."
+    }
+    BRIDGE_STATEMENT_DROPPED = "E2A132" "bridge-statement-not-carried" Warning {
+        what: "An Allow of the IAM role written with `NotResource` (every resource but those) reaches resources in `stay_on_aws`, but the AWS bridge role cannot carry it exactly: it is written as an Allow on the staying patterns plus a Deny of its actions on what it excluded, and that Deny would also take from another Allow of the bridge that grants one of those actions there. The statement is left out of the bridge policy.",
+        why: "The workload keeps, through the bridge, only what the bridge policy grants: without this statement it loses these actions on the staying resources (a narrower bridge, never a wider one), and a person must decide how to grant them.",
+        fix: "Add the statement to `aws/eks2aks-bridge-<identity>.policy.json` by hand (or rewrite the IAM statement with `Resource` naming the resources it is for, then translate again); waive this finding with a reason once done."
     }
     STORAGE_CONFIG_LEFT_ON_S3 = "E2A140" "storage-config-not-rewritten" Error {
         what: "The storage configuration of a common stack (`mappings/storage-configs.yaml`: Loki, Thanos, Mimir/Cortex, Tempo, Argo Workflows' artifact repository, Velero, Spark) points at S3 and is not (fully) rewritten for Azure Blob Storage: the bucket is not in the plan, the config is written where an edit cannot reach it (base64 Secret data, a quoted or folded string, a flow mapping), it matches none of the stack's known settings, or the rewrite needs a value no input gives (then it holds `REPLACE-ME-…`).",

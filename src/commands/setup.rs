@@ -19,18 +19,22 @@ pub fn load_setup(global: &cli::GlobalArgs) -> Result<(config::Config, mapping::
     if let Some(n) = global.max_file_size {
         diag::files::set_max_file_size(n);
     }
-    let (cfg, path) = config::load(global.config.as_deref()).map_err(invalid_config)?;
-    // Every problem of the config at once, each with its line (issue 19), not the first alone.
+    let (cfg, path, typed) = config::load_all(global.config.as_deref()).map_err(invalid_config)?;
+    // Every problem of the config at once, each with its line (issue 19), not the first alone: the keys serde
+    // refuses and the checks of what it read (review of 4ba9fce).
     let mut problems = config::problems(&cfg);
     problems.extend(mapping::target_problems(&cfg, &tables));
-    if !problems.is_empty() {
+    if !problems.is_empty() || !typed.is_empty() {
         let shown = path.as_ref().map_or_else(|| "eks2aks.yaml".to_string(), |p| p.display().to_string());
         let text = path
             .as_ref()
             .and_then(|p| diag::files::read_capped(p, true, diag::files::max_file_size()).ok())
             .map(|b| String::from_utf8_lossy(&b).into_owned())
             .unwrap_or_default();
-        return Err(invalid_config(config::Invalid::located(shown, text, &problems).into()));
+        let mut invalid = config::Invalid::located(shown, text, &problems);
+        invalid.problems.extend(typed);
+        invalid.problems.sort();
+        return Err(invalid_config(invalid.into()));
     }
     if let (None, Some(size)) = (global.max_file_size, &cfg.max_file_size) {
         diag::files::set_max_file_size(size.bytes()?);

@@ -43,6 +43,9 @@ pub fn run(
         )?;
         return Ok(ExitStatus::Failure);
     }
+    if let Some(status) = refuse_shared_subjects(&a.plan.findings, &args.out, err)? {
+        return Ok(status);
+    }
     // Rendered and written together: each file goes to disk as soon as it is rendered (into a temporary
     // directory that replaces --out at the end), so the output is never held in memory whole.
     let mut files_written = 0;
@@ -67,4 +70,39 @@ pub fn run(
     }
     release(a);
     Ok(ExitStatus::Success)
+}
+
+/// Two identities federating one ServiceAccount subject on the run's one AKS issuer (E2A039, two clusters in one
+/// run) are never written unless waived: either cluster's pods could sign in as the other's identity. There is no
+/// per-cluster issuer setting, so the fix is one run per cluster.
+fn refuse_shared_subjects(
+    findings: &[diag::Finding],
+    out: &std::path::Path,
+    err: &mut dyn Write,
+) -> Result<Option<ExitStatus>> {
+    let shared: Vec<&diag::Finding> = findings
+        .iter()
+        .filter(|f| {
+            f.code == rules::AMBIGUOUS_SERVICE_ACCOUNT && f.severity == diag::Severity::Error && f.suppressed.is_none()
+        })
+        .collect();
+    if shared.is_empty() {
+        return Ok(None);
+    }
+    for f in &shared {
+        writeln!(
+            err,
+            "error[E2A039]: {}:{}: {}",
+            text::escape(f.file.as_deref().unwrap_or("-")),
+            f.line().unwrap_or(0),
+            text::escape(&f.message)
+        )?;
+    }
+    writeln!(
+        err,
+        "translate refused: {} ServiceAccount name(s) would be federated to more than one identity on one AKS issuer; nothing was written to {}. Translate each cluster's directory in its own run, with that cluster's `azure.aks_oidc_issuer`.",
+        shared.len(),
+        out.display()
+    )?;
+    Ok(Some(ExitStatus::Failure))
 }

@@ -109,9 +109,8 @@ pub fn endpoint_arn(url: &str) -> Option<String> {
     let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
     let partition = if host.ends_with(".amazonaws.com.cn") { "aws-cn" } else { "aws" };
     let labels: Vec<&str> = host.split('.').collect();
-    // https://sqs.<region>.amazonaws.com/<account>/<queue>
-    if labels.first() == Some(&"sqs") && labels.len() >= 4 {
-        let region = labels[1];
+    // https://sqs.<region>.amazonaws.com/<account>/<queue>, and the other SQS endpoint forms (sqs_region).
+    if let Some(region) = sqs_region(host, &labels) {
         let mut segs = path.split('/').filter(|s| !s.is_empty());
         let account = segs.next()?;
         let queue = segs.next()?;
@@ -132,6 +131,29 @@ pub fn endpoint_arn(url: &str) -> Option<String> {
     None
 }
 
+/// The region of an SQS endpoint host: `sqs.<region>.amazonaws.com` and `sqs-fips.<region>.amazonaws.com` (AWS
+/// General Reference, "Amazon Simple Queue Service endpoints and quotas", with the dual-stack
+/// `sqs.<region>.api.aws`), a VPC endpoint's `vpce-….sqs.<region>.vpce.amazonaws.com`, and the legacy
+/// `<region>.queue.amazonaws.com` and `queue.amazonaws.com`, which is us-east-1's (boto's `sqs.regions()`).
+fn sqs_region<'h>(host: &str, labels: &[&'h str]) -> Option<&'h str> {
+    // `sqs.<region>.<any host>` as before (an emulator's); the other forms only on AWS's domains.
+    if labels.first() == Some(&"sqs") && labels.len() >= 4 {
+        return Some(labels[1]);
+    }
+    let aws = host.ends_with(".amazonaws.com") || host.ends_with(".amazonaws.com.cn") || host.ends_with(".api.aws");
+    if !aws {
+        return None;
+    }
+    if let Some(i) = labels.iter().position(|l| *l == "sqs" || *l == "sqs-fips") {
+        return labels.get(i + 1).copied().filter(|r| r.contains('-') && *r != "amazonaws");
+    }
+    match labels {
+        ["queue", "amazonaws", "com"] => Some("us-east-1"),
+        [region, "queue", "amazonaws", "com" | "com.cn"] | [region, "queue", "amazonaws", "com", "cn"] => Some(region),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,6 +171,28 @@ mod tests {
         assert_eq!(r.len(), 1);
         assert_eq!(r[0].kind, AwsRefKind::Endpoint);
         assert_eq!(r[0].arn.as_deref(), Some("arn:aws:sqs:us-east-1:111122223333:edw-orders"));
+    }
+
+    /// Review of 4ba9fce: the legacy endpoints (`queue.amazonaws.com` is us-east-1's, boto's `sqs.regions()`;
+    /// `<region>.queue.amazonaws.com`), FIPS and VPC endpoint hosts were not read as queue URLs, so their last
+    /// segment matched a queue of the same name in another region. Each names its region's queue.
+    #[test]
+    fn every_sqs_endpoint_form_names_its_regions_queue() {
+        let q = |url: &str| endpoint_arn(url);
+        let arn = |r: &str| Some(format!("arn:aws:sqs:{r}:111122223333:jobs"));
+        assert_eq!(q("https://queue.amazonaws.com/111122223333/jobs"), arn("us-east-1"));
+        assert_eq!(q("https://eu-west-1.queue.amazonaws.com/111122223333/jobs"), arn("eu-west-1"));
+        assert_eq!(q("https://sqs.eu-west-1.amazonaws.com/111122223333/jobs"), arn("eu-west-1"));
+        assert_eq!(q("https://sqs-fips.us-east-2.amazonaws.com/111122223333/jobs"), arn("us-east-2"));
+        assert_eq!(q("https://sqs.us-east-1.api.aws/111122223333/jobs"), arn("us-east-1"));
+        assert_eq!(q("https://vpce-0abc-xyz.sqs.eu-west-1.vpce.amazonaws.com/111122223333/jobs"), arn("eu-west-1"));
+        assert_eq!(
+            q("https://sqs.cn-north-1.amazonaws.com.cn/111122223333/jobs"),
+            Some("arn:aws-cn:sqs:cn-north-1:111122223333:jobs".into())
+        );
+        // Not a queue URL: no account segment, or a host that is not AWS's.
+        assert_eq!(q("https://queue.amazonaws.com/jobs"), None);
+        assert_eq!(q("https://queue.example.com/111122223333/jobs"), None);
     }
 
     #[test]

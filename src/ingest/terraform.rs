@@ -203,7 +203,7 @@ impl<'a> Plan<'a> {
             let address = if module.is_empty() { target.to_string() } else { format!("{module}.{target}") };
             let value = self.computed.get(&address).and_then(|m| m.get(attr)).cloned().or_else(|| {
                 let t = self.res.iter().find(|x| x.address == address)?;
-                t.values.get(attr)?.as_str().map(str::to_string)
+                t.values.get(id_alias(t.kind, attr))?.as_str().map(str::to_string)
             });
             found.extend(value);
         }
@@ -633,6 +633,16 @@ fn read_association(model: &mut Model, plan: &Plan, r: &Res, sink: &mut Sink) {
     });
 }
 
+/// The attribute an `id` reference stands for: an `aws_iam_role`'s `id` is its name (terraform-provider-aws,
+/// website/docs/r/iam_role.html.markdown, "`id` - Name of the role."), known only after apply in a plan, so
+/// `role = aws_iam_role.x.id` (the registry's `aws_iam_role_policy` example) reads its `name`.
+fn id_alias<'k>(kind: &str, attr: &'k str) -> &'k str {
+    match (kind, attr) {
+        ("aws_iam_role", "id") => "name",
+        _ => attr,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::diag::{Files, Sink};
@@ -663,6 +673,33 @@ mod tests {
             unknown.iter().any(|f| f.message.contains("aws_iam_role_policy.p") && f.loc.map(|l| l.pos.line) == Some(4))
         );
         assert!(unknown.iter().any(|f| f.message.contains("none of role `app`'s permissions")));
+    }
+
+    /// The Terraform registry's `aws_iam_role_policy` example writes `role = aws_iam_role.x.id`; a role's `id` is
+    /// its name (terraform-provider-aws, website/docs/r/iam_role.html.markdown: "`id` - Name of the role."), known
+    /// only after apply in a plan, so it resolves like `.name`. Its `unique_id` (`AROA…`) is not the name: still
+    /// unknown (E2A122).
+    #[test]
+    fn a_role_policy_naming_its_role_by_id_is_joined() {
+        let plan = |attr: &str| {
+            format!(
+                r#"{{"format_version":"1.2","planned_values":{{"root_module":{{"resources":[
+            {{"address":"aws_iam_role.up","mode":"managed","type":"aws_iam_role","name":"up","values":{{"name":"up","path":"/"}}}},
+            {{"address":"aws_iam_role_policy.known","mode":"managed","type":"aws_iam_role_policy","name":"known",
+             "values":{{"name":"known","policy":"{{\"Statement\":[{{\"Effect\":\"Allow\",\"Action\":\"s3:PutObject\",\"Resource\":\"arn:aws:s3:::media-up/*\"}}]}}"}}}}]}}}},
+          "resource_changes":[{{"address":"aws_iam_role_policy.known","change":{{"after_unknown":{{"role":true}}}}}}],
+          "configuration":{{"root_module":{{"resources":[
+            {{"address":"aws_iam_role_policy.known","mode":"managed","type":"aws_iam_role_policy","name":"known","expressions":{{
+              "role":{{"references":["aws_iam_role.up.{attr}","aws_iam_role.up"]}}}}}}]}}}}}}"#
+            )
+        };
+        for (attr, joined) in [("id", true), ("name", true), ("unique_id", false)] {
+            let (mut files, mut sink) = (Files::default(), Sink::default());
+            let model = read_str("plan.json", &plan(attr), &IngestOptions::default(), &mut files, &mut sink);
+            let up = model.roles.iter().find(|r| r.name == "up").unwrap();
+            assert_eq!(up.inline.iter().any(|p| p.name == "known"), joined, "{attr}: {:?}", sink.findings());
+            assert_eq!(sink.findings().iter().any(|f| f.code == "E2A122"), !joined, "{attr}: {:?}", sink.findings());
+        }
     }
 
     /// A plan that creates the cluster's OIDC provider: the trust built from it (through a policy document data

@@ -137,6 +137,123 @@ fn narrowed(s: &Statement, stay: &[String]) -> Option<Value> {
     Some(Value::Object(st))
 }
 
+/// The bridge policy's statements, in the role's order: each statement narrowed to the staying resources
+/// ([`narrowed`]); an Allow written with `NotResource` carried by [`not_resource_allow`] as an Allow on the staying
+/// patterns and, when what it excluded may lie inside one, a Deny of its actions there. That Deny is exact only
+/// when no other Allow of the bridge grants one of its actions where it reaches; otherwise the statement is left
+/// out with E2A132 (a narrower bridge, said so), never written wider or silently dropped.
+fn bridge_statements(perms: &[Permission], stay: &[String], identity: &str, sink: &mut Sink) -> Vec<Value> {
+    let entries: Vec<(Value, Option<Value>, Loc)> = perms
+        .iter()
+        .filter_map(|p| {
+            let s = &p.statement;
+            match &s.resource {
+                Some(r) if r.not && s.effect == Effect::Allow => not_resource_allow(s, stay),
+                _ => narrowed(s, stay).map(|v| (v, None)),
+            }
+            .map(|(a, d)| (a, d, s.loc))
+        })
+        .collect();
+    let mut out = Vec::new();
+    for (i, (allow, deny, loc)) in entries.iter().enumerate() {
+        if let Some(deny) = deny {
+            let taken = entries
+                .iter()
+                .enumerate()
+                .find(|(j, (other, _, _))| *j != i && other["Effect"] == "Allow" && statements_may_meet(other, deny));
+            if let Some((_, (other, _, other_loc))) = taken {
+                sink.push(
+                    rules::BRIDGE_STATEMENT_DROPPED,
+                    format!(
+                        "identity `{identity}`: this Allow with `NotResource` is left out of the AWS bridge policy: carried exactly it is {} on the staying resources with a Deny of those actions on {}, and that Deny would also take from the Allow at line {} ({}); add it to the bridge policy by hand",
+                        json_list(&allow["Action"]),
+                        json_list(&deny["Resource"]),
+                        other_loc.pos.line,
+                        json_list(&other["Action"])
+                    ),
+                    Some(*loc),
+                );
+                continue;
+            }
+            out.push(allow.clone());
+            out.push(deny.clone());
+        } else {
+            out.push(allow.clone());
+        }
+    }
+    out
+}
+
+fn json_list(v: &Value) -> String {
+    let items: Vec<String> =
+        v.as_array().into_iter().flatten().filter_map(Value::as_str).map(|x| format!("`{x}`")).collect();
+    items.join(", ")
+}
+
+/// An Allow with `NotResource` (every resource but those) on the staying resources: `Resource` is the staying
+/// patterns of its services; the `NotResource` items that may lie inside one of them become a Deny of the same
+/// actions (unconditional: the Allow never reached them). `None` when no staying pattern is of its services.
+fn not_resource_allow(s: &Statement, stay: &[String]) -> Option<(Value, Option<Value>)> {
+    let excluded: Vec<&str> = s.resource.as_ref()?.items.iter().map(|(x, _)| &**x).collect();
+    let mut resources: Vec<&str> = stay.iter().filter(|p| same_service(s, p)).map(String::as_str).collect();
+    resources.sort_unstable();
+    resources.dedup();
+    if resources.is_empty() {
+        return None;
+    }
+    let mut inside: Vec<&str> =
+        excluded.iter().copied().filter(|x| resources.iter().any(|p| may_overlap(x, p, false))).collect();
+    inside.sort_unstable();
+    inside.dedup();
+    let key = if s.action.not { "NotAction" } else { "Action" };
+    let actions = json!(s.action.items.iter().map(|(a, _)| &**a).collect::<Vec<_>>());
+    let mut allow = serde_json::Map::new();
+    if let Some(sid) = &s.sid {
+        allow.insert("Sid".into(), json!(sid));
+    }
+    allow.insert("Effect".into(), json!("Allow"));
+    allow.insert(key.into(), actions.clone());
+    allow.insert("Resource".into(), json!(resources));
+    if !s.conditions.is_empty() {
+        let mut cond = serde_json::Map::new();
+        for c in &s.conditions {
+            let op = cond.entry(c.op.raw.to_string()).or_insert_with(|| json!({}));
+            op[&*c.key] = json!(c.values);
+        }
+        allow.insert("Condition".into(), Value::Object(cond));
+    }
+    let deny = (!inside.is_empty()).then(|| json!({ "Effect": "Deny", key: actions, "Resource": inside }));
+    Some((Value::Object(allow), deny))
+}
+
+/// Whether two IAM patterns may match one string. Sound, not complete: without wildcards they must be equal (or
+/// one match the other); with wildcards, only literal prefixes that disagree rule a meeting out.
+fn may_overlap(a: &str, b: &str, ignore_case: bool) -> bool {
+    let wild = |x: &str| x.contains(['*', '?']);
+    if !wild(a) || !wild(b) {
+        return glob_match(a, b, ignore_case) || glob_match(b, a, ignore_case);
+    }
+    let literal = |x: &str| {
+        let x = &x[..x.find(['*', '?']).unwrap_or(x.len())];
+        if ignore_case { x.to_lowercase() } else { x.to_string() }
+    };
+    let (la, lb) = (literal(a), literal(b));
+    la.starts_with(&lb) || lb.starts_with(&la)
+}
+
+/// Whether a bridge Allow may grant one of a Deny's actions on one of its resources (a `NotAction` or
+/// `NotResource` side is taken as meeting).
+fn statements_may_meet(allow: &Value, deny: &Value) -> bool {
+    let strs = |v: &Value, k: &str| -> Option<Vec<String>> {
+        Some(v.get(k)?.as_array()?.iter().filter_map(Value::as_str).map(str::to_string).collect())
+    };
+    let meet = |k: &str, ignore_case: bool| match (strs(allow, k), strs(deny, k)) {
+        (Some(a), Some(d)) => a.iter().any(|x| d.iter().any(|y| may_overlap(x, y, ignore_case))),
+        _ => true,
+    };
+    meet("Action", true) && meet("Resource", false)
+}
+
 /// Actions that let whoever holds them on every role or user give themselves any permission (the published IAM
 /// privilege-escalation paths), and `sts:AssumeRole`, which reaches every role that trusts the account.
 const ESCALATION: &[&str] = &[
@@ -212,7 +329,7 @@ pub fn plan(
     if cfg.stay_on_aws.is_empty() {
         return None;
     }
-    let statements: Vec<Value> = perms.iter().filter_map(|p| narrowed(&p.statement, &cfg.stay_on_aws)).collect();
+    let statements = bridge_statements(perms, &cfg.stay_on_aws, identity, sink);
     if !statements.iter().any(|s| s["Effect"] == "Allow") {
         return None;
     }
@@ -425,6 +542,60 @@ mod tests {
             st[2],
             json!({"Effect": "Deny", "Action": ["s3:PutObject"], "NotResource": ["arn:aws:s3:::legacy/in/*"]})
         );
+    }
+
+    /// Review of 4ba9fce: an Allow written with `NotResource` was dropped from the bridge without a word, and the
+    /// workload lost its object access to the staying bucket. It is kept on the staying pattern, with a Deny of
+    /// its actions on what it excluded (IAM has no "these, except those" in one statement).
+    #[test]
+    fn an_allow_with_not_resource_is_kept_on_the_staying_resources() {
+        let (b, f) = bridge(
+            &["arn:aws:s3:::legacy-*"],
+            r#"{"Statement": [
+                {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "NotResource": "arn:aws:s3:::legacy-archive/private/*"},
+                {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]}"#,
+        );
+        let st = b.expect("a bridge").policy["Statement"].as_array().unwrap().clone();
+        assert_eq!(
+            st[0],
+            json!({"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": ["arn:aws:s3:::legacy-*"]})
+        );
+        assert_eq!(
+            st[1],
+            json!({"Effect": "Deny", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": ["arn:aws:s3:::legacy-archive/private/*"]})
+        );
+        assert_eq!(st.len(), 3, "{st:?}");
+        assert!(f.iter().all(|f| f.code != rules::BRIDGE_STATEMENT_DROPPED), "{f:?}");
+        // What it excludes lies outside every staying pattern: no Deny is needed.
+        let (b, _) = bridge(
+            &["arn:aws:s3:::legacy-*"],
+            r#"{"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "NotResource": "arn:aws:s3:::fresh-data/*"}]}"#,
+        );
+        let st = b.expect("a bridge").policy["Statement"].as_array().unwrap().clone();
+        assert_eq!(
+            st,
+            vec![json!({"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": ["arn:aws:s3:::legacy-*"]})]
+        );
+    }
+
+    /// The Deny that carries a `NotResource` exclusion would also take from another Allow of the bridge that grants
+    /// one of its actions there: the statement is left out, and E2A132 says so and why.
+    #[test]
+    fn a_not_resource_allow_that_cannot_be_carried_exactly_is_a_finding() {
+        let (b, f) = bridge(
+            &["arn:aws:s3:::legacy-*"],
+            r#"{"Statement": [
+                {"Effect": "Allow", "Action": "s3:GetObject", "NotResource": "arn:aws:s3:::legacy-archive/private/*"},
+                {"Effect": "Allow", "Action": "s3:Get*", "Resource": "arn:aws:s3:::legacy-archive/*"}]}"#,
+        );
+        let st = b.expect("a bridge").policy["Statement"].as_array().unwrap().clone();
+        assert_eq!(
+            st,
+            vec![json!({"Effect": "Allow", "Action": ["s3:Get*"], "Resource": ["arn:aws:s3:::legacy-archive/*"]})]
+        );
+        let dropped: Vec<_> = f.iter().filter(|f| f.code == rules::BRIDGE_STATEMENT_DROPPED).collect();
+        assert_eq!(dropped.len(), 1, "{f:?}");
+        assert!(dropped[0].message.contains("NotResource"), "{}", dropped[0].message);
     }
 
     /// Issue 18: a staying bucket behind `Resource: "*"` got no bridge (and no finding).

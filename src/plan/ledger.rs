@@ -98,6 +98,7 @@ fn build_with(a: &Analysis, findings: &[crate::plan::FindingEntry], stay_on_aws:
         inexact_deny: at(crate::rules::DENY_NOT_EXPRESSIBLE),
         wider_at: at(crate::rules::GRANT_WIDER_THAN_AWS),
         left: at(crate::rules::AWS_ENDPOINT_LEFT),
+        named_left: at(crate::rules::AWS_NAME_IN_CONFIG),
         items: Vec::new(),
         totals: Totals::default(),
     };
@@ -120,6 +121,9 @@ struct Builder<'a> {
     inexact_deny: BTreeSet<(&'a str, u32)>,
     wider_at: BTreeSet<(&'a str, u32)>,
     left: BTreeSet<(&'a str, u32)>,
+    /// Where a value names a resource that has an Azure counterpart no rewrite reaches (E2A111, which takes the
+    /// place of E2A027 there): not translated either.
+    named_left: BTreeSet<(&'a str, u32)>,
     items: Vec<Item>,
     totals: Totals,
 }
@@ -408,6 +412,10 @@ impl Builder<'_> {
                 _ if self.left.contains(&(file, line)) => {
                     (State::NotTranslated, Some("no Azure counterpart in the plan (E2A027)".to_string()))
                 }
+                _ if self.named_left.contains(&(file, line)) => (
+                    State::NotTranslated,
+                    Some("its Azure counterpart is not written into it: point it there (E2A111)".to_string()),
+                ),
                 _ => (State::Translated, None),
             };
             self.push("aws_value", id, state, reason, file, line);

@@ -443,6 +443,38 @@ fn resource<'a>(resources: &'a [Resource], arn: &str) -> Option<&'a Resource> {
     resources.binary_search_by(|r| (*r.aws_arn).cmp(arn)).ok().map(|i| &resources[i])
 }
 
+/// Whether an Allow statement in force names resource `base` (its base ARN, or something under it such as
+/// `bucket/*`) with an action of its service: a `NotResource` one when it does not exclude it, a `NotAction` one
+/// always.
+fn allows_on<'s>(
+    tables: &Tables,
+    mut statements: impl Iterator<Item = &'s crate::model::Statement>,
+    base: &str,
+) -> bool {
+    let service = base.split(':').nth(2).unwrap_or_default();
+    statements.any(|s| {
+        if s.effect != crate::model::Effect::Allow {
+            return false;
+        }
+        let acts = s.action.not
+            || s.action
+                .items
+                .iter()
+                .any(|(a, _)| crate::glob::glob_match(a.split_once(':').map_or(&**a, |(svc, _)| svc), service, true));
+        let names = |x: &str| {
+            crate::glob::glob_match(x, base, false) || need::base_resource(tables, x).is_some_and(|(b, _)| b == base)
+        };
+        let on = s.resource.as_ref().is_some_and(|r| {
+            if r.not {
+                !r.items.iter().any(|(x, _)| crate::glob::glob_match(x, base, false))
+            } else {
+                r.items.iter().any(|(x, _)| names(x))
+            }
+        });
+        acts && on
+    })
+}
+
 /// Resources a workload names, that map to Azure, but that its identity gets no assignment on.
 fn not_granted(
     model: &Model,
@@ -486,10 +518,18 @@ fn not_granted(
             if scopes.contains(base.as_str()) || target_widened || !reported.insert((r.loc, base.clone())) {
                 continue;
             }
+            // Why: the role grants nothing there, or it does and eks2aks declined the statement (its finding at
+            // the statement says why); "do not grant it" was said of both (review of 4ba9fce).
+            let statements = identity.aws_permissions.iter().map(|p| &*p.statement);
+            let why = if allows_on(tables, statements, &base) {
+                "its IAM policies grant it, but what they grant there is not translated (see the findings at the role's statements)"
+            } else {
+                "its IAM policies do not grant it"
+            };
             sink.push(
                 rules::RESOURCE_NOT_GRANTED,
                 format!(
-                    "{} {}/{} names `{base}` (`{}`), but identity `{}` gets no role assignment on it: its IAM policies do not grant it",
+                    "{} {}/{} names `{base}` (`{}`), but identity `{}` gets no role assignment on it: {why}",
                     w.kind, w.namespace, w.name, r.key, identity.name
                 ),
                 Some(r.loc),
@@ -599,13 +639,21 @@ fn ambiguous_service_accounts(model: &Model, identities: &[Identity], files: &Fi
         } else {
             "eks2aks cannot tell the clusters apart (they are under one INPUT); translate each cluster's directory in a run of its own (one AKS cluster, one OIDC issuer per run)"
         };
-        for loc in ids.values().flatten() {
-            sink.push(
-                rules::AMBIGUOUS_SERVICE_ACCOUNT,
-                format!("ServiceAccount {ns}/{name} is bound to {} identities ({}): {how}", ids.len(), list.join(", ")),
-                Some(*loc),
-            );
-        }
+        // One finding per ServiceAccount name (not one per copy), at its first copy in path order; the message
+        // names where every copy is.
+        let mut at: Vec<(&str, Loc)> = ids.values().flatten().map(|l| (files.display(l.file), *l)).collect();
+        at.sort_by_key(|(d, l)| (*d, l.pos));
+        let places: Vec<String> = at.iter().map(|(d, l)| format!("{d}:{}", l.pos.line)).collect();
+        sink.push(
+            rules::AMBIGUOUS_SERVICE_ACCOUNT,
+            format!(
+                "ServiceAccount {ns}/{name} is bound to {} identities ({}; defined at {}): {how}; `translate` writes nothing while this stands, e.g. `eks2aks translate <cluster-dir> --out <dir>` once per cluster, each with that AKS cluster's `azure.aks_oidc_issuer` (or `azure.aks_cluster`) in its config",
+                ids.len(),
+                list.join(", "),
+                places.join(", ")
+            ),
+            at.first().map(|(_, l)| *l),
+        );
     }
 }
 

@@ -272,6 +272,16 @@ pub fn report(model: &Model, plan: &Plan, roles: &BTreeMap<usize, String>, found
             *e = (identity, r, res, azure);
         }
     }
+    // A value E2A111 reports names a resource that has an Azure counterpart: E2A027's "no Azure counterpart in the
+    // plan" at the same place would contradict it (review of 4ba9fce); E2A111 is the true one.
+    // Only where the value names the resource itself (its ARN, a secret's with its random suffix): a DynamoDB
+    // stream's ARN names no Azure thing, and E2A027 stays true there.
+    let itself = |r: &FoundRef| {
+        let t = &*r.token;
+        t == r.arn || t.strip_prefix(r.arn.as_str()).is_some_and(|s| s.len() == 7 && s.starts_with('-'))
+    };
+    let named: BTreeSet<Loc> = by_loc.iter().filter(|(_, (_, r, _, _))| itself(r)).map(|(l, _)| *l).collect();
+    sink.retain(|f| f.code != rules::AWS_ENDPOINT_LEFT || f.loc.is_none_or(|l| !named.contains(&l)));
     for (loc, (identity, r, res, azure)) in by_loc {
         let kind = res.azure_type.as_deref().unwrap_or("resource");
         sink.push(
@@ -454,6 +464,17 @@ mod tests {
         );
         let q = "https://sqs.us-east-1.amazonaws.com/111122223333/orders";
         assert_eq!(found(&[], q), [(q.into(), "arn:aws:sqs:us-east-1:111122223333:orders".into(), true)]);
+    }
+
+    /// Review of 4ba9fce: `queue.amazonaws.com` (us-east-1's legacy endpoint) was matched by its last segment to
+    /// the role's eu-west-1 queue of that name; it names the us-east-1 queue, whatever the role knows.
+    #[test]
+    fn a_legacy_queue_url_names_its_own_regions_queue() {
+        let q = "https://queue.amazonaws.com/111122223333/jobs";
+        let eu = "arn:aws:sqs:eu-west-1:111122223333:jobs";
+        assert_eq!(found(&[eu], q), [(q.into(), "arn:aws:sqs:us-east-1:111122223333:jobs".into(), true)]);
+        let q = "https://eu-west-1.queue.amazonaws.com/111122223333/jobs";
+        assert_eq!(found(&[eu], q), [(q.into(), eu.into(), true)]);
     }
 
     #[test]

@@ -446,3 +446,33 @@ fn malformed_input_still_yields_a_gitlab_report_and_exit_2() {
     let v: serde_json::Value = serde_json::from_str(&report).unwrap();
     assert!(v.as_array().unwrap().iter().any(|i| i["check_name"] == "E2A001" && i["severity"] == "critical"), "{v:#}");
 }
+
+/// Review of 4ba9fce: findings contradicted each other. A value naming a resource that becomes an Azure resource
+/// no rewrite reaches had E2A027 "no Azure counterpart in the plan" beside E2A111 "which becomes … on Azure"; a
+/// resource the IAM policies grant, in a statement eks2aks declined (E2A020), had E2A036 "its IAM policies do not
+/// grant it". One true finding per value.
+#[test]
+fn findings_about_one_value_agree() {
+    let dir = "testdata/fixtures/check/findings-agree";
+    let cfg = format!("{dir}/cosmos/eks2aks.yaml");
+    let (_, out, err) = run(&["check", "--format", "json", "--config", &cfg, &format!("{dir}/cosmos")]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|_| panic!("{err}"));
+    let findings = v["findings"].as_array().unwrap();
+    let at = |code: &str| -> Vec<u64> {
+        findings.iter().filter(|f| f["code"] == code).filter_map(|f| f["line"].as_u64()).collect()
+    };
+    let named = at("E2A111");
+    assert!(!named.is_empty(), "{findings:#?}");
+    assert!(at("E2A027").iter().all(|l| !named.contains(l)), "E2A027 beside E2A111: {findings:#?}");
+    // Still not translated in the coverage ledger: nothing rewrites the value.
+    let items = v["coverage"]["items"].as_array().unwrap();
+    for line in &named {
+        let item = items.iter().find(|i| i["kind"] == "aws_value" && i["line"].as_u64() == Some(*line));
+        assert_eq!(item.map(|i| &i["state"]), Some(&serde_json::json!("not_translated")), "{items:#?}");
+    }
+    let (_, out, _) = run(&["check", "--format", "json", &format!("{dir}/securetx")]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let f = v["findings"].as_array().unwrap().iter().find(|f| f["code"] == "E2A036").expect("E2A036");
+    let m = f["message"].as_str().unwrap();
+    assert!(!m.contains("do not grant it") && m.contains("not translated"), "{m}");
+}

@@ -128,6 +128,62 @@ fn workload_fields_of_the_wrong_type_are_malformed_not_guessed() {
     assert!(err.contains("`containers` must be a list") && err.contains("d.yaml:18:19"), "{err}");
 }
 
+/// Review of 4ba9fce: a key serde refuses (an unknown `azure:` field, a negative `max_excess`) hid every other
+/// problem of the config; now all come in one run, each at its line, in line order.
+#[test]
+fn a_config_key_of_the_wrong_type_does_not_hide_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("eks2aks.yaml");
+    std::fs::write(
+        &cfg,
+        "bridge: nope\ntargets:\n  sqs: storage-quene\ncustom_roles:\n  max_excess: -1\nazure:\n  locaton: westeurope\n  storage_account: \"Bad_Name!\"\n",
+    )
+    .unwrap();
+    let (code, out, err) = run(&["plan", "--config", cfg.to_str().unwrap(), "testdata/examples/edw-keda"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty(), "no partial output: {out}");
+    let c = cfg.display().to_string();
+    assert!(err.contains("(5 problems)"), "{err}");
+    let want = [
+        "error: `bridge` must be `aks-issuer` or `entra`".to_string(),
+        format!(" --> {c}:1:1\n"),
+        "error: `targets.sqs: storage-quene`: not a target of sqs".to_string(),
+        format!(" --> {c}:3:3\n"),
+        "error: custom_roles.max_excess: invalid type: integer `-1`".to_string(),
+        format!(" --> {c}:5:15\n"),
+        "error: azure: unknown field `locaton`".to_string(),
+        format!(" --> {c}:7:3\n"),
+        "error: `azure.storage_account: Bad_Name!` is not a valid storage_account name".to_string(),
+        format!(" --> {c}:8:3\n"),
+    ];
+    let mut at = 0;
+    for w in &want {
+        let i = err[at..].find(w.as_str()).unwrap_or_else(|| panic!("{w} missing or out of order in:\n{err}"));
+        at += i + w.len();
+    }
+}
+
+/// Review of 4ba9fce: `azure.storage_account: "Bad_Name!"` was accepted and written into manifests as
+/// `https://Bad_Name!.blob.core.windows.net/…`. A name given in `azure:` follows its scope kind's naming rule (the
+/// plan's own): otherwise an error at its line, exit 2, nothing written; a valid one passes.
+#[test]
+fn azure_names_in_the_config_follow_the_naming_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("eks2aks.yaml");
+    let out = dir.path().join("out");
+    std::fs::write(&cfg, "azure:\n  key_vault: kv-orders\n  storage_account: \"Bad_Name!\"\n").unwrap();
+    let c = cfg.to_str().unwrap();
+    let (code, _, err) =
+        run(&["translate", "--config", c, "testdata/examples/edw-keda", "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains(&format!(" --> {c}:3:3")) && err.contains("would make it `badname`"), "{err}");
+    assert!(err.contains("(1 problem)"), "kv-orders is a valid Key Vault name: {err}");
+    assert!(!out.exists(), "nothing written");
+    std::fs::write(&cfg, "azure:\n  key_vault: kv-orders\n  storage_account: edwstore01\n").unwrap();
+    let (code, _, err) = run(&["plan", "--config", c, "testdata/examples/edw-keda"]);
+    assert_eq!(code, 0, "{err}");
+}
+
 /// Issue 19: every problem of a config is reported in one run, each with its file and line, in line order (it
 /// stopped at the first).
 #[test]

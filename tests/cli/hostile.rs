@@ -92,14 +92,25 @@ fn resources_that_merge() {
     assert_eq!(scopes, names);
 }
 
-/// Class 4: `app/worker` in two clusters, bound to two roles: an error, and each rewritten ServiceAccount gets its
-/// own identity's client id.
+/// Class 4: `app/worker` in two clusters, bound to two roles: one error (not one per copy), `translate` writes
+/// nothing (both identities would federate one subject on the run's one AKS issuer); with the rule downgraded on
+/// purpose, each rewritten ServiceAccount gets its own identity's client id.
 #[test]
 fn one_service_account_two_clusters() {
     let case = "testdata/hostile/one-service-account-two-clusters";
     let p = plan_json(&[case]);
-    assert_eq!(codes(&p, "E2A039"), 2);
-    let (_tmp, out) = translate(case);
+    assert_eq!(codes(&p, "E2A039"), 1);
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = eks2aks().args(["translate", case, "--out"]).arg(&out).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("translate refused") && err.contains("aks_oidc_issuer"), "{err}");
+    assert!(!out.exists(), "nothing is written");
+    let cfg = tmp.path().join("eks2aks.yaml");
+    std::fs::write(&cfg, "rules:\n  E2A039: warning\n").unwrap();
+    let o = eks2aks().arg("--config").arg(&cfg).args(["translate", case, "--out"]).arg(&out).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     for (cluster, id) in [("cluster-a", "worker-a"), ("cluster-b", "worker-b")] {
         let text = std::fs::read_to_string(out.join("k8s").join(cluster).join("k8s.yaml")).unwrap();
         assert!(text.contains(&format!("REPLACE-WITH-CLIENT-ID-OF-{id}\n")), "{cluster}: {text}");
