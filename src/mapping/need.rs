@@ -6,6 +6,7 @@
 
 use super::choose::Perm;
 use super::load::{Action, Service, Tables, Target, TargetMapping};
+use super::memo::Resolved;
 use super::naming;
 use crate::diag::{Loc, Sink};
 use crate::glob::{action_matches, glob_match};
@@ -582,7 +583,6 @@ pub fn needs(
         named,
         sink: &mut *sink,
         not_translated: BTreeMap::new(),
-        grammar_cache: BTreeMap::new(),
         unmapped_services: BTreeMap::new(),
         reported_zones: BTreeSet::new(),
         server_side: Vec::new(),
@@ -627,16 +627,6 @@ fn subtract_denies(tables: &Tables, identity: &str, perms: &[Permission], out: &
     denied
 }
 
-/// A grammar match of a resource: (kind, name, path), per [`match_resource`].
-/// A concrete ARN resolved against its service's grammar: (kind, name, path) and the ARN of its base resource.
-#[derive(Clone)]
-struct Resolved {
-    kind: String,
-    name: String,
-    path: Option<String>,
-    base: String,
-}
-
 /// The translation of one identity's Allow statements: what every step reads, and what is gathered across
 /// statements and reported once at the end.
 struct Translator<'a> {
@@ -650,8 +640,6 @@ struct Translator<'a> {
     sink: &'a mut Sink,
     /// (prefix, reason) → the actions with no mapping for that reason, and the first statement that allowed one.
     not_translated: BTreeMap<(String, String), (BTreeSet<String>, Loc)>,
-    /// Grammar matches by ARN: the costly part, done once per resource, not per action.
-    grammar_cache: BTreeMap<String, Option<std::rc::Rc<Resolved>>>,
     /// Services with no identity mapping, at the first action that named them.
     unmapped_services: BTreeMap<String, Loc>,
     /// Hosted zones reported as having no zone name.
@@ -661,7 +649,7 @@ struct Translator<'a> {
 }
 
 /// One Allow statement being translated: its carried listing condition, its resources and its expanded actions.
-struct Allow<'s> {
+struct Allow<'s, 't> {
     s: &'s Statement,
     /// The listing-prefix test its condition carries (`None`: no condition).
     list_prefix: Option<Listing>,
@@ -669,6 +657,9 @@ struct Allow<'s> {
     resources: Vec<(&'s str, Loc)>,
     /// Its actions, expanded against the catalogue: (prefix, AWS spelling), sorted and unique.
     actions: Vec<(String, String)>,
+    /// Each action's service and catalogue entry (`None`: the service has no resource tables), looked up once for
+    /// all the statement's resources.
+    found: Vec<Option<(&'t Service, &'t Action)>>,
 }
 
 /// What one Allow statement grants, and what its resources gathered for the statement's own findings.
@@ -728,7 +719,16 @@ impl Translator<'_> {
         let list_prefix = self.carried_listing(s)?;
         let resources = self.resources(s);
         let actions = self.expand_actions(s, &resources);
-        let stmt = Allow { s, list_prefix, resources, actions };
+        let tables = self.tables;
+        let found = actions
+            .iter()
+            .map(|(prefix, name)| {
+                let service = tables.services.get(prefix)?;
+                let (_, action) = tables.action(prefix, name).expect("from the catalogue");
+                Some((service, action))
+            })
+            .collect();
+        let stmt = Allow { s, list_prefix, resources, actions, found };
         let mut out = StatementOut::default();
         for &(r, rloc) in &stmt.resources {
             self.resource(&stmt, r, rloc, &mut out);
@@ -903,11 +903,16 @@ impl Translator<'_> {
                 actions.push((prefix.clone(), name.clone()));
             }
         } else {
-            for (name, _) in catalogue.values() {
-                if glob_match(name_pat, name, true) {
-                    actions.push((prefix.clone(), name.clone()));
-                }
-            }
+            // The same patterns (`s3:List*`, `dynamodb:?atchGetItem`) recur in every app's policies: matched
+            // against the catalogue once per run.
+            let names = self.tables.memo.expansion(&prefix, name_pat, || {
+                catalogue
+                    .values()
+                    .filter(|(name, _)| glob_match(name_pat, name, true))
+                    .map(|(n, _)| n.clone())
+                    .collect()
+            });
+            actions.extend(names.iter().map(|n| (prefix.clone(), n.clone())));
         }
         if actions.len() == before {
             self.sink.push(
@@ -967,11 +972,13 @@ impl Translator<'_> {
         let tables = self.tables;
         let wildcard = names_many(tables, r, parsed.as_ref());
         let concrete = if wildcard { concrete_arns(tables, self.named, r) } else { vec![r.to_string()] };
+        // Each concrete ARN's service, parsed once for all the statement's actions.
+        let concrete: Vec<(String, Option<String>)> =
+            concrete.into_iter().map(|a| (Arn::parse(&a).map(|x| x.service), a)).map(|(s, a)| (a, s)).collect();
         let mut res = Resource { pattern: r, loc: rloc, parsed, wildcard, widened_reported: BTreeSet::new() };
-        for (prefix, name) in &stmt.actions {
-            let Some(service) = tables.services.get(prefix) else { continue };
+        for ((prefix, name), found) in stmt.actions.iter().zip(&stmt.found) {
+            let Some((service, action)) = *found else { continue };
             let full = format!("{prefix}:{name}");
-            let (_, action) = tables.action(prefix, name).expect("from the catalogue");
             let act = Act { prefix, name, full, service, action };
             for arn in res.arns_for(&concrete, prefix) {
                 self.grant(stmt, &mut res, &act, arn, out);
@@ -1195,16 +1202,9 @@ impl Translator<'_> {
 
     /// The grammar match (kind, name, path) of a concrete ARN of the action's service, cached per ARN. `None`
     /// (reported) for an S3 access point, which names no bucket, and for an ARN no grammar of the service fits.
-    fn grammar(&mut self, act: &Act, arn: &str, rloc: Loc) -> Option<std::rc::Rc<Resolved>> {
-        // The grammar match is the costly part: once per resource, not per action.
-        let matched = match self.grammar_cache.get(arn) {
-            Some(m) => m.clone(),
-            None => {
-                let m = resolve(act.service, arn).map(std::rc::Rc::new);
-                self.grammar_cache.insert(arn.to_string(), m.clone());
-                m
-            }
-        };
+    fn grammar(&mut self, act: &Act, arn: &str, rloc: Loc) -> Option<std::sync::Arc<Resolved>> {
+        // The grammar match is the costly part: once per ARN and run, not per action or identity.
+        let matched = resolved(self.tables, act.prefix, act.service, arn);
         if matched.as_ref().is_some_and(|r| names_no_resource(&r.kind)) {
             self.sink.push(
                 rules::UNMAPPED_ACTION,
@@ -1298,9 +1298,9 @@ impl Resource<'_> {
     /// when a wildcard of the service names none, `*` (widened to the parent). A pattern of another service
     /// (`arn:aws:sqs:*:*:*` for `s3:DeleteObject`) matches no resource of this one: AWS grants nothing, so nothing
     /// is widened.
-    fn arns_for(&self, concrete: &[String], prefix: &str) -> Vec<String> {
+    fn arns_for(&self, concrete: &[(String, Option<String>)], prefix: &str) -> Vec<String> {
         let mut arns: Vec<String> =
-            concrete.iter().filter(|a| Arn::parse(a).is_some_and(|x| x.service == *prefix)).cloned().collect();
+            concrete.iter().filter(|(_, service)| service.as_deref() == Some(prefix)).map(|(a, _)| a.clone()).collect();
         let of_service = self.parsed.as_ref().is_none_or(|a| glob_match(&a.service, prefix, false));
         if arns.is_empty() && self.wildcard && of_service {
             arns.push("*".into());
@@ -1373,6 +1373,11 @@ fn listing_for(stmt: &Allow, target: &Target, act: &Act, never_sent: &mut BTreeS
     }
 }
 
+/// [`resolve`], memoised for the run ([`super::memo`]): `service` is the tables' service of prefix `prefix`.
+fn resolved(tables: &Tables, prefix: &str, service: &Service, arn: &str) -> Option<std::sync::Arc<Resolved>> {
+    tables.memo.resolved(prefix, arn, || resolve(service, arn))
+}
+
 /// A concrete ARN of `service` resolved against its grammar ([`match_resource_at`]), with its base resource's ARN.
 fn resolve(service: &Service, arn: &str) -> Option<Resolved> {
     let a = Arn::parse(arn)?;
@@ -1423,9 +1428,10 @@ pub fn action_need(
 /// The base resource an ARN belongs to (an S3 object → its bucket, a DynamoDB index → its table), with the
 /// resource's name. `None` for services without a grammar or ARNs it does not match.
 pub fn base_resource(tables: &Tables, arn: &str) -> Option<(String, String)> {
-    let service = tables.services.get(arn.split(':').nth(2)?)?;
-    let r = resolve(service, arn)?;
-    Some((r.base, r.name))
+    let prefix = arn.split(':').nth(2)?;
+    let service = tables.services.get(prefix)?;
+    let r = resolved(tables, prefix, service, arn)?;
+    Some((r.base.clone(), r.name.clone()))
 }
 
 #[cfg(test)]

@@ -136,11 +136,9 @@ fn samples(
                 if x.service == "s3" {
                     continue;
                 }
-                let same = tables
-                    .services
-                    .get(&x.service)
-                    .and_then(|svc| crate::mapping::need::base_arn(svc, &x))
-                    .is_some_and(|b| instance(&b) == *a.scope.aws_arn)
+                // The base ARN (memoised for the run: the plan resolved these same ARNs).
+                let same = crate::mapping::need::base_resource(tables, r)
+                    .is_some_and(|(b, _)| instance(&b) == *a.scope.aws_arn)
                     || any_secret_suffix(r, &a.scope.aws_arn);
                 if same {
                     arns.insert(instance(r));
@@ -286,6 +284,8 @@ impl Checker<'_> {
         let mut unknown: BTreeSet<String> = BTreeSet::new();
         for prefix in &services {
             let Some(map) = self.rev.get(&(prefix.clone(), a.scope.target.to_string())) else { continue };
+            let of_prefix: Vec<&Sample> =
+                all.iter().filter(|s| Arn::parse(&s.arn).is_some_and(|x| x.service == *prefix)).collect();
             for (d, aws) in map {
                 if !self.grants(a, d) {
                     continue;
@@ -293,8 +293,6 @@ impl Checker<'_> {
                 // A built-in role's actions beyond the need are a documented widening (`excess_data_actions`),
                 // except where the policy explicitly denies them.
                 let is_excess = excess.contains(d);
-                let of_prefix: Vec<&Sample> =
-                    all.iter().filter(|s| Arn::parse(&s.arn).is_some_and(|x| x.service == *prefix)).collect();
                 let try_one = |s: &Sample| try_sample(a, d, aws, s, statements);
                 let judged = if prefix != "s3" && &*a.scope.aws_arn != "*" {
                     judge_as_one(a, &of_prefix, try_one)
