@@ -1186,7 +1186,12 @@ impl Translator<'_> {
                 }
             }
         }
-        let Some(azure_name) = self.choice.azure_name(&target.naming, rname) else {
+        // Every action of a statement lands on the same resource: its name is derived once per run.
+        let azure_name = match target.naming.as_str() {
+            "dns_zone" => self.choice.azure_name(&target.naming, rname),
+            rule => Some(self.tables.memo.azure_name(rule, rname, || naming::azure_name(rule, rname))),
+        };
+        let Some(azure_name) = azure_name else {
             self.zone_unnamed(rname, res.loc);
             return None;
         };
