@@ -168,22 +168,36 @@ fn match_resource_at(service: &Service, resource: &str) -> Option<(String, Strin
 
 /// Anchored match of `{name}` (no `/` or `:`) and `{path}` (anything, non-empty) placeholders.
 fn match_pattern(pattern: &str, text: &str) -> Option<(Option<String>, Option<String>)> {
-    // Split the pattern into literals and placeholders.
-    let mut parts: Vec<(bool, &str)> = Vec::with_capacity(4);
+    // Split the pattern into literals and placeholders: on the stack (a grammar has a handful of parts; this runs
+    // for every grammar tried on every resource).
+    let mut buf: [(bool, &str); 8] = [(false, ""); 8];
+    let mut spill: Vec<(bool, &str)> = Vec::new();
+    let mut n = 0;
     let mut rest = pattern;
-    while let Some(i) = rest.find('{') {
-        if i > 0 {
-            parts.push((false, &rest[..i]));
+    loop {
+        let (part, next) = match rest.find('{') {
+            Some(0) => {
+                let j = rest.find('}')?;
+                ((true, &rest[1..j]), &rest[j + 1..])
+            }
+            Some(i) => ((false, &rest[..i]), &rest[i..]),
+            None if rest.is_empty() => break,
+            None => ((false, rest), ""),
+        };
+        if n < buf.len() {
+            buf[n] = part;
+        } else {
+            if spill.is_empty() {
+                spill.extend_from_slice(&buf);
+            }
+            spill.push(part);
         }
-        let j = rest[i..].find('}')? + i;
-        parts.push((true, &rest[i + 1..j]));
-        rest = &rest[j + 1..];
+        n += 1;
+        rest = next;
     }
-    if !rest.is_empty() {
-        parts.push((false, rest));
-    }
+    let parts = if spill.is_empty() { &buf[..n] } else { &spill[..] };
     let (mut name, mut path) = (None, None);
-    go(&parts, text, &mut name, &mut path).then_some((name, path))
+    go(parts, text, &mut name, &mut path).then_some((name, path))
 }
 
 /// [`match_pattern`] over the pattern's parts (literal or placeholder): binds `name` and `path` on success.
