@@ -1007,7 +1007,9 @@ impl Translator<'_> {
         let service_of = parsed.and_then(|a| self.tables.services.get(&a.service).map(|svc| (a, svc)));
         let malformed = match (parsed, service_of) {
             (None, _) => r != "*" && !r.contains(['*', '?']),
-            (Some(_), Some((a, svc))) => !a.resource.contains(['*', '?']) && match_resource(svc, &a.resource).is_none(),
+            (Some(_), Some((a, svc))) => {
+                !a.resource.contains(['*', '?']) && resolved_arn(self.tables, &a.service, svc, r).is_none()
+            }
             (Some(_), None) => false,
         };
         if malformed {
@@ -1223,7 +1225,7 @@ impl Translator<'_> {
     /// (reported) for an S3 access point, which names no bucket, and for an ARN no grammar of the service fits.
     fn grammar(&mut self, act: &Act, arn: &str, rloc: Loc) -> Option<std::sync::Arc<Resolved>> {
         // The grammar match is the costly part: once per ARN and run, not per action or identity.
-        let matched = resolved(self.tables, act.prefix, act.service, arn);
+        let matched = resolved_arn(self.tables, act.prefix, act.service, arn);
         if matched.as_ref().is_some_and(|r| names_no_resource(&r.kind)) {
             self.sink.push(
                 rules::UNMAPPED_ACTION,
@@ -1337,8 +1339,8 @@ fn names_many(tables: &Tables, r: &str, parsed: Option<&Arn>) -> bool {
             let name_is_wild = tables
                 .services
                 .get(&a.service)
-                .and_then(|svc| match_resource(svc, &a.resource))
-                .is_none_or(|(_, name, _)| name.contains(['*', '?']));
+                .and_then(|svc| resolved_arn(tables, &a.service, svc, r))
+                .is_none_or(|x| x.name.contains(['*', '?']));
             a.service.contains(['*', '?'])
                 || a.region.contains(['*', '?'])
                 || a.account.contains(['*', '?'])
@@ -1392,8 +1394,9 @@ fn listing_for(stmt: &Allow, target: &Target, act: &Act, never_sent: &mut BTreeS
     }
 }
 
-/// [`resolve`], memoised for the run ([`super::memo`]): `service` is the tables' service of prefix `prefix`.
-fn resolved(tables: &Tables, prefix: &str, service: &Service, arn: &str) -> Option<std::sync::Arc<Resolved>> {
+/// [`resolve`], memoised for the run ([`super::memo`]): `service` is the tables' service of prefix `prefix`, the
+/// ARN's own.
+pub fn resolved_arn(tables: &Tables, prefix: &str, service: &Service, arn: &str) -> Option<std::sync::Arc<Resolved>> {
     tables.memo.resolved(prefix, arn, || resolve(service, arn))
 }
 
@@ -1449,7 +1452,7 @@ pub fn action_need(
 pub fn base_resource(tables: &Tables, arn: &str) -> Option<(String, String)> {
     let prefix = arn.split(':').nth(2)?;
     let service = tables.services.get(prefix)?;
-    let r = resolved(tables, prefix, service, arn)?;
+    let r = resolved_arn(tables, prefix, service, arn)?;
     Some((r.base.clone(), r.name.clone()))
 }
 

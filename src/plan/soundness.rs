@@ -23,7 +23,6 @@ use crate::glob::glob_match;
 use crate::graph::eval::{Context, Decision, Request, evaluate};
 use crate::mapping::Tables;
 use crate::mapping::azure::BlobOp;
-use crate::mapping::need::match_resource;
 use crate::model::{Arn, Statement};
 use crate::rules;
 use rayon::prelude::*;
@@ -152,7 +151,9 @@ fn samples(
     for arn in arns {
         let Some(parsed) = Arn::parse(&arn) else { continue };
         let Some(service) = tables.services.get(&parsed.service) else { continue };
-        let kind = match_resource(service, &parsed.resource).map(|(k, _, _)| k).unwrap_or_default();
+        let kind = crate::mapping::need::resolved_arn(tables, &parsed.service, service, &arn)
+            .map(|x| x.kind.clone())
+            .unwrap_or_default();
         if parsed.service == "s3" {
             let bucket = parsed.resource.split('/').next().unwrap_or("").to_string();
             let (paths, prefixes) = bucket_paths(&bucket, statements);
