@@ -987,8 +987,13 @@ impl Translator<'_> {
         let wildcard = names_many(tables, r, parsed.as_ref());
         let concrete = if wildcard { concrete_arns(tables, self.named, r) } else { vec![r.to_string()] };
         // Each concrete ARN's service, parsed once for all the statement's actions.
-        let concrete: Vec<(String, Option<String>)> =
-            concrete.into_iter().map(|a| (Arn::parse(&a).map(|x| x.service), a)).map(|(s, a)| (a, s)).collect();
+        let concrete: Vec<(String, Option<String>)> = concrete
+            .into_iter()
+            .map(|a| {
+                let service = Arn::parse(&a).map(|x| x.service);
+                (a, service)
+            })
+            .collect();
         let mut res = Resource { pattern: r, loc: rloc, parsed, wildcard, widened_reported: BTreeSet::new() };
         for ((prefix, name), found) in stmt.actions.iter().zip(&stmt.found) {
             let Some((service, action)) = *found else { continue };

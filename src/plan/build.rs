@@ -709,14 +709,14 @@ fn plan_resources(
         }
         let tkey = opts.targets.target(service, &arn.service, &key).to_string();
         let (target_key, target) = service.targets.get_key_value(&tkey).expect("chosen");
-        let renames = opts.targets.name_source(&target.naming, &rname);
+        let renames = opts.targets.name_source(&target.naming, rname);
         renamed.extend(renames.map(|from| (*loc, key.clone(), from, &**target_key, &*target.naming)));
         resources.push(Resource {
             aws_arn: key,
             aws_service,
             azure_service: Some(target.azure_service.clone()),
             azure_type: Some(target.azure_type.clone()),
-            azure_name: opts.targets.azure_name(&target.naming, &rname),
+            azure_name: opts.targets.azure_name(&target.naming, rname),
         });
     }
     drop((scope_arns, seen));
