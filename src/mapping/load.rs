@@ -550,6 +550,8 @@ pub struct Tables {
     pub origins: Vec<Origin>,
     /// The reverse of the action tables, made on first use ([`Tables::reverse`]).
     pub reverse: std::sync::OnceLock<Reverse>,
+    /// What is computed from these tables alone, once per run ([`super::memo`]).
+    pub memo: super::memo::Memo,
 }
 
 /// Per (service prefix, target key): Azure permission → the AWS actions mapped to it, each with the kinds of

@@ -11,6 +11,7 @@ pub mod keda_triggers;
 pub mod kms;
 pub mod load;
 pub mod managed;
+pub mod memo;
 pub mod naming;
 pub mod need;
 pub mod storage_configs;

@@ -6,6 +6,7 @@
 
 use super::choose::Perm;
 use super::load::{Action, Service, Tables, Target, TargetMapping};
+use super::memo::Resolved;
 use super::naming;
 use crate::diag::{Loc, Sink};
 use crate::glob::{action_matches, glob_match};
@@ -205,22 +206,36 @@ fn match_resource_at(service: &Service, resource: &str) -> Option<(String, Strin
 
 /// Anchored match of `{name}` (no `/` or `:`) and `{path}` (anything, non-empty) placeholders.
 fn match_pattern(pattern: &str, text: &str) -> Option<(Option<String>, Option<String>)> {
-    // Split the pattern into literals and placeholders.
-    let mut parts: Vec<(bool, &str)> = Vec::with_capacity(4);
+    // Split the pattern into literals and placeholders: on the stack (a grammar has a handful of parts; this runs
+    // for every grammar tried on every resource).
+    let mut buf: [(bool, &str); 8] = [(false, ""); 8];
+    let mut spill: Vec<(bool, &str)> = Vec::new();
+    let mut n = 0;
     let mut rest = pattern;
-    while let Some(i) = rest.find('{') {
-        if i > 0 {
-            parts.push((false, &rest[..i]));
+    loop {
+        let (part, next) = match rest.find('{') {
+            Some(0) => {
+                let j = rest.find('}')?;
+                ((true, &rest[1..j]), &rest[j + 1..])
+            }
+            Some(i) => ((false, &rest[..i]), &rest[i..]),
+            None if rest.is_empty() => break,
+            None => ((false, rest), ""),
+        };
+        if n < buf.len() {
+            buf[n] = part;
+        } else {
+            if spill.is_empty() {
+                spill.extend_from_slice(&buf);
+            }
+            spill.push(part);
         }
-        let j = rest[i..].find('}')? + i;
-        parts.push((true, &rest[i + 1..j]));
-        rest = &rest[j + 1..];
+        n += 1;
+        rest = next;
     }
-    if !rest.is_empty() {
-        parts.push((false, rest));
-    }
+    let parts = if spill.is_empty() { &buf[..n] } else { &spill[..] };
     let (mut name, mut path) = (None, None);
-    go(&parts, text, &mut name, &mut path).then_some((name, path))
+    go(parts, text, &mut name, &mut path).then_some((name, path))
 }
 
 /// [`match_pattern`] over the pattern's parts (literal or placeholder): binds `name` and `path` on success.
@@ -622,7 +637,6 @@ pub fn needs(
         named,
         sink: &mut *sink,
         not_translated: BTreeMap::new(),
-        grammar_cache: BTreeMap::new(),
         unmapped_services: BTreeMap::new(),
         reported_zones: BTreeSet::new(),
         server_side: Vec::new(),
@@ -668,16 +682,6 @@ fn subtract_denies(tables: &Tables, identity: &str, perms: &[Permission], out: &
     denied
 }
 
-/// A grammar match of a resource: (kind, name, path), per [`match_resource`].
-/// A concrete ARN resolved against its service's grammar: (kind, name, path) and the ARN of its base resource.
-#[derive(Clone)]
-struct Resolved {
-    kind: String,
-    name: String,
-    path: Option<String>,
-    base: String,
-}
-
 /// The translation of one identity's Allow statements: what every step reads, and what is gathered across
 /// statements and reported once at the end.
 struct Translator<'a> {
@@ -691,8 +695,6 @@ struct Translator<'a> {
     sink: &'a mut Sink,
     /// (prefix, reason) → the actions with no mapping for that reason, and the first statement that allowed one.
     not_translated: BTreeMap<(String, String), (BTreeSet<String>, Loc)>,
-    /// Grammar matches by ARN: the costly part, done once per resource, not per action.
-    grammar_cache: BTreeMap<String, Option<std::rc::Rc<Resolved>>>,
     /// Services with no identity mapping, at the first action that named them.
     unmapped_services: BTreeMap<String, Loc>,
     /// Hosted zones reported as having no zone name.
@@ -702,7 +704,7 @@ struct Translator<'a> {
 }
 
 /// One Allow statement being translated: its carried listing condition, its resources and its expanded actions.
-struct Allow<'s> {
+struct Allow<'s, 't> {
     s: &'s Statement,
     /// The listing-prefix test its condition carries (`None`: no condition).
     list_prefix: Option<Listing>,
@@ -710,6 +712,9 @@ struct Allow<'s> {
     resources: Vec<(&'s str, Loc)>,
     /// Its actions, expanded against the catalogue: (prefix, AWS spelling), sorted and unique.
     actions: Vec<(String, String)>,
+    /// Each action's service and catalogue entry (`None`: the service has no resource tables), looked up once for
+    /// all the statement's resources.
+    found: Vec<Option<(&'t Service, &'t Action)>>,
 }
 
 /// What one Allow statement grants, and what its resources gathered for the statement's own findings.
@@ -769,7 +774,16 @@ impl Translator<'_> {
         let list_prefix = self.carried_listing(s)?;
         let resources = self.resources(s);
         let actions = self.expand_actions(s, &resources);
-        let stmt = Allow { s, list_prefix, resources, actions };
+        let tables = self.tables;
+        let found = actions
+            .iter()
+            .map(|(prefix, name)| {
+                let service = tables.services.get(prefix)?;
+                let (_, action) = tables.action(prefix, name).expect("from the catalogue");
+                Some((service, action))
+            })
+            .collect();
+        let stmt = Allow { s, list_prefix, resources, actions, found };
         let mut out = StatementOut::default();
         for &(r, rloc) in &stmt.resources {
             self.resource(&stmt, r, rloc, &mut out);
@@ -944,11 +958,16 @@ impl Translator<'_> {
                 actions.push((prefix.clone(), name.clone()));
             }
         } else {
-            for (name, _) in catalogue.values() {
-                if glob_match(name_pat, name, true) {
-                    actions.push((prefix.clone(), name.clone()));
-                }
-            }
+            // The same patterns (`s3:List*`, `dynamodb:?atchGetItem`) recur in every app's policies: matched
+            // against the catalogue once per run.
+            let names = self.tables.memo.expansion(&prefix, name_pat, || {
+                catalogue
+                    .values()
+                    .filter(|(name, _)| glob_match(name_pat, name, true))
+                    .map(|(n, _)| n.clone())
+                    .collect()
+            });
+            actions.extend(names.iter().map(|n| (prefix.clone(), n.clone())));
         }
         if actions.len() == before {
             self.sink.push(
@@ -1008,11 +1027,18 @@ impl Translator<'_> {
         let tables = self.tables;
         let wildcard = names_many(tables, r, parsed.as_ref());
         let concrete = if wildcard { concrete_arns(tables, self.named, r) } else { vec![r.to_string()] };
+        // Each concrete ARN's service, parsed once for all the statement's actions.
+        let concrete: Vec<(String, Option<String>)> = concrete
+            .into_iter()
+            .map(|a| {
+                let service = Arn::parse(&a).map(|x| x.service);
+                (a, service)
+            })
+            .collect();
         let mut res = Resource { pattern: r, loc: rloc, parsed, wildcard, widened_reported: BTreeSet::new() };
-        for (prefix, name) in &stmt.actions {
-            let Some(service) = tables.services.get(prefix) else { continue };
+        for ((prefix, name), found) in stmt.actions.iter().zip(&stmt.found) {
+            let Some((service, action)) = *found else { continue };
             let full = format!("{prefix}:{name}");
-            let (_, action) = tables.action(prefix, name).expect("from the catalogue");
             let act = Act { prefix, name, full, service, action };
             for arn in res.arns_for(&concrete, prefix) {
                 self.grant(stmt, &mut res, &act, arn, out);
@@ -1027,7 +1053,9 @@ impl Translator<'_> {
         let service_of = parsed.and_then(|a| self.tables.services.get(&a.service).map(|svc| (a, svc)));
         let malformed = match (parsed, service_of) {
             (None, _) => r != "*" && !r.contains(['*', '?']),
-            (Some(_), Some((a, svc))) => !a.resource.contains(['*', '?']) && match_resource(svc, &a.resource).is_none(),
+            (Some(_), Some((a, svc))) => {
+                !a.resource.contains(['*', '?']) && resolved_arn(self.tables, &a.service, svc, r).is_none()
+            }
             (Some(_), None) => false,
         };
         if malformed {
@@ -1226,7 +1254,12 @@ impl Translator<'_> {
         if !has_own_scope(self.tables, &target.scope_kind) {
             return Some(self.parent_key(res, act, tkey, target, &base, rkind));
         }
-        let Some(azure_name) = self.choice.azure_name(&target.naming, rname) else {
+        // Every action of a statement lands on the same resource: its name is derived once per run.
+        let azure_name = match target.naming.as_str() {
+            "dns_zone" => self.choice.azure_name(&target.naming, rname),
+            rule => Some(self.tables.memo.azure_name(rule, rname, || naming::azure_name(rule, rname))),
+        };
+        let Some(azure_name) = azure_name else {
             self.zone_unnamed(rname, res.loc);
             return None;
         };
@@ -1282,16 +1315,9 @@ impl Translator<'_> {
 
     /// The grammar match (kind, name, path) of a concrete ARN of the action's service, cached per ARN. `None`
     /// (reported) for an S3 access point, which names no bucket, and for an ARN no grammar of the service fits.
-    fn grammar(&mut self, act: &Act, arn: &str, rloc: Loc) -> Option<std::rc::Rc<Resolved>> {
-        // The grammar match is the costly part: once per resource, not per action.
-        let matched = match self.grammar_cache.get(arn) {
-            Some(m) => m.clone(),
-            None => {
-                let m = resolve(act.service, arn).map(std::rc::Rc::new);
-                self.grammar_cache.insert(arn.to_string(), m.clone());
-                m
-            }
-        };
+    fn grammar(&mut self, act: &Act, arn: &str, rloc: Loc) -> Option<std::sync::Arc<Resolved>> {
+        // The grammar match is the costly part: once per ARN and run, not per action or identity.
+        let matched = resolved_arn(self.tables, act.prefix, act.service, arn);
         if matched.as_ref().is_some_and(|r| names_no_resource(&r.kind)) {
             self.sink.push(
                 rules::UNMAPPED_ACTION,
@@ -1385,9 +1411,9 @@ impl Resource<'_> {
     /// when a wildcard of the service names none, `*` (widened to the parent). A pattern of another service
     /// (`arn:aws:sqs:*:*:*` for `s3:DeleteObject`) matches no resource of this one: AWS grants nothing, so nothing
     /// is widened.
-    fn arns_for(&self, concrete: &[String], prefix: &str) -> Vec<String> {
+    fn arns_for(&self, concrete: &[(String, Option<String>)], prefix: &str) -> Vec<String> {
         let mut arns: Vec<String> =
-            concrete.iter().filter(|a| Arn::parse(a).is_some_and(|x| x.service == *prefix)).cloned().collect();
+            concrete.iter().filter(|(_, service)| service.as_deref() == Some(prefix)).map(|(a, _)| a.clone()).collect();
         let of_service = self.parsed.as_ref().is_none_or(|a| glob_match(&a.service, prefix, false));
         if arns.is_empty() && self.wildcard && of_service {
             arns.push("*".into());
@@ -1405,8 +1431,8 @@ fn names_many(tables: &Tables, r: &str, parsed: Option<&Arn>) -> bool {
             let name_is_wild = tables
                 .services
                 .get(&a.service)
-                .and_then(|svc| match_resource(svc, &a.resource))
-                .is_none_or(|(_, name, _)| name.contains(['*', '?']));
+                .and_then(|svc| resolved_arn(tables, &a.service, svc, r))
+                .is_none_or(|x| x.name.contains(['*', '?']));
             a.service.contains(['*', '?'])
                 || a.region.contains(['*', '?'])
                 || a.account.contains(['*', '?'])
@@ -1460,6 +1486,12 @@ fn listing_for(stmt: &Allow, target: &Target, act: &Act, never_sent: &mut BTreeS
     }
 }
 
+/// [`resolve`], memoised for the run ([`super::memo`]): `service` is the tables' service of prefix `prefix`, the
+/// ARN's own.
+pub fn resolved_arn(tables: &Tables, prefix: &str, service: &Service, arn: &str) -> Option<std::sync::Arc<Resolved>> {
+    tables.memo.resolved(prefix, arn, || resolve(service, arn))
+}
+
 /// A concrete ARN of `service` resolved against its grammar ([`match_resource_at`]), with its base resource's ARN.
 fn resolve(service: &Service, arn: &str) -> Option<Resolved> {
     let a = Arn::parse(arn)?;
@@ -1511,9 +1543,10 @@ pub fn action_need(
 /// The base resource an ARN belongs to (an S3 object → its bucket, a DynamoDB index → its table), with the
 /// resource's name. `None` for services without a grammar or ARNs it does not match.
 pub fn base_resource(tables: &Tables, arn: &str) -> Option<(String, String)> {
-    let service = tables.services.get(arn.split(':').nth(2)?)?;
-    let r = resolve(service, arn)?;
-    Some((r.base, r.name))
+    let prefix = arn.split(':').nth(2)?;
+    let service = tables.services.get(prefix)?;
+    let r = resolved_arn(tables, prefix, service, arn)?;
+    Some((r.base.clone(), r.name.clone()))
 }
 
 #[cfg(test)]

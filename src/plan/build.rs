@@ -734,17 +734,19 @@ fn plan_resources(
             }
             continue;
         };
-        let Some((kind, rname, _)) = need::match_resource(service, &arn.resource) else { continue };
+        // Its grammar match and base ARN, memoised for the run (the identities' needs resolved the same ARNs).
+        let Some(resolved) = need::resolved_arn(tables, &arn.service, service, a) else { continue };
+        let (kind, rname) = (&resolved.kind, &resolved.name);
         // An S3 access point names no bucket: no Azure resource is derived from it (the policy's grants through
         // it are reported as not translated).
-        if need::names_no_resource(&kind)
+        if need::names_no_resource(kind)
             || rname.contains(['*', '?'])
             || arn.account.contains(['*', '?'])
             || arn.region.contains(['*', '?'])
         {
             continue;
         }
-        let Some(base) = need::base_arn(service, &arn) else { continue };
+        let base = resolved.base.clone();
         if seen.contains(base.as_str()) {
             continue;
         }
@@ -762,14 +764,14 @@ fn plan_resources(
         }
         let tkey = opts.targets.target(service, &arn.service, &key).to_string();
         let (target_key, target) = service.targets.get_key_value(&tkey).expect("chosen");
-        let renames = opts.targets.name_source(&target.naming, &rname);
+        let renames = opts.targets.name_source(&target.naming, rname);
         renamed.extend(renames.map(|from| (*loc, key.clone(), from, &**target_key, &*target.naming)));
         resources.push(Resource {
             aws_arn: key,
             aws_service,
             azure_service: Some(target.azure_service.clone()),
             azure_type: Some(target.azure_type.clone()),
-            azure_name: opts.targets.azure_name(&target.naming, &rname),
+            azure_name: opts.targets.azure_name(&target.naming, rname),
         });
     }
     drop((scope_arns, seen));

@@ -23,7 +23,6 @@ use crate::glob::glob_match;
 use crate::graph::eval::{Context, Decision, Request, evaluate};
 use crate::mapping::Tables;
 use crate::mapping::azure::BlobOp;
-use crate::mapping::need::match_resource;
 use crate::model::{Arn, Statement};
 use crate::rules;
 use rayon::prelude::*;
@@ -136,11 +135,9 @@ fn samples(
                 if x.service == "s3" {
                     continue;
                 }
-                let same = tables
-                    .services
-                    .get(&x.service)
-                    .and_then(|svc| crate::mapping::need::base_arn(svc, &x))
-                    .is_some_and(|b| instance(&b) == *a.scope.aws_arn)
+                // The base ARN (memoised for the run: the plan resolved these same ARNs).
+                let same = crate::mapping::need::base_resource(tables, r)
+                    .is_some_and(|(b, _)| instance(&b) == *a.scope.aws_arn)
                     || any_secret_suffix(r, &a.scope.aws_arn);
                 if same {
                     arns.insert(instance(r));
@@ -154,7 +151,9 @@ fn samples(
     for arn in arns {
         let Some(parsed) = Arn::parse(&arn) else { continue };
         let Some(service) = tables.services.get(&parsed.service) else { continue };
-        let kind = match_resource(service, &parsed.resource).map(|(k, _, _)| k).unwrap_or_default();
+        let kind = crate::mapping::need::resolved_arn(tables, &parsed.service, service, &arn)
+            .map(|x| x.kind.clone())
+            .unwrap_or_default();
         if parsed.service == "s3" {
             let bucket = parsed.resource.split('/').next().unwrap_or("").to_string();
             let (paths, prefixes) = bucket_paths(&bucket, statements);
@@ -330,6 +329,8 @@ impl Checker<'_> {
         let mut unknown: BTreeSet<String> = BTreeSet::new();
         for prefix in &services {
             let Some(map) = self.rev.get(&(prefix.clone(), a.scope.target.to_string())) else { continue };
+            let of_prefix: Vec<&Sample> =
+                all.iter().filter(|s| Arn::parse(&s.arn).is_some_and(|x| x.service == *prefix)).collect();
             for (d, aws) in map {
                 if !self.grants(a, d) {
                     continue;
@@ -337,8 +338,6 @@ impl Checker<'_> {
                 // A built-in role's actions beyond the need are a documented widening (`excess_data_actions`),
                 // except where the policy explicitly denies them.
                 let is_excess = excess.contains(d);
-                let of_prefix: Vec<&Sample> =
-                    all.iter().filter(|s| Arn::parse(&s.arn).is_some_and(|x| x.service == *prefix)).collect();
                 let try_one = |s: &Sample| try_sample(a, d, aws, s, statements);
                 // A reported widening (E2A017) covers the resources no statement names, for a data action AWS
                 // allowed on some resource; never where a Deny says no.
