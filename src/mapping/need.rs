@@ -1236,21 +1236,7 @@ impl Translator<'_> {
                 Some(res.loc),
             );
         }
-        let mut condition = None;
-        if takes_blob_condition(self.tables, &target.scope_kind) {
-            // Objects under the path, or (a bucket) the listing the statement allows.
-            let parts = match path.as_deref() {
-                Some(p) => (vec![if p == "*" { Clause::all() } else { Clause::path(p) }], Listing::None),
-                None => (Vec::new(), listing),
-            };
-            match BlobPathCondition::new(parts.0, parts.1) {
-                Ok(c) => condition = c,
-                Err(bad) => {
-                    self.sink.push(rules::CONDITION_NOT_CARRIED, format!("identity `{}`: blob path `{}` cannot be written into an ABAC condition (quote, backslash or control character); {} on it is not granted", self.identity, crate::text::truncate(&bad), act.full), Some(res.loc));
-                    return None;
-                }
-            }
-        }
+        let condition = self.blob_condition(target, path.as_deref(), listing, act, res.loc)?;
         if !has_own_scope(self.tables, &target.scope_kind) {
             return Some(self.parent_key(res, act, tkey, target, &base, rkind));
         }
@@ -1272,6 +1258,33 @@ impl Translator<'_> {
             condition,
             widened: false,
         })
+    }
+
+    /// The blob-path ABAC condition of an assignment at a kind that takes one: objects under the path, or (a
+    /// bucket) the listing the statement allows. `Some(None)` for other kinds; `None` (reported) when the path
+    /// cannot be written into a condition.
+    fn blob_condition(
+        &mut self,
+        target: &Target,
+        path: Option<&str>,
+        listing: Listing,
+        act: &Act,
+        loc: Loc,
+    ) -> Option<Option<BlobPathCondition>> {
+        if !takes_blob_condition(self.tables, &target.scope_kind) {
+            return Some(None);
+        }
+        let parts = match path {
+            Some(p) => (vec![if p == "*" { Clause::all() } else { Clause::path(p) }], Listing::None),
+            None => (Vec::new(), listing),
+        };
+        match BlobPathCondition::new(parts.0, parts.1) {
+            Ok(c) => Some(c),
+            Err(bad) => {
+                self.sink.push(rules::CONDITION_NOT_CARRIED, format!("identity `{}`: blob path `{}` cannot be written into an ABAC condition (quote, backslash or control character); {} on it is not granted", self.identity, crate::text::truncate(&bad), act.full), Some(loc));
+                None
+            }
+        }
     }
 
     /// The scope of an action on a resource Azure cannot assign a role to ([`has_own_scope`]): what holds it (the
