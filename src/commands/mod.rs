@@ -31,17 +31,6 @@ pub(crate) fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
-/// The findings that make `translate` refuse: grants wider than the IAM role (E2A045) at error severity and not
-/// waived.
-pub(crate) fn refused_grants(findings: &[diag::Finding]) -> Vec<&diag::Finding> {
-    findings
-        .iter()
-        .filter(|f| {
-            f.code == rules::GRANT_WIDER_THAN_AWS && f.severity == diag::Severity::Error && f.suppressed.is_none()
-        })
-        .collect()
-}
-
 /// Prints input errors (and the notes that came with them) and returns exit status 2.
 pub(crate) fn report_input_errors(
     files: &Files,

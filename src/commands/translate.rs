@@ -22,29 +22,8 @@ pub fn run(
         Ok(a) => a,
         Err((files, findings)) => return report_input_errors(&files, &findings, color, err),
     };
-    // A grant wider than the IAM role (the soundness check, E2A045) is never written unless waived with a
-    // reason (issue 18): platform teams apply this output to production.
-    let wider = refused_grants(&a.plan.findings);
-    if !wider.is_empty() {
-        for f in &wider {
-            writeln!(
-                err,
-                "error[E2A045]: {}:{}: {}",
-                text::escape(f.file.as_deref().unwrap_or("-")),
-                f.line().unwrap_or(0),
-                text::escape(&f.message)
-            )?;
-        }
-        writeln!(
-            err,
-            "translate refused: {} role assignment(s) would allow more than the IAM role did; nothing was written to {}. Waive one with the annotation `eks2aks.dev/ignore: \"E2A045: <reason>\"` on the ServiceAccount that names the role.",
-            wider.len(),
-            args.out.display()
-        )?;
+    if refused(&a.plan.findings, &args.out, err)? {
         return Ok(ExitStatus::Failure);
-    }
-    if let Some(status) = refuse_shared_subjects(&a.plan.findings, &args.out, err)? {
-        return Ok(status);
     }
     // Rendered and written together: each file goes to disk as soon as it is rendered (into a temporary
     // directory that replaces --out at the end), so the output is never held in memory whole.
@@ -72,37 +51,48 @@ pub fn run(
     Ok(ExitStatus::Success)
 }
 
-/// Two identities federating one ServiceAccount subject on the run's one AKS issuer (E2A039, two clusters in one
-/// run) are never written unless waived: either cluster's pods could sign in as the other's identity. There is no
-/// per-cluster issuer setting, so the fix is one run per cluster.
-fn refuse_shared_subjects(
-    findings: &[diag::Finding],
-    out: &std::path::Path,
-    err: &mut dyn Write,
-) -> Result<Option<ExitStatus>> {
-    let shared: Vec<&diag::Finding> = findings
-        .iter()
-        .filter(|f| {
-            f.code == rules::AMBIGUOUS_SERVICE_ACCOUNT && f.severity == diag::Severity::Error && f.suppressed.is_none()
-        })
-        .collect();
-    if shared.is_empty() {
-        return Ok(None);
+/// What `translate` never writes unless waived, in the order it is checked: (rule, what the output would do, how to
+/// get past it).
+/// - A grant wider than the IAM role (the soundness check, E2A045, issue 18): platform teams apply this output to
+///   production.
+/// - Two identities federating one ServiceAccount subject on the run's one AKS issuer (E2A039, two clusters in one
+///   run): either cluster's pods could sign in as the other's identity. There is no per-cluster issuer setting, so
+///   the fix is one run per cluster.
+const REFUSALS: &[(&str, &str, &str)] = &[
+    (
+        rules::GRANT_WIDER_THAN_AWS,
+        "role assignment(s) would allow more than the IAM role did",
+        "Waive one with the annotation `eks2aks.dev/ignore: \"E2A045: <reason>\"` on the ServiceAccount that names the role.",
+    ),
+    (
+        rules::AMBIGUOUS_SERVICE_ACCOUNT,
+        "ServiceAccount name(s) would be federated to more than one identity on one AKS issuer",
+        "Translate each cluster's directory in its own run, with that cluster's `azure.aks_oidc_issuer`.",
+    ),
+];
+
+/// Prints the first refusal whose rule has unwaived errors ([`REFUSALS`]), each error at its place; true when
+/// `translate` must stop before writing anything.
+fn refused(findings: &[diag::Finding], out: &std::path::Path, err: &mut dyn Write) -> Result<bool> {
+    for (code, what, fix) in REFUSALS {
+        let list: Vec<&diag::Finding> = findings
+            .iter()
+            .filter(|f| f.code == *code && f.severity == diag::Severity::Error && f.suppressed.is_none())
+            .collect();
+        if list.is_empty() {
+            continue;
+        }
+        for f in &list {
+            writeln!(
+                err,
+                "error[{code}]: {}:{}: {}",
+                text::escape(f.file.as_deref().unwrap_or("-")),
+                f.line().unwrap_or(0),
+                text::escape(&f.message)
+            )?;
+        }
+        writeln!(err, "translate refused: {} {what}; nothing was written to {}. {fix}", list.len(), out.display())?;
+        return Ok(true);
     }
-    for f in &shared {
-        writeln!(
-            err,
-            "error[E2A039]: {}:{}: {}",
-            text::escape(f.file.as_deref().unwrap_or("-")),
-            f.line().unwrap_or(0),
-            text::escape(&f.message)
-        )?;
-    }
-    writeln!(
-        err,
-        "translate refused: {} ServiceAccount name(s) would be federated to more than one identity on one AKS issuer; nothing was written to {}. Translate each cluster's directory in its own run, with that cluster's `azure.aks_oidc_issuer`.",
-        shared.len(),
-        out.display()
-    )?;
-    Ok(Some(ExitStatus::Failure))
+    Ok(false)
 }
