@@ -107,13 +107,7 @@ mod tests {
     use crate::mapping::need::{Needs, TargetChoice, needs};
     use std::collections::BTreeSet;
 
-    fn permissions(statements: &str) -> Vec<Permission> {
-        let doc = format!(r#"{{"Version":"2012-10-17","Statement":[{statements}]}}"#);
-        let root = crate::yaml::parse_stream(&doc).unwrap().remove(0).root;
-        let mut sink = Sink::default();
-        let d = crate::ingest::policy::read_document(crate::diag::FileId(0), &root, &mut sink).unwrap();
-        d.statements.iter().map(|s| Permission { policy: "p".into(), statement: s.clone() }).collect()
-    }
+    use crate::mapping::need::tests::permissions;
 
     /// One identity's needs and findings (code, message), with `tables`' memo as it stands.
     fn translate(

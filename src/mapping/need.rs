@@ -1563,7 +1563,7 @@ pub fn base_resource(tables: &Tables, arn: &str) -> Option<(String, String)> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// Issue 18: the base resource is cut where the grammar puts the name, not where the name first occurs in
@@ -1587,7 +1587,8 @@ mod tests {
         );
     }
 
-    fn permissions(statements: &str) -> Vec<Permission> {
+    /// The permissions of a policy document with these statements (also the memo's tests').
+    pub(crate) fn permissions(statements: &str) -> Vec<Permission> {
         let doc = format!(r#"{{"Version":"2012-10-17","Statement":[{statements}]}}"#);
         let root = crate::yaml::parse_stream(&doc).unwrap().remove(0).root;
         let mut sink = Sink::default();
