@@ -77,12 +77,11 @@ pub fn target_problems(cfg: &crate::config::Config, tables: &Tables) -> Vec<(Str
 /// The Azure names given in `azure:` that their scope kind's naming rule (`mappings/scopes.yaml` `naming`, applied
 /// by [`naming::azure_name`], the rule the plan's own names follow) would change: such a name is not one Azure
 /// accepts (`storage_account: Bad_Name!` was written into manifests as `https://Bad_Name!.blob…`; review of
-/// 4ba9fce). Each is a config problem at its key. The node resource group is a resource group, whose names
-/// (`.`, `(`, `)` allowed) no rule of the table describes: not checked here.
+/// 4ba9fce). Each is a config problem at its key.
 pub fn config_name_problems(cfg: &crate::config::Config, tables: &Tables) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for kind in &tables.scopes.kinds {
-        for p in kind.params.iter().filter(|p| p.config_key != "node_resource_group") {
+        for p in &kind.params {
             let Some(value) = cfg.azure.resource(&p.config_key) else { continue };
             let valid = naming::azure_name(&kind.naming, value);
             if &valid != value {

@@ -35,6 +35,7 @@ pub const RULES: &[&str] = &[
     "cosmos",
     "acr_repository",
     "dns_zone",
+    "resource_group",
     "generic",
 ];
 
@@ -124,6 +125,17 @@ pub fn azure_name(rule: &str, aws: &str) -> String {
             let s = labels.join(".").trim_matches(|c: char| !c.is_ascii_alphanumeric()).to_string();
             clamp(if s.is_empty() { "zone".into() } else { s }, 1, 253, '0')
         }
+        // Resource groups (the AKS node resource group): 1–90 characters, letters, digits, `_`, `-`, `.`, `(`,
+        // `)`, not ending with `.` (learn.microsoft.com azure-resource-manager/management/resource-name-rules,
+        // Microsoft.Resources resourcegroups). ASCII only: Azure also takes other Unicode letters, which this rule
+        // replaces (so a config naming one is reported, never written unchecked).
+        "resource_group" => {
+            let mapped: String =
+                aws.chars().map(|c| if c.is_ascii_alphanumeric() || "_-.()".contains(c) { c } else { '-' }).collect();
+            let s: String = mapped.chars().take(90).collect();
+            let s = s.trim_end_matches('.');
+            if s.is_empty() { "rg".into() } else { s.to_string() }
+        }
         // Cosmos containers and everything else: letters, digits, `-`, `_`; alphanumeric at both ends.
         _ => resource_name(aws, 128),
     }
@@ -137,6 +149,7 @@ fn max_len(rule: &str) -> usize {
         "secret" | "key" => 127,
         "service_bus_entity" | "event_hub" | "acr_repository" => 256,
         "dns_zone" => 253,
+        "resource_group" => 90,
         IDENTITY => 128,
         CREDENTIAL => 120,
         _ => 128,
@@ -345,6 +358,11 @@ mod tests {
             }
             "secret" | "key" => {
                 (1..=127).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            }
+            "resource_group" => {
+                (1..=90).contains(&s.len())
+                    && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-.()".contains(&b))
+                    && !s.ends_with('.')
             }
             _ => !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_./".contains(&b)),
         }

@@ -184,6 +184,35 @@ fn azure_names_in_the_config_follow_the_naming_rules() {
     assert_eq!(code, 0, "{err}");
 }
 
+/// The node resource group goes into the Bicep parameters, the az script and the E2A142 commands: a value Azure
+/// would refuse (a quote and a shell command, a control character, a trailing dot, 91 characters) is a config
+/// problem at its line, nothing written; an AKS default (`MC_<group>_<cluster>_<region>`) and parentheses pass.
+#[test]
+fn the_node_resource_group_follows_azures_resource_group_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("eks2aks.yaml");
+    let out = dir.path().join("out");
+    let c = cfg.to_str().unwrap();
+    let long = "g".repeat(91);
+    for bad in ["\"MC_rg'; rm -rf ~\"", "\"MC_rg\\u001b[2J\"", "MC_rg.", long.as_str()] {
+        std::fs::write(&cfg, format!("azure:\n  storage_account: stbackup\n  node_resource_group: {bad}\n")).unwrap();
+        let (code, _, err) =
+            run(&["translate", "--config", c, "testdata/rules/E2A143/fires", "--out", out.to_str().unwrap()]);
+        assert_eq!(code, 2, "{bad}: {err}");
+        assert!(
+            err.contains(&format!(" --> {c}:3:3")) && err.contains("is not a valid node_resource_group name"),
+            "{bad}: {err}"
+        );
+        assert!(!err.contains('\u{1b}'), "control characters escaped: {err}");
+        assert!(!out.exists(), "nothing written");
+    }
+    for good in ["MC_rg-observability_aks-prod_westeurope", "rg.(nodes)"] {
+        std::fs::write(&cfg, format!("azure:\n  storage_account: stbackup\n  node_resource_group: {good}\n")).unwrap();
+        let (code, _, err) = run(&["plan", "--config", c, "testdata/rules/E2A143/fires"]);
+        assert_eq!(code, 0, "{good}: {err}");
+    }
+}
+
 /// Issue 19: every problem of a config is reported in one run, each with its file and line, in line order (it
 /// stopped at the first).
 #[test]
