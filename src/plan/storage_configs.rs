@@ -581,10 +581,7 @@ enum Allowed {
 
 /// How `id`'s statements allow `action` ([`Allowed`]).
 fn allowed(id: &super::Identity, action: &str) -> Allowed {
-    let applies = |p: &super::AwsPermission| {
-        let hit = p.actions().any(|x| crate::glob::action_matches(x, action));
-        hit != p.not_action()
-    };
+    let applies = |p: &super::AwsPermission| applies_to(p, action);
     let allows: Vec<&super::AwsPermission> =
         id.aws_permissions.iter().filter(|p| p.effect() == "Allow" && applies(p)).collect();
     if allows.is_empty() {
@@ -592,6 +589,11 @@ fn allowed(id: &super::Identity, action: &str) -> Allowed {
     }
     let denied = id.aws_permissions.iter().any(|p| p.effect() == "Deny" && applies(p));
     if !denied && allows.iter().any(|p| plain(p)) { Allowed::Plainly } else { Allowed::WithLimits }
+}
+
+/// Whether a statement's `Action` (or `NotAction`) covers `action`.
+fn applies_to(p: &super::AwsPermission, action: &str) -> bool {
+    p.actions().any(|x| crate::glob::action_matches(x, action)) != p.not_action()
 }
 
 /// An Allow's statement says "every resource, always": `Action` (not `NotAction`), `Resource: "*"`, no condition.
@@ -668,9 +670,7 @@ pub fn snapshot_rights(
 /// The place of the first statement that limits one of `actions`: a Deny that may apply, or an Allow that is not
 /// plain ([`allowed`]).
 fn limiting(id: &super::Identity, actions: &[&str]) -> Option<Loc> {
-    let applies = |p: &super::AwsPermission| {
-        actions.iter().any(|a| p.actions().any(|x| crate::glob::action_matches(x, a)) != p.not_action())
-    };
+    let applies = |p: &super::AwsPermission| actions.iter().any(|a| applies_to(p, a));
     id.aws_permissions.iter().find(|p| applies(p) && (p.effect() == "Deny" || !plain(p))).map(|p| p.statement.loc)
 }
 
@@ -750,19 +750,19 @@ fn assigned_message(
     tables: &Tables,
 ) -> String {
     let module = tables.scopes.own_group(&sn.scope_kind).map_or("the module", |(_, m)| m);
-    let each: Vec<String> = roles
-        .iter()
-        .map(|r| {
-            let excess = if r.excess.is_empty() { String::new() } else { format!(" — {}", r.excess) };
-            format!("{} ({}{excess})", r.name, r.actions.join(", "))
-        })
-        .collect();
+    let each: Vec<String> = roles.iter().map(|r| role_text(r)).collect();
     format!(
         "identity `{identity}`: {} snapshots disks; on AKS its Azure plugin snapshots the disks of the node resource group {}, so the outputs assign {} there (bicep/{module}.bicep, role-assignments.sh)",
         s.name,
         node_group(cfg),
         each.join(" and ")
     )
+}
+
+/// A snapshot role as the findings name it: its name, the EC2 actions it stands for and what it allows beyond them.
+fn role_text(r: &SnapshotRole) -> String {
+    let excess = if r.excess.is_empty() { String::new() } else { format!(" — {}", r.excess) };
+    format!("{} ({}{excess})", r.name, r.actions.join(", "))
 }
 
 /// E2A142: the roles not assigned because a statement limits the actions, with the commands to run once reviewed.
@@ -774,11 +774,9 @@ fn by_hand_message(s: &Shape, identity: &str, (roles, limited): (&[&SnapshotRole
     let steps: Vec<String> = roles
         .iter()
         .map(|r| {
-            let excess = if r.excess.is_empty() { String::new() } else { format!(" — {}", r.excess) };
             format!(
-                "{} ({}{excess}): az role assignment create --assignee-object-id \"$(az identity show -g {deploy_rg} -n {identity} --query principalId -o tsv)\" --assignee-principal-type ServicePrincipal --role {} --scope /subscriptions/{sub}/resourceGroups/{rg}",
-                r.name,
-                r.actions.join(", "),
+                "{}: az role assignment create --assignee-object-id \"$(az identity show -g {deploy_rg} -n {identity} --query principalId -o tsv)\" --assignee-principal-type ServicePrincipal --role {} --scope /subscriptions/{sub}/resourceGroups/{rg}",
+                role_text(r),
                 r.id
             )
         })
