@@ -563,3 +563,37 @@ fn a_pipe_input_is_rewritten_like_a_file() {
     assert!(manifest.contains("azure.workload.identity/client-id"), "{manifest}");
     assert!(manifest.contains("azure.workload.identity/use: \"true\""), "{manifest}");
 }
+
+/// The node resource group's module (Velero's snapshot rights) lists two snapshotters' identities and
+/// assignments in the same order, byte for byte, whatever the order of the inputs.
+#[test]
+fn the_node_resource_group_module_is_the_same_whatever_the_input_order() {
+    let src = "testdata/rules/E2A143/fires";
+    let tmp = tempfile::tempdir().unwrap();
+    for (dir, role, ns) in [("a", "velero-backup", "velero"), ("b", "velero-dr", "velero-dr")] {
+        let d = tmp.path().join(dir);
+        std::fs::create_dir_all(&d).unwrap();
+        for f in ["iam.json", "velero.yaml"] {
+            let text = std::fs::read_to_string(format!("{src}/{f}")).unwrap();
+            let text = text
+                .replace("role/velero-backup", &format!("role/{role}"))
+                .replace("\"RoleName\": \"velero-backup\"", &format!("\"RoleName\": \"{role}\""))
+                .replace("AROAFZTGWNR7B3WFJX143", &format!("AROAFZTGWNR7B3WFJX{}", dir.to_uppercase()))
+                .replace("namespace: velero\n", &format!("namespace: {ns}\n"))
+                .replace("system:serviceaccount:velero:", &format!("system:serviceaccount:{ns}:"));
+            std::fs::write(d.join(f), text).unwrap();
+        }
+    }
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    let cfg = format!("{src}/eks2aks.yaml");
+    let (_x, forward) = translate(&["--config", &cfg, a, b]);
+    let (_y, backward) = translate(&["--config", &cfg, b, a]);
+    let module = &forward["bicep/nodeResourceGroupRoles.bicep"];
+    assert_eq!(module.matches("resource ra").count(), 4, "{module}");
+    assert!(
+        module.contains("principalIds['velero-backup']") && module.contains("principalIds['velero-dr']"),
+        "{module}"
+    );
+    assert_eq!(forward, backward);
+}
