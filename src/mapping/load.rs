@@ -1440,6 +1440,7 @@ mod tests {
         sn.roles[0].id = "00000000-0000-0000-0000-000000000000".into();
         sn.roles[1].name = "Disk Pool Operator".into();
         sn.scope_kind = "storage_account".into();
+        let mut unknown_kind = shapes.clone();
         let problems: Vec<String> = super::super::storage_configs::cross_problems(&shapes, &t.scopes, &t.roles)
             .into_iter()
             .map(|(_, m)| m)
@@ -1456,6 +1457,14 @@ mod tests {
             problems.iter().any(|m| m.contains("may not be assigned at scope kind `storage_account`")),
             "{problems:?}"
         );
+        // An unknown scope kind does not hide the role problems (every problem in one run).
+        unknown_kind.iter_mut().find_map(|s| s.snapshots.as_mut()).unwrap().scope_kind = "node_resourcegroup".into();
+        let problems: Vec<String> = super::super::storage_configs::cross_problems(&unknown_kind, &t.scopes, &t.roles)
+            .into_iter()
+            .map(|(_, m)| m)
+            .collect();
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(problems[0].contains("`snapshots.scope_kind: node_resourcegroup` is not a scope kind"), "{problems:?}");
     }
 
     #[test]

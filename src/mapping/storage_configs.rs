@@ -293,13 +293,13 @@ pub fn cross_problems(
     let mut out = Vec::new();
     for (s, sn) in shapes.iter().filter_map(|s| Some((s, s.snapshots.as_ref()?))) {
         let needle = format!("id: {}", s.id);
-        let Some(kind) = scopes.get(&sn.scope_kind) else {
+        let kind = scopes.get(&sn.scope_kind);
+        if kind.is_none() {
             out.push((
-                needle,
+                needle.clone(),
                 format!("shape `{}`: `snapshots.scope_kind: {}` is not a scope kind", s.id, sn.scope_kind),
             ));
-            continue;
-        };
+        }
         for r in &sn.roles {
             match roles.iter().find(|q| *q.name == *r.name) {
                 None => out
@@ -310,7 +310,7 @@ pub fn cross_problems(
                 )),
                 Some(_) => {}
             }
-            if !kind.roles.contains(&r.name) {
+            if let Some(kind) = kind.filter(|k| !k.roles.contains(&r.name)) {
                 out.push((
                     needle.clone(),
                     format!(
