@@ -125,20 +125,22 @@ pub fn azure_name(rule: &str, aws: &str) -> String {
             let s = labels.join(".").trim_matches(|c: char| !c.is_ascii_alphanumeric()).to_string();
             clamp(if s.is_empty() { "zone".into() } else { s }, 1, 253, '0')
         }
-        // Resource groups (the AKS node resource group): 1–90 characters, letters, digits, `_`, `-`, `.`, `(`,
-        // `)`, not ending with `.` (learn.microsoft.com azure-resource-manager/management/resource-name-rules,
-        // Microsoft.Resources resourcegroups). ASCII only: Azure also takes other Unicode letters, which this rule
-        // replaces (so a config naming one is reported, never written unchecked).
-        "resource_group" => {
-            let mapped: String =
-                aws.chars().map(|c| if c.is_ascii_alphanumeric() || "_-.()".contains(c) { c } else { '-' }).collect();
-            let s: String = mapped.chars().take(90).collect();
-            let s = s.trim_end_matches('.');
-            if s.is_empty() { "rg".into() } else { s.to_string() }
-        }
+        "resource_group" => resource_group_name(aws),
         // Cosmos containers and everything else: letters, digits, `-`, `_`; alphanumeric at both ends.
         _ => resource_name(aws, 128),
     }
+}
+
+/// Resource groups (the AKS node resource group): 1–90 characters, letters, digits, `_`, `-`, `.`, `(`, `)`, not
+/// ending with `.` (learn.microsoft.com azure-resource-manager/management/resource-name-rules, Microsoft.Resources
+/// resourcegroups). ASCII only: Azure also takes other Unicode letters, which this rule replaces (so a config
+/// naming one is reported, never written unchecked).
+fn resource_group_name(aws: &str) -> String {
+    let mapped: String =
+        aws.chars().map(|c| if c.is_ascii_alphanumeric() || "_-.()".contains(c) { c } else { '-' }).collect();
+    let s: String = mapped.chars().take(90).collect();
+    let s = s.trim_end_matches('.');
+    if s.is_empty() { "rg".into() } else { s.to_string() }
 }
 
 /// The longest name a rule allows (the suffix of a disambiguated name must fit inside it).
