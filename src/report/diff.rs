@@ -360,16 +360,63 @@ fn encloses(tables: &Tables, outer: &Asg, inner: &Asg) -> bool {
     false
 }
 
-/// The permissions `a` (a HEAD assignment) grants that no BASE assignment of its identity grants on its scope.
-fn new_perms(tables: &Tables, base: &BTreeMap<AsgKey, Asg>, a: &Asg) -> BTreeSet<String> {
-    let mut left = a.perms.clone();
-    for b in base.values().filter(|b| b.identity == a.identity) {
-        let same_condition = b.condition.is_none() || b.condition == a.condition;
-        if same_condition && encloses(tables, b, a) {
-            left.retain(|p| !b.perms.contains(p));
+/// The top-level terms of an Azure condition: `A AND B AND …` split outside parentheses and quoted literals.
+fn conjuncts(c: &str) -> BTreeSet<&str> {
+    let (mut depth, mut quoted, mut start) = (0i32, false, 0);
+    let mut out = BTreeSet::new();
+    let b = c.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\'' => quoted = !quoted,
+            b'(' if !quoted => depth += 1,
+            b')' if !quoted => depth -= 1,
+            b' ' if !quoted && depth == 0 && c[i..].starts_with(" AND ") => {
+                out.insert(c[start..i].trim());
+                start = i + 5;
+                i += 4;
+            }
+            _ => {}
         }
+        i += 1;
     }
-    left
+    out.insert(c[start..].trim());
+    out
+}
+
+/// Whether condition `narrow` allows no more than `wide`: `wide` has none, they are equal, or every term of `wide`
+/// is one of `narrow`'s (a conjunction with more terms allows less). Otherwise unknown, taken as wider.
+fn no_wider(narrow: Option<&str>, wide: Option<&str>) -> bool {
+    match (narrow, wide) {
+        (_, None) => true,
+        (None, Some(_)) => false,
+        (Some(n), Some(w)) => n == w || conjuncts(w).is_subset(&conjuncts(n)),
+    }
+}
+
+/// What `a` (a HEAD assignment) grants that no BASE assignment of its identity grants on its scope: the permissions
+/// new on the scope, and the data permissions granted before under a condition `a`'s may exceed. A condition only
+/// restricts the data actions its `ActionMatches` name, so a control-plane action granted on the scope before is
+/// never new, whatever the conditions.
+fn new_perms(tables: &Tables, base: &BTreeMap<AsgKey, Asg>, a: &Asg) -> (BTreeSet<String>, BTreeSet<String>) {
+    let mut left = a.perms.clone();
+    let mut loosened = BTreeSet::new();
+    for b in base.values().filter(|b| b.identity == a.identity && encloses(tables, b, a)) {
+        let covered = no_wider(a.condition.as_deref(), b.condition.as_deref());
+        left.retain(|p| {
+            if !b.perms.contains(p) {
+                return true;
+            }
+            if !covered && p.starts_with("data:") {
+                loosened.insert(p.clone());
+                return true;
+            }
+            false
+        });
+    }
+    loosened.retain(|p| left.contains(p));
+    left.retain(|p| !loosened.contains(p));
+    (left, loosened)
 }
 
 fn perm_details(c: Change, perms: &BTreeSet<String>, label_data: &'static str, label_cp: &'static str) -> Change {
@@ -388,10 +435,14 @@ fn assignments(base: &Value, head: &Value, tables: &Tables, out: &mut Vec<Change
             continue;
         }
         let kind = if old.is_some() { Kind::Changed } else { Kind::Added };
-        let widened = new_perms(tables, &b, a);
+        let (widened, loosened) = new_perms(tables, &b, a);
         let mut c = Change::new(Category::RoleAssignment, kind, a.subject());
-        c.escalation = !widened.is_empty();
+        c.escalation = !widened.is_empty() || !loosened.is_empty();
         c = perm_details(c, &widened, "new data actions on this scope", "new actions on this scope");
+        c = c.detail(
+            "data actions on more of this scope (its condition allows more)",
+            loosened.iter().filter_map(|p| p.strip_prefix("data:")).map(str::to_string).collect::<Vec<_>>(),
+        );
         if let Some(o) = old {
             if o.condition != a.condition {
                 let word = if a.condition.is_none() { "condition removed" } else { "condition changed" };
@@ -889,6 +940,18 @@ pub fn mermaid_of_edges(b: &BTreeSet<Edge>, h: &BTreeSet<Edge>, max_edges: usize
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn conditions_compare_by_their_top_level_terms_outside_parentheses_and_literals() {
+        let a = "((x AND y) OR (z)) AND (@R[p] StringLike 'a AND (b') AND (w)";
+        let terms: Vec<&str> = conjuncts(a).into_iter().collect();
+        assert_eq!(terms, ["((x AND y) OR (z))", "(@R[p] StringLike 'a AND (b')", "(w)"]);
+        // More terms allow less; a lost or changed term may allow more.
+        assert!(no_wider(Some(a), Some("(w) AND ((x AND y) OR (z))")));
+        assert!(!no_wider(Some("(w)"), Some(a)));
+        assert!(!no_wider(Some("(v)"), Some("(w)")));
+        assert!(no_wider(Some("(v)"), None) && no_wider(None, None) && !no_wider(None, Some("(w)")));
+    }
 
     fn many(n: usize) -> Diff {
         let changes = (0..n)

@@ -194,3 +194,33 @@ fn the_plan_markdown_and_the_diff_draw_the_same_graph_of_one_plan() {
         assert_eq!(a, b, "{example}: {err}");
     }
 }
+
+#[test]
+fn a_deny_added_narrows_the_condition_and_is_no_escalation() {
+    // Review 2, defect 11: HEAD adds `Deny s3:GetObject` on `secret/*`, so the Reader's condition gains a conjunct
+    // (BASE's listing limit stays one of its terms). A conjunction with more terms allows less: no escalation, and
+    // no action granted before is called new.
+    let (b, h) = pair("deny-added");
+    let (code, out, err) = run(&["diff", &b, &h, "--fail-on", "escalation"]);
+    assert_eq!(code, 0, "a narrowing is no escalation: {out}{err}");
+    assert!(out.contains("condition changed"), "the change is still listed: {out}");
+    assert!(!out.contains("new data actions") && !out.contains("new actions"), "{out}");
+}
+
+#[test]
+fn a_deny_removed_loosens_the_condition_and_lists_no_control_plane_action_as_new() {
+    // The other way round the condition loses a term: blob reads reach more of the container (an escalation), but
+    // the role's control-plane actions were granted before — an ABAC condition only restricts the actions its
+    // `ActionMatches` name — so they are not new.
+    let (b, h) = pair("deny-added");
+    let (code, out, err) = run(&["diff", &h, &b, "--fail-on", "escalation"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains(
+            "data actions on more of this scope (its condition allows more): Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("new actions on this scope"), "{out}");
+    assert!(!out.contains("new data actions"), "read was granted before, under a narrower condition: {out}");
+}
