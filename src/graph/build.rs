@@ -335,8 +335,13 @@ impl<'m> Join<'m> {
             })
             .collect();
         let subjects = trust::named_subjects(trust_doc);
-        if let Some((pattern, loc)) = trust::like_subjects(trust_doc).into_iter().find(|(v, _)| !trust::is_universal(v))
-        {
+        let patterns: Vec<_> =
+            trust::like_subjects(trust_doc).into_iter().filter(|(v, _)| !trust::is_universal(v)).collect();
+        if let Some(&(_, loc)) = patterns.first() {
+            // Every pattern is named: whom the trust admits is the union of them (review 2: naming only the first
+            // said `other:*` had matched `app/worker`).
+            let pattern = patterns.iter().map(|(v, _)| v.to_string()).collect::<Vec<_>>().join("`, `");
+            let noun = if patterns.len() == 1 { "pattern" } else { "patterns" };
             let matched = if admitted_by_pattern.is_empty() {
                 "none of the input's ServiceAccounts".to_string()
             } else {
@@ -344,7 +349,7 @@ impl<'m> Join<'m> {
             };
             sink.push(
                 rules::STRINGLIKE_TRUST,
-                format!("role `{}` trusts ServiceAccounts by pattern `{pattern}`; matched: {matched}", role.name),
+                format!("role `{}` trusts ServiceAccounts by {noun} `{pattern}`; matched: {matched}", role.name),
                 Some(loc),
             );
         }

@@ -363,3 +363,16 @@ fn a_markdown_template_failing_half_way_writes_nothing() {
     assert!(err.contains("plan.md.j2"), "{err}");
     assert!(o.stdout.is_empty(), "{} bytes of partial output", o.stdout.len());
 }
+
+#[test]
+fn a_stringlike_trust_with_two_patterns_names_both() {
+    let p = plan_json(&["testdata/fixtures/graph/trust-stringlike-two"]);
+    let f = p["findings"].as_array().unwrap().iter().find(|f| f["code"] == "E2A007").unwrap();
+    let m = f["message"].as_str().unwrap();
+    assert!(
+        m.contains(
+            "by patterns `system:serviceaccount:other:*`, `system:serviceaccount:app:work*`; matched: app/worker"
+        ),
+        "{m}"
+    );
+}
