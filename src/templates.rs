@@ -115,6 +115,11 @@ pub fn md_code(s: &str) -> String {
 }
 
 impl Templates {
+    /// Whether `name` is the user's copy rather than the bundled template.
+    pub fn is_user(&self, name: &str) -> bool {
+        self.dir.as_ref().is_some_and(|d| d.join(name).is_file())
+    }
+
     /// The source of one template: the user's copy when present, else the bundled one.
     pub fn source(&self, name: &str) -> Result<Option<String>> {
         if let Some(dir) = &self.dir {

@@ -4,6 +4,7 @@
 pub mod az;
 pub mod bicep;
 pub mod drift;
+mod iac_check;
 pub mod k8s;
 pub mod lazy;
 pub mod verify;
@@ -183,6 +184,7 @@ pub fn translate_to(
         // Output paths of the manifests: decided up front and in input order, so that name collisions are
         // resolved the same way whatever finishes first.
         manifest_path: unique_paths(a, "k8s", a.model.objects_by_file().into_keys()),
+        user_iac: iac_check::TEMPLATES.iter().copied().filter(|n| tpl.is_user(n)).collect(),
     };
     let run = |a: &Analysis, tasks: &[Task]| -> Result<()> {
         // Every task runs; the first error in task order is the one reported, whichever fails first.
@@ -207,6 +209,8 @@ struct Renderer<'a> {
     /// Files handed to `out`.
     count: std::sync::atomic::AtomicUsize,
     manifest_path: OutputPaths,
+    /// The IaC templates the user replaced: their output is checked against the plan before it is written.
+    user_iac: BTreeSet<&'static str>,
 }
 
 impl Renderer<'_> {
@@ -231,6 +235,24 @@ impl Renderer<'_> {
         })
     }
 
+    /// The Bicep files from a user's template: rendered whole, checked against the plan, then written.
+    fn checked_bicep(&self, a: &Analysis, view: bicep::View) -> Result<()> {
+        let mut files = Vec::new();
+        for m in &view.modules {
+            let ctx = context! { m => minijinja::value::Serde(m), inputs => a.files.len() };
+            files.push((format!("bicep/{}", m.file), self.env.get_template("bicep/module.bicep.j2")?.render(&ctx)?));
+        }
+        let main = self.env.get_template("bicep/main.bicep.j2")?.render(lazy::bicep_view(view))?;
+        files.push(("bicep/main.bicep".to_string(), main));
+        let texts: Vec<&str> = files.iter().map(|(_, t)| t.as_str()).collect();
+        let names: Vec<&str> = self.user_iac.iter().copied().filter(|n| n.starts_with("bicep/")).collect();
+        iac_check::conditions_carried(&a.plan, &texts, crate::templates::bicep_string, &names.join(", "))?;
+        for (rel, text) in files {
+            self.emit(rel, text)?;
+        }
+        Ok(())
+    }
+
     fn task(&self, a: &Analysis, t: Task) -> Result<()> {
         match t {
             Task::PlanJson => self.stream("plan.json", &mut |w| Ok(crate::json::write_pretty(&*a.plan, w)?)),
@@ -240,6 +262,9 @@ impl Renderer<'_> {
             Task::Bicep => {
                 let view = bicep::view(&a.plan, self.cfg, a.files.len());
                 self.emit("bicep/main.parameters.json".into(), bicep::parameters_json(&view, self.cfg))?;
+                if ["bicep/main.bicep.j2", "bicep/module.bicep.j2"].iter().any(|n| self.user_iac.contains(n)) {
+                    return self.checked_bicep(a, view);
+                }
                 for m in &view.modules {
                     let ctx = context! { m => minijinja::value::Serde(m), inputs => a.files.len() };
                     self.template(&format!("bicep/{}", m.file), "bicep/module.bicep.j2", &ctx)?;
@@ -249,7 +274,13 @@ impl Renderer<'_> {
             Task::RoleAssignments => {
                 self.stream("role-assignments.json", &mut |w| Ok(az::write_json(&a.plan, w)?))?;
                 let view = lazy::sh_view(az::sh_view(&a.plan, self.cfg));
-                self.template("role-assignments.sh", "az/role-assignments.sh.j2", &view)
+                let name = "az/role-assignments.sh.j2";
+                if self.user_iac.contains(name) {
+                    let text = self.env.get_template(name)?.render(&view)?;
+                    iac_check::conditions_carried(&a.plan, &[&text], crate::templates::sh_quote, name)?;
+                    return self.emit("role-assignments.sh".into(), text);
+                }
+                self.template("role-assignments.sh", name, &view)
             }
             Task::AcrImport => {
                 // The plan's list (sorted and unique); each line becomes a template value only when the template

@@ -597,3 +597,42 @@ fn the_node_resource_group_module_is_the_same_whatever_the_input_order() {
     );
     assert_eq!(forward, backward);
 }
+
+/// A user's IaC template is checked against the plan (review 2, defect 5): one that leaves out the ABAC condition
+/// of a role assignment would grant Reader on the whole container while plan.json says `analytics/…` only. The
+/// translation is refused and nothing is written; the bundled templates pass the same check.
+#[test]
+fn a_user_template_that_drops_a_condition_is_refused_and_nothing_is_written() {
+    let fixture = "testdata/fixtures/mapping/s3-prefix-condition";
+    for (name, from, to) in [
+        ("bicep/main.bicep.j2", "{% if a.condition %}", "{% if false %}"),
+        ("az/role-assignments.sh.j2", "{% if a.condition %}", "{% if false %}"),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let templates = tmp.path().join("templates");
+        super::copy_dir("templates", &templates);
+        let path = templates.join(name);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{name} has changed: update this test");
+        std::fs::write(&path, text.replace(from, to)).unwrap();
+        let out = tmp.path().join("out");
+        let o = super::eks2aks()
+            .args(["--templates", templates.to_str().unwrap(), "translate", fixture, "--out", out.to_str().unwrap()])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{name}: {err}");
+        assert!(
+            err.contains(name) && err.contains("condition") && err.contains("Storage Blob Data Reader"),
+            "{name}: {err}"
+        );
+        assert!(!out.exists(), "{name}: nothing is written");
+        // The unchanged copy of the bundled templates passes.
+        std::fs::write(&path, &text).unwrap();
+        let o = super::eks2aks()
+            .args(["--templates", templates.to_str().unwrap(), "translate", fixture, "--out", out.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{name}: {}", String::from_utf8_lossy(&o.stderr));
+    }
+}
