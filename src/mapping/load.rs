@@ -1051,6 +1051,15 @@ fn perms(m: &TargetMapping) -> impl Iterator<Item = (&String, bool)> {
     m.data_actions.iter().map(|d| (d, true)).chain(m.actions.iter().map(|d| (d, false)))
 }
 
+/// An Azure operation that changes or removes data: `…/write`, `…/delete`, or an `…/action` whose verb deletes
+/// (`permanentDelete/action`, `deleteBlobVersion/action`, `purge/action`).
+fn writes_or_deletes(op: &str) -> bool {
+    let mut seg = op.rsplit('/');
+    let last = seg.next().unwrap_or_default().to_ascii_lowercase();
+    let verb = seg.next().unwrap_or_default().to_ascii_lowercase();
+    matches!(last.as_str(), "write" | "delete") || (last == "action" && (verb.contains("delete") || verb == "purge"))
+}
+
 /// Every action file: its service exists, each action has `targets` or `none`, each target exists and its
 /// permissions are known Azure data actions granted by some role.
 fn validate_actions(t: &Tables, at: &Locate, errors: &mut Vec<MappingError>) {
@@ -1088,6 +1097,14 @@ fn validate_actions(t: &Tables, at: &Locate, errors: &mut Vec<MappingError>) {
                 }
                 for (d, _) in perms(m).filter(|(d, data)| !granted_by(t.roles.iter(), d, *data)) {
                     problem(format!("action `{name}`: no role in azure-roles.yaml grants `{d}`"));
+                }
+                if matches!(a.access.as_str(), "Read" | "List") {
+                    for (d, _) in perms(m).filter(|(d, _)| writes_or_deletes(d)) {
+                        problem(format!(
+                            "action `{name}` has access {} but `{d}` writes or deletes: a read would be granted as a change (the soundness check trusts this table)",
+                            a.access
+                        ));
+                    }
                 }
             }
         }
@@ -1277,6 +1294,30 @@ mod tests {
         assert!(t.services.contains_key("sqs") && t.services.contains_key("dynamodb"));
         assert!(t.pairs.len() > 50);
         assert!(t.action("sqs", "receivemessage").is_some());
+    }
+
+    #[test]
+    fn a_read_action_mapped_to_a_write_or_delete_is_refused() {
+        // Review 2: a user table mapping `s3:GetObject` (access Read) to blob delete passed `mappings check`, and
+        // `plan` granted deletes for a read with no finding (the soundness check trusts the tables).
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("actions")).unwrap();
+        let b = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs";
+        std::fs::write(
+            dir.path().join("actions/s3.yaml"),
+            format!("service: s3\nactions:\n  GetObject:\n    access: Read\n    resource_kinds: [object]\n    targets:\n      storage-blob:\n        data_actions:\n          - {b}/read\n          - {b}/delete\n          - {b}/permanentDelete/action\n"),
+        )
+        .unwrap();
+        let errs = load(Some(dir.path())).unwrap_err();
+        let all: Vec<String> = errs.iter().map(ToString::to_string).collect();
+        let all = all.join("\n");
+        assert!(
+            all.contains(&format!("action `GetObject` has access Read but `{b}/delete` writes or deletes")),
+            "{all}"
+        );
+        assert!(all.contains("permanentDelete/action` writes or deletes"), "{all}");
+        assert!(!all.contains("/read` writes"), "{all}");
+        assert!(errs.iter().all(|e| e.line.is_some()), "{all}");
     }
 
     #[test]
