@@ -552,7 +552,8 @@ pub struct JsonMark {
 impl<'a> JsonPositions<'a> {
     /// Positions in `text`.
     pub fn new(text: &'a str) -> Self {
-        let line_starts = std::iter::once(0).chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1)).collect();
+        let line_starts =
+            std::iter::once(0).chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1)).collect();
         Self { text, line_starts, cursor: std::cell::Cell::new(JsonMark::default()) }
     }
 
@@ -923,7 +924,8 @@ b:
     fn json_items_are_read_as_the_json_reader_reads_them() {
         let many: Vec<String> = (0..40).map(|i| format!("\"k{i}\": {i}")).collect();
         let values = [
-            r#"{"a": [1, -2.5e3, "two", true, false, null, [], {}], "b": {"c": "d\"\u00e9\n", "é": "日本"}}"#.to_string(),
+            r#"{"a": [1, -2.5e3, "two", true, false, null, [], {}], "b": {"c": "d\"\u00e9\n", "é": "日本"}}"#
+                .to_string(),
             "{\n  \"Arn\": \"arn:aws:iam::1:role/r\",\n  \"L\": [\n    {\"x\": 1},\n    {\"y\": [2, 3]}\n  ]\n}".into(),
             format!("{{{}}}", many.join(", ")),
             r#""just a string""#.into(),

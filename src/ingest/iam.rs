@@ -201,7 +201,8 @@ pub(crate) fn read_export(file: FileId, text: &str) -> Result<(Model, Sink), Not
     let offset = |raw: &serde_json::value::RawValue| raw.get().as_ptr() as usize - text.as_ptr() as usize;
     // None on a duplicate key, or nesting deeper than 64 (far below jsonc-parser's limit: the whole-file reader
     // counts the root and the list too); the text is strict JSON (serde_json read it above).
-    let parse = |raw: &serde_json::value::RawValue| crate::yaml::parse_json_item(raw.get(), offset(raw), &positions, 64);
+    let parse =
+        |raw: &serde_json::value::RawValue| crate::yaml::parse_json_item(raw.get(), offset(raw), &positions, 64);
     // Everything that is not read item by item is still parsed (and dropped), so that a duplicate key anywhere
     // goes to the whole-file reader as before. Positions are asked for in text order; each list's first position
     // is marked on the way, to go back to when its items are read.
