@@ -535,35 +535,49 @@ fn mapping_key(
 pub struct JsonPositions<'a> {
     text: &'a str,
     line_starts: Vec<usize>,
-    /// (line start, byte, characters from the line start to that byte).
-    cursor: std::cell::Cell<(usize, usize, usize)>,
+    cursor: std::cell::Cell<JsonMark>,
+}
+
+/// Where [`JsonPositions`] counted to last: see [`JsonPositions::mark`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct JsonMark {
+    /// Index of the line (0-based) in `line_starts`.
+    line: usize,
+    /// The byte counted to.
+    byte: usize,
+    /// Characters from the line's start to `byte`.
+    chars: usize,
 }
 
 impl<'a> JsonPositions<'a> {
     /// Positions in `text`.
     pub fn new(text: &'a str) -> Self {
-        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
-        Self { text, line_starts, cursor: std::cell::Cell::new((0, 0, 0)) }
+        let line_starts =
+            std::iter::once(0).chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1)).collect();
+        Self { text, line_starts, cursor: std::cell::Cell::new(JsonMark::default()) }
     }
 
     /// The position of `byte`.
     pub fn pos(&self, byte: usize) -> Pos {
-        let line = self.line_starts.partition_point(|&s| s <= byte).max(1);
-        let start = self.line_starts[line - 1];
-        let (c_start, c_byte, c_chars) = self.cursor.get();
-        let (from, chars) = if c_start == start && c_byte <= byte { (c_byte, c_chars) } else { (start, 0) };
+        let c = self.cursor.get();
+        // Offsets come in text order, mostly on the line of the previous one: no search for that line.
+        let on_cursor_line = self.line_starts.get(c.line).is_some_and(|&s| s <= byte)
+            && self.line_starts.get(c.line + 1).is_none_or(|&next| byte < next);
+        let line = if on_cursor_line { c.line } else { self.line_starts.partition_point(|&s| s <= byte).max(1) - 1 };
+        let start = self.line_starts[line];
+        let (from, chars) = if c.line == line && c.byte <= byte { (c.byte, c.chars) } else { (start, 0) };
         let col = chars + self.text.get(from..byte).map_or(0, |t| t.chars().count());
-        self.cursor.set((start, byte, col));
-        Pos { line: u32::try_from(line).unwrap_or(u32::MAX), col: u32::try_from(col + 1).unwrap_or(u32::MAX) }
+        self.cursor.set(JsonMark { line, byte, chars: col });
+        Pos { line: u32::try_from(line + 1).unwrap_or(u32::MAX), col: u32::try_from(col + 1).unwrap_or(u32::MAX) }
     }
 
     /// The count as it stands (after [`Self::pos`] of some offset).
-    pub fn mark(&self) -> (usize, usize, usize) {
+    pub fn mark(&self) -> JsonMark {
         self.cursor.get()
     }
 
     /// Goes back to a [`Self::mark`].
-    pub fn restore(&self, mark: (usize, usize, usize)) {
+    pub fn restore(&self, mark: JsonMark) {
         self.cursor.set(mark);
     }
 }
@@ -645,6 +659,118 @@ pub fn parse_json_value(text: &str, offset: usize, positions: &JsonPositions) ->
         })
     }
     parsed.value.map(|v| convert(v, &pos)).transpose()
+}
+
+/// [`parse_json_value`] for a value serde_json has already read as strict JSON (one role or policy of a large IAM
+/// export): the same tree, built straight from jsonc-parser's tokens instead of through its AST (a third of the
+/// export's reading). `None` for anything [`parse_json_value`] would not give a tree for here — a duplicate key,
+/// a token strict JSON does not have — and for nesting deeper than `max_depth` collections: the caller then
+/// leaves the text to the whole-file reader, which judges it.
+pub fn parse_json_item(text: &str, offset: usize, positions: &JsonPositions, max_depth: usize) -> Option<Node> {
+    let options = jsonc_parser::ScannerOptions {
+        allow_single_quoted_strings: false,
+        allow_hexadecimal_numbers: false,
+        allow_unary_plus_numbers: false,
+        allow_bare_decimal_point_numbers: false,
+        allow_non_finite_numbers: false,
+        allow_extended_string_escapes: false,
+    };
+    let mut items = JsonItems { scanner: jsonc_parser::Scanner::new(text, &options), offset, positions, max_depth };
+    let first = items.next()?;
+    let node = items.value(first, 0)?;
+    matches!(items.scanner.scan(), Ok(None)).then_some(node)
+}
+
+/// The state of [`parse_json_item`]: the tokens, and where they are in the text of `positions`.
+struct JsonItems<'t, 'p> {
+    scanner: jsonc_parser::Scanner<'t>,
+    offset: usize,
+    positions: &'p JsonPositions<'p>,
+    max_depth: usize,
+}
+
+impl<'t> JsonItems<'t, '_> {
+    /// The next token; `None` at the end, on a scanner error or a comment.
+    fn next(&mut self) -> Option<jsonc_parser::tokens::Token<'t>> {
+        use jsonc_parser::tokens::Token;
+        self.scanner.scan().ok()?.filter(|t| !matches!(t, Token::CommentLine(_) | Token::CommentBlock(_)))
+    }
+
+    fn pos(&self, byte: usize) -> Pos {
+        self.positions.pos(self.offset + byte)
+    }
+
+    /// The value that starts with `token` (the scanner's current token), `depth` collections deep. Positions are
+    /// asked for in text order, as [`JsonPositions`] needs.
+    fn value(&mut self, token: jsonc_parser::tokens::Token<'t>, depth: usize) -> Option<Node> {
+        use jsonc_parser::tokens::Token;
+        let start = self.pos(self.scanner.token_start());
+        let (text, plain) = match token {
+            Token::String(s) => (s.into_owned(), false),
+            Token::Number(n) => (n.to_string(), true),
+            Token::Boolean(b) => (b.to_string(), true),
+            Token::Null => ("null".to_string(), true),
+            Token::OpenBracket if depth < self.max_depth => return self.array(start, depth + 1),
+            Token::OpenBrace if depth < self.max_depth => return self.object(start, depth + 1),
+            _ => return None,
+        };
+        let end = self.pos(self.scanner.token_end());
+        Some(Node { pos: start, end, value: Value::Scalar { text, plain } })
+    }
+
+    fn array(&mut self, start: Pos, depth: usize) -> Option<Node> {
+        use jsonc_parser::tokens::Token;
+        let mut items = Vec::new();
+        let mut token = self.next()?;
+        if token != Token::CloseBracket {
+            loop {
+                items.push(self.value(token, depth)?);
+                match self.next()? {
+                    Token::Comma => token = self.next()?,
+                    Token::CloseBracket => break,
+                    _ => return None,
+                }
+            }
+        }
+        Some(Node { pos: start, end: items.iter().map(|n| n.end).max().unwrap_or(start), value: Value::Seq(items) })
+    }
+
+    fn object(&mut self, start: Pos, depth: usize) -> Option<Node> {
+        use jsonc_parser::tokens::Token;
+        let mut entries: Vec<Entry> = Vec::new();
+        // The keys seen, once there are 16 (as in `mapping_key`): the objects of an export are small, and a scan
+        // finds a duplicate among a few keys sooner than a set is built.
+        let mut seen: Option<HashSet<String>> = None;
+        let mut token = self.next()?;
+        if token != Token::CloseBrace {
+            loop {
+                let Token::String(key) = token else { return None };
+                let dup = if entries.len() < 16 {
+                    entries.iter().any(|e| e.key == *key)
+                } else {
+                    let set = seen.get_or_insert_with(|| entries.iter().map(|e| e.key.clone()).collect());
+                    !set.insert(key.to_string())
+                };
+                if dup {
+                    return None;
+                }
+                let key_pos = self.pos(self.scanner.token_start());
+                if self.next()? != Token::Colon {
+                    return None;
+                }
+                let first = self.next()?;
+                let value = self.value(first, depth)?;
+                entries.push(Entry { key: key.into_owned(), key_pos, value, merged: None });
+                match self.next()? {
+                    Token::Comma => token = self.next()?,
+                    Token::CloseBrace => break,
+                    _ => return None,
+                }
+            }
+        }
+        let end = entries.iter().map(|e| e.value.end).max().unwrap_or(start);
+        Some(Node { pos: start, end, value: Value::Map(entries) })
+    }
 }
 
 #[cfg(test)]
@@ -789,6 +915,43 @@ b:
         assert_eq!(y.path(&["b", "c"]).unwrap().end, j.path(&["b", "c"]).unwrap().end);
         assert!(parse_json("{\"a\": 1, \"a\": 2}").unwrap_err().message.contains("duplicate key"));
         assert!(parse_json("  \n").unwrap().is_empty());
+    }
+
+    /// The token-driven reader of export items gives exactly the tree of the AST-driven one (positions of keys,
+    /// values and ends included, on a pretty and a one-line text, from an offset into a larger text), and `None`
+    /// where that one errs or where the nesting passes the limit.
+    #[test]
+    fn json_items_are_read_as_the_json_reader_reads_them() {
+        let many: Vec<String> = (0..40).map(|i| format!("\"k{i}\": {i}")).collect();
+        let values = [
+            r#"{"a": [1, -2.5e3, "two", true, false, null, [], {}], "b": {"c": "d\"\u00e9\n", "é": "日本"}}"#
+                .to_string(),
+            "{\n  \"Arn\": \"arn:aws:iam::1:role/r\",\n  \"L\": [\n    {\"x\": 1},\n    {\"y\": [2, 3]}\n  ]\n}".into(),
+            format!("{{{}}}", many.join(", ")),
+            r#""just a string""#.into(),
+            "[[[]], 0]".into(),
+        ];
+        for value in &values {
+            let whole = format!("{{\"Pad\": \"ü\",\n \"X\": {value}}}");
+            let offset = whole.find(value.as_str()).unwrap();
+            let (p1, p2) = (JsonPositions::new(&whole), JsonPositions::new(&whole));
+            let expected = parse_json_value(value, offset, &p1).unwrap().unwrap();
+            assert_eq!(parse_json_item(value, offset, &p2, 64), Some(expected), "{value}");
+        }
+        let refused = [
+            r#"{"a": 1, "a": 2}"#.to_string(),
+            format!("{{{}, \"k39\": 0}}", many.join(", ")),
+            "[1,]".into(),
+            "{\"a\" 1}".into(),
+            "[1] 2".into(),
+            "".into(),
+        ];
+        for value in &refused {
+            assert_eq!(parse_json_item(value, 0, &JsonPositions::new(value), 64), None, "{value}");
+        }
+        let nested = |n: usize| format!("{}1{}", "[".repeat(n), "]".repeat(n));
+        assert!(parse_json_item(&nested(64), 0, &JsonPositions::new(&nested(64)), 64).is_some());
+        assert_eq!(parse_json_item(&nested(65), 0, &JsonPositions::new(&nested(65)), 64), None);
     }
 
     #[test]

@@ -178,32 +178,6 @@ impl<'de> serde::Deserialize<'de> for RootProbe<'de> {
     }
 }
 
-/// How deeply a JSON text nests (brackets outside strings).
-fn nesting(text: &str) -> usize {
-    let (mut depth, mut max, mut in_string, mut escaped) = (0usize, 0usize, false, false);
-    for b in text.bytes() {
-        if in_string {
-            match b {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
-            b'{' | b'[' => {
-                depth += 1;
-                max = max.max(depth);
-            }
-            b'}' | b']' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    max
-}
-
 /// Reads a JSON `get-account-authorization-details` export one role and one policy at a time. Reading the whole
 /// export into a positioned tree first held several times its size in memory (150 MB for a 23 MB export of
 /// 10,000 roles); here only one item's tree exists at a time. The result — model, findings and their positions —
@@ -223,24 +197,16 @@ pub(crate) fn read_export(file: FileId, text: &str) -> Result<(Model, Sink), Not
     if keys.windows(2).any(|w| w[0] == w[1]) {
         return not_read;
     }
-    // Far below jsonc-parser's limit: the whole-file reader counts the root and the list too.
-    let too_deep = |raw: &&serde_json::value::RawValue| nesting(raw.get()) > 64;
-    if entries.iter().any(|(_, v)| match v {
-        ProbeValue::List(items) => items.iter().any(too_deep),
-        ProbeValue::Other(raw) => too_deep(raw),
-    }) {
-        return not_read;
-    }
     let positions = crate::yaml::JsonPositions::new(text);
     let offset = |raw: &serde_json::value::RawValue| raw.get().as_ptr() as usize - text.as_ptr() as usize;
-    // None on a syntax error (a value's text is never blank).
-    let parse = |raw: &serde_json::value::RawValue| {
-        crate::yaml::parse_json_value(raw.get(), offset(raw), &positions).ok().flatten()
-    };
+    // None on a duplicate key, or nesting deeper than 64 (far below jsonc-parser's limit: the whole-file reader
+    // counts the root and the list too); the text is strict JSON (serde_json read it above).
+    let parse =
+        |raw: &serde_json::value::RawValue| crate::yaml::parse_json_item(raw.get(), offset(raw), &positions, 64);
     // Everything that is not read item by item is still parsed (and dropped), so that a duplicate key anywhere
     // goes to the whole-file reader as before. Positions are asked for in text order; each list's first position
     // is marked on the way, to go back to when its items are read.
-    let mut marks: Vec<Option<(usize, usize, usize)>> = Vec::with_capacity(entries.len());
+    let mut marks: Vec<Option<crate::yaml::JsonMark>> = Vec::with_capacity(entries.len());
     for (_, v) in &entries {
         match v {
             ProbeValue::Other(raw) => {

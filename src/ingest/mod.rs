@@ -76,12 +76,14 @@ struct Fragment {
 pub fn read(inputs: &[PathBuf], opts: &IngestOptions, files: &mut Files, sink: &mut Sink) -> Model {
     let (found, outputs) = walk::walk_reporting(inputs, opts.skip_dir.as_deref(), sink);
     let source = |f: walk::InputFile| {
-        let meta = f.path.as_deref().and_then(|p| std::fs::metadata(p).ok());
+        // What the walk saw, or (for a file it did not look at) a look now.
+        let stat =
+            f.stat.or_else(|| f.path.as_deref().and_then(|p| std::fs::metadata(p).ok()).map(|m| walk::Stat::from(&m)));
         Source {
-            size: meta.as_ref().map_or(0, |m| m.len()),
+            size: stat.map_or(0, |m| m.len),
             // `/dev/stdin` or `/dev/fd/N` redirected from a file looks regular, but reading it again may go on
             // where the first read stopped (macOS duplicates the descriptor): device paths keep their text too.
-            rereadable: meta.is_some_and(|m| m.is_file())
+            rereadable: stat.is_some_and(|m| m.is_file)
                 && f.path.as_deref().is_some_and(|p| !p.starts_with("/dev") && !p.starts_with("/proc")),
             display: f.display,
             path: f.path,

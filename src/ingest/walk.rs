@@ -31,6 +31,24 @@ pub struct InputFile {
     pub path: Option<PathBuf>,
     /// Named on the command line (not found in a directory): may be a FIFO (`<(helm template …)`).
     pub named: bool,
+    /// What the walk learnt of the file (following a symlink), when it looked: the reader then needs no path
+    /// lookup of its own before the one that opens it (see [`Stat`]).
+    pub stat: Option<Stat>,
+}
+
+/// Size and type of a file found by the walk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Stat {
+    /// Bytes.
+    pub len: u64,
+    /// A regular file.
+    pub is_file: bool,
+}
+
+impl From<&std::fs::Metadata> for Stat {
+    fn from(m: &std::fs::Metadata) -> Self {
+        Stat { len: m.len(), is_file: m.is_file() }
+    }
 }
 
 /// An INPUT that could not be walked.
@@ -158,6 +176,7 @@ pub fn walk(inputs: &[PathBuf], skip: Option<&Path>) -> Walk {
                 relative: "stdin.yaml".into(),
                 path: None,
                 named: true,
+                stat: None,
             });
             continue;
         }
@@ -179,7 +198,7 @@ pub fn walk(inputs: &[PathBuf], skip: Option<&Path>) -> Walk {
             }
             // A file the user named is taken whatever it is: the reader refuses what is not a regular file (a FIFO
             // excepted) and what is too large, naming the file.
-            Ok(_) => {
+            Ok(m) => {
                 let relative =
                     input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "input.yaml".into());
                 w.files.push(InputFile {
@@ -187,6 +206,7 @@ pub fn walk(inputs: &[PathBuf], skip: Option<&Path>) -> Walk {
                     relative,
                     path: Some(input.clone()),
                     named: true,
+                    stat: Some(Stat::from(&m)),
                 });
             }
         }
@@ -253,7 +273,8 @@ impl Walker<'_> {
         };
         let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
         entries.sort_by_key(|e| e.file_name());
-        let excluded_here = self.marker(dir);
+        // Only a directory that lists a marker is asked for one (a path lookup per directory less).
+        let excluded_here = if entries.iter().any(|e| e.file_name() == MARKER) { self.marker(dir) } else { 0 };
         for entry in entries {
             let name = entry.file_name().to_string_lossy().into_owned();
             let path = entry.path();
@@ -282,7 +303,10 @@ impl Walker<'_> {
                 if let Some(kind) = crate::diag::files::special_kind(&ft) {
                     self.skip_file(rules::SPECIAL_FILE, &path, format!("is {kind}; it is never read"));
                 } else if !self.excluded.contains(&path) {
-                    self.take(input, path, &name);
+                    // Relative to the directory being listed (no walk of the whole path): the reader orders files
+                    // by size and keeps the text of what is not a regular file.
+                    let stat = entry.metadata().ok().map(|m| Stat::from(&m));
+                    self.take(input, path, &name, stat);
                 } else {
                     let relative = path.strip_prefix(input).map(display_of).unwrap_or_else(|_| name.clone());
                     self.w.outputs.push(InputFile {
@@ -290,6 +314,7 @@ impl Walker<'_> {
                         relative,
                         path: Some(path),
                         named: false,
+                        stat: None,
                     });
                 }
             }
@@ -341,7 +366,8 @@ impl Walker<'_> {
                 None if !self.excluded.contains(&real) && !self.excluded.contains(path) => {
                     let display = display_of(path);
                     let relative = path.strip_prefix(input).map(display_of).unwrap_or_else(|_| name.to_string());
-                    self.w.files.push(InputFile { display, relative, path: Some(real), named: false });
+                    let stat = Some(Stat::from(&m));
+                    self.w.files.push(InputFile { display, relative, path: Some(real), named: false, stat });
                 }
                 None => {}
             },
@@ -349,9 +375,9 @@ impl Walker<'_> {
         }
     }
 
-    fn take(&mut self, input: &Path, path: PathBuf, name: &str) {
+    fn take(&mut self, input: &Path, path: PathBuf, name: &str, stat: Option<Stat>) {
         let relative = path.strip_prefix(input).map(display_of).unwrap_or_else(|_| name.to_string());
-        self.w.files.push(InputFile { display: display_of(&path), relative, path: Some(path), named: false });
+        self.w.files.push(InputFile { display: display_of(&path), relative, path: Some(path), named: false, stat });
     }
 
     fn skip_file(&mut self, code: &'static str, path: &Path, reason: String) {
@@ -512,6 +538,27 @@ mod tests {
         // An empty (planted) marker hides nothing.
         std::fs::write(out.join(MARKER), "").unwrap();
         assert_eq!(walk(&[tmp.path().to_path_buf()], None).files.len(), 3);
+    }
+
+    /// The walk hands the reader each file's size and type, as a look at the path itself would give them
+    /// (following a symlink), so that the reader does not look the path up once more before opening it.
+    #[cfg(unix)]
+    #[test]
+    fn the_walk_records_what_the_reader_needs_to_know_of_each_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("in");
+        std::fs::create_dir_all(root.join("sub")).unwrap();
+        std::fs::write(root.join("sub/sa.yaml"), "kind: ServiceAccount\n").unwrap();
+        std::os::unix::fs::symlink(root.join("sub/sa.yaml"), root.join("link.yaml")).unwrap();
+        let w = walk(std::slice::from_ref(&root), None);
+        for f in &w.files {
+            let m = std::fs::metadata(f.path.as_ref().unwrap()).unwrap();
+            assert_eq!(f.stat, Some(Stat { len: m.len(), is_file: true }), "{}", f.display);
+        }
+        assert_eq!(w.files.len(), 2);
+        let named = walk(&[root.join("link.yaml"), "-".into()], None);
+        let stats: Vec<Option<Stat>> = named.files.iter().map(|f| f.stat).collect();
+        assert_eq!(stats, [Some(Stat { len: 21, is_file: true }), None], "stdin is not looked at");
     }
 
     #[test]
