@@ -94,12 +94,14 @@ fn group_of(api_version: &str) -> &str {
 }
 
 fn place_matches(s: &Shape, o: &K8sObject) -> bool {
+    // The kind first: most objects are of no shape's kind.
+    if !s.place.kinds.iter().any(|k| **k == *o.kind) {
+        return false;
+    }
     let group = group_of(&o.api_version);
     let group_ok =
         if s.place.group.is_empty() { matches!(group, "" | "apps" | "batch") } else { s.place.group == group };
-    group_ok
-        && s.place.kinds.iter().any(|k| **k == *o.kind)
-        && (s.place.names.is_empty() || s.place.names.iter().any(|n| glob_match(n, &o.name, false)))
+    group_ok && (s.place.names.is_empty() || s.place.names.iter().any(|n| glob_match(n, &o.name, false)))
 }
 
 /// The object that starts at `p`: a document's root, or an item of a `List` (then no document index).
@@ -305,10 +307,13 @@ fn may_name_key(text: &[u8], shapes: &[&Shape]) -> bool {
         return true;
     }
     let literal = |k: &str| !k.is_empty() && !k.bytes().any(|b| b"*?'\"\\".contains(&b) || b.is_ascii_whitespace());
-    shapes
-        .iter()
-        .flat_map(|s| s.place.keys.iter())
-        .any(|k| !literal(k) || memchr::memmem::find(text, k.as_bytes()).is_some())
+    shapes.iter().flat_map(|s| s.place.keys.iter()).any(|k| !literal(k) || contains(text, k.as_bytes()))
+}
+
+/// Whether `text` contains `word` (a short key: each place of its first byte is tried, no searcher is built).
+fn contains(text: &[u8], word: &[u8]) -> bool {
+    let Some(&first) = word.first() else { return true };
+    memchr::memchr_iter(first, text).any(|i| text[i..].starts_with(word))
 }
 
 /// Whether a text mentions S3 or AWS (Loki's `storage_config.aws` with `object_store: aws` names no `s3`).
@@ -879,12 +884,15 @@ mod tests {
             assert!(reads_a_key(text), "the case must hold a key the parser reads: {text}");
             assert!(may_name_key(text.as_bytes(), &loki), "ruled out a key the parser reads: {text}");
         }
-        let other = "data:\n  TABLE_ARN: arn:aws:dynamodb:us-east-1:111122223333:table/t\n  ARTIFACT_BUCKET: s3://b/r/\n";
+        let other =
+            "data:\n  TABLE_ARN: arn:aws:dynamodb:us-east-1:111122223333:table/t\n  ARTIFACT_BUCKET: s3://b/r/\n";
         assert!(!reads_a_key(other));
         assert!(!may_name_key(other.as_bytes(), &loki));
         // A key pattern with a wildcard cannot be ruled out by its text.
         let argo: Vec<&Shape> = shapes.iter().filter(|s| s.id == "argo-artifact-repository").collect();
         assert!(may_name_key(other.as_bytes(), &argo));
+        assert!(contains(b"a config.yaml", b"config.yaml") && contains(b"config.yaml", b"config.yaml"));
+        assert!(!contains(b"config.yam", b"config.yaml") && !contains(b"", b"c") && contains(b"x", b""));
     }
 
     #[test]
