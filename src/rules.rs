@@ -521,9 +521,14 @@ rules! {
     }
 }
 
-/// The rule with this code (or kebab-case name).
+/// The rule with this code (or kebab-case name). A code as the constants spell it is found by binary search in
+/// [`ALL`] (sorted by code; every finding looks its rule up); other spellings by a scan. A name has no digit, so
+/// no name is spelt like a code.
 pub fn by_code(code: &str) -> Option<&'static Rule> {
-    ALL.iter().find(|r| r.code.eq_ignore_ascii_case(code) || r.name == code)
+    match ALL.binary_search_by(|r| r.code.cmp(code)) {
+        Ok(i) => Some(&ALL[i]),
+        Err(_) => ALL.iter().find(|r| r.code.eq_ignore_ascii_case(code) || r.name == code),
+    }
 }
 
 /// `check --explain CODE`: the rule's documentation.
@@ -565,5 +570,22 @@ mod tests {
         names.sort();
         names.dedup();
         assert_eq!(names.len(), ALL.len(), "names must be unique");
+    }
+
+    /// Every rule is found by its code in any case and by its name, and nothing else is found.
+    #[test]
+    fn by_code_finds_every_rule_by_code_and_name() {
+        for r in ALL {
+            // `ALL` is a constant: compared by code and name, not by address.
+            let found = |q: &str| by_code(q).map(|x| (x.code, x.name));
+            assert_eq!(found(r.code), Some((r.code, r.name)));
+            assert_eq!(found(&r.code.to_ascii_lowercase()), Some((r.code, r.name)));
+            assert_eq!(found(r.name), Some((r.code, r.name)));
+            assert_eq!(default_severity(r.code), r.severity);
+        }
+        for missing in ["E2A000", "E2A999", "", "e2a", "E2A0011", "no-such-rule"] {
+            assert!(by_code(missing).is_none(), "{missing}");
+        }
+        assert_eq!(default_severity("E2A999"), Severity::Error);
     }
 }

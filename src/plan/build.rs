@@ -85,9 +85,9 @@ pub fn build(
     for (code, msg, loc) in super::dns_secrets::decide(model, tables, &opts.config, &identities, &resources).findings {
         sink.push(code, msg, Some(loc));
     }
-    // The storage configurations of common stacks (issue 21): their findings; their edits are decided again.
+    // The storage configurations of common stacks (issue 21): their findings, and their edits for `edits::decide`.
     let inputs = super::storage_configs::Inputs { resources: &resources, workloads: &workloads };
-    super::storage_configs::report(model, files, tables, &opts.config, (&inputs, snapshots), &mut sink);
+    let storage = super::storage_configs::report(model, files, tables, &opts.config, (&inputs, snapshots), &mut sink);
     // The storage and load-balancer rewrite's findings (its edits are decided again with the others).
     cloud::decide(model, tables, &opts.config, &mut sink);
     let mut plan = Plan {
@@ -107,7 +107,7 @@ pub fn build(
         addons: recognised.entries,
         addon_objects: recognised.objects,
     };
-    let mut decided = edits::decide(model, files, tables, &opts.config, &plan);
+    let mut decided = edits::decide(model, files, tables, &opts.config, &plan, storage);
     super::shared_anchors::keep(model, &mut decided, &mut sink);
     plan.manifest_edits = decided.manifest;
     plan.eks_side_edits = decided.eks_side;

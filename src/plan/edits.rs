@@ -342,7 +342,15 @@ struct Ctx<'a> {
 }
 
 /// Every manifest edit of the run: (the AKS manifests' edits, the reverse bridge's edits, the ECR images).
-pub fn decide(model: &Model, files: &Files, tables: &Tables, cfg: &Config, plan: &Plan) -> Decided {
+/// `storage`: the storage-config edits by object index, as `storage_configs::report` decided them.
+pub fn decide(
+    model: &Model,
+    files: &Files,
+    tables: &Tables,
+    cfg: &Config,
+    plan: &Plan,
+    storage: BTreeMap<usize, Vec<Edit>>,
+) -> Decided {
     let ctx = Ctx {
         model,
         tables,
@@ -372,8 +380,7 @@ pub fn decide(model: &Model, files: &Files, tables: &Tables, cfg: &Config, plan:
     for (object, edits) in super::cloud::decide(model, tables, cfg, &mut crate::diag::Sink::default()) {
         edits.into_iter().for_each(|e| push(object, e));
     }
-    let inputs = super::storage_configs::Inputs { resources: &plan.resources, workloads: &plan.workloads };
-    for (object, edits) in super::storage_configs::decide(model, files, tables, cfg, &inputs).edits {
+    for (object, edits) in storage {
         let list = by_object.entry(object).or_default();
         super::storage_configs::drop_covered_values(list, &edits);
         list.extend(edits);
@@ -560,18 +567,18 @@ fn values(ctx: &Ctx, plan: &Plan, push: &mut impl FnMut(usize, Edit)) {
         list.retain(|p, _| !plan.keda.held.contains(&Loc { file: ctx.model.objects[object].loc.file, pos: *p }));
         (object, list)
     };
-    let mut all: Vec<(usize, ValueRewrites)> = Vec::new();
-    for w in &ctx.model.workloads {
-        let mut images = w.containers.iter().filter_map(|c| c.image.as_ref().map(|(i, l)| (i.as_str(), *l)));
-        all.push(refs(w.object, &w.aws_refs, &mut images));
-    }
-    for c in &ctx.model.config_data {
-        all.push(refs(c.object, &c.aws_refs, &mut std::iter::empty()));
-    }
-    for (object, list) in all {
+    // Each object's rewrites are pushed as they are found (not all held first), workloads before config maps.
+    let mut push_all = |(object, list): (usize, ValueRewrites)| {
         for (p, (token, with)) in list {
             push(object, Edit::Value { at: At::of(p), token, with });
         }
+    };
+    for w in &ctx.model.workloads {
+        let mut images = w.containers.iter().filter_map(|c| c.image.as_ref().map(|(i, l)| (i.as_str(), *l)));
+        push_all(refs(w.object, &w.aws_refs, &mut images));
+    }
+    for c in &ctx.model.config_data {
+        push_all(refs(c.object, &c.aws_refs, &mut std::iter::empty()));
     }
 }
 

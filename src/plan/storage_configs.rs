@@ -94,12 +94,14 @@ fn group_of(api_version: &str) -> &str {
 }
 
 fn place_matches(s: &Shape, o: &K8sObject) -> bool {
+    // The kind first: most objects are of no shape's kind.
+    if !s.place.kinds.iter().any(|k| **k == *o.kind) {
+        return false;
+    }
     let group = group_of(&o.api_version);
     let group_ok =
         if s.place.group.is_empty() { matches!(group, "" | "apps" | "batch") } else { s.place.group == group };
-    group_ok
-        && s.place.kinds.iter().any(|k| **k == *o.kind)
-        && (s.place.names.is_empty() || s.place.names.iter().any(|n| glob_match(n, &o.name, false)))
+    group_ok && (s.place.names.is_empty() || s.place.names.iter().any(|n| glob_match(n, &o.name, false)))
 }
 
 /// The object that starts at `p`: a document's root, or an item of a `List` (then no document index).
@@ -220,13 +222,15 @@ type Parsed<'f> = (Cow<'f, str>, Vec<Document>);
 /// One object's context.
 struct Obj<'a> {
     index: usize,
+    /// The index of the document the object is the root of (`None`: an item of a `List`).
+    doc: Option<usize>,
     o: &'a K8sObject,
     what: String,
     client_id_of: Option<String>,
 }
 
-/// Every storage-config rewrite and finding of the run. Pure: `plan::build` calls it for the findings and
-/// `edits::decide` for the edits.
+/// Every storage-config rewrite and finding of the run. Pure: [`report`] calls it once, for the findings and the
+/// edits `edits::decide` adds to the others.
 pub fn decide(model: &Model, files: &Files, tables: &Tables, cfg: &Config, inputs: &Inputs) -> Decided {
     let mut out = Decided::default();
     let shapes = &tables.storage_configs;
@@ -240,12 +244,13 @@ pub fn decide(model: &Model, files: &Files, tables: &Tables, cfg: &Config, input
         .filter_map(|w| Some(((&*w.kind, &*w.namespace, w.name.as_str()), w.identity.as_deref()?)))
         .collect();
     let mut cache: BTreeMap<FileId, Option<Parsed>> = BTreeMap::new();
+    let mut cr = BTreeMap::new();
     for (index, o) in model.objects.iter().enumerate() {
         let matching: Vec<&Shape> = shapes.iter().filter(|s| s.images.is_none() && place_matches(s, o)).collect();
-        // A ConfigMap or Secret is parsed again only when its text mentions S3 (a custom resource of a listed
-        // kind always is: Velero's snapshot location names no S3).
+        // A ConfigMap or Secret is parsed again only when its text mentions S3 and may hold one of the shapes'
+        // keys (a custom resource of a listed kind always is: Velero's snapshot location names no S3).
         let configs_only = matching.iter().all(|s| s.place.path.is_none());
-        if matching.is_empty() || (configs_only && !mentions_s3(files, o)) {
+        if matching.is_empty() || (configs_only && !worth_parsing(files, o, &matching, &mut cr)) {
             continue;
         }
         let entry = cache.entry(o.loc.file).or_insert_with(|| {
@@ -257,7 +262,7 @@ pub fn decide(model: &Model, files: &Files, tables: &Tables, cfg: &Config, input
         let Some((doc, node)) = find_object(docs, o.loc.pos) else { continue };
         let ns = o.namespace.as_deref().unwrap_or("default");
         let id = identity_of.get(&(&*o.kind, ns, o.name.as_str())).map(|s| s.to_string());
-        let obj = Obj { index, o, what: format!("{} {}", o.kind, o.name), client_id_of: id };
+        let obj = Obj { index, doc, o, what: format!("{} {}", o.kind, o.name), client_id_of: id };
         let vals = PlanValues {
             cfg,
             client_id: obj.client_id_of.as_ref().map(|i| format!("REPLACE-WITH-CLIENT-ID-OF-{i}")),
@@ -275,14 +280,40 @@ pub fn decide(model: &Model, files: &Files, tables: &Tables, cfg: &Config, input
     out
 }
 
-/// Whether the object's text mentions S3 at all (the cheap test before any parse).
-fn mentions_s3(files: &Files, o: &K8sObject) -> bool {
+/// The cheap test before a ConfigMap or Secret is parsed again: the text of its lines mentions S3 or AWS, and
+/// may hold a key one of the shapes reads ([`may_name_key`]). Lines are counted at `\n`; YAML also breaks lines at
+/// a lone `\r`, so in a file with a `\r` the keys are looked for in the whole file (`cr`: per file, whether it has one).
+fn worth_parsing(files: &Files, o: &K8sObject, shapes: &[&Shape], cr: &mut BTreeMap<FileId, bool>) -> bool {
     let f = files.get(o.loc.file);
     let Ok(text) = f.read_text() else { return false };
     let starts = f.line_starts();
     let s = starts.get(o.loc.pos.line.saturating_sub(1) as usize).copied().unwrap_or(0);
     let e = starts.get(o.end.line as usize).copied().unwrap_or(text.len()).max(s);
-    mentions_aws_storage(&text.as_bytes()[s..e])
+    let lines = &text.as_bytes()[s..e];
+    if !mentions_aws_storage(lines) {
+        return false;
+    }
+    let has_cr = *cr.entry(o.loc.file).or_insert_with(|| memchr::memchr(b'\r', text.as_bytes()).is_some());
+    may_name_key(if has_cr { text.as_bytes() } else { lines }, shapes)
+}
+
+/// Whether a text may hold a ConfigMap/Secret key one of the shapes reads: exact, never false for a key the
+/// parser would read. A key pattern is ruled out only when it is a plain literal (no `*`/`?`, quote, backslash or
+/// whitespace) that the text does not contain, and the text has no backslash (an escape in a quoted key) and no
+/// `*` (an alias or a merge key, which brings a key written elsewhere): a key equal to such a literal is written as
+/// that very text, plain, quoted, flow or block. When in doubt, true (the object is parsed).
+fn may_name_key(text: &[u8], shapes: &[&Shape]) -> bool {
+    if memchr::memchr2(b'\\', b'*', text).is_some() {
+        return true;
+    }
+    let literal = |k: &str| !k.is_empty() && !k.bytes().any(|b| b"*?'\"\\".contains(&b) || b.is_ascii_whitespace());
+    shapes.iter().flat_map(|s| s.place.keys.iter()).any(|k| !literal(k) || contains(text, k.as_bytes()))
+}
+
+/// Whether `text` contains `word` (a short key: each place of its first byte is tried, no searcher is built).
+fn contains(text: &[u8], word: &[u8]) -> bool {
+    let Some(&first) = word.first() else { return true };
+    memchr::memchr_iter(first, text).any(|i| text[i..].starts_with(word))
 }
 
 /// Whether a text mentions S3 or AWS (Loki's `storage_config.aws` with `object_store: aws` names no `s3`).
@@ -399,18 +430,18 @@ fn embedded(
     };
     let new_inner = st::splice(inner, &rw.spans).unwrap_or_default();
     // The file with the mapped spans must read back with the new value at the same place.
-    if !spans.is_empty() && read_back(t.text, &spans, obj.o.loc.pos, key).as_deref() != Some(new_inner.as_str()) {
+    if !spans.is_empty() && read_back(t.text, &spans, obj.doc, key).as_deref() != Some(new_inner.as_str()) {
         rw.blocked.push("the edit inside the value would not read back as planned".into());
     }
     rw.expected = Value::String(new_inner);
     finish(out, obj, s, (Some(key), Some(root)), (value, t, spans), rw);
 }
 
-/// The value of a ConfigMap/Secret key of the object at `object` in a text with spans applied (objects are found
-/// by their document's order, which spans inside a value do not change).
-fn read_back(text: &str, spans: &[(usize, usize, String)], object: Pos, key: &str) -> Option<String> {
-    let docs = crate::yaml::parse_stream(text).ok()?;
-    let index = docs.iter().position(|d| d.root.pos == object)?;
+/// The value of a ConfigMap/Secret key of the object that is document `doc` of the text, in the text with spans
+/// applied (objects are found by their document's order, which spans inside a value do not change; an item of a
+/// `List` is not found).
+fn read_back(text: &str, spans: &[(usize, usize, String)], doc: Option<usize>, key: &str) -> Option<String> {
+    let index = doc?;
     let new = crate::yaml::parse_stream(&st::splice(text, spans)?).ok()?;
     let root = &new.get(index)?.root;
     ["data", "stringData"].iter().find_map(|s| root.path(&[s, key])).and_then(Node::as_str).map(str::to_string)
@@ -535,7 +566,8 @@ pub fn drop_covered_values(list: &mut Vec<Edit>, storage: &[Edit]) {
 
 /// The findings of the run's storage configs ([`decide`]) and snapshot rights ([`snapshot_rights`], decided
 /// earlier) into the sink: an AWS endpoint inside a rewritten config is not "left" (E2A027 goes), and an identity
-/// whose EC2 actions are all a snapshotter's gets E2A143/E2A142 instead of "no ec2 mapping" (E2A014).
+/// whose EC2 actions are all a snapshotter's gets E2A143/E2A142 instead of "no ec2 mapping" (E2A014). Returns the
+/// storage-config edits by object index, for `edits::decide` (decided once: each config is parsed once).
 pub fn report(
     model: &Model,
     files: &Files,
@@ -543,7 +575,7 @@ pub fn report(
     cfg: &Config,
     (inputs, snapshots): (&Inputs, SnapshotRights),
     sink: &mut crate::diag::Sink,
-) {
+) -> BTreeMap<usize, Vec<Edit>> {
     let storage = decide(model, files, tables, cfg, inputs);
     sink.retain(|f| f.code != rules::AWS_ENDPOINT_LEFT || f.loc.is_none_or(|l| !storage.covers(l)));
     for (code, msg, loc) in storage.findings {
@@ -556,6 +588,7 @@ pub fn report(
     for (code, msg, loc) in snapshots.findings {
         sink.push(code, msg, Some(loc));
     }
+    storage.edits
 }
 
 /// What [`snapshot_rights`] finds.
@@ -823,6 +856,43 @@ mod tests {
             wildcard.contains("schema_config.configs.*.object_store") && !wildcard.contains("ruler.storage"),
             "{wildcard}"
         );
+    }
+
+    /// The test before a ConfigMap or Secret is parsed again never rules out a key the parser reads — plain,
+    /// quoted, flow, block, escaped or brought by an alias — and rules out a config map of other keys (the
+    /// benchmark's: an ARN and an S3 URI under `TABLE_ARN` and `ARTIFACT_BUCKET`).
+    #[test]
+    fn the_key_test_before_a_parse_never_rules_out_a_key_the_parser_reads() {
+        let shapes = crate::mapping::load::load(None).unwrap().storage_configs;
+        let loki: Vec<&Shape> = shapes.iter().filter(|s| s.id == "loki").collect();
+        let reads_a_key = |text: &str| {
+            let root = crate::yaml::parse_stream(text).unwrap().remove(0).root;
+            let data = root.get("data").and_then(Node::as_map).unwrap_or_default();
+            data.iter().any(|e| loki[0].place.keys.iter().any(|k| glob_match(k, &e.key, false)))
+        };
+        let read = [
+            "data:\n  config.yaml: |\n    storage_config: {aws: {}}\n",
+            "data:\n  'config.yaml': s3\n",
+            "data: {\"config.yaml\": s3}\n",
+            "data:\n  \"config\\x2eyaml\": s3\n",
+            "data:\n  \"loki\\u002Eyaml\": s3\n",
+            "data:\n  ? >-\n    local-config.yaml\n  : s3\n",
+            "metadata: {annotations: {k: &k loki.yaml}}\ndata:\n  *k : s3\n",
+            "base: &b {config.yaml: s3}\ndata:\n  <<: *b\n",
+        ];
+        for text in read {
+            assert!(reads_a_key(text), "the case must hold a key the parser reads: {text}");
+            assert!(may_name_key(text.as_bytes(), &loki), "ruled out a key the parser reads: {text}");
+        }
+        let other =
+            "data:\n  TABLE_ARN: arn:aws:dynamodb:us-east-1:111122223333:table/t\n  ARTIFACT_BUCKET: s3://b/r/\n";
+        assert!(!reads_a_key(other));
+        assert!(!may_name_key(other.as_bytes(), &loki));
+        // A key pattern with a wildcard cannot be ruled out by its text.
+        let argo: Vec<&Shape> = shapes.iter().filter(|s| s.id == "argo-artifact-repository").collect();
+        assert!(may_name_key(other.as_bytes(), &argo));
+        assert!(contains(b"a config.yaml", b"config.yaml") && contains(b"config.yaml", b"config.yaml"));
+        assert!(!contains(b"config.yam", b"config.yaml") && !contains(b"", b"c") && contains(b"x", b""));
     }
 
     #[test]

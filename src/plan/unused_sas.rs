@@ -6,7 +6,7 @@ use super::Identity;
 use crate::diag::Sink;
 use crate::model::{Model, SectionKind};
 use crate::rules;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One E2A110 per ServiceAccount (by its declaration) of an identity that no workload runs as.
 pub(super) fn report(model: &Model, identities: &[Identity], sink: &mut Sink) {
@@ -21,9 +21,19 @@ pub(super) fn report(model: &Model, identities: &[Identity], sink: &mut Sink) {
             used.insert((ns, name));
         }
     }
+    // The ServiceAccounts by their declaration: each identity looks its own up (not a scan of all per identity).
+    let mut by_loc: BTreeMap<crate::diag::Loc, Vec<usize>> = BTreeMap::new();
+    for (i, sa) in model.service_accounts.iter().enumerate() {
+        by_loc.entry(sa.loc).or_default().push(i);
+    }
     let mut seen = BTreeSet::new();
     for id in identities {
-        for sa in model.service_accounts.iter().filter(|s| id.service_account_locs.contains(&s.loc)) {
+        // In the model's order, each once (as a filter of the model's list would give them).
+        let mut own: Vec<usize> =
+            id.service_account_locs.iter().filter_map(|l| by_loc.get(l)).flatten().copied().collect();
+        own.sort_unstable();
+        own.dedup();
+        for sa in own.into_iter().map(|i| &model.service_accounts[i]) {
             if used.contains(&(sa.namespace.as_str(), sa.name.as_str())) || !seen.insert(sa.loc) {
                 continue;
             }

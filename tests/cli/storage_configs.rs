@@ -357,3 +357,31 @@ fn mimir_with_shared_common_storage_and_a_bucket_per_component_is_rewritten() {
     let (code, out, _) = run(&["check", dir, "--config", &format!("{dir}/eks2aks.yaml")]);
     assert_eq!(code, 0, "{out}");
 }
+
+/// The test that spares a ConfigMap or Secret a second parse (`plan::storage_configs`) never skips a config whose
+/// key is written in another form than its text: a double-quoted key with an escape (`"objstore\x2eyml"`, YAML
+/// 1.2 §5.7) is read and rewritten like the plain one.
+#[test]
+fn a_config_under_an_escaped_key_is_still_rewritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let near = "testdata/rules/E2A140/near-miss";
+    crate::copy_dir(near, dir.path());
+    let file = dir.path().join("thanos.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("  objstore.yml: |\n"));
+    std::fs::write(&file, text.replace("  objstore.yml: |\n", "  \"objstore\\x2eyml\": |\n")).unwrap();
+    let config = dir.path().join("eks2aks.yaml");
+    let plan = plan_json(&[dir.path().to_str().unwrap(), "--config", config.to_str().unwrap()]);
+    let storage: Vec<&Value> = plan["manifest_edits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["objects"].as_array().unwrap().iter())
+        .flat_map(|o| o["edits"].as_array().unwrap().iter())
+        .filter(|e| e["op"] == "storage-config")
+        .collect();
+    assert_eq!(storage.len(), 1, "{plan:#}");
+    assert_eq!(storage[0]["shape"], "thanos-objstore");
+    let notes: Vec<&Value> = plan["findings"].as_array().unwrap().iter().filter(|f| f["code"] == "E2A141").collect();
+    assert!(notes.iter().any(|f| f["message"].as_str().unwrap().contains("key `objstore.yml`")), "{notes:?}");
+}
