@@ -479,6 +479,11 @@ rules! {
         why: "What is left out grants nothing on Azure: the workload may lack permissions it has on AWS.",
         fix: "Apply and export the state (`terraform show -json > state.json`), or give the value literally in the configuration, and translate again."
     }
+    CFN_IAM_RESOURCE_NOT_READ = "E2A123" "cfn-iam-resource-not-read" Note {
+        what: "A CloudFormation template holds an `AWS::IAM::` resource that eks2aks does not read: anything but `AWS::IAM::Role`, `AWS::IAM::ManagedPolicy`, `AWS::IAM::Policy`, `AWS::IAM::RolePolicy` and `AWS::IAM::OIDCProvider` (for example `AWS::IAM::User`, `AWS::IAM::Group`, `AWS::IAM::UserPolicy`, `AWS::IAM::InstanceProfile`, `AWS::IAM::AccessKey`). The note names the resource and its type.",
+        why: "None of these gives a pod's role a permission, so nothing is translated from them; the note shows that the resource was seen and left out on purpose, not missed.",
+        fix: "Nothing, if the resource is not about a workload's role. An IAM user's access keys used by a workload are static keys (E2A006): move that workload to a role."
+    }
     MANAGED_POLICY_FROM_BUNDLE = "E2A130" "aws-managed-policy-from-bundle" Note {
         what: "A role attaches an AWS-managed policy (or an eksctl well-known policy that expands to one) whose document is not in the input; it was resolved from the copy bundled in `mappings/aws-managed-policies.yaml`, whose version and date the message names.",
         why: "AWS can publish a newer version of a managed policy; the bundled copy is the version taken on the date named, so the translation follows that version.",

@@ -32,6 +32,7 @@ mod route53;
 mod safety;
 mod scopes;
 mod setup_errors;
+mod sources;
 mod storage_configs;
 mod storage_lb;
 mod translate;
