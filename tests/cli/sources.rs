@@ -155,3 +155,58 @@ fn two_disagreeing_pod_identity_associations_are_an_error_whatever_the_file_orde
     }
     assert_eq!(seen[0], seen[1]);
 }
+
+const GUARDS: &str = "testdata/fixtures/sources/guards";
+
+/// Review 2, w01: the guard that makes `translate` refuse a grant wider than the IAM role (E2A045) cannot be
+/// switched off or downgraded through `rules:` (by code or by name): a config error at the line, exit 2, nothing
+/// written. `E2A045: error` (no change) stays accepted.
+#[test]
+fn the_wider_grant_guard_cannot_be_downgraded_through_rules() {
+    let maps = format!("{GUARDS}/maps");
+    for (cfg, line) in [
+        ("cfg-off.yaml", "E2A045: off"),
+        ("cfg-note.yaml", "E2A045: note"),
+        ("cfg-name.yaml", "grant-wider-than-aws: warning"),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        let c = format!("{GUARDS}/{cfg}");
+        let (code, _, err) = run(&[
+            "--config",
+            &c,
+            "--mappings",
+            &maps,
+            "translate",
+            &format!("{GUARDS}/in"),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 2, "{cfg}: {err}");
+        assert!(err.contains(&format!("{cfg}:2")) && err.contains(line), "{cfg}: {err}");
+        assert!(err.contains("cannot be downgraded"), "{cfg}: {err}");
+        assert!(!out.exists(), "{cfg}: nothing written");
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let c = tmp.path().join("c.yaml");
+    std::fs::write(&c, "rules:\n  E2A045: error\n").unwrap();
+    let (code, out, err) =
+        run(&["--config", c.to_str().unwrap(), "--mappings", &maps, "check", &format!("{GUARDS}/in")]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("E2A045"), "{out}");
+}
+
+/// Review 2, w01/in2 (7 in the report): a waiver is accepted only from a ServiceAccount that gets the identity.
+/// other-team/helper names the role, but the trust admits only demo/app, so helper's `E2A045` waiver does not
+/// cover the role's finding: `translate` still refuses.
+#[test]
+fn only_a_service_account_the_trust_admits_waives_for_its_role() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let maps = format!("{GUARDS}/maps");
+    let (code, _, err) =
+        run(&["--mappings", &maps, "translate", &format!("{GUARDS}/in2"), "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("error[E2A045]") && err.contains("translate refused"), "{err}");
+    assert!(!out.exists());
+}
