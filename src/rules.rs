@@ -246,7 +246,7 @@ rules! {
     AMBIGUOUS_SERVICE_ACCOUNT = "E2A039" "ambiguous-service-account" Error {
         what: "Two ServiceAccounts with the same namespace and name (from two clusters) are bound to different IAM roles, and so to different Azure identities, in one run. Each rewritten ServiceAccount gets its own identity's client id.",
         why: "A run targets one AKS cluster, whose OIDC issuer signs one subject `system:serviceaccount:NS:NAME` for both: both identities would trust it, and a pod of either workload could sign in as the other's identity.",
-        fix: "Translate each cluster on its own (one run per cluster directory, each with its AKS cluster's issuer in `azure.aks_oidc_issuer`), or give the ServiceAccounts distinct names. `translate` writes nothing while it stands (one finding per ServiceAccount name, naming every copy); downgrading the rule (`rules: {E2A039: warning}`) lets it write, each ServiceAccount with its own client id."
+        fix: "Translate each cluster on its own (one run per cluster directory, each with its AKS cluster's issuer in `azure.aks_oidc_issuer`), or give the ServiceAccounts distinct names. `translate` writes nothing while it stands (one finding per ServiceAccount name, naming every copy); a waiver with a reason on the ServiceAccount the finding is at (`eks2aks.dev/ignore: \"E2A039: <reason>\"`) lets it write, each ServiceAccount with its own client id; `rules:` cannot downgrade it."
     }
     // Filesystem policy (README "Safety"): E2A040–E2A044.
     SYMLINK_OUTSIDE_INPUT = "E2A040" "symlink-outside-input" Warning {
