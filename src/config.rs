@@ -176,6 +176,16 @@ fn rule_overrides_checked(cfg: &Config) -> (Overrides, Vec<(String, String)>) {
             problems.push((k.clone(), format!("`rules.{k}`: malformed input cannot be waived or downgraded")));
             continue;
         }
+        // The guards that make `translate` refuse (a grant wider than the IAM role, one ServiceAccount federated to
+        // two identities): only a waiver with a reason, on the ServiceAccount, lets one through (never the whole run).
+        let guard = [crate::rules::GRANT_WIDER_THAN_AWS, crate::rules::AMBIGUOUS_SERVICE_ACCOUNT].contains(&rule.code);
+        if guard && sev != Some(Severity::Error) {
+            problems.push((
+                k.clone(),
+                format!("`rules.{k}: {v}`: {} ({}) makes `translate` refuse and cannot be downgraded or switched off; waive each finding with a reason on its ServiceAccount (`eks2aks.dev/ignore: \"{}: <reason>\"`)", rule.code, rule.name, rule.code),
+            ));
+            continue;
+        }
         out.insert(rule.code, sev);
     }
     (out, problems)

@@ -246,7 +246,7 @@ rules! {
     AMBIGUOUS_SERVICE_ACCOUNT = "E2A039" "ambiguous-service-account" Error {
         what: "Two ServiceAccounts with the same namespace and name (from two clusters) are bound to different IAM roles, and so to different Azure identities, in one run. Each rewritten ServiceAccount gets its own identity's client id.",
         why: "A run targets one AKS cluster, whose OIDC issuer signs one subject `system:serviceaccount:NS:NAME` for both: both identities would trust it, and a pod of either workload could sign in as the other's identity.",
-        fix: "Translate each cluster on its own (one run per cluster directory, each with its AKS cluster's issuer in `azure.aks_oidc_issuer`), or give the ServiceAccounts distinct names. `translate` writes nothing while it stands (one finding per ServiceAccount name, naming every copy); downgrading the rule (`rules: {E2A039: warning}`) lets it write, each ServiceAccount with its own client id."
+        fix: "Translate each cluster on its own (one run per cluster directory, each with its AKS cluster's issuer in `azure.aks_oidc_issuer`), or give the ServiceAccounts distinct names. `translate` writes nothing while it stands (one finding per ServiceAccount name, naming every copy); a waiver with a reason on the ServiceAccount the finding is at (`eks2aks.dev/ignore: \"E2A039: <reason>\"`) lets it write, each ServiceAccount with its own client id; `rules:` cannot downgrade it."
     }
     // Filesystem policy (README "Safety"): E2A040–E2A044.
     SYMLINK_OUTSIDE_INPUT = "E2A040" "symlink-outside-input" Warning {
@@ -478,6 +478,26 @@ rules! {
         what: "A Terraform plan (`terraform show -json`) leaves an IAM value unknown until apply (`after_unknown`, \"(known after apply)\"): a role's name or policy, a policy document, an attachment's role or policy ARN. The document, attachment or role that holds it is left out; it is never read as a wildcard.",
         why: "What is left out grants nothing on Azure: the workload may lack permissions it has on AWS.",
         fix: "Apply and export the state (`terraform show -json > state.json`), or give the value literally in the configuration, and translate again."
+    }
+    CFN_IAM_RESOURCE_NOT_READ = "E2A123" "cfn-iam-resource-not-read" Note {
+        what: "A CloudFormation template holds an `AWS::IAM::` resource that eks2aks does not read: anything but `AWS::IAM::Role`, `AWS::IAM::ManagedPolicy`, `AWS::IAM::Policy`, `AWS::IAM::RolePolicy` and `AWS::IAM::OIDCProvider` (for example `AWS::IAM::User`, `AWS::IAM::Group`, `AWS::IAM::UserPolicy`, `AWS::IAM::InstanceProfile`, `AWS::IAM::AccessKey`). The note names the resource and its type.",
+        why: "None of these gives a pod's role a permission, so nothing is translated from them; the note shows that the resource was seen and left out on purpose, not missed.",
+        fix: "Nothing, if the resource is not about a workload's role. An IAM user's access keys used by a workload are static keys (E2A006): move that workload to a role."
+    }
+    POD_IDENTITY_CLUSTER_UNKNOWN = "E2A124" "pod-identity-cluster-unknown" Error {
+        what: "An EKS Pod Identity association (or an eksctl `iam.serviceAccounts` entry) names a ServiceAccount that the input declares in several cluster directories, and none of them is nearer the association's file than the others: which cluster's ServiceAccount it is for cannot be known. It is bound to none of them.",
+        why: "An association belongs to one cluster. Binding it to every ServiceAccount of that name would give another cluster's workloads the role's permissions on Azure (two AWS things become one Azure thing); guessing one could pick the wrong cluster.",
+        fix: "Keep each cluster's associations (eksctl config, `aws eks describe-pod-identity-association` output) in that cluster's directory next to its manifests, or translate each cluster in a run of its own."
+    }
+    POD_IDENTITY_ASSOCIATIONS_CONFLICT = "E2A125" "pod-identity-associations-conflict" Error {
+        what: "One ServiceAccount of one cluster has two or more EKS Pod Identity associations that disagree (another role, chain or session-tag setting), for example an eksctl config and a `describe-pod-identity-association` output. The message names each one with its file and line. None is translated.",
+        why: "EKS keeps one association per ServiceAccount and cluster, so the input contradicts itself; choosing one by file order would make the plan depend on file names.",
+        fix: "Keep only the association the cluster has (the describe output is what is deployed) and translate again."
+    }
+    POD_IDENTITY_SHADOWED_BY_IRSA = "E2A126" "pod-identity-shadowed-by-irsa" Warning {
+        what: "A ServiceAccount has both IRSA (an `eks.amazonaws.com/role-arn` annotation, or an eksctl `iam.serviceAccounts` entry) and an EKS Pod Identity association. The AWS SDKs' default credential chain tries web identity before the container credential provider that Pod Identity uses, so the pods run as the IRSA role; the association's role is ignored on AWS and is not translated. The message names both roles and where they come from.",
+        why: "Two sources link the ServiceAccount to two roles; only one is in force, and the other must not be silently forgotten (or silently granted).",
+        fix: "Remove the link the workload should not have (the association, or the annotation) so the input says what runs, and translate again."
     }
     MANAGED_POLICY_FROM_BUNDLE = "E2A130" "aws-managed-policy-from-bundle" Note {
         what: "A role attaches an AWS-managed policy (or an eksctl well-known policy that expands to one) whose document is not in the input; it was resolved from the copy bundled in `mappings/aws-managed-policies.yaml`, whose version and date the message names.",

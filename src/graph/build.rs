@@ -226,6 +226,8 @@ struct Join<'m> {
     wl_nodes: Vec<NodeIndex>,
     /// For each ServiceAccount, the role ARN it names (annotation, or association), in the input or not.
     sa_arn: Vec<Option<String>>,
+    /// For each ServiceAccount, the association in force ([`super::associations::bind`]).
+    assoc: Vec<Option<usize>>,
     j: Joined,
 }
 
@@ -242,7 +244,7 @@ impl<'m> Join<'m> {
         let sa_nodes = (0..model.service_accounts.len()).map(|i| j.add_node(NodeKind::ServiceAccount(i))).collect();
         let role_nodes = (0..model.roles.len()).map(|i| j.add_node(NodeKind::Role(i))).collect();
         let wl_nodes = (0..model.workloads.len()).map(|i| j.add_node(NodeKind::Workload(i))).collect();
-        Join { model, files, roles, sa_index, sa_nodes, role_nodes, wl_nodes, sa_arn: Vec::new(), j }
+        Join { model, files, roles, sa_index, sa_nodes, role_nodes, wl_nodes, sa_arn: Vec::new(), assoc: Vec::new(), j }
     }
 
     /// Workload → ServiceAccount: same namespace and name; among several (one per cluster directory), the one
@@ -280,15 +282,12 @@ impl<'m> Join<'m> {
         self.j.sa_role = vec![None; n_sas];
         self.j.sa_trust = vec![None; n_sas];
         self.j.role_sas = vec![Vec::new(); model.roles.len()];
-        let mut assoc_of: BTreeMap<(&str, &str), &Association> = BTreeMap::new();
-        for a in &model.associations {
-            assoc_of.entry((&a.namespace, &a.service_account)).or_insert(a);
-        }
+        self.assoc = super::associations::bind(model, self.files, &self.sa_index, sink);
         self.sa_arn = vec![None; n_sas];
         for (si, sa) in model.service_accounts.iter().enumerate() {
             let (arn, loc, pod_identity) = if let Some((arn, loc)) = &sa.role_arn {
                 (arn.clone(), *loc, false)
-            } else if let Some(a) = assoc_of.get(&(sa.namespace.as_str(), sa.name.as_str())) {
+            } else if let Some(a) = self.assoc[si].map(|i| &model.associations[i]) {
                 (a.role_arn.clone(), a.loc, a.kind == AssociationKind::PodIdentity)
             } else {
                 continue;
@@ -312,7 +311,7 @@ impl<'m> Join<'m> {
                 continue;
             };
             if pod_identity {
-                let a = assoc_of[&(sa.namespace.as_str(), sa.name.as_str())];
+                let a = &model.associations[self.assoc[si].expect("a Pod Identity link is an association")];
                 self.j.sa_trust[si] = pod_identity_verdict(sa, role, trust_doc, a, self.files, sink);
                 continue;
             }
@@ -908,10 +907,6 @@ impl Join<'_> {
     /// (see [`super::pod_identity::decide_statements`]); unchanged for a role no Pod Identity association uses.
     fn session_tags_decided(&self, ri: usize, perms: Vec<Permission>, sink: &mut Sink) -> Vec<Permission> {
         let model = self.model;
-        let mut assoc_of: BTreeMap<(&str, &str), &Association> = BTreeMap::new();
-        for a in &model.associations {
-            assoc_of.entry((&a.namespace, &a.service_account)).or_insert(a);
-        }
         let mut who = Vec::new();
         let mut any_pod_identity = false;
         let contexts: Vec<Option<eval::Context>> = self.j.role_sas[ri]
@@ -920,8 +915,8 @@ impl Join<'_> {
             .map(|&si| {
                 let sa = &model.service_accounts[si];
                 who.push(format!("{}/{}", sa.namespace, sa.name));
-                let a = assoc_of
-                    .get(&(sa.namespace.as_str(), sa.name.as_str()))
+                let a = self.assoc[si]
+                    .map(|i| &model.associations[i])
                     .filter(|a| sa.role_arn.is_none() && a.kind == AssociationKind::PodIdentity)?;
                 any_pod_identity = true;
                 Some(super::pod_identity::context(a, "aws:PrincipalTag/"))

@@ -1,6 +1,7 @@
 //! Stage 2: the join. Builds the petgraph graph that is the model's spine — workload → ServiceAccount → IAM role
 //! → trust statements and permission statements → AWS resources — and reports what does not join up.
 
+mod associations;
 mod build;
 pub mod eval;
 mod pod_identity;

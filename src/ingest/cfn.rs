@@ -1,6 +1,7 @@
 //! IAM in CloudFormation templates (YAML with the short-form tags, which [`crate::yaml`] keeps as their long
-//! form, or JSON): `AWS::IAM::Role`, `AWS::IAM::ManagedPolicy`, `AWS::IAM::Policy`,
-//! `AWS::EKS::PodIdentityAssociation` and `AWS::IAM::OIDCProvider`.
+//! form, or JSON): `AWS::IAM::Role`, `AWS::IAM::ManagedPolicy`, `AWS::IAM::Policy`, `AWS::IAM::RolePolicy`,
+//! `AWS::EKS::PodIdentityAssociation` and `AWS::IAM::OIDCProvider`. Any other `AWS::IAM::` resource is named in an
+//! E2A123 note (never skipped silently).
 //!
 //! Templates are read once every file is (from [`super::iam::finish`]): the pseudo-parameters a template leaves to
 //! deploy time (`AWS::AccountId`, `AWS::Region`) are taken, where unambiguous, from the other inputs — the account
@@ -11,7 +12,7 @@
 //!
 //! Sources: AWS CloudFormation User Guide, "Intrinsic function reference", "Pseudo parameters reference",
 //! "AWS::IAM::Role" (Ref returns the RoleName, `Fn::GetAtt` `Arn`), "AWS::IAM::ManagedPolicy" (Ref returns the
-//! ARN), "AWS::IAM::Policy", "AWS::EKS::PodIdentityAssociation", "AWS::IAM::OIDCProvider", "Condition
+//! ARN), "AWS::IAM::Policy", "AWS::IAM::RolePolicy" (`PolicyDocument`, `PolicyName`, `RoleName`, all required), "AWS::EKS::PodIdentityAssociation", "AWS::IAM::OIDCProvider", "Condition
 //! functions" (`Fn::Equals`, `Fn::Not`, `Fn::And`, `Fn::Or`, `Condition`; `AWS::NoValue` removes the property).
 
 use super::policy::read_document as read_policy;
@@ -588,7 +589,7 @@ pub fn read_template(model: &mut Model, ctx: &Context, file: FileId, root: &Node
             Ok(true) => {}
             Ok(false) => continue,
             Err(u) => {
-                if matches!(r.kind, "AWS::IAM::ManagedPolicy" | "AWS::IAM::Policy") {
+                if matches!(r.kind, "AWS::IAM::ManagedPolicy" | "AWS::IAM::Policy" | "AWS::IAM::RolePolicy") {
                     undecided_policy(model, &env, file, r, first_role, u.clone(), sink);
                 }
                 continue;
@@ -596,8 +597,10 @@ pub fn read_template(model: &mut Model, ctx: &Context, file: FileId, root: &Node
         }
         match r.kind {
             "AWS::IAM::ManagedPolicy" => read_managed_policy(model, &env, file, r, first_role, sink),
-            "AWS::IAM::Policy" => read_policy_resource(model, &env, file, r, first_role, sink),
+            "AWS::IAM::Policy" | "AWS::IAM::RolePolicy" => read_policy_resource(model, &env, file, r, first_role, sink),
             "AWS::EKS::PodIdentityAssociation" => read_association(model, &env, file, r, sink),
+            "AWS::IAM::Role" | "AWS::IAM::OIDCProvider" => {}
+            kind if kind.starts_with("AWS::IAM::") => not_read(file, r, sink),
             _ => {}
         }
     }
@@ -654,10 +657,23 @@ fn undecided_policy(
 ) {
     let what = format!("policy `{}`", r.id);
     push_unresolved(sink, file, &what, u);
-    let roles = named_roles(model, env, file, prop(r, "Roles"), first_role, &what, sink);
+    let (roles, _) = target_roles(model, env, file, r, first_role, &what, sink);
     if let Some(d) = prop(r, "PolicyDocument") {
         roles.iter().for_each(|&i| poison_if_deny(env, i, d, &what));
     }
+}
+
+/// An `AWS::IAM::` resource the reader does not read (users, groups and their policies, instance profiles, access
+/// keys…): none of them gives a pod's role a permission, but leaving one out is said (E2A123).
+fn not_read(file: FileId, r: &Resource, sink: &mut Sink) {
+    sink.push(
+        rules::CFN_IAM_RESOURCE_NOT_READ,
+        format!(
+            "CloudFormation resource `{}` ({}) is not read: eks2aks reads roles, the policies attached to them and Pod Identity associations",
+            r.id, r.kind
+        ),
+        Some(Loc { file, pos: r.node.pos }),
+    );
 }
 
 /// What `Ref` and `Fn::GetAtt` of a resource give, where the template settles it.
@@ -820,7 +836,62 @@ fn read_role(model: &mut Model, env: &Env, file: FileId, r: &Resource, name: &st
     });
 }
 
-/// The roles of this template (from `first_role` on) a `Roles` list names (by `Ref`, i.e. by name).
+/// The roles of this template a policy resource is for: its `Roles` list, or the one `RoleName` of an
+/// `AWS::IAM::RolePolicy`. When they cannot be resolved (E2A120), the policy may be any role's: every role of the
+/// template is returned, with `true`.
+fn target_roles(
+    model: &Model,
+    env: &Env,
+    file: FileId,
+    r: &Resource,
+    first_role: usize,
+    what: &str,
+    sink: &mut Sink,
+) -> (Vec<usize>, bool) {
+    let all = || (first_role..model.roles.len()).collect();
+    if r.kind != "AWS::IAM::RolePolicy" {
+        return match named_roles(model, env, file, prop(r, "Roles"), first_role, what, sink) {
+            (_, true) => (all(), true),
+            (roles, false) => (roles, false),
+        };
+    }
+    let Some(n) = prop(r, "RoleName") else {
+        let l = Loc { file, pos: r.node.pos };
+        sink.push(rules::MALFORMED_INPUT, format!("AWS::IAM::RolePolicy `{}` needs a RoleName", r.id), Some(l));
+        return (Vec::new(), false);
+    };
+    match env.string(n) {
+        Ok(name) => (role_named(model, file, n, &name, first_role, what, sink).into_iter().collect(), false),
+        Err(u) => {
+            push_unresolved(sink, file, what, u);
+            (all(), true)
+        }
+    }
+}
+
+/// The role of this template (from `first_role` on) called `name`, or an E2A012 warning at `n`.
+fn role_named(
+    model: &Model,
+    file: FileId,
+    n: &Node,
+    name: &str,
+    first_role: usize,
+    what: &str,
+    sink: &mut Sink,
+) -> Option<usize> {
+    let found = (first_role..model.roles.len()).find(|&i| model.roles[i].name == name);
+    if found.is_none() {
+        sink.push(
+            rules::UNJOINED_EXPORT,
+            format!("{what} names role `{name}`, which is not in this template; analysed on its own"),
+            Some(Loc { file, pos: n.pos }),
+        );
+    }
+    found
+}
+
+/// The roles of this template (from `first_role` on) a `Roles` list names (by `Ref`, i.e. by name), and whether
+/// the list or one of its items could not be resolved (reported).
 fn named_roles(
     model: &Model,
     env: &Env,
@@ -829,26 +900,25 @@ fn named_roles(
     first_role: usize,
     what: &str,
     sink: &mut Sink,
-) -> Vec<usize> {
+) -> (Vec<usize>, bool) {
     let mut out = Vec::new();
-    let items = items_or_report(env, file, list, what, sink);
+    let mut unknown = false;
+    let items = env.items(list).unwrap_or_else(|u| {
+        unknown = true;
+        push_unresolved(sink, file, what, u);
+        Vec::new()
+    });
     for n in &items {
         match env.item(n) {
             Ok(None) => {}
-            Ok(Some(name)) => match (first_role..model.roles.len()).find(|&i| model.roles[i].name == name) {
-                Some(i) => out.push(i),
-                None => {
-                    sink.push(
-                        rules::UNJOINED_EXPORT,
-                        format!("{what} names role `{name}`, which is not in this template; analysed on its own"),
-                        Some(Loc { file, pos: n.pos }),
-                    );
-                }
-            },
-            Err(u) => push_unresolved(sink, file, what, u),
+            Ok(Some(name)) => out.extend(role_named(model, file, n, &name, first_role, what, sink)),
+            Err(u) => {
+                unknown = true;
+                push_unresolved(sink, file, what, u);
+            }
         }
     }
-    out
+    (out, unknown)
 }
 
 fn read_managed_policy(model: &mut Model, env: &Env, file: FileId, r: &Resource, first_role: usize, sink: &mut Sink) {
@@ -858,9 +928,15 @@ fn read_managed_policy(model: &mut Model, env: &Env, file: FileId, r: &Resource,
     let raw = prop(r, "PolicyDocument");
     let doc = raw.and_then(|d| document(env, file, d, &what, sink));
     let l = Loc { file, pos: r.node.pos };
-    for i in named_roles(model, env, file, prop(r, "Roles"), first_role, &what, sink) {
-        if let (Some(d), None) = (raw, &doc) {
+    let (roles, unknown) = target_roles(model, env, file, r, first_role, &what, sink);
+    // Attached to roles it cannot name, the policy is nobody's: its Denies clear every role it may be attached to.
+    let what = if unknown { format!("{what} (its Roles)") } else { what };
+    for i in roles {
+        if let Some(d) = raw.filter(|_| doc.is_none() || unknown) {
             poison_if_deny(env, i, d, &what);
+        }
+        if unknown {
+            continue;
         }
         model.roles[i].attached.push(AttachedPolicy { arn: arn.clone(), name: name.clone(), loc: l });
     }
@@ -872,8 +948,10 @@ fn read_policy_resource(model: &mut Model, env: &Env, file: FileId, r: &Resource
     let what = format!("policy `{name}`");
     let raw = prop(r, "PolicyDocument");
     let doc = raw.and_then(|d| document(env, file, d, &what, sink));
-    let roles = named_roles(model, env, file, prop(r, "Roles"), first_role, &what, sink);
-    let (Some(doc), Some(_)) = (doc, raw) else {
+    let (roles, unknown) = target_roles(model, env, file, r, first_role, &what, sink);
+    // A document whose role is unknown is nobody's: its Allows are left out, its Denies clear every role it may be.
+    let what = if unknown { format!("{what} (its RoleName)") } else { what };
+    let (Some(doc), Some(_), false) = (doc, raw, unknown) else {
         if let Some(d) = raw {
             roles.iter().for_each(|&i| poison_if_deny(env, i, d, &what));
         }
@@ -946,6 +1024,23 @@ mod tests {
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].loc.map(|l| l.pos.line), Some(20));
         assert!(f[0].message.contains("Fn::If") && f[0].message.contains("Stage"), "{}", f[0].message);
+    }
+
+    /// A managed policy or an `AWS::IAM::Policy` whose `Roles` cannot be resolved may be any role's: a Deny in it
+    /// clears every role of the template (E2A120), and its Allows go to no role.
+    #[test]
+    fn a_policy_whose_roles_are_unresolved_clears_the_templates_roles_when_it_may_deny() {
+        for kind in ["AWS::IAM::ManagedPolicy", "AWS::IAM::Policy"] {
+            let extra = format!(
+                "  Guard:\n    Type: {kind}\n    Properties:\n      PolicyName: guard\n      Roles: [!ImportValue guarded-roles]\n      PolicyDocument:\n        Statement:\n          - Effect: Deny\n            Action: s3:DeleteObject\n            Resource: \"*\"\n"
+            );
+            let t = template("\"arn:aws:s3:::a/*\"") + &extra;
+            let (model, sink) = read(&[("k8s.yaml", SA), ("iam.yaml", &t)]);
+            let role = &model.roles[0];
+            assert!(role.inline.is_empty() && role.attached.is_empty(), "{kind}: {role:?}");
+            let messages: Vec<_> = sink.findings().iter().filter(|f| f.code == "E2A120").map(|f| &f.message).collect();
+            assert!(messages.iter().any(|m| m.contains("none of role `app`'s permissions")), "{kind}: {messages:#?}");
+        }
     }
 
     /// `Fn::If` is decided from the parameters' defaults through the template's `Conditions` (`Fn::Equals`,

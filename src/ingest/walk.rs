@@ -325,7 +325,7 @@ impl Walker<'_> {
     }
 
     /// A symlink in a walked directory: taken when it resolves to a regular file below the input; a directory is
-    /// not followed.
+    /// not followed, nor is a symlink that cannot be resolved (both are E2A042 notes).
     fn symlink(&mut self, input: &Path, path: &Path, name: &str) {
         let real = match path.canonicalize() {
             Ok(r) => r,
@@ -335,6 +335,12 @@ impl Walker<'_> {
                         rules::SYMLINK_OUTSIDE_INPUT,
                         path,
                         "is a symlink that leads nowhere; not read".into(),
+                    );
+                } else {
+                    // Perhaps a directory (a loop, or one that is gone): what is not walked is said (review 2).
+                    self.skip_dir(
+                        path,
+                        "a symlink that cannot be resolved (it leads nowhere or loops), not followed".into(),
                     );
                 }
                 return;
@@ -473,6 +479,36 @@ mod tests {
         assert!(w.skipped_files[1].reason.contains("outside the input"), "{:?}", w.skipped_files[1]);
         assert_eq!(w.skipped_dirs.len(), 1);
         assert_eq!(w.skipped_dirs[0].reason, "a symlink, not followed");
+    }
+
+    /// Review 2, fs3: a directory symlink back to an ancestor, one that loops on itself, and one that leads nowhere
+    /// (the review's `k8s/loop -> ../fs3`, which resolves to `fs3/k8s/../fs3`) are each named in E2A042, never
+    /// followed and never silent.
+    #[cfg(unix)]
+    #[test]
+    fn directory_symlinks_that_loop_or_lead_nowhere_are_reported() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("fs3");
+        std::fs::create_dir_all(root.join("k8s")).unwrap();
+        std::fs::write(root.join("k8s/app.yaml"), "kind: ServiceAccount\n").unwrap();
+        std::os::unix::fs::symlink("..", root.join("k8s/ancestor")).unwrap();
+        std::os::unix::fs::symlink("../fs3", root.join("k8s/loop")).unwrap();
+        std::os::unix::fs::symlink("self", root.join("k8s/self")).unwrap();
+        let w = walk(std::slice::from_ref(&root), None);
+        assert_eq!(names(&w), ["k8s/app.yaml"]);
+        let dirs: Vec<(String, &str)> = (w.skipped_dirs.iter())
+            .map(|s| (s.display.rsplit('/').next().unwrap().to_string(), s.reason.as_str()))
+            .collect();
+        let nowhere = "a symlink that cannot be resolved (it leads nowhere or loops), not followed";
+        assert_eq!(
+            dirs,
+            [
+                ("ancestor".to_string(), "a symlink, not followed"),
+                ("loop".to_string(), nowhere),
+                ("self".to_string(), nowhere)
+            ]
+        );
+        assert!(w.skipped_files.is_empty(), "{:?}", w.skipped_files.iter().map(|s| &s.display).collect::<Vec<_>>());
     }
 
     #[cfg(unix)]

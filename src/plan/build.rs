@@ -114,7 +114,7 @@ pub fn build(
     plan.ecr_images = decided.ecr_images;
     // The references no edit rewrites (issue 21), once the edits are known; then the findings are final.
     super::names_in_config::report(model, &plan, &role_identity, &found, &mut sink);
-    plan.findings = final_findings(model, files, opts, sink);
+    plan.findings = final_findings(model, joined, files, opts, sink);
     plan.summary = summary(model, &plan.identities, &plan.workloads, &plan.resources, &plan.findings);
     plan
 }
@@ -886,16 +886,20 @@ fn is_mapped_queue(tables: &Tables, resources: &[Resource], arn: &str) -> bool {
 
 /// The plan's findings: the config's severity overrides (`off` drops the finding), each with its file's path and
 /// its waiver, sorted and unique.
-fn final_findings(model: &Model, files: &Files, opts: &PlanOptions, mut sink: Sink) -> Vec<Finding> {
+fn final_findings(model: &Model, joined: &Joined, files: &Files, opts: &PlanOptions, mut sink: Sink) -> Vec<Finding> {
     let mut waivers = waivers::collect(model, &mut sink);
     // A ServiceAccount's waiver also covers the findings at the role it names (issue 18: a wider grant, E2A045,
-    // is waived with a reason on the ServiceAccount, not switched off for the whole run).
-    let role_loc: BTreeMap<&str, Loc> = model.roles.iter().map(|r| (r.arn.as_str(), r.loc)).collect();
+    // is waived with a reason on the ServiceAccount, not switched off for the whole run) — only when it gets the
+    // role's identity: linked to the role and admitted by its trust (review 2: a ServiceAccount the trust rejects
+    // waived for the workloads that do get it).
+    let gets_identity = |si: usize| joined.sa_trust[si].as_ref().is_none_or(|v| v.admitted());
     waivers::extend_to_roles(
         &mut waivers,
-        model.service_accounts.iter().filter_map(|sa| Some((sa.loc, *role_loc.get(sa.role_arn.as_ref()?.0.as_str())?))),
+        (joined.sa_role.iter().enumerate())
+            .filter_map(|(si, ri)| Some((si, (*ri)?)))
+            .filter(|&(si, _)| gets_identity(si))
+            .map(|(si, ri)| (model.service_accounts[si].loc, model.roles[ri].loc)),
     );
-    drop(role_loc);
     let mut findings = sink.into_findings();
     // In place: the findings are the plan's.
     findings.retain_mut(|f| {

@@ -93,8 +93,8 @@ fn resources_that_merge() {
 }
 
 /// Class 4: `app/worker` in two clusters, bound to two roles: one error (not one per copy), `translate` writes
-/// nothing (both identities would federate one subject on the run's one AKS issuer); with the rule downgraded on
-/// purpose, each rewritten ServiceAccount gets its own identity's client id.
+/// nothing (both identities would federate one subject on the run's one AKS issuer); with the finding waived on
+/// purpose (on the ServiceAccount), each rewritten ServiceAccount gets its own identity's client id.
 #[test]
 fn one_service_account_two_clusters() {
     let case = "testdata/hostile/one-service-account-two-clusters";
@@ -107,9 +107,9 @@ fn one_service_account_two_clusters() {
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(err.contains("translate refused") && err.contains("aks_oidc_issuer"), "{err}");
     assert!(!out.exists(), "nothing is written");
-    let cfg = tmp.path().join("eks2aks.yaml");
-    std::fs::write(&cfg, "rules:\n  E2A039: warning\n").unwrap();
-    let o = eks2aks().arg("--config").arg(&cfg).args(["translate", case, "--out"]).arg(&out).output().unwrap();
+    let waived = tmp.path().join("waived");
+    crate::waive_two_clusters(case, &waived);
+    let o = eks2aks().arg("translate").arg(&waived).arg("--out").arg(&out).output().unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     for (cluster, id) in [("cluster-a", "worker-a"), ("cluster-b", "worker-b")] {
         let text = std::fs::read_to_string(out.join("k8s").join(cluster).join("k8s.yaml")).unwrap();

@@ -32,6 +32,7 @@ mod route53;
 mod safety;
 mod scopes;
 mod setup_errors;
+mod sources;
 mod storage_configs;
 mod storage_lb;
 mod translate;
@@ -100,6 +101,33 @@ pub fn copy_dir(from: impl AsRef<std::path::Path>, to: &std::path::Path) {
             copy_dir(&p, &t);
         } else {
             std::fs::copy(&p, &t).unwrap();
+        }
+    }
+}
+
+/// A copy of a two-cluster tree (under `to`) whose first `cluster-a` ServiceAccount waives E2A039 (the guard
+/// `rules:` cannot switch off): `translate` writes it, each ServiceAccount with its own identity.
+pub fn waive_two_clusters(from: &str, to: &std::path::Path) {
+    copy_dir(from, to);
+    let mut files = Vec::new();
+    yaml_files(&to.join("cluster-a"), &mut files);
+    files.sort();
+    let first = files.iter().find(|f| std::fs::read_to_string(f).unwrap().contains("kind: ServiceAccount")).unwrap();
+    let text = std::fs::read_to_string(first).unwrap().replacen(
+        "  annotations:\n",
+        "  annotations:\n    eks2aks.dev/ignore: \"E2A039: one AKS cluster serves both on purpose\"\n",
+        1,
+    );
+    std::fs::write(first, text).unwrap();
+}
+
+fn yaml_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            yaml_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "yaml") {
+            out.push(p);
         }
     }
 }

@@ -131,8 +131,9 @@ fn clusters_and_accounts_are_kept_apart() {
 }
 
 /// Issue 17: same-named ServiceAccounts of two clusters in one run. `translate` refuses (the review of 4ba9fce:
-/// both identities federated `system:serviceaccount:app:worker` on the one AKS issuer); downgraded on purpose,
-/// each cluster's ServiceAccount is rewritten with its own identity's client id.
+/// both identities federated `system:serviceaccount:app:worker` on the one AKS issuer); `rules:` cannot downgrade
+/// it (review 2: a config error); waived on purpose on the ServiceAccount, each cluster's ServiceAccount is
+/// rewritten with its own identity's client id.
 #[test]
 fn each_clusters_service_account_gets_its_own_client_id() {
     let out = tempfile::tempdir().unwrap();
@@ -141,11 +142,17 @@ fn each_clusters_service_account_gets_its_own_client_id() {
     assert_eq!(code, 1, "{err}");
     assert_eq!(err.matches("error[E2A039]").count(), 1, "{err}");
     assert!(!dir.exists(), "nothing written");
+    // `rules:` cannot downgrade the guard (a config error); a waiver with a reason on the ServiceAccount can.
     let cfg = out.path().join("c.yaml");
     std::fs::write(&cfg, "rules:\n  E2A039: warning\n").unwrap();
     let c = cfg.to_str().unwrap();
     let (code, _, err) =
         run(&["--config", c, "translate", "testdata/rules/E2A039/fires", "--out", dir.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("cannot be downgraded"), "{err}");
+    let waived = out.path().join("waived");
+    crate::waive_two_clusters("testdata/rules/E2A039/fires", &waived);
+    let (code, _, err) = run(&["translate", waived.to_str().unwrap(), "--out", dir.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     for (cluster, id) in [("cluster-a", "worker-a"), ("cluster-b", "worker-b")] {
         let text = std::fs::read_to_string(dir.join("k8s").join(cluster).join("k8s.yaml")).unwrap();
