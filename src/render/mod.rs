@@ -235,22 +235,31 @@ impl Renderer<'_> {
         })
     }
 
-    /// The Bicep files from a user's template: rendered whole, checked against the plan, then written.
+    /// The Bicep files from a user's template: each rendered whole, and `main.bicep` checked against the plan
+    /// together with the modules before it is written (a failure leaves `--out` as it was: files go to a
+    /// temporary directory first).
     fn checked_bicep(&self, a: &Analysis, view: bicep::View) -> Result<()> {
-        let mut files = Vec::new();
+        let mut texts: Vec<String> = Vec::new();
+        let module = self.env.get_template("bicep/module.bicep.j2")?;
         for m in &view.modules {
             let ctx = context! { m => minijinja::value::Serde(m), inputs => a.files.len() };
-            files.push((format!("bicep/{}", m.file), self.env.get_template("bicep/module.bicep.j2")?.render(&ctx)?));
+            self.stream(&format!("bicep/{}", m.file), &mut |w| {
+                let text = module.render(&ctx)?;
+                w.write_all(text.as_bytes())?;
+                texts.push(text);
+                Ok(())
+            })?;
         }
-        let main = self.env.get_template("bicep/main.bicep.j2")?.render(lazy::bicep_view(view))?;
-        files.push(("bicep/main.bicep".to_string(), main));
-        let texts: Vec<&str> = files.iter().map(|(_, t)| t.as_str()).collect();
+        let main = self.env.get_template("bicep/main.bicep.j2")?;
+        let ctx = lazy::bicep_view(view);
         let names: Vec<&str> = self.user_iac.iter().copied().filter(|n| n.starts_with("bicep/")).collect();
-        iac_check::conditions_carried(&a.plan, &texts, crate::templates::bicep_string, &names.join(", "))?;
-        for (rel, text) in files {
-            self.emit(rel, text)?;
-        }
-        Ok(())
+        self.stream("bicep/main.bicep", &mut |w| {
+            let text = main.render(&ctx)?;
+            let all: Vec<&str> = texts.iter().map(String::as_str).chain([text.as_str()]).collect();
+            iac_check::conditions_carried(&a.plan, &all, crate::templates::bicep_string, &names.join(", "))?;
+            w.write_all(text.as_bytes())?;
+            Ok(())
+        })
     }
 
     fn task(&self, a: &Analysis, t: Task) -> Result<()> {
@@ -276,9 +285,13 @@ impl Renderer<'_> {
                 let view = lazy::sh_view(az::sh_view(&a.plan, self.cfg));
                 let name = "az/role-assignments.sh.j2";
                 if self.user_iac.contains(name) {
-                    let text = self.env.get_template(name)?.render(&view)?;
-                    iac_check::conditions_carried(&a.plan, &[&text], crate::templates::sh_quote, name)?;
-                    return self.emit("role-assignments.sh".into(), text);
+                    let t = self.env.get_template(name)?;
+                    return self.stream("role-assignments.sh", &mut |w| {
+                        let text = t.render(&view)?;
+                        iac_check::conditions_carried(&a.plan, &[&text], crate::templates::sh_quote, name)?;
+                        w.write_all(text.as_bytes())?;
+                        Ok(())
+                    });
                 }
                 self.template("role-assignments.sh", name, &view)
             }
