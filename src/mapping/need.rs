@@ -1240,9 +1240,8 @@ impl Translator<'_> {
         if !out.applied.contains(act.full) {
             out.applied.insert(act.full.to_string());
         }
-        let known = |k: &KnownKey| {
-            k.arn == at.arn && k.tkey == at.tkey && k.prefix == act.prefix && k.listing == at.listing
-        };
+        let known =
+            |k: &KnownKey| k.arn == at.arn && k.tkey == at.tkey && k.prefix == act.prefix && k.listing == at.listing;
         if let Some(i) = res.keys.iter().position(known) {
             // Derived for an earlier action: what deriving it reported (once per resource) was reported then.
             return Some(i);
@@ -1695,6 +1694,60 @@ pub(crate) mod tests {
         assert!(needs.is_empty() && server_side.is_empty());
         let codes: Vec<&str> = sink.findings().iter().map(|f| f.code).collect();
         assert_eq!(codes, ["E2A020"]);
+    }
+
+    /// Issue 19 (performance): a scope is derived once per resource, ARN and target and shared by the statement's
+    /// actions. Each ARN a wildcard is narrowed to keeps its own scope with every action, a sub-resource's widening
+    /// is reported once (at the first action), and what fails for one action (a blob path no condition can hold)
+    /// is still reported for each action, as when every action derived its own scope.
+    #[test]
+    fn actions_on_one_arn_share_its_scope_and_keep_their_own_findings() {
+        let tables = crate::mapping::load(None).unwrap();
+        let perms = permissions(
+            r#"{"Effect":"Allow","Action":["sqs:ReceiveMessage","sqs:DeleteMessage"],"Resource":"arn:aws:sqs:us-east-1:111122223333:orders-*"},
+               {"Effect":"Allow","Action":["dynamodb:Query","dynamodb:Scan"],"Resource":"arn:aws:dynamodb:us-east-1:111122223333:table/t/index/by-day"},
+               {"Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":"arn:aws:s3:::data/it's/*"}"#,
+        );
+        let named: BTreeSet<String> =
+            ["arn:aws:sqs:us-east-1:111122223333:orders-eu", "arn:aws:sqs:us-east-1:111122223333:orders-us"]
+                .iter()
+                .map(|n| n.to_string())
+                .collect();
+        let mut sink = Sink::default();
+        let (needs, _, _) = needs(&tables, &TargetChoice::default(), "app", "111122223333", &perms, &named, &mut sink);
+        let scopes: Vec<(&str, &str, BTreeSet<&str>)> = needs
+            .iter()
+            .map(|(k, n)| (&*k.kind, &*k.aws_arn, n.perms.values().flatten().map(String::as_str).collect()))
+            .collect();
+        assert_eq!(
+            scopes,
+            [
+                (
+                    "table",
+                    "arn:aws:dynamodb:us-east-1:111122223333:table/t",
+                    ["dynamodb:Query", "dynamodb:Scan"].into()
+                ),
+                (
+                    "queue",
+                    "arn:aws:sqs:us-east-1:111122223333:orders-eu",
+                    ["sqs:DeleteMessage", "sqs:ReceiveMessage"].into()
+                ),
+                (
+                    "queue",
+                    "arn:aws:sqs:us-east-1:111122223333:orders-us",
+                    ["sqs:DeleteMessage", "sqs:ReceiveMessage"].into()
+                ),
+            ],
+            "{needs:?}"
+        );
+        let findings: Vec<(&str, &str)> = sink.findings().iter().map(|f| (f.code, &*f.message)).collect();
+        let widened: Vec<&&str> = findings.iter().filter(|(c, _)| *c == "E2A017").map(|(_, m)| m).collect();
+        assert_eq!(widened.len(), 1, "{findings:?}");
+        assert!(widened[0].contains("dynamodb:Query and the statement's other actions"), "{}", widened[0]);
+        let not_carried: Vec<&&str> = findings.iter().filter(|(c, _)| *c == "E2A020").map(|(_, m)| m).collect();
+        assert_eq!(not_carried.len(), 2, "{findings:?}");
+        assert!(not_carried[0].contains("s3:GetObject on it is not granted"), "{}", not_carried[0]);
+        assert!(not_carried[1].contains("s3:PutObject on it is not granted"), "{}", not_carried[1]);
     }
 
     #[test]
