@@ -183,6 +183,10 @@ fn literal_stars(p: &str) -> bool {
 }
 
 fn matches_pattern(pattern: &str, text: &str, ignore_case: bool, ctx: &Context) -> Tri {
+    if !pattern.contains("${") {
+        // No policy variable (almost every pattern): matched as written, without a copy.
+        return Tri::from(glob_match(pattern, text, ignore_case));
+    }
     if literal_stars(pattern) {
         // `${*}` is a literal `*`: compare piecewise (rare; exact).
         let Some(lit) = substitute(pattern, ctx) else { return Tri::Unknown };
@@ -198,7 +202,8 @@ fn matches_pattern(pattern: &str, text: &str, ignore_case: bool, ctx: &Context) 
     }
 }
 
-fn action_applies(s: &Statement, action: &str) -> bool {
+/// Whether a statement's `Action` (or `NotAction`) covers `action`.
+pub fn action_applies(s: &Statement, action: &str) -> bool {
     s.action.items.iter().any(|(a, _)| action_matches(a, action)) != s.action.not
 }
 

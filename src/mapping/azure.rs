@@ -245,6 +245,11 @@ impl BlobPathCondition {
         Self::new(vec![Clause::path(path)], Listing::None)
     }
 
+    /// True when the condition allows some objects: `parts().0` is not empty, read without building the parts.
+    pub fn allows_objects(&self) -> bool {
+        self.0.lines().any(|line| line.starts_with("o\t"))
+    }
+
     /// The condition's parts.
     pub fn parts(&self) -> (Vec<Clause>, Listing) {
         let mut objects = Vec::new();
@@ -409,6 +414,24 @@ pub fn role_grants(tables: &super::Tables, id: &str, custom: Option<&[String]>, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `allows_objects` reads the encoded condition as `parts` does (issue 19: the plan asks it of every
+    /// assignment): objects with or without a listing, a listing alone (any, or by prefix).
+    #[test]
+    fn allows_objects_agrees_with_the_parts() {
+        let prefix = Listing::Prefixes(vec![PrefixTest::StartsWith("logs/".into())]);
+        let cases = [
+            (vec![Clause::path("data/*")], Listing::None, true),
+            (vec![Clause::path("data/*")], prefix.clone(), true),
+            (Vec::new(), prefix, false),
+            (Vec::new(), Listing::Any, false),
+        ];
+        for (objects, listing, want) in cases {
+            let c = BlobPathCondition::new(objects, listing).unwrap().expect("a condition");
+            assert_eq!(c.allows_objects(), want, "{c:?}");
+            assert_eq!(c.allows_objects(), !c.parts().0.is_empty(), "{c:?}");
+        }
+    }
 
     fn cond(objects: Vec<Clause>, listing: Listing) -> BlobPathCondition {
         BlobPathCondition::new(objects, listing).unwrap().unwrap()

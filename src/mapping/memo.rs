@@ -12,7 +12,10 @@
 //! the statements real clusters do share (AWS-managed policies, `Resource: "*"`) are exactly those whose
 //! translation depends on the names each workload uses, so a statement-keyed cache would hit next to never.
 
-use std::collections::HashMap;
+// foldhash: the keys are ARNs, looked up once per action and resource; SipHash (std's default) spent more on
+// hashing them than the lookups saved. Seeded per run (`RandomState`), so crafted input cannot aim at one bucket;
+// no output reads the maps' order (entries are only looked up).
+use foldhash::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// A concrete ARN resolved against its service's grammar: the resource's kind, name and path (per

@@ -712,6 +712,8 @@ struct Allow<'s, 't> {
     resources: Vec<(&'s str, Loc)>,
     /// Its actions, expanded against the catalogue: (prefix, AWS spelling), sorted and unique.
     actions: Vec<(String, String)>,
+    /// Each action as `prefix:Name`, spelled once for all the statement's resources.
+    fulls: Vec<String>,
     /// Each action's service and catalogue entry (`None`: the service has no resource tables), looked up once for
     /// all the statement's resources.
     found: Vec<Option<(&'t Service, &'t Action)>>,
@@ -739,6 +741,19 @@ struct Resource<'s> {
     wildcard: bool,
     /// Widenings reported for it already (per service, or per sub-resource).
     widened_reported: BTreeSet<String>,
+    /// The scopes of its concrete ARNs found so far ([`Translator::concrete_key`]): every action of the statement
+    /// on the same ARN and target lands on the same scope, so it is derived once, not once per action.
+    keys: Vec<KnownKey>,
+}
+
+/// A scope derived for one concrete ARN of a resource, and what it was derived from: the action's service, the
+/// ARN, the target and the listing the statement allows (the same for every action that reaches the scope).
+struct KnownKey {
+    prefix: String,
+    arn: String,
+    tkey: String,
+    listing: Listing,
+    key: ScopeKey,
 }
 
 /// One action of the catalogue, with its service's tables.
@@ -746,7 +761,7 @@ struct Act<'x> {
     prefix: &'x str,
     name: &'x str,
     /// `prefix:Name`.
-    full: String,
+    full: &'x str,
     service: &'x Service,
     action: &'x Action,
 }
@@ -754,8 +769,8 @@ struct Act<'x> {
 /// Where one action lands: the resource (a concrete ARN, or `*` for the widened scope), the target chosen for it,
 /// and the listing the statement's condition allows there.
 struct Landing<'x> {
-    arn: String,
-    tkey: String,
+    arn: &'x str,
+    tkey: &'x str,
     target: &'x Target,
     listing: Listing,
 }
@@ -783,7 +798,8 @@ impl Translator<'_> {
                 Some((service, action))
             })
             .collect();
-        let stmt = Allow { s, list_prefix, resources, actions, found };
+        let fulls = actions.iter().map(|(prefix, name)| format!("{prefix}:{name}")).collect();
+        let stmt = Allow { s, list_prefix, resources, actions, fulls, found };
         let mut out = StatementOut::default();
         for &(r, rloc) in &stmt.resources {
             self.resource(&stmt, r, rloc, &mut out);
@@ -1035,10 +1051,10 @@ impl Translator<'_> {
                 (a, service)
             })
             .collect();
-        let mut res = Resource { pattern: r, loc: rloc, parsed, wildcard, widened_reported: BTreeSet::new() };
-        for ((prefix, name), found) in stmt.actions.iter().zip(&stmt.found) {
+        let mut res =
+            Resource { pattern: r, loc: rloc, parsed, wildcard, widened_reported: BTreeSet::new(), keys: Vec::new() };
+        for (((prefix, name), found), full) in stmt.actions.iter().zip(&stmt.found).zip(&stmt.fulls) {
             let Some((service, action)) = *found else { continue };
-            let full = format!("{prefix}:{name}");
             let act = Act { prefix, name, full, service, action };
             for arn in res.arns_for(&concrete, prefix) {
                 self.grant(stmt, &mut res, &act, arn, out);
@@ -1076,28 +1092,32 @@ impl Translator<'_> {
     /// Azure actions it maps to there, and the scope that needs them. Nothing when the resource stays on AWS, the
     /// action has no mapping on the target, the listing condition leaves it nothing, or no scope stands for the
     /// resource.
-    fn grant(&mut self, stmt: &Allow, res: &mut Resource, act: &Act, arn: String, out: &mut StatementOut) {
-        if arn != "*" && self.choice.stays(&arn) {
+    fn grant(&mut self, stmt: &Allow, res: &mut Resource, act: &Act, arn: &str, out: &mut StatementOut) {
+        if arn != "*" && self.choice.stays(arn) {
             return;
         }
-        let tkey = self.choice.target(act.service, act.prefix, &arn).to_string();
-        let target = &act.service.targets[&tkey];
-        let Some(m) = self.mapping(stmt.s, act, &tkey) else { return };
+        let tkey = self.choice.target(act.service, act.prefix, arn);
+        let target = &act.service.targets[tkey];
+        let Some(m) = self.mapping(stmt.s, act, tkey) else { return };
         let Some(listing) = listing_for(stmt, target, act, &mut out.never_sent) else { return };
         let at = Landing { arn, tkey, target, listing };
-        let key = if at.arn == "*" {
+        let need = if at.arn == "*" {
             if self.tables.scope(&target.scope_kind).is_some_and(|k| k.never_widen) {
                 self.not_widened(res, act, &target.scope_kind);
                 return;
             }
-            self.widened_key(stmt, res, act, at)
+            out.needs.entry(self.widened_key(stmt, res, act, at)).or_default()
         } else {
-            let Some(key) = self.concrete_key(stmt, res, act, at, out) else { return };
-            key
+            let Some(i) = self.concrete_key(stmt, res, act, at, out) else { return };
+            // The scope is shared by the statement's actions on this ARN: copied into the needs only once.
+            let key = &res.keys[i].key;
+            if !out.needs.contains_key(key) {
+                out.needs.insert(key.clone(), ScopeNeed::default());
+            }
+            out.needs.get_mut(key).expect("inserted above")
         };
-        let need = out.needs.entry(key).or_default();
         for (d, data) in m.data_actions.iter().map(|d| (d, true)).chain(m.actions.iter().map(|d| (d, false))) {
-            need.perms.entry(Perm { data, name: d.clone() }).or_default().insert(act.full.clone());
+            need.perms.entry(Perm { data, name: d.clone() }).or_default().insert(act.full.to_string());
         }
     }
 
@@ -1178,7 +1198,7 @@ impl Translator<'_> {
         };
         ScopeKey {
             service: prefix.to_string(),
-            target: at.tkey,
+            target: at.tkey.to_string(),
             kind: kind.into(),
             azure_name: bname,
             aws_arn: "*".into(),
@@ -1191,6 +1211,8 @@ impl Translator<'_> {
     /// container) the object path or listing as a condition. `None` when the ARN names no resource or fits no
     /// grammar, the action does not apply to its kind of resource (gathered for the statement), or the path cannot
     /// be written into a condition (reported). A sub-resource Azure has no counterpart for is reported as widened.
+    /// The scope is kept in `res.keys` (its index is returned): the statement's other actions on the same ARN and
+    /// target find it there ([`Translator::scope_of`] runs once for them).
     fn concrete_key(
         &mut self,
         stmt: &Allow,
@@ -1198,10 +1220,9 @@ impl Translator<'_> {
         act: &Act,
         at: Landing,
         out: &mut StatementOut,
-    ) -> Option<ScopeKey> {
-        let Landing { arn, tkey, target, listing } = at;
-        let resolved = self.grammar(act, &arn, res.loc)?;
-        let Resolved { kind: rkind, name: rname, path, base } = &*resolved;
+    ) -> Option<usize> {
+        let resolved = self.grammar(act, at.arn, res.loc)?;
+        let rkind = &resolved.kind;
         // An action applies to its own kinds of resource (bucket or object, table or index…): on another kind AWS
         // grants nothing (issue 18: GetObject on a bucket ARN).
         let kinds = &act.action.resource_kinds;
@@ -1210,15 +1231,39 @@ impl Translator<'_> {
             // simply do not apply).
             let s = stmt.s;
             let named_action = !s.action.not
-                && s.action.items.iter().any(|(p, _)| !p.contains(['*', '?']) && action_matches(p, &act.full));
+                && s.action.items.iter().any(|(p, _)| !p.contains(['*', '?']) && action_matches(p, act.full));
             if !res.wildcard && named_action {
-                out.mismatched.insert((act.full.clone(), rkind.clone()));
+                out.mismatched.insert((act.full.to_string(), rkind.clone()));
             }
             return None;
         }
-        if !out.applied.contains(&act.full) {
-            out.applied.insert(act.full.clone());
+        if !out.applied.contains(act.full) {
+            out.applied.insert(act.full.to_string());
         }
+        let known =
+            |k: &KnownKey| k.arn == at.arn && k.tkey == at.tkey && k.prefix == act.prefix && k.listing == at.listing;
+        if let Some(i) = res.keys.iter().position(known) {
+            // Derived for an earlier action: what deriving it reported (once per resource) was reported then.
+            return Some(i);
+        }
+        let (prefix, arn, tkey, listing) =
+            (act.prefix.to_string(), at.arn.to_string(), at.tkey.to_string(), at.listing.clone());
+        let key = self.scope_of(stmt, res, act, at, &resolved)?;
+        res.keys.push(KnownKey { prefix, arn, tkey, listing, key });
+        Some(res.keys.len() - 1)
+    }
+
+    /// The scope of a concrete ARN resolved by its grammar ([`Translator::concrete_key`]).
+    fn scope_of(
+        &mut self,
+        stmt: &Allow,
+        res: &mut Resource,
+        act: &Act,
+        at: Landing,
+        resolved: &Resolved,
+    ) -> Option<ScopeKey> {
+        let Landing { arn, tkey, target, listing } = at;
+        let Resolved { kind: rkind, name: rname, path, base } = resolved;
         let base = base.clone();
         // A sub-resource Azure has no counterpart for (a DynamoDB index or stream): its access is access to the
         // resource (reading through an index is reading the table). Reported.
@@ -1232,13 +1277,13 @@ impl Translator<'_> {
         {
             self.sink.push(
                 rules::RESOURCE_STAR,
-                format!("identity `{}`: `{}` ({prefix} {rkind} of `{}`) has no counterpart on Azure: {} and the statement's other actions on it are widened to the whole {}", self.identity, crate::text::truncate(&arn), crate::text::truncate(&base), act.full, target.scope_kind),
+                format!("identity `{}`: `{}` ({prefix} {rkind} of `{}`) has no counterpart on Azure: {} and the statement's other actions on it are widened to the whole {}", self.identity, crate::text::truncate(arn), crate::text::truncate(&base), act.full, target.scope_kind),
                 Some(res.loc),
             );
         }
         let condition = self.blob_condition(target, path.as_deref(), listing, act, res.loc)?;
         if !has_own_scope(self.tables, &target.scope_kind) {
-            return Some(self.parent_key(res, act, tkey, target, &base, rkind));
+            return Some(self.parent_key(res, act, tkey.to_string(), target, &base, rkind));
         }
         // Every action of a statement lands on the same resource: its name is derived once per run.
         let azure_name = match target.naming.as_str() {
@@ -1251,7 +1296,7 @@ impl Translator<'_> {
         };
         Some(ScopeKey {
             service: prefix.to_string(),
-            target: tkey,
+            target: tkey.to_string(),
             kind: target.scope_kind.clone(),
             azure_name,
             aws_arn: base,
@@ -1424,12 +1469,12 @@ impl Resource<'_> {
     /// when a wildcard of the service names none, `*` (widened to the parent). A pattern of another service
     /// (`arn:aws:sqs:*:*:*` for `s3:DeleteObject`) matches no resource of this one: AWS grants nothing, so nothing
     /// is widened.
-    fn arns_for(&self, concrete: &[(String, Option<String>)], prefix: &str) -> Vec<String> {
-        let mut arns: Vec<String> =
-            concrete.iter().filter(|(_, service)| service.as_deref() == Some(prefix)).map(|(a, _)| a.clone()).collect();
+    fn arns_for<'c>(&self, concrete: &'c [(String, Option<String>)], prefix: &str) -> Vec<&'c str> {
+        let mut arns: Vec<&str> =
+            concrete.iter().filter(|(_, service)| service.as_deref() == Some(prefix)).map(|(a, _)| &**a).collect();
         let of_service = self.parsed.as_ref().is_none_or(|a| glob_match(&a.service, prefix, false));
         if arns.is_empty() && self.wildcard && of_service {
-            arns.push("*".into());
+            arns.push("*");
         }
         arns
     }
@@ -1491,7 +1536,7 @@ fn listing_for(stmt: &Allow, target: &Target, act: &Act, never_sent: &mut BTreeS
                 .as_ref()
                 .is_some_and(|lp| lp.actions.iter().any(|a| a.eq_ignore_ascii_case(act.name)));
             if !carries {
-                never_sent.insert(act.full.clone());
+                never_sent.insert(act.full.to_string());
                 return None;
             }
             Some(l.clone())
@@ -1649,6 +1694,60 @@ pub(crate) mod tests {
         assert!(needs.is_empty() && server_side.is_empty());
         let codes: Vec<&str> = sink.findings().iter().map(|f| f.code).collect();
         assert_eq!(codes, ["E2A020"]);
+    }
+
+    /// Issue 19 (performance): a scope is derived once per resource, ARN and target and shared by the statement's
+    /// actions. Each ARN a wildcard is narrowed to keeps its own scope with every action, a sub-resource's widening
+    /// is reported once (at the first action), and what fails for one action (a blob path no condition can hold)
+    /// is still reported for each action, as when every action derived its own scope.
+    #[test]
+    fn actions_on_one_arn_share_its_scope_and_keep_their_own_findings() {
+        let tables = crate::mapping::load(None).unwrap();
+        let perms = permissions(
+            r#"{"Effect":"Allow","Action":["sqs:ReceiveMessage","sqs:DeleteMessage"],"Resource":"arn:aws:sqs:us-east-1:111122223333:orders-*"},
+               {"Effect":"Allow","Action":["dynamodb:Query","dynamodb:Scan"],"Resource":"arn:aws:dynamodb:us-east-1:111122223333:table/t/index/by-day"},
+               {"Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":"arn:aws:s3:::data/it's/*"}"#,
+        );
+        let named: BTreeSet<String> =
+            ["arn:aws:sqs:us-east-1:111122223333:orders-eu", "arn:aws:sqs:us-east-1:111122223333:orders-us"]
+                .iter()
+                .map(|n| n.to_string())
+                .collect();
+        let mut sink = Sink::default();
+        let (needs, _, _) = needs(&tables, &TargetChoice::default(), "app", "111122223333", &perms, &named, &mut sink);
+        let scopes: Vec<(&str, &str, BTreeSet<&str>)> = needs
+            .iter()
+            .map(|(k, n)| (&*k.kind, &*k.aws_arn, n.perms.values().flatten().map(String::as_str).collect()))
+            .collect();
+        assert_eq!(
+            scopes,
+            [
+                (
+                    "table",
+                    "arn:aws:dynamodb:us-east-1:111122223333:table/t",
+                    ["dynamodb:Query", "dynamodb:Scan"].into()
+                ),
+                (
+                    "queue",
+                    "arn:aws:sqs:us-east-1:111122223333:orders-eu",
+                    ["sqs:DeleteMessage", "sqs:ReceiveMessage"].into()
+                ),
+                (
+                    "queue",
+                    "arn:aws:sqs:us-east-1:111122223333:orders-us",
+                    ["sqs:DeleteMessage", "sqs:ReceiveMessage"].into()
+                ),
+            ],
+            "{needs:?}"
+        );
+        let findings: Vec<(&str, &str)> = sink.findings().iter().map(|f| (f.code, &*f.message)).collect();
+        let widened: Vec<&&str> = findings.iter().filter(|(c, _)| *c == "E2A017").map(|(_, m)| m).collect();
+        assert_eq!(widened.len(), 1, "{findings:?}");
+        assert!(widened[0].contains("dynamodb:Query and the statement's other actions"), "{}", widened[0]);
+        let not_carried: Vec<&&str> = findings.iter().filter(|(c, _)| *c == "E2A020").map(|(_, m)| m).collect();
+        assert_eq!(not_carried.len(), 2, "{findings:?}");
+        assert!(not_carried[0].contains("s3:GetObject on it is not granted"), "{}", not_carried[0]);
+        assert!(not_carried[1].contains("s3:PutObject on it is not granted"), "{}", not_carried[1]);
     }
 
     #[test]

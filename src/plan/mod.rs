@@ -680,7 +680,7 @@ fn condition_for_role(
 /// listing beside a Reader without objects). Exact: the listing-only role allowed nothing else, and the objects the
 /// other allows are unchanged.
 fn absorb_listings(list: &mut Vec<RoleAssignment>, grants: impl Fn(&RoleAssignment, &str) -> bool) {
-    let listing_only = |a: &RoleAssignment| a.condition.as_ref().is_some_and(|c| c.parts().0.is_empty());
+    let listing_only = |a: &RoleAssignment| a.condition.as_ref().is_some_and(|c| !c.allows_objects());
     let mut i = 0;
     while i < list.len() {
         if !listing_only(&list[i]) {

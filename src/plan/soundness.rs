@@ -100,48 +100,63 @@ fn bucket_paths(b: &str, statements: &[&Statement]) -> (BTreeSet<String>, BTreeS
     (paths, prefixes)
 }
 
-/// The samples of one assignment.
+/// A resource the role's statements name (an ARN), parsed once per identity for all its assignments' samples.
+struct Named<'s> {
+    /// As written.
+    r: &'s str,
+    arn: Arn,
+    /// Outside S3: the base resource's ARN with every wildcard made concrete (`None`: it fits no grammar).
+    base: Option<String>,
+}
+
+/// The ARNs the role's statements name, in statement order ([`Named`]).
+fn named_resources<'s>(tables: &Tables, statements: &[&'s Statement]) -> Vec<Named<'s>> {
+    let mut out = Vec::new();
+    for st in statements {
+        for (r, _) in st.resource.iter().flat_map(|r| r.items.iter()) {
+            let Some(arn) = Arn::parse(r) else { continue };
+            // The base ARN (memoised for the run: the plan resolved these same ARNs).
+            let base = if arn.service == "s3" {
+                None
+            } else {
+                crate::mapping::need::base_resource(tables, r).map(|(b, _)| instance(&b))
+            };
+            out.push(Named { r, arn, base });
+        }
+    }
+    out
+}
+
+/// The samples of one assignment (`named`: the role's resources, [`named_resources`]).
 fn samples(
     tables: &Tables,
     a: &RoleAssignment,
     services: &[String],
     account: &str,
     statements: &[&Statement],
+    named: &[Named],
 ) -> Vec<Sample> {
     let mut arns: BTreeSet<String> = BTreeSet::new();
     if covers_many(tables, a) {
         // Widened: the resources the statements name, and one they do not.
         for prefix in services {
-            for s in statements {
-                for (r, _) in s.resource.iter().flat_map(|r| r.items.iter()) {
-                    if let Some(x) = Arn::parse(r).filter(|x| x.service == *prefix) {
-                        let base = if x.service == "s3" {
-                            format!("arn:aws:s3:::{}", instance(x.resource.split('/').next().unwrap_or("")))
-                        } else {
-                            instance(r)
-                        };
-                        arns.insert(base);
-                    }
-                }
+            for Named { r, arn: x, .. } in named.iter().filter(|n| n.arn.service == *prefix) {
+                let base = if x.service == "s3" {
+                    format!("arn:aws:s3:::{}", instance(x.resource.split('/').next().unwrap_or("")))
+                } else {
+                    instance(r)
+                };
+                arns.insert(base);
             }
             arns.insert(probe_arn(tables, prefix, account));
         }
     } else {
         // The ARNs the statements name for this resource (a Secrets Manager secret's carries its random suffix,
         // which the scope's base ARN drops); the base itself when none does.
-        for st in statements {
-            for (r, _) in st.resource.iter().flat_map(|r| r.items.iter()) {
-                let Some(x) = Arn::parse(r) else { continue };
-                if x.service == "s3" {
-                    continue;
-                }
-                // The base ARN (memoised for the run: the plan resolved these same ARNs).
-                let same = crate::mapping::need::base_resource(tables, r)
-                    .is_some_and(|(b, _)| instance(&b) == *a.scope.aws_arn)
-                    || any_secret_suffix(r, &a.scope.aws_arn);
-                if same {
-                    arns.insert(instance(r));
-                }
+        for n in named.iter().filter(|n| n.arn.service != "s3") {
+            let same = n.base.as_deref() == Some(&*a.scope.aws_arn) || any_secret_suffix(n.r, &a.scope.aws_arn);
+            if same {
+                arns.insert(instance(n.r));
             }
         }
         // And the resource itself (its sub-resources' samples are judged together with it).
@@ -310,8 +325,9 @@ impl Checker<'_> {
     fn identity(&self, id: &Identity, loc: Option<Loc>, sink: &mut Sink) {
         let statements: Vec<&Statement> = id.aws_permissions.iter().map(|p| &*p.statement).collect();
         let account = Arn::parse(&id.aws_role_arn).map(|a| a.account).unwrap_or_default();
+        let named = named_resources(self.tables, &statements);
         for a in &id.role_assignments {
-            let (wider, unknown) = self.assignment(a, &account, &statements);
+            let (wider, unknown) = self.assignment(a, &account, &statements, &named);
             let scope = format!("{} `{}`", a.scope.kind, a.scope.azure_name);
             report_wider(id, a, &scope, wider, loc, sink);
             report_unknown(id, a, &scope, unknown, loc, sink);
@@ -321,16 +337,25 @@ impl Checker<'_> {
     /// One assignment: every data action its role grants that an AWS action of the scope's services maps to, tried
     /// on the samples ([`samples`]). Returns where AWS said no — (data action, sample, AWS actions tried) — and the
     /// samples where AWS's answer could not be decided. A documented excess is not counted unless a Deny names it.
-    fn assignment(&self, a: &RoleAssignment, account: &str, statements: &[&Statement]) -> (Wider, BTreeSet<String>) {
+    fn assignment(
+        &self,
+        a: &RoleAssignment,
+        account: &str,
+        statements: &[&Statement],
+        named: &[Named],
+    ) -> (Wider, BTreeSet<String>) {
         let services = self.services_of(a);
         let excess: BTreeSet<String> = a.excess_data_actions.iter().map(|d| d.to_ascii_lowercase()).collect();
-        let all = samples(self.tables, a, &services, account, statements);
+        let all = samples(self.tables, a, &services, account, statements, named);
         let mut wider = Wider::new();
         let mut unknown: BTreeSet<String> = BTreeSet::new();
+        let none = BTreeSet::new();
         for prefix in &services {
             let Some(map) = self.rev.get(&(prefix.clone(), a.scope.target.to_string())) else { continue };
             let of_prefix: Vec<&Sample> =
                 all.iter().filter(|s| Arn::parse(&s.arn).is_some_and(|x| x.service == *prefix)).collect();
+            // The bases the statements name for the prefix, once for all its data actions (when one needs them).
+            let mut bases: Option<BTreeSet<String>> = None;
             for (d, aws) in map {
                 if !self.grants(a, d) {
                     continue;
@@ -342,7 +367,11 @@ impl Checker<'_> {
                 // A reported widening (E2A017) covers the resources no statement names, for a data action AWS
                 // allowed on some resource; never where a Deny says no.
                 let documented = a.scope.widened && allowed_somewhere(aws, statements);
-                let named = if documented { named_bases(self.tables, prefix, statements) } else { BTreeSet::new() };
+                let named: &BTreeSet<String> = if documented {
+                    bases.get_or_insert_with(|| named_bases(self.tables, prefix, statements))
+                } else {
+                    &none
+                };
                 let try_one = |s: &Sample| {
                     let answer = try_one(s)?;
                     let beyond = documented && !answer.1 && !named.contains(&base_of_sample(self.tables, s));
