@@ -154,17 +154,8 @@ fn samples(
                 }
             }
         }
-        // And the resource itself (its sub-resources' samples are judged together with it). A secret's ARN
-        // without its random suffix is no secret's: a secret of that name is tried instead (review of 7f7888f).
-        let unsuffixed = tables
-            .services
-            .get("secretsmanager")
-            .is_some_and(|svc| crate::mapping::need::secret_without_suffix(svc, &a.scope.aws_arn));
-        arns.insert(if unsuffixed {
-            format!("{}{SECRET_PROBE}", a.scope.aws_arn)
-        } else {
-            a.scope.aws_arn.to_string()
-        });
+        // And the resource itself (its sub-resources' samples are judged together with it).
+        arns.insert(own_sample(tables, &a.scope.aws_arn));
     }
     let mut out = Vec::new();
     for arn in arns {
@@ -193,6 +184,14 @@ fn samples(
         }
     }
     out
+}
+
+/// The sample of a scope's own resource: its ARN; for a secret's ARN without its random suffix, which is no
+/// secret's, a secret of that name (review of 7f7888f).
+fn own_sample(tables: &Tables, arn: &str) -> String {
+    let unsuffixed =
+        tables.services.get("secretsmanager").is_some_and(|svc| crate::mapping::need::secret_without_suffix(svc, arn));
+    if unsuffixed { format!("{arn}{SECRET_PROBE}") } else { arn.to_string() }
 }
 
 /// Whether an assignment's scope holds more AWS resources than its `aws_arn`: a widened one (`*`), or one of a kind
