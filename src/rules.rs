@@ -280,7 +280,7 @@ rules! {
         fix: "Review the condition (E2A020 names it); if it restricted access, restrict the Azure side too (network rules, a narrower scope) or waive with a reason."
     }
     MALFORMED_RESOURCE = "E2A047" "malformed-resource" Error {
-        what: "A policy statement's `Resource` is not an ARN (and has no wildcard), or is an ARN of a mapped service that does not fit the service's resource grammar (`arn:aws:sqs:us-east-1:111122223333:` with no queue name). It matches no request, so AWS grants nothing for it; eks2aks grants nothing for it either.",
+        what: "A policy statement's `Resource` is not an ARN (and has no wildcard), or is an ARN of a mapped service that does not fit the service's resource grammar (`arn:aws:sqs:us-east-1:111122223333:` with no queue name; an S3 bucket or object ARN with a region or an account; a Secrets Manager ARN without the `-` and six random characters every secret's ARN ends with). It matches no request, so AWS grants nothing for it; eks2aks grants nothing for it either, and derives no Azure resource from it. In a Deny, it takes nothing away.",
         why: "The statement is dead on AWS, which is usually a typo in the policy: the workload may be missing access it was meant to have. Widening it to the parent resource (as eks2aks once did) would grant what AWS never did.",
         fix: "Correct the ARN in the IAM policy (and translate again), or remove the statement."
     }

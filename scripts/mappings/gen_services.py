@@ -72,7 +72,8 @@ def target(azure_service, azure_type, scope_kind, naming, notes=None):
 
 
 def arn(*rows):
-    return [{"pattern": p, "kind": k} for p, k in rows]
+    # A row may carry a third element, True: the kind's ARNs have no region and no account (`global`).
+    return [{"pattern": r[0], "kind": r[1], **({"global": True} if r[2:] == (True,) else {})} for r in rows]
 
 
 KV_NOTE = "the vault needs enableRbacAuthorization: true"
@@ -277,8 +278,10 @@ SERVICES = {
         "arn_resources": arn(
             ("accesspoint/{name}", "accesspoint"),
             ("accesspoint/{name}/object/{path}", "accesspointobject"),
-            ("{name}", "bucket"),
-            ("{name}/{path}", "object"),
+            # AWS Service Authorization Reference, "Resource types defined by Amazon S3":
+            # arn:${Partition}:s3:::${BucketName} and arn:${Partition}:s3:::${BucketName}/${ObjectName}.
+            ("{name}", "bucket", True),
+            ("{name}/{path}", "object", True),
         ),
         "default_target": "storage-blob",
         "targets": {

@@ -105,6 +105,10 @@ pub struct ArnResource {
     pub pattern: String,
     /// AWS resource kind.
     pub kind: String,
+    /// The ARNs of this kind have an empty region and account (S3 buckets and objects: `arn:aws:s3:::bucket/key`):
+    /// one with either matches no resource.
+    #[serde(default)]
+    pub global: bool,
 }
 
 /// An Azure target of a service.

@@ -156,8 +156,8 @@ pub fn match_resource(service: &Service, resource: &str) -> Option<(String, Stri
 }
 
 /// The base resource of an ARN's resource part: the grammar's text up to the end of the resource's name
-/// (`table/orders` of `table/orders/index/by-date`; a Secrets Manager ARN without its random suffix), and the
-/// name. Cut where the grammar puts the name — never by searching for the name in the text, which finds `a` in
+/// (`table/orders` of `table/orders/index/by-date`; a Secrets Manager ARN with its random suffix, which the name
+/// drops), and the name. Cut where the grammar puts the name — never by searching for the name in the text, which finds `a` in
 /// `table/a` at the `a` of `table` (issue 18).
 pub fn base_of(service: &Service, resource: &str) -> Option<(String, String)> {
     let (_, name, _, end) = match_resource_at(service, resource)?;
@@ -178,30 +178,54 @@ fn match_resource_at(service: &Service, resource: &str) -> Option<(String, Strin
                 Some(n) => (n, path),
                 None => (path.unwrap_or_default(), None),
             };
-            // Secrets Manager appends `-` and six random characters to a secret's name in its ARN.
-            let name = match name.rsplit_once('-') {
-                Some((base, suffix))
-                    if r.pattern.starts_with("secret:")
-                        && suffix.len() == 6
-                        && suffix.bytes().all(|b| b.is_ascii_alphanumeric()) =>
-                {
-                    base.to_string()
-                }
-                _ => name,
+            // Secrets Manager appends `-` and six random characters to a secret's name in its ARN: not part of the
+            // name, but part of the resource (another suffix is another secret, one deleted or recreated), so the
+            // base resource keeps it and Allows and Denies are matched on the full ARN (review of 7f7888f).
+            // `-XXXXXX` stands for a suffix not known (a secret read by name: `graph::secrets::named_secrets`): the
+            // base resource is then the secret of that name, without a suffix.
+            let (name, suffix_len) = match secret_suffix(&r.pattern, &name) {
+                Some(base) if name.ends_with("-XXXXXX") => (base.to_string(), 0),
+                Some(base) => (base.to_string(), SECRET_SUFFIX_LEN),
+                None => (name, 0),
             };
             if name.is_empty() {
                 return None;
             }
             // Every grammar starts with a literal and then the name (or a path that is the name).
             let literal = &r.pattern[..r.pattern.find('{').unwrap_or(r.pattern.len())];
-            let end = (literal.len() + name.len()).min(resource.len());
-            if !resource.is_char_boundary(end) || resource[literal.len()..end] != name {
+            let name_end = (literal.len() + name.len()).min(resource.len());
+            if !resource.is_char_boundary(name_end) || resource[literal.len()..name_end] != name {
                 return None;
             }
+            let end = (name_end + suffix_len).min(resource.len());
             return Some((r.kind.clone(), name, path, end));
         }
     }
     None
+}
+
+/// The length of a Secrets Manager ARN's random suffix with its hyphen (`-AbCdEf`).
+const SECRET_SUFFIX_LEN: usize = 7;
+
+/// A secret's name without the random suffix Secrets Manager appends in its ARN (`-` and six letters or digits;
+/// AWS SDK docs, CreateSecret response `ARN`: "the name of the secret followed by six random characters"), for a
+/// grammar of secrets (`secret:…`); `None` when `name` ends in no such suffix or the grammar is another one.
+fn secret_suffix<'n>(pattern: &str, name: &'n str) -> Option<&'n str> {
+    let (base, suffix) = name.rsplit_once('-')?;
+    (pattern.starts_with("secret:") && suffix.len() == 6 && suffix.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .then_some(base)
+}
+
+/// True when `arn` is a Secrets Manager secret's ARN with no random suffix (`…:secret:prod/db`): no secret has that
+/// ARN, so a policy naming it matches no request (a workload may still name a secret so: the API takes a partial
+/// ARN).
+pub fn secret_without_suffix(service: &Service, arn: &str) -> bool {
+    let Some(a) = Arn::parse(arn) else { return false };
+    service.arn_resources.iter().any(|r| {
+        let literal = &r.pattern[..r.pattern.find('{').unwrap_or(r.pattern.len())];
+        r.pattern.starts_with("secret:")
+            && a.resource.strip_prefix(literal).is_some_and(|n| !n.is_empty() && secret_suffix(&r.pattern, n).is_none())
+    })
 }
 
 /// Anchored match of `{name}` (no `/` or `:`) and `{path}` (anything, non-empty) placeholders.
@@ -356,6 +380,7 @@ fn overlaps(pattern: &str, aws_arn: &str, service: &str) -> bool {
         return Arn::parse(pattern).is_none_or(|a| a.service == service || a.service.contains(['*', '?']));
     }
     glob_match(pattern, aws_arn, false)
+        || any_suffix_of(pattern, aws_arn)
         || [format!("{aws_arn}/{PROBE}"), format!("{aws_arn}:{PROBE}")].iter().any(|s| glob_match(pattern, s, false))
         || {
             // A pattern naming a sub-resource (`table/t/index/*` of `table/t`).
@@ -364,6 +389,21 @@ fn overlaps(pattern: &str, aws_arn: &str, service: &str) -> bool {
                 && literal.starts_with(aws_arn)
                 && literal[aws_arn.len()..].starts_with(['/', ':'])
         }
+}
+
+/// Whether `pattern` names a secret of the name `aws_arn` stands for when that ARN has no random suffix (a secret
+/// read by name, whose suffix is not known: `graph::secrets::named_secrets`): the same name, `-`, and what can
+/// match six letters or digits (review of 7f7888f: `secret:prod/db-AbCdEf` may be the secret read as `prod/db`).
+fn any_suffix_of(pattern: &str, aws_arn: &str) -> bool {
+    let suffixed =
+        aws_arn.rsplit_once('-').is_some_and(|(_, x)| x.len() == 6 && x.bytes().all(|b| b.is_ascii_alphanumeric()));
+    if suffixed || !aws_arn.contains(":secretsmanager:") || !aws_arn.contains(":secret:") {
+        return false;
+    }
+    let Some(rest) = pattern.strip_prefix(aws_arn).and_then(|r| r.strip_prefix('-')) else { return false };
+    let fixed = rest.chars().filter(|c| *c != '*').count();
+    rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '*' || c == '?')
+        && (fixed == 6 || (fixed < 6 && rest.contains('*')))
 }
 
 /// Whether a statement's action element matches an action (respecting `NotAction`).
@@ -670,6 +710,16 @@ fn subtract_denies(tables: &Tables, identity: &str, perms: &[Permission], out: &
     let mut denied = Denied::new();
     for p in perms.iter().filter(|p| p.statement.effect == Effect::Deny) {
         let d = &p.statement;
+        // A resource that matches no request denies nothing (review of 7f7888f: it went unreported).
+        for (r, rloc) in d.resource.iter().filter(|r| !r.not).flat_map(|r| r.located(d.loc.file)) {
+            if let Some(what) = malformed(tables, r, Arn::parse(r).as_ref()) {
+                sink.push(
+                    rules::MALFORMED_RESOURCE,
+                    format!("identity `{identity}`: Deny Resource `{}` {what}: it matches no request, so the Deny takes nothing away for it", crate::text::truncate(r)),
+                    Some(rloc),
+                );
+            }
+        }
         let inexact = subtract(tables, out, d, &mut denied);
         if !inexact.is_empty() {
             sink.push(
@@ -1066,26 +1116,15 @@ impl Translator<'_> {
     /// resource grammar, matches no request: AWS grants nothing for it, and neither does the plan (it was widened
     /// to the parent resource; issue 18). True when so (reported).
     fn report_malformed(&mut self, r: &str, parsed: Option<&Arn>, rloc: Loc) -> bool {
-        let service_of = parsed.and_then(|a| self.tables.services.get(&a.service).map(|svc| (a, svc)));
-        let malformed = match (parsed, service_of) {
-            (None, _) => r != "*" && !r.contains(['*', '?']),
-            (Some(_), Some((a, svc))) => {
-                !a.resource.contains(['*', '?']) && resolved_arn(self.tables, &a.service, svc, r).is_none()
-            }
-            (Some(_), None) => false,
-        };
-        if malformed {
-            let what = match service_of {
-                Some((a, _)) => format!("does not fit the {} resource grammar", a.service),
-                None => "is not an ARN".to_string(),
-            };
+        let found = malformed(self.tables, r, parsed);
+        if let Some(what) = &found {
             self.sink.push(
                 rules::MALFORMED_RESOURCE,
                 format!("identity `{}`: Resource `{}` {what}: it matches no request, so AWS grants nothing for it and nothing is granted on Azure", self.identity, crate::text::truncate(r)),
                 Some(rloc),
             );
         }
-        malformed
+        found.is_some()
     }
 
     /// One action on one resource (a concrete ARN, or `*` for the widened scope): the target chosen for it, the
@@ -1480,6 +1519,39 @@ impl Resource<'_> {
     }
 }
 
+/// Why a `Resource` of a statement matches no request, or `None` when it may match one: not an ARN and no pattern;
+/// an ARN of a mapped service that fits none of its grammar rows (nor a row's region and account); a secret's ARN
+/// without its random suffix, which no secret has (review of 7f7888f: it was granted).
+fn malformed(tables: &Tables, r: &str, parsed: Option<&Arn>) -> Option<String> {
+    let service_of = parsed.and_then(|a| tables.services.get(&a.service).map(|svc| (a, svc)));
+    let wild = r.contains(['*', '?']);
+    match (parsed, service_of) {
+        (None, _) if r != "*" && !wild => Some("is not an ARN".to_string()),
+        (Some(_), Some((_, svc))) if !wild && secret_without_suffix(svc, r) => Some(
+            "names a secret without the `-` and six random characters Secrets Manager appends to every secret's ARN"
+                .to_string(),
+        ),
+        (Some(_), Some((a, svc))) if regional_global(svc, a) => {
+            Some(format!("names a region or an account, which {} ARNs of its kind never have", a.service))
+        }
+        (Some(_), Some((a, svc)))
+            if !a.resource.contains(['*', '?']) && resolved_arn(tables, &a.service, svc, r).is_none() =>
+        {
+            Some(format!("does not fit the {} resource grammar", a.service))
+        }
+        _ => None,
+    }
+}
+
+/// True when an ARN (maybe a pattern) of a kind whose ARNs have no region and account (`global`) names a region or
+/// an account that cannot be empty (anything but `*`).
+fn regional_global(service: &Service, a: &Arn) -> bool {
+    let fixed = |p: &str| !p.is_empty() && p.chars().any(|c| c != '*');
+    (fixed(&a.region) || fixed(&a.account))
+        && match_resource(service, &a.resource.replace(['*', '?'], "x"))
+            .is_some_and(|(kind, _, _)| service.arn_resources.iter().any(|r| r.kind == kind && r.global))
+}
+
 /// Whether a resource pattern names many resources: `*`, not an ARN, or a wildcard in its service, region,
 /// account or resource name. A wildcard only in the sub-resource (an S3 key `bucket/prefix/*`, a DynamoDB
 /// `table/t/index/*`) still names one resource: the scope is concrete and the rest becomes a condition.
@@ -1554,6 +1626,11 @@ pub fn resolved_arn(tables: &Tables, prefix: &str, service: &Service, arn: &str)
 fn resolve(service: &Service, arn: &str) -> Option<Resolved> {
     let a = Arn::parse(arn)?;
     let (kind, name, path, end) = match_resource_at(service, &a.resource)?;
+    // A kind with no region and account (`global`: an S3 bucket) named with one is no resource (review of 7f7888f:
+    // `arn:aws:s3:us-east-1:111122223333:data` became a second container `data`). `*` may match the empty part.
+    if regional_global(service, &a) {
+        return None;
+    }
     let base = format!("arn:{}:{}:{}:{}:{}", a.partition, a.service, a.region, a.account, &a.resource[..end]);
     Some(Resolved { kind, name, path, base })
 }
@@ -1628,8 +1705,34 @@ pub(crate) mod tests {
         assert_eq!(base("arn:aws:s3:::data/a/data"), Some(("arn:aws:s3:::data".into(), "data".into())));
         assert_eq!(
             base("arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf"),
-            Some(("arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db".into(), "prod/db".into()))
+            Some(("arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf".into(), "prod/db".into()))
         );
+    }
+
+    /// Review of 7f7888f: a secret is matched on its full ARN (another suffix is another secret). A secret named
+    /// without its suffix (an External Secrets key: `-XXXXXX` stands for the suffix) is touched by a Deny on any
+    /// suffix of its name, and by none on another name.
+    #[test]
+    fn a_deny_on_any_suffix_touches_a_secret_named_without_one() {
+        let tables = crate::mapping::load(None).unwrap();
+        let named: BTreeSet<String> =
+            ["arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-XXXXXX".to_string()].into();
+        let run = |deny: &str| {
+            let perms = permissions(&format!(
+                r#"{{"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/*"}},
+                   {{"Effect":"Deny","Action":"secretsmanager:GetSecretValue","Resource":"arn:aws:secretsmanager:us-east-1:111122223333:secret:{deny}"}}"#
+            ));
+            let mut sink = Sink::default();
+            let (needs, _, _) =
+                needs(&tables, &TargetChoice::default(), "app", "111122223333", &perms, &named, &mut sink);
+            needs.keys().map(|k| k.azure_name.clone()).collect::<Vec<_>>()
+        };
+        for deny in ["prod/db-AbCdEf", "prod/db-A*", "prod/db-??????", "prod/d*"] {
+            assert!(run(deny).is_empty(), "{deny}");
+        }
+        for other in ["prod/db-admin-AbCdEf", "prod/db-AbCdEfG", "prod/dbx-AbCdEf"] {
+            assert_eq!(run(other), ["prod-db"], "{other}");
+        }
     }
 
     /// The permissions of a policy document with these statements (also the memo's tests').
@@ -1831,7 +1934,8 @@ pub(crate) mod tests {
         assert_eq!(name, "app/config");
         assert_eq!(
             base_resource(&t, "arn:aws:secretsmanager:eu-west-1:444455556666:secret:dbcreds-AbCdEf"),
-            Some(("arn:aws:secretsmanager:eu-west-1:444455556666:secret:dbcreds".into(), "dbcreds".into()))
+            // The suffix is not part of the name but is part of the resource (review of 7f7888f).
+            Some(("arn:aws:secretsmanager:eu-west-1:444455556666:secret:dbcreds-AbCdEf".into(), "dbcreds".into()))
         );
     }
 }

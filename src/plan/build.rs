@@ -327,7 +327,7 @@ impl<'a> Planner<'a> {
         let mut assign = Assign { planner: self, name, role, chooser, strings, custom_roles, sink };
         let role_assignments = assign.all(needs, &denied);
         if role_assignments.is_empty() && aws_bridge.is_none() {
-            no_azure_role(name, role, joined.permissions[ri].len(), before, sink);
+            no_azure_role(name, role, (joined.permissions[ri].len(), &denied), before, sink);
         }
         Identity {
             name: name.clone(),
@@ -640,8 +640,15 @@ fn name_scopes_in_findings(identities: &[Identity], resources: &[Resource], sink
 }
 
 /// E2A071: an identity that ends with no Azure role (and no AWS bridge), with the reasons its statements were
-/// dropped: the findings planning it pushed (from `before` on).
-fn no_azure_role(name: &str, role: &crate::model::Role, statements: usize, before: usize, sink: &mut Sink) {
+/// dropped: the findings planning it pushed (from `before` on), and the scopes its Deny statements took
+/// permissions away from (`denied`: an exact Deny pushes no finding).
+fn no_azure_role(
+    name: &str,
+    role: &crate::model::Role,
+    (statements, denied): (usize, &need::Denied),
+    before: usize,
+    sink: &mut Sink,
+) {
     const SHOWN: usize = 6;
     let mut reasons: Vec<String> = sink.findings()[before..]
         .iter()
@@ -649,6 +656,12 @@ fn no_azure_role(name: &str, role: &crate::model::Role, statements: usize, befor
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
+    if !denied.is_empty() {
+        // Review of 7f7888f: "none of its statements grants an action that maps…" was said of a role whose Deny
+        // took away what its Allow granted.
+        let scopes: Vec<String> = denied.keys().take(SHOWN).map(|(kind, n)| format!("{kind} `{n}`")).collect();
+        reasons.push(format!("a Deny statement takes away what its Allow statements grant on {}", scopes.join(", ")));
+    }
     if reasons.is_empty() {
         reasons.push(if statements == 0 {
             "its role has no permission statement in force".into()
@@ -716,6 +729,10 @@ fn plan_resources(
     let mut renamed: Vec<Mapped> = Vec::new();
     let mut service_names: BTreeSet<Arc<str>> = BTreeSet::new();
     let server_side = server_side_keys(identities);
+    // Secrets read by name → the one full ARN of that name (their assignments are on that secret).
+    let mut by_name: BTreeMap<String, Arc<str>> = BTreeMap::new();
+    let statement_locs: BTreeSet<crate::diag::Loc> =
+        identities.iter().flat_map(|i| i.aws_permissions.iter().map(|p| p.statement.loc)).collect();
     for (a, loc) in &joined.resources {
         let Some(arn) = Arn::parse(a) else { continue };
         if arn.resource.is_empty() || arn.resource == "*" || server_side.contains(a) {
@@ -736,6 +753,19 @@ fn plan_resources(
         };
         // Its grammar match and base ARN, memoised for the run (the identities' needs resolved the same ARNs).
         let Some(resolved) = need::resolved_arn(tables, &arn.service, service, a) else { continue };
+        // A secret's ARN without its suffix only a statement names matches no secret (E2A047): it is no resource,
+        // and takes no name from the secret a workload reads (review of 7f7888f).
+        if need::secret_without_suffix(service, a) && statement_locs.contains(loc) {
+            continue;
+        }
+        // A secret read by name (its suffix unknown) is the one live secret of that name, when the input names
+        // exactly one by its full ARN: one Azure secret, not two tagged apart.
+        if need::secret_without_suffix(service, &resolved.base)
+            && let Some(full) = one_full_arn(joined, &resolved.base)
+        {
+            by_name.insert(resolved.base.clone(), full);
+            continue;
+        }
         let (kind, rname) = (&resolved.kind, &resolved.name);
         // An S3 access point names no bucket: no Azure resource is derived from it (the policy's grants through
         // it are reported as not translated).
@@ -775,9 +805,35 @@ fn plan_resources(
         });
     }
     drop((scope_arns, seen));
+    for a in identities.iter_mut().flat_map(|i| i.role_assignments.iter_mut()) {
+        if let Some(full) = by_name.get(&*a.scope.aws_arn) {
+            a.scope.aws_arn = full.clone();
+        }
+    }
     resources.sort_unstable_by(|a, b| a.aws_arn.cmp(&b.aws_arn));
     unique_resource_names(&mut resources, identities, &renamed, sink);
     resources
+}
+
+/// The full ARN of the one secret of the name `base` (a secret's ARN without its suffix) the input names by its
+/// full ARN (`base`, `-`, six letters or digits; `-XXXXXX` stands for an unknown one and is not counted); `None`
+/// when it names none or several.
+fn one_full_arn(joined: &Joined, base: &str) -> Option<Arc<str>> {
+    let stem = format!("{base}-");
+    let full = joined
+        .resources
+        .range::<str, _>((std::ops::Bound::Included(stem.as_str()), std::ops::Bound::Unbounded))
+        .map(|(k, _)| k)
+        .take_while(|k| k.starts_with(&stem))
+        .filter(|k| {
+            let x = &k[stem.len()..];
+            x.len() == 6 && x != "XXXXXX" && x.bytes().all(|b| b.is_ascii_alphanumeric())
+        })
+        .collect::<Vec<_>>();
+    match full[..] {
+        [one] => Some(Arc::clone(one)),
+        _ => None,
+    }
 }
 
 /// The KMS keys that only statements serving server-side encryption name (E2A106): no Azure key stands for them,

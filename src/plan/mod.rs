@@ -443,17 +443,19 @@ fn resource<'a>(resources: &'a [Resource], arn: &str) -> Option<&'a Resource> {
     resources.binary_search_by(|r| (*r.aws_arn).cmp(arn)).ok().map(|i| &resources[i])
 }
 
-/// Whether an Allow statement in force names resource `base` (its base ARN, or something under it such as
+/// Whether a statement in force of `effect` (a Deny: an unconditional one) names resource `base` (its base ARN, or something under it such as
 /// `bucket/*`) with an action of its service: a `NotResource` one when it does not exclude it, a `NotAction` one
 /// always.
 fn allows_on<'s>(
     tables: &Tables,
     mut statements: impl Iterator<Item = &'s crate::model::Statement>,
     base: &str,
+    effect: crate::model::Effect,
 ) -> bool {
     let service = base.split(':').nth(2).unwrap_or_default();
     statements.any(|s| {
-        if s.effect != crate::model::Effect::Allow {
+        // A Deny under a condition may not apply: only an unconditional one is said to take it away.
+        if s.effect != effect || (effect == crate::model::Effect::Deny && !s.conditions.is_empty()) {
             return false;
         }
         let acts = s.action.not
@@ -520,8 +522,12 @@ fn not_granted(
             }
             // Why: the role grants nothing there, or it does and eks2aks declined the statement (its finding at
             // the statement says why); "do not grant it" was said of both (review of 4ba9fce).
-            let statements = identity.aws_permissions.iter().map(|p| &*p.statement);
-            let why = if allows_on(tables, statements, &base) {
+            let statements = || identity.aws_permissions.iter().map(|p| &*p.statement);
+            let (allow, deny) = (crate::model::Effect::Allow, crate::model::Effect::Deny);
+            // An explicit Deny that names it is why, not a translation left out (review of 7f7888f).
+            let why = if allows_on(tables, statements(), &base, allow) && allows_on(tables, statements(), &base, deny) {
+                "its IAM policies grant it, but a Deny names it: what the Deny touches is not granted (see the Deny at the role's statements)"
+            } else if allows_on(tables, statements(), &base, allow) {
                 "its IAM policies grant it, but what they grant there is not translated (see the findings at the role's statements)"
             } else {
                 "its IAM policies do not grant it"

@@ -72,6 +72,16 @@ fn any_secret_suffix(pattern: &str, base: &str) -> bool {
         && pattern.strip_prefix(base).is_some_and(|rest| matches!(rest, "*" | "-*" | "-??????"))
 }
 
+/// A random suffix no statement names, for a secret of a name (review of 7f7888f).
+const SECRET_PROBE: &str = "-Probe0";
+
+/// True when `base` is the ARN of a secret named by `arn`, a Secrets Manager ARN without its random suffix:
+/// `arn`, `-` and six characters (wildcards made concrete).
+fn same_secret_name(base: &str, arn: &str) -> bool {
+    arn.split(':').nth(2) == Some("secretsmanager")
+        && base.strip_prefix(arn).is_some_and(|rest| rest.len() == 7 && rest.starts_with('-'))
+}
+
 /// Object keys and list prefixes the role's statements name for bucket `b` (and the probe).
 fn bucket_paths(b: &str, statements: &[&Statement]) -> (BTreeSet<String>, BTreeSet<String>) {
     let mut paths: BTreeSet<String> = [format!("{PROBE}/x")].into();
@@ -154,13 +164,15 @@ fn samples(
         // The ARNs the statements name for this resource (a Secrets Manager secret's carries its random suffix,
         // which the scope's base ARN drops); the base itself when none does.
         for n in named.iter().filter(|n| n.arn.service != "s3") {
-            let same = n.base.as_deref() == Some(&*a.scope.aws_arn) || any_secret_suffix(n.r, &a.scope.aws_arn);
+            let same =
+                n.base.as_deref().is_some_and(|b| b == &*a.scope.aws_arn || same_secret_name(b, &a.scope.aws_arn))
+                    || any_secret_suffix(n.r, &a.scope.aws_arn);
             if same {
                 arns.insert(instance(n.r));
             }
         }
         // And the resource itself (its sub-resources' samples are judged together with it).
-        arns.insert(a.scope.aws_arn.to_string());
+        arns.insert(own_sample(tables, &a.scope.aws_arn));
     }
     let mut out = Vec::new();
     for arn in arns {
@@ -189,6 +201,14 @@ fn samples(
         }
     }
     out
+}
+
+/// The sample of a scope's own resource: its ARN; for a secret's ARN without its random suffix, which is no
+/// secret's, a secret of that name (review of 7f7888f).
+fn own_sample(tables: &Tables, arn: &str) -> String {
+    let unsuffixed =
+        tables.services.get("secretsmanager").is_some_and(|svc| crate::mapping::need::secret_without_suffix(svc, arn));
+    if unsuffixed { format!("{arn}{SECRET_PROBE}") } else { arn.to_string() }
 }
 
 /// Whether an assignment's scope holds more AWS resources than its `aws_arn`: a widened one (`*`), or one of a kind
@@ -377,7 +397,9 @@ impl Checker<'_> {
                     let beyond = documented && !answer.1 && !named.contains(&base_of_sample(self.tables, s));
                     (answer.0 == Decision::Allow || !beyond).then_some(answer)
                 };
-                let judged = if prefix != "s3" && !covers_many(self.tables, a) {
+                // Secrets of one name with different suffixes are different secrets (one deleted, one created),
+                // all read through the one Azure secret: each is judged on its own.
+                let judged = if prefix != "s3" && prefix != "secretsmanager" && !covers_many(self.tables, a) {
                     judge_as_one(a, &of_prefix, try_one)
                 } else {
                     judge_each(&of_prefix, try_one)
@@ -640,6 +662,34 @@ mod tests {
         assert!(ids[0].role_assignments[0].scope.widened);
         let found = check_codes(&ids, &ssm);
         assert!(found.iter().any(|(c, m)| c == "E2A045" && m.contains("keyvalues/read")), "{found:?}");
+    }
+
+    /// Review of 7f7888f: a Deny on a secret's full ARN was ignored, and the check judged the grant on the secret's
+    /// ARN less its random suffix — which no secret has, and which the Allow on `secret:prod/*` matched. Given a
+    /// grant on that secret in either shape (its full ARN, or the ARN without the suffix), the Deny is caught.
+    #[test]
+    fn a_grant_on_a_secret_its_full_arn_denies_is_wider_than_aws() {
+        let plan = plan_of("testdata/fixtures/grants/secret-deny-exact");
+        assert!(plan.identities[0].role_assignments.is_empty(), "denied: not granted");
+        // The same role with the Deny on another secret: granted.
+        let tmp = tempfile::tempdir().unwrap();
+        for f in ["iam/auth.json", "k8s/app.yaml"] {
+            let text = std::fs::read_to_string(format!("testdata/fixtures/grants/secret-deny-exact/{f}")).unwrap();
+            std::fs::create_dir_all(tmp.path().join(f).parent().unwrap()).unwrap();
+            let text = if f.starts_with("iam") { text.replace("db-AbCdEf\"\n", "other-AbCdEf\"\n") } else { text };
+            std::fs::write(tmp.path().join(f), text).unwrap();
+        }
+        let granted = plan_of(tmp.path().to_str().unwrap());
+        let a = granted.identities.iter().flat_map(|i| &i.role_assignments).find(|a| &*a.scope.kind == "secret");
+        let mut a = a.expect("a grant on a secret").clone();
+        let full = "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf";
+        for arn in [full, full.trim_end_matches("-AbCdEf")] {
+            a.scope.aws_arn = arn.into();
+            let mut ids = plan.identities.clone();
+            ids[0].role_assignments = vec![a.clone()];
+            let found = check_codes(&ids, &plan);
+            assert!(found.iter().any(|(c, m)| c == "E2A045" && m.contains("prod/db-AbCdEf")), "{arn}: {found:?}");
+        }
     }
 
     /// E2A046 is a guard too: a statement under a condition eks2aks cannot decide is not translated. Given the

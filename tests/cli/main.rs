@@ -10,6 +10,7 @@ mod edits;
 mod errors;
 mod function_length;
 mod golden;
+mod grants;
 mod graph;
 mod hostile;
 mod hygiene;
