@@ -25,28 +25,43 @@ pub const BUNDLED: &[(&str, &str)] = &[
 /// A Bicep string literal: single-quoted, with `\`, `'`, `${`, and control characters escaped, so input text can
 /// never end the string or start an interpolation.
 pub fn bicep_string(s: &str) -> String {
+    let b = s.as_bytes();
     let mut out = String::with_capacity(s.len() + 2);
     out.push('\'');
-    // Runs of characters that need no escape are copied whole (most values have none to escape).
-    let mut run = 0;
-    for (i, c) in s.char_indices() {
-        let esc = match c {
-            '\\' => "\\\\",
-            '\'' => "\\'",
-            '\n' => "\\n",
-            '\r' => "\\r",
-            '\t' => "\\t",
-            '$' => "\\$",
-            c if c.is_control() => "",
-            _ => continue,
+    // Runs of characters that need no escape are copied whole (most values have none to escape); a character is
+    // decoded only where a byte is not ASCII.
+    let (mut run, mut i) = (0, 0);
+    while i < b.len() {
+        let c = match b[i] {
+            b'\\' | b'\'' | b'$' => b[i] as char,
+            0x20..=0x7e => {
+                i += 1;
+                continue;
+            }
+            0..=0x7f => b[i] as char,
+            _ => {
+                let c = s[i..].chars().next().unwrap_or_default();
+                if !c.is_control() {
+                    i += c.len_utf8();
+                    continue;
+                }
+                c
+            }
         };
         out.push_str(&s[run..i]);
-        run = i + c.len_utf8();
-        if esc.is_empty() {
-            let _ = std::fmt::Write::write_fmt(&mut out, format_args!("\\u{{{:X}}}", c as u32));
-        } else {
-            out.push_str(esc);
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '$' => out.push_str("\\$"),
+            c => {
+                let _ = std::fmt::Write::write_fmt(&mut out, format_args!("\\u{{{:X}}}", c as u32));
+            }
         }
+        i += c.len_utf8();
+        run = i;
     }
     out.push_str(&s[run..]);
     out.push('\'');
@@ -80,29 +95,42 @@ pub struct Templates {
 /// line-separator characters become visible escapes ([`crate::text::escape`]), so a value stays on its row and
 /// cannot begin a line. Other characters (`-`, `.`, `/`, `:`) are left alone: they change nothing inside a line.
 pub fn md_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    // Runs of characters that need no escape are copied whole (most values have none to escape).
-    let mut run = 0;
-    for (i, c) in s.char_indices() {
-        let esc = match c {
-            '|' => "\\|",
-            '<' => "&lt;",
-            '>' => "&gt;",
-            '*' | '_' | '`' | '[' | ']' | '\\' | '~' | '&' => "\\",
-            c if crate::text::is_escaped(c) => "",
-            _ => continue,
+    let b = s.as_bytes();
+    let mut out = String::with_capacity(s.len() + 8);
+    // Runs of characters that need no escape are copied whole (most values have none to escape); a character is
+    // decoded only where a byte is not ASCII.
+    let (mut run, mut i) = (0, 0);
+    while i < b.len() {
+        let (c, width) = match b[i] {
+            b'|' | b'<' | b'>' | b'*' | b'_' | b'`' | b'[' | b']' | b'\\' | b'~' | b'&' => (b[i] as char, 1),
+            0x20..=0x7e => {
+                i += 1;
+                continue;
+            }
+            0..=0x7f => (b[i] as char, 1),
+            _ => {
+                let c = s[i..].chars().next().unwrap_or_default();
+                if !crate::text::is_escaped(c) {
+                    i += c.len_utf8();
+                    continue;
+                }
+                (c, c.len_utf8())
+            }
         };
         out.push_str(&s[run..i]);
-        run = i + c.len_utf8();
-        match esc {
-            // `\n`, `\u{1b}`: a backslash before a letter is a literal backslash in Markdown.
-            "" => out.push_str(&crate::text::escape(c.encode_utf8(&mut [0; 4]))),
-            "\\" => {
+        match c {
+            '|' => out.push_str("\\|"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '*' | '_' | '`' | '[' | ']' | '\\' | '~' | '&' => {
                 out.push('\\');
                 out.push(c);
             }
-            e => out.push_str(e),
+            // A control character (`\n`, `\u{1b}`): a backslash before a letter is a literal backslash in Markdown.
+            c => out.push_str(&crate::text::escape(c.encode_utf8(&mut [0; 4]))),
         }
+        i += width;
+        run = i;
     }
     out.push_str(&s[run..]);
     out
@@ -166,6 +194,10 @@ fn ident(s: Cow<'_, str>) -> Value {
 }
 
 fn comment(s: Cow<'_, str>) -> Value {
+    // Most comments have no control character: kept as they are, not rebuilt character by character.
+    if !s.chars().any(char::is_control) {
+        return Value::from_safe_string(s.into_owned());
+    }
     Value::from_safe_string(s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect())
 }
 
@@ -358,6 +390,9 @@ mod tests {
             .render(minijinja::context! { n => 3, b => true, v => "a'b" })
             .unwrap();
         assert_eq!(out, "`3` True 'a'\\''b' a_b 3");
+        env.add_template("c.sh.j2", "# {{ v|comment }}").unwrap();
+        let out = env.get_template("c.sh.j2").unwrap().render(minijinja::context! { v => "a\nb\u{85}c\td" }).unwrap();
+        assert_eq!(out, "# a b c d");
         env.add_template("u.md.j2", "{{ missing|code }}").unwrap();
         assert!(env.get_template("u.md.j2").unwrap().render(minijinja::context! {}).is_err());
     }

@@ -155,7 +155,7 @@ fn compare(orig: &Node, intent: &Intent, out: &Node, path: &mut String) -> Resul
         (Y::Seq(a), Y::Seq(b)) if a.len() == b.len() => {
             for (i, (x, y)) in a.iter().zip(b).enumerate() {
                 let len = path.len();
-                path.push_str(&format!("[{i}]"));
+                let _ = std::fmt::Write::write_fmt(path, format_args!("[{i}]"));
                 compare(x, intent, y, path)?;
                 path.truncate(len);
             }
