@@ -384,11 +384,8 @@ mod tests {
     fn filters_take_any_value_as_text_and_refuse_undefined() {
         let mut env = Templates::default().env().unwrap();
         env.add_template("t.md.j2", "{{ n|code }} {{ b|md }} {{ v|sh }} {{ v|ident }} {{ n|comment }}").unwrap();
-        let out = env
-            .get_template("t.md.j2")
-            .unwrap()
-            .render(minijinja::context! { n => 3, b => true, v => "a'b" })
-            .unwrap();
+        let out =
+            env.get_template("t.md.j2").unwrap().render(minijinja::context! { n => 3, b => true, v => "a'b" }).unwrap();
         assert_eq!(out, "`3` True 'a'\\''b' a_b 3");
         env.add_template("c.sh.j2", "# {{ v|comment }}").unwrap();
         let out = env.get_template("c.sh.j2").unwrap().render(minijinja::context! { v => "a\nb\u{85}c\td" }).unwrap();
