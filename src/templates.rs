@@ -6,6 +6,7 @@
 use anyhow::{Context, Result};
 use minijinja::value::Value;
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior};
+use std::borrow::Cow;
 use std::path::PathBuf;
 
 /// Bundled templates, by name.
@@ -24,9 +25,30 @@ pub const BUNDLED: &[(&str, &str)] = &[
 /// A Bicep string literal: single-quoted, with `\`, `'`, `${`, and control characters escaped, so input text can
 /// never end the string or start an interpolation.
 pub fn bicep_string(s: &str) -> String {
+    let b = s.as_bytes();
     let mut out = String::with_capacity(s.len() + 2);
     out.push('\'');
-    for c in s.chars() {
+    // Runs of characters that need no escape are copied whole (most values have none to escape); a character is
+    // decoded only where a byte is not ASCII.
+    let (mut run, mut i) = (0, 0);
+    while i < b.len() {
+        let c = match b[i] {
+            b'\\' | b'\'' | b'$' => b[i] as char,
+            0x20..=0x7e => {
+                i += 1;
+                continue;
+            }
+            0..=0x7f => b[i] as char,
+            _ => {
+                let c = s[i..].chars().next().unwrap_or_default();
+                if !c.is_control() {
+                    i += c.len_utf8();
+                    continue;
+                }
+                c
+            }
+        };
+        out.push_str(&s[run..i]);
         match c {
             '\\' => out.push_str("\\\\"),
             '\'' => out.push_str("\\'"),
@@ -34,10 +56,14 @@ pub fn bicep_string(s: &str) -> String {
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
             '$' => out.push_str("\\$"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:X}}}", c as u32)),
-            c => out.push(c),
+            c => {
+                let _ = std::fmt::Write::write_fmt(&mut out, format_args!("\\u{{{:X}}}", c as u32));
+            }
         }
+        i += c.len_utf8();
+        run = i;
     }
+    out.push_str(&s[run..]);
     out.push('\'');
     out
 }
@@ -69,8 +95,29 @@ pub struct Templates {
 /// line-separator characters become visible escapes ([`crate::text::escape`]), so a value stays on its row and
 /// cannot begin a line. Other characters (`-`, `.`, `/`, `:`) are left alone: they change nothing inside a line.
 pub fn md_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    let b = s.as_bytes();
+    let mut out = String::with_capacity(s.len() + 8);
+    // Runs of characters that need no escape are copied whole (most values have none to escape); a character is
+    // decoded only where a byte is not ASCII.
+    let (mut run, mut i) = (0, 0);
+    while i < b.len() {
+        let (c, width) = match b[i] {
+            b'|' | b'<' | b'>' | b'*' | b'_' | b'`' | b'[' | b']' | b'\\' | b'~' | b'&' => (b[i] as char, 1),
+            0x20..=0x7e => {
+                i += 1;
+                continue;
+            }
+            0..=0x7f => (b[i] as char, 1),
+            _ => {
+                let c = s[i..].chars().next().unwrap_or_default();
+                if !crate::text::is_escaped(c) {
+                    i += c.len_utf8();
+                    continue;
+                }
+                (c, c.len_utf8())
+            }
+        };
+        out.push_str(&s[run..i]);
         match c {
             '|' => out.push_str("\\|"),
             '<' => out.push_str("&lt;"),
@@ -79,13 +126,13 @@ pub fn md_escape(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if crate::text::is_escaped(c) => {
-                // `\n`, `\u{1b}`: a backslash before a letter is a literal backslash in Markdown.
-                out.push_str(&crate::text::escape(c.encode_utf8(&mut [0; 4])));
-            }
-            _ => out.push(c),
+            // A control character (`\n`, `\u{1b}`): a backslash before a letter is a literal backslash in Markdown.
+            c => out.push_str(&crate::text::escape(c.encode_utf8(&mut [0; 4]))),
         }
+        i += width;
+        run = i;
     }
+    out.push_str(&s[run..]);
     out
 }
 
@@ -93,6 +140,20 @@ pub fn md_escape(s: &str) -> String {
 /// not apply, except that a GFM table reads `\|` as a pipe in the cell; control characters become visible
 /// escapes ([`crate::text::escape`]).
 pub fn md_code(s: &str) -> String {
+    // Almost every value (names, ARNs, actions, paths) is printable ASCII with no backtick, pipe or backslash: it
+    // needs no escape and one backtick a side ([`md_code_general`] gives the same for it).
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b) && !matches!(b, b'`' | b'|' | b'\\')) {
+        let mut out = String::with_capacity(s.len() + 2);
+        out.push('`');
+        out.push_str(s);
+        out.push('`');
+        return out;
+    }
+    md_code_general(s)
+}
+
+/// [`md_code`] for any text.
+fn md_code_general(s: &str) -> String {
     let escaped = crate::text::escape(s);
     // A GFM table reads `\\` followed by any character as a pair: a backslash before a pipe is doubled so that the
     // pipe's own backslash still escapes it.
@@ -112,6 +173,32 @@ pub fn md_code(s: &str) -> String {
     let fence = "`".repeat(ticks);
     let pad = if clean.starts_with('`') || clean.ends_with('`') { " " } else { "" };
     format!("{fence}{pad}{clean}{pad}{fence}")
+}
+
+// The filters (`Templates::env`) take `Cow<str>`: a string value is borrowed, not copied (any other value becomes
+// its text, as with `String`).
+fn md(s: Cow<'_, str>) -> Value {
+    Value::from_safe_string(md_escape(&s))
+}
+
+fn code(s: Cow<'_, str>) -> Value {
+    Value::from_safe_string(md_code(&s))
+}
+
+fn sh(s: Cow<'_, str>) -> Value {
+    Value::from_safe_string(sh_quote(&s))
+}
+
+fn ident(s: Cow<'_, str>) -> Value {
+    Value::from_safe_string(bicep_ident(&s))
+}
+
+fn comment(s: Cow<'_, str>) -> Value {
+    // Most comments have no control character: kept as they are, not rebuilt character by character.
+    if !s.chars().any(char::is_control) {
+        return Value::from_safe_string(s.into_owned());
+    }
+    Value::from_safe_string(s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect())
 }
 
 impl Templates {
@@ -146,15 +233,13 @@ impl Templates {
                 .expect("default delimiters are valid"),
         );
         // `{{ x|md }}`: Markdown text; `{{ x|code }}`: a code span. Both are safe to print as they are.
-        env.add_filter("md", |s: String| Value::from_safe_string(md_escape(&s)));
-        env.add_filter("code", |s: String| Value::from_safe_string(md_code(&s)));
+        env.add_filter("md", md);
+        env.add_filter("code", code);
         // `{{ x|sh }}`: a shell word; `{{ x|ident }}`: a Bicep identifier (both safe to print as they are).
-        env.add_filter("sh", |s: String| Value::from_safe_string(sh_quote(&s)));
-        env.add_filter("ident", |s: String| Value::from_safe_string(bicep_ident(&s)));
+        env.add_filter("sh", sh);
+        env.add_filter("ident", ident);
         // `{{ x|comment }}`: text for a one-line comment (no line breaks or control characters can end it).
-        env.add_filter("comment", |s: String| {
-            Value::from_safe_string(s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect())
-        });
+        env.add_filter("comment", comment);
         env.add_filter("bicep", |v: Value| -> Result<Value, Error> { Ok(Value::from_safe_string(bicep_literal(&v)?)) });
         // Bicep templates escape every interpolated value as a Bicep literal, and Markdown templates escape every
         // value as Markdown text (`md`); only values marked safe (identifiers, expressions built by eks2aks, the
@@ -245,6 +330,73 @@ mod tests {
         assert_eq!(md_code("x|y"), "`x\\|y`");
         assert_eq!(md_code("x\\|y"), "`x\\\\\\|y`");
         assert_eq!(md_code("a\n::error\x1b[2J"), "`a\\n::error\\u{1b}[2J`");
+    }
+
+    /// The escapers as they were before they copied runs whole (and before `md_code`'s ASCII fast path): the
+    /// reference the faster ones must match character for character.
+    mod reference {
+        pub fn bicep_string(s: &str) -> String {
+            let mut out = String::from("'");
+            for c in s.chars() {
+                match c {
+                    '\\' => out.push_str("\\\\"),
+                    '\'' => out.push_str("\\'"),
+                    '\n' => out.push_str("\\n"),
+                    '\r' => out.push_str("\\r"),
+                    '\t' => out.push_str("\\t"),
+                    '$' => out.push_str("\\$"),
+                    c if c.is_control() => out.push_str(&format!("\\u{{{:X}}}", c as u32)),
+                    c => out.push(c),
+                }
+            }
+            out.push('\'');
+            out
+        }
+
+        pub fn md_escape(s: &str) -> String {
+            let mut out = String::new();
+            for c in s.chars() {
+                match c {
+                    '|' => out.push_str("\\|"),
+                    '<' => out.push_str("&lt;"),
+                    '>' => out.push_str("&gt;"),
+                    '*' | '_' | '`' | '[' | ']' | '\\' | '~' | '&' => {
+                        out.push('\\');
+                        out.push(c);
+                    }
+                    c if crate::text::is_escaped(c) => out.push_str(&crate::text::escape(c.encode_utf8(&mut [0; 4]))),
+                    _ => out.push(c),
+                }
+            }
+            out
+        }
+    }
+
+    proptest::proptest! {
+        /// The escapers give exactly what they gave before, on any text: printable ASCII with and without the
+        /// characters each escapes, controls, bidi controls, other non-ASCII.
+        #[test]
+        fn escapers_match_their_reference(s in "([ -~]|[\\x00-\\x1f\\x7f-\\u{9f}]|[é…\\u{202e}\\u{2028}`|\\\\$'])*") {
+            proptest::prop_assert_eq!(bicep_string(&s), reference::bicep_string(&s));
+            proptest::prop_assert_eq!(md_escape(&s), reference::md_escape(&s));
+            proptest::prop_assert_eq!(md_code(&s), md_code_general(&s));
+        }
+    }
+
+    /// The filters take any value as its text, as before (numbers, booleans), and an undefined value is still an
+    /// error in strict mode.
+    #[test]
+    fn filters_take_any_value_as_text_and_refuse_undefined() {
+        let mut env = Templates::default().env().unwrap();
+        env.add_template("t.md.j2", "{{ n|code }} {{ b|md }} {{ v|sh }} {{ v|ident }} {{ n|comment }}").unwrap();
+        let out =
+            env.get_template("t.md.j2").unwrap().render(minijinja::context! { n => 3, b => true, v => "a'b" }).unwrap();
+        assert_eq!(out, "`3` True 'a'\\''b' a_b 3");
+        env.add_template("c.sh.j2", "# {{ v|comment }}").unwrap();
+        let out = env.get_template("c.sh.j2").unwrap().render(minijinja::context! { v => "a\nb\u{85}c\td" }).unwrap();
+        assert_eq!(out, "# a b c d");
+        env.add_template("u.md.j2", "{{ missing|code }}").unwrap();
+        assert!(env.get_template("u.md.j2").unwrap().render(minijinja::context! {}).is_err());
     }
 
     #[test]

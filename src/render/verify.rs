@@ -155,7 +155,7 @@ fn compare(orig: &Node, intent: &Intent, out: &Node, path: &mut String) -> Resul
         (Y::Seq(a), Y::Seq(b)) if a.len() == b.len() => {
             for (i, (x, y)) in a.iter().zip(b).enumerate() {
                 let len = path.len();
-                path.push_str(&format!("[{i}]"));
+                let _ = std::fmt::Write::write_fmt(path, format_args!("[{i}]"));
                 compare(x, intent, y, path)?;
                 path.truncate(len);
             }
@@ -278,10 +278,13 @@ pub fn check_parsed(
     };
     let (a, b) = (objects(before), objects(&after));
     for (i, x) in a.iter().enumerate() {
-        let want_id = identity(&x.to_json());
+        // The object's name for the message, made only when there is one to write (it was a whole JSON copy of
+        // every object, every run).
+        let want_id = || identity(&x.to_json());
         let Some(y) = b.get(i) else {
             return Err(format!(
-                "{display}: {want_id} (document {} of {}) is missing from the rewritten file",
+                "{display}: {} (document {} of {}) is missing from the rewritten file",
+                want_id(),
                 i + 1,
                 a.len()
             ));
@@ -289,8 +292,11 @@ pub fn check_parsed(
         let mut path = String::new();
         if let Err(d) = compare(x, &intent, y, &mut path) {
             return Err(format!(
-                "{display}: {want_id} differs from the plan at `{}`: expected {}, found {}",
-                d.path, d.expected, d.found
+                "{display}: {} differs from the plan at `{}`: expected {}, found {}",
+                want_id(),
+                d.path,
+                d.expected,
+                d.found
             ));
         }
     }
