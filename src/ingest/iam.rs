@@ -119,10 +119,26 @@ fn read_managed(model: &mut Model, file: FileId, p: &Node, sink: &mut Sink) {
     };
     let default_id = s(p, "DefaultVersionId");
     let versions = p.get("PolicyVersionList").and_then(Node::as_seq).unwrap_or_default();
-    let default = versions.iter().find(|v| {
+    let is_default = |v: &&Node| {
         v.get("IsDefaultVersion").and_then(Node::as_str).is_some_and(|b| b.eq_ignore_ascii_case("true"))
             || (default_id.is_some() && s(v, "VersionId") == default_id)
-    });
+    };
+    let defaults: Vec<&Node> = versions.iter().filter(is_default).collect();
+    // Review of 7f7888f: `DefaultVersionId` naming one version and `IsDefaultVersion` marking another cannot both
+    // be AWS's answer; taking the first in list order used whichever came first, the wider one in the review's
+    // export. Which version is in force cannot be told, so the export is refused at the policy.
+    if defaults.len() > 1 {
+        let ids: Vec<&str> = defaults.iter().map(|v| s(v, "VersionId").unwrap_or("?")).collect();
+        sink.push(
+            rules::MALFORMED_INPUT,
+            format!(
+                "managed policy `{arn}`: its export marks more than one default version ({}: `DefaultVersionId` and `IsDefaultVersion` disagree), so which one is in force cannot be told; export it again",
+                ids.join(", ")
+            ),
+            Some(loc(file, p)),
+        );
+    }
+    let default = defaults.first().filter(|_| defaults.len() == 1);
     let document = default.and_then(|v| v.get("Document")).and_then(|d| read_policy(file, d, sink));
     model.managed_policies.push(ManagedPolicy {
         arn: arn.to_string(),

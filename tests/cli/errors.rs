@@ -13,6 +13,7 @@ const BAD: &[(&str, i32, &str)] = &[
     ("duplicate-key.yaml", 2, "duplicate key `eks.amazonaws.com/role-arn`"),
     ("effect-maybe.json", 2, "effect-maybe.json:6:23"),
     ("malformed-role-arn.yaml", 2, "malformed-role-arn.yaml:7:33"),
+    ("managed-policy-two-defaults.json", 2, "managed-policy-two-defaults.json:46:5"),
     ("missing-metadata-name.yaml", 2, "has no metadata.name"),
     ("non-utf8.yaml", 2, "non-utf8.yaml:4:"),
     ("pod-identity-bad-role-arn.json", 2, "pod-identity-bad-role-arn.json:6:20"),
@@ -60,8 +61,8 @@ fn all_bad_files_of_a_run_are_reported_not_only_the_first() {
     assert_eq!(code, 2);
     let n = err.matches("error[E2A001]").count();
     // README.md in testdata/bad is not walked (directories yield only *.yaml, *.yml, *.json).
-    assert_eq!(n, 17, "{err}");
-    assert!(err.contains("error: 17 input problems found; nothing was written"));
+    assert_eq!(n, 18, "{err}");
+    assert!(err.contains("error: 18 input problems found; nothing was written"));
 }
 
 #[test]
@@ -247,4 +248,18 @@ fn every_config_problem_is_reported_at_once_with_its_line() {
         let i = err[at..].find(w.as_str()).unwrap_or_else(|| panic!("{w} missing or out of order in:\n{err}"));
         at += i + w.len();
     }
+}
+
+/// Review of 7f7888f: an export whose `DefaultVersionId` and `IsDefaultVersion` name different versions was read
+/// with the first in list order (there the wider `s3:*`), silently. It is malformed input now, at the policy
+/// (pinned in `BAD` with its line).
+#[test]
+fn a_managed_policy_with_two_default_versions_is_malformed_input() {
+    let (code, out, err) = run(&["plan", "testdata/bad/managed-policy-two-defaults.json", "--format", "json"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("more than one default version (v1, v2: `DefaultVersionId` and `IsDefaultVersion` disagree)"),
+        "{err}"
+    );
+    assert!(out.is_empty(), "{out}");
 }
