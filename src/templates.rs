@@ -209,13 +209,9 @@ impl Templates {
 
     /// The source of one template: the user's copy when present, else the bundled one.
     pub fn source(&self, name: &str) -> Result<Option<String>> {
-        if let Some(dir) = &self.dir {
+        if let Some(dir) = self.dir.as_ref().filter(|_| self.is_user(name)) {
             let p = dir.join(name);
-            if p.is_file() {
-                return std::fs::read_to_string(&p)
-                    .map(Some)
-                    .with_context(|| format!("reading template {}", p.display()));
-            }
+            return std::fs::read_to_string(&p).map(Some).with_context(|| format!("reading template {}", p.display()));
         }
         Ok(BUNDLED.iter().find(|(n, _)| *n == name).map(|(_, s)| s.to_string()))
     }

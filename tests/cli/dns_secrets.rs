@@ -301,13 +301,7 @@ fn a_secret_name_in_two_accounts_is_rewritten_to_each_accounts_own_key_vault_sec
         assert!(text.contains(&format!("objectName: {own}\n")), "{file}: {text}");
         assert!(!text.contains(other.as_str()) && !text.contains("prod-db-password\n"), "{file}: {text}");
     }
-    let renamed: Vec<&str> = p["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["code"] == "E2A083")
-        .map(|f| f["message"].as_str().unwrap())
-        .collect();
+    let renamed = super::messages(&p, "E2A083");
     assert_eq!(renamed.len(), 4, "{renamed:?}");
     for m in &renamed {
         assert!(m.contains(&format!("`{a}`")) || m.contains(&format!("`{b}`")), "{m}");

@@ -2,21 +2,10 @@
 //! `azure-eventhub` when the stream maps to an Event Hub, never left on AWS silently (E2A103–E2A105 are errors, so
 //! `check` fails), and driven by `mappings/keda-triggers.yaml`, which `--mappings` overrides.
 
-use super::{plan_json, run};
+use super::{messages, plan_json, run};
 use serde_json::Value;
 
 const KINESIS: &str = "testdata/fixtures/k8s/keda-kinesis";
-
-/// The findings of a plan with one code, as messages.
-fn messages(plan: &Value, code: &str) -> Vec<String> {
-    plan["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["code"] == code)
-        .map(|f| f["message"].as_str().unwrap().to_string())
-        .collect()
-}
 
 /// The edits of the plan on objects of `kind`.
 fn edits_of(plan: &Value, kind: &str) -> Vec<Value> {

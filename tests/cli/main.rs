@@ -84,6 +84,17 @@ pub fn codes(plan: &serde_json::Value) -> Vec<String> {
     c
 }
 
+/// The messages of a plan's findings with one code, in the plan's order.
+pub fn messages(plan: &serde_json::Value, code: &str) -> Vec<String> {
+    plan["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == code)
+        .map(|f| f["message"].as_str().unwrap().to_string())
+        .collect()
+}
+
 /// Sorted codes of every finding of a plan, notes included.
 pub fn all_codes(plan: &serde_json::Value) -> Vec<String> {
     let mut c: Vec<String> =

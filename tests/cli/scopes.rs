@@ -135,14 +135,8 @@ fn ordinary_ssm_and_logs_patterns_translate_with_their_widenings_reported() {
 fn cosmos_excess_gives_the_true_reason() {
     let d = format!("{DIR}/cosmos-writer-custom-roles-on");
     let p = plan_json(&["--config", &format!("{d}/eks2aks.yaml"), &d]);
-    let f: Vec<&str> = p["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["code"] == "E2A021")
-        .map(|f| f["message"].as_str().unwrap())
-        .collect();
-    let writer: Vec<&&str> = f.iter().filter(|m| m.contains("identity `writer`")).collect();
+    let f = super::messages(&p, "E2A021");
+    let writer: Vec<&String> = f.iter().filter(|m| m.contains("identity `writer`")).collect();
     assert_eq!(writer.len(), 1, "{f:#?}");
     assert!(!writer[0].contains("switched off"), "custom roles are on: {}", writer[0]);
     assert!(writer[0].contains("Cosmos DB"), "{}", writer[0]);
