@@ -499,6 +499,16 @@ rules! {
         why: "Two sources link the ServiceAccount to two roles; only one is in force, and the other must not be silently forgotten (or silently granted).",
         fix: "Remove the link the workload should not have (the association, or the annotation) so the input says what runs, and translate again."
     }
+    EKSCTL_IRSA_ROLE_NOT_IN_FORCE = "E2A127" "eksctl-irsa-role-not-in-force" Warning {
+        what: "An eksctl `iam.serviceAccounts` entry attaches a role to a ServiceAccount whose manifest annotates another role (`eks.amazonaws.com/role-arn`). The annotation's role is translated; the eksctl entry's role is named and not translated.",
+        why: "eksctl does not override an existing ServiceAccount's annotation without `--override-existing-serviceaccounts`, and applying the manifest after eksctl writes the manifest's annotation, so the manifest's role is the one in force; the other must not be silently forgotten.",
+        fix: "Make the eksctl entry and the manifest name the same role, or drop the link the workload should not have, and translate again."
+    }
+    EKSCTL_IRSA_ENTRIES_CONFLICT = "E2A128" "eksctl-irsa-entries-conflict" Error {
+        what: "One ServiceAccount of one cluster has eksctl `iam.serviceAccounts` entries (in one config or several) that attach different roles, and its manifest (if any) has no role annotation. The message names each role with its file and line. None is translated.",
+        why: "eksctl writes the annotation of whichever config ran last, so the role in force cannot be known from the input; choosing one by file order would make the plan depend on file names.",
+        fix: "Keep one `iam.serviceAccounts` entry for the ServiceAccount, or annotate its manifest with the role in force, and translate again."
+    }
     MANAGED_POLICY_FROM_BUNDLE = "E2A130" "aws-managed-policy-from-bundle" Note {
         what: "A role attaches an AWS-managed policy (or an eksctl well-known policy that expands to one) whose document is not in the input; it was resolved from the copy bundled in `mappings/aws-managed-policies.yaml`, whose version and date the message names.",
         why: "AWS can publish a newer version of a managed policy; the bundled copy is the version taken on the date named, so the translation follows that version.",

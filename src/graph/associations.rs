@@ -120,12 +120,11 @@ fn in_force(model: &Model, files: &Files, si: usize, links: &[usize], sink: &mut
         }
     };
     // IRSA: the annotation, else an eksctl `iam.serviceAccounts` entry (eksctl writes that annotation).
-    let irsa_link = sa.role_arn.as_ref().map(|(arn, l)| (arn.clone(), *l, None)).or_else(|| {
-        irsa.iter()
-            .copied()
-            .min_by_key(|&i| at(files, assoc(&i)))
-            .map(|i| (assoc(&i).role_arn.clone(), assoc(&i).loc, Some(i)))
-    });
+    let irsa_link = match irsa_in_force(model, files, si, &irsa, sink) {
+        Irsa::Conflict => return None,
+        Irsa::None => None,
+        Irsa::Link(arn, l, which) => Some((arn, l, which)),
+    };
     match (irsa_link, pod_identity) {
         // Both name one role: the pods run as it either way.
         (Some((arn, _, which)), Some(p)) if assoc(&p).role_arn == arn => which,
@@ -150,5 +149,84 @@ fn in_force(model: &Model, files: &Files, si: usize, links: &[usize], sink: &mut
         }
         (Some((_, _, which)), None) => which,
         (None, p) => p,
+    }
+}
+
+/// The IRSA link of a ServiceAccount: its annotation, or the eksctl `iam.serviceAccounts` entries bound to it.
+enum Irsa {
+    /// No IRSA.
+    None,
+    /// The role, where it is named, and the association when the link is an eksctl entry.
+    Link(String, crate::diag::Loc, Option<usize>),
+    /// eksctl entries that disagree and no annotation: the role in force cannot be known (E2A128).
+    Conflict,
+}
+
+/// Which IRSA role is in force for ServiceAccount `si`, given the eksctl entries `irsa` bound to it.
+/// - The annotation, when there is one: eksctl does not override an existing ServiceAccount's annotation without
+///   `--override-existing-serviceaccounts` (eksctl docs, "IAM Roles for Service Accounts"), and applying the
+///   manifest after eksctl writes the manifest's. An eksctl entry naming another role is named (E2A127, warning)
+///   and not translated.
+/// - Else the eksctl entries: one role, or, when they name different roles, none (E2A128, error) — eksctl writes
+///   the annotation of whichever config ran last, so file order must not decide.
+fn irsa_in_force(model: &Model, files: &Files, si: usize, irsa: &[usize], sink: &mut Sink) -> Irsa {
+    let sa = &model.service_accounts[si];
+    let assoc = |i: usize| &model.associations[i];
+    if let Some((arn, l)) = &sa.role_arn {
+        let mut other: BTreeMap<&str, &Association> = BTreeMap::new();
+        for &i in irsa.iter().filter(|&&i| assoc(i).role_arn != *arn) {
+            let a = assoc(i);
+            other
+                .entry(a.role_arn.as_str())
+                .and_modify(|b| *b = std::cmp::min_by_key(*b, a, |x| at(files, x)))
+                .or_insert(a);
+        }
+        for (role, a) in other {
+            sink.push(
+                rules::EKSCTL_IRSA_ROLE_NOT_IN_FORCE,
+                format!(
+                    "ServiceAccount {}/{} is annotated with role `{arn}` ({}:{}) while eksctl `iam.serviceAccounts` attaches role `{role}` to it ({}): the manifest's annotation is in force once the manifest is applied (eksctl does not override an existing ServiceAccount without `--override-existing-serviceaccounts`), so role `{arn}` is translated and role `{role}` is not translated",
+                    sa.namespace,
+                    sa.name,
+                    files.display(l.file),
+                    l.pos.line,
+                    at(files, a)
+                ),
+                Some(a.loc),
+            )
+            .with_help("make the eksctl entry and the manifest name the same role (or drop the one the workload should not have), and translate again");
+        }
+        return Irsa::Link(arn.clone(), *l, None);
+    }
+    let mut roles: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for &i in irsa {
+        roles.entry(assoc(i).role_arn.as_str()).or_default().push(i);
+    }
+    let first = |v: &[usize]| v.iter().copied().min_by_key(|&i| at(files, assoc(i)));
+    match roles.len() {
+        0 => Irsa::None,
+        1 => match roles.values().next().and_then(|v| first(v)) {
+            Some(i) => Irsa::Link(assoc(i).role_arn.clone(), assoc(i).loc, Some(i)),
+            None => Irsa::None,
+        },
+        _ => {
+            let mut each: Vec<String> =
+                irsa.iter().map(|&i| format!("role `{}` at {}", assoc(i).role_arn, at(files, assoc(i)))).collect();
+            each.sort();
+            each.dedup();
+            let Some(head) = first(irsa) else { return Irsa::None };
+            sink.push(
+                rules::EKSCTL_IRSA_ENTRIES_CONFLICT,
+                format!(
+                    "ServiceAccount {}/{} has eksctl `iam.serviceAccounts` entries that attach different roles ({}) and no role annotation of its own: eksctl writes the annotation of whichever config ran last, so the input contradicts itself and neither role is translated",
+                    sa.namespace,
+                    sa.name,
+                    each.join("; ")
+                ),
+                Some(assoc(head).loc),
+            )
+            .with_help("keep one `iam.serviceAccounts` entry for the ServiceAccount (or annotate its manifest with the role in force), and translate again");
+            Irsa::Conflict
+        }
     }
 }

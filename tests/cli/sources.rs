@@ -156,6 +156,51 @@ fn two_disagreeing_pod_identity_associations_are_an_error_whatever_the_file_orde
     assert_eq!(seen[0], seen[1]);
 }
 
+/// An eksctl `iam.serviceAccounts` entry that attaches another role than the ServiceAccount's own annotation: the
+/// annotation's role is translated (it is in force whenever the manifest is applied after eksctl, and eksctl does
+/// not override an existing ServiceAccount without `--override-existing-serviceaccounts`), and E2A127 names the
+/// eksctl role as not translated — it used to be dropped with no finding.
+#[test]
+fn an_eksctl_irsa_role_other_than_the_annotation_is_named() {
+    let p = plan_json(&[&format!("{DIR}/eksctl-irsa-vs-annotation")]);
+    let ids = identities(&p);
+    assert_eq!(ids, vec![("role-a".to_string(), vec!["app/worker".to_string()])], "{ids:?}");
+    let f = findings(&p, "E2A127");
+    assert_eq!(f.len(), 1, "{:#?}", p["findings"]);
+    assert_eq!(f[0]["severity"], "warning");
+    let m = f[0]["message"].as_str().unwrap();
+    assert!(m.contains("role `arn:aws:iam::111122223333:role/role-a`"), "{m}");
+    assert!(m.contains("role `arn:aws:iam::111122223333:role/role-b` is not translated"), "{m}");
+    assert!(f[0]["file"].as_str().unwrap().ends_with("eks/cluster.yaml"), "{:#?}", f[0]);
+}
+
+/// Two eksctl configs of one cluster attach two roles to one ServiceAccount (no annotation): the role eksctl
+/// writes is the last config applied, so the input contradicts itself — E2A128 names both, neither is translated,
+/// and the result does not depend on the files' names (it used to take the first file by name, silently).
+#[test]
+fn two_disagreeing_eksctl_irsa_entries_are_an_error_whatever_the_file_order() {
+    let src = format!("{DIR}/two-eksctl-irsa-entries");
+    let tmp = tempfile::tempdir().unwrap();
+    let renamed = tmp.path().join("renamed");
+    super::copy_dir(&src, &renamed);
+    std::fs::rename(renamed.join("eks/cluster.yaml"), renamed.join("eks/0-cluster.yaml")).unwrap();
+    let mut seen = Vec::new();
+    for input in [src.as_str(), renamed.to_str().unwrap()] {
+        let p = plan_json(&[input]);
+        assert_eq!(identities(&p), vec![], "{input}");
+        let f = findings(&p, "E2A128");
+        assert_eq!(f.len(), 1, "{:#?}", p["findings"]);
+        assert_eq!(f[0]["severity"], "error");
+        let m = f[0]["message"].as_str().unwrap().replace(input, "IN");
+        assert!(m.contains("role/role-a` at IN/eks/") && m.contains("role/role-b` at IN/eks/"), "{m}");
+        assert_eq!(run(&["check", input]).0, 1);
+        seen.push(m.replace("0-cluster", "cluster"));
+    }
+    let mut sorted: Vec<Vec<&str>> = seen.iter().map(|m| m.split("; ").collect()).collect();
+    sorted.iter_mut().for_each(|v| v.sort());
+    assert_eq!(sorted[0], sorted[1]);
+}
+
 const GUARDS: &str = "testdata/fixtures/sources/guards";
 
 /// Review 2, w01: the guard that makes `translate` refuse a grant wider than the IAM role (E2A045) cannot be
