@@ -103,5 +103,41 @@ pub(crate) fn refuse_dir_over_inputs(dir: &std::path::Path, inputs: &[PathBuf], 
             );
         }
     }
-    Ok(())
+    refuse_dir_holding_inputs(dir, &dir_abs, inputs, flag)
+}
+
+/// `dir` inside an input, holding files the walk would read: the walk skips `dir` whole (it is the output), so
+/// those files would be dropped without a word (review 3: `--out k8s --force` with the manifests in `k8s/`).
+/// Refused, naming them, with or without `--force`. What eks2aks wrote there and nobody changed is not an input
+/// (the marker records it), and a directory the walk skips anyway (hidden, `target`, `node_modules`) drops nothing.
+fn refuse_dir_holding_inputs(
+    dir: &std::path::Path,
+    dir_abs: &std::path::Path,
+    inputs: &[PathBuf],
+    flag: &str,
+) -> Result<()> {
+    let skipped_anyway = |rel: &std::path::Path| {
+        rel.components().any(|c| {
+            let c = c.as_os_str().to_string_lossy();
+            c.starts_with('.') || c == "target" || c == "node_modules"
+        })
+    };
+    let inside = inputs
+        .iter()
+        .filter_map(|i| i.canonicalize().ok())
+        .any(|i| i.is_dir() && dir_abs.strip_prefix(&i).is_ok_and(|rel| !skipped_anyway(rel)));
+    if !inside {
+        return Ok(());
+    }
+    let walked = crate::ingest::walk::walk(&[dir.to_path_buf()], None);
+    let Some(first) = walked.files.first() else { return Ok(()) };
+    let more = match walked.files.len() {
+        1 => String::new(),
+        n => format!(" and {} more", n - 1),
+    };
+    anyhow::bail!(
+        "{flag} {} holds input files ({}{more}) that would be skipped as output and dropped from the translation; choose a {flag} directory that holds no inputs (a new one, or one only eks2aks wrote)",
+        dir.display(),
+        first.display
+    )
 }

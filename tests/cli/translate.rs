@@ -164,6 +164,42 @@ fn an_output_directory_over_the_inputs_is_refused() {
     assert!(!proj.join("plan.json").exists(), "nothing written");
 }
 
+/// `--out` inside an input, naming a directory that holds input files (review 3, d21: `--out k8s --force` with the
+/// manifests in `k8s/`): the walk skips the output directory, so those manifests would be dropped without a word —
+/// refused, naming them, with or without `--force`. An output directory that holds only what eks2aks wrote there
+/// (unchanged) stays accepted, as does a new subdirectory.
+#[test]
+fn an_output_directory_holding_input_files_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let proj = tmp.path().join("proj");
+    super::copy_dir("testdata/examples/edw-keda", &proj);
+    let k8s = std::fs::read_dir(&proj)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.is_dir()
+                && std::fs::read_dir(p).unwrap().any(|f| f.unwrap().path().extension().is_some_and(|x| x == "yaml"))
+        })
+        .expect("a directory of manifests in the example");
+    let before = read_tree(&proj);
+    for force in [true, false] {
+        let mut args = vec!["translate", "--out", k8s.to_str().unwrap(), proj.to_str().unwrap()];
+        if force {
+            args.insert(1, "--force");
+        }
+        let (code, _, err) = run(&args);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("holds input files") && err.contains(".yaml"), "{err}");
+    }
+    assert_eq!(read_tree(&proj), before, "nothing written");
+    // A new directory inside the input, written twice: the second run finds only its own unchanged output there.
+    let out = proj.join("azure");
+    for _ in 0..2 {
+        let (code, _, err) = run(&["translate", "--out", out.to_str().unwrap(), proj.to_str().unwrap()]);
+        assert_eq!(code, 0, "{err}");
+    }
+}
+
 /// `--out .` (the current directory, empty) works and leaves no temporary directory behind.
 #[test]
 fn the_current_directory_can_be_the_output() {
@@ -233,14 +269,35 @@ fn rerunning_into_its_own_output_replaces_it_and_does_not_read_it_back() {
     }
     let tree = read_tree(&out);
     assert!(!tree.keys().any(|k| k.starts_with("k8s/azure/")), "the output was read back as input: {:?}", tree.keys());
-    // A file eks2aks did not write is not deleted by a re-run (README "Safety"): refused without --force, kept with.
+    // A file eks2aks did not write is not deleted by a re-run (README "Safety"). This output is inside the input,
+    // so the file would also be skipped as input: refused with and without --force, and left as it is.
     std::fs::write(out.join("k8s/stale.yaml"), "x").unwrap();
-    let o = eks2aks().current_dir(&work).args(["translate", "--out", "azure", "."]).output().unwrap();
+    for force in [false, true] {
+        let mut args = vec!["translate", "--out", "azure", "."];
+        if force {
+            args.insert(1, "--force");
+        }
+        let o = eks2aks().current_dir(&work).args(&args).output().unwrap();
+        assert_eq!(o.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("holds input files (azure/k8s/stale.yaml)"), "{err}");
+    }
+    assert_eq!(std::fs::read_to_string(out.join("k8s/stale.yaml")).unwrap(), "x");
+    // Outside the input, the same file is kept by --force (and refused without it).
+    let outside = tmp.path().join("out");
+    let o = eks2aks().current_dir(&work).args(["translate", "--out", outside.to_str().unwrap(), "."]).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    std::fs::write(outside.join("k8s/stale.yaml"), "x").unwrap();
+    let o = eks2aks().current_dir(&work).args(["translate", "--out", outside.to_str().unwrap(), "."]).output().unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("(k8s/stale.yaml)"));
-    let o = eks2aks().current_dir(&work).args(["translate", "--force", "--out", "azure", "."]).output().unwrap();
+    let o = eks2aks()
+        .current_dir(&work)
+        .args(["translate", "--force", "--out", outside.to_str().unwrap(), "."])
+        .output()
+        .unwrap();
     assert!(o.status.success());
-    assert_eq!(std::fs::read_to_string(out.join("k8s/stale.yaml")).unwrap(), "x");
+    assert_eq!(std::fs::read_to_string(outside.join("k8s/stale.yaml")).unwrap(), "x");
 }
 
 #[test]
