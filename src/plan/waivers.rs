@@ -29,19 +29,7 @@ pub fn collect(model: &Model, sink: &mut Sink) -> Vec<Waiver> {
             sink.push(rules::INVALID_WAIVER, format!("`{ANNOTATION}` must be a string"), Some(loc));
             continue;
         };
-        // Waivers are separated by `;` or new lines; a `;` inside a reason (not followed by a rule) stays in it.
-        let mut parts: Vec<String> = Vec::new();
-        for piece in text.split([';', '\n']).map(str::trim).filter(|p| !p.is_empty()) {
-            let starts_rule = piece.split(':').next().is_some_and(|c| rules::by_code(c.trim()).is_some());
-            match parts.last_mut() {
-                Some(last) if !starts_rule => {
-                    last.push_str("; ");
-                    last.push_str(piece);
-                }
-                _ => parts.push(piece.to_string()),
-            }
-        }
-        for part in parts.iter().map(String::as_str) {
+        for part in split(text).iter().map(String::as_str) {
             let (code, reason) = part.split_once(':').map_or((part, ""), |(c, r)| (c.trim(), r.trim()));
             match rules::by_code(code) {
                 Some(rule) if !reason.is_empty() && rule.code != rules::MALFORMED_INPUT => out.push(Waiver {
@@ -71,6 +59,28 @@ pub fn collect(model: &Model, sink: &mut Sink) -> Vec<Waiver> {
     out
 }
 
+/// The waivers of one annotation: separated by `;` or new lines. A `;` inside a reason stays in it unless what
+/// follows starts with something shaped like a rule code (`E2A` and digits, then `:`), known or not — an unknown
+/// code is then its own waiver and reported (E2A032), never absorbed into the previous reason (review 3, d15).
+fn split(text: &str) -> Vec<String> {
+    let code_shaped = |c: &str| {
+        let c = c.trim();
+        c.len() > 3 && c[..3].eq_ignore_ascii_case("E2A") && c[3..].bytes().all(|b| b.is_ascii_digit())
+    };
+    let mut parts: Vec<String> = Vec::new();
+    for piece in text.split([';', '\n']).map(str::trim).filter(|p| !p.is_empty()) {
+        let starts_rule = piece.split_once(':').is_some_and(|(c, _)| code_shaped(c));
+        match parts.last_mut() {
+            Some(last) if !starts_rule => {
+                last.push_str("; ");
+                last.push_str(piece);
+            }
+            _ => parts.push(piece.to_string()),
+        }
+    }
+    parts
+}
+
 /// Extends the waivers of ServiceAccounts to the IAM roles they name: a finding about a role (located at the role
 /// in its IAM file, such as E2A045 or E2A053) can only be waived from Kubernetes, so a ServiceAccount's waiver
 /// covers the findings located at its role too (`pairs`: ServiceAccount location, role location).
@@ -97,4 +107,20 @@ pub fn waiver_for<'a>(waivers: &'a [Waiver], f: &Finding) -> Option<&'a str> {
         .iter()
         .find(|w| w.code == f.code && w.file == loc.file && w.start <= loc.pos && loc.pos <= w.end)
         .map(|w| w.reason.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split;
+
+    #[test]
+    fn a_semicolon_splits_only_before_a_code_shaped_rule() {
+        assert_eq!(
+            split("E2A104: metric moved by hand in PR 42; E2A410: typo of a code"),
+            vec!["E2A104: metric moved by hand in PR 42", "E2A410: typo of a code"]
+        );
+        assert_eq!(split("E2A005: public data; no credentials"), vec!["E2A005: public data; no credentials"]);
+        assert_eq!(split("E2A005: a\ne2a036: b; see: the runbook"), vec!["E2A005: a", "e2a036: b; see: the runbook"]);
+        assert_eq!(split(" ; E2A: x"), vec!["E2A: x"]);
+    }
 }
