@@ -276,6 +276,22 @@ pub fn junit(a: &Analysis, r: &Report, fail_on: FailOn) -> String {
             role.loc.pos.line,
         ));
     }
+    junit_of(cases, r, fail_on)
+}
+
+/// `--format junit` for a run stopped by malformed input (no model): a suite per file with a finding, whose
+/// `(file)` case fails with them — every finding of such a run is an error that stopped it, whatever `--fail-on`.
+pub fn junit_malformed(r: &Report) -> String {
+    junit_of(Default::default(), r, FailOn::Error)
+}
+
+/// The JUnit XML of `cases` (file → its objects: name, first and last line) and the report's findings.
+fn junit_of(
+    mut cases: std::collections::BTreeMap<String, Vec<(String, u32, u32)>>,
+    r: &Report,
+    fail_on: FailOn,
+) -> String {
+    use std::collections::BTreeMap;
     for f in &r.findings {
         if let Some(file) = &f.file {
             cases.entry(file.to_string()).or_default();

@@ -105,7 +105,7 @@ fn explain(code: &str, out: &mut dyn Write, err: &mut dyn Write) -> Result<ExitS
     Ok(ExitStatus::Success)
 }
 
-/// A run that stopped at malformed input: CI still gets its report in JSON, SARIF or Markdown (a SARIF upload of
+/// A run that stopped at malformed input: CI still gets its report in JSON, SARIF, JUnit, GitLab or Markdown (a SARIF upload of
 /// nothing would hide the problem); the exit status is 2 all the same.
 fn write_malformed(
     args: &cli::CheckArgs,
@@ -114,11 +114,12 @@ fn write_malformed(
     findings: &[diag::Finding],
     out: &mut dyn Write,
 ) -> Result<()> {
-    if !matches!(args.format, CheckFormat::Json | CheckFormat::Sarif | CheckFormat::Markdown | CheckFormat::Gitlab) {
+    if matches!(args.format, CheckFormat::Text) {
         return Ok(());
     }
     let report = crate::check::malformed_report(files, findings);
     let text = match args.format {
+        CheckFormat::Junit => crate::check::junit_malformed(&report),
         CheckFormat::Sarif => crate::check::sarif::render(&report),
         CheckFormat::Gitlab => crate::check::gitlab::render(&report),
         CheckFormat::Json => json::to_pretty_string(&report),

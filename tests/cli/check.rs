@@ -447,6 +447,21 @@ fn malformed_input_still_yields_a_gitlab_report_and_exit_2() {
     assert!(v.as_array().unwrap().iter().any(|i| i["check_name"] == "E2A001" && i["severity"] == "critical"), "{v:#}");
 }
 
+/// Review 3, d13: `--format junit` wrote nothing for malformed input (the other formats report E2A001): a CI job
+/// reading JUnit saw no test at all. Each file with a problem is a suite whose `(file)` case fails with it.
+#[test]
+fn malformed_input_still_yields_a_junit_report_and_exit_2() {
+    for fail_on in ["error", "never"] {
+        let (code, xml, _) =
+            run(&["check", "--format", "junit", "--fail-on", fail_on, "testdata/bad/effect-maybe.json"]);
+        assert_eq!(code, 2);
+        assert!(xml.starts_with("<?xml"), "{xml}");
+        assert!(xml.contains("testdata/bad/effect-maybe.json"), "{xml}");
+        assert!(xml.contains("<failure") && xml.contains("type=\"E2A001\""), "{xml}");
+        assert!(xml.contains("effect-maybe.json:6: error malformed-input"), "{xml}");
+    }
+}
+
 /// Review of 4ba9fce: findings contradicted each other. A value naming a resource that becomes an Azure resource
 /// no rewrite reaches had E2A027 "no Azure counterpart in the plan" beside E2A111 "which becomes … on Azure"; a
 /// resource the IAM policies grant, in a statement eks2aks declined (E2A020), had E2A036 "its IAM policies do not
