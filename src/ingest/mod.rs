@@ -60,6 +60,9 @@ struct Source {
     rereadable: bool,
     /// Named on the command line: may be a FIFO (see [`crate::diag::files::read_capped`]).
     named: bool,
+    /// The size of a file the walk found in a directory and saw as a regular file: it is read with
+    /// [`crate::diag::files::read_walked`], without a second look by path before the open.
+    walked: Option<u64>,
 }
 
 /// What one file turned into, on a worker thread: its text, its share of the model (indices local to it), the
@@ -90,6 +93,7 @@ pub fn read(inputs: &[PathBuf], opts: &IngestOptions, files: &mut Files, sink: &
             relative: f.relative,
             text: None,
             named: f.named,
+            walked: f.stat.filter(|m| m.is_file && !f.named).map(|m| m.len),
         }
     };
     let model = read_sources(found.into_iter().map(source).collect(), opts, files, sink);
@@ -134,6 +138,7 @@ pub fn read_strs(texts: &[(&str, &str)], opts: &IngestOptions, files: &mut Files
             size: text.len() as u64,
             rereadable: false,
             named: true,
+            walked: None,
         })
         .collect();
     read_sources(sources, opts, files, sink)
@@ -288,7 +293,10 @@ fn load(src: &Source) -> (String, Option<(Pos, String)>) {
     // Under the filesystem policy: regular files (or a named FIFO), never more than the size limit.
     let limit = crate::diag::files::max_file_size();
     let bytes = match &src.path {
-        Some(p) => crate::diag::files::read_capped(p, src.named, limit),
+        Some(p) => match src.walked {
+            Some(len) => crate::diag::files::read_walked(p, len, limit),
+            None => crate::diag::files::read_capped(p, src.named, limit),
+        },
         None => crate::diag::files::read_limited(std::io::stdin().lock(), 0, limit),
     };
     match bytes {
