@@ -60,6 +60,9 @@ struct Source {
     rereadable: bool,
     /// Named on the command line: may be a FIFO (see [`crate::diag::files::read_capped`]).
     named: bool,
+    /// The size of a file the walk found in a directory and saw as a regular file: it is read with
+    /// [`crate::diag::files::read_walked`], without a second look by path before the open.
+    walked: Option<u64>,
 }
 
 /// What one file turned into, on a worker thread: its text, its share of the model (indices local to it), the
@@ -81,15 +84,13 @@ pub fn read(inputs: &[PathBuf], opts: &IngestOptions, files: &mut Files, sink: &
             f.stat.or_else(|| f.path.as_deref().and_then(|p| std::fs::metadata(p).ok()).map(|m| walk::Stat::from(&m)));
         Source {
             size: stat.map_or(0, |m| m.len),
-            // `/dev/stdin` or `/dev/fd/N` redirected from a file looks regular, but reading it again may go on
-            // where the first read stopped (macOS duplicates the descriptor): device paths keep their text too.
-            rereadable: stat.is_some_and(|m| m.is_file)
-                && f.path.as_deref().is_some_and(|p| !p.starts_with("/dev") && !p.starts_with("/proc")),
+            rereadable: rereadable(stat, f.path.as_deref(), f.named),
             display: f.display,
             path: f.path,
             relative: f.relative,
             text: None,
             named: f.named,
+            walked: f.stat.filter(|m| m.is_file && !f.named).map(|m| m.len),
         }
     };
     let model = read_sources(found.into_iter().map(source).collect(), opts, files, sink);
@@ -116,6 +117,17 @@ pub fn read(inputs: &[PathBuf], opts: &IngestOptions, files: &mut Files, sink: &
     model
 }
 
+/// Whether a file's text can be read again when it is needed (then only its digest is kept, see
+/// [`Files::add_on_disk`]): a regular file. `/dev/stdin` or `/dev/fd/N` named on the command line and redirected
+/// from a file looks regular, but reading it again may go on where the first read stopped (macOS duplicates the
+/// descriptor): named device paths keep their text. A file found in a directory is a regular file of that
+/// directory wherever it is: one under `/dev/shm` (a tmpfs) is read again like any other (keeping every text of
+/// a corpus there was 52 MB, the largest item of the peak, at 10,000 apps).
+fn rereadable(stat: Option<walk::Stat>, path: Option<&Path>, named: bool) -> bool {
+    stat.is_some_and(|m| m.is_file)
+        && path.is_some_and(|p| !named || !(p.starts_with("/dev") || p.starts_with("/proc")))
+}
+
 /// Reads in-memory text as one input file (`display` is its name in findings). For fuzzing and embedding.
 pub fn read_str(display: &str, text: &str, opts: &IngestOptions, files: &mut Files, sink: &mut Sink) -> Model {
     read_strs(&[(display, text)], opts, files, sink)
@@ -134,6 +146,7 @@ pub fn read_strs(texts: &[(&str, &str)], opts: &IngestOptions, files: &mut Files
             size: text.len() as u64,
             rereadable: false,
             named: true,
+            walked: None,
         })
         .collect();
     read_sources(sources, opts, files, sink)
@@ -288,7 +301,10 @@ fn load(src: &Source) -> (String, Option<(Pos, String)>) {
     // Under the filesystem policy: regular files (or a named FIFO), never more than the size limit.
     let limit = crate::diag::files::max_file_size();
     let bytes = match &src.path {
-        Some(p) => crate::diag::files::read_capped(p, src.named, limit),
+        Some(p) => match src.walked {
+            Some(len) => crate::diag::files::read_walked(p, len, limit),
+            None => crate::diag::files::read_capped(p, src.named, limit),
+        },
         None => crate::diag::files::read_limited(std::io::stdin().lock(), 0, limit),
     };
     match bytes {
@@ -437,6 +453,24 @@ fn leave_out_roles(model: &mut Model, mut roles: Vec<(usize, Loc, String)>, code
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// Only what cannot be read again keeps its text: stdin and device paths named on the command line, and what
+    /// is not a regular file; a file found in a directory under `/dev/shm` is read again like any other.
+    #[test]
+    fn texts_are_kept_only_for_what_cannot_be_read_again() {
+        let file = Some(walk::Stat { len: 10, is_file: true });
+        let fifo = Some(walk::Stat { len: 0, is_file: false });
+        let p = |s: &'static str| Some(Path::new(s));
+        assert!(rereadable(file, p("/dev/shm/corpus/apps/a/sa.yaml"), false));
+        assert!(rereadable(file, p("repo/apps/a/sa.yaml"), false));
+        assert!(rereadable(file, p("/tmp/sa.yaml"), true));
+        assert!(!rereadable(file, p("/dev/stdin"), true));
+        assert!(!rereadable(file, p("/dev/fd/3"), true));
+        assert!(!rereadable(file, p("/proc/self/fd/3"), true));
+        assert!(!rereadable(fifo, p("/tmp/p.yaml"), true));
+        assert!(!rereadable(None, p("/tmp/gone.yaml"), false));
+        assert!(!rereadable(file, None, true));
+    }
 
     /// Keys the readers look for (Kubernetes, IAM exports, eksctl, KEDA), for [`tree`]'s mappings.
     const TREE_KEYS: &[&str] = &[
