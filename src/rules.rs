@@ -509,6 +509,11 @@ rules! {
         why: "eksctl writes the annotation of whichever config ran last, so the role in force cannot be known from the input; choosing one by file order would make the plan depend on file names.",
         fix: "Keep one `iam.serviceAccounts` entry for the ServiceAccount, or annotate its manifest with the role in force, and translate again."
     }
+    KEDA_CLUSTER_UNKNOWN = "E2A129" "keda-cluster-unknown" Error {
+        what: "A KEDA trigger's scale target (the workload whose env and identity it reads) or its authentication is declared in several cluster directories of the input, and none of them is nearer the ScaledObject's (or ScaledJob's) file than the others. The message names each copy with file and line. The trigger, and the env values it may read, are left as they are.",
+        why: "Each cluster has its own queue URL and its own authentication; taking the first one found would make one cluster's trigger scale on another cluster's queue, or authenticate as another cluster's identity.",
+        fix: "Put each cluster's ScaledObjects in that cluster's directory, next to its workloads and authentications, or translate each cluster in a run of its own."
+    }
     MANAGED_POLICY_FROM_BUNDLE = "E2A130" "aws-managed-policy-from-bundle" Note {
         what: "A role attaches an AWS-managed policy (or an eksctl well-known policy that expands to one) whose document is not in the input; it was resolved from the copy bundled in `mappings/aws-managed-policies.yaml`, whose version and date the message names.",
         why: "AWS can publish a newer version of a managed policy; the bundled copy is the version taken on the date named, so the translation follows that version.",
