@@ -194,7 +194,7 @@ rules! {
         fix: "Nothing: the rewritten manifest drops it."
     }
     KEDA_TRIGGER = "E2A029" "keda-trigger-not-translated" Warning {
-        what: "A KEDA `aws-sqs-queue` trigger or its authentication cannot be carried to an Azure scaler as it is (its queue or its identity is unknown, or it used KEDA's own AWS role and the KEDA operator's Azure identity must be granted access instead), or an `aws-*` trigger type is in neither the SQS path nor `mappings/keda-triggers.yaml` (the Kinesis, DynamoDB (Streams) and CloudWatch triggers are E2A102–E2A105).",
+        what: "A KEDA `aws-sqs-queue` trigger or its authentication cannot be carried to an Azure scaler as it is (its queue or its identity is unknown — its authentication is not in the input, and it is then left as it is —, or it used KEDA's own AWS role and the KEDA operator's Azure identity must be granted access instead), or an `aws-*` trigger type is in neither the SQS path nor `mappings/keda-triggers.yaml` (the Kinesis, DynamoDB (Streams) and CloudWatch triggers are E2A102–E2A105).",
         why: "The workload would not scale, or KEDA would lack access to read the queue length.",
         fix: "Choose an Azure scaler by hand, or grant the KEDA operator's identity Storage Queue Data Reader on the queue."
     }
@@ -315,7 +315,7 @@ rules! {
         fix: "Narrow the IAM policy (or `stay_on_aws`) to the resources and actions that stay on AWS and translate again; if the grant is really intended, waive it with a reason on the ServiceAccount that names the role (`eks2aks.dev/ignore: \"E2A053: <reason>\"`; a ServiceAccount's waivers cover the findings at its role)."
     }
     KEDA_AUTH_SHARED = "E2A054" "keda-auth-shared" Error {
-        what: "One KEDA `TriggerAuthentication` or `ClusterTriggerAuthentication` is used by triggers that authenticate as different identities (`identityOwner: workload` or `aws-eks` on workloads with different roles, or roles named by the triggers), and eks2aks cannot split it: the authentication is not in the input, or it is not a top-level document of a YAML file (a JSON file, an item of a `List`), so no derived authentication can be added beside it. It is rewritten for the first identity only. (When it can, eks2aks splits it: the first identity keeps it, each other gets a derived authentication, listed in `plan.json` under `keda_authentications`, and the triggers point at their own.)",
+        what: "One KEDA `TriggerAuthentication` or `ClusterTriggerAuthentication` is used by triggers that authenticate as different identities (`identityOwner: workload` or `aws-eks` on workloads with different roles, or roles named by the triggers), and eks2aks cannot split it: it is not a top-level document of a YAML file (a JSON file, an item of a `List`), so no derived authentication can be added beside it. It is rewritten for the first identity only. (When it can, eks2aks splits it: the first identity keeps it, each other gets a derived authentication, listed in `plan.json` under `keda_authentications`, and the triggers point at their own.)",
         why: "`azure-workload` takes one `identityId`: the other scalers would read their queues as another workload's identity — which may lack access (no scaling) or have access it should not use.",
         fix: "Give each workload its own TriggerAuthentication (or move the shared one into a YAML file of its own) and translate again."
     }

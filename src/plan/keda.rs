@@ -351,7 +351,7 @@ impl Analyser<'_, '_> {
         let Some(ri) = self.operator else {
             self.sink.push(
                 rules::KEDA_TRIGGER,
-                format!("{}: the trigger used KEDA's own AWS role, and no ServiceAccount of the KEDA operator with an IAM role is in the input, so no Azure identity, role or federated credential is generated for KEDA; give the KEDA operator an identity with Storage Queue Data Reader on the queue and annotate its ServiceAccount with that identity's client id (the identity KEDA uses for an `azure-workload` authentication without `identityId`)", sc.what),
+                format!("{}: the trigger used KEDA's own AWS role, and no ServiceAccount of the KEDA operator with an IAM role is in the input: when its queue is mapped, the trigger is rewritten to authenticate as KEDA's own identity (`azure-workload` without `identityId`), for which no Azure identity, role or federated credential is generated; give the KEDA operator an identity with Storage Queue Data Reader on the queue and annotate its ServiceAccount with that identity's client id (the identity KEDA uses for an `azure-workload` authentication without `identityId`)", sc.what),
                 Some(t.loc),
             );
             self.needs.triggers.insert((sc.si, ti), resolved(None));
