@@ -91,6 +91,31 @@ fn a_scaled_object_equally_near_two_clusters_is_reported_and_left() {
     assert!(!edits.contains("azure-queue"), "no trigger is rewritten: {edits}");
 }
 
+/// The same for the authentication: each cluster's TriggerAuthentication `orders/aws` moved out of the cluster
+/// directories (`auth/<env>/`), so neither is nearer a ScaledObject: E2A129 at each trigger, nothing rewritten.
+#[test]
+fn an_authentication_equally_near_from_two_clusters_is_reported_and_left() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    copy_dir(format!("{FIXTURES}/two-clusters"), &input);
+    let auth = "---\napiVersion: keda.sh/v1alpha1\nkind: TriggerAuthentication\n";
+    for env in ["staging", "prod"] {
+        let path = input.join(format!("clusters/{env}/orders.yaml"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let (head, rest) = text.split_once(auth).unwrap();
+        let (auth_body, so) = rest.split_once("---\n").unwrap();
+        std::fs::write(&path, format!("{head}---\n{so}")).unwrap();
+        std::fs::create_dir_all(input.join(format!("auth/{env}"))).unwrap();
+        let doc = format!("apiVersion: keda.sh/v1alpha1\nkind: TriggerAuthentication\n{auth_body}");
+        std::fs::write(input.join(format!("auth/{env}/auth.yaml")), doc).unwrap();
+    }
+    let plan = plan(&input);
+    let m = messages(&plan, "E2A129");
+    assert_eq!(m.len(), 2, "{m:?}");
+    assert!(m.iter().all(|m| m.contains("its authentication TriggerAuthentication `orders/aws`")), "{m:?}");
+    assert!(!plan["manifest_edits"].to_string().contains("azure-queue"));
+}
+
 /// The output of `translate`, file by file (the marker aside), with `rename` applied to the paths.
 fn outputs(out: &Path, rename: &[(&str, &str)]) -> std::collections::BTreeMap<String, String> {
     let mut all = std::collections::BTreeMap::new();
