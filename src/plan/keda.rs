@@ -4,8 +4,13 @@
 //! read access to the queue and a federated credential for the KEDA operator's ServiceAccount. A trigger that named
 //! a role (`awsRoleArn` in its metadata, or `podIdentity.roleArn`) authenticates as the identity planned for that
 //! role. One authentication shared by triggers that authenticate as different identities is split: the first
-//! identity keeps it, each other gets a derived authentication the rewrite adds to the output ([`Bindings`],
-//! [`AddedAuth`]), or, when it cannot be added safely, E2A054.
+//! identity (its triggers sorted by namespace, name, kind, index) keeps it, each other gets a derived authentication
+//! the rewrite adds to the output ([`Bindings`], [`AddedAuth`]), or, when it cannot be added safely, E2A054. One also
+//! used by triggers that stay on AWS stays as it is for them, and every translated identity gets a derived one.
+//!
+//! A scaler's scale target and its authentication are the ones nearest its file ([`target_workload`],
+//! [`trigger_auth`]: the longest common directory prefix, as a workload is joined to its ServiceAccount). When the
+//! cluster cannot be known (E2A129), or the authentication is not in the input (E2A029), the trigger is left as it is.
 
 use crate::diag::{FileId, Files, Loc, Sink};
 use crate::graph::Joined;
