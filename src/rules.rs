@@ -194,7 +194,7 @@ rules! {
         fix: "Nothing: the rewritten manifest drops it."
     }
     KEDA_TRIGGER = "E2A029" "keda-trigger-not-translated" Warning {
-        what: "A KEDA `aws-sqs-queue` trigger or its authentication cannot be carried to an Azure scaler as it is (its queue or its identity is unknown, or it used KEDA's own AWS role and the KEDA operator's Azure identity must be granted access instead), or an `aws-*` trigger type is in neither the SQS path nor `mappings/keda-triggers.yaml` (the Kinesis, DynamoDB (Streams) and CloudWatch triggers are E2A102–E2A105).",
+        what: "A KEDA `aws-sqs-queue` trigger or its authentication cannot be carried to an Azure scaler as it is (its queue or its identity is unknown — its authentication is not in the input, and it is then left as it is —, or it used KEDA's own AWS role and the KEDA operator's Azure identity must be granted access instead), or an `aws-*` trigger type is in neither the SQS path nor `mappings/keda-triggers.yaml` (the Kinesis, DynamoDB (Streams) and CloudWatch triggers are E2A102–E2A105).",
         why: "The workload would not scale, or KEDA would lack access to read the queue length.",
         fix: "Choose an Azure scaler by hand, or grant the KEDA operator's identity Storage Queue Data Reader on the queue."
     }
@@ -315,7 +315,7 @@ rules! {
         fix: "Narrow the IAM policy (or `stay_on_aws`) to the resources and actions that stay on AWS and translate again; if the grant is really intended, waive it with a reason on the ServiceAccount that names the role (`eks2aks.dev/ignore: \"E2A053: <reason>\"`; a ServiceAccount's waivers cover the findings at its role)."
     }
     KEDA_AUTH_SHARED = "E2A054" "keda-auth-shared" Error {
-        what: "One KEDA `TriggerAuthentication` or `ClusterTriggerAuthentication` is used by triggers that authenticate as different identities (`identityOwner: workload` or `aws-eks` on workloads with different roles, or roles named by the triggers), and eks2aks cannot split it: the authentication is not in the input, or it is not a top-level document of a YAML file (a JSON file, an item of a `List`), so no derived authentication can be added beside it. It is rewritten for the first identity only. (When it can, eks2aks splits it: the first identity keeps it, each other gets a derived authentication, listed in `plan.json` under `keda_authentications`, and the triggers point at their own.)",
+        what: "One KEDA `TriggerAuthentication` or `ClusterTriggerAuthentication` is used by triggers that authenticate as different identities (`identityOwner: workload` or `aws-eks` on workloads with different roles, or roles named by the triggers), and eks2aks cannot split it: it is not a top-level document of a YAML file (a JSON file, an item of a `List`), so no derived authentication can be added beside it. It is rewritten for the first identity only. (When it can, eks2aks splits it: the first identity keeps it, each other gets a derived authentication, listed in `plan.json` under `keda_authentications`, and the triggers point at their own.)",
         why: "`azure-workload` takes one `identityId`: the other scalers would read their queues as another workload's identity — which may lack access (no scaling) or have access it should not use.",
         fix: "Give each workload its own TriggerAuthentication (or move the shared one into a YAML file of its own) and translate again."
     }
@@ -508,6 +508,11 @@ rules! {
         what: "One ServiceAccount of one cluster has eksctl `iam.serviceAccounts` entries (in one config or several) that attach different roles, and its manifest (if any) has no role annotation. The message names each role with its file and line. None is translated.",
         why: "eksctl writes the annotation of whichever config ran last, so the role in force cannot be known from the input; choosing one by file order would make the plan depend on file names.",
         fix: "Keep one `iam.serviceAccounts` entry for the ServiceAccount, or annotate its manifest with the role in force, and translate again."
+    }
+    KEDA_CLUSTER_UNKNOWN = "E2A129" "keda-cluster-unknown" Error {
+        what: "A KEDA trigger's scale target (the workload whose env and identity it reads) or its authentication is declared in several cluster directories of the input, and none of them is nearer the ScaledObject's (or ScaledJob's) file than the others. The message names each copy with file and line. The trigger, and the env values it may read, are left as they are.",
+        why: "Each cluster has its own queue URL and its own authentication; taking the first one found would make one cluster's trigger scale on another cluster's queue, or authenticate as another cluster's identity.",
+        fix: "Put each cluster's ScaledObjects in that cluster's directory, next to its workloads and authentications, or translate each cluster in a run of its own."
     }
     MANAGED_POLICY_FROM_BUNDLE = "E2A130" "aws-managed-policy-from-bundle" Note {
         what: "A role attaches an AWS-managed policy (or an eksctl well-known policy that expands to one) whose document is not in the input; it was resolved from the copy bundled in `mappings/aws-managed-policies.yaml`, whose version and date the message names.",

@@ -44,7 +44,8 @@ pub fn build(
     super::zone_conflicts::report(&conflicts, joined.resources.iter().map(|(a, l)| (a.as_ref(), *l)), &mut sink);
     let recognised = addons::recognise(model, joined, tables, &mut sink);
     let role_identity = name_identities(model, joined, &recognised.roles, &mut sink);
-    let mut keda = keda::analyse(model, joined, tables, &opts.targets, &role_identity, &opts.keda_operator, &mut sink);
+    let mut keda =
+        keda::analyse(model, files, joined, tables, &opts.targets, &role_identity, &opts.keda_operator, &mut sink);
     let found = names_in_config(model, joined, tables, &role_identity);
     let (mut identities, custom_roles) = {
         let mut planner = Planner::new(model, joined, files, tables, opts, &keda.queues);

@@ -657,9 +657,8 @@ fn keda(ctx: &Ctx, plan: &Plan, push: &mut impl FnMut(usize, Edit)) {
             push(model.scalers[si].object, Edit::Trigger { index: ti, with });
         }
     }
-    for a in &model.trigger_auths {
-        let key = (a.kind.clone(), a.namespace.clone(), a.name.clone());
-        let Some(identity) = plan.keda.auths.get(&key) else { continue };
+    for (ai, a) in model.trigger_auths.iter().enumerate() {
+        let Some(identity) = plan.keda.auths.get(&ai) else { continue };
         let pod_identity = match a.provider.as_deref() {
             Some("aws" | "aws-eks") => PodIdentityEdit::Replace,
             None if identity.is_some() => PodIdentityEdit::Add,

@@ -4,8 +4,13 @@
 //! read access to the queue and a federated credential for the KEDA operator's ServiceAccount. A trigger that named
 //! a role (`awsRoleArn` in its metadata, or `podIdentity.roleArn`) authenticates as the identity planned for that
 //! role. One authentication shared by triggers that authenticate as different identities is split: the first
-//! identity keeps it, each other gets a derived authentication the rewrite adds to the output ([`Bindings`],
-//! [`AddedAuth`]), or, when it cannot be added safely, E2A054.
+//! identity (its triggers sorted by namespace, name, kind, index) keeps it, each other gets a derived authentication
+//! the rewrite adds to the output ([`Bindings`], [`AddedAuth`]), or, when it cannot be added safely, E2A054. One also
+//! used by triggers that stay on AWS stays as it is for them, and every translated identity gets a derived one.
+//!
+//! A scaler's scale target and its authentication are the ones nearest its file ([`target_workload`],
+//! [`trigger_auth`]: the longest common directory prefix, as a workload is joined to its ServiceAccount). When the
+//! cluster cannot be known (E2A129), or the authentication is not in the input (E2A029), the trigger is left as it is.
 
 use crate::diag::{FileId, Files, Loc, Sink};
 use crate::graph::Joined;
@@ -31,7 +36,7 @@ pub struct KedaNeeds {
 }
 
 /// A trigger whose queue and identity are known.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Resolved {
     /// The queue's ARN (from `queueURL`, or the scale target's env for `queueURLFromEnv`).
     pub arn: String,
@@ -42,6 +47,10 @@ pub struct Resolved {
     /// The Azure resource type the ARN must map to for the trigger to carry over (a `keda-triggers.yaml` entry's
     /// `azure.azure_type`); `None` for an `aws-sqs-queue` trigger (an Azure queue or Service Bus queue).
     pub azure_type: Option<String>,
+    /// The authentication it references (index into `model.trigger_auths`, the nearest one: [`trigger_auth`]).
+    pub auth: Option<usize>,
+    /// The env values its queue is read from (`queueURLFromEnv`): held when the trigger is left as it is.
+    pub env: Vec<Loc>,
 }
 
 /// How one trigger authenticates.
@@ -57,48 +66,93 @@ pub enum AuthOwner {
     StaticKeys,
 }
 
-/// Workloads by (kind, namespace, name), built once so resolving every scaler stays linear.
-pub type WorkloadIndex = BTreeMap<(String, String, String), usize>;
+/// Workloads by (kind, namespace, name) — one per cluster directory that declares it —, built once so resolving
+/// every scaler stays linear.
+pub type WorkloadIndex = BTreeMap<(String, String, String), Vec<usize>>;
 
 /// Builds the [`WorkloadIndex`].
 pub fn workload_index(model: &Model) -> WorkloadIndex {
-    model
-        .workloads
-        .iter()
-        .enumerate()
-        .map(|(i, w)| ((w.kind.to_string(), w.namespace.to_string(), w.name.clone()), i))
-        .collect()
-}
-
-/// The workload a scaler scales (index into `model.workloads`).
-pub fn target_workload(index: &WorkloadIndex, s: &Scaler) -> Option<usize> {
-    if s.kind == "ScaledJob" {
-        return index.get(&("ScaledJob".into(), s.namespace.clone(), s.name.clone())).copied();
+    let mut index = WorkloadIndex::new();
+    for (i, w) in model.workloads.iter().enumerate() {
+        index.entry((w.kind.to_string(), w.namespace.to_string(), w.name.clone())).or_default().push(i);
     }
-    let (kind, name) = s.target.as_ref()?;
-    index.get(&(kind.clone(), s.namespace.clone(), name.clone())).copied()
+    index
 }
 
-/// The authentication a trigger references, when it is in the input.
-pub fn trigger_auth<'m>(model: &'m Model, s: &Scaler, t: &Trigger) -> Option<&'m crate::model::TriggerAuth> {
-    t.auth_ref.as_ref().and_then(|(kind, name)| {
-        model.trigger_auths.iter().find(|a| {
-            &a.name == name
-                && &a.kind == kind
-                && (a.kind == "ClusterTriggerAuthentication" || a.namespace == s.namespace)
-        })
-    })
+/// Which of the objects a scaler names by (kind, namespace, name) it means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Near {
+    /// None is in the input.
+    Absent,
+    /// This one (an index): the only one, or the one whose file is nearest the scaler's.
+    One(usize),
+    /// Several are equally near (one per cluster directory, none of them the scaler's): the cluster is unknown.
+    Several(Vec<usize>),
 }
 
-/// Who a trigger authenticates as, from its TriggerAuthentication and its own metadata.
-pub fn auth_owner(model: &Model, s: &Scaler, t: &Trigger) -> AuthOwner {
+impl Near {
+    /// The one object, when it is known.
+    pub fn one(&self) -> Option<usize> {
+        if let Near::One(i) = self { Some(*i) } else { None }
+    }
+}
+
+/// The number of leading path components two files share.
+fn common_prefix_len(a: &str, b: &str) -> usize {
+    a.split('/').zip(b.split('/')).take_while(|(x, y)| x == y).count()
+}
+
+/// Among `cands` (an index and its file), the one whose file shares the longest directory prefix with `from` —
+/// the rule that joins a workload to its ServiceAccount (`graph::build`) and an association to its cluster
+/// (`graph::associations`). Never decided by file or document order.
+fn nearest(files: &Files, from: FileId, cands: impl IntoIterator<Item = (usize, FileId)>) -> Near {
+    let at = files.display(from);
+    let scored: Vec<(usize, usize)> =
+        cands.into_iter().map(|(i, f)| (i, common_prefix_len(files.display(f), at))).collect();
+    let best = scored.iter().map(|&(_, l)| l).max();
+    let mut near: Vec<usize> = scored.iter().filter(|&&(_, l)| Some(l) == best).map(|&(i, _)| i).collect();
+    near.sort_unstable();
+    match near[..] {
+        [] => Near::Absent,
+        [one] => Near::One(one),
+        _ => Near::Several(near),
+    }
+}
+
+/// The workload a scaler scales (index into `model.workloads`): of its scale target's (kind, namespace, name), the
+/// one nearest the scaler's file ([`nearest`]).
+pub fn target_workload(model: &Model, files: &Files, index: &WorkloadIndex, s: &Scaler) -> Near {
+    let key = if s.kind == "ScaledJob" {
+        ("ScaledJob".to_string(), s.namespace.clone(), s.name.clone())
+    } else {
+        let Some((kind, name)) = s.target.as_ref() else { return Near::Absent };
+        (kind.clone(), s.namespace.clone(), name.clone())
+    };
+    let cands = index.get(&key).into_iter().flatten().map(|&wi| (wi, model.workloads[wi].template_loc.file));
+    nearest(files, model.objects[s.object].loc.file, cands)
+}
+
+/// The authentication a trigger references (index into `model.trigger_auths`): of the ones of its kind, name (and
+/// namespace, for a TriggerAuthentication), the one nearest the scaler's file ([`nearest`]). `Absent` when the
+/// trigger references none, or one the input does not have.
+pub fn trigger_auth(model: &Model, files: &Files, s: &Scaler, t: &Trigger) -> Near {
+    let Some((kind, name)) = t.auth_ref.as_ref() else { return Near::Absent };
+    let cands = model.trigger_auths.iter().enumerate().filter(|(_, a)| {
+        &a.name == name && &a.kind == kind && (a.kind == "ClusterTriggerAuthentication" || a.namespace == s.namespace)
+    });
+    nearest(files, model.objects[s.object].loc.file, cands.map(|(ai, a)| (ai, a.loc.file)))
+}
+
+/// Who a trigger authenticates as, from its TriggerAuthentication and its own metadata. A referenced
+/// authentication that is not known ([`Analyser::unknown_cluster_or_auth`]) has been reported before.
+pub fn auth_owner(model: &Model, files: &Files, s: &Scaler, t: &Trigger) -> AuthOwner {
     if t.metadata.get("identityOwner").is_some_and(|o| o == "operator") {
         return AuthOwner::Operator;
     }
     if let Some(arn) = t.metadata.get("awsRoleArn") {
         return AuthOwner::Role(arn.clone(), true);
     }
-    match trigger_auth(model, s, t) {
+    match trigger_auth(model, files, s, t).one().map(|ai| &model.trigger_auths[ai]) {
         Some(a) if a.provider.as_deref() == Some("aws-eks") => AuthOwner::Workload,
         Some(a) if a.provider.as_deref() == Some("aws") => match &a.role_arn {
             Some(arn) => AuthOwner::Role(arn.clone(), false),
@@ -156,8 +210,10 @@ fn queue_of(model: &Model, workload: Option<usize>, t: &Trigger) -> Result<Strin
 
 /// Works out KEDA's needs and reports the triggers that do not carry over. `role_identity`: the roles that get an
 /// identity.
+#[allow(clippy::too_many_arguments)]
 pub fn analyse(
     model: &Model,
+    files: &Files,
     joined: &Joined,
     tables: &crate::mapping::Tables,
     targets: &crate::mapping::need::TargetChoice,
@@ -167,16 +223,22 @@ pub fn analyse(
 ) -> KedaNeeds {
     let operator = operator_role(model, joined, role_identity, keda_operator);
     let mut an =
-        Analyser { model, joined, tables, targets, role_identity, operator, needs: KedaNeeds::default(), sink };
+        Analyser { model, files, joined, tables, targets, role_identity, operator, needs: KedaNeeds::default(), sink };
     let index = workload_index(model);
     for (si, s) in model.scalers.iter().enumerate() {
-        let workload = target_workload(&index, s);
+        let near = target_workload(model, files, &index, s);
+        let workload = near.one();
         let role = workload.and_then(|wi| {
             let si = joined.workload_sa[wi];
             joined.sa_role[si].filter(|_| joined.sa_trust[si].as_ref().is_none_or(|v| v.admitted()))
         });
-        let sc = ScalerView { si, s, workload, role, what: format!("{} {}/{}", s.kind, s.namespace, s.name) };
+        let what = format!("{} {}/{}", s.kind, s.namespace, s.name);
+        let sc = ScalerView { si, s, workload, near, role, what };
         for (ti, t) in s.triggers.iter().enumerate() {
+            let carried = t.trigger_type == "aws-sqs-queue" || tables.keda_triggers.get(&t.trigger_type).is_some();
+            if carried && an.unknown_cluster_or_auth(&sc, t) {
+                continue;
+            }
             match t.trigger_type.as_str() {
                 "aws-sqs-queue" => an.sqs_trigger(&sc, ti, t),
                 other if tables.keda_triggers.get(other).is_some() => {
@@ -191,6 +253,10 @@ pub fn analyse(
                 }
                 _ => {}
             }
+            if let Some(r) = an.needs.triggers.get_mut(&(si, ti)) {
+                r.auth = trigger_auth(model, files, s, t).one();
+                r.env = env_locs(model, workload, t);
+            }
         }
     }
     an.needs
@@ -199,6 +265,7 @@ pub fn analyse(
 /// The state of [`analyse`]: what it reads, and the needs it gathers.
 struct Analyser<'m, 'k> {
     model: &'m Model,
+    files: &'m Files,
     joined: &'m Joined,
     tables: &'m crate::mapping::Tables,
     /// The config's target choice: which Azure type a resource maps to.
@@ -217,6 +284,8 @@ struct ScalerView<'m> {
     s: &'m Scaler,
     /// The workload it scales.
     workload: Option<usize>,
+    /// The workloads it may scale: [`Near::Several`] when its cluster is unknown.
+    near: Near,
     /// The IAM role of that workload's ServiceAccount, when its trust admits it.
     role: Option<usize>,
     /// `Kind namespace/name`, for messages.
@@ -238,8 +307,14 @@ impl Analyser<'_, '_> {
             }
         };
         let what = &sc.what;
-        let resolved = |role, role_in_metadata| Resolved { arn: arn.clone(), role, role_in_metadata, azure_type: None };
-        match auth_owner(self.model, sc.s, t) {
+        let resolved = |role, role_in_metadata| Resolved {
+            arn: arn.clone(),
+            role,
+            role_in_metadata,
+            azure_type: None,
+            ..Resolved::default()
+        };
+        match auth_owner(self.model, self.files, sc.s, t) {
             AuthOwner::Workload => {
                 if let Some(ri) = sc.role {
                     self.needs.queues.entry(ri).or_default().insert(arn.clone());
@@ -271,12 +346,17 @@ impl Analyser<'_, '_> {
     /// a workload's trigger) and a federated credential for the AKS KEDA operator (E2A101 says so). Else nothing is generated for
     /// KEDA, and E2A029 says what to do by hand.
     fn as_operator(&mut self, sc: &ScalerView, ti: usize, t: &Trigger, arn: &str) {
-        let resolved =
-            |role| Resolved { arn: arn.to_string(), role, role_in_metadata: t.auth_ref.is_none(), azure_type: None };
+        let resolved = |role| Resolved {
+            arn: arn.to_string(),
+            role,
+            role_in_metadata: t.auth_ref.is_none(),
+            azure_type: None,
+            ..Resolved::default()
+        };
         let Some(ri) = self.operator else {
             self.sink.push(
                 rules::KEDA_TRIGGER,
-                format!("{}: the trigger used KEDA's own AWS role, and no ServiceAccount of the KEDA operator with an IAM role is in the input, so no Azure identity, role or federated credential is generated for KEDA; give the KEDA operator an identity with Storage Queue Data Reader on the queue and annotate its ServiceAccount with that identity's client id (the identity KEDA uses for an `azure-workload` authentication without `identityId`)", sc.what),
+                format!("{}: the trigger used KEDA's own AWS role, and no ServiceAccount of the KEDA operator with an IAM role is in the input: when its queue is mapped, the trigger is rewritten to authenticate as KEDA's own identity (`azure-workload` without `identityId`), for which no Azure identity, role or federated credential is generated; give the KEDA operator an identity with Storage Queue Data Reader on the queue and annotate its ServiceAccount with that identity's client id (the identity KEDA uses for an `azure-workload` authentication without `identityId`)", sc.what),
                 Some(t.loc),
             );
             self.needs.triggers.insert((sc.si, ti), resolved(None));
@@ -301,7 +381,13 @@ impl Analyser<'_, '_> {
             self.needs.queues.entry(ri).or_default().insert(arn.to_string());
             self.needs.triggers.insert(
                 (sc.si, ti),
-                Resolved { arn: arn.to_string(), role: Some(ri), role_in_metadata: in_metadata, azure_type: None },
+                Resolved {
+                    arn: arn.to_string(),
+                    role: Some(ri),
+                    role_in_metadata: in_metadata,
+                    azure_type: None,
+                    ..Resolved::default()
+                },
             );
             return;
         }
@@ -320,6 +406,67 @@ impl Analyser<'_, '_> {
         if from_env {
             self.needs.held.extend(env_locs(self.model, sc.workload, t));
         }
+    }
+}
+
+impl Analyser<'_, '_> {
+    /// True (reported, and the env values it may read held) when a trigger that could carry over cannot be joined:
+    /// its scale target or its authentication is declared in several clusters and none is nearer the scaler's file
+    /// (E2A129), or its authentication is not in the input (E2A029, E2A103 for a trigger of the table): then who it
+    /// authenticates as, and on which queue, is unknown, and it is left as it is.
+    fn unknown_cluster_or_auth(&mut self, sc: &ScalerView, t: &Trigger) -> bool {
+        let (model, files) = (self.model, self.files);
+        let at = |l: Loc| format!("{}:{}", files.display(l.file), l.pos.line);
+        let file = files.display(model.objects[sc.s.object].loc.file);
+        let auth_shown = t.auth_ref.as_ref().map(|(kind, name)| {
+            let ns =
+                if kind == "ClusterTriggerAuthentication" { String::new() } else { format!("{}/", sc.s.namespace) };
+            format!("{kind} `{ns}{name}`")
+        });
+        let (code, why, held) = if let Near::Several(ws) = &sc.near {
+            let (kind, name) = sc.s.target.clone().unwrap_or_else(|| (sc.s.kind.clone(), sc.s.name.clone()));
+            let copies: Vec<String> = ws.iter().map(|&wi| at(model.workloads[wi].template_loc)).collect();
+            let why = format!(
+                "its scale target {kind} {}/{name} is declared in several clusters ({}) and none is nearer the {}'s file ({file}), so which cluster's workload it scales cannot be known",
+                sc.s.namespace,
+                copies.join(", "),
+                sc.s.kind
+            );
+            let held = ws.iter().flat_map(|&wi| env_locs(model, Some(wi), t)).collect();
+            (rules::KEDA_CLUSTER_UNKNOWN, why, held)
+        } else {
+            let shown = auth_shown.clone().unwrap_or_default();
+            let why = match trigger_auth(model, files, sc.s, t) {
+                Near::One(_) => return false,
+                Near::Absent if t.auth_ref.is_none() => return false,
+                Near::Absent => format!(
+                    "its authentication {shown} is not in the input, so who it authenticates as cannot be known"
+                ),
+                Near::Several(auths) => {
+                    let copies: Vec<String> = auths.iter().map(|&ai| at(model.trigger_auths[ai].loc)).collect();
+                    format!(
+                        "its authentication {shown} is declared in several clusters ({}) and none is nearer the {}'s file ({file}), so which one it uses cannot be known",
+                        copies.join(", "),
+                        sc.s.kind
+                    )
+                }
+            };
+            let code = match (trigger_auth(model, files, sc.s, t), t.trigger_type.as_str()) {
+                (Near::Several(_), _) => rules::KEDA_CLUSTER_UNKNOWN,
+                (_, "aws-sqs-queue") => rules::KEDA_TRIGGER,
+                _ => rules::KEDA_TRIGGER_SOURCE_UNMAPPED,
+            };
+            (code, why, env_locs(model, sc.workload, t))
+        };
+        let left = if held.is_empty() {
+            "the trigger is left as it is"
+        } else {
+            "the trigger and the env values it reads are left as they are"
+        };
+        let msg = format!("{}: `{}` trigger: {why}; {left}", sc.what, t.trigger_type);
+        self.sink.push(code, msg, Some(t.loc));
+        self.needs.held.extend(held);
+        true
     }
 }
 
@@ -400,7 +547,9 @@ impl Analyser<'_, '_> {
             self.needs.queues.entry(ri).or_default();
         }
         let azure_type = Some(azure.azure_type.clone());
-        self.needs.triggers.insert((sc.si, ti), Resolved { arn, role, role_in_metadata, azure_type });
+        self.needs
+            .triggers
+            .insert((sc.si, ti), Resolved { arn, role, role_in_metadata, azure_type, ..Resolved::default() });
     }
 
     /// Why the resource at `arn` will not map to the Azure type the entry's scaler reads (the config's target
@@ -425,7 +574,7 @@ impl Analyser<'_, '_> {
     /// Who a table trigger authenticates as on Azure: (the role whose identity, from the metadata). `None` when
     /// it has no identity there (reported: E2A103).
     fn table_identity(&mut self, sc: &ScalerView, t: &Trigger, tt: &TableTrigger) -> Option<(Option<usize>, bool)> {
-        let why = match auth_owner(self.model, sc.s, t) {
+        let why = match auth_owner(self.model, self.files, sc.s, t) {
             AuthOwner::Workload if sc.role.is_some() => return Some((sc.role, false)),
             AuthOwner::Workload => {
                 "authenticates as the workload, whose ServiceAccount maps to no identity".to_string()
@@ -512,8 +661,8 @@ pub struct AddedAuth {
 
 /// A trigger by (scaler, trigger) index.
 pub type TriggerId = (usize, usize);
-/// An authentication by (kind, namespace or "" for the cluster-scoped kind, name).
-pub type AuthKey = (String, String, String);
+/// An authentication of the input: its index in `model.trigger_auths`.
+pub type AuthKey = usize;
 /// The authentication a trigger references: (kind, name).
 pub type AuthRef = Option<(String, String)>;
 
@@ -522,8 +671,8 @@ pub type AuthRef = Option<(String, String)>;
 pub struct Bindings {
     /// Per rewritten trigger (scaler, trigger index): its queue and the authentication (kind, name) it references.
     pub triggers: BTreeMap<TriggerId, (String, AuthRef)>,
-    /// Input authentications that are rewritten, by (kind, namespace or "", name), with the identity they carry.
-    pub auths: BTreeMap<(String, String, String), Option<String>>,
+    /// Input authentications that are rewritten (by index in `model.trigger_auths`), with the identity they carry.
+    pub auths: BTreeMap<AuthKey, Option<String>>,
     /// Env values left as they are.
     pub held: BTreeSet<Loc>,
     /// Authentications added to the output.
@@ -558,7 +707,7 @@ pub fn bind(
     for a in &model.trigger_auths {
         requests.push((format!("{}/{}", a.kind, a.namespace), a.name.clone(), format!("input:{}", a.name)));
     }
-    let splits = plan_splits(model, files, &groups, &mut out.auths, &mut requests, sink);
+    let splits = plan_splits(model, files, &groups, &mut out, &needs.triggers, &mut requests, sink);
     let fresh_ok = plan_fresh(model, files, fresh, &mut out.triggers, &mut requests, sink);
     let (names, _) =
         crate::mapping::naming::unique_names(requests.iter().map(|(d, n, src)| crate::mapping::naming::NameRequest {
@@ -589,8 +738,10 @@ type Fresh = ((String, String), Vec<TriggerId>);
 type FreshGroups = BTreeMap<(String, String), Vec<TriggerId>>;
 
 /// Records each trigger on a mapped queue in `triggers` (its queue and the authentication it references), and
-/// groups them: by the authentication they reference (in order of first use), and — a role in the metadata, no
-/// authentication — by (namespace, identity).
+/// groups them: by the authentication they reference, and — a role in the metadata, no authentication — by
+/// (namespace, identity). A group's identities come in the order of their triggers sorted by (namespace, name,
+/// kind, trigger index, identity): never by file or document order, so which identity keeps a shared
+/// authentication does not depend on file names.
 fn group_triggers(
     model: &Model,
     resolved: &BTreeMap<TriggerId, Resolved>,
@@ -599,94 +750,154 @@ fn group_triggers(
     triggers: &mut BTreeMap<TriggerId, (String, AuthRef)>,
 ) -> (Vec<(AuthKey, Group)>, FreshGroups) {
     let mut groups: BTreeMap<AuthKey, Group> = BTreeMap::new();
-    let mut group_order: Vec<AuthKey> = Vec::new();
     let mut fresh = FreshGroups::new();
-    for (&(si, ti), r) in resolved {
-        if !mapped(r) {
-            continue;
-        }
+    let mut sorted: Vec<(TriggerId, &Resolved, Option<String>)> = resolved
+        .iter()
+        .filter(|(_, r)| mapped(r))
+        .map(|(&id, r)| (id, r, r.role.and_then(|ri| role_identity.get(&ri).cloned())))
+        .collect();
+    sorted.sort_by(|((a, ta), _, ia), ((b, tb), _, ib)| {
+        let (x, y) = (&model.scalers[*a], &model.scalers[*b]);
+        (&x.namespace, &x.name, &x.kind, ta, ia).cmp(&(&y.namespace, &y.name, &y.kind, tb, ib))
+    });
+    for ((si, ti), r, identity) in sorted {
         let (s, t) = (&model.scalers[si], &model.scalers[si].triggers[ti]);
-        let identity = r.role.and_then(|ri| role_identity.get(&ri).cloned());
         triggers.insert((si, ti), (r.arn.clone(), t.auth_ref.clone()));
-        match (&t.auth_ref, &identity) {
-            (Some((kind, name)), _) => {
-                let ns = if kind == "ClusterTriggerAuthentication" { String::new() } else { s.namespace.clone() };
-                let key = (kind.clone(), ns, name.clone());
-                let g = groups.entry(key.clone()).or_insert_with(|| {
-                    group_order.push(key.clone());
-                    Vec::new()
-                });
+        match (r.auth, &identity) {
+            (Some(ai), _) => {
+                let g = groups.entry(ai).or_default();
                 match g.iter_mut().find(|(i, _)| *i == identity) {
                     Some((_, ts)) => ts.push((si, ti)),
                     None => g.push((identity, vec![(si, ti)])),
                 }
             }
-            (None, Some(id)) if r.role_in_metadata => {
+            (None, Some(id)) if r.role_in_metadata && t.auth_ref.is_none() => {
                 fresh.entry((s.namespace.clone(), id.clone())).or_default().push((si, ti));
             }
             _ => {}
         }
     }
-    let groups = group_order
-        .into_iter()
-        .map(|key| {
-            let g = groups.remove(&key).expect("ordered");
-            (key, g)
-        })
-        .collect();
-    (groups, fresh)
+    (groups.into_iter().collect(), fresh)
+}
+
+/// Per input authentication, the triggers that reference it and are not rewritten (they stay on AWS, so it must
+/// stay as it is for them). A trigger whose authentication is one of several equally near (E2A129) counts for
+/// each of them.
+fn staying_users(
+    model: &Model,
+    files: &Files,
+    rewritten: &BTreeMap<TriggerId, (String, AuthRef)>,
+) -> BTreeMap<AuthKey, Vec<TriggerId>> {
+    let mut users: BTreeMap<AuthKey, Vec<TriggerId>> = BTreeMap::new();
+    for (si, s) in model.scalers.iter().enumerate() {
+        for (ti, t) in s.triggers.iter().enumerate() {
+            if rewritten.contains_key(&(si, ti)) {
+                continue;
+            }
+            let auths = match trigger_auth(model, files, s, t) {
+                Near::Absent => Vec::new(),
+                Near::One(ai) => vec![ai],
+                Near::Several(v) => v,
+            };
+            for ai in auths {
+                users.entry(ai).or_default().push((si, ti));
+            }
+        }
+    }
+    users
 }
 
 /// Each authentication keeps the first identity of its triggers (`auths`). One shared by triggers of several
 /// identities is split: a derived authentication per other identity (its name requested), when one can be added
-/// beside it; else E2A054 and the others scale as the first.
+/// beside it; else E2A054 and the others scale as the first. One also used by triggers that are not rewritten
+/// ([`staying_users`]) stays as it is for them: every identity gets a derived authentication, or, when none can be
+/// added, its rewritten triggers are left as they are too ([`leave_group`]).
 fn plan_splits(
     model: &Model,
     files: &Files,
     groups: &[(AuthKey, Group)],
-    auths: &mut BTreeMap<AuthKey, Option<String>>,
+    out: &mut Bindings,
+    resolved: &BTreeMap<TriggerId, Resolved>,
     requests: &mut Vec<NameReq>,
     sink: &mut Sink,
 ) -> Vec<Split> {
+    let staying = staying_users(model, files, &out.triggers);
     let mut splits: Vec<Split> = Vec::new();
-    for (key, g) in groups {
-        auths.insert(key.clone(), g[0].0.clone());
-        if g.len() < 2 {
+    for (ai, g) in groups {
+        let auth = &model.trigger_auths[*ai];
+        let stays = staying.get(ai).filter(|v| !v.is_empty());
+        let appendable = can_append(files, auth.loc);
+        if let (Some(users), false) = (stays, appendable) {
+            leave_group(model, files, *ai, g, users, out, resolved, sink);
             continue;
         }
-        let auth = model.trigger_auths.iter().find(|a| (&a.kind, &a.namespace, &a.name) == (&key.0, &key.1, &key.2));
-        let (kind, ns, name) = key;
+        let split_from = if stays.is_some() { 0 } else { 1 };
+        if stays.is_none() {
+            out.auths.insert(*ai, g[0].0.clone());
+        }
+        if g.len() <= split_from {
+            continue;
+        }
+        let (kind, name) = (&auth.kind, &auth.name);
+        let ns = &auth.namespace;
+        if appendable {
+            for (identity, ts) in &g[split_from..] {
+                requests.push((
+                    format!("{kind}/{ns}"),
+                    format!("{name}-{}", identity.as_deref().unwrap_or("keda")),
+                    format!("split:{name}/{}", identity.as_deref().unwrap_or("")),
+                ));
+                splits.push((*ai, identity.clone(), ts.clone()));
+            }
+            continue;
+        }
         let shown: Vec<String> = g
             .iter()
             .map(|(i, _)| i.as_deref().map_or("KEDA's own identity".to_string(), |i| format!("`{i}`")))
             .collect();
-        match auth.filter(|a| can_append(files, a.loc)) {
-            Some(_) => {
-                for (identity, ts) in &g[1..] {
-                    requests.push((
-                        format!("{kind}/{ns}"),
-                        format!("{name}-{}", identity.as_deref().unwrap_or("keda")),
-                        format!("split:{name}/{}", identity.as_deref().unwrap_or("")),
-                    ));
-                    splits.push((key.clone(), identity.clone(), ts.clone()));
-                }
-            }
-            None => {
-                let loc = auth.map(|a| a.loc).unwrap_or(model.scalers[g[1].1[0].0].triggers[g[1].1[0].1].loc);
-                let why = if auth.is_some() {
-                    "it is not a top-level document of a YAML file, so no authentication can be added beside it"
-                } else {
-                    "it is not in the input"
-                };
-                sink.push(
-                    rules::KEDA_AUTH_SHARED,
-                    format!("{kind} `{}{name}` is used by triggers that authenticate as different identities ({}); {why}: it is rewritten for {} only, and the other triggers would scale as that identity", if ns.is_empty() { String::new() } else { format!("{ns}/") }, shown.join(", "), shown[0]),
-                    Some(loc),
-                );
-            }
-        }
+        let why = "it is not a top-level document of a YAML file, so no authentication can be added beside it";
+        sink.push(
+            rules::KEDA_AUTH_SHARED,
+            format!("{kind} `{}{name}` is used by triggers that authenticate as different identities ({}); {why}: it is rewritten for {} only, and the other triggers would scale as that identity", if ns.is_empty() { String::new() } else { format!("{ns}/") }, shown.join(", "), shown[0]),
+            Some(auth.loc),
+        );
     }
     splits
+}
+
+/// An authentication used by triggers that stay on AWS (`users`) and by rewritten ones (`g`), beside which no
+/// authentication can be added: it stays as it is, and so do the rewritten triggers and the env values they read
+/// (E2A029 at each).
+#[allow(clippy::too_many_arguments)]
+fn leave_group(
+    model: &Model,
+    files: &Files,
+    ai: AuthKey,
+    g: &Group,
+    users: &[TriggerId],
+    out: &mut Bindings,
+    resolved: &BTreeMap<TriggerId, Resolved>,
+    sink: &mut Sink,
+) {
+    let auth = &model.trigger_auths[ai];
+    let ns = if auth.namespace.is_empty() { String::new() } else { format!("{}/", auth.namespace) };
+    let stay: Vec<String> = users.iter().map(|&t| trigger_label(model, t)).collect();
+    for &(si, ti) in g.iter().flat_map(|(_, ts)| ts) {
+        out.triggers.remove(&(si, ti));
+        let env = resolved.get(&(si, ti)).map(|r| r.env.clone()).unwrap_or_default();
+        let left = if env.is_empty() {
+            "the trigger is left as it is"
+        } else {
+            "the trigger and the env values it reads are left as they are"
+        };
+        let s = &model.scalers[si];
+        sink.push(
+            rules::KEDA_TRIGGER,
+            format!("{} {}/{}: the trigger's authentication {} `{ns}{}` is also used by triggers that stay on AWS ({}), so it stays as it is, and no authentication can be added beside it ({}: not a top-level document of a YAML file); {left}", s.kind, s.namespace, s.name, auth.kind, auth.name, stay.join(", "), files.display(auth.loc.file)),
+            Some(s.triggers[ti].loc),
+        );
+        out.held.extend(env);
+    }
 }
 
 /// A role named in a trigger's metadata, with no authentication: a fresh TriggerAuthentication per (namespace,
@@ -724,6 +935,13 @@ fn plan_fresh(
     fresh_ok
 }
 
+/// The triggers an added authentication lists, sorted (never in file order).
+fn labels(model: &Model, ts: &[TriggerId]) -> Vec<String> {
+    let mut v: Vec<String> = ts.iter().map(|&t| trigger_label(model, t)).collect();
+    v.sort();
+    v
+}
+
 /// A trigger as [`AddedAuth::triggers`] lists it: `Kind namespace/name#index`.
 fn trigger_label(model: &Model, (si, ti): TriggerId) -> String {
     let s = &model.scalers[si];
@@ -733,9 +951,9 @@ fn trigger_label(model: &Model, (si, ti): TriggerId) -> String {
 /// Adds the authentication derived from a shared one for one identity (beside it, in its file and apiVersion),
 /// and points that identity's triggers at it.
 fn add_split(model: &Model, files: &Files, names: &Names, split: Split, out: &mut Bindings) {
-    let ((kind, ns, name), identity, ts) = split;
-    let auth =
-        model.trigger_auths.iter().find(|a| (&a.kind, &a.namespace, &a.name) == (&kind, &ns, &name)).expect("checked");
+    let (ai, identity, ts) = split;
+    let auth = &model.trigger_auths[ai];
+    let (kind, ns, name) = (&auth.kind, &auth.namespace, &auth.name);
     let new = names
         .get(&format!("{kind}/{ns}"), &format!("split:{name}/{}", identity.as_deref().unwrap_or("")))
         .expect("named")
@@ -752,7 +970,7 @@ fn add_split(model: &Model, files: &Files, names: &Names, split: Split, out: &mu
         name: new,
         identity,
         derived_from: Some(name.clone()),
-        triggers: ts.iter().map(|&t| trigger_label(model, t)).collect(),
+        triggers: labels(model, &ts),
         file: files.display_shared(auth.loc.file),
         file_id: auth.loc.file,
     });
@@ -777,7 +995,7 @@ fn add_fresh(model: &Model, files: &Files, names: &Names, fresh: Fresh, out: &mu
         name: new,
         identity: Some(identity),
         derived_from: None,
-        triggers: ts.iter().map(|&t| trigger_label(model, t)).collect(),
+        triggers: labels(model, &ts),
         file: files.display_shared(file),
         file_id: file,
     });

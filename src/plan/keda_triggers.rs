@@ -139,6 +139,7 @@ mod tests {
             role: None,
             role_in_metadata: false,
             azure_type: ty.map(str::to_string),
+            ..Resolved::default()
         };
         let hub = "Microsoft.EventHub/namespaces/eventhubs";
         assert!(mapped(&[r(hub)], &res(Some(hub))));

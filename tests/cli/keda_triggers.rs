@@ -3,7 +3,7 @@
 //! `check` fails), and driven by `mappings/keda-triggers.yaml`, which `--mappings` overrides.
 
 use super::{messages, plan_json, run};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 const KINESIS: &str = "testdata/fixtures/k8s/keda-kinesis";
 
@@ -30,10 +30,16 @@ fn a_kinesis_trigger_on_a_mapped_stream_becomes_an_event_hub_trigger_authenticat
     assert_eq!(t["with"]["metadata"]["eventHubName"], "orders");
     assert_eq!(t["with"]["metadata"]["consumerGroup"], "$Default");
     assert!(t["with"]["metadata"].get("unprocessedEventThreshold").is_none(), "shards are not events");
-    assert_eq!(t["with"]["authenticationRef"]["name"], "keda-aws");
-    let auth = edits_of(&plan, "TriggerAuthentication");
-    assert_eq!(auth[0]["op"], "keda-authentication");
-    assert_eq!(auth[0]["client_id_of"], "orders-consumer");
+    // `keda-aws` also serves the `clickstream` trigger, left on AWS: it stays as it is (review 3, d2), and the
+    // rewritten trigger gets an authentication derived from it.
+    assert_eq!(t["with"]["authenticationRef"]["name"], "keda-aws-orders-consumer");
+    assert!(edits_of(&plan, "TriggerAuthentication").is_empty(), "keda-aws is not rewritten");
+    let added = plan["keda_authentications"].as_array().unwrap();
+    assert_eq!(
+        (&added[0]["name"], &added[0]["identity"]),
+        (&json!("keda-aws-orders-consumer"), &json!("orders-consumer"))
+    );
+    assert_eq!(added[0]["derived_from"], "keda-aws");
     let id = &plan["identities"][0];
     let creds: Vec<&str> =
         id["federated_credentials"].as_array().unwrap().iter().map(|c| c["subject"].as_str().unwrap()).collect();

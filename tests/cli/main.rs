@@ -17,6 +17,7 @@ mod hygiene;
 mod iac;
 mod init;
 mod keda;
+mod keda_clusters;
 mod keda_triggers;
 mod layering;
 mod managed_policies;
