@@ -24,6 +24,7 @@ use crate::ingest::tokens::{self, Token};
 use crate::mapping::{Tables, need};
 use crate::model::{ConfigValue, Effect, Model, SDK_VARIABLES};
 use crate::rules;
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Names shorter than this are not looked up as bare words (too likely to be an unrelated word).
@@ -51,8 +52,8 @@ struct FoundRef {
     token: String,
     /// Named by its form (an ARN or URI), not as a bare word.
     by_form: bool,
-    /// The value's key.
-    key: String,
+    /// The value's key (shared with the value).
+    key: std::sync::Arc<str>,
     /// Where the value's scalar is (the position an edit names).
     value: Loc,
     /// Where the nodes that hold it are: an `args`/`command` list, or a custom resource's enclosing nodes.
@@ -149,6 +150,8 @@ fn role_workloads(model: &Model, joined: &Joined) -> BTreeMap<usize, BTreeSet<us
 }
 
 /// Finds, for each role that has an identity, the resources its workloads name in their configuration values.
+/// Roles are independent: each is looked at on the project's pool ([`crate::par::install`]) and the results come
+/// back in role order; the references are then sorted, so nothing depends on the scheduling.
 pub fn find(model: &Model, joined: &Joined, tables: &Tables, roles: &BTreeMap<usize, String>) -> Found {
     let mut config: BTreeMap<(&str, &str, &str), Vec<&ConfigValue>> = BTreeMap::new();
     for c in &model.config_data {
@@ -166,33 +169,46 @@ pub fn find(model: &Model, joined: &Joined, tables: &Tables, roles: &BTreeMap<us
         };
         spec.entry(r.object).or_default().push((v, &r.within));
     }
+    let work: Vec<(usize, BTreeSet<usize>)> =
+        role_workloads(model, joined).into_iter().filter(|(ri, _)| roles.contains_key(ri)).collect();
+    let per_role: Vec<Vec<FoundRef>> = crate::par::install(|| {
+        work.par_iter()
+            .with_min_len(16)
+            .map(|(ri, workloads)| {
+                let names = role_names(tables, &joined.permissions[*ri]);
+                let mut refs = Vec::new();
+                for &wi in workloads {
+                    let w = &model.workloads[wi];
+                    let read =
+                        w.config_refs.iter().filter_map(|(k, n)| config.get(&(k.as_str(), &*w.namespace, n.as_str())));
+                    let own = w.values.iter().chain(read.flatten().copied()).map(|v| (v, v.within.as_slice()));
+                    let in_spec = spec.get(&w.object).into_iter().flatten().map(|(v, within)| (v, *within));
+                    for (v, within) in own.chain(in_spec) {
+                        value_refs(tables, &names, v, &mut |loc, token, arn, by_form| {
+                            refs.push(FoundRef {
+                                loc,
+                                role: *ri,
+                                arn,
+                                token: token.to_string(),
+                                by_form,
+                                key: v.key.clone(),
+                                value: v.loc,
+                                within: within.to_vec(),
+                            });
+                        });
+                    }
+                }
+                refs
+            })
+            .collect()
+    });
+    drop(work);
     let mut found = Found::default();
-    for (ri, workloads) in role_workloads(model, joined) {
-        if !roles.contains_key(&ri) {
-            continue;
+    for refs in per_role {
+        for r in &refs {
+            found.by_role.entry(r.role).or_default().insert(r.arn.clone());
         }
-        let names = role_names(tables, &joined.permissions[ri]);
-        for &wi in &workloads {
-            let w = &model.workloads[wi];
-            let read = w.config_refs.iter().filter_map(|(k, n)| config.get(&(k.as_str(), &*w.namespace, n.as_str())));
-            let own = w.values.iter().chain(read.flatten().copied()).map(|v| (v, v.within.as_slice()));
-            let in_spec = spec.get(&w.object).into_iter().flatten().map(|(v, within)| (v, *within));
-            for (v, within) in own.chain(in_spec) {
-                value_refs(tables, &names, v, &mut |loc, token, arn, by_form| {
-                    found.by_role.entry(ri).or_default().insert(arn.clone());
-                    found.refs.push(FoundRef {
-                        loc,
-                        role: ri,
-                        arn,
-                        token: token.to_string(),
-                        by_form,
-                        key: v.key.to_string(),
-                        value: v.loc,
-                        within: within.to_vec(),
-                    });
-                });
-            }
-        }
+        found.refs.extend(refs);
     }
     found.refs.sort();
     found.refs.dedup_by(|a, b| a.loc == b.loc && a.arn == b.arn);
