@@ -45,11 +45,12 @@ pub fn build(
     let recognised = addons::recognise(model, joined, tables, &mut sink);
     let role_identity = name_identities(model, joined, &recognised.roles, &mut sink);
     let mut keda = keda::analyse(model, joined, tables, &opts.targets, &role_identity, &opts.keda_operator, &mut sink);
-    let found = names_in_config(model, joined, tables, &role_identity);
+    let mut found = names_in_config(model, joined, tables, &role_identity);
     let (mut identities, custom_roles) = {
         let mut planner = Planner::new(model, joined, files, tables, opts, &keda.queues);
-        for (ri, arns) in &found.by_role {
-            planner.named_by_env_role.entry(*ri).or_default().extend(arns.iter().cloned());
+        // Moved, not copied: only planning reads them (the references stay for `names_in_config::report`).
+        for (ri, arns) in std::mem::take(&mut found.by_role) {
+            planner.named_by_env_role.entry(ri).or_default().extend(arns);
         }
         planner.plan_all(&role_identity, &mut sink)
     };
