@@ -553,6 +553,9 @@ fn add_bridge_region(edit: &mut Edit, w: &Workload, b: &super::bridge::Bridge) {
 /// The value rewrites of one object by position: (token, replacement).
 type ValueRewrites = BTreeMap<Pos, (Arc<str>, String)>;
 
+/// One object's value edits: (object index, its edits).
+type ObjectValueEdits = (usize, Vec<Edit>);
+
 /// Value rewrites: AWS endpoints, ARNs and names in env and ConfigMaps that the plan maps, and ECR images when an
 /// ACR is configured — except the env values a KEDA trigger that stays on AWS reads (never one without the other).
 fn values(ctx: &Ctx, plan: &Plan, push: &mut impl FnMut(usize, Edit)) {
@@ -584,7 +587,7 @@ fn values(ctx: &Ctx, plan: &Plan, push: &mut impl FnMut(usize, Edit)) {
     let edits = |(object, list): (usize, ValueRewrites)| -> (usize, Vec<Edit>) {
         (object, list.into_iter().map(|(p, (token, with))| Edit::Value { at: At::of(p), token, with }).collect())
     };
-    let (workloads, configs): (Vec<(usize, Vec<Edit>)>, Vec<(usize, Vec<Edit>)>) = crate::par::install(|| {
+    let (workloads, configs): (Vec<ObjectValueEdits>, Vec<ObjectValueEdits>) = crate::par::install(|| {
         rayon::join(
             || {
                 let workloads = ctx.model.workloads.par_iter().with_min_len(64);
