@@ -16,6 +16,7 @@ use crate::mapping::Tables;
 use crate::mapping::addons::Addon;
 use crate::model::{Effect, Model};
 use crate::rules;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -82,8 +83,12 @@ pub(super) fn recognise(model: &Model, joined: &mut Joined, tables: &Tables, sin
             e.2.extend(ev.iter().filter(|(a, _)| *a == ai).map(|(_, s)| s.clone()));
         }
     }
-    for ri in (0..model.roles.len()).filter(|&ri| !joined.role_sas[ri].is_empty()) {
-        let own = role_evidence(model, joined, ri, addons);
+    // Each role's own evidence, on the pool (in role order).
+    let assumed: Vec<usize> = (0..model.roles.len()).filter(|&ri| !joined.role_sas[ri].is_empty()).collect();
+    let evidence: Vec<Evidence> = crate::par::install(|| {
+        assumed.par_iter().with_min_len(64).map(|&ri| role_evidence(model, joined, ri, addons)).collect()
+    });
+    for (ri, own) in assumed.into_iter().zip(evidence) {
         let sas = &joined.role_sas[ri];
         let addon = own.iter().map(|(ai, _)| *ai).min().or_else(|| {
             let first = sa_addon.get(&sas[0]).copied()?;
@@ -108,6 +113,7 @@ pub(super) fn recognise(model: &Model, joined: &mut Joined, tables: &Tables, sin
 }
 
 /// The evidence for each ServiceAccount: its name, its object's Helm label, its workloads' labels and images.
+/// Each ServiceAccount and each workload is matched on the pool; the evidence is gathered in input order.
 fn service_account_evidence(model: &Model, joined: &Joined, addons: &[Addon]) -> Vec<Evidence> {
     let sa_objects: BTreeMap<Loc, usize> = model
         .objects
@@ -116,30 +122,46 @@ fn service_account_evidence(model: &Model, joined: &Joined, addons: &[Addon]) ->
         .filter(|(_, o)| &*o.kind == "ServiceAccount" && &*o.api_version == "v1")
         .map(|(i, o)| (o.loc, i))
         .collect();
-    let mut ev: Vec<Evidence> = vec![Vec::new(); model.service_accounts.len()];
-    for (si, sa) in model.service_accounts.iter().enumerate() {
-        for (ai, a) in addons.iter().enumerate() {
-            if a.matches_service_account(&sa.namespace, &sa.name) {
-                ev[si].push((ai, format!("service account {}/{}", sa.namespace, sa.name)));
-            }
-            let label = sa_objects.get(&sa.loc).and_then(|&oi| model.objects[oi].app_name.as_deref());
-            if let Some(l) = label.filter(|l| a.matches.helm_names.iter().any(|h| h == l)) {
-                ev[si].push((ai, format!("Helm label app.kubernetes.io/name={l}")));
-            }
-        }
+    let (mut ev, by_workload): (Vec<Evidence>, Vec<Evidence>) = crate::par::install(|| {
+        rayon::join(
+            || {
+                let sas = model.service_accounts.par_iter().with_min_len(64);
+                sas.map(|sa| {
+                    let mut ev = Vec::new();
+                    for (ai, a) in addons.iter().enumerate() {
+                        if a.matches_service_account(&sa.namespace, &sa.name) {
+                            ev.push((ai, format!("service account {}/{}", sa.namespace, sa.name)));
+                        }
+                        let label = sa_objects.get(&sa.loc).and_then(|&oi| model.objects[oi].app_name.as_deref());
+                        if let Some(l) = label.filter(|l| a.matches.helm_names.iter().any(|h| h == l)) {
+                            ev.push((ai, format!("Helm label app.kubernetes.io/name={l}")));
+                        }
+                    }
+                    ev
+                })
+                .collect()
+            },
+            || model.workloads.par_iter().with_min_len(64).map(|w| workload_evidence(model, w, addons)).collect(),
+        )
+    });
+    for (wi, list) in by_workload.into_iter().enumerate() {
+        ev[joined.workload_sa[wi]].extend(list);
     }
-    for (wi, w) in model.workloads.iter().enumerate() {
-        let si = joined.workload_sa[wi];
-        for (ai, a) in addons.iter().enumerate() {
-            if let Some(l) =
-                model.objects[w.object].app_name.as_deref().filter(|l| a.matches.helm_names.iter().any(|h| h == l))
-            {
-                ev[si].push((ai, format!("Helm label app.kubernetes.io/name={l}")));
-            }
-            for (image, _) in w.containers.iter().filter_map(|c| c.image.as_ref()) {
-                if a.matches_image(image) {
-                    ev[si].push((ai, format!("image {}", crate::text::truncate(image))));
-                }
+    ev
+}
+
+/// One workload's evidence for its ServiceAccount: its object's Helm label and its containers' images.
+fn workload_evidence(model: &Model, w: &crate::model::Workload, addons: &[Addon]) -> Evidence {
+    let mut ev = Vec::new();
+    for (ai, a) in addons.iter().enumerate() {
+        if let Some(l) =
+            model.objects[w.object].app_name.as_deref().filter(|l| a.matches.helm_names.iter().any(|h| h == l))
+        {
+            ev.push((ai, format!("Helm label app.kubernetes.io/name={l}")));
+        }
+        for (image, _) in w.containers.iter().filter_map(|c| c.image.as_ref()) {
+            if a.matches_image(image) {
+                ev.push((ai, format!("image {}", crate::text::truncate(image))));
             }
         }
     }

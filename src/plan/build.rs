@@ -46,11 +46,12 @@ pub fn build(
     let role_identity = name_identities(model, joined, &recognised.roles, &mut sink);
     let mut keda =
         keda::analyse(model, files, joined, tables, &opts.targets, &role_identity, &opts.keda_operator, &mut sink);
-    let found = names_in_config(model, joined, tables, &role_identity);
+    let mut found = names_in_config(model, joined, tables, &role_identity);
     let (mut identities, custom_roles) = {
         let mut planner = Planner::new(model, joined, files, tables, opts, &keda.queues);
-        for (ri, arns) in &found.by_role {
-            planner.named_by_env_role.entry(*ri).or_default().extend(arns.iter().cloned());
+        // Moved, not copied: only planning reads them (the references stay for `names_in_config::report`).
+        for (ri, arns) in std::mem::take(&mut found.by_role) {
+            planner.named_by_env_role.entry(ri).or_default().extend(arns);
         }
         planner.plan_all(&role_identity, &mut sink)
     };
@@ -72,9 +73,34 @@ pub fn build(
     drop(role_locs);
     joined.release_plan_inputs();
     let joined = &*joined;
-    input_findings(model, tables, &resources, opts, &mut sink);
-    not_granted(model, joined, tables, &resources, &identities, &role_identity, &mut sink);
-    let workloads = workload_entries(model, joined, files, &role_identity);
+    // Independent reads of the plan so far, on the pool; their findings join the sink in the order a sequential
+    // run pushes them.
+    let ((inputs_sink, not_granted_sink), (workloads, storage)) = crate::par::install(|| {
+        rayon::join(
+            || {
+                rayon::join(
+                    || {
+                        let mut s = Sink::default();
+                        input_findings(model, tables, &resources, opts, &mut s);
+                        s
+                    },
+                    || {
+                        let mut s = Sink::default();
+                        not_granted(model, joined, tables, &resources, &identities, &role_identity, &mut s);
+                        s
+                    },
+                )
+            },
+            || {
+                let workloads = workload_entries(model, joined, files, &role_identity);
+                let inputs = super::storage_configs::Inputs { resources: &resources, workloads: &workloads };
+                let storage = super::storage_configs::decide(model, files, tables, &opts.config, &inputs);
+                (workloads, storage)
+            },
+        )
+    });
+    sink.append(inputs_sink);
+    sink.append(not_granted_sink);
     // KEDA: which authentication each translated trigger references (split per identity), on the final names.
     super::keda_triggers::report(model, tables, &keda.triggers, &resources, &identities, &role_identity, &mut sink);
     let mapped = |r: &keda::Resolved| match r.azure_type {
@@ -87,8 +113,7 @@ pub fn build(
         sink.push(code, msg, Some(loc));
     }
     // The storage configurations of common stacks (issue 21): their findings, and their edits for `edits::decide`.
-    let inputs = super::storage_configs::Inputs { resources: &resources, workloads: &workloads };
-    let storage = super::storage_configs::report(model, files, tables, &opts.config, (&inputs, snapshots), &mut sink);
+    let storage = super::storage_configs::report_decided(storage, snapshots, &mut sink);
     // The storage and load-balancer rewrite's findings (its edits are decided again with the others).
     cloud::decide(model, tables, &opts.config, &mut sink);
     let mut plan = Plan {
@@ -756,12 +781,14 @@ fn plan_resources(
         let Some(resolved) = need::resolved_arn(tables, &arn.service, service, a) else { continue };
         // A secret's ARN without its suffix only a statement names matches no secret (E2A047): it is no resource,
         // and takes no name from the secret a workload reads (review of 7f7888f).
-        if need::secret_without_suffix(service, a) && statement_locs.contains(loc) {
+        let secrets = has_secret_grammar(service);
+        if secrets && need::secret_without_suffix(service, a) && statement_locs.contains(loc) {
             continue;
         }
         // A secret read by name (its suffix unknown) is the one live secret of that name, when the input names
         // exactly one by its full ARN: one Azure secret, not two tagged apart.
-        if need::secret_without_suffix(service, &resolved.base)
+        if secrets
+            && need::secret_without_suffix(service, &resolved.base)
             && let Some(full) = one_full_arn(joined, &resolved.base)
         {
             by_name.insert(resolved.base.clone(), full);
@@ -814,6 +841,12 @@ fn plan_resources(
     resources.sort_unstable_by(|a, b| a.aws_arn.cmp(&b.aws_arn));
     unique_resource_names(&mut resources, identities, &renamed, sink);
     resources
+}
+
+/// Whether a service's ARN grammar has a `secret:` resource: only then can [`need::secret_without_suffix`] hold
+/// (it asks that of one of the grammar's patterns), so the ARN need not be parsed again for other services.
+fn has_secret_grammar(service: &crate::mapping::load::Service) -> bool {
+    service.arn_resources.iter().any(|r| r.pattern.starts_with("secret:"))
 }
 
 /// The full ARN of the one secret of the name `base` (a secret's ARN without its suffix) the input names by its

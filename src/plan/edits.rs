@@ -13,6 +13,7 @@ use crate::diag::{FileId, Files, Loc, Pos};
 use crate::ingest::scan;
 use crate::mapping::{Tables, need};
 use crate::model::{AwsRef, AwsRefKind, Model, SdkEnv, Workload};
+use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -368,8 +369,19 @@ pub fn decide(
     let mut by_object: BTreeMap<usize, Vec<Edit>> = BTreeMap::new();
     let mut push = |object: usize, e: Edit| by_object.entry(object).or_default().push(e);
     service_accounts(&ctx, &mut push);
-    for w in &model.workloads {
-        workload(&ctx, w, &mut |e| push(w.object, e));
+    // Each workload's edits on the pool, pushed in input order.
+    let per_workload: Vec<Vec<Edit>> = crate::par::install(|| {
+        let workloads = model.workloads.par_iter().with_min_len(64);
+        workloads
+            .map(|w| {
+                let mut list = Vec::new();
+                workload(&ctx, w, &mut |e| list.push(e));
+                list
+            })
+            .collect()
+    });
+    for (w, list) in model.workloads.iter().zip(per_workload) {
+        list.into_iter().for_each(|e| push(w.object, e));
     }
     values(&ctx, plan, &mut push);
     config_maps(model, &mut push);
@@ -541,6 +553,9 @@ fn add_bridge_region(edit: &mut Edit, w: &Workload, b: &super::bridge::Bridge) {
 /// The value rewrites of one object by position: (token, replacement).
 type ValueRewrites = BTreeMap<Pos, (Arc<str>, String)>;
 
+/// One object's value edits: (object index, its edits).
+type ObjectValueEdits = (usize, Vec<Edit>);
+
 /// Value rewrites: AWS endpoints, ARNs and names in env and ConfigMaps that the plan maps, and ECR images when an
 /// ACR is configured — except the env values a KEDA trigger that stays on AWS reads (never one without the other).
 fn values(ctx: &Ctx, plan: &Plan, push: &mut impl FnMut(usize, Edit)) {
@@ -567,18 +582,31 @@ fn values(ctx: &Ctx, plan: &Plan, push: &mut impl FnMut(usize, Edit)) {
         list.retain(|p, _| !plan.keda.held.contains(&Loc { file: ctx.model.objects[object].loc.file, pos: *p }));
         (object, list)
     };
-    // Each object's rewrites are pushed as they are found (not all held first), workloads before config maps.
-    let mut push_all = |(object, list): (usize, ValueRewrites)| {
-        for (p, (token, with)) in list {
-            push(object, Edit::Value { at: At::of(p), token, with });
-        }
+    // Each object's rewrites become its edits as they are found (no map of them is held), on the pool; they are
+    // pushed in input order, workloads before config maps.
+    let edits = |(object, list): (usize, ValueRewrites)| -> (usize, Vec<Edit>) {
+        (object, list.into_iter().map(|(p, (token, with))| Edit::Value { at: At::of(p), token, with }).collect())
     };
-    for w in &ctx.model.workloads {
-        let mut images = w.containers.iter().filter_map(|c| c.image.as_ref().map(|(i, l)| (i.as_str(), *l)));
-        push_all(refs(w.object, &w.aws_refs, &mut images));
-    }
-    for c in &ctx.model.config_data {
-        push_all(refs(c.object, &c.aws_refs, &mut std::iter::empty()));
+    let (workloads, configs): (Vec<ObjectValueEdits>, Vec<ObjectValueEdits>) = crate::par::install(|| {
+        rayon::join(
+            || {
+                let workloads = ctx.model.workloads.par_iter().with_min_len(64);
+                workloads
+                    .map(|w| {
+                        let mut images =
+                            w.containers.iter().filter_map(|c| c.image.as_ref().map(|(i, l)| (i.as_str(), *l)));
+                        edits(refs(w.object, &w.aws_refs, &mut images))
+                    })
+                    .collect()
+            },
+            || {
+                let configs = ctx.model.config_data.par_iter().with_min_len(64);
+                configs.map(|c| edits(refs(c.object, &c.aws_refs, &mut std::iter::empty()))).collect()
+            },
+        )
+    });
+    for (object, list) in workloads.into_iter().chain(configs) {
+        list.into_iter().for_each(|e| push(object, e));
     }
 }
 

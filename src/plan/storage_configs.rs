@@ -576,7 +576,16 @@ pub fn report(
     (inputs, snapshots): (&Inputs, SnapshotRights),
     sink: &mut crate::diag::Sink,
 ) -> BTreeMap<usize, Vec<Edit>> {
-    let storage = decide(model, files, tables, cfg, inputs);
+    report_decided(decide(model, files, tables, cfg, inputs), snapshots, sink)
+}
+
+/// [`report`] once the storage configs are decided ([`decide`], which reads only the plan's inputs, so `plan::build`
+/// can run it beside other steps).
+pub fn report_decided(
+    storage: Decided,
+    snapshots: SnapshotRights,
+    sink: &mut crate::diag::Sink,
+) -> BTreeMap<usize, Vec<Edit>> {
     sink.retain(|f| f.code != rules::AWS_ENDPOINT_LEFT || f.loc.is_none_or(|l| !storage.covers(l)));
     for (code, msg, loc) in storage.findings {
         sink.push(code, msg, Some(loc));

@@ -691,3 +691,40 @@ fn a_user_template_that_drops_a_condition_is_refused_and_nothing_is_written() {
         assert_eq!(o.status.code(), Some(0), "{name}: {}", String::from_utf8_lossy(&o.stderr));
     }
 }
+
+/// The plan's serial steps (add-ons, names in configuration, storage configs, findings about inputs and grants,
+/// the manifest edits) run on the pool too: `plan --format json` must not depend on the number of threads, over a
+/// corpus large enough to be split (300 apps) with the examples that exercise those steps beside it.
+#[test]
+fn the_plan_does_not_depend_on_the_number_of_threads() {
+    let corpus = tempfile::tempdir().unwrap();
+    gen_corpus::generate(300, corpus.path()).unwrap();
+    let inputs = [
+        corpus.path().to_str().unwrap(),
+        "testdata/examples/addons-cluster",
+        "testdata/examples/custom-resources",
+        "testdata/examples/observability-and-data",
+        "testdata/examples/dns-and-secrets",
+    ];
+    let mut outputs = Vec::new();
+    for threads in ["1", "2", "5"] {
+        let o = eks2aks()
+            .env("EKS2AKS_THREADS", threads)
+            .args(["--quiet", "plan", "--format", "json"])
+            .args(inputs)
+            .output()
+            .unwrap();
+        let plan: serde_json::Value = serde_json::from_slice(&o.stdout).expect("plan.json");
+        outputs.push(plan);
+    }
+    // The steps ran: add-ons, edits, and findings of the steps that moved onto the pool.
+    let codes: std::collections::BTreeSet<&str> =
+        outputs[0]["findings"].as_array().unwrap().iter().filter_map(|f| f["code"].as_str()).collect();
+    for code in ["E2A070", "E2A026", "E2A028", "E2A111"] {
+        assert!(codes.contains(code), "{code} in {codes:?}");
+    }
+    assert!(outputs[0]["manifest_edits"].as_array().unwrap().len() > 300);
+    assert!(!outputs[0]["addons"].as_array().unwrap().is_empty());
+    assert_eq!(outputs[0], outputs[1]);
+    assert_eq!(outputs[0], outputs[2]);
+}
