@@ -61,7 +61,8 @@ struct Src<'a> {
     /// The text's line index.
     line_starts: Vec<usize>,
     /// Per line: only ASCII, so a column is a byte offset (a minified JSON manifest is one long line; walking
-    /// its characters for every edit would be quadratic).
+    /// its characters for every edit would be quadratic). Empty when the whole text is ASCII (nearly every
+    /// manifest: one vectorised check instead of a loop over the lines).
     ascii: Vec<bool>,
     /// A `.json` file: every scalar written into it is a JSON string.
     json: bool,
@@ -74,9 +75,13 @@ struct Src<'a> {
 impl<'a> Src<'a> {
     fn new(file: &crate::diag::SourceFile, text: &'a str) -> Self {
         let line_starts = crate::diag::files::yaml_line_starts(text);
-        let ascii = (0..line_starts.len())
-            .map(|i| text[line_starts[i]..line_starts.get(i + 1).copied().unwrap_or(text.len())].is_ascii())
-            .collect();
+        let ascii = if text.is_ascii() {
+            Vec::new()
+        } else {
+            (0..line_starts.len())
+                .map(|i| text[line_starts[i]..line_starts.get(i + 1).copied().unwrap_or(text.len())].is_ascii())
+                .collect()
+        };
         Src {
             text,
             line_starts,
@@ -125,7 +130,7 @@ impl<'a> Src<'a> {
         let start = self.line_start(p.line);
         let line = &self.text[start..self.next_line(p.line)];
         let col = p.col.saturating_sub(1) as usize;
-        if self.ascii.get(p.line.saturating_sub(1) as usize).copied().unwrap_or(false) {
+        if self.ascii.is_empty() || self.ascii.get(p.line.saturating_sub(1) as usize).copied().unwrap_or(false) {
             return start + col.min(line.len());
         }
         start + line.char_indices().nth(col).map_or(line.len(), |(i, _)| i)

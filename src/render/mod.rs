@@ -141,6 +141,22 @@ enum Task {
     Manifests,
 }
 
+impl Task {
+    /// The name its time is recorded under.
+    fn name(self) -> &'static str {
+        match self {
+            Task::PlanJson => "render plan.json",
+            Task::PlanMd => "render plan.md",
+            Task::Bicep => "render bicep",
+            Task::RoleAssignments => "render role-assignments",
+            Task::AcrImport => "render acr-import",
+            Task::AwsBridge => "render aws bridge",
+            Task::EksSide => "render eks side",
+            Task::Manifests => "render manifests",
+        }
+    }
+}
+
 /// Renders every artefact into a map.
 pub fn translate(
     a: &mut Analysis,
@@ -262,7 +278,15 @@ impl Renderer<'_> {
         })
     }
 
+    /// Runs one task, its CPU seconds recorded under its name (`EKS2AKS_TIMINGS`).
     fn task(&self, a: &Analysis, t: Task) -> Result<()> {
+        let start = std::time::Instant::now();
+        let done = self.run_task(a, t);
+        crate::diag::timings::add_cpu(t.name(), start);
+        done
+    }
+
+    fn run_task(&self, a: &Analysis, t: Task) -> Result<()> {
         match t {
             Task::PlanJson => self.stream("plan.json", &mut |w| Ok(crate::json::write_pretty(&*a.plan, w)?)),
             Task::PlanMd => {

@@ -45,18 +45,19 @@ pub fn key(n: &Node) -> NodeKey {
     )
 }
 
-/// The ops of one file, by node.
+/// The ops of one file, by node (borrowed from the recorded list: a copy of every op's values was made for each
+/// rewritten file).
 #[derive(Default, Debug)]
-pub struct Intent {
-    ops: BTreeMap<NodeKey, Vec<Op>>,
+pub struct Intent<'a> {
+    ops: BTreeMap<NodeKey, Vec<&'a Op>>,
 }
 
-impl Intent {
+impl<'a> Intent<'a> {
     /// Builds the index from the recorded list (in recording order).
-    pub fn new(list: &[(NodeKey, Op)]) -> Self {
-        let mut ops: BTreeMap<NodeKey, Vec<Op>> = BTreeMap::new();
+    pub fn new(list: &'a [(NodeKey, Op)]) -> Self {
+        let mut ops: BTreeMap<NodeKey, Vec<&'a Op>> = BTreeMap::new();
         for (k, op) in list {
-            ops.entry(*k).or_default().push(op.clone());
+            ops.entry(*k).or_default().push(op);
         }
         Intent { ops }
     }
@@ -80,7 +81,7 @@ pub fn expected(n: &Node, intent: &Intent) -> Value {
     v
 }
 
-fn apply(v: &mut Value, ops: &[Op]) {
+fn apply(v: &mut Value, ops: &[&Op]) {
     // Item removals name the input's indexes: take them first, from the back.
     let mut removals: Vec<usize> =
         ops.iter().filter_map(|o| if let Op::RemoveItem(i) = o { Some(*i) } else { None }).collect();
@@ -400,11 +401,9 @@ mod tests {
         let text = "env:\n  - a\n  - b\n  - c\n";
         let docs = crate::yaml::parse_stream(text).unwrap();
         let env = docs[0].root.get("env").unwrap();
-        let intent = Intent::new(&[
-            (key(env), Op::RemoveItem(2)),
-            (key(env), Op::Append(vec!["d".into()])),
-            (key(env), Op::RemoveItem(0)),
-        ]);
+        let list =
+            [(key(env), Op::RemoveItem(2)), (key(env), Op::Append(vec!["d".into()])), (key(env), Op::RemoveItem(0))];
+        let intent = Intent::new(&list);
         assert_eq!(expected(&docs[0].root, &intent), serde_json::json!({"env": ["b", "d"]}));
     }
 }

@@ -342,6 +342,32 @@ fn timings_go_to_stderr_only_when_asked() {
     assert!(v["peak_kb"].as_u64().unwrap() > 0);
 }
 
+/// With `EKS2AKS_TIMINGS`, `translate` also reports the CPU seconds of each render task (what the benchmark prints
+/// to show where render+write goes); the files it writes are the same.
+#[test]
+fn translate_timings_name_each_render_task() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (plain, timed) = (tmp.path().join("plain"), tmp.path().join("timed"));
+    let run = |out: &std::path::Path, timings: &str| {
+        super::eks2aks()
+            .env("EKS2AKS_TIMINGS", timings)
+            .args(["--quiet", "translate", "testdata/examples/edw-keda", "--out", out.to_str().unwrap()])
+            .output()
+            .unwrap()
+    };
+    let (p, t) = (run(&plain, "0"), run(&timed, "1"));
+    assert!(p.status.success() && t.status.success() && p.stderr.is_empty());
+    let v: serde_json::Value = serde_json::from_str(String::from_utf8(t.stderr).unwrap().trim()).unwrap();
+    let cpu: Vec<&str> = v["cpu"].as_array().unwrap().iter().map(|c| c[0].as_str().unwrap()).collect();
+    for task in ["render plan.json", "render plan.md", "render bicep", "render role-assignments", "render manifests"] {
+        assert!(cpu.contains(&task), "{task} in {cpu:?}");
+    }
+    for f in ["plan.json", "bicep/main.bicep", "k8s/k8s/serviceaccount.yaml"] {
+        let read = |d: &std::path::Path| std::fs::read(d.join(f)).ok();
+        assert!(read(&plain).is_some() && read(&plain) == read(&timed), "{f}");
+    }
+}
+
 /// The Markdown plan reads the plan lazily but is written only when whole: a user's template that fails after
 /// printing a lot must not leave half a plan on stdout (`> plan.md` in CI).
 #[test]
