@@ -59,6 +59,7 @@ pub fn build(
     eksctl_sas::report(model, &identities, &mut sink);
     super::unused_sas::report(model, &identities, &mut sink);
     shared_staying_resources(model, &identities, &mut sink);
+    super::dns_secrets::join_granted_zones(model, &identities, &opts.targets.zones, &mut joined.resources);
     let resources = plan_resources(joined, tables, opts, &mut identities, &mut sink);
     name_scopes_in_findings(&identities, &resources, &mut sink);
     // Disk snapshotters' rights on the node resource group (issue 21): role assignments like the others.
