@@ -282,7 +282,7 @@ impl<'a> Ctx<'a> {
         let command = format!(
             "`az role assignment create --role \"{role}\" --assignee <client id> --scope $(az network {} zone show -g {} -n <zone> --query id -o tsv)`",
             if role.starts_with("Private") { "private-dns" } else { "dns" },
-            self.resource_group()
+            crate::templates::sh_quote(&self.resource_group())
         );
         if self.reads_zones_only(identity) {
             // Review 3 (d1): a role that only reads Route 53 gets Reader on its zones, never the write role.
@@ -384,11 +384,13 @@ impl<'a> Ctx<'a> {
         let identity = self.identity_of_sa(&s.namespace, service_account);
         let role = if private { "Private DNS Zone Contributor" } else { "DNS Zone Contributor" };
         let msg = format!(
-            "{what} now runs with `--provider={provider}`, which reads `/etc/kubernetes/azure.json`: create it (`kubectl -n {ns} create secret generic azure-config-file --from-literal=azure.json='{{\"tenantId\": \"{tenant}\", \"subscriptionId\": \"{sub}\", \"resourceGroup\": \"{rg}\", \"useWorkloadIdentityExtension\": true}}'`), {mount}",
-            ns = s.namespace,
-            tenant = self.tenant,
-            sub = self.subscription(),
-            rg = self.resource_group(),
+            "{what} now runs with `--provider={provider}`, which reads `/etc/kubernetes/azure.json`: create it (`kubectl -n {ns} create secret generic azure-config-file --from-literal={literal}`), {mount}",
+            ns = crate::templates::sh_quote(&s.namespace),
+            // One shell word (review 3, d17: config values were pasted into the command unquoted).
+            literal = crate::templates::sh_quote(&format!(
+                "azure.json={}",
+                json!({"tenantId": self.tenant, "subscriptionId": self.subscription(), "resourceGroup": self.resource_group(), "useWorkloadIdentityExtension": true})
+            )),
             mount = match self.dns_grant_step(identity, role) {
                 Some(grant) => format!(
                     "mount the secret `azure-config-file` read-only at `/etc/kubernetes` in the container, and {grant}"

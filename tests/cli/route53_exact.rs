@@ -111,3 +111,43 @@ fn a_solver_without_a_hosted_zone_id_is_granted_its_zone_once_the_config_names_i
     );
     assert!(messages(&plan, "E2A081").iter().all(|m| !m.contains("other.example.net")), "{:#}", plan["findings"]);
 }
+
+// Review 3, d17: a zone name, resource groups and a tenant id with shell syntax reached main.bicep, the manifests and
+// E2A081's suggested command. They are config errors at load, each at its line, all at once (exit 2).
+#[test]
+fn azure_names_in_the_config_are_checked_at_load() {
+    let dir = "testdata/fixtures/route53/hostile-config";
+    let out = tempfile::tempdir().unwrap();
+    let o = out.path().join("out");
+    let (code, stdout, err) =
+        run(&["translate", dir, "--config", &format!("{dir}/eks2aks.yaml"), "--out", o.to_str().unwrap()]);
+    assert_eq!(code, 2, "{stdout}{err}");
+    assert!(!o.exists(), "nothing is written");
+    for (what, line) in [
+        ("`azure.resource_group`", 3),
+        ("`azure.tenant_id`", 4),
+        ("`azure.subscription_id`", 5),
+        ("`route53.resource_group`", 6),
+        ("`route53.zones` maps `Z0123456789ABCDEFGHIJ`", 9),
+    ] {
+        let at = err.lines().position(|l| l.contains(what)).unwrap_or_else(|| panic!("{what}: {err}"));
+        let rest: Vec<&str> = err.lines().skip(at).take(3).collect();
+        assert!(rest.iter().any(|l| l.contains(&format!("eks2aks.yaml:{line}"))), "{what} at line {line}: {err}");
+    }
+}
+
+#[test]
+fn valid_azure_names_pass_and_the_suggested_command_quotes_them() {
+    let dir = "testdata/fixtures/route53/read-only-role";
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("eks2aks.yaml");
+    let text = "azure:\n  resource_group: rg-dns_(prod).1\n  tenant_id: 55555555-6666-7777-8888-999999999999\nroute53:\n  zones:\n    Z0123456789ABCDEFGHIJ: example.com.\n";
+    std::fs::write(&cfg, text).unwrap();
+    let plan = plan_json(&[dir, "--config", cfg.to_str().unwrap()]);
+    let step = messages(&plan, "E2A081").join("\n");
+    assert!(
+        step.contains(r#"--from-literal='azure.json={"tenantId":"55555555-6666-7777-8888-999999999999","subscriptionId":"REPLACE-ME-subscription-id","resourceGroup":"REPLACE-ME-dns-resource-group","useWorkloadIdentityExtension":true}'"#),
+        "{step}"
+    );
+    assert!(step.contains("zone show -g 'REPLACE-ME-dns-resource-group' -n <zone>"), "{step}");
+}
