@@ -83,7 +83,9 @@ pub fn build(
     };
     let keda = keda::bind(model, files, keda, &role_identity, mapped, &mut sink);
     addons::drop_covered_findings(model, &recognised, &mut sink);
-    for (code, msg, loc) in super::dns_secrets::decide(model, tables, &opts.config, &identities, &resources).findings {
+    for (code, msg, loc) in
+        super::dns_secrets::decide(model, files, tables, &opts.config, &identities, &resources).findings
+    {
         sink.push(code, msg, Some(loc));
     }
     // The storage configurations of common stacks (issue 21): their findings, and their edits for `edits::decide`.
@@ -179,7 +181,7 @@ impl<'a> Planner<'a> {
             named_by_sa.entry(joined.workload_sa[wi]).or_default().extend(set.iter().cloned());
         }
         // DNS and secrets: what External Secrets stores and CSI secret classes read as a ServiceAccount.
-        for (ns, sa, arn, _) in crate::graph::named_secrets(model) {
+        for (ns, sa, arn, _) in crate::graph::named_secrets(model, files) {
             for (si, _) in model.service_accounts.iter().enumerate().filter(|(_, s)| s.namespace == ns && s.name == sa)
             {
                 named_by_sa.entry(si).or_default().insert(arn.clone());

@@ -169,6 +169,7 @@ struct Ctx<'a> {
 /// `edits::decide` for the edits.
 pub fn decide(
     model: &Model,
+    files: &crate::diag::Files,
     tables: &Tables,
     cfg: &Config,
     identities: &[Identity],
@@ -184,7 +185,7 @@ pub fn decide(
         identities,
         key_vault: cfg.azure.key_vault.clone().unwrap_or_else(|| "REPLACE-ME-key-vault".into()),
         tenant: cfg.azure.tenant_id.clone().unwrap_or_else(|| "REPLACE-ME-tenant-id".into()),
-        resolved: resolved_secrets(model),
+        resolved: resolved_secrets(model, files),
         ambiguous_zones: super::zone_conflicts::ambiguous_ids(model, tables, cfg),
         out: Decided::default(),
     };
@@ -484,9 +485,9 @@ impl<'a> Ctx<'a> {
 /// The ARN each secret key or object (by its place and text) resolves to, when it resolves to exactly one: a bare
 /// name is a secret of the account of the ServiceAccount that reads it (`graph::named_secrets`), so the same name
 /// in two accounts is two secrets, each with the plan's name of its own.
-fn resolved_secrets(model: &Model) -> BTreeMap<(Loc, String), String> {
+fn resolved_secrets(model: &Model, files: &crate::diag::Files) -> BTreeMap<(Loc, String), String> {
     let mut found: BTreeMap<(Loc, String), BTreeSet<String>> = BTreeMap::new();
-    for (_, _, arn, loc) in crate::graph::named_secrets(model) {
+    for (_, _, arn, loc) in crate::graph::named_secrets(model, files) {
         // `named_secrets` gives an ARN key as it is, and a name as an ARN ending `:secret:<name>-XXXXXX`.
         let text = match arn.split_once(":secret:") {
             Some((_, name)) if arn.ends_with("-XXXXXX") => name.trim_end_matches("-XXXXXX").to_string(),

@@ -151,3 +151,31 @@ fn valid_azure_names_pass_and_the_suggested_command_quotes_them() {
     );
     assert!(step.contains("zone show -g 'REPLACE-ME-dns-resource-group' -n <zone>"), "{step}");
 }
+
+// Review 3, d35: with two cluster directories, each with a ClusterSecretStore `aws-sm` (two regions), both
+// ExternalSecrets kept `key: db` while the Key Vault secrets were tagged `db-<tag>`, with no finding.
+#[test]
+fn an_external_secret_reads_through_the_store_of_its_own_cluster() {
+    let dir = "testdata/fixtures/secrets/store-per-cluster";
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let (code, stdout, err) = run(&["translate", dir, "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stdout}{err}");
+    let plan: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("plan.json")).unwrap()).unwrap();
+    let name_of = |region: &str| {
+        plan["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["aws_arn"].as_str().unwrap().contains(&format!(":{region}:")))
+            .map(|r| r["azure_name"].as_str().unwrap().to_string())
+            .unwrap_or_else(|| panic!("{region}: {:#}", plan["resources"]))
+    };
+    let (staging, prod) = (name_of("us-east-1"), name_of("eu-west-1"));
+    assert!(staging.starts_with("db-") && prod.starts_with("db-") && staging != prod, "{staging} {prod}");
+    for (cluster, name) in [("staging", &staging), ("prod", &prod)] {
+        let text = std::fs::read_to_string(out.join(format!("k8s/clusters/{cluster}/eso.yaml"))).unwrap();
+        assert!(text.contains(&format!("key: {name}")), "{cluster}: {text}");
+    }
+}
