@@ -207,7 +207,75 @@ pub fn problems(cfg: &Config) -> Vec<(String, String)> {
     }
     out.extend(rule_overrides_checked(cfg).1);
     out.extend(aws_problems(&cfg.aws));
+    out.extend(azure_name_problems(cfg));
     out
+}
+
+/// Problems of the Azure names and ids the outputs and suggested commands are built from (review 3, d17: a zone
+/// name and resource groups with shell and Bicep syntax in them reached main.bicep, a manifest and a suggested
+/// command): resource groups, subscription and tenant ids, and `route53.zones` zone names. Each is located at its
+/// key (a zone at its hosted zone id).
+fn azure_name_problems(cfg: &Config) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let groups = [
+        ("resource_group", "azure.resource_group", cfg.azure.resource_group.as_deref()),
+        ("node_resource_group", "azure.node_resource_group", cfg.azure.node_resource_group.as_deref()),
+        ("route53", "route53.resource_group", cfg.route53.resource_group.as_deref()),
+    ];
+    for (key, name, v) in groups {
+        if let Some(v) = v.filter(|v| !resource_group_ok(v)) {
+            out.push((key.to_string(), format!("`{name}` must be a resource group name (1 to 90 letters, digits, `_`, `-`, `.`, `(` or `)`, not ending in `.`), not {v:?}")));
+        }
+    }
+    let ids = [
+        ("subscription_id", "azure.subscription_id", cfg.azure.subscription_id.as_deref()),
+        ("tenant_id", "azure.tenant_id", cfg.azure.tenant_id.as_deref()),
+        ("route53", "route53.subscription_id", cfg.route53.subscription_id.as_deref()),
+    ];
+    for (key, name, v) in ids {
+        if let Some(v) = v.filter(|v| !is_guid(v)) {
+            out.push((
+                key.to_string(),
+                format!("`{name}` must be a GUID (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`), not {v:?}"),
+            ));
+        }
+    }
+    for (id, zone) in &cfg.route53.zones {
+        if !zone_name_ok(zone) {
+            out.push((id.clone(), format!("`route53.zones` maps `{id}` to {zone:?}, which is no DNS zone name (dot-separated labels of letters, digits, `-` and `_`, each 1 to 63 characters, 253 in all)")));
+        }
+    }
+    out
+}
+
+/// An Azure resource group name: 1 to 90 characters, letters (Unicode), digits, `_`, `-`, `.`, `(` and `)`, not
+/// ending in `.` (learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules,
+/// Microsoft.Resources/resourcegroups).
+fn resource_group_ok(v: &str) -> bool {
+    let n = v.chars().count();
+    (1..=90).contains(&n)
+        && !v.ends_with('.')
+        && v.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '(' | ')'))
+}
+
+/// A GUID in its usual form (subscription and Entra tenant ids).
+fn is_guid(v: &str) -> bool {
+    let parts: Vec<&str> = v.split('-').collect();
+    parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12]) && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// A DNS zone name (an Azure DNS zone's resource name is its domain): labels of letters, digits, `-` and `_`, 1 to
+/// 63 characters each, 253 in all, a final dot allowed.
+fn zone_name_ok(v: &str) -> bool {
+    let v = v.strip_suffix('.').unwrap_or(v);
+    !v.is_empty()
+        && v.len() <= 253
+        && v.split('.').all(|l| {
+            (1..=63).contains(&l.len())
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        })
 }
 
 /// Problems of `aws:` (each located at the `aws` key).

@@ -265,7 +265,8 @@ SERVICES = {
                 "Azure DNS (public zones)", "Microsoft.Network/dnsZones", "dns_zone", "dns_zone",
                 "the ARN names the hosted zone id: its zone name (the Azure zone's name) comes from eks2aks.yaml "
                 "`route53.zones`; an unnamed zone gets nothing (E2A080); record-set writes are ARM operations "
-                "(DNS Zone Contributor on the zone)"),
+                "(DNS Zone Contributor on the zone, only when ChangeResourceRecordSets is granted); listing and "
+                "reading zones and record sets is Reader on the zone"),
             "azure-private-dns": target(
                 "Azure Private DNS", "Microsoft.Network/privateDnsZones", "private_dns_zone", "dns_zone",
                 "a private hosted zone (external-dns --aws-zone-type=private, or chosen in eks2aks.yaml "
@@ -400,8 +401,8 @@ CANDIDATE_ROLES = {
     ("logs", "log-analytics"): ["Log Analytics Data Reader", "Log Analytics Reader", "Monitoring Metrics Publisher",
                                 "Monitoring Reader"],
     ("rds-db", "postgres-entra"): [],
-    ("route53", "azure-dns"): ["DNS Zone Contributor"],
-    ("route53", "azure-private-dns"): ["Private DNS Zone Contributor"],
+    ("route53", "azure-dns"): ["DNS Zone Contributor", "Reader"],
+    ("route53", "azure-private-dns"): ["Private DNS Zone Contributor", "Reader"],
     ("s3", "storage-blob"): ["Storage Blob Data Contributor", "Storage Blob Data Owner", "Storage Blob Data Reader"],
     ("secretsmanager", "key-vault-secret"): KV_SECRETS,
     ("sns", "service-bus"): SB,

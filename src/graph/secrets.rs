@@ -1,7 +1,7 @@
 //! The secrets a ServiceAccount reads through External Secrets stores and Secrets Store CSI classes (issue 20):
 //! part of the join, like the ARNs a workload's env names. `plan::dns_secrets` rewrites those objects.
 
-use crate::diag::Loc;
+use crate::diag::{Files, Loc};
 use crate::model::{Model, SectionKind};
 use serde_json::Value;
 
@@ -21,7 +21,7 @@ pub fn spc_objects(spec: &Value) -> Option<Vec<Value>> {
 /// an ARN in the store's (or class's) region and the account of the ServiceAccount's role, with a stand-in for the
 /// random suffix (`-XXXXXX`, cut again by the table's grammar), so that a `secret:<name>-*` grant is narrowed to
 /// the secrets read, as the ARNs a workload's env names narrow its own.
-pub fn named_secrets(model: &Model) -> Vec<(String, String, String, Loc)> {
+pub fn named_secrets(model: &Model, files: &Files) -> Vec<(String, String, String, Loc)> {
     let account_of = |ns: &str, sa: &str| {
         let sa = model.service_accounts.iter().find(|s| s.namespace == ns && s.name == sa)?;
         crate::model::Arn::parse(&sa.role_arn.as_ref()?.0).map(|a| a.account.to_string())
@@ -34,22 +34,33 @@ pub fn named_secrets(model: &Model) -> Vec<(String, String, String, Loc)> {
         }
     };
     let mut out = Vec::new();
-    for store in model.aws_sections.iter().filter(|s| s.kind == SectionKind::SecretStore) {
-        let aws = &store.value["aws"];
-        let Some(sa) = aws.pointer("/auth/jwt/serviceAccountRef/name").and_then(Value::as_str) else { continue };
-        let ns =
-            aws.pointer("/auth/jwt/serviceAccountRef/namespace").and_then(Value::as_str).unwrap_or(&store.namespace);
-        let (Some(region), Some(account)) = (aws["region"].as_str(), account_of(ns, sa)) else { continue };
-        let store_kind = &*model.objects[store.object].kind;
-        for s in &model.aws_sections {
-            if let SectionKind::ExternalSecretKey { store_kind: k, store: n, .. } = &s.kind
-                && k == store_kind
-                && *n == store.name
-                && (k == "ClusterSecretStore" || s.namespace == store.namespace)
-                && let Some(key) = s.value.as_str()
-            {
-                out.push((ns.to_string(), sa.to_string(), arn(key, region, &account), s.loc));
-            }
+    let stores: Vec<&crate::model::AwsSection> =
+        model.aws_sections.iter().filter(|s| s.kind == SectionKind::SecretStore).collect();
+    for s in &model.aws_sections {
+        let SectionKind::ExternalSecretKey { store_kind: k, store: n, .. } = &s.kind else { continue };
+        let Some(key) = s.value.as_str() else { continue };
+        // The stores of that kind and name; of several (one per cluster directory), those of the nearest
+        // directory, the rule of workload → ServiceAccount (review 3, d35). A tie is every one of them: the key
+        // then names a secret per store, and the rewrite leaves it (E2A082).
+        let named: Vec<&&crate::model::AwsSection> = stores
+            .iter()
+            .filter(|st| {
+                *k == *model.objects[st.object].kind
+                    && *n == st.name
+                    && (k == "ClusterSecretStore" || s.namespace == st.namespace)
+            })
+            .collect();
+        let near = |st: &crate::model::AwsSection| common_dirs(files.display(st.loc.file), files.display(s.loc.file));
+        let best = named.iter().map(|st| near(st)).max().unwrap_or(0);
+        for store in named.into_iter().filter(|st| near(st) == best) {
+            let aws = &store.value["aws"];
+            let Some(sa) = aws.pointer("/auth/jwt/serviceAccountRef/name").and_then(Value::as_str) else { continue };
+            let ns = aws
+                .pointer("/auth/jwt/serviceAccountRef/namespace")
+                .and_then(Value::as_str)
+                .unwrap_or(&store.namespace);
+            let (Some(region), Some(account)) = (aws["region"].as_str(), account_of(ns, sa)) else { continue };
+            out.push((ns.to_string(), sa.to_string(), arn(key, region, &account), s.loc));
         }
     }
     for spc in model.aws_sections.iter().filter(|s| s.kind == SectionKind::SecretProviderClass) {
@@ -68,4 +79,11 @@ pub fn named_secrets(model: &Model) -> Vec<(String, String, String, Loc)> {
         }
     }
     out
+}
+
+/// How many leading directories two file paths share.
+fn common_dirs(a: &str, b: &str) -> usize {
+    let dirs = |p: &str| p.rsplit_once('/').map_or(String::new(), |(d, _)| d.to_string());
+    let (a, b) = (dirs(a), dirs(b));
+    a.split('/').zip(b.split('/')).take_while(|(x, y)| x == y).count()
 }

@@ -61,6 +61,7 @@ pub fn build(
     eksctl_sas::report(model, &identities, &mut sink);
     super::unused_sas::report(model, &identities, &mut sink);
     shared_staying_resources(model, &identities, &mut sink);
+    super::dns_secrets::join_granted_zones(model, &identities, &opts.targets.zones, &mut joined.resources);
     let resources = plan_resources(joined, tables, opts, &mut identities, &mut sink);
     name_scopes_in_findings(&identities, &resources, &mut sink);
     // Disk snapshotters' rights on the node resource group (issue 21): role assignments like the others.
@@ -109,7 +110,9 @@ pub fn build(
     };
     let keda = keda::bind(model, files, keda, &role_identity, mapped, &mut sink);
     addons::drop_covered_findings(model, &recognised, &mut sink);
-    for (code, msg, loc) in super::dns_secrets::decide(model, tables, &opts.config, &identities, &resources).findings {
+    for (code, msg, loc) in
+        super::dns_secrets::decide(model, files, tables, &opts.config, &identities, &resources).findings
+    {
         sink.push(code, msg, Some(loc));
     }
     // The storage configurations of common stacks (issue 21): their findings, and their edits for `edits::decide`.
@@ -204,7 +207,7 @@ impl<'a> Planner<'a> {
             named_by_sa.entry(joined.workload_sa[wi]).or_default().extend(set.iter().cloned());
         }
         // DNS and secrets: what External Secrets stores and CSI secret classes read as a ServiceAccount.
-        for (ns, sa, arn, _) in crate::graph::named_secrets(model) {
+        for (ns, sa, arn, _) in crate::graph::named_secrets(model, files) {
             for (si, _) in model.service_accounts.iter().enumerate().filter(|(_, s)| s.namespace == ns && s.name == sa)
             {
                 named_by_sa.entry(si).or_default().insert(arn.clone());

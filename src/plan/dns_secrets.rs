@@ -44,6 +44,8 @@ pub struct NamedZone {
     pub zone: Option<String>,
     /// external-dns runs with `--aws-zone-type=private`: the zone is a private hosted zone (Azure Private DNS).
     pub private: bool,
+    /// Where the section names it.
+    pub loc: Loc,
 }
 
 /// The hosted zones external-dns (`--zone-id-filter`, or `--domain-filter` by domain) and cert-manager Route 53
@@ -70,12 +72,12 @@ pub fn named_zones(model: &Model) -> Vec<NamedZone> {
                         _ => continue,
                     };
                     let (namespace, service_account) = (s.namespace.clone(), service_account.clone());
-                    out.push(NamedZone { namespace, service_account, id, zone, private });
+                    out.push(NamedZone { namespace, service_account, id, zone, private, loc: s.loc });
                 }
             }
             SectionKind::Route53Solver { dns_zones } => {
                 let r53 = s.value.get("route53");
-                let Some(id) = r53.and_then(|r| r.get("hostedZoneID")).and_then(Value::as_str) else { continue };
+                let id = r53.and_then(|r| r.get("hostedZoneID")).and_then(Value::as_str);
                 let sa = r53.and_then(|r| r.pointer("/auth/kubernetes/serviceAccountRef/name")).and_then(Value::as_str);
                 let ns = if s.namespace.is_empty() { "cert-manager" } else { s.namespace.as_str() };
                 let (namespace, service_account) = match sa {
@@ -83,12 +85,51 @@ pub fn named_zones(model: &Model) -> Vec<NamedZone> {
                     None => ("cert-manager".to_string(), "cert-manager".to_string()),
                 };
                 let zone = if let [z] = dns_zones.as_slice() { Some(z.clone()) } else { None };
-                out.push(NamedZone { namespace, service_account, id: Some(bare(id)), zone, private: false });
+                // Without `hostedZoneID`, cert-manager finds the zone by the challenge's domain: the zone the
+                // solver's one `selector.dnsZones` entry names (review 3, d25), by its name.
+                if id.is_none() && zone.is_none() {
+                    continue;
+                }
+                let id = id.map(bare);
+                out.push(NamedZone { namespace, service_account, id, zone, private: false, loc: s.loc });
             }
             _ => {}
         }
     }
     out
+}
+
+/// Review 3 (d2): a hosted zone only a DNS section names (the role's `Resource: "*"` narrowed to it) was granted on
+/// and declared in the Bicep, yet was no plan resource. Each zone an assignment is scoped to joins
+/// `Joined::resources` at the section that names it (the first by place), so the plan lists it like any other.
+/// A `--domain-filter` names the hosted zones whose zone name (`zones`: id → name) it is.
+pub fn join_granted_zones(
+    model: &Model,
+    identities: &[Identity],
+    zones_by_id: &BTreeMap<String, String>,
+    resources: &mut BTreeMap<std::sync::Arc<str>, Loc>,
+) {
+    let scopes: BTreeSet<&str> =
+        identities.iter().flat_map(|i| i.role_assignments.iter().map(|a| &*a.scope.aws_arn)).collect();
+    let mut zones = named_zones(model);
+    zones.sort_by_key(|z| z.loc);
+    for z in zones {
+        let ids: Vec<&str> = match (&z.id, &z.zone) {
+            (Some(id), _) => vec![id.as_str()],
+            (None, Some(d)) => zones_by_id
+                .iter()
+                .filter(|(_, n)| n.trim_end_matches('.').eq_ignore_ascii_case(d))
+                .map(|(id, _)| id.as_str())
+                .collect(),
+            (None, None) => Vec::new(),
+        };
+        for id in ids {
+            let arn = format!("arn:aws:route53:::hostedzone/{id}");
+            if scopes.contains(arn.as_str()) && !resources.contains_key(arn.as_str()) {
+                resources.insert(arn.into(), z.loc);
+            }
+        }
+    }
 }
 
 /// The edits (by object index) and the findings of the DNS and secrets sections.
@@ -128,6 +169,7 @@ struct Ctx<'a> {
 /// `edits::decide` for the edits.
 pub fn decide(
     model: &Model,
+    files: &crate::diag::Files,
     tables: &Tables,
     cfg: &Config,
     identities: &[Identity],
@@ -143,7 +185,7 @@ pub fn decide(
         identities,
         key_vault: cfg.azure.key_vault.clone().unwrap_or_else(|| "REPLACE-ME-key-vault".into()),
         tenant: cfg.azure.tenant_id.clone().unwrap_or_else(|| "REPLACE-ME-tenant-id".into()),
-        resolved: resolved_secrets(model),
+        resolved: resolved_secrets(model, files),
         ambiguous_zones: super::zone_conflicts::ambiguous_ids(model, tables, cfg),
         out: Decided::default(),
     };
@@ -238,11 +280,56 @@ impl<'a> Ctx<'a> {
             return None;
         }
         let who = identity.map_or("the identity of its ServiceAccount".to_string(), |i| format!("identity {i}"));
-        Some(format!(
-            "grant {who} `{role}` on each zone it manages: `az role assignment create --role \"{role}\" --assignee <client id> --scope $(az network {} zone show -g {} -n <zone> --query id -o tsv)`",
+        let command = format!(
+            "`az role assignment create --role \"{role}\" --assignee <client id> --scope $(az network {} zone show -g {} -n <zone> --query id -o tsv)`",
             if role.starts_with("Private") { "private-dns" } else { "dns" },
-            self.resource_group()
+            crate::templates::sh_quote(&self.resource_group())
+        );
+        if self.reads_zones_only(identity) {
+            // Review 3 (d1): a role that only reads Route 53 gets Reader on its zones, never the write role.
+            return Some(format!(
+                "{who} gets only `Reader` on its zones, as its AWS role grants no `route53:ChangeResourceRecordSets` on them: it cannot change record sets on Azure either; only if it must, grant `{role}` on each zone it manages: {command}"
+            ));
+        }
+        Some(format!("grant {who} `{role}` on each zone it manages: {command}"))
+    }
+
+    /// A cert-manager Route 53 solver without `hostedZoneID` (review 3, d25): cert-manager finds the hosted zone
+    /// of the challenge's domain by name. The plan grants on the Azure DNS zone of the solver's one
+    /// `selector.dnsZones` entry when `route53.zones` names its hosted zone and the AWS role grants on it; else the
+    /// step says what to do. `None` when the identity has a grant on that zone.
+    fn solver_zone_step(&self, identity: Option<&str>, zone: Option<&str>) -> Option<String> {
+        let who = identity.map_or("the identity of its ServiceAccount".to_string(), |i| format!("identity {i}"));
+        let command = |z: &str| {
+            format!(
+                "`az role assignment create --role \"DNS Zone Contributor\" --assignee <client id> --scope $(az network dns zone show -g {} -n {} --query id -o tsv)`",
+                crate::templates::sh_quote(&self.resource_group()),
+                crate::templates::sh_quote(z)
+            )
+        };
+        let Some(zone) = zone else {
+            return Some(format!(
+                "the solver names no `hostedZoneID` and no single `selector.dnsZones` entry, so no zone is known and none is granted: grant {who} `DNS Zone Contributor` on each zone its challenges need ({})",
+                command("<zone>")
+            ));
+        };
+        let granted = identity.and_then(|n| self.identities.iter().find(|i| i.name == n)).is_some_and(|i| {
+            i.role_assignments
+                .iter()
+                .any(|a| &*a.scope.kind == "dns_zone" && a.scope.azure_name.eq_ignore_ascii_case(zone))
+        });
+        (!granted).then(|| format!(
+            "the solver names no `hostedZoneID` (cert-manager finds the hosted zone of `{zone}` by name) and no grant on the Azure DNS zone `{zone}` is planned: map its hosted zone id to `{zone}` under `route53.zones` in eks2aks.yaml and translate again (it is granted when the AWS role grants `route53:ChangeResourceRecordSets` on that zone), or grant {who} `DNS Zone Contributor` on it: {}",
+            command(zone)
         ))
+    }
+
+    /// True when the identity's only grants on DNS zones are Reader (its AWS role reads Route 53 and writes nothing).
+    fn reads_zones_only(&self, identity: Option<&str>) -> bool {
+        let Some(id) = identity.and_then(|n| self.identities.iter().find(|i| i.name == n)) else { return false };
+        let zones: Vec<_> =
+            id.role_assignments.iter().filter(|a| matches!(&*a.scope.kind, "dns_zone" | "private_dns_zone")).collect();
+        !zones.is_empty() && zones.iter().all(|a| &*a.role_name == "Reader")
     }
 
     /// external-dns: `--provider=aws` becomes `--provider=azure` (`azure-private-dns` for `--aws-zone-type=private`),
@@ -298,11 +385,13 @@ impl<'a> Ctx<'a> {
         let identity = self.identity_of_sa(&s.namespace, service_account);
         let role = if private { "Private DNS Zone Contributor" } else { "DNS Zone Contributor" };
         let msg = format!(
-            "{what} now runs with `--provider={provider}`, which reads `/etc/kubernetes/azure.json`: create it (`kubectl -n {ns} create secret generic azure-config-file --from-literal=azure.json='{{\"tenantId\": \"{tenant}\", \"subscriptionId\": \"{sub}\", \"resourceGroup\": \"{rg}\", \"useWorkloadIdentityExtension\": true}}'`), {mount}",
-            ns = s.namespace,
-            tenant = self.tenant,
-            sub = self.subscription(),
-            rg = self.resource_group(),
+            "{what} now runs with `--provider={provider}`, which reads `/etc/kubernetes/azure.json`: create it (`kubectl -n {ns} create secret generic azure-config-file --from-literal={literal}`), {mount}",
+            ns = crate::templates::sh_quote(&s.namespace),
+            // One shell word (review 3, d17: config values were pasted into the command unquoted).
+            literal = crate::templates::sh_quote(&format!(
+                "azure.json={}",
+                json!({"tenantId": self.tenant, "subscriptionId": self.subscription(), "resourceGroup": self.resource_group(), "useWorkloadIdentityExtension": true})
+            )),
             mount = match self.dns_grant_step(identity, role) {
                 Some(grant) => format!(
                     "mount the secret `azure-config-file` read-only at `/etc/kubernetes` in the container, and {grant}"
@@ -368,6 +457,11 @@ impl<'a> Ctx<'a> {
             )),
             _ => grant,
         };
+        let unzoned = if get("hostedZoneID").is_none() { self.solver_zone_step(identity, one_zone) } else { None };
+        let step = match (step, unzoned) {
+            (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+            (a, b) => a.or(b),
+        };
         // The plan grants the zone role and the identity is the controller's: nothing is left to do by hand.
         if let Some(step) = step {
             let msg = format!("{what}: the Route 53 DNS-01 solver now uses Azure DNS; {step}");
@@ -391,9 +485,9 @@ impl<'a> Ctx<'a> {
 /// The ARN each secret key or object (by its place and text) resolves to, when it resolves to exactly one: a bare
 /// name is a secret of the account of the ServiceAccount that reads it (`graph::named_secrets`), so the same name
 /// in two accounts is two secrets, each with the plan's name of its own.
-fn resolved_secrets(model: &Model) -> BTreeMap<(Loc, String), String> {
+fn resolved_secrets(model: &Model, files: &crate::diag::Files) -> BTreeMap<(Loc, String), String> {
     let mut found: BTreeMap<(Loc, String), BTreeSet<String>> = BTreeMap::new();
-    for (_, _, arn, loc) in crate::graph::named_secrets(model) {
+    for (_, _, arn, loc) in crate::graph::named_secrets(model, files) {
         // `named_secrets` gives an ARN key as it is, and a name as an ARN ending `:secret:<name>-XXXXXX`.
         let text = match arn.split_once(":secret:") {
             Some((_, name)) if arn.ends_with("-XXXXXX") => name.trim_end_matches("-XXXXXX").to_string(),

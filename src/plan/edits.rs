@@ -386,7 +386,8 @@ pub fn decide(
     values(&ctx, plan, &mut push);
     config_maps(model, &mut push);
     keda(&ctx, plan, &mut push);
-    for (object, list) in super::dns_secrets::decide(model, tables, cfg, &plan.identities, &plan.resources).edits {
+    for (object, list) in super::dns_secrets::decide(model, files, tables, cfg, &plan.identities, &plan.resources).edits
+    {
         list.into_iter().for_each(|e| push(object, e));
     }
     for (object, edits) in super::cloud::decide(model, tables, cfg, &mut crate::diag::Sink::default()) {

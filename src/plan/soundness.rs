@@ -38,7 +38,11 @@ type Reverse = BTreeMap<(String, String), BTreeMap<String, Vec<(String, Vec<Stri
 fn reverse(tables: &Tables) -> Reverse {
     let mut out: Reverse = BTreeMap::new();
     for (key, perms) in tables.reverse() {
-        for (p, aws) in perms.iter().filter(|(p, _)| p.data) {
+        // A target reached through control-plane actions only (Azure DNS: record sets are ARM resources) has no
+        // data action to try: its mapped control-plane actions are tried instead (review 3, d1: DNS Zone
+        // Contributor for a role that only read Route 53). Where data actions exist, they are the access tried.
+        let control_only = !perms.keys().any(|p| p.data);
+        for (p, aws) in perms.iter().filter(|(p, _)| p.data || (control_only && !is_read(&p.name))) {
             out.entry(key.clone())
                 .or_default()
                 .entry(p.name.to_ascii_lowercase())
@@ -47,6 +51,24 @@ fn reverse(tables: &Tables) -> Reverse {
         }
     }
     out
+}
+
+/// The control-plane actions [`reverse`] keeps (lower case): those of targets without data actions, reads aside.
+/// Only changes are tried: a read role (Reader, `*/read`) reads the whole zone, which Route 53's read actions
+/// cover under conditions eks2aks cannot always decide (a `ForAllValues` key those requests never send), so a
+/// read would be an E2A046 where AWS allowed it; a write or delete AWS never allowed is what a wider role adds.
+fn control_actions(tables: &Tables) -> BTreeSet<String> {
+    tables
+        .reverse()
+        .values()
+        .filter(|perms| !perms.keys().any(|p| p.data))
+        .flat_map(|perms| perms.keys().filter(|p| !is_read(&p.name)).map(|p| p.name.to_ascii_lowercase()))
+        .collect()
+}
+
+/// A control-plane read (`…/read`).
+fn is_read(action: &str) -> bool {
+    action.to_ascii_lowercase().ends_with("/read")
 }
 
 /// One resource to try: its ARN, its kind, and (for a bucket) the list prefix of the request (None: no prefix).
@@ -302,6 +324,10 @@ pub fn check(
         rev: reverse(tables),
         role_index: tables.roles.iter().enumerate().map(|(i, r)| (&*r.id, i)).collect(),
         custom: custom_roles.values().map(|c| (c.role_definition_id.as_str(), &c.data_actions)).collect(),
+        control: (
+            control_actions(tables),
+            custom_roles.values().map(|c| (c.role_definition_id.as_str(), &c.actions)).collect(),
+        ),
     };
     // Identities are independent: checked in parallel chunks, each with its own sink; the chunks come back in
     // order, so the findings are those of a sequential run.
@@ -338,6 +364,8 @@ struct Checker<'t> {
     role_index: BTreeMap<&'t str, usize>,
     /// Custom roles' data actions by definition ID.
     custom: BTreeMap<&'t str, &'t Vec<String>>,
+    /// The control-plane actions of [`Checker::rev`] (lower case), and custom roles' control-plane actions.
+    control: (BTreeSet<String>, BTreeMap<&'t str, &'t Vec<String>>),
 }
 
 impl Checker<'_> {
@@ -440,6 +468,16 @@ impl Checker<'_> {
     /// Whether the assignment's role grants data action `d`: a custom role as defined, a built-in one from the
     /// bundled definitions.
     fn grants(&self, a: &RoleAssignment, d: &str) -> bool {
+        if self.control.0.contains(d) {
+            return match self.control.1.get(&*a.role_definition_id) {
+                Some(list) => list.iter().any(|x| glob_match(x, d, true)),
+                None => self.role_index.get(&*a.role_definition_id).is_some_and(|&i| {
+                    let r = &self.tables.roles[i];
+                    r.actions.iter().any(|p| glob_match(p, d, true))
+                        && !r.not_actions.iter().any(|p| glob_match(p, d, true))
+                }),
+            };
+        }
         match self.custom.get(&*a.role_definition_id) {
             Some(list) => list.iter().any(|x| x.eq_ignore_ascii_case(d)),
             None => self
@@ -690,6 +728,30 @@ mod tests {
             let found = check_codes(&ids, &plan);
             assert!(found.iter().any(|(c, m)| c == "E2A045" && m.contains("prod/db-AbCdEf")), "{arn}: {found:?}");
         }
+    }
+
+    /// Review 3 (d1): a role that only reads Route 53 got DNS Zone Contributor, and the check, which tried data
+    /// actions only, said nothing: Azure DNS access is control-plane. Given the write role by hand, the check tries
+    /// the zone's mapped control-plane actions too and finds the record-set writes AWS never allowed.
+    #[test]
+    fn a_dns_write_role_for_a_role_that_only_reads_route53_is_wider_than_aws() {
+        let dir = "testdata/fixtures/route53/read-only-role";
+        let tables = crate::mapping::load(None).unwrap();
+        let (cfg, _) = crate::config::load(Some(std::path::Path::new(&format!("{dir}/eks2aks.yaml")))).unwrap();
+        let plan = crate::analyse(&[dir.into()], &cfg, &tables).unwrap().plan;
+        assert!(check_codes(&plan.identities, &plan).is_empty(), "Reader on the zone is exact");
+        let mut ids = plan.identities.clone();
+        let a = &mut ids[0].role_assignments[0];
+        assert_eq!((&*a.role_name, &*a.scope.kind), ("Reader", "dns_zone"));
+        a.role_name = "DNS Zone Contributor".into();
+        a.role_definition_id = "befefa01-2a29-4197-83a8-272ff33ce314".into();
+        let found = check_codes(&ids, &plan);
+        assert!(
+            found.iter().any(|(c, m)| c == "E2A045"
+                && m.contains("microsoft.network/dnszones/a/write")
+                && m.contains("route53:ChangeResourceRecordSets")),
+            "{found:?}"
+        );
     }
 
     /// E2A046 is a guard too: a statement under a condition eks2aks cannot decide is not translated. Given the

@@ -31,6 +31,7 @@ mod privileges;
 mod rewrite_props;
 mod rewrite_shapes;
 mod route53;
+mod route53_exact;
 mod safety;
 mod scopes;
 mod setup_errors;
