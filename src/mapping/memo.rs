@@ -16,7 +16,7 @@
 // hashing them than the lookups saved. Seeded per run (`RandomState`), so crafted input cannot aim at one bucket;
 // no output reads the maps' order (entries are only looked up).
 use foldhash::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 /// A concrete ARN resolved against its service's grammar: the resource's kind, name and path (per
 /// [`super::need::match_resource`]) and the ARN of its base resource.
@@ -42,6 +42,9 @@ pub struct Memo {
     /// (naming rule, AWS name) → the Azure name ([`super::naming::azure_name`]; not `dns_zone`, which reads the
     /// config's zones).
     names: Mutex<ByPrefix<String>>,
+    /// Built-in role definition ID → the index of the first role of that ID in the tables' roles (issue 19: each
+    /// lookup scanned the roles, comparing IDs).
+    role_ids: OnceLock<HashMap<Arc<str>, usize>>,
 }
 
 impl Clone for Memo {
@@ -91,6 +94,18 @@ impl Memo {
     /// The Azure name of AWS name `name` under naming rule `rule`, computed by `compute` the first time.
     pub fn azure_name(&self, rule: &str, name: &str, compute: impl FnOnce() -> String) -> String {
         get_or(&self.names, rule, name, compute)
+    }
+
+    /// The index in `roles` (the tables' built-in roles) of the first role whose definition ID is `id`.
+    pub fn role_index(&self, roles: &[super::load::Role], id: &str) -> Option<usize> {
+        let ids = self.role_ids.get_or_init(|| {
+            let mut ids = HashMap::default();
+            for (i, r) in roles.iter().enumerate() {
+                ids.entry(r.id.clone()).or_insert(i);
+            }
+            ids
+        });
+        ids.get(id).copied()
     }
 
     /// How many grammar matches and expansions are held (for tests).

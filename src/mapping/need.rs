@@ -220,6 +220,10 @@ fn secret_suffix<'n>(pattern: &str, name: &'n str) -> Option<&'n str> {
 /// ARN, so a policy naming it matches no request (a workload may still name a secret so: the API takes a partial
 /// ARN).
 pub fn secret_without_suffix(service: &Service, arn: &str) -> bool {
+    // A service with no grammar of secrets answers no without parsing the ARN (issue 19).
+    if !service.arn_resources.iter().any(|r| r.pattern.starts_with("secret:")) {
+        return false;
+    }
     let Some(a) = Arn::parse(arn) else { return false };
     service.arn_resources.iter().any(|r| {
         let literal = &r.pattern[..r.pattern.find('{').unwrap_or(r.pattern.len())];
@@ -1547,7 +1551,10 @@ fn malformed(tables: &Tables, r: &str, parsed: Option<&Arn>) -> Option<String> {
 /// an account that cannot be empty (anything but `*`).
 fn regional_global(service: &Service, a: &Arn) -> bool {
     let fixed = |p: &str| !p.is_empty() && p.chars().any(|c| c != '*');
-    (fixed(&a.region) || fixed(&a.account))
+    // A service with no global kind (all but S3) answers no without matching a copy of the resource again (issue
+    // 19: this ran for every resource and every ARN resolved).
+    service.arn_resources.iter().any(|r| r.global)
+        && (fixed(&a.region) || fixed(&a.account))
         && match_resource(service, &a.resource.replace(['*', '?'], "x"))
             .is_some_and(|(kind, _, _)| service.arn_resources.iter().any(|r| r.kind == kind && r.global))
 }

@@ -220,12 +220,36 @@ fn covers_many(tables: &Tables, a: &RoleAssignment) -> bool {
     &*a.scope.aws_arn == "*" || !crate::mapping::need::has_own_scope(tables, &a.scope.kind)
 }
 
-/// Whether an unconditional Allow of the role names one of the AWS actions `aws` (`NotAction` respected): the
-/// action was granted, on some resource; a widened scope only adds resources to it.
-fn allowed_somewhere(aws: &[(String, Vec<String>)], statements: &[&Statement]) -> bool {
-    statements.iter().filter(|s| s.effect == crate::model::Effect::Allow && s.conditions.is_empty()).any(|s| {
-        aws.iter().any(|(c, _)| s.action.items.iter().any(|(p, _)| crate::glob::action_matches(p, c)) != s.action.not)
-    })
+/// Per AWS action, the role's statements whose `Action` (or `NotAction`) covers it, in statement order; found once
+/// per identity for every data action and sample that tries the action (issue 19: the action patterns were matched
+/// again for each sample). A statement that does not cover an action never applies to a request for it
+/// ([`crate::graph::eval::applies`] answers false before anything else, and false changes neither the Allow nor
+/// the Deny side), so evaluating only these gives the very answer evaluating them all gives.
+#[derive(Default)]
+struct ByAction<'c, 's>(foldhash::HashMap<&'c str, Vec<&'s Statement>>);
+
+impl<'c, 's> ByAction<'c, 's> {
+    /// Finds the statements of each AWS action of `aws` not found yet.
+    fn add(&mut self, aws: &'c [(String, Vec<String>)], statements: &[&'s Statement]) {
+        for (c, _) in aws {
+            self.0.entry(c.as_str()).or_insert_with(|| {
+                statements.iter().copied().filter(|s| crate::graph::eval::action_applies(s, c)).collect()
+            });
+        }
+    }
+
+    /// The statements covering AWS action `c` (`add`ed before).
+    fn of(&self, c: &str) -> &[&'s Statement] {
+        self.0.get(c).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether an unconditional Allow of the role names one of the AWS actions `aws` (`NotAction` respected): the
+    /// action was granted, on some resource; a widened scope only adds resources to it.
+    fn allowed_somewhere(&self, aws: &[(String, Vec<String>)]) -> bool {
+        aws.iter().any(|(c, _)| {
+            self.of(c).iter().any(|s| s.effect == crate::model::Effect::Allow && s.conditions.is_empty())
+        })
+    }
 }
 
 /// The base resources (a bucket for S3) the role's statements name for service `prefix`, wildcards made concrete.
@@ -346,8 +370,9 @@ impl Checker<'_> {
         let statements: Vec<&Statement> = id.aws_permissions.iter().map(|p| &*p.statement).collect();
         let account = Arn::parse(&id.aws_role_arn).map(|a| a.account).unwrap_or_default();
         let named = named_resources(self.tables, &statements);
+        let mut by_action = ByAction::default();
         for a in &id.role_assignments {
-            let (wider, unknown) = self.assignment(a, &account, &statements, &named);
+            let (wider, unknown) = self.assignment(a, &account, &statements, &named, &mut by_action);
             let scope = format!("{} `{}`", a.scope.kind, a.scope.azure_name);
             report_wider(id, a, &scope, wider, loc, sink);
             report_unknown(id, a, &scope, unknown, loc, sink);
@@ -357,12 +382,13 @@ impl Checker<'_> {
     /// One assignment: every data action its role grants that an AWS action of the scope's services maps to, tried
     /// on the samples ([`samples`]). Returns where AWS said no — (data action, sample, AWS actions tried) — and the
     /// samples where AWS's answer could not be decided. A documented excess is not counted unless a Deny names it.
-    fn assignment(
-        &self,
+    fn assignment<'c, 's>(
+        &'c self,
         a: &RoleAssignment,
         account: &str,
-        statements: &[&Statement],
+        statements: &[&'s Statement],
         named: &[Named],
+        by_action: &mut ByAction<'c, 's>,
     ) -> (Wider, BTreeSet<String>) {
         let services = self.services_of(a);
         let excess: BTreeSet<String> = a.excess_data_actions.iter().map(|d| d.to_ascii_lowercase()).collect();
@@ -376,17 +402,20 @@ impl Checker<'_> {
                 all.iter().filter(|s| Arn::parse(&s.arn).is_some_and(|x| x.service == *prefix)).collect();
             // The bases the statements name for the prefix, once for all its data actions (when one needs them).
             let mut bases: Option<BTreeSet<String>> = None;
-            for (d, aws) in map {
-                if !self.grants(a, d) {
-                    continue;
-                }
+            let granted: Vec<(&String, &Vec<(String, Vec<String>)>)> =
+                map.iter().filter(|(d, _)| self.grants(a, d)).collect();
+            for (_, aws) in &granted {
+                by_action.add(aws, statements);
+            }
+            let by_action = &*by_action;
+            for (d, aws) in granted {
                 // A built-in role's actions beyond the need are a documented widening (`excess_data_actions`),
                 // except where the policy explicitly denies them.
                 let is_excess = excess.contains(d);
-                let try_one = |s: &Sample| try_sample(a, d, aws, s, statements);
+                let try_one = |s: &Sample| try_sample(a, d, aws, s, by_action);
                 // A reported widening (E2A017) covers the resources no statement names, for a data action AWS
                 // allowed on some resource; never where a Deny says no.
-                let documented = a.scope.widened && allowed_somewhere(aws, statements);
+                let documented = a.scope.widened && by_action.allowed_somewhere(aws);
                 let named: &BTreeSet<String> = if documented {
                     bases.get_or_insert_with(|| named_bases(self.tables, prefix, statements))
                 } else {
@@ -457,7 +486,7 @@ fn try_sample(
     d: &str,
     aws: &[(String, Vec<String>)],
     s: &Sample,
-    statements: &[&Statement],
+    by_action: &ByAction,
 ) -> Option<Answer> {
     let candidates: Vec<&String> = aws
         .iter()
@@ -475,7 +504,7 @@ fn try_sample(
     let mut decided = Decision::NotApplicable;
     let mut explicit_deny = false;
     for c in &candidates {
-        let r = evaluate(statements.iter().copied(), None, &Request { action: c, resource: &s.arn, context: &ctx });
+        let r = evaluate(by_action.of(c).iter().copied(), None, &Request { action: c, resource: &s.arn, context: &ctx });
         match r {
             Decision::Allow => {
                 decided = Decision::Allow;
