@@ -202,6 +202,30 @@ mod tests {
         assert_eq!(format!("{:?}", translate(&tables, "app-a", &carried, &[]).0), format!("{granted:?}"));
     }
 
+    /// Issue 19: a built-in role found by its definition ID through the memo is the one a scan of the roles finds
+    /// (the first of an ID, were one repeated), and `role_grants` answers as it did for every role and data action.
+    #[test]
+    fn roles_by_id_are_the_roles_a_scan_finds() {
+        let mut tables = crate::mapping::load(None).unwrap();
+        let mut twin = tables.roles[3].clone();
+        twin.data_actions = vec!["*".into()];
+        tables.roles.push(twin);
+        let scan = |id: &str| tables.roles.iter().position(|r| &*r.id == id);
+        for r in &tables.roles {
+            assert_eq!(tables.memo.role_index(&tables.roles, &r.id), scan(&r.id), "{}", r.name);
+        }
+        assert_eq!(tables.memo.role_index(&tables.roles, &tables.roles[3].id), Some(3), "the first of an ID");
+        assert_eq!(tables.memo.role_index(&tables.roles, "no-such-id"), None);
+        let data_actions: BTreeSet<&str> =
+            tables.roles.iter().flat_map(|r| r.data_actions.iter().map(String::as_str)).collect();
+        for r in &tables.roles[..tables.roles.len() - 1] {
+            for d in data_actions.iter().filter(|d| !d.contains('*')) {
+                let scanned = crate::mapping::choose::role_grants_data(r, d);
+                assert_eq!(crate::mapping::azure::role_grants(&tables, &r.id, None, d), scanned, "{} {d}", r.name);
+            }
+        }
+    }
+
     /// The memo computes a value once per (prefix, key), and keeps prefixes apart.
     #[test]
     fn a_value_is_computed_once_per_prefix_and_key() {

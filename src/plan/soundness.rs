@@ -27,6 +27,7 @@ use crate::model::{Arn, Statement};
 use crate::rules;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 // PROBE: a path no statement names, what a grant allows beyond what the policies spell out.
 use crate::mapping::need::PROBE;
@@ -220,36 +221,12 @@ fn covers_many(tables: &Tables, a: &RoleAssignment) -> bool {
     &*a.scope.aws_arn == "*" || !crate::mapping::need::has_own_scope(tables, &a.scope.kind)
 }
 
-/// Per AWS action, the role's statements whose `Action` (or `NotAction`) covers it, in statement order; found once
-/// per identity for every data action and sample that tries the action (issue 19: the action patterns were matched
-/// again for each sample). A statement that does not cover an action never applies to a request for it
-/// ([`crate::graph::eval::applies`] answers false before anything else, and false changes neither the Allow nor
-/// the Deny side), so evaluating only these gives the very answer evaluating them all gives.
-#[derive(Default)]
-struct ByAction<'c, 's>(foldhash::HashMap<&'c str, Vec<&'s Statement>>);
-
-impl<'c, 's> ByAction<'c, 's> {
-    /// Finds the statements of each AWS action of `aws` not found yet.
-    fn add(&mut self, aws: &'c [(String, Vec<String>)], statements: &[&'s Statement]) {
-        for (c, _) in aws {
-            self.0.entry(c.as_str()).or_insert_with(|| {
-                statements.iter().copied().filter(|s| crate::graph::eval::action_applies(s, c)).collect()
-            });
-        }
-    }
-
-    /// The statements covering AWS action `c` (`add`ed before).
-    fn of(&self, c: &str) -> &[&'s Statement] {
-        self.0.get(c).map_or(&[], Vec::as_slice)
-    }
-
-    /// Whether an unconditional Allow of the role names one of the AWS actions `aws` (`NotAction` respected): the
-    /// action was granted, on some resource; a widened scope only adds resources to it.
-    fn allowed_somewhere(&self, aws: &[(String, Vec<String>)]) -> bool {
-        aws.iter().any(|(c, _)| {
-            self.of(c).iter().any(|s| s.effect == crate::model::Effect::Allow && s.conditions.is_empty())
-        })
-    }
+/// Whether an unconditional Allow of the role names one of the AWS actions `aws` (`NotAction` respected): the
+/// action was granted, on some resource; a widened scope only adds resources to it.
+fn allowed_somewhere(aws: &[(String, Vec<String>)], statements: &[&Statement]) -> bool {
+    statements.iter().filter(|s| s.effect == crate::model::Effect::Allow && s.conditions.is_empty()).any(|s| {
+        aws.iter().any(|(c, _)| s.action.items.iter().any(|(p, _)| crate::glob::action_matches(p, c)) != s.action.not)
+    })
 }
 
 /// The base resources (a bucket for S3) the role's statements name for service `prefix`, wildcards made concrete.
@@ -333,10 +310,10 @@ pub fn check(
         identities
             .par_chunks(64)
             .map(|chunk| {
-                let mut s = Sink::default();
+                let (mut s, mut granted) = (Sink::default(), Granted::default());
                 for id in chunk {
                     let loc = locs.get(id.aws_role_arn.as_str()).copied();
-                    checker.identity(id, loc, &mut s);
+                    checker.identity(id, loc, &mut s, &mut granted);
                 }
                 s
             })
@@ -353,6 +330,12 @@ type Answer = (Decision, bool, Vec<String>);
 /// Where an assignment allows what AWS did not: (data action, sample as shown, AWS actions tried).
 type Wider = BTreeSet<(String, String, Vec<String>)>;
 
+/// Per (role definition ID, (service prefix, target)): whether the role grants each data action of the target's
+/// [`Reverse`] map, in the map's order. A pure function of its key, kept for a chunk of identities (issue 19: the
+/// role's data-action patterns were matched against every data action of the target again for each assignment,
+/// though a chunk's assignments share a handful of roles and targets).
+type Granted = foldhash::HashMap<(Arc<str>, (String, String)), Arc<[bool]>>;
+
 /// What the check of every identity reads, computed once.
 struct Checker<'t> {
     tables: &'t Tables,
@@ -366,13 +349,12 @@ struct Checker<'t> {
 
 impl Checker<'_> {
     /// Checks each role assignment of one identity against its AWS role's statements.
-    fn identity(&self, id: &Identity, loc: Option<Loc>, sink: &mut Sink) {
+    fn identity(&self, id: &Identity, loc: Option<Loc>, sink: &mut Sink, granted: &mut Granted) {
         let statements: Vec<&Statement> = id.aws_permissions.iter().map(|p| &*p.statement).collect();
         let account = Arn::parse(&id.aws_role_arn).map(|a| a.account).unwrap_or_default();
         let named = named_resources(self.tables, &statements);
-        let mut by_action = ByAction::default();
         for a in &id.role_assignments {
-            let (wider, unknown) = self.assignment(a, &account, &statements, &named, &mut by_action);
+            let (wider, unknown) = self.assignment(a, &account, &statements, &named, granted);
             let scope = format!("{} `{}`", a.scope.kind, a.scope.azure_name);
             report_wider(id, a, &scope, wider, loc, sink);
             report_unknown(id, a, &scope, unknown, loc, sink);
@@ -382,13 +364,13 @@ impl Checker<'_> {
     /// One assignment: every data action its role grants that an AWS action of the scope's services maps to, tried
     /// on the samples ([`samples`]). Returns where AWS said no — (data action, sample, AWS actions tried) — and the
     /// samples where AWS's answer could not be decided. A documented excess is not counted unless a Deny names it.
-    fn assignment<'c, 's>(
-        &'c self,
+    fn assignment(
+        &self,
         a: &RoleAssignment,
         account: &str,
-        statements: &[&'s Statement],
+        statements: &[&Statement],
         named: &[Named],
-        by_action: &mut ByAction<'c, 's>,
+        granted: &mut Granted,
     ) -> (Wider, BTreeSet<String>) {
         let services = self.services_of(a);
         let excess: BTreeSet<String> = a.excess_data_actions.iter().map(|d| d.to_ascii_lowercase()).collect();
@@ -397,25 +379,24 @@ impl Checker<'_> {
         let mut unknown: BTreeSet<String> = BTreeSet::new();
         let none = BTreeSet::new();
         for prefix in &services {
-            let Some(map) = self.rev.get(&(prefix.clone(), a.scope.target.to_string())) else { continue };
+            let key = (prefix.clone(), a.scope.target.to_string());
+            let Some(map) = self.rev.get(&key) else { continue };
+            let grants = granted
+                .entry((a.role_definition_id.clone(), key))
+                .or_insert_with(|| map.keys().map(|d| self.grants(a, d)).collect())
+                .clone();
             let of_prefix: Vec<&Sample> =
                 all.iter().filter(|s| Arn::parse(&s.arn).is_some_and(|x| x.service == *prefix)).collect();
             // The bases the statements name for the prefix, once for all its data actions (when one needs them).
             let mut bases: Option<BTreeSet<String>> = None;
-            let granted: Vec<(&String, &Vec<(String, Vec<String>)>)> =
-                map.iter().filter(|(d, _)| self.grants(a, d)).collect();
-            for (_, aws) in &granted {
-                by_action.add(aws, statements);
-            }
-            let by_action = &*by_action;
-            for (d, aws) in granted {
+            for ((d, aws), _) in map.iter().zip(grants.iter()).filter(|(_, g)| **g) {
                 // A built-in role's actions beyond the need are a documented widening (`excess_data_actions`),
                 // except where the policy explicitly denies them.
                 let is_excess = excess.contains(d);
-                let try_one = |s: &Sample| try_sample(a, d, aws, s, by_action);
+                let try_one = |s: &Sample| try_sample(a, d, aws, s, statements);
                 // A reported widening (E2A017) covers the resources no statement names, for a data action AWS
                 // allowed on some resource; never where a Deny says no.
-                let documented = a.scope.widened && by_action.allowed_somewhere(aws);
+                let documented = a.scope.widened && allowed_somewhere(aws, statements);
                 let named: &BTreeSet<String> = if documented {
                     bases.get_or_insert_with(|| named_bases(self.tables, prefix, statements))
                 } else {
@@ -486,7 +467,7 @@ fn try_sample(
     d: &str,
     aws: &[(String, Vec<String>)],
     s: &Sample,
-    by_action: &ByAction,
+    statements: &[&Statement],
 ) -> Option<Answer> {
     let candidates: Vec<&String> = aws
         .iter()
@@ -504,7 +485,7 @@ fn try_sample(
     let mut decided = Decision::NotApplicable;
     let mut explicit_deny = false;
     for c in &candidates {
-        let r = evaluate(by_action.of(c).iter().copied(), None, &Request { action: c, resource: &s.arn, context: &ctx });
+        let r = evaluate(statements.iter().copied(), None, &Request { action: c, resource: &s.arn, context: &ctx });
         match r {
             Decision::Allow => {
                 decided = Decision::Allow;
