@@ -407,7 +407,10 @@ impl serde::Serialize for BlobPathCondition {
 pub fn role_grants(tables: &super::Tables, id: &str, custom: Option<&[String]>, d: &str) -> bool {
     match custom {
         Some(list) => list.iter().any(|x| x.eq_ignore_ascii_case(d)),
-        None => tables.roles.iter().find(|r| &*r.id == id).is_some_and(|r| super::choose::role_grants_data(r, d)),
+        None => tables
+            .memo
+            .role_index(&tables.roles, id)
+            .is_some_and(|i| super::choose::role_grants_data(&tables.roles[i], d)),
     }
 }
 

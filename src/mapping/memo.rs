@@ -16,7 +16,7 @@
 // hashing them than the lookups saved. Seeded per run (`RandomState`), so crafted input cannot aim at one bucket;
 // no output reads the maps' order (entries are only looked up).
 use foldhash::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 /// A concrete ARN resolved against its service's grammar: the resource's kind, name and path (per
 /// [`super::need::match_resource`]) and the ARN of its base resource.
@@ -42,6 +42,9 @@ pub struct Memo {
     /// (naming rule, AWS name) → the Azure name ([`super::naming::azure_name`]; not `dns_zone`, which reads the
     /// config's zones).
     names: Mutex<ByPrefix<String>>,
+    /// Built-in role definition ID → the index of the first role of that ID in the tables' roles (issue 19: each
+    /// lookup scanned the roles, comparing IDs).
+    role_ids: OnceLock<HashMap<Arc<str>, usize>>,
 }
 
 impl Clone for Memo {
@@ -91,6 +94,18 @@ impl Memo {
     /// The Azure name of AWS name `name` under naming rule `rule`, computed by `compute` the first time.
     pub fn azure_name(&self, rule: &str, name: &str, compute: impl FnOnce() -> String) -> String {
         get_or(&self.names, rule, name, compute)
+    }
+
+    /// The index in `roles` (the tables' built-in roles) of the first role whose definition ID is `id`.
+    pub fn role_index(&self, roles: &[super::load::Role], id: &str) -> Option<usize> {
+        let ids = self.role_ids.get_or_init(|| {
+            let mut ids = HashMap::default();
+            for (i, r) in roles.iter().enumerate() {
+                ids.entry(r.id.clone()).or_insert(i);
+            }
+            ids
+        });
+        ids.get(id).copied()
     }
 
     /// How many grammar matches and expansions are held (for tests).
@@ -185,6 +200,30 @@ mod tests {
         assert_eq!(findings.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>(), ["E2A020"], "{findings:?}");
         // And the first again, after the second: unchanged.
         assert_eq!(format!("{:?}", translate(&tables, "app-a", &carried, &[]).0), format!("{granted:?}"));
+    }
+
+    /// Issue 19: a built-in role found by its definition ID through the memo is the one a scan of the roles finds
+    /// (the first of an ID, were one repeated), and `role_grants` answers as it did for every role and data action.
+    #[test]
+    fn roles_by_id_are_the_roles_a_scan_finds() {
+        let mut tables = crate::mapping::load(None).unwrap();
+        let mut twin = tables.roles[3].clone();
+        twin.data_actions = vec!["*".into()];
+        tables.roles.push(twin);
+        let scan = |id: &str| tables.roles.iter().position(|r| &*r.id == id);
+        for r in &tables.roles {
+            assert_eq!(tables.memo.role_index(&tables.roles, &r.id), scan(&r.id), "{}", r.name);
+        }
+        assert_eq!(tables.memo.role_index(&tables.roles, &tables.roles[3].id), Some(3), "the first of an ID");
+        assert_eq!(tables.memo.role_index(&tables.roles, "no-such-id"), None);
+        let data_actions: BTreeSet<&str> =
+            tables.roles.iter().flat_map(|r| r.data_actions.iter().map(String::as_str)).collect();
+        for r in &tables.roles[..tables.roles.len() - 1] {
+            for d in data_actions.iter().filter(|d| !d.contains('*')) {
+                let scanned = crate::mapping::choose::role_grants_data(r, d);
+                assert_eq!(crate::mapping::azure::role_grants(&tables, &r.id, None, d), scanned, "{} {d}", r.name);
+            }
+        }
     }
 
     /// The memo computes a value once per (prefix, key), and keeps prefixes apart.

@@ -220,6 +220,10 @@ fn secret_suffix<'n>(pattern: &str, name: &'n str) -> Option<&'n str> {
 /// ARN, so a policy naming it matches no request (a workload may still name a secret so: the API takes a partial
 /// ARN).
 pub fn secret_without_suffix(service: &Service, arn: &str) -> bool {
+    // A service with no grammar of secrets answers no without parsing the ARN (issue 19).
+    if !service.arn_resources.iter().any(|r| r.pattern.starts_with("secret:")) {
+        return false;
+    }
     let Some(a) = Arn::parse(arn) else { return false };
     service.arn_resources.iter().any(|r| {
         let literal = &r.pattern[..r.pattern.find('{').unwrap_or(r.pattern.len())];
@@ -840,11 +844,18 @@ impl Translator<'_> {
         let resources = self.resources(s);
         let actions = self.expand_actions(s, &resources);
         let tables = self.tables;
+        // The catalogue is keyed by the lower-cased name ([`Tables::action`]), spelled here in one buffer for all
+        // the statement's actions rather than in a new string each (issue 19).
+        let mut lower = String::new();
         let found = actions
             .iter()
             .map(|(prefix, name)| {
                 let service = tables.services.get(prefix)?;
-                let (_, action) = tables.action(prefix, name).expect("from the catalogue");
+                lower.clear();
+                lower.push_str(name);
+                lower.make_ascii_lowercase();
+                let (_, action) =
+                    tables.actions.get(prefix).and_then(|c| c.get(lower.as_str())).expect("from the catalogue");
                 Some((service, action))
             })
             .collect();
@@ -1547,7 +1558,10 @@ fn malformed(tables: &Tables, r: &str, parsed: Option<&Arn>) -> Option<String> {
 /// an account that cannot be empty (anything but `*`).
 fn regional_global(service: &Service, a: &Arn) -> bool {
     let fixed = |p: &str| !p.is_empty() && p.chars().any(|c| c != '*');
-    (fixed(&a.region) || fixed(&a.account))
+    // A service with no global kind (all but S3) answers no without matching a copy of the resource again (issue
+    // 19: this ran for every resource and every ARN resolved).
+    service.arn_resources.iter().any(|r| r.global)
+        && (fixed(&a.region) || fixed(&a.account))
         && match_resource(service, &a.resource.replace(['*', '?'], "x"))
             .is_some_and(|(kind, _, _)| service.arn_resources.iter().any(|r| r.kind == kind && r.global))
 }
@@ -1707,6 +1721,51 @@ pub(crate) mod tests {
             base("arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf"),
             Some(("arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf".into(), "prod/db".into()))
         );
+    }
+
+    /// Issue 19: the shortcuts of [`regional_global`] (no global kind in the service) and [`secret_without_suffix`]
+    /// (no grammar of secrets) answer as the full tests do, for an ARN of every grammar of every bundled service,
+    /// with and without a region and an account, concrete and with wildcards.
+    #[test]
+    fn grammar_shortcuts_answer_as_the_full_tests() {
+        let tables = crate::mapping::load(None).unwrap();
+        let full_regional = |service: &Service, a: &Arn| {
+            let fixed = |p: &str| !p.is_empty() && p.chars().any(|c| c != '*');
+            (fixed(&a.region) || fixed(&a.account))
+                && match_resource(service, &a.resource.replace(['*', '?'], "x"))
+                    .is_some_and(|(kind, _, _)| service.arn_resources.iter().any(|r| r.kind == kind && r.global))
+        };
+        let full_unsuffixed = |service: &Service, arn: &str| {
+            let Some(a) = Arn::parse(arn) else { return false };
+            service.arn_resources.iter().any(|r| {
+                let literal = &r.pattern[..r.pattern.find('{').unwrap_or(r.pattern.len())];
+                r.pattern.starts_with("secret:")
+                    && a.resource
+                        .strip_prefix(literal)
+                        .is_some_and(|n| !n.is_empty() && secret_suffix(&r.pattern, n).is_none())
+            })
+        };
+        let (mut regional, mut unsuffixed, mut tried) = (0, 0, 0);
+        for (prefix, service) in &tables.services {
+            for grammar in &service.arn_resources {
+                for name in ["orders", "orders-AbCdEf", "team/*", "a?c"] {
+                    let resource = grammar.pattern.replace("{name}", name).replace("{path}", name);
+                    for (region, account) in [("", ""), ("us-east-1", "111122223333"), ("*", "*"), ("", "111122223333")]
+                    {
+                        let arn = format!("arn:aws:{prefix}:{region}:{account}:{resource}");
+                        let a = Arn::parse(&arn).expect("an ARN");
+                        let want = full_regional(service, &a);
+                        assert_eq!(regional_global(service, &a), want, "{arn}");
+                        let want_unsuffixed = full_unsuffixed(service, &arn);
+                        assert_eq!(secret_without_suffix(service, &arn), want_unsuffixed, "{arn}");
+                        regional += usize::from(want);
+                        unsuffixed += usize::from(want_unsuffixed);
+                        tried += 1;
+                    }
+                }
+            }
+        }
+        assert!(regional > 0 && unsuffixed > 0 && tried > regional + unsuffixed, "{regional} {unsuffixed} {tried}");
     }
 
     /// Review of 7f7888f: a secret is matched on its full ARN (another suffix is another secret). A secret named

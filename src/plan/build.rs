@@ -266,7 +266,7 @@ impl<'a> Planner<'a> {
     ) -> (Vec<Identity>, BTreeMap<String, CustomRole>) {
         let work: Vec<(usize, &String)> = role_identity.iter().map(|(&ri, n)| (ri, n)).collect();
         let planned = work.par_chunks(64).map_init(
-            || (Chooser::new(self.tables, self.opts.choose), BTreeSet::<Arc<str>>::new()),
+            || (Chooser::new(self.tables, self.opts.choose), Strings::default()),
             |(chooser, strings), chunk| -> Chunk {
                 let mut out = (Vec::with_capacity(chunk.len()), BTreeMap::new(), Sink::default());
                 for &(ri, name) in chunk {
@@ -296,7 +296,7 @@ impl<'a> Planner<'a> {
         ri: usize,
         name: &String,
         chooser: &mut Chooser<'a>,
-        strings: &mut BTreeSet<Arc<str>>,
+        strings: &mut Strings,
         custom_roles: &mut BTreeMap<String, CustomRole>,
         sink: &mut Sink,
     ) -> Identity {
@@ -442,13 +442,28 @@ impl<'a> Planner<'a> {
     }
 }
 
+/// One thread's shared copies of the strings its identities' assignments hold (scope names, ARNs, AWS actions).
+/// Hashed (issue 19: an ordered set compared every new ARN with a dozen others sharing its long prefix); only
+/// looked up, never iterated, so nothing depends on its order.
+type Strings = foldhash::HashSet<Arc<str>>;
+
+/// The shared copy of `s` in `strings`, made on first use.
+fn intern(strings: &mut Strings, s: &str) -> Arc<str> {
+    if let Some(found) = strings.get(s) {
+        return found.clone();
+    }
+    let new: Arc<str> = s.into();
+    strings.insert(new.clone());
+    new
+}
+
 /// The role assignments of one identity, as they are chosen.
 struct Assign<'p, 'a> {
     planner: &'p Planner<'a>,
     name: &'p str,
     role: &'a crate::model::Role,
     chooser: &'p mut Chooser<'a>,
-    strings: &'p mut BTreeSet<Arc<str>>,
+    strings: &'p mut Strings,
     custom_roles: &'p mut BTreeMap<String, CustomRole>,
     sink: &'p mut Sink,
 }
@@ -485,10 +500,10 @@ impl Assign<'_, '_> {
         let target = &self.planner.tables.services[&s.service].targets[&s.target];
         Scope {
             kind: s.kind.clone(),
-            azure_name: shared(self.strings, &s.azure_name),
-            aws_arn: shared(self.strings, &s.aws_arn),
+            azure_name: intern(self.strings, &s.azure_name),
+            aws_arn: intern(self.strings, &s.aws_arn),
             azure_type: target.azure_type.clone(),
-            target: shared(self.strings, &s.target),
+            target: intern(self.strings, &s.target),
             widened: s.widened,
         }
     }
@@ -533,7 +548,7 @@ impl Assign<'_, '_> {
                     role_definition_id: id.into(),
                     custom: true,
                     scope: self.scope_out(scope),
-                    aws_actions: all_aws.iter().map(|a| shared(self.strings, a)).collect(),
+                    aws_actions: all_aws.iter().map(|a| intern(self.strings, a)).collect(),
                     excess_data_actions: Vec::new(),
                     kind: "arm".into(),
                     condition: condition_for_role(&scope.condition, |p| perms.contains(p)),
@@ -621,7 +636,7 @@ impl Assign<'_, '_> {
             role_definition_id: r.id.clone(),
             custom: false,
             scope: self.scope_out(scope),
-            aws_actions: aws.iter().map(|a| shared(self.strings, a)).collect(),
+            aws_actions: aws.iter().map(|a| intern(self.strings, a)).collect(),
             excess_data_actions: excess,
             kind: r.kind.clone(),
             condition,

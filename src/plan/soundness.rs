@@ -27,6 +27,7 @@ use crate::model::{Arn, Statement};
 use crate::rules;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 // PROBE: a path no statement names, what a grant allows beyond what the policies spell out.
 use crate::mapping::need::PROBE;
@@ -335,10 +336,10 @@ pub fn check(
         identities
             .par_chunks(64)
             .map(|chunk| {
-                let mut s = Sink::default();
+                let (mut s, mut granted) = (Sink::default(), Granted::default());
                 for id in chunk {
                     let loc = locs.get(id.aws_role_arn.as_str()).copied();
-                    checker.identity(id, loc, &mut s);
+                    checker.identity(id, loc, &mut s, &mut granted);
                 }
                 s
             })
@@ -355,6 +356,12 @@ type Answer = (Decision, bool, Vec<String>);
 /// Where an assignment allows what AWS did not: (data action, sample as shown, AWS actions tried).
 type Wider = BTreeSet<(String, String, Vec<String>)>;
 
+/// Per (role definition ID, (service prefix, target)): whether the role grants each data action of the target's
+/// [`Reverse`] map, in the map's order. A pure function of its key, kept for a chunk of identities (issue 19: the
+/// role's data-action patterns were matched against every data action of the target again for each assignment,
+/// though a chunk's assignments share a handful of roles and targets).
+type Granted = foldhash::HashMap<(Arc<str>, (String, String)), Arc<[bool]>>;
+
 /// What the check of every identity reads, computed once.
 struct Checker<'t> {
     tables: &'t Tables,
@@ -370,12 +377,12 @@ struct Checker<'t> {
 
 impl Checker<'_> {
     /// Checks each role assignment of one identity against its AWS role's statements.
-    fn identity(&self, id: &Identity, loc: Option<Loc>, sink: &mut Sink) {
+    fn identity(&self, id: &Identity, loc: Option<Loc>, sink: &mut Sink, granted: &mut Granted) {
         let statements: Vec<&Statement> = id.aws_permissions.iter().map(|p| &*p.statement).collect();
         let account = Arn::parse(&id.aws_role_arn).map(|a| a.account).unwrap_or_default();
         let named = named_resources(self.tables, &statements);
         for a in &id.role_assignments {
-            let (wider, unknown) = self.assignment(a, &account, &statements, &named);
+            let (wider, unknown) = self.assignment(a, &account, &statements, &named, granted);
             let scope = format!("{} `{}`", a.scope.kind, a.scope.azure_name);
             report_wider(id, a, &scope, wider, loc, sink);
             report_unknown(id, a, &scope, unknown, loc, sink);
@@ -391,6 +398,7 @@ impl Checker<'_> {
         account: &str,
         statements: &[&Statement],
         named: &[Named],
+        granted: &mut Granted,
     ) -> (Wider, BTreeSet<String>) {
         let services = self.services_of(a);
         let excess: BTreeSet<String> = a.excess_data_actions.iter().map(|d| d.to_ascii_lowercase()).collect();
@@ -399,15 +407,17 @@ impl Checker<'_> {
         let mut unknown: BTreeSet<String> = BTreeSet::new();
         let none = BTreeSet::new();
         for prefix in &services {
-            let Some(map) = self.rev.get(&(prefix.clone(), a.scope.target.to_string())) else { continue };
+            let key = (prefix.clone(), a.scope.target.to_string());
+            let Some(map) = self.rev.get(&key) else { continue };
+            let grants = granted
+                .entry((a.role_definition_id.clone(), key))
+                .or_insert_with(|| map.keys().map(|d| self.grants(a, d)).collect())
+                .clone();
             let of_prefix: Vec<&Sample> =
                 all.iter().filter(|s| Arn::parse(&s.arn).is_some_and(|x| x.service == *prefix)).collect();
             // The bases the statements name for the prefix, once for all its data actions (when one needs them).
             let mut bases: Option<BTreeSet<String>> = None;
-            for (d, aws) in map {
-                if !self.grants(a, d) {
-                    continue;
-                }
+            for ((d, aws), _) in map.iter().zip(grants.iter()).filter(|(_, g)| **g) {
                 // A built-in role's actions beyond the need are a documented widening (`excess_data_actions`),
                 // except where the policy explicitly denies them.
                 let is_excess = excess.contains(d);
