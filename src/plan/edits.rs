@@ -258,6 +258,23 @@ pub enum Edit {
         #[serde(skip_serializing_if = "Option::is_none")]
         client_id_of: Option<String>,
     },
+    /// A token inside a value written as a literal block (`|`: an embedded YAML/JSON document, a script;
+    /// `plan::embedded_values`): the text `token` at `at` (its own line and column in the file) becomes `with`, and
+    /// the value at `value_at` then reads as `reads`. Listed as a `value` edit.
+    #[serde(rename = "value")]
+    Token {
+        /// Where the token is.
+        at: At,
+        /// The text replaced.
+        token: Arc<str>,
+        /// Its replacement.
+        with: String,
+        /// Where the value that holds it is.
+        value_at: At,
+        /// What the whole value reads as once all its tokens are replaced.
+        #[serde(skip)]
+        reads: Arc<str>,
+    },
 }
 
 /// The shape of a node (the verifier tells a block mapping from its first scalar by it).
@@ -538,8 +555,9 @@ fn add_bridge_region(edit: &mut Edit, w: &Workload, b: &super::bridge::Bridge) {
     }
 }
 
-/// The value rewrites of one object by position: (token, replacement).
-type ValueRewrites = BTreeMap<Pos, (Arc<str>, String)>;
+/// The value rewrites of one object by position: (token, replacement), every token of the value (a value written
+/// over several lines may hold several; `embedded_values::place` decides how they land).
+type ValueRewrites = BTreeMap<Pos, Vec<(Arc<str>, String)>>;
 
 /// Value rewrites: AWS endpoints, ARNs and names in env and ConfigMaps that the plan maps, and ECR images when an
 /// ACR is configured — except the env values a KEDA trigger that stays on AWS reads (never one without the other).
@@ -556,21 +574,41 @@ fn values(ctx: &Ctx, plan: &Plan, push: &mut impl FnMut(usize, Edit)) {
         let mut list = ValueRewrites::new();
         for r in refs {
             if let Some(with) = value_rewrite(ctx, &by_aws_name, r) {
-                list.insert(r.loc.pos, (r.text.clone(), with));
+                let tokens = list.entry(r.loc.pos).or_default();
+                if !tokens.iter().any(|(t, _)| *t == r.text) {
+                    tokens.push((r.text.clone(), with));
+                }
             }
         }
         for (image, loc) in images {
             if let (Some(acr), Some((_, repo))) = (acr, scan::ecr_image(image)) {
-                list.insert(loc.pos, (image.into(), format!("{acr}.azurecr.io/{repo}")));
+                list.insert(loc.pos, vec![(image.into(), format!("{acr}.azurecr.io/{repo}"))]);
             }
         }
         list.retain(|p, _| !plan.keda.held.contains(&Loc { file: ctx.model.objects[object].loc.file, pos: *p }));
         (object, list)
     };
+    let multi_line: std::collections::BTreeSet<Loc> = ctx
+        .model
+        .config_data
+        .iter()
+        .flat_map(|c| &c.values)
+        .chain(ctx.model.workloads.iter().flat_map(|w| &w.values))
+        .filter(|v| v.text.contains('\n'))
+        .map(|v| v.loc)
+        .collect();
     // Each object's rewrites are pushed as they are found (not all held first), workloads before config maps.
     let mut push_all = |(object, list): (usize, ValueRewrites)| {
-        for (p, (token, with)) in list {
-            push(object, Edit::Value { at: At::of(p), token, with });
+        let file = ctx.model.objects[object].loc.file;
+        for (p, mut tokens) in list {
+            // A value on one line is re-written whole and carries one replacement (the last found); a value over
+            // several lines carries each (`embedded_values::place` puts them in place).
+            if !multi_line.contains(&Loc { file, pos: p }) {
+                tokens.drain(..tokens.len().saturating_sub(1));
+            }
+            for (token, with) in tokens {
+                push(object, Edit::Value { at: At::of(p), token, with });
+            }
         }
     };
     for w in &ctx.model.workloads {

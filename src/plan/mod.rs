@@ -19,6 +19,7 @@ pub mod cloud;
 pub mod dns_secrets;
 pub mod edits;
 mod eksctl_sas;
+mod embedded_values;
 pub mod keda;
 pub mod keda_triggers;
 pub mod ledger;

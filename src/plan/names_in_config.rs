@@ -220,6 +220,9 @@ fn edited(plan: &Plan) -> BTreeSet<(FileId, Pos)> {
                     Edit::Value { at, .. } | Edit::Section { at, .. } => {
                         out.insert((f.file_id, at.pos()));
                     }
+                    Edit::Token { value_at, .. } => {
+                        out.insert((f.file_id, value_at.pos()));
+                    }
                     Edit::StorageConfig { nodes, .. } => {
                         out.extend(nodes.iter().map(|(at, _, _)| (f.file_id, at.pos())));
                     }
