@@ -161,3 +161,25 @@ proptest! {
         prop_assert_eq!(got, want, "--- input ---\n{}", text);
     }
 }
+
+/// Review 3, d4: Loki's `s3://<region>/<bucket>` names the bucket by its path; the region is never the container,
+/// and no finding says the config stays while an edit changes it.
+#[test]
+fn lokis_s3_url_names_its_bucket_by_its_path() {
+    let dir = "testdata/fixtures/rewrite/loki-s3-url";
+    let plan = plan_json(&["--config", &format!("{dir}/eks2aks.yaml"), dir]);
+    let edits: Vec<&serde_json::Value> = plan["manifest_edits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["objects"].as_array().unwrap())
+        .filter(|o| o["kind"] == "ConfigMap")
+        .flat_map(|o| o["edits"].as_array().unwrap())
+        .collect();
+    assert_eq!(edits.len(), 1, "{edits:?}");
+    assert_eq!(edits[0]["op"], "storage-config");
+    let text = edits[0]["spans"][0]["text"].as_str().unwrap();
+    assert!(text.contains("container_name: acme-loki2") && !text.contains("us-east-1"), "{text}");
+    assert!(messages(&plan, "E2A140").is_empty(), "{:?}", messages(&plan, "E2A140"));
+    assert_eq!(messages(&plan, "E2A141").len(), 1);
+}
