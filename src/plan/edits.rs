@@ -588,24 +588,11 @@ fn values(ctx: &Ctx, plan: &Plan, push: &mut impl FnMut(usize, Edit)) {
         list.retain(|p, _| !plan.keda.held.contains(&Loc { file: ctx.model.objects[object].loc.file, pos: *p }));
         (object, list)
     };
-    let multi_line: std::collections::BTreeSet<Loc> = ctx
-        .model
-        .config_data
-        .iter()
-        .flat_map(|c| &c.values)
-        .chain(ctx.model.workloads.iter().flat_map(|w| &w.values))
-        .filter(|v| v.text.contains('\n'))
-        .map(|v| v.loc)
-        .collect();
     // Each object's rewrites are pushed as they are found (not all held first), workloads before config maps.
     let mut push_all = |(object, list): (usize, ValueRewrites)| {
-        let file = ctx.model.objects[object].loc.file;
-        for (p, mut tokens) in list {
-            // A value on one line is re-written whole and carries one replacement (the last found); a value over
-            // several lines carries each (`embedded_values::place` puts them in place).
-            if !multi_line.contains(&Loc { file, pos: p }) {
-                tokens.drain(..tokens.len().saturating_sub(1));
-            }
+        // Every token of a value: `embedded_values::place` puts those of a block value in place and keeps one (the
+        // last) of a value re-written whole.
+        for (p, tokens) in list {
             for (token, with) in tokens {
                 push(object, Edit::Value { at: At::of(p), token, with });
             }

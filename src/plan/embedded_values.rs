@@ -17,7 +17,7 @@ use crate::rules;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// A value written over several lines: its key and text.
+/// The configuration values by place (a block value may be on one line: `key: |-` then one line): key and text.
 type Multi<'m> = BTreeMap<Loc, (&'m str, &'m str)>;
 
 /// Places the value edits that fall in block values (see the module's doc).
@@ -27,7 +27,6 @@ pub fn place(model: &Model, files: &Files, decided: &mut Decided, sink: &mut Sin
         .iter()
         .flat_map(|c| &c.values)
         .chain(model.workloads.iter().flat_map(|w| &w.values))
-        .filter(|v| v.text.contains('\n'))
         .map(|v| (v.loc, (&*v.key, &*v.text)))
         .collect();
     for f in decided.manifest.iter_mut().chain(decided.eks_side.iter_mut()) {
@@ -36,8 +35,10 @@ pub fn place(model: &Model, files: &Files, decided: &mut Decided, sink: &mut Sin
             let inside = |e: &Edit| matches!(e, Edit::Value { at, .. } if multi.contains_key(&loc(f.file_id, *at)));
             if o.edits.iter().any(inside) {
                 let t = text.get_or_insert_with(|| files.get(f.file_id).read_text().ok());
-                let Some(t) = t.as_deref() else { continue };
-                place_object(f.file_id, &Text::new(t), &multi, o, sink);
+                let t = t.as_deref().map(Text::new);
+                place_object(f.file_id, t.as_ref(), &multi, o, sink);
+            } else if o.edits.iter().any(|e| matches!(e, Edit::Value { .. })) {
+                place_object(f.file_id, None, &multi, o, sink);
             }
         }
     }
@@ -47,43 +48,62 @@ fn loc(file: FileId, at: At) -> Loc {
     Loc { file, pos: at.pos() }
 }
 
-/// One object's edits: the tokens of its block values placed (or left, with E2A136); every other edit as it is.
-fn place_object(file: FileId, t: &Text, multi: &Multi, o: &mut ObjectEdits, sink: &mut Sink) {
+/// One object's edits, in their order: the tokens of its block values placed where the value's first edit was (or
+/// left, with E2A136); a value re-written whole (quoted or plain) keeps one edit, the last token found; every other
+/// edit as it is.
+fn place_object(file: FileId, t: Option<&Text>, multi: &Multi, o: &mut ObjectEdits, sink: &mut Sink) {
+    let block = |at: &At| t.is_some_and(|t| multi.contains_key(&loc(file, *at)) && is_block(t, at.pos()));
     let mut groups: BTreeMap<At, Vec<(Arc<str>, String)>> = BTreeMap::new();
-    let mut rest = Vec::new();
-    let mut whole: BTreeMap<At, Edit> = BTreeMap::new();
-    for e in std::mem::take(&mut o.edits) {
-        match e {
-            Edit::Value { at, token, with } if multi.contains_key(&loc(file, at)) && is_block(t, at.pos()) => {
-                groups.entry(at).or_default().push((token, with));
+    let mut last: BTreeMap<At, usize> = BTreeMap::new();
+    for (i, e) in o.edits.iter().enumerate() {
+        if let Edit::Value { at, token, with } = e {
+            if block(at) {
+                groups.entry(*at).or_default().push((token.clone(), with.clone()));
+            } else {
+                last.insert(*at, i);
             }
-            // Re-written whole (a quoted or plain value over several lines): one replacement, the last found.
-            e @ Edit::Value { at, .. } if multi.contains_key(&loc(file, at)) => {
-                whole.insert(at, e);
-            }
-            e => rest.push(e),
         }
     }
-    rest.extend(whole.into_values());
     let what = format!("{} {}", o.kind, o.name);
-    for (at, tokens) in groups {
-        let (key, value) = multi[&loc(file, at)];
-        match tokens_in_place(t, at, value, &tokens) {
-            Ok(edits) => rest.extend(edits),
-            Err(how) => {
-                for (token, with) in &tokens {
-                    sink.push(
-                        rules::VALUE_NOT_REWRITTEN_IN_PLACE,
-                        format!(
-                            "{what} `{key}`: the value is {how}, so the place of `{token}` in the file cannot be computed exactly; it stays as it is: replace it by hand with `{with}`"
-                        ),
-                        Some(loc(file, at)),
-                    );
-                }
+    let mut out = Vec::with_capacity(o.edits.len());
+    for (i, e) in std::mem::take(&mut o.edits).into_iter().enumerate() {
+        match e {
+            Edit::Value { at, .. } if groups.contains_key(&at) => {
+                let tokens = groups.remove(&at).unwrap_or_default();
+                let Some(t) = t else { continue };
+                out.extend(placed(file, t, (at, multi[&loc(file, at)]), &tokens, &what, sink));
             }
+            Edit::Value { at, .. } if block(&at) || last.get(&at).is_some_and(|&l| l != i) => {}
+            e => out.push(e),
         }
     }
-    o.edits = rest;
+    o.edits = out;
+}
+
+/// The token edits of one block value, or none and E2A136 for each token.
+fn placed(
+    file: FileId,
+    t: &Text,
+    (at, (key, value)): (At, (&str, &str)),
+    tokens: &[(Arc<str>, String)],
+    what: &str,
+    sink: &mut Sink,
+) -> Vec<Edit> {
+    match tokens_in_place(t, at, value, tokens) {
+        Ok(edits) => edits,
+        Err(how) => {
+            for (token, with) in tokens {
+                sink.push(
+                    rules::VALUE_NOT_REWRITTEN_IN_PLACE,
+                    format!(
+                        "{what} `{key}`: the value is {how}, so the place of `{token}` in the file cannot be computed exactly; it stays as it is: replace it by hand with `{with}`"
+                    ),
+                    Some(loc(file, at)),
+                );
+            }
+            Vec::new()
+        }
+    }
 }
 
 /// Whether the scalar at `pos` is a block scalar: its text starts a line (after spaces only), and the line before
