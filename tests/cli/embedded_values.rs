@@ -183,3 +183,27 @@ fn lokis_s3_url_names_its_bucket_by_its_path() {
     assert!(messages(&plan, "E2A140").is_empty(), "{:?}", messages(&plan, "E2A140"));
     assert_eq!(messages(&plan, "E2A141").len(), 1);
 }
+
+/// Review 3, d9: a value naming a bucket the role is not granted is rewritten, and E2A036 says that the container
+/// it now points at is not created by the outputs (the finding describes what the output does).
+#[test]
+fn a_rewritten_value_naming_a_container_the_outputs_do_not_create_says_so() {
+    let dir = "testdata/fixtures/rewrite/not-granted-bucket";
+    let plan = plan_json(&[dir]);
+    let m: Vec<String> =
+        messages(&plan, "E2A036").into_iter().filter(|m| m.contains("arn:aws:s3:::other-team-bucket")).collect();
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert!(
+        m[0].contains("`other-team-bucket`, which the outputs do not create") && m[0].contains("must exist"),
+        "{}",
+        m[0]
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let (code, _, err) = run(&["translate", "-q", "--out", out.to_str().unwrap(), dir]);
+    assert_eq!(code, 0, "{err}");
+    let app = std::fs::read_to_string(out.join("k8s/k8s/app.yaml")).unwrap();
+    assert!(app.contains("blob.core.windows.net/other-team-bucket/x"), "the rewrite stays:\n{app}");
+    let bicep = std::fs::read_to_string(out.join("bicep/main.bicep")).unwrap();
+    assert!(!bicep.contains("other-team-bucket"), "the container is not declared, as the finding says");
+}
