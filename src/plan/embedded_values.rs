@@ -14,13 +14,14 @@ use super::storage_text::{Text, embed_spans, splice};
 use crate::diag::{FileId, Files, Loc, Pos, Sink};
 use crate::model::Model;
 use crate::rules;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// The configuration values by place (a block value may be on one line: `key: |-` then one line): key and text.
 type Multi<'m> = BTreeMap<Loc, (&'m str, &'m str)>;
 
-/// Places the value edits that fall in block values (see the module's doc).
+/// Places the value edits that fall in block values (see the module's doc); a file or object left with no edit
+/// is not listed.
 pub fn place(model: &Model, files: &Files, decided: &mut Decided, sink: &mut Sink) {
     let multi: Multi = model
         .config_data
@@ -29,6 +30,10 @@ pub fn place(model: &Model, files: &Files, decided: &mut Decided, sink: &mut Sin
         .chain(model.workloads.iter().flat_map(|w| &w.values))
         .map(|v| (v.loc, (&*v.key, &*v.text)))
         .collect();
+    // A stack's storage config that E2A140 says stays as it is gets no edit inside it either (review 3, d4: a
+    // value edit there read Loki's region as the container, and contradicted the finding).
+    let left: BTreeSet<Loc> =
+        sink.findings().iter().filter(|f| f.code == rules::STORAGE_CONFIG_LEFT_ON_S3).filter_map(|f| f.loc).collect();
     for f in decided.manifest.iter_mut().chain(decided.eks_side.iter_mut()) {
         let mut text: Option<Option<std::borrow::Cow<str>>> = None;
         for o in &mut f.objects {
@@ -36,23 +41,33 @@ pub fn place(model: &Model, files: &Files, decided: &mut Decided, sink: &mut Sin
             if o.edits.iter().any(inside) {
                 let t = text.get_or_insert_with(|| files.get(f.file_id).read_text().ok());
                 let t = t.as_deref().map(Text::new);
-                place_object(f.file_id, t.as_ref(), &multi, o, sink);
+                place_object(f.file_id, t.as_ref(), (&multi, &left), o, sink);
             } else if o.edits.iter().any(|e| matches!(e, Edit::Value { .. })) {
-                place_object(f.file_id, None, &multi, o, sink);
+                place_object(f.file_id, None, (&multi, &left), o, sink);
             }
         }
+        f.objects.retain(|o| !o.edits.is_empty());
     }
+    decided.manifest.retain(|f| !f.objects.is_empty());
+    decided.eks_side.retain(|f| !f.objects.is_empty());
 }
 
 fn loc(file: FileId, at: At) -> Loc {
     Loc { file, pos: at.pos() }
 }
 
-/// One object's edits, in their order: the tokens of its block values placed where the value's first edit was (or
+/// One object's edits, in their order (none in a storage config left as it is, `left`): the tokens of its block values placed where the value's first edit was (or
 /// left, with E2A136); a value re-written whole (quoted or plain) keeps one edit, the last token found; every other
 /// edit as it is.
-fn place_object(file: FileId, t: Option<&Text>, multi: &Multi, o: &mut ObjectEdits, sink: &mut Sink) {
+fn place_object(
+    file: FileId,
+    t: Option<&Text>,
+    (multi, left): (&Multi, &BTreeSet<Loc>),
+    o: &mut ObjectEdits,
+    sink: &mut Sink,
+) {
     let block = |at: &At| t.is_some_and(|t| multi.contains_key(&loc(file, *at)) && is_block(t, at.pos()));
+    o.edits.retain(|e| !matches!(e, Edit::Value { at, .. } if left.contains(&loc(file, *at))));
     let mut groups: BTreeMap<At, Vec<(Arc<str>, String)>> = BTreeMap::new();
     let mut last: BTreeMap<At, usize> = BTreeMap::new();
     for (i, e) in o.edits.iter().enumerate() {

@@ -207,3 +207,22 @@ fn a_rewritten_value_naming_a_container_the_outputs_do_not_create_says_so() {
     let bicep = std::fs::read_to_string(out.join("bicep/main.bicep")).unwrap();
     assert!(!bicep.contains("other-team-bucket"), "the container is not declared, as the finding says");
 }
+
+/// Review 3, d4: a Loki config E2A140 says stays as it is gets no edit inside it (a finding never contradicts an
+/// edit).
+#[test]
+fn a_storage_config_left_as_it_is_gets_no_value_edit_inside_it() {
+    let dir = "testdata/fixtures/rewrite/loki-left";
+    let plan = plan_json(&["--config", &format!("{dir}/eks2aks.yaml"), dir]);
+    let m = messages(&plan, "E2A140");
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert!(m[0].contains("stays"), "{}", m[0]);
+    let config_map_edits = plan["manifest_edits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["objects"].as_array().unwrap())
+        .filter(|o| o["kind"] == "ConfigMap")
+        .count();
+    assert_eq!(config_map_edits, 0, "{}", plan["manifest_edits"]);
+}
