@@ -529,6 +529,11 @@ rules! {
         why: "The workload keeps, through the bridge, only what the bridge policy grants: without this statement it loses these actions on the staying resources (a narrower bridge, never a wider one), and a person must decide how to grant them.",
         fix: "Add the statement to `aws/eks2aks-bridge-<identity>.policy.json` by hand (or rewrite the IAM statement with `Resource` naming the resources it is for, then translate again); waive this finding with a reason once done."
     }
+    VALUE_NOT_REWRITTEN_IN_PLACE = "E2A136" "aws-value-not-rewritable-in-place" Warning {
+        what: "An env value, ConfigMap `data` or Secret `stringData` value names an AWS resource the plan maps (a queue URL, an ARN, an S3 URI), but the value is written so that the reference's place in the file cannot be computed exactly from its place in the value: a folded block scalar (`>`, whose line breaks are joined when read), a block scalar with an indentation indicator or tabs, or a multi-line quoted or plain scalar. The value is left as it is; the message names the reference and its Azure replacement.",
+        why: "Rewriting a guessed place could corrupt the document the value holds (or the manifest around it); re-writing the whole value would lose its layout. The workload still points at AWS until the value is changed.",
+        fix: "Replace the reference in the value by hand with the replacement the message gives, or write the value as a literal block (`key: |`) and translate again."
+    }
     STORAGE_CONFIG_LEFT_ON_S3 = "E2A140" "storage-config-not-rewritten" Error {
         what: "The storage configuration of a common stack (`mappings/storage-configs.yaml`: Loki, Thanos, Mimir/Cortex, Tempo, Argo Workflows' artifact repository, Velero, Spark) points at S3 and is not (fully) rewritten for Azure Blob Storage: the bucket is not in the plan, the config is written where an edit cannot reach it (base64 Secret data, a quoted or folded string, a flow mapping), it matches none of the stack's known settings, or the rewrite needs a value no input gives (then it holds `REPLACE-ME-…`).",
         why: "The workload would start on AKS and fail to read or write its data (or write it to the wrong place); the gate must fail while a config still points at S3.",

@@ -114,6 +114,11 @@ pub struct Block {
     pub bucket: Option<String>,
     /// The new value (placeholders in strings).
     pub with: Map<String, Value>,
+    /// Where a URL names the bucket as its path when `bucket` names none, inside the old entry: Loki's
+    /// `s3: s3://<region>/<bucket>` or `s3://<key>:<secret>@<endpoint>/<bucket>` (its host is a region or an
+    /// endpoint, never the bucket).
+    #[serde(default)]
+    pub bucket_url: Option<String>,
     /// The new value when the old entry names no bucket at `bucket` (shared settings only, as Mimir's
     /// `common.storage.s3` with the endpoint and region while each component names its own bucket); absent: such an
     /// entry is not rewritten (E2A140). No `{container}` or `{path}` in it.

@@ -137,6 +137,7 @@ pub fn build(
         addon_objects: recognised.objects,
     };
     let mut decided = edits::decide(model, files, tables, &opts.config, &plan, storage);
+    super::embedded_values::place(model, files, &mut decided, &mut sink);
     super::shared_anchors::keep(model, &mut decided, &mut sink);
     plan.manifest_edits = decided.manifest;
     plan.eks_side_edits = decided.eks_side;

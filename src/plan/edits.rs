@@ -259,6 +259,23 @@ pub enum Edit {
         #[serde(skip_serializing_if = "Option::is_none")]
         client_id_of: Option<String>,
     },
+    /// A token inside a value written as a literal block (`|`: an embedded YAML/JSON document, a script;
+    /// `plan::embedded_values`): the text `token` at `at` (its own line and column in the file) becomes `with`, and
+    /// the value at `value_at` then reads as `reads`. Listed as a `value` edit.
+    #[serde(rename = "value")]
+    Token {
+        /// Where the token is.
+        at: At,
+        /// The text replaced.
+        token: Arc<str>,
+        /// Its replacement.
+        with: String,
+        /// Where the value that holds it is.
+        value_at: At,
+        /// What the whole value reads as once all its tokens are replaced.
+        #[serde(skip)]
+        reads: Arc<str>,
+    },
 }
 
 /// The shape of a node (the verifier tells a block mapping from its first scalar by it).
@@ -551,8 +568,9 @@ fn add_bridge_region(edit: &mut Edit, w: &Workload, b: &super::bridge::Bridge) {
     }
 }
 
-/// The value rewrites of one object by position: (token, replacement).
-type ValueRewrites = BTreeMap<Pos, (Arc<str>, String)>;
+/// The value rewrites of one object by position: (token, replacement), every token of the value (a value written
+/// over several lines may hold several; `embedded_values::place` decides how they land).
+type ValueRewrites = BTreeMap<Pos, Vec<(Arc<str>, String)>>;
 
 /// One object's value edits: (object index, its edits).
 type ObjectValueEdits = (usize, Vec<Edit>);
@@ -572,21 +590,28 @@ fn values(ctx: &Ctx, plan: &Plan, push: &mut impl FnMut(usize, Edit)) {
         let mut list = ValueRewrites::new();
         for r in refs {
             if let Some(with) = value_rewrite(ctx, &by_aws_name, r) {
-                list.insert(r.loc.pos, (r.text.clone(), with));
+                let tokens = list.entry(r.loc.pos).or_default();
+                if !tokens.iter().any(|(t, _)| *t == r.text) {
+                    tokens.push((r.text.clone(), with));
+                }
             }
         }
         for (image, loc) in images {
             if let (Some(acr), Some((_, repo))) = (acr, scan::ecr_image(image)) {
-                list.insert(loc.pos, (image.into(), format!("{acr}.azurecr.io/{repo}")));
+                list.insert(loc.pos, vec![(image.into(), format!("{acr}.azurecr.io/{repo}"))]);
             }
         }
         list.retain(|p, _| !plan.keda.held.contains(&Loc { file: ctx.model.objects[object].loc.file, pos: *p }));
         (object, list)
     };
     // Each object's rewrites become its edits as they are found (no map of them is held), on the pool; they are
-    // pushed in input order, workloads before config maps.
+    // pushed in input order, workloads before config maps. Every token of a value: `embedded_values::place` puts
+    // those of a block value in place and keeps one (the last) of a value re-written whole.
     let edits = |(object, list): (usize, ValueRewrites)| -> (usize, Vec<Edit>) {
-        (object, list.into_iter().map(|(p, (token, with))| Edit::Value { at: At::of(p), token, with }).collect())
+        let edits = list.into_iter().flat_map(|(p, tokens)| {
+            tokens.into_iter().map(move |(token, with)| Edit::Value { at: At::of(p), token, with })
+        });
+        (object, edits.collect())
     };
     let (workloads, configs): (Vec<ObjectValueEdits>, Vec<ObjectValueEdits>) = crate::par::install(|| {
         rayon::join(

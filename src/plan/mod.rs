@@ -19,6 +19,7 @@ pub mod cloud;
 pub mod dns_secrets;
 pub mod edits;
 mod eksctl_sas;
+mod embedded_values;
 pub mod keda;
 pub mod keda_triggers;
 pub mod ledger;
@@ -477,6 +478,21 @@ fn allows_on<'s>(
     })
 }
 
+/// What the outputs do with a resource a workload names but its identity is not granted (review 3, d9): a value
+/// `translate` rewrites points at the Azure resource, which the outputs declare only where an identity is granted.
+fn not_created(identities: &[Identity], res: &Resource, base: &str) -> String {
+    let name = res.azure_name.as_deref().unwrap_or_default();
+    let kind = res.azure_type.as_deref().unwrap_or("resource");
+    if identities.iter().flat_map(|i| &i.role_assignments).any(|a| &*a.scope.aws_arn == base) {
+        return format!(
+            "; where `translate` rewrites the value, it points at {kind} `{name}`, which the outputs declare for another identity"
+        );
+    }
+    format!(
+        "; where `translate` rewrites the value, it points at {kind} `{name}`, which the outputs do not create (`bicep/main.bicep` and `role-assignments.sh` declare only what an identity is granted): it must exist before the workload uses it"
+    )
+}
+
 /// Resources a workload names, that map to Azure, but that its identity gets no assignment on.
 fn not_granted(
     model: &Model,
@@ -535,8 +551,13 @@ fn not_granted(
             sink.push(
                 rules::RESOURCE_NOT_GRANTED,
                 format!(
-                    "{} {}/{} names `{base}` (`{}`), but identity `{}` gets no role assignment on it: {why}",
-                    w.kind, w.namespace, w.name, r.key, identity.name
+                    "{} {}/{} names `{base}` (`{}`), but identity `{}` gets no role assignment on it: {why}{}",
+                    w.kind,
+                    w.namespace,
+                    w.name,
+                    r.key,
+                    identity.name,
+                    not_created(identities, res, &base)
                 ),
                 Some(r.loc),
             );

@@ -253,6 +253,9 @@ fn edited(plan: &Plan) -> Places {
                     Edit::Value { at, .. } | Edit::Section { at, .. } => {
                         out.push((f.file_id, at.pos()));
                     }
+                    Edit::Token { value_at, .. } => {
+                        out.push((f.file_id, value_at.pos()));
+                    }
                     Edit::StorageConfig { nodes, .. } => {
                         out.extend(nodes.iter().map(|(at, _, _)| (f.file_id, at.pos())));
                     }

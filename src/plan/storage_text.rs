@@ -247,6 +247,19 @@ fn bucket_names(s: &str) -> Vec<String> {
     s.split(',').map(str::trim).filter(|b| !b.is_empty()).map(str::to_string).collect()
 }
 
+/// The bucket of a URL that names it as its one path segment, its host being a region or an endpoint (Loki's
+/// `s3://us-east-1/bucket`, `s3://key:secret@endpoint/bucket`; grafana/loki docs/sources/configure/examples
+/// "S3-Without-Credentials-Snippet"): `None` for anything else (no path, several segments, a query).
+pub fn url_path_bucket(url: &str) -> Option<&str> {
+    let (_, rest) = url.split_once("://")?;
+    let (authority, path) = rest.split_once('/')?;
+    let bucket = path.strip_suffix('/').unwrap_or(path);
+    let ok = !authority.rsplit('@').next().unwrap_or_default().is_empty()
+        && !bucket.is_empty()
+        && !bucket.contains(['/', '?', '#']);
+    ok.then_some(bucket)
+}
+
 /// A block rule: each entry at `b.at` becomes `b.becomes: b.with`.
 pub fn block(rw: &mut Rewrite, t: &Text, root: &Node, b: &Block, vals: &dyn Values) {
     for (jp, map, e) in entries(root, &b.at) {
@@ -258,7 +271,18 @@ pub fn block(rw: &mut Rewrite, t: &Text, root: &Node, b: &Block, vals: &dyn Valu
         let bucket = match &b.bucket {
             None => None,
             Some(bp) => {
-                let names = e.value.path(&split(bp)).and_then(Node::as_str).map(bucket_names).unwrap_or_default();
+                let mut names = e.value.path(&split(bp)).and_then(Node::as_str).map(bucket_names).unwrap_or_default();
+                if let (true, Some(key)) = (names.is_empty(), &b.bucket_url)
+                    && let Some(url) = e.value.path(&split(key)).and_then(Node::as_str)
+                {
+                    match url_path_bucket(url) {
+                        Some(bucket) => names.push(bucket.to_string()),
+                        None => {
+                            rw.blocked.push(format!("`{}.{key}` (`{url}`) names no bucket as its path", b.at));
+                            continue;
+                        }
+                    }
+                }
                 match (names.as_slice(), &b.without_bucket) {
                     ([one], _) => Some(one.clone()),
                     ([], Some(shared)) => {
@@ -497,6 +521,15 @@ pub fn embed_spans(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lokis_s3_url_names_its_bucket_by_its_path() {
+        assert_eq!(url_path_bucket("s3://us-east-1/acme-loki2"), Some("acme-loki2"));
+        assert_eq!(url_path_bucket("s3://AKIA:secret@s3.eu-west-1.amazonaws.com/logs/"), Some("logs"));
+        assert_eq!(url_path_bucket("s3://acme-loki2"), None);
+        assert_eq!(url_path_bucket("s3://us-east-1/a/b"), None);
+        assert_eq!(url_path_bucket("s3:///bucket"), None);
+    }
     use crate::mapping::storage_configs::StorageConfigsFile;
     use proptest::prelude::*;
     use std::collections::BTreeMap;

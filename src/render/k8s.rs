@@ -586,6 +586,7 @@ fn apply_edit(src: &Src, edits: &mut Edits, node: &Node, e: &Edit, client_ids: &
                 replace_node(src, edits, n, &json!(old.replacen(&**token, with, 1)));
             }
         }
+        Edit::Token { .. } => token_edit(src, edits, node, e),
         Edit::RemoveData { keys } => {
             if let Some(data) = node.get("data") {
                 remove_data(src, edits, data, keys);
@@ -612,6 +613,17 @@ fn apply_edit(src: &Src, edits: &mut Edits, node: &Node, e: &Edit, client_ids: &
         Edit::StorageConfig { client_id_of, .. } => {
             storage_edit(src, edits, node, e, client_id_of.as_deref().map(|id| (id, cid(id))));
         }
+    }
+}
+
+/// A token the plan placed exactly inside a block value (`plan::embedded_values`): spliced; the value must then
+/// read as `reads` (the same for every token of the value).
+fn token_edit(src: &Src, edits: &mut Edits, node: &Node, e: &Edit) {
+    let Edit::Token { at, token, with, value_at, reads } = e else { return };
+    if let Some(n) = find_by_pos(node, value_at.pos()) {
+        let s = src.byte(at.pos());
+        edits.mean(n, Op::Replace(json!(&**reads)));
+        edits.list.push((s, s + token.len(), with.clone()));
     }
 }
 

@@ -7,6 +7,7 @@ mod ci_tools;
 mod diff;
 mod dns_secrets;
 mod edits;
+mod embedded_values;
 mod errors;
 mod function_length;
 mod golden;
