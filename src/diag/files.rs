@@ -323,6 +323,21 @@ pub fn read_capped(path: &std::path::Path, named: bool, limit: u64) -> Result<Ve
     read_limited(file, size, limit)
 }
 
+/// The policy's test of a file's metadata: a regular file (no device, FIFO, socket or directory), not on `/proc`
+/// or `/sys`, at most `limit` bytes.
+fn regular_within(meta: &std::fs::Metadata, limit: u64) -> Result<(), ReadError> {
+    if let Some(kind) = special_kind(&meta.file_type()) {
+        return Err(ReadError::Special(kind));
+    }
+    if on_kernel_fs(meta) {
+        return Err(ReadError::Kernel);
+    }
+    if meta.len() > limit {
+        return Err(ReadError::TooLarge { limit });
+    }
+    Ok(())
+}
+
 /// Opens a file under the policy of [`read_capped`]; returns it with its size (0 for a FIFO). The caller reads at
 /// most `limit + 1` bytes of it (see [`read_limited`]).
 pub fn open_capped(path: &std::path::Path, named: bool, limit: u64) -> Result<(std::fs::File, u64), ReadError> {
@@ -335,15 +350,7 @@ pub fn open_capped(path: &std::path::Path, named: bool, limit: u64) -> Result<(s
         false
     };
     if !stream {
-        if let Some(kind) = special_kind(&meta.file_type()) {
-            return Err(ReadError::Special(kind));
-        }
-        if on_kernel_fs(&meta) {
-            return Err(ReadError::Kernel);
-        }
-        if meta.len() > limit {
-            return Err(ReadError::TooLarge { limit });
-        }
+        regular_within(&meta, limit)?;
     }
     let mut opts = std::fs::OpenOptions::new();
     opts.read(true);
@@ -388,15 +395,7 @@ pub fn read_walked(path: &std::path::Path, len: u64, limit: u64) -> Result<Vec<u
                 _ => ReadError::Io(e),
             })?;
         let meta = file.metadata()?;
-        if let Some(kind) = special_kind(&meta.file_type()) {
-            return Err(ReadError::Special(kind));
-        }
-        if on_kernel_fs(&meta) {
-            return Err(ReadError::Kernel);
-        }
-        if meta.len() > limit {
-            return Err(ReadError::TooLarge { limit });
-        }
+        regular_within(&meta, limit)?;
         read_limited(file, meta.len(), limit)
     }
     #[cfg(not(unix))]
