@@ -323,6 +323,12 @@ pub fn read_capped(path: &std::path::Path, named: bool, limit: u64) -> Result<Ve
     read_limited(file, size, limit)
 }
 
+/// The number of leading `/`-separated components two displayed file paths share: the nearest-directory rule that
+/// joins a workload to its ServiceAccount, an association or a KEDA object to its cluster's copy.
+pub fn common_prefix_len(a: &str, b: &str) -> usize {
+    a.split('/').zip(b.split('/')).take_while(|(x, y)| x == y).count()
+}
+
 /// The policy's test of a file's metadata: a regular file (no device, FIFO, socket or directory), not on `/proc`
 /// or `/sys`, at most `limit` bytes.
 fn regular_within(meta: &std::fs::Metadata, limit: u64) -> Result<(), ReadError> {

@@ -16,14 +16,11 @@
 //!   the chain continue to be used when an association is added. So IRSA's role is the one in force; the
 //!   association's role (when it is another) is named in an E2A126 warning and not translated.
 
+use crate::diag::files::common_prefix_len;
 use crate::diag::{Files, Sink};
 use crate::model::{Association, AssociationKind, Model};
 use crate::rules;
 use std::collections::BTreeMap;
-
-fn common_prefix_len(a: &str, b: &str) -> usize {
-    a.split('/').zip(b.split('/')).take_while(|(x, y)| x == y).count()
-}
 
 fn at(files: &Files, a: &Association) -> String {
     format!("{}:{}", files.display(a.loc.file), a.loc.pos.line)

@@ -4,6 +4,7 @@
 
 use super::eval;
 use super::trust::{self, TrustVerdict};
+use crate::diag::files::common_prefix_len;
 use crate::diag::{Files, Loc, Sink};
 use crate::model::*;
 use crate::rules;
@@ -128,10 +129,6 @@ impl Joined {
             self.graph.add_edge(from, to, edge);
         }
     }
-}
-
-fn common_prefix_len(a: &str, b: &str) -> usize {
-    a.split('/').zip(b.split('/')).take_while(|(x, y)| x == y).count()
 }
 
 /// Builds the join with its graph. Findings go to `sink`. Takes `&mut Model` for its callers' sake only: the

@@ -12,6 +12,7 @@
 //! [`trigger_auth`]: the longest common directory prefix, as a workload is joined to its ServiceAccount). When the
 //! cluster cannot be known (E2A129), or the authentication is not in the input (E2A029), the trigger is left as it is.
 
+use crate::diag::files::common_prefix_len;
 use crate::diag::{FileId, Files, Loc, Sink};
 use crate::graph::Joined;
 use crate::mapping::naming::Names;
@@ -95,11 +96,6 @@ impl Near {
     pub fn one(&self) -> Option<usize> {
         if let Near::One(i) = self { Some(*i) } else { None }
     }
-}
-
-/// The number of leading path components two files share.
-fn common_prefix_len(a: &str, b: &str) -> usize {
-    a.split('/').zip(b.split('/')).take_while(|(x, y)| x == y).count()
 }
 
 /// Among `cands` (an index and its file), the one whose file shares the longest directory prefix with `from` —
