@@ -6,6 +6,10 @@
 //! (best run of each phase counts):
 //! - `floor`: walk + read + parse every file with serde_norway (the maintained serde_yaml) / serde_json into a
 //!   value tree, single-threaded — the cost of merely reading the input;
+//! - `limit`: walk + read + the event parsers eks2aks itself reads with (saphyr-parser for YAML, jsonc-parser's
+//!   scanner for JSON), on every core, building nothing — the least any run that reads the input this way can
+//!   cost; the targets are compared with it (README "Scale and robustness": what is left of each target
+//!   once the input is read);
 //! - `plan`, `check` and `translate`: the real `eks2aks` binary (`plan --format json`, `check --format sarif`,
 //!   `translate --out`), with output to /dev/null or a temporary directory. Each run sets `EKS2AKS_TIMINGS`, so
 //!   the binary reports its stage times and its own peak resident memory.
@@ -50,6 +54,33 @@ fn floor(dir: &Path) {
     println!("{{\"objects\":{objects},\"peak_kb\":{}}}", eks2aks::diag::timings::peak_rss_kb());
 }
 
+/// The limit, in this process: the input's events, on every core (rayon's default pool); prints
+/// `{"objects":N,"peak_kb":K}` where N counts the YAML documents and JSON files.
+fn limit(dir: &Path) {
+    use rayon::prelude::*;
+    let objects: usize = input_files(dir)
+        .par_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(p).unwrap();
+            if p.extension().is_some_and(|e| e == "json") {
+                let mut scanner = jsonc_parser::Scanner::new(&text, &Default::default());
+                while scanner.scan().unwrap().is_some() {}
+                return 1;
+            }
+            let mut parser = saphyr_parser::Parser::new_from_str(&text);
+            let mut docs = 0;
+            loop {
+                match parser.next_event().map(|e| e.unwrap().0) {
+                    None | Some(saphyr_parser::Event::StreamEnd) => return docs,
+                    Some(saphyr_parser::Event::DocumentStart(_)) => docs += 1,
+                    Some(_) => {}
+                }
+            }
+        })
+        .sum();
+    println!("{{\"objects\":{objects},\"peak_kb\":{}}}", eks2aks::diag::timings::peak_rss_kb());
+}
+
 /// One timed run of a phase: wall seconds, peak KiB, stages (name, seconds), objects (floor only).
 struct Run {
     secs: f64,
@@ -66,9 +97,9 @@ fn run_phase(name: &str, dir: &Path, out_base: Option<&Path>) -> Run {
         None => tempfile::tempdir().unwrap(),
     };
     let mut cmd = match name {
-        "floor" => {
+        "floor" | "limit" => {
             let mut c = Command::new(std::env::current_exe().unwrap());
-            c.args(["--phase", "floor"]).arg(dir);
+            c.args(["--phase", name]).arg(dir);
             c
         }
         "plan" => {
@@ -88,13 +119,17 @@ fn run_phase(name: &str, dir: &Path, out_base: Option<&Path>) -> Run {
         }
         other => panic!("unknown phase {other}"),
     };
-    cmd.env("EKS2AKS_TIMINGS", "1").stdout(if name == "floor" { Stdio::piped() } else { Stdio::null() });
+    cmd.env("EKS2AKS_TIMINGS", "1").stdout(if matches!(name, "floor" | "limit") {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    });
     cmd.stderr(Stdio::piped());
     let t = Instant::now();
     let out = cmd.output().unwrap();
     let secs = t.elapsed().as_secs_f64();
     assert!(out.status.success(), "{name} failed: {}", String::from_utf8_lossy(&out.stderr));
-    let line = if name == "floor" { out.stdout } else { out.stderr };
+    let line = if matches!(name, "floor" | "limit") { out.stdout } else { out.stderr };
     let text = String::from_utf8_lossy(&line);
     let last = text.lines().rev().find(|l| l.starts_with('{')).expect("a timings line");
     let v: serde_json::Value = serde_json::from_str(last).unwrap();
@@ -112,7 +147,8 @@ fn run_phase(name: &str, dir: &Path, out_base: Option<&Path>) -> Run {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--phase") {
-        return floor(Path::new(&args[i + 2]));
+        let dir = Path::new(&args[i + 2]);
+        return if args[i + 1] == "limit" { limit(dir) } else { floor(dir) };
     }
     let sizes: Vec<usize> = args
         .iter()
@@ -131,10 +167,10 @@ fn main() {
         let bytes = gen_corpus::generate(n, dir.path()).unwrap();
         let mb = bytes as f64 / 1e6;
         println!("\nN = {n} applications, {} files, {mb:.1} MB", input_files(dir.path()).len());
-        let mut floor = 0.0;
+        let (mut floor, mut limit) = (0.0, 0.0);
         let mut objects = 0;
         let mut times = Vec::new();
-        const PHASES: [&str; 4] = ["floor", "plan", "check", "translate"];
+        const PHASES: [&str; 5] = ["floor", "limit", "plan", "check", "translate"];
         // Rounds of every phase in turn (so a slow spell of a shared machine hits all phases alike), then the best
         // run of each phase; a warm-up run first fills the page cache.
         let _ = run_phase("floor", dir.path(), out_base.as_deref());
@@ -151,6 +187,9 @@ fn main() {
             if name == "floor" {
                 floor = best.secs;
                 objects = best.objects;
+            }
+            if name == "limit" {
+                limit = best.secs;
             }
             times.push(best.secs);
             // KiB → MB (10^6 bytes), the unit of the input size.
@@ -193,13 +232,21 @@ fn main() {
                     verdict(best.secs / floor <= t),
                     verdict(peak_mb / mb <= 1.0)
                 );
+                // What the target leaves once the input is read (the limit), against what the run spends past it.
+                println!(
+                    "            past the limit ({:.2}× floor): the target leaves {:.2}× floor, the run spends {:.2}×",
+                    limit / floor,
+                    t - limit / floor,
+                    (best.secs - limit) / floor
+                );
             }
         }
         if let Some((pn, pt)) = &previous {
+            // `times` is in PHASES order: floor, limit, plan, check, translate.
             let ratios: Vec<String> = ["plan", "check", "translate"]
                 .iter()
                 .enumerate()
-                .map(|(i, name)| format!("{name} {:.2}×", times[i + 1] / pt[i + 1]))
+                .map(|(i, name)| format!("{name} {:.2}×", times[i + 2] / pt[i + 2]))
                 .collect();
             let factor = n as f64 / *pn as f64;
             println!(
