@@ -165,7 +165,7 @@ pub fn join(model: &Model, files: &Files, sink: &mut Sink, keep_graph: bool) -> 
     join.keda_roles(sink);
     join.keda_trigger_resources();
     // The secrets External Secrets stores and CSI secret classes read join the resources named.
-    for (_, _, arn, loc) in super::named_secrets(model, files) {
+    for (_, _, arn, loc, _) in super::named_secrets(model, files) {
         join.j.resources.entry(arn.into()).or_insert(loc);
     }
     join.j

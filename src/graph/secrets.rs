@@ -21,7 +21,9 @@ pub fn spc_objects(spec: &Value) -> Option<Vec<Value>> {
 /// an ARN in the store's (or class's) region and the account of the ServiceAccount's role, with a stand-in for the
 /// random suffix (`-XXXXXX`, cut again by the table's grammar), so that a `secret:<name>-*` grant is narrowed to
 /// the secrets read, as the ARNs a workload's env names narrow its own.
-pub fn named_secrets(model: &Model, files: &Files) -> Vec<(String, String, String, Loc)> {
+///
+/// The last element is where the store is (`None` for a `SecretProviderClass`, which is the object itself).
+pub fn named_secrets(model: &Model, files: &Files) -> Vec<(String, String, String, Loc, Option<Loc>)> {
     let account_of = |ns: &str, sa: &str| {
         let sa = model.service_accounts.iter().find(|s| s.namespace == ns && s.name == sa)?;
         crate::model::Arn::parse(&sa.role_arn.as_ref()?.0).map(|a| a.account.to_string())
@@ -60,7 +62,7 @@ pub fn named_secrets(model: &Model, files: &Files) -> Vec<(String, String, Strin
                 .and_then(Value::as_str)
                 .unwrap_or(&store.namespace);
             let (Some(region), Some(account)) = (aws["region"].as_str(), account_of(ns, sa)) else { continue };
-            out.push((ns.to_string(), sa.to_string(), arn(key, region, &account), s.loc));
+            out.push((ns.to_string(), sa.to_string(), arn(key, region, &account), s.loc, Some(store.loc)));
         }
     }
     for spc in model.aws_sections.iter().filter(|s| s.kind == SectionKind::SecretProviderClass) {
@@ -73,7 +75,13 @@ pub fn named_secrets(model: &Model, files: &Files) -> Vec<(String, String, Strin
             }
             for o in spc_objects(&spc.value).unwrap_or_default() {
                 if let Some(name) = o.get("objectName").and_then(Value::as_str) {
-                    out.push((m.namespace.clone(), service_account.clone(), arn(name, region, &account), spc.loc));
+                    out.push((
+                        m.namespace.clone(),
+                        service_account.clone(),
+                        arn(name, region, &account),
+                        spc.loc,
+                        None,
+                    ));
                 }
             }
         }

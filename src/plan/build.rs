@@ -208,7 +208,7 @@ impl<'a> Planner<'a> {
             named_by_sa.entry(joined.workload_sa[wi]).or_default().extend(set.iter().cloned());
         }
         // DNS and secrets: what External Secrets stores and CSI secret classes read as a ServiceAccount.
-        for (ns, sa, arn, _) in crate::graph::named_secrets(model, files) {
+        for (ns, sa, arn, ..) in crate::graph::named_secrets(model, files) {
             for (si, _) in model.service_accounts.iter().enumerate().filter(|(_, s)| s.namespace == ns && s.name == sa)
             {
                 named_by_sa.entry(si).or_default().insert(arn.clone());

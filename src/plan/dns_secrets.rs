@@ -159,7 +159,10 @@ struct Ctx<'a> {
     tenant: String,
     /// The Secrets Manager ARN each secret key or object resolves to (by its place and text), in the account of
     /// the ServiceAccount that reads it and the region of its store or class (`graph::named_secrets`).
-    resolved: BTreeMap<(Loc, String), String>,
+    resolved: Resolved,
+    /// The secret keys that resolve through several stores equally near, with the stores' places.
+    ambiguous: Ambiguous,
+    files: &'a crate::diag::Files,
     /// Hosted zone ids another zone of their domain leaves unmapped (E2A113): their rewrites get a placeholder.
     ambiguous_zones: BTreeSet<String>,
     out: Decided,
@@ -178,6 +181,7 @@ pub fn decide(
     if model.aws_sections.is_empty() {
         return Decided::default();
     }
+    let (resolved, ambiguous) = resolved_secrets(model, files);
     let mut cx = Ctx {
         model,
         tables,
@@ -185,7 +189,9 @@ pub fn decide(
         identities,
         key_vault: cfg.azure.key_vault.clone().unwrap_or_else(|| "REPLACE-ME-key-vault".into()),
         tenant: cfg.azure.tenant_id.clone().unwrap_or_else(|| "REPLACE-ME-tenant-id".into()),
-        resolved: resolved_secrets(model, files),
+        resolved,
+        ambiguous,
+        files,
         ambiguous_zones: super::zone_conflicts::ambiguous_ids(model, tables, cfg),
         out: Decided::default(),
     };
@@ -484,28 +490,39 @@ impl<'a> Ctx<'a> {
 
 /// The ARN each secret key or object (by its place and text) resolves to, when it resolves to exactly one: a bare
 /// name is a secret of the account of the ServiceAccount that reads it (`graph::named_secrets`), so the same name
-/// in two accounts is two secrets, each with the plan's name of its own.
-fn resolved_secrets(model: &Model, files: &crate::diag::Files) -> BTreeMap<(Loc, String), String> {
-    let mut found: BTreeMap<(Loc, String), BTreeSet<String>> = BTreeMap::new();
-    for (_, _, arn, loc) in crate::graph::named_secrets(model, files) {
+/// in two accounts is two secrets, each with the plan's name of its own. A key that resolves to several (it is as
+/// near to one cluster's store as to another's) is in the second map, with the places of those stores.
+fn resolved_secrets(model: &Model, files: &crate::diag::Files) -> (Resolved, Ambiguous) {
+    let mut found: BTreeMap<(Loc, String), (BTreeSet<String>, BTreeSet<Loc>)> = BTreeMap::new();
+    for (_, _, arn, loc, store) in crate::graph::named_secrets(model, files) {
         // `named_secrets` gives an ARN key as it is, and a name as an ARN ending `:secret:<name>-XXXXXX`.
         let text = match arn.split_once(":secret:") {
             Some((_, name)) if arn.ends_with("-XXXXXX") => name.trim_end_matches("-XXXXXX").to_string(),
             _ => arn.clone(),
         };
-        found.entry((loc, text)).or_default().insert(arn);
+        let (arns, stores) = found.entry((loc, text)).or_default();
+        arns.insert(arn);
+        stores.extend(store);
     }
-    found
-        .into_iter()
-        .filter_map(|(k, arns)| {
-            let mut it = arns.into_iter();
-            match (it.next(), it.next()) {
-                (Some(one), None) => Some((k, one)),
-                _ => None,
+    let (mut one, mut several) = (Resolved::new(), Ambiguous::new());
+    for (k, (arns, stores)) in found {
+        let mut it = arns.into_iter();
+        match (it.next(), it.next()) {
+            (Some(arn), None) => {
+                one.insert(k, arn);
             }
-        })
-        .collect()
+            _ => {
+                several.insert(k, stores);
+            }
+        }
+    }
+    (one, several)
 }
+
+/// The ARN of each secret key or object that names one, by its place and text.
+type Resolved = BTreeMap<(Loc, String), String>;
+/// The keys that name a secret through several stores (equally near), with those stores' places.
+type Ambiguous = BTreeMap<(Loc, String), BTreeSet<Loc>>;
 
 /// A Key Vault secret name for each AWS secret the rewrites read, by the text that names it (a name or an ARN).
 type SecretNames = BTreeMap<String, SecretName>;
@@ -688,6 +705,15 @@ impl Ctx<'_> {
                 "{what}: key `{key}` pins AWS version `{v}`, which Key Vault does not have (its versions are its own ids): pin the Key Vault version by hand, or remove `version`"
             );
             self.finding(rules::SECRET_REFERENCE_LEFT_ON_AWS, msg, s.loc);
+        }
+        if let Some(stores) = self.ambiguous.get(&(s.loc, key.to_string())) {
+            let places: Vec<&str> = stores.iter().map(|l| self.files.display(l.file)).collect();
+            let msg = format!(
+                "{what}: key `{key}` is read through a store of that name in {}, each as near to it as the other: which AWS secret it names (and so its Key Vault name) cannot be told, so it is left as it is; put the ExternalSecret beside its cluster's store, or give the stores distinct names",
+                places.join(" and ")
+            );
+            self.finding(rules::SECRET_REFERENCE_LEFT_ON_AWS, msg, s.loc);
+            return;
         }
         let Some(n) = names.get(&self.key_of(s.loc, key)).cloned() else { return };
         self.renamed(&what, &n, s.loc);

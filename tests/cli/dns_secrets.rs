@@ -330,3 +330,26 @@ fn findings_about_an_assignment_name_its_final_scope() {
     }
     assert!(excess.iter().all(|m| !m.contains("secret `prod-db`")), "{excess:?}");
 }
+
+// An ExternalSecret as near to one cluster's store as to another's (two `ClusterSecretStore aws-sm` in two regions):
+// its key stayed `db` with no finding, while both regions' `db` became Key Vault secrets with tagged names. Which
+// secret it reads cannot be told, so the key stays, and E2A082 says why at the key's line.
+#[test]
+fn an_external_secret_equally_near_two_stores_is_left_with_a_finding() {
+    let dir = "testdata/fixtures/secrets/store-tie";
+    let text = translated(dir, &[], "apps/db.yaml");
+    assert!(text.contains("remoteRef: {key: db, property: password}"), "{text}");
+    let plan = plan_json(&[dir]);
+    let left: Vec<&serde_json::Value> = plan["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "E2A082" && f["file"].as_str().unwrap().ends_with("apps/db.yaml"))
+        .collect();
+    assert_eq!(left.len(), 1, "{:#}", plan["findings"]);
+    let msg = left[0]["message"].as_str().unwrap();
+    assert_eq!(left[0]["line"], 11, "{msg}");
+    for part in ["key `db`", "clusters/prod/eso.yaml", "clusters/staging/eso.yaml", "left as it is"] {
+        assert!(msg.contains(part), "{part}: {msg}");
+    }
+}
