@@ -9,4 +9,4 @@ mod secrets;
 pub mod trust;
 
 pub use build::{Edge, EnvRole, Joined, NodeKind, Permission, build, build_with, join};
-pub use secrets::{named_secrets, spc_objects};
+pub use secrets::{named_secrets, nearest_stores, spc_objects};

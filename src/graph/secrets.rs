@@ -2,7 +2,7 @@
 //! part of the join, like the ARNs a workload's env names. `plan::dns_secrets` rewrites those objects.
 
 use crate::diag::{Files, Loc};
-use crate::model::{Model, SectionKind};
+use crate::model::{AwsSection, Model, SectionKind};
 use serde_json::Value;
 
 /// A `SecretProviderClass`'s `parameters.objects` (a YAML string), as JSON; `None` when it is not a YAML list.
@@ -36,26 +36,17 @@ pub fn named_secrets(model: &Model, files: &Files) -> Vec<(String, String, Strin
         }
     };
     let mut out = Vec::new();
-    let stores: Vec<&crate::model::AwsSection> =
-        model.aws_sections.iter().filter(|s| s.kind == SectionKind::SecretStore).collect();
     for s in &model.aws_sections {
-        let SectionKind::ExternalSecretKey { store_kind: k, store: n, .. } = &s.kind else { continue };
+        if !matches!(s.kind, SectionKind::ExternalSecretKey { .. }) {
+            continue;
+        }
         let Some(key) = s.value.as_str() else { continue };
-        // The stores of that kind and name; of several (one per cluster directory), those of the nearest
-        // directory, the rule of workload → ServiceAccount (review 3, d35). A tie is every one of them: the key
-        // then names a secret per store, and the rewrite leaves it (E2A082).
-        let named: Vec<&&crate::model::AwsSection> = stores
-            .iter()
-            .filter(|st| {
-                *k == *model.objects[st.object].kind
-                    && *n == st.name
-                    && (k == "ClusterSecretStore" || s.namespace == st.namespace)
-            })
-            .collect();
-        let near = |st: &crate::model::AwsSection| common_dirs(files.display(st.loc.file), files.display(s.loc.file));
-        let best = named.iter().map(|st| near(st)).max().unwrap_or(0);
-        for store in named.into_iter().filter(|st| near(st) == best) {
+        // A Parameter Store store reads no Secrets Manager secret (its key is a parameter's name).
+        for store in nearest_stores(model, files, s) {
             let aws = &store.value["aws"];
+            if aws["service"] != "SecretsManager" {
+                continue;
+            }
             let Some(sa) = aws.pointer("/auth/jwt/serviceAccountRef/name").and_then(Value::as_str) else { continue };
             let ns = aws
                 .pointer("/auth/jwt/serviceAccountRef/namespace")
@@ -87,6 +78,31 @@ pub fn named_secrets(model: &Model, files: &Files) -> Vec<(String, String, Strin
         }
     }
     out
+}
+
+/// The stores an `ExternalSecret`'s key or `dataFrom.find` (`item`) reads through: those of its store's kind and
+/// name (and namespace, for a `SecretStore`); of several (one per cluster directory), those of the nearest
+/// directory, the rule of workload → ServiceAccount (review 3, d35). A tie is every one of them: the key then names
+/// a secret per store, and the rewrite leaves it (E2A082). Empty for any other section.
+pub fn nearest_stores<'m>(model: &'m Model, files: &Files, item: &AwsSection) -> Vec<&'m AwsSection> {
+    let (SectionKind::ExternalSecretKey { store_kind: k, store: n, .. }
+    | SectionKind::ExternalSecretFind { store_kind: k, store: n }) = &item.kind
+    else {
+        return Vec::new();
+    };
+    let named: Vec<&AwsSection> = model
+        .aws_sections
+        .iter()
+        .filter(|st| {
+            st.kind == SectionKind::SecretStore
+                && *k == *model.objects[st.object].kind
+                && *n == st.name
+                && (k == "ClusterSecretStore" || item.namespace == st.namespace)
+        })
+        .collect();
+    let near = |st: &AwsSection| common_dirs(files.display(st.loc.file), files.display(item.loc.file));
+    let best = named.iter().map(|st| near(st)).max().unwrap_or(0);
+    named.into_iter().filter(|st| near(st) == best).collect()
 }
 
 /// How many leading directories two file paths share.

@@ -195,25 +195,39 @@ pub fn decide(
         ambiguous_zones: super::zone_conflicts::ambiguous_ids(model, tables, cfg),
         out: Decided::default(),
     };
-    let mut stores: BTreeMap<(&str, &str, &str), Store> = BTreeMap::new();
+    // By the store's place: one store name may be in several cluster directories, each decided on its own.
+    let mut stores: BTreeMap<Loc, Store> = BTreeMap::new();
     for s in model.aws_sections.iter().filter(|s| s.kind == SectionKind::SecretStore) {
         let store = cx.secret_store(s);
-        stores.insert((&model.objects[s.object].kind, &s.namespace, &s.name), store);
+        stores.insert(s.loc, store);
     }
+    // What the stores an item reads through (the nearest of its store's name) became: one answer, or none when
+    // they differ (a tie between a store rewritten and one left on AWS: E2A082, the item stays).
+    let became = |cx: &mut Ctx, s: &AwsSection| -> Option<Store> {
+        let near = crate::graph::nearest_stores(model, files, s);
+        let mut kinds: Vec<Option<Store>> = near.iter().map(|st| stores.get(&st.loc).copied()).collect();
+        kinds.dedup();
+        match kinds[..] {
+            [one] => one,
+            [] => None,
+            _ => {
+                cx.left_between(s, &near.iter().map(|st| st.loc).collect::<Vec<_>>());
+                None
+            }
+        }
+    };
     let names = cx.secret_names(resources);
     for s in &model.aws_sections {
         match &s.kind {
             SectionKind::ExternalDnsArgs { service_account } => cx.external_dns(s, service_account),
             SectionKind::Route53Solver { dns_zones } => cx.route53_solver(s, dns_zones),
-            SectionKind::ExternalSecretKey { store_kind, store, version } => {
-                let ns = if store_kind == "ClusterSecretStore" { "" } else { s.namespace.as_str() };
-                if stores.get(&(store_kind.as_str(), ns, store.as_str())) == Some(&Store::KeyVault) {
+            SectionKind::ExternalSecretKey { version, .. } => {
+                if became(&mut cx, s) == Some(Store::KeyVault) {
                     cx.external_secret_key(s, version.as_deref(), &names);
                 }
             }
-            SectionKind::ExternalSecretFind { store_kind, store } => {
-                let ns = if store_kind == "ClusterSecretStore" { "" } else { s.namespace.as_str() };
-                if stores.get(&(store_kind.as_str(), ns, store.as_str())) == Some(&Store::KeyVault) {
+            SectionKind::ExternalSecretFind { .. } => {
+                if became(&mut cx, s) == Some(Store::KeyVault) {
                     let msg = format!(
                         "{} {}: `dataFrom.find` searches AWS Secrets Manager by name or tags, and its store now reads Key Vault {}, whose secret names differ (`/`, `_`, `.` become `-`): the search is left as it is; check that it selects the same secrets in Key Vault",
                         model.objects[s.object].kind, s.name, cx.key_vault
@@ -696,6 +710,22 @@ impl Ctx<'_> {
         self.finding(rules::KEY_VAULT_SECRET_RENAMED, msg, loc);
     }
 
+    /// E2A082 for an `ExternalSecret` item as near to one store of its store's name as to another (two clusters),
+    /// when they would read different secrets or one is rewritten and the other is not: the item stays as it is.
+    fn left_between(&mut self, s: &AwsSection, stores: &[Loc]) {
+        let what = format!("{} {}", self.model.objects[s.object].kind, s.name);
+        let item = match s.value.as_str() {
+            Some(key) if matches!(s.kind, SectionKind::ExternalSecretKey { .. }) => format!("key `{key}`"),
+            _ => "`dataFrom.find`".to_string(),
+        };
+        let places: Vec<&str> = stores.iter().map(|l| self.files.display(l.file)).collect();
+        let msg = format!(
+            "{what}: {item} is read through a store of that name in {}, each as near to it as the other: which AWS secret it names (and so its Key Vault name) cannot be told, so it is left as it is; put the ExternalSecret beside its cluster's store, or give the stores distinct names",
+            places.join(" and ")
+        );
+        self.finding(rules::SECRET_REFERENCE_LEFT_ON_AWS, msg, s.loc);
+    }
+
     /// An `ExternalSecret` key of a store that now reads Key Vault: the Key Vault name.
     fn external_secret_key(&mut self, s: &AwsSection, version: Option<&str>, names: &SecretNames) {
         let Some(key) = s.value.as_str() else { return };
@@ -707,12 +737,8 @@ impl Ctx<'_> {
             self.finding(rules::SECRET_REFERENCE_LEFT_ON_AWS, msg, s.loc);
         }
         if let Some(stores) = self.ambiguous.get(&(s.loc, key.to_string())) {
-            let places: Vec<&str> = stores.iter().map(|l| self.files.display(l.file)).collect();
-            let msg = format!(
-                "{what}: key `{key}` is read through a store of that name in {}, each as near to it as the other: which AWS secret it names (and so its Key Vault name) cannot be told, so it is left as it is; put the ExternalSecret beside its cluster's store, or give the stores distinct names",
-                places.join(" and ")
-            );
-            self.finding(rules::SECRET_REFERENCE_LEFT_ON_AWS, msg, s.loc);
+            let places: Vec<Loc> = stores.iter().copied().collect();
+            self.left_between(s, &places);
             return;
         }
         let Some(n) = names.get(&self.key_of(s.loc, key)).cloned() else { return };

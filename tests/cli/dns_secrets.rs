@@ -353,3 +353,30 @@ fn an_external_secret_equally_near_two_stores_is_left_with_a_finding() {
         assert!(msg.contains(part), "{part}: {msg}");
     }
 }
+
+// Two clusters, one store name: prod's reads Secrets Manager (rewritten to `azurekv`), staging's Parameter Store
+// (stays on AWS). Stores were told apart by name only (the last read, staging's, decided for both), so prod's store
+// read Key Vault while its key stayed `prod/db`, a name Key Vault cannot hold. Each key follows its own store.
+#[test]
+fn each_cluster_s_external_secret_follows_its_own_store() {
+    let dir = "testdata/fixtures/secrets/store-mixed";
+    let prod = translated(dir, &[], "clusters/prod/eso.yaml");
+    assert!(prod.contains("azurekv:") && prod.contains("remoteRef: {key: prod-db, property: password}"), "{prod}");
+    let staging = translated(dir, &[], "clusters/staging/eso.yaml");
+    assert!(staging.contains("service: ParameterStore"), "{staging}");
+    assert!(staging.contains("remoteRef: {key: db, property: password}"), "{staging}");
+    let plan = plan_json(&[dir]);
+    let at = |cluster: &str, line: u64| -> Vec<String> {
+        plan["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| {
+                f["file"].as_str().unwrap().ends_with(&format!("clusters/{cluster}/eso.yaml")) && f["line"] == line
+            })
+            .map(|f| f["code"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(at("prod", 51), ["E2A022", "E2A083"], "{:#}", plan["findings"]);
+    assert!(at("staging", 51).is_empty(), "staging's key is a parameter: {:#}", plan["findings"]);
+}
