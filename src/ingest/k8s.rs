@@ -333,7 +333,14 @@ fn read_service_account(
                 "role-arn" => {
                     let l = loc(file, &e.value);
                     if !Arn::is_valid_role_arn(v) {
-                        sink.push(rules::MALFORMED_INPUT, format!("ServiceAccount {ns}/{name}: `{IRSA_PREFIX}role-arn` is not an IAM role ARN (arn:aws:iam::<12 digits>:role/<name>): {:?}", truncate(v)), Some(l));
+                        // `${VAR}` (envsubst, Flux's post-build substitution) and `{{ … }}` (Helm) in real repos:
+                        // the manifests were not rendered.
+                        let hint = if v.contains("${") || v.contains("{{") {
+                            "; it looks like a template variable: render the manifests first (`envsubst < FILE | eks2aks plan -`, `helm template … | eks2aks plan -`)"
+                        } else {
+                            ""
+                        };
+                        sink.push(rules::MALFORMED_INPUT, format!("ServiceAccount {ns}/{name}: `{IRSA_PREFIX}role-arn` is not an IAM role ARN (arn:aws:iam::<12 digits>:role/<name>): {:?}{hint}", truncate(v)), Some(l));
                     } else {
                         sa.role_arn = Some((v.to_string(), l));
                     }

@@ -22,6 +22,7 @@ const BAD: &[(&str, i32, &str)] = &[
     ("tab-indentation.yaml", 2, "tab-indentation.yaml:4:"),
     ("trailing-comma.json", 2, "trailing-comma.json:9:13"),
     ("unterminated-quote.yaml", 2, "unterminated-quote.yaml:7:18"),
+    ("unrendered-role-arn.yaml", 2, "looks like a template variable"),
     ("empty.yaml", 0, ""),
     ("only-comments.yaml", 0, ""),
     ("bom.yaml", 0, ""),
