@@ -108,6 +108,14 @@ impl Memo {
         ids.get(id).copied()
     }
 
+    /// Forgets the grammar matches of concrete ARNs (kept: expansions, names, role ids). Planning the identities
+    /// fills it with every ARN of every policy (19 MB at 10,000 apps) and is done with it before the manifest edits
+    /// are decided, the run's peak (issue 19); a later lookup computes its entry again (each is a pure function of
+    /// the tables and its key, so the answer is the same).
+    pub fn forget_resolved(&self) {
+        *lock(&self.resolved) = ByPrefix::default();
+    }
+
     /// How many grammar matches and expansions are held (for tests).
     pub fn sizes(&self) -> (usize, usize) {
         fn count<V>(m: &Mutex<ByPrefix<V>>) -> usize {

@@ -73,6 +73,7 @@ pub fn build(
     crate::diag::timings::add_cpu("soundness check", t);
     drop(role_locs);
     joined.release_plan_inputs();
+    tables.memo.forget_resolved();
     let joined = &*joined;
     // Independent reads of the plan so far, on the pool; their findings join the sink in the order a sequential
     // run pushes them.
