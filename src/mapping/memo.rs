@@ -252,5 +252,10 @@ mod tests {
         let some = memo.expansion("sqs", "Nothing*", || vec!["NothingHere".into()]);
         assert_eq!((none.len(), some.len()), (0, 1));
         assert_eq!(memo.sizes(), (2, 2));
+        // Forgetting drops the grammar matches only; the next lookup computes its entry again.
+        memo.forget_resolved();
+        assert_eq!(memo.sizes(), (0, 2));
+        let recomputed = memo.resolved("s3", "arn:aws:s3:::n", || resolve("bucket"));
+        assert_eq!((recomputed.unwrap().kind.as_str(), calls.get()), ("bucket", 3));
     }
 }
