@@ -255,6 +255,14 @@ pub struct ConfigData {
     pub values: Vec<ConfigValue>,
 }
 
+impl ConfigData {
+    /// Whether the value at `pos` is a Secret's `data` value, base64-encoded (its references were read from the
+    /// decoded text): a Secret value that is not one of its `stringData` values ([`Self::values`]).
+    pub fn is_encoded(&self, pos: crate::diag::Pos) -> bool {
+        self.kind == "Secret" && !self.values.iter().any(|v| v.loc.pos == pos)
+    }
+}
+
 /// A KEDA ScaledObject or ScaledJob.
 #[derive(Debug, Clone)]
 pub struct Scaler {

@@ -12,7 +12,7 @@ use crate::diag::{FileId, Pos};
 use crate::plan::Analysis;
 use crate::plan::edits::{
     CLIENT_ID_ANNOTATION, Edit, FileEdits, NodeChange, NodeShape, ObjectEdits, PodIdentityEdit, SetField,
-    TOKEN_EXPIRATION_ANNOTATION, USE_LABEL,
+    TOKEN_EXPIRATION_ANNOTATION, USE_LABEL, rewrite_value,
 };
 use crate::yaml::{Node, Value as Y};
 use rayon::prelude::*;
@@ -66,10 +66,10 @@ struct Src<'a> {
     ascii: Vec<bool>,
     /// A `.json` file: every scalar written into it is a JSON string.
     json: bool,
-    /// The value rewrites of this file by the scalar's position: (token, replacement) — what a node re-emitted
-    /// whole must carry, or an endpoint inside it would be lost (issue 17: a flow-style env list re-emitted to
-    /// drop `AWS_ROLE_ARN` kept the old SQS URL).
-    rewrites: BTreeMap<Pos, (&'a str, &'a str)>,
+    /// The value rewrites of this file by the scalar's position: every (token, replacement) of the value — what a
+    /// node re-emitted whole must carry, or an endpoint inside it would be lost (issue 17: a flow-style env list
+    /// re-emitted to drop `AWS_ROLE_ARN` kept the old SQS URL).
+    rewrites: BTreeMap<Pos, Vec<(&'a str, &'a str)>>,
 }
 
 impl<'a> Src<'a> {
@@ -95,7 +95,7 @@ impl<'a> Src<'a> {
     fn json(&self, n: &Node) -> Value {
         match &n.value {
             Y::Scalar { .. } => match (self.rewrites.get(&n.pos), n.as_str()) {
-                (Some((token, new)), Some(old)) => json!(old.replacen(token, new, 1)),
+                (Some(tokens), Some(old)) => json!(rewrite_value(old, tokens.iter().copied())),
                 _ => n.to_json(),
             },
             Y::Seq(items) => Value::Array(items.iter().map(|i| self.json(i)).collect()),
@@ -515,20 +515,24 @@ fn edit_file(
     client_ids: &BTreeMap<String, String>,
 ) -> anyhow::Result<String> {
     let mut src = Src::new(a.files.get(file), text);
-    src.rewrites = objects
-        .iter()
-        .flat_map(|o| o.edits.iter())
-        .filter_map(|e| match e {
-            Edit::Value { at, token, with } => Some((at.pos(), (&**token, with.as_str()))),
-            _ => None,
-        })
-        .collect();
+    for e in objects.iter().flat_map(|o| o.edits.iter()) {
+        if let Edit::Value { at, token, with } = e {
+            src.rewrites.entry(at.pos()).or_default().push((&**token, with.as_str()));
+        }
+    }
     let mut edits = Edits::default();
     let docs = crate::yaml::parse_stream(text).unwrap_or_default();
     let nodes = objects_by_pos(&docs);
+    // The value edits of one place apply together, with the first of them.
+    let mut values_done: BTreeSet<Pos> = BTreeSet::new();
     for o in objects {
         let Some(&node) = nodes.get(&o.pos) else { continue };
         for e in &o.edits {
+            if let Edit::Value { at, .. } = e
+                && !values_done.insert(at.pos())
+            {
+                continue;
+            }
             apply_edit(&src, &mut edits, node, e, client_ids);
         }
     }
@@ -579,11 +583,13 @@ fn apply_edit(src: &Src, edits: &mut Edits, node: &Node, e: &Edit, client_ids: &
                 azure_bridge(src, edits, spec, &cid(client_id_of), tenant);
             }
         }
-        Edit::Value { at, token, with } => {
+        Edit::Value { at, .. } => {
+            // Every token of the value ([`Src::rewrites`]), each wherever it stands whole.
             if let Some(n) = find_by_pos(node, at.pos())
                 && let Some(old) = n.as_str()
             {
-                replace_node(src, edits, n, &json!(old.replacen(&**token, with, 1)));
+                let tokens = src.rewrites.get(&at.pos()).into_iter().flatten().copied();
+                replace_node(src, edits, n, &json!(rewrite_value(old, tokens)));
             }
         }
         Edit::Token { .. } => token_edit(src, edits, node, e),
