@@ -203,7 +203,8 @@ pub enum Edit {
     },
     /// DNS and secrets (issue 20, `plan::dns_secrets`): the node at `at` — external-dns's `args`, a Route 53
     /// solver's `dns01`, an External Secrets store's `provider`, a `SecretProviderClass`'s `spec` — becomes `with`;
-    /// when `client_id_of` is set, that identity's client id goes at `client_id_path` inside it.
+    /// when `client_id_of` is set, that identity's client id goes at `client_id_path` inside it. A list edited item
+    /// by item (external-dns's `args`: `items`) keeps every other item, comment and quote as it is.
     Section {
         /// Where the node is.
         at: At,
@@ -212,8 +213,14 @@ pub enum Edit {
         /// The AWS settings that go (args, fields).
         #[serde(skip_serializing_if = "Vec::is_empty")]
         removed: Vec<String>,
+        /// The settings that come in their place or are added (args).
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        added: Vec<String>,
         /// The new node.
         with: Value,
+        /// The list's changes item by item, when it is edited so (`with` is then what the list reads as after).
+        #[serde(skip)]
+        items: Option<ItemEdits>,
         /// The identity whose client id is set in it.
         #[serde(skip_serializing_if = "Option::is_none")]
         client_id_of: Option<String>,
@@ -278,6 +285,17 @@ pub enum Edit {
         #[serde(skip)]
         reads: Arc<str>,
     },
+}
+
+/// A list's changes item by item ([`Edit::Section`] of external-dns's `args`), by the input list's indexes.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ItemEdits {
+    /// Items removed.
+    pub remove: Vec<usize>,
+    /// Items replaced: index, new value.
+    pub replace: Vec<(usize, Value)>,
+    /// Items added at the end.
+    pub append: Vec<Value>,
 }
 
 /// The shape of a node (the verifier tells a block mapping from its first scalar by it).
