@@ -157,6 +157,19 @@ pub struct ConfigValue {
     pub within: Option<Pos>,
 }
 
+/// A URL a stack's storage config reads with its bucket as its path, its host being a region or an endpoint (Loki's
+/// `s3://<region>/<bucket>`, `bucket_url` in `mappings/storage-configs.yaml`; found by
+/// `plan::storage_configs::reread_bucket_urls`, which reads the value's references again by it).
+#[derive(Debug, Clone)]
+pub struct BucketUrl {
+    /// The ConfigMap or Secret value that holds it.
+    pub loc: Loc,
+    /// The URL.
+    pub url: String,
+    /// The bucket its path names (`None`: it names none).
+    pub bucket: Option<String>,
+}
+
 /// An AWS reference in a custom resource's `spec` (an ARN, an `*.amazonaws.com` host, an S3 URI): flagged unless
 /// an edit rewrites it (`plan::names_in_config`).
 #[derive(Debug, Clone)]
