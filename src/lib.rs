@@ -82,6 +82,8 @@ pub fn analyse_with(
         return Err((files, sink.into_findings()));
     }
     mapping::managed::resolve(&mut model, &mut files, &tables.managed, &mut sink);
+    // Loki's `s3://<region>/<bucket>`: read by its path before the join (the region is no bucket).
+    plan::storage_configs::reread_bucket_urls(&mut model, &files, tables);
     let mut joined = graph::build_with(&mut model, &files, &mut sink, graph);
     diag::timings::mark("join");
     let plan = plan::build(&model, &mut joined, &files, tables, &plan::PlanOptions::from_config(cfg), sink);

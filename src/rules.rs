@@ -534,6 +534,16 @@ rules! {
         why: "Rewriting a guessed place could corrupt the document the value holds (or the manifest around it); re-writing the whole value would lose its layout. The workload still points at AWS until the value is changed.",
         fix: "Replace the reference in the value by hand with the replacement the message gives, or write the value as a literal block (`key: |`) and translate again."
     }
+    VALUE_LEFT_HALF_TRANSLATED = "E2A138" "aws-value-partly-rewritable" Warning {
+        what: "A value written on one line (or re-written whole: an env value, a ConfigMap `data` or Secret `stringData` value) holds several AWS references, and some of them the plan rewrites while others it cannot (an endpoint or ARN with no Azure counterpart in the plan, a resource that stays on AWS). The value is left whole as it is; the message lists the references of each kind.",
+        why: "Rewriting only some references would leave a value half on Azure and half on AWS (a queue list the application reads as one setting), which neither cloud serves as the input meant; the plan would list edits whose result no one asked for.",
+        fix: "Split the value so each setting names one cloud, or change it by hand: each reference the plan maps becomes the Azure URL in plan.json `resources`, and the others need a decision (map them, or keep the workload on AWS)."
+    }
+    SECRET_DATA_NOT_REWRITTEN = "E2A139" "secret-data-not-rewritten" Warning {
+        what: "A Secret's `data` value (base64) names an AWS resource the plan moves to Azure: `translate` gives it no edit, because an edit cannot change a reference inside a base64 value in place. The message points at the Secret, the key and the line, and never shows the value, decoded or not.",
+        why: "The workload would read the AWS reference from the Secret on AKS. Decoding, rewriting and re-encoding a secret value in the output would also put the decoded value in the plan, which never prints secret values.",
+        fix: "Decode the value, point it at the Azure resource (plan.json `resources`), encode it again; or move the key to `stringData`, which `translate` rewrites like a ConfigMap value."
+    }
     STORAGE_CONFIG_LEFT_ON_S3 = "E2A140" "storage-config-not-rewritten" Error {
         what: "The storage configuration of a common stack (`mappings/storage-configs.yaml`: Loki, Thanos, Mimir/Cortex, Tempo, Argo Workflows' artifact repository, Velero, Spark) points at S3 and is not (fully) rewritten for Azure Blob Storage: the bucket is not in the plan, the config is written where an edit cannot reach it (base64 Secret data, a quoted or folded string, a flow mapping), it matches none of the stack's known settings, or the rewrite needs a value no input gives (then it holds `REPLACE-ME-…`).",
         why: "The workload would start on AKS and fail to read or write its data (or write it to the wrong place); the gate must fail while a config still points at S3.",

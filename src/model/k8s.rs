@@ -157,6 +157,19 @@ pub struct ConfigValue {
     pub within: Option<Pos>,
 }
 
+/// A URL a stack's storage config reads with its bucket as its path, its host being a region or an endpoint (Loki's
+/// `s3://<region>/<bucket>`, `bucket_url` in `mappings/storage-configs.yaml`; found by
+/// `plan::storage_configs::reread_bucket_urls`, which reads the value's references again by it).
+#[derive(Debug, Clone)]
+pub struct BucketUrl {
+    /// The ConfigMap or Secret value that holds it.
+    pub loc: Loc,
+    /// The URL.
+    pub url: String,
+    /// The bucket its path names (`None`: it names none).
+    pub bucket: Option<String>,
+}
+
 /// An AWS reference in a custom resource's `spec` (an ARN, an `*.amazonaws.com` host, an S3 URI): flagged unless
 /// an edit rewrites it (`plan::names_in_config`).
 #[derive(Debug, Clone)]
@@ -253,6 +266,14 @@ pub struct ConfigData {
     pub sdk_keys: Vec<std::sync::Arc<str>>,
     /// A ConfigMap's `data` and a Secret's `stringData` values, in input order.
     pub values: Vec<ConfigValue>,
+}
+
+impl ConfigData {
+    /// Whether the value at `pos` is a Secret's `data` value, base64-encoded (its references were read from the
+    /// decoded text): a Secret value that is not one of its `stringData` values ([`Self::values`]).
+    pub fn is_encoded(&self, pos: crate::diag::Pos) -> bool {
+        self.kind == "Secret" && !self.values.iter().any(|v| v.loc.pos == pos)
+    }
 }
 
 /// A KEDA ScaledObject or ScaledJob.

@@ -42,6 +42,8 @@ pub struct Model {
     pub cloud_objects: Vec<CloudObject>,
     /// AWS references in custom resources' `spec`s ([`SpecRef`]).
     pub spec_refs: Vec<SpecRef>,
+    /// The URLs a stack's storage config reads with the bucket as their path ([`BucketUrl`]).
+    pub bucket_urls: Vec<BucketUrl>,
 }
 
 impl Model {
@@ -70,6 +72,7 @@ impl Model {
             mut aws_sections,
             mut cloud_objects,
             mut spec_refs,
+            mut bucket_urls,
         } = other;
         let offset = self.objects.len();
         workloads.iter_mut().for_each(|w| w.object += offset);
@@ -92,6 +95,7 @@ impl Model {
         self.aws_sections.append(&mut aws_sections);
         self.cloud_objects.append(&mut cloud_objects);
         self.spec_refs.append(&mut spec_refs);
+        self.bucket_urls.append(&mut bucket_urls);
     }
 
     /// Gives back the room the lists grew into while fragments were appended (up to half of each, and the model
@@ -111,6 +115,7 @@ impl Model {
             aws_sections,
             cloud_objects,
             spec_refs,
+            bucket_urls,
         } = self;
         objects.shrink_to_fit();
         service_accounts.shrink_to_fit();
@@ -125,6 +130,7 @@ impl Model {
         aws_sections.shrink_to_fit();
         cloud_objects.shrink_to_fit();
         spec_refs.shrink_to_fit();
+        bucket_urls.shrink_to_fit();
     }
 
     /// Gives back the room the per-object lists grew into while one file was read (a workload's containers and

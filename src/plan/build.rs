@@ -138,6 +138,9 @@ pub fn build(
         addon_objects: recognised.objects,
     };
     let mut decided = edits::decide(model, files, tables, &opts.config, &plan, storage);
+    for (code, msg, loc) in std::mem::take(&mut decided.findings) {
+        sink.push(code, msg, Some(loc));
+    }
     super::embedded_values::place(model, files, &mut decided, &mut sink);
     super::shared_anchors::keep(model, &mut decided, &mut sink);
     plan.manifest_edits = decided.manifest;

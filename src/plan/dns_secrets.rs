@@ -16,7 +16,7 @@
 //!   `clientID`, `keyvaultName`, `tenantId`, and `objects` as a YAML string `array:` of `objectName`/`objectType`
 //!   (`secret`) documents.
 
-use super::edits::{At, Edit};
+use super::edits::{At, Edit, ItemEdits};
 use super::{Identity, Resource};
 use crate::config::Config;
 use crate::diag::Loc;
@@ -352,8 +352,10 @@ impl<'a> Ctx<'a> {
         !zones.is_empty() && zones.iter().all(|a| &*a.role_name == "Reader")
     }
 
-    /// external-dns: `--provider=aws` becomes `--provider=azure` (`azure-private-dns` for `--aws-zone-type=private`),
-    /// the `--aws-*` args and `--zone-id-filter` go (a hosted zone id becomes its `--domain-filter`).
+    /// external-dns: `--provider=aws` becomes `--provider=azure` (`azure-private-dns` for `--aws-zone-type=private`;
+    /// `--provider aws` keeps its flag, `aws` becomes the provider), the `--aws-*` args and `--zone-id-filter` go (a
+    /// hosted zone id becomes its `--domain-filter`, added at the end). Item by item: every other arg, and the
+    /// comments and quotes around them, stay as they are.
     fn external_dns(&mut self, s: &AwsSection, service_account: &str) {
         let args: Vec<Value> = s.value.as_array().cloned().unwrap_or_default();
         let text = |i: usize| args.get(i).and_then(Value::as_str);
@@ -362,44 +364,15 @@ impl<'a> Ctx<'a> {
                 || (text(i) == Some("--aws-zone-type") && text(i + 1) == Some("private"))
         });
         let provider = if private { "azure-private-dns" } else { "azure" };
-        let (mut out, mut removed, mut zone_ids, mut domains) = (Vec::new(), Vec::new(), Vec::new(), BTreeSet::new());
-        let mut i = 0;
-        while i < args.len() {
-            let Some(a) = text(i) else {
-                out.push(args[i].clone());
-                i += 1;
-                continue;
-            };
-            let (flag, inline) = a.split_once('=').map_or((a, None), |(f, v)| (f, Some(v)));
-            // The flag's value: inline, or the next arg when it is not a flag itself.
-            let separate = inline.is_none() && text(i + 1).is_some_and(|n| !n.starts_with("--"));
-            let value = inline.or(if separate { text(i + 1) } else { None });
-            let taken = if separate { 2 } else { 1 };
-            match flag {
-                "--provider" if value == Some("aws") => {
-                    out.push(json!(format!("--provider={provider}")));
-                    removed.push(args[i..i + taken].iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" "));
-                }
-                f if f.starts_with("--aws-") || f == "--zone-id-filter" => {
-                    if f == "--zone-id-filter" {
-                        zone_ids.extend(value.map(str::to_string));
-                    }
-                    removed.push(args[i..i + taken].iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" "));
-                }
-                f => {
-                    if f == "--domain-filter" {
-                        domains.extend(value.map(str::to_string));
-                    }
-                    out.extend(args[i..i + taken].iter().cloned());
-                }
-            }
-            i += taken;
-        }
+        let Args { mut out, removed, mut added, mut items, zone_ids, mut domains } = azure_args(&args, provider);
         let what = format!("external-dns {}/{}", s.namespace, s.name);
         for id in zone_ids {
             let zone = self.zone_name(&id, None, &what, s.loc);
             if domains.insert(zone.clone()) {
-                out.push(json!(format!("--domain-filter={zone}")));
+                let arg = format!("--domain-filter={zone}");
+                out.push(json!(arg));
+                items.append.push(json!(arg));
+                added.push(arg);
             }
         }
         let identity = self.identity_of_sa(&s.namespace, service_account);
@@ -427,7 +400,9 @@ impl<'a> Ctx<'a> {
             at,
             what: "external-dns-args",
             removed,
+            added,
             with: Value::Array(out),
+            items: Some(items),
             client_id_of: None,
             client_id_path: &[],
         };
@@ -494,12 +469,85 @@ impl<'a> Ctx<'a> {
             at,
             what: "route53-solver",
             removed,
+            added: Vec::new(),
             with: Value::Object(with),
+            items: None,
             client_id_of,
             client_id_path,
         };
         self.edit(s, e);
     }
+}
+
+/// external-dns's args for Azure ([`Ctx::external_dns`]), before the hosted zones become domain filters.
+struct Args {
+    /// The args the list reads as.
+    out: Vec<Value>,
+    /// The args that go, as written (a flag and its value as one).
+    removed: Vec<String>,
+    /// The args that come.
+    added: Vec<String>,
+    /// The changes item by item.
+    items: ItemEdits,
+    /// The hosted zone ids of `--zone-id-filter`.
+    zone_ids: Vec<String>,
+    /// The domains of `--domain-filter`.
+    domains: BTreeSet<String>,
+}
+
+/// The provider arg becomes `provider` (`--provider=aws` → `--provider=azure`; in `--provider aws`, the `aws` item),
+/// the `--aws-*` args and `--zone-id-filter` go; every other arg stays.
+fn azure_args(args: &[Value], provider: &str) -> Args {
+    let text = |i: usize| args.get(i).and_then(Value::as_str);
+    let mut a = Args {
+        out: Vec::new(),
+        removed: Vec::new(),
+        added: Vec::new(),
+        items: ItemEdits::default(),
+        zone_ids: Vec::new(),
+        domains: BTreeSet::new(),
+    };
+    let mut i = 0;
+    while i < args.len() {
+        let Some(arg) = text(i) else {
+            a.out.push(args[i].clone());
+            i += 1;
+            continue;
+        };
+        let (flag, inline) = arg.split_once('=').map_or((arg, None), |(f, v)| (f, Some(v)));
+        // The flag's value: inline, or the next arg when it is not a flag itself.
+        let separate = inline.is_none() && text(i + 1).is_some_and(|n| !n.starts_with("--"));
+        let value = inline.or(if separate { text(i + 1) } else { None });
+        let taken = if separate { 2 } else { 1 };
+        let words = args[i..i + taken].iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" ");
+        match flag {
+            "--provider" if value == Some("aws") => {
+                // The item that says `aws` becomes the provider: `--provider=azure`, or `azure` after `--provider`.
+                let (at, new) =
+                    if separate { (i + 1, provider.to_string()) } else { (i, format!("--provider={provider}")) };
+                a.out.extend(args[i..at].iter().cloned());
+                a.out.push(json!(new));
+                a.items.replace.push((at, json!(new)));
+                a.removed.push(words);
+                a.added.push(if separate { format!("--provider {provider}") } else { new });
+            }
+            f if f.starts_with("--aws-") || f == "--zone-id-filter" => {
+                if f == "--zone-id-filter" {
+                    a.zone_ids.extend(value.map(str::to_string));
+                }
+                a.items.remove.extend(i..i + taken);
+                a.removed.push(words);
+            }
+            f => {
+                if f == "--domain-filter" {
+                    a.domains.extend(value.map(str::to_string));
+                }
+                a.out.extend(args[i..i + taken].iter().cloned());
+            }
+        }
+        i += taken;
+    }
+    a
 }
 
 /// The ARN each secret key or object (by its place and text) resolves to, when it resolves to exactly one: a bare
@@ -655,7 +703,9 @@ impl Ctx<'_> {
             at,
             what: "external-secrets-store",
             removed,
+            added: Vec::new(),
             with: Value::Object(with),
+            items: None,
             client_id_of: None,
             client_id_path: &[],
         };
@@ -861,7 +911,9 @@ impl<'a> Ctx<'a> {
             at,
             what: "secret-provider-class",
             removed,
+            added: Vec::new(),
             with: Value::Object(with),
+            items: None,
             client_id_of: identity.map(str::to_string),
             client_id_path: &["parameters", "clientID"],
         };

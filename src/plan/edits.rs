@@ -167,7 +167,9 @@ pub enum Edit {
         /// The tenant.
         tenant: String,
     },
-    /// A scalar: the first `token` in its text becomes `with` (an AWS endpoint, ARN or name; an ECR image).
+    /// A scalar: every whole occurrence of `token` in its text becomes `with` (an AWS endpoint, ARN or name; an ECR
+    /// image). A value may hold several tokens, each an edit of its own at the same place; they apply together
+    /// ([`rewrite_value`]).
     Value {
         /// Where the scalar is.
         at: At,
@@ -201,7 +203,8 @@ pub enum Edit {
     },
     /// DNS and secrets (issue 20, `plan::dns_secrets`): the node at `at` — external-dns's `args`, a Route 53
     /// solver's `dns01`, an External Secrets store's `provider`, a `SecretProviderClass`'s `spec` — becomes `with`;
-    /// when `client_id_of` is set, that identity's client id goes at `client_id_path` inside it.
+    /// when `client_id_of` is set, that identity's client id goes at `client_id_path` inside it. A list edited item
+    /// by item (external-dns's `args`: `items`) keeps every other item, comment and quote as it is.
     Section {
         /// Where the node is.
         at: At,
@@ -210,8 +213,14 @@ pub enum Edit {
         /// The AWS settings that go (args, fields).
         #[serde(skip_serializing_if = "Vec::is_empty")]
         removed: Vec<String>,
+        /// The settings that come in their place or are added (args).
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        added: Vec<String>,
         /// The new node.
         with: Value,
+        /// The list's changes item by item, when it is edited so (`with` is then what the list reads as after).
+        #[serde(skip)]
+        items: Option<ItemEdits>,
         /// The identity whose client id is set in it.
         #[serde(skip_serializing_if = "Option::is_none")]
         client_id_of: Option<String>,
@@ -276,6 +285,17 @@ pub enum Edit {
         #[serde(skip)]
         reads: Arc<str>,
     },
+}
+
+/// A list's changes item by item ([`Edit::Section`] of external-dns's `args`), by the input list's indexes.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ItemEdits {
+    /// Items removed.
+    pub remove: Vec<usize>,
+    /// Items replaced: index, new value.
+    pub replace: Vec<(usize, Value)>,
+    /// Items added at the end.
+    pub append: Vec<Value>,
 }
 
 /// The shape of a node (the verifier tells a block mapping from its first scalar by it).
@@ -400,7 +420,8 @@ pub fn decide(
     for (w, list) in model.workloads.iter().zip(per_workload) {
         list.into_iter().for_each(|e| push(w.object, e));
     }
-    values(&ctx, plan, &mut push);
+    let mut left = LeftValues::default();
+    values(&ctx, plan, &mut push, &mut left);
     config_maps(model, &mut push);
     keda(&ctx, plan, &mut push);
     for (object, list) in super::dns_secrets::decide(model, files, tables, cfg, &plan.identities, &plan.resources).edits
@@ -418,7 +439,13 @@ pub fn decide(
     // An AWS add-on's objects pass through unchanged (AKS replaces the add-on, E2A070).
     by_object.retain(|oi, _| !plan.addon_objects.contains(oi));
     let ecr_images = ecr_images(model, &plan.addon_objects);
-    Decided { manifest: by_file(model, files, by_object), eks_side: by_file(model, files, eks_side(&ctx)), ecr_images }
+    Decided {
+        manifest: by_file(model, files, by_object),
+        eks_side: by_file(model, files, eks_side(&ctx)),
+        ecr_images,
+        unmapped: left.unmapped,
+        findings: secret_data_findings(model, &left.secret_data),
+    }
 }
 
 /// What [`decide`] returns.
@@ -429,6 +456,11 @@ pub struct Decided {
     pub eks_side: Vec<FileEdits>,
     /// The ECR images the workloads run, sorted and unique.
     pub ecr_images: Vec<EcrImage>,
+    /// The values that hold, beside a reference a value edit rewrites, AWS references (ARNs, endpoints) no edit can
+    /// rewrite: those references by the value's place (`embedded_values::place` leaves such a value whole, E2A138).
+    pub unmapped: BTreeMap<Loc, Vec<Arc<str>>>,
+    /// Findings of the edits: code, message, place.
+    pub findings: Vec<(&'static str, String, Loc)>,
 }
 
 /// Groups edits by file, in object order.
@@ -572,12 +604,23 @@ fn add_bridge_region(edit: &mut Edit, w: &Workload, b: &super::bridge::Bridge) {
 /// over several lines may hold several; `embedded_values::place` decides how they land).
 type ValueRewrites = BTreeMap<Pos, Vec<(Arc<str>, String)>>;
 
-/// One object's value edits: (object index, its edits).
-type ObjectValueEdits = (usize, Vec<Edit>);
+/// One object's value edits: (object index, its edits, the references no edit rewrites in the values it edits,
+/// the places of its Secret `data` values a rewrite would change (their keys)).
+type ObjectValueEdits = (usize, Vec<Edit>, Vec<(Pos, Vec<Arc<str>>)>, Vec<(Pos, Arc<str>)>);
+
+/// What [`values`] leaves as it is: the references beside rewritten ones, by value; the Secret `data` values (base64)
+/// that hold a reference the plan maps: (object, place, key).
+#[derive(Default)]
+struct LeftValues {
+    unmapped: BTreeMap<Loc, Vec<Arc<str>>>,
+    secret_data: Vec<(usize, Loc, Arc<str>)>,
+}
 
 /// Value rewrites: AWS endpoints, ARNs and names in env and ConfigMaps that the plan maps, and ECR images when an
 /// ACR is configured — except the env values a KEDA trigger that stays on AWS reads (never one without the other).
-fn values(ctx: &Ctx, plan: &Plan, push: &mut impl FnMut(usize, Edit)) {
+/// A Secret's `data` value is base64: no edit could change the reference inside it in place, so it gets none and
+/// is left to E2A139 ([`secret_data_findings`]).
+fn values(ctx: &Ctx, plan: &Plan, push: &mut impl FnMut(usize, Edit), left: &mut LeftValues) {
     let mut by_aws_name: BTreeMap<(&str, String), Vec<&str>> = BTreeMap::new();
     for res in &plan.resources {
         if let (Some((_, n)), Some(azure)) = (need::base_resource(ctx.tables, &res.aws_arn), res.azure_name.as_deref())
@@ -585,34 +628,11 @@ fn values(ctx: &Ctx, plan: &Plan, push: &mut impl FnMut(usize, Edit)) {
             by_aws_name.entry((&*res.aws_service, n)).or_default().push(azure);
         }
     }
-    let acr = ctx.cfg.azure.container_registry.as_deref();
-    let refs = |object: usize, refs: &[AwsRef], images: &mut dyn Iterator<Item = (&str, Loc)>| {
-        let mut list = ValueRewrites::new();
-        for r in refs {
-            if let Some(with) = value_rewrite(ctx, &by_aws_name, r) {
-                let tokens = list.entry(r.loc.pos).or_default();
-                if !tokens.iter().any(|(t, _)| *t == r.text) {
-                    tokens.push((r.text.clone(), with));
-                }
-            }
-        }
-        for (image, loc) in images {
-            if let (Some(acr), Some((_, repo))) = (acr, scan::ecr_image(image)) {
-                list.insert(loc.pos, vec![(image.into(), format!("{acr}.azurecr.io/{repo}"))]);
-            }
-        }
-        list.retain(|p, _| !plan.keda.held.contains(&Loc { file: ctx.model.objects[object].loc.file, pos: *p }));
-        (object, list)
-    };
+    let by_aws_name = &by_aws_name;
     // Each object's rewrites become its edits as they are found (no map of them is held), on the pool; they are
-    // pushed in input order, workloads before config maps. Every token of a value: `embedded_values::place` puts
-    // those of a block value in place and keeps one (the last) of a value re-written whole.
-    let edits = |(object, list): (usize, ValueRewrites)| -> (usize, Vec<Edit>) {
-        let edits = list.into_iter().flat_map(|(p, tokens)| {
-            tokens.into_iter().map(move |(token, with)| Edit::Value { at: At::of(p), token, with })
-        });
-        (object, edits.collect())
-    };
+    // pushed in input order, workloads before config maps. Every token of a value is an edit:
+    // `embedded_values::place` puts those of a block value in place, and leaves whole a value re-written whole that
+    // also holds a reference no edit rewrites (E2A138).
     let (workloads, configs): (Vec<ObjectValueEdits>, Vec<ObjectValueEdits>) = crate::par::install(|| {
         rayon::join(
             || {
@@ -621,19 +641,98 @@ fn values(ctx: &Ctx, plan: &Plan, push: &mut impl FnMut(usize, Edit)) {
                     .map(|w| {
                         let mut images =
                             w.containers.iter().filter_map(|c| c.image.as_ref().map(|(i, l)| (i.as_str(), *l)));
-                        edits(refs(w.object, &w.aws_refs, &mut images))
+                        object_values(ctx, plan, by_aws_name, (w.object, &w.aws_refs, &mut images), &|_| false)
                     })
                     .collect()
             },
             || {
                 let configs = ctx.model.config_data.par_iter().with_min_len(64);
-                configs.map(|c| edits(refs(c.object, &c.aws_refs, &mut std::iter::empty()))).collect()
+                configs
+                    .map(|c| {
+                        let encoded = |p: Pos| c.is_encoded(p);
+                        object_values(
+                            ctx,
+                            plan,
+                            by_aws_name,
+                            (c.object, &c.aws_refs, &mut std::iter::empty()),
+                            &encoded,
+                        )
+                    })
+                    .collect()
             },
         )
     });
-    for (object, list) in workloads.into_iter().chain(configs) {
+    for (object, list, unmapped, secret) in workloads.into_iter().chain(configs) {
+        let file = ctx.model.objects[object].loc.file;
         list.into_iter().for_each(|e| push(object, e));
+        left.unmapped.extend(unmapped.into_iter().map(|(pos, t)| (Loc { file, pos }, t)));
+        left.secret_data.extend(secret.into_iter().map(|(pos, key)| (object, Loc { file, pos }, key)));
     }
+}
+
+/// The value edits of one object (its references, its images); `encoded`: the places of base64 Secret `data`
+/// values, which get no edit.
+fn object_values(
+    ctx: &Ctx,
+    plan: &Plan,
+    by_aws_name: &BTreeMap<(&str, String), Vec<&str>>,
+    (object, refs, images): (usize, &[AwsRef], &mut dyn Iterator<Item = (&str, Loc)>),
+    encoded: &dyn Fn(Pos) -> bool,
+) -> ObjectValueEdits {
+    let acr = ctx.cfg.azure.container_registry.as_deref();
+    let mut list = ValueRewrites::new();
+    let mut unmapped: BTreeMap<Pos, Vec<Arc<str>>> = BTreeMap::new();
+    let mut secret: BTreeMap<Pos, Arc<str>> = BTreeMap::new();
+    for r in refs {
+        match value_rewrite(ctx, by_aws_name, r) {
+            Some(_) if encoded(r.loc.pos) => {
+                secret.entry(r.loc.pos).or_insert_with(|| r.key.clone());
+            }
+            Some(with) => {
+                let tokens = list.entry(r.loc.pos).or_default();
+                if !tokens.iter().any(|(t, _)| *t == r.text) {
+                    tokens.push((r.text.clone(), with));
+                }
+            }
+            None if matches!(r.kind, AwsRefKind::Endpoint | AwsRefKind::Arn) => {
+                let tokens = unmapped.entry(r.loc.pos).or_default();
+                if !tokens.contains(&r.text) {
+                    tokens.push(r.text.clone());
+                }
+            }
+            None => {}
+        }
+    }
+    for (image, loc) in images {
+        if let (Some(acr), Some((_, repo))) = (acr, scan::ecr_image(image)) {
+            list.insert(loc.pos, vec![(image.into(), format!("{acr}.azurecr.io/{repo}"))]);
+        }
+    }
+    let file = ctx.model.objects[object].loc.file;
+    list.retain(|p, _| !plan.keda.held.contains(&Loc { file, pos: *p }));
+    unmapped.retain(|p, _| list.contains_key(p));
+    let edits = list.into_iter().flat_map(|(p, tokens)| {
+        tokens.into_iter().map(move |(token, with)| Edit::Value { at: At::of(p), token, with })
+    });
+    (object, edits.collect(), unmapped.into_iter().collect(), secret.into_iter().collect())
+}
+
+/// E2A139: a Secret's base64 `data` value names an AWS resource the plan maps; an edit cannot rewrite it in place.
+/// The message points at the value (file, line, key) and never shows it, decoded or not (README "Output hygiene":
+/// secrets are pointed at, never printed).
+fn secret_data_findings(model: &Model, list: &[(usize, Loc, Arc<str>)]) -> Vec<(&'static str, String, Loc)> {
+    list.iter()
+        .map(|(object, loc, key)| {
+            let o = &model.objects[*object];
+            let msg = format!(
+                "{} {}, key `{}`: its base64-encoded `data` value names an AWS resource that moves to Azure, and an edit cannot change a base64 value in place, so it stays as it is (its value is not shown): decode it, point it at the Azure resource (plan.json `resources`) and encode it again, or move the key to `stringData`, which `translate` rewrites",
+                o.kind,
+                o.name,
+                crate::text::truncate(key)
+            );
+            (crate::rules::SECRET_DATA_NOT_REWRITTEN, msg, *loc)
+        })
+        .collect()
 }
 
 /// The replacement of one AWS reference, when the plan maps what it names.
@@ -685,6 +784,44 @@ fn s3_key(text: &str) -> &str {
     let rest = text.split_once("://").map_or(text, |(_, r)| r);
     let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
     if host.starts_with("s3.") || host.starts_with("s3-") { path.split_once('/').map_or("", |(_, p)| p) } else { path }
+}
+
+/// Where `token` stands whole in `text`: between the characters that end a reference in `ingest::scan` (space,
+/// quotes, `,;()<>`) or the text's ends. `…/orders` is not found inside `…/orders-dlq`.
+pub fn occurrences(text: &str, token: &str) -> Vec<usize> {
+    let sep = |c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | ';' | '(' | ')' | '<' | '>');
+    if token.is_empty() {
+        return Vec::new();
+    }
+    text.match_indices(token)
+        .filter(|(i, _)| {
+            text[..*i].chars().next_back().is_none_or(sep) && text[i + token.len()..].chars().next().is_none_or(sep)
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// A value's text once the [`Edit::Value`] edits at its place apply: every whole occurrence ([`occurrences`]) of
+/// each token replaced by its replacement, the rest of the text as it is.
+pub fn rewrite_value<'t>(text: &str, tokens: impl IntoIterator<Item = (&'t str, &'t str)>) -> String {
+    let mut spans: Vec<(usize, usize, &str)> = Vec::new();
+    for (token, with) in tokens {
+        spans.extend(occurrences(text, token).into_iter().map(|i| (i, i + token.len(), with)));
+    }
+    spans.sort_unstable();
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (s, e, with) in spans {
+        // Whole tokens hold no separator, so two never overlap; were one to, the first stays.
+        if s < at {
+            continue;
+        }
+        out.push_str(&text[at..s]);
+        out.push_str(with);
+        at = e;
+    }
+    out.push_str(&text[at..]);
+    out
 }
 
 /// ConfigMaps: the `data` keys that are AWS SDK variables go.

@@ -6,10 +6,11 @@
 //! are mapped to the file's by `storage_text::embed_spans`, which checks every line against the file, so the
 //! splice is exact by construction. A block whose positions cannot be mapped exactly (folded `>`, an indentation
 //! indicator, tabs) gets no edit and E2A136, which says that the value stays as it is. Values on one line, and
-//! quoted or plain values over several lines (re-written whole as one quoted string, the same text), keep their
-//! [`Edit::Value`].
+//! quoted or plain values over several lines (re-written whole as one quoted string, the same text), keep every
+//! [`Edit::Value`] of theirs (one per token, applied together) — unless the value also holds an AWS reference no
+//! edit can rewrite: then it gets none and E2A138, never a value half on Azure and half on AWS.
 
-use super::edits::{At, Decided, Edit, ObjectEdits};
+use super::edits::{At, Decided, Edit, ObjectEdits, occurrences};
 use super::storage_text::{Text, embed_spans, splice};
 use crate::diag::{FileId, Files, Loc, Pos, Sink};
 use crate::model::Model;
@@ -19,6 +20,9 @@ use std::sync::Arc;
 
 /// The configuration values by place (a block value may be on one line: `key: |-` then one line): key and text.
 type Multi<'m> = BTreeMap<Loc, (&'m str, &'m str)>;
+
+/// The references no edit rewrites, by the value that holds them beside rewritten ones (`Decided::unmapped`).
+type Unmapped = BTreeMap<Loc, Vec<Arc<str>>>;
 
 /// Places the value edits that fall in block values (see the module's doc); a file or object left with no edit
 /// is not listed.
@@ -34,6 +38,7 @@ pub fn place(model: &Model, files: &Files, decided: &mut Decided, sink: &mut Sin
     // value edit there read Loki's region as the container, and contradicted the finding).
     let left: BTreeSet<Loc> =
         sink.findings().iter().filter(|f| f.code == rules::STORAGE_CONFIG_LEFT_ON_S3).filter_map(|f| f.loc).collect();
+    let unmapped = std::mem::take(&mut decided.unmapped);
     for f in decided.manifest.iter_mut().chain(decided.eks_side.iter_mut()) {
         let mut text: Option<Option<std::borrow::Cow<str>>> = None;
         for o in &mut f.objects {
@@ -41,9 +46,9 @@ pub fn place(model: &Model, files: &Files, decided: &mut Decided, sink: &mut Sin
             if o.edits.iter().any(inside) {
                 let t = text.get_or_insert_with(|| files.get(f.file_id).read_text().ok());
                 let t = t.as_deref().map(Text::new);
-                place_object(f.file_id, t.as_ref(), (&multi, &left), o, sink);
+                place_object(f.file_id, t.as_ref(), (&multi, &left, &unmapped), o, sink);
             } else if o.edits.iter().any(|e| matches!(e, Edit::Value { .. })) {
-                place_object(f.file_id, None, (&multi, &left), o, sink);
+                place_object(f.file_id, None, (&multi, &left, &unmapped), o, sink);
             }
         }
         f.objects.retain(|o| !o.edits.is_empty());
@@ -56,43 +61,76 @@ fn loc(file: FileId, at: At) -> Loc {
     Loc { file, pos: at.pos() }
 }
 
-/// One object's edits, in their order (none in a storage config left as it is, `left`): the tokens of its block values placed where the value's first edit was (or
-/// left, with E2A136); a value re-written whole (quoted or plain) keeps one edit, the last token found; every other
-/// edit as it is.
+/// One object's edits, in their order (none in a storage config left as it is, `left`): the tokens of its block
+/// values placed where the value's first edit was (or left, with E2A136); a value re-written whole (quoted or plain)
+/// keeps every edit of its own (one per token), or none when it also holds a reference no edit rewrites
+/// (`unmapped`, E2A138); every other edit as it is.
 fn place_object(
     file: FileId,
     t: Option<&Text>,
-    (multi, left): (&Multi, &BTreeSet<Loc>),
+    (multi, left, unmapped): (&Multi, &BTreeSet<Loc>, &Unmapped),
     o: &mut ObjectEdits,
     sink: &mut Sink,
 ) {
     let block = |at: &At| t.is_some_and(|t| multi.contains_key(&loc(file, *at)) && is_block(t, at.pos()));
     o.edits.retain(|e| !matches!(e, Edit::Value { at, .. } if left.contains(&loc(file, *at))));
     let mut groups: BTreeMap<At, Vec<(Arc<str>, String)>> = BTreeMap::new();
-    let mut last: BTreeMap<At, usize> = BTreeMap::new();
-    for (i, e) in o.edits.iter().enumerate() {
+    let mut half: BTreeMap<At, Vec<(Arc<str>, String)>> = BTreeMap::new();
+    for e in &o.edits {
         if let Edit::Value { at, token, with } = e {
+            let pair = (token.clone(), with.clone());
             if block(at) {
-                groups.entry(*at).or_default().push((token.clone(), with.clone()));
-            } else {
-                last.insert(*at, i);
+                groups.entry(*at).or_default().push(pair);
+            } else if unmapped.contains_key(&loc(file, *at)) {
+                half.entry(*at).or_default().push(pair);
             }
         }
     }
     let what = format!("{} {}", o.kind, o.name);
+    for (at, rewritten) in &half {
+        let l = loc(file, *at);
+        half_translated(&what, multi.get(&l).map(|(k, _)| *k), rewritten, &unmapped[&l], l, sink);
+    }
     let mut out = Vec::with_capacity(o.edits.len());
-    for (i, e) in std::mem::take(&mut o.edits).into_iter().enumerate() {
+    for e in std::mem::take(&mut o.edits) {
         match e {
             Edit::Value { at, .. } if groups.contains_key(&at) => {
                 let tokens = groups.remove(&at).unwrap_or_default();
                 let Some(t) = t else { continue };
                 out.extend(placed(file, t, (at, multi[&loc(file, at)]), &tokens, &what, sink));
             }
-            Edit::Value { at, .. } if block(&at) || last.get(&at).is_some_and(|&l| l != i) => {}
+            Edit::Value { at, .. } if block(&at) || half.contains_key(&at) => {}
             e => out.push(e),
         }
     }
     o.edits = out;
+}
+
+/// E2A138: a value re-written whole holds references the plan rewrites (`rewritten`) and ones no edit can
+/// (`unmapped`); it is left whole.
+fn half_translated(
+    what: &str,
+    key: Option<&str>,
+    rewritten: &[(Arc<str>, String)],
+    unmapped: &[Arc<str>],
+    l: Loc,
+    sink: &mut Sink,
+) {
+    let key = key.map_or_else(|| "a value".to_string(), |k| format!("`{}`", crate::text::truncate(k)));
+    let mapped: Vec<String> = rewritten
+        .iter()
+        .map(|(t, w)| format!("`{}` → `{}`", crate::text::truncate(t), crate::text::truncate(w)))
+        .collect();
+    let other: Vec<String> = unmapped.iter().map(|t| format!("`{}`", crate::text::truncate(t))).collect();
+    sink.push(
+        rules::VALUE_LEFT_HALF_TRANSLATED,
+        format!(
+            "{what} {key}: the value holds AWS references the plan rewrites ({}) and ones it cannot ({}: no Azure counterpart in the plan); rewriting only some would leave it half on AWS, so it stays as it is: split it, or change it by hand",
+            mapped.join(", "),
+            other.join(", ")
+        ),
+        Some(l),
+    );
 }
 
 /// The token edits of one block value, or none and E2A136 for each token.
@@ -184,18 +222,6 @@ fn how_written(t: &Text, pos: Pos) -> String {
         Some(h) if h.chars().any(|c| c.is_ascii_digit()) => "a block scalar with an indentation indicator".into(),
         _ => "a block scalar whose lines do not match its text (tabs, or an indentation the file does not show)".into(),
     }
-}
-
-/// Where `token` stands whole in `text`: between the characters that end a reference in `ingest::scan` (space,
-/// quotes, `,;()<>`) or the text's ends.
-fn occurrences(text: &str, token: &str) -> Vec<usize> {
-    let sep = |c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | ';' | '(' | ')' | '<' | '>');
-    text.match_indices(token)
-        .filter(|(i, _)| {
-            text[..*i].chars().next_back().is_none_or(sep) && text[i + token.len()..].chars().next().is_none_or(sep)
-        })
-        .map(|(i, _)| i)
-        .collect()
 }
 
 #[cfg(test)]

@@ -584,6 +584,12 @@ fn input_findings(model: &Model, tables: &Tables, resources: &[Resource], opts: 
             .with_help(format!("az acr import --name {acr} --source {image} --image {repo}"));
     }
     let mut seen: BTreeSet<Loc> = BTreeSet::new();
+    // A Secret's base64 `data` value is pointed at, never shown decoded (README "Output hygiene").
+    let encoded: BTreeSet<Loc> = model
+        .config_data
+        .iter()
+        .flat_map(|c| c.aws_refs.iter().filter(|r| c.is_encoded(r.loc.pos)).map(|r| r.loc))
+        .collect();
     let refs = model.aws_refs();
     for r in refs {
         if !seen.insert(r.loc) {
@@ -608,12 +614,16 @@ fn input_findings(model: &Model, tables: &Tables, resources: &[Resource], opts: 
                         res.azure_name.is_some() && url_kind(tables, res.azure_type.as_deref().unwrap_or("")).is_some()
                     });
                 if !mapped {
+                    let value = if encoded.contains(&r.loc) {
+                        "(a Secret's base64 `data` value, not shown)".to_string()
+                    } else {
+                        format!("`{}`", crate::text::truncate(&r.text))
+                    };
                     sink.push(
                         rules::AWS_ENDPOINT_LEFT,
                         format!(
-                            "`{}` = `{}` points at AWS and has no Azure counterpart in the plan; it is left as it is",
-                            r.key,
-                            crate::text::truncate(&r.text)
+                            "`{}` = {value} points at AWS and has no Azure counterpart in the plan; it is left as it is",
+                            r.key
                         ),
                         Some(r.loc),
                     );

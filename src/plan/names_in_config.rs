@@ -97,10 +97,15 @@ fn role_names(tables: &Tables, perms: &[Permission]) -> HashMap<String, Vec<Stri
     names
 }
 
-/// The resources one value names: (token, base ARN, by form), each at its line.
+/// The URLs a storage config reads with the bucket as their path (`model.bucket_urls`): (value, URL) → the bucket.
+type BucketUrls<'m> = BTreeMap<(Loc, &'m str), Option<&'m str>>;
+
+/// The resources one value names: (token, base ARN, by form), each at its line. A URL of `urls` names the bucket of
+/// its path, or nothing (Loki's `s3://<region>/<bucket>`: the region is no bucket).
 fn value_refs(
     tables: &Tables,
     names: &HashMap<String, Vec<String>>,
+    urls: &BucketUrls,
     v: &ConfigValue,
     out: &mut dyn FnMut(Loc, &str, String, bool),
 ) {
@@ -123,7 +128,11 @@ fn value_refs(
                 }
             }
             Token::Resource(text, arn) => {
-                if let Some((base, _)) = need::base_resource(tables, &arn) {
+                let arn = match urls.get(&(v.loc, text)) {
+                    Some(bucket) => bucket.map(|b| format!("arn:aws:s3:::{b}")),
+                    None => Some(arn),
+                };
+                if let Some((base, _)) = arn.and_then(|a| need::base_resource(tables, &a)) {
                     out(loc, text, base, true);
                 }
             }
@@ -169,6 +178,7 @@ pub fn find(model: &Model, joined: &Joined, tables: &Tables, roles: &BTreeMap<us
         };
         spec.entry(r.object).or_default().push((v, &r.within));
     }
+    let urls: BucketUrls = model.bucket_urls.iter().map(|u| ((u.loc, u.url.as_str()), u.bucket.as_deref())).collect();
     let work: Vec<(usize, BTreeSet<usize>)> =
         role_workloads(model, joined).into_iter().filter(|(ri, _)| roles.contains_key(ri)).collect();
     let per_role: Vec<Vec<FoundRef>> = crate::par::install(|| {
@@ -184,7 +194,7 @@ pub fn find(model: &Model, joined: &Joined, tables: &Tables, roles: &BTreeMap<us
                     let own = w.values.iter().chain(read.flatten().copied()).map(|v| (v, v.within.as_slice()));
                     let in_spec = spec.get(&w.object).into_iter().flatten().map(|(v, within)| (v, *within));
                     for (v, within) in own.chain(in_spec) {
-                        value_refs(tables, &names, v, &mut |loc, token, arn, by_form| {
+                        value_refs(tables, &names, &urls, v, &mut |loc, token, arn, by_form| {
                             refs.push(FoundRef {
                                 loc,
                                 role: *ri,
@@ -450,7 +460,9 @@ mod tests {
         let t = tables();
         let names = role_names(t, &[allow(resources)]);
         let mut out = Vec::new();
-        value_refs(t, &names, &value(text), &mut |_, tok, arn, form| out.push((tok.to_string(), arn, form)));
+        value_refs(t, &names, &BucketUrls::new(), &value(text), &mut |_, tok, arn, form| {
+            out.push((tok.to_string(), arn, form))
+        });
         out.sort();
         out.dedup();
         out
@@ -516,7 +528,7 @@ mod tests {
         let mut v = value("app:\n  data:\n    bucket: my-bucket\n");
         v.block = Some(20);
         let mut lines = Vec::new();
-        value_refs(t, &names, &v, &mut |loc, _, _, _| lines.push(loc.pos.line));
+        value_refs(t, &names, &BucketUrls::new(), &v, &mut |loc, _, _, _| lines.push(loc.pos.line));
         assert_eq!(lines, [23]);
     }
 
@@ -527,7 +539,7 @@ mod tests {
         let mut v = value("my-bucket");
         v.key = "AWS_PROFILE".into();
         let mut n = 0;
-        value_refs(t, &names, &v, &mut |_, _, _, _| n += 1);
+        value_refs(t, &names, &BucketUrls::new(), &v, &mut |_, _, _, _| n += 1);
         assert_eq!(n, 0);
     }
 
@@ -538,8 +550,8 @@ mod tests {
             let arn = format!("arn:aws:s3:::{name}");
             let names = role_names(t, &[allow(&[arn.as_str()])]);
             let mut n = 0usize;
-            value_refs(t, &names, &value(&text), &mut |_, _, _, _| n += 1);
-            value_refs(t, &names, &value(&format!("{text} {name}")), &mut |_, _, _, _| n += 1);
+            value_refs(t, &names, &BucketUrls::new(), &value(&text), &mut |_, _, _, _| n += 1);
+            value_refs(t, &names, &BucketUrls::new(), &value(&format!("{text} {name}")), &mut |_, _, _, _| n += 1);
         }
     }
 

@@ -280,6 +280,88 @@ pub fn decide(model: &Model, files: &Files, tables: &Tables, cfg: &Config, input
     out
 }
 
+/// Loki's `s3:` URL (`bucket_url` in `mappings/storage-configs.yaml`) names its bucket by its path, its host being a
+/// region or an endpoint (`s3://<region>/<bucket>`; grafana/loki docs/sources/configure/examples,
+/// "S3-Without-Credentials-Snippet"). The generic reading of a value (`ingest::scan`, the tokens of
+/// `names_in_config`) takes an `s3://` URI's host as its bucket: at each such URL of a config a shape reads, the
+/// value's reference is read again as the shape reads it — the bucket of its path, or none — before the join, so
+/// the region is never a resource (nothing is created or granted for it) and a `*` grant is narrowed to the
+/// path's bucket. The URLs are kept in `model.bucket_urls` for `names_in_config`.
+pub fn reread_bucket_urls(model: &mut Model, files: &Files, tables: &Tables) {
+    let shapes: Vec<&Shape> = tables
+        .storage_configs
+        .iter()
+        .filter(|s| s.images.is_none() && s.place.path.is_none() && s.blocks.iter().any(|b| b.bucket_url.is_some()))
+        .collect();
+    if shapes.is_empty() {
+        return;
+    }
+    let mut found: Vec<crate::model::BucketUrl> = Vec::new();
+    let mut cache: BTreeMap<FileId, Option<Parsed>> = BTreeMap::new();
+    let mut cr = BTreeMap::new();
+    for o in &model.objects {
+        let matching: Vec<&Shape> = shapes.iter().copied().filter(|s| place_matches(s, o)).collect();
+        if matching.is_empty() || !worth_parsing(files, o, &matching, &mut cr) {
+            continue;
+        }
+        let entry = cache.entry(o.loc.file).or_insert_with(|| {
+            let text = files.get(o.loc.file).read_text().ok()?;
+            let docs = crate::yaml::parse_stream(&text).ok()?;
+            Some((text, docs))
+        });
+        let Some((_, node)) = entry.as_ref().and_then(|(_, docs)| find_object(docs, o.loc.pos)) else { continue };
+        for s in matching {
+            bucket_urls_of(o, node, s, &mut found);
+        }
+    }
+    let urls: BTreeMap<(Loc, &str), Option<&str>> =
+        found.iter().map(|u| ((u.loc, u.url.as_str()), u.bucket.as_deref())).collect();
+    for r in model.config_data.iter_mut().flat_map(|c| c.aws_refs.iter_mut()) {
+        if let Some(bucket) = urls.get(&(r.loc, &*r.text)) {
+            r.arn = bucket.map(|b| format!("arn:aws:s3:::{b}"));
+        }
+    }
+    model.bucket_urls = found;
+}
+
+/// The `bucket_url` URLs of one ConfigMap or Secret a shape reads ([`reread_bucket_urls`]).
+fn bucket_urls_of(o: &K8sObject, node: &Node, s: &Shape, out: &mut Vec<crate::model::BucketUrl>) {
+    for section in ["data", "stringData"] {
+        let entries = node.get(section).and_then(Node::as_map).unwrap_or_default();
+        for e in entries.iter().filter(|e| s.place.keys.iter().any(|k| glob_match(k, &e.key, false))) {
+            let Some(inner) = e.value.as_str() else { continue };
+            let decoded = (&*o.kind == "Secret" && section == "data")
+                .then(|| base64::engine::general_purpose::STANDARD.decode(inner.split_whitespace().collect::<String>()))
+                .map(|b| b.ok().and_then(|b| String::from_utf8(b).ok()));
+            let inner = match &decoded {
+                Some(Some(d)) => d.as_str(),
+                Some(None) => continue,
+                None => inner,
+            };
+            if !inner.contains("s3://") {
+                continue;
+            }
+            let Some(root) = crate::yaml::parse_stream(inner).ok().and_then(|d| d.into_iter().next()).map(|d| d.root)
+            else {
+                continue;
+            };
+            for b in &s.blocks {
+                let Some(key) = &b.bucket_url else { continue };
+                for (_, _, entry) in st::entries(&root, &b.at) {
+                    let Some(url) = entry.value.path(&key.split('.').collect::<Vec<_>>()).and_then(Node::as_str) else {
+                        continue;
+                    };
+                    out.push(crate::model::BucketUrl {
+                        loc: Loc { file: o.loc.file, pos: e.value.pos },
+                        url: url.trim().to_string(),
+                        bucket: st::url_path_bucket(url.trim()).map(str::to_string),
+                    });
+                }
+            }
+        }
+    }
+}
+
 /// The cheap test before a ConfigMap or Secret is parsed again: the text of its lines mentions S3 or AWS, and
 /// may hold a key one of the shapes reads ([`may_name_key`]). Lines are counted at `\n`; YAML also breaks lines at
 /// a lone `\r`, so in a file with a `\r` the keys are looked for in the whole file (`cr`: per file, whether it has one).

@@ -226,7 +226,7 @@ fn node_end(t: &Text, n: &Node) -> usize {
 }
 
 /// The entries at a dotted path (the last segment is the key), with the JSON path of their mapping.
-fn entries<'n>(root: &'n Node, path: &str) -> Vec<(Vec<Seg>, &'n Node, &'n Entry)> {
+pub fn entries<'n>(root: &'n Node, path: &str) -> Vec<(Vec<Seg>, &'n Node, &'n Entry)> {
     let parts = split(path);
     let Some((key, parent)) = parts.split_last() else { return Vec::new() };
     let mut maps = Vec::new();

@@ -11,8 +11,8 @@ use super::yaml_out;
 use crate::diag::{FileId, Pos};
 use crate::plan::Analysis;
 use crate::plan::edits::{
-    CLIENT_ID_ANNOTATION, Edit, FileEdits, NodeChange, NodeShape, ObjectEdits, PodIdentityEdit, SetField,
-    TOKEN_EXPIRATION_ANNOTATION, USE_LABEL,
+    CLIENT_ID_ANNOTATION, Edit, FileEdits, ItemEdits, NodeChange, NodeShape, ObjectEdits, PodIdentityEdit, SetField,
+    TOKEN_EXPIRATION_ANNOTATION, USE_LABEL, rewrite_value,
 };
 use crate::yaml::{Node, Value as Y};
 use rayon::prelude::*;
@@ -66,10 +66,10 @@ struct Src<'a> {
     ascii: Vec<bool>,
     /// A `.json` file: every scalar written into it is a JSON string.
     json: bool,
-    /// The value rewrites of this file by the scalar's position: (token, replacement) — what a node re-emitted
-    /// whole must carry, or an endpoint inside it would be lost (issue 17: a flow-style env list re-emitted to
-    /// drop `AWS_ROLE_ARN` kept the old SQS URL).
-    rewrites: BTreeMap<Pos, (&'a str, &'a str)>,
+    /// The value rewrites of this file by the scalar's position: every (token, replacement) of the value — what a
+    /// node re-emitted whole must carry, or an endpoint inside it would be lost (issue 17: a flow-style env list
+    /// re-emitted to drop `AWS_ROLE_ARN` kept the old SQS URL).
+    rewrites: BTreeMap<Pos, Vec<(&'a str, &'a str)>>,
 }
 
 impl<'a> Src<'a> {
@@ -95,7 +95,7 @@ impl<'a> Src<'a> {
     fn json(&self, n: &Node) -> Value {
         match &n.value {
             Y::Scalar { .. } => match (self.rewrites.get(&n.pos), n.as_str()) {
-                (Some((token, new)), Some(old)) => json!(old.replacen(token, new, 1)),
+                (Some(tokens), Some(old)) => json!(rewrite_value(old, tokens.iter().copied())),
                 _ => n.to_json(),
             },
             Y::Seq(items) => Value::Array(items.iter().map(|i| self.json(i)).collect()),
@@ -515,20 +515,24 @@ fn edit_file(
     client_ids: &BTreeMap<String, String>,
 ) -> anyhow::Result<String> {
     let mut src = Src::new(a.files.get(file), text);
-    src.rewrites = objects
-        .iter()
-        .flat_map(|o| o.edits.iter())
-        .filter_map(|e| match e {
-            Edit::Value { at, token, with } => Some((at.pos(), (&**token, with.as_str()))),
-            _ => None,
-        })
-        .collect();
+    for e in objects.iter().flat_map(|o| o.edits.iter()) {
+        if let Edit::Value { at, token, with } = e {
+            src.rewrites.entry(at.pos()).or_default().push((&**token, with.as_str()));
+        }
+    }
     let mut edits = Edits::default();
     let docs = crate::yaml::parse_stream(text).unwrap_or_default();
     let nodes = objects_by_pos(&docs);
+    // The value edits of one place apply together, with the first of them.
+    let mut values_done: BTreeSet<Pos> = BTreeSet::new();
     for o in objects {
         let Some(&node) = nodes.get(&o.pos) else { continue };
         for e in &o.edits {
+            if let Edit::Value { at, .. } = e
+                && !values_done.insert(at.pos())
+            {
+                continue;
+            }
             apply_edit(&src, &mut edits, node, e, client_ids);
         }
     }
@@ -579,11 +583,13 @@ fn apply_edit(src: &Src, edits: &mut Edits, node: &Node, e: &Edit, client_ids: &
                 azure_bridge(src, edits, spec, &cid(client_id_of), tenant);
             }
         }
-        Edit::Value { at, token, with } => {
+        Edit::Value { at, .. } => {
+            // Every token of the value ([`Src::rewrites`]), each wherever it stands whole.
             if let Some(n) = find_by_pos(node, at.pos())
                 && let Some(old) = n.as_str()
             {
-                replace_node(src, edits, n, &json!(old.replacen(&**token, with, 1)));
+                let tokens = src.rewrites.get(&at.pos()).into_iter().flatten().copied();
+                replace_node(src, edits, n, &json!(rewrite_value(old, tokens)));
             }
         }
         Edit::Token { .. } => token_edit(src, edits, node, e),
@@ -600,13 +606,16 @@ fn apply_edit(src: &Src, edits: &mut Edits, node: &Node, e: &Edit, client_ids: &
         Edit::KedaAuthentication { pod_identity, client_id_of, remove_parameters } => {
             rewrite_auth(src, edits, node, *pod_identity, client_id_of.as_deref().map(cid), remove_parameters);
         }
-        Edit::Section { at, with, client_id_of, client_id_path, .. } => {
+        Edit::Section { at, with, client_id_of, client_id_path, items, .. } => {
             if let Some(n) = find_node_at(node, at.pos()) {
                 let mut v = with.clone();
                 if let Some(id) = client_id_of {
                     set_at(&mut v, client_id_path, json!(cid(id)));
                 }
-                replace_node(src, edits, n, &v);
+                match items {
+                    Some(items) => edit_items(src, edits, n, items, &v),
+                    None => replace_node(src, edits, n, &v),
+                }
             }
         }
         Edit::Fields { map, remove, set } => set_fields(src, edits, node, map, remove, set),
@@ -995,6 +1004,107 @@ fn remove_items(src: &Src, edits: &mut Edits, seq: &Node, drop: &[usize], replac
         .map(|(i, e)| replace.get(&i).cloned().unwrap_or_else(|| src.json(e)))
         .collect();
     replace_text(src, edits, seq, &Value::Array(kept));
+}
+
+/// A list edited item by item (external-dns's `args`, [`ItemEdits`]): the items removed go with their lines (block)
+/// or with their comma (flow), the items replaced keep their place and quoting, the items added come after the last
+/// item. Every other item, comment and quote stays byte for byte. A list that cannot be edited so (an item not alone
+/// on its lines, every item removed) is re-emitted whole as `whole`.
+fn edit_items(src: &Src, edits: &mut Edits, seq: &Node, it: &ItemEdits, whole: &Value) {
+    let Some(items) = seq.as_seq() else { return replace_node(src, edits, seq, whole) };
+    let mark = edits.mark();
+    let kept: Vec<usize> = (0..items.len()).filter(|i| !it.remove.contains(i)).collect();
+    let ok = !kept.is_empty()
+        && it.remove.iter().chain(it.replace.iter().map(|(i, _)| i)).all(|&i| i < items.len())
+        && if is_block(src, seq) {
+            it.remove.iter().all(|&i| remove_item(src, edits, seq, i).is_some())
+        } else {
+            src.first_char(seq.pos) == Some('[') && remove_flow_items(src, edits, seq, &kept)
+        };
+    if !ok {
+        edits.reset(mark);
+        return replace_node(src, edits, seq, whole);
+    }
+    for (i, v) in &it.replace {
+        let n = &items[*i];
+        edits.mean(n, Op::Replace(v.clone()));
+        let text = v.as_str().map_or_else(|| v.to_string(), |s| styled_scalar(src, n, s));
+        edits.list.push((src.byte(n.pos), src.byte(n.end), text));
+    }
+    if it.append.is_empty() {
+        return;
+    }
+    edits.mean(seq, Op::Append(it.append.clone()));
+    let texts = it.append.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), |s| new_scalar(src, s, false)));
+    if is_block(src, seq) {
+        let col = src.before(items[0].pos).rfind('-').unwrap_or(0);
+        let mut text: String = texts.map(|t| format!("{}- {t}\n", " ".repeat(col))).collect();
+        let at = src.next_line(last_line(src, seq));
+        if at == src.text.len() && !src.text.ends_with('\n') {
+            text.insert(0, '\n');
+            text.pop();
+        }
+        edits.insert_into(at, text, seq.pos);
+    } else {
+        // After the last item kept, before whatever follows it (a comment, the line break, the `]`).
+        let last = &items[*kept.last().expect("checked")];
+        let text: String = texts.map(|t| format!(", {t}")).collect();
+        edits.list.push((src.byte(last.end), src.byte(last.end), text));
+    }
+}
+
+/// Removes the items of a flow sequence that are not `kept` (at least one is), each with its comma: a run of items
+/// followed by a kept one goes up to that item; a run at the end goes from the end of the kept item before it.
+/// Records what it means; false when an item is an alias or the list's text is not where its nodes say.
+fn remove_flow_items(src: &Src, edits: &mut Edits, seq: &Node, kept: &[usize]) -> bool {
+    let Some(items) = seq.as_seq() else { return false };
+    let mut i = 0;
+    while i < items.len() {
+        if kept.contains(&i) {
+            i += 1;
+            continue;
+        }
+        let first = i;
+        while i < items.len() && !kept.contains(&i) {
+            edits.mean(seq, Op::RemoveItem(i));
+            i += 1;
+        }
+        let (start, end) = match (items.get(i), first.checked_sub(1)) {
+            (Some(next), _) => (src.byte(items[first].pos), src.byte(next.pos)),
+            (None, Some(prev)) => (src.byte(items[prev].end), src.byte(items[i - 1].end)),
+            (None, None) => return false,
+        };
+        if start > end || src.text[start..end].contains(['[', ']', '{', '}', '*', '&']) {
+            return false;
+        }
+        edits.list.push((start, end, String::new()));
+    }
+    true
+}
+
+/// A scalar that replaces `n`, written as `n` is: double-quoted, single-quoted, or plain when plain reads back the
+/// same (else double-quoted).
+fn styled_scalar(src: &Src, n: &Node, s: &str) -> String {
+    match src.first_char(n.pos) {
+        Some('\'') if !src.json => format!("'{}'", s.replace('\'', "''")),
+        Some('"' | '\'' | '*') => serde_json::to_string(s).expect("serialises"),
+        _ => new_scalar(src, s, true),
+    }
+}
+
+/// A new string scalar: plain when it reads back as the same string in YAML 1.1 and 1.2, in block and flow context
+/// (a command-line flag `--name=value` of letters, digits and `-_./=@+`, or [`yaml_out::plain_ok`]); else JSON
+/// (a JSON file's are always JSON). `plain`: the scalar it stands for was plain.
+fn new_scalar(src: &Src, s: &str, plain: bool) -> String {
+    let flag = s.strip_prefix("--").is_some_and(|r| {
+        r.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && r.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=@+".contains(c))
+    });
+    if !src.json && (flag || (plain && yaml_out::plain_ok(s))) {
+        s.to_string()
+    } else {
+        serde_json::to_string(s).expect("serialises")
+    }
 }
 
 /// Appends documents (the KEDA authentications the plan adds) at the end of a rewritten file.

@@ -20,7 +20,7 @@ fn translated(dir: &str, extra: &[&str], rel: &str) -> String {
 #[test]
 fn external_dns_runs_with_the_azure_provider_and_no_aws_args() {
     let text = translated(EXAMPLE, &[], "k8s/external-dns.yaml");
-    assert!(text.contains("--provider=azure\""), "{text}");
+    assert!(text.contains("            - --provider=azure\n"), "{text}");
     assert!(!text.contains("--provider=aws") && !text.contains("--aws-zone-type"), "{text}");
     for kept in ["--domain-filter=example.com", "--txt-owner-id=external-dns", "--policy=upsert-only"] {
         assert!(text.contains(kept), "{kept} must stay: {text}");
@@ -379,4 +379,87 @@ fn each_cluster_s_external_secret_follows_its_own_store() {
     };
     assert_eq!(at("prod", 51), ["E2A022", "E2A083"], "{:#}", plan["findings"]);
     assert!(at("staging", 51).is_empty(), "staging's key is a parameter: {:#}", plan["findings"]);
+
+/// A ServiceAccount `external-dns` on an IRSA role and an external-dns Deployment whose container is written
+/// `container` (its `args` and what follows), in a temporary directory with route53.zones Z0AAAA → internal.example.com.
+fn external_dns_tree(container: &str) -> (tempfile::TempDir, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = format!(
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: external-dns\n  namespace: dns\n  annotations:\n    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/external-dns\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: external-dns\n  namespace: dns\nspec:\n  selector:\n    matchLabels: {{app: external-dns}}\n  template:\n    metadata:\n      labels: {{app: external-dns}}\n    spec:\n      serviceAccountName: external-dns\n      containers:\n        - name: external-dns\n          image: registry.k8s.io/external-dns/external-dns:v0.14.2\n{container}"
+    );
+    std::fs::write(tmp.path().join("external-dns.yaml"), &input).unwrap();
+    std::fs::write(tmp.path().join("eks2aks.yaml"), "route53:\n  zones:\n    Z0AAAA: internal.example.com\n").unwrap();
+    (tmp, input)
+}
+
+/// `translate` of an [`external_dns_tree`]: the rewritten Deployment's text from its `args:` on.
+fn translated_args(tmp: &tempfile::TempDir) -> String {
+    let d = tmp.path().to_str().unwrap();
+    let cfg = tmp.path().join("eks2aks.yaml");
+    let out = tmp.path().join("out");
+    let (code, _, err) =
+        run(&["translate", "-q", "--config", cfg.to_str().unwrap(), "--out", out.to_str().unwrap(), d]);
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string(out.join("k8s/external-dns.yaml")).unwrap();
+    text[text.find("          args:").unwrap()..].to_string()
+}
+
+#[test]
+fn external_dns_args_change_item_by_item_and_keep_comments_and_quotes() {
+    let (tmp, _) = external_dns_tree(
+        "          args:\n            # Sources\n            - --source=service\n            - \"--source=ingress\"\n            - --domain-filter=example.com # only example.com\n            # The provider, then its AWS settings\n            - --provider=aws\n            - '--aws-zone-type=public' # public zones only\n            - --zone-id-filter=Z0AAAA\n            - --registry=txt\n            # The owner of the TXT records\n            - \"--txt-owner-id=my-cluster\"\n            - --aws-batch-change-size\n            - \"1000\"\n          resources: {}\n",
+    );
+    assert_eq!(
+        translated_args(&tmp),
+        "          args:\n            # Sources\n            - --source=service\n            - \"--source=ingress\"\n            - --domain-filter=example.com # only example.com\n            # The provider, then its AWS settings\n            - --provider=azure\n            - --registry=txt\n            # The owner of the TXT records\n            - \"--txt-owner-id=my-cluster\"\n            - --domain-filter=internal.example.com\n          resources: {}\n"
+    );
+    // The plan says what goes and what comes.
+    let d = tmp.path().to_str().unwrap();
+    let plan = plan_json(&["--config", tmp.path().join("eks2aks.yaml").to_str().unwrap(), d]);
+    let edit = plan["manifest_edits"][0]["objects"][1]["edits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["op"] == "section")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        edit["removed"],
+        serde_json::json!([
+            "--provider=aws",
+            "--aws-zone-type=public",
+            "--zone-id-filter=Z0AAAA",
+            "--aws-batch-change-size 1000"
+        ])
+    );
+    assert_eq!(edit["added"], serde_json::json!(["--provider=azure", "--domain-filter=internal.example.com"]));
+}
+
+#[test]
+fn external_dns_provider_written_as_two_args_keeps_its_flag() {
+    let (tmp, _) = external_dns_tree(
+        "          args:\n            - --provider # the DNS provider\n            - aws\n            - --txt-owner-id=my-cluster\n",
+    );
+    assert_eq!(
+        translated_args(&tmp),
+        "          args:\n            - --provider # the DNS provider\n            - azure\n            - --txt-owner-id=my-cluster\n"
+    );
+}
+
+#[test]
+fn external_dns_flow_args_change_item_by_item_too() {
+    let (tmp, _) = external_dns_tree(
+        "          args: [\"--provider=aws\", --source=service, \"--aws-zone-type=private\", \"--zone-id-filter=Z0AAAA\", --txt-owner-id=c1]  # flow\n",
+    );
+    assert_eq!(
+        translated_args(&tmp),
+        "          args: [\"--provider=azure-private-dns\", --source=service, --txt-owner-id=c1, --domain-filter=internal.example.com]  # flow\n"
+    );
+    let (tmp, _) = external_dns_tree(
+        "          args: [\n            --source=service,  # sources\n            --provider=aws,\n            --aws-zone-type=private,\n            --zone-id-filter=Z0AAAA\n          ]\n",
+    );
+    assert_eq!(
+        translated_args(&tmp),
+        "          args: [\n            --source=service,  # sources\n            --provider=azure-private-dns, --domain-filter=internal.example.com\n          ]\n"
+    );
 }

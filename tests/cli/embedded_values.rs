@@ -226,3 +226,38 @@ fn a_storage_config_left_as_it_is_gets_no_value_edit_inside_it() {
         .count();
     assert_eq!(config_map_edits, 0, "{}", plan["manifest_edits"]);
 }
+
+/// Loki's `s3://<region>/<bucket>` names no bucket by its host: the region is never a plan resource (nothing is
+/// created or granted for it), whether the config is rewritten or left (E2A140), and a `Resource: "*"` grant of the
+/// pods that mount the config is narrowed to the bucket of the URL's path, never to a container named after the
+/// region.
+#[test]
+fn lokis_region_is_never_a_plan_resource() {
+    for dir in ["testdata/fixtures/rewrite/loki-s3-url", "testdata/fixtures/rewrite/loki-left"] {
+        let plan = plan_json(&["--config", &format!("{dir}/eks2aks.yaml"), dir]);
+        let arns: Vec<&str> =
+            plan["resources"].as_array().unwrap().iter().map(|r| r["aws_arn"].as_str().unwrap()).collect();
+        assert_eq!(arns, ["arn:aws:s3:::acme-loki2"], "{dir}");
+    }
+    // The pods mount the config, and the role grants S3 on `*`.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("in");
+    super::copy_dir("testdata/fixtures/rewrite/loki-s3-url", &dir);
+    let k8s = std::fs::read_to_string(dir.join("k8s/loki.yaml")).unwrap().replace(
+        "        image: grafana/loki:2.8.4\n",
+        "        image: grafana/loki:2.8.4\n        volumeMounts: [{name: config, mountPath: /etc/loki}]\n      volumes: [{name: config, configMap: {name: loki}}]\n",
+    );
+    std::fs::write(dir.join("k8s/loki.yaml"), k8s).unwrap();
+    let iam = std::fs::read_to_string(dir.join("iam/auth.json")).unwrap();
+    let iam = iam.replace("\"arn:aws:s3:::acme-loki2\",\n                  \"arn:aws:s3:::acme-loki2/*\"", "\"*\"");
+    assert!(iam.contains("\"Resource\": [\n                  \"*\"\n"), "{iam}");
+    std::fs::write(dir.join("iam/auth.json"), iam).unwrap();
+    let d = dir.to_str().unwrap();
+    let plan = plan_json(&["--config", &format!("{d}/eks2aks.yaml"), d]);
+    let arns: Vec<&str> =
+        plan["resources"].as_array().unwrap().iter().map(|r| r["aws_arn"].as_str().unwrap()).collect();
+    assert_eq!(arns, ["arn:aws:s3:::acme-loki2"]);
+    let scopes: Vec<&str> =
+        super::role_assignments(&plan).map(|a| a["scope"]["azure_name"].as_str().unwrap()).collect();
+    assert_eq!(scopes, ["acme-loki2"], "{:#}", plan["identities"]);
+}

@@ -41,6 +41,7 @@ mod storage_configs;
 mod storage_lb;
 mod translate;
 mod trust;
+mod value_tokens;
 mod workloads;
 
 use assert_cmd::Command;
