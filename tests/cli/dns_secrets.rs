@@ -379,6 +379,7 @@ fn each_cluster_s_external_secret_follows_its_own_store() {
     };
     assert_eq!(at("prod", 51), ["E2A022", "E2A083"], "{:#}", plan["findings"]);
     assert!(at("staging", 51).is_empty(), "staging's key is a parameter: {:#}", plan["findings"]);
+}
 
 /// A ServiceAccount `external-dns` on an IRSA role and an external-dns Deployment whose container is written
 /// `container` (its `args` and what follows), in a temporary directory with route53.zones Z0AAAA → internal.example.com.
