@@ -98,7 +98,7 @@ fn config_and_target_problems_come_out_together_with_carets() {
     let c = cfg.display();
     assert!(err.starts_with(&format!("error: invalid config {c} (3 problems):\n")), "{err}");
     assert_eq!(errors(&err).len(), 4, "{err}");
-    assert!(err.contains(&format!(" --> {c}:2:3\n  |\n2 |   sqs: kafka\n  |   ^^^^")), "{err}");
+    assert!(err.contains(&format!(" --> {c}:2:8\n  |\n2 |   sqs: kafka\n  |        ^^^^^")), "{err}");
     assert!(err.contains(&format!(" --> {c}:3:3\n")) && err.contains("`targets.nosuch`: no such service"), "{err}");
     assert!(err.contains(&format!(" --> {c}:5:3\n")), "{err}");
 }
