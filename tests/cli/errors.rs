@@ -264,6 +264,69 @@ fn a_managed_policy_with_two_default_versions_is_malformed_input() {
     assert!(out.is_empty(), "{out}");
 }
 
+/// A multi-document file with several problems: a duplicate key (document 1), an unknown alias (document 3), a
+/// syntax error saphyr cannot go on from (document 4, reading resumes at the next `---`) and a duplicate key in a
+/// flow mapping (document 5). Only the first was reported; each is reported now at its own line and column, with
+/// every verb and format, exit 2, nothing written.
+const SEVERAL_PROBLEMS: &str = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: a\n  name: b\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: *nope\n---\nkey: [unclosed\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, name: d}\n";
+
+/// (line, column) of each problem of [`SEVERAL_PROBLEMS`].
+const SEVERAL_AT: [(u64, u64); 4] = [(5, 3), (15, 9), (18, 1), (21, 21)];
+
+#[test]
+fn every_problem_of_a_yaml_file_is_reported_in_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("app.yaml");
+    std::fs::write(&f, SEVERAL_PROBLEMS).unwrap();
+    let p = f.to_str().unwrap();
+    let at = |l: u64, c: u64| format!("{p}:{l}:{c}");
+    for args in [vec!["plan", p], vec!["plan", "--format", "json", p], vec!["check", p]] {
+        let (code, out, err) = run(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(out.is_empty(), "{args:?}: {out}");
+        assert_eq!(err.matches("error[E2A001]").count(), 4, "{args:?}: {err}");
+        for (l, c) in SEVERAL_AT {
+            assert!(err.contains(&at(l, c)), "{args:?}: {} missing in\n{err}", at(l, c));
+        }
+        assert!(err.contains("duplicate key `name`") && err.contains("unknown anchor"), "{err}");
+        assert!(err.ends_with("error: 4 input problems found; nothing was written\n"), "{err}");
+    }
+    let (code, out, _) = run(&["check", "--format", "json", p]);
+    assert_eq!(code, 2);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let mut got: Vec<(u64, u64)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["line"].as_u64().unwrap(), f["column"].as_u64().unwrap()))
+        .collect();
+    got.sort();
+    assert_eq!(got, SEVERAL_AT, "{out}");
+    let (code, out, _) = run(&["check", "--format", "sarif", p]);
+    assert_eq!(code, 2);
+    let sarif: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let lines: Vec<u64> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, SEVERAL_AT.map(|a| a.0), "{out}");
+    for format in ["junit", "markdown", "gitlab"] {
+        let (code, out, err) = run(&["check", "--format", format, p]);
+        assert_eq!(code, 2, "{format}: {err}");
+        for (l, _) in SEVERAL_AT {
+            assert!(out.contains(&format!("{l}")), "{format}: line {l} missing in\n{out}");
+        }
+        assert_eq!(err.matches("error[E2A001]").count(), 4, "{format}: {err}");
+    }
+    let o = dir.path().join("out");
+    let (code, _, err) = run(&["translate", p, "--out", o.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(err.matches("error[E2A001]").count(), 4, "{err}");
+    assert!(!o.exists(), "nothing written");
+}
+
 /// A config with a problem in every check made after parsing. `route53.resource_group` and
 /// `route53.subscription_id` were reported at the `route53:` line, `aws.*` at `aws:`, `resource_targets` at its
 /// key, and the rest at their key (a `resource_group:` at the first line that starts with it, whichever section it
@@ -318,4 +381,20 @@ fn every_config_problem_points_at_its_offending_value() {
     places.sort();
     want.sort();
     assert_eq!(places, want, "{err}");
+}
+
+/// A JSON file with two duplicate keys: both are reported, each at its key (only the first was).
+#[test]
+fn every_duplicate_key_of_a_json_file_is_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("policy.json");
+    std::fs::write(
+        &f,
+        "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [],\n  \"Version\": \"x\",\n  \"Statement\": []\n}\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(&["plan", f.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("policy.json:4:3") && err.contains("policy.json:5:3"), "{err}");
+    assert!(err.ends_with("error: 2 input problems found; nothing was written\n"), "{err}");
 }
