@@ -383,6 +383,27 @@ fn every_config_problem_points_at_its_offending_value() {
     assert_eq!(places, want, "{err}");
 }
 
+/// One Kubernetes object with several problems: a bad name and a bad namespace, and two pod fields of the wrong
+/// type. Only the first of each pair was reported (the name hid the namespace, `serviceAccountName` hid
+/// `containers`); each is reported now, at its value.
+#[test]
+fn every_problem_of_a_kubernetes_object_is_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("d.yaml");
+    std::fs::write(
+        &f,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Bad_Name\n  namespace: Bad_NS\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\nspec:\n  template:\n    spec:\n      serviceAccountName: 5\n      containers: notalist\n      initContainers: {}\n",
+    )
+    .unwrap();
+    let p = f.to_str().unwrap();
+    let (code, _, err) = run(&["plan", p]);
+    assert_eq!(code, 2, "{err}");
+    for at in ["d.yaml:4:9", "d.yaml:5:14", "d.yaml:14:27", "d.yaml:15:19", "d.yaml:16:23"] {
+        assert!(err.contains(at), "{at} missing in\n{err}");
+    }
+    assert!(err.ends_with("error: 5 input problems found; nothing was written\n"), "{err}");
+}
+
 /// A JSON file with two duplicate keys: both are reported, each at its key (only the first was).
 #[test]
 fn every_duplicate_key_of_a_json_file_is_reported() {
