@@ -507,6 +507,18 @@ pub fn load_all(explicit: Option<&Path>) -> Result<(Config, Option<PathBuf>, Vec
         Ok(cfg) => return Ok((cfg, Some(path), Vec::new())),
         Err(e) => problem_of(&e),
     };
+    // A text that is not well-formed YAML (a duplicate key, a syntax error): those problems, each at its place —
+    // serde stops at the first, and puts a duplicate field at its first occurrence, not at the repeated key. What
+    // serde would say about the values comes once they are fixed.
+    let (_, malformed) = crate::yaml::parse_stream_all(&text);
+    if !malformed.is_empty() {
+        let at = |n: u32| Some(n as usize);
+        let problems = malformed
+            .into_iter()
+            .map(|e| Problem { line: at(e.pos.line), column: at(e.pos.col), message: e.message })
+            .collect();
+        return Ok((Config::default(), Some(path), problems));
+    }
     let lines: Vec<&str> = text.lines().collect();
     let (mut problems, failing) = unit_problems(&lines);
     let partial = (!problems.is_empty())
@@ -518,7 +530,7 @@ pub fn load_all(explicit: Option<&Path>) -> Result<(Config, Option<PathBuf>, Vec
             problems.dedup();
             Ok((cfg, Some(path), problems))
         }
-        // Anchors across keys, a duplicate key: nothing better than serde's first problem.
+        // Anchors across keys: nothing better than serde's first problem.
         None => Ok((Config::default(), Some(path), vec![first])),
     }
 }
