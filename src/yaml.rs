@@ -15,6 +15,9 @@ use std::collections::{BTreeMap, HashSet};
 pub const MAX_DEPTH: usize = 256;
 /// Most nodes one file may produce, counting alias expansion.
 pub const MAX_NODES: usize = 2_000_000;
+/// Most problems [`parse_stream_all`] reports of one file: a file of a million broken documents must not become a
+/// million findings (a gigabyte of them at the size limit). Reading stops there, with a last problem saying so.
+pub const MAX_PROBLEMS: usize = 1000;
 
 /// A value with its position.
 #[derive(Clone, Debug, PartialEq)]
@@ -352,6 +355,14 @@ pub fn parse_stream_all(text: &str) -> (Vec<Document>, Vec<SyntaxError>) {
     let mut errors = std::mem::take(&mut tree.errors);
     // In text order (a merge key's error is found when its mapping closes, after the problems inside it).
     errors.sort_by_key(|e| e.pos);
+    if errors.len() >= MAX_PROBLEMS {
+        errors.truncate(MAX_PROBLEMS);
+        let pos = errors[MAX_PROBLEMS - 1].pos;
+        errors.push(SyntaxError {
+            pos,
+            message: format!("{MAX_PROBLEMS} problems in this file: the rest of it is not read"),
+        });
+    }
     (tree.finish(), errors)
 }
 
@@ -395,7 +406,7 @@ fn read_part(tree: &mut TreeBuilder, text: &str) -> PartEnd {
             Err(e) => {
                 let (line, col) = (e.marker().line(), e.marker().col());
                 tree.fail(SyntaxError { pos: tree.at(line, col), message: e.info().to_string() });
-                if !tree.all {
+                if !tree.all || tree.errors.len() >= MAX_PROBLEMS {
                     return PartEnd::Done;
                 }
                 after_error = Some((line, col));
@@ -426,7 +437,7 @@ fn read_part(tree: &mut TreeBuilder, text: &str) -> PartEnd {
         {
             tree.fail(e);
         }
-        if tree.failed && !tree.all {
+        if tree.failed && (!tree.all || tree.errors.len() >= MAX_PROBLEMS) {
             return PartEnd::Done;
         }
     }
@@ -1179,6 +1190,18 @@ b:
         assert!(errors[0].message.contains("alias bomb") && errors[1].message.contains("nesting deeper"), "{errors:?}");
         let after: Vec<&str> = docs.iter().map(|d| d.root.get("after").unwrap().as_str().unwrap()).collect();
         assert_eq!(after, ["bomb", "deep"]);
+    }
+
+    /// A file of many broken documents gives at most [`MAX_PROBLEMS`] problems, and a last one that says reading
+    /// stopped there.
+    #[test]
+    fn problems_of_one_file_are_capped() {
+        let text = "a: 1\na: 2\n---\n".repeat(MAX_PROBLEMS + 500);
+        let (docs, errors) = parse_stream_all(&text);
+        assert!(docs.is_empty());
+        assert_eq!(errors.len(), MAX_PROBLEMS + 1);
+        assert_eq!(errors[MAX_PROBLEMS - 1].pos.line, 3 * MAX_PROBLEMS as u32 - 1);
+        assert!(errors[MAX_PROBLEMS].message.contains("the rest of it is not read"), "{:?}", errors.last());
     }
 
     /// What [`random_problems`] injects into a document, at its last line.
