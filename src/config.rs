@@ -151,15 +151,19 @@ pub fn rule_overrides(cfg: &Config) -> Result<BTreeMap<&'static str, Option<crat
     }
 }
 
-/// The `rules:` overrides that are valid, and a (key, message) per one that is not.
+/// The `rules:` overrides that are valid, and a (place, message) per one that is not: an unknown rule (and the
+/// malformed-input rule, which cannot be overridden) at its key, a severity that is not one at its value.
 type Overrides = BTreeMap<&'static str, Option<crate::diag::Severity>>;
-fn rule_overrides_checked(cfg: &Config) -> (Overrides, Vec<(String, String)>) {
+fn rule_overrides_checked(cfg: &Config) -> (Overrides, Vec<(At, String)>) {
     use crate::diag::Severity;
     let mut out = BTreeMap::new();
     let mut problems = Vec::new();
     for (k, v) in &cfg.rules {
         let Some(rule) = crate::rules::by_code(k) else {
-            problems.push((k.clone(), format!("`rules.{k}`: no such rule (see `eks2aks check --list-rules`)")));
+            problems.push((
+                At::key(&["rules", k]),
+                format!("`rules.{k}`: no such rule (see `eks2aks check --list-rules`)"),
+            ));
             continue;
         };
         let sev = match v.as_str() {
@@ -168,12 +172,14 @@ fn rule_overrides_checked(cfg: &Config) -> (Overrides, Vec<(String, String)>) {
             "note" => Some(Severity::Note),
             "off" => None,
             other => {
-                problems.push((k.clone(), format!("`rules.{k}: {other}`: use error, warning, note or off")));
+                problems
+                    .push((At::value(&["rules", k]), format!("`rules.{k}: {other}`: use error, warning, note or off")));
                 continue;
             }
         };
         if rule.code == crate::rules::MALFORMED_INPUT {
-            problems.push((k.clone(), format!("`rules.{k}`: malformed input cannot be waived or downgraded")));
+            problems
+                .push((At::key(&["rules", k]), format!("`rules.{k}`: malformed input cannot be waived or downgraded")));
             continue;
         }
         // The guards that make `translate` refuse (a grant wider than the IAM role, one ServiceAccount federated to
@@ -181,7 +187,7 @@ fn rule_overrides_checked(cfg: &Config) -> (Overrides, Vec<(String, String)>) {
         let guard = [crate::rules::GRANT_WIDER_THAN_AWS, crate::rules::AMBIGUOUS_SERVICE_ACCOUNT].contains(&rule.code);
         if guard && sev != Some(Severity::Error) {
             problems.push((
-                k.clone(),
+                At::value(&["rules", k]),
                 format!("`rules.{k}: {v}`: {} ({}) makes `translate` refuse and cannot be downgraded or switched off; waive each finding with a reason on its ServiceAccount (`eks2aks.dev/ignore: \"{}: <reason>\"`)", rule.code, rule.name, rule.code),
             ));
             continue;
@@ -192,18 +198,18 @@ fn rule_overrides_checked(cfg: &Config) -> (Overrides, Vec<(String, String)>) {
 }
 
 /// Every problem of a parsed config that its types do not catch (the bridge, the rules, the size limit), as
-/// (key to locate, message): all of them, so one run reports them together.
-pub fn problems(cfg: &Config) -> Vec<(String, String)> {
+/// (place, message): all of them, so one run reports them together.
+pub fn problems(cfg: &Config) -> Vec<(At, String)> {
     let mut out = Vec::new();
     if let Some(b) = &cfg.bridge
         && !matches!(b.as_str(), "aks-issuer" | "entra")
     {
-        out.push(("bridge".to_string(), format!("`bridge` must be `aks-issuer` or `entra`, not {b:?}")));
+        out.push((At::value(&["bridge"]), format!("`bridge` must be `aks-issuer` or `entra`, not {b:?}")));
     }
     if let Some(size) = &cfg.max_file_size
         && let Err(e) = size.bytes()
     {
-        out.push(("max_file_size".to_string(), e.to_string().trim_start_matches("invalid config: ").to_string()));
+        out.push((At::value(&["max_file_size"]), e.to_string().trim_start_matches("invalid config: ").to_string()));
     }
     out.extend(rule_overrides_checked(cfg).1);
     out.extend(aws_problems(&cfg.aws));
@@ -214,35 +220,37 @@ pub fn problems(cfg: &Config) -> Vec<(String, String)> {
 /// Problems of the Azure names and ids the outputs and suggested commands are built from (review 3, d17: a zone
 /// name and resource groups with shell and Bicep syntax in them reached main.bicep, a manifest and a suggested
 /// command): resource groups, subscription and tenant ids, and `route53.zones` zone names. Each is located at its
-/// key (a zone at its hosted zone id).
-fn azure_name_problems(cfg: &Config) -> Vec<(String, String)> {
+/// value (it was at the key, and `route53.resource_group` at `route53:`).
+fn azure_name_problems(cfg: &Config) -> Vec<(At, String)> {
     let mut out = Vec::new();
     let groups = [
-        ("resource_group", "azure.resource_group", cfg.azure.resource_group.as_deref()),
-        ("node_resource_group", "azure.node_resource_group", cfg.azure.node_resource_group.as_deref()),
-        ("route53", "route53.resource_group", cfg.route53.resource_group.as_deref()),
+        (["azure", "resource_group"], cfg.azure.resource_group.as_deref()),
+        (["azure", "node_resource_group"], cfg.azure.node_resource_group.as_deref()),
+        (["route53", "resource_group"], cfg.route53.resource_group.as_deref()),
     ];
-    for (key, name, v) in groups {
+    for (keys, v) in groups {
+        let name = keys.join(".");
         if let Some(v) = v.filter(|v| !resource_group_ok(v)) {
-            out.push((key.to_string(), format!("`{name}` must be a resource group name (1 to 90 letters, digits, `_`, `-`, `.`, `(` or `)`, not ending in `.`), not {v:?}")));
+            out.push((At::value(&keys), format!("`{name}` must be a resource group name (1 to 90 letters, digits, `_`, `-`, `.`, `(` or `)`, not ending in `.`), not {v:?}")));
         }
     }
     let ids = [
-        ("subscription_id", "azure.subscription_id", cfg.azure.subscription_id.as_deref()),
-        ("tenant_id", "azure.tenant_id", cfg.azure.tenant_id.as_deref()),
-        ("route53", "route53.subscription_id", cfg.route53.subscription_id.as_deref()),
+        (["azure", "subscription_id"], cfg.azure.subscription_id.as_deref()),
+        (["azure", "tenant_id"], cfg.azure.tenant_id.as_deref()),
+        (["route53", "subscription_id"], cfg.route53.subscription_id.as_deref()),
     ];
-    for (key, name, v) in ids {
+    for (keys, v) in ids {
+        let name = keys.join(".");
         if let Some(v) = v.filter(|v| !is_guid(v)) {
             out.push((
-                key.to_string(),
+                At::value(&keys),
                 format!("`{name}` must be a GUID (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`), not {v:?}"),
             ));
         }
     }
     for (id, zone) in &cfg.route53.zones {
         if !zone_name_ok(zone) {
-            out.push((id.clone(), format!("`route53.zones` maps `{id}` to {zone:?}, which is no DNS zone name (dot-separated labels of letters, digits, `-` and `_`, each 1 to 63 characters, 253 in all)")));
+            out.push((At::value(&["route53", "zones", id]), format!("`route53.zones` maps `{id}` to {zone:?}, which is no DNS zone name (dot-separated labels of letters, digits, `-` and `_`, each 1 to 63 characters, 253 in all)")));
         }
     }
     out
@@ -278,12 +286,12 @@ fn zone_name_ok(v: &str) -> bool {
         })
 }
 
-/// Problems of `aws:` (each located at the `aws` key).
-fn aws_problems(aws: &AwsConfig) -> Vec<(String, String)> {
+/// Problems of `aws:` (each located at its value; they were at the `aws` key).
+fn aws_problems(aws: &AwsConfig) -> Vec<(At, String)> {
     let mut out = Vec::new();
-    let mut bad = |m: String| out.push(("aws".to_string(), m));
+    let mut bad = |key: &str, m: String| out.push((At::value(&["aws", key]), m));
     if let Some(a) = aws.account_id.as_deref().filter(|a| a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit())) {
-        bad(format!("`aws.account_id` must be 12 digits, not {a:?}"));
+        bad("account_id", format!("`aws.account_id` must be 12 digits, not {a:?}"));
     }
     let region_ok = |r: &str| {
         let parts: Vec<&str> = r.split('-').collect();
@@ -292,12 +300,47 @@ fn aws_problems(aws: &AwsConfig) -> Vec<(String, String)> {
             && parts.last().is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
     };
     if let Some(r) = aws.region.as_deref().filter(|r| !region_ok(r)) {
-        bad(format!("`aws.region` must be a region such as `eu-west-1`, not {r:?}"));
+        bad("region", format!("`aws.region` must be a region such as `eu-west-1`, not {r:?}"));
     }
     if let Some(p) = aws.partition.as_deref().filter(|p| !matches!(*p, "aws" | "aws-cn" | "aws-us-gov")) {
-        bad(format!("`aws.partition` must be `aws`, `aws-cn` or `aws-us-gov`, not {p:?}"));
+        bad("partition", format!("`aws.partition` must be `aws`, `aws-cn` or `aws-us-gov`, not {p:?}"));
     }
     out
+}
+
+/// Where a problem of a parsed config is: the keys from the top down to the offending value (`route53`,
+/// `resource_group`); `key`: the problem is the last key itself (an unknown rule or service), not its value.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct At {
+    /// The keys, outermost first.
+    pub keys: Vec<String>,
+    /// At the last key rather than at its value.
+    pub key: bool,
+}
+
+impl At {
+    /// At the value under `keys`.
+    pub fn value(keys: &[&str]) -> Self {
+        At { keys: keys.iter().map(|k| k.to_string()).collect(), key: false }
+    }
+
+    /// At the last key of `keys` itself.
+    pub fn key(keys: &[&str]) -> Self {
+        At { keys: keys.iter().map(|k| k.to_string()).collect(), key: true }
+    }
+
+    /// The (1-based line, column) of the place in the config's tree; as far as the keys are found (the deepest
+    /// key found, when one is missing: a value brought in by an alias or merge key); `None` without a tree.
+    fn find(&self, root: Option<&crate::yaml::Node>) -> Option<crate::diag::Pos> {
+        let (mut node, mut found) = (root?, None);
+        for (i, k) in self.keys.iter().enumerate() {
+            let Some(e) = node.as_map().and_then(|m| m.iter().find(|e| e.key == *k)) else { break };
+            let last = i + 1 == self.keys.len();
+            found = Some(if last && !self.key { e.value.pos } else { e.key_pos });
+            node = &e.value;
+        }
+        found
+    }
 }
 
 /// The 1-based line where `key:` first starts a line of the config's text (for messages), if any.
@@ -464,6 +507,18 @@ pub fn load_all(explicit: Option<&Path>) -> Result<(Config, Option<PathBuf>, Vec
         Ok(cfg) => return Ok((cfg, Some(path), Vec::new())),
         Err(e) => problem_of(&e),
     };
+    // A text that is not well-formed YAML (a duplicate key, a syntax error): those problems, each at its place —
+    // serde stops at the first, and puts a duplicate field at its first occurrence, not at the repeated key. What
+    // serde would say about the values comes once they are fixed.
+    let (_, malformed) = crate::yaml::parse_stream_all(&text);
+    if !malformed.is_empty() {
+        let at = |n: u32| Some(n as usize);
+        let problems = malformed
+            .into_iter()
+            .map(|e| Problem { line: at(e.pos.line), column: at(e.pos.col), message: e.message })
+            .collect();
+        return Ok((Config::default(), Some(path), problems));
+    }
     let lines: Vec<&str> = text.lines().collect();
     let (mut problems, failing) = unit_problems(&lines);
     let partial = (!problems.is_empty())
@@ -475,7 +530,7 @@ pub fn load_all(explicit: Option<&Path>) -> Result<(Config, Option<PathBuf>, Vec
             problems.dedup();
             Ok((cfg, Some(path), problems))
         }
-        // Anchors across keys, a duplicate key: nothing better than serde's first problem.
+        // Anchors across keys: nothing better than serde's first problem.
         None => Ok((Config::default(), Some(path), vec![first])),
     }
 }
@@ -563,17 +618,26 @@ pub struct Invalid {
 }
 
 impl Invalid {
-    /// The problems found after parsing, as (key to locate, message): each placed at the first line that starts
-    /// with its key (the caret at the key), in line order.
-    pub fn located(path: String, text: String, problems: &[(String, String)]) -> Self {
+    /// The problems found after parsing, as (place, message): each at its place in the config's text (the caret
+    /// at the offending value, or key), in line order. A text the positioned reader cannot read (serde read it)
+    /// places each at the first line that starts with its last key.
+    pub fn located(path: String, text: String, problems: &[(At, String)]) -> Self {
+        let docs = crate::yaml::parse_stream(&text).ok();
+        let root = docs.as_ref().and_then(|d| d.first()).map(|d| &d.root);
         let mut out: Vec<Problem> = problems
             .iter()
-            .map(|(key, message)| {
-                let line = line_of_key(&text, key);
-                let column = line.and_then(|l| text.lines().nth(l - 1)).map(|l| {
-                    let indent = l.len() - l.trim_start().trim_start_matches("- ").len();
-                    l[..indent].chars().count() + 1
-                });
+            .map(|(at, message)| {
+                let (line, column) = match at.find(root) {
+                    Some(p) => (Some(p.line as usize), Some(p.col as usize)),
+                    None => {
+                        let line = at.keys.last().and_then(|k| line_of_key(&text, k));
+                        let column = line.and_then(|l| text.lines().nth(l - 1)).map(|l| {
+                            let indent = l.len() - l.trim_start().trim_start_matches("- ").len();
+                            l[..indent].chars().count() + 1
+                        });
+                        (line, column)
+                    }
+                };
                 Problem { line, column, message: message.clone() }
             })
             .collect();

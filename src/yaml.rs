@@ -15,6 +15,9 @@ use std::collections::{BTreeMap, HashSet};
 pub const MAX_DEPTH: usize = 256;
 /// Most nodes one file may produce, counting alias expansion.
 pub const MAX_NODES: usize = 2_000_000;
+/// Most problems [`parse_stream_all`] reports of one file: a file of a million broken documents must not become a
+/// million findings (a gigabyte of them at the size limit). Reading stops there, with a last problem saying so.
+pub const MAX_PROBLEMS: usize = 1000;
 
 /// A value with its position.
 #[derive(Clone, Debug, PartialEq)]
@@ -210,20 +213,6 @@ fn core_bool(text: &str) -> Option<bool> {
     }
 }
 
-fn end_of(span: &Span) -> Pos {
-    Pos {
-        line: u32::try_from(span.end.line()).unwrap_or(u32::MAX),
-        col: u32::try_from(span.end.col() + 1).unwrap_or(u32::MAX),
-    }
-}
-
-fn pos_of(span: &Span) -> Pos {
-    Pos {
-        line: u32::try_from(span.start.line()).unwrap_or(u32::MAX),
-        col: u32::try_from(span.start.col() + 1).unwrap_or(u32::MAX),
-    }
-}
-
 /// The CloudFormation short-form functions (`!Sub`, `!Ref`, `!GetAtt`…) and the key of their long form: a node
 /// tagged with one is kept as the one-key mapping CloudFormation defines it to mean (`!Sub x` is `{Fn::Sub: x}`),
 /// so the template reader sees one shape. Other tags are kept as written (ignored).
@@ -342,40 +331,155 @@ fn merge(entries: Vec<Entry>, merges: &[Pos]) -> Result<Vec<Entry>, SyntaxError>
     Ok(out)
 }
 
-/// Parses a stream of YAML documents (JSON is accepted as YAML). Empty documents are dropped.
+/// Parses a stream of YAML documents (JSON is accepted as YAML). Empty documents are dropped. Stops at the first
+/// error; [`parse_stream_all`] reports every problem of a text.
+pub fn parse_stream(text: &str) -> Result<Vec<Document>, SyntaxError> {
+    let mut tree = TreeBuilder::new(false);
+    read_stream(&mut tree, text);
+    match tree.errors.first() {
+        Some(e) => Err(e.clone()),
+        None => Ok(tree.finish()),
+    }
+}
+
+/// Parses a stream of YAML documents like [`parse_stream`], going on after a problem: the documents without one,
+/// and every problem, in text order. A problem of a document (a duplicate key — each one is reported —, an
+/// unknown alias, a non-scalar key, a bad merge key, nesting deeper than [`MAX_DEPTH`], an alias bomb) leaves out
+/// that document and reading goes on at the next one. A syntax error saphyr cannot go on from ends the reading
+/// of its document: reading starts again at the next line that begins with a document marker (`---` or `...`),
+/// which YAML does not allow inside a value (YAML 1.2.2, 9.1.4 "c-forbidden"), so it starts a document whatever
+/// came before; without such a line, the error ends the file. More than [`MAX_NODES`] values end the file.
+pub fn parse_stream_all(text: &str) -> (Vec<Document>, Vec<SyntaxError>) {
+    let mut tree = TreeBuilder::new(true);
+    read_stream(&mut tree, text);
+    let mut errors = std::mem::take(&mut tree.errors);
+    // In text order (a merge key's error is found when its mapping closes, after the problems inside it).
+    errors.sort_by_key(|e| e.pos);
+    if errors.len() >= MAX_PROBLEMS {
+        errors.truncate(MAX_PROBLEMS);
+        let pos = errors[MAX_PROBLEMS - 1].pos;
+        errors.push(SyntaxError {
+            pos,
+            message: format!("{MAX_PROBLEMS} problems in this file: the rest of it is not read"),
+        });
+    }
+    (tree.finish(), errors)
+}
+
+/// How reading a part of the text ended.
+enum PartEnd {
+    /// At the end of the text, or at a problem that ends the file.
+    Done,
+    /// At a syntax error saphyr cannot go on from: its (1-based line, 0-based column) in the part.
+    Stuck(usize, usize),
+}
+
+/// Reads `text` into `tree`, part by part: after a syntax error saphyr cannot go on from, from the next document
+/// marker line on (see [`parse_stream_all`]); when not `tree.all`, up to the first problem.
+fn read_stream(tree: &mut TreeBuilder, text: &str) {
+    let mut start = 0;
+    while let PartEnd::Stuck(line, col) = read_part(tree, &text[start..]) {
+        let Some((byte, lines)) = next_document_marker(&text[start..], line, col) else { return };
+        start += byte;
+        tree.restart(lines);
+    }
+}
+
+/// Reads one part of the text (from its start, or from a document marker line) into `tree`.
 ///
-/// Each parser event goes to a [`TreeBuilder`]: [`TreeBuilder::event`] decides what the event completes (a
+/// Each parser event goes to the [`TreeBuilder`]: [`TreeBuilder::event`] decides what the event completes (a
 /// scalar, an alias's copy, a closed collection), the node count is checked against [`MAX_NODES`], and
 /// [`TreeBuilder::attach`] puts a completed node where it belongs (document root, list item, mapping key or value).
-pub fn parse_stream(text: &str) -> Result<Vec<Document>, SyntaxError> {
+/// A problem of a document is recorded and the rest of the document skipped ([`TreeBuilder::fail`]). A parser
+/// error after which saphyr gives events again (an unknown anchor) is one of these; one after which it gives the
+/// error again (a scanner error, a state it cannot leave) is a syntax error it cannot go on from.
+fn read_part(tree: &mut TreeBuilder, text: &str) -> PartEnd {
     let mut parser = Parser::new_from_str(text);
-    let mut tree = TreeBuilder::new();
+    let mut after_error = None;
     while let Some(ev) = parser.next_event() {
-        let (event, span) = ev.map_err(|e| SyntaxError {
-            pos: Pos {
-                line: u32::try_from(e.marker().line()).unwrap_or(u32::MAX),
-                col: u32::try_from(e.marker().col() + 1).unwrap_or(u32::MAX),
-            },
-            message: e.info().to_string(),
-        })?;
+        let (event, span) = match ev {
+            Ok(ev) => ev,
+            Err(_) if after_error.is_some() => {
+                let (line, col) = after_error.expect("checked");
+                return PartEnd::Stuck(line, col);
+            }
+            Err(e) => {
+                let (line, col) = (e.marker().line(), e.marker().col());
+                tree.fail(SyntaxError { pos: tree.at(line, col), message: e.info().to_string() });
+                if !tree.all || tree.errors.len() >= MAX_PROBLEMS {
+                    return PartEnd::Done;
+                }
+                after_error = Some((line, col));
+                continue;
+            }
+        };
+        after_error = None;
         if matches!(event, Event::StreamEnd) {
             break;
         }
-        let pos = pos_of(&span);
-        let done = tree.event(event, &span, pos)?;
-        if tree.nodes > MAX_NODES {
-            return Err(SyntaxError { pos, message: format!("more than {MAX_NODES} values in one file") });
+        if tree.skipping && !matches!(event, Event::DocumentStart(_) | Event::DocumentEnd) {
+            continue;
         }
-        if let Some((node, anchor)) = done {
-            tree.attach(node, anchor)?;
+        let pos = tree.at(span.start.line(), span.start.col());
+        let done = match tree.event(event, &span, pos) {
+            Ok(done) => done,
+            Err(e) => {
+                tree.fail(e);
+                None
+            }
+        };
+        if tree.nodes > MAX_NODES {
+            tree.fail(SyntaxError { pos, message: format!("more than {MAX_NODES} values in one file") });
+            return PartEnd::Done;
+        }
+        if let Some((node, anchor)) = done
+            && let Err(e) = tree.attach(node, anchor)
+        {
+            tree.fail(e);
+        }
+        if tree.failed && (!tree.all || tree.errors.len() >= MAX_PROBLEMS) {
+            return PartEnd::Done;
         }
     }
-    Ok(tree.finish())
+    PartEnd::Done
+}
+
+/// Where reading starts again after a syntax error at (`line`, 1-based; `col`, 0-based) of `text`: the first line
+/// after it that begins with a document marker (`---` or `...` followed by a blank or the line's end), or the
+/// error's own line when the error is at such a marker (saphyr reports an unclosed flow collection there). Never
+/// the first line, where this part started: reading always moves on. Lines end as saphyr ends them (`\n`, `\r\n`
+/// or `\r`). Returns the line's byte offset in `text` and the lines before it.
+fn next_document_marker(text: &str, line: usize, col: usize) -> Option<(usize, u32)> {
+    let bytes = text.as_bytes();
+    let (mut at, mut n) = (0, 1);
+    while at < bytes.len() {
+        let rest = &bytes[at..];
+        let is_marker = (rest.starts_with(b"---") || rest.starts_with(b"..."))
+            && rest.get(3).is_none_or(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+        if is_marker && n > 1 && (n > line || (n == line && col == 0)) {
+            return Some((at, u32::try_from(n - 1).ok()?));
+        }
+        let end = memchr::memchr2(b'\n', b'\r', rest)?;
+        at += end + if rest[end..].starts_with(b"\r\n") { 2 } else { 1 };
+        n += 1;
+    }
+    None
 }
 
 /// The state of [`parse_stream`] between events: the open collections, the anchors of the current document, the
-/// number of nodes so far (aliases counted expanded), and the documents read.
+/// number of nodes so far (aliases counted expanded), the documents read, and the problems found.
 struct TreeBuilder {
+    /// Go on after a problem ([`parse_stream_all`]), rather than stop at the first.
+    all: bool,
+    /// Problems found, in the order found.
+    errors: Vec<SyntaxError>,
+    /// The current document has a problem: it is left out.
+    failed: bool,
+    /// The current document cannot be read further (every problem but a duplicate key): its events are skipped
+    /// up to its end.
+    skipping: bool,
+    /// Lines of the text before the part being read (see [`read_stream`]).
+    line_offset: u32,
     /// Collections opened and not yet closed, innermost last.
     stack: Vec<Frame>,
     /// Anchored nodes of the current document, by the parser's anchor id.
@@ -391,8 +495,53 @@ struct TreeBuilder {
 }
 
 impl TreeBuilder {
-    fn new() -> Self {
-        TreeBuilder { stack: Vec::new(), anchors: BTreeMap::new(), nodes: 0, doc_line: 1, root: None, docs: Vec::new() }
+    fn new(all: bool) -> Self {
+        TreeBuilder {
+            all,
+            errors: Vec::new(),
+            failed: false,
+            skipping: false,
+            line_offset: 0,
+            stack: Vec::new(),
+            anchors: BTreeMap::new(),
+            nodes: 0,
+            doc_line: 1,
+            root: None,
+            docs: Vec::new(),
+        }
+    }
+
+    /// The position in the whole text of saphyr's (1-based line, 0-based column) in the part being read.
+    fn at(&self, line: usize, col: usize) -> Pos {
+        Pos {
+            line: u32::try_from(line).unwrap_or(u32::MAX).saturating_add(self.line_offset),
+            col: u32::try_from(col + 1).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// Where a span ends, in the whole text.
+    fn end(&self, span: &Span) -> Pos {
+        self.at(span.end.line(), span.end.col())
+    }
+
+    /// Records a problem that leaves out the current document, whose events are skipped up to its end.
+    fn fail(&mut self, e: SyntaxError) {
+        self.errors.push(e);
+        self.failed = true;
+        self.skipping = true;
+        self.stack.clear();
+        self.root = None;
+    }
+
+    /// Starts reading again at a document marker line, after `lines` more lines of the text: the document the
+    /// syntax error was in is left out (its problem is recorded).
+    fn restart(&mut self, lines: u32) {
+        self.line_offset = self.line_offset.saturating_add(lines);
+        self.stack.clear();
+        self.root = None;
+        self.anchors.clear();
+        self.failed = false;
+        self.skipping = false;
     }
 
     /// What one event completes, with its anchor (0 for none): a scalar, a copy of an alias's target, or a
@@ -404,6 +553,7 @@ impl TreeBuilder {
             Event::DocumentStart(_) => {
                 self.doc_line = pos.line;
                 self.anchors.clear();
+                (self.failed, self.skipping) = (false, false);
                 None
             }
             Event::DocumentEnd => {
@@ -413,7 +563,7 @@ impl TreeBuilder {
             Event::Scalar(value, style, anchor, tag) => {
                 self.nodes += 1;
                 let value = Value::Scalar { text: value.into_owned(), plain: style == ScalarStyle::Plain };
-                Some((long_form(Node { pos, end: end_of(span), value }, intrinsic(tag.as_deref())), anchor))
+                Some((long_form(Node { pos, end: self.end(span), value }, intrinsic(tag.as_deref())), anchor))
             }
             Event::Alias(id) => Some((self.alias(id, span, pos)?, 0)),
             Event::SequenceStart(anchor, tag) => {
@@ -438,16 +588,18 @@ impl TreeBuilder {
         let Some(target) = self.anchors.get(&id) else {
             return Err(SyntaxError { pos, message: "alias refers to an unknown anchor".into() });
         };
-        self.nodes += target.count();
-        if self.nodes > MAX_NODES {
+        // Counted only when made: a refused copy leaves the count to the documents after it.
+        let count = target.count();
+        if self.nodes + count > MAX_NODES {
             return Err(SyntaxError {
                 pos,
                 message: format!("aliases expand to more than {MAX_NODES} values (an alias bomb?); refusing to expand"),
             });
         }
+        self.nodes += count;
         let mut n = target.clone();
         n.pos = pos;
-        n.end = end_of(span);
+        n.end = self.end(span);
         Ok(n)
     }
 
@@ -475,7 +627,17 @@ impl TreeBuilder {
                     if matches!(&node.value, Value::Scalar { text, plain: true } if text == "<<") {
                         merges.push(node.pos);
                     }
-                    *key = Some(mapping_key(node, entries, seen)?);
+                    let (k, dup) = mapping_key(node, entries, seen)?;
+                    *key = Some(k);
+                    // A duplicate key leaves the document out, but the rest of it is read: every duplicate is
+                    // reported, and nothing else can come of one (the value is read under the repeated key).
+                    if let Some(e) = dup {
+                        if !self.all {
+                            return Err(e);
+                        }
+                        self.errors.push(e);
+                        self.failed = true;
+                    }
                 }
                 Some((k, key_pos)) => {
                     if let Some(set) = seen.as_mut() {
@@ -488,11 +650,14 @@ impl TreeBuilder {
         Ok(())
     }
 
-    /// Ends the current document: its root, if any, is a document of the stream.
+    /// Ends the current document: its root, if any, is a document of the stream, unless it had a problem.
     fn end_document(&mut self) {
-        if let Some(r) = self.root.take() {
+        if let Some(r) = self.root.take()
+            && !self.failed
+        {
             self.docs.push(Document { root: r, start_line: self.doc_line });
         }
+        (self.failed, self.skipping) = (false, false);
     }
 
     /// The documents, the last one ended; a document that is only `~` or empty carries nothing and is dropped.
@@ -503,13 +668,11 @@ impl TreeBuilder {
     }
 }
 
-/// A node that is to be a key of a mapping: it must be a scalar, and not one of the mapping's keys already. Small
-/// mappings are searched; from 16 entries on, the keys are kept in a set (`seen`, made on first need).
-fn mapping_key(
-    node: Node,
-    entries: &[Entry],
-    seen: &mut Option<HashSet<String>>,
-) -> Result<(String, Pos), SyntaxError> {
+/// A node that is to be a key of a mapping: it must be a scalar (else an error), and not one of the mapping's keys
+/// already (else the key, with its error). Small mappings are searched; from 16 entries on, the keys are kept in a
+/// set (`seen`, made on first need).
+type Key = ((String, Pos), Option<SyntaxError>);
+fn mapping_key(node: Node, entries: &[Entry], seen: &mut Option<HashSet<String>>) -> Result<Key, SyntaxError> {
     let Value::Scalar { text, .. } = node.value else {
         return Err(SyntaxError { pos: node.pos, message: "a mapping key must be a scalar".into() });
     };
@@ -519,10 +682,8 @@ fn mapping_key(
         let set = seen.get_or_insert_with(|| entries.iter().map(|e| e.key.clone()).collect());
         !set.insert(text.clone())
     };
-    if dup {
-        return Err(SyntaxError { pos: node.pos, message: format!("duplicate key `{text}` in a mapping") });
-    }
-    Ok((text, node.pos))
+    let dup = dup.then(|| SyntaxError { pos: node.pos, message: format!("duplicate key `{text}` in a mapping") });
+    Ok(((text, node.pos), dup))
 }
 
 /// Line and column of byte offsets in a JSON text, for [`parse_json_value`].
@@ -587,8 +748,14 @@ impl<'a> JsonPositions<'a> {
 /// first (serde_json: trailing commas and comments are errors there; jsonc-parser limits the nesting depth);
 /// duplicate keys are errors here, as in YAML.
 pub fn parse_json(text: &str) -> Result<Vec<Document>, SyntaxError> {
+    parse_json_all(text).map_err(|mut e| e.swap_remove(0))
+}
+
+/// [`parse_json`], with every duplicate key of the text (in text order) rather than the first. A syntax error is
+/// the only one: a JSON text is one value, and jsonc-parser stops at its first syntax error.
+pub fn parse_json_all(text: &str) -> Result<Vec<Document>, Vec<SyntaxError>> {
     let positions = JsonPositions::new(text);
-    match parse_json_value(text, 0, &positions)? {
+    match json_value(text, 0, &positions)? {
         None => Ok(Vec::new()),
         Some(root) => Ok(if root.is_null() { Vec::new() } else { vec![Document { start_line: root.pos.line, root }] }),
     }
@@ -597,6 +764,11 @@ pub fn parse_json(text: &str) -> Result<Vec<Document>, SyntaxError> {
 /// Reads `text`, which starts at byte `offset` of the text `positions` was made for (all of it, or one value of
 /// it such as one role of a large export), with positions in that whole text. `None` for blank text.
 pub fn parse_json_value(text: &str, offset: usize, positions: &JsonPositions) -> Result<Option<Node>, SyntaxError> {
+    json_value(text, offset, positions).map_err(|mut e| e.swap_remove(0))
+}
+
+/// [`parse_json_value`], with every duplicate key (each reported, its value read and left out).
+fn json_value(text: &str, offset: usize, positions: &JsonPositions) -> Result<Option<Node>, Vec<SyntaxError>> {
     use jsonc_parser::ast;
     let options = jsonc_parser::ParseOptions {
         allow_comments: false,
@@ -612,12 +784,12 @@ pub fn parse_json_value(text: &str, offset: usize, positions: &JsonPositions) ->
     };
     let pos = |byte: usize| positions.pos(offset + byte);
     let parsed = jsonc_parser::parse_to_ast(text, &Default::default(), &options)
-        .map_err(|e| SyntaxError { pos: pos(e.range().start), message: e.kind().to_string() })?;
+        .map_err(|e| vec![SyntaxError { pos: pos(e.range().start), message: e.kind().to_string() }])?;
     fn scalar(text: String, plain: bool, start: Pos, end: Pos) -> Node {
         Node { pos: start, end, value: Value::Scalar { text, plain } }
     }
-    fn convert(v: ast::Value, pos: &dyn Fn(usize) -> Pos) -> Result<Node, SyntaxError> {
-        Ok(match v {
+    fn convert(v: ast::Value, pos: &dyn Fn(usize) -> Pos, dups: &mut Vec<SyntaxError>) -> Node {
+        match v {
             ast::Value::StringLit(s) => scalar(s.value.into_owned(), false, pos(s.range.start), pos(s.range.end)),
             ast::Value::NumberLit(n) => scalar(n.value.to_string(), true, pos(n.range.start), pos(n.range.end)),
             ast::Value::BooleanLit(b) => scalar(b.value.to_string(), true, pos(b.range.start), pos(b.range.end)),
@@ -625,7 +797,7 @@ pub fn parse_json_value(text: &str, offset: usize, positions: &JsonPositions) ->
             ast::Value::Array(a) => {
                 // Positions are taken in text order (see `cursor`): the array's start before its items.
                 let start = pos(a.range.start);
-                let items = a.elements.into_iter().map(|e| convert(e, pos)).collect::<Result<Vec<_>, _>>()?;
+                let items: Vec<Node> = a.elements.into_iter().map(|e| convert(e, pos, dups)).collect();
                 Node { pos: start, end: items.iter().map(|n| n.end).max().unwrap_or(start), value: Value::Seq(items) }
             }
             ast::Value::Object(o) => {
@@ -637,18 +809,17 @@ pub fn parse_json_value(text: &str, offset: usize, positions: &JsonPositions) ->
                         ast::ObjectPropName::String(s) => (s.value.into_owned(), s.range),
                         ast::ObjectPropName::Word(w) => (w.value.to_string(), w.range),
                     };
-                    if !seen.insert(key.clone()) {
-                        return Err(SyntaxError {
-                            pos: pos(key_range.start),
-                            message: format!("duplicate key `{key}` in a mapping"),
-                        });
+                    let key_pos = pos(key_range.start);
+                    let dup = !seen.insert(key.clone());
+                    if dup {
+                        dups.push(SyntaxError { pos: key_pos, message: format!("duplicate key `{key}` in a mapping") });
                     }
-                    entries.push(Entry {
-                        key,
-                        key_pos: pos(key_range.start),
-                        value: convert(p.value, pos)?,
-                        merged: None,
-                    });
+                    // A duplicate's value is read too (a duplicate in it is reported, after it: text order), then
+                    // left out.
+                    let value = convert(p.value, pos, dups);
+                    if !dup {
+                        entries.push(Entry { key, key_pos, value, merged: None });
+                    }
                 }
                 Node {
                     pos: start,
@@ -656,9 +827,11 @@ pub fn parse_json_value(text: &str, offset: usize, positions: &JsonPositions) ->
                     value: Value::Map(entries),
                 }
             }
-        })
+        }
     }
-    parsed.value.map(|v| convert(v, &pos)).transpose()
+    let mut dups = Vec::new();
+    let node = parsed.value.map(|v| convert(v, &pos, &mut dups));
+    if dups.is_empty() { Ok(node) } else { Err(dups) }
 }
 
 /// [`parse_json_value`] for a value serde_json has already read as strict JSON (one role or policy of a large IAM
@@ -952,6 +1125,157 @@ b:
         let nested = |n: usize| format!("{}1{}", "[".repeat(n), "]".repeat(n));
         assert!(parse_json_item(&nested(64), 0, &JsonPositions::new(&nested(64)), 64).is_some());
         assert_eq!(parse_json_item(&nested(65), 0, &JsonPositions::new(&nested(65)), 64), None);
+    }
+
+    /// Every problem of a stream, each at its line and column, in text order; the documents without one are read
+    /// (it stopped at the first problem). A duplicate key does not end its document's reading: each is reported.
+    #[test]
+    fn every_problem_of_a_stream_is_reported_and_the_other_documents_read() {
+        let text = "a: 1\nb: 2\na: 3\nb: 4\n---\nkind: Good\n---\nx: *nope\ny: 1\n---\nm:\n  <<: 5\n  k: [1,\n---\nkind: AlsoGood\n";
+        let (docs, errors) = parse_stream_all(text);
+        let got: Vec<(u32, u32, &str)> =
+            errors.iter().map(|e| (e.pos.line, e.pos.col, e.message.split(',').next().unwrap())).collect();
+        assert_eq!(
+            got[..3],
+            [
+                (3, 1, "duplicate key `a` in a mapping"),
+                (4, 1, "duplicate key `b` in a mapping"),
+                (8, 4, "while parsing node")
+            ]
+        );
+        assert_eq!((got.len(), got[3].0), (4, 14), "the unclosed list, reported at the marker: {errors:?}");
+        let kinds: Vec<String> = docs.iter().map(|d| d.root.get("kind").unwrap().as_str().unwrap().into()).collect();
+        assert_eq!(kinds, ["Good", "AlsoGood"]);
+        assert_eq!((docs[1].start_line, docs[1].root.pos), (14, Pos { line: 15, col: 1 }));
+        assert_eq!(parse_stream(text).unwrap_err(), errors[0], "parse_stream stops at the first");
+        let (docs, errors) = parse_stream_all("a: &x [1]\nb: *x\n---\nc: 1\n");
+        assert!(errors.is_empty() && docs.len() == 2, "{errors:?}");
+    }
+
+    /// After a syntax error saphyr cannot go on from, reading starts again at the next document marker line, with
+    /// lines counted as saphyr counts them (`\r\n` and a lone `\r` end a line); without one, the error ends the file.
+    #[test]
+    fn a_syntax_error_ends_its_document_and_reading_resumes_at_the_next_marker() {
+        for eol in ["\n", "\r\n", "\r"] {
+            let text =
+                ["a: \"open", "b: 1", "---", "c: 2", "...", "d: [1,", "---", "--- [x]]", "f: 1", "---", "g: 4", ""]
+                    .join(eol);
+            let (docs, errors) = parse_stream_all(&text);
+            let lines: Vec<u32> = errors.iter().map(|e| e.pos.line).collect();
+            assert_eq!(lines, [1, 7, 8], "{eol:?}: {errors:?}");
+            assert_eq!(errors[0].pos.col, 4, "{eol:?}: {errors:?}");
+            let roots: Vec<serde_json::Value> = docs.iter().map(|d| d.root.to_json()).collect();
+            assert_eq!(roots, [serde_json::json!({"c": 2}), serde_json::json!({"g": 4})], "{eol:?}");
+            assert_eq!(docs[1].root.pos.line, 11, "{eol:?}");
+        }
+        let (docs, errors) = parse_stream_all("a: [1\nb: 2\n");
+        assert_eq!((docs.len(), errors.len()), (0, 1), "{errors:?}");
+    }
+
+    /// The reader's own limits end a document, not the file: an alias bomb is refused without counting its copy,
+    /// and the next document is read; too deep a nesting likewise.
+    #[test]
+    fn a_limit_ends_its_document_and_the_next_is_read() {
+        let mut s = String::from("a: &a [x,x,x,x,x,x,x,x,x]\n");
+        for i in 1..10u8 {
+            let (prev, cur) = ((b'a' + i - 1) as char, (b'a' + i) as char);
+            s.push_str(&format!(
+                "{cur}: &{cur} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"
+            ));
+        }
+        let deep: String = (0..300).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
+        let text = format!("{s}---\nafter: bomb\n---\n{deep}---\nafter: deep\n");
+        let (docs, errors) = parse_stream_all(&text);
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(errors[0].message.contains("alias bomb") && errors[1].message.contains("nesting deeper"), "{errors:?}");
+        let after: Vec<&str> = docs.iter().map(|d| d.root.get("after").unwrap().as_str().unwrap()).collect();
+        assert_eq!(after, ["bomb", "deep"]);
+    }
+
+    /// A file of many broken documents gives at most [`MAX_PROBLEMS`] problems, and a last one that says reading
+    /// stopped there.
+    #[test]
+    fn problems_of_one_file_are_capped() {
+        let text = "a: 1\na: 2\n---\n".repeat(MAX_PROBLEMS + 500);
+        let (docs, errors) = parse_stream_all(&text);
+        assert!(docs.is_empty());
+        assert_eq!(errors.len(), MAX_PROBLEMS + 1);
+        assert_eq!(errors[MAX_PROBLEMS - 1].pos.line, 3 * MAX_PROBLEMS as u32 - 1);
+        assert!(errors[MAX_PROBLEMS].message.contains("the rest of it is not read"), "{:?}", errors.last());
+    }
+
+    /// What [`random_problems`] injects into a document, at its last line.
+    #[derive(Clone, Copy, Debug)]
+    enum Injected {
+        DuplicateKey,
+        UnknownAlias,
+        BadMerge,
+        Unterminated,
+    }
+
+    /// Documents of `keys` keys, some with a problem: the text, the documents expected (by their `id`), and the
+    /// (line, column) of each problem.
+    fn random_problems(docs: &[(usize, Option<Injected>)]) -> (String, Vec<String>, Vec<(u32, u32)>) {
+        let (mut text, mut good, mut at) = (String::new(), Vec::new(), Vec::new());
+        let mut line = 1;
+        for (d, (keys, problem)) in docs.iter().enumerate() {
+            let mut lines = vec![format!("id: doc{d}")];
+            lines.extend((0..*keys).map(|k| format!("k{k}: v{k}")));
+            match problem {
+                None => good.push(format!("doc{d}")),
+                Some(Injected::DuplicateKey) => lines.push("id: again".into()),
+                Some(Injected::UnknownAlias) => lines.push("x: *nope".into()),
+                Some(Injected::BadMerge) => lines.push("m: {<<: 5}".into()),
+                Some(Injected::Unterminated) => lines.push("q: \"open".into()),
+            }
+            let col = match problem {
+                Some(Injected::DuplicateKey) => 1,
+                Some(Injected::UnknownAlias | Injected::Unterminated) => 4,
+                Some(Injected::BadMerge) => 9,
+                None => 0,
+            };
+            if problem.is_some() {
+                at.push((line + lines.len() as u32 - 1, col));
+            }
+            line += lines.len() as u32 + 1;
+            text.push_str(&lines.join("\n"));
+            text.push_str("\n---\n");
+        }
+        (text, good, at)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, ..Default::default() })]
+
+        /// Random multi-document files with injected problems: exactly those problems are reported (count, line
+        /// and column), in text order, and exactly the other documents are read.
+        #[test]
+        fn injected_problems_are_reported_exactly(
+            docs in proptest::collection::vec(
+                (0usize..4, proptest::option::of(proptest::sample::select(vec![
+                    Injected::DuplicateKey, Injected::UnknownAlias, Injected::BadMerge, Injected::Unterminated,
+                ]))),
+                1..10,
+            )
+        ) {
+            let (text, good, at) = random_problems(&docs);
+            let (read, errors) = parse_stream_all(&text);
+            let got: Vec<(u32, u32)> = errors.iter().map(|e| (e.pos.line, e.pos.col)).collect();
+            proptest::prop_assert_eq!(got, at, "{}\n{:?}", text, errors);
+            let ids: Vec<String> = read.iter().map(|d| d.root.get("id").unwrap().as_str().unwrap().to_string()).collect();
+            proptest::prop_assert_eq!(ids, good);
+            proptest::prop_assert_eq!(parse_stream_all(&text).1, errors, "stable");
+        }
+    }
+
+    /// Every duplicate key of a JSON text is reported, each at its key (only the first was).
+    #[test]
+    fn every_duplicate_key_of_a_json_text_is_reported() {
+        let text = "{\"a\": 1, \"b\": {\"c\": 1, \"c\": 2},\n \"a\": 3, \"a\": 4}";
+        let errors = parse_json_all(text).unwrap_err();
+        let at: Vec<(u32, u32)> = errors.iter().map(|e| (e.pos.line, e.pos.col)).collect();
+        assert_eq!(at, [(1, 24), (2, 2), (2, 10)], "{errors:?}");
+        assert_eq!(parse_json(text).unwrap_err(), errors[0], "parse_json stops at the first");
     }
 
     #[test]

@@ -41,7 +41,7 @@ fn loc(file: FileId, n: &Node) -> Loc {
 /// Reads one document that has `apiVersion` and `kind`. A `…List` is read item by item ([`read_list`]). Any other
 /// object must have a valid name ([`object_name`]) and namespace ([`object_namespace`]); it is then read by kind
 /// (ServiceAccount, ConfigMap/Secret, KEDA objects), read as a workload when it runs pods ([`pod_spec`], unless
-/// [`malformed_pod_field`] finds a field of the wrong type), and kept whole in `model.objects`.
+/// [`malformed_pod_fields`] finds fields of the wrong type: each is reported), and kept whole in `model.objects`.
 pub fn read_object(
     model: &mut Model,
     file: FileId,
@@ -63,10 +63,10 @@ pub fn read_object(
         // API object. Skipped quietly like any other non-Kubernetes YAML.
         return;
     }
-    let Some(name) = object_name(file, &node, meta, &kind, strict_name, sink) else {
-        return;
-    };
-    let Some(namespace) = object_namespace(file, meta, sink) else {
+    // Both checked before either stops the object: a bad name hid a bad namespace.
+    let name = object_name(file, &node, meta, &kind, strict_name, sink);
+    let namespace = object_namespace(file, meta, sink);
+    let (Some(name), Some(namespace)) = (name, namespace) else {
         return;
     };
     let ns = namespace.clone().unwrap_or_else(|| opts.default_namespace.clone());
@@ -89,13 +89,7 @@ pub fn read_object(
         super::values::spec_refs(model, file, &node, index);
     }
     if let Some(pods) = super::workloads::find(&node, &api_version, &kind, &opts.pod_kinds) {
-        let sa = pods.service_account.filter(|n| is_non_string(n)).map(|n| (n, "serviceAccountName", "a string"));
-        if let Some((n, field, want)) = sa.or_else(|| pods.specs.iter().find_map(|(s, _)| malformed_pod_field(s))) {
-            sink.push(
-                rules::MALFORMED_INPUT,
-                format!("`{kind}` {name}: `{field}` must be {want}, found {}", n.type_name()),
-                Some(loc(file, n)),
-            );
+        if reported_malformed_pods(file, &pods, &kind, &name, sink) {
             return;
         }
         read_workload(model, file, &pods, index, &kind, &ns, &name);
@@ -281,16 +275,39 @@ fn read_trigger_auth(model: &mut Model, node: &Node, index: usize, kind: &str, n
     });
 }
 
-/// The first field eks2aks reads from a pod spec that lacks its Kubernetes type, with the field's name and the
+/// Reports every field of the workload's pods that lacks its Kubernetes type ([`malformed_pod_fields`]), each once
+/// (the pods' ServiceAccount may be a pod spec's own field); whether there was one.
+fn reported_malformed_pods(
+    file: FileId,
+    pods: &super::workloads::Pods,
+    kind: &str,
+    name: &str,
+    sink: &mut Sink,
+) -> bool {
+    let sa = pods.service_account.filter(|n| is_non_string(n)).map(|n| (n, "serviceAccountName", "a string"));
+    let mut bad: Vec<_> = sa.into_iter().chain(pods.specs.iter().flat_map(|(s, _)| malformed_pod_fields(s))).collect();
+    bad.sort_by_key(|(n, ..)| n.pos);
+    bad.dedup_by_key(|(n, ..)| n.pos);
+    for (n, field, want) in &bad {
+        sink.push(
+            rules::MALFORMED_INPUT,
+            format!("`{kind}` {name}: `{field}` must be {want}, found {}", n.type_name()),
+            Some(loc(file, n)),
+        );
+    }
+    !bad.is_empty()
+}
+
+/// The fields eks2aks reads from a pod spec that lack their Kubernetes type, each with its name and the
 /// type it must have: `serviceAccountName` (or `serviceAccount`) must be a string, `containers` and
 /// `initContainers` lists (null is absent). Such a workload is malformed, not guessed at.
-fn malformed_pod_field(spec: &Node) -> Option<(&Node, &'static str, &'static str)> {
+fn malformed_pod_fields(spec: &Node) -> impl Iterator<Item = (&Node, &'static str, &'static str)> {
     let sa_node = spec.get("serviceAccountName").or_else(|| spec.get("serviceAccount"));
-    sa_node.filter(|n| is_non_string(n)).map(|n| (n, "serviceAccountName", "a string")).or_else(|| {
-        ["containers", "initContainers"]
-            .iter()
-            .find_map(|k| spec.get(k).filter(|n| n.as_seq().is_none() && !n.is_null()).map(|n| (n, *k, "a list")))
-    })
+    let sa = sa_node.filter(|n| is_non_string(n)).map(|n| (n, "serviceAccountName", "a string"));
+    let lists = ["containers", "initContainers"]
+        .into_iter()
+        .filter_map(|k| spec.get(k).filter(|n| n.as_seq().is_none() && !n.is_null()).map(|n| (n, k, "a list")));
+    sa.into_iter().chain(lists)
 }
 
 /// A value that is not a string to Kubernetes' YAML reader: a collection, or a plain `5` or `true` (a number or a

@@ -334,33 +334,26 @@ fn read_file(
             Err(not_read) => strict_json = not_read.strict_json,
         }
     }
-    let parsed = match err {
-        Some(e) => Err(e),
-        None if is_json => (if strict_json { Ok(()) } else { check_json(text) })
-            .and_then(|()| yaml::parse_json(text).map_err(|e| (e.pos, e.message))),
-        None => yaml::parse_stream(text).map_err(|e| (e.pos, e.message)),
+    let (docs, problems) = match err {
+        Some(e) => (Vec::new(), vec![e]),
+        None => parse(text, is_json, strict_json),
     };
-    let docs = match parsed {
-        Ok(docs) => docs,
-        Err((pos, msg)) => {
-            let loc = (pos.line > 0).then_some(Loc { file: id, pos });
-            if looks_like_unrendered_template(text) {
-                frag.sink
-                    .push(
-                        rules::SKIPPED_TEMPLATE,
-                        format!(
-                            "`{}` is not YAML ({msg}); it looks like an unrendered template and was skipped",
-                            src.display
-                        ),
-                        loc,
-                    )
-                    .with_help("render it first, e.g. `helm template RELEASE CHART | eks2aks plan -`");
-            } else {
-                frag.sink.push(rules::MALFORMED_INPUT, msg, loc);
-            }
-            return;
-        }
-    };
+    if let Some((pos, msg)) = problems.first()
+        && looks_like_unrendered_template(text)
+    {
+        let loc = (pos.line > 0).then_some(Loc { file: id, pos: *pos });
+        frag.sink
+            .push(
+                rules::SKIPPED_TEMPLATE,
+                format!("`{}` is not YAML ({msg}); it looks like an unrendered template and was skipped", src.display),
+                loc,
+            )
+            .with_help("render it first, e.g. `helm template RELEASE CHART | eks2aks plan -`");
+        return;
+    }
+    for (pos, msg) in problems {
+        frag.sink.push(rules::MALFORMED_INPUT, msg, (pos.line > 0).then_some(Loc { file: id, pos }));
+    }
     let helm_sources = helm_sources(text);
     let dir = src.path.as_deref().unwrap_or(Path::new("-")).parent().map(Path::to_path_buf).unwrap_or_default();
     let mut prev_line = 0;
@@ -370,6 +363,23 @@ fn read_file(
         let helm_source = helm_sources.iter().rev().find(|(l, _)| *l > prev_line && *l <= line).map(|(_, s)| s.clone());
         classify(frag, id, doc, helm_source, dir.clone(), opts);
         prev_line = line;
+    }
+}
+
+/// A file's documents and its problems: every problem, each at its place, and the documents that have none (read
+/// as usual, so that their own problems are reported in the same run; nothing is written while any input is
+/// malformed). A JSON file (`strict_json`: serde_json has read it already) has one syntax error at most, and
+/// every duplicate key.
+fn parse(text: &str, is_json: bool, strict_json: bool) -> (Vec<Document>, Vec<(Pos, String)>) {
+    let at = |e: yaml::SyntaxError| (e.pos, e.message);
+    if !is_json {
+        let (docs, errors) = yaml::parse_stream_all(text);
+        return (docs, errors.into_iter().map(at).collect());
+    }
+    match (if strict_json { Ok(()) } else { check_json(text) }).map(|()| yaml::parse_json_all(text)) {
+        Err(e) => (Vec::new(), vec![e]),
+        Ok(Ok(docs)) => (docs, Vec::new()),
+        Ok(Err(errors)) => (Vec::new(), errors.into_iter().map(at).collect()),
     }
 }
 

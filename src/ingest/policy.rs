@@ -155,10 +155,9 @@ pub fn read_document(file: FileId, node: &Node, sink: &mut Sink) -> Option<Polic
 }
 
 /// Reads one statement. Each part is read in turn — its keys, `Effect`, the action list, the resource list, the
-/// principal, the conditions — and reported where it is wrong. A missing or malformed `Effect`, action list,
-/// resource list, principal or `Condition` block stops the statement there; an unknown key, a malformed action or
-/// a malformed condition is reported and the rest is still read (so that every such problem is reported), but the
-/// statement is dropped: `None` either way.
+/// principal, the conditions — and each problem reported where it is: every part is read even after one is wrong
+/// (a bad `Effect` hid a bad action after it), so that one run reports them all. A statement with any problem is
+/// dropped: `None`.
 fn read_statement(file: FileId, s: &Node, sink: &mut Sink) -> Option<Statement> {
     let Some(entries) = s.as_map() else {
         sink.push(
@@ -169,24 +168,30 @@ fn read_statement(file: FileId, s: &Node, sink: &mut Sink) -> Option<Statement> 
         return None;
     };
     let mut ok = known_statement_keys(file, entries, sink);
-    let effect = read_effect(file, s, sink)?;
+    let effect = read_effect(file, s, sink);
     let action = match pattern_list(file, s, "Action", "NotAction", sink) {
-        Some(Some(a)) => a,
+        Some(Some(a)) => {
+            ok &= well_formed_actions(file, &a, sink);
+            Some(a)
+        }
         Some(None) => {
             sink.push(rules::MALFORMED_INPUT, "statement has neither `Action` nor `NotAction`", Some(loc(file, s)));
-            return None;
+            None
         }
-        None => return None,
+        None => None,
     };
-    ok &= well_formed_actions(file, &action, sink);
-    let resource = pattern_list(file, s, "Resource", "NotResource", sink)?;
-    let principal = read_principal(file, s, sink)?;
+    let resource = pattern_list(file, s, "Resource", "NotResource", sink);
+    let principal = read_principal(file, s, sink);
     let mut conditions = Vec::new();
     if let Some(c) = s.get("Condition") {
-        ok &= read_conditions(file, c, &mut conditions, sink)?;
+        ok &= read_conditions(file, c, &mut conditions, sink) == Some(true);
     }
+    let (Some(effect), Some(action), Some(resource), Some(principal), true) = (effect, action, resource, principal, ok)
+    else {
+        return None;
+    };
     conditions.shrink_to_fit();
-    ok.then(|| Statement {
+    Some(Statement {
         sid: s.get("Sid").and_then(Node::as_str).map(str::to_string),
         effect,
         action,
@@ -440,6 +445,19 @@ mod tests {
         assert_eq!(p.entries.len(), 2);
         assert!(d.statements[1].action.not);
         assert!(d.statements[1].resource.as_ref().unwrap().not);
+    }
+
+    /// A statement's parts are all read and each problem reported, each at its place: a bad `Effect` stopped the
+    /// statement there, hiding a bad action, resource list, principal and `Condition` after it.
+    #[test]
+    fn every_problem_of_a_statement_is_reported() {
+        let (d, s) = doc(
+            "Statement:\n  - Effect: Maybe\n    Action: [s3GetObject]\n    Resource: [[x]]\n    Principal: {Nobody: x}\n    Condition: 1\n",
+        );
+        assert!(d.is_none());
+        let at: Vec<(u32, u32)> =
+            s.findings().iter().map(|f| (f.loc.unwrap().pos.line, f.loc.unwrap().pos.col)).collect();
+        assert_eq!(at, [(2, 13), (3, 14), (4, 16), (5, 17), (6, 16)], "{:?}", s.findings());
     }
 
     #[test]

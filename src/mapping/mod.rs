@@ -16,6 +16,7 @@ pub mod naming;
 pub mod need;
 pub mod storage_configs;
 
+use crate::config::At;
 pub use load::{Tables, load};
 
 /// Checks the config against the mapping tables: every target named must exist for its service (the first
@@ -27,13 +28,14 @@ pub fn check_targets(cfg: &crate::config::Config, tables: &Tables) -> anyhow::Re
     }
 }
 
-/// Every target of the config that the tables do not have, as (key to locate, message).
-pub fn target_problems(cfg: &crate::config::Config, tables: &Tables) -> Vec<(String, String)> {
+/// Every target of the config that the tables do not have, as (place, message): an unknown service at its key,
+/// an unknown target at its value.
+pub fn target_problems(cfg: &crate::config::Config, tables: &Tables) -> Vec<(At, String)> {
     let mut out = Vec::new();
     for (svc, target) in &cfg.targets {
         let Some(s) = tables.services.get(svc) else {
             out.push((
-                svc.clone(),
+                At::key(&["targets", svc]),
                 format!(
                     "`targets.{svc}`: no such service in the mapping tables (known: {})",
                     tables.services.keys().cloned().collect::<Vec<_>>().join(", ")
@@ -43,7 +45,7 @@ pub fn target_problems(cfg: &crate::config::Config, tables: &Tables) -> Vec<(Str
         };
         if !s.targets.contains_key(target) {
             out.push((
-                svc.clone(),
+                At::value(&["targets", svc]),
                 format!(
                     "`targets.{svc}: {target}`: not a target of {svc} (choose one of: {})",
                     s.targets.keys().cloned().collect::<Vec<_>>().join(", ")
@@ -53,9 +55,12 @@ pub fn target_problems(cfg: &crate::config::Config, tables: &Tables) -> Vec<(Str
     }
     for (pattern, target) in &cfg.resource_targets {
         let svc = pattern.split(':').nth(2).unwrap_or_default();
-        if !tables.services.get(svc).is_some_and(|s| s.targets.contains_key(target)) {
+        let service = tables.services.get(svc);
+        if !service.is_some_and(|s| s.targets.contains_key(target)) {
+            // The pattern when it names no service, else the target.
+            let keys = ["resource_targets", pattern.as_str()];
             out.push((
-                "resource_targets".to_string(),
+                if service.is_none() { At::key(&keys) } else { At::value(&keys) },
                 format!("`resource_targets`: `{pattern}: {target}` does not name a service ARN pattern and one of its targets"),
             ));
         }
@@ -64,7 +69,7 @@ pub fn target_problems(cfg: &crate::config::Config, tables: &Tables) -> Vec<(Str
     let classes = &tables.k8s_resources.ingress.classes;
     if let Some(class) = cfg.ingress_class.as_deref().filter(|c| !classes.contains_key(*c)) {
         out.push((
-            "ingress_class".to_string(),
+            At::value(&["ingress_class"]),
             format!(
                 "`ingress_class: {class}`: not an ingress class of k8s-resources.yaml (choose one of: {})",
                 classes.keys().cloned().collect::<Vec<_>>().join(", ")
@@ -77,8 +82,8 @@ pub fn target_problems(cfg: &crate::config::Config, tables: &Tables) -> Vec<(Str
 /// The Azure names given in `azure:` that their scope kind's naming rule (`mappings/scopes.yaml` `naming`, applied
 /// by [`naming::azure_name`], the rule the plan's own names follow) would change: such a name is not one Azure
 /// accepts (`storage_account: Bad_Name!` was written into manifests as `https://Bad_Name!.blob…`; review of
-/// 4ba9fce). Each is a config problem at its key.
-pub fn config_name_problems(cfg: &crate::config::Config, tables: &Tables) -> Vec<(String, String)> {
+/// 4ba9fce). Each is a config problem at its value.
+pub fn config_name_problems(cfg: &crate::config::Config, tables: &Tables) -> Vec<(At, String)> {
     let mut out = Vec::new();
     for kind in &tables.scopes.kinds {
         for p in &kind.params {
@@ -86,7 +91,7 @@ pub fn config_name_problems(cfg: &crate::config::Config, tables: &Tables) -> Vec
             let valid = naming::azure_name(&kind.naming, value);
             if &valid != value {
                 out.push((
-                    p.config_key.clone(),
+                    At::value(&["azure", &p.config_key]),
                     format!(
                         "`azure.{}: {}` is not a valid {} name ({}); the `{}` naming rule would make it `{valid}`",
                         p.config_key,

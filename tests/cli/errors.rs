@@ -148,15 +148,15 @@ fn a_config_key_of_the_wrong_type_does_not_hide_the_others() {
     assert!(err.contains("(5 problems)"), "{err}");
     let want = [
         "error: `bridge` must be `aks-issuer` or `entra`".to_string(),
-        format!(" --> {c}:1:1\n"),
+        format!(" --> {c}:1:9\n"),
         "error: `targets.sqs: storage-quene`: not a target of sqs".to_string(),
-        format!(" --> {c}:3:3\n"),
+        format!(" --> {c}:3:8\n"),
         "error: custom_roles.max_excess: invalid type: integer `-1`".to_string(),
         format!(" --> {c}:5:15\n"),
         "error: azure: unknown field `locaton`".to_string(),
         format!(" --> {c}:7:3\n"),
         "error: `azure.storage_account: Bad_Name!` is not a valid storage_account name".to_string(),
-        format!(" --> {c}:8:3\n"),
+        format!(" --> {c}:8:20\n"),
     ];
     let mut at = 0;
     for w in &want {
@@ -178,7 +178,7 @@ fn azure_names_in_the_config_follow_the_naming_rules() {
     let (code, _, err) =
         run(&["translate", "--config", c, "testdata/examples/edw-keda", "--out", out.to_str().unwrap()]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains(&format!(" --> {c}:3:3")) && err.contains("would make it `badname`"), "{err}");
+    assert!(err.contains(&format!(" --> {c}:3:20")) && err.contains("would make it `badname`"), "{err}");
     assert!(err.contains("(1 problem)"), "kv-orders is a valid Key Vault name: {err}");
     assert!(!out.exists(), "nothing written");
     std::fs::write(&cfg, "azure:\n  key_vault: kv-orders\n  storage_account: edwstore01\n").unwrap();
@@ -202,7 +202,7 @@ fn the_node_resource_group_follows_azures_resource_group_rules() {
             run(&["translate", "--config", c, "testdata/rules/E2A143/fires", "--out", out.to_str().unwrap()]);
         assert_eq!(code, 2, "{bad}: {err}");
         assert!(
-            err.contains(&format!(" --> {c}:3:3")) && err.contains("is not a valid node_resource_group name"),
+            err.contains(&format!(" --> {c}:3:24")) && err.contains("is not a valid node_resource_group name"),
             "{bad}: {err}"
         );
         assert!(!err.contains('\u{1b}'), "control characters escaped: {err}");
@@ -236,13 +236,13 @@ fn every_config_problem_is_reported_at_once_with_its_line() {
         "error: `rules.E2A999`: no such rule".to_string(),
         format!(" --> {c}:2:3\n  |\n2 |   E2A999: off\n  |   ^^^"),
         "error: `rules.E2A005: loud`: use error, warning, note or off".to_string(),
-        format!(" --> {c}:3:3\n"),
+        format!(" --> {c}:3:11\n"),
         "error: `targets.sqs: kafka`: not a target of sqs".to_string(),
-        format!(" --> {c}:5:3\n"),
+        format!(" --> {c}:5:8\n"),
         "error: `bridge` must be `aks-issuer` or `entra`".to_string(),
-        format!(" --> {c}:6:1\n"),
+        format!(" --> {c}:6:9\n"),
         "error: `max_file_size` must be more than 0".to_string(),
-        format!(" --> {c}:7:1\n  |\n7 | max_file_size: 0\n  | ^^^"),
+        format!(" --> {c}:7:16\n  |\n7 | max_file_size: 0\n  |                ^\n"),
     ];
     let mut at = 0;
     for w in &want {
@@ -263,4 +263,160 @@ fn a_managed_policy_with_two_default_versions_is_malformed_input() {
         "{err}"
     );
     assert!(out.is_empty(), "{out}");
+}
+
+/// A multi-document file with several problems: a duplicate key (document 1), an unknown alias (document 3), a
+/// syntax error saphyr cannot go on from (document 4, reading resumes at the next `---`) and a duplicate key in a
+/// flow mapping (document 5). Only the first was reported; each is reported now at its own line and column, with
+/// every verb and format, exit 2, nothing written.
+const SEVERAL_PROBLEMS: &str = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: a\n  name: b\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: *nope\n---\nkey: [unclosed\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, name: d}\n";
+
+/// (line, column) of each problem of [`SEVERAL_PROBLEMS`].
+const SEVERAL_AT: [(u64, u64); 4] = [(5, 3), (15, 9), (18, 1), (21, 21)];
+
+#[test]
+fn every_problem_of_a_yaml_file_is_reported_in_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("app.yaml");
+    std::fs::write(&f, SEVERAL_PROBLEMS).unwrap();
+    let p = f.to_str().unwrap();
+    let at = |l: u64, c: u64| format!("{p}:{l}:{c}");
+    for args in [vec!["plan", p], vec!["plan", "--format", "json", p], vec!["check", p]] {
+        let (code, out, err) = run(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(out.is_empty(), "{args:?}: {out}");
+        assert_eq!(err.matches("error[E2A001]").count(), 4, "{args:?}: {err}");
+        for (l, c) in SEVERAL_AT {
+            assert!(err.contains(&at(l, c)), "{args:?}: {} missing in\n{err}", at(l, c));
+        }
+        assert!(err.contains("duplicate key `name`") && err.contains("unknown anchor"), "{err}");
+        assert!(err.ends_with("error: 4 input problems found; nothing was written\n"), "{err}");
+    }
+    let (code, out, _) = run(&["check", "--format", "json", p]);
+    assert_eq!(code, 2);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let mut got: Vec<(u64, u64)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["line"].as_u64().unwrap(), f["column"].as_u64().unwrap()))
+        .collect();
+    got.sort();
+    assert_eq!(got, SEVERAL_AT, "{out}");
+    let (code, out, _) = run(&["check", "--format", "sarif", p]);
+    assert_eq!(code, 2);
+    let sarif: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let lines: Vec<u64> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, SEVERAL_AT.map(|a| a.0), "{out}");
+    for format in ["junit", "markdown", "gitlab"] {
+        let (code, out, err) = run(&["check", "--format", format, p]);
+        assert_eq!(code, 2, "{format}: {err}");
+        for (l, _) in SEVERAL_AT {
+            assert!(out.contains(&format!("{l}")), "{format}: line {l} missing in\n{out}");
+        }
+        assert_eq!(err.matches("error[E2A001]").count(), 4, "{format}: {err}");
+    }
+    let o = dir.path().join("out");
+    let (code, _, err) = run(&["translate", p, "--out", o.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(err.matches("error[E2A001]").count(), 4, "{err}");
+    assert!(!o.exists(), "nothing written");
+}
+
+/// A config with a problem in every check made after parsing. `route53.resource_group` and
+/// `route53.subscription_id` were reported at the `route53:` line, `aws.*` at `aws:`, `resource_targets` at its
+/// key, and the rest at their key (a `resource_group:` at the first line that starts with it, whichever section it
+/// is in): each is at its offending value now — or at its key when the key is what is wrong (an unknown rule,
+/// service or ARN pattern) — all in one run, exit 2.
+const CONFIG_PROBLEMS: &str = "route53:\n  resource_group: \"dns$(id)\"\n  subscription_id: also-not\n  zones:\n    Z0123: \"bad zone!\"\nazure:\n  subscription_id: nope-sub\n  tenant_id: tenant-x\n  resource_group: \"bad rg\"\n  storage_account: \"Bad_Name!\"\naws:\n  account_id: \"12\"\n  region: Mars\n  partition: aws-moon\nbridge: nope\nmax_file_size: 0\ningress_class: nginx-ish\ntargets:\n  sqs: kafka\n  nosuch: x\nresource_targets:\n  \"arn:aws:sqs:*:*:q\": bogus\n  \"arn:aws:nosvc:*:*:q\": storage-queue\nrules:\n  E2A999: off\n  E2A005: loud\n  E2A001: off\n";
+
+/// (line, text at the place) of each problem of [`CONFIG_PROBLEMS`].
+const CONFIG_AT: &[(usize, &str)] = &[
+    (2, "\"dns$(id)\""),
+    (3, "also-not"),
+    (5, "\"bad zone!\""),
+    (7, "nope-sub"),
+    (8, "tenant-x"),
+    (9, "\"bad rg\""),
+    (10, "\"Bad_Name!\""),
+    (12, "\"12\""),
+    (13, "Mars"),
+    (14, "aws-moon"),
+    (15, "nope"),
+    (16, "0"),
+    (17, "nginx-ish"),
+    (19, "kafka"),
+    (20, "nosuch"),
+    (22, "bogus"),
+    (23, "\"arn:aws:nosvc"),
+    (25, "E2A999"),
+    (26, "loud"),
+    (27, "E2A001"),
+];
+
+#[test]
+fn every_config_problem_points_at_its_offending_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("eks2aks.yaml");
+    std::fs::write(&cfg, CONFIG_PROBLEMS).unwrap();
+    let c = cfg.display().to_string();
+    let lines: Vec<&str> = CONFIG_PROBLEMS.lines().collect();
+    let (code, out, err) = run(&["plan", "--config", &c, "testdata/examples/edw-keda"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(err.starts_with(&format!("error: invalid config {c} ({} problems):\n", CONFIG_AT.len())), "{err}");
+    let mut places: Vec<String> =
+        err.lines().filter_map(|l| l.trim_start().strip_prefix("--> ")).map(str::to_string).collect();
+    let mut want: Vec<String> = CONFIG_AT
+        .iter()
+        .map(|(l, text)| {
+            let at = lines[l - 1].find(text).unwrap() + 1;
+            format!("{c}:{l}:{at}")
+        })
+        .collect();
+    places.sort();
+    want.sort();
+    assert_eq!(places, want, "{err}");
+}
+
+/// One Kubernetes object with several problems: a bad name and a bad namespace, and two pod fields of the wrong
+/// type. Only the first of each pair was reported (the name hid the namespace, `serviceAccountName` hid
+/// `containers`); each is reported now, at its value.
+#[test]
+fn every_problem_of_a_kubernetes_object_is_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("d.yaml");
+    std::fs::write(
+        &f,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Bad_Name\n  namespace: Bad_NS\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\nspec:\n  template:\n    spec:\n      serviceAccountName: 5\n      containers: notalist\n      initContainers: {}\n",
+    )
+    .unwrap();
+    let p = f.to_str().unwrap();
+    let (code, _, err) = run(&["plan", p]);
+    assert_eq!(code, 2, "{err}");
+    for at in ["d.yaml:4:9", "d.yaml:5:14", "d.yaml:14:27", "d.yaml:15:19", "d.yaml:16:23"] {
+        assert!(err.contains(at), "{at} missing in\n{err}");
+    }
+    assert!(err.ends_with("error: 5 input problems found; nothing was written\n"), "{err}");
+}
+
+/// A JSON file with two duplicate keys: both are reported, each at its key (only the first was).
+#[test]
+fn every_duplicate_key_of_a_json_file_is_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("policy.json");
+    std::fs::write(
+        &f,
+        "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [],\n  \"Version\": \"x\",\n  \"Statement\": []\n}\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(&["plan", f.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("policy.json:4:3") && err.contains("policy.json:5:3"), "{err}");
+    assert!(err.ends_with("error: 2 input problems found; nothing was written\n"), "{err}");
 }

@@ -98,7 +98,23 @@ fn config_and_target_problems_come_out_together_with_carets() {
     let c = cfg.display();
     assert!(err.starts_with(&format!("error: invalid config {c} (3 problems):\n")), "{err}");
     assert_eq!(errors(&err).len(), 4, "{err}");
-    assert!(err.contains(&format!(" --> {c}:2:3\n  |\n2 |   sqs: kafka\n  |   ^^^^")), "{err}");
+    assert!(err.contains(&format!(" --> {c}:2:8\n  |\n2 |   sqs: kafka\n  |        ^^^^^")), "{err}");
     assert!(err.contains(&format!(" --> {c}:3:3\n")) && err.contains("`targets.nosuch`: no such service"), "{err}");
     assert!(err.contains(&format!(" --> {c}:5:3\n")), "{err}");
+}
+
+/// A config with two duplicate keys: serde stopped at the first and showed it at the key's first occurrence
+/// (`azure: duplicate field `location`` at line 3); each is reported now, at the repeated key, in one run.
+#[test]
+fn every_duplicate_key_of_the_config_is_reported_at_the_repeated_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("eks2aks.yaml");
+    std::fs::write(&cfg, "bridge: entra\nazure:\n  location: x\n  location: y\nbridge: aks-issuer\n").unwrap();
+    let (code, out, err) = run(&["plan", "--config", cfg.to_str().unwrap(), "testdata/examples/edw-keda"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty(), "{out}");
+    let c = cfg.display();
+    assert!(err.starts_with(&format!("error: invalid config {c} (2 problems):\n")), "{err}");
+    assert!(err.contains(&format!("duplicate key `location` in a mapping\n --> {c}:4:3\n")), "{err}");
+    assert!(err.contains(&format!("duplicate key `bridge` in a mapping\n --> {c}:5:1\n")), "{err}");
 }
