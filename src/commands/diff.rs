@@ -77,7 +77,10 @@ fn side_plan(path: &std::path::Path, cfg: &crate::config::Config, tables: &mappi
     Ok(Ok(plan))
 }
 
-/// A JSON file whose `schema` is `eks2aks/plan/v1`; `None` for any other file (it is an input to plan).
+/// A JSON file whose `schema` is `eks2aks/plan/v1`; `None` for any other file (it is an input to plan). A JSON
+/// object with another top-level `schema` string is an error (review 4, r19: a `plan/v2` was read as an input tree
+/// holding nothing, so every grant looked removed and `--fail-on escalation` passed); no AWS or Kubernetes input
+/// has a top-level `schema`.
 fn read_plan_json(path: &std::path::Path) -> Result<Option<Value>> {
     if path.extension().is_none_or(|e| e != "json") {
         return Ok(None);
@@ -85,5 +88,13 @@ fn read_plan_json(path: &std::path::Path) -> Result<Option<Value>> {
     let bytes = diag::files::read_capped(path, true, diag::files::max_file_size())
         .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let Ok(v) = serde_json::from_slice::<Value>(&bytes) else { return Ok(None) };
-    Ok((v.get("schema").and_then(Value::as_str) == Some("eks2aks/plan/v1")).then_some(v))
+    match v.get("schema").and_then(Value::as_str) {
+        None => Ok(None),
+        Some("eks2aks/plan/v1") => Ok(Some(v)),
+        Some(other) => anyhow::bail!(
+            "{}: schema `{}` is not a plan this eks2aks reads (eks2aks/plan/v1); nothing was compared",
+            path.display(),
+            crate::text::truncate(other)
+        ),
+    }
 }

@@ -224,3 +224,27 @@ fn a_deny_removed_loosens_the_condition_and_lists_no_control_plane_action_as_new
     assert!(!out.contains("new actions on this scope"), "{out}");
     assert!(!out.contains("new data actions"), "read was granted before, under a narrower condition: {out}");
 }
+
+// Review 4, r19: a plan.json of a schema this eks2aks does not read (`eks2aks/plan/v2`, or any other `schema`) was
+// read as an input tree holding nothing, so every grant looked removed and `--fail-on escalation` passed. It is
+// malformed input for `diff`: exit 2, nothing compared.
+#[test]
+fn a_plan_json_of_another_schema_is_an_error_not_an_empty_side() {
+    let (base, head) = pair("write-action");
+    let tmp = tempfile::tempdir().unwrap();
+    let (code, plan, err) = run(&["plan", "--format", "json", &head]);
+    assert_eq!(code, 0, "{err}");
+    let base_plan = tmp.path().join("base.plan.json");
+    let (code, base_json, err) = run(&["plan", "--format", "json", &base]);
+    assert_eq!(code, 0, "{err}");
+    std::fs::write(&base_plan, base_json).unwrap();
+    for schema in ["eks2aks/plan/v2", "something/else"] {
+        let other = tmp.path().join("head.plan.json");
+        std::fs::write(&other, plan.replacen("\"eks2aks/plan/v1\"", &format!("{schema:?}"), 1)).unwrap();
+        let (code, out, err) =
+            run(&["diff", base_plan.to_str().unwrap(), other.to_str().unwrap(), "--fail-on", "escalation"]);
+        assert_eq!(code, 2, "{schema}: {out}{err}");
+        assert!(err.contains(&format!("schema `{schema}`")) && err.contains("eks2aks/plan/v1"), "{err}");
+        assert!(out.is_empty(), "nothing compared: {out}");
+    }
+}
