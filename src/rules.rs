@@ -529,6 +529,11 @@ rules! {
         why: "The workload keeps, through the bridge, only what the bridge policy grants: without this statement it loses these actions on the staying resources (a narrower bridge, never a wider one), and a person must decide how to grant them.",
         fix: "Add the statement to `aws/eks2aks-bridge-<identity>.policy.json` by hand (or rewrite the IAM statement with `Resource` naming the resources it is for, then translate again); waive this finding with a reason once done."
     }
+    RESOURCE_IN_OTHER_PARTITION = "E2A135" "resource-in-other-partition" Warning {
+        what: "A policy statement names a resource of another AWS partition than its role's (`arn:aws-cn:…` or `arn:aws-us-gov:…` in a policy of an `arn:aws:…` role, or the reverse). The message names both partitions; nothing is granted for that resource.",
+        why: "Partitions are isolated: a role's credentials are valid only in its own partition, so IAM credentials of one partition cannot be used with resources of another (AWS whitepaper \"AWS Fault Isolation Boundaries\", Partitions). The statement allowed nothing there on AWS, so the plan grants nothing on Azure; granting it would be wider than AWS (the soundness check refused such a grant with E2A045).",
+        fix: "Nothing, if the statement is a leftover (delete it from the policy). If the workload really reaches that resource, it does so with other credentials than this role's: translate that access separately."
+    }
     VALUE_NOT_REWRITTEN_IN_PLACE = "E2A136" "aws-value-not-rewritable-in-place" Warning {
         what: "An env value, ConfigMap `data` or Secret `stringData` value names an AWS resource the plan maps (a queue URL, an ARN, an S3 URI), but the value is written so that the reference's place in the file cannot be computed exactly from its place in the value: a folded block scalar (`>`, whose line breaks are joined when read), a block scalar with an indentation indicator or tabs, or a multi-line quoted or plain scalar. The value is left as it is; the message names the reference and its Azure replacement.",
         why: "Rewriting a guessed place could corrupt the document the value holds (or the manifest around it); re-writing the whole value would lose its layout. The workload still points at AWS until the value is changed.",

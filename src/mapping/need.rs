@@ -336,6 +336,22 @@ fn go(parts: &[(bool, &str)], text: &str, name: &mut Option<String>, path: &mut 
 /// denied AWS actions.
 pub type Denied = BTreeMap<(std::sync::Arc<str>, String), BTreeMap<Perm, BTreeSet<String>>>;
 
+/// Where the role being translated lives: its ARN's partition and its account (each empty when unknown).
+#[derive(Debug, Clone, Copy)]
+pub struct RoleHome<'a> {
+    /// `aws`, `aws-cn` or `aws-us-gov`.
+    pub partition: &'a str,
+    /// The account id.
+    pub account: &'a str,
+}
+
+impl<'a> RoleHome<'a> {
+    /// The home of a role of this ARN and account.
+    pub fn of(role_arn: &'a str, account: &'a str) -> Self {
+        RoleHome { partition: role_arn.split(':').nth(1).unwrap_or_default(), account }
+    }
+}
+
 /// What an identity needs, per scope.
 pub type Needs = BTreeMap<ScopeKey, ScopeNeed>;
 
@@ -668,7 +684,7 @@ pub fn needs(
     tables: &Tables,
     choice: &TargetChoice,
     identity: &str,
-    identity_account: &str,
+    home: RoleHome,
     perms: &[Permission],
     named: &BTreeSet<String>,
     sink: &mut Sink,
@@ -677,7 +693,8 @@ pub fn needs(
         tables,
         choice,
         identity,
-        identity_account,
+        identity_account: home.account,
+        identity_partition: home.partition,
         named,
         sink: &mut *sink,
         not_translated: BTreeMap::new(),
@@ -744,6 +761,9 @@ struct Translator<'a> {
     identity: &'a str,
     /// The identity's AWS account (cross-account role chaining is named as such).
     identity_account: &'a str,
+    /// The partition of the identity's role (`aws`, `aws-cn`, `aws-us-gov`; empty when unknown): a resource of
+    /// another partition is granted nothing (E2A135).
+    identity_partition: &'a str,
     /// The ARNs the identity's workloads name: what a wildcard resource is narrowed to.
     named: &'a BTreeSet<String>,
     sink: &'a mut Sink,
@@ -1098,7 +1118,7 @@ impl Translator<'_> {
             return;
         }
         let parsed = Arn::parse(r);
-        if self.report_malformed(r, parsed.as_ref(), rloc) {
+        if self.report_malformed(r, parsed.as_ref(), rloc) || self.other_partition(r, parsed.as_ref(), rloc) {
             return;
         }
         let tables = self.tables;
@@ -1121,6 +1141,29 @@ impl Translator<'_> {
                 self.grant(stmt, &mut res, &act, arn, out);
             }
         }
+    }
+
+    /// A Resource of another partition than the role's (`arn:aws-cn:…` in a policy of an `arn:aws:…` role): IAM
+    /// credentials of one partition cannot be used with resources of another (AWS whitepaper "AWS Fault Isolation
+    /// Boundaries", Partitions: "You cannot use IAM credentials from one partition to interact with resources in a
+    /// different partition"), so AWS grants nothing for it, and neither does the plan. True when so (E2A135).
+    fn other_partition(&mut self, r: &str, parsed: Option<&Arn>, rloc: Loc) -> bool {
+        let Some(a) = parsed.filter(|a| !self.identity_partition.is_empty() && a.partition != self.identity_partition)
+        else {
+            return false;
+        };
+        self.sink.push(
+            rules::RESOURCE_IN_OTHER_PARTITION,
+            format!(
+                "identity `{}`: Resource `{}` is in partition `{}` while the role is in partition `{}`: a role's credentials are valid in its own partition only, so AWS grants nothing for it and nothing is granted on Azure",
+                self.identity,
+                crate::text::truncate(r),
+                a.partition,
+                self.identity_partition
+            ),
+            Some(rloc),
+        );
+        true
     }
 
     /// A Resource that is not an ARN and has no wildcard, or an ARN of a mapped service that does not fit its
@@ -1702,6 +1745,9 @@ pub fn base_resource(tables: &Tables, arn: &str) -> Option<(String, String)> {
 pub(crate) mod tests {
     use super::*;
 
+    /// The home of the test role: partition `aws`, account 111122223333.
+    const HOME: RoleHome<'static> = RoleHome { partition: "aws", account: "111122223333" };
+
     /// Issue 18: the base resource is cut where the grammar puts the name, not where the name first occurs in
     /// the text (`a` occurs in `table`, `east` in `us-east-1`).
     #[test]
@@ -1782,8 +1828,7 @@ pub(crate) mod tests {
                    {{"Effect":"Deny","Action":"secretsmanager:GetSecretValue","Resource":"arn:aws:secretsmanager:us-east-1:111122223333:secret:{deny}"}}"#
             ));
             let mut sink = Sink::default();
-            let (needs, _, _) =
-                needs(&tables, &TargetChoice::default(), "app", "111122223333", &perms, &named, &mut sink);
+            let (needs, _, _) = needs(&tables, &TargetChoice::default(), "app", HOME, &perms, &named, &mut sink);
             needs.keys().map(|k| k.azure_name.clone()).collect::<Vec<_>>()
         };
         for deny in ["prod/db-AbCdEf", "prod/db-A*", "prod/db-??????", "prod/d*"] {
@@ -1815,7 +1860,7 @@ pub(crate) mod tests {
         );
         let mut sink = Sink::default();
         let (needs, _, server_side) =
-            needs(&tables, &TargetChoice::default(), "app", "111122223333", &perms, &BTreeSet::new(), &mut sink);
+            needs(&tables, &TargetChoice::default(), "app", HOME, &perms, &BTreeSet::new(), &mut sink);
         let kinds: Vec<&str> = needs.keys().map(|k| &*k.kind).collect();
         assert_eq!(kinds, ["secret"], "no key scope: {needs:?}");
         assert_eq!(server_side, [perms[1].statement.loc]);
@@ -1836,8 +1881,7 @@ pub(crate) mod tests {
         );
         let choice = TargetChoice { stay_on_aws: vec!["arn:aws:kms:*".into()], ..TargetChoice::default() };
         let mut sink = Sink::default();
-        let (needs, _, server_side) =
-            needs(&tables, &choice, "app", "111122223333", &perms, &BTreeSet::new(), &mut sink);
+        let (needs, _, server_side) = needs(&tables, &choice, "app", HOME, &perms, &BTreeSet::new(), &mut sink);
         assert!(needs.is_empty() && server_side.is_empty() && sink.findings().is_empty(), "{:?}", sink.findings());
     }
 
@@ -1852,7 +1896,7 @@ pub(crate) mod tests {
         );
         let mut sink = Sink::default();
         let (needs, _, server_side) =
-            needs(&tables, &TargetChoice::default(), "app", "111122223333", &perms, &BTreeSet::new(), &mut sink);
+            needs(&tables, &TargetChoice::default(), "app", HOME, &perms, &BTreeSet::new(), &mut sink);
         assert!(needs.is_empty() && server_side.is_empty());
         let codes: Vec<&str> = sink.findings().iter().map(|f| f.code).collect();
         assert_eq!(codes, ["E2A020"]);
@@ -1876,7 +1920,7 @@ pub(crate) mod tests {
                 .map(|n| n.to_string())
                 .collect();
         let mut sink = Sink::default();
-        let (needs, _, _) = needs(&tables, &TargetChoice::default(), "app", "111122223333", &perms, &named, &mut sink);
+        let (needs, _, _) = needs(&tables, &TargetChoice::default(), "app", HOME, &perms, &named, &mut sink);
         let scopes: Vec<(&str, &str, BTreeSet<&str>)> = needs
             .iter()
             .map(|(k, n)| (&*k.kind, &*k.aws_arn, n.perms.values().flatten().map(String::as_str).collect()))

@@ -105,11 +105,11 @@ fn same_secret_name(base: &str, arn: &str) -> bool {
         && base.strip_prefix(arn).is_some_and(|rest| rest.len() == 7 && rest.starts_with('-'))
 }
 
-/// Object keys and list prefixes the role's statements name for bucket `b` (and the probe).
-fn bucket_paths(b: &str, statements: &[&Statement]) -> (BTreeSet<String>, BTreeSet<String>) {
+/// Object keys and list prefixes the role's statements name for bucket `b` of `partition` (and the probe).
+fn bucket_paths(partition: &str, b: &str, statements: &[&Statement]) -> (BTreeSet<String>, BTreeSet<String>) {
     let mut paths: BTreeSet<String> = [format!("{PROBE}/x")].into();
     let mut prefixes: BTreeSet<String> = [format!("{PROBE}/")].into();
-    let bucket_arn = format!("arn:aws:s3:::{b}/");
+    let bucket_arn = format!("arn:{partition}:s3:::{b}/");
     for s in statements {
         for (r, _) in s.resource.iter().flat_map(|r| r.items.iter()) {
             if let Some(key) = r.strip_prefix(&bucket_arn) {
@@ -165,7 +165,7 @@ fn samples(
     tables: &Tables,
     a: &RoleAssignment,
     services: &[String],
-    account: &str,
+    home: (&str, &str),
     statements: &[&Statement],
     named: &[Named],
 ) -> Vec<Sample> {
@@ -175,13 +175,13 @@ fn samples(
         for prefix in services {
             for Named { r, arn: x, .. } in named.iter().filter(|n| n.arn.service == *prefix) {
                 let base = if x.service == "s3" {
-                    format!("arn:aws:s3:::{}", instance(x.resource.split('/').next().unwrap_or("")))
+                    format!("arn:{}:s3:::{}", x.partition, instance(x.resource.split('/').next().unwrap_or("")))
                 } else {
                     instance(r)
                 };
                 arns.insert(base);
             }
-            arns.insert(probe_arn(tables, prefix, account));
+            arns.insert(probe_arn(tables, prefix, home));
         }
     } else {
         // The ARNs the statements name for this resource (a Secrets Manager secret's carries its random suffix,
@@ -206,14 +206,14 @@ fn samples(
             .unwrap_or_default();
         if parsed.service == "s3" {
             let bucket = parsed.resource.split('/').next().unwrap_or("").to_string();
-            let (paths, prefixes) = bucket_paths(&bucket, statements);
+            let (paths, prefixes) = bucket_paths(&parsed.partition, &bucket, statements);
             out.push(Sample { arn: arn.clone(), kind: "bucket".into(), prefix: None, path: None });
             for p in prefixes {
                 out.push(Sample { arn: arn.clone(), kind: "bucket".into(), prefix: Some(p), path: None });
             }
             for p in paths {
                 out.push(Sample {
-                    arn: format!("arn:aws:s3:::{bucket}/{p}"),
+                    arn: format!("arn:{}:s3:::{bucket}/{p}", parsed.partition),
                     kind: "object".into(),
                     prefix: None,
                     path: Some(p),
@@ -269,7 +269,7 @@ fn named_bases(tables: &Tables, prefix: &str, statements: &[&Statement]) -> BTre
 fn base_of_sample(tables: &Tables, s: &Sample) -> String {
     let Some(x) = Arn::parse(&s.arn) else { return s.arn.clone() };
     if x.service == "s3" {
-        return format!("arn:aws:s3:::{}", x.resource.split('/').next().unwrap_or(""));
+        return format!("arn:{}:s3:::{}", x.partition, x.resource.split('/').next().unwrap_or(""));
     }
     tables
         .services
@@ -278,8 +278,9 @@ fn base_of_sample(tables: &Tables, s: &Sample) -> String {
         .unwrap_or_else(|| s.arn.clone())
 }
 
-/// An ARN of the service that no statement names (from its first resource grammar).
-fn probe_arn(tables: &Tables, prefix: &str, account: &str) -> String {
+/// An ARN of the service that no statement names (from its first resource grammar), in the role's partition and
+/// account (`home`): a role of `aws-cn` is judged on `arn:aws-cn:…` requests, the only ones it can make.
+fn probe_arn(tables: &Tables, prefix: &str, (partition, account): (&str, &str)) -> String {
     // The service's first grammar of its own resources (an S3 access point is an entry to a bucket, not one).
     let pattern = tables
         .services
@@ -288,9 +289,9 @@ fn probe_arn(tables: &Tables, prefix: &str, account: &str) -> String {
         .map_or("{name}", |r| &r.pattern);
     let resource = pattern.replace("{name}", PROBE).replace("{path}", PROBE);
     if prefix == "s3" {
-        format!("arn:aws:s3:::{resource}")
+        format!("arn:{partition}:s3:::{resource}")
     } else {
-        format!("arn:aws:{prefix}:us-east-1:{account}:{resource}")
+        format!("arn:{partition}:{prefix}:us-east-1:{account}:{resource}")
     }
 }
 
@@ -379,10 +380,11 @@ impl Checker<'_> {
     /// Checks each role assignment of one identity against its AWS role's statements.
     fn identity(&self, id: &Identity, loc: Option<Loc>, sink: &mut Sink, granted: &mut Granted) {
         let statements: Vec<&Statement> = id.aws_permissions.iter().map(|p| &*p.statement).collect();
-        let account = Arn::parse(&id.aws_role_arn).map(|a| a.account).unwrap_or_default();
+        let (partition, account) =
+            Arn::parse(&id.aws_role_arn).map(|a| (a.partition, a.account)).unwrap_or(("aws".into(), String::new()));
         let named = named_resources(self.tables, &statements);
         for a in &id.role_assignments {
-            let (wider, unknown) = self.assignment(a, &account, &statements, &named, granted);
+            let (wider, unknown) = self.assignment(a, (&partition, &account), &statements, &named, granted);
             let scope = format!("{} `{}`", a.scope.kind, a.scope.azure_name);
             report_wider(id, a, &scope, wider, loc, sink);
             report_unknown(id, a, &scope, unknown, loc, sink);
@@ -395,14 +397,14 @@ impl Checker<'_> {
     fn assignment(
         &self,
         a: &RoleAssignment,
-        account: &str,
+        home: (&str, &str),
         statements: &[&Statement],
         named: &[Named],
         granted: &mut Granted,
     ) -> (Wider, BTreeSet<String>) {
         let services = self.services_of(a);
         let excess: BTreeSet<String> = a.excess_data_actions.iter().map(|d| d.to_ascii_lowercase()).collect();
-        let all = samples(self.tables, a, &services, account, statements, named);
+        let all = samples(self.tables, a, &services, home, statements, named);
         let mut wider = Wider::new();
         let mut unknown: BTreeSet<String> = BTreeSet::new();
         let none = BTreeSet::new();

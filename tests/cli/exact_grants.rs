@@ -1,0 +1,92 @@
+//! Privileges translated exactly or reported (never widen silently; a finding never contradicts an output): a
+//! Route 53 role that may change record sets but not read them, Denies with wildcards that withdraw or narrow an
+//! Allow's grant, and resources of another AWS partition than the role's. Fixtures under
+//! `testdata/fixtures/grants/` and `testdata/fixtures/route53/`, planned as they are and with one statement varied.
+
+use crate::{copy_dir, messages, plan_json, run};
+use serde_json::Value;
+use std::path::Path;
+
+/// A copy of fixture `testdata/fixtures/<name>` in a temporary directory, with `from` replaced by `to` in the
+/// file `file` (when `from` is not empty).
+fn varied(name: &str, file: &str, from: &str, to: &str) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(Path::new("testdata/fixtures").join(name), tmp.path());
+    if !from.is_empty() {
+        let path = tmp.path().join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{from} not in {name}/{file}");
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    }
+    tmp
+}
+
+/// (role, Azure name) of every assignment.
+fn assignments(p: &Value) -> Vec<(String, String)> {
+    crate::role_assignments(p)
+        .map(|a| {
+            let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
+            (s(&a["role_name"]), s(&a["scope"]["azure_name"]))
+        })
+        .collect()
+}
+
+/// The findings with one code, as (line, message).
+fn at(p: &Value, code: &str) -> Vec<(u64, String)> {
+    p["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == code)
+        .map(|f| (f["line"].as_u64().unwrap_or_default(), f["message"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+// Defect: an `arn:aws-cn:` resource in a policy of an `arn:aws` role was granted, then refused by the soundness
+// check (E2A045 naming `arn:aws:s3:::app-data-cn`, which says nothing about partitions), so `translate` wrote
+// nothing.
+#[test]
+fn a_resource_of_another_partition_is_reported_and_granted_nothing() {
+    let dir = "testdata/fixtures/grants/s3-other-partition";
+    let plan = plan_json(&[dir]);
+    assert_eq!(assignments(&plan), [("Storage Blob Data Reader".to_string(), "app-data".to_string())]);
+    assert!(messages(&plan, "E2A045").is_empty(), "{:#}", plan["findings"]);
+    let found = at(&plan, "E2A135");
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (line, msg) = &found[0];
+    assert_eq!(*line, 42, "{msg}");
+    assert!(msg.contains("`arn:aws-cn:s3:::app-data-cn/*`") && msg.contains("partition `aws-cn`"), "{msg}");
+    assert!(msg.contains("role is in partition `aws`") && msg.contains("nothing is granted"), "{msg}");
+    let out = tempfile::tempdir().unwrap();
+    let o = out.path().join("out");
+    let (code, stdout, err) = run(&["translate", dir, "--out", o.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stdout}{err}");
+    assert!(o.join("plan.json").is_file());
+}
+
+// A role of `aws-cn` (or `aws-us-gov`) is granted its own partition's resources, and the soundness check tries them
+// in that partition (it tried `arn:aws:s3:::…` samples, so every aws-cn grant was E2A045).
+#[test]
+fn a_role_of_another_partition_keeps_its_own_resources() {
+    for partition in ["aws-cn", "aws-us-gov"] {
+        let tmp = varied("grants/s3-other-partition", "", "", "");
+        let iam = tmp.path().join("iam/auth.json");
+        let text = std::fs::read_to_string(&iam).unwrap();
+        // The role, its provider and its own bucket move to `partition`; the second bucket moves to `aws`.
+        let text = text
+            .replace("arn:aws:", &format!("arn:{partition}:"))
+            .replace("arn:aws-cn:s3:::app-data-cn/*", "arn:aws:s3:::app-data-cn/*");
+        std::fs::write(&iam, text).unwrap();
+        let k8s = tmp.path().join("k8s/app.yaml");
+        let text = std::fs::read_to_string(&k8s).unwrap().replace("arn:aws:", &format!("arn:{partition}:"));
+        std::fs::write(&k8s, text).unwrap();
+        let plan = plan_json(&[tmp.path().to_str().unwrap()]);
+        let granted: Vec<String> = assignments(&plan).into_iter().map(|a| a.1).collect();
+        assert!(granted.iter().any(|n| n.starts_with("app-data")), "{partition}: {granted:?}");
+        assert!(!granted.iter().any(|n| n.starts_with("app-data-cn")), "{partition}: {granted:?}");
+        assert!(messages(&plan, "E2A045").is_empty(), "{partition}: {:#}", plan["findings"]);
+        let other = messages(&plan, "E2A135");
+        assert_eq!(other.len(), 1, "{partition}: {other:?}");
+        assert!(other[0].contains(&format!("role is in partition `{partition}`")), "{}", other[0]);
+    }
+}
