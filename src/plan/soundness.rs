@@ -13,7 +13,9 @@
 //!   never assumed to hold.
 //!
 //! Documented widenings are not violations: `excess_data_actions` (a built-in role's actions beyond the need, in
-//! plan.json) and a scope widened to the parent because `Resource: "*"` names nothing the workload uses (E2A017)
+//! plan.json), the mapped reads a built-in role adds on a target reached through control-plane actions only (DNS
+//! Zone Contributor for a Route 53 role that changes record sets without reading them: E2A133, reported here)
+//! and a scope widened to the parent because `Resource: "*"` names nothing the workload uses (E2A017)
 //! — for the latter, the samples are the AWS resources the role's statements name and one no statement names,
 //! so a Deny on a named resource is still caught.
 
@@ -388,7 +390,64 @@ impl Checker<'_> {
             let scope = format!("{} `{}`", a.scope.kind, a.scope.azure_name);
             report_wider(id, a, &scope, wider, loc, sink);
             report_unknown(id, a, &scope, unknown, loc, sink);
+            self.report_reads(id, a, &scope, loc, sink);
         }
+    }
+
+    /// E2A133: on a target reached through control-plane actions only (Azure DNS), the mapped reads a built-in
+    /// role allows that none of the assignment's AWS actions maps to — DNS Zone Contributor for a Route 53 role that
+    /// may change record sets but not read them reads the zone and every record set. Reads are not tried as
+    /// samples ([`control_actions`]), so this is where they are weighed: a documented widening, reported.
+    ///
+    /// Decision (Route 53 write-only roles): DNS Zone Contributor is kept rather than an exact custom role with
+    /// only the record-set writes and deletes, because the Azure clients these roles serve read before they
+    /// write: cert-manager's azureDNS solver gets the TXT record set (with its etag) before every change
+    /// (cert-manager `pkg/issuer/acme/dns/azuredns/azuredns.go`, `updateTXTRecord`), and external-dns lists the
+    /// zone's record sets to plan its changes (kubernetes-sigs/external-dns `provider/azure`). An exact role
+    /// would be refused on the first request; the widening is named instead.
+    fn report_reads(&self, id: &Identity, a: &RoleAssignment, scope: &str, loc: Option<Loc>, sink: &mut Sink) {
+        let Some(&role) = self.role_index.get(&*a.role_definition_id).filter(|_| !a.custom) else { return };
+        let r = &self.tables.roles[role];
+        let grants = |d: &str| {
+            r.actions.iter().any(|p| glob_match(p, d, true)) && !r.not_actions.iter().any(|p| glob_match(p, d, true))
+        };
+        let mut reads: BTreeSet<&str> = BTreeSet::new();
+        let mut aws_reads: BTreeSet<&str> = BTreeSet::new();
+        for prefix in self.services_of(a) {
+            let Some(perms) = self.tables.reverse().get(&(prefix, a.scope.target.to_string())) else { continue };
+            if perms.keys().any(|p| p.data) {
+                continue;
+            }
+            for (p, aws) in perms.iter().filter(|(p, _)| is_read(&p.name)) {
+                let carried = aws.iter().any(|(x, _)| a.aws_actions.iter().any(|y| y.eq_ignore_ascii_case(x)));
+                if !carried && grants(&p.name) {
+                    reads.insert(&p.name);
+                    aws_reads.extend(aws.iter().map(|(x, _)| x.as_str()));
+                }
+            }
+        }
+        if reads.is_empty() {
+            return;
+        }
+        let list = |v: &BTreeSet<&str>| {
+            let shown: Vec<&str> = v.iter().take(8).copied().collect();
+            let more = if v.len() > 8 { format!(" and {} more", v.len() - 8) } else { String::new() };
+            format!("{}{more}", shown.join(", "))
+        };
+        let carried: Vec<&str> = a.aws_actions.iter().map(|x| &**x).collect();
+        sink.push(
+            rules::CONTROL_PLANE_EXCESS,
+            format!(
+                "identity `{}`: `{}` on {scope} also allows reads beyond the AWS actions of IAM role `{}` it carries ({}): {} (reading the zone and its record sets), which only {} would need, and the plan carries none of them on it. The role is kept because the Azure clients of DNS grants read record sets before they write them (cert-manager's azureDNS solver, external-dns); a custom role with only the writes and deletes is not proposed",
+                id.name,
+                a.role_name,
+                id.aws_role_arn,
+                carried.join(", "),
+                list(&reads),
+                list(&aws_reads)
+            ),
+            loc,
+        );
     }
 
     /// One assignment: every data action its role grants that an AWS action of the scope's services maps to, tried

@@ -90,3 +90,50 @@ fn a_role_of_another_partition_keeps_its_own_resources() {
         assert!(other[0].contains(&format!("role is in partition `{partition}`")), "{}", other[0]);
     }
 }
+
+// Defect: a Route 53 role that may change record sets but not read them (cert-manager's `ChangeResourceRecordSets`
+// on its zone, `GetChange`) got DNS Zone Contributor, which also reads the zone and every record set, with no
+// finding. Decision: the role is kept (cert-manager's azureDNS solver reads the TXT record set before it writes it,
+// external-dns lists record sets; an exact write-only custom role would break both), and E2A133 names the reads.
+#[test]
+fn a_write_only_route53_role_keeps_the_dns_write_role_and_its_reads_are_reported() {
+    let dir = "testdata/fixtures/route53/write-only-role";
+    let plan = plan_json(&[dir, "--config", &format!("{dir}/eks2aks.yaml")]);
+    assert_eq!(assignments(&plan), [("DNS Zone Contributor".to_string(), "example.com".to_string())]);
+    let found = at(&plan, "E2A133");
+    assert_eq!(found.len(), 1, "{:#}", plan["findings"]);
+    let msg = &found[0].1;
+    for read in [
+        "Microsoft.Network/dnszones/read",
+        "Microsoft.Network/dnszones/all/read",
+        "Microsoft.Network/dnszones/recordsets/read",
+        "route53:ListResourceRecordSets",
+        "route53:GetHostedZone",
+    ] {
+        assert!(msg.contains(read), "{read}: {msg}");
+    }
+    assert!(msg.contains("`DNS Zone Contributor` on dns_zone `example.com`"), "{msg}");
+    assert!(!msg.contains("/TXT/write"), "the writes are the need, not the excess: {msg}");
+    // The finding and the output agree: the reads it names are what the assigned role grants beyond the writes.
+    let a = crate::role_assignments(&plan).next().unwrap();
+    assert_eq!(a["aws_actions"], serde_json::json!(["route53:ChangeResourceRecordSets"]));
+}
+
+// Near misses: a role that reads and writes Route 53 (nothing beyond its reads and writes is read), and a read-only
+// role (Reader), get no E2A133.
+#[test]
+fn a_route53_role_that_reads_what_it_writes_gets_no_read_finding() {
+    let tmp = varied(
+        "route53/write-only-role",
+        "iam.json",
+        "\"Action\": \"route53:ChangeResourceRecordSets\"",
+        "\"Action\": [\"route53:ChangeResourceRecordSets\", \"route53:ListResourceRecordSets\", \"route53:GetHostedZone\"]",
+    );
+    let cfg = tmp.path().join("eks2aks.yaml");
+    let plan = plan_json(&[tmp.path().to_str().unwrap(), "--config", cfg.to_str().unwrap()]);
+    assert_eq!(assignments(&plan), [("DNS Zone Contributor".to_string(), "example.com".to_string())]);
+    assert!(at(&plan, "E2A133").is_empty(), "{:#}", plan["findings"]);
+    let dir = "testdata/fixtures/route53/read-only-role";
+    let plan = plan_json(&[dir, "--config", &format!("{dir}/eks2aks.yaml")]);
+    assert!(at(&plan, "E2A133").is_empty(), "{:#}", plan["findings"]);
+}
