@@ -140,7 +140,7 @@ mod tests {
             tables,
             &TargetChoice::default(),
             identity,
-            RoleHome::of("arn:aws:iam::111122223333:role/x", "111122223333"),
+            RoleHome { partition: "aws", account: "111122223333" },
             perms,
             &named,
             &mut sink,

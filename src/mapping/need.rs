@@ -345,10 +345,10 @@ pub struct RoleHome<'a> {
     pub account: &'a str,
 }
 
-impl<'a> RoleHome<'a> {
-    /// The home of a role of this ARN and account.
-    pub fn of(role_arn: &'a str, account: &'a str) -> Self {
-        RoleHome { partition: role_arn.split(':').nth(1).unwrap_or_default(), account }
+impl<'a> From<&'a crate::model::Role> for RoleHome<'a> {
+    /// The home of a role: its ARN's partition, its account.
+    fn from(role: &'a crate::model::Role) -> Self {
+        RoleHome { partition: role.arn.split(':').nth(1).unwrap_or_default(), account: &role.account }
     }
 }
 
@@ -369,29 +369,91 @@ fn is_blob(tables: &Tables, key: &ScopeKey) -> bool {
 }
 
 /// The object keys of bucket `bucket_arn` (`arn:aws:s3:::b`) that resource patterns can match, as blob path
-/// patterns: `data/secret/*` → `secret/*`; a pattern whose wildcard reaches into the bucket's name (or `*`) →
-/// every object (`*`, an over-approximation: narrower on Azure, never wider). Empty: no object matches.
-fn object_exclusions<'a>(patterns: impl Iterator<Item = &'a str>, bucket_arn: &str) -> Vec<String> {
+/// patterns, and whether they are exactly those keys: `data/secret/*` → `secret/*`; a pattern whose wildcard
+/// reaches into the bucket's name is cut where the bucket's ARN ends ([`key_patterns`]: `app-*/secret/*` over
+/// `app-data` → `*/secret/*` and `secret/*`, since a `*` spans `/`). A pattern too long to cut gives every object
+/// (`*`, an over-approximation: narrower on Azure, never wider; not exact). Empty: no object matches.
+fn object_exclusions<'a>(patterns: impl Iterator<Item = &'a str>, bucket_arn: &str) -> (Vec<String>, bool) {
     let mut out = Vec::new();
+    let mut exact = true;
     let prefix = format!("{bucket_arn}/");
     for p in patterns {
         if let Some(k) = p.strip_prefix(&prefix) {
             out.push(k.to_string());
         } else if p.contains(['*', '?']) {
-            let literal = &p[..p.find(['*', '?']).unwrap_or(p.len())];
-            if prefix.starts_with(literal) || glob_match(p, &format!("{prefix}{PROBE}"), false) {
-                out.push("*".to_string());
+            match key_patterns(p, &prefix) {
+                Some(keys) => out.extend(keys),
+                None => {
+                    out.push("*".to_string());
+                    exact = false;
+                }
             }
         }
     }
+    if out.iter().any(|k| k == "*") {
+        out.retain(|k| k == "*");
+    }
     out.sort();
     out.dedup();
-    out
+    (out, exact)
+}
+
+/// The patterns of the texts `t` such that `prefix` followed by `t` matches the IAM wildcard `pattern` (`*` any
+/// run of characters, `/` included; `?` one character): the pattern's remainders after matching `prefix`,
+/// computed by running its wildcard automaton over `prefix`. Empty when no text after `prefix` can match; `*`
+/// alone when every text can. Remainders that match only the empty text are left out (an S3 key is never
+/// empty). `None` when the pattern and prefix are too long to cut (over a million steps), never a guess.
+fn key_patterns(pattern: &str, prefix: &str) -> Option<Vec<String>> {
+    let p: Vec<char> = pattern.chars().collect();
+    if p.len().saturating_mul(prefix.len()) > 1 << 20 {
+        return None;
+    }
+    // States: positions in the pattern still to match; a `*` at i may match nothing (i + 1 is then a state too).
+    let close = |states: &mut Vec<bool>| {
+        for i in 0..p.len() {
+            if states[i] && p[i] == '*' {
+                states[i + 1] = true;
+            }
+        }
+    };
+    let mut states = vec![false; p.len() + 1];
+    states[0] = true;
+    close(&mut states);
+    for ch in prefix.chars() {
+        let mut next = vec![false; p.len() + 1];
+        for i in (0..p.len()).filter(|&i| states[i]) {
+            match p[i] {
+                '*' => next[i] = true,
+                '?' => next[i + 1] = true,
+                c if c == ch => next[i + 1] = true,
+                _ => {}
+            }
+        }
+        close(&mut next);
+        states = next;
+        if !states.contains(&true) {
+            return Some(Vec::new());
+        }
+    }
+    let mut out: Vec<String> = Vec::new();
+    for i in (0..p.len()).filter(|&i| states[i]) {
+        // A state right after a `*` state is that star's remainder with the star matching nothing: covered by it.
+        if i > 0 && p[i - 1] == '*' && states[i - 1] {
+            continue;
+        }
+        out.push(p[i..].iter().collect());
+    }
+    if out.iter().any(|r| r.chars().all(|c| c == '*')) {
+        return Some(vec!["*".to_string()]);
+    }
+    out.sort();
+    out.dedup();
+    Some(out)
 }
 
 /// Whether a resource pattern can match the resource of a scope or one of its sub-resources (`*` for a widened
 /// scope of `service`: any of its resources).
-fn overlaps(pattern: &str, aws_arn: &str, service: &str) -> bool {
+pub fn overlaps(pattern: &str, aws_arn: &str, service: &str) -> bool {
     if pattern == "*" {
         return true;
     }
@@ -463,13 +525,15 @@ fn cut(tables: &Tables, key: &ScopeKey, d: &Statement, hits: &[&AwsAction]) -> O
         let bucket = key.aws_arn.as_str();
         if not_resource {
             // Denies everything but the listed resources: taken as touching the whole container unless the
-            // exclusions cover it entirely (then nothing is touched).
+            // exclusions cover it entirely (then nothing is touched); exact when they name nothing in it.
             let spared = patterns.iter().any(|p| glob_match(p, bucket, false))
                 && patterns.iter().any(|p| glob_match(p, &format!("{bucket}/{PROBE}"), false));
             if spared && patterns.iter().any(|p| *p == "*" || p.ends_with(":::*")) {
                 return None;
             }
-            c.inexact = true;
+            let (spared_keys, known) = object_exclusions(patterns.iter().copied(), bucket);
+            let spares_none = known && spared_keys.is_empty() && !patterns.iter().any(|p| glob_match(p, bucket, false));
+            c.inexact = conditional || !spares_none;
             c.no_listing = kinds_include("bucket");
             if kinds_include("object") {
                 c.exclude = vec!["*".into()];
@@ -477,7 +541,9 @@ fn cut(tables: &Tables, key: &ScopeKey, d: &Statement, hits: &[&AwsAction]) -> O
         } else {
             c.no_listing = kinds_include("bucket") && patterns.iter().any(|p| glob_match(p, bucket, false));
             if kinds_include("object") {
-                c.exclude = object_exclusions(patterns.iter().copied(), bucket);
+                let (exclude, exact) = object_exclusions(patterns.iter().copied(), bucket);
+                c.exclude = exclude;
+                c.inexact |= !exact && !c.exclude.is_empty();
             }
             if conditional && !c.exclude.is_empty() {
                 c.exclude = vec!["*".into()];
@@ -513,11 +579,37 @@ fn cut(tables: &Tables, key: &ScopeKey, d: &Statement, hits: &[&AwsAction]) -> O
     Some(c)
 }
 
+/// What one Deny did to the grants on one scope (E2A134): the AWS actions whose grant it withdrew, those whose
+/// grant it narrowed, and how (listing removed, object paths excluded).
+#[derive(Debug, Default)]
+struct Withdrawn {
+    /// The scope's AWS resource (`*` when widened) and its service.
+    aws_arn: String,
+    service: String,
+    /// Azure permissions withdrawn from the scope → the allowed AWS actions that needed them.
+    all: BTreeMap<String, BTreeSet<String>>,
+    /// Azure permissions granted with less (blob containers) → the allowed AWS actions that needed them.
+    part: BTreeMap<String, BTreeSet<String>>,
+    /// Listing removed.
+    no_listing: bool,
+    /// Object paths excluded.
+    exclude: BTreeSet<String>,
+}
+
+/// Per scope (kind, Azure name): what one Deny withdrew there.
+type Withdrawals = BTreeMap<(std::sync::Arc<str>, String), Withdrawn>;
+
 /// Subtracts one Deny from the needs: listing and object paths cut out of blob conditions, other permissions
 /// removed (issue 18: a Deny is a set of requests, not a string). Records in `denied` every permission the Deny
 /// touches on each scope — including ones not needed, so the role chooser does not hand them back as excess — and
-/// returns the scopes where the cut is wider than the Deny.
-fn subtract(tables: &Tables, needs: &mut Needs, d: &Statement, denied: &mut Denied) -> BTreeSet<String> {
+/// in `gone` what it withdrew from the needs; returns the scopes where the cut is wider than the Deny.
+fn subtract(
+    tables: &Tables,
+    needs: &mut Needs,
+    d: &Statement,
+    denied: &mut Denied,
+    gone: &mut Withdrawals,
+) -> BTreeSet<String> {
     let mut inexact = BTreeSet::new();
     let keys: Vec<ScopeKey> = needs.keys().cloned().collect();
     for key in keys {
@@ -541,11 +633,20 @@ fn subtract(tables: &Tables, needs: &mut Needs, d: &Statement, denied: &mut Deni
                 continue;
             };
             note_inexact(&key, d, &perm, &aws, &c, &mut inexact);
-            if c.remove {
-                continue;
-            }
-            if let Some(narrower) = narrowed_key(&key, &c, &mut inexact) {
-                moved.push((narrower, perm, aws));
+            let w = gone.entry((key.kind.clone(), key.azure_name.clone())).or_insert_with(|| Withdrawn {
+                aws_arn: key.aws_arn.clone(),
+                service: key.service.clone(),
+                ..Withdrawn::default()
+            });
+            let narrower = if c.remove { None } else { narrowed_key(&key, &c, &mut inexact) };
+            match narrower {
+                Some(narrower) => {
+                    w.part.entry(perm.name.clone()).or_default().extend(aws.iter().cloned());
+                    w.no_listing |= c.no_listing;
+                    w.exclude.extend(c.exclude.iter().cloned());
+                    moved.push((narrower, perm, aws));
+                }
+                None => w.all.entry(perm.name.clone()).or_default().extend(aws.iter().cloned()),
             }
         }
         if !kept.perms.is_empty() {
@@ -606,13 +707,18 @@ fn note_inexact(
             "{} `{}`: `{}` also serves {}, which lose it",
             key.kind,
             key.azure_name,
-            perm.name
-                .rsplit_once("/queueServices/")
-                .or(perm.name.rsplit_once("/blobServices/"))
-                .map_or(perm.name.as_str(), |(_, r)| r),
+            short_permission(&perm.name),
             list.join(", ")
         ));
     }
+}
+
+/// An Azure permission as findings show it: a storage one after its service (`queues/messages/process/action`).
+fn short_permission(name: &str) -> &str {
+    ["/queueServices/", "/blobServices/", "/tableServices/"]
+        .iter()
+        .find_map(|svc| name.rsplit_once(svc))
+        .map_or(name, |(_, r)| r)
 }
 
 /// A blob container's scope under the narrower condition cut `c` leaves (listing removed, object paths
@@ -680,15 +786,16 @@ fn carried_conditions<'s>(tables: &Tables, s: &'s Statement) -> Result<Option<Li
 /// ([`Translator::report_untranslated`]); then every Deny is subtracted from the whole ([`subtract_denies`]).
 /// The third part lists the statements whose KMS actions serve only a service's server-side encryption
 /// ([`super::kms`], E2A106): nothing is needed for them on Azure.
-pub fn needs(
+pub fn needs<'h>(
     tables: &Tables,
     choice: &TargetChoice,
     identity: &str,
-    home: RoleHome,
+    home: impl Into<RoleHome<'h>>,
     perms: &[Permission],
     named: &BTreeSet<String>,
     sink: &mut Sink,
 ) -> (Needs, Denied, Vec<Loc>) {
+    let home = home.into();
     let mut t = Translator {
         tables,
         choice,
@@ -741,7 +848,9 @@ fn subtract_denies(tables: &Tables, identity: &str, perms: &[Permission], out: &
                 );
             }
         }
-        let inexact = subtract(tables, out, d, &mut denied);
+        let mut gone = Withdrawals::new();
+        let inexact = subtract(tables, out, d, &mut denied, &mut gone);
+        report_withdrawn(identity, perms, d, gone, sink);
         if !inexact.is_empty() {
             sink.push(
                 rules::DENY_NOT_EXPRESSIBLE,
@@ -751,6 +860,69 @@ fn subtract_denies(tables: &Tables, identity: &str, perms: &[Permission], out: &
         }
     }
     denied
+}
+
+/// E2A134 at Deny `d`: each scope it withdrew or narrowed a grant on, with the AWS actions and the Allow
+/// statements of `perms` behind them (an Allow naming one of those actions on a resource that can be the scope's).
+/// A grant never disappears from the output with nothing saying why.
+fn report_withdrawn(identity: &str, perms: &[Permission], d: &Statement, gone: Withdrawals, sink: &mut Sink) {
+    let n = gone.len();
+    let mut parts = Vec::new();
+    for ((kind, name), w) in gone.into_iter().take(6) {
+        let mut what = Vec::new();
+        // `containers/blobs/read` (for `s3:GetObject`), …: the Azure permission and the allowed AWS actions that
+        // needed it (an AWS action served by another permission too keeps that one).
+        let ticks = |v: &BTreeMap<String, BTreeSet<String>>| {
+            v.iter()
+                .map(|(p, aws)| {
+                    let aws: Vec<String> = aws.iter().map(|a| format!("`{a}`")).collect();
+                    format!("`{}` (for {})", short_permission(p), aws.join(", "))
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if !w.all.is_empty() {
+            what.push(format!("withdraws {} on {kind} `{name}` (not assigned there)", ticks(&w.all)));
+        }
+        if !w.part.is_empty() {
+            let mut how = Vec::new();
+            if w.no_listing {
+                how.push("listing removed".to_string());
+            }
+            if !w.exclude.is_empty() {
+                let x: Vec<String> = w.exclude.iter().map(|x| format!("`{}`", crate::text::truncate(x))).collect();
+                how.push(format!("objects {} excluded from the blob condition", x.join(", ")));
+            }
+            what.push(format!("narrows {} on {kind} `{name}` ({})", ticks(&w.part), how.join("; ")));
+        }
+        let actions: BTreeSet<&String> = w.all.values().chain(w.part.values()).flatten().collect();
+        let allows: Vec<String> = perms
+            .iter()
+            .filter(|p| p.statement.effect == Effect::Allow)
+            .filter(|p| actions.iter().any(|a| action_hit(&p.statement, a)))
+            .filter(|p| {
+                p.statement
+                    .resource
+                    .as_ref()
+                    .is_none_or(|r| r.not || r.items.iter().any(|(x, _)| overlaps(x, &w.aws_arn, &w.service)))
+            })
+            .map(|p| {
+                let other = if p.statement.loc.file == d.loc.file { "" } else { ", in its own file" };
+                format!("the Allow at line {} (policy `{}`{other})", p.statement.loc.pos.line, p.policy)
+            })
+            .collect();
+        let from = if allows.is_empty() { String::new() } else { format!(" granted by {}", allows.join(", ")) };
+        parts.push(format!("{}{from}", what.join(" and ")));
+    }
+    if parts.is_empty() {
+        return;
+    }
+    let more = if n > 6 { format!("; and {} more scopes", n - 6) } else { String::new() };
+    sink.push(
+        rules::DENY_WITHDRAWS_GRANT,
+        format!("identity `{identity}`: this Deny {}{more}", parts.join("; ")),
+        Some(d.loc),
+    );
 }
 
 /// The translation of one identity's Allow statements: what every step reads, and what is gathered across
@@ -1524,7 +1696,8 @@ impl Translator<'_> {
         x.conditions.clear();
         x.resource = Some(crate::model::PatternList { not: false, ..r.clone() });
         let mut scratch = Denied::new();
-        let inexact = subtract(self.tables, needs, &x, &mut scratch);
+        // What the exclusions cut from the statement's own grant is its meaning, not a Deny's withdrawal.
+        let inexact = subtract(self.tables, needs, &x, &mut scratch, &mut Withdrawals::new());
         if !inexact.is_empty() {
             self.sink.push(
                 rules::NOT_ACTION_OR_RESOURCE,
@@ -1747,6 +1920,29 @@ pub(crate) mod tests {
 
     /// The home of the test role: partition `aws`, account 111122223333.
     const HOME: RoleHome<'static> = RoleHome { partition: "aws", account: "111122223333" };
+
+    /// A Deny's wildcard pattern over a bucket is cut where the bucket's ARN ends: the keys it matches, exactly
+    /// (an earlier review: `app-*/secret/*` withdrew every object of `app-data`, with no finding).
+    #[test]
+    fn key_patterns_are_the_remainders_after_the_bucket() {
+        let k = |p: &str| key_patterns(p, "arn:aws:s3:::app-data/").unwrap();
+        assert_eq!(k("arn:aws:s3:::app-*/*"), ["*"]);
+        assert_eq!(k("arn:aws:s3:::app-*"), ["*"]);
+        assert_eq!(k("*"), ["*"]);
+        assert_eq!(k("arn:aws:s3:::app-*/secret/*"), ["*/secret/*", "secret/*"]);
+        assert_eq!(k("arn:aws:s3:::app-dat?/logs/*"), ["logs/*"]);
+        assert_eq!(k("arn:aws:s3:::app-data/x"), ["x"]);
+        assert!(k("arn:aws:s3:::other-*/*").is_empty());
+        // Only the empty key would match: no object does.
+        assert!(k("arn:aws:s3:::app-data/").is_empty());
+        // The remainders match exactly the keys the whole pattern matches after the prefix.
+        for (pattern, key) in [("arn:aws:s3:::app-*/secret/*", "a/b/secret/c"), ("arn:aws:s3:::a*a/*", "x")] {
+            let whole = glob_match(pattern, &format!("arn:aws:s3:::app-data/{key}"), false);
+            let cut = k(pattern).iter().any(|r| glob_match(r, key, false));
+            assert_eq!(whole, cut, "{pattern} {key}");
+        }
+        assert_eq!(key_patterns(&"*a".repeat(2000), &"b".repeat(2000)), None, "too long to cut: never a guess");
+    }
 
     /// Issue 18: the base resource is cut where the grammar puts the name, not where the name first occurs in
     /// the text (`a` occurs in `table`, `east` in `us-east-1`).
@@ -2018,6 +2214,19 @@ pub(crate) mod tests {
             text in "[ab/:é*x-]{0,12}",
         ) {
             proptest::prop_assert_eq!(match_pattern(pattern, &text), reference_match(pattern, &text));
+        }
+
+        /// A key matches one of a pattern's remainders after a prefix exactly when prefix + key matches the
+        /// pattern (the matcher every other wildcard comparison uses is the reference).
+        #[test]
+        fn key_patterns_agree_with_matching_the_whole_text(
+            pattern in "[ab/*?]{0,8}",
+            prefix in "[ab/]{0,5}",
+            key in "[ab/]{1,6}",
+        ) {
+            let whole = glob_match(&pattern, &format!("{prefix}{key}"), false);
+            let cut = key_patterns(&pattern, &prefix).unwrap().iter().any(|r| glob_match(r, &key, false));
+            proptest::prop_assert_eq!(whole, cut);
         }
     }
 

@@ -325,15 +325,8 @@ impl<'a> Planner<'a> {
             .chain(self.named_by_env_role.get(&ri).into_iter().flatten().cloned())
             .collect();
         let before = sink.findings().len();
-        let (mut needs, denied, kms_server_side) = need::needs(
-            tables,
-            &opts.targets,
-            name,
-            need::RoleHome::of(&role.arn, &role.account),
-            &joined.permissions[ri],
-            &role_named,
-            sink,
-        );
+        let (mut needs, denied, kms_server_side) =
+            need::needs(tables, &opts.targets, name, role, &joined.permissions[ri], &role_named, sink);
         // KEDA reads the queue length as this identity.
         for arn in self.keda_queues.get(&ri).into_iter().flatten() {
             if let Some((key, perms)) = need::action_need(tables, &opts.targets, "sqs", "GetQueueAttributes", arn) {
