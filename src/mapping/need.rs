@@ -868,7 +868,10 @@ fn subtract_denies(tables: &Tables, identity: &str, perms: &[Permission], out: &
 fn report_withdrawn(identity: &str, perms: &[Permission], d: &Statement, gone: Withdrawals, sink: &mut Sink) {
     let n = gone.len();
     let mut parts = Vec::new();
-    for ((kind, name), w) in gone.into_iter().take(6) {
+    for ((kind, name), mut w) in gone.into_iter().take(6) {
+        // A permission withdrawn from one blob condition of the scope and kept, narrowed, under another is
+        // narrowed there, not withdrawn.
+        w.all.retain(|p, _| !w.part.contains_key(p));
         let mut what = Vec::new();
         // `containers/blobs/read` (for `s3:GetObject`), …: the Azure permission and the allowed AWS actions that
         // needed it (an AWS action served by another permission too keeps that one).
