@@ -632,13 +632,14 @@ fn subtract(
                 kept.perms.insert(perm, aws);
                 continue;
             };
-            note_inexact(&key, d, &perm, &aws, &c, &mut inexact);
+            let narrower = if c.remove { None } else { narrowed_key(&key, &c, &mut inexact) };
+            let lose = losing(&aws, rev.get(&perm).map(Vec::as_slice).unwrap_or_default(), &c, narrower.is_none());
+            note_inexact(&key, d, &perm, &lose, &c, &mut inexact);
             let w = gone.entry((key.kind.clone(), key.azure_name.clone())).or_insert_with(|| Withdrawn {
                 aws_arn: key.aws_arn.clone(),
                 service: key.service.clone(),
                 ..Withdrawn::default()
             });
-            let narrower = if c.remove { None } else { narrowed_key(&key, &c, &mut inexact) };
             match narrower {
                 Some(narrower) => {
                     w.part.entry(perm.name.clone()).or_default().extend(aws.iter().cloned());
@@ -674,6 +675,22 @@ fn record_denied(
             e.entry((*p).clone()).or_default().extend(hits.iter().map(|(a, _)| a.clone()));
         }
     }
+}
+
+/// The allowed AWS actions `aws` of a permission that cut `c` takes something from: all of them when the
+/// permission is withdrawn; on a narrowed blob container, the object actions when paths are excluded and the
+/// bucket actions when listing is removed (`kinds`: each action's resource kinds, from [`Tables::reverse`]; an
+/// action not found there is counted). A Deny of `s3:ListBucket` leaves `s3:GetObject` its object reads.
+fn losing(aws: &BTreeSet<String>, kinds: &[AwsAction], c: &Cut, withdrawn: bool) -> BTreeSet<String> {
+    let applies = |a: &str, kind: &str| {
+        kinds.iter().find(|(x, _)| x == a).is_none_or(|(_, k)| k.is_empty() || k.iter().any(|x| x == kind))
+    };
+    aws.iter()
+        .filter(|a| {
+            withdrawn || (!c.exclude.is_empty() && applies(a, "object")) || (c.no_listing && applies(a, "bucket"))
+        })
+        .cloned()
+        .collect()
 }
 
 /// Says in `inexact` where cut `c` of permission `perm` (needed by the allowed AWS actions `aws`) is wider than
@@ -871,7 +888,11 @@ fn report_withdrawn(identity: &str, perms: &[Permission], d: &Statement, gone: W
     for ((kind, name), mut w) in gone.into_iter().take(6) {
         // A permission withdrawn from one blob condition of the scope and kept, narrowed, under another is
         // narrowed there, not withdrawn.
-        w.all.retain(|p, _| !w.part.contains_key(p));
+        let both: Vec<String> = w.all.keys().filter(|p| w.part.contains_key(*p)).cloned().collect();
+        for p in both {
+            let aws = w.all.remove(&p).unwrap_or_default();
+            w.part.entry(p).or_default().extend(aws);
+        }
         let mut what = Vec::new();
         // `containers/blobs/read` (for `s3:GetObject`), …: the Azure permission and the allowed AWS actions that
         // needed it (an AWS action served by another permission too keeps that one).

@@ -224,3 +224,24 @@ fn a_deny_that_misses_the_grant_is_not_reported() {
     assert_eq!(assignments(&plan), [("Storage Blob Data Reader".to_string(), "app-data".to_string())]);
     assert!(at(&plan, "E2A134").is_empty(), "{:#}", plan["findings"]);
 }
+
+// A Deny of `s3:ListBucket` against an object grant and a listing grant of one container: the listing is
+// withdrawn, the object reads stay. E2A134 says the permission is narrowed (listing removed), and no E2A019
+// claims the object reads lost it (they are assigned).
+#[test]
+fn a_deny_of_listing_narrows_a_container_and_keeps_its_object_reads() {
+    let tmp = varied(
+        DENY_WILDCARD,
+        "iam/auth.json",
+        THE_DENY,
+        "\"Action\": \"s3:ListBucket\",\n                \"Resource\": \"arn:aws:s3:::app-data\"\n            },\n            {\n                \"Effect\": \"Allow\",\n                \"Action\": \"s3:ListBucket\",\n                \"Resource\": \"arn:aws:s3:::app-data\",\n                \"Condition\": {\"StringLike\": {\"s3:prefix\": \"logs/*\"}}",
+    );
+    let plan = plan_json(&[tmp.path().to_str().unwrap()]);
+    assert_eq!(assignments(&plan), [("Storage Blob Data Reader".to_string(), "app-data".to_string())]);
+    let found = at(&plan, "E2A134");
+    assert_eq!(found.len(), 1, "{:#}", plan["findings"]);
+    let msg = &found[0].1;
+    assert!(msg.contains("narrows `containers/blobs/read`") && msg.contains("(listing removed)"), "{msg}");
+    assert!(!msg.contains("withdraws"), "{msg}");
+    assert!(at(&plan, "E2A019").is_empty(), "GetObject keeps its reads: {:#}", plan["findings"]);
+}
