@@ -130,7 +130,7 @@ mod tests {
     use super::*;
     use crate::diag::Sink;
     use crate::graph::Permission;
-    use crate::mapping::need::{Needs, TargetChoice, needs};
+    use crate::mapping::need::{Needs, RoleHome, TargetChoice, needs};
     use std::collections::BTreeSet;
 
     use crate::mapping::need::tests::permissions;
@@ -144,7 +144,15 @@ mod tests {
     ) -> (Needs, Vec<(String, String)>) {
         let named: BTreeSet<String> = named.iter().map(|n| n.to_string()).collect();
         let mut sink = Sink::default();
-        let (n, _, _) = needs(tables, &TargetChoice::default(), identity, "111122223333", perms, &named, &mut sink);
+        let (n, _, _) = needs(
+            tables,
+            &TargetChoice::default(),
+            identity,
+            RoleHome { partition: "aws", account: "111122223333" },
+            perms,
+            &named,
+            &mut sink,
+        );
         (n, sink.findings().iter().map(|f| (f.code.to_string(), f.message.to_string())).collect())
     }
 

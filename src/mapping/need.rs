@@ -336,6 +336,22 @@ fn go(parts: &[(bool, &str)], text: &str, name: &mut Option<String>, path: &mut 
 /// denied AWS actions.
 pub type Denied = BTreeMap<(std::sync::Arc<str>, String), BTreeMap<Perm, BTreeSet<String>>>;
 
+/// Where the role being translated lives: its ARN's partition and its account (each empty when unknown).
+#[derive(Debug, Clone, Copy)]
+pub struct RoleHome<'a> {
+    /// `aws`, `aws-cn` or `aws-us-gov`.
+    pub partition: &'a str,
+    /// The account id.
+    pub account: &'a str,
+}
+
+impl<'a> From<&'a crate::model::Role> for RoleHome<'a> {
+    /// The home of a role: its ARN's partition, its account.
+    fn from(role: &'a crate::model::Role) -> Self {
+        RoleHome { partition: role.arn.split(':').nth(1).unwrap_or_default(), account: &role.account }
+    }
+}
+
 /// What an identity needs, per scope.
 pub type Needs = BTreeMap<ScopeKey, ScopeNeed>;
 
@@ -353,29 +369,91 @@ fn is_blob(tables: &Tables, key: &ScopeKey) -> bool {
 }
 
 /// The object keys of bucket `bucket_arn` (`arn:aws:s3:::b`) that resource patterns can match, as blob path
-/// patterns: `data/secret/*` → `secret/*`; a pattern whose wildcard reaches into the bucket's name (or `*`) →
-/// every object (`*`, an over-approximation: narrower on Azure, never wider). Empty: no object matches.
-fn object_exclusions<'a>(patterns: impl Iterator<Item = &'a str>, bucket_arn: &str) -> Vec<String> {
+/// patterns, and whether they are exactly those keys: `data/secret/*` → `secret/*`; a pattern whose wildcard
+/// reaches into the bucket's name is cut where the bucket's ARN ends ([`key_patterns`]: `app-*/secret/*` over
+/// `app-data` → `*/secret/*` and `secret/*`, since a `*` spans `/`). A pattern too long to cut gives every object
+/// (`*`, an over-approximation: narrower on Azure, never wider; not exact). Empty: no object matches.
+fn object_exclusions<'a>(patterns: impl Iterator<Item = &'a str>, bucket_arn: &str) -> (Vec<String>, bool) {
     let mut out = Vec::new();
+    let mut exact = true;
     let prefix = format!("{bucket_arn}/");
     for p in patterns {
         if let Some(k) = p.strip_prefix(&prefix) {
             out.push(k.to_string());
         } else if p.contains(['*', '?']) {
-            let literal = &p[..p.find(['*', '?']).unwrap_or(p.len())];
-            if prefix.starts_with(literal) || glob_match(p, &format!("{prefix}{PROBE}"), false) {
-                out.push("*".to_string());
+            match key_patterns(p, &prefix) {
+                Some(keys) => out.extend(keys),
+                None => {
+                    out.push("*".to_string());
+                    exact = false;
+                }
             }
         }
     }
+    if out.iter().any(|k| k == "*") {
+        out.retain(|k| k == "*");
+    }
     out.sort();
     out.dedup();
-    out
+    (out, exact)
+}
+
+/// The patterns of the texts `t` such that `prefix` followed by `t` matches the IAM wildcard `pattern` (`*` any
+/// run of characters, `/` included; `?` one character): the pattern's remainders after matching `prefix`,
+/// computed by running its wildcard automaton over `prefix`. Empty when no text after `prefix` can match; `*`
+/// alone when every text can. Remainders that match only the empty text are left out (an S3 key is never
+/// empty). `None` when the pattern and prefix are too long to cut (over a million steps), never a guess.
+fn key_patterns(pattern: &str, prefix: &str) -> Option<Vec<String>> {
+    let p: Vec<char> = pattern.chars().collect();
+    if p.len().saturating_mul(prefix.len()) > 1 << 20 {
+        return None;
+    }
+    // States: positions in the pattern still to match; a `*` at i may match nothing (i + 1 is then a state too).
+    let close = |states: &mut Vec<bool>| {
+        for i in 0..p.len() {
+            if states[i] && p[i] == '*' {
+                states[i + 1] = true;
+            }
+        }
+    };
+    let mut states = vec![false; p.len() + 1];
+    states[0] = true;
+    close(&mut states);
+    for ch in prefix.chars() {
+        let mut next = vec![false; p.len() + 1];
+        for i in (0..p.len()).filter(|&i| states[i]) {
+            match p[i] {
+                '*' => next[i] = true,
+                '?' => next[i + 1] = true,
+                c if c == ch => next[i + 1] = true,
+                _ => {}
+            }
+        }
+        close(&mut next);
+        states = next;
+        if !states.contains(&true) {
+            return Some(Vec::new());
+        }
+    }
+    let mut out: Vec<String> = Vec::new();
+    for i in (0..p.len()).filter(|&i| states[i]) {
+        // A state right after a `*` state is that star's remainder with the star matching nothing: covered by it.
+        if i > 0 && p[i - 1] == '*' && states[i - 1] {
+            continue;
+        }
+        out.push(p[i..].iter().collect());
+    }
+    if out.iter().any(|r| r.chars().all(|c| c == '*')) {
+        return Some(vec!["*".to_string()]);
+    }
+    out.sort();
+    out.dedup();
+    Some(out)
 }
 
 /// Whether a resource pattern can match the resource of a scope or one of its sub-resources (`*` for a widened
 /// scope of `service`: any of its resources).
-fn overlaps(pattern: &str, aws_arn: &str, service: &str) -> bool {
+pub fn overlaps(pattern: &str, aws_arn: &str, service: &str) -> bool {
     if pattern == "*" {
         return true;
     }
@@ -447,13 +525,15 @@ fn cut(tables: &Tables, key: &ScopeKey, d: &Statement, hits: &[&AwsAction]) -> O
         let bucket = key.aws_arn.as_str();
         if not_resource {
             // Denies everything but the listed resources: taken as touching the whole container unless the
-            // exclusions cover it entirely (then nothing is touched).
+            // exclusions cover it entirely (then nothing is touched); exact when they name nothing in it.
             let spared = patterns.iter().any(|p| glob_match(p, bucket, false))
                 && patterns.iter().any(|p| glob_match(p, &format!("{bucket}/{PROBE}"), false));
             if spared && patterns.iter().any(|p| *p == "*" || p.ends_with(":::*")) {
                 return None;
             }
-            c.inexact = true;
+            let (spared_keys, known) = object_exclusions(patterns.iter().copied(), bucket);
+            let spares_none = known && spared_keys.is_empty() && !patterns.iter().any(|p| glob_match(p, bucket, false));
+            c.inexact = conditional || !spares_none;
             c.no_listing = kinds_include("bucket");
             if kinds_include("object") {
                 c.exclude = vec!["*".into()];
@@ -461,7 +541,9 @@ fn cut(tables: &Tables, key: &ScopeKey, d: &Statement, hits: &[&AwsAction]) -> O
         } else {
             c.no_listing = kinds_include("bucket") && patterns.iter().any(|p| glob_match(p, bucket, false));
             if kinds_include("object") {
-                c.exclude = object_exclusions(patterns.iter().copied(), bucket);
+                let (exclude, exact) = object_exclusions(patterns.iter().copied(), bucket);
+                c.exclude = exclude;
+                c.inexact |= !exact && !c.exclude.is_empty();
             }
             if conditional && !c.exclude.is_empty() {
                 c.exclude = vec!["*".into()];
@@ -497,11 +579,37 @@ fn cut(tables: &Tables, key: &ScopeKey, d: &Statement, hits: &[&AwsAction]) -> O
     Some(c)
 }
 
+/// What one Deny did to the grants on one scope (E2A134): the AWS actions whose grant it withdrew, those whose
+/// grant it narrowed, and how (listing removed, object paths excluded).
+#[derive(Debug, Default)]
+struct Withdrawn {
+    /// The scope's AWS resource (`*` when widened) and its service.
+    aws_arn: String,
+    service: String,
+    /// Azure permissions withdrawn from the scope → the allowed AWS actions that needed them.
+    all: BTreeMap<String, BTreeSet<String>>,
+    /// Azure permissions granted with less (blob containers) → the allowed AWS actions that needed them.
+    part: BTreeMap<String, BTreeSet<String>>,
+    /// Listing removed.
+    no_listing: bool,
+    /// Object paths excluded.
+    exclude: BTreeSet<String>,
+}
+
+/// Per scope (kind, Azure name): what one Deny withdrew there.
+type Withdrawals = BTreeMap<(std::sync::Arc<str>, String), Withdrawn>;
+
 /// Subtracts one Deny from the needs: listing and object paths cut out of blob conditions, other permissions
 /// removed (issue 18: a Deny is a set of requests, not a string). Records in `denied` every permission the Deny
 /// touches on each scope — including ones not needed, so the role chooser does not hand them back as excess — and
-/// returns the scopes where the cut is wider than the Deny.
-fn subtract(tables: &Tables, needs: &mut Needs, d: &Statement, denied: &mut Denied) -> BTreeSet<String> {
+/// in `gone` what it withdrew from the needs; returns the scopes where the cut is wider than the Deny.
+fn subtract(
+    tables: &Tables,
+    needs: &mut Needs,
+    d: &Statement,
+    denied: &mut Denied,
+    gone: &mut Withdrawals,
+) -> BTreeSet<String> {
     let mut inexact = BTreeSet::new();
     let keys: Vec<ScopeKey> = needs.keys().cloned().collect();
     for key in keys {
@@ -524,12 +632,22 @@ fn subtract(tables: &Tables, needs: &mut Needs, d: &Statement, denied: &mut Deni
                 kept.perms.insert(perm, aws);
                 continue;
             };
-            note_inexact(&key, d, &perm, &aws, &c, &mut inexact);
-            if c.remove {
-                continue;
-            }
-            if let Some(narrower) = narrowed_key(&key, &c, &mut inexact) {
-                moved.push((narrower, perm, aws));
+            let narrower = if c.remove { None } else { narrowed_key(&key, &c, &mut inexact) };
+            let lose = losing(&aws, rev.get(&perm).map(Vec::as_slice).unwrap_or_default(), &c, narrower.is_none());
+            note_inexact(&key, d, &perm, &lose, &c, &mut inexact);
+            let w = gone.entry((key.kind.clone(), key.azure_name.clone())).or_insert_with(|| Withdrawn {
+                aws_arn: key.aws_arn.clone(),
+                service: key.service.clone(),
+                ..Withdrawn::default()
+            });
+            match narrower {
+                Some(narrower) => {
+                    w.part.entry(perm.name.clone()).or_default().extend(aws.iter().cloned());
+                    w.no_listing |= c.no_listing;
+                    w.exclude.extend(c.exclude.iter().cloned());
+                    moved.push((narrower, perm, aws));
+                }
+                None => w.all.entry(perm.name.clone()).or_default().extend(aws.iter().cloned()),
             }
         }
         if !kept.perms.is_empty() {
@@ -557,6 +675,22 @@ fn record_denied(
             e.entry((*p).clone()).or_default().extend(hits.iter().map(|(a, _)| a.clone()));
         }
     }
+}
+
+/// The allowed AWS actions `aws` of a permission that cut `c` takes something from: all of them when the
+/// permission is withdrawn; on a narrowed blob container, the object actions when paths are excluded and the
+/// bucket actions when listing is removed (`kinds`: each action's resource kinds, from [`Tables::reverse`]; an
+/// action not found there is counted). A Deny of `s3:ListBucket` leaves `s3:GetObject` its object reads.
+fn losing(aws: &BTreeSet<String>, kinds: &[AwsAction], c: &Cut, withdrawn: bool) -> BTreeSet<String> {
+    let applies = |a: &str, kind: &str| {
+        kinds.iter().find(|(x, _)| x == a).is_none_or(|(_, k)| k.is_empty() || k.iter().any(|x| x == kind))
+    };
+    aws.iter()
+        .filter(|a| {
+            withdrawn || (!c.exclude.is_empty() && applies(a, "object")) || (c.no_listing && applies(a, "bucket"))
+        })
+        .cloned()
+        .collect()
 }
 
 /// Says in `inexact` where cut `c` of permission `perm` (needed by the allowed AWS actions `aws`) is wider than
@@ -590,13 +724,18 @@ fn note_inexact(
             "{} `{}`: `{}` also serves {}, which lose it",
             key.kind,
             key.azure_name,
-            perm.name
-                .rsplit_once("/queueServices/")
-                .or(perm.name.rsplit_once("/blobServices/"))
-                .map_or(perm.name.as_str(), |(_, r)| r),
+            short_permission(&perm.name),
             list.join(", ")
         ));
     }
+}
+
+/// An Azure permission as findings show it: a storage one after its service (`queues/messages/process/action`).
+fn short_permission(name: &str) -> &str {
+    ["/queueServices/", "/blobServices/", "/tableServices/"]
+        .iter()
+        .find_map(|svc| name.rsplit_once(svc))
+        .map_or(name, |(_, r)| r)
 }
 
 /// A blob container's scope under the narrower condition cut `c` leaves (listing removed, object paths
@@ -664,20 +803,22 @@ fn carried_conditions<'s>(tables: &Tables, s: &'s Statement) -> Result<Option<Li
 /// ([`Translator::report_untranslated`]); then every Deny is subtracted from the whole ([`subtract_denies`]).
 /// The third part lists the statements whose KMS actions serve only a service's server-side encryption
 /// ([`super::kms`], E2A106): nothing is needed for them on Azure.
-pub fn needs(
+pub fn needs<'h>(
     tables: &Tables,
     choice: &TargetChoice,
     identity: &str,
-    identity_account: &str,
+    home: impl Into<RoleHome<'h>>,
     perms: &[Permission],
     named: &BTreeSet<String>,
     sink: &mut Sink,
 ) -> (Needs, Denied, Vec<Loc>) {
+    let home = home.into();
     let mut t = Translator {
         tables,
         choice,
         identity,
-        identity_account,
+        identity_account: home.account,
+        identity_partition: home.partition,
         named,
         sink: &mut *sink,
         not_translated: BTreeMap::new(),
@@ -724,7 +865,9 @@ fn subtract_denies(tables: &Tables, identity: &str, perms: &[Permission], out: &
                 );
             }
         }
-        let inexact = subtract(tables, out, d, &mut denied);
+        let mut gone = Withdrawals::new();
+        let inexact = subtract(tables, out, d, &mut denied, &mut gone);
+        report_withdrawn(identity, perms, d, gone, sink);
         if !inexact.is_empty() {
             sink.push(
                 rules::DENY_NOT_EXPRESSIBLE,
@@ -736,6 +879,76 @@ fn subtract_denies(tables: &Tables, identity: &str, perms: &[Permission], out: &
     denied
 }
 
+/// E2A134 at Deny `d`: each scope it withdrew or narrowed a grant on, with the AWS actions and the Allow
+/// statements of `perms` behind them (an Allow naming one of those actions on a resource that can be the scope's).
+/// A grant never disappears from the output with nothing saying why.
+fn report_withdrawn(identity: &str, perms: &[Permission], d: &Statement, gone: Withdrawals, sink: &mut Sink) {
+    let n = gone.len();
+    let mut parts = Vec::new();
+    for ((kind, name), mut w) in gone.into_iter().take(6) {
+        // A permission withdrawn from one blob condition of the scope and kept, narrowed, under another is
+        // narrowed there, not withdrawn.
+        let both: Vec<String> = w.all.keys().filter(|p| w.part.contains_key(*p)).cloned().collect();
+        for p in both {
+            let aws = w.all.remove(&p).unwrap_or_default();
+            w.part.entry(p).or_default().extend(aws);
+        }
+        let mut what = Vec::new();
+        // `containers/blobs/read` (for `s3:GetObject`), …: the Azure permission and the allowed AWS actions that
+        // needed it (an AWS action served by another permission too keeps that one).
+        let ticks = |v: &BTreeMap<String, BTreeSet<String>>| {
+            v.iter()
+                .map(|(p, aws)| {
+                    let aws: Vec<String> = aws.iter().map(|a| format!("`{a}`")).collect();
+                    format!("`{}` (for {})", short_permission(p), aws.join(", "))
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if !w.all.is_empty() {
+            what.push(format!("withdraws {} on {kind} `{name}` (not assigned there)", ticks(&w.all)));
+        }
+        if !w.part.is_empty() {
+            let mut how = Vec::new();
+            if w.no_listing {
+                how.push("listing removed".to_string());
+            }
+            if !w.exclude.is_empty() {
+                let x: Vec<String> = w.exclude.iter().map(|x| format!("`{}`", crate::text::truncate(x))).collect();
+                how.push(format!("objects {} excluded from the blob condition", x.join(", ")));
+            }
+            what.push(format!("narrows {} on {kind} `{name}` ({})", ticks(&w.part), how.join("; ")));
+        }
+        let actions: BTreeSet<&String> = w.all.values().chain(w.part.values()).flatten().collect();
+        let allows: Vec<String> = perms
+            .iter()
+            .filter(|p| p.statement.effect == Effect::Allow)
+            .filter(|p| actions.iter().any(|a| action_hit(&p.statement, a)))
+            .filter(|p| {
+                p.statement
+                    .resource
+                    .as_ref()
+                    .is_none_or(|r| r.not || r.items.iter().any(|(x, _)| overlaps(x, &w.aws_arn, &w.service)))
+            })
+            .map(|p| {
+                let other = if p.statement.loc.file == d.loc.file { "" } else { ", in its own file" };
+                format!("the Allow at line {} (policy `{}`{other})", p.statement.loc.pos.line, p.policy)
+            })
+            .collect();
+        let from = if allows.is_empty() { String::new() } else { format!(" granted by {}", allows.join(", ")) };
+        parts.push(format!("{}{from}", what.join(" and ")));
+    }
+    if parts.is_empty() {
+        return;
+    }
+    let more = if n > 6 { format!("; and {} more scopes", n - 6) } else { String::new() };
+    sink.push(
+        rules::DENY_WITHDRAWS_GRANT,
+        format!("identity `{identity}`: this Deny {}{more}", parts.join("; ")),
+        Some(d.loc),
+    );
+}
+
 /// The translation of one identity's Allow statements: what every step reads, and what is gathered across
 /// statements and reported once at the end.
 struct Translator<'a> {
@@ -744,6 +957,9 @@ struct Translator<'a> {
     identity: &'a str,
     /// The identity's AWS account (cross-account role chaining is named as such).
     identity_account: &'a str,
+    /// The partition of the identity's role (`aws`, `aws-cn`, `aws-us-gov`; empty when unknown): a resource of
+    /// another partition is granted nothing (E2A135).
+    identity_partition: &'a str,
     /// The ARNs the identity's workloads name: what a wildcard resource is narrowed to.
     named: &'a BTreeSet<String>,
     sink: &'a mut Sink,
@@ -1098,7 +1314,7 @@ impl Translator<'_> {
             return;
         }
         let parsed = Arn::parse(r);
-        if self.report_malformed(r, parsed.as_ref(), rloc) {
+        if self.report_malformed(r, parsed.as_ref(), rloc) || self.other_partition(r, parsed.as_ref(), rloc) {
             return;
         }
         let tables = self.tables;
@@ -1121,6 +1337,29 @@ impl Translator<'_> {
                 self.grant(stmt, &mut res, &act, arn, out);
             }
         }
+    }
+
+    /// A Resource of another partition than the role's (`arn:aws-cn:…` in a policy of an `arn:aws:…` role): IAM
+    /// credentials of one partition cannot be used with resources of another (AWS whitepaper "AWS Fault Isolation
+    /// Boundaries", Partitions: "You cannot use IAM credentials from one partition to interact with resources in a
+    /// different partition"), so AWS grants nothing for it, and neither does the plan. True when so (E2A135).
+    fn other_partition(&mut self, r: &str, parsed: Option<&Arn>, rloc: Loc) -> bool {
+        let Some(a) = parsed.filter(|a| !self.identity_partition.is_empty() && a.partition != self.identity_partition)
+        else {
+            return false;
+        };
+        self.sink.push(
+            rules::RESOURCE_IN_OTHER_PARTITION,
+            format!(
+                "identity `{}`: Resource `{}` is in partition `{}` while the role is in partition `{}`: a role's credentials are valid in its own partition only, so AWS grants nothing for it and nothing is granted on Azure",
+                self.identity,
+                crate::text::truncate(r),
+                a.partition,
+                self.identity_partition
+            ),
+            Some(rloc),
+        );
+        true
     }
 
     /// A Resource that is not an ARN and has no wildcard, or an ARN of a mapped service that does not fit its
@@ -1481,7 +1720,8 @@ impl Translator<'_> {
         x.conditions.clear();
         x.resource = Some(crate::model::PatternList { not: false, ..r.clone() });
         let mut scratch = Denied::new();
-        let inexact = subtract(self.tables, needs, &x, &mut scratch);
+        // What the exclusions cut from the statement's own grant is its meaning, not a Deny's withdrawal.
+        let inexact = subtract(self.tables, needs, &x, &mut scratch, &mut Withdrawals::new());
         if !inexact.is_empty() {
             self.sink.push(
                 rules::NOT_ACTION_OR_RESOURCE,
@@ -1702,6 +1942,32 @@ pub fn base_resource(tables: &Tables, arn: &str) -> Option<(String, String)> {
 pub(crate) mod tests {
     use super::*;
 
+    /// The home of the test role: partition `aws`, account 111122223333.
+    const HOME: RoleHome<'static> = RoleHome { partition: "aws", account: "111122223333" };
+
+    /// A Deny's wildcard pattern over a bucket is cut where the bucket's ARN ends: the keys it matches, exactly
+    /// (an earlier review: `app-*/secret/*` withdrew every object of `app-data`, with no finding).
+    #[test]
+    fn key_patterns_are_the_remainders_after_the_bucket() {
+        let k = |p: &str| key_patterns(p, "arn:aws:s3:::app-data/").unwrap();
+        assert_eq!(k("arn:aws:s3:::app-*/*"), ["*"]);
+        assert_eq!(k("arn:aws:s3:::app-*"), ["*"]);
+        assert_eq!(k("*"), ["*"]);
+        assert_eq!(k("arn:aws:s3:::app-*/secret/*"), ["*/secret/*", "secret/*"]);
+        assert_eq!(k("arn:aws:s3:::app-dat?/logs/*"), ["logs/*"]);
+        assert_eq!(k("arn:aws:s3:::app-data/x"), ["x"]);
+        assert!(k("arn:aws:s3:::other-*/*").is_empty());
+        // Only the empty key would match: no object does.
+        assert!(k("arn:aws:s3:::app-data/").is_empty());
+        // The remainders match exactly the keys the whole pattern matches after the prefix.
+        for (pattern, key) in [("arn:aws:s3:::app-*/secret/*", "a/b/secret/c"), ("arn:aws:s3:::a*a/*", "x")] {
+            let whole = glob_match(pattern, &format!("arn:aws:s3:::app-data/{key}"), false);
+            let cut = k(pattern).iter().any(|r| glob_match(r, key, false));
+            assert_eq!(whole, cut, "{pattern} {key}");
+        }
+        assert_eq!(key_patterns(&"*a".repeat(2000), &"b".repeat(2000)), None, "too long to cut: never a guess");
+    }
+
     /// Issue 18: the base resource is cut where the grammar puts the name, not where the name first occurs in
     /// the text (`a` occurs in `table`, `east` in `us-east-1`).
     #[test]
@@ -1782,8 +2048,7 @@ pub(crate) mod tests {
                    {{"Effect":"Deny","Action":"secretsmanager:GetSecretValue","Resource":"arn:aws:secretsmanager:us-east-1:111122223333:secret:{deny}"}}"#
             ));
             let mut sink = Sink::default();
-            let (needs, _, _) =
-                needs(&tables, &TargetChoice::default(), "app", "111122223333", &perms, &named, &mut sink);
+            let (needs, _, _) = needs(&tables, &TargetChoice::default(), "app", HOME, &perms, &named, &mut sink);
             needs.keys().map(|k| k.azure_name.clone()).collect::<Vec<_>>()
         };
         for deny in ["prod/db-AbCdEf", "prod/db-A*", "prod/db-??????", "prod/d*"] {
@@ -1815,7 +2080,7 @@ pub(crate) mod tests {
         );
         let mut sink = Sink::default();
         let (needs, _, server_side) =
-            needs(&tables, &TargetChoice::default(), "app", "111122223333", &perms, &BTreeSet::new(), &mut sink);
+            needs(&tables, &TargetChoice::default(), "app", HOME, &perms, &BTreeSet::new(), &mut sink);
         let kinds: Vec<&str> = needs.keys().map(|k| &*k.kind).collect();
         assert_eq!(kinds, ["secret"], "no key scope: {needs:?}");
         assert_eq!(server_side, [perms[1].statement.loc]);
@@ -1836,8 +2101,7 @@ pub(crate) mod tests {
         );
         let choice = TargetChoice { stay_on_aws: vec!["arn:aws:kms:*".into()], ..TargetChoice::default() };
         let mut sink = Sink::default();
-        let (needs, _, server_side) =
-            needs(&tables, &choice, "app", "111122223333", &perms, &BTreeSet::new(), &mut sink);
+        let (needs, _, server_side) = needs(&tables, &choice, "app", HOME, &perms, &BTreeSet::new(), &mut sink);
         assert!(needs.is_empty() && server_side.is_empty() && sink.findings().is_empty(), "{:?}", sink.findings());
     }
 
@@ -1852,7 +2116,7 @@ pub(crate) mod tests {
         );
         let mut sink = Sink::default();
         let (needs, _, server_side) =
-            needs(&tables, &TargetChoice::default(), "app", "111122223333", &perms, &BTreeSet::new(), &mut sink);
+            needs(&tables, &TargetChoice::default(), "app", HOME, &perms, &BTreeSet::new(), &mut sink);
         assert!(needs.is_empty() && server_side.is_empty());
         let codes: Vec<&str> = sink.findings().iter().map(|f| f.code).collect();
         assert_eq!(codes, ["E2A020"]);
@@ -1876,7 +2140,7 @@ pub(crate) mod tests {
                 .map(|n| n.to_string())
                 .collect();
         let mut sink = Sink::default();
-        let (needs, _, _) = needs(&tables, &TargetChoice::default(), "app", "111122223333", &perms, &named, &mut sink);
+        let (needs, _, _) = needs(&tables, &TargetChoice::default(), "app", HOME, &perms, &named, &mut sink);
         let scopes: Vec<(&str, &str, BTreeSet<&str>)> = needs
             .iter()
             .map(|(k, n)| (&*k.kind, &*k.aws_arn, n.perms.values().flatten().map(String::as_str).collect()))
@@ -1974,6 +2238,19 @@ pub(crate) mod tests {
             text in "[ab/:é*x-]{0,12}",
         ) {
             proptest::prop_assert_eq!(match_pattern(pattern, &text), reference_match(pattern, &text));
+        }
+
+        /// A key matches one of a pattern's remainders after a prefix exactly when prefix + key matches the
+        /// pattern (the matcher every other wildcard comparison uses is the reference).
+        #[test]
+        fn key_patterns_agree_with_matching_the_whole_text(
+            pattern in "[ab/*?]{0,8}",
+            prefix in "[ab/]{0,5}",
+            key in "[ab/]{1,6}",
+        ) {
+            let whole = glob_match(&pattern, &format!("{prefix}{key}"), false);
+            let cut = key_patterns(&pattern, &prefix).unwrap().iter().any(|r| glob_match(r, &key, false));
+            proptest::prop_assert_eq!(whole, cut);
         }
     }
 

@@ -330,7 +330,7 @@ impl<'a> Planner<'a> {
             .collect();
         let before = sink.findings().len();
         let (mut needs, denied, kms_server_side) =
-            need::needs(tables, &opts.targets, name, &role.account, &joined.permissions[ri], &role_named, sink);
+            need::needs(tables, &opts.targets, name, role, &joined.permissions[ri], &role_named, sink);
         // KEDA reads the queue length as this identity.
         for arn in self.keda_queues.get(&ri).into_iter().flatten() {
             if let Some((key, perms)) = need::action_need(tables, &opts.targets, "sqs", "GetQueueAttributes", arn) {

@@ -464,8 +464,12 @@ fn allows_on<'s>(
                 .items
                 .iter()
                 .any(|(a, _)| crate::glob::glob_match(a.split_once(':').map_or(&**a, |(svc, _)| svc), service, true));
+        // A Deny names the resource when its pattern can match it or something under it (`arn:aws:s3:::app-*/*`
+        // names bucket `app-data`: every object of it), as the subtraction matches it (`need::overlaps`).
         let names = |x: &str| {
-            crate::glob::glob_match(x, base, false) || need::base_resource(tables, x).is_some_and(|(b, _)| b == base)
+            crate::glob::glob_match(x, base, false)
+                || need::base_resource(tables, x).is_some_and(|(b, _)| b == base)
+                || (effect == crate::model::Effect::Deny && need::overlaps(x, base, service))
         };
         let on = s.resource.as_ref().is_some_and(|r| {
             if r.not {

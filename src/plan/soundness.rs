@@ -13,7 +13,9 @@
 //!   never assumed to hold.
 //!
 //! Documented widenings are not violations: `excess_data_actions` (a built-in role's actions beyond the need, in
-//! plan.json) and a scope widened to the parent because `Resource: "*"` names nothing the workload uses (E2A017)
+//! plan.json), the mapped reads a built-in role adds on a target reached through control-plane actions only (DNS
+//! Zone Contributor for a Route 53 role that changes record sets without reading them: E2A133, reported here)
+//! and a scope widened to the parent because `Resource: "*"` names nothing the workload uses (E2A017)
 //! — for the latter, the samples are the AWS resources the role's statements name and one no statement names,
 //! so a Deny on a named resource is still caught.
 
@@ -105,11 +107,11 @@ fn same_secret_name(base: &str, arn: &str) -> bool {
         && base.strip_prefix(arn).is_some_and(|rest| rest.len() == 7 && rest.starts_with('-'))
 }
 
-/// Object keys and list prefixes the role's statements name for bucket `b` (and the probe).
-fn bucket_paths(b: &str, statements: &[&Statement]) -> (BTreeSet<String>, BTreeSet<String>) {
+/// Object keys and list prefixes the role's statements name for bucket `b` of `partition` (and the probe).
+fn bucket_paths(partition: &str, b: &str, statements: &[&Statement]) -> (BTreeSet<String>, BTreeSet<String>) {
     let mut paths: BTreeSet<String> = [format!("{PROBE}/x")].into();
     let mut prefixes: BTreeSet<String> = [format!("{PROBE}/")].into();
-    let bucket_arn = format!("arn:aws:s3:::{b}/");
+    let bucket_arn = format!("arn:{partition}:s3:::{b}/");
     for s in statements {
         for (r, _) in s.resource.iter().flat_map(|r| r.items.iter()) {
             if let Some(key) = r.strip_prefix(&bucket_arn) {
@@ -165,7 +167,7 @@ fn samples(
     tables: &Tables,
     a: &RoleAssignment,
     services: &[String],
-    account: &str,
+    home: (&str, &str),
     statements: &[&Statement],
     named: &[Named],
 ) -> Vec<Sample> {
@@ -175,13 +177,13 @@ fn samples(
         for prefix in services {
             for Named { r, arn: x, .. } in named.iter().filter(|n| n.arn.service == *prefix) {
                 let base = if x.service == "s3" {
-                    format!("arn:aws:s3:::{}", instance(x.resource.split('/').next().unwrap_or("")))
+                    format!("arn:{}:s3:::{}", x.partition, instance(x.resource.split('/').next().unwrap_or("")))
                 } else {
                     instance(r)
                 };
                 arns.insert(base);
             }
-            arns.insert(probe_arn(tables, prefix, account));
+            arns.insert(probe_arn(tables, prefix, home));
         }
     } else {
         // The ARNs the statements name for this resource (a Secrets Manager secret's carries its random suffix,
@@ -206,14 +208,14 @@ fn samples(
             .unwrap_or_default();
         if parsed.service == "s3" {
             let bucket = parsed.resource.split('/').next().unwrap_or("").to_string();
-            let (paths, prefixes) = bucket_paths(&bucket, statements);
+            let (paths, prefixes) = bucket_paths(&parsed.partition, &bucket, statements);
             out.push(Sample { arn: arn.clone(), kind: "bucket".into(), prefix: None, path: None });
             for p in prefixes {
                 out.push(Sample { arn: arn.clone(), kind: "bucket".into(), prefix: Some(p), path: None });
             }
             for p in paths {
                 out.push(Sample {
-                    arn: format!("arn:aws:s3:::{bucket}/{p}"),
+                    arn: format!("arn:{}:s3:::{bucket}/{p}", parsed.partition),
                     kind: "object".into(),
                     prefix: None,
                     path: Some(p),
@@ -269,7 +271,7 @@ fn named_bases(tables: &Tables, prefix: &str, statements: &[&Statement]) -> BTre
 fn base_of_sample(tables: &Tables, s: &Sample) -> String {
     let Some(x) = Arn::parse(&s.arn) else { return s.arn.clone() };
     if x.service == "s3" {
-        return format!("arn:aws:s3:::{}", x.resource.split('/').next().unwrap_or(""));
+        return format!("arn:{}:s3:::{}", x.partition, x.resource.split('/').next().unwrap_or(""));
     }
     tables
         .services
@@ -278,8 +280,9 @@ fn base_of_sample(tables: &Tables, s: &Sample) -> String {
         .unwrap_or_else(|| s.arn.clone())
 }
 
-/// An ARN of the service that no statement names (from its first resource grammar).
-fn probe_arn(tables: &Tables, prefix: &str, account: &str) -> String {
+/// An ARN of the service that no statement names (from its first resource grammar), in the role's partition and
+/// account (`home`): a role of `aws-cn` is judged on `arn:aws-cn:…` requests, the only ones it can make.
+fn probe_arn(tables: &Tables, prefix: &str, (partition, account): (&str, &str)) -> String {
     // The service's first grammar of its own resources (an S3 access point is an entry to a bucket, not one).
     let pattern = tables
         .services
@@ -288,9 +291,9 @@ fn probe_arn(tables: &Tables, prefix: &str, account: &str) -> String {
         .map_or("{name}", |r| &r.pattern);
     let resource = pattern.replace("{name}", PROBE).replace("{path}", PROBE);
     if prefix == "s3" {
-        format!("arn:aws:s3:::{resource}")
+        format!("arn:{partition}:s3:::{resource}")
     } else {
-        format!("arn:aws:{prefix}:us-east-1:{account}:{resource}")
+        format!("arn:{partition}:{prefix}:us-east-1:{account}:{resource}")
     }
 }
 
@@ -379,14 +382,72 @@ impl Checker<'_> {
     /// Checks each role assignment of one identity against its AWS role's statements.
     fn identity(&self, id: &Identity, loc: Option<Loc>, sink: &mut Sink, granted: &mut Granted) {
         let statements: Vec<&Statement> = id.aws_permissions.iter().map(|p| &*p.statement).collect();
-        let account = Arn::parse(&id.aws_role_arn).map(|a| a.account).unwrap_or_default();
+        let (partition, account) =
+            Arn::parse(&id.aws_role_arn).map(|a| (a.partition, a.account)).unwrap_or(("aws".into(), String::new()));
         let named = named_resources(self.tables, &statements);
         for a in &id.role_assignments {
-            let (wider, unknown) = self.assignment(a, &account, &statements, &named, granted);
+            let (wider, unknown) = self.assignment(a, (&partition, &account), &statements, &named, granted);
             let scope = format!("{} `{}`", a.scope.kind, a.scope.azure_name);
             report_wider(id, a, &scope, wider, loc, sink);
             report_unknown(id, a, &scope, unknown, loc, sink);
+            self.report_reads(id, a, &scope, loc, sink);
         }
+    }
+
+    /// E2A133: on a target reached through control-plane actions only (Azure DNS), the mapped reads a built-in
+    /// role allows that none of the assignment's AWS actions maps to — DNS Zone Contributor for a Route 53 role that
+    /// may change record sets but not read them reads the zone and every record set. Reads are not tried as
+    /// samples ([`control_actions`]), so this is where they are weighed: a documented widening, reported.
+    ///
+    /// Decision (Route 53 write-only roles): DNS Zone Contributor is kept rather than an exact custom role with
+    /// only the record-set writes and deletes, because the Azure clients these roles serve read before they
+    /// write: cert-manager's azureDNS solver gets the TXT record set (with its etag) before every change
+    /// (cert-manager `pkg/issuer/acme/dns/azuredns/azuredns.go`, `updateTXTRecord`), and external-dns lists the
+    /// zone's record sets to plan its changes (kubernetes-sigs/external-dns `provider/azure`). An exact role
+    /// would be refused on the first request; the widening is named instead.
+    fn report_reads(&self, id: &Identity, a: &RoleAssignment, scope: &str, loc: Option<Loc>, sink: &mut Sink) {
+        let Some(&role) = self.role_index.get(&*a.role_definition_id).filter(|_| !a.custom) else { return };
+        let r = &self.tables.roles[role];
+        let grants = |d: &str| {
+            r.actions.iter().any(|p| glob_match(p, d, true)) && !r.not_actions.iter().any(|p| glob_match(p, d, true))
+        };
+        let mut reads: BTreeSet<&str> = BTreeSet::new();
+        let mut aws_reads: BTreeSet<&str> = BTreeSet::new();
+        for prefix in self.services_of(a) {
+            let Some(perms) = self.tables.reverse().get(&(prefix, a.scope.target.to_string())) else { continue };
+            if perms.keys().any(|p| p.data) {
+                continue;
+            }
+            for (p, aws) in perms.iter().filter(|(p, _)| is_read(&p.name)) {
+                let carried = aws.iter().any(|(x, _)| a.aws_actions.iter().any(|y| y.eq_ignore_ascii_case(x)));
+                if !carried && grants(&p.name) {
+                    reads.insert(&p.name);
+                    aws_reads.extend(aws.iter().map(|(x, _)| x.as_str()));
+                }
+            }
+        }
+        if reads.is_empty() {
+            return;
+        }
+        let list = |v: &BTreeSet<&str>| {
+            let shown: Vec<&str> = v.iter().take(8).copied().collect();
+            let more = if v.len() > 8 { format!(" and {} more", v.len() - 8) } else { String::new() };
+            format!("{}{more}", shown.join(", "))
+        };
+        let carried: Vec<&str> = a.aws_actions.iter().map(|x| &**x).collect();
+        sink.push(
+            rules::CONTROL_PLANE_EXCESS,
+            format!(
+                "identity `{}`: `{}` on {scope} also allows reads beyond the AWS actions of IAM role `{}` it carries ({}): {} (reading the zone and its record sets), which only {} would need, and the plan carries none of them on it. The role is kept because the Azure clients of DNS grants read record sets before they write them (cert-manager's azureDNS solver, external-dns); a custom role with only the writes and deletes is not proposed",
+                id.name,
+                a.role_name,
+                id.aws_role_arn,
+                carried.join(", "),
+                list(&reads),
+                list(&aws_reads)
+            ),
+            loc,
+        );
     }
 
     /// One assignment: every data action its role grants that an AWS action of the scope's services maps to, tried
@@ -395,14 +456,14 @@ impl Checker<'_> {
     fn assignment(
         &self,
         a: &RoleAssignment,
-        account: &str,
+        home: (&str, &str),
         statements: &[&Statement],
         named: &[Named],
         granted: &mut Granted,
     ) -> (Wider, BTreeSet<String>) {
         let services = self.services_of(a);
         let excess: BTreeSet<String> = a.excess_data_actions.iter().map(|d| d.to_ascii_lowercase()).collect();
-        let all = samples(self.tables, a, &services, account, statements, named);
+        let all = samples(self.tables, a, &services, home, statements, named);
         let mut wider = Wider::new();
         let mut unknown: BTreeSet<String> = BTreeSet::new();
         let none = BTreeSet::new();

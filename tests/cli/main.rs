@@ -9,6 +9,7 @@ mod dns_secrets;
 mod edits;
 mod embedded_values;
 mod errors;
+mod exact_grants;
 mod function_length;
 mod golden;
 mod grants;
