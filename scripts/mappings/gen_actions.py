@@ -84,7 +84,14 @@ CURATED = {
         "GetChange": N("not needed: Azure DNS record-set writes complete synchronously (no change id to poll)"),
     },
     "sqs": {
-        "ChangeMessageVisibility": {"storage-queue": D(STQ + "/messages/write"), "service-bus": D(SB_RECV)},
+        # Azure Storage REST "Authorize with Microsoft Entra ID", "Permissions for Queue service operations"
+        # (learn.microsoft.com/rest/api/storageservices/authorize-with-azure-active-directory): Put Message =
+        # messages/add/action OR messages/write; Update Message = messages/write; Get Messages = process/action
+        # OR (messages/delete AND messages/read); Delete Message = process/action OR messages/delete; Clear
+        # Messages = messages/delete. So Update Message (ChangeMessageVisibility) cannot be granted without
+        # Put Message (SendMessage): never widen, not translated. Service Bus: receive/action covers the lock.
+        "ChangeMessageVisibility": {"storage-queue": N("no counterpart: Azure Queue Storage's only permission for Update Message (messages/write) also authorizes Put Message (sqs:SendMessage)"),
+                                    "service-bus": D(SB_RECV)},
         # process/action authorizes dequeue and delete-with-pop-receipt (Storage Queue Data Message Processor);
         # an SQS delete always names a receipt handle from a receive, so it needs no messages/delete.
         "DeleteMessage": {"storage-queue": D(STQ + "/messages/process/action"), "service-bus": D(SB_RECV)},

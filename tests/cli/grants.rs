@@ -104,3 +104,26 @@ fn a_deny_on_a_malformed_s3_arn_is_reported_and_makes_no_resource() {
     assert!(a.len() == 1 && a[0].2 == "acme-data", "{a:?}");
     assert!(findings(&p, "E2A045").is_empty());
 }
+
+/// An SQS consumer (Receive, Delete, ChangeMessageVisibility, GetQueueAttributes) never gets a data action that
+/// sends: Azure's only permission for Update Message, `messages/write`, also authorizes Put Message (review r22b:
+/// it got Storage Queue Data Contributor, with no finding). The queue gets the Message Processor role (peek, get,
+/// delete) and the Reader role (GetQueueAttributes), built-in roles that hold neither `messages/write` nor
+/// `messages/add/action`, and ChangeMessageVisibility is reported as not translated, with that reason.
+#[test]
+fn an_sqs_consumer_gets_no_permission_to_send() {
+    let p = plan_json(&["testdata/fixtures/grants/sqs-consumer"]);
+    let mut roles: Vec<(String, bool)> = crate::role_assignments(&p)
+        .filter(|a| a["scope"]["kind"] == "queue" && a["scope"]["azure_name"] == "orders")
+        .map(|a| (a["role_name"].as_str().unwrap().to_string(), a["custom"] == true))
+        .collect();
+    roles.sort();
+    let expected = [("Storage Queue Data Message Processor", false), ("Storage Queue Data Reader", false)];
+    assert_eq!(roles, expected.map(|(r, c)| (r.to_string(), c)), "{:?}", assignments(&p));
+    let e016 = findings(&p, "E2A016");
+    assert!(
+        e016.iter().any(|m| m.contains("sqs:ChangeMessageVisibility") && m.contains("also authorizes Put Message")),
+        "{e016:?}"
+    );
+    assert!(findings(&p, "E2A045").is_empty(), "{:?}", findings(&p, "E2A045"));
+}
