@@ -222,30 +222,20 @@ pub fn problems(cfg: &Config) -> Vec<(At, String)> {
 /// command): resource groups, subscription and tenant ids, and `route53.zones` zone names. Each is located at its
 /// value (it was at the key, and `route53.resource_group` at `route53:`).
 fn azure_name_problems(cfg: &Config) -> Vec<(At, String)> {
+    const GROUP: &str = "a resource group name (1 to 90 letters, digits, `_`, `-`, `.`, `(` or `)`, not ending in `.`)";
+    const GUID: &str = "a GUID (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)";
+    let values: [([&str; 2], Option<&str>, fn(&str) -> bool, &str); 6] = [
+        (["azure", "resource_group"], cfg.azure.resource_group.as_deref(), resource_group_ok, GROUP),
+        (["azure", "node_resource_group"], cfg.azure.node_resource_group.as_deref(), resource_group_ok, GROUP),
+        (["route53", "resource_group"], cfg.route53.resource_group.as_deref(), resource_group_ok, GROUP),
+        (["azure", "subscription_id"], cfg.azure.subscription_id.as_deref(), is_guid, GUID),
+        (["azure", "tenant_id"], cfg.azure.tenant_id.as_deref(), is_guid, GUID),
+        (["route53", "subscription_id"], cfg.route53.subscription_id.as_deref(), is_guid, GUID),
+    ];
     let mut out = Vec::new();
-    let groups = [
-        (["azure", "resource_group"], cfg.azure.resource_group.as_deref()),
-        (["azure", "node_resource_group"], cfg.azure.node_resource_group.as_deref()),
-        (["route53", "resource_group"], cfg.route53.resource_group.as_deref()),
-    ];
-    for (keys, v) in groups {
-        let name = keys.join(".");
-        if let Some(v) = v.filter(|v| !resource_group_ok(v)) {
-            out.push((At::value(&keys), format!("`{name}` must be a resource group name (1 to 90 letters, digits, `_`, `-`, `.`, `(` or `)`, not ending in `.`), not {v:?}")));
-        }
-    }
-    let ids = [
-        (["azure", "subscription_id"], cfg.azure.subscription_id.as_deref()),
-        (["azure", "tenant_id"], cfg.azure.tenant_id.as_deref()),
-        (["route53", "subscription_id"], cfg.route53.subscription_id.as_deref()),
-    ];
-    for (keys, v) in ids {
-        let name = keys.join(".");
-        if let Some(v) = v.filter(|v| !is_guid(v)) {
-            out.push((
-                At::value(&keys),
-                format!("`{name}` must be a GUID (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`), not {v:?}"),
-            ));
+    for (keys, v, ok, what) in values {
+        if let Some(v) = v.filter(|v| !ok(v)) {
+            out.push((At::value(&keys), format!("`{}` must be {what}, not {v:?}", keys.join("."))));
         }
     }
     for (id, zone) in &cfg.route53.zones {

@@ -6,6 +6,12 @@ use std::path::Path;
 
 const EXAMPLE: &str = "testdata/examples/dns-and-secrets";
 
+/// The `section` edit of the plan's first edited file's object `object`.
+fn section_edit(plan: &serde_json::Value, object: usize) -> serde_json::Value {
+    let edits = plan["manifest_edits"][0]["objects"][object]["edits"].as_array().unwrap();
+    edits.iter().find(|e| e["op"] == "section").cloned().unwrap()
+}
+
 /// `translate` of `dir` (with extra args): the rewritten manifest at `rel` (a path under the input).
 fn translated(dir: &str, extra: &[&str], rel: &str) -> String {
     let tmp = tempfile::tempdir().unwrap();
@@ -161,13 +167,7 @@ fn an_unmapped_hosted_zone_is_a_placeholder_never_a_wider_filter() {
         plan["findings"].as_array().unwrap().iter().filter(|f| f["code"] == "E2A080").collect();
     assert_eq!(e2a080.len(), 1, "{:#}", plan["findings"]);
     assert!(e2a080[0]["message"].as_str().unwrap().contains("Z222"));
-    let edit = plan["manifest_edits"][0]["objects"][0]["edits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["op"] == "section")
-        .cloned()
-        .unwrap();
+    let edit = section_edit(&plan, 0);
     assert_eq!(
         edit["with"],
         serde_json::json!([
@@ -417,13 +417,7 @@ fn external_dns_args_change_item_by_item_and_keep_comments_and_quotes() {
     // The plan says what goes and what comes.
     let d = tmp.path().to_str().unwrap();
     let plan = plan_json(&["--config", tmp.path().join("eks2aks.yaml").to_str().unwrap(), d]);
-    let edit = plan["manifest_edits"][0]["objects"][1]["edits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["op"] == "section")
-        .cloned()
-        .unwrap();
+    let edit = section_edit(&plan, 1);
     assert_eq!(
         edit["removed"],
         serde_json::json!([
