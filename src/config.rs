@@ -222,9 +222,11 @@ pub fn problems(cfg: &Config) -> Vec<(At, String)> {
 /// command): resource groups, subscription and tenant ids, and `route53.zones` zone names. Each is located at its
 /// value (it was at the key, and `route53.resource_group` at `route53:`).
 fn azure_name_problems(cfg: &Config) -> Vec<(At, String)> {
+    /// The keys of a value, the value, its check, and what it must be.
+    type NameCheck<'c> = ([&'static str; 2], Option<&'c str>, fn(&str) -> bool, &'static str);
     const GROUP: &str = "a resource group name (1 to 90 letters, digits, `_`, `-`, `.`, `(` or `)`, not ending in `.`)";
     const GUID: &str = "a GUID (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)";
-    let values: [([&str; 2], Option<&str>, fn(&str) -> bool, &str); 6] = [
+    let values: [NameCheck; 6] = [
         (["azure", "resource_group"], cfg.azure.resource_group.as_deref(), resource_group_ok, GROUP),
         (["azure", "node_resource_group"], cfg.azure.node_resource_group.as_deref(), resource_group_ok, GROUP),
         (["route53", "resource_group"], cfg.route53.resource_group.as_deref(), resource_group_ok, GROUP),
